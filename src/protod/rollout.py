@@ -1,0 +1,226 @@
+"""The episode engine: many dialogues at once, turn-synchronous, written to JSONL as they finish.
+
+At every step the engine asks the agent for the next turn of *every* active dialogue in one call (a model backend
+batches them into one generate), then lets the simulator answer all of them. Finished dialogues make room for new
+ones. Results are delivered in input order, so a JSONL file written from them is the same whether or not the run
+was interrupted and resumed.
+
+Every dialogue draws from its own RNG streams, seeded from (run seed, dialogue id): a dialogue's transcript does
+not depend on which other dialogues ran beside it, on the batch size, or on resumption.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from protod.agent.views import Agent, Message, observe
+from protod.persona import Persona
+from protod.scenario import Scenario
+from protod.user.simulator import CognitiveUserSimulator, UserTurn
+from protod.user.state import UserState
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """One dialogue to run: rollout `rollout` of `persona` (a group is G episodes of one persona)."""
+
+    persona: Persona
+    rollout: int = 0
+
+    @property
+    def id(self) -> str:
+        return f"{self.persona.id}-r{self.rollout}"
+
+
+def make_episodes(personas: Iterable[Persona], rollouts: int = 1) -> list[Episode]:
+    return [Episode(p, r) for p in personas for r in range(rollouts)]
+
+
+@dataclass
+class Trajectory:
+    episode_id: str
+    persona: Persona
+    agent: str
+    simulator: str
+    view: str
+    seed: int
+    turns: list[dict[str, Any]] = field(default_factory=list)
+    final_state: UserState | None = None
+    status: str = "ok"  # "ok" | "error"
+    error: str | None = None
+
+    @property
+    def decision(self) -> str:
+        return self.final_state.decision.value if self.final_state else "error"
+
+    @property
+    def accepted(self) -> bool:
+        return self.decision == "accept"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.episode_id,
+            "scenario": self.persona.scenario,
+            "agent": self.agent,
+            "view": self.view,
+            "simulator": self.simulator,
+            "seed": self.seed,
+            "persona": self.persona.to_dict(),
+            "turns": self.turns,
+            "decision": self.decision,
+            "n_turns": len(self.turns),
+            "final_state": self.final_state.to_dict() if self.final_state else None,
+            "status": self.status,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Trajectory:
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise ValueError(f"trajectory schema_version {data.get('schema_version')!r}; this protod reads {SCHEMA_VERSION}")
+        return cls(
+            episode_id=data["id"],
+            persona=Persona.from_dict(data["persona"]),
+            agent=data["agent"],
+            simulator=data["simulator"],
+            view=data["view"],
+            seed=int(data["seed"]),
+            turns=list(data["turns"]),
+            final_state=UserState.from_dict(data["final_state"]) if data.get("final_state") else None,
+            status=data.get("status", "ok"),
+            error=data.get("error"),
+        )
+
+
+@dataclass
+class _Live:
+    index: int
+    episode: Episode
+    state: UserState
+    agent_rng: random.Random
+    user_rng: random.Random
+    history: tuple[Message, ...] = ()
+    turns: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_episodes(
+    pack: Scenario,
+    agent: Agent,
+    episodes: Iterable[Episode] | Iterable[Persona],
+    simulator: CognitiveUserSimulator | None = None,
+    seed: int = 0,
+    batch_size: int = 64,
+    on_done: Callable[[Trajectory], None] | None = None,
+) -> list[Trajectory]:
+    """Run dialogues between `agent` and the simulator; return trajectories in input order.
+
+    `on_done` is called once per dialogue, also in input order, as soon as it and all before it are finished
+    (use it to append to a file: a crash loses only dialogues not yet delivered).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    simulator = simulator or CognitiveUserSimulator(pack)
+    specs = [e if isinstance(e, Episode) else Episode(e) for e in episodes]
+    view = "privileged" if agent.privileged else "deployable"
+    queue = deque(enumerate(specs))
+    active: list[_Live] = []
+    finished: dict[int, Trajectory] = {}
+    delivered = 0
+    results: list[Trajectory] = []
+
+    def finish(live: _Live, state: UserState | None, error: str | None = None) -> None:
+        nonlocal delivered
+        finished[live.index] = Trajectory(
+            episode_id=live.episode.id, persona=live.episode.persona, agent=agent.name, simulator=simulator.name,
+            view=view, seed=seed, turns=live.turns, final_state=state,
+            status="ok" if error is None else "error", error=error,
+        )
+        while delivered in finished:  # deliver in input order
+            traj = finished.pop(delivered)
+            results.append(traj)
+            if on_done is not None:
+                on_done(traj)
+            delivered += 1
+
+    while queue or active:
+        while queue and len(active) < batch_size:
+            index, ep = queue.popleft()
+            active.append(_Live(
+                index, ep, ep.persona.initial_state,
+                agent_rng=random.Random(f"agent:{seed}:{ep.id}"),
+                user_rng=random.Random(f"user:{seed}:{ep.id}"),
+            ))
+        observations = [observe(pack, lv.episode.persona, lv.history, agent.privileged) for lv in active]
+        texts = agent.act(observations, [lv.agent_rng for lv in active])
+        replies: list[UserTurn] = simulator.step_batch(
+            [(lv.episode.persona, lv.state, text, lv.user_rng) for lv, text in zip(active, texts)]
+        )
+        still: list[_Live] = []
+        for lv, text, reply in zip(active, texts, replies):
+            lv.state = reply.state
+            lv.history = lv.history + (Message("agent", text), Message("user", reply.text))
+            lv.turns.append({"turn": reply.state.turn, "agent": text, **reply.to_dict()})
+            if reply.state.done:
+                finish(lv, reply.state)
+            else:
+                still.append(lv)
+        active = still
+    return results
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# JSONL files
+
+
+class TrajectoryWriter:
+    """Appends one dialogue per line and flushes it, so a crash loses nothing already written."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = path.open("a", encoding="utf-8")
+
+    def __call__(self, traj: Trajectory) -> None:
+        self._fh.write(json.dumps(traj.to_dict(), ensure_ascii=False) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> TrajectoryWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
+    """Read a trajectories file. A torn last line (a crash mid-write) is an error, or with `repair` is cut off."""
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    records: list[dict[str, Any]] = []
+    offset = 0
+    for lineno, line in enumerate(raw.splitlines(keepends=True), start=1):
+        try:
+            if not line.endswith(b"\n"):
+                raise ValueError("line is not terminated")
+            records.append(json.loads(line))
+        except ValueError as err:
+            is_last = offset + len(line) == len(raw)
+            if repair and is_last:
+                with path.open("r+b") as fh:
+                    fh.truncate(offset)
+                break
+            raise ValueError(f"{path}:{lineno}: not a complete JSON trajectory ({err})") from None
+        offset += len(line)
+    return records

@@ -1,0 +1,404 @@
+"""Scenario packs: the schema of a domain (YAML), its loader and its validation errors.
+
+A pack is pure data: the agent's goal, the product facts it may state, the visible trait fields, the catalogue of
+hidden concerns, how users phrase things, and every constant of the user dynamics. The engine never special-cases a
+pack; a new domain is a new YAML file.
+
+Validation reports *every* problem with its field path and, when the pack came from a file, its line number, so
+that `protod scenarios validate FILE` is useful to someone authoring a pack.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+BUILTIN_PACKAGE = "protod.scenarios"
+
+
+class _Strict(BaseModel):
+    # Unknown keys are almost always typos in a hand-written pack; reject them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgentSpec(_Strict):
+    role: str = Field(description="Who the agent is, e.g. 'a partner manager at FeastFleet'.")
+    goal: str = Field(description="What counts as success, in one sentence.")
+    opening: str = Field(description="How the agent introduces itself on the first turn.")
+
+
+class Fact(_Strict):
+    id: str
+    text: str = Field(description="The true statement the agent may make.")
+    cues: list[str] = Field(min_length=1, description="Phrases whose presence in an agent turn means the fact was stated.")
+
+
+class TraitField(_Strict):
+    name: str
+    description: str
+    values: dict[str, float] = Field(min_length=2, description="Value phrase -> sampling weight.")
+
+    @field_validator("values")
+    @classmethod
+    def _positive_weights(cls, values: dict[str, float]) -> dict[str, float]:
+        for value, weight in values.items():
+            if weight <= 0:
+                raise ValueError(f"weight of {value!r} must be > 0, got {weight}")
+        return values
+
+
+class ProbeArea(_Strict):
+    id: str
+    description: str
+    cues: list[str] = Field(min_length=1, description="Words that make a question be about this area.")
+    questions: list[str] = Field(min_length=1, description="Generic open questions an agent can ask about this area.")
+
+
+class Concern(_Strict):
+    id: str
+    description: str
+    area: str = Field(description="Id of the probe area this concern belongs to.")
+    severity: float = Field(gt=0, le=1, description="Stance gained when the concern is resolved.")
+    base_weight: float = Field(default=1.0, gt=0, description="Prior weight when drawing a user's concerns.")
+    probe_cues: list[str] = Field(default_factory=list, description="Extra cue words (beyond the area's) that target this concern.")
+    probe_question: str = Field(description="A question that targets exactly this concern (used by the oracle).")
+    resolution_facts: list[str] = Field(min_length=1, description="Ids of facts that answer the concern.")
+    reveal_lines: list[str] = Field(min_length=1, description="How a user voices the concern; {trait} placeholders allowed.")
+    resolved_lines: list[str] = Field(min_length=1, description="How a user says the concern is answered.")
+
+
+class Correlation(_Strict):
+    trait: str
+    value: str
+    concern: str
+    weight: float = Field(gt=0, description="Multiplier on the concern's weight for users with trait == value.")
+
+
+class FalseClaim(_Strict):
+    cues: list[str] = Field(min_length=1, description="Phrases that assert something untrue.")
+    contradicts: str = Field(description="Id of the fact that the claim contradicts.")
+
+
+class Lexicon(_Strict):
+    """Language cues of the rule perceiver. Domain language lives in the pack, not in code."""
+
+    pitch_cues: list[str] = Field(min_length=1, description="Benefit talk and flattery: a generic pitch.")
+    pressure_cues: list[str] = Field(min_length=1, description="Urgency and pushing.")
+    closing_cues: list[str] = Field(min_length=1, description="Asking the user to accept.")
+
+
+class UserLines(_Strict):
+    """Generic user replies, chosen with the dialogue's seeded RNG. {trait} placeholders allowed."""
+
+    pitch: list[str] = Field(min_length=1, description="Reply to a generic pitch or flattery.")
+    pressure: list[str] = Field(min_length=1)
+    false_claim: list[str] = Field(min_length=1)
+    off_topic: list[str] = Field(min_length=1)
+    no_concern: list[str] = Field(min_length=1, description="Reply to a probe that touches nothing the user holds.")
+    barrage: list[str] = Field(min_length=1, description="Reply to a volley of questions about many things at once.")
+    ignored: list[str] = Field(min_length=1, description="When the agent moves on without answering a voiced concern.")
+    acknowledge: list[str] = Field(min_length=1, description="Reply to facts that answer nothing the user voiced.")
+    refuse_ask: list[str] = Field(min_length=1, description="Declining a closing ask while still undecided.")
+    accept: list[str] = Field(min_length=1)
+    reject: list[str] = Field(min_length=1)
+    hang_up: list[str] = Field(min_length=1)
+    timeout: list[str] = Field(min_length=1)
+
+
+class AgentLines(_Strict):
+    """Sentences for the scripted reference agents (the pack's own words, so agents stay domain-free)."""
+
+    pitch: list[str] = Field(min_length=1)
+    closing: list[str] = Field(min_length=1)
+    small_talk: list[str] = Field(min_length=1)
+
+
+class Range(_Strict):
+    low: float
+    high: float
+
+    @field_validator("high")
+    @classmethod
+    def _ordered(cls, high: float, info: Any) -> float:
+        low = info.data.get("low")
+        if low is not None and high < low:
+            raise ValueError(f"high ({high}) must be >= low ({low})")
+        return high
+
+
+class Difficulty(_Strict):
+    stance: Range = Field(description="Initial willingness to accept, in [0, 1].")
+    trust: Range = Field(description="Initial trust in the caller, in [0, 1].")
+    patience: Range = Field(description="Initial patience: unproductive turns tolerated.")
+    n_concerns: int = Field(ge=1, le=3, description="Hidden concerns per user.")
+
+
+class Dynamics(_Strict):
+    """Every constant of the user's state transition (see protod.user.state)."""
+
+    voice_gain: float = Field(0.05, ge=0, description="Stance gained when a concern is surfaced (by a probe, or by a fact that touches it).")
+    max_facts_per_turn: int = Field(3, ge=1, description="More facts than this in one turn is a recital: it surfaces nothing.")
+    max_probe_areas_per_turn: int = Field(2, ge=1, description="Questions about more areas than this in one turn are a barrage: the user voices nothing.")
+    voice_trust_min: float = Field(0.25, ge=0, le=1, description="Below this trust the user will not open up, even to a pointed question.")
+    generic_voice_trust_min: float = Field(0.45, ge=0, le=1, description="Trust needed to open up to a vague question (one that names only the area, not the worry).")
+    trust_gain: float = Field(0.05, ge=0, description="Trust gained per surfaced or resolved concern.")
+    pressure_stance: float = Field(0.06, ge=0, description="Stance lost to pressure.")
+    pressure_trust: float = Field(0.10, ge=0, description="Trust lost to pressure.")
+    false_claim_stance: float = Field(0.10, ge=0)
+    false_claim_trust: float = Field(0.25, ge=0)
+    refused_ask_stance: float = Field(0.04, ge=0, description="Stance lost when a closing ask is declined.")
+    refused_ask_trust: float = Field(0.05, ge=0)
+    off_topic_trust: float = Field(0.05, ge=0)
+    ignored_trust: float = Field(0.05, ge=0, description="Trust lost when a turn leaves a voiced concern unanswered.")
+    ignored_patience: int = Field(1, ge=0, description="Extra patience lost when a voiced concern is left unanswered.")
+    idle_patience_cost: int = Field(1, ge=0, description="Patience lost on a turn that makes no progress.")
+    accept_stance: float = Field(0.55, ge=0, le=1, description="With every concern resolved, accept at or above this stance.")
+    accept_trust: float = Field(0.5, ge=0, le=1, description="Trust needed to accept (nobody signs with a caller they distrust).")
+    eager_stance: float = Field(0.8, ge=0, le=1, description="Accept at or above this stance even with open concerns.")
+    reject_stance: float = Field(0.12, ge=0, le=1, description="A declined ask below this stance ends in reject.")
+    max_refusals: int = Field(3, ge=1, description="Declined asks before the user rejects outright.")
+    hang_up_trust: float = Field(0.10, ge=0, le=1, description="The user hangs up when trust falls to this.")
+
+
+class Scenario(_Strict):
+    schema_version: int = Field(1, description="Version of the pack schema.")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    description: str
+    agent: AgentSpec
+    turn_budget: int = Field(12, ge=1, le=100, description="Agent turns before the dialogue times out.")
+    facts: list[Fact] = Field(min_length=1)
+    traits: list[TraitField] = Field(min_length=1)
+    probe_areas: list[ProbeArea] = Field(min_length=1)
+    concerns: list[Concern] = Field(min_length=1)
+    correlations: list[Correlation] = Field(default_factory=list)
+    false_claims: list[FalseClaim] = Field(default_factory=list)
+    lexicon: Lexicon
+    user_lines: UserLines
+    agent_lines: AgentLines
+    difficulties: dict[str, Difficulty] = Field(min_length=1, description="Difficulty levels; strata = difficulty x primary concern.")
+    dynamics: Dynamics = Field(default_factory=Dynamics)
+
+    # Identity hash: packs are used as cache keys (a frozen pydantic model would try to hash its lists).
+    __hash__ = object.__hash__
+
+    # -- lookups ---------------------------------------------------------------------------------------------
+    @cached_property
+    def fact_by_id(self) -> dict[str, Fact]:
+        return {f.id: f for f in self.facts}
+
+    @cached_property
+    def concern_by_id(self) -> dict[str, Concern]:
+        return {c.id: c for c in self.concerns}
+
+    @cached_property
+    def trait_by_name(self) -> dict[str, TraitField]:
+        return {t.name: t for t in self.traits}
+
+    @cached_property
+    def area_by_id(self) -> dict[str, ProbeArea]:
+        return {a.id: a for a in self.probe_areas}
+
+    @cached_property
+    def strata(self) -> list[str]:
+        """All strata names, `difficulty/primary_concern`, in a fixed order."""
+        return [f"{d}/{c.id}" for d in self.difficulties for c in self.concerns]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "turn_budget": self.turn_budget,
+            "facts": len(self.facts),
+            "traits": len(self.traits),
+            "concerns": len(self.concerns),
+            "strata": len(self.strata),
+        }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str  # dotted field path, e.g. "concerns.3.resolution_facts.0"
+    message: str
+    line: int | None = None
+
+
+class ScenarioError(ValueError):
+    """A pack that cannot be used. `problems` lists all that was found; str() is one line for the first."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self.format_problem(problems[0]) + (f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""))
+
+    def format_problem(self, problem: Problem) -> str:
+        where = f"{self.source}:{problem.line}" if problem.line else self.source
+        field = problem.path or "<top level>"
+        return f"{where}: {field}: {problem.message}"
+
+    def lines(self) -> list[str]:
+        return [self.format_problem(p) for p in self.problems]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cross-reference checks (what a field-level schema cannot see)
+
+_PLACEHOLDER = string.Formatter()
+
+
+def _placeholders(text: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in _PLACEHOLDER.parse(text) if name is not None]
+    except ValueError as err:
+        return [f"<malformed: {err}>"]
+
+
+def cross_reference_problems(pack: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def duplicates(items: list[Any], key: str, path: str) -> None:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            value = getattr(item, key)
+            if value in seen:
+                problems.append(Problem(f"{path}.{i}.{key}", f"duplicate {key} {value!r}"))
+            seen.add(value)
+
+    duplicates(pack.facts, "id", "facts")
+    duplicates(pack.traits, "name", "traits")
+    duplicates(pack.probe_areas, "id", "probe_areas")
+    duplicates(pack.concerns, "id", "concerns")
+
+    facts, areas, traits, concerns = pack.fact_by_id, pack.area_by_id, pack.trait_by_name, pack.concern_by_id
+    for i, c in enumerate(pack.concerns):
+        if c.area not in areas:
+            problems.append(Problem(f"concerns.{i}.area", f"unknown probe area {c.area!r}; expected one of {sorted(areas)}"))
+        for j, fact_id in enumerate(c.resolution_facts):
+            if fact_id not in facts:
+                problems.append(Problem(f"concerns.{i}.resolution_facts.{j}", f"unknown fact {fact_id!r}; expected one of {sorted(facts)}"))
+    for i, corr in enumerate(pack.correlations):
+        if corr.trait not in traits:
+            problems.append(Problem(f"correlations.{i}.trait", f"unknown trait {corr.trait!r}; expected one of {sorted(traits)}"))
+        elif corr.value not in traits[corr.trait].values:
+            problems.append(Problem(f"correlations.{i}.value", f"{corr.value!r} is not a value of trait {corr.trait!r}"))
+        if corr.concern not in concerns:
+            problems.append(Problem(f"correlations.{i}.concern", f"unknown concern {corr.concern!r}"))
+    for i, claim in enumerate(pack.false_claims):
+        if claim.contradicts not in facts:
+            problems.append(Problem(f"false_claims.{i}.contradicts", f"unknown fact {claim.contradicts!r}"))
+    for name, level in pack.difficulties.items():
+        if level.n_concerns > len(pack.concerns):
+            problems.append(Problem(f"difficulties.{name}.n_concerns", f"{level.n_concerns} exceeds the {len(pack.concerns)} concerns in the pack"))
+        if not (0 <= level.stance.low and level.stance.high <= 1):
+            problems.append(Problem(f"difficulties.{name}.stance", "must lie within [0, 1]"))
+        if not (0 <= level.trust.low and level.trust.high <= 1):
+            problems.append(Problem(f"difficulties.{name}.trust", "must lie within [0, 1]"))
+
+    # Placeholders in user lines must name trait fields (users only ever speak about their own visible traits).
+    def check_lines(lines: list[str], path: str) -> None:
+        for j, line in enumerate(lines):
+            for name in _placeholders(line):
+                if name not in traits:
+                    problems.append(Problem(f"{path}.{j}", f"placeholder {{{name}}} is not a trait field"))
+
+    for i, c in enumerate(pack.concerns):
+        check_lines(c.reveal_lines, f"concerns.{i}.reveal_lines")
+        check_lines(c.resolved_lines, f"concerns.{i}.resolved_lines")
+    for field_name in UserLines.model_fields:
+        check_lines(getattr(pack.user_lines, field_name), f"user_lines.{field_name}")
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Loading
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at pydantic location `loc` (deepest node found)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == str(key)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            nxt = node.value[key]
+        else:
+            nxt = None
+        if nxt is None:
+            break
+        node = nxt
+        line = node.start_mark.line + 1
+    return line
+
+
+def _loc_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def parse_scenario(text: str, source: str = "<string>") -> Scenario:
+    """Parse and validate a pack from YAML text. Raises ScenarioError listing every problem."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ScenarioError(source, [Problem("", f"not valid YAML: {getattr(err, 'problem', err)}", line)]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [Problem("", f"expected a mapping at the top level, got {type(data).__name__}", 1)])
+    try:
+        pack = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            loc = tuple(e["loc"])
+            msg = e["msg"]
+            if e["type"] == "missing":
+                msg = "required field is missing"
+            elif e["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling)"
+            elif "input" in e and e["type"] not in ("value_error",):
+                msg = f"{msg} (got {e['input']!r:.60})"
+            problems.append(Problem(_loc_path(loc), msg, _line_of(root, loc)))
+        raise ScenarioError(source, problems) from None
+    problems = cross_reference_problems(pack)
+    if problems:
+        located = [Problem(p.path, p.message, _line_of(root, tuple(int(s) if s.isdigit() else s for s in p.path.split(".")))) for p in problems]
+        raise ScenarioError(source, located)
+    return pack
+
+
+def builtin_scenarios() -> list[str]:
+    """Ids of the packs that ship with protod."""
+    files = resources.files(BUILTIN_PACKAGE).iterdir()
+    return sorted(f.name[: -len(".yaml")] for f in files if f.name.endswith(".yaml"))
+
+
+_CACHE: dict[str, Scenario] = {}
+
+
+def load_scenario(id_or_path: str | Path) -> Scenario:
+    """Load a built-in pack by id (e.g. 'merchant_recruitment') or a user-authored pack from a YAML path."""
+    key = str(id_or_path)
+    if key in _CACHE:  # only built-ins are cached: a user's file may change between calls
+        return _CACHE[key]
+    if re.fullmatch(r"[a-z][a-z0-9_]*", key) and key in builtin_scenarios():
+        text = resources.files(BUILTIN_PACKAGE).joinpath(f"{key}.yaml").read_text(encoding="utf-8")
+        _CACHE[key] = parse_scenario(text, source=f"{key}.yaml")
+        return _CACHE[key]
+    path = Path(key)
+    if not path.is_file():
+        raise ScenarioError(key, [Problem("", f"no built-in scenario or file by that name; built-ins are {builtin_scenarios()}")])
+    return parse_scenario(path.read_text(encoding="utf-8"), source=str(path))

@@ -1,0 +1,256 @@
+"""The user's state and its transition rule: a pure function, the same for every simulator backend.
+
+Stance is the signal that STPR turns into the direction of each turn's credit, so the rule is written to make
+stance move only on *real* persuasion progress:
+
+- it rises when a hidden concern is surfaced (a little) and when a voiced concern is answered with a fitting fact (by
+  the concern's severity); a fact that touches a concern the user has not voiced only surfaces it;
+- it never rises on generic pitching, flattery, repeated facts or a recital of every fact;
+- it falls on pressure, false claims and declined closing asks.
+
+Every constant comes from the pack's `dynamics` section; none is written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+from protod.scenario import Dynamics
+
+
+class ConcernStatus(str, Enum):
+    HIDDEN = "hidden"
+    VOICED = "voiced"
+    RESOLVED = "resolved"
+
+
+class Decision(str, Enum):
+    CONTINUE = "continue"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    HANG_UP = "hang_up"
+    TIMEOUT = "timeout"
+
+
+TERMINAL = frozenset({Decision.ACCEPT, Decision.REJECT, Decision.HANG_UP, Decision.TIMEOUT})
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """What the user thinks after `turn` agent turns. Immutable: the transition returns a new one."""
+
+    stance: float  # willingness to accept, [0, 1]
+    trust: float  # trust in the caller, [0, 1]
+    patience: int  # unproductive turns still tolerated
+    concerns: tuple[tuple[str, ConcernStatus], ...]  # the user's own concerns, in persona order
+    turn: int = 0
+    refusals: int = 0  # closing asks declined so far
+    decision: Decision = Decision.CONTINUE
+
+    def status(self, concern_id: str) -> ConcernStatus | None:
+        for cid, status in self.concerns:
+            if cid == concern_id:
+                return status
+        return None
+
+    @property
+    def done(self) -> bool:
+        return self.decision in TERMINAL
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "turn": self.turn,
+            "stance": round(self.stance, 4),
+            "trust": round(self.trust, 4),
+            "patience": self.patience,
+            "concerns": {cid: status.value for cid, status in self.concerns},
+            "refusals": self.refusals,
+            "decision": self.decision.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UserState:
+        return cls(
+            stance=float(data["stance"]),
+            trust=float(data["trust"]),
+            patience=int(data["patience"]),
+            concerns=tuple((cid, ConcernStatus(s)) for cid, s in data["concerns"].items()),
+            turn=int(data.get("turn", 0)),
+            refusals=int(data.get("refusals", 0)),
+            decision=Decision(data.get("decision", "continue")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Perception:
+    """What one agent turn did, as the user perceived it. Independent of who the user is.
+
+    probes: concern ids targeted by a question, best match first (a question about costs targets every cost concern).
+    pointed: the probed concerns whose own cues (not just their area's) the question used.
+    addressed: concern ids answered by a stated fact -> the fact id that answers it.
+    """
+
+    probes: tuple[str, ...] = ()
+    pointed: frozenset[str] = frozenset()
+    barrage: bool = False  # questions about too many areas at once
+    facts: tuple[str, ...] = ()
+    addressed: tuple[tuple[str, str], ...] = ()
+    recital: bool = False
+    pitch: bool = False
+    pressure: bool = False
+    false_claims: tuple[str, ...] = ()
+    closing_ask: bool = False
+    question: bool = False
+    off_topic: bool = False
+
+    def acts(self) -> list[str]:
+        """Readable act labels for trajectories and metrics, e.g. ['probe:commission_too_high', 'closing_ask']."""
+        out = [f"probe:{c}" for c in self.probes]
+        out += [f"address:{c}:{f}" for c, f in self.addressed]
+        out += [f"state_fact:{f}" for f in self.facts if f not in {f2 for _, f2 in self.addressed}]
+        out += [f"false_claim:{f}" for f in self.false_claims]
+        for flag in ("recital", "barrage", "pitch", "pressure", "closing_ask", "off_topic"):
+            if getattr(self, flag):
+                out.append(flag)
+        if self.question and not self.probes and not self.closing_ask:
+            out.append("question")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    state: UserState
+    events: tuple[tuple[str, ...], ...] = field(default=())  # e.g. ("voiced", cid), ("refused_ask",)
+
+
+def _clip(x: float) -> float:
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+
+
+def transition(
+    state: UserState,
+    perception: Perception,
+    severity: dict[str, float],
+    dynamics: Dynamics,
+    turn_budget: int,
+) -> Transition:
+    """Apply one perceived agent turn to the user's state.
+
+    Args:
+        state: the state before the turn (must not be terminal).
+        perception: what the turn did (see protod.user.perceive).
+        severity: concern id -> severity, for the concerns this user holds.
+        dynamics: the pack's constants.
+        turn_budget: agent turns before the dialogue times out.
+    Returns the new state and the events that the reply should express, in order.
+    """
+    if state.done:
+        raise ValueError(f"dialogue already ended with {state.decision.value}")
+    d = dynamics
+    stance, trust, patience, refusals = state.stance, state.trust, state.patience, state.refusals
+    statuses = dict(state.concerns)
+    waiting = [cid for cid, s in state.concerns if s is ConcernStatus.VOICED]  # voiced earlier, not yet answered
+    events: list[tuple[str, ...]] = []
+    progress = False
+
+    # Moves that push the user away come first: they colour how the rest of the turn is heard.
+    if perception.false_claims:
+        stance -= d.false_claim_stance
+        trust -= d.false_claim_trust
+        events.append(("false_claim",))
+    if perception.pressure:
+        stance -= d.pressure_stance
+        trust -= d.pressure_trust
+        events.append(("pressure",))
+
+    # Answers before questions. Only a concern the user has voiced can be resolved: an unprompted fact that touches
+    # a hidden concern makes the user voice it ("12%? The commission is exactly what worries me") - it helps less
+    # than being asked and then answered. A recital of many facts surfaces nothing.
+    voiced_this_turn = False
+    answered_any = False
+    for cid, _fact in perception.addressed:
+        status = statuses.get(cid)
+        if status is ConcernStatus.VOICED and cid in waiting:
+            statuses[cid] = ConcernStatus.RESOLVED
+            stance += severity[cid]
+            trust += d.trust_gain
+            events.append(("resolved", cid))
+            progress = answered_any = True
+        elif status is ConcernStatus.HIDDEN and not perception.recital and not voiced_this_turn:
+            statuses[cid] = ConcernStatus.VOICED
+            stance += d.voice_gain
+            trust += d.trust_gain
+            events.append(("voiced", cid))
+            progress = answered_any = voiced_this_turn = True
+    if perception.facts and not answered_any:
+        events.append(("acknowledge",))
+
+    if perception.barrage:
+        events.append(("barrage",))  # a volley of questions gets no real answer: probing must be targeted
+    elif perception.probes and not voiced_this_turn:
+        # A guarded user answers a vague question vaguely; a pointed one they answer once trust is minimal.
+        candidates = [
+            cid for cid in perception.probes
+            if statuses.get(cid) is ConcernStatus.HIDDEN
+            and trust >= (d.voice_trust_min if cid in perception.pointed else d.generic_voice_trust_min)
+        ]
+        if candidates:
+            cid = candidates[0]  # one concern a turn: people raise one worry at a time
+            statuses[cid] = ConcernStatus.VOICED
+            stance += d.voice_gain
+            trust += d.trust_gain
+            events.append(("voiced", cid))
+            progress = True
+        else:
+            events.append(("no_concern",))
+
+    ignored = [cid for cid in waiting if statuses[cid] is ConcernStatus.VOICED]
+    if ignored:
+        # Moving on without answering what the user just raised: they feel unheard.
+        trust -= d.ignored_trust
+        patience -= d.ignored_patience
+        events.append(("ignored", ignored[0]))
+
+    if perception.pitch and not progress:
+        events.append(("pitch",))
+    if perception.off_topic:
+        trust -= d.off_topic_trust
+        events.append(("off_topic",))
+    if not progress:
+        patience -= d.idle_patience_cost
+
+    stance, trust = _clip(stance), _clip(trust)
+    decision = Decision.CONTINUE
+    if perception.closing_ask:
+        all_resolved = all(s is ConcernStatus.RESOLVED for s in statuses.values())
+        convinced = (all_resolved and stance >= d.accept_stance) or stance >= d.eager_stance
+        if convinced and trust >= d.accept_trust:
+            decision = Decision.ACCEPT
+        else:
+            refusals += 1
+            stance = _clip(stance - d.refused_ask_stance)
+            trust = _clip(trust - d.refused_ask_trust)
+            events.append(("refused_ask",))
+            if stance < d.reject_stance or refusals >= d.max_refusals:
+                decision = Decision.REJECT
+    turn = state.turn + 1
+    if decision is Decision.CONTINUE and (patience <= 0 or trust <= d.hang_up_trust):
+        decision = Decision.HANG_UP
+    if decision is Decision.CONTINUE and turn >= turn_budget:
+        decision = Decision.TIMEOUT
+    if decision is not Decision.CONTINUE:
+        events.append((decision.value,))
+
+    new_state = replace(
+        state,
+        stance=stance,
+        trust=trust,
+        patience=max(patience, 0),
+        concerns=tuple((cid, statuses[cid]) for cid, _ in state.concerns),
+        turn=turn,
+        refusals=refusals,
+        decision=decision,
+    )
+    return Transition(new_state, tuple(events))
