@@ -1,0 +1,86 @@
+"""The built-in packs are complete, internally consistent, and their cues mean what they say."""
+
+import re
+
+from protod.scenario import UserLines
+from protod.user.perceive import RulePerceiver, normalise
+
+
+def test_pack_has_required_breadth(pack):
+    assert pack.turn_budget == 12
+    assert len(pack.traits) >= 6
+    assert len(pack.concerns) >= 8
+    assert set(pack.difficulties) == {"easy", "medium", "hard"}
+    assert len(pack.strata) == 3 * len(pack.concerns)
+    assert pack.correlations, "traits must correlate with concerns"
+
+
+def test_every_line_kind_has_three_phrasings(pack):
+    for c in pack.concerns:
+        assert len(c.reveal_lines) >= 3, c.id
+        assert len(c.resolved_lines) >= 3, c.id
+    for name in UserLines.model_fields:
+        assert len(getattr(pack.user_lines, name)) >= 3, name
+
+
+def test_each_fact_text_is_perceived_as_exactly_that_fact(pack):
+    perceiver = RulePerceiver(pack)
+    for fact in pack.facts:
+        p = perceiver.perceive(fact.text)
+        assert p.facts == (fact.id,), (fact.id, p.facts)
+        assert not p.false_claims and not p.pressure and not p.closing_ask, fact.id
+
+
+def test_each_probe_question_is_a_pointed_probe_of_its_concern(pack):
+    perceiver = RulePerceiver(pack)
+    for c in pack.concerns:
+        p = perceiver.perceive(c.probe_question)
+        assert c.id in p.pointed, (c.id, c.probe_question)
+        assert p.probes[0] == c.id, (c.id, p.probes)
+        assert not p.facts and not p.closing_ask and not p.barrage, (c.id, p)
+
+
+def test_area_questions_probe_their_area_and_state_nothing(pack):
+    perceiver = RulePerceiver(pack)
+    for area in pack.probe_areas:
+        members = {c.id for c in pack.concerns if c.area == area.id}
+        assert members, f"area {area.id} has no concerns"
+        for q in area.questions:
+            p = perceiver.perceive(q)
+            assert members <= set(p.probes), (q, p.probes)
+            assert not p.facts and not p.closing_ask and not p.barrage, (q, p)
+
+
+def test_agent_lines_are_perceived_as_their_kind(pack):
+    perceiver = RulePerceiver(pack)
+    for line in pack.agent_lines.pitch:
+        p = perceiver.perceive(line)
+        assert p.pitch and not p.probes and not p.facts and not p.closing_ask, line
+    for line in pack.agent_lines.closing:
+        p = perceiver.perceive(line)
+        assert p.closing_ask and not p.probes and not p.facts, line
+    for line in pack.agent_lines.small_talk:
+        p = perceiver.perceive(line)
+        assert p.off_topic, line
+    p = perceiver.perceive(pack.agent.opening)
+    assert not (p.probes or p.facts or p.closing_ask or p.pitch or p.pressure), pack.agent.opening
+
+
+def test_false_claims_are_not_true_facts(pack):
+    perceiver = RulePerceiver(pack)
+    for claim in pack.false_claims:
+        for cue in claim.cues:
+            assert not any(normalise(cue) in normalise(f.text) for f in pack.facts), cue
+            assert perceiver.perceive(f"Honestly, {cue}.").false_claims
+
+
+def test_trait_values_are_distinct_phrases(pack):
+    # The consistency check (a user never names another value of its own trait) relies on this.
+    all_lines = [line for c in pack.concerns for line in c.reveal_lines + c.resolved_lines]
+    all_lines += [line for name in UserLines.model_fields for line in getattr(pack.user_lines, name)]
+    for field in pack.traits:
+        values = list(field.values)
+        for v in values:
+            others = [o for o in values if o != v]
+            assert not any(re.search(rf"\b{re.escape(v)}\b", o) for o in others), (field.name, v)
+            assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for line in all_lines), (field.name, v)
