@@ -224,3 +224,71 @@ def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
             raise ValueError(f"{path}:{lineno}: not a complete JSON trajectory ({err})") from None
         offset += len(line)
     return records
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A run directory: trajectories.jsonl + metrics.json, resumable
+
+
+class RunMismatch(ValueError):
+    """An output directory holds results of a different run."""
+
+
+def resume_point(path: Path, expected: list[Episode], agent: str, seed: int, simulator: str) -> int:
+    """How many of `expected` are already in `path` (in order). Repairs a torn last line; refuses a foreign file."""
+    records = read_trajectories(path, repair=True)
+    for i, rec in enumerate(records):
+        if i >= len(expected):
+            raise RunMismatch(f"{path} already holds {len(records)} dialogues, more than the {len(expected)} asked for")
+        found = (rec.get("id"), rec.get("agent"), rec.get("seed"), rec.get("simulator"))
+        want = (expected[i].id, agent, seed, simulator)
+        if found != want:
+            raise RunMismatch(
+                f"{path}:{i + 1}: holds dialogue {found[0]!r} (agent={found[1]}, seed={found[2]}, "
+                f"simulator={found[3]}) but this run expects {want[0]!r} (agent={agent}, seed={seed}, "
+                f"simulator={simulator}); use another --out"
+            )
+    return len(records)
+
+
+def simulate_to_dir(
+    pack: Scenario,
+    agent: Agent,
+    episodes: list[Episode],
+    out_dir: Path,
+    seed: int = 0,
+    resume: bool = False,
+    overwrite: bool = False,
+    simulator: CognitiveUserSimulator | None = None,
+    batch_size: int = 64,
+    config: dict[str, Any] | None = None,
+    on_done: Callable[[Trajectory], None] | None = None,
+) -> dict[str, Any]:
+    """Run `episodes` into `out_dir`/trajectories.jsonl (appended, flushed per dialogue) and write metrics.json.
+
+    With `resume`, dialogues already in the file are kept and only the rest run; the file ends up identical to an
+    uninterrupted run. Returns the metrics dict.
+    """
+    from protod.eval.metrics import summarize
+    from protod.provenance import run_record
+
+    simulator = simulator or CognitiveUserSimulator(pack)
+    path = out_dir / "trajectories.jsonl"
+    if path.exists() and path.stat().st_size > 0 and not (resume or overwrite):
+        raise RunMismatch(f"{path} already exists; pass --resume to continue it or --overwrite to replace it")
+    if overwrite and path.exists():
+        path.unlink()
+    done = resume_point(path, episodes, agent.name, seed, simulator.name) if resume else 0
+    with TrajectoryWriter(path) as write:
+        def deliver(traj: Trajectory) -> None:
+            write(traj)
+            if on_done is not None:
+                on_done(traj)
+
+        run_episodes(pack, agent, episodes[done:], simulator=simulator, seed=seed, batch_size=batch_size, on_done=deliver)
+    records = read_trajectories(path)
+    metrics = summarize(records)
+    metrics["resumed_from"] = done
+    metrics["run"] = run_record(pack, config or {})
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    return metrics

@@ -1,0 +1,126 @@
+"""The transition rule, act by act: stance moves only on real persuasion progress."""
+
+import pytest
+
+from protod.scenario import Dynamics
+from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition
+
+D = Dynamics()
+SEV = {"fees": 0.2, "volume": 0.3}
+H, V, R = ConcernStatus.HIDDEN, ConcernStatus.VOICED, ConcernStatus.RESOLVED
+
+
+def state(stance=0.4, trust=0.6, patience=5, fees=H, volume=H, **kw):
+    return UserState(stance, trust, patience, (("fees", fees), ("volume", volume)), **kw)
+
+
+def step(s, **perception):
+    return transition(s, Perception(**perception), SEV, D, 12)
+
+
+def test_pointed_probe_voices_one_hidden_concern_and_is_progress():
+    t = step(state(), probes=("fees", "volume"), pointed=frozenset({"fees"}))
+    assert t.state.status("fees") is V and t.state.status("volume") is H  # one worry at a time
+    assert t.state.stance == pytest.approx(0.4 + D.voice_gain)
+    assert t.state.patience == 5
+    assert ("voiced", "fees") in t.events
+
+
+def test_vague_probe_needs_more_trust_than_a_pointed_one():
+    guarded = state(trust=D.generic_voice_trust_min - 0.05)
+    assert step(guarded, probes=("fees",)).state.status("fees") is H
+    assert step(guarded, probes=("fees",), pointed=frozenset({"fees"})).state.status("fees") is V
+
+
+def test_answering_a_voiced_concern_resolves_it_by_its_severity():
+    t = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert t.state.status("fees") is R
+    assert t.state.stance == pytest.approx(0.4 + 0.2)
+    assert t.state.trust == pytest.approx(0.6 + D.trust_gain)
+
+
+def test_an_unprompted_fact_only_surfaces_the_concern():
+    t = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert t.state.status("fees") is V
+    assert t.state.stance == pytest.approx(0.4 + D.voice_gain)
+
+
+def test_recital_of_every_fact_helps_no_more_than_the_facts_that_fit():
+    answers = (("fees", "no_fees"), ("volume", "forecast"))
+    everything = dict(facts=("no_fees", "forecast", "x", "y", "z"), addressed=answers, recital=True)
+    fitting = dict(facts=("no_fees", "forecast"), addressed=answers)
+    for start in (state(), state(fees=V), state(volume=V), state(fees=V, volume=V), state(fees=R, volume=V)):
+        assert step(start, **everything).state.stance <= step(start, **fitting).state.stance + 1e-12, start
+    assert step(state(), **everything).state.stance == pytest.approx(0.4)  # it surfaces nothing
+
+
+def test_repeating_an_answered_fact_gains_nothing():
+    s = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
+    again = step(s, facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
+    assert again.stance == pytest.approx(s.stance)
+    assert again.patience == s.patience - D.idle_patience_cost
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        dict(pitch=True),  # generic pitch and flattery
+        dict(off_topic=True),
+        dict(pressure=True),
+        dict(false_claims=("commission",)),
+        dict(closing_ask=True),
+        dict(question=True),  # a question about nothing in particular
+        dict(probes=("fees",), barrage=True),
+        dict(facts=("a", "b", "c", "d", "e"), recital=True),
+        dict(facts=("unrelated",)),
+        dict(),  # an empty turn
+    ],
+)
+def test_stance_never_rises_without_a_concern_surfaced_or_resolved(act):
+    for start in (state(), state(fees=V), state(fees=R, volume=V), state(stance=0.1, trust=0.3)):
+        t = step(start, **act)
+        assert t.state.stance <= start.stance + 1e-12, (act, start)
+
+
+def test_pressure_and_false_claims_lower_stance_and_trust():
+    p = step(state(), pressure=True).state
+    assert p.stance == pytest.approx(0.4 - D.pressure_stance) and p.trust == pytest.approx(0.6 - D.pressure_trust)
+    f = step(state(), false_claims=("x",)).state
+    assert f.stance == pytest.approx(0.4 - D.false_claim_stance) and f.trust == pytest.approx(0.6 - D.false_claim_trust)
+
+
+def test_user_accepts_only_when_asked_and_convinced():
+    ready = state(stance=0.6, fees=R, volume=R)
+    assert step(ready).state.decision is Decision.CONTINUE  # not asked
+    assert step(ready, closing_ask=True).state.decision is Decision.ACCEPT
+    open_concern = state(stance=0.7, fees=R, volume=V)
+    refused = step(open_concern, closing_ask=True).state
+    assert refused.decision is Decision.CONTINUE and refused.refusals == 1
+    assert refused.stance == pytest.approx(0.7 - D.refused_ask_stance)
+    assert step(state(stance=D.eager_stance), closing_ask=True).state.decision is Decision.ACCEPT
+    distrusted = state(stance=0.9, trust=D.accept_trust - 0.05)
+    assert step(distrusted, closing_ask=True).state.decision is not Decision.ACCEPT
+
+
+def test_reject_hang_up_and_timeout():
+    assert step(state(refusals=D.max_refusals - 1), closing_ask=True).state.decision is Decision.REJECT
+    assert step(state(stance=0.1), closing_ask=True).state.decision is Decision.REJECT
+    assert step(state(patience=1), pitch=True).state.decision is Decision.HANG_UP
+    assert step(state(trust=0.12), off_topic=True).state.decision is Decision.HANG_UP
+    t = transition(state(turn=11), Perception(probes=("fees",), pointed=frozenset({"fees"})), SEV, D, 12)
+    assert t.state.decision is Decision.TIMEOUT and t.state.turn == 12
+    with pytest.raises(ValueError, match="already ended"):
+        step(t.state)
+
+
+def test_ignoring_a_voiced_concern_costs_trust_and_patience():
+    s = step(state(fees=V), pitch=True).state
+    assert s.trust == pytest.approx(0.6 - D.ignored_trust)
+    assert s.patience == 5 - D.idle_patience_cost - D.ignored_patience
+
+
+def test_transition_is_pure():
+    start = state()
+    a = step(start, probes=("fees",), pointed=frozenset({"fees"}))
+    b = step(start, probes=("fees",), pointed=frozenset({"fees"}))
+    assert a == b and start == state()
