@@ -28,7 +28,7 @@ def test_each_fact_text_is_perceived_as_exactly_that_fact(pack):
     for fact in pack.facts:
         p = perceiver.perceive(fact.text)
         assert p.facts == (fact.id,), (fact.id, p.facts)
-        assert not p.false_claims and not p.pressure and not p.closing_ask, fact.id
+        assert not p.false_claims and not p.pressure and not p.closing_ask and not p.pitch, fact.id
 
 
 def test_each_probe_question_is_a_pointed_probe_of_its_concern(pack):

@@ -86,7 +86,8 @@ def scenarios(
         typer.echo(json.dumps([p.summary() for p in packs], indent=2))
         return
     table = Table(title="Scenario packs")
-    for col in ("id", "name", "concerns", "traits", "facts", "strata", "turn budget"):
+    table.add_column("id", no_wrap=True)
+    for col in ("name", "concerns", "traits", "facts", "strata", "turn budget"):
         table.add_column(col)
     for p in packs:
         s = p.summary()
@@ -109,19 +110,20 @@ def scenarios_show(
     out.print(f"[bold]{pack.name}[/] ({pack.id})\n{pack.description}\n")
     out.print(f"Agent: {pack.agent.role}\nGoal: {pack.agent.goal}\nTurn budget: {pack.turn_budget}\n")
     facts = Table(title="Product facts (what the agent may truthfully say)")
-    facts.add_column("id")
+    facts.add_column("id", no_wrap=True)
     facts.add_column("text")
     for f in pack.facts:
         facts.add_row(f.id, f.text)
     out.print(facts)
     traits = Table(title="Visible traits")
-    traits.add_column("trait")
+    traits.add_column("trait", no_wrap=True)
     traits.add_column("values")
     for t in pack.traits:
         traits.add_row(t.name, "; ".join(t.values))
     out.print(traits)
     concerns = Table(title="Hidden concern catalogue")
-    for col in ("id", "area", "severity", "answered by", "description"):
+    concerns.add_column("id", no_wrap=True)
+    for col in ("area", "severity", "answered by", "description"):
         concerns.add_column(col)
     for c in pack.concerns:
         concerns.add_row(c.id, c.area, f"{c.severity:.2f}", ", ".join(c.resolution_facts), c.description)

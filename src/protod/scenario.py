@@ -266,59 +266,73 @@ def _placeholders(text: str) -> list[str]:
         return [f"<malformed: {err}>"]
 
 
-def cross_reference_problems(pack: Scenario) -> list[Problem]:
+def _items(data: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return [(i, x) for i, x in enumerate(value) if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
+    """References between sections (a concern naming an unknown fact, ...), checked on the raw mapping.
+
+    Working on the raw data, tolerant of missing or mistyped parts, lets validation report these together with the
+    field-level errors instead of only after every field is fixed.
+    """
     problems: list[Problem] = []
-
-    def duplicates(items: list[Any], key: str, path: str) -> None:
+    ids: dict[str, set[str]] = {}
+    for section, key in (("facts", "id"), ("traits", "name"), ("probe_areas", "id"), ("concerns", "id")):
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            value = getattr(item, key)
-            if value in seen:
-                problems.append(Problem(f"{path}.{i}.{key}", f"duplicate {key} {value!r}"))
-            seen.add(value)
+        for i, item in _items(data, section):
+            value = item.get(key)
+            if isinstance(value, str):
+                if value in seen:
+                    problems.append(Problem(f"{section}.{i}.{key}", f"duplicate {key} {value!r}"))
+                seen.add(value)
+        ids[section] = seen
+    facts, traits, areas, concerns = ids["facts"], ids["traits"], ids["probe_areas"], ids["concerns"]
+    trait_values = {
+        t.get("name"): set(t["values"]) for _, t in _items(data, "traits") if isinstance(t.get("values"), dict)
+    }
 
-    duplicates(pack.facts, "id", "facts")
-    duplicates(pack.traits, "name", "traits")
-    duplicates(pack.probe_areas, "id", "probe_areas")
-    duplicates(pack.concerns, "id", "concerns")
+    def check(ref: Any, known: set[str], path: str, what: str) -> None:
+        if isinstance(ref, str) and known and ref not in known:
+            problems.append(Problem(path, f"unknown {what} {ref!r}; expected one of {sorted(known)}"))
 
-    facts, areas, traits, concerns = pack.fact_by_id, pack.area_by_id, pack.trait_by_name, pack.concern_by_id
-    for i, c in enumerate(pack.concerns):
-        if c.area not in areas:
-            problems.append(Problem(f"concerns.{i}.area", f"unknown probe area {c.area!r}; expected one of {sorted(areas)}"))
-        for j, fact_id in enumerate(c.resolution_facts):
-            if fact_id not in facts:
-                problems.append(Problem(f"concerns.{i}.resolution_facts.{j}", f"unknown fact {fact_id!r}; expected one of {sorted(facts)}"))
-    for i, corr in enumerate(pack.correlations):
-        if corr.trait not in traits:
-            problems.append(Problem(f"correlations.{i}.trait", f"unknown trait {corr.trait!r}; expected one of {sorted(traits)}"))
-        elif corr.value not in traits[corr.trait].values:
-            problems.append(Problem(f"correlations.{i}.value", f"{corr.value!r} is not a value of trait {corr.trait!r}"))
-        if corr.concern not in concerns:
-            problems.append(Problem(f"correlations.{i}.concern", f"unknown concern {corr.concern!r}"))
-    for i, claim in enumerate(pack.false_claims):
-        if claim.contradicts not in facts:
-            problems.append(Problem(f"false_claims.{i}.contradicts", f"unknown fact {claim.contradicts!r}"))
-    for name, level in pack.difficulties.items():
-        if level.n_concerns > len(pack.concerns):
-            problems.append(Problem(f"difficulties.{name}.n_concerns", f"{level.n_concerns} exceeds the {len(pack.concerns)} concerns in the pack"))
-        if not (0 <= level.stance.low and level.stance.high <= 1):
-            problems.append(Problem(f"difficulties.{name}.stance", "must lie within [0, 1]"))
-        if not (0 <= level.trust.low and level.trust.high <= 1):
-            problems.append(Problem(f"difficulties.{name}.trust", "must lie within [0, 1]"))
+    for i, c in _items(data, "concerns"):
+        check(c.get("area"), areas, f"concerns.{i}.area", "probe area")
+        for j, fact_id in enumerate(c.get("resolution_facts") or []):
+            check(fact_id, facts, f"concerns.{i}.resolution_facts.{j}", "fact")
+    for i, corr in _items(data, "correlations"):
+        check(corr.get("trait"), traits, f"correlations.{i}.trait", "trait")
+        values = trait_values.get(corr.get("trait"))
+        if values is not None and corr.get("value") not in values:
+            problems.append(Problem(f"correlations.{i}.value", f"{corr.get('value')!r} is not a value of trait {corr.get('trait')!r}"))
+        check(corr.get("concern"), concerns, f"correlations.{i}.concern", "concern")
+    for i, claim in _items(data, "false_claims"):
+        check(claim.get("contradicts"), facts, f"false_claims.{i}.contradicts", "fact")
+    levels = data.get("difficulties")
+    for name, level in (levels.items() if isinstance(levels, dict) else []):
+        n = level.get("n_concerns") if isinstance(level, dict) else None
+        if isinstance(n, int) and concerns and n > len(concerns):
+            problems.append(Problem(f"difficulties.{name}.n_concerns", f"{n} exceeds the {len(concerns)} concerns in the pack"))
+        for key in ("stance", "trust"):
+            r = level.get(key) if isinstance(level, dict) else None
+            if isinstance(r, dict) and not all(isinstance(r.get(k), (int, float)) and 0 <= r[k] <= 1 for k in ("low", "high")):
+                problems.append(Problem(f"difficulties.{name}.{key}", "low and high must lie within [0, 1]"))
 
     # Placeholders in user lines must name trait fields (users only ever speak about their own visible traits).
-    def check_lines(lines: list[str], path: str) -> None:
-        for j, line in enumerate(lines):
-            for name in _placeholders(line):
-                if name not in traits:
+    def check_lines(lines: Any, path: str) -> None:
+        for j, line in enumerate(lines if isinstance(lines, list) else []):
+            for name in _placeholders(line) if isinstance(line, str) else []:
+                if traits and name not in traits:
                     problems.append(Problem(f"{path}.{j}", f"placeholder {{{name}}} is not a trait field"))
 
-    for i, c in enumerate(pack.concerns):
-        check_lines(c.reveal_lines, f"concerns.{i}.reveal_lines")
-        check_lines(c.resolved_lines, f"concerns.{i}.resolved_lines")
+    for i, c in _items(data, "concerns"):
+        check_lines(c.get("reveal_lines"), f"concerns.{i}.reveal_lines")
+        check_lines(c.get("resolved_lines"), f"concerns.{i}.resolved_lines")
+    user_lines = data.get("user_lines")
     for field_name in UserLines.model_fields:
-        check_lines(getattr(pack.user_lines, field_name), f"user_lines.{field_name}")
+        if isinstance(user_lines, dict):
+            check_lines(user_lines.get(field_name), f"user_lines.{field_name}")
     return problems
 
 
@@ -358,10 +372,11 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
         raise ScenarioError(source, [Problem("", f"not valid YAML: {getattr(err, 'problem', err)}", line)]) from None
     if not isinstance(data, dict):
         raise ScenarioError(source, [Problem("", f"expected a mapping at the top level, got {type(data).__name__}", 1)])
+    problems: list[Problem] = []
+    pack = None
     try:
         pack = Scenario.model_validate(data)
     except ValidationError as err:
-        problems = []
         for e in err.errors():
             loc = tuple(e["loc"])
             msg = e["msg"]
@@ -369,14 +384,14 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
                 msg = "required field is missing"
             elif e["type"] == "extra_forbidden":
                 msg = "unknown field (check the spelling)"
-            elif "input" in e and e["type"] not in ("value_error",):
+            elif "input" in e and e["type"] != "value_error":
                 msg = f"{msg} (got {e['input']!r:.60})"
             problems.append(Problem(_loc_path(loc), msg, _line_of(root, loc)))
-        raise ScenarioError(source, problems) from None
-    problems = cross_reference_problems(pack)
-    if problems:
-        located = [Problem(p.path, p.message, _line_of(root, tuple(int(s) if s.isdigit() else s for s in p.path.split(".")))) for p in problems]
-        raise ScenarioError(source, located)
+    for p in cross_reference_problems(data):
+        loc = tuple(int(part) if part.isdigit() else part for part in p.path.split("."))
+        problems.append(Problem(p.path, p.message, _line_of(root, loc)))
+    if problems or pack is None:
+        raise ScenarioError(source, problems)
     return pack
 
 

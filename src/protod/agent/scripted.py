@@ -20,11 +20,19 @@ def _rendered_lines(pack: Scenario, traits: tuple[tuple[str, str], ...], kind: s
     return tuple((c.id, line.format_map(values)) for c in pack.concerns for line in getattr(c, kind))
 
 
+@lru_cache(maxsize=65536)
+def _lines_in(pack: Scenario, traits: tuple[tuple[str, str], ...], kind: str, text: str) -> frozenset[str]:
+    return frozenset(cid for cid, line in _rendered_lines(pack, traits, kind) if line in text)
+
+
 def heard(obs: Observation, kind: str = "reveal_lines") -> set[str]:
     """Concern ids whose `kind` lines ('reveal_lines' or 'resolved_lines') the user has said so far."""
-    lines = _rendered_lines(obs.scenario, tuple(sorted(obs.traits.items())), kind)
-    said = [m.text for m in obs.history if m.role == "user"]
-    return {cid for cid, line in lines if any(line in text for text in said)}
+    traits = tuple(sorted(obs.traits.items()))
+    out: set[str] = set()
+    for m in obs.history:
+        if m.role == "user":
+            out |= _lines_in(obs.scenario, traits, kind, m.text)
+    return out
 
 
 def _own(obs: Observation) -> list[str]:
@@ -33,10 +41,6 @@ def _own(obs: Observation) -> list[str]:
 
 def _answer(pack: Scenario, concern_id: str) -> str:
     return pack.fact_by_id[pack.concern_by_id[concern_id].resolution_facts[0]].text
-
-
-def _answered(pack: Scenario, own: list[str], concern_id: str) -> bool:
-    return any(_answer(pack, concern_id) in text for text in own)
 
 
 def _asked_to_close(pack: Scenario, text: str) -> bool:
@@ -96,6 +100,11 @@ class RandomAgent(ScriptedAgent):
         return rng.sample(pool, k=rng.randint(1, 2))
 
 
+@lru_cache(maxsize=65536)
+def _has_area_question(pack: Scenario, text: str) -> bool:
+    return any(q in text for a in pack.probe_areas for q in a.questions)
+
+
 class ProberAgent(ScriptedAgent):
     """Asks open questions area by area in a fixed order, answers each worry it hears, asks after every round."""
 
@@ -104,9 +113,9 @@ class ProberAgent(ScriptedAgent):
     def parts(self, obs, rng):
         pack = obs.scenario
         own = _own(obs)
-        questions = {q for a in pack.probe_areas for q in a.questions}
-        asked = sum(1 for text in own if any(q in text for q in questions))
-        parts = [_answer(pack, cid) for cid in sorted(heard(obs)) if not _answered(pack, own, cid)]
+        asked = sum(1 for text in own if _has_area_question(pack, text))
+        # Answer every worry heard and not yet settled (if an answer did not land, say it again).
+        parts = [_answer(pack, cid) for cid in sorted(heard(obs) - heard(obs, "resolved_lines"))]
         round_done = asked > 0 and asked % len(pack.probe_areas) == 0
         if round_done and not (own and _asked_to_close(pack, own[-1])):
             parts.append(rng.choice(pack.agent_lines.closing))
@@ -128,7 +137,8 @@ class OracleAgent(ScriptedAgent):
         pack = obs.scenario
         own = _own(obs)
         probed = [cid for cid in obs.concerns if any(pack.concern_by_id[cid].probe_question in t for t in own)]
-        parts = [_answer(pack, cid) for cid in probed if not _answered(pack, own, cid)]
+        settled = heard(obs, "resolved_lines")
+        parts = [_answer(pack, cid) for cid in probed if cid not in settled]
         todo = [cid for cid in obs.concerns if cid not in probed]
         if todo:
             parts.append(pack.concern_by_id[todo[0]].probe_question)

@@ -45,7 +45,7 @@ class Observation:
 
 
 def observe(pack: Scenario, persona: Persona, history: tuple[Message, ...], privileged: bool) -> Observation:
-    turn = sum(1 for m in history if m.role == "agent") + 1
+    turn = len(history) // 2 + 1  # history alternates agent, user
     concerns = tuple(c.id for c in persona.concerns) if privileged else None
     return Observation(pack, persona.id, persona.traits, history, turn, concerns)
 

@@ -46,20 +46,13 @@ class TemplateExpresser:
     def express(self, events: tuple[tuple[str, ...], ...], persona: Persona, rng: random.Random) -> str:
         pack = self.pack
         body = sorted((e for e in events if e[0] not in _TERMINAL), key=lambda e: _priority.get(e[0], 9))
-        # Two answered concerns in one turn are acknowledged once; the rest of the reply stays short.
         parts: list[str] = []
-        said_resolution = False
         for event in body:
             kind = event[0]
             if kind == "resolved":
-                if said_resolution:
-                    continue
-                said_resolution = True
                 lines = pack.concern_by_id[event[1]].resolved_lines
             elif kind == "voiced":
                 lines = pack.concern_by_id[event[1]].reveal_lines
-            elif kind == "acknowledge" and said_resolution:
-                continue
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             parts.append(self.render(rng.choice(lines), persona))

@@ -15,7 +15,8 @@ from protod.scenario import Scenario
 from protod.user.state import Perception
 
 _TOKEN = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 
 # Things that are not speech to the user: role-prefixed lines, tags, JSON-ish blocks, code fences.
 _INJECTION = [
@@ -34,18 +35,23 @@ def strip_injection(text: str) -> str:
     return text
 
 
-def _norm_token(token: str) -> str:
-    if token.endswith("'s"):
-        token = token[:-2]
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        token = token[:-1]
-    return token
+_POSSESSIVE = re.compile(r"'s\b")
+_PLURAL = re.compile(r"\b([a-z0-9%]{2,}[a-rt-z0-9%])s\b")  # fees -> fee, orders -> order; not "less", "bus"
 
 
 def normalise(text: str) -> str:
-    """' tok tok tok ' — padded so that a cue matches only on whole words via substring search."""
-    tokens = [_norm_token(t) for t in _TOKEN.findall(text.lower().replace("’", "'"))]
-    return " " + " ".join(tokens) + " "
+    """' tok tok tok ' — padded so that a cue matches only on whole words via substring search.
+
+    One pass of compiled regexes over the string (not a Python loop over tokens): perception is on the hot path.
+    """
+    text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
+    return " " + _PLURAL.sub(r"\1", " ".join(_TOKEN.findall(text))) + " "
+
+
+def _any_of(cues: list[str]):
+    """A fast test "does a normalised text contain any of these cues as whole words" (one compiled regex)."""
+    pattern = re.compile("|".join(re.escape(normalise(c)[:-1]) + "(?= )" for c in sorted(cues, key=len, reverse=True)))
+    return lambda norm: pattern.search(norm) is not None
 
 
 class RulePerceiver:
@@ -53,7 +59,7 @@ class RulePerceiver:
 
     def __init__(self, pack: Scenario, cache_size: int = 65536):
         self.pack = pack
-        self._facts = [(f.id, [normalise(c) for c in f.cues]) for f in pack.facts]
+        self._facts = [(f.id, _any_of(f.cues)) for f in pack.facts]
         area_cues = {a.id: [normalise(c) for c in a.cues] for a in pack.probe_areas}
         self._probe_cues = [(c.id, area_cues[c.area], [normalise(x) for x in c.probe_cues]) for c in pack.concerns]
         self._area_of = {c.id: c.area for c in pack.concerns}
@@ -63,33 +69,27 @@ class RulePerceiver:
         for c in pack.concerns:
             for fact_id in c.resolution_facts:
                 self._answers.setdefault(fact_id, []).append(c.id)
-        self._false = [(fc.contradicts, [normalise(c) for c in fc.cues]) for fc in pack.false_claims]
+        self._false = [(fc.contradicts, _any_of(fc.cues)) for fc in pack.false_claims]
         lex = pack.lexicon
-        self._pitch = [normalise(c) for c in lex.pitch_cues]
-        self._pressure = [normalise(c) for c in lex.pressure_cues]
-        self._closing = [normalise(c) for c in lex.closing_cues]
+        self._pitch = _any_of(lex.pitch_cues)
+        self._pressure = _any_of(lex.pressure_cues)
+        self._closing = _any_of(lex.closing_cues)
         self._max_facts = pack.dynamics.max_facts_per_turn
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
-    @staticmethod
-    def _has(norm: str, cues: list[str]) -> bool:
-        return any(c in norm for c in cues)
-
     def _perceive(self, text: str) -> Perception:
         clean = strip_injection(text)
-        whole = normalise(clean)
+        sentences = [(s.rstrip().endswith("?"), normalise(s)) for s in _SENTENCE.findall(clean)]
+        whole = " ".join(norm for _, norm in sentences) or " "
         closing = False
         question = False
         probe_score: dict[str, int] = {}
         pointed: set[str] = set()
-        for sentence in _SENTENCE.findall(clean):
-            if not sentence.rstrip().endswith("?"):
-                continue
-            norm = normalise(sentence)
-            if norm.strip() == "":
+        for is_question, norm in sentences:
+            if not is_question or norm == "  ":
                 continue
             question = True
-            if self._has(norm, self._closing):
+            if self._closing(norm):
                 closing = True
                 continue  # "Shall we sign you up so customers can order?" is an ask, not a probe
             for cid, area_cues, own_cues in self._probe_cues:
@@ -99,14 +99,14 @@ class RulePerceiver:
                     pointed.add(cid)
                 if score:
                     probe_score[cid] = max(probe_score.get(cid, 0), score)
-        if not closing and self._has(whole, self._closing):
+        if not closing and self._closing(whole):
             closing = True  # "Let's get you signed up." asks without a question mark
         probes = tuple(sorted(probe_score, key=lambda cid: (-probe_score[cid], self._severity_rank[cid])))
-        facts = tuple(fid for fid, cues in self._facts if self._has(whole, cues))
+        facts = tuple(fid for fid, has in self._facts if has(whole))
         addressed = tuple((cid, fid) for fid in facts for cid in self._answers.get(fid, ()))
-        false_claims = tuple(fid for fid, cues in self._false if self._has(whole, cues))
-        pitch = self._has(whole, self._pitch)
-        pressure = self._has(whole, self._pressure)
+        false_claims = tuple(fid for fid, has in self._false if has(whole))
+        pitch = self._pitch(whole)
+        pressure = self._pressure(whole)
         off_topic = not (probes or facts or false_claims or pitch or pressure or closing or question)
         return Perception(
             probes=probes,

@@ -58,12 +58,18 @@ class CognitiveUserSimulator:
         self.expresser = expresser or TemplateExpresser(pack)
         # A persona's severities are the pack's; one dict for all users avoids rebuilding it every turn.
         self._severity = {c.id: c.severity for c in pack.concerns}
+        self._acts: dict[Perception, tuple[str, ...]] = {}  # labels of a perception, computed once
 
     def step(self, persona: Persona, state: UserState, agent_text: str, rng: random.Random) -> UserTurn:
         perception = self.perceiver.perceive(agent_text)
         result = transition(state, perception, self._severity, self.pack.dynamics, self.pack.turn_budget)
         reply = self.expresser.express(result.events, persona, rng)
-        return UserTurn(reply, result.state, tuple(perception.acts()), result.events)
+        acts = self._acts.get(perception)
+        if acts is None:
+            if len(self._acts) > 65536:
+                self._acts.clear()
+            acts = self._acts[perception] = tuple(perception.acts())
+        return UserTurn(reply, result.state, acts, result.events)
 
     def step_batch(self, items: list[tuple[Persona, UserState, str, random.Random]]) -> list[UserTurn]:
         """One user turn for many dialogues at once (LLM backends batch here; rules just loop)."""

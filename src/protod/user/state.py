@@ -13,7 +13,7 @@ Every constant comes from the pack's `dynamics` section; none is written here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -65,7 +65,7 @@ class UserState:
             "stance": round(self.stance, 4),
             "trust": round(self.trust, 4),
             "patience": self.patience,
-            "concerns": {cid: status.value for cid, status in self.concerns},
+            "concerns": {cid: status._value_ for cid, status in self.concerns},  # _value_: no descriptor, hot path
             "refusals": self.refusals,
             "decision": self.decision.value,
         }
@@ -125,6 +125,11 @@ class Transition:
     events: tuple[tuple[str, ...], ...] = field(default=())  # e.g. ("voiced", cid), ("refused_ask",)
 
 
+# Plain module names for enum members: attribute lookups on Enum classes are slow on the hot path.
+_HIDDEN, _VOICED, _RESOLVED = ConcernStatus.HIDDEN, ConcernStatus.VOICED, ConcernStatus.RESOLVED
+_CONTINUE = Decision.CONTINUE
+
+
 def _clip(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
@@ -151,7 +156,7 @@ def transition(
     d = dynamics
     stance, trust, patience, refusals = state.stance, state.trust, state.patience, state.refusals
     statuses = dict(state.concerns)
-    waiting = [cid for cid, s in state.concerns if s is ConcernStatus.VOICED]  # voiced earlier, not yet answered
+    waiting = [cid for cid, s in state.concerns if s is _VOICED]  # voiced earlier, not yet answered
     events: list[tuple[str, ...]] = []
     progress = False
 
@@ -172,14 +177,14 @@ def transition(
     answered_any = False
     for cid, _fact in perception.addressed:
         status = statuses.get(cid)
-        if status is ConcernStatus.VOICED and cid in waiting:
-            statuses[cid] = ConcernStatus.RESOLVED
+        if status is _VOICED and cid in waiting:
+            statuses[cid] = _RESOLVED
             stance += severity[cid]
             trust += d.trust_gain
             events.append(("resolved", cid))
             progress = answered_any = True
-        elif status is ConcernStatus.HIDDEN and not perception.recital and not voiced_this_turn:
-            statuses[cid] = ConcernStatus.VOICED
+        elif status is _HIDDEN and not perception.recital and not voiced_this_turn:
+            statuses[cid] = _VOICED
             stance += d.voice_gain
             trust += d.trust_gain
             events.append(("voiced", cid))
@@ -193,12 +198,12 @@ def transition(
         # A guarded user answers a vague question vaguely; a pointed one they answer once trust is minimal.
         candidates = [
             cid for cid in perception.probes
-            if statuses.get(cid) is ConcernStatus.HIDDEN
+            if statuses.get(cid) is _HIDDEN
             and trust >= (d.voice_trust_min if cid in perception.pointed else d.generic_voice_trust_min)
         ]
         if candidates:
             cid = candidates[0]  # one concern a turn: people raise one worry at a time
-            statuses[cid] = ConcernStatus.VOICED
+            statuses[cid] = _VOICED
             stance += d.voice_gain
             trust += d.trust_gain
             events.append(("voiced", cid))
@@ -206,7 +211,7 @@ def transition(
         else:
             events.append(("no_concern",))
 
-    ignored = [cid for cid in waiting if statuses[cid] is ConcernStatus.VOICED]
+    ignored = [cid for cid in waiting if statuses[cid] is _VOICED]
     if ignored:
         # Moving on without answering what the user just raised: they feel unheard.
         trust -= d.ignored_trust
@@ -222,9 +227,9 @@ def transition(
         patience -= d.idle_patience_cost
 
     stance, trust = _clip(stance), _clip(trust)
-    decision = Decision.CONTINUE
+    decision = _CONTINUE
     if perception.closing_ask:
-        all_resolved = all(s is ConcernStatus.RESOLVED for s in statuses.values())
+        all_resolved = all(s is _RESOLVED for s in statuses.values())
         convinced = (all_resolved and stance >= d.accept_stance) or stance >= d.eager_stance
         if convinced and trust >= d.accept_trust:
             decision = Decision.ACCEPT
@@ -236,15 +241,14 @@ def transition(
             if stance < d.reject_stance or refusals >= d.max_refusals:
                 decision = Decision.REJECT
     turn = state.turn + 1
-    if decision is Decision.CONTINUE and (patience <= 0 or trust <= d.hang_up_trust):
+    if decision is _CONTINUE and (patience <= 0 or trust <= d.hang_up_trust):
         decision = Decision.HANG_UP
-    if decision is Decision.CONTINUE and turn >= turn_budget:
+    if decision is _CONTINUE and turn >= turn_budget:
         decision = Decision.TIMEOUT
-    if decision is not Decision.CONTINUE:
-        events.append((decision.value,))
+    if decision is not _CONTINUE:
+        events.append((decision._value_,))
 
-    new_state = replace(
-        state,
+    new_state = UserState(
         stance=stance,
         trust=trust,
         patience=max(patience, 0),
