@@ -88,3 +88,30 @@ def test_corrupt_line_in_the_middle_is_an_error(tmp_path):
     path.write_text('{"a": 1}\nnot json\n{"b": 2}\n')
     with pytest.raises(ValueError, match=r"trajectories.jsonl:2"):
         read_trajectories(path, repair=True)
+
+
+def test_sigkilled_cli_run_resumes_to_the_same_file(tmp_path):
+    """A real kill -9 of `protod simulate` mid-run, then --resume: exactly N dialogues, identical file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def cmd(out, *extra):
+        return [sys.executable, "-m", "protod.cli", "simulate", "--agent", "prober", "-n", "3000", "--seed", "5",
+                "--batch-size", "4", "--out", str(out), *extra]
+
+    whole, part = tmp_path / "whole", tmp_path / "part"
+    subprocess.run(cmd(whole), check=True, capture_output=True)
+    proc = subprocess.Popen(cmd(part), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    path = part / "trajectories.jsonl"
+    deadline = time.time() + 60
+    while time.time() < deadline and (not path.exists() or path.stat().st_size < 50_000):
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    written = path.read_bytes().count(b"\n")
+    assert 0 < written < 3000, "the kill should land mid-run"
+    subprocess.run(cmd(part, "--resume"), check=True, capture_output=True)
+    assert path.read_bytes() == (whole / "trajectories.jsonl").read_bytes()

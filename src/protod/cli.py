@@ -29,8 +29,9 @@ app = typer.Typer(
 scenarios_app = typer.Typer(help="List, show and validate scenario packs (domains as YAML data).")
 app.add_typer(scenarios_app, name="scenarios")
 
-out = Console()
-err = Console(stderr=True)
+# When piped (CI logs, files), 80 columns would truncate ids in tables; a terminal keeps its own width.
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def _fail(message: str, code: int = 2) -> None:
