@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from protod.agent.views import Agent, Message, observe
+from protod.agent.views import Agent, AgentReply, Message, observe
 from protod.persona import Persona
 from protod.scenario import Scenario
 from protod.user.simulator import CognitiveUserSimulator, UserTurn
@@ -179,15 +179,26 @@ def run_episodes(
                     user_rng=random.Random(f"user:{seed}:{ep.id}"),
                 ))
             observations = [observe(pack, lv.episode.persona, lv.history, agent.privileged) for lv in active]
-            texts = agent.act(observations, [lv.agent_rng for lv in active])
+            outputs = agent.act(observations, [lv.agent_rng for lv in active])
+            turns = [o if isinstance(o, AgentReply) else AgentReply(o) for o in outputs]
+            for lv, turn in zip(active, turns):
+                if turn.error is not None:  # reported, not dropped: the dialogue ends with status "error"
+                    finish(lv, None, error=f"agent turn {len(lv.turns) + 1}: {turn.error}")
+            live = [(lv, turn) for lv, turn in zip(active, turns) if turn.error is None]
             replies: list[UserTurn] = simulator.step_batch(
-                [(lv.episode.persona, lv.state, text, lv.user_rng) for lv, text in zip(active, texts)]
+                [(lv.episode.persona, lv.state, turn.text, lv.user_rng) for lv, turn in live]
             )
             still: list[_Live] = []
-            for lv, text, reply in zip(active, texts, replies):
+            for (lv, turn), reply in zip(live, replies):
+                ids = tuple(turn.token_ids) if turn.token_ids is not None else None
                 lv.state = reply.state
-                lv.history = lv.history + (Message("agent", text), Message("user", reply.text))
-                lv.turns.append({"turn": reply.state.turn, "agent": text, **reply.to_dict()})
+                lv.history = lv.history + (Message("agent", turn.text, ids), Message("user", reply.text))
+                record = {"turn": reply.state.turn, "agent": turn.text, **reply.to_dict()}
+                if ids is not None:
+                    record["agent_tokens"] = {"ids": list(ids), "logprobs": turn.logprobs}
+                if turn.meta:
+                    record["agent_meta"] = turn.meta
+                lv.turns.append(record)
                 if reply.state.done:
                     finish(lv, reply.state)
                 else:

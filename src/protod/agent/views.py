@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 from protod.persona import Persona
 from protod.scenario import Scenario
@@ -26,6 +26,18 @@ CALL_CONNECTED = "(The call connects. You speak first.)"
 class Message:
     role: Role
     text: str
+    token_ids: tuple[int, ...] | None = None  # for agent turns of a local model: exactly what it generated
+
+
+@dataclass
+class AgentReply:
+    """One agent turn. Scripted agents may return plain strings; model agents return this."""
+
+    text: str
+    token_ids: list[int] | None = None
+    logprobs: list[float] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # model, sampling params, seed, retries, ...
+    error: str | None = None  # the turn could not be produced: the dialogue ends with status "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +87,22 @@ def concern_block(pack: Scenario, concern_ids: tuple[str, ...]) -> str:
     )
 
 
-def _chat(system: str, history: tuple[Message, ...]) -> list[dict[str, str]]:
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": CALL_CONNECTED}]
+def _chat(system: str, history: tuple[Message, ...]) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system}, {"role": "user", "content": CALL_CONNECTED}]
     for m in history:
-        messages.append({"role": "assistant" if m.role == "agent" else "user", "content": m.text})
+        message: dict[str, Any] = {"role": "assistant" if m.role == "agent" else "user", "content": m.text}
+        if m.token_ids is not None:
+            message["token_ids"] = list(m.token_ids)  # token in, token out: see protod.backends.chat_tokens
+        messages.append(message)
     return messages
 
 
-def deployable_messages(obs: Observation) -> list[dict[str, str]]:
+def deployable_messages(obs: Observation) -> list[dict[str, Any]]:
     """Chat messages of the deployable view (never contains hidden concerns, whatever `obs` holds)."""
     return _chat(system_prompt(obs), obs.history)
 
 
-def privileged_messages(obs: Observation, concerns: tuple[str, ...] | None = None) -> list[dict[str, str]]:
+def privileged_messages(obs: Observation, concerns: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Chat messages of the privileged view. `concerns` overrides the observed ones (ablations: random / none)."""
     shown = obs.concerns if concerns is None else concerns
     if shown is None:
@@ -102,4 +117,4 @@ class Agent(Protocol):
     name: str
     privileged: bool  # True if it must be given the privileged view
 
-    def act(self, observations: list[Observation], rngs: list[random.Random]) -> list[str]: ...
+    def act(self, observations: list[Observation], rngs: list[random.Random]) -> list[str | AgentReply]: ...

