@@ -24,7 +24,7 @@ from typing import Any
 from protod.agent.views import Agent, AgentReply, Message, observe
 from protod.persona import Persona
 from protod.scenario import Scenario
-from protod.user.simulator import CognitiveUserSimulator, UserTurn
+from protod.user.simulator import CognitiveUserSimulator, UserSimulator, UserTurn, UserTurnRequest
 from protod.user.state import UserState
 
 SCHEMA_VERSION = 1
@@ -134,7 +134,7 @@ def run_episodes(
     pack: Scenario,
     agent: Agent,
     episodes: Iterable[Episode] | Iterable[Persona],
-    simulator: CognitiveUserSimulator | None = None,
+    simulator: UserSimulator | None = None,
     seed: int = 0,
     batch_size: int = 64,
     on_done: Callable[[Trajectory], None] | None = None,
@@ -180,24 +180,28 @@ def run_episodes(
                 ))
             observations = [observe(pack, lv.episode.persona, lv.history, agent.privileged) for lv in active]
             outputs = agent.act(observations, [lv.agent_rng for lv in active])
-            turns = [o if isinstance(o, AgentReply) else AgentReply(o) for o in outputs]
-            for lv, turn in zip(active, turns):
-                if turn.error is not None:  # reported, not dropped: the dialogue ends with status "error"
-                    finish(lv, None, error=f"agent turn {len(lv.turns) + 1}: {turn.error}")
-            live = [(lv, turn) for lv, turn in zip(active, turns) if turn.error is None]
+            live: list[tuple[_Live, str, AgentReply | None]] = []  # scripted agents return plain strings: no wrapping
+            for lv, out in zip(active, outputs):
+                if isinstance(out, str):
+                    live.append((lv, out, None))
+                elif out.error is not None:  # reported, not dropped: the dialogue ends with status "error"
+                    finish(lv, None, error=f"agent turn {len(lv.turns) + 1}: {out.error}")
+                else:
+                    live.append((lv, out.text, out))
             replies: list[UserTurn] = simulator.step_batch(
-                [(lv.episode.persona, lv.state, turn.text, lv.user_rng) for lv, turn in live]
+                [UserTurnRequest(lv.episode.persona, lv.state, text, lv.user_rng, lv.history) for lv, text, _ in live]
             )
             still: list[_Live] = []
-            for (lv, turn), reply in zip(live, replies):
-                ids = tuple(turn.token_ids) if turn.token_ids is not None else None
+            for (lv, text, out), reply in zip(live, replies):
+                ids = tuple(out.token_ids) if out is not None and out.token_ids is not None else None
                 lv.state = reply.state
-                lv.history = lv.history + (Message("agent", turn.text, ids), Message("user", reply.text))
-                record = {"turn": reply.state.turn, "agent": turn.text, **reply.to_dict()}
-                if ids is not None:
-                    record["agent_tokens"] = {"ids": list(ids), "logprobs": turn.logprobs}
-                if turn.meta:
-                    record["agent_meta"] = turn.meta
+                lv.history = lv.history + (Message("agent", text, ids), Message("user", reply.text))
+                record = {"turn": reply.state.turn, "agent": text, **reply.to_dict()}
+                if out is not None:
+                    if ids is not None:
+                        record["agent_tokens"] = {"ids": list(ids), "logprobs": out.logprobs}
+                    if out.meta:
+                        record["agent_meta"] = out.meta
                 lv.turns.append(record)
                 if reply.state.done:
                     finish(lv, reply.state)
@@ -289,7 +293,7 @@ def simulate_to_dir(
     seed: int = 0,
     resume: bool = False,
     overwrite: bool = False,
-    simulator: CognitiveUserSimulator | None = None,
+    simulator: UserSimulator | None = None,
     batch_size: int = 64,
     config: dict[str, Any] | None = None,
     on_done: Callable[[Trajectory], None] | None = None,

@@ -1,15 +1,19 @@
 """Expression: the user's reply, from the events of the transition. The template backend uses the pack's lines.
 
 Lines are chosen with the dialogue's seeded RNG (diverse across seeds, reproducible for one) and filled with the
-persona's own trait values only, so a user never contradicts what the agent can see about them.
+persona's own trait values only, so a user never contradicts what the agent can see about them. The LLM
+expresser writes the reply with a model instead, steered by the same events, and falls back to the templates
+(counted) when the model fails or says nothing.
 """
 
 from __future__ import annotations
 
 import random
 
+from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario
+from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
 _GENERIC = {
@@ -45,7 +49,9 @@ class TemplateExpresser:
 
     def express(self, events: tuple[tuple[str, ...], ...], persona: Persona, rng: random.Random) -> str:
         pack = self.pack
-        body = sorted((e for e in events if e[0] not in _TERMINAL), key=lambda e: _priority.get(e[0], 9))
+        body = [e for e in events if e[0] not in _TERMINAL]
+        if len(body) > 1:
+            body.sort(key=lambda e: _priority.get(e[0], 9))
         parts: list[str] = []
         for event in body:
             kind = event[0]
@@ -63,3 +69,75 @@ class TemplateExpresser:
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
             parts.append(self.render(rng.choice(pack.user_lines.acknowledge), persona))
         return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# LLM expression
+
+_DIRECTIVES = {
+    "voiced": "Tell the caller this worry of yours, in your own words: {concern}.",
+    "resolved": "Say that the caller's answer settles this worry of yours: {concern}.",
+    "ignored": "Point out that the caller has not answered your worry: {concern}.",
+    "no_concern": "Say that what they asked about is not a worry for you.",
+    "barrage": "Complain that they are asking about too many things at once.",
+    "pitch": "Be unimpressed by the sales talk.",
+    "pressure": "Push back on being rushed.",
+    "false_claim": "Say you do not believe what they just claimed.",
+    "off_topic": "Ask what this has to do with you.",
+    "acknowledge": "Acknowledge briefly.",
+    "refused_ask": "Decline to sign up for now.",
+    "accept": "Agree to sign up.",
+    "reject": "Firmly decline and end the call.",
+    "hang_up": "Say you have to go, and hang up.",
+    "timeout": "Say you need to go now.",
+}
+
+
+class LLMExpresser:
+    """The user's reply written by an LLM playing the persona, steered by the transition's events.
+
+    The model is shown the persona's visible traits and only the worries the user has already voiced or voices
+    now: a worry still hidden cannot leak into the text before the state says it surfaced.
+    """
+
+    def __init__(self, pack: Scenario, backend: Backend, params: SamplingParams | None = None):
+        self.pack = pack
+        self.backend = backend
+        self.params = params or SamplingParams(temperature=0.7, max_new_tokens=80)
+        self.templates = TemplateExpresser(pack)
+
+    def prompt(self, persona: Persona, state: UserState, events: tuple[tuple[str, ...], ...],
+               history: tuple, agent_text: str) -> list[dict[str, str]]:
+        pack = self.pack
+        traits = "\n".join(f"- {pack.trait_by_name[k].description} {v}" for k, v in persona.traits.items())
+        said = [cid for cid, status in state.concerns if status.value != "hidden"]
+        worries = "\n".join(f"- {pack.concern_by_id[c].description}" for c in said) or "- (none you have mentioned yet)"
+        system = (
+            f"You are a real person receiving an unexpected call from {pack.agent.role}. Stay in character.\n"
+            f"About you (never contradict this):\n{traits}\n"
+            f"Worries you have raised in this call:\n{worries}\n"
+            "Never mention any other worry. Answer in one to three short spoken sentences, no lists, no stage directions."
+        )
+        messages = [{"role": "system", "content": system}]
+        for m in history:  # messages with .role ("agent" | "user") and .text
+            messages.append({"role": "user" if m.role == "agent" else "assistant", "content": m.text})
+        directives = " ".join(
+            _DIRECTIVES[e[0]].format(concern=pack.concern_by_id[e[1]].description if len(e) > 1 else "")
+            for e in events if e[0] in _DIRECTIVES
+        ) or _DIRECTIVES["acknowledge"]
+        messages.append({"role": "user", "content": f"{agent_text}\n\n[What you do in your reply: {directives}]"})
+        return messages
+
+    def express_batch(self, requests: list[tuple]) -> list[tuple[str, bool, dict]]:
+        """(persona, new state, events, history, agent text, rng) -> (reply, fell back to templates?, call meta)."""
+        conversations = [self.prompt(p, s, ev, h, a) for p, s, ev, h, a, _ in requests]
+        seeds = [rng.getrandbits(31) for *_, rng in requests]
+        out = []
+        for (persona, _s, events, _h, _a, rng), gen, seed in zip(requests, self.backend.generate(conversations, self.params, seeds), seeds):
+            meta = {"model": self.backend.name, "seed": seed}
+            text = gen.text.strip()
+            if gen.error is not None or not text:
+                out.append((self.templates.express(events, persona, rng), True, {**meta, "error": gen.error or "empty reply"}))
+            else:
+                out.append((text, False, meta))
+        return out

@@ -1,20 +1,32 @@
-"""The Cognitive User Simulator: perceive -> transition -> express.
+"""User simulators.
 
-Perception and expression are swappable backends (rules here; LLMs in later backends); the transition is always the
-pure function in protod.user.state, so the state dynamics stay explicit and auditable whichever backend speaks.
+- CognitiveUserSimulator: perceive -> transition -> express. Perception and expression are swappable backends
+  (rules, or an LLM judge / LLM voice); the transition is always the pure function in protod.user.state, so the
+  state dynamics stay explicit and auditable whichever backend speaks. `rule` and `cus-llm` are this class.
+- PromptedLLMSimulator: a plain LLM role-play given the persona, which writes its own state block after each reply.
+  It shares no dynamics with the CUS, which is the point: it tests whether an agent generalises across simulators.
+
+All of them answer many dialogues at once (`step_batch`); LLM-backed ones make one batched backend call per step.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from typing import Any, Protocol
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from protod.backends.base import Backend, SamplingParams
+from protod.backends.structured import extract_json, generate_validated
 from protod.persona import Persona
 from protod.scenario import Scenario
-from protod.user.express import TemplateExpresser
-from protod.user.perceive import RulePerceiver
-from protod.user.state import Perception, UserState, transition
+from protod.user.express import LLMExpresser, TemplateExpresser
+from protod.user.perceive import LLMPerceiver, RulePerceiver, strip_injection
+from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition
+
+History = tuple[Any, ...]  # messages before the current agent turn, each with .role ("agent" | "user") and .text
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,22 +37,36 @@ class UserTurn:
     state: UserState
     acts: tuple[str, ...]  # what the agent's turn was perceived to do
     events: tuple[tuple[str, ...], ...]  # what changed in the user
+    fallback: tuple[str, ...] = ()  # LLM parts that failed and were replaced by rules ("perceive", "express", "state")
+    meta: dict[str, Any] | None = None  # LLM calls behind this turn (model, seed, attempts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "user": self.text,
             "acts": list(self.acts),
             "events": [":".join(e) for e in self.events],
             "state": self.state.to_dict(),
         }
+        if self.fallback:
+            out["sim_fallback"] = list(self.fallback)
+        if self.meta:
+            out["sim_meta"] = self.meta
+        return out
 
 
-class Perceiver(Protocol):
-    def perceive(self, text: str) -> Perception: ...
+@dataclass(slots=True)
+class UserTurnRequest:
+    persona: Persona
+    state: UserState
+    agent_text: str
+    rng: random.Random
+    history: History = ()
 
 
-class Expresser(Protocol):
-    def express(self, events: tuple[tuple[str, ...], ...], persona: Persona, rng: random.Random) -> str: ...
+class UserSimulator(Protocol):
+    name: str
+
+    def step_batch(self, requests: list[UserTurnRequest]) -> list[UserTurn]: ...
 
 
 class CognitiveUserSimulator:
@@ -50,27 +76,185 @@ class CognitiveUserSimulator:
     >>> turn = sim.step(persona, persona.initial_state, "How do you feel about the fees?", random.Random(0))
     """
 
-    name = "rule"
-
-    def __init__(self, pack: Scenario, perceiver: Perceiver | None = None, expresser: Expresser | None = None):
+    def __init__(self, pack: Scenario, perceiver: Any = None, expresser: Any = None, name: str | None = None):
         self.pack = pack
         self.perceiver = perceiver or RulePerceiver(pack)
         self.expresser = expresser or TemplateExpresser(pack)
+        self._batch_perceive = hasattr(self.perceiver, "perceive_batch")
+        self._batch_express = hasattr(self.expresser, "express_batch")
+        self.name = name or ("cus-llm" if self._batch_perceive or self._batch_express else "rule")
+        self.labels = self.perceiver if isinstance(self.perceiver, RulePerceiver) else RulePerceiver(pack)
         # A persona's severities are the pack's; one dict for all users avoids rebuilding it every turn.
         self._severity = {c.id: c.severity for c in pack.concerns}
-        self._acts: dict[Perception, tuple[str, ...]] = {}  # labels of a perception, computed once
+        self._acts: dict[str, tuple[str, ...]] = {}  # rule labels by agent text (rule perception is a function of it)
 
-    def step(self, persona: Persona, state: UserState, agent_text: str, rng: random.Random) -> UserTurn:
-        perception = self.perceiver.perceive(agent_text)
-        result = transition(state, perception, self._severity, self.pack.dynamics, self.pack.turn_budget)
-        reply = self.expresser.express(result.events, persona, rng)
-        acts = self._acts.get(perception)
+    def _rule_labels(self, text: str, perception: Perception) -> tuple[str, ...]:
+        acts = self._acts.get(text)
         if acts is None:
             if len(self._acts) > 65536:
                 self._acts.clear()
-            acts = self._acts[perception] = tuple(perception.acts())
-        return UserTurn(reply, result.state, acts, result.events)
+            acts = self._acts[text] = tuple(perception.acts())
+        return acts
 
-    def step_batch(self, items: list[tuple[Persona, UserState, str, random.Random]]) -> list[UserTurn]:
-        """One user turn for many dialogues at once (LLM backends batch here; rules just loop)."""
-        return [self.step(*item) for item in items]
+    def _step_rules(self, r: UserTurnRequest) -> UserTurn:
+        """The no-model path, kept lean: it is what tens of thousands of turns a second run through."""
+        perception = self.perceiver.perceive(r.agent_text)
+        move = transition(r.state, perception, self._severity, self.pack.dynamics, self.pack.turn_budget)
+        labels = self._rule_labels(r.agent_text, perception)
+        return UserTurn(self.expresser.express(move.events, r.persona, r.rng), move.state, labels, move.events)
+
+    def step(self, persona: Persona, state: UserState, agent_text: str, rng: random.Random, history: History = ()) -> UserTurn:
+        return self.step_batch([UserTurnRequest(persona, state, agent_text, rng, history)])[0]
+
+    def step_batch(self, requests: list[UserTurnRequest]) -> list[UserTurn]:
+        if not (self._batch_perceive or self._batch_express):
+            return [self._step_rules(r) for r in requests]
+        fallbacks: list[list[str]] = [[] for _ in requests]
+        metas: list[dict[str, Any]] = [{} for _ in requests]
+        if self._batch_perceive:
+            seeds = [r.rng.getrandbits(31) for r in requests]
+            results = self.perceiver.perceive_batch([r.agent_text for r in requests], seeds)
+            perceptions = [res.perception for res in results]
+            for i, res in enumerate(results):
+                metas[i]["perceive"] = res.meta
+                if res.fallback:
+                    fallbacks[i].append("perceive")
+        else:
+            perceptions = [self.perceiver.perceive(r.agent_text) for r in requests]
+        dynamics, budget = self.pack.dynamics, self.pack.turn_budget
+        moves = [transition(r.state, p, self._severity, dynamics, budget) for r, p in zip(requests, perceptions)]
+        if self._batch_express:
+            said = self.expresser.express_batch(
+                [(r.persona, m.state, m.events, r.history, r.agent_text, r.rng) for r, m in zip(requests, moves)]
+            )
+            replies = []
+            for i, (text, fell_back, meta) in enumerate(said):
+                replies.append(text)
+                metas[i]["express"] = meta
+                if fell_back:
+                    fallbacks[i].append("express")
+        else:
+            replies = [self.expresser.express(m.events, r.persona, r.rng) for r, m in zip(requests, moves)]
+        return [
+            UserTurn(reply, m.state, tuple(p.acts()), m.events, tuple(fb), meta or None)
+            for reply, m, p, fb, meta in zip(replies, moves, perceptions, fallbacks, metas)
+        ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Plain role-play simulator
+
+_STATE_BLOCK = re.compile(r"<state>(.*?)(</state>|$)", re.S | re.I)
+
+
+class _StateBlock(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    stance: float = Field(ge=0, le=1)
+    trust: float = Field(ge=0, le=1)
+    concerns: dict[str, Literal["hidden", "voiced", "resolved"]] = Field(default_factory=dict)
+    decision: Literal["continue", "accept", "reject", "hang_up"] = "continue"
+
+
+class PromptedLLMSimulator:
+    """An LLM plays the persona (traits and hidden concerns in its prompt) and reports its own state each turn.
+
+    After its reply it must write `<state>{"stance": .., "trust": .., "concerns": {id: status}, "decision": ..}</state>`.
+    A block that never validates (after repair and retries) keeps the previous state and is counted as a fallback.
+    The turn budget still ends the dialogue in a timeout, so every simulator ends the same way at the limit.
+    """
+
+    name = "prompted"
+
+    def __init__(self, pack: Scenario, backend: Backend, params: SamplingParams | None = None, max_retries: int = 2):
+        self.pack = pack
+        self.backend = backend
+        self.params = params or SamplingParams(temperature=0.7, max_new_tokens=160)
+        self.max_retries = max_retries
+        self.labels = RulePerceiver(pack)  # acts recorded for metrics only; they do not drive this simulator
+
+    def prompt(self, req: UserTurnRequest) -> list[dict[str, str]]:
+        pack, persona = self.pack, req.persona
+        traits = "\n".join(f"- {pack.trait_by_name[k].description} {v}" for k, v in persona.traits.items())
+        concerns = "\n".join(f"- {c.id}: {pack.concern_by_id[c.id].description}" for c in persona.concerns)
+        now = req.state.to_dict()
+        system = (
+            f"Role-play a real person receiving an unexpected call from {pack.agent.role}. Stay in character.\n"
+            f"About you (never contradict this):\n{traits}\n"
+            f"What really holds you back (keep these to yourself unless the caller draws them out):\n{concerns}\n"
+            "You accept only if the caller asks and has truthfully answered what holds you back. You hang up if the "
+            "caller wastes your time or pushes you.\n"
+            "Reply in one to three short spoken sentences. Then, on a new line, write your state as\n"
+            '<state>{"stance": 0-1 willingness to accept, "trust": 0-1, "concerns": {"<id>": "hidden|voiced|resolved"}, '
+            '"decision": "continue|accept|reject|hang_up"}</state>\n'
+            f"Your state before this turn: {now['stance']:.2f} stance, {now['trust']:.2f} trust, concerns {now['concerns']}."
+        )
+        messages = [{"role": "system", "content": system}]
+        for m in req.history:
+            messages.append({"role": "user" if m.role == "agent" else "assistant", "content": m.text})
+        messages.append({"role": "user", "content": strip_injection(req.agent_text)})
+        return messages
+
+    def _parse(self, persona: Persona) -> Any:
+        held = [c.id for c in persona.concerns]
+
+        def parse(text: str) -> tuple[str, _StateBlock]:
+            match = _STATE_BLOCK.search(text)
+            if not match:
+                raise ValueError("no <state> block")
+            block = _StateBlock.model_validate(extract_json(match.group(1)))
+            unknown = set(block.concerns) - set(held)
+            if unknown:
+                raise ValueError(f"state names concerns this user does not hold: {sorted(unknown)}")
+            reply = text[: match.start()].strip()
+            if not reply:
+                raise ValueError("empty reply before the state block")
+            return reply, block
+
+        return parse
+
+    def step_batch(self, requests: list[UserTurnRequest]) -> list[UserTurn]:
+        seeds = [r.rng.getrandbits(31) for r in requests]
+        results = generate_validated(
+            self.backend, [self.prompt(r) for r in requests], self.params, seeds,
+            [self._parse(r.persona) for r in requests], self.max_retries,
+        )
+        return [self._turn(req, result) for req, result in zip(requests, results)]
+
+    def _turn(self, req: UserTurnRequest, result: Any) -> UserTurn:
+        prev = req.state
+        turn = prev.turn + 1
+        if result.value is None:
+            reply = _STATE_BLOCK.sub("", result.text).strip() or req.rng.choice(self.pack.user_lines.acknowledge)
+            statuses, stance, trust, decision, fallback = dict(prev.concerns), prev.stance, prev.trust, Decision.CONTINUE, ("state",)
+        else:
+            reply, block = result.value
+            statuses = {cid: ConcernStatus(block.concerns.get(cid, s.value)) for cid, s in prev.concerns}
+            stance, trust, decision, fallback = block.stance, block.trust, Decision(block.decision), ()
+        if decision is Decision.CONTINUE and turn >= self.pack.turn_budget:
+            decision = Decision.TIMEOUT
+        state = UserState(stance, trust, prev.patience, tuple((cid, statuses[cid]) for cid, _ in prev.concerns),
+                          turn, prev.refusals, decision)
+        before = dict(prev.concerns)
+        events = tuple((s.value, cid) for cid, s in state.concerns if s is not before[cid])
+        if decision is not Decision.CONTINUE:
+            events += ((decision.value,),)
+        meta = {"state": {**result.meta, "errors": result.errors} if result.errors else result.meta}
+        return UserTurn(reply, state, tuple(self.labels.perceive(req.agent_text).acts()), events, fallback, meta)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+SIMULATORS = ("rule", "cus-llm", "prompted")
+
+
+def make_simulator(kind: str, pack: Scenario, backend: Backend | None = None) -> UserSimulator:
+    """`rule` (default, no model), `cus-llm` (LLM judge + LLM voice over the same dynamics), `prompted` (role-play)."""
+    if kind == "rule":
+        return CognitiveUserSimulator(pack)
+    if kind not in SIMULATORS:
+        raise ValueError(f"unknown simulator {kind!r}; expected one of {SIMULATORS}")
+    if backend is None:
+        raise ValueError(f"the {kind} simulator needs a model: pass --sim-model")
+    if kind == "cus-llm":
+        return CognitiveUserSimulator(pack, LLMPerceiver(pack, backend), LLMExpresser(pack, backend), name="cus-llm")
+    return PromptedLLMSimulator(pack, backend)

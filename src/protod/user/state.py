@@ -34,7 +34,9 @@ class Decision(str, Enum):
     TIMEOUT = "timeout"
 
 
-TERMINAL = frozenset({Decision.ACCEPT, Decision.REJECT, Decision.HANG_UP, Decision.TIMEOUT})
+# Plain module names for enum members: attribute lookups and hashing of Enum members are slow on the hot path.
+_HIDDEN, _VOICED, _RESOLVED = ConcernStatus.HIDDEN, ConcernStatus.VOICED, ConcernStatus.RESOLVED
+_CONTINUE = Decision.CONTINUE
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,7 @@ class UserState:
 
     @property
     def done(self) -> bool:
-        return self.decision in TERMINAL
+        return self.decision is not _CONTINUE
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,11 +125,6 @@ class Perception:
 class Transition:
     state: UserState
     events: tuple[tuple[str, ...], ...] = field(default=())  # e.g. ("voiced", cid), ("refused_ask",)
-
-
-# Plain module names for enum members: attribute lookups on Enum classes are slow on the hot path.
-_HIDDEN, _VOICED, _RESOLVED = ConcernStatus.HIDDEN, ConcernStatus.VOICED, ConcernStatus.RESOLVED
-_CONTINUE = Decision.CONTINUE
 
 
 def _clip(x: float) -> float:
