@@ -98,7 +98,7 @@ def test_simulate_writes_results_and_resumes(tmp_path):
 
 def test_simulate_rejects_unknown_agent_and_scenario(tmp_path):
     r = run("simulate", "--agent", "genius", "--out", tmp_path)
-    assert r.exit_code == 2 and "scripted agents are" in r.output
+    assert r.exit_code == 2 and "scripted agent" in r.output
     r = run("simulate", "--scenario", "nope", "--out", tmp_path)
     assert r.exit_code == 2 and "merchant_recruitment" in r.output
 
@@ -108,3 +108,31 @@ def test_demo_runs_and_writes_summary(tmp_path):
     assert r.exit_code == 0, r.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["merchant_recruitment/oracle"]["acceptance"] > summary["merchant_recruitment/passive"]["acceptance"]
+
+
+def test_simulate_with_an_llm_agent_and_llm_simulator_over_http(tmp_path):
+    from protod.backends.fake_server import FakeOpenAIServer
+
+    def respond(body):
+        if body["messages"][0]["content"].startswith("Role-play"):
+            return 'Tell me more.\n<state>{"stance": 0.3, "trust": 0.5, "concerns": {}, "decision": "hang_up"}</state>'
+        return "Hello! What holds you back from delivery today?"
+
+    with FakeOpenAIServer(respond) as srv:
+        spec = f"openai:fake-model@{srv.base_url}"
+        out = tmp_path / "llm"
+        r = run("simulate", "--agent", f"llm:{spec}:privileged", "--simulator", "prompted", "--sim-model", spec,
+                "-n", "3", "--out", out, "--temperature", "0", "--cache-dir", tmp_path / "cache")
+        assert r.exit_code == 0, r.output
+        rec = json.loads((out / "trajectories.jsonl").read_text().splitlines()[0])
+        assert rec["agent"] == f"llm:{spec}:privileged" and rec["simulator"] == "prompted"
+        assert rec["decision"] == "hang_up" and rec["turns"][0]["agent_meta"]["seed"] is not None
+        metrics = json.loads((out / "metrics.json").read_text())
+        assert metrics["run"]["config"]["sim_model"] == spec
+
+
+def test_bad_model_spec_and_missing_sim_model_are_clear_errors(tmp_path):
+    r = run("simulate", "--agent", "llm", "--model", "gpt4", "--out", tmp_path)
+    assert r.exit_code == 2 and "bad model spec" in r.output
+    r = run("simulate", "--simulator", "prompted", "--out", tmp_path)
+    assert r.exit_code == 2 and "--sim-model" in r.output

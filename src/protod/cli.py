@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from protod.agent.llm import make_agent
 from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
+from protod.backends import SPEC_HELP, BackendError, SamplingParams, load_backend
 from protod.persona import PersonaSampler
 from protod.rollout import RunMismatch, make_episodes, simulate_to_dir
 from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
@@ -48,7 +50,7 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except ScenarioError as e:
             _fail(str(e))
-        except (RunMismatch, ValueError, FileNotFoundError) as e:
+        except (RunMismatch, BackendError, ValueError, FileNotFoundError) as e:
             _fail(str(e))
 
     return wrapper
@@ -215,33 +217,54 @@ def _fmt(value: Any) -> str:
 @friendly
 def simulate(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
-    agent: str = typer.Option("prober", "--agent", "-a", help=f"Scripted agent: {', '.join(SCRIPTED_AGENTS)}."),
+    agent: str = typer.Option("prober", "--agent", "-a", help=f"Scripted agent ({', '.join(SCRIPTED_AGENTS)}), `llm` with --model, or llm:<model spec>[:view]."),
     n: int = typer.Option(48, "-n", "--n", min=1, help="Number of dialogues (one per persona)."),
     seed: int = typer.Option(0, "--seed", help="Seed for personas and every dialogue's randomness."),
     stratum: Optional[str] = typer.Option(None, "--stratum", help="Only users of this stratum, difficulty or primary concern."),
     out_dir: Path = typer.Option(Path("runs/simulate"), "--out", "-o", help="Output directory (trajectories.jsonl, metrics.json)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out: keeps finished dialogues, runs the rest."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace results already in --out."),
-    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Dialogues run concurrently (turn-synchronous)."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Dialogues run concurrently (turn-synchronous; one model batch per turn)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"Agent model for --agent llm: {SPEC_HELP}."),
+    view: str = typer.Option("deployable", "--view", help="What the LLM agent sees: deployable (conversation only) or privileged (+ hidden concerns)."),
+    temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="Agent sampling temperature (0 = greedy)."),
+    top_p: float = typer.Option(1.0, "--top-p", min=0.0, max=1.0, help="Agent nucleus sampling."),
+    max_new_tokens: int = typer.Option(96, "--max-new-tokens", min=1, help="Agent tokens per turn (longer outputs are truncated)."),
+    simulator: str = typer.Option("rule", "--simulator", help="rule (no model), cus-llm (LLM judge + voice over the same dynamics) or prompted (LLM role-play)."),
+    sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for cus-llm / prompted: {SPEC_HELP}."),
+    device: Optional[str] = typer.Option(None, "--device", help="Device for local models (cpu, cuda, ...)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds per request to an OpenAI-compatible endpoint."),
+    max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries (exponential backoff) on 429 / 5xx / timeouts / dropped connections."),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, help="Requests in flight to an endpoint."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="On-disk response cache for endpoints (reproducible re-runs)."),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the endpoint's API key."),
 ) -> None:
-    """Run dialogues between an agent and the Cognitive User Simulator; write transcripts and metrics."""
+    """Run dialogues between an agent and a user simulator; write transcripts and metrics."""
     pack = load_scenario(scenario)
-    policy = make_scripted_agent(agent)
+    endpoint = {"timeout": timeout, "max_retries": max_retries, "concurrency": concurrency,
+                "cache_dir": str(cache_dir) if cache_dir else None, "api_key_env": api_key_env}
+    params = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens)
+    policy = make_agent(agent, model=model, view=view, params=params, device=device, **endpoint)
+    user_model = load_backend(sim_model, device=device, **endpoint) if sim_model else None
+    from protod.user.simulator import make_simulator
+
+    user_sim = make_simulator(simulator, pack, user_model)
     people = PersonaSampler(pack, seed).sample(n, stratum=stratum)
     episodes = make_episodes(people)
-    config = {"scenario": scenario, "agent": agent, "n": n, "seed": seed, "stratum": stratum,
-              "simulator": "rule", "batch_size": batch_size}
+    config = {"scenario": scenario, "agent": policy.name, "n": n, "seed": seed, "stratum": stratum, "view": view if agent.startswith("llm") else None,
+              "sampling": params.to_dict() if agent.startswith("llm") else None, "simulator": simulator, "sim_model": sim_model,
+              "batch_size": batch_size}
     with _progress() as bar:
-        task = bar.add_task(f"{agent} on {pack.id}", total=n)
+        task = bar.add_task(f"{policy.name} on {pack.id}", total=n)
         if resume:
             from protod.rollout import read_trajectories
 
             bar.update(task, completed=min(len(read_trajectories(out_dir / "trajectories.jsonl", repair=True)), n))
         metrics = simulate_to_dir(
-            pack, policy, episodes, out_dir, seed=seed, resume=resume, overwrite=overwrite,
+            pack, policy, episodes, out_dir, seed=seed, resume=resume, overwrite=overwrite, simulator=user_sim,
             batch_size=batch_size, config=config, on_done=lambda _t: bar.advance(task),
         )
-    _print_metrics(f"{agent} on {pack.id} (n={metrics['n']}, seed={seed})", metrics)
+    _print_metrics(f"{policy.name} vs {user_sim.name} simulator on {pack.id} (n={metrics['n']}, seed={seed})", metrics)
     out.print(f"Results: {out_dir / 'trajectories.jsonl'} and {out_dir / 'metrics.json'}")
 
 
@@ -253,6 +276,8 @@ def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
         table.add_row(label, _fmt(metrics[key]))
     table.add_row("mean turns", _fmt(metrics["mean_turns"]))
     table.add_row("errors", str(metrics["error_count"]))
+    if metrics.get("sim_fallback_turns"):
+        table.add_row("simulator fallbacks (turns)", str(metrics["sim_fallback_turns"]))
     out.print(table)
     if metrics.get("by_difficulty"):
         by = Table(title="Acceptance by difficulty")

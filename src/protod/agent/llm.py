@@ -36,3 +36,38 @@ class LLMAgent:
                        meta={**g.meta, "finish_reason": g.finish_reason}, error=g.error)
             for g in generations
         ]
+
+
+def make_agent(
+    spec: str,
+    model: str | None = None,
+    view: str | None = None,
+    params: SamplingParams | None = None,
+    device: str | None = None,
+    **backend_options: object,
+):
+    """An agent from a CLI-style spec.
+
+    - a scripted agent name: passive, prober, oracle, stuffer, random;
+    - `llm` with `model` (a model spec) and `view`;
+    - `llm:<model spec>[:deployable|:privileged]`, e.g. `llm:smollm2:privileged`, `llm:hf:runs/ckpt`,
+      `llm:openai:gpt-4o-mini@https://api.openai.com/v1`.
+    """
+    from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
+    from protod.backends import load_backend
+
+    if spec in SCRIPTED_AGENTS:
+        return make_scripted_agent(spec)
+    if spec == "llm":
+        if not model:
+            raise ValueError("--agent llm needs --model (smollm2 | hf:<dir> | openai:<model>@<base_url>)")
+        model_spec, chosen_view = model, view or "deployable"
+    elif spec.startswith("llm:"):
+        model_spec, chosen_view = spec[4:], view or "deployable"
+        head, _, tail = model_spec.rpartition(":")
+        if tail in VIEWS and head:
+            model_spec, chosen_view = head, tail
+    else:
+        raise ValueError(f"unknown agent {spec!r}; use a scripted agent ({', '.join(SCRIPTED_AGENTS)}) or llm:<model spec>[:view]")
+    backend = load_backend(model_spec, device=device, **backend_options)
+    return LLMAgent(backend, view=chosen_view, params=params)

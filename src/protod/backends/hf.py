@@ -89,7 +89,8 @@ class HFBackend:
         done = [False] * batch
         next_pos = positions[:, -1:] + 1
         with torch.inference_mode():
-            out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True)
+            # logits_to_keep=1: the prompt's logits at every position would cost a (B, L, vocab) matmul for nothing.
+            out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True, logits_to_keep=1)
             for _ in range(params.max_new_tokens):
                 logits = out.logits[:, -1, :].float()
                 tokens, logprobs = self._pick(logits, params, generators, done)
@@ -137,10 +138,11 @@ class HFBackend:
             outside = sorted_p.cumsum(-1) - sorted_p >= params.top_p
             sorted_p = sorted_p.masked_fill(outside, 0.0)
             probs = torch.zeros_like(probs).scatter(-1, order, sorted_p)
-        tokens = torch.empty(len(generators), dtype=torch.long, device=logits.device)
-        for i, gen in enumerate(generators):
-            # Finished rows draw nothing: their generator state stays where it was.
-            tokens[i] = self.pad_id if done[i] else torch.multinomial(probs[i].cpu(), 1, generator=gen).item()
+        # Inverse-CDF sampling: one uniform number per row from that row's own generator (finished rows draw
+        # nothing, so their stream stays put), then one batched search. Same distribution as multinomial.
+        cdf = probs.cumsum(-1)
+        u = torch.tensor([0.0 if d else torch.rand(1, generator=g).item() for g, d in zip(generators, done)], device=logits.device)
+        tokens = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).squeeze(1).clamp(max=probs.shape[-1] - 1)
         return tokens, logp.gather(-1, tokens[:, None])[:, 0]
 
 

@@ -23,6 +23,7 @@ def dialogue_stats(record: dict[str, Any]) -> dict[str, Any]:
     final = record.get("final_state") or {}
     resolved = [cid for cid, status in (final.get("concerns") or {}).items() if status == "resolved"]
     probe_turns = sum(1 for t in record["turns"] if any(a.startswith("probe:") for a in t["acts"]))
+    fallback_turns = sum(1 for t in record["turns"] if t.get("sim_fallback"))
     return {
         "ok": record.get("status", "ok") == "ok",
         "decision": record["decision"],
@@ -32,6 +33,7 @@ def dialogue_stats(record: dict[str, Any]) -> dict[str, Any]:
         "resolved": len(resolved),
         "probe_turns": probe_turns,
         "final_stance": final.get("stance"),
+        "fallback_turns": fallback_turns,
     }
 
 
@@ -58,6 +60,9 @@ def summarize(records: Iterable[dict[str, Any]], by_stratum: bool = True) -> dic
         "concern_resolution_rate": _rate(sum(s["resolved"] for s in ok), held),
         "probing_rate": _rate(sum(s["probe_turns"] for s in ok), turns),
         "mean_final_stance": _rate(sum(s["final_stance"] or 0.0 for s in ok), n),
+        # LLM simulators: user turns where the model's judgement/reply/state never validated and rules stood in.
+        "sim_fallback_turns": sum(s["fallback_turns"] for s in stats),
+        "sim_fallback_rate": _rate(sum(s["fallback_turns"] for s in stats), sum(s["turns"] for s in stats)),
     }
     if by_stratum:
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
