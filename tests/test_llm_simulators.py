@@ -163,3 +163,23 @@ def test_extract_json_repairs_common_damage():
         extract_json("no json here")
     with pytest.raises(ValueError):
         extract_json('{"a": 1')
+
+
+def test_a_dialogue_the_endpoint_cannot_serve_is_written_as_an_error(tmp_path):
+    from protod.scenario import load_scenario
+    from protod.rollout import simulate_to_dir, make_episodes
+
+    pack = load_scenario("merchant_recruitment")
+    personas = PersonaSampler(pack, 0).sample(12)
+    doomed = sum(1 for p in personas if p.traits["business_type"] == "a sushi bar")
+    assert 0 < doomed < 12
+    with FakeOpenAIServer(lambda body: "Hi, what holds you back?", fail_always="500",
+                          fail_if=lambda body: "a sushi bar" in body["messages"][0]["content"]) as srv:
+        agent = LLMAgent(OpenAIBackend("fake-model", srv.base_url, timeout=2.0, max_retries=1))
+        metrics = simulate_to_dir(pack, agent, make_episodes(personas), tmp_path, seed=0)
+    records = [json.loads(line) for line in (tmp_path / "trajectories.jsonl").read_text().splitlines()]
+    assert len(records) == 12  # nothing dropped
+    errors = [r for r in records if r["status"] == "error"]
+    assert len(errors) == doomed == metrics["error_count"]
+    assert all("500" in r["error"] or "Internal" in r["error"] for r in errors)
+    assert metrics["n"] == 12 - doomed
