@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import os
 import shutil
 from pathlib import Path
@@ -47,6 +48,9 @@ class HFBackend:
             self.model.to(self.device)
         self.model.eval()
         self.renderer = ChatRenderer(tokenizer)
+        # transformers is renaming `past_key_values` to `cache` model by model: pass whichever this model takes.
+        base = model.get_base_model() if hasattr(model, "get_base_model") else model
+        self._cache_kw = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
         self.stop_ids = sorted(self.renderer.stop_ids)
         pad = tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.stop_ids[0]
@@ -59,7 +63,12 @@ class HFBackend:
         if not path.is_dir():
             raise BackendError(f"hf:{path}: no such model directory")
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **kwargs)
+        if (path / "adapter_config.json").exists():  # a protod training checkpoint: base model + LoRA adapter
+            from protod.train.checkpoint import load_any
+
+            model = load_any(path)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **kwargs)
         return cls(model, tokenizer, name=f"hf:{path}", device=device)
 
     # -- generation ---------------------------------------------------------------------------------------------
@@ -106,7 +115,7 @@ class HFBackend:
                 attention = torch.cat([attention, attention.new_ones((batch, 1))], dim=1)
                 out = self.model(
                     input_ids=tokens[:, None], attention_mask=attention, position_ids=next_pos,
-                    past_key_values=out.past_key_values, use_cache=True,
+                    use_cache=True, **{self._cache_kw: out.past_key_values},
                 )
                 next_pos = next_pos + 1
         results = []

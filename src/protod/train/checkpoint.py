@@ -1,0 +1,150 @@
+"""Policies in and out of the trainer: loading the starting model, checkpoints, and resuming exactly.
+
+A checkpoint directory is usable on its own: `protod simulate --agent llm:hf:<checkpoint dir>` loads the base model
+it names (protod_checkpoint.json), applies the PEFT adapter and generates. It also holds the trainer state
+(optimizer, scheduler, RNG, step) so `protod train --resume` continues where the run stopped.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from protod.train.config import TrainConfig
+
+CHECKPOINT_META = "protod_checkpoint.json"
+STATE_FILE = "trainer_state.pt"
+
+
+def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: int = 0) -> Any:
+    """A small randomly initialised Qwen2-architecture model over the tokenizer's vocabulary."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(seed)
+    heads = max(2, hidden // 32)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
+        num_attention_heads=heads, num_key_value_heads=max(1, heads // 2), max_position_embeddings=4096,
+        tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return Qwen2ForCausalLM(config)
+
+
+def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from protod.backends.hf import smollm2_dir
+
+    if cfg.model == "tiny-random":
+        tokenizer = AutoTokenizer.from_pretrained(smollm2_dir(), local_files_only=True)
+        model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed)
+        base_dir = out_dir / "base-model"  # saved so that checkpoints can be loaded without the trainer
+        if not (base_dir / "config.json").exists():
+            model.save_pretrained(base_dir)
+            tokenizer.save_pretrained(base_dir)
+        else:  # a resumed run starts from the very same initial weights
+            model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
+        base = {"kind": "hf", "path": str(base_dir.resolve())}
+    elif cfg.model == "smollm2":
+        path = smollm2_dir()
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+        base = {"kind": "smollm2"}
+    elif cfg.model.startswith("hf:"):
+        path = Path(cfg.model[3:])
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = load_any(path)
+        base = {"kind": "hf", "path": str(path.resolve())}
+    else:
+        raise ValueError(f"model: expected smollm2, hf:<dir> or tiny-random; got {cfg.model!r}")
+    if cfg.lora:
+        from peft import LoraConfig, get_peft_model
+
+        lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                          target_modules=list(cfg.lora_targets), task_type="CAUSAL_LM")
+        model = get_peft_model(model, lora)
+    return model, tokenizer, base
+
+
+def load_any(path: str | Path) -> Any:
+    """A causal LM from a directory: a full model, or a protod LoRA checkpoint (base + adapter, merged)."""
+    from transformers import AutoModelForCausalLM
+
+    path = Path(path)
+    if not (path / "adapter_config.json").exists():
+        return AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    meta_file = path / CHECKPOINT_META
+    if not meta_file.exists():
+        raise ValueError(f"{path}: a PEFT adapter without {CHECKPOINT_META}; protod cannot tell which base model it needs")
+    base = json.loads(meta_file.read_text())["base"]
+    if base["kind"] == "smollm2":
+        from protod.backends.hf import smollm2_dir
+
+        base_path: Path = smollm2_dir()
+    else:
+        base_path = Path(base["path"])
+    from peft import PeftModel
+
+    model = AutoModelForCausalLM.from_pretrained(base_path, local_files_only=True)
+    return PeftModel.from_pretrained(model, path).merge_and_unload()
+
+
+def frozen_copy(model: Any) -> Any:
+    """The initial weights for a full fine-tune's teacher / KL reference (LoRA uses adapters-off instead)."""
+    ref = copy.deepcopy(model).eval()
+    for p in ref.parameters():
+        p.requires_grad_(False)
+    return ref
+
+
+def save(trainer: Any, out_dir: Path) -> Path:
+    target = out_dir / f"checkpoint-{trainer.step}"
+    trainer.model.save_pretrained(target)
+    trainer.tokenizer.save_pretrained(target)
+    (target / CHECKPOINT_META).write_text(json.dumps(
+        {"base": trainer.base_spec, "step": trainer.step, "lora": trainer.cfg.lora, "algo": trainer.cfg.algo}, indent=2) + "\n")
+    torch.save({
+        "step": trainer.step,
+        "optimizer": trainer.optimizer.state_dict(),
+        "scheduler": trainer.scheduler.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+    }, target / STATE_FILE)
+    return target
+
+
+def latest(out_dir: Path) -> Path | None:
+    found = [(int(m.group(1)), p) for p in out_dir.glob("checkpoint-*") if (m := re.fullmatch(r"checkpoint-(\d+)", p.name))
+             and (p / STATE_FILE).exists()]
+    return max(found)[1] if found else None
+
+
+def restore(trainer: Any, out_dir: Path) -> int:
+    """Load the latest checkpoint into `trainer`; drop log lines written after it. Returns its step."""
+    ckpt = latest(out_dir)
+    if ckpt is None:
+        raise ValueError(f"{out_dir}: no checkpoint to resume from (expected checkpoint-N/ with {STATE_FILE})")
+    from safetensors.torch import load_file
+
+    if trainer.cfg.lora:
+        from peft import set_peft_model_state_dict
+
+        set_peft_model_state_dict(trainer.model, load_file(ckpt / "adapter_model.safetensors"))
+    else:
+        trainer.model.load_state_dict(load_file(ckpt / "model.safetensors"), strict=False)
+    state = torch.load(ckpt / STATE_FILE, weights_only=False)
+    trainer.optimizer.load_state_dict(state["optimizer"])
+    trainer.scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["torch_rng"])
+    step = int(state["step"])
+    log = out_dir / "train_log.jsonl"
+    if log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
+        kept = [line for line in log.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
+        log.write_text("".join(line + "\n" for line in kept))
+    return step

@@ -1,0 +1,96 @@
+"""Trajectories -> training sequences: token ids, which positions predict agent tokens, and per-turn signals.
+
+A dialogue is rendered twice from the same messages: in the deployable view (the student) and in the privileged
+view (AOPD's teacher). Only the system prompt differs, and agent turns are spliced in as the exact ids the policy
+sampled, so the k-th agent token of one rendering is the k-th agent token of the other: teacher log-probs are read
+at exactly the student's token positions (the prefix lengths differ; the agent tokens do not).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from protod.agent.views import Message, deployable_messages, observe, privileged_messages
+from protod.backends.chat_tokens import ChatRenderer
+from protod.rollout import Trajectory
+from protod.scenario import Scenario
+
+
+@dataclass
+class TrainSequence:
+    ids: Tensor  # [T] the deployable rendering
+    pred_pos: Tensor  # [N] positions whose logits predict the agent tokens (token position - 1)
+    tokens: Tensor  # [N] the agent tokens
+    turn: Tensor  # [N] agent-turn index (0-based) of each token
+    teacher_ids: Tensor | None = None  # [T'] the privileged rendering
+    teacher_pred_pos: Tensor | None = None  # [N] same tokens, teacher positions
+
+
+def _messages(pack: Scenario, traj: Trajectory, privileged: bool, concerns: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    history: list[Message] = []
+    for t in traj.turns:
+        ids = t.get("agent_tokens", {}).get("ids")
+        history.append(Message("agent", t["agent"], tuple(ids) if ids is not None else None))
+        history.append(Message("user", t["user"]))
+    obs = observe(pack, traj.persona, tuple(history), privileged=privileged)
+    if not privileged:
+        return deployable_messages(obs)
+    return privileged_messages(obs, concerns=concerns)
+
+
+def _positions(rendered_spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    pred, turn = [], []
+    for k, (start, end) in enumerate(rendered_spans):
+        pred += list(range(start - 1, end - 1))
+        turn += [k] * (end - start)
+    return pred, turn
+
+
+def teacher_concerns_for(pack: Scenario, traj: Trajectory, mode: bool | str, rng: random.Random) -> tuple[str, ...]:
+    """Concern ids shown to the teacher: the user's own (True), a random other set of the same size, or none."""
+    own = tuple(c.id for c in traj.persona.concerns)
+    if mode is True or mode == "true":
+        return own
+    if mode == "none" or mode is False:
+        return ()
+    if mode == "random":
+        return tuple(rng.sample([c.id for c in pack.concerns], k=len(own)))
+    raise ValueError(f"teacher_concerns must be true, random or none; got {mode!r}")
+
+
+def build_sequence(
+    pack: Scenario, renderer: ChatRenderer, traj: Trajectory, teacher_concerns: tuple[str, ...] | None = None,
+    view: str = "deployable",
+) -> TrainSequence:
+    """Render one dialogue for training. `teacher_concerns` (if given) also renders the privileged view."""
+    student = renderer.render(_messages(pack, traj, view == "privileged", tuple(c.id for c in traj.persona.concerns)), add_generation_prompt=False)
+    pred, turn = _positions(student.agent_spans)
+    tokens = [student.ids[p + 1] for p in pred]
+    seq = TrainSequence(
+        ids=torch.tensor(student.ids), pred_pos=torch.tensor(pred, dtype=torch.long),
+        tokens=torch.tensor(tokens, dtype=torch.long), turn=torch.tensor(turn, dtype=torch.long),
+    )
+    if teacher_concerns is not None:
+        teacher = renderer.render(_messages(pack, traj, True, teacher_concerns), add_generation_prompt=False)
+        t_pred, _ = _positions(teacher.agent_spans)
+        if [teacher.ids[p + 1] for p in t_pred] != tokens:  # the alignment AOPD relies on
+            raise AssertionError(f"{traj.episode_id}: agent tokens differ between the two views")
+        seq.teacher_ids = torch.tensor(teacher.ids)
+        seq.teacher_pred_pos = torch.tensor(t_pred, dtype=torch.long)
+    return seq
+
+
+def stance_deltas(traj: Trajectory) -> list[float]:
+    """Stance change caused by each agent turn (the first relative to the persona's initial stance)."""
+    before = traj.persona.initial_state.stance
+    out = []
+    for t in traj.turns:
+        after = t["state"]["stance"]
+        out.append(after - before)
+        before = after
+    return out

@@ -1,0 +1,289 @@
+"""Single-node trainer: sft, grpo, stpr, aopd and siavpo on one process, transformers + PEFT.
+
+One step of the RL algorithms, top to bottom:
+  1. draw `personas_per_step` training personas and run `group_size` dialogues with each (the policy itself, in the
+     deployable view, through the episode engine; the user simulator answers);
+  2. reward R_i = 1 if the user accepted; per-turn advantages from the registry (grpo: A_i; stpr: |A_i| * sign of
+     the stance change the turn caused); groups with all-equal rewards are dropped from the PG loss (counted);
+  3. render each dialogue with the exact sampled ids; the loss touches agent tokens only:
+        L = L_PG (clipped ratio) + aopd_beta * KL(teacher || student) + kl_coef * KL(policy || initial)
+     where the teacher is the same network reading the privileged view (adapters off by default), no gradient;
+  4. one optimizer step per pass (`updates_per_batch`), gradient clipping, scheduler, log line, periodic checkpoint.
+Losses are token-means over all agent tokens of the batch, accumulated one dialogue at a time to bound memory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from protod.agent.llm import LLMAgent
+from protod.agent.scripted import make_scripted_agent
+from protod.backends.base import SamplingParams
+from protod.backends.hf import HFBackend
+from protod.persona import PersonaSampler
+from protod.provenance import package_versions
+from protod.rollout import Trajectory, make_episodes, run_episodes
+from protod.scenario import load_scenario
+from protod.train import checkpoint
+from protod.train.advantages import turn_advantages
+from protod.train.config import TrainConfig
+from protod.train.losses import aopd_loss, kl_penalty, policy_loss, sft_loss, token_logprobs
+from protod.train.sequences import TrainSequence, build_sequence, stance_deltas, teacher_concerns_for
+from protod.user.simulator import make_simulator
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False):
+        self.cfg = config
+        self.out = Path(out_dir)
+        self.pack = load_scenario(config.scenario)
+        torch.manual_seed(config.seed)
+        self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
+        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=config.device)
+        self.renderer = self.backend.renderer
+        self.device = self.backend.device
+        trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
+        self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
+        sim_backend = None
+        if config.sim_model:
+            from protod.backends import load_backend
+
+            sim_backend = load_backend(config.sim_model, device=config.device)
+        self.simulator = make_simulator(config.simulator, self.pack, sim_backend)
+        self.step = 0
+        self.log_path = self.out / "train_log.jsonl"
+        self.out.mkdir(parents=True, exist_ok=True)
+        if resume:
+            self.step = checkpoint.restore(self, self.out)
+        elif self.log_path.exists() and self.log_path.stat().st_size:
+            raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
+        (self.out / "config.yaml").write_text(json.dumps(config.model_dump(mode="json"), indent=2) + "\n")
+        (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
+        self._sft_data: list[Trajectory] | None = None
+
+    # -- schedule --------------------------------------------------------------------------------------------------
+    def _lr_factor(self, step: int) -> float:
+        cfg = self.cfg
+        if step < cfg.warmup_steps:
+            return (step + 1) / (cfg.warmup_steps + 1)
+        progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)
+        if cfg.schedule == "linear":
+            return max(0.0, 1.0 - progress)
+        if cfg.schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+        return 1.0
+
+    # -- model calls -----------------------------------------------------------------------------------------------
+    def _agent_logits(self, ids: torch.Tensor, pred_pos: torch.Tensor, model: Any = None) -> torch.Tensor:
+        """Logits [N, V] at the positions that predict agent tokens (one sequence; no vocab-sized waste elsewhere)."""
+        model = model or self.model
+        out = model(input_ids=ids[None].to(self.device), logits_to_keep=pred_pos.to(self.device))
+        return out.logits[0]
+
+    def _initial_policy(self):
+        """The starting weights: adapters disabled (LoRA) or the frozen copy (full fine-tune)."""
+        if self.reference is not None:
+            return nullcontext(self.reference)
+        return _AdaptersOff(self.model)
+
+    # -- one step --------------------------------------------------------------------------------------------------
+    def rollouts(self) -> list[Trajectory]:
+        cfg = self.cfg
+        sampler = PersonaSampler(self.pack, cfg.persona_seed)
+        personas = sampler.sample(cfg.personas_per_step, stratum=cfg.stratum, start=self.step * cfg.personas_per_step)
+        agent = LLMAgent(self.backend, "deployable", SamplingParams(cfg.temperature, cfg.top_p, cfg.max_new_tokens))
+        self.model.eval()
+        return run_episodes(self.pack, agent, make_episodes(personas, cfg.group_size), simulator=self.simulator,
+                            seed=cfg.seed * 1_000_003 + self.step, batch_size=cfg.rollout_batch)
+
+    def rl_step(self) -> dict[str, Any]:
+        cfg = self.cfg
+        t0 = time.perf_counter()
+        trajs = [t for t in self.rollouts() if t.status == "ok" and t.turns]
+        rollout_s = time.perf_counter() - t0
+        rng = random.Random(f"teacher:{cfg.seed}:{self.step}")
+        groups: dict[str, list[Trajectory]] = {}
+        for t in trajs:
+            groups.setdefault(t.persona.id, []).append(t)
+
+        items: list[tuple[TrainSequence, torch.Tensor | None]] = []  # (sequence, per-token advantages or None)
+        filtered = 0
+        for group in groups.values():
+            rewards = torch.tensor([1.0 if t.accepted else 0.0 for t in group])
+            k = max(len(t.turns) for t in group)
+            deltas = torch.zeros(len(group), k)
+            mask = torch.zeros(len(group), k, dtype=torch.bool)
+            for i, t in enumerate(group):
+                d = stance_deltas(t)
+                deltas[i, : len(d)] = torch.tensor(d)
+                mask[i, : len(d)] = True
+            adv = None
+            if cfg.uses_pg:
+                if cfg.filter_zero_variance and bool((rewards == rewards[0]).all()) and cfg.stpr_lambda == 0:
+                    filtered += 1
+                else:
+                    adv = turn_advantages(cfg.advantage_name, rewards, deltas, mask, delta_min=cfg.delta_min, lam=cfg.stpr_lambda)
+            for i, t in enumerate(group):
+                if adv is None and not cfg.uses_aopd:
+                    continue
+                concerns = teacher_concerns_for(self.pack, t, cfg.teacher_concerns, rng) if cfg.uses_aopd else None
+                seq = build_sequence(self.pack, self.renderer, t, concerns)
+                items.append((seq, adv[i][seq.turn] if adv is not None else None))
+
+        stats = self._update(items)
+        n_tokens = sum(len(s.tokens) for s, _ in items)
+        accepted = [t.accepted for t in trajs]
+        return {
+            **stats,
+            "reward_mean": sum(accepted) / max(len(accepted), 1),
+            "acceptance": sum(accepted) / max(len(accepted), 1),
+            "dialogues": len(trajs),
+            "groups_filtered": filtered,
+            "groups": len(groups),
+            "agent_tokens": n_tokens,
+            "rollout_s": round(rollout_s, 3),
+        }
+
+    def _update(self, items: list[tuple[TrainSequence, torch.Tensor | None]]) -> dict[str, Any]:
+        cfg = self.cfg
+        pg_tokens = sum(len(s.tokens) for s, a in items if a is not None)
+        all_tokens = sum(len(s.tokens) for s, _ in items)
+        totals = {"loss": 0.0, "pg_loss": 0.0, "aopd_loss": 0.0, "kl": 0.0}
+        if not all_tokens:
+            return {**totals, "lr": self.scheduler.get_last_lr()[0], "grad_norm": 0.0}
+        # Teacher and reference log-probs do not change during the update passes: compute them once, no grad.
+        teacher, reference, old = [], [], []
+        with torch.no_grad():
+            for seq, adv in items:
+                teacher.append(self._teacher_logits(seq) if cfg.uses_aopd else None)
+                ref = None
+                if cfg.kl_coef:
+                    with self._initial_policy() as m:
+                        ref = token_logprobs(self._agent_logits(seq.ids, seq.pred_pos, m), seq.tokens.to(self.device))
+                reference.append(ref)
+                old.append(token_logprobs(self._agent_logits(seq.ids, seq.pred_pos), seq.tokens.to(self.device))
+                           if adv is not None and cfg.updates_per_batch > 1 else None)
+        self.model.train()
+        grad_norm = 0.0
+        for _ in range(cfg.updates_per_batch):
+            self.optimizer.zero_grad(set_to_none=True)
+            for (seq, adv), t_logits, ref, old_lp in zip(items, teacher, reference, old):
+                n = len(seq.tokens)
+                logits = self._agent_logits(seq.ids, seq.pred_pos)
+                tokens = seq.tokens.to(self.device)
+                logp = token_logprobs(logits, tokens)
+                ones = torch.ones(1, n, device=self.device)
+                loss = torch.zeros((), device=self.device)
+                if adv is not None:
+                    pg = policy_loss(logp[None], (old_lp if old_lp is not None else logp.detach())[None], adv[None].to(self.device),
+                                     ones, cfg.clip_eps, cfg.clip_low, cfg.clip_high)
+                    loss = loss + pg * n / pg_tokens
+                    totals["pg_loss"] += pg.item() * n / pg_tokens
+                if t_logits is not None:
+                    kd = aopd_loss(logits[None], t_logits[None], ones, cfg.aopd_mode, cfg.aopd_topk, tokens[None])
+                    loss = loss + cfg.aopd_beta * kd * n / all_tokens
+                    totals["aopd_loss"] += kd.item() * n / all_tokens
+                if ref is not None:
+                    kl = kl_penalty(logp[None], ref[None], ones)
+                    loss = loss + cfg.kl_coef * kl * n / all_tokens
+                    totals["kl"] += kl.item() * n / all_tokens
+                if loss.requires_grad:
+                    loss.backward()
+                totals["loss"] += loss.item()
+            grad_norm = float(torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], cfg.max_grad_norm))
+            self.optimizer.step()
+        lr = self.scheduler.get_last_lr()[0]
+        self.scheduler.step()
+        k = cfg.updates_per_batch
+        return {key: value / k for key, value in totals.items()} | {"lr": lr, "grad_norm": grad_norm}
+
+    def _teacher_logits(self, seq: TrainSequence) -> torch.Tensor:
+        if self.cfg.teacher == "current":
+            return self._agent_logits(seq.teacher_ids, seq.teacher_pred_pos)
+        with self._initial_policy() as m:
+            return self._agent_logits(seq.teacher_ids, seq.teacher_pred_pos, m)
+
+    def sft_step(self) -> dict[str, Any]:
+        cfg = self.cfg
+        if self._sft_data is None:
+            self._sft_data = self._sft_transcripts()
+        batch_rng = random.Random(f"sft:{cfg.seed}:{self.step}")
+        batch = batch_rng.sample(self._sft_data, k=min(cfg.sft_batch, len(self._sft_data)))
+        seqs = [build_sequence(self.pack, self.renderer, t, view=t.view) for t in batch]
+        total = sum(len(s.tokens) for s in seqs)
+        self.model.train()
+        self.optimizer.zero_grad(set_to_none=True)
+        value = 0.0
+        for s in seqs:
+            logp = token_logprobs(self._agent_logits(s.ids, s.pred_pos), s.tokens.to(self.device))
+            loss = sft_loss(logp[None], torch.ones(1, len(s.tokens), device=self.device)) * len(s.tokens) / total
+            loss.backward()
+            value += loss.item()
+        grad_norm = float(torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], cfg.max_grad_norm))
+        self.optimizer.step()
+        lr = self.scheduler.get_last_lr()[0]
+        self.scheduler.step()
+        return {"loss": value, "sft_loss": value, "agent_tokens": total, "dialogues": len(seqs), "lr": lr, "grad_norm": grad_norm}
+
+    def _sft_transcripts(self) -> list[Trajectory]:
+        cfg, data = self.cfg, []
+        sampler = PersonaSampler(self.pack, cfg.persona_seed)
+        for i, src in enumerate(cfg.sft_data):
+            personas = sampler.sample(src.dialogues, stratum=cfg.stratum, start=i * 100_000)
+            trajs = run_episodes(self.pack, make_scripted_agent(src.agent), personas, seed=cfg.seed + i)
+            for t in trajs:
+                t.view = src.view  # render in the view the source asks for
+            data += trajs
+        return data
+
+    # -- the loop --------------------------------------------------------------------------------------------------
+    def train(self, max_steps: int | None = None, on_step: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+        cfg = self.cfg
+        last = max_steps if max_steps is not None else cfg.max_steps
+        logs = []
+        with self.log_path.open("a", encoding="utf-8") as log:
+            while self.step < last:
+                start = time.perf_counter()
+                stats = self.sft_step() if cfg.algo == "sft" else self.rl_step()
+                self.step += 1
+                elapsed = time.perf_counter() - start
+                record = {"step": self.step, **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in stats.items()},
+                          "tokens_per_s": round(stats.get("agent_tokens", 0) / elapsed, 2), "step_s": round(elapsed, 3)}
+                record.setdefault("pg_loss", None)
+                record.setdefault("aopd_loss", None)
+                record.setdefault("kl", None)
+                record.setdefault("reward_mean", None)
+                record.setdefault("acceptance", None)
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                logs.append(record)
+                if on_step is not None:
+                    on_step(record)
+                if self.step % cfg.save_every == 0 or self.step == last:
+                    checkpoint.save(self, self.out)
+        return logs
+
+
+class _AdaptersOff:
+    """Context: the PEFT model with its adapters disabled is the initial policy."""
+
+    def __init__(self, model: Any):
+        self.model = model
+        self._ctx = model.disable_adapter()
+
+    def __enter__(self) -> Any:
+        self._ctx.__enter__()
+        return self.model
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
