@@ -290,6 +290,46 @@ def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# train
+
+
+@app.command()
+@friendly
+def train(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Training config YAML (see configs/; every key documented in protod.train.config)."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Override the config's max_steps."),
+    out_dir: Path = typer.Option(Path("runs/train"), "--out", "-o", help="Run directory: train_log.jsonl, checkpoint-N/, config.yaml."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --out (weights, optimizer, scheduler, RNG, step)."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a config key: --set lr=5e-5 --set algo=grpo."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Override the config's seed."),
+) -> None:
+    """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), single node, resumable."""
+    from protod.train.config import load_config
+    from protod.train.trainer import Trainer
+
+    extra = list(overrides) + ([f"max_steps={max_steps}"] if max_steps else []) + ([f"seed={seed}"] if seed is not None else [])
+    cfg = load_config(config, extra)
+    trainer = Trainer(cfg, out_dir, resume=resume)
+    with _progress() as bar:
+        task = bar.add_task(f"{cfg.algo} on {cfg.scenario}", total=cfg.max_steps, completed=trainer.step)
+
+        def show(record: dict[str, Any]) -> None:
+            parts = [f"loss {record['loss']:.4f}"]
+            if record.get("reward_mean") is not None:
+                parts.append(f"reward {record['reward_mean']:.3f}")
+            bar.update(task, advance=1, description=f"{cfg.algo} step {record['step']}: " + ", ".join(parts))
+
+        logs = trainer.train(on_step=show)
+    last = logs[-1] if logs else None
+    if last:
+        out.print(f"step {last['step']}: loss {last['loss']:.4f}" + (f", reward {last['reward_mean']:.3f}" if last.get("reward_mean") is not None else ""))
+    from protod.train.checkpoint import latest
+
+    ckpt = latest(out_dir)
+    out.print(f"Log: {out_dir / 'train_log.jsonl'}; checkpoint: {ckpt}; evaluate it with `protod simulate --agent llm:hf:{ckpt}`")
+
+
+# --------------------------------------------------------------------------------------------------------------
 # demo
 
 

@@ -21,7 +21,7 @@ CHECKPOINT_META = "protod_checkpoint.json"
 STATE_FILE = "trainer_state.pt"
 
 
-def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: int = 0) -> Any:
+def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: int = 0, init_range: float = 0.02) -> Any:
     """A small randomly initialised Qwen2-architecture model over the tokenizer's vocabulary."""
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
@@ -30,7 +30,7 @@ def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: i
     config = Qwen2Config(
         vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
         num_attention_heads=heads, num_key_value_heads=max(1, heads // 2), max_position_embeddings=4096,
-        tie_word_embeddings=True, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=True, initializer_range=init_range, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
     return Qwen2ForCausalLM(config)
@@ -44,7 +44,7 @@ def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, An
 
     if cfg.model == "tiny-random":
         tokenizer = AutoTokenizer.from_pretrained(smollm2_dir(), local_files_only=True)
-        model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed)
+        model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed, cfg.tiny_init_range)
         base_dir = out_dir / "base-model"  # saved so that checkpoints can be loaded without the trainer
         if not (base_dir / "config.json").exists():
             model.save_pretrained(base_dir)

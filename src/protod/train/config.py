@@ -29,6 +29,7 @@ class TrainConfig(BaseModel):
     model: str = Field("smollm2", description="Starting policy: smollm2 | hf:<dir> | tiny-random (small random Qwen2, for tests).")
     tiny_hidden: int = Field(64, ge=8, description="tiny-random: hidden size.")
     tiny_layers: int = Field(2, ge=1, description="tiny-random: layers.")
+    tiny_init_range: float = Field(0.02, gt=0, description="tiny-random: init std (larger = more peaked outputs).")
     device: str | None = Field(None, description="cpu, cuda, ... (default: where the model loads).")
     seed: int = Field(0, description="Seeds model init (tiny-random), rollouts and dropout.")
 

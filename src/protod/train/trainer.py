@@ -40,11 +40,21 @@ from protod.train.sequences import TrainSequence, build_sequence, stance_deltas,
 from protod.user.simulator import make_simulator
 
 
+def acceptance_reward(traj: Trajectory) -> float:
+    """The default reward: 1 if the user accepted, else 0 (the paper's outcome reward)."""
+    return 1.0 if traj.accepted else 0.0
+
+
 class Trainer:
-    def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False):
+    """`Trainer(config, out_dir).train()`. `reward_fn(trajectory) -> float` replaces the acceptance reward (toy
+    objectives, shaped rewards); `pack` replaces the config's scenario with an already loaded one."""
+
+    def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False,
+                 reward_fn: Callable[[Trajectory], float] = acceptance_reward, pack: Any = None):
         self.cfg = config
         self.out = Path(out_dir)
-        self.pack = load_scenario(config.scenario)
+        self.reward_fn = reward_fn
+        self.pack = pack if pack is not None else load_scenario(config.scenario)
         torch.manual_seed(config.seed)
         self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
         self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=config.device)
@@ -119,7 +129,7 @@ class Trainer:
         items: list[tuple[TrainSequence, torch.Tensor | None]] = []  # (sequence, per-token advantages or None)
         filtered = 0
         for group in groups.values():
-            rewards = torch.tensor([1.0 if t.accepted else 0.0 for t in group])
+            rewards = torch.tensor([float(self.reward_fn(t)) for t in group])
             k = max(len(t.turns) for t in group)
             deltas = torch.zeros(len(group), k)
             mask = torch.zeros(len(group), k, dtype=torch.bool)
@@ -143,9 +153,10 @@ class Trainer:
         stats = self._update(items)
         n_tokens = sum(len(s.tokens) for s, _ in items)
         accepted = [t.accepted for t in trajs]
+        rewards_all = [float(self.reward_fn(t)) for t in trajs]
         return {
             **stats,
-            "reward_mean": sum(accepted) / max(len(accepted), 1),
+            "reward_mean": sum(rewards_all) / max(len(rewards_all), 1),
             "acceptance": sum(accepted) / max(len(accepted), 1),
             "dialogues": len(trajs),
             "groups_filtered": filtered,
