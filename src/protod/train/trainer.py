@@ -117,16 +117,36 @@ class Trainer:
                             seed=cfg.seed * 1_000_003 + self.step, batch_size=cfg.rollout_batch)
 
     def rl_step(self) -> dict[str, Any]:
-        cfg = self.cfg
         t0 = time.perf_counter()
         trajs = [t for t in self.rollouts() if t.status == "ok" and t.turns]
         rollout_s = time.perf_counter() - t0
+        items, groups, filtered = self.prepare(trajs)
+        stats = self._update(items)
+        accepted = [t.accepted for t in trajs]
+        rewards = [float(self.reward_fn(t)) for t in trajs]
+        return {
+            **stats,
+            "reward_mean": sum(rewards) / max(len(rewards), 1),
+            "acceptance": sum(accepted) / max(len(accepted), 1),
+            "dialogues": len(trajs),
+            "groups_filtered": filtered,
+            "groups": groups,
+            "agent_tokens": sum(len(s.tokens) for s, _ in items),
+            "rollout_s": round(rollout_s, 3),
+        }
+
+    def prepare(self, trajs: list[Trajectory]) -> tuple[list[tuple[TrainSequence, torch.Tensor | None]], int, int]:
+        """Rewards, per-turn advantages and rendered sequences for a rollout batch.
+
+        Returns (items, groups, groups filtered): each item is a sequence with its per-token advantages, or None
+        where the dialogue only feeds the AOPD loss (its group had no reward variance).
+        """
+        cfg = self.cfg
         rng = random.Random(f"teacher:{cfg.seed}:{self.step}")
         groups: dict[str, list[Trajectory]] = {}
         for t in trajs:
             groups.setdefault(t.persona.id, []).append(t)
-
-        items: list[tuple[TrainSequence, torch.Tensor | None]] = []  # (sequence, per-token advantages or None)
+        items: list[tuple[TrainSequence, torch.Tensor | None]] = []
         filtered = 0
         for group in groups.values():
             rewards = torch.tensor([float(self.reward_fn(t)) for t in group])
@@ -140,7 +160,7 @@ class Trainer:
             adv = None
             if cfg.uses_pg:
                 if cfg.filter_zero_variance and bool((rewards == rewards[0]).all()) and cfg.stpr_lambda == 0:
-                    filtered += 1
+                    filtered += 1  # all-equal rewards: no GRPO signal in this group
                 else:
                     adv = turn_advantages(cfg.advantage_name, rewards, deltas, mask, delta_min=cfg.delta_min, lam=cfg.stpr_lambda)
             for i, t in enumerate(group):
@@ -149,21 +169,7 @@ class Trainer:
                 concerns = teacher_concerns_for(self.pack, t, cfg.teacher_concerns, rng) if cfg.uses_aopd else None
                 seq = build_sequence(self.pack, self.renderer, t, concerns)
                 items.append((seq, adv[i][seq.turn] if adv is not None else None))
-
-        stats = self._update(items)
-        n_tokens = sum(len(s.tokens) for s, _ in items)
-        accepted = [t.accepted for t in trajs]
-        rewards_all = [float(self.reward_fn(t)) for t in trajs]
-        return {
-            **stats,
-            "reward_mean": sum(rewards_all) / max(len(rewards_all), 1),
-            "acceptance": sum(accepted) / max(len(accepted), 1),
-            "dialogues": len(trajs),
-            "groups_filtered": filtered,
-            "groups": len(groups),
-            "agent_tokens": n_tokens,
-            "rollout_s": round(rollout_s, 3),
-        }
+        return items, len(groups), filtered
 
     def _update(self, items: list[tuple[TrainSequence, torch.Tensor | None]]) -> dict[str, Any]:
         cfg = self.cfg
