@@ -290,6 +290,63 @@ def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# eval
+
+
+@app.command("eval")
+@friendly
+def eval_command(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    agents: list[str] = typer.Option(["passive", "prober", "oracle"], "--agent", "-a", help="Repeatable: a scripted agent or llm:<model spec>[:deployable|:privileged]."),
+    simulators: list[str] = typer.Option(["rule"], "--simulator", help="Repeatable: rule, cus-llm, prompted (LLM ones need --sim-model)."),
+    n: int = typer.Option(48, "-n", "--n", min=1, help="Personas (the same for every agent and simulator)."),
+    k: int = typer.Option(4, "-k", "--k", min=1, help="Rollouts per persona: pass@k and pass^k for k = 1..K."),
+    seed: int = typer.Option(0, "--seed", help="Persona and dialogue seed (evaluate on a seed you did not train on)."),
+    out_dir: Path = typer.Option(Path("runs/eval"), "--out", "-o", help="Writes eval.json and runs/<agent>__<simulator>/."),
+    resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted eval."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for LLM simulators: {SPEC_HELP}."),
+    temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="LLM agents' sampling temperature."),
+    max_new_tokens: int = typer.Option(96, "--max-new-tokens", min=1, help="LLM agents' tokens per turn."),
+    device: Optional[str] = typer.Option(None, "--device"),
+) -> None:
+    """Compare agents (and simulators): acceptance with 95% intervals, pass@k / pass^k, per stratum, and more."""
+    from protod.eval.evaluate import evaluate
+    from protod.user.simulator import make_simulator
+
+    pack = load_scenario(scenario)
+    params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
+    policies = {a: make_agent(a, params=params, device=device) for a in dict.fromkeys(agents)}
+    user_model = load_backend(sim_model, device=device) if sim_model else None
+    sims = {s: make_simulator(s, pack, user_model) for s in dict.fromkeys(simulators)}
+    total = len(policies) * len(sims) * n * k
+    with _progress() as bar:
+        task = bar.add_task(f"eval on {pack.id}", total=total)
+        report = evaluate(pack, policies, sims, n, k, seed, out_dir, batch_size=batch_size, resume=resume,
+                          config={"scenario": scenario, "agents": list(policies), "simulators": list(sims), "sim_model": sim_model},
+                          on_done=lambda _a: bar.advance(task))
+    table = Table(title=f"{pack.id}: n={n} personas x k={k} rollouts, seed {seed}")
+    table.add_column("agent", overflow="fold", min_width=min(40, max(len(a) for a in policies)))
+    table.add_column("simulator", no_wrap=True)
+    heads = ("accept", "95% CI", "pass@1", f"pass@{k}", f"pass^{k}", "found", "solved", "probe", "claims", "hang-up", "err")
+    for col in heads:
+        table.add_column(col, justify="right", no_wrap=True)
+    for r in report["results"]:
+        table.add_row(
+            r["agent"], r["simulator"], f"{r['acceptance']:.3f}", f"{r['ci_low']:.2f}-{r['ci_high']:.2f}",
+            _fmt(r["pass_at_k"].get("1")), _fmt(r["pass_at_k"].get(str(k))), _fmt(r["pass_hat_k"].get(str(k))),
+            _fmt(r["concern_discovery_rate"]), _fmt(r["concern_resolution_rate"]), _fmt(r["probing_rate"]),
+            _fmt(r["unsupported_claim_rate"]), _fmt(r["hangup_rate"]), str(r["error_count"]),
+        )
+    out.print(table)
+    for pair, tau in report.get("kendall_tau", {}).items():
+        out.print(f"Kendall tau of the agent ranking, {pair}: {tau:.2f}")
+    out.print("found/solved: hidden concerns voiced/resolved; probe: turns asking about a concern; claims: turns asserting "
+              "a worry the user never voiced (leakage)")
+    out.print(f"Results: {out_dir / 'eval.json'} (per stratum inside), transcripts under {out_dir / 'runs'}")
+
+
+# --------------------------------------------------------------------------------------------------------------
 # train
 
 

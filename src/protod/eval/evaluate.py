@@ -1,0 +1,108 @@
+"""`protod eval`: every agent x simulator on the same personas, K rollouts each, with intervals and pass@k.
+
+Numbers users compare must be trustworthy: acceptance carries a 95% Wilson interval over all dialogues; pass@k and
+pass^k use the unbiased estimators per persona, averaged over personas; everything is also reported per stratum;
+dialogues that could not complete are counted, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from protod.eval.metrics import summarize, unsupported_claims
+from protod.eval.passk import kendall_tau, pass_at_k, pass_hat_k, wilson_interval
+from protod.persona import PersonaSampler
+from protod.provenance import run_record
+from protod.rollout import make_episodes, read_trajectories, simulate_to_dir
+from protod.scenario import Scenario
+from protod.user.perceive import normalise
+
+
+def cell_results(pack: Scenario, records: list[dict[str, Any]], k: int) -> dict[str, Any]:
+    """Aggregate one (agent, simulator) cell: records hold K rollouts of each persona."""
+    m = summarize(records)
+    ok = [r for r in records if r.get("status", "ok") == "ok"]
+    accepted = sum(r["decision"] == "accept" for r in ok)
+    low, high = wilson_interval(accepted, len(ok))
+    cues = {c.id: [normalise(x) for x in c.probe_cues] for c in pack.concerns}
+    agent_turns = sum(len(r["turns"]) for r in ok)
+    claims = sum(unsupported_claims(r, cues) for r in ok)
+    out = {
+        "acceptance": m["acceptance_rate"], "ci_low": low, "ci_high": high, "n_dialogues": len(ok),
+        **_pass_curves(ok, k),
+        "mean_turns_to_accept": m["mean_turns_to_accept"], "hangup_rate": m["hangup_rate"],
+        "timeout_rate": m["timeout_rate"], "reject_rate": m["reject_rate"],
+        "concern_discovery_rate": m["concern_discovery_rate"], "concern_resolution_rate": m["concern_resolution_rate"],
+        "probing_rate": m["probing_rate"], "unsupported_claim_rate": claims / agent_turns if agent_turns else 0.0,
+        "error_count": m["error_count"], "sim_fallback_turns": m["sim_fallback_turns"],
+    }
+    by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in ok:
+        by[r["persona"]["stratum"]].append(r)
+    out["by_stratum"] = {}
+    for stratum, rs in sorted(by.items()):
+        acc = sum(r["decision"] == "accept" for r in rs)
+        lo, hi = wilson_interval(acc, len(rs))
+        out["by_stratum"][stratum] = {"n": len(rs), "acceptance": acc / len(rs), "ci_low": lo, "ci_high": hi}
+    return out
+
+
+def _pass_curves(records: list[dict[str, Any]], k: int) -> dict[str, dict[str, float]]:
+    per_persona: dict[str, list[bool]] = defaultdict(list)
+    for r in records:
+        per_persona[r["persona"]["id"]].append(r["decision"] == "accept")
+    at, hat = {}, {}
+    for j in range(1, k + 1):
+        usable = [v for v in per_persona.values() if len(v) >= j]
+        if usable:
+            at[str(j)] = sum(pass_at_k(len(v), sum(v), j) for v in usable) / len(usable)
+            hat[str(j)] = sum(pass_hat_k(len(v), sum(v), j) for v in usable) / len(usable)
+    return {"pass_at_k": at, "pass_hat_k": hat}
+
+
+def evaluate(
+    pack: Scenario,
+    agents: dict[str, Any],
+    simulators: dict[str, Any],
+    n: int,
+    k: int,
+    seed: int,
+    out_dir: Path,
+    batch_size: int = 64,
+    resume: bool = False,
+    config: dict[str, Any] | None = None,
+    on_done: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Run every agent against every simulator on the same n personas, k rollouts each; write eval.json."""
+    personas = PersonaSampler(pack, seed).sample(n)
+    episodes = make_episodes(personas, rollouts=k)
+    results = []
+    for (agent_label, agent), (sim_label, sim) in itertools.product(agents.items(), simulators.items()):
+        cell_dir = out_dir / "runs" / f"{_slug(agent_label)}__{sim_label}"
+        simulate_to_dir(pack, agent, episodes, cell_dir, seed=seed, resume=resume, overwrite=not resume, simulator=sim,
+                        batch_size=batch_size, config={**(config or {}), "agent": agent_label, "simulator": sim_label},
+                        on_done=(lambda _t, a=agent_label: on_done(a)) if on_done else None)
+        records = read_trajectories(cell_dir / "trajectories.jsonl")
+        results.append({"agent": agent_label, "simulator": sim_label, "run_dir": str(cell_dir), **cell_results(pack, records, k)})
+    report: dict[str, Any] = {"results": results}
+    if len(simulators) > 1:
+        report["matrix"] = {a: {r["simulator"]: r["acceptance"] for r in results if r["agent"] == a} for a in agents}
+        report["kendall_tau"] = {}
+        for s1, s2 in itertools.combinations(simulators, 2):
+            x = [report["matrix"][a][s1] for a in agents]
+            y = [report["matrix"][a][s2] for a in agents]
+            report["kendall_tau"][f"{s1} vs {s2}"] = kendall_tau(x, y)
+    record = run_record(pack, {**(config or {}), "n": n, "k": k, "seed": seed})
+    report["config"], report["versions"] = record["config"] | {"scenario_fingerprint": record["scenario"]["fingerprint"]}, record["versions"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "eval.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def _slug(label: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in label)[:80]

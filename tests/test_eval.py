@@ -1,0 +1,88 @@
+"""Evaluation: known-answer estimators, and `protod eval` end to end on the scripted agents."""
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from protod.cli import app
+from protod.eval.metrics import unsupported_claims
+from protod.eval.passk import bootstrap_interval, kendall_tau, pass_at_k, pass_hat_k, wilson_interval
+
+
+def test_pass_at_k_and_pass_hat_k_known_answers():
+    assert pass_at_k(5, 2, 1) == pytest.approx(0.4)
+    assert pass_at_k(5, 2, 2) == pytest.approx(1 - 3 / 10)  # 1 - C(3,2)/C(5,2)
+    assert pass_at_k(5, 4, 2) == 1.0  # fewer than k failures: some draw always succeeds
+    assert pass_at_k(5, 0, 3) == 0.0
+    assert pass_hat_k(5, 2, 2) == pytest.approx(1 / 10)  # C(2,2)/C(5,2)
+    assert pass_hat_k(5, 2, 1) == pytest.approx(0.4)
+    assert pass_hat_k(5, 5, 5) == 1.0
+    with pytest.raises(ValueError):
+        pass_at_k(3, 4, 1)
+
+
+def test_wilson_interval_known_answer():
+    low, high = wilson_interval(8, 10)
+    assert (low, high) == (pytest.approx(0.4902, abs=1e-4), pytest.approx(0.9433, abs=1e-4))
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    low, high = wilson_interval(0, 20)
+    assert low == 0.0 and high == pytest.approx(3.8416 / (20 + 3.8416), abs=1e-4)  # z^2 / (n + z^2)
+
+
+def test_kendall_tau_and_bootstrap():
+    assert kendall_tau([1, 2, 3, 4], [1, 3, 2, 4]) == pytest.approx(4 / 6)  # 5 concordant, 1 discordant
+    assert kendall_tau([1, 2, 3], [3, 2, 1]) == -1.0
+    assert kendall_tau([1, 2, 3], [1, 1, 2]) == pytest.approx(2 / math.sqrt(3 * 2))  # tau-b with a tie in y
+    low, high = bootstrap_interval([0, 1] * 50, samples=500)
+    assert low < 0.5 < high
+
+
+def test_unsupported_claims_count_assertions_of_hidden_worries():
+    record = {
+        "persona": {"concerns": [{"id": "fees"}, {"id": "volume"}], "initial_state": {"concerns": {"fees": "hidden", "volume": "hidden"}}},
+        "turns": [
+            {"agent": "I know you worry about the fees.", "state": {"concerns": {"fees": "hidden", "volume": "hidden"}}},
+            {"agent": "Are you worried about the fees?", "state": {"concerns": {"fees": "voiced", "volume": "hidden"}}},
+            {"agent": "I understand your concern about the fees.", "state": {"concerns": {"fees": "resolved", "volume": "hidden"}}},
+        ],
+    }
+    cues = {"fees": [" fee "], "volume": [" order "]}
+    assert unsupported_claims(record, cues) == 1  # only the first: asked is fine, voiced is fine
+
+
+def test_eval_cli_orders_the_scripted_agents(tmp_path):
+    out = tmp_path / "ev"
+    r = CliRunner().invoke(app, ["eval", "--agent", "passive", "--agent", "prober", "--agent", "oracle", "-n", "60", "-k", "3",
+                                 "--seed", "7", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    report = json.loads((out / "eval.json").read_text())
+    acc = {x["agent"]: x for x in report["results"]}
+    assert acc["passive"]["acceptance"] < acc["prober"]["acceptance"] < acc["oracle"]["acceptance"]
+    for x in report["results"]:
+        assert x["ci_low"] <= x["acceptance"] <= x["ci_high"] and x["n_dialogues"] == 180
+        assert set(x["pass_at_k"]) == {"1", "2", "3"} and x["pass_at_k"]["1"] == pytest.approx(x["acceptance"])
+        assert x["pass_at_k"]["3"] >= x["pass_at_k"]["1"] >= x["pass_hat_k"]["3"]
+        assert x["by_stratum"] and x["error_count"] == 0
+    assert report["versions"]["python"] and report["config"]["k"] == 3
+    assert "accept" in r.output and "pass@1" in r.output and "95% CI" in r.output
+
+
+def test_eval_with_two_simulators_reports_a_matrix_and_kendall_tau(tmp_path):
+    from protod.backends.fake_server import FakeOpenAIServer
+
+    def respond(body):  # a role-play user who accepts any closing ask
+        ask = any(w in body["messages"][-1]["content"].lower() for w in ("join", "sign", "started"))
+        decision = "accept" if ask else "continue"
+        return f'Go on.\\n<state>{{"stance": 0.5, "trust": 0.5, "concerns": {{}}, "decision": "{decision}"}}</state>'
+
+    with FakeOpenAIServer(respond) as srv:
+        out = tmp_path / "ev2"
+        r = CliRunner().invoke(app, ["eval", "--agent", "passive", "--agent", "oracle", "--simulator", "rule",
+                                     "--simulator", "prompted", "--sim-model", f"openai:fake@{srv.base_url}",
+                                     "-n", "6", "-k", "1", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    report = json.loads((out / "eval.json").read_text())
+    assert set(report["matrix"]) == {"passive", "oracle"} and set(report["matrix"]["oracle"]) == {"rule", "prompted"}
+    assert "rule vs prompted" in report["kendall_tau"]
