@@ -346,6 +346,67 @@ def eval_command(
     out.print(f"Results: {out_dir / 'eval.json'} (per stratum inside), transcripts under {out_dir / 'runs'}")
 
 
+@app.command()
+@friendly
+def gap(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    model: str = typer.Option("smollm2", "--model", "-m", help=f"The model to study: {SPEC_HELP}."),
+    ks: str = typer.Option("1,2,4,8,16", "--k", help="Comma-separated k values for pass@k."),
+    n: int = typer.Option(24, "-n", "--n", min=1, help="Personas."),
+    seed: int = typer.Option(0, "--seed"),
+    out_dir: Path = typer.Option(Path("runs/gap"), "--out", "-o", help="Writes gap.json, gap.png and the transcripts."),
+    temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="Sampling temperature (pass@k needs diversity)."),
+    max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1),
+    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    device: Optional[str] = typer.Option(None, "--device"),
+) -> None:
+    """The proactivity gap: deployable-view pass@k of a model against its privileged-view pass@1."""
+    from protod.eval.gap import proactivity_gap
+    from protod.user.simulator import make_simulator
+
+    try:
+        k_values = [int(x) for x in ks.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"--k {ks!r}: expected comma-separated integers such as 1,2,4,8,16") from None
+    if not k_values or sorted(set(k_values)) != k_values or k_values[0] < 1:
+        raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
+    pack = load_scenario(scenario)
+    params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
+    deployable = make_agent("llm", model=model, view="deployable", params=params, device=device)
+    privileged = make_agent("llm", model=model, view="privileged", params=params, device=device)
+    total = 2 * n * max(k_values or [1])
+    with _progress() as bar:
+        task = bar.add_task(f"gap of {model}", total=total)
+        result = proactivity_gap(pack, deployable, privileged, make_simulator("rule", pack), k_values, n, seed, out_dir,
+                                 batch_size=batch_size, on_done=lambda _a: bar.advance(task),
+                                 config={"scenario": scenario, "model": model, "temperature": temperature})
+    table = Table(title=f"Proactivity gap of {model} on {pack.id} (n={n})")
+    table.add_column("k", justify="right")
+    table.add_column("deployable pass@k", justify="right")
+    table.add_column("privileged pass@k", justify="right")
+    for k in k_values:
+        table.add_row(str(k), _fmt(result["deployable_pass_at_k"][str(k)]), _fmt(result["privileged_pass_at_k"][str(k)]))
+    out.print(table)
+    verdict = "closes" if result["gap_closed_by_sampling"] else "does not close"
+    out.print(f"privileged pass@1 = {result['privileged_pass_at_1']:.3f}: sampling the deployable view {max(k_values)} times {verdict} the gap.")
+    out.print(f"Results: {out_dir / 'gap.json'}, {out_dir / 'gap.png'}")
+
+
+@app.command()
+@friendly
+def report(
+    dirs: list[Path] = typer.Argument(..., help="Run directories from protod eval / gap / simulate / train."),
+    out_file: Path = typer.Option(Path("report.html"), "--out", "-o", help="The HTML file to write (self-contained, no network)."),
+) -> None:
+    """One self-contained HTML report: results with intervals, curves, training, and a transcript browser."""
+    from protod.eval.report import build_report
+
+    page = build_report(list(dirs))
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(page, encoding="utf-8")
+    out.print(f"Report: {out_file} ({len(page) // 1024} KiB); open it in any browser")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # train
 

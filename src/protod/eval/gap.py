@@ -1,0 +1,41 @@
+"""The paper's pilot study: does sampling more from the concern-blind view reach what the concern-aware view does?
+
+Runs the same model in the deployable view and in the privileged view on the same personas, max(k) rollouts each,
+and compares the deployable view's pass@k curve with the privileged view's pass@1 (and its own curve). If
+deployable pass@16 stays below privileged pass@1, sampling cannot close the gap; conditioning on concerns can.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from protod.eval.evaluate import evaluate
+from protod.scenario import Scenario
+
+
+def proactivity_gap(pack: Scenario, deployable: Any, privileged: Any, simulator: Any, ks: list[int], n: int, seed: int,
+                    out_dir: Path, batch_size: int = 64, on_done: Callable[[str], None] | None = None,
+                    config: dict[str, Any] | None = None) -> dict[str, Any]:
+    if sorted(set(ks)) != ks or ks[0] < 1:
+        raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
+    report = evaluate(pack, {"deployable": deployable, "privileged": privileged}, {simulator.name: simulator},
+                      n, max(ks), seed, out_dir, batch_size=batch_size, config=config, on_done=on_done)
+    by_view = {r["agent"]: r for r in report["results"]}
+    dep, priv = by_view["deployable"], by_view["privileged"]
+    gap = {
+        "deployable_pass_at_k": {str(k): dep["pass_at_k"][str(k)] for k in ks},
+        "privileged_pass_at_k": {str(k): priv["pass_at_k"][str(k)] for k in ks},
+        "privileged_pass_at_1": priv["pass_at_k"]["1"],
+        "deployable_acceptance_ci": [dep["ci_low"], dep["ci_high"]],
+        "privileged_acceptance_ci": [priv["ci_low"], priv["ci_high"]],
+        "gap_closed_by_sampling": dep["pass_at_k"][str(max(ks))] >= priv["pass_at_k"]["1"],
+        "n": n, "ks": ks, "seed": seed, "config": report["config"], "versions": report["versions"],
+    }
+    (out_dir / "gap.json").write_text(json.dumps(gap, indent=2) + "\n", encoding="utf-8")
+    from protod.eval.report import gap_figure
+
+    gap_figure(gap).savefig(out_dir / "gap.png", dpi=110, bbox_inches="tight")
+    return gap
