@@ -136,3 +136,31 @@ def test_bad_model_spec_and_missing_sim_model_are_clear_errors(tmp_path):
     assert r.exit_code == 2 and "bad model spec" in r.output
     r = run("simulate", "--simulator", "prompted", "--out", tmp_path)
     assert r.exit_code == 2 and "--sim-model" in r.output
+
+
+def test_chat_as_the_agent_with_scripted_input(tmp_path):
+    from protod.persona import PersonaSampler
+    from protod.scenario import load_scenario
+
+    pack = load_scenario("merchant_recruitment")
+    persona = PersonaSampler(pack, 4).sample(1)[0]
+    concern = pack.concern_by_id[persona.concerns[0].id]
+    answer = pack.fact_by_id[concern.resolution_facts[0]].text
+    script = "\n".join(["/facts", concern.probe_question, "/state", answer, "/quit"]) + "\n"
+    out = tmp_path / "chat.jsonl"
+    r = CliRunner().invoke(app, ["chat", "--seed", "4", "--out", str(out)], input=script)
+    assert r.exit_code == 0, r.output
+    assert "user: " in r.output and "stance" in r.output
+    assert f"voiced:{concern.id}" not in r.output  # the per-turn line shows acts, not hidden state
+    assert "out in the open" in r.output and concern.id in r.output  # /state after it was voiced
+    assert "hidden concerns:" in r.output  # the persona is revealed at the end
+    record = json.loads(out.read_text())
+    assert record["mode"] == "human-as-agent" and len(record["turns"]) == 2
+    assert record["turns"][1]["state"]["concerns"][concern.id] == "resolved"
+
+
+def test_chat_as_the_user_against_a_scripted_agent():
+    r = CliRunner().invoke(app, ["chat", "--as", "user", "--agent", "oracle", "--seed", "1"],
+                           input="Commission worries me, honestly.\n/quit\n")
+    assert r.exit_code == 0, r.output
+    assert r.output.count("caller: ") == 2 and "Call ended." in r.output

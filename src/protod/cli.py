@@ -408,6 +408,97 @@ def report(
 
 
 # --------------------------------------------------------------------------------------------------------------
+# chat
+
+
+@app.command()
+@friendly
+def chat(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    role: str = typer.Option("agent", "--as", help="agent: you make the call and the simulator answers; user: you take the call from an agent."),
+    agent: str = typer.Option("prober", "--agent", help="With --as user: the caller (a scripted agent or llm:<spec>[:view]); --model is a shortcut."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"With --as user: an LLM caller, {SPEC_HELP}."),
+    stratum: Optional[str] = typer.Option(None, "--stratum", help="Whom to meet: a stratum, difficulty or primary concern."),
+    seed: int = typer.Option(0, "--seed", help="Which persona (and replies) you get."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Save the transcript as one JSON line."),
+) -> None:
+    """Talk to the simulator yourself (as the agent), or be the user an agent calls. Commands: /state, /facts, /quit."""
+    import random
+
+    from protod.agent.views import Message, observe
+    from protod.rollout import SCHEMA_VERSION
+    from protod.user.simulator import CognitiveUserSimulator
+
+    if role not in ("agent", "user"):
+        raise ValueError(f"--as {role!r}: expected agent or user")
+    pack = load_scenario(scenario)
+    persona = PersonaSampler(pack, seed).sample(1, stratum=stratum)[0]
+    history: tuple[Message, ...] = ()
+    turns: list[dict[str, Any]] = []
+    if role == "agent":
+        sim = CognitiveUserSimulator(pack)
+        state, rng = persona.initial_state, random.Random(f"chat:{seed}")
+        out.print(f"You are {pack.agent.role}. Goal: {pack.agent.goal}. You have {pack.turn_budget} turns.")
+        out.print("Whom you are calling: " + "; ".join(persona.traits.values()))
+        out.print("Type what you say. /facts lists what you may truthfully claim, /state shows the user's state, /quit ends.")
+        while not state.done:
+            try:
+                line = input(f"you (turn {state.turn + 1})> ").strip()
+            except EOFError:
+                break
+            if line == "/quit":
+                break
+            if line == "/facts":
+                for f in pack.facts:
+                    out.print(f"- {f.text}", markup=False)
+                continue
+            if line == "/state":
+                shown = {cid: s.value for cid, s in state.concerns if s.value != "hidden"}
+                hidden = sum(1 for _, s in state.concerns if s.value == "hidden")
+                out.print(f"stance {state.stance:.2f}, trust {state.trust:.2f}, patience {state.patience}, "
+                          f"concerns out in the open {shown or '{}'}, still hidden: {hidden}", markup=False)
+                continue
+            reply = sim.step(persona, state, line, rng, history)
+            history += (Message("agent", line), Message("user", reply.text))
+            turns.append({"turn": reply.state.turn, "agent": line, **reply.to_dict()})
+            state = reply.state
+            out.print(f"user: {reply.text}", markup=False)
+            out.print(f"   [stance {state.stance:.2f} | trust {state.trust:.2f} | patience {state.patience} | "
+                      f"{', '.join(reply.acts) or 'no act'}]", markup=False, style="dim")
+        out.print(f"Decision: {state.decision.value}. ", end="")
+        final = state
+    else:
+        caller = make_agent("llm" if model else agent, model=model, params=SamplingParams(temperature=0.7, max_new_tokens=96))
+        agent_rng = random.Random(f"chat-agent:{seed}")
+        out.print(f"You are {'; '.join(persona.traits.values())}. A caller from {pack.name} rings. Reply as yourself; /quit hangs up.")
+        out.print("Your hidden worries (the caller does not know them): " + ", ".join(pack.concern_by_id[c.id].description for c in persona.concerns))
+        final = None
+        for _ in range(pack.turn_budget):
+            said = caller.act([observe(pack, persona, history, caller.privileged)], [agent_rng])[0]
+            text = said if isinstance(said, str) else said.text
+            out.print(f"caller: {text}", markup=False)
+            try:
+                line = input("you> ").strip()
+            except EOFError:
+                break
+            if line == "/quit":
+                break
+            history += (Message("agent", text), Message("user", line))
+            turns.append({"turn": len(turns) + 1, "agent": text, "user": line})
+        out.print("Call ended. ", end="")
+    out.print("The persona was: " + "; ".join(f"{k}={v}" for k, v in persona.traits.items()) + " | hidden concerns: "
+              + ", ".join(f"{c.id} (severity {c.severity})" for c in persona.concerns), markup=False)
+    if out_file is not None:
+        record = {"schema_version": SCHEMA_VERSION, "id": f"chat-{persona.id}", "scenario": pack.id, "mode": f"human-as-{role}",
+                  "persona": persona.to_dict(), "turns": turns, "decision": final.decision.value if final else "ended",
+                  "final_state": final.to_dict() if final else None}
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        with out_file.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+        out.print(f"Transcript: {out_file}")
+
+
+# --------------------------------------------------------------------------------------------------------------
 # train
 
 

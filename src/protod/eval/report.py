@@ -177,6 +177,11 @@ def build_report(dirs: list[Path]) -> str:
         sections.append("<h2>Results</h2>" + _table(
             ["run", "agent", "simulator", "dialogues", "acceptance", "95% CI", "pass@1", "concerns found", "resolved",
              "unsupported claims", "errors"], rows))
+    strata_rows = [[r["agent"], r["simulator"], stratum, str(v["n"]), f"{v['acceptance']:.3f}", f"{v['ci_low']:.2f}–{v['ci_high']:.2f}"]
+                   for r in eval_results for stratum, v in r["by_stratum"].items()]
+    if strata_rows:
+        sections.append("<details><summary>Acceptance by stratum (difficulty / primary concern)</summary>"
+                        + _table(["agent", "simulator", "stratum", "dialogues", "acceptance", "95% CI"], strata_rows) + "</details>")
     figures = []
     if eval_results:
         figures.append(_png(_passk_figure(eval_results)))
