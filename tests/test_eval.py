@@ -65,6 +65,8 @@ def test_eval_cli_orders_the_scripted_agents(tmp_path):
         assert set(x["pass_at_k"]) == {"1", "2", "3"} and x["pass_at_k"]["1"] == pytest.approx(x["acceptance"])
         assert x["pass_at_k"]["3"] >= x["pass_at_k"]["1"] >= x["pass_hat_k"]["3"]
         assert x["by_stratum"] and x["error_count"] == 0
+        some = next(iter(x["by_stratum"].values()))
+        assert {"acceptance", "ci_low", "ci_high", "pass_at_k", "pass_hat_k", "hangup_rate", "concern_discovery_rate"} <= set(some)
     assert report["versions"]["python"] and report["config"]["k"] == 3
     assert "accept" in r.output and "pass@1" in r.output and "95% CI" in r.output
 

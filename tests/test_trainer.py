@@ -143,8 +143,14 @@ def test_train_cli_and_the_checkpoint_is_an_agent_at_once(tmp_path):
     for key in ("step", "loss", "pg_loss", "aopd_loss", "reward_mean", "acceptance", "kl", "tokens_per_s", "step_s"):
         assert key in log[0]
     ckpt = out / "checkpoint-2"
-    r = CliRunner().invoke(app, ["simulate", "--agent", f"llm:hf:{ckpt}", "-n", "2", "--max-new-tokens", "4", "--out", str(tmp_path / "ev")])
+    r = CliRunner().invoke(app, ["eval", "--agent", f"llm:hf:{ckpt}", "--agent", "oracle", "-n", "2", "-k", "1",
+                                 "--max-new-tokens", "4", "--out", str(tmp_path / "ev")])
     assert r.exit_code == 0, r.output
+    results = json.loads((tmp_path / "ev" / "eval.json").read_text())["results"]
+    assert results[0]["agent"] == f"llm:hf:{ckpt}" and results[0]["n_dialogues"] == 2
+    import yaml
+
+    assert yaml.safe_load((out / "config.yaml").read_text())["algo"] == "grpo"  # the resolved config
     r = CliRunner().invoke(app, ["train", "--config", str(CONFIGS / "tiny-grpo.yaml"), "--out", str(out)])
     assert r.exit_code == 2 and "--resume" in r.output
     r = CliRunner().invoke(app, ["train", "--config", str(CONFIGS / "tiny-grpo.yaml"), "--set", "algo=ppo"])

@@ -48,7 +48,12 @@ def cell_results(pack: Scenario, records: list[dict[str, Any]], k: int) -> dict[
     for stratum, rs in sorted(by.items()):
         acc = sum(r["decision"] == "accept" for r in rs)
         lo, hi = wilson_interval(acc, len(rs))
-        out["by_stratum"][stratum] = {"n": len(rs), "acceptance": acc / len(rs), "ci_low": lo, "ci_high": hi}
+        sm = summarize(rs, by_stratum=False)
+        out["by_stratum"][stratum] = {
+            "n": len(rs), "acceptance": acc / len(rs), "ci_low": lo, "ci_high": hi, **_pass_curves(rs, k),
+            **{key: sm[key] for key in ("mean_turns_to_accept", "hangup_rate", "timeout_rate", "concern_discovery_rate",
+                                        "concern_resolution_rate", "probing_rate")},
+        }
     return out
 
 

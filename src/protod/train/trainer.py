@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
+import yaml
 
 from protod.agent.llm import LLMAgent
 from protod.agent.scripted import make_scripted_agent
@@ -77,7 +78,7 @@ class Trainer:
             self.step = checkpoint.restore(self, self.out)
         elif self.log_path.exists() and self.log_path.stat().st_size:
             raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
-        (self.out / "config.yaml").write_text(json.dumps(config.model_dump(mode="json"), indent=2) + "\n")
+        (self.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
         (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
         self._sft_data: list[Trajectory] | None = None
 
