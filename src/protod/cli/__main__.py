@@ -1,0 +1,3 @@
+from protod.cli import main
+
+main()

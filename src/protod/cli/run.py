@@ -1,0 +1,223 @@
+"""Commands that run dialogues: simulate, eval, gap, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from protod.agent.llm import make_agent
+from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
+from protod.backends import SPEC_HELP, SamplingParams, load_backend
+from protod.cli._common import _fmt, _print_metrics, _progress, app, friendly, out
+from protod.persona import PersonaSampler
+from protod.rollout import make_episodes, simulate_to_dir
+from protod.scenario import builtin_scenarios, load_scenario
+
+
+@app.command()
+@friendly
+def simulate(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    agent: str = typer.Option("prober", "--agent", "-a", help=f"Scripted agent ({', '.join(SCRIPTED_AGENTS)}), `llm` with --model, or llm:<model spec>[:view]."),
+    n: int = typer.Option(48, "-n", "--n", min=1, help="Number of dialogues (one per persona)."),
+    seed: int = typer.Option(0, "--seed", help="Seed for personas and every dialogue's randomness."),
+    stratum: Optional[str] = typer.Option(None, "--stratum", help="Only users of this stratum, difficulty or primary concern."),
+    out_dir: Path = typer.Option(Path("runs/simulate"), "--out", "-o", help="Output directory (trajectories.jsonl, metrics.json)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out: keeps finished dialogues, runs the rest."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace results already in --out."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Dialogues run concurrently (turn-synchronous; one model batch per turn)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"Agent model for --agent llm: {SPEC_HELP}."),
+    view: str = typer.Option("deployable", "--view", help="What the LLM agent sees: deployable (conversation only) or privileged (+ hidden concerns)."),
+    temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="Agent sampling temperature (0 = greedy)."),
+    top_p: float = typer.Option(1.0, "--top-p", min=0.0, max=1.0, help="Agent nucleus sampling."),
+    max_new_tokens: int = typer.Option(96, "--max-new-tokens", min=1, help="Agent tokens per turn (longer outputs are truncated)."),
+    simulator: str = typer.Option("rule", "--simulator", help="rule (no model), cus-llm (LLM judge + voice over the same dynamics) or prompted (LLM role-play)."),
+    sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for cus-llm / prompted: {SPEC_HELP}."),
+    device: Optional[str] = typer.Option(None, "--device", help="Device for local models (cpu, cuda, ...)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds per request to an OpenAI-compatible endpoint."),
+    max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries (exponential backoff) on 429 / 5xx / timeouts / dropped connections."),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, help="Requests in flight to an endpoint."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="On-disk response cache for endpoints (reproducible re-runs)."),
+    api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the endpoint's API key."),
+) -> None:
+    """Run dialogues between an agent and a user simulator; write transcripts and metrics."""
+    pack = load_scenario(scenario)
+    endpoint = {"timeout": timeout, "max_retries": max_retries, "concurrency": concurrency,
+                "cache_dir": str(cache_dir) if cache_dir else None, "api_key_env": api_key_env}
+    params = SamplingParams(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens)
+    policy = make_agent(agent, model=model, view=view, params=params, device=device, **endpoint)
+    user_model = load_backend(sim_model, device=device, **endpoint) if sim_model else None
+    from protod.user.simulator import make_simulator
+
+    user_sim = make_simulator(simulator, pack, user_model)
+    people = PersonaSampler(pack, seed).sample(n, stratum=stratum)
+    episodes = make_episodes(people)
+    config = {"scenario": scenario, "agent": policy.name, "n": n, "seed": seed, "stratum": stratum, "view": view if agent.startswith("llm") else None,
+              "sampling": params.to_dict() if agent.startswith("llm") else None, "simulator": simulator, "sim_model": sim_model,
+              "batch_size": batch_size}
+    with _progress() as bar:
+        task = bar.add_task(f"{policy.name} on {pack.id}", total=n)
+        if resume:
+            from protod.rollout import read_trajectories
+
+            bar.update(task, completed=min(len(read_trajectories(out_dir / "trajectories.jsonl", repair=True)), n))
+        metrics = simulate_to_dir(
+            pack, policy, episodes, out_dir, seed=seed, resume=resume, overwrite=overwrite, simulator=user_sim,
+            batch_size=batch_size, config=config, on_done=lambda _t: bar.advance(task),
+        )
+    _print_metrics(f"{policy.name} vs {user_sim.name} simulator on {pack.id} (n={metrics['n']}, seed={seed})", metrics)
+    out.print(f"Results: {out_dir / 'trajectories.jsonl'} and {out_dir / 'metrics.json'}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# eval
+
+
+@app.command("eval")
+@friendly
+def eval_command(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    agents: list[str] = typer.Option(["passive", "prober", "oracle"], "--agent", "-a", help="Repeatable: a scripted agent or llm:<model spec>[:deployable|:privileged]."),
+    simulators: list[str] = typer.Option(["rule"], "--simulator", help="Repeatable: rule, cus-llm, prompted (LLM ones need --sim-model)."),
+    n: int = typer.Option(48, "-n", "--n", min=1, help="Personas (the same for every agent and simulator)."),
+    k: int = typer.Option(4, "-k", "--k", min=1, help="Rollouts per persona: pass@k and pass^k for k = 1..K."),
+    seed: int = typer.Option(0, "--seed", help="Persona and dialogue seed (evaluate on a seed you did not train on)."),
+    out_dir: Path = typer.Option(Path("runs/eval"), "--out", "-o", help="Writes eval.json and runs/<agent>__<simulator>/."),
+    resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted eval."),
+    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for LLM simulators: {SPEC_HELP}."),
+    temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="LLM agents' sampling temperature."),
+    max_new_tokens: int = typer.Option(96, "--max-new-tokens", min=1, help="LLM agents' tokens per turn."),
+    device: Optional[str] = typer.Option(None, "--device"),
+) -> None:
+    """Compare agents (and simulators): acceptance with 95% intervals, pass@k / pass^k, per stratum, and more."""
+    from protod.eval.evaluate import evaluate
+    from protod.user.simulator import make_simulator
+
+    pack = load_scenario(scenario)
+    params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
+    policies = {a: make_agent(a, params=params, device=device) for a in dict.fromkeys(agents)}
+    user_model = load_backend(sim_model, device=device) if sim_model else None
+    sims = {s: make_simulator(s, pack, user_model) for s in dict.fromkeys(simulators)}
+    total = len(policies) * len(sims) * n * k
+    with _progress() as bar:
+        task = bar.add_task(f"eval on {pack.id}", total=total)
+        report = evaluate(pack, policies, sims, n, k, seed, out_dir, batch_size=batch_size, resume=resume,
+                          config={"scenario": scenario, "agents": list(policies), "simulators": list(sims), "sim_model": sim_model},
+                          on_done=lambda _a: bar.advance(task))
+    table = Table(title=f"{pack.id}: n={n} personas x k={k} rollouts, seed {seed}")
+    table.add_column("agent", overflow="fold", min_width=min(40, max(len(a) for a in policies)))
+    table.add_column("simulator", no_wrap=True)
+    heads = ("accept", "95% CI", "pass@1", f"pass@{k}", f"pass^{k}", "found", "solved", "probe", "claims", "hang-up", "err")
+    for col in heads:
+        table.add_column(col, justify="right", no_wrap=True)
+    for r in report["results"]:
+        table.add_row(
+            r["agent"], r["simulator"], f"{r['acceptance']:.3f}", f"{r['ci_low']:.2f}-{r['ci_high']:.2f}",
+            _fmt(r["pass_at_k"].get("1")), _fmt(r["pass_at_k"].get(str(k))), _fmt(r["pass_hat_k"].get(str(k))),
+            _fmt(r["concern_discovery_rate"]), _fmt(r["concern_resolution_rate"]), _fmt(r["probing_rate"]),
+            _fmt(r["unsupported_claim_rate"]), _fmt(r["hangup_rate"]), str(r["error_count"]),
+        )
+    out.print(table)
+    for pair, tau in report.get("kendall_tau", {}).items():
+        out.print(f"Kendall tau of the agent ranking, {pair}: {tau:.2f}")
+    out.print("found/solved: hidden concerns voiced/resolved; probe: turns asking about a concern; claims: turns asserting "
+              "a worry the user never voiced (leakage)")
+    out.print(f"Results: {out_dir / 'eval.json'} (per stratum inside), transcripts under {out_dir / 'runs'}")
+
+
+@app.command()
+@friendly
+def gap(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    model: str = typer.Option("smollm2", "--model", "-m", help=f"The model to study: {SPEC_HELP}."),
+    ks: str = typer.Option("1,2,4,8,16", "--k", help="Comma-separated k values for pass@k."),
+    n: int = typer.Option(24, "-n", "--n", min=1, help="Personas."),
+    seed: int = typer.Option(0, "--seed"),
+    out_dir: Path = typer.Option(Path("runs/gap"), "--out", "-o", help="Writes gap.json, gap.png and the transcripts."),
+    temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="Sampling temperature (pass@k needs diversity)."),
+    max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1),
+    batch_size: int = typer.Option(64, "--batch-size", min=1),
+    device: Optional[str] = typer.Option(None, "--device"),
+) -> None:
+    """The proactivity gap: deployable-view pass@k of a model against its privileged-view pass@1."""
+    from protod.eval.gap import proactivity_gap
+    from protod.user.simulator import make_simulator
+
+    try:
+        k_values = [int(x) for x in ks.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"--k {ks!r}: expected comma-separated integers such as 1,2,4,8,16") from None
+    if not k_values or sorted(set(k_values)) != k_values or k_values[0] < 1:
+        raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
+    pack = load_scenario(scenario)
+    params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
+    deployable = make_agent("llm", model=model, view="deployable", params=params, device=device)
+    privileged = make_agent("llm", model=model, view="privileged", params=params, device=device)
+    total = 2 * n * max(k_values or [1])
+    with _progress() as bar:
+        task = bar.add_task(f"gap of {model}", total=total)
+        result = proactivity_gap(pack, deployable, privileged, make_simulator("rule", pack), k_values, n, seed, out_dir,
+                                 batch_size=batch_size, on_done=lambda _a: bar.advance(task),
+                                 config={"scenario": scenario, "model": model, "temperature": temperature})
+    table = Table(title=f"Proactivity gap of {model} on {pack.id} (n={n})")
+    table.add_column("k", justify="right")
+    table.add_column("deployable pass@k", justify="right")
+    table.add_column("privileged pass@k", justify="right")
+    for k in k_values:
+        table.add_row(str(k), _fmt(result["deployable_pass_at_k"][str(k)]), _fmt(result["privileged_pass_at_k"][str(k)]))
+    out.print(table)
+    verdict = "closes" if result["gap_closed_by_sampling"] else "does not close"
+    out.print(f"privileged pass@1 = {result['privileged_pass_at_1']:.3f}: sampling the deployable view {max(k_values)} times {verdict} the gap.")
+    out.print(f"Results: {out_dir / 'gap.json'}, {out_dir / 'gap.png'}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# demo
+
+
+@app.command()
+@friendly
+def demo(
+    n: int = typer.Option(120, "-n", "--n", min=1, help="Dialogues per agent and pack."),
+    seed: int = typer.Option(0, "--seed"),
+    out_dir: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where results go."),
+) -> None:
+    """Every scripted agent against the simulator on every built-in pack, side by side.
+
+    (The full demo - proactivity gap, GRPO vs SI-AVPO training - lands with the trainer.)
+    """
+    rows = []
+    packs = builtin_scenarios()
+    with _progress() as bar:
+        for pack_id in packs:
+            pack = load_scenario(pack_id)
+            episodes = make_episodes(PersonaSampler(pack, seed).sample(n))
+            for name in SCRIPTED_AGENTS:
+                task = bar.add_task(f"{name:8s} {pack_id}", total=n)
+                m = simulate_to_dir(
+                    pack, make_scripted_agent(name), episodes, out_dir / pack_id / name, seed=seed, overwrite=True,
+                    config={"scenario": pack_id, "agent": name, "n": n, "seed": seed}, on_done=lambda _t, t=task: bar.advance(t),
+                )
+                rows.append((pack_id, name, m))
+    table = Table(title=f"Scripted agents vs the Cognitive User Simulator (n={n} per cell, seed={seed})")
+    for col in ("scenario", "agent", "acceptance", "discovered", "resolved", "probing", "hang-ups", "mean turns"):
+        table.add_column(col, justify="right" if col not in ("scenario", "agent") else "left")
+    for pack_id, name, m in rows:
+        table.add_row(
+            pack_id, name, _fmt(m["acceptance_rate"]), _fmt(m["concern_discovery_rate"]), _fmt(m["concern_resolution_rate"]),
+            _fmt(m["probing_rate"]), _fmt(m["hangup_rate"]), _fmt(m["mean_turns"]),
+        )
+    out.print(table)
+    summary = {f"{p}/{a}": {"acceptance": m["acceptance_rate"], "n": m["n"]} for p, a, m in rows}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    out.print(
+        "Passive pitching rarely wins; the oracle, which is told the hidden concerns, almost always does. "
+        "The prober, which must find them by asking, sits between: that gap is what SI-AVPO training closes."
+    )
+    out.print(f"Results: {out_dir}/<scenario>/<agent>/trajectories.jsonl, metrics.json; summary in {out_dir / 'summary.json'}")

@@ -1,0 +1,161 @@
+"""Commands around runs: train, report, chat."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from protod.agent.llm import make_agent
+from protod.backends import SPEC_HELP, SamplingParams
+from protod.cli._common import _progress, app, friendly, out
+from protod.persona import PersonaSampler
+from protod.scenario import load_scenario
+
+
+# --------------------------------------------------------------------------------------------------------------
+# train
+
+
+@app.command()
+@friendly
+def train(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Training config YAML (see configs/; every key documented in protod.train.config)."),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", min=1, help="Override the config's max_steps."),
+    out_dir: Path = typer.Option(Path("runs/train"), "--out", "-o", help="Run directory: train_log.jsonl, checkpoint-N/, config.yaml."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --out (weights, optimizer, scheduler, RNG, step)."),
+    overrides: list[str] = typer.Option([], "--set", help="Override a config key: --set lr=5e-5 --set algo=grpo."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Override the config's seed."),
+) -> None:
+    """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), single node, resumable."""
+    from protod.train.config import load_config
+    from protod.train.trainer import Trainer
+
+    extra = list(overrides) + ([f"max_steps={max_steps}"] if max_steps else []) + ([f"seed={seed}"] if seed is not None else [])
+    cfg = load_config(config, extra)
+    trainer = Trainer(cfg, out_dir, resume=resume)
+    with _progress() as bar:
+        task = bar.add_task(f"{cfg.algo} on {cfg.scenario}", total=cfg.max_steps, completed=trainer.step)
+
+        def show(record: dict[str, Any]) -> None:
+            parts = [f"loss {record['loss']:.4f}"]
+            if record.get("reward_mean") is not None:
+                parts.append(f"reward {record['reward_mean']:.3f}")
+            bar.update(task, advance=1, description=f"{cfg.algo} step {record['step']}: " + ", ".join(parts))
+
+        logs = trainer.train(on_step=show)
+    last = logs[-1] if logs else None
+    if last:
+        out.print(f"step {last['step']}: loss {last['loss']:.4f}" + (f", reward {last['reward_mean']:.3f}" if last.get("reward_mean") is not None else ""))
+    from protod.train.checkpoint import latest
+
+    ckpt = latest(out_dir)
+    out.print(f"Log: {out_dir / 'train_log.jsonl'}; checkpoint: {ckpt}; evaluate it with `protod simulate --agent llm:hf:{ckpt}`")
+
+
+@app.command()
+@friendly
+def report(
+    dirs: list[Path] = typer.Argument(..., help="Run directories from protod eval / gap / simulate / train."),
+    out_file: Path = typer.Option(Path("report.html"), "--out", "-o", help="The HTML file to write (self-contained, no network)."),
+) -> None:
+    """One self-contained HTML report: results with intervals, curves, training, and a transcript browser."""
+    from protod.eval.report import build_report
+
+    page = build_report(list(dirs))
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(page, encoding="utf-8")
+    out.print(f"Report: {out_file} ({len(page) // 1024} KiB); open it in any browser")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# chat
+
+
+@app.command()
+@friendly
+def chat(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    role: str = typer.Option("agent", "--as", help="agent: you make the call and the simulator answers; user: you take the call from an agent."),
+    agent: str = typer.Option("prober", "--agent", help="With --as user: the caller (a scripted agent or llm:<spec>[:view]); --model is a shortcut."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=f"With --as user: an LLM caller, {SPEC_HELP}."),
+    stratum: Optional[str] = typer.Option(None, "--stratum", help="Whom to meet: a stratum, difficulty or primary concern."),
+    seed: int = typer.Option(0, "--seed", help="Which persona (and replies) you get."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Save the transcript as one JSON line."),
+) -> None:
+    """Talk to the simulator yourself (as the agent), or be the user an agent calls. Commands: /state, /facts, /quit."""
+    import random
+
+    from protod.agent.views import Message, observe
+    from protod.rollout import SCHEMA_VERSION
+    from protod.user.simulator import CognitiveUserSimulator
+
+    if role not in ("agent", "user"):
+        raise ValueError(f"--as {role!r}: expected agent or user")
+    pack = load_scenario(scenario)
+    persona = PersonaSampler(pack, seed).sample(1, stratum=stratum)[0]
+    history: tuple[Message, ...] = ()
+    turns: list[dict[str, Any]] = []
+    if role == "agent":
+        sim = CognitiveUserSimulator(pack)
+        state, rng = persona.initial_state, random.Random(f"chat:{seed}")
+        out.print(f"You are {pack.agent.role}. Goal: {pack.agent.goal}. You have {pack.turn_budget} turns.")
+        out.print("Whom you are calling: " + "; ".join(persona.traits.values()))
+        out.print("Type what you say. /facts lists what you may truthfully claim, /state shows the user's state, /quit ends.")
+        while not state.done:
+            try:
+                line = input(f"you (turn {state.turn + 1})> ").strip()
+            except EOFError:
+                break
+            if line == "/quit":
+                break
+            if line == "/facts":
+                for f in pack.facts:
+                    out.print(f"- {f.text}", markup=False)
+                continue
+            if line == "/state":
+                shown = {cid: s.value for cid, s in state.concerns if s.value != "hidden"}
+                hidden = sum(1 for _, s in state.concerns if s.value == "hidden")
+                out.print(f"stance {state.stance:.2f}, trust {state.trust:.2f}, patience {state.patience}, "
+                          f"concerns out in the open {shown or '{}'}, still hidden: {hidden}", markup=False)
+                continue
+            reply = sim.step(persona, state, line, rng, history)
+            history += (Message("agent", line), Message("user", reply.text))
+            turns.append({"turn": reply.state.turn, "agent": line, **reply.to_dict()})
+            state = reply.state
+            out.print(f"user: {reply.text}", markup=False)
+            out.print(f"   [stance {state.stance:.2f} | trust {state.trust:.2f} | patience {state.patience} | "
+                      f"{', '.join(reply.acts) or 'no act'}]", markup=False, style="dim")
+        out.print(f"Decision: {state.decision.value}. ", end="")
+        final = state
+    else:
+        caller = make_agent("llm" if model else agent, model=model, params=SamplingParams(temperature=0.7, max_new_tokens=96))
+        agent_rng = random.Random(f"chat-agent:{seed}")
+        out.print(f"You are {'; '.join(persona.traits.values())}. A caller from {pack.name} rings. Reply as yourself; /quit hangs up.")
+        out.print("Your hidden worries (the caller does not know them): " + ", ".join(pack.concern_by_id[c.id].description for c in persona.concerns))
+        final = None
+        for _ in range(pack.turn_budget):
+            said = caller.act([observe(pack, persona, history, caller.privileged)], [agent_rng])[0]
+            text = said if isinstance(said, str) else said.text
+            out.print(f"caller: {text}", markup=False)
+            try:
+                line = input("you> ").strip()
+            except EOFError:
+                break
+            if line == "/quit":
+                break
+            history += (Message("agent", text), Message("user", line))
+            turns.append({"turn": len(turns) + 1, "agent": text, "user": line})
+        out.print("Call ended. ", end="")
+    out.print("The persona was: " + "; ".join(f"{k}={v}" for k, v in persona.traits.items()) + " | hidden concerns: "
+              + ", ".join(f"{c.id} (severity {c.severity})" for c in persona.concerns), markup=False)
+    if out_file is not None:
+        record = {"schema_version": SCHEMA_VERSION, "id": f"chat-{persona.id}", "scenario": pack.id, "mode": f"human-as-{role}",
+                  "persona": persona.to_dict(), "turns": turns, "decision": final.decision.value if final else "ended",
+                  "final_state": final.to_dict() if final else None}
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        with out_file.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+        out.print(f"Transcript: {out_file}")
