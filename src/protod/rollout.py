@@ -303,6 +303,7 @@ def simulate_to_dir(
     With `resume`, dialogues already in the file are kept and only the rest run; the file ends up identical to an
     uninterrupted run. Returns the metrics dict.
     """
+    # eval sits above rollout in the layering; this one helper composes both, so it imports eval lazily.
     from protod.eval.metrics import summarize
     from protod.provenance import run_record
 

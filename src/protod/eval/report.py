@@ -46,13 +46,18 @@ def gap_figure(gap: dict[str, Any]) -> Any:
     ax.plot(ks, [gap["privileged_pass_at_k"][str(k)] for k in ks], "s--", alpha=0.6, label="privileged view pass@k")
     ax.axhline(gap["privileged_pass_at_1"], color="crimson", linestyle=":", label="privileged view pass@1")
     ax.set_xscale("log", base=2)
-    ax.set_xticks(ks, [str(k) for k in ks])
-    ax.set_xlabel("k (samples per user)")
-    ax.set_ylabel("acceptance")
-    ax.set_ylim(0, 1.02)
-    ax.set_title("Proactivity gap")
-    ax.legend(fontsize=8)
+    _finish(ax, ks, "k (samples per user)", "acceptance", "Proactivity gap", legend_size=8)
     return fig
+
+
+def _finish(ax: Any, ks: list[int], xlabel: str, ylabel: str, title: str, legend_size: int) -> None:
+    """Shared styling of the probability-vs-k plots."""
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title)
+    ax.legend(fontsize=legend_size)
 
 
 def _passk_figure(results: list[dict[str, Any]]) -> Any:
@@ -63,12 +68,7 @@ def _passk_figure(results: list[dict[str, Any]]) -> Any:
         ax.plot(ks, [r["pass_at_k"][str(k)] for k in ks], "o-", label=f"{r['agent']} / {r['simulator']} pass@k")
         ax.plot(ks, [r["pass_hat_k"][str(k)] for k in ks], "x:", alpha=0.6, label=f"{r['agent']} / {r['simulator']} pass^k")
     all_k = sorted({int(k) for r in results for k in r["pass_at_k"]})
-    ax.set_xticks(all_k, [str(k) for k in all_k])
-    ax.set_xlabel("k")
-    ax.set_ylabel("probability")
-    ax.set_ylim(0, 1.02)
-    ax.set_title("pass@k (at least one of k succeeds) and pass^k (all k succeed)")
-    ax.legend(fontsize=7)
+    _finish(ax, all_k, "k", "probability", "pass@k (at least one of k succeeds) and pass^k (all k succeed)", legend_size=7)
     return fig
 
 

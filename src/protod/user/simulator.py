@@ -83,7 +83,6 @@ class CognitiveUserSimulator:
         self._batch_perceive = hasattr(self.perceiver, "perceive_batch")
         self._batch_express = hasattr(self.expresser, "express_batch")
         self.name = name or ("cus-llm" if self._batch_perceive or self._batch_express else "rule")
-        self.labels = self.perceiver if isinstance(self.perceiver, RulePerceiver) else RulePerceiver(pack)
         # A persona's severities are the pack's; one dict for all users avoids rebuilding it every turn.
         self._severity = {c.id: c.severity for c in pack.concerns}
         self._acts: dict[str, tuple[str, ...]] = {}  # rule labels by agent text (rule perception is a function of it)
