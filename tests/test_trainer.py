@@ -31,7 +31,7 @@ def test_config_rejects_unknown_and_mistyped_keys_in_one_line(tmp_path):
         load_config(CONFIGS / "tiny-grpo.yaml", ["group_size=many"])
     cfg = load_config(CONFIGS / "tiny-siavpo.yaml", ["teacher_concerns=random", "clip_high=0.28", "lora=false"])
     assert cfg.teacher_concerns == "random" and cfg.clip_high == 0.28 and cfg.lora is False
-    for name in ("tiny-sft", "tiny-grpo", "tiny-siavpo", "smollm2-grpo", "smollm2-siavpo", "qwen3-4b-siavpo"):
+    for name in ("tiny-sft", "tiny-grpo", "tiny-siavpo", "tiny-conservative-sft", "smollm2-grpo", "smollm2-siavpo", "qwen3-4b-siavpo"):
         load_config(CONFIGS / f"{name}.yaml")  # every shipped config validates
 
 
