@@ -19,7 +19,7 @@ def run(*args):
 def test_help_explains_every_command():
     r = run("--help")
     assert r.exit_code == 0
-    for cmd in ("scenarios", "personas", "simulate", "demo"):
+    for cmd in ("scenarios", "personas", "simulate", "eval", "gap", "train", "report", "chat", "demo", "baselines"):
         assert cmd in r.output
     r = run("simulate", "--help")
     assert "--resume" in r.output and "--seed" in r.output
@@ -103,8 +103,8 @@ def test_simulate_rejects_unknown_agent_and_scenario(tmp_path):
     assert r.exit_code == 2 and "merchant_recruitment" in r.output
 
 
-def test_demo_runs_and_writes_summary(tmp_path):
-    r = run("demo", "-n", "24", "--out", tmp_path)
+def test_baselines_run_and_write_summary(tmp_path):
+    r = run("baselines", "-n", "24", "--out", tmp_path)
     assert r.exit_code == 0, r.output
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["merchant_recruitment/oracle"]["acceptance"] > summary["merchant_recruitment/passive"]["acceptance"]

@@ -12,7 +12,7 @@ from rich.table import Table
 from protod.agent.llm import make_agent
 from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
-from protod.cli._common import _fmt, _print_metrics, _progress, app, friendly, out
+from protod.cli._common import _fmt, _print_metrics, _progress, app, friendly, out, err
 from protod.persona import PersonaSampler
 from protod.rollout import make_episodes, simulate_to_dir
 from protod.scenario import builtin_scenarios, load_scenario
@@ -182,15 +182,12 @@ def gap(
 
 @app.command()
 @friendly
-def demo(
+def baselines(
     n: int = typer.Option(120, "-n", "--n", min=1, help="Dialogues per agent and pack."),
     seed: int = typer.Option(0, "--seed"),
-    out_dir: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where results go."),
+    out_dir: Path = typer.Option(Path("runs/baselines"), "--out", "-o", help="Where results go."),
 ) -> None:
-    """Every scripted agent against the simulator on every built-in pack, side by side.
-
-    (The full demo - proactivity gap, GRPO vs SI-AVPO training - lands with the trainer.)
-    """
+    """Every scripted agent against the simulator on every built-in pack, side by side (no model, seconds)."""
     rows = []
     packs = builtin_scenarios()
     with _progress() as bar:
@@ -221,3 +218,31 @@ def demo(
         "The prober, which must find them by asking, sits between: that gap is what SI-AVPO training closes."
     )
     out.print(f"Results: {out_dir}/<scenario>/<agent>/trajectories.jsonl, metrics.json; summary in {out_dir / 'summary.json'}")
+
+
+@app.command()
+@friendly
+def demo(
+    seed: int = typer.Option(0, "--seed"),
+    out_dir: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where every stage writes (finished stages are reused)."),
+    quick: bool = typer.Option(False, "--quick", help="Tiny sizes: checks the pipeline in about a minute; the numbers mean nothing."),
+) -> None:
+    """The paper's experiment in miniature on a CPU (~15 min): post-train a conservative policy, measure the
+    proactivity gap, train GRPO and SI-AVPO with equal rollout budgets, evaluate on held-out users, write a report."""
+    from protod.demo import QUICK, DemoPlan, run_demo
+
+    summary = run_demo(out_dir, seed=seed, plan=QUICK if quick else DemoPlan(), say=lambda m: err.print(m, markup=False, highlight=False))
+    gap = summary["gap"]
+    ks = list(gap["deployable_pass_at_k"])
+    out.print(f"Proactivity gap of the post-trained policy: deployable pass@1 {gap['deployable_pass_at_k'][ks[0]]:.3f}, "
+              f"pass@{ks[-1]} {gap['deployable_pass_at_k'][ks[-1]]:.3f}; privileged pass@1 {gap['privileged_pass_at_1']:.3f} "
+              f"({'closed' if gap['closed_by_sampling'] else 'not closed'} by sampling)")
+    table = Table(title=f"Held-out users, deployable view ({summary['budget']['eval_personas']} personas, rule simulator)")
+    for col in ("policy", "acceptance", "95% CI", "concerns found", "probing", "unsupported claims"):
+        table.add_column(col, justify="left" if col == "policy" else "right")
+    for name, r in summary["final"].items():
+        table.add_row(name, f"{r['acceptance']:.3f}", f"{r['ci_low']:.2f}-{r['ci_high']:.2f}", _fmt(r["concern_discovery_rate"]),
+                      _fmt(r["probing_rate"]), _fmt(r["unsupported_claim_rate"]))
+    out.print(table)
+    out.print(f"GRPO and SI-AVPO each used {summary['budget']['rollouts_per_algo']} training dialogues. "
+              f"Took {summary['seconds']:.0f} s. Summary: {out_dir / 'summary.json'}; report: {out_dir / 'report.html'}")
