@@ -208,6 +208,15 @@ class Scenario(_Strict):
         return {a.id: a for a in self.probe_areas}
 
     @cached_property
+    def answers(self) -> dict[str, list[str]]:
+        """Fact id -> ids of the concerns it resolves (the inverse of each concern's `resolution_facts`)."""
+        out: dict[str, list[str]] = {}
+        for c in self.concerns:
+            for fact_id in c.resolution_facts:
+                out.setdefault(fact_id, []).append(c.id)
+        return out
+
+    @cached_property
     def strata(self) -> list[str]:
         """All strata names, `difficulty/primary_concern`, in a fixed order."""
         return [f"{d}/{c.id}" for d in self.difficulties for c in self.concerns]

@@ -61,8 +61,8 @@ class Trainer:
         self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=config.device)
         self.renderer = self.backend.renderer
         self.device = self.backend.device
-        trainable = [p for p in self.model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay)
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW(self.trainable, lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
         sim_backend = None
@@ -121,13 +121,13 @@ class Trainer:
         t0 = time.perf_counter()
         trajs = [t for t in self.rollouts() if t.status == "ok" and t.turns]
         rollout_s = time.perf_counter() - t0
-        items, groups, filtered = self.prepare(trajs)
+        rewards = {t.episode_id: float(self.reward_fn(t)) for t in trajs}
+        items, groups, filtered = self.prepare(trajs, rewards)
         stats = self._update(items)
         accepted = [t.accepted for t in trajs]
-        rewards = [float(self.reward_fn(t)) for t in trajs]
         return {
             **stats,
-            "reward_mean": sum(rewards) / max(len(rewards), 1),
+            "reward_mean": sum(rewards.values()) / max(len(rewards), 1),
             "acceptance": sum(accepted) / max(len(accepted), 1),
             "dialogues": len(trajs),
             "groups_filtered": filtered,
@@ -136,8 +136,9 @@ class Trainer:
             "rollout_s": round(rollout_s, 3),
         }
 
-    def prepare(self, trajs: list[Trajectory]) -> tuple[list[tuple[TrainSequence, torch.Tensor | None]], int, int]:
-        """Rewards, per-turn advantages and rendered sequences for a rollout batch.
+    def prepare(self, trajs: list[Trajectory], rewards: dict[str, float] | None = None
+                ) -> tuple[list[tuple[TrainSequence, torch.Tensor | None]], int, int]:
+        """Per-turn advantages and rendered sequences for a rollout batch (`rewards` by episode id, else reward_fn).
 
         Returns (items, groups, groups filtered): each item is a sequence with its per-token advantages, or None
         where the dialogue only feeds the AOPD loss (its group had no reward variance).
@@ -150,7 +151,7 @@ class Trainer:
         items: list[tuple[TrainSequence, torch.Tensor | None]] = []
         filtered = 0
         for group in groups.values():
-            rewards = torch.tensor([float(self.reward_fn(t)) for t in group])
+            group_rewards = torch.tensor([rewards[t.episode_id] if rewards is not None else float(self.reward_fn(t)) for t in group])
             k = max(len(t.turns) for t in group)
             deltas = torch.zeros(len(group), k)
             mask = torch.zeros(len(group), k, dtype=torch.bool)
@@ -160,10 +161,10 @@ class Trainer:
                 mask[i, : len(d)] = True
             adv = None
             if cfg.uses_pg:
-                if cfg.filter_zero_variance and bool((rewards == rewards[0]).all()) and cfg.stpr_lambda == 0:
+                if cfg.filter_zero_variance and bool((group_rewards == group_rewards[0]).all()) and cfg.stpr_lambda == 0:
                     filtered += 1  # all-equal rewards: no GRPO signal in this group
                 else:
-                    adv = turn_advantages(cfg.advantage_name, rewards, deltas, mask, delta_min=cfg.delta_min, lam=cfg.stpr_lambda)
+                    adv = turn_advantages(cfg.advantage_name, group_rewards, deltas, mask, delta_min=cfg.delta_min, lam=cfg.stpr_lambda)
             for i, t in enumerate(group):
                 if adv is None and not cfg.uses_aopd:
                     continue
@@ -218,12 +219,22 @@ class Trainer:
                 if loss.requires_grad:
                     loss.backward()
                 totals["loss"] += loss.item()
-            grad_norm = float(torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], cfg.max_grad_norm))
-            self.optimizer.step()
-        lr = self.scheduler.get_last_lr()[0]
-        self.scheduler.step()
+            grad_norm = self._clip_and_step()
+        lr = self._advance_schedule()
         k = cfg.updates_per_batch
         return {key: value / k for key, value in totals.items()} | {"lr": lr, "grad_norm": grad_norm}
+
+    def _clip_and_step(self) -> float:
+        """Clip the accumulated gradient and take one optimizer step; returns the pre-clip gradient norm."""
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.max_grad_norm))
+        self.optimizer.step()
+        return grad_norm
+
+    def _advance_schedule(self) -> float:
+        """Move the LR schedule one step on; returns the LR the step just used."""
+        lr = self.scheduler.get_last_lr()[0]
+        self.scheduler.step()
+        return lr
 
     def _teacher_logits(self, seq: TrainSequence) -> torch.Tensor:
         if self.cfg.teacher == "current":
@@ -247,10 +258,8 @@ class Trainer:
             loss = sft_loss(logp[None], torch.ones(1, len(s.tokens), device=self.device)) * len(s.tokens) / total
             loss.backward()
             value += loss.item()
-        grad_norm = float(torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], cfg.max_grad_norm))
-        self.optimizer.step()
-        lr = self.scheduler.get_last_lr()[0]
-        self.scheduler.step()
+        grad_norm = self._clip_and_step()
+        lr = self._advance_schedule()
         return {"loss": value, "sft_loss": value, "agent_tokens": total, "dialogues": len(seqs), "lr": lr, "grad_norm": grad_norm}
 
     def _sft_transcripts(self) -> list[Trajectory]:

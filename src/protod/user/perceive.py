@@ -74,10 +74,6 @@ class RulePerceiver:
         self._area_of = {c.id: c.area for c in pack.concerns}
         self._max_areas = pack.dynamics.max_probe_areas_per_turn
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
-        self._answers: dict[str, list[str]] = {}
-        for c in pack.concerns:
-            for fact_id in c.resolution_facts:
-                self._answers.setdefault(fact_id, []).append(c.id)
         self._false = [(fc.contradicts, _any_of(fc.cues)) for fc in pack.false_claims]
         lex = pack.lexicon
         self._pitch = _any_of(lex.pitch_cues)
@@ -112,7 +108,7 @@ class RulePerceiver:
             closing = True  # "Let's get you signed up." asks without a question mark
         probes = tuple(sorted(probe_score, key=lambda cid: (-probe_score[cid], self._severity_rank[cid])))
         facts = tuple(fid for fid, has in self._facts if has(whole))
-        addressed = tuple((cid, fid) for fid in facts for cid in self._answers.get(fid, ()))
+        addressed = tuple((cid, fid) for fid in facts for cid in self.pack.answers.get(fid, ()))
         false_claims = tuple(fid for fid, has in self._false if has(whole))
         pitch = self._pitch(whole)
         pressure = self._pressure(whole)
@@ -199,7 +195,7 @@ class LLMPerceiver:
         pointed = frozenset(j.pointed) & set(j.probed_concerns) if j.pointed else frozenset()
         probes = tuple(sorted(dict.fromkeys(j.probed_concerns), key=lambda c: (c not in pointed, self._severity_rank[c])))
         facts = tuple(dict.fromkeys(j.facts_stated))
-        addressed = tuple((c.id, fid) for fid in facts for c in self.pack.concerns if fid in c.resolution_facts)
+        addressed = tuple((cid, fid) for fid in facts for cid in self.pack.answers.get(fid, ()))
         areas = {known_c[c].area for c in probes}
         return Perception(
             probes=probes, pointed=pointed, barrage=len(areas) > self.pack.dynamics.max_probe_areas_per_turn,
