@@ -93,6 +93,7 @@ class Lexicon(_Strict):
     pitch_cues: list[str] = Field(min_length=1, description="Benefit talk and flattery: a generic pitch.")
     pressure_cues: list[str] = Field(min_length=1, description="Urgency and pushing.")
     closing_cues: list[str] = Field(min_length=1, description="Asking the user to accept.")
+    verbs: list[str] = Field(default_factory=list, description="Verbs (base forms) the built-in English verb list lacks, so sentences using them read as well-formed.")
 
 
 class UserLines(_Strict):
@@ -145,7 +146,7 @@ class Dynamics(_Strict):
     """Every constant of the user's state transition (see protod.user.state)."""
 
     voice_gain: float = Field(0.05, ge=0, description="Stance gained when a concern is surfaced (by a probe, or by a fact that touches it).")
-    max_facts_per_turn: int = Field(3, ge=1, description="More facts than this in one turn is a recital: it surfaces nothing.")
+    max_facts_per_turn: int = Field(3, ge=1, description="More facts than this in one turn is a recital: it surfaces and resolves nothing and costs trust.")
     max_probe_areas_per_turn: int = Field(2, ge=1, description="Questions about more areas than this in one turn are a barrage: the user voices nothing.")
     voice_trust_min: float = Field(0.25, ge=0, le=1, description="Below this trust the user will not open up, even to a pointed question.")
     generic_voice_trust_min: float = Field(0.45, ge=0, le=1, description="Trust needed to open up to a vague question (one that names only the area, not the worry).")
@@ -166,6 +167,9 @@ class Dynamics(_Strict):
     reject_stance: float = Field(0.12, ge=0, le=1, description="A declined ask below this stance ends in reject.")
     max_refusals: int = Field(3, ge=1, description="Declined asks before the user rejects outright.")
     hang_up_trust: float = Field(0.10, ge=0, le=1, description="The user hangs up when trust falls to this.")
+    recital_trust: float = Field(0.10, ge=0, description="Trust lost when a turn recites more than max_facts_per_turn facts (a recital resolves nothing).")
+    nonsense_trust: float = Field(0.10, ge=0, description="Trust lost on a turn with word salad, a keyword list or a scrambled sentence.")
+    nonsense_patience: int = Field(1, ge=0, description="Extra patience lost on such a turn.")
 
 
 class Scenario(_Strict):

@@ -30,12 +30,14 @@ _GENERIC = {
     "reject": "reject",
     "hang_up": "hang_up",
     "timeout": "timeout",
+    "nonsense": "off_topic",  # word salad: "I'm not following you"
+    "recital": "pitch",  # a recital of every fact: "Sounds like a brochure"
 }
 # A reply says at most this many things; the most informative first (see `_priority`).
 _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "no_concern": 4, "barrage": 4, "ignored": 4,
-    "refused_ask": 5, "pitch": 6, "acknowledge": 7, "off_topic": 8,
+    "refused_ask": 5, "pitch": 6, "recital": 6, "acknowledge": 7, "off_topic": 8, "nonsense": 8,
 }
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 
@@ -85,6 +87,8 @@ _DIRECTIVES = {
     "false_claim": "Say you do not believe what they just claimed.",
     "off_topic": "Ask what this has to do with you.",
     "acknowledge": "Acknowledge briefly.",
+    "nonsense": "Say you cannot follow what they just said.",
+    "recital": "Say it sounds like they are reading a brochure at you.",
     "refused_ask": "Decline to sign up for now.",
     "accept": "Agree to sign up.",
     "reject": "Firmly decline and end the call.",

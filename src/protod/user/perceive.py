@@ -20,12 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
-from protod.scenario import Scenario
+from protod.scenario import Fact, Scenario
+from protod.user.language import (
+    NEGATORS, UNIT_WORDS, Clause, Sentence, analyse, clauses_of, contains_phrase, content_stems, is_number, phrase_stems,
+    split_sentences, stem, tokenize,
+)
 from protod.user.state import Perception
 
 _TOKEN = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
-# A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
-_SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 
 # Things that are not speech to the user: role-prefixed lines, tags, JSON-ish blocks, code fences.
 _INJECTION = [
@@ -49,83 +51,288 @@ _PLURAL = re.compile(r"\b([a-z0-9%]{2,}[a-rt-z0-9%])s\b")  # fees -> fee, orders
 
 
 def normalise(text: str) -> str:
-    """' tok tok tok ' — padded so that a cue matches only on whole words via substring search.
-
-    One pass of compiled regexes over the string (not a Python loop over tokens): perception is on the hot path.
-    """
+    """' tok tok tok ' - padded, lower-cased words (plural s dropped) for whole-word substring tests."""
     text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
     return " " + _PLURAL.sub(r"\1", " ".join(_TOKEN.findall(text))) + " "
 
 
-def _any_of(cues: list[str]):
-    """A fast test "does a normalised text contain any of these cues as whole words" (one compiled regex)."""
-    pattern = re.compile("|".join(re.escape(normalise(c)[:-1]) + "(?= )" for c in sorted(cues, key=len, reverse=True)))
-    return lambda norm: pattern.search(norm) is not None
+@dataclass(frozen=True, slots=True)
+class _FactModel:
+    """A pack fact as the perceiver reads it: its clauses, cue phrases (with the polarity they carry), numbers."""
+
+    id: str
+    cues: tuple[tuple[tuple[str, ...], bool], ...]  # (cue stems, the cue's clause in the fact text is negated)
+    clauses: tuple[Clause, ...]
+    content: frozenset[str]  # content stems of the whole fact
+    topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
+    numbers: frozenset[str]
+    guarantee: bool
+
+
+def _fact_model(fact: Fact) -> _FactModel:
+    clauses = clauses_of(fact.text)
+    cues = []
+    for cue in fact.cues:
+        stems = phrase_stems(cue)
+        home = next((c for c in clauses if contains_phrase(tuple(stem(t) for t in c.tokens), stems)), None)
+        cues.append((stems, home.negated if home else False))
+    content = frozenset(s for c in clauses for s in c.stems)
+    numbers = frozenset(n for c in clauses for n in c.numbers)
+    units = {stem(u) for u in UNIT_WORDS}
+    return _FactModel(
+        id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
+        topic=frozenset(s for s in content if s not in units and not is_number(s)), numbers=numbers,
+        guarantee=any(c.guarantee for c in clauses),
+    )
+
+
+def _phrases(cues: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(p for p in (phrase_stems(c) for c in cues) if p)
+
+
+def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    return any(contains_phrase(stems, p) for p in phrases)
+
+
+def _numbers_fit(clause: Clause, numbers: frozenset[str]) -> bool:
+    """A claim about a fact that carries numbers must say one of them (or a wrong one, which is caught as false)."""
+    return not numbers or bool(clause.numbers)
+
+
+def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
+    """Owner of every cue phrase found in `stems` (repeats included), longest first, a token used by one phrase only."""
+    used = [False] * len(stems)
+    owners: list[tuple[str, str]] = []
+    for phrase, owner in index:
+        n = len(phrase)
+        for i in range(len(stems) - n + 1):
+            if stems[i] == phrase[0] and stems[i:i + n] == phrase and not any(used[i:i + n]):
+                used[i:i + n] = [True] * n
+                owners.append(owner)
+    return owners
 
 
 class RulePerceiver:
-    """Lexical perception from the pack's cues. `perceive(text)` is cached per perceiver."""
+    """Perception by meaning with the pack's cues as anchors (see protod.user.language). Cached per text.
 
-    def __init__(self, pack: Scenario, cache_size: int = 65536):
+    Per sentence: nonsense (keyword lists, scrambles, verbless fragments, cue stuffing) earns nothing; a well-formed
+    question about one concern (its own cues) is a pointed probe, about one area a vague probe, about several areas
+    a barrage; a well-formed statement asserts a fact when a clause carries the fact's content (a cue plus one more
+    content word of the fact, or most of one of its clauses) with the fact's own polarity. A negated fact, a number
+    the fact does not contain, a guarantee the fact does not make, or a pack false-claim cue asserted (not denied)
+    is a false claim. An optional `semantic` index (protod.user.semantic) matches paraphrases the cues miss; it is
+    consulted only for well-formed sentences, so it can never rescue word salad.
+    """
+
+    def __init__(self, pack: Scenario, cache_size: int = 65536, semantic: Any = None):
         self.pack = pack
-        self._facts = [(f.id, _any_of(f.cues)) for f in pack.facts]
-        area_cues = {a.id: [normalise(c) for c in a.cues] for a in pack.probe_areas}
-        self._probe_cues = [(c.id, area_cues[c.area], [normalise(x) for x in c.probe_cues]) for c in pack.concerns]
+        self.semantic = semantic
+        self._facts = [_fact_model(f) for f in pack.facts]
+        self._fact_model = {f.id: f for f in self._facts}
+        self._own = [(c.id, c.area, _phrases(c.probe_cues)) for c in pack.concerns]
+        self._areas = [(a.id, _phrases(a.cues)) for a in pack.probe_areas]
+        self._cue_index = tuple(sorted(
+            [(p, ("concern", cid)) for cid, _, ph in self._own for p in ph] + [(p, ("area", aid)) for aid, ph in self._areas for p in ph],
+            key=lambda item: -len(item[0]),
+        ))
+        self._cue_stems = frozenset(s for _, _, ph in self._own for p in ph for s in p) | frozenset(
+            s for _, ph in self._areas for p in ph for s in p)
+        self._concerns_in = {a.id: [c.id for c in pack.concerns if c.area == a.id] for a in pack.probe_areas}
         self._area_of = {c.id: c.area for c in pack.concerns}
-        self._max_areas = pack.dynamics.max_probe_areas_per_turn
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
-        self._false = [(fc.contradicts, _any_of(fc.cues)) for fc in pack.false_claims]
+        # A false-claim cue with its own polarity: "no commission" is asserted by "there is no commission", denied by
+        # "it is not true that there is no commission".
+        self._false = [
+            (fc.contradicts, tuple((p, sum(1 for t in tokenize(c) if t in NEGATORS) % 2 == 1) for c in fc.cues for p in [phrase_stems(c)] if p))
+            for fc in pack.false_claims
+        ]
         lex = pack.lexicon
-        self._pitch = _any_of(lex.pitch_cues)
-        self._pressure = _any_of(lex.pressure_cues)
-        self._closing = _any_of(lex.closing_cues)
+        self._pitch = _phrases(lex.pitch_cues)
+        self._pressure = _phrases(lex.pressure_cues)
+        self._closing = _phrases(lex.closing_cues)
+        self._verbs = frozenset(getattr(lex, "verbs", None) or ())
         self._max_facts = pack.dynamics.max_facts_per_turn
+        self._max_areas = pack.dynamics.max_probe_areas_per_turn
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
+    # -- questions ------------------------------------------------------------------------------------------------
+    def _probe(self, sent: Sentence) -> tuple[list[str], set[str], str]:
+        """(concerns probed, pointed subset, verdict) for one well-formed question; verdict '', 'barrage', 'stuffed'.
+
+        A concern's own cues decide what the question is about ("commission ... on each order" is about the
+        commission, not about orders); area cues decide only when no concern is named. Own cues of concerns in two
+        areas, or area cues of two areas and no concern, make a barrage. Far more cue words than natural speech
+        carries is stuffing.
+        """
+        stems = sent.stems
+        owners = _cue_owners(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
+        own = [(cid, self._area_of[cid]) for kind, cid in dict.fromkeys(owners) if kind == "concern"]
+        area_hits: dict[str, int] = {}
+        for kind, aid in owners:
+            if kind == "area":
+                area_hits[aid] = area_hits.get(aid, 0) + 1
+        cue_tokens = {s for s in stems if s in self._cue_stems}
+        content = max(1, len(set(content_stems(sent.tokens))))
+        if len(own) >= 3 or len(cue_tokens) >= 10:
+            return [], set(), "stuffed"  # "commission, fees, payouts, rent, margins: worried?" is a checklist, not a question
+        if own:
+            areas = {area for _, area in own}
+        else:
+            top = max(area_hits.values(), default=0)
+            areas = {aid for aid, n in area_hits.items() if n == top}  # "customers and sales ... numbers": demand
+            if not areas and self.semantic is not None:
+                own, areas = self._semantic_probe(sent.text)
+        if len(areas) > 1:
+            return [], set(), "barrage"
+        if not areas:
+            return [], set(), ""
+        (area,) = areas
+        pointed = {cid for cid, _ in own} if len(own) == 1 else set()
+        probes = sorted(self._concerns_in[area], key=lambda c: (c not in pointed, self._severity_rank[c]))
+        return probes, pointed, ""
+
+    def _semantic_probe(self, text: str) -> tuple[list[tuple[str, str]], set[str]]:
+        concerns = self.semantic.concern_scores(text)
+        if concerns:
+            cid = concerns[0][0]
+            return [(cid, self._area_of[cid])], {self._area_of[cid]}
+        areas = self.semantic.area_scores(text)
+        return [], {areas[0][0]} if areas else set()
+
+    # -- statements -----------------------------------------------------------------------------------------------
+    def _claims(self, sent: Sentence) -> tuple[list[str], list[str]]:
+        """(facts asserted, facts contradicted) by one well-formed statement."""
+        stated: list[str] = []
+        false: list[str] = []
+        sentence_words = {s for c in sent.clauses for s in c.stems}
+        for clause in sent.clauses:
+            clause_stems = tuple(stem(t) for t in clause.tokens)
+            words = set(clause.stems)
+            strong: list[tuple[_FactModel, bool]] = []  # (fact, negated) matched through one of its cues
+            weak: list[tuple[int, _FactModel, bool]] = []  # matched through most of one of its clauses
+            for fact in self._facts:
+                # Through a cue: the cue plus one more content word of the fact ("rent an e-bike" alone asserts
+                # nothing; "rent an e-bike for €15 a week" does), and the fact's number where it has one.
+                cue = next(((phrase, neg) for phrase, neg in fact.cues if contains_phrase(clause_stems, phrase)), None)
+                if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(clause, fact.numbers):
+                    strong.append((fact, clause.negated != cue[1]))
+                    continue
+                # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
+                best = max(fact.clauses, key=lambda fc: len(words & set(fc.stems)))
+                overlap = len(words & set(best.stems))
+                if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(clause, best.numbers):
+                    weak.append((overlap, fact, clause.negated != best.negated))
+                elif overlap >= 2 and clause.negated != best.negated and overlap >= 0.5 * len(words):
+                    weak.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
+            top = max((o for o, _, _ in weak), default=0)
+            matches = strong or [(f, neg) for o, f, neg in weak if o == top]
+            known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
+            for fact, negated in matches:
+                invented = bool(clause.numbers - known_numbers) or (clause.guarantee and not fact.guarantee)
+                (false if negated or invented else stated).append(fact.id)
+            denied_false = False
+            for fid, cues in self._false:
+                for phrase, cue_negated in cues:
+                    if contains_phrase(clause_stems, phrase):
+                        if clause.negated != cue_negated:
+                            denied_false = True  # "we do not offer guaranteed orders" is true, not a false claim
+                        else:
+                            false.append(fid)
+                        break
+            if not matches and not denied_false and not clause.negated and (clause.numbers or clause.guarantee):
+                # An invented number or promise about a topic the pack has facts on: "we guarantee 50 orders a day".
+                topical = [f for f in self._facts if words & f.topic and (f.numbers or clause.guarantee)]
+                if topical:
+                    false.append(max(topical, key=lambda f: len(words & f.topic)).id)
+        if not stated and not false and self.semantic is not None:
+            stated = self._semantic_facts(sent)
+        return list(dict.fromkeys(stated)), list(dict.fromkeys(false))
+
+    def _semantic_facts(self, sent: Sentence) -> list[str]:
+        hits = self.semantic.fact_scores(sent.text)
+        if not hits:
+            return []
+        fact = self._fact_model[hits[0][0]]
+        negated = any(c.negated for c in sent.clauses) != any(c.negated for c in fact.clauses)
+        return [] if negated or any(c.numbers - fact.numbers for c in sent.clauses) else [fact.id]
+
+    # -- the turn -------------------------------------------------------------------------------------------------
     def _perceive(self, text: str) -> Perception:
-        clean = strip_injection(text)
-        sentences = [(s.rstrip().endswith("?"), normalise(s)) for s in _SENTENCE.findall(clean)]
-        whole = " ".join(norm for _, norm in sentences) or " "
-        closing = False
-        question = False
-        probe_score: dict[str, int] = {}
+        sentences = [analyse(s, self._verbs) for s in split_sentences(strip_injection(text))]
+        probes: list[str] = []
         pointed: set[str] = set()
-        for is_question, norm in sentences:
-            if not is_question or norm == "  ":
+        areas: set[str] = set()
+        facts: list[str] = []
+        false_claims: list[str] = []
+        closing = question = pitch = pressure = nonsense = barrage = False
+        for sent in sentences:
+            if not sent.tokens:
                 continue
-            question = True
-            if self._closing(norm):
-                closing = True
-                continue  # "Shall we sign you up so customers can order?" is an ask, not a probe
-            for cid, area_cues, own_cues in self._probe_cues:
-                own = sum(1 for c in own_cues if c in norm)
-                score = own + sum(1 for c in area_cues if c in norm)
-                if own:
-                    pointed.add(cid)
-                if score:
-                    probe_score[cid] = max(probe_score.get(cid, 0), score)
-        if not closing and self._closing(whole):
-            closing = True  # "Let's get you signed up." asks without a question mark
-        probes = tuple(sorted(probe_score, key=lambda cid: (-probe_score[cid], self._severity_rank[cid])))
-        facts = tuple(fid for fid, has in self._facts if has(whole))
+            stems = sent.stems
+            pitch = pitch or _has_any(stems, self._pitch)
+            pressure = pressure or _has_any(stems, self._pressure)
+            if not sent.well_formed:
+                # An interjection ("Great!", "Sure.") is harmless; a cue-bearing fragment or word salad is not speech.
+                # It earns nothing, but an untruth in it still counts against the caller ("Zero commission!").
+                if sent.defect != "fragment" or self._touches_pack(stems):
+                    nonsense = True
+                if not sent.question:
+                    false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
+                continue
+            if _has_any(stems, self._closing):
+                closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
+                continue
+            if sent.question:
+                question = True
+                found, sharp, verdict = self._probe(sent)
+                if verdict == "stuffed":
+                    nonsense = True
+                barrage = barrage or verdict == "barrage"
+                for cid in found:
+                    if cid not in probes:
+                        probes.append(cid)
+                pointed |= sharp
+                areas |= {self._area_of[c] for c in found}
+            elif len(sent.tokens) < 4:
+                false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
+            else:
+                stated, false = self._claims(sent)
+                facts += [f for f in stated if f not in facts]
+                false_claims += [f for f in false if f not in false_claims]
+        facts = [f for f in facts if f not in false_claims]
+        barrage = barrage or len(areas) > self._max_areas
+        probes.sort(key=lambda c: (c not in pointed, self._severity_rank[c]))
         addressed = tuple((cid, fid) for fid in facts for cid in self.pack.answers.get(fid, ()))
-        false_claims = tuple(fid for fid, has in self._false if has(whole))
-        pitch = self._pitch(whole)
-        pressure = self._pressure(whole)
-        off_topic = not (probes or facts or false_claims or pitch or pressure or closing or question)
+        off_topic = not (probes or facts or false_claims or pitch or pressure or closing or question or nonsense)
         return Perception(
-            probes=probes,
-            pointed=frozenset(pointed),
-            barrage=len({self._area_of[cid] for cid in probes}) > self._max_areas,
-            facts=facts,
+            probes=() if barrage else tuple(probes),
+            pointed=frozenset() if barrage else frozenset(pointed),
+            barrage=barrage,
+            facts=tuple(facts),
             addressed=addressed,
             recital=len(facts) > self._max_facts,
             pitch=pitch,
             pressure=pressure,
-            false_claims=false_claims,
+            false_claims=tuple(false_claims),
             closing_ask=closing,
             question=question,
             off_topic=off_topic,
+            nonsense=nonsense,
+        )
+
+    def _false_cues(self, sent: Sentence) -> list[str]:
+        out = []
+        for clause in sent.clauses:
+            clause_stems = tuple(stem(t) for t in clause.tokens)
+            for fid, cues in self._false:
+                if any(contains_phrase(clause_stems, p) and clause.negated == neg for p, neg in cues):
+                    out.append(fid)
+        return out
+
+    def _touches_pack(self, stems: tuple[str, ...]) -> bool:
+        return (
+            any(_has_any(stems, ph) for _, _, ph in self._own) or any(_has_any(stems, ph) for _, ph in self._areas)
+            or any(contains_phrase(stems, p) for f in self._facts for p, _ in f.cues)
         )
 
 

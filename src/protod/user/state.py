@@ -50,6 +50,7 @@ class UserState:
     turn: int = 0
     refusals: int = 0  # closing asks declined so far
     decision: Decision = Decision.CONTINUE
+    heard: frozenset[str] = frozenset()  # fact ids the agent has stated so far (a repeated fact surfaces nothing)
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -70,6 +71,7 @@ class UserState:
             "concerns": {cid: status._value_ for cid, status in self.concerns},  # _value_: no descriptor, hot path
             "refusals": self.refusals,
             "decision": self.decision.value,
+            "heard": sorted(self.heard),
         }
 
     @classmethod
@@ -82,6 +84,7 @@ class UserState:
             turn=int(data.get("turn", 0)),
             refusals=int(data.get("refusals", 0)),
             decision=Decision(data.get("decision", "continue")),
+            heard=frozenset(data.get("heard", ())),
         )
 
 
@@ -106,6 +109,7 @@ class Perception:
     closing_ask: bool = False
     question: bool = False
     off_topic: bool = False
+    nonsense: bool = False  # keyword lists, scrambled words, verbless fragments: not speech, no credit
 
     def acts(self) -> list[str]:
         """Readable act labels for trajectories and metrics, e.g. ['probe:commission_too_high', 'closing_ask']."""
@@ -113,7 +117,7 @@ class Perception:
         out += [f"address:{c}:{f}" for c, f in self.addressed]
         out += [f"state_fact:{f}" for f in self.facts if f not in {f2 for _, f2 in self.addressed}]
         out += [f"false_claim:{f}" for f in self.false_claims]
-        for flag in ("recital", "barrage", "pitch", "pressure", "closing_ask", "off_topic"):
+        for flag in ("recital", "barrage", "pitch", "pressure", "closing_ask", "off_topic", "nonsense"):
             if getattr(self, flag):
                 out.append(flag)
         if self.question and not self.probes and not self.closing_ask:
@@ -169,22 +173,28 @@ def transition(
 
     # Answers before questions. Only a concern the user has voiced can be resolved: an unprompted fact that touches
     # a hidden concern makes the user voice it ("12%? The commission is exactly what worries me") - it helps less
-    # than being asked and then answered. A recital of many facts surfaces nothing.
+    # than being asked and then answered, and only the first time the fact is heard. A recital of many facts
+    # surfaces nothing, resolves nothing and costs trust: stuffing never pays.
     voiced_this_turn = False
     answered_any = False
-    for cid, _fact in perception.addressed:
+    if perception.recital:
+        trust -= d.recital_trust
+        events.append(("recital",))
+    for cid, fact in perception.addressed:
         status = statuses.get(cid)
+        if perception.recital:
+            break  # reading out the brochure answers nobody: the fitting fact is lost among the rest
         if status is _VOICED and cid in waiting:
             statuses[cid] = _RESOLVED
             stance += severity[cid]
             trust += d.trust_gain
-            events.append(("resolved", cid))
+            events.append(("resolved", cid, fact))
             progress = answered_any = True
-        elif status is _HIDDEN and not perception.recital and not voiced_this_turn:
+        elif status is _HIDDEN and not perception.recital and not voiced_this_turn and fact not in state.heard:
             statuses[cid] = _VOICED
             stance += d.voice_gain
             trust += d.trust_gain
-            events.append(("voiced", cid))
+            events.append(("voiced", cid, fact))
             progress = answered_any = voiced_this_turn = True
     if perception.facts and not answered_any:
         events.append(("acknowledge",))
@@ -220,6 +230,11 @@ def transition(
     if perception.off_topic:
         trust -= d.off_topic_trust
         events.append(("off_topic",))
+    if perception.nonsense:
+        # Word salad, keyword lists, scrambled sentences: the user cannot follow and loses patience with the caller.
+        trust -= d.nonsense_trust
+        patience -= d.nonsense_patience
+        events.append(("nonsense",))
     if not progress:
         patience -= d.idle_patience_cost
 
@@ -253,5 +268,6 @@ def transition(
         turn=turn,
         refusals=refusals,
         decision=decision,
+        heard=state.heard | frozenset(perception.facts) if perception.facts else state.heard,
     )
     return Transition(new_state, tuple(events))

@@ -1,0 +1,270 @@
+"""What a sentence *is*, read with light English grammar: the base layer of rule perception.
+
+The rule perceiver must credit what an agent turn means, not which cue words it contains, so before any cue is
+matched each sentence is analysed here:
+
+- tokens, with contractions expanded ("don't" -> "do not") and numbers normalised ("twelve percent" -> "12%");
+- question or statement;
+- well-formed or not: a keyword list (almost no function words), a fragment without a verb, a scrambled word order
+  (determiner or preposition followed by a word that cannot follow it), or cue density far above natural speech is
+  *nonsense* and earns nothing;
+- clauses (split at , ; : and conjunctions), each with its stems, its numbers and its negation parity, so that
+  "there is no joining fee" and "there is a joining fee" are told apart, and "40%, not the 12%" is two claims.
+
+The function-word lists are English grammar, not domain language: domain words live in the pack. A pack may add
+verbs the built-in list lacks (`lexicon.verbs`). Everything here is a pure function of the text, cached.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# --- closed word classes ---------------------------------------------------------------------------------------
+DETERMINERS = frozenset("the a an your our my their his her its".split())  # strict: never followed by a verb/prep
+QUANTIFIERS = frozenset("every each any some all no many much few several both either".split())
+PREPOSITIONS = frozenset("of to in on for with at by from into per over under after before during through within "
+                         "than onto across against between without upon via".split())
+PRONOUNS = frozenset("i you we they he she it there me us them him one someone anyone everyone nobody".split())
+AUXILIARIES = frozenset("is are was were be been being am do does did have has had can could will would shall "
+                        "should may might must".split())
+WH_WORDS = frozenset("what how which who whom whose when where why".split())
+CONJUNCTIONS = frozenset("and or but so because if while as although though whereas unless".split())
+NEGATORS = frozenset("not no never none nothing neither nor without nobody nowhere".split())
+FILLERS = frozenset("just really very also too then now well okay ok yes yeah so oh actually basically quite "
+                    "this that these those here own more most other such only even still about up out off like yours ours mine theirs "
+                    "hers please".split())
+FUNCTION_WORDS = (DETERMINERS | QUANTIFIERS | PREPOSITIONS | PRONOUNS | AUXILIARIES | WH_WORDS | CONJUNCTIONS
+                  | NEGATORS | FILLERS | frozenset("to".split()))
+# Words that only measure, never name a topic: "take 5 minutes of your time" is not a claim about a product fact.
+UNIT_WORDS = frozenset("minute hour day week month year time first second third last next per cent % "
+                       "a an one".split())
+# Common English verbs (base forms; matched after stemming). Subject + any word also counts as a verb (see below).
+COMMON_VERBS = frozenset("""
+accept add agree allow answer appeal apply arrive ask average be become begin believe build buy call can cancel care
+carry change charge check choose close come compare complete consider cost count cover cut deal decide deliver depend
+do drive drop earn end ensure expect explain face fall fear feel fill find finish fit get give go guarantee handle hand
+happen have hear help hold hope include increase join keep know land learn leave let like list live log look lose love
+make manage matter mean meet mind miss move need offer open order own paid pause pay pick place plan prepare protect
+provide publish push put reach read receive refund remove rent repair review ride run save say see seem sell send set
+share shoot show sign sit slow solve sound spend start stay stop suit support swap take talk tell think throw train try
+turn understand use wait walk want warn work worry write
+ate became began bought brought built came caught chose dealt did drew drove fell felt fought found gave got grew had
+heard held kept knew led left lost made meant met paid put ran said sat saw sent sold spent spoke stood thought told
+took understood went woke won wore wrote
+""".split())
+GUARANTEE_WORDS = frozenset("guarantee guaranteed guarantees promise promised promises ensure ensures assure".split())
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+}
+_CONTRACTIONS = [
+    (re.compile(r"\bcan't\b|\bcannot\b"), "can not"), (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"\bshan't\b"), "shall not"), (re.compile(r"n't\b"), " not"), (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ll\b"), " will"), (re.compile(r"'ve\b"), " have"), (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'d\b"), " would"),
+    (re.compile(r"\b(it|there|that|what|here|who|how|where|he|she)'s\b"), r"\1 is"), (re.compile(r"'s\b"), ""),
+    (re.compile(r"\bper ?cent\b|\bpercent\b"), "%"),
+]
+_TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
+# A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
+_CLAUSE_BREAK = re.compile(r"\s*[,;:()\u2013\u2014]\s*|\s+-\s+|\s+(?:and|but|while|whereas|although|though)\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def stem(word: str) -> str:
+    """A crude, consistent suffix stripper: enough to match 'payouts'/'payout', 'orders'/'order', 'charged'/'charge'."""
+    if len(word) <= 3 or not word.replace("-", "").isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-1] if word.endswith("eed") else word[:-2]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]  # "charge"/"charged"/"charging" -> "charg"
+    return word
+
+
+def _number(token: str) -> str:
+    """'€5' -> '5', '12 %' -> '12%', '4.20' -> '4.20': currency dropped (one currency per pack), percent kept."""
+    token = token.lstrip("€$£").replace(" ", "")
+    return token
+
+
+def tokenize(text: str) -> tuple[str, ...]:
+    """Lower-cased word and number tokens, contractions expanded, number words turned into digits."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if tok[0].isdigit() or tok[0] in "€$£":
+            out.append(_number(tok))
+            continue
+        if tok == "%" and out and out[-1][-1:].isdigit():
+            out[-1] += "%"
+            continue
+        parts = tok.split("-")
+        if all(p in _NUMBER_WORDS for p in parts):  # "twenty-five" -> 25
+            out.append(str(sum(_NUMBER_WORDS[p] for p in parts)))
+            continue
+        if tok in _NUMBER_WORDS and tok not in ("one",):  # "one" is mostly a pronoun
+            out.append(str(_NUMBER_WORDS[tok]))
+            continue
+        out.append(tok)
+    return tuple(out)
+
+
+def is_number(token: str) -> bool:
+    return token[:1].isdigit()
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]  # stems of the content words, in order
+    numbers: frozenset[str]
+    negated: bool  # odd number of negators: the clause denies what it names
+    guarantee: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str
+    tokens: tuple[str, ...]
+    stems: tuple[str, ...]  # stems of every token, in order (for contiguous phrase matching)
+    question: bool
+    well_formed: bool
+    defect: str  # why it is not well-formed ("" when it is)
+    clauses: tuple[Clause, ...]
+
+
+def content_stems(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokens if t not in FUNCTION_WORDS and t not in NEGATORS)
+
+
+def _clause(text: str) -> Clause | None:
+    tokens = tokenize(text)
+    if not tokens:
+        return None
+    negators = sum(1 for t in tokens if t in NEGATORS)
+    return Clause(
+        tokens=tokens,
+        stems=content_stems(tokens),
+        numbers=frozenset(t for t in tokens if is_number(t)),
+        negated=negators % 2 == 1,
+        guarantee=any(t in GUARANTEE_WORDS for t in tokens),
+    )
+
+
+def clauses_of(text: str) -> tuple[Clause, ...]:
+    return tuple(c for c in (_clause(part) for part in _CLAUSE_BREAK.split(text)) if c is not None)
+
+
+def _has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
+    for i, t in enumerate(tokens):
+        if t in AUXILIARIES:
+            return True
+        if t in COMMON_VERBS or t in extra_verbs:
+            return True
+        if stem(t) in _VERB_STEMS:
+            # "charges", "answers" are verbs; "delivered order", "guaranteed income" may be adjectives: a participle
+            # counts only after an auxiliary or a subject ("are removed", "we delivered").
+            if not t.endswith(("ed", "ing")) or (i and (tokens[i - 1] in AUXILIARIES or tokens[i - 1] in PRONOUNS)):
+                return True
+        # "you earn", "we cover", "it takes": a subject pronoun is followed by its verb.
+        if i and tokens[i - 1] in ("i", "you", "we", "they", "he", "she", "it") and t not in FUNCTION_WORDS and not is_number(t):
+            return True
+    return False
+
+
+_VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
+_STRICT_CONJ = frozenset("and or but because if although though whereas unless".split())
+_BAD_AFTER_DET = AUXILIARIES | PREPOSITIONS | _STRICT_CONJ | DETERMINERS | WH_WORDS | frozenset("i we they he she".split())
+_FINITE_AUX = AUXILIARIES - {"be", "been", "being", "have"}
+_BAD_AFTER_PREP = _FINITE_AUX | frozenset("and or but".split()) | (PREPOSITIONS - {"about"}) | frozenset("i we they he she".split())
+
+
+def _scrambled(tokens: tuple[str, ...], question: bool) -> bool:
+    """Word orders English does not produce: 'the is', 'your of', 'for are', a sentence ending on 'the'."""
+    for a, b in zip(tokens, tokens[1:]):
+        if a in DETERMINERS and (b in _BAD_AFTER_DET or b in NEGATORS):
+            return True
+        if a in PREPOSITIONS and a not in ("about", "to") and b in _BAD_AFTER_PREP:
+            return True
+        if a in _STRICT_CONJ and b in _STRICT_CONJ:
+            return True
+    if tokens[-1] in DETERMINERS or tokens[-1] in _STRICT_CONJ:
+        return True
+    if question:
+        # A question opens with a question word or an auxiliary ("How do...", "Would you..."), or is a statement
+        # said with a rising tone ("You're worried about the fees?"), which opens with a subject or a discourse word.
+        first = tokens[0]
+        openers = WH_WORDS | AUXILIARIES | PRONOUNS | DETERMINERS | QUANTIFIERS | CONJUNCTIONS | FILLERS | NEGATORS
+        if first not in openers and not any(t in WH_WORDS | AUXILIARIES for t in tokens[:4] if t != first):
+            return True
+    return False
+
+
+@lru_cache(maxsize=65536)
+def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentence:
+    """Analyse one sentence (see module docstring). Pure and cached."""
+    tokens = tokenize(sentence)
+    question = sentence.rstrip().endswith("?") or (
+        len(tokens) > 2 and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES) and tokens[1] in PRONOUNS | AUXILIARIES
+    )
+    defect = ""
+    words = [t for t in tokens if not is_number(t)]
+    if len(tokens) >= 4:
+        function_share = sum(1 for t in words if t in FUNCTION_WORDS) / max(1, len(words))
+        if function_share < 0.2:
+            defect = "keyword list"
+        elif not _has_verb(tokens, extra_verbs):
+            defect = "no verb"
+        elif _scrambled(tokens, question):
+            defect = "scrambled"
+        elif max(tokens.count(t) for t in set(words) - FUNCTION_WORDS or {""}) > 3:
+            defect = "repetition"
+    elif tokens and not _has_verb(tokens, extra_verbs):
+        defect = "fragment"  # "rent an e-bike", "12%?": too short to assert or ask anything about a worry
+    if tokens and not defect and len(tokens) < 4 and question and tokens[0] not in WH_WORDS | AUXILIARIES:
+        defect = "fragment"
+    return Sentence(
+        text=sentence,
+        tokens=tokens,
+        stems=tuple(stem(t) for t in tokens),
+        question=question,
+        well_formed=not defect,
+        defect=defect,
+        clauses=clauses_of(sentence),
+    )
+
+
+def phrase_stems(phrase: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokenize(phrase))
+
+
+def contains_phrase(stems: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` occurs contiguously in `stems` (whole tokens)."""
+    n = len(phrase)
+    if not n or n > len(stems):
+        return False
+    first = phrase[0]
+    for i, s in enumerate(stems):
+        if s == first and stems[i:i + n] == phrase:
+            return True
+    return False
