@@ -23,7 +23,7 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     NEGATORS, UNIT_WORDS, Clause, Sentence, analyse, clauses_of, contains_phrase, content_stems, is_number, phrase_stems,
-    split_sentences, stem, tokenize,
+    joined, split_sentences, stem, tokenize,
 )
 from protod.user.state import Perception
 
@@ -91,7 +91,8 @@ def _phrases(cues: list[str]) -> tuple[tuple[str, ...], ...]:
 
 
 def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    return any(contains_phrase(stems, p) for p in phrases)
+    text = joined(stems)
+    return any(joined(p) in text for p in phrases)
 
 
 def _numbers_fit(clause: Clause, numbers: frozenset[str]) -> bool:
@@ -103,7 +104,10 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
     """Owner of every cue phrase found in `stems` (repeats included), longest first, a token used by one phrase only."""
     used = [False] * len(stems)
     owners: list[tuple[str, str]] = []
+    text = joined(stems)
     for phrase, owner in index:
+        if joined(phrase) not in text:
+            continue
         n = len(phrase)
         for i in range(len(stems) - n + 1):
             if stems[i] == phrase[0] and stems[i:i + n] == phrase and not any(used[i:i + n]):
@@ -129,6 +133,10 @@ class RulePerceiver:
         self.semantic = semantic
         self._facts = [_fact_model(f) for f in pack.facts]
         self._fact_model = {f.id: f for f in self._facts}
+        self._facts_with: dict[str, list[int]] = {}  # content stem -> facts that contain it (candidate filter)
+        for i, f in enumerate(self._facts):
+            for w in f.content | {s for p, _ in f.cues for s in p}:
+                self._facts_with.setdefault(w, []).append(i)
         self._own = [(c.id, c.area, _phrases(c.probe_cues)) for c in pack.concerns]
         self._areas = [(a.id, _phrases(a.cues)) for a in pack.probe_areas]
         self._cue_index = tuple(sorted(
@@ -207,13 +215,15 @@ class RulePerceiver:
         sentence_words = {s for c in sent.clauses for s in c.stems}
         for clause in sent.clauses:
             clause_stems = tuple(stem(t) for t in clause.tokens)
+            clause_text = joined(clause_stems)
             words = set(clause.stems)
             strong: list[tuple[_FactModel, bool]] = []  # (fact, negated) matched through one of its cues
             weak: list[tuple[int, _FactModel, bool]] = []  # matched through most of one of its clauses
-            for fact in self._facts:
+            candidates = {i for w in words for i in self._facts_with.get(w, ())}
+            for fact in (self._facts[i] for i in sorted(candidates)):
                 # Through a cue: the cue plus one more content word of the fact ("rent an e-bike" alone asserts
                 # nothing; "rent an e-bike for €15 a week" does), and the fact's number where it has one.
-                cue = next(((phrase, neg) for phrase, neg in fact.cues if contains_phrase(clause_stems, phrase)), None)
+                cue = next(((phrase, neg) for phrase, neg in fact.cues if joined(phrase) in clause_text), None)
                 if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(clause, fact.numbers):
                     strong.append((fact, clause.negated != cue[1]))
                     continue

@@ -1,0 +1,107 @@
+"""Rule perception by meaning: what an agent sentence asserts or asks, not which cue words it contains.
+
+Each case is one sentence and the acts it must (and must not) be perceived as. The adversarial ones are the exploits
+the 0.1.0 review found (a bag of cue words, a bare cue as an answer, a negated or contradicted fact, an invented
+number or guarantee); the honest ones are paraphrases an LLM agent would produce.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from protod.scenario import load_scenario
+from protod.user.language import analyse, stem, tokenize
+from protod.user.perceive import RulePerceiver
+
+M, C = "merchant_recruitment", "courier_recruitment"
+
+
+@pytest.fixture(scope="module")
+def perceivers():
+    return {pid: RulePerceiver(load_scenario(pid)) for pid in (M, C)}
+
+
+# (pack, agent sentence, acts it must include, acts it must not include)
+CASES = [
+    # honest statements, paraphrased
+    (M, "For a single-location place like yours, the Starter plan means you'd pay 12% commission for the first six months.",
+     ["address:commission_too_high:commission_rate"], ["false_claim:commission_rate"]),
+    (M, "There's no joining fee and no monthly fee, you only pay on delivered orders.", ["address:hidden_fees:no_fees"], []),
+    (M, "Every Monday, the money from the week before lands in your bank account.", ["address:slow_payouts:weekly_payout"], []),
+    (M, "You can pause incoming orders with a single tap whenever the kitchen gets slammed.",
+     ["address:kitchen_overload:peak_controls"], []),
+    (C, "You can rent an e-bike through our partner for just €15 a week, with repairs included.",
+     ["address:vehicle_cost:ebike_subsidy"], []),
+    (C, "During lunch and dinner peaks you're guaranteed at least €14 an hour.", ["address:quiet_shifts:peak_guarantee"],
+     ["false_claim:peak_guarantee"]),
+    (C, "You'll earn five euros per delivery plus 80 cents for every kilometre.", ["address:low_earnings:pay_rates"], []),
+    # honest questions
+    (M, "What's your biggest worry about the commission?", ["probe:commission_too_high"], ["barrage", "nonsense"]),
+    (M, "How would the commission on each order affect your margins?", ["probe:commission_too_high"], ["barrage"]),
+    (M, "How have customer numbers and sales been lately?", ["probe:low_order_volume"], ["barrage"]),
+    (C, "How do you feel about riding in traffic?", ["probe:traffic_nerves"], ["barrage"]),
+    # bare cues, keyword bags, fragments: nothing
+    (C, "rent an e-bike.", [], ["address:vehicle_cost:ebike_subsidy"]),
+    (M, "12%.", [], ["address:commission_too_high:commission_rate"]),
+    (M, "Commission percentage cut margin cost fee worry?", ["nonsense"], ["probe:commission_too_high"]),
+    (M, "Commission 12% starter plan fee monthly.", ["nonsense"], ["address:commission_too_high:commission_rate"]),
+    (C, "Pay money earn income safety accident danger risk worry?", ["nonsense"], ["probe:low_earnings"]),
+    # several areas in one question: a barrage, voices nothing
+    (M, "What worries you about the commission and about your kitchen staff at peak times?", ["barrage"],
+     ["probe:commission_too_high", "probe:kitchen_overload"]),
+    # a number inside a question states nothing
+    (M, "Would 12% commission for the first six months on the Starter plan work for you?", [],
+     ["address:commission_too_high:commission_rate"]),
+    # negated, contradicted, invented
+    (M, "We do not offer guaranteed orders.", [], ["false_claim:order_forecast"]),
+    (M, "Our commission is 40%, not the 12%.", ["false_claim:commission_rate"], ["address:commission_too_high:commission_rate"]),
+    (M, "It is not true that there is no joining fee.", ["false_claim:no_fees"], ["address:hidden_fees:no_fees"]),
+    (C, "There is no accident insurance.", ["false_claim:accident_insurance"], []),
+    (C, "You earn €9 for every delivery plus 80 cents per kilometre.", ["false_claim:pay_rates"],
+     ["address:low_earnings:pay_rates"]),
+    (C, "We guarantee you €25 an hour.", [], ["address:low_earnings:average_earnings"]),
+    (M, "Honestly, zero commission.", ["false_claim:commission_rate"], []),
+    # scrambled word order
+    (M, "order commission per is our 18% standard delivered the.", [], ["address:commission_too_high:commission_rate"]),
+]
+
+
+@pytest.mark.parametrize("pack_id,text,must,must_not", CASES, ids=[c[1][:40] for c in CASES])
+def test_perception_by_meaning(perceivers, pack_id, text, must, must_not):
+    acts = perceivers[pack_id].perceive(text).acts()
+    for act in must:
+        assert act in acts, (text, acts)
+    for act in must_not:
+        assert act not in acts, (text, acts)
+
+
+def test_guarantee_and_invented_numbers_are_false_claims(perceivers):
+    p = perceivers[M].perceive("We guarantee 50 orders a day and pay you daily.")
+    assert p.false_claims and not p.facts
+    p = perceivers[C].perceive("We guarantee you €25 an hour.")
+    assert p.false_claims and not p.facts
+
+
+def test_every_pack_fact_and_question_reads_as_itself(perceivers):
+    """The pack's own sentences are the perceiver's calibration: each fact asserts itself, each probe points."""
+    for pid, perceiver in perceivers.items():
+        pack = perceiver.pack
+        for fact in pack.facts:
+            p = perceiver.perceive(fact.text)
+            assert p.facts == (fact.id,) and not p.false_claims and not p.nonsense, (pid, fact.id, p.acts())
+        for concern in pack.concerns:
+            p = perceiver.perceive(concern.probe_question)
+            assert concern.id in p.pointed and not p.nonsense, (pid, concern.id, p.acts())
+
+
+def test_language_basics():
+    assert tokenize("Don't worry: it's twelve percent") == ("do", "not", "worry", "it", "is", "12%")
+    assert tokenize("twenty-five to forty orders, €5") == ("25", "to", "40", "orders", "5")
+    assert stem("payouts") == stem("payout") and stem("charged") == stem("charges") == stem("charge")
+    assert analyse("Are you worried about the fees?").question
+    assert not analyse("There is no joining fee.").question
+    assert analyse("commission margin fee cost worry?").defect == "keyword list"
+    assert analyse("Our standard commission 18% per delivery.").defect == "no verb"
+    assert analyse("margins on paying your given each how feel order do a commission about you?").defect == "scrambled"
+    no_fee = analyse("There is no joining fee, and you pay nothing monthly.")
+    assert [c.negated for c in no_fee.clauses] == [True, True]
