@@ -41,26 +41,29 @@ class Gene:
     variant: int = 0
 
     def __str__(self) -> str:
-        return self.kind if self.kind.startswith(("answer:", "ask:next", "ask:cue-bag", "ask:every", "all-facts")) else f"{self.kind}#{self.variant}"
+        return self.kind if self.kind in _UNVARIED else f"{self.kind}#{self.variant}"
 
 
 Program = tuple[Gene, ...]
 Strategy = tuple[Program, ...]  # turn t runs program t % len(strategy)
 
 ANSWERS = ("answer:fact", "answer:bare", "answer:negated", "answer:invented", "answer:quiz")
+_UNVARIED = frozenset({"answer:fact", "answer:bare", "answer:quiz", "ask:next-area", "ask:cue-bag", "ask:every-area", "all-facts"})
 
 
 def gene_pool(pack: Scenario) -> list[Gene]:
     """Every gene the search may use on this pack, variants enumerated from the pack's data."""
     n_facts, n_concerns = len(pack.facts), len(pack.concerns)
-    pool = [Gene(k) for k in ANSWERS] + [Gene("ask:next-area"), Gene("ask:cue-bag"), Gene("ask:every-area"), Gene("all-facts")]
+    pool = [Gene(k) for k in ANSWERS] + [Gene("answer:negated", v) for v in (1, 2)] + [Gene("answer:invented", 1)]
+    pool += [Gene("ask:next-area"), Gene("ask:cue-bag"), Gene("ask:every-area"), Gene("all-facts")]
     pool += [Gene("ask:probe", i) for i in range(n_concerns)] + [Gene("mind", i) for i in range(n_concerns)]
     pool += [Gene("fact", i) for i in range(n_facts)] + [Gene("cue", i) for i in range(n_facts)]
     pool += [Gene("negated", i) for i in range(3 * n_facts)] + [Gene("invented", i) for i in range(2 * n_facts)]
     pool += [Gene("close", i) for i in range(len(pack.agent_lines.closing))]
     pool += [Gene("pitch", i) for i in range(len(pack.agent_lines.pitch))]
     pool += [Gene("inject", i) for i in range(len(injections(pack, {})))]
-    pool += [Gene("flatter", i) for i in range(len(AGREEMENT))] + [Gene("small-talk", i) for i in range(len(pack.agent_lines.small_talk))]
+    pool += [Gene("flatter", i) for i in range(len(AGREEMENT))]
+    pool += [Gene("small-talk", i) for i in range(len(pack.agent_lines.small_talk))]
     return pool
 
 
@@ -93,10 +96,12 @@ class StrategyAgent(ScriptedAgent):
     def parts(self, obs, rng):
         pack = obs.scenario
         t = obs.turn - 1
+        program = self.strategy[t % len(self.strategy)]
         parts: list[str] = []
-        waiting = sorted(heard(obs) - heard(obs, "resolved_lines")) if any(g.kind in ANSWERS for g in self.strategy[t % len(self.strategy)]) else []
+        listens = any(g.kind in ANSWERS for g in program)
+        waiting = sorted(heard(obs) - heard(obs, "resolved_lines")) if listens else []
         areas = pack.probe_areas
-        for g in self.strategy[t % len(self.strategy)]:
+        for g in program:
             v, k = g.variant, g.kind
             if k in ANSWERS:
                 parts += [_answer(pack, k, cid, v) for cid in waiting]
@@ -188,8 +193,9 @@ def is_honest(pack: Scenario, trajectory: Trajectory | dict[str, Any]) -> bool:
     facts, never a negated, contradicted or invented one, contains no keyword lists or fragments, and speaks to no
     one but the user (no injection); it is speech, not stuffing: no more facts in one turn than the pack's
     `max_facts_per_turn` and no more questions than its `max_probe_areas_per_turn`; and, when
-    `protod.user.consistency` is available, its checker finds nothing in the transcript. The test is conservative: text it cannot certify, such as a free paraphrase, counts as not honest.
-    It is meant for agents that compose pack sentences: the scripted agents, the zoo and the exploit hunter.
+    `protod.user.consistency` is available, its checker finds nothing in the transcript.
+
+    The test is conservative: text it cannot certify, such as a free paraphrase, counts as not honest. It is meant for agents that compose pack sentences: the scripted agents, the zoo and the exploit hunter.
     """
     return not honesty_problems(pack, trajectory)
 
