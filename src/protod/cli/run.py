@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from protod.agent.llm import make_agent
-from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
+from protod.agent.scripted import HONEST_AGENTS, SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
 from protod.cli._common import _fmt, _print_metrics, _progress, app, friendly, out, err
 from protod.persona import PersonaSampler
@@ -186,15 +186,17 @@ def baselines(
     n: int = typer.Option(120, "-n", "--n", min=1, help="Dialogues per agent and pack."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/baselines"), "--out", "-o", help="Where results go."),
+    adversarial: bool = typer.Option(False, "--adversarial", help="Also run the adversarial zoo (protod.agent.adversarial): no trick may beat passive."),
 ) -> None:
     """Every scripted agent against the simulator on every built-in pack, side by side (no model, seconds)."""
     rows = []
     packs = builtin_scenarios()
+    names = [name for name in SCRIPTED_AGENTS if adversarial or name in HONEST_AGENTS]
     with _progress() as bar:
         for pack_id in packs:
             pack = load_scenario(pack_id)
             episodes = make_episodes(PersonaSampler(pack, seed).sample(n))
-            for name in SCRIPTED_AGENTS:
+            for name in names:
                 task = bar.add_task(f"{name:8s} {pack_id}", total=n)
                 m = simulate_to_dir(
                     pack, make_scripted_agent(name), episodes, out_dir / pack_id / name, seed=seed, overwrite=True,
@@ -210,6 +212,11 @@ def baselines(
             _fmt(m["probing_rate"]), _fmt(m["hangup_rate"]), _fmt(m["mean_turns"]),
         )
     out.print(table)
+    if adversarial:  # the zoo's bar (issue 10): no trick may win more than passive pitching + 0.05
+        passive = {p: m["acceptance_rate"] for p, a, m in rows if a == "passive"}
+        games = [f"{a} on {p} ({m['acceptance_rate']:.3f})" for p, a, m in rows
+                 if a not in HONEST_AGENTS and m["acceptance_rate"] > passive[p] + 0.05]
+        out.print("Adversaries that beat passive + 0.05: " + (", ".join(games) if games else "none"), markup=False)
     summary = {f"{p}/{a}": {"acceptance": m["acceptance_rate"], "n": m["n"]} for p, a, m in rows}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Commands around runs: train, report, chat."""
+"""Commands around runs: train, report, chat, redteam."""
 
 from __future__ import annotations
 
@@ -159,3 +159,51 @@ def chat(
         with out_file.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
         out.print(f"Transcript: {out_file}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# redteam
+
+
+@app.command()
+@friendly
+def redteam(
+    scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
+    budget_s: float = typer.Option(60.0, "--budget-s", min=0.1, help="Seconds of search (CPU)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the search and of its users (held-out users use seed + 1)."),
+    personas: int = typer.Option(48, "--personas", min=1, help="Users each candidate strategy is scored on during the search."),
+    holdout: int = typer.Option(200, "--holdout", min=1, help="Held-out users the best strategies and the prober are re-scored on."),
+    top: int = typer.Option(3, "--top", min=1, help="How many of the best strategies (of different gene kinds) to show."),
+    max_evals: Optional[int] = typer.Option(None, "--max-evals", min=1, help="Stop after this many strategies (a reproducible budget)."),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the strategies, scores and transcripts as JSON."),
+    fail_on_exploit: bool = typer.Option(False, "--fail-on-exploit", help="Exit 1 when a dishonest strategy beats the prober by > 0.05 (for CI)."),
+) -> None:
+    """Hunt for exploits of the user simulator: an evolutionary search over turns built from the pack's own data
+    (facts, questions, cue words, negations, wrong numbers, injections, flattery) that maximises acceptance."""
+    from protod.redteam import describe, hunt
+
+    pack = load_scenario(scenario)
+    with _progress() as bar:
+        task = bar.add_task(f"hunting on {pack.id}", total=None)
+        result = hunt(pack, budget_s=budget_s, seed=seed, personas=personas, holdout=holdout, top=top, max_evals=max_evals,
+                      on_progress=lambda n, best: bar.update(task, description=f"{n} strategies tried, best fitness {best:.3f}"))
+    out.print(f"{result.evaluations} strategies tried in {result.seconds:.1f} s. Prober on {holdout} held-out users: "
+              f"{result.prober_acceptance:.3f}", markup=False)
+    for i, e in enumerate(result.exploits, 1):
+        verdict = "honest" if e.honest else "NOT honest"
+        out.print(f"\n#{i}: acceptance {e.acceptance:.3f} held-out ({e.search_acceptance:.3f} in search), {verdict}", markup=False)
+        out.print(f"  strategy (cycles): {describe(e.strategy)}", markup=False)
+        for p in e.problems[:3]:
+            out.print(f"  why not honest: {p}", markup=False)
+        for turn in e.transcript:
+            out.print(f"  agent: {turn['agent']}", markup=False, style="dim")
+            out.print(f"  user:  {turn['user']}", markup=False)
+    winners = result.dishonest_winners()
+    out.print("\n" + (f"EXPLOITS: {len(winners)} dishonest strateg{'y beats' if len(winners) == 1 else 'ies beat'} the prober by > 0.05."
+                      if winners else "No dishonest strategy found beats the prober by > 0.05."), markup=False)
+    if out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        out.print(f"Results: {out_file}")
+    if fail_on_exploit and winners:
+        raise typer.Exit(1)
