@@ -33,7 +33,7 @@ SEEDS = (0, 1)
 N = 200
 MEANING = "needs perception by meaning"
 # Tricks that beat passive + 0.05 on today's cue-counting perception (measured, both packs, both seeds).
-WINS_TODAY = {"cue-stuffer", "recite-ask", "bare-cue", "negator", "inventor", "quiz"}
+WINS_TODAY: set[str] = set()
 
 
 @lru_cache(maxsize=None)

@@ -245,7 +245,7 @@ def test_destroying_meaning_never_earns_more(case, name, seed):
 
 
 # Today a question ending in "?!" is not heard as a question: casing/punctuation rewrites lose the probe's credit.
-KEPT_TODAY_BELOW = {"punctuation and casing"}
+KEPT_TODAY_BELOW: set[str] = set()
 
 
 def _marked(names, failing_today):
@@ -274,7 +274,7 @@ def _rate(name: str, fn, outcome) -> tuple[float, int]:
 
 
 # Destroying mutations that today's perception still pays for most of the time.
-PAID_TODAY = {"shuffle words", "only cue words", "drop verbs", "negate the fact", "wrong number", "every fact at once"}
+PAID_TODAY: set[str] = set()
 
 
 @pytest.mark.parametrize("name", _marked(DESTROYING, PAID_TODAY))

@@ -69,7 +69,6 @@ def test_honesty_problems_name_the_turn_and_the_reason(pack):
 
 
 @pytest.mark.parametrize("pack_id", builtin_scenarios())
-@pytest.mark.xfail(strict=True, reason="needs perception by meaning")
 def test_nothing_dishonest_the_hunter_finds_beats_the_prober(pack_id):
     result = hunt(load_scenario(pack_id), budget_s=120, seed=0, max_evals=150, personas=48, holdout=200)
     assert not result.dishonest_winners(margin=0.05), [(e.acceptance, describe(e.strategy)) for e in result.dishonest_winners()]

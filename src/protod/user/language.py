@@ -73,7 +73,11 @@ _CONTRACTIONS = [
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
 # A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
-_CLAUSE_BREAK = re.compile(r"\s*[,;:()\u2013\u2014]\s*|\s+-\s+|\s+(?:and|but|while|whereas|although|though)\s+")
+_CLAUSE_BREAK = re.compile(r"\s*[,;:()\u2013\u2014]\s*|\s+-\s+|\s+(?:and|but|while|whereas|although|though)\s+", re.I)
+# A negation whose scope is the whole sentence: "it is not true that X", "some say X, but that is not the case".
+_SCOPE_NEGATION = re.compile(
+    r"\b(?:it|that|this)(?: is|'s)? (?:not|never|no longer) (?:true|the case|correct|so|right)(?: that)?\b"
+    r"|\b(?:is|are) (?:untrue|false|a myth)\b|\bnot (?:true|the case) that\b", re.I)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -172,19 +176,27 @@ def _clause(text: str) -> Clause | None:
 
 
 def clauses_of(text: str) -> tuple[Clause, ...]:
-    return tuple(c for c in (_clause(part) for part in _CLAUSE_BREAK.split(text)) if c is not None)
+    text = text.replace("’", "'")
+    flipped = _SCOPE_NEGATION.search(text) is not None
+    if flipped:
+        text = _SCOPE_NEGATION.sub(" ", text)
+    clauses = tuple(c for c in (_clause(part) for part in _CLAUSE_BREAK.split(text)) if c is not None)
+    if flipped:  # every claim in the sentence is denied
+        clauses = tuple(Clause(c.tokens, c.stems, c.numbers, not c.negated, c.guarantee) for c in clauses)
+    return clauses
 
 
 def _has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
     for i, t in enumerate(tokens):
         if t in AUXILIARIES:
             return True
-        if t in COMMON_VERBS or t in extra_verbs:
+        after_noun_marker = i > 0 and tokens[i - 1] in _NOUN_MARKERS  # "few orders", "your earnings": nouns
+        if (t in COMMON_VERBS or t in extra_verbs) and not after_noun_marker:
             return True
-        if stem(t) in _VERB_STEMS:
+        if stem(t) in _VERB_STEMS and not after_noun_marker:
             # "charges", "answers" are verbs; "delivered order", "guaranteed income" may be adjectives: a participle
             # counts only after an auxiliary or a subject ("are removed", "we delivered").
-            if not t.endswith(("ed", "ing")) or (i and (tokens[i - 1] in AUXILIARIES or tokens[i - 1] in PRONOUNS)):
+            if not t.rstrip("s").endswith(("ed", "ing")) or (i and (tokens[i - 1] in AUXILIARIES or tokens[i - 1] in PRONOUNS)):
                 return True
         # "you earn", "we cover", "it takes": a subject pronoun is followed by its verb.
         if i and tokens[i - 1] in ("i", "you", "we", "they", "he", "she", "it") and t not in FUNCTION_WORDS and not is_number(t):
@@ -193,6 +205,7 @@ def _has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
 
 
 _VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
+_NOUN_MARKERS = DETERMINERS | QUANTIFIERS
 _STRICT_CONJ = frozenset("and or but because if although though whereas unless".split())
 _BAD_AFTER_DET = AUXILIARIES | PREPOSITIONS | _STRICT_CONJ | DETERMINERS | WH_WORDS | frozenset("i we they he she".split())
 _FINITE_AUX = AUXILIARIES - {"be", "been", "being", "have"}
@@ -220,11 +233,28 @@ def _scrambled(tokens: tuple[str, ...], question: bool) -> bool:
     return False
 
 
+_WORD_CASE = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def _broken_casing(sentence: str) -> bool:
+    """Mixed-case text whose first word is lower-case, or with a capitalised function word mid-sentence
+    ("riding you What the money side"): the marks of words moved around. All-lower, all-upper and Title Case pass."""
+    words = _WORD_CASE.findall(sentence)
+    if len(words) < 3:
+        return False
+    caps = [w[0].isupper() for w in words]
+    if all(w.isupper() for w in words) or not any(caps) or sum(caps) > len(words) / 2:
+        return False
+    if not caps[0]:
+        return True
+    return any(c and w.lower() in FUNCTION_WORDS and w != "I" for w, c in zip(words[1:], caps[1:]))
+
+
 @lru_cache(maxsize=65536)
 def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentence:
     """Analyse one sentence (see module docstring). Pure and cached."""
     tokens = tokenize(sentence)
-    question = sentence.rstrip().endswith("?") or (
+    question = "?" in sentence.rstrip()[-3:] or (
         len(tokens) > 2 and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES) and tokens[1] in PRONOUNS | AUXILIARIES
     )
     defect = ""
@@ -235,7 +265,7 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
             defect = "keyword list"
         elif not _has_verb(tokens, extra_verbs):
             defect = "no verb"
-        elif _scrambled(tokens, question):
+        elif _scrambled(tokens, question) or _broken_casing(sentence):
             defect = "scrambled"
         elif max(tokens.count(t) for t in set(words) - FUNCTION_WORDS or {""}) > 3:
             defect = "repetition"
