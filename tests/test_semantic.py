@@ -246,3 +246,24 @@ def test_the_encoder_does_not_see_negation_or_wrong_numbers(indexes):
             total += len(facts)
         print(f"{what}: {matched}/{total} matched as the fact they contradict")
         assert matched >= total // 2, (what, matched, total)
+
+
+def test_cue_word_bags_fool_the_encoder_so_it_must_sit_behind_the_well_formedness_guard(indexes):
+    """The cheapest adversary: a bag of the pack's cue words. Measured: 26/29 fact cue bags match their fact and
+    19/21 concern cue bags ending in 'worry?' match their concern. The encoder has no notion of a well-formed
+    sentence: the caller must reject fragments and keyword lists before asking it. A recital of every fact in one
+    sentence matches at most one fact (the margin rule), never all of them.
+    """
+    fact_hits = concern_hits = n_facts = n_concerns = 0
+    for index in indexes.values():
+        pack = index.pack
+        preds = index.match_facts([" ".join(f.cues) + "." for f in pack.facts])
+        fact_hits += sum(p == f.id for p, f in zip(preds, pack.facts))
+        bags = [" ".join(pack.area_by_id[c.area].cues[:3] + c.probe_cues) + " worry?" for c in pack.concerns]
+        concern_hits += sum(p == c.id for p, c in zip(index.match_concerns(bags), pack.concerns))
+        n_facts, n_concerns = n_facts + len(pack.facts), n_concerns + len(pack.concerns)
+        recital = index.fact_scores(" ".join(f.text for f in pack.facts))
+        assert sum(s >= index.fact_threshold for _, s in recital) > 1  # many facts look "stated"...
+        assert index.match_fact(" ".join(f.text for f in pack.facts)) in (None, *[f.id for f in pack.facts])  # ...one at most wins
+    print(f"cue bags matched: facts {fact_hits}/{n_facts}, concerns {concern_hits}/{n_concerns}")
+    assert fact_hits >= n_facts // 2 and concern_hits >= n_concerns // 2
