@@ -95,6 +95,11 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
     return any(joined(p) in text for p in phrases)
 
 
+def _merged(sent: Sentence) -> Clause:
+    numbers = frozenset(n for c in sent.clauses for n in c.numbers)
+    return Clause(sent.tokens, (), numbers, False, False)
+
+
 def _numbers_fit(clause: Clause, numbers: frozenset[str]) -> bool:
     """A claim about a fact that carries numbers must say one of them (or a wrong one, which is caught as false)."""
     return not numbers or bool(clause.numbers)
@@ -200,12 +205,11 @@ class RulePerceiver:
         return probes, pointed, ""
 
     def _semantic_probe(self, text: str) -> tuple[list[tuple[str, str]], set[str]]:
-        concerns = self.semantic.concern_scores(text)
-        if concerns:
-            cid = concerns[0][0]
-            return [(cid, self._area_of[cid])], {self._area_of[cid]}
-        areas = self.semantic.area_scores(text)
-        return [], {areas[0][0]} if areas else set()
+        """A question the cues missed, matched by meaning to an area only (a vague probe, never a pointed one):
+        concern matching by embedding is precise but misses most held-out questions, so it only chooses the area."""
+        concern = self.semantic.match_concern(text)
+        area = self._area_of[concern] if concern else self.semantic.match_area(text)
+        return [], {area} if area else set()
 
     # -- statements -----------------------------------------------------------------------------------------------
     def _claims(self, sent: Sentence) -> tuple[list[str], list[str]]:
@@ -213,6 +217,9 @@ class RulePerceiver:
         stated: list[str] = []
         false: list[str] = []
         sentence_words = {s for c in sent.clauses for s in c.stems}
+        negated_clauses: list[set[str]] = []  # content of negated clauses that matched no fact
+        whole = _merged(sent)
+        sentence_text = joined(sent.stems)
         for clause in sent.clauses:
             clause_stems = tuple(stem(t) for t in clause.tokens)
             clause_text = joined(clause_stems)
@@ -223,14 +230,17 @@ class RulePerceiver:
             for fact in (self._facts[i] for i in sorted(candidates)):
                 # Through a cue: the cue plus one more content word of the fact ("rent an e-bike" alone asserts
                 # nothing; "rent an e-bike for €15 a week" does), and the fact's number where it has one.
-                cue = next(((phrase, neg) for phrase, neg in fact.cues if joined(phrase) in clause_text), None)
-                if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(clause, fact.numbers):
+                # A cue may span a clause break ("lunch and dinner peaks"): found in the sentence, owned by a clause
+                # that holds part of it.
+                cue = next(((phrase, neg) for phrase, neg in fact.cues
+                            if joined(phrase) in clause_text or (joined(phrase) in sentence_text and set(phrase) & set(clause_stems))), None)
+                if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(whole, fact.numbers):
                     strong.append((fact, clause.negated != cue[1]))
                     continue
                 # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
                 best = max(fact.clauses, key=lambda fc: len(words & set(fc.stems)))
                 overlap = len(words & set(best.stems))
-                if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(clause, best.numbers):
+                if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(whole, best.numbers):
                     weak.append((overlap, fact, clause.negated != best.negated))
                 elif overlap >= 2 and clause.negated != best.negated and overlap >= 0.5 * len(words):
                     weak.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
@@ -250,21 +260,52 @@ class RulePerceiver:
                             false.append(fid)
                         break
             if not matches and not denied_false and not clause.negated and (clause.numbers or clause.guarantee):
-                # An invented number or promise about a topic the pack has facts on: "we guarantee 50 orders a day".
-                topical = [f for f in self._facts if words & f.topic and (f.numbers or clause.guarantee)]
-                if topical:
-                    false.append(max(topical, key=lambda f: len(words & f.topic)).id)
-        if not stated and not false and self.semantic is not None:
+                # An invented number or promise about a topic the pack has facts on: "we guarantee 50 orders a day",
+                # "our commission is 40%". Plain numbers are everywhere, so they need two topic words in common.
+                def topical(f: _FactModel) -> bool:
+                    shared = len(words & f.topic)
+                    if clause.guarantee:
+                        return shared >= 1
+                    percent = any(n.endswith("%") for n in clause.numbers) and any(n.endswith("%") for n in f.numbers)
+                    return bool(f.numbers) and shared >= (1 if percent else 2)
+
+                hits = [f for f in self._facts if topical(f)]
+                if hits:
+                    false.append(max(hits, key=lambda f: len(words & f.topic)).id)
+            if not matches and clause.negated:
+                negated_clauses.append(words)
+        # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
+        # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
+        # ("Onboarding isn't fast, ... you build the menu page yourself").
+        if stated:
+            numbers = frozenset(n for c in sent.clauses for n in c.numbers)
+            known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
+            denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
+            if numbers - known or denied:
+                false += denied or stated
+        if false:
+            return [], list(dict.fromkeys(false))
+        if not stated and self.semantic is not None:
             stated = self._semantic_facts(sent)
-        return list(dict.fromkeys(stated)), list(dict.fromkeys(false))
+        return list(dict.fromkeys(stated)), []
+
+    @staticmethod
+    def _denies(negated_words: set[str], fact: _FactModel) -> bool:
+        """A negated clause denies a fact when it names a topic the fact asserts positively ("onboarding isn't fast");
+        "no vehicle" beside a fact that itself says "if you have no vehicle" denies nothing."""
+        shared = negated_words & fact.topic
+        return any(shared & set(fc.stems) and not fc.negated for fc in fact.clauses)
 
     def _semantic_facts(self, sent: Sentence) -> list[str]:
-        hits = self.semantic.fact_scores(sent.text)
-        if not hits:
+        """A statement the cues missed, matched by meaning to at most one fact, with the same polarity and number
+        guards as the lexical path (an encoder scores "we don't offer X" and "X at a wrong price" as X)."""
+        fid = self.semantic.match_fact(sent.text)
+        if fid is None:
             return []
-        fact = self._fact_model[hits[0][0]]
-        negated = any(c.negated for c in sent.clauses) != any(c.negated for c in fact.clauses)
-        return [] if negated or any(c.numbers - fact.numbers for c in sent.clauses) else [fact.id]
+        fact = self._fact_model[fid]
+        negated = sum(c.negated for c in sent.clauses) % 2 != sum(c.negated for c in fact.clauses) % 2
+        wrong = any(c.numbers - fact.numbers for c in sent.clauses) or (any(c.guarantee for c in sent.clauses) and not fact.guarantee)
+        return [] if negated or wrong or not _numbers_fit(_merged(sent), fact.numbers) else [fid]
 
     # -- the turn -------------------------------------------------------------------------------------------------
     def _perceive(self, text: str) -> Perception:

@@ -243,13 +243,22 @@ class PromptedLLMSimulator:
 
 # ---------------------------------------------------------------------------------------------------------------
 
-SIMULATORS = ("rule", "cus-llm", "prompted")
+SIMULATORS = ("rule", "semantic", "cus-llm", "prompted")
 
 
 def make_simulator(kind: str, pack: Scenario, backend: Backend | None = None) -> UserSimulator:
-    """`rule` (default, no model), `cus-llm` (LLM judge + LLM voice over the same dynamics), `prompted` (role-play)."""
+    """`rule` (default, no model), `semantic` (rule perception + an offline sentence encoder for paraphrases the cues
+    miss), `cus-llm` (LLM judge + LLM voice over the same dynamics), `prompted` (role-play)."""
     if kind == "rule":
         return CognitiveUserSimulator(pack)
+    if kind == "semantic":
+        from protod.user.semantic import SemanticIndex, SemanticUnavailable, SentenceEncoder  # lazy: torch
+
+        try:
+            index = SemanticIndex(pack, SentenceEncoder())
+        except SemanticUnavailable as exc:
+            raise ValueError(str(exc)) from None
+        return CognitiveUserSimulator(pack, RulePerceiver(pack, semantic=index), name="semantic")
     if kind not in SIMULATORS:
         raise ValueError(f"unknown simulator {kind!r}; expected one of {SIMULATORS}")
     if backend is None:
