@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from protod.scenario import load_scenario
-from protod.user.language import analyse, stem, tokenize
+from protod.user.language import analyse, quantities, stem, tokenize
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
@@ -96,7 +96,11 @@ def test_every_pack_fact_and_question_reads_as_itself(perceivers):
 
 def test_language_basics():
     assert tokenize("Don't worry: it's twelve percent") == ("do", "not", "worry", "it", "is", "12%")
-    assert tokenize("twenty-five to forty orders, €5") == ("25", "to", "40", "orders", "5")
+    assert tokenize("twenty-five to forty orders, €5") == ("25", "to", "40", "orders", "€5")
+    assert tokenize("a hundred and fifty euros") == ("a", "150", "euros")
+    assert quantities(tokenize("€0.80 a km")) == quantities(tokenize("80 cents a km")) == {("cur", 0.8, "")}
+    assert quantities(tokenize("48 hours")) == quantities(tokenize("two days")) == {("dur", 2.0, "")}
+    assert quantities(tokenize("25 orders")) == {("num", 25.0, "order")}
     assert stem("payouts") == stem("payout") and stem("charged") == stem("charges") == stem("charge")
     assert analyse("Are you worried about the fees?").question
     assert not analyse("There is no joining fee.").question

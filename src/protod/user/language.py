@@ -104,9 +104,8 @@ def stem(word: str) -> str:
 
 
 def _number(token: str) -> str:
-    """'€5' -> '5', '12 %' -> '12%', '4.20' -> '4.20': currency dropped (one currency per pack), percent kept."""
-    token = token.lstrip("€$£").replace(" ", "")
-    return token
+    """'€5' -> '€5', '12 %' -> '12%', '4.20' -> '4.20'."""
+    return token.replace(" ", "")
 
 
 def tokenize(text: str) -> tuple[str, ...]:
@@ -130,18 +129,94 @@ def tokenize(text: str) -> tuple[str, ...]:
             out.append(str(_NUMBER_WORDS[tok]))
             continue
         out.append(tok)
+    return _merge_hundreds(out)
+
+
+def _merge_hundreds(tokens: list[str]) -> tuple[str, ...]:
+    """'two 100' -> '200', '100 and 50' -> '150' (from "two hundred", "a hundred and fifty")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == "100" and out and out[-1].isdigit() and int(out[-1]) < 10:
+            out[-1] = str(int(out[-1]) * 100)
+        elif tok == "and" and out and out[-1].isdigit() and int(out[-1]) % 100 == 0 and int(out[-1]) >= 100 \
+                and i + 1 < len(tokens) and tokens[i + 1].isdigit() and int(tokens[i + 1]) < 100:
+            out[-1] = str(int(out[-1]) + int(tokens[i + 1]))
+            i += 1
+        else:
+            out.append(tok)
+        i += 1
     return tuple(out)
 
 
 def is_number(token: str) -> bool:
-    return token[:1].isdigit()
+    return token[:1].isdigit() or (token[:1] in "€$£" and token[1:2].isdigit())
+
+
+Quantity = tuple  # (kind, value, unit): ("cur", 5.0, ""), ("pct", 12.0, ""), ("time", 11.5, ""), ("num", 25.0, "order")
+_CURRENCY_WORDS = frozenset("euro euros eur dollar dollars pound pounds quid bucks".split())
+_CENT_WORDS = frozenset("cent cents c p pence".split())
+_DAYS = {"minut": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+
+
+def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
+    """The amounts a clause states, comparable across wordings: "€0.80" = "80 cents", "12%" = "twelve percent";
+    a plain count keeps the word it counts ("48 hours" is not "2 days", and neither contradicts the other)."""
+    out = set()
+    for i, tok in enumerate(tokens):
+        if not is_number(tok):
+            continue
+        currency = tok[0] in "€$£"
+        body = tok.lstrip("€$£")
+        percent = body.endswith("%")
+        body = body.rstrip("%")
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        try:
+            if ":" in body:
+                hours, minutes = body.split(":", 1)
+                out.add(("time", round(float(hours) + float(minutes) / 60, 3), ""))
+                continue
+            value = float(body.replace(",", "")) if "/" not in body else None
+        except ValueError:
+            continue
+        if value is None:
+            out.add(("text", body, ""))
+        elif percent:
+            out.add(("pct", value, ""))
+        elif currency or nxt in _CURRENCY_WORDS:
+            out.add(("cur", value, ""))
+        elif nxt in _CENT_WORDS:
+            out.add(("cur", round(value / 100, 4), ""))
+        else:
+            unit = next((stem(w) for w in tokens[i + 1:i + 4] if w not in FUNCTION_WORDS and not is_number(w)), "")
+            if unit in _DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
+                out.add(("dur", round(value * _DAYS[unit], 3), ""))
+            else:
+                out.add(("num", value, unit))
+    return frozenset(out)
+
+
+def contradicts(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """`q` is of a kind (and, for counts, a unit) the known amounts have, with none of their values."""
+    same = [k for k in known if k[0] == q[0] and (q[0] != "num" or k[2] == q[2])]
+    return bool(same) and not any(_same(k[1], q[1], q[0]) for k in same)
+
+
+def _same(a: float, b: float, kind: str) -> bool:
+    # durations are compared loosely: "3 months" and "12 weeks" are one promise in two wordings
+    return abs(a - b) <= 0.1 * max(abs(a), abs(b)) if kind == "dur" else a == b
+
+
+def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
+    return any(k[0] == q[0] and _same(k[1], q[1], q[0]) for k in known)
 
 
 @dataclass(frozen=True, slots=True)
 class Clause:
     tokens: tuple[str, ...]
     stems: tuple[str, ...]  # stems of the content words, in order
-    numbers: frozenset[str]
+    numbers: frozenset[Quantity]
     negated: bool  # odd number of negators: the clause denies what it names
     guarantee: bool
 
@@ -169,7 +244,7 @@ def _clause(text: str) -> Clause | None:
     return Clause(
         tokens=tokens,
         stems=content_stems(tokens),
-        numbers=frozenset(t for t in tokens if is_number(t)),
+        numbers=quantities(tokens),
         negated=negators % 2 == 1,
         guarantee=any(t in GUARANTEE_WORDS for t in tokens),
     )
@@ -206,10 +281,11 @@ def _has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
 
 _VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
 _NOUN_MARKERS = DETERMINERS | QUANTIFIERS
+_COORD = frozenset(("and", "or", "but"))
 _STRICT_CONJ = frozenset("and or but because if although though whereas unless".split())
 _BAD_AFTER_DET = AUXILIARIES | PREPOSITIONS | _STRICT_CONJ | DETERMINERS | WH_WORDS | frozenset("i we they he she".split())
 _FINITE_AUX = AUXILIARIES - {"be", "been", "being", "have"}
-_BAD_AFTER_PREP = _FINITE_AUX | frozenset("and or but".split()) | (PREPOSITIONS - {"about"}) | frozenset("i we they he she".split())
+_BAD_AFTER_PREP = _FINITE_AUX | frozenset("i we they he she".split())
 
 
 def _scrambled(tokens: tuple[str, ...], question: bool) -> bool:
@@ -219,7 +295,7 @@ def _scrambled(tokens: tuple[str, ...], question: bool) -> bool:
             return True
         if a in PREPOSITIONS and a not in ("about", "to") and b in _BAD_AFTER_PREP:
             return True
-        if a in _STRICT_CONJ and b in _STRICT_CONJ:
+        if a in _COORD and b in _COORD:
             return True
     if tokens[-1] in DETERMINERS or tokens[-1] in _STRICT_CONJ:
         return True

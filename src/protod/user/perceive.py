@@ -22,7 +22,7 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    NEGATORS, UNIT_WORDS, Clause, Sentence, analyse, clauses_of, contains_phrase, content_stems, is_number, phrase_stems,
+    NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, contradicts, clauses_of, contains_phrase, content_stems, is_number, phrase_stems,
     joined, split_sentences, stem, tokenize,
 )
 from protod.user.state import Perception
@@ -65,7 +65,7 @@ class _FactModel:
     clauses: tuple[Clause, ...]
     content: frozenset[str]  # content stems of the whole fact
     topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
-    numbers: frozenset[str]
+    numbers: frozenset[tuple]  # quantities (see protod.user.language.quantities)
     guarantee: bool
 
 
@@ -95,14 +95,18 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
     return any(joined(p) in text for p in phrases)
 
 
+# A statement asks to close only as a proposal: "Let's get you signed up", "I can sign you up today".
+_ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
+
+
 def _merged(sent: Sentence) -> Clause:
     numbers = frozenset(n for c in sent.clauses for n in c.numbers)
     return Clause(sent.tokens, (), numbers, False, False)
 
 
-def _numbers_fit(clause: Clause, numbers: frozenset[str]) -> bool:
-    """A claim about a fact that carries numbers must say one of them (or a wrong one, which is caught as false)."""
-    return not numbers or bool(clause.numbers)
+def _numbers_fit(clause: Clause, numbers: frozenset[tuple]) -> bool:
+    """A claim about a fact that carries amounts must state one of them (a wrong one is caught as a false claim)."""
+    return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) for q in clause.numbers)
 
 
 def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
@@ -138,6 +142,7 @@ class RulePerceiver:
         self.semantic = semantic
         self._facts = [_fact_model(f) for f in pack.facts]
         self._fact_model = {f.id: f for f in self._facts}
+        self._pack_numbers = frozenset().union(*(f.numbers for f in self._facts))  # an amount some fact states
         self._facts_with: dict[str, list[int]] = {}  # content stem -> facts that contain it (candidate filter)
         for i, f in enumerate(self._facts):
             for w in f.content | {s for p, _ in f.cues for s in p}:
@@ -248,7 +253,8 @@ class RulePerceiver:
             matches = strong or [(f, neg) for o, f, neg in weak if o == top]
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
-                invented = bool(clause.numbers - known_numbers) or (clause.guarantee and not fact.guarantee)
+                invented = any(contradicts(q, known_numbers) and not accounted(q, self._pack_numbers) for q in clause.numbers) or (
+                    clause.guarantee and not fact.guarantee)
                 (false if negated or invented else stated).append(fact.id)
             denied_false = False
             for fid, cues in self._false:
@@ -260,14 +266,14 @@ class RulePerceiver:
                             false.append(fid)
                         break
             if not matches and not denied_false and not clause.negated and (clause.numbers or clause.guarantee):
-                # An invented number or promise about a topic the pack has facts on: "we guarantee 50 orders a day",
-                # "our commission is 40%". Plain numbers are everywhere, so they need two topic words in common.
+                # An invented amount or promise about a topic the pack has facts on: "we guarantee 50 orders a day",
+                # "our commission is 40%". Counts are everywhere, so they need two topic words in common.
                 def topical(f: _FactModel) -> bool:
                     shared = len(words & f.topic)
                     if clause.guarantee:
                         return shared >= 1
-                    percent = any(n.endswith("%") for n in clause.numbers) and any(n.endswith("%") for n in f.numbers)
-                    return bool(f.numbers) and shared >= (1 if percent else 2)
+                    wrong = [q for q in clause.numbers if contradicts(q, f.numbers) and not accounted(q, self._pack_numbers)]
+                    return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
 
                 hits = [f for f in self._facts if topical(f)]
                 if hits:
@@ -281,8 +287,10 @@ class RulePerceiver:
             numbers = frozenset(n for c in sent.clauses for n in c.numbers)
             known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
             denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
-            if numbers - known or denied:
+            if denied or any(contradicts(q, known) and not accounted(q, self._pack_numbers) for q in numbers):
                 false += denied or stated
+            elif not all(accounted(q, known) for q in numbers):
+                stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
         if false:
             return [], list(dict.fromkeys(false))
         if not stated and self.semantic is not None:
@@ -304,7 +312,8 @@ class RulePerceiver:
             return []
         fact = self._fact_model[fid]
         negated = sum(c.negated for c in sent.clauses) % 2 != sum(c.negated for c in fact.clauses) % 2
-        wrong = any(c.numbers - fact.numbers for c in sent.clauses) or (any(c.guarantee for c in sent.clauses) and not fact.guarantee)
+        wrong = any(not accounted(q, fact.numbers) for c in sent.clauses for q in c.numbers) or (
+            any(c.guarantee for c in sent.clauses) and not fact.guarantee)
         return [] if negated or wrong or not _numbers_fit(_merged(sent), fact.numbers) else [fid]
 
     # -- the turn -------------------------------------------------------------------------------------------------
@@ -330,9 +339,9 @@ class RulePerceiver:
                 if not sent.question:
                     false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
                 continue
-            if _has_any(stems, self._closing):
+            if _has_any(stems, self._closing) and (sent.question or sent.tokens[0] in _ASK_OPENERS):
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
-                continue
+                continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
             if sent.question:
                 question = True
                 found, sharp, verdict = self._probe(sent)
