@@ -55,7 +55,8 @@ def test_user_never_voices_a_concern_it_does_not_hold(pack):
             held = {c.id for c in t.persona.concerns}
             for turn in t.turns:
                 for event in turn["events"]:
-                    kind, _, cid = event.partition(":")
+                    kind, _, rest = event.partition(":")
+                    cid = rest.partition(":")[0]  # "resolved:cid:fact_id"
                     if kind in ("voiced", "resolved"):
                         assert cid in held
                 for cid, starts in lines.items():

@@ -172,19 +172,19 @@ def transition(
     # than being asked and then answered. A recital of many facts surfaces nothing.
     voiced_this_turn = False
     answered_any = False
-    for cid, _fact in perception.addressed:
+    for cid, fact_id in perception.addressed:
         status = statuses.get(cid)
         if status is _VOICED and cid in waiting:
             statuses[cid] = _RESOLVED
             stance += severity[cid]
             trust += d.trust_gain
-            events.append(("resolved", cid))
+            events.append(("resolved", cid, fact_id))  # the reply may cite only the fact that resolved it
             progress = answered_any = True
         elif status is _HIDDEN and not perception.recital and not voiced_this_turn:
             statuses[cid] = _VOICED
             stance += d.voice_gain
             trust += d.trust_gain
-            events.append(("voiced", cid))
+            events.append(("voiced", cid, fact_id))
             progress = answered_any = voiced_this_turn = True
     if perception.facts and not answered_any:
         events.append(("acknowledge",))
