@@ -34,12 +34,12 @@ def dialogues():
     return get
 
 
-@pytest.mark.parametrize("agent", ["oracle", "prober"])
+@pytest.mark.parametrize("agent", ["oracle", "prober", "random"])
 def test_honest_dialogues_have_no_findings(pack, agent, dialogues):
     records = dialogues(pack.id, agent)
     assert len(records) >= 1000
     resolutions = sum(1 for r in records for t in r["turns"] for e in t["events"] if e.startswith("resolved:"))
-    assert resolutions >= 1000  # the check has something to check
+    assert resolutions >= (50 if agent == "random" else 1000)  # the check has something to check
     findings = check_records(records, pack)
     assert count(findings) == {kind: 0 for kind in KINDS}, findings[:5]
 

@@ -44,24 +44,36 @@ _priority = {
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 
 
+_UNSEEN = object()
+
+
 class TemplateExpresser:
     def __init__(self, pack: Scenario):
         self.pack = pack
-        # Lists with only neutral lines (most of them) skip the eligibility filter: this is the hot path.
-        self._neutral: dict[int, bool] = {}
+        # The hot path: per line list, the trait names its `when`s read (None: every line neutral, no filtering),
+        # and the eligible lines per (list, facts carried, values of those traits), each computed once.
+        self._reads: dict[int, tuple[str, ...] | None] = {}
+        self._eligible: dict[tuple, list[UserLine]] = {}
 
     def render(self, line: str, persona: Persona) -> str:
         return line.format_map(persona.traits)
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = ()) -> UserLine:
         """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`."""
-        neutral = self._neutral.get(id(lines))
-        if neutral is None:
-            neutral = self._neutral[id(lines)] = all(line.neutral for line in lines)
-        if neutral:
+        list_id = id(lines)  # one of the pack's own lists: they live as long as this expresser
+        reads = self._reads.get(list_id, _UNSEEN)
+        if reads is _UNSEEN:
+            neutral = all(line.neutral for line in lines)
+            reads = self._reads[list_id] = None if neutral else tuple(sorted({t for line in lines for t in line.when}))
+        if reads is None:
             return rng.choice(lines)
-        # Never empty for a validated pack: every list keeps a neutral line.
-        return rng.choice([line for line in lines if line.fits(persona.traits, facts)])
+        traits = persona.traits
+        key = (list_id, facts, *[traits.get(name) for name in reads]) if reads else (list_id, facts)
+        eligible = self._eligible.get(key)
+        if eligible is None:
+            # Never empty for a validated pack: every list keeps a neutral line.
+            eligible = self._eligible[key] = [line for line in lines if line.fits(traits, facts)]
+        return rng.choice(eligible)
 
     def express(self, events: tuple[tuple[str, ...], ...], persona: Persona, rng: random.Random) -> str:
         pack = self.pack
