@@ -168,3 +168,27 @@ def test_cli_reports_counts_and_exits_1_on_findings(pack, dialogues, tmp_path):
     (tmp_path / "junk.jsonl").write_text('{"id": "x"}\n')
     junk = runner.invoke(app, ["consistency", str(tmp_path / "junk.jsonl")])
     assert junk.exit_code == 2 and "junk.jsonl:1: not a protod trajectory" in junk.output and "Traceback" not in junk.output
+
+
+def test_a_line_shared_by_two_concerns_is_read_in_the_users_favour():
+    """Two concerns may share a line's text: the checker reports only what every reading gets wrong."""
+    from pathlib import Path
+
+    import yaml
+
+    from protod.scenario import parse_scenario
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "src/protod/scenarios/merchant_recruitment.yaml").read_text())
+    shared = "I just don't know about any of this."
+    data["concerns"][0]["reveal_lines"].append(shared)
+    data["concerns"][1]["reveal_lines"].append(shared)
+    pack = parse_scenario(yaml.safe_dump(data), source="shared.yaml")
+    first, second, third = (c.id for c in pack.concerns[:3])
+
+    def record(held):
+        persona = {"traits": {}, "concerns": [{"id": cid} for cid in held]}
+        return {"id": "d", "persona": persona, "turns": [{"turn": 1, "agent": "Hi.", "user": shared, "acts": [], "events": []}]}
+
+    assert check_trajectory(record([second]), pack) == []
+    assert check_trajectory(record([first, third]), pack) == []
+    assert [f.kind for f in check_trajectory(record([third]), pack)] == ["concern_not_held"]
