@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError, field_validator
+from pydantic_core import PydanticCustomError, core_schema
 
 BUILTIN_PACKAGE = "protod.scenarios"
 
@@ -55,6 +56,68 @@ class TraitField(_Strict):
         return values
 
 
+class _UserLineSpec(_Strict):
+    text: str
+    facts: list[str] = Field(default_factory=list, description="Ids of the facts the line cites.")
+    when: dict[str, list[str]] = Field(default_factory=dict, description="Trait name -> the values it may have.")
+
+
+class UserLine(str):
+    """One thing a user may say: the text itself (a str), the facts it cites and the traits it presumes.
+
+    In a pack a line is a plain string (neutral: it cites no fact and suits every user) or a mapping
+    `{text: ..., facts: [fact ids], when: {trait: [values]}}`. The user says it only when its `when` matches their
+    traits and, for a concern's line, every fact it cites is one the agent's turn answered the worry with (see
+    protod.user.express). It stays a str so that code reading lines as text needs no change.
+    """
+
+    facts: tuple[str, ...]
+    when: dict[str, tuple[str, ...]]
+
+    def __new__(cls, text: str, facts: tuple[str, ...] | list[str] = (), when: dict[str, Any] | None = None) -> UserLine:
+        line = super().__new__(cls, text)
+        line.facts = tuple(facts)
+        line.when = {trait: tuple(values) for trait, values in (when or {}).items()}
+        return line
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    @property
+    def neutral(self) -> bool:
+        """Cites no fact and presumes no trait: any user may say it on any occasion."""
+        return not self.facts and not self.when
+
+    def fits(self, traits: dict[str, str], facts: tuple[str, ...] = ()) -> bool:
+        """May a user with `traits` say this, when the event carries `facts`?"""
+        for trait, values in self.when.items():
+            if traits.get(trait) not in values:
+                return False
+        return all(f in facts for f in self.facts)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        def from_yaml(value: Any) -> Any:
+            if isinstance(value, str):
+                return {"text": value}
+            if not isinstance(value, dict):
+                raise PydanticCustomError("line_type", "expected a string or a mapping {text, facts, when}")
+            return value
+
+        def to_yaml(line: UserLine) -> Any:
+            if line.neutral:
+                return line.text
+            return {"text": line.text, "facts": list(line.facts), "when": {k: list(v) for k, v in line.when.items()}}
+
+        spec = core_schema.no_info_after_validator_function(
+            lambda s: cls(s.text, s.facts, s.when), handler.generate_schema(_UserLineSpec)
+        )
+        return core_schema.no_info_before_validator_function(
+            from_yaml, spec, serialization=core_schema.plain_serializer_function_ser_schema(to_yaml)
+        )
+
+
 class ProbeArea(_Strict):
     id: str
     description: str
@@ -71,8 +134,8 @@ class Concern(_Strict):
     probe_cues: list[str] = Field(default_factory=list, description="Extra cue words (beyond the area's) that target this concern.")
     probe_question: str = Field(description="A question that targets exactly this concern (used by the oracle).")
     resolution_facts: list[str] = Field(min_length=1, description="Ids of facts that answer the concern.")
-    reveal_lines: list[str] = Field(min_length=1, description="How a user voices the concern; {trait} placeholders allowed.")
-    resolved_lines: list[str] = Field(min_length=1, description="How a user says the concern is answered.")
+    reveal_lines: list[UserLine] = Field(min_length=1, description="How a user voices the concern; {trait} placeholders allowed.")
+    resolved_lines: list[UserLine] = Field(min_length=1, description="How a user says the concern is answered; a line citing a fact is said only when that fact answered it.")
 
 
 class Correlation(_Strict):
@@ -97,21 +160,21 @@ class Lexicon(_Strict):
 
 
 class UserLines(_Strict):
-    """Generic user replies, chosen with the dialogue's seeded RNG. {trait} placeholders allowed."""
+    """Generic user replies, chosen with the dialogue's seeded RNG. {trait} placeholders and `when` allowed; no `facts`."""
 
-    pitch: list[str] = Field(min_length=1, description="Reply to a generic pitch or flattery.")
-    pressure: list[str] = Field(min_length=1)
-    false_claim: list[str] = Field(min_length=1)
-    off_topic: list[str] = Field(min_length=1)
-    no_concern: list[str] = Field(min_length=1, description="Reply to a probe that touches nothing the user holds.")
-    barrage: list[str] = Field(min_length=1, description="Reply to a volley of questions about many things at once.")
-    ignored: list[str] = Field(min_length=1, description="When the agent moves on without answering a voiced concern.")
-    acknowledge: list[str] = Field(min_length=1, description="Reply to facts that answer nothing the user voiced.")
-    refuse_ask: list[str] = Field(min_length=1, description="Declining a closing ask while still undecided.")
-    accept: list[str] = Field(min_length=1)
-    reject: list[str] = Field(min_length=1)
-    hang_up: list[str] = Field(min_length=1)
-    timeout: list[str] = Field(min_length=1)
+    pitch: list[UserLine] = Field(min_length=1, description="Reply to a generic pitch or flattery.")
+    pressure: list[UserLine] = Field(min_length=1)
+    false_claim: list[UserLine] = Field(min_length=1)
+    off_topic: list[UserLine] = Field(min_length=1)
+    no_concern: list[UserLine] = Field(min_length=1, description="Reply to a probe that touches nothing the user holds.")
+    barrage: list[UserLine] = Field(min_length=1, description="Reply to a volley of questions about many things at once.")
+    ignored: list[UserLine] = Field(min_length=1, description="When the agent moves on without answering a voiced concern.")
+    acknowledge: list[UserLine] = Field(min_length=1, description="Reply to facts that answer nothing the user voiced.")
+    refuse_ask: list[UserLine] = Field(min_length=1, description="Declining a closing ask while still undecided.")
+    accept: list[UserLine] = Field(min_length=1)
+    reject: list[UserLine] = Field(min_length=1)
+    hang_up: list[UserLine] = Field(min_length=1)
+    timeout: list[UserLine] = Field(min_length=1)
 
 
 class AgentLines(_Strict):
@@ -332,20 +395,57 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
             if isinstance(r, dict) and not all(isinstance(r.get(k), (int, float)) and 0 <= r[k] <= 1 for k in ("low", "high")):
                 problems.append(Problem(f"difficulties.{name}.{key}", "low and high must lie within [0, 1]"))
 
-    # Placeholders in user lines must name trait fields (users only ever speak about their own visible traits).
-    def check_lines(lines: Any, path: str) -> None:
-        for j, line in enumerate(lines if isinstance(lines, list) else []):
-            for name in _placeholders(line) if isinstance(line, str) else []:
+    # User lines: placeholders name trait fields (users only ever speak about their own visible traits); `facts`
+    # name facts that can answer the line's own concern (any other would never be said); `when` names real traits
+    # and values; and every list keeps a neutral line, so a user always has something to say.
+    def check_lines(lines: Any, path: str, answering: list[Any] | None) -> None:
+        if not isinstance(lines, list):
+            return
+        neutral = False
+        for j, line in enumerate(lines):
+            spec = {"text": line} if isinstance(line, str) else line if isinstance(line, dict) else {}
+            text, cited, when = spec.get("text"), spec.get("facts") or [], spec.get("when") or {}
+            at = f"{path}.{j}" if isinstance(line, str) else f"{path}.{j}.text"
+            for name in _placeholders(text) if isinstance(text, str) else []:
                 if traits and name not in traits:
-                    problems.append(Problem(f"{path}.{j}", f"placeholder {{{name}}} is not a trait field"))
+                    problems.append(Problem(at, f"placeholder {{{name}}} is not a trait field"))
+            for k, fact_id in enumerate(cited if isinstance(cited, list) else []):
+                if answering is None:
+                    problems.append(Problem(f"{path}.{j}.facts", "only a concern's lines may cite facts"))
+                    break
+                check(fact_id, facts, f"{path}.{j}.facts.{k}", "fact")
+                if fact_id in facts and fact_id not in answering:
+                    problems.append(Problem(
+                        f"{path}.{j}.facts.{k}",
+                        f"fact {fact_id!r} does not answer this concern (its resolution_facts are {answering}), so the line would never be said",
+                    ))
+            if isinstance(cited, list) and len(cited) > 1 and answering is not None:
+                problems.append(Problem(
+                    f"{path}.{j}.facts",
+                    "a line may cite one fact: a worry is answered by one fact at a time, so a line citing several would never be said",
+                ))
+            for trait, values in when.items() if isinstance(when, dict) else []:
+                check(trait, traits, f"{path}.{j}.when.{trait}", "trait")
+                known = trait_values.get(trait)
+                if isinstance(values, list) and not values:
+                    problems.append(Problem(f"{path}.{j}.when.{trait}", "list at least one allowed value"))
+                for k, value in enumerate(values if isinstance(values, list) else []):
+                    if known is not None and value not in known:
+                        problems.append(Problem(
+                            f"{path}.{j}.when.{trait}.{k}", f"{value!r} is not a value of trait {trait!r}; expected one of {sorted(known)}"
+                        ))
+            neutral = neutral or (isinstance(text, str) and not cited and not when)
+        if lines and not neutral:
+            problems.append(Problem(path, "needs at least one neutral line (a plain string, no facts or when), so every user has something to say"))
 
     for i, c in _items(data, "concerns"):
-        check_lines(c.get("reveal_lines"), f"concerns.{i}.reveal_lines")
-        check_lines(c.get("resolved_lines"), f"concerns.{i}.resolved_lines")
+        answering = c.get("resolution_facts") if isinstance(c.get("resolution_facts"), list) else []
+        check_lines(c.get("reveal_lines"), f"concerns.{i}.reveal_lines", answering)
+        check_lines(c.get("resolved_lines"), f"concerns.{i}.resolved_lines", answering)
     user_lines = data.get("user_lines")
     for field_name in UserLines.model_fields:
         if isinstance(user_lines, dict):
-            check_lines(user_lines.get(field_name), f"user_lines.{field_name}")
+            check_lines(user_lines.get(field_name), f"user_lines.{field_name}", None)
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Commands around runs: train, report, chat, redteam."""
+"""Commands around runs: train, report, chat, redteam, consistency."""
 
 from __future__ import annotations
 
@@ -206,4 +206,39 @@ def redteam(
         out_file.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
         out.print(f"Results: {out_file}")
     if fail_on_exploit and winners:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# consistency
+
+
+@app.command()
+@friendly
+def consistency(
+    path: Path = typer.Argument(..., help="A trajectories.jsonl file, or a run directory holding one."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Pack to check against (default: the built-in pack each dialogue names)."),
+    show: int = typer.Option(10, "--show", min=0, help="Findings to print in full."),
+) -> None:
+    """Check that users stayed true to the dialogue: no line citing an unstated fact, contradicting the persona's
+    traits, or voicing a concern the persona does not hold. Exit code 1 when anything is found."""
+    from protod.rollout import read_trajectories
+    from protod.user.consistency import check_trajectory, count
+
+    file = path / "trajectories.jsonl" if path.is_dir() else path
+    if not file.is_file():
+        raise FileNotFoundError(f"{file}: no such trajectories file")
+    pack = load_scenario(scenario) if scenario else None
+    findings = []
+    records = read_trajectories(file)
+    for lineno, record in enumerate(records, start=1):
+        try:
+            findings += check_trajectory(record, pack or load_scenario(record["scenario"]))
+        except (KeyError, TypeError, AttributeError) as e:
+            raise ValueError(f"{file}:{lineno}: not a protod trajectory ({type(e).__name__}: {e})") from None
+    tally = count(findings)
+    out.print(f"{len(records)} dialogues: " + ", ".join(f"{kind} {n}" for kind, n in tally.items()))
+    for f in findings[:show]:
+        out.print(f"  {f.dialogue} turn {f.turn} [{f.kind}] {f.detail}", highlight=False, markup=False)
+    if findings:
         raise typer.Exit(1)

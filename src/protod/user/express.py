@@ -1,9 +1,13 @@
 """Expression: the user's reply, from the events of the transition. The template backend uses the pack's lines.
 
-Lines are chosen with the dialogue's seeded RNG (diverse across seeds, reproducible for one) and filled with the
-persona's own trait values only, so a user never contradicts what the agent can see about them. The LLM
-expresser writes the reply with a model instead, steered by the same events, and falls back to the templates
-(counted) when the model fails or says nothing.
+Lines are chosen with the dialogue's seeded RNG (diverse across seeds, reproducible for one) among the lines that
+are true to the dialogue: a line's `when` must match the persona's traits, and a line that cites facts is said only
+when the event carries them (a worry is thanked for the fact that resolved it, never for one the agent did not
+state). Lines are filled with the persona's own trait values only, so a user never contradicts what the agent can
+see about them. protod.user.consistency checks any transcript for the same properties.
+
+The LLM expresser writes the reply with a model instead, steered by the same events (a resolution's directive
+names the fact that resolved it), and falls back to the templates (counted) when the model fails or says nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import random
 
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
-from protod.scenario import Scenario
+from protod.scenario import Scenario, UserLine
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -42,12 +46,36 @@ _priority = {
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 
 
+_UNSEEN = object()
+
+
 class TemplateExpresser:
     def __init__(self, pack: Scenario):
         self.pack = pack
+        # The hot path: per line list, the trait names its `when`s read (None: every line neutral, no filtering),
+        # and the eligible lines per (list, facts carried, values of those traits), each computed once.
+        self._reads: dict[int, tuple[str, ...] | None] = {}
+        self._eligible: dict[tuple, list[UserLine]] = {}
 
     def render(self, line: str, persona: Persona) -> str:
         return line.format_map(persona.traits)
+
+    def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = ()) -> UserLine:
+        """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`."""
+        list_id = id(lines)  # one of the pack's own lists: they live as long as this expresser
+        reads = self._reads.get(list_id, _UNSEEN)
+        if reads is _UNSEEN:
+            neutral = all(line.neutral for line in lines)
+            reads = self._reads[list_id] = None if neutral else tuple(sorted({t for line in lines for t in line.when}))
+        if reads is None:
+            return rng.choice(lines)
+        traits = persona.traits
+        key = (list_id, facts, *[traits.get(name) for name in reads]) if reads else (list_id, facts)
+        eligible = self._eligible.get(key)
+        if eligible is None:
+            # Never empty for a validated pack: every list keeps a neutral line.
+            eligible = self._eligible[key] = [line for line in lines if line.fits(traits, facts)]
+        return rng.choice(eligible)
 
     def express(self, events: tuple[tuple[str, ...], ...], persona: Persona, rng: random.Random) -> str:
         pack = self.pack
@@ -57,19 +85,19 @@ class TemplateExpresser:
         parts: list[str] = []
         for event in body:
             kind = event[0]
-            if kind == "resolved":
+            if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
-            elif kind == "voiced":
+            elif kind == "voiced":  # ("voiced", concern id) or, surfaced by a fact, ("voiced", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].reveal_lines
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
-            parts.append(self.render(rng.choice(lines), persona))
+            parts.append(self.render(self.pick(lines, persona, rng, event[2:]), persona))
         parts = parts[:_MAX_PARTS]
         terminal = [e[0] for e in events if e[0] in _TERMINAL]
         if terminal:
-            parts.append(self.render(rng.choice(getattr(pack.user_lines, _GENERIC[terminal[0]])), persona))
+            parts.append(self.render(self.pick(getattr(pack.user_lines, _GENERIC[terminal[0]]), persona, rng), persona))
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
-            parts.append(self.render(rng.choice(pack.user_lines.acknowledge), persona))
+            parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng), persona))
         return " ".join(parts)
 
 
@@ -94,6 +122,12 @@ _DIRECTIVES = {
     "reject": "Firmly decline and end the call.",
     "hang_up": "Say you have to go, and hang up.",
     "timeout": "Say you need to go now.",
+}
+# When the event carries the fact behind it, the directive names it: the reply may react to that, and only that.
+_FACT_DIRECTIVES = {
+    "voiced": "What the caller just said ({fact}) touches a worry of yours: tell them this worry, in your own words: {concern}.",
+    "resolved": "Say that the caller's answer settles this worry of yours: {concern}. What settled it, and the only "
+                "thing they said that you may refer to: {fact}",
 }
 
 
@@ -125,12 +159,17 @@ class LLMExpresser:
         messages = [{"role": "system", "content": system}]
         for m in history:  # messages with .role ("agent" | "user") and .text
             messages.append({"role": "user" if m.role == "agent" else "assistant", "content": m.text})
-        directives = " ".join(
-            _DIRECTIVES[e[0]].format(concern=pack.concern_by_id[e[1]].description if len(e) > 1 else "")
-            for e in events if e[0] in _DIRECTIVES
-        ) or _DIRECTIVES["acknowledge"]
+        directives = " ".join(self.directive(e) for e in events if e[0] in _DIRECTIVES) or _DIRECTIVES["acknowledge"]
         messages.append({"role": "user", "content": f"{agent_text}\n\n[What you do in your reply: {directives}]"})
         return messages
+
+    def directive(self, event: tuple[str, ...]) -> str:
+        """What the reply must do for one event; a resolution names the fact that resolved the worry."""
+        pack = self.pack
+        concern = pack.concern_by_id[event[1]].description if len(event) > 1 else ""
+        if len(event) > 2 and event[0] in _FACT_DIRECTIVES:
+            return _FACT_DIRECTIVES[event[0]].format(concern=concern, fact=pack.fact_by_id[event[2]].text)
+        return _DIRECTIVES[event[0]].format(concern=concern)
 
     def express_batch(self, requests: list[tuple]) -> list[tuple[str, bool, dict]]:
         """(persona, new state, events, history, agent text, rng) -> (reply, fell back to templates?, call meta)."""

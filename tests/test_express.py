@@ -1,0 +1,193 @@
+"""User lines true to the dialogue: the line schema (facts, when), its validation, and how the expresser picks."""
+
+import random
+from pathlib import Path
+
+import pytest
+import yaml
+
+from protod.agent.scripted import make_scripted_agent
+from protod.persona import PersonaSampler
+from protod.provenance import pack_fingerprint
+from protod.rollout import run_episodes
+from protod.scenario import ScenarioError, UserLine, UserLines, parse_scenario
+from protod.user.express import LLMExpresser, TemplateExpresser
+from protod.user.state import Perception, transition
+
+MERCHANT = Path(__file__).parents[1] / "src/protod/scenarios/merchant_recruitment.yaml"
+
+
+def _lists(pack):
+    """Every line list of a pack, with the facts an event on it can carry."""
+    for c in pack.concerns:
+        yield f"{c.id}.reveal_lines", c.reveal_lines, c.resolution_facts
+        yield f"{c.id}.resolved_lines", c.resolved_lines, c.resolution_facts
+    for name in UserLines.model_fields:
+        yield f"user_lines.{name}", getattr(pack.user_lines, name), []
+
+
+# -- the schema ---------------------------------------------------------------------------------------------------
+
+
+def test_a_line_is_a_string_that_knows_what_it_cites():
+    plain = UserLine("Okay, noted.")
+    cited = UserLine("Twelve percent? Fine.", ["commission_rate"], {"store_count": ["a single location"]})
+    assert plain == "Okay, noted." and plain.neutral and plain.fits({}, ())
+    assert cited.text == "Twelve percent? Fine." and not cited.neutral
+    assert cited.fits({"store_count": "a single location"}, ("commission_rate",))
+    assert not cited.fits({"store_count": "a chain of six locations"}, ("commission_rate",))  # wrong trait
+    assert not cited.fits({"store_count": "a single location"}, ("no_fees",))  # resolved by another fact
+    assert not cited.fits({"store_count": "a single location"}, ())  # asked, not answered
+
+
+def test_builtin_packs_annotate_lines_and_keep_a_neutral_line_everywhere(pack):
+    cited = [line for _, lines, _ in _lists(pack) for line in lines if line.facts]
+    conditioned = [line for _, lines, _ in _lists(pack) for line in lines if line.when]
+    assert len(cited) >= len(pack.concerns)  # resolved lines name what resolved them
+    assert conditioned
+    for where, lines, _ in _lists(pack):
+        assert any(line.neutral for line in lines), where
+
+
+def test_annotations_survive_a_dump_and_count_in_the_fingerprint(pack):
+    again = parse_scenario(yaml.safe_dump(pack.model_dump(mode="json"), sort_keys=False), source="dump.yaml")
+    assert again.model_dump() == pack.model_dump()
+    assert [line.facts for _, ls, _ in _lists(again) for line in ls] == [line.facts for _, ls, _ in _lists(pack) for line in ls]
+    stripped = pack.model_dump(mode="json")
+    first = next(i for i, c in enumerate(pack.concerns) if any(line.facts for line in c.resolved_lines))
+    stripped["concerns"][first]["resolved_lines"] = [str(line) for line in pack.concerns[first].resolved_lines]
+    assert pack_fingerprint(parse_scenario(yaml.safe_dump(stripped), source="x.yaml")) != pack_fingerprint(pack)
+
+
+def _broken(mutate) -> str:
+    data = yaml.safe_load(MERCHANT.read_text())
+    mutate(data)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def _resolved(d, i=0):
+    return d["concerns"][i]["resolved_lines"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "words"),
+    [
+        (lambda d: _resolved(d).append({"text": "Great.", "facts": ["free_lunch"]}), "concerns.0.resolved_lines.4.facts.0", "unknown fact 'free_lunch'"),
+        (lambda d: _resolved(d).append({"text": "Great.", "facts": ["no_fees"]}), "concerns.0.resolved_lines.4.facts.0", "does not answer this concern"),
+        (lambda d: _resolved(d, 3).append({"text": "Great.", "facts": ["order_forecast", "new_store_boost"]}), "concerns.3.resolved_lines.4.facts", "may cite one fact"),
+        (lambda d: _resolved(d).append({"text": "Great.", "when": {"shoe_size": ["big"]}}), "concerns.0.resolved_lines.4.when.shoe_size", "unknown trait 'shoe_size'"),
+        (lambda d: _resolved(d).append({"text": "Great.", "when": {"store_count": ["a castle"]}}), "concerns.0.resolved_lines.4.when.store_count.0", "'a castle' is not a value"),
+        (lambda d: _resolved(d).append({"text": "Great.", "when": {"store_count": []}}), "concerns.0.resolved_lines.4.when.store_count", "at least one allowed value"),
+        (lambda d: _resolved(d).append({"text": "Great.", "fact": ["commission_rate"]}), "concerns.0.resolved_lines.4.fact", "unknown field"),
+        (lambda d: _resolved(d).append({"facts": ["commission_rate"]}), "concerns.0.resolved_lines.4.text", "required field is missing"),
+        (lambda d: _resolved(d).append(42), "concerns.0.resolved_lines.4", "a string or a mapping"),
+        (lambda d: _resolved(d).append({"text": "My {shoe_size}.", "when": {"store_count": ["a single location"]}}), "concerns.0.resolved_lines.4.text", "not a trait field"),
+        (lambda d: d["user_lines"]["pitch"].append({"text": "Hm.", "facts": ["no_fees"]}), "user_lines.pitch.4.facts", "only a concern's lines may cite facts"),
+        (lambda d: d["concerns"][0].__setitem__("resolved_lines", [{"text": "Fine.", "facts": ["commission_rate"]}]), "concerns.0.resolved_lines", "needs at least one neutral line"),
+        (lambda d: d["user_lines"].__setitem__("accept", [{"text": "Yes.", "when": {"store_count": ["a single location"]}}]), "user_lines.accept", "needs at least one neutral line"),
+    ],
+)
+def test_bad_line_is_rejected_naming_file_line_and_field(mutate, field, words):
+    text = _broken(mutate)
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="my_pack.yaml")
+    problem = next((p for p in info.value.problems if p.path == field), None)
+    assert problem is not None, info.value.lines()
+    assert words in problem.message
+    assert problem.line is not None
+    line = info.value.format_problem(problem)
+    assert line.startswith(f"my_pack.yaml:{problem.line}: {field}: ") and "\n" not in line
+
+
+def test_plain_string_lines_still_load():
+    data = yaml.safe_load(MERCHANT.read_text())
+    for c in data["concerns"]:
+        c["reveal_lines"] = [line if isinstance(line, str) else line["text"] for line in c["reveal_lines"]]
+        c["resolved_lines"] = [line if isinstance(line, str) else line["text"] for line in c["resolved_lines"]]
+    pack = parse_scenario(yaml.safe_dump(data), source="plain.yaml")
+    assert all(line.neutral for c in pack.concerns for line in c.reveal_lines + c.resolved_lines)
+
+
+# -- events and choices -------------------------------------------------------------------------------------------
+
+
+def test_resolution_and_unprompted_voicing_carry_the_fact(pack):
+    concern = pack.concerns[0]
+    fact = concern.resolution_facts[-1]
+    persona = next(p for p in PersonaSampler(pack, 0).sample(60) if p.concerns[0].id == concern.id)
+    severity = {c.id: c.severity for c in persona.concerns}
+    hidden = persona.initial_state
+    surfaced = transition(hidden, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity, pack.dynamics, 12)
+    assert ("voiced", concern.id, fact) in surfaced.events
+    settled = transition(surfaced.state, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity, pack.dynamics, 12)
+    assert ("resolved", concern.id, fact) in settled.events
+    probed = transition(hidden, Perception(probes=(concern.id,), pointed=frozenset({concern.id}), question=True), severity, pack.dynamics, 12)
+    assert [e for e in probed.events if e[0] == "voiced"] == [("voiced", concern.id)]  # asked, not told: no fact
+
+
+def test_every_pick_fits_the_persona_and_the_resolving_fact(pack):
+    expresser = TemplateExpresser(pack)
+    personas = PersonaSampler(pack, 3).sample(150)
+    rng = random.Random(0)
+    for where, lines, facts in _lists(pack):
+        for persona in personas:
+            for carried in [()] + [(f,) for f in facts]:
+                eligible = {line for line in lines if line.fits(persona.traits, carried)}
+                assert eligible, (where, persona.traits, carried)
+                for _ in range(4):
+                    line = expresser.pick(lines, persona, rng, carried)
+                    assert line in eligible
+                    assert set(line.facts) <= set(carried), (where, line, carried)
+                    assert all(persona.traits[t] in values for t, values in line.when.items()), (where, line)
+
+
+def test_every_eligible_line_gets_said_across_seeds(pack):
+    """Diversity is kept: the choice ranges over all lines that fit, not just the neutral one."""
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    for c in pack.concerns:
+        for fact in c.resolution_facts:
+            eligible = {line.format_map(persona.traits) for line in c.resolved_lines if line.fits(persona.traits, (fact,))}
+            said = {expresser.express((("resolved", c.id, fact),), persona, random.Random(seed)) for seed in range(80)}
+            assert said == eligible, (c.id, fact)
+            assert len(said) >= 2 or len(c.resolved_lines) < 3, (c.id, fact, said)
+
+
+def test_replies_differ_across_seeds_and_repeat_within_one(pack):
+    personas = PersonaSampler(pack, 0).sample(60)
+
+    def replies(seed):
+        trajs = run_episodes(pack, make_scripted_agent("oracle"), personas, seed=seed)
+        return [turn["user"] for t in trajs for turn in t.turns]
+
+    a, b = replies(0), replies(1)
+    assert a == replies(0)
+    differing = sum(x != y for x, y in zip(a, b))
+    assert differing >= 0.3 * min(len(a), len(b)), differing
+    resolutions = {turn["user"] for t in run_episodes(pack, make_scripted_agent("oracle"), PersonaSampler(pack, 1).sample(300), seed=2)
+                   for turn in t.turns if any(e.startswith("resolved:") for e in turn["events"])}
+    assert len(resolutions) >= 2 * len(pack.concerns), len(resolutions)
+
+
+def test_llm_directive_names_the_resolving_fact(pack):
+    persona = next(p for p in PersonaSampler(pack, 0).sample(40) if len(p.concerns) == 3)
+    concern = pack.concern_by_id[persona.concerns[0].id]
+    fact = pack.fact_by_id[concern.resolution_facts[-1]]
+    other = [pack.fact_by_id[f].text for f in concern.resolution_facts if f != fact.id]
+    expresser = LLMExpresser(pack, backend=None)
+    messages = expresser.prompt(persona, persona.initial_state, (("resolved", concern.id, fact.id),), (), fact.text)
+    directive = messages[-1]["content"].split("[What you do in your reply:")[1]
+    assert fact.text in directive and concern.description in directive
+    assert not any(text in directive for text in other)
+    plain = expresser.prompt(persona, persona.initial_state, (("voiced", concern.id),), (), "What worries you?")
+    assert fact.text not in plain[-1]["content"]
+
+
+def test_every_user_has_at_least_two_ways_to_say_each_thing(pack):
+    """Conditions must not starve diversity: each held worry, voiced or settled by any of its facts, has >= 2 lines."""
+    for persona in PersonaSampler(pack, 9).sample(600):
+        for held in persona.concerns:
+            c = pack.concern_by_id[held.id]
+            assert sum(line.fits(persona.traits) for line in c.reveal_lines) >= 2, (c.id, persona.traits)
+            for fact in c.resolution_facts:
+                assert sum(line.fits(persona.traits, (fact,)) for line in c.resolved_lines) >= 2, (c.id, fact, persona.traits)
