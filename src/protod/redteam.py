@@ -201,12 +201,10 @@ def is_honest(pack: Scenario, trajectory: Trajectory | dict[str, Any]) -> bool:
 
 
 def _consistency_findings(pack: Scenario, record: dict[str, Any]) -> list[Any]:
-    try:
-        from protod.user import consistency  # added by issue 10 item 3; optional until it lands
-    except ImportError:
-        return []
-    check: Callable[[dict[str, Any], Scenario], list[Any]] | None = getattr(consistency, "check_trajectory", None)
-    return list(check(record, pack)) if check is not None else []
+    """The consistency checker's findings (it needs the persona: a bare transcript of agent turns has none)."""
+    from protod.user.consistency import check_trajectory
+
+    return list(check_trajectory(record, pack)) if "persona" in record else []
 
 
 # ---------------------------------------------------------------------------------------------------------------
