@@ -42,6 +42,8 @@ CASES = [
     (C, "How do you feel about riding in traffic?", ["probe:traffic_nerves"], ["barrage"]),
     # bare cues, keyword bags, fragments: nothing
     (C, "rent an e-bike.", [], ["address:vehicle_cost:ebike_subsidy"]),
+    (M, "set your own menu prices.", [], ["address:price_control:price_freedom"]),
+    (M, "You set your own menu prices on the app.", ["address:price_control:price_freedom"], []),
     (M, "12%.", [], ["address:commission_too_high:commission_rate"]),
     (M, "Commission percentage cut margin cost fee worry?", ["nonsense"], ["probe:commission_too_high"]),
     (M, "Commission 12% starter plan fee monthly.", ["nonsense"], ["address:commission_too_high:commission_rate"]),

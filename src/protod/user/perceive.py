@@ -22,7 +22,7 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, contradicts, clauses_of, contains_phrase, content_stems, is_number, phrase_stems,
+    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, contradicts, clauses_of, contains_phrase, content_stems, is_number, phrase_stems,
     joined, split_sentences, stem, tokenize,
 )
 from protod.user.state import Perception
@@ -225,6 +225,7 @@ class RulePerceiver:
         negated_clauses: list[set[str]] = []  # content of negated clauses that matched no fact
         whole = _merged(sent)
         sentence_text = joined(sent.stems)
+        imperative = sent.tokens[0] in COMMON_VERBS
         for clause in sent.clauses:
             clause_stems = tuple(stem(t) for t in clause.tokens)
             clause_text = joined(clause_stems)
@@ -251,6 +252,8 @@ class RulePerceiver:
                     weak.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
             top = max((o for o, _, _ in weak), default=0)
             matches = strong or [(f, neg) for o, f, neg in weak if o == top]
+            if imperative:  # "Set your own menu prices." is a bare cue said as an order, not a claim about the product
+                matches = [(f, neg) for f, neg in matches if not any(sentence_words <= set(p) for p, _ in f.cues)]
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
                 invented = any(contradicts(q, known_numbers) and not accounted(q, self._pack_numbers) for q in clause.numbers) or (
