@@ -183,7 +183,9 @@ class Trainer:
         all_tokens = sum(len(s.tokens) for s, _ in items)
         totals = {"loss": 0.0, "pg_loss": 0.0, "aopd_loss": 0.0, "kl": 0.0, "clip_frac": 0.0}
         if not all_tokens:  # every group filtered: no gradient, but warmup and decay follow the step count
-            return {**totals, "lr": self._advance_schedule(), "grad_norm": 0.0}
+            with warnings.catch_warnings():  # torch warns that no optimizer step came first: intended here
+                warnings.simplefilter("ignore", UserWarning)
+                return {**totals, "lr": self._advance_schedule(), "grad_norm": 0.0}
         batches = micro_batches(items, cfg.micro_batch)
         # pi_old, the trainer's own log-probs before any update (per token, tiny): the ratio's denominator under
         # truncated IS, and for dialogues without recorded log-probs when there are several passes.
@@ -225,7 +227,7 @@ class Trainer:
                     ref_lp = token_logprobs(agent_logits(m, seqs, self.backend.pad_id, dev, bf16=cfg.bf16) / cfg.temperature, tokens)
         logits = agent_logits(self.model, seqs, self.backend.pad_id, dev, bf16=cfg.bf16)
         loss = torch.zeros((), device=dev)
-        if any(a is not None for _, a in batch):
+        if cfg.uses_pg and any(a is not None for _, a in batch):
             pg_mask = torch.cat([torch.full((len(s.tokens),), float(a is not None)) for s, a in batch]).to(dev)
             adv = torch.cat([a.float() if a is not None else torch.zeros(len(s.tokens)) for s, a in batch]).to(dev)
             logp = sampling_logprobs(logits, tokens, cfg.temperature, cfg.top_p)
