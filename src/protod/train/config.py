@@ -67,7 +67,7 @@ class TrainConfig(BaseModel):
     aopd_mode: AOPDMode = Field("forward_kl", description="What AOPD minimises per agent token (p_T: teacher, p_S: student, both at logits / temperature): forward_kl = KL(p_T || p_S) over the vocabulary (the paper's definition, default); forward_kl_topk = the same over the teacher's top-k plus one tail bucket (== forward_kl at k = V, never negative; keeps k values + ids per token); reverse_kl = KL(p_S || p_T); reverse_kl_sampled = its sampled-token estimator -sg(log p_T - log p_S) log p_S (logs log p_S - log p_T, an unbiased reverse-KL estimate; keeps one log-prob per token); generalized_jsd = beta KL(p_T || M) + (1 - beta) KL(p_S || M), M = beta p_T + (1 - beta) p_S.")
     aopd_topk: int = Field(64, ge=1, description="k for aopd_mode=forward_kl_topk.")
     aopd_jsd_beta: float = Field(0.5, gt=0, lt=1, description="beta for aopd_mode=generalized_jsd (0.5: the symmetric JSD).")
-    teacher: Literal["frozen", "current"] = Field("frozen", description="frozen: initial weights (adapters disabled); current: the policy now, no grad.")
+    teacher: Literal["frozen", "current"] = Field("frozen", description="frozen: the initial weights (adapters disabled, or a frozen copy for a full fine-tune); current: the policy as it is when each micro-batch's teacher term is computed, no grad (it moves between passes when updates_per_batch > 1).")
     teacher_concerns: bool | Literal["random", "none"] = Field(True, description="What the teacher's privileged view shows: the user's concerns (true); random concerns the user does NOT hold, as many as the user has (fewer if the pack has too few) (random); or none, external traits only (none).")
 
     # Memory and speed of the update. Sequences are padded into micro-batches of `micro_batch` dialogues; gradients
@@ -76,7 +76,7 @@ class TrainConfig(BaseModel):
     #   activations of one micro-batch: ~ micro_batch * L * H * layers * c (c ~ 10-20 values per hidden unit; with
     #     gradient_checkpointing ~ micro_batch * L * H * layers + one layer's activations)
     #   + logits of its agent tokens: n * V * 4 B * ~3 (student logits, log-softmax, gradient), n = agent tokens in
-    #     the micro-batch (<= micro_batch * L)
+    #     the micro-batch (<= micro_batch * L); top_p < 1 adds a sort of the same size (n * V * 12 B, no gradient)
     #   + teacher terms of the micro-batch: n * V * 4 B (full-vocabulary modes), n * k * 12 B (forward_kl_topk) or
     #     n * 4 B (reverse_kl_sampled)
     #   + per-token scalars for the whole batch (advantages, recorded log-probs): O(total agent tokens) * 4 B.
