@@ -63,7 +63,7 @@ def rl_config(algo: str, base: Path, plan: DemoPlan, seed: int) -> TrainConfig:
     return TrainConfig(
         algo=algo, model=f"hf:{base}", lora=False, lr=1e-4, scenario=SCENARIO, personas_per_step=plan.personas_per_step,
         group_size=plan.group_size, max_new_tokens=plan.max_new_tokens, temperature=1.0, max_steps=plan.rl_steps,
-        save_every=plan.rl_steps, aopd_mode="full", aopd_beta=1.0, seed=seed, persona_seed=TRAIN_PERSONA_SEED,
+        save_every=plan.rl_steps, aopd_mode="forward_kl", aopd_beta=1.0, seed=seed, persona_seed=TRAIN_PERSONA_SEED,
     )
 
 

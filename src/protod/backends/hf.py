@@ -133,7 +133,8 @@ class HFBackend:
         return results
 
     def _pick(self, logits: Any, params: SamplingParams, generators: list[Any], done: list[bool]) -> tuple[Any, Any]:
-        """Next token per row and its log-prob. Greedy (temperature 0) reports log-probs at temperature 1."""
+        """Next token per row and its log-prob under the distribution sampled (logits / T, nucleus renormalised).
+        Greedy (temperature 0) reports log-probs at temperature 1."""
         torch = self.torch
         if params.temperature == 0:
             logp = torch.log_softmax(logits, dim=-1)
@@ -147,6 +148,7 @@ class HFBackend:
             outside = sorted_p.cumsum(-1) - sorted_p >= params.top_p
             sorted_p = sorted_p.masked_fill(outside, 0.0)
             probs = torch.zeros_like(probs).scatter(-1, order, sorted_p)
+            logp = logp - sorted_p.sum(-1, keepdim=True).log()  # log-probs of the renormalised nucleus actually sampled
         # Inverse-CDF sampling: one uniform number per row from that row's own generator (finished rows draw
         # nothing, so their stream stays put), then one batched search. Same distribution as multinomial.
         cdf = probs.cumsum(-1)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 Algo = Literal["sft", "grpo", "stpr", "aopd", "siavpo"]
+AOPDMode = Literal["forward_kl", "forward_kl_topk", "reverse_kl", "reverse_kl_sampled", "generalized_jsd"]
+# Names used before the modes were named for what they optimise: a one-line error points to the new ones.
+RENAMED_AOPD_MODES = {"full": "forward_kl", "topk": "forward_kl_topk", "sampled": "reverse_kl_sampled"}
 
 
 class SFTSource(BaseModel):
@@ -39,8 +42,8 @@ class TrainConfig(BaseModel):
     group_size: int = Field(4, ge=1, description="G: rollouts per persona (a GRPO group).")
     persona_seed: int = Field(1000, description="Training personas come from this seed; evaluate on another.")
     stratum: str | None = Field(None, description="Restrict training personas to a stratum, difficulty or concern.")
-    temperature: float = Field(1.0, gt=0, description="Rollout sampling temperature.")
-    top_p: float = Field(1.0, gt=0, le=1, description="Rollout nucleus sampling.")
+    temperature: float = Field(1.0, gt=0, description="Rollout sampling temperature. The PG log-probs (ratio, KL penalty) and both AOPD distributions are taken at logits / temperature, so training is on the distribution sampled from.")
+    top_p: float = Field(1.0, gt=0, le=1, description="Rollout nucleus sampling. The PG log-probs use the same nucleus, renormalised (the sampling distribution).")
     max_new_tokens: int = Field(48, ge=1, description="Agent tokens per turn.")
     rollout_batch: int = Field(64, ge=1, description="Dialogues generated together.")
     simulator: Literal["rule", "cus-llm", "prompted"] = Field("rule", description="User simulator for rollouts.")
@@ -50,19 +53,37 @@ class TrainConfig(BaseModel):
     advantage: str | None = Field(None, description="Estimator name from protod.train.advantages (default: grpo for grpo, stpr otherwise).")
     delta_min: float = Field(0.0, ge=0, description="STPR: |stance change| at or below this keeps the trajectory advantage.")
     stpr_lambda: float = Field(0.0, ge=0, description="STPR: lam * sign(delta) for groups whose rewards are all equal (ablation; 0 = off).")
-    clip_eps: float = Field(0.2, gt=0, description="PPO clip on the ratio.")
+    clip_eps: float = Field(0.2, gt=0, description="PPO clip on the ratio pi_theta / pi_behaviour. With updates_per_batch = 1 the ratio is 1 up to rollout/trainer numerics, so the clip cannot act (a warning says so).")
     clip_low: float | None = Field(None, gt=0, description="DAPO asymmetric clip: lower side (overrides clip_eps).")
     clip_high: float | None = Field(None, gt=0, description="DAPO asymmetric clip: upper side, e.g. 0.28.")
     updates_per_batch: int = Field(1, ge=1, description="Optimizer passes over each rollout batch (> 1 makes the clip matter).")
+    tis_cap: float | None = Field(None, gt=0, description="Truncated importance sampling for rollout/trainer mismatch: the ratio's denominator becomes the trainer's own log-probs at the start of the update (pi_old) and each token's PG term is weighted by min(pi_old / pi_sample, tis_cap), pi_sample = the rollout's recorded log-probs. None: the ratio is pi_theta / pi_sample directly.")
     filter_zero_variance: bool = Field(True, description="Drop groups whose rewards are all equal from the PG loss (they carry no GRPO signal); counted in the log.")
-    kl_coef: float = Field(0.0, ge=0, description="Weight of a KL penalty to the initial policy (0 = off).")
+    kl_coef: float = Field(0.0, ge=0, description="Weight of a k3 KL penalty to the initial policy on the sampled tokens, both at logits / temperature (0 = off).")
+    stpr_signal: Literal["stance", "stance_trust_patience"] = Field("stance", description="STPR credit direction: the sign of each turn's stance change (the paper's reading, default), or of stance + trust + patience / initial patience, so a turn that ignores a voiced worry (trust and patience drop) is not credited by a win. A choice, to ablate.")
 
     # AOPD part (aopd, siavpo)
     aopd_beta: float = Field(1.0, ge=0, description="Weight of the AOPD loss in siavpo.")
-    aopd_mode: Literal["full", "topk", "sampled"] = Field("full", description="KL(teacher || student) over the full vocabulary, the teacher's top-k, or the sampled-token estimator.")
-    aopd_topk: int = Field(64, ge=1, description="k for aopd_mode=topk.")
-    teacher: Literal["frozen", "current"] = Field("frozen", description="frozen: initial weights (adapters disabled); current: the policy now, no grad.")
-    teacher_concerns: bool | Literal["random", "none"] = Field(True, description="What the teacher's privileged view shows: the user's concerns (true), another persona's (random), or none (external traits only).")
+    aopd_mode: AOPDMode = Field("forward_kl", description="What AOPD minimises per agent token (p_T: teacher, p_S: student, both at logits / temperature): forward_kl = KL(p_T || p_S) over the vocabulary (the paper's definition, default); forward_kl_topk = the same over the teacher's top-k plus one tail bucket (== forward_kl at k = V, never negative; keeps k values + ids per token); reverse_kl = KL(p_S || p_T); reverse_kl_sampled = its sampled-token estimator -sg(log p_T - log p_S) log p_S (logs log p_S - log p_T, an unbiased reverse-KL estimate; keeps one log-prob per token); generalized_jsd = beta KL(p_T || M) + (1 - beta) KL(p_S || M), M = beta p_T + (1 - beta) p_S.")
+    aopd_topk: int = Field(64, ge=1, description="k for aopd_mode=forward_kl_topk.")
+    aopd_jsd_beta: float = Field(0.5, gt=0, lt=1, description="beta for aopd_mode=generalized_jsd (0.5: the symmetric JSD).")
+    teacher: Literal["frozen", "current"] = Field("frozen", description="frozen: the initial weights (adapters disabled, or a frozen copy for a full fine-tune); current: the policy as it is when each micro-batch's teacher term is computed, no grad (it moves between passes when updates_per_batch > 1).")
+    teacher_concerns: bool | Literal["random", "none"] = Field(True, description="What the teacher's privileged view shows: the user's concerns (true); random concerns the user does NOT hold, as many as the user has (fewer if the pack has too few) (random); or none, external traits only (none).")
+
+    # Memory and speed of the update. Sequences are padded into micro-batches of `micro_batch` dialogues; gradients
+    # accumulate over all of them, then one optimizer step. Teacher terms are computed per micro-batch and reduced at
+    # once to what aopd_mode needs. Peak memory of an update, beyond weights + optimizer state:
+    #   activations of one micro-batch: ~ micro_batch * L * H * layers * c (c ~ 10-20 values per hidden unit; with
+    #     gradient_checkpointing ~ micro_batch * L * H * layers + one layer's activations)
+    #   + logits of its agent tokens: n * V * 4 B * ~3 (student logits, log-softmax, gradient), n = agent tokens in
+    #     the micro-batch (<= micro_batch * L); top_p < 1 adds a sort of the same size (n * V * 12 B, no gradient)
+    #   + teacher terms of the micro-batch: n * V * 4 B (full-vocabulary modes), n * k * 12 B (forward_kl_topk) or
+    #     n * 4 B (reverse_kl_sampled)
+    #   + per-token scalars for the whole batch (advantages, recorded log-probs): O(total agent tokens) * 4 B.
+    # It does not grow with the number of dialogues in the batch, only with micro_batch (tested).
+    micro_batch: int = Field(4, ge=1, description="Dialogues per forward/backward in the update (padded batch); gradients accumulate over the micro-batches.")
+    bf16: bool = Field(True, description="bf16 autocast for the update's forwards on CUDA (ignored on CPU); losses are computed in float32.")
+    gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass (less memory, ~30% more compute).")
 
     # SFT
     sft_data: list[SFTSource] = Field(default_factory=lambda: [SFTSource(agent="oracle")], description="Transcript sources for algo=sft.")
@@ -80,6 +101,30 @@ class TrainConfig(BaseModel):
     warmup_steps: int = Field(0, ge=0)
     schedule: Literal["constant", "linear", "cosine"] = Field("constant")
     save_every: int = Field(10, ge=1, description="Checkpoint every N steps (and at the end).")
+
+    @field_validator("aopd_mode", mode="before")
+    @classmethod
+    def _renamed_mode(cls, value: Any) -> Any:
+        if value in RENAMED_AOPD_MODES:
+            raise ValueError(f"{value!r} was renamed to {RENAMED_AOPD_MODES[value]!r} (modes: {', '.join(get_args(AOPDMode))})")
+        return value
+
+    @field_validator("advantage")
+    @classmethod
+    def _known_advantage(cls, value: str | None) -> str | None:
+        from protod.train.advantages import ADVANTAGES  # lazy: torch is not needed to read a config
+
+        if value is not None and value not in ADVANTAGES:
+            raise ValueError(f"unknown estimator {value!r}; registered: {', '.join(sorted(ADVANTAGES))}")
+        return value
+
+    @field_validator("group_size")
+    @classmethod
+    def _group_for_group_normalised(cls, value: int, info: ValidationInfo) -> int:
+        algo = info.data.get("algo")
+        if algo in ("grpo", "stpr", "siavpo") and value < 2:
+            raise ValueError(f"must be >= 2 for algo {algo} (its advantages are normalised within a group of rollouts)")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> TrainConfig:
@@ -127,6 +172,6 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     except ValidationError as err:
         e = err.errors()[0]
         field = ".".join(str(x) for x in e["loc"]) or "<config>"
-        msg = "unknown key (check the spelling)" if e["type"] == "extra_forbidden" else e["msg"]
+        msg = "unknown key (check the spelling)" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
         more = f" (+{len(err.errors()) - 1} more)" if len(err.errors()) > 1 else ""
         raise ValueError(f"{source}: {field}: {msg}{more}") from None

@@ -29,6 +29,7 @@ class TrainSequence:
     turn: Tensor  # [N] agent-turn index (0-based) of each token
     teacher_ids: Tensor | None = None  # [T'] the privileged rendering
     teacher_pred_pos: Tensor | None = None  # [N] same tokens, teacher positions
+    sample_logp: Tensor | None = None  # [N] log-probs the rollout recorded for the tokens (the behaviour policy)
 
 
 def _messages(pack: Scenario, traj: Trajectory, privileged: bool, concerns: tuple[str, ...] | None) -> list[dict[str, Any]]:
@@ -52,14 +53,16 @@ def _positions(rendered_spans: list[tuple[int, int]]) -> tuple[list[int], list[i
 
 
 def teacher_concerns_for(pack: Scenario, traj: Trajectory, mode: bool | str, rng: random.Random) -> tuple[str, ...]:
-    """Concern ids shown to the teacher: the user's own (True), a random other set of the same size, or none."""
+    """Concern ids shown to the teacher: the user's own (True); as many drawn from the concerns the user does NOT
+    hold (random: a teacher that knows nothing true about this user; fewer only if the pack has too few); or none."""
     own = tuple(c.id for c in traj.persona.concerns)
     if mode is True or mode == "true":
         return own
     if mode == "none" or mode is False:
         return ()
     if mode == "random":
-        return tuple(rng.sample([c.id for c in pack.concerns], k=len(own)))
+        others = [c.id for c in pack.concerns if c.id not in own]
+        return tuple(rng.sample(others, k=min(len(own), len(others))))
     raise ValueError(f"teacher_concerns must be true, random or none; got {mode!r}")
 
 
@@ -71,9 +74,15 @@ def build_sequence(
     student = renderer.render(_messages(pack, traj, view == "privileged", tuple(c.id for c in traj.persona.concerns)), add_generation_prompt=False)
     pred, turn = _positions(student.agent_spans)
     tokens = [student.ids[p + 1] for p in pred]
+    recorded = [t.get("agent_tokens", {}).get("logprobs") for t in traj.turns]
+    sample_logp = None
+    if all(r is not None for r in recorded):
+        flat = [x for r in recorded for x in r]
+        if len(flat) == len(tokens):
+            sample_logp = torch.tensor(flat, dtype=torch.float32)
     seq = TrainSequence(
         ids=torch.tensor(student.ids), pred_pos=torch.tensor(pred, dtype=torch.long),
-        tokens=torch.tensor(tokens, dtype=torch.long), turn=torch.tensor(turn, dtype=torch.long),
+        tokens=torch.tensor(tokens, dtype=torch.long), turn=torch.tensor(turn, dtype=torch.long), sample_logp=sample_logp,
     )
     if teacher_concerns is not None:
         teacher = renderer.render(_messages(pack, traj, True, teacher_concerns), add_generation_prompt=False)
@@ -87,10 +96,27 @@ def build_sequence(
 
 def stance_deltas(traj: Trajectory) -> list[float]:
     """Stance change caused by each agent turn (the first relative to the persona's initial stance)."""
-    before = traj.persona.initial_state.stance
+    return state_deltas(traj, "stance")
+
+
+def state_deltas(traj: Trajectory, signal: str = "stance") -> list[float]:
+    """Per agent turn, the change of the STPR credit signal: the stance (default), or stance + trust + patience /
+    initial patience ("stance_trust_patience": trust in [0, 1], patience scaled to [0, 1] by its starting value)."""
+    start = traj.persona.initial_state
+    scale = max(int(start.patience), 1)
+
+    def value(stance: float, trust: float, patience: float) -> float:
+        if signal == "stance":
+            return stance
+        if signal == "stance_trust_patience":
+            return stance + trust + patience / scale
+        raise ValueError(f"stpr_signal must be stance or stance_trust_patience; got {signal!r}")
+
+    before = value(start.stance, start.trust, start.patience)
     out = []
     for t in traj.turns:
-        after = t["state"]["stance"]
+        st = t["state"]
+        after = value(st["stance"], st.get("trust", start.trust), st.get("patience", start.patience))
         out.append(after - before)
         before = after
     return out

@@ -2,14 +2,18 @@
 
 One step of the RL algorithms, top to bottom:
   1. draw `personas_per_step` training personas and run `group_size` dialogues with each (the policy itself, in the
-     deployable view, through the episode engine; the user simulator answers);
+     deployable view, through the episode engine; the user simulator answers); the rollout records each sampled
+     token's log-prob under the sampling distribution (logits / temperature, top-p nucleus);
   2. reward R_i = 1 if the user accepted; per-turn advantages from the registry (grpo: A_i; stpr: |A_i| * sign of
      the stance change the turn caused); groups with all-equal rewards are dropped from the PG loss (counted);
   3. render each dialogue with the exact sampled ids; the loss touches agent tokens only:
-        L = L_PG (clipped ratio) + aopd_beta * KL(teacher || student) + kl_coef * KL(policy || initial)
-     where the teacher is the same network reading the privileged view (adapters off by default), no gradient;
-  4. one optimizer step per pass (`updates_per_batch`), gradient clipping, scheduler, log line, periodic checkpoint.
-Losses are token-means over all agent tokens of the batch, accumulated one dialogue at a time to bound memory.
+        L = L_PG + aopd_beta * L_AOPD + kl_coef * KL(policy || initial)
+     L_PG is the clipped ratio pi_theta / pi_sample with pi_theta at the sampling distribution (so one pass is
+     exactly on-policy), optionally with truncated importance sampling; L_AOPD is the divergence `aopd_mode` names
+     between the teacher (the same network reading the privileged view, no gradient) and the student;
+  4. gradients accumulate over padded micro-batches of `micro_batch` dialogues (teacher terms computed per
+     micro-batch, so memory does not grow with the batch); one optimizer step per pass (`updates_per_batch`),
+     gradient clipping; the LR schedule moves once per step, even when every group was filtered.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import json
 import math
 import random
 import time
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable
@@ -35,9 +40,10 @@ from protod.rollout import Trajectory, make_episodes, run_episodes
 from protod.scenario import load_scenario
 from protod.train import checkpoint
 from protod.train.advantages import turn_advantages
+from protod.train.batching import agent_logits, micro_batches
 from protod.train.config import TrainConfig
-from protod.train.losses import aopd_loss, kl_penalty, policy_loss, sft_loss, token_logprobs
-from protod.train.sequences import TrainSequence, build_sequence, stance_deltas, teacher_concerns_for
+from protod.train.losses import aopd_token_loss, kl_penalty, policy_loss, sampling_logprobs, teacher_terms, token_logprobs
+from protod.train.sequences import TrainSequence, build_sequence, state_deltas, teacher_concerns_for
 from protod.user.simulator import make_simulator
 
 
@@ -62,6 +68,9 @@ class Trainer:
         self.renderer = self.backend.renderer
         self.device = self.backend.device
         self.trainable = [p for p in self.model.parameters() if p.requires_grad]
+        if config.gradient_checkpointing:
+            self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        _warn_if_clip_cannot_act(config)
         self.optimizer = torch.optim.AdamW(self.trainable, lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
@@ -95,12 +104,6 @@ class Trainer:
         return 1.0
 
     # -- model calls -----------------------------------------------------------------------------------------------
-    def _agent_logits(self, ids: torch.Tensor, pred_pos: torch.Tensor, model: Any = None) -> torch.Tensor:
-        """Logits [N, V] at the positions that predict agent tokens (one sequence; no vocab-sized waste elsewhere)."""
-        model = model or self.model
-        out = model(input_ids=ids[None].to(self.device), logits_to_keep=pred_pos.to(self.device))
-        return out.logits[0]
-
     def _initial_policy(self):
         """The starting weights: adapters disabled (LoRA) or the frozen copy (full fine-tune)."""
         if self.reference is not None:
@@ -156,7 +159,7 @@ class Trainer:
             deltas = torch.zeros(len(group), k)
             mask = torch.zeros(len(group), k, dtype=torch.bool)
             for i, t in enumerate(group):
-                d = stance_deltas(t)
+                d = state_deltas(t, cfg.stpr_signal)
                 deltas[i, : len(d)] = torch.tensor(d)
                 mask[i, : len(d)] = True
             adv = None
@@ -174,55 +177,102 @@ class Trainer:
         return items, len(groups), filtered
 
     def _update(self, items: list[tuple[TrainSequence, torch.Tensor | None]]) -> dict[str, Any]:
+        """Gradient accumulation over padded micro-batches, one optimizer step per pass, then the schedule moves."""
         cfg = self.cfg
         pg_tokens = sum(len(s.tokens) for s, a in items if a is not None)
         all_tokens = sum(len(s.tokens) for s, _ in items)
-        totals = {"loss": 0.0, "pg_loss": 0.0, "aopd_loss": 0.0, "kl": 0.0}
-        if not all_tokens:
-            return {**totals, "lr": self.scheduler.get_last_lr()[0], "grad_norm": 0.0}
-        # Teacher and reference log-probs do not change during the update passes: compute them once, no grad.
-        teacher, reference, old = [], [], []
-        with torch.no_grad():
-            for seq, adv in items:
-                teacher.append(self._teacher_logits(seq) if cfg.uses_aopd else None)
-                ref = None
-                if cfg.kl_coef:
-                    with self._initial_policy() as m:
-                        ref = token_logprobs(self._agent_logits(seq.ids, seq.pred_pos, m), seq.tokens.to(self.device))
-                reference.append(ref)
-                old.append(token_logprobs(self._agent_logits(seq.ids, seq.pred_pos), seq.tokens.to(self.device))
-                           if adv is not None and cfg.updates_per_batch > 1 else None)
+        totals = {"loss": 0.0, "pg_loss": 0.0, "aopd_loss": 0.0, "kl": 0.0, "clip_frac": 0.0}
+        if not all_tokens:  # every group filtered: no gradient, but warmup and decay follow the step count
+            with warnings.catch_warnings():  # torch warns that no optimizer step came first: intended here
+                warnings.simplefilter("ignore", UserWarning)
+                return {**totals, "lr": self._advance_schedule(), "grad_norm": 0.0}
+        batches = micro_batches(items, cfg.micro_batch)
+        # pi_old, the trainer's own log-probs before any update (per token, tiny): the ratio's denominator under
+        # truncated IS, and for dialogues without recorded log-probs when there are several passes.
+        old: list[torch.Tensor | None] = [None] * len(batches)
+        if cfg.uses_pg and (cfg.tis_cap is not None or cfg.updates_per_batch > 1):
+            with torch.no_grad():
+                for b, batch in enumerate(batches):
+                    logits = agent_logits(self.model, [s for s, _ in batch], self.backend.pad_id, self.device, bf16=cfg.bf16)
+                    old[b] = sampling_logprobs(logits, torch.cat([s.tokens for s, _ in batch]).to(self.device), cfg.temperature, cfg.top_p)
         self.model.train()
         grad_norm = 0.0
         for _ in range(cfg.updates_per_batch):
             self.optimizer.zero_grad(set_to_none=True)
-            for (seq, adv), t_logits, ref, old_lp in zip(items, teacher, reference, old):
-                n = len(seq.tokens)
-                logits = self._agent_logits(seq.ids, seq.pred_pos)
-                tokens = seq.tokens.to(self.device)
-                logp = token_logprobs(logits, tokens)
-                ones = torch.ones(1, n, device=self.device)
-                loss = torch.zeros((), device=self.device)
-                if adv is not None:
-                    pg = policy_loss(logp[None], (old_lp if old_lp is not None else logp.detach())[None], adv[None].to(self.device),
-                                     ones, cfg.clip_eps, cfg.clip_low, cfg.clip_high)
-                    loss = loss + pg * n / pg_tokens
-                    totals["pg_loss"] += pg.item() * n / pg_tokens
-                if t_logits is not None:
-                    kd = aopd_loss(logits[None], t_logits[None], ones, cfg.aopd_mode, cfg.aopd_topk, tokens[None])
-                    loss = loss + cfg.aopd_beta * kd * n / all_tokens
-                    totals["aopd_loss"] += kd.item() * n / all_tokens
-                if ref is not None:
-                    kl = kl_penalty(logp[None], ref[None], ones)
-                    loss = loss + cfg.kl_coef * kl * n / all_tokens
-                    totals["kl"] += kl.item() * n / all_tokens
-                if loss.requires_grad:
-                    loss.backward()
-                totals["loss"] += loss.item()
+            for batch, old_lp in zip(batches, old):
+                for key, value in self._micro_step(batch, old_lp, pg_tokens, all_tokens).items():
+                    totals[key] += value
             grad_norm = self._clip_and_step()
         lr = self._advance_schedule()
         k = cfg.updates_per_batch
         return {key: value / k for key, value in totals.items()} | {"lr": lr, "grad_norm": grad_norm}
+
+    def _micro_step(self, batch: list[tuple[TrainSequence, torch.Tensor | None]], old_lp: torch.Tensor | None,
+                    pg_tokens: int, all_tokens: int) -> dict[str, float]:
+        """Forward + backward of one micro-batch; each term is a token-sum over the batch's normaliser, so the
+        accumulated gradient equals the whole batch's token-mean gradient."""
+        cfg, dev = self.cfg, self.device
+        seqs = [s for s, _ in batch]
+        tokens = torch.cat([s.tokens for s in seqs]).to(dev)
+        stats = {"loss": 0.0, "pg_loss": 0.0, "aopd_loss": 0.0, "kl": 0.0, "clip_frac": 0.0}
+        terms = ref_lp = None
+        with torch.no_grad():  # teacher and reference: this micro-batch only, reduced at once to what is needed
+            if cfg.uses_aopd:
+                with self._teacher_model() as teacher:
+                    t_logits = agent_logits(teacher, seqs, self.backend.pad_id, dev, teacher=True, bf16=cfg.bf16)
+                terms = teacher_terms(t_logits, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_topk)
+                del t_logits
+            if cfg.kl_coef:
+                with self._initial_policy() as m:
+                    ref_lp = token_logprobs(agent_logits(m, seqs, self.backend.pad_id, dev, bf16=cfg.bf16) / cfg.temperature, tokens)
+        logits = agent_logits(self.model, seqs, self.backend.pad_id, dev, bf16=cfg.bf16)
+        loss = torch.zeros((), device=dev)
+        if cfg.uses_pg and any(a is not None for _, a in batch):
+            pg_mask = torch.cat([torch.full((len(s.tokens),), float(a is not None)) for s, a in batch]).to(dev)
+            adv = torch.cat([a.float() if a is not None else torch.zeros(len(s.tokens)) for s, a in batch]).to(dev)
+            logp = sampling_logprobs(logits, tokens, cfg.temperature, cfg.top_p)
+            old, weights = self._behaviour(seqs, logp, old_lp)
+            n = pg_mask.sum()
+            pg = policy_loss(logp[None], old[None], adv[None], pg_mask[None], cfg.clip_eps, cfg.clip_low, cfg.clip_high,
+                             None if weights is None else weights[None]) * n / pg_tokens
+            loss = loss + pg
+            stats["pg_loss"] = pg.item()
+            with torch.no_grad():
+                ratio = torch.exp(logp - old)
+                low = cfg.clip_eps if cfg.clip_low is None else cfg.clip_low
+                high = cfg.clip_eps if cfg.clip_high is None else cfg.clip_high
+                clipped = ((ratio > 1 + high) & (adv > 0)) | ((ratio < 1 - low) & (adv < 0))
+                stats["clip_frac"] = float((clipped.float() * pg_mask).sum()) / pg_tokens
+        if terms is not None:
+            kd, value = aopd_token_loss(logits, terms, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_jsd_beta)
+            loss = loss + cfg.aopd_beta * kd.sum() / all_tokens
+            stats["aopd_loss"] = float(value.sum()) / all_tokens  # the divergence (reverse_kl_sampled: its estimate)
+        if ref_lp is not None:
+            logp_t = token_logprobs(logits / cfg.temperature, tokens)
+            kl = kl_penalty(logp_t[None], ref_lp[None], torch.ones(1, len(tokens), device=dev)) * len(tokens) / all_tokens
+            loss = loss + cfg.kl_coef * kl
+            stats["kl"] = kl.item()
+        if loss.requires_grad:
+            loss.backward()
+        stats["loss"] = loss.item()
+        return stats
+
+    def _behaviour(self, seqs: list[TrainSequence], logp: torch.Tensor, old_lp: torch.Tensor | None
+                   ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(ratio denominator [M], truncated-IS weights [M] or None) for the PG loss of one micro-batch.
+
+        Default: the rollout's recorded sampling log-probs pi_sample (the behaviour policy), else pi_old (several
+        passes), else logp itself (one pass: REINFORCE). tis_cap: pi_old, weighted by min(pi_old / pi_sample, cap).
+        """
+        cfg = self.cfg
+        recorded = torch.cat([s.sample_logp if s.sample_logp is not None else torch.full((len(s.tokens),), float("nan"))
+                              for s in seqs]).to(logp.device)
+        has = ~torch.isnan(recorded)
+        fallback = old_lp if old_lp is not None else logp.detach()
+        if cfg.tis_cap is None:
+            return torch.where(has, recorded, fallback), None
+        weights = torch.where(has, torch.exp(fallback - recorded.nan_to_num()).clamp(max=cfg.tis_cap), torch.ones_like(fallback))
+        return fallback, weights
 
     def _clip_and_step(self) -> float:
         """Clip the accumulated gradient and take one optimizer step; returns the pre-clip gradient norm."""
@@ -236,11 +286,14 @@ class Trainer:
         self.scheduler.step()
         return lr
 
+    def _teacher_model(self):
+        """teacher: frozen -> the initial weights; current -> the policy as it is now (both used under no_grad)."""
+        return nullcontext(self.model) if self.cfg.teacher == "current" else self._initial_policy()
+
     def _teacher_logits(self, seq: TrainSequence) -> torch.Tensor:
-        if self.cfg.teacher == "current":
-            return self._agent_logits(seq.teacher_ids, seq.teacher_pred_pos)
-        with self._initial_policy() as m:
-            return self._agent_logits(seq.teacher_ids, seq.teacher_pred_pos, m)
+        """The teacher's logits [N, V] at one sequence's agent tokens (privileged view), no gradient."""
+        with torch.no_grad(), self._teacher_model() as m:
+            return agent_logits(m, [seq], self.backend.pad_id, self.device, teacher=True, bf16=self.cfg.bf16)
 
     def sft_step(self) -> dict[str, Any]:
         cfg = self.cfg
@@ -253,9 +306,10 @@ class Trainer:
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         value = 0.0
-        for s in seqs:
-            logp = token_logprobs(self._agent_logits(s.ids, s.pred_pos), s.tokens.to(self.device))
-            loss = sft_loss(logp[None], torch.ones(1, len(s.tokens), device=self.device)) * len(s.tokens) / total
+        for chunk in micro_batches(seqs, cfg.micro_batch):
+            tokens = torch.cat([s.tokens for s in chunk]).to(self.device)
+            logp = token_logprobs(agent_logits(self.model, chunk, self.backend.pad_id, self.device, bf16=cfg.bf16), tokens)
+            loss = -logp.sum() / total
             loss.backward()
             value += loss.item()
         grad_norm = self._clip_and_step()
@@ -299,6 +353,15 @@ class Trainer:
                 if self.step % cfg.save_every == 0 or self.step == last:
                     checkpoint.save(self, self.out)
         return logs
+
+
+def _warn_if_clip_cannot_act(cfg: TrainConfig) -> None:
+    """A clip setting with one pass per batch is a no-op (ratio = 1 up to numerics): say so once, at start."""
+    clip_keys = sorted({"clip_eps", "clip_low", "clip_high"} & cfg.model_fields_set)
+    if cfg.uses_pg and clip_keys and cfg.updates_per_batch == 1:
+        warnings.warn(f"{', '.join(clip_keys)} set but updates_per_batch = 1: the policy is still the one that sampled, "
+                      "so the ratio is 1 and the clip cannot act; set updates_per_batch > 1 for it to matter",
+                      UserWarning, stacklevel=3)
 
 
 class _AdaptersOff:
