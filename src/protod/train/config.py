@@ -46,7 +46,7 @@ class TrainConfig(BaseModel):
     top_p: float = Field(1.0, gt=0, le=1, description="Rollout nucleus sampling. The PG log-probs use the same nucleus, renormalised (the sampling distribution).")
     max_new_tokens: int = Field(48, ge=1, description="Agent tokens per turn.")
     rollout_batch: int = Field(64, ge=1, description="Dialogues generated together.")
-    simulator: Literal["rule", "cus-llm", "prompted"] = Field("rule", description="User simulator for rollouts.")
+    simulator: Literal["rule", "semantic", "cus-llm", "prompted"] = Field("rule", description="User simulator for rollouts.")
     sim_model: str | None = Field(None, description="Model spec for an LLM simulator.")
 
     # Policy-gradient part (grpo, stpr, siavpo)
