@@ -136,12 +136,12 @@ class HFBackend:
                 attention = torch.cat([attention, (~finished).long()[:, None]], dim=1)
                 out = self.model(
                     input_ids=tokens[:, None], attention_mask=attention, position_ids=next_pos,
-                    use_cache=True, **{self._cache_kw: out.past_key_values},
+                    use_cache=True, **{self._cache_kw: self._out_cache(out)},
                 )
                 logits = out.logits[:, -1, :].float()
                 next_pos = next_pos + 1
             if self.kv_reuse:
-                self._keep(prompts, out_ids, out.past_key_values, attention, hits)
+                self._keep(prompts, out_ids, self._out_cache(out), attention, hits)
         results = []
         for i in range(batch):
             ids = out_ids[i]
@@ -204,7 +204,7 @@ class HFBackend:
         if rows_n == len(prompts):
             return out, attention, None, hits
         rows = torch.tensor(slot, device=self.device)
-        out.past_key_values.reorder_cache(rows)
+        self._out_cache(out).reorder_cache(rows)
         return out, attention.index_select(0, rows), rows, [hits[s] for s in slot]
 
     def _stack_cached(self, hits: list[tuple[CachedPrefix | None, int]], width: int) -> list[tuple[Any, Any]]:
@@ -236,6 +236,9 @@ class HFBackend:
         for entry, n in hits:
             if entry is not None and n == len(entry.ids):
                 self.kv_store.discard(entry)
+
+    def _out_cache(self, out: Any) -> Any:
+        return out.cache if self._cache_kw == "cache" else out.past_key_values
 
     def _weights_version(self) -> int:
         """Changes whenever a parameter is modified in place (optimiser steps, load_state_dict)."""
