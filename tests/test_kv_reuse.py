@@ -191,3 +191,4 @@ def test_dialogues_are_the_same_with_and_without_reuse(tiny_model, smollm2_token
     assert sum(len(t.turns) for t in runs[0]) > len(episodes)  # some dialogues did continue
     assert reuse.stats["fallbacks"] == 0 and reuse.stats["prompt_tokens"] == full.stats["prefill_tokens"]
     assert reuse.stats["prefill_tokens"] * 2 < full.stats["prefill_tokens"]
+    assert len(reuse.kv_store) == 0 and reuse.stats["released"] >= 1  # finished dialogues let go of their caches

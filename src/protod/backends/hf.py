@@ -71,7 +71,7 @@ class HFBackend:
         self.kv_store = PrefixStore(kv_capacity_tokens)
         self._weights_seen = self._weights_version()
         self.stats = {"prompt_tokens": 0, "prefill_tokens": 0, "reused_tokens": 0, "full_prefills": 0,
-                      "fallbacks": 0, "invalidations": 0}
+                      "fallbacks": 0, "invalidations": 0, "released": 0}
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str | None = None, kv_reuse: bool = True, **kwargs: Any) -> HFBackend:
@@ -223,6 +223,11 @@ class HFBackend:
 
     def _keep(self, prompts: list[list[int]], out_ids: list[list[int]], cache: Any, attention: Any, hits: list) -> None:
         """Store each row's cache (prompt + all generated ids but the last, which was never fed) for its next turn."""
+        # A dialogue's previous cache is superseded by the one that extends it: drop it first, so that adding the
+        # new ones never evicts a live dialogue's cache in its place.
+        for entry, n in hits:
+            if entry is not None and n == len(entry.ids):
+                self.kv_store.discard(entry)
         mask = attention.bool()
         layers = [(layer.keys, layer.values) for layer in cache.layers]
         for i, (prompt, ids) in enumerate(zip(prompts, out_ids)):
@@ -232,10 +237,6 @@ class HFBackend:
             if kv[0][0].shape[1] != len(seq):  # the layout invariant broke: keep nothing rather than a wrong cache
                 raise RuntimeError(f"kv cache of row {i} holds {kv[0][0].shape[1]} positions for {len(seq)} ids")
             self.kv_store.add(seq, kv)
-        # A dialogue's previous cache is superseded by the one that extends it.
-        for entry, n in hits:
-            if entry is not None and n == len(entry.ids):
-                self.kv_store.discard(entry)
 
     def _out_cache(self, out: Any) -> Any:
         return out.cache if self._cache_kw == "cache" else out.past_key_values
@@ -251,6 +252,14 @@ class HFBackend:
             if len(self.kv_store):
                 self.stats["invalidations"] += 1
             self.kv_store.clear()
+
+    def release(self, conversations: list[list[ChatMessage]]) -> None:
+        """Forget the caches of finished dialogues (each given as its whole conversation)."""
+        for conv in conversations:
+            entry, n = self.kv_store.lookup(self.renderer.render(conv, add_generation_prompt=False).ids)
+            if entry is not None and n == len(entry.ids):
+                self.kv_store.discard(entry)
+                self.stats["released"] += 1
 
     def clear_kv(self) -> None:
         self.kv_store.clear()
