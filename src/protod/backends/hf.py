@@ -243,7 +243,10 @@ class HFBackend:
 
     def _weights_version(self) -> int:
         """Changes whenever a parameter is modified in place (optimiser steps, load_state_dict)."""
-        return sum(p._version for p in self.model.parameters())
+        try:
+            return sum(p._version for p in self.model.parameters())
+        except RuntimeError:  # weights created under inference_mode keep no version: never trust an old cache
+            return -1 - self._weights_seen if hasattr(self, "_weights_seen") else -1
 
     def _check_weights(self) -> None:
         version = self._weights_version()
