@@ -58,7 +58,7 @@ def main() -> None:
           f"max_new_tokens={args.max_new_tokens} threads={torch.get_num_threads()}")
 
     warm = HFBackend(model, tok, name=name, kv_reuse=False)
-    run_episodes(pack, LLMAgent(warm, params=params), episodes[:1], seed=1)
+    run_episodes(pack.model_copy(update={"turn_budget": 1}), LLMAgent(warm, params=params), episodes[:1], seed=1)
 
     results = {}
     for label, reuse in (("off", False), ("on", True)):
