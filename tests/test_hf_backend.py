@@ -110,7 +110,7 @@ def test_smollm2_smoke_dialogues_end_to_end():
         backend = load_backend("smollm2")
     except BackendError as e:
         pytest.skip(str(e))
-    # A short budget keeps this a smoke test (a 135M model on 2 CPU cores re-reads a ~700-token prompt each turn).
+    # A short budget keeps this a smoke test (a 135M model on 2 CPU cores; the ~700-token first prompt dominates).
     pack = load_scenario("merchant_recruitment").model_copy(update={"turn_budget": 3})
     agent = LLMAgent(backend, view="privileged", params=SamplingParams(temperature=0.7, max_new_tokens=24))
     trajs = run_episodes(pack, agent, PersonaSampler(pack, 0).sample(2), seed=0)

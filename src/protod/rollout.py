@@ -155,8 +155,12 @@ def run_episodes(
     delivered = 0
     results: list[Trajectory] = []
 
+    release = getattr(agent, "release", None)  # a model agent may hold per-dialogue state (a KV cache)
+
     def finish(live: _Live, state: UserState | None, error: str | None = None) -> None:
         nonlocal delivered
+        if release is not None:
+            release([observe(pack, live.episode.persona, live.history, agent.privileged)])
         finished[live.index] = Trajectory(
             episode_id=live.episode.id, persona=live.episode.persona, agent=agent.name, simulator=simulator.name,
             view=view, seed=seed, turns=live.turns, final_state=state,

@@ -37,6 +37,12 @@ class LLMAgent:
             for g in generations
         ]
 
+    def release(self, observations: list[Observation]) -> None:
+        """The dialogues behind `observations` are over: a backend that keeps per-dialogue state may drop it."""
+        release = getattr(self.backend, "release", None)
+        if release is not None:
+            release(self.prompts(observations))
+
 
 def make_agent(
     spec: str,

