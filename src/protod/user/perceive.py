@@ -21,28 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Scenario
+from protod.user.sanitize import strip_injection  # noqa: F401  (re-exported: older imports)
 from protod.user.state import Perception
 
 _TOKEN = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
 # A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
-
-# Things that are not speech to the user: role-prefixed lines, tags, JSON-ish blocks, code fences.
-_INJECTION = [
-    re.compile(r"```.*?(```|$)", re.S),
-    re.compile(r"<(\w+)[^>]*>.*?(</\1\s*>|$)", re.S),
-    re.compile(r"\{.*?(\}|$)", re.S),
-    re.compile(r"\[\[?[^\]]*(\]\]?|$)"),
-    re.compile(r"(?i)\b(system|assistant|user|developer|state|decision|simulator|tool)\s*:\s*[^\n]*"),
-]
-
-
-def strip_injection(text: str) -> str:
-    """Drop segments that address the simulator instead of the user (see module docstring)."""
-    for pattern in _INJECTION:
-        text = pattern.sub(" ", text)
-    return text
-
 
 _POSSESSIVE = re.compile(r"'s\b")
 _PLURAL = re.compile(r"\b([a-z0-9%]{2,}[a-rt-z0-9%])s\b")  # fees -> fee, orders -> order; not "less", "bus"
