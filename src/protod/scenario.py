@@ -10,6 +10,7 @@ that `protod scenarios validate FILE` is useful to someone authoring a pack.
 
 from __future__ import annotations
 
+import math
 import re
 import string
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ BUILTIN_PACKAGE = "protod.scenarios"
 
 class _Strict(BaseModel):
     # Unknown keys are almost always typos in a hand-written pack; reject them.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AgentSpec(_Strict):
@@ -345,6 +346,79 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _words(text: str) -> str:
+    """Lower-case words, space-padded, a plural s dropped: enough to tell whether a cue occurs in a text."""
+    words = re.findall(r"[a-z0-9%]+", text.lower())
+    return " " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words) + " "
+
+
+def _cue_lists(data: Any, path: str = "") -> list[tuple[str, list[Any]]]:
+    """Every list under a key that ends in `cues`, wherever the schema puts it (it grows: stay generic)."""
+    found: list[tuple[str, list[Any]]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if str(key).endswith("cues") and isinstance(value, list):
+                found.append((sub, value))
+            else:
+                found.extend(_cue_lists(value, sub))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found.extend(_cue_lists(value, f"{path}.{i}"))
+    return found
+
+
+def authoring_problems(data: dict[str, Any]) -> list[Problem]:
+    """Mistakes a schema cannot see but a pack author makes: they would make the simulator wrong, not crash it.
+
+    Generic over the schema: every `*cues` list anywhere, every number in `dynamics`, every difficulty.
+    """
+    problems: list[Problem] = []
+    version = data.get("schema_version", 1)
+    if isinstance(version, int) and version not in SUPPORTED_SCHEMA_VERSIONS:
+        problems.append(Problem("schema_version", f"unknown schema_version {version}; this protod reads {list(SUPPORTED_SCHEMA_VERSIONS)}"))
+    opening = data.get("agent", {}).get("opening") if isinstance(data.get("agent"), dict) else None
+    opening_words = _words(opening) if isinstance(opening, str) else None
+    # Probe cues count only inside questions; every other cue counts anywhere.
+    opening_questions = _words(" ".join(re.findall(r"[^.!?]*\?", opening))) if isinstance(opening, str) else None
+    for path, cues in _cue_lists(data):
+        probing = path.startswith(("probe_areas", "concerns"))
+        where = opening_questions if probing else opening_words
+        for j, cue in enumerate(cues):
+            if not isinstance(cue, str):
+                continue
+            words = _words(cue)
+            if not words.strip():
+                problems.append(Problem(f"{path}.{j}", "empty cue (it would match every turn)"))
+            elif where is not None and words in where:
+                problems.append(Problem(f"{path}.{j}", f"cue {cue[:40]!r} occurs in agent.opening (every call would trigger it)"))
+    answered = {f for _, c in _items(data, "concerns") for f in (c.get("resolution_facts") or []) if isinstance(f, str)}
+    for i, fact in _items(data, "facts"):
+        text = fact.get("text")
+        for j, cue in enumerate(fact.get("cues") or []):
+            if isinstance(text, str) and isinstance(cue, str) and _words(cue).strip() and _words(cue) not in _words(text):
+                problems.append(Problem(f"facts.{i}.cues.{j}", f"cue {cue[:40]!r} does not occur in the fact's text"))
+        if isinstance(fact.get("id"), str) and answered and fact["id"] not in answered:
+            problems.append(Problem(f"facts.{i}.id", f"fact {fact['id']!r} answers no concern (name it in a concern's resolution_facts)"))
+    levels = data.get("difficulties")
+    for name, level in (levels.items() if isinstance(levels, dict) else []):
+        if not isinstance(name, str) or not _NAME.match(name):
+            problems.append(Problem(f"difficulties.{name}", "a difficulty name must be lower-case letters, digits, _ or - (it is part of stratum names)"))
+        patience = level.get("patience") if isinstance(level, dict) else None
+        if isinstance(patience, dict):
+            for key in ("low", "high"):
+                v = patience.get(key)
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and not (0 <= v <= 100):
+                    problems.append(Problem(f"difficulties.{name}.patience.{key}", f"must lie within [0, 100], got {_short(v)}"))
+    dynamics = data.get("dynamics")
+    for key, v in (dynamics.items() if isinstance(dynamics, dict) else []):
+        if isinstance(v, float) and math.isfinite(v) and not (0 <= v <= 1):
+            problems.append(Problem(f"dynamics.{key}", f"stance and trust amounts lie within [0, 1], got {_short(v)}"))
+        elif isinstance(v, int) and not isinstance(v, bool) and not (0 <= v <= 100):
+            problems.append(Problem(f"dynamics.{key}", f"must lie within [0, 100], got {v}"))
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Loading
 
@@ -370,15 +444,105 @@ def _loc_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+# Bounds on what a pack file may cost to read: a real pack is ~25 KB and ~3,000 YAML values.
+MAX_PACK_BYTES = 1_000_000
+MAX_PACK_NODES = 200_000  # YAML values after alias expansion (an alias bomb expands to billions)
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values `root` stands for once every alias is expanded (memoised per node: linear in the file)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[yaml.Node] = [root]
+    while stack:
+        node = stack[-1]
+        if id(node) in sizes:
+            stack.pop()
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            stack.pop()
+            continue
+        kids = [x for kv in node.value for x in kv] if isinstance(node, yaml.MappingNode) else list(node.value)
+        todo = [k for k in kids if id(k) not in sizes and id(k) not in open_nodes]
+        if todo and id(node) not in open_nodes:
+            open_nodes.add(id(node))
+            stack.extend(todo)
+            continue
+        # children done (a child still open is a recursive alias: it counts once)
+        sizes[id(node)] = min(1 + sum(sizes.get(id(k), 1) for k in kids), MAX_PACK_NODES + 1)
+        open_nodes.discard(id(node))
+        stack.pop()
+    return sizes[id(root)]
+
+
+def _duplicate_keys(root: yaml.Node) -> list[Problem]:
+    """Keys given twice in one mapping (YAML would silently keep the last), with the line of the second."""
+    problems: list[Problem] = []
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen_nodes or isinstance(node, yaml.ScalarNode):
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for k, v in node.value:
+                key = str(getattr(k, "value", ""))
+                where = f"{path}.{key}" if path else key
+                if key in keys:
+                    problems.append(Problem(where, "duplicate key (YAML keeps only the last one)", k.start_mark.line + 1))
+                keys.add(key)
+                stack.append((v, where))
+        else:
+            stack.extend((v, f"{path}.{i}" if path else str(i)) for i, v in enumerate(node.value))
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> Problem:
+    mark = getattr(err, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    what = getattr(err, "problem", None) or str(err).splitlines()[0]
+    return Problem("", f"not valid YAML: {str(what)[:200]}", line)
+
+
+def _compose(text: str, source: str) -> tuple[yaml.Node, Any]:
+    """Parse once: the node tree (for line numbers and checks) and the data built from it (safe types only)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise ScenarioError(source, [Problem("", "the file is empty; expected a mapping of pack fields", 1)])
+        if _expanded_size(root) > MAX_PACK_NODES:
+            raise ScenarioError(source, [Problem("", f"YAML aliases expand to more than {MAX_PACK_NODES:,} values (an alias bomb?)", root.start_mark.line + 1)])
+        dupes = _duplicate_keys(root)
+        if dupes:
+            raise ScenarioError(source, dupes)
+        return root, loader.construct_document(root)
+    except yaml.YAMLError as err:
+        raise ScenarioError(source, [_yaml_problem(err)]) from None
+    except RecursionError:
+        raise ScenarioError(source, [Problem("", "YAML nested too deeply")]) from None
+    finally:
+        loader.dispose()
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A bounded preview of a bad value (never the repr of a huge or alias-expanded structure)."""
+    if isinstance(value, (dict, list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    text = repr(value[: limit + 1] if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def parse_scenario(text: str, source: str = "<string>") -> Scenario:
     """Parse and validate a pack from YAML text. Raises ScenarioError listing every problem."""
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError(source, [Problem("", f"not valid YAML: {getattr(err, 'problem', err)}", line)]) from None
+    if len(text) > MAX_PACK_BYTES:
+        raise ScenarioError(source, [Problem("", f"pack is {len(text):,} characters; the limit is {MAX_PACK_BYTES:,}")])
+    root, data = _compose(text, source)
     if not isinstance(data, dict):
         raise ScenarioError(source, [Problem("", f"expected a mapping at the top level, got {type(data).__name__}", 1)])
     problems: list[Problem] = []
@@ -393,15 +557,35 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
                 msg = "required field is missing"
             elif e["type"] == "extra_forbidden":
                 msg = "unknown field (check the spelling)"
+            elif e["type"] == "finite_number":
+                msg = "must be a finite number (not .inf or .nan)"
             elif "input" in e and e["type"] != "value_error":
-                msg = f"{msg} (got {e['input']!r:.60})"
+                msg = f"{msg} (got {_short(e['input'])})"
             problems.append(Problem(_loc_path(loc), msg, _line_of(root, loc)))
-    for p in cross_reference_problems(data):
+    for p in cross_reference_problems(data) + authoring_problems(data):
         loc = tuple(int(part) if part.isdigit() else part for part in p.path.split("."))
         problems.append(Problem(p.path, p.message, _line_of(root, loc)))
     if problems or pack is None:
         raise ScenarioError(source, problems)
     return pack
+
+
+def read_pack_text(path: Path) -> str:
+    """The text of a pack file: bounded in size, UTF-8 (a BOM is fine); otherwise one ScenarioError line."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_PACK_BYTES:
+            raise ScenarioError(str(path), [Problem("", f"file is {size:,} bytes; the limit for a pack is {MAX_PACK_BYTES:,}")])
+        raw = path.read_bytes()
+    except OSError as err:
+        raise ScenarioError(str(path), [Problem("", f"cannot read the file ({err.strerror or err})")]) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(str(path), [Problem("", "the file is UTF-16; save the pack as UTF-8")])
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ScenarioError(str(path), [Problem("", f"not UTF-8 text (byte {err.start}); save the pack as UTF-8", line)]) from None
 
 
 def builtin_scenarios() -> list[str]:
@@ -425,4 +609,4 @@ def load_scenario(id_or_path: str | Path) -> Scenario:
     path = Path(key)
     if not path.is_file():
         raise ScenarioError(key, [Problem("", f"no built-in scenario or file by that name; built-ins are {builtin_scenarios()}")])
-    return parse_scenario(path.read_text(encoding="utf-8"), source=str(path))
+    return parse_scenario(read_pack_text(path), source=str(path))

@@ -12,15 +12,38 @@ import sys
 from typing import Any
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.core import TyperGroup
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from protod.backends import BackendError
 from protod.rollout import RunMismatch
 from protod.scenario import ScenarioError
 
+class _OneLineErrors(TyperGroup):
+    """Usage errors (a bad option value, a missing argument) as one `error:` line too, not a framed usage box."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except ClickException as e:
+            where = getattr(getattr(e, "ctx", None), "command_path", None) or "protod"
+            err.print(Text.assemble(("error: ", "bold red"), one_line(f"{e.format_message()} (see `{where} --help`)")), soft_wrap=True)
+            sys.exit(e.exit_code)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="protod: simulate, train and evaluate proactive task-oriented dialogue agents.\n\n"
     "An agent calls a user who did not ask, must draw out what really holds them back, answer it truthfully and win "
     "acceptance within a turn budget. Start with `protod scenarios`, then `protod simulate --agent oracle`.",
@@ -32,13 +55,28 @@ scenarios_app = typer.Typer(help="List, show and validate scenario packs (domain
 app.add_typer(scenarios_app, name="scenarios")
 
 # When piped (CI logs, files), 80 columns would truncate ids in tables; a terminal keeps its own width.
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+# Markup is off: paths, agent names and pack text are user data, and "[red]" in a path must print as "[red]".
+out = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120, markup=False, highlight=False)
+
+
+def one_line(message: str, limit: int = 500) -> str:
+    """A message as one bounded line: whatever it quotes (a pack value, a server reply) cannot flood the terminal."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    err.print(Text.assemble(("error: ", "bold red"), one_line(message)), soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _os_message(e: OSError) -> str:
+    where = e.filename if e.filename is not None else "file"
+    reason = e.strerror or type(e).__name__
+    if isinstance(e, (NotADirectoryError, FileExistsError)):
+        reason += " (an output path must be a directory, or not exist yet)"
+    return f"{where}: {reason}"
 
 
 def friendly(fn):
@@ -50,8 +88,12 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except ScenarioError as e:
             _fail(str(e))
-        except (RunMismatch, BackendError, ValueError, FileNotFoundError) as e:
+        except (RunMismatch, BackendError, ValueError, yaml.YAMLError) as e:
             _fail(str(e))
+        except OSError as e:  # --out on a regular file, a read-only directory, a full disk ...
+            _fail(_os_message(e))
+        except RecursionError:
+            _fail("input nested too deeply to read")
 
     return wrapper
 
@@ -73,7 +115,7 @@ def main_callback(
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description}", markup=False, style="bold"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
     )
 

@@ -186,18 +186,22 @@ def baselines(
     n: int = typer.Option(120, "-n", "--n", min=1, help="Dialogues per agent and pack."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/baselines"), "--out", "-o", help="Where results go."),
+    scenarios: list[str] = typer.Option([], "--scenario", "-s", help="Repeatable: a pack id or YAML path (default: every built-in pack). Prints the fidelity bands with pass/fail."),
 ) -> None:
     """Every scripted agent against the simulator on every built-in pack, side by side (no model, seconds)."""
+    from protod.pack_checks import fidelity
+
     rows = []
-    packs = builtin_scenarios()
+    packs = list(dict.fromkeys(scenarios)) or builtin_scenarios()
+    loaded = {pack_id: load_scenario(pack_id) for pack_id in packs}  # every pack checked before any run starts
     with _progress() as bar:
         for pack_id in packs:
-            pack = load_scenario(pack_id)
+            pack = loaded[pack_id]
             episodes = make_episodes(PersonaSampler(pack, seed).sample(n))
             for name in SCRIPTED_AGENTS:
                 task = bar.add_task(f"{name:8s} {pack_id}", total=n)
                 m = simulate_to_dir(
-                    pack, make_scripted_agent(name), episodes, out_dir / pack_id / name, seed=seed, overwrite=True,
+                    pack, make_scripted_agent(name), episodes, out_dir / pack.id / name, seed=seed, overwrite=True,
                     config={"scenario": pack_id, "agent": name, "n": n, "seed": seed}, on_done=lambda _t, t=task: bar.advance(t),
                 )
                 rows.append((pack_id, name, m))
@@ -210,6 +214,10 @@ def baselines(
             _fmt(m["probing_rate"]), _fmt(m["hangup_rate"]), _fmt(m["mean_turns"]),
         )
     out.print(table)
+    for pack_id in packs:
+        acceptance = {a: m["acceptance_rate"] for p, a, m in rows if p == pack_id}
+        bands = fidelity(acceptance)
+        out.print(f"Fidelity bands on {loaded[pack_id].id}: " + "; ".join(f"{b} {'pass' if ok else 'FAIL'}" for b, ok in bands))
     summary = {f"{p}/{a}": {"acceptance": m["acceptance_rate"], "n": m["n"]} for p, a, m in rows}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
