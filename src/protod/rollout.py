@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from protod.agent.views import Agent, AgentReply, Message, observe
 from protod.persona import Persona
 from protod.scenario import Scenario
@@ -237,8 +239,67 @@ class TrajectoryWriter:
         self.close()
 
 
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _TurnRecord(_Loose):
+    agent: str
+    user: str
+    acts: list[str]
+    events: list[str]
+    state: dict[str, Any]
+
+
+class _ConcernRecord(_Loose):
+    id: str
+
+
+class _PersonaRecord(_Loose):
+    id: str
+    stratum: str
+    difficulty: str
+    traits: dict[str, str]
+    concerns: list[_ConcernRecord]
+    initial_state: dict[str, Any]
+
+
+class _TrajectoryRecord(_Loose):
+    """The fields readers of a trajectories file rely on (metrics, resume, report): checked once, at reading."""
+
+    schema_version: int
+    id: str
+    agent: str
+    simulator: str
+    seed: int
+    persona: _PersonaRecord
+    turns: list[_TurnRecord]
+    decision: str
+    status: str = "ok"
+    final_state: dict[str, Any] | None = None
+
+
+def record_problem(record: Any) -> str | None:
+    """Why `record` is not a usable trajectory record (one line: field and what is wrong), or None."""
+    if not isinstance(record, dict):
+        return f"expected a JSON object (one dialogue), got {type(record).__name__}"
+    try:
+        _TrajectoryRecord.model_validate(record)
+    except ValidationError as err:
+        e = err.errors()[0]
+        field = ".".join(str(x) for x in e["loc"]) or "<record>"
+        return f"{field}: {'required field is missing' if e['type'] == 'missing' else e['msg']}"
+    if record["schema_version"] != SCHEMA_VERSION:
+        return f"schema_version: {record['schema_version']!r}; this protod reads {SCHEMA_VERSION}"
+    return None
+
+
 def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
-    """Read a trajectories file. A torn last line (a crash mid-write) is an error, or with `repair` is cut off."""
+    """Read a trajectories file. A torn last line (a crash mid-write) is an error, or with `repair` is cut off.
+
+    A complete line that is not a trajectory record (`[]`, `null`, no `turns`) is always an error naming the line:
+    it was not written by a crash, so nothing may silently drop or rewrite it.
+    """
     if not path.exists():
         return []
     raw = path.read_bytes()
@@ -256,7 +317,13 @@ def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
                     fh.truncate(offset)
                 break
             raise ValueError(f"{path}:{lineno}: not a complete JSON trajectory ({err})") from None
+        except RecursionError:
+            raise ValueError(f"{path}:{lineno}: JSON nested too deeply") from None
         offset += len(line)
+    for lineno, record in enumerate(records, start=1):
+        problem = record_problem(record)
+        if problem is not None:
+            raise ValueError(f"{path}:{lineno}: {problem}")
     return records
 
 
