@@ -331,8 +331,7 @@ def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
 # A run directory: trajectories.jsonl + metrics.json, resumable
 
 
-class RunMismatch(ValueError):
-    """An output directory holds results of a different run."""
+from protod.run_identity import IdentityMismatch as RunMismatch  # noqa: E402  (one error type for every mismatch)
 
 
 def resume_point(path: Path, expected: list[Episode], agent: str, seed: int, simulator: str) -> int:
@@ -374,13 +373,24 @@ def simulate_to_dir(
     from protod.eval.metrics import summarize
     from protod.provenance import run_record
 
+    from protod.provenance import pack_fingerprint
+    from protod.run_identity import IDENTITY_FILE, check_identity, write_identity
+
     simulator = simulator or CognitiveUserSimulator(pack)
     path = out_dir / "trajectories.jsonl"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RunMismatch(f"{out_dir}: exists and is not a directory; --out must be a directory")
     if path.exists() and path.stat().st_size > 0 and not (resume or overwrite):
         raise RunMismatch(f"{path} already exists; pass --resume to continue it or --overwrite to replace it")
-    if overwrite and path.exists():
-        path.unlink()
+    # Who this run is: a resume must be the same run (pack content, agent, simulator, seed, settings).
+    identity = {"scenario": pack.id, "scenario_fingerprint": pack_fingerprint(pack), "agent": agent.name,
+                "simulator": simulator.name, "seed": seed, "episodes": len(episodes), "config": config or {}}
+    if resume:
+        check_identity(out_dir / IDENTITY_FILE, identity)
     done = resume_point(path, episodes, agent.name, seed, simulator.name) if resume else 0
+    if overwrite and not resume and path.exists():
+        path.unlink()
+    write_identity(out_dir / IDENTITY_FILE, identity)
     with TrajectoryWriter(path) as write:
         def deliver(traj: Trajectory) -> None:
             write(traj)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -96,6 +97,26 @@ def friendly(fn):
             _fail("input nested too deeply to read")
 
     return wrapper
+
+
+def refuse_existing_runs(out_dir: Path, resume: bool, overwrite: bool) -> None:
+    """eval / gap replace their transcripts only when told: earlier results are never deleted silently."""
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite contradict each other; pass one")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
+    if resume or overwrite or not out_dir.is_dir():
+        return
+    held = next((p for p in sorted(out_dir.rglob("trajectories.jsonl")) if p.stat().st_size > 0), None)
+    if held is not None:
+        raise ValueError(f"{held} already exists; pass --resume to continue the run or --overwrite to replace it")
+
+
+# Endpoint defaults shared by every command that can talk to an OpenAI-compatible server.
+ENDPOINT_DEFAULTS = {"timeout": 30.0, "max_retries": 2}
+TIMEOUT_HELP = ("Seconds per request to an OpenAI-compatible endpoint; one call (retries included) never takes more "
+                "than (max-retries + 1) x timeout + backoff, and a dead endpoint ends the dialogue with status error.")
+RETRIES_HELP = "Retries (exponential backoff) on 429 / 5xx / timeouts / dropped connections."
 
 
 def _version_callback(value: bool) -> None:

@@ -12,7 +12,9 @@ from rich.table import Table
 from protod.agent.llm import make_agent
 from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
-from protod.cli._common import _fmt, _print_metrics, _progress, app, friendly, out, err
+from protod.cli._common import (
+    ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, out, refuse_existing_runs,
+)
 from protod.persona import PersonaSampler
 from protod.rollout import make_episodes, simulate_to_dir
 from protod.scenario import builtin_scenarios, load_scenario
@@ -38,8 +40,8 @@ def simulate(
     simulator: str = typer.Option("rule", "--simulator", help="rule (no model), cus-llm (LLM judge + voice over the same dynamics) or prompted (LLM role-play)."),
     sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for cus-llm / prompted: {SPEC_HELP}."),
     device: Optional[str] = typer.Option(None, "--device", help="Device for local models (cpu, cuda, ...)."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds per request to an OpenAI-compatible endpoint."),
-    max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries (exponential backoff) on 429 / 5xx / timeouts / dropped connections."),
+    timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
+    max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
     concurrency: int = typer.Option(16, "--concurrency", min=1, help="Requests in flight to an endpoint."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="On-disk response cache for endpoints (reproducible re-runs)."),
     api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the endpoint's API key."),
@@ -88,20 +90,25 @@ def eval_command(
     seed: int = typer.Option(0, "--seed", help="Persona and dialogue seed (evaluate on a seed you did not train on)."),
     out_dir: Path = typer.Option(Path("runs/eval"), "--out", "-o", help="Writes eval.json and runs/<agent>__<simulator>/."),
     resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted eval."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace transcripts already in --out."),
     batch_size: int = typer.Option(64, "--batch-size", min=1),
     sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for LLM simulators: {SPEC_HELP}."),
     temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="LLM agents' sampling temperature."),
     max_new_tokens: int = typer.Option(96, "--max-new-tokens", min=1, help="LLM agents' tokens per turn."),
     device: Optional[str] = typer.Option(None, "--device"),
+    timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
+    max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
 ) -> None:
     """Compare agents (and simulators): acceptance with 95% intervals, pass@k / pass^k, per stratum, and more."""
     from protod.eval.evaluate import evaluate
     from protod.user.simulator import make_simulator
 
+    refuse_existing_runs(out_dir, resume, overwrite)
     pack = load_scenario(scenario)
+    endpoint = {"timeout": timeout, "max_retries": max_retries}
     params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
-    policies = {a: make_agent(a, params=params, device=device) for a in dict.fromkeys(agents)}
-    user_model = load_backend(sim_model, device=device) if sim_model else None
+    policies = {a: make_agent(a, params=params, device=device, **endpoint) for a in dict.fromkeys(agents)}
+    user_model = load_backend(sim_model, device=device, **endpoint) if sim_model else None
     sims = {s: make_simulator(s, pack, user_model) for s in dict.fromkeys(simulators)}
     total = len(policies) * len(sims) * n * k
     with _progress() as bar:
@@ -143,6 +150,10 @@ def gap(
     max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1),
     batch_size: int = typer.Option(64, "--batch-size", min=1),
     device: Optional[str] = typer.Option(None, "--device"),
+    resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted run in --out."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace transcripts already in --out."),
+    timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
+    max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
 ) -> None:
     """The proactivity gap: deployable-view pass@k of a model against its privileged-view pass@1."""
     from protod.eval.gap import proactivity_gap
@@ -154,15 +165,17 @@ def gap(
         raise ValueError(f"--k {ks!r}: expected comma-separated integers such as 1,2,4,8,16") from None
     if not k_values or sorted(set(k_values)) != k_values or k_values[0] < 1:
         raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
+    refuse_existing_runs(out_dir, resume, overwrite)
     pack = load_scenario(scenario)
     params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
-    deployable = make_agent("llm", model=model, view="deployable", params=params, device=device)
-    privileged = make_agent("llm", model=model, view="privileged", params=params, device=device)
+    endpoint = {"timeout": timeout, "max_retries": max_retries}
+    deployable = make_agent("llm", model=model, view="deployable", params=params, device=device, **endpoint)
+    privileged = make_agent("llm", model=model, view="privileged", params=params, device=device, **endpoint)
     total = 2 * n * max(k_values or [1])
     with _progress() as bar:
         task = bar.add_task(f"gap of {model}", total=total)
         result = proactivity_gap(pack, deployable, privileged, make_simulator("rule", pack), k_values, n, seed, out_dir,
-                                 batch_size=batch_size, on_done=lambda _a: bar.advance(task),
+                                 batch_size=batch_size, on_done=lambda _a: bar.advance(task), resume=resume,
                                  config={"scenario": scenario, "model": model, "temperature": temperature})
     table = Table(title=f"Proactivity gap of {model} on {pack.id} (n={n})")
     table.add_column("k", justify="right")
