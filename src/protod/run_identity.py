@@ -41,6 +41,12 @@ def first_difference(recorded: dict[str, Any], now: dict[str, Any]) -> tuple[str
     return None
 
 
+def describe(diff: tuple[str, Any, Any]) -> str:
+    field, old, new = diff
+    show = lambda v: str(v)[:80] if isinstance(v, (str, int, float)) else json.dumps(v)[:80]  # noqa: E731
+    return f"the run holds {field}={show(old)}, this command has {field}={show(new)}"
+
+
 def check_identity(path: Path, now: dict[str, Any]) -> None:
     """Raise IdentityMismatch if `path` records another identity than `now`. A missing or unreadable file passes:
     older run directories have none, and their records are still checked one by one."""
@@ -52,11 +58,8 @@ def check_identity(path: Path, now: dict[str, Any]) -> None:
         return
     diff = first_difference(recorded, json.loads(json.dumps(now)))
     if diff is not None:
-        field, old, new = diff
-        raise IdentityMismatch(
-            f"{path.parent}: --resume of a different run: {field} was {old!r}, now {new!r}; "
-            "use the same settings, another --out, or --overwrite"
-        )
+        raise IdentityMismatch(f"{path.parent}: --resume of a different run: {describe(diff)}; "
+                               "use the same settings, another --out, or --overwrite")
 
 
 def write_identity(path: Path, identity: dict[str, Any]) -> None:

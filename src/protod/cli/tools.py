@@ -73,7 +73,7 @@ def check_train_identity(out_dir: Path, cfg: Any) -> None:
     """`train --resume` continues the same run: the recorded config.yaml must match (max_steps may grow)."""
     import yaml
 
-    from protod.run_identity import IdentityMismatch, first_difference
+    from protod.run_identity import IdentityMismatch, describe, first_difference
 
     recorded_path = out_dir / "config.yaml"
     if not recorded_path.is_file():
@@ -86,8 +86,7 @@ def check_train_identity(out_dir: Path, cfg: Any) -> None:
         raise ValueError(f"{recorded_path}: expected a mapping of config keys")
     diff = first_difference({"config": recorded}, {"config": cfg.model_dump(mode="json")})
     if diff is not None:
-        field, old, new = diff
-        raise IdentityMismatch(f"{out_dir}: --resume of a different run: {field} was {old!r}, now {new!r}; "
+        raise IdentityMismatch(f"{out_dir}: --resume of a different run: {describe(diff)}; "
                                "use the recorded config, another --out, or --overwrite")
 
 
