@@ -11,7 +11,7 @@ unbounded spans), and the text is first cut to `MAX_TURN_CHARS`: no agent turn c
 What is removed:
 - code fences (```...```, an unclosed one runs to the end);
 - chat-template turns (<|im_start|>...<|im_end|>) and any other <|special|> token;
-- markup tags with their content (<state>...</state>; an unclosed one runs to the end), and lone closing tags;
+- markup tags with their content (<state>...</state>; an unclosed one runs to the end of its line), lone closing tags;
 - bracketed blocks: {...} and [...] (nested; an unclosed one runs to the end);
 - a sentence that opens with a role prefix (`SYSTEM:`, `User:`, `Assistant:`, `state:`, ...) at the start of a line
   or of a sentence, and the statements after it on that line (a question after it is the agent asking: kept).
@@ -81,8 +81,12 @@ def _cut_tags(text: str) -> str:
             pos = m.end()
             continue
         close = re.compile(rf"</{re.escape(name)}\s*>", re.I).search(text, m.end())
-        if close is None:
-            return " ".join(out)  # unclosed: everything after it is inside the tag
+        if close is None:  # unclosed: the rest of its line is inside the tag
+            eol = text.find("\n", m.end())
+            if eol < 0:
+                return " ".join(out)
+            pos = eol
+            continue
         pos = close.end()
 
 
