@@ -134,8 +134,23 @@ def main_callback(
     pass
 
 
+class _QuietOnError(Progress):
+    """A progress display that vanishes when the command fails: the error stays the only line on stderr."""
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.live.transient = True
+            self.console.quiet = True
+            try:
+                super().__exit__(exc_type, exc, tb)
+            finally:
+                self.console.quiet = False
+            return
+        super().__exit__(exc_type, exc, tb)
+
+
 def _progress() -> Progress:
-    return Progress(
+    return _QuietOnError(
         TextColumn("{task.description}", markup=False, style="bold"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
     )

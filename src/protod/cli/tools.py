@@ -46,6 +46,8 @@ def train(
         check_train_identity(out_dir, cfg)
     elif overwrite:
         clear_train_run(out_dir)
+    elif (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
+        raise ValueError(f"{out_dir} already holds a training run; pass --resume to continue it or --overwrite to replace it")
     ENDPOINT_OPTIONS.update(timeout=timeout, max_retries=max_retries)
     from protod.train.trainer import Trainer
 
