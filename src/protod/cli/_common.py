@@ -112,6 +112,9 @@ def refuse_existing_runs(out_dir: Path, resume: bool, overwrite: bool) -> None:
         raise ValueError(f"{held} already exists; pass --resume to continue the run or --overwrite to replace it")
 
 
+# More dialogues or personas than this in one command is a typo (and would exhaust memory before any output).
+MAX_N = 1_000_000
+
 # Endpoint defaults shared by every command that can talk to an OpenAI-compatible server.
 ENDPOINT_DEFAULTS = {"timeout": 30.0, "max_retries": 2}
 TIMEOUT_HELP = ("Seconds per request to an OpenAI-compatible endpoint; one call (retries included) never takes more "

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from protod.cli._common import app, friendly, out, scenarios_app, err, _fail, one_line
+from protod.cli._common import MAX_N, app, friendly, out, scenarios_app, err, _fail, one_line
 from protod.persona import PersonaSampler
 from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario, read_pack_text
 
@@ -110,7 +110,7 @@ def scenarios_validate(file: Path = typer.Argument(..., help="A user-authored sc
 @friendly
 def personas(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
-    n: int = typer.Option(8, "-n", "--n", min=0, help="How many personas."),
+    n: int = typer.Option(8, "-n", "--n", min=0, max=MAX_N, help="How many personas."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed: the same seed always gives the same users."),
     stratum: Optional[str] = typer.Option(None, "--stratum", help="Only this stratum: 'hard/commission_too_high', a difficulty ('hard') or a concern id."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line (id, stratum, traits, concerns, initial_state)."),

@@ -13,7 +13,7 @@ from protod.agent.llm import make_agent
 from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
 from protod.cli._common import (
-    ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, out, refuse_existing_runs,
+    MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, out, refuse_existing_runs,
 )
 from protod.persona import PersonaSampler
 from protod.rollout import make_episodes, simulate_to_dir
@@ -25,7 +25,7 @@ from protod.scenario import builtin_scenarios, load_scenario
 def simulate(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     agent: str = typer.Option("prober", "--agent", "-a", help=f"Scripted agent ({', '.join(SCRIPTED_AGENTS)}), `llm` with --model, or llm:<model spec>[:view]."),
-    n: int = typer.Option(48, "-n", "--n", min=1, help="Number of dialogues (one per persona)."),
+    n: int = typer.Option(48, "-n", "--n", min=1, max=MAX_N, help="Number of dialogues (one per persona)."),
     seed: int = typer.Option(0, "--seed", help="Seed for personas and every dialogue's randomness."),
     stratum: Optional[str] = typer.Option(None, "--stratum", help="Only users of this stratum, difficulty or primary concern."),
     out_dir: Path = typer.Option(Path("runs/simulate"), "--out", "-o", help="Output directory (trajectories.jsonl, metrics.json)."),
@@ -47,6 +47,8 @@ def simulate(
     api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the endpoint's API key."),
 ) -> None:
     """Run dialogues between an agent and a user simulator; write transcripts and metrics."""
+    if view not in ("deployable", "privileged"):
+        raise ValueError(f"--view {view!r}: expected deployable or privileged")
     pack = load_scenario(scenario)
     endpoint = {"timeout": timeout, "max_retries": max_retries, "concurrency": concurrency,
                 "cache_dir": str(cache_dir) if cache_dir else None, "api_key_env": api_key_env}
@@ -85,7 +87,7 @@ def eval_command(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     agents: list[str] = typer.Option(["passive", "prober", "oracle"], "--agent", "-a", help="Repeatable: a scripted agent or llm:<model spec>[:deployable|:privileged]."),
     simulators: list[str] = typer.Option(["rule"], "--simulator", help="Repeatable: rule, cus-llm, prompted (LLM ones need --sim-model)."),
-    n: int = typer.Option(48, "-n", "--n", min=1, help="Personas (the same for every agent and simulator)."),
+    n: int = typer.Option(48, "-n", "--n", min=1, max=MAX_N, help="Personas (the same for every agent and simulator)."),
     k: int = typer.Option(4, "-k", "--k", min=1, help="Rollouts per persona: pass@k and pass^k for k = 1..K."),
     seed: int = typer.Option(0, "--seed", help="Persona and dialogue seed (evaluate on a seed you did not train on)."),
     out_dir: Path = typer.Option(Path("runs/eval"), "--out", "-o", help="Writes eval.json and runs/<agent>__<simulator>/."),
@@ -143,7 +145,7 @@ def gap(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     model: str = typer.Option("smollm2", "--model", "-m", help=f"The model to study: {SPEC_HELP}."),
     ks: str = typer.Option("1,2,4,8,16", "--k", help="Comma-separated k values for pass@k."),
-    n: int = typer.Option(24, "-n", "--n", min=1, help="Personas."),
+    n: int = typer.Option(24, "-n", "--n", min=1, max=MAX_N, help="Personas."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/gap"), "--out", "-o", help="Writes gap.json, gap.png and the transcripts."),
     temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="Sampling temperature (pass@k needs diversity)."),
@@ -196,7 +198,7 @@ def gap(
 @app.command()
 @friendly
 def baselines(
-    n: int = typer.Option(120, "-n", "--n", min=1, help="Dialogues per agent and pack."),
+    n: int = typer.Option(120, "-n", "--n", min=1, max=MAX_N, help="Dialogues per agent and pack."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/baselines"), "--out", "-o", help="Where results go."),
     scenarios: list[str] = typer.Option([], "--scenario", "-s", help="Repeatable: a pack id or YAML path (default: every built-in pack). Prints the fidelity bands with pass/fail."),

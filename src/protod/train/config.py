@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -138,6 +139,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         if not sep or not key:
             raise ValueError(f"--set {item!r}: expected key=value")
         data[key.strip()] = _parse_yaml(value, f"--set {item!r}")
+    for key, value in data.items():  # a config number must be finite (an lr of .inf passes `gt=0`)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{source}: {key}: must be a finite number, got {value}")
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as err:
