@@ -8,6 +8,7 @@ checked through validate, simulate and personas) and a hypothesis-generated set 
 from __future__ import annotations
 
 import copy
+import re
 import math
 import tempfile
 import time
@@ -211,3 +212,37 @@ def test_random_pack_mutations_fail_cleanly_or_run(text):
             before = snapshot(out)
             assert s.exit_code == 2 and len(s.stderr.splitlines()) == 1 and str(path) in s.stderr, s.stderr
             assert snapshot(out) == before
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Authoring checks that need the perceiver, and the fidelity bands of any pack
+
+
+@pytest.mark.parametrize("path,value,named", [
+    (["agent_lines", "pitch", 0], DATA["agent_lines"]["closing"][0], "agent_lines.pitch.0"),
+    (["concerns", 0, "probe_question"], "How is the weather?", "concerns.0.probe_question"),
+    (["facts", 1, "text"], DATA["facts"][0]["text"] + " " + DATA["facts"][1]["text"], "facts.1.text"),
+    (["false_claims", 0, "cues"], ["free tablet"], "false_claims.0.cues.0"),
+    (["concerns", 0, "reveal_lines"], ["We are a pizzeria and we worry."], "traits.0.values"),
+])
+def test_validate_catches_sentences_the_simulator_would_misread(tmp_path, path, value, named):
+    pack = _write(tmp_path, _mutated(path, value))
+    r = invoke("scenarios", "validate", pack)
+    assert r.exit_code == 2 and named in r.stderr, r.stderr
+
+
+def test_baselines_of_a_pack_file_print_the_fidelity_bands(tmp_path):
+    pack = tmp_path / "mine.yaml"
+    pack.write_text(TEXT)
+    r = invoke("baselines", "-n", 40, "-s", pack, "-o", tmp_path / "b", seconds=30)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.stdout.split())
+    for band in ("passive <= 0.15", "oracle >= 0.70", "passive < prober < oracle", "stuffer <= passive + 0.05", "random <= 0.05"):
+        assert re.search(re.escape(band) + r" (pass|FAIL)", text), band
+    # an easy-mode pack (users accept at once) fails the passive band
+    easy = copy.deepcopy(DATA)
+    for level in easy["difficulties"].values():
+        level["stance"] = {"low": 0.95, "high": 1.0}
+    pack.write_text(yaml.safe_dump(easy, sort_keys=False))
+    r = invoke("baselines", "-n", 40, "-s", pack, "-o", tmp_path / "b2", seconds=30)
+    assert "passive <= 0.15 FAIL" in " ".join(r.stdout.split())

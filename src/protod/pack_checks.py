@@ -16,7 +16,7 @@ from protod.scenario import Problem, Scenario, UserLines
 
 def perception_problems(pack: Scenario) -> list[Problem]:
     """Sentences of the pack that the rule perceiver reads as something else than intended (field path + why)."""
-    from protod.user.perceive import RulePerceiver
+    from protod.user.perceive import RulePerceiver, normalise
 
     perceive = RulePerceiver(pack).perceive
     problems: list[Problem] = []
@@ -57,9 +57,12 @@ def perception_problems(pack: Scenario) -> list[Problem]:
     p = perceive(pack.agent.opening)
     if p.probes or p.facts or p.closing_ask or p.pitch or p.pressure:
         bad("agent.opening", "the opening is perceived as a probe, fact, pitch, pressure or closing ask")
+    fact_texts = [normalise(f.text) for f in pack.facts]
     for i, claim in enumerate(pack.false_claims):
         for j, cue in enumerate(claim.cues):
-            if not perceive(f"Honestly, {cue}.").false_claims:
+            if any(normalise(cue)[:-1] in text for text in fact_texts):
+                bad(f"false_claims.{i}.cues.{j}", f"{cue!r} occurs in a true fact: stating that fact would read as a false claim")
+            elif not perceive(f"Honestly, {cue}.").false_claims:
                 bad(f"false_claims.{i}.cues.{j}", "not perceived as a false claim")
     user_lines = [line for c in pack.concerns for line in c.reveal_lines + c.resolved_lines]
     user_lines += [line for name in UserLines.model_fields for line in getattr(pack.user_lines, name)]

@@ -304,7 +304,8 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
         ids[section] = seen
     facts, traits, areas, concerns = ids["facts"], ids["traits"], ids["probe_areas"], ids["concerns"]
     trait_values = {
-        t.get("name"): set(t["values"]) for _, t in _items(data, "traits") if isinstance(t.get("values"), dict)
+        t["name"]: set(t["values"]) for _, t in _items(data, "traits")
+        if isinstance(t.get("name"), str) and isinstance(t.get("values"), dict)
     }
 
     def check(ref: Any, known: set[str], path: str, what: str) -> None:
@@ -317,8 +318,8 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
             check(fact_id, facts, f"concerns.{i}.resolution_facts.{j}", "fact")
     for i, corr in _items(data, "correlations"):
         check(corr.get("trait"), traits, f"correlations.{i}.trait", "trait")
-        values = trait_values.get(corr.get("trait"))
-        if values is not None and corr.get("value") not in values:
+        values = trait_values.get(corr["trait"]) if isinstance(corr.get("trait"), str) else None
+        if values is not None and isinstance(corr.get("value"), str) and corr["value"] not in values:
             problems.append(Problem(f"correlations.{i}.value", f"{corr.get('value')!r} is not a value of trait {corr.get('trait')!r}"))
         check(corr.get("concern"), concerns, f"correlations.{i}.concern", "concern")
     for i, claim in _items(data, "false_claims"):
@@ -571,7 +572,15 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
             elif "input" in e and e["type"] != "value_error":
                 msg = f"{msg} (got {_short(e['input'])})"
             problems.append(Problem(_loc_path(loc), msg, _line_of(root, loc)))
-    for p in cross_reference_problems(data) + authoring_problems(data):
+    try:
+        extra = cross_reference_problems(data) + authoring_problems(data)
+    except (TypeError, AttributeError):
+        # Mistyped sections (a list where a name belongs) can trip the raw-data checks; the schema errors above
+        # already name them, and a pack that passed the schema has the right types.
+        if pack is not None:
+            raise
+        extra = []
+    for p in extra:
         loc = tuple(int(part) if part.isdigit() else part for part in p.path.split("."))
         problems.append(Problem(p.path, p.message, _line_of(root, loc)))
     if problems or pack is None:
