@@ -190,3 +190,16 @@ def test_report_of_corrupt_json_files_names_them(tmp_path, finished_run):
     for content in ("", "[1, 2]", "{not json", "\xff"):
         (run / "eval.json").write_text(content, encoding="latin-1")
         fails_cleanly("report", run, "-o", tmp_path / "r.html", must_name=(str(run / "eval.json"),), unchanged=run)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0, reason="root ignores directory permissions")
+def test_out_in_a_read_only_directory(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        for args in (("simulate", "-n", 2, "-o", locked / "sim"), ("personas", "-n", 2, "--out", locked / "p.jsonl"),
+                     ("report", MERCHANT.parent, "-o", locked / "r.html")):
+            fails_cleanly(*args, must_name=(str(locked),), unchanged=tmp_path)
+    finally:
+        locked.chmod(0o755)
