@@ -1,17 +1,92 @@
-"""Authoring checks a pack must pass beyond its schema: the simulator perceives the pack's own sentences as what they
-are meant to be, and the scripted reference agents land in the fidelity bands.
-
-`protod scenarios validate FILE` runs `perception_problems`; `protod baselines --scenario FILE` prints `fidelity`.
-Both work on any pack (built-in or user-authored): nothing here names a pack's wording.
+"""Authoring checks a pack must pass beyond its schema: no mistakes a schema cannot see (`authoring_problems`, run on
+every load), the simulator perceives the pack's own sentences as what they are meant to be (`perception_problems`,
+run by `protod scenarios validate`), and the scripted reference agents land in the fidelity bands (`fidelity`,
+printed by `protod baselines --scenario FILE`). All work on any pack: nothing here names a pack's wording.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from protod.scenario import Problem, Scenario, UserLines
+from protod.scenario import _NAME, SUPPORTED_SCHEMA_VERSIONS, Problem, Scenario, UserLines, _items, _list, _short
+
+
+
+def _words(text: str) -> str:
+    """Lower-case words, space-padded, a plural s dropped: enough to tell whether a cue occurs in a text."""
+    words = re.findall(r"[a-z0-9%]+", text.lower())
+    return " " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words) + " "
+
+
+def _cue_lists(data: Any, path: str = "") -> list[tuple[str, list[Any]]]:
+    """Every list under a key that ends in `cues`, wherever the schema puts it (it grows: stay generic)."""
+    found: list[tuple[str, list[Any]]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if str(key).endswith("cues") and isinstance(value, list):
+                found.append((sub, value))
+            else:
+                found.extend(_cue_lists(value, sub))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found.extend(_cue_lists(value, f"{path}.{i}"))
+    return found
+
+
+def authoring_problems(data: dict[str, Any]) -> list[Problem]:
+    """Mistakes a schema cannot see but a pack author makes: they would make the simulator wrong, not crash it.
+
+    Generic over the schema: every `*cues` list anywhere, every number in `dynamics`, every difficulty.
+    """
+    problems: list[Problem] = []
+    version = data.get("schema_version", 1)
+    if isinstance(version, int) and version not in SUPPORTED_SCHEMA_VERSIONS:
+        problems.append(Problem("schema_version", f"unknown schema_version {version}; this protod reads {list(SUPPORTED_SCHEMA_VERSIONS)}"))
+    opening = data.get("agent", {}).get("opening") if isinstance(data.get("agent"), dict) else None
+    opening_words = _words(opening) if isinstance(opening, str) else None
+    # Probe cues count only inside questions; every other cue counts anywhere.
+    opening_questions = _words(" ".join(re.findall(r"[^.!?]*\?", opening))) if isinstance(opening, str) else None
+    for path, cues in _cue_lists(data):
+        probing = path.startswith(("probe_areas", "concerns"))
+        where = opening_questions if probing else opening_words
+        for j, cue in enumerate(cues):
+            if not isinstance(cue, str):
+                continue
+            words = _words(cue)
+            if not words.strip():
+                problems.append(Problem(f"{path}.{j}", "empty cue (it would match every turn)"))
+            elif where is not None and words in where:
+                problems.append(Problem(f"{path}.{j}", f"cue {cue[:40]!r} occurs in agent.opening (every call would trigger it)"))
+    answered = {f for _, c in _items(data, "concerns") for f in _list(c.get("resolution_facts")) if isinstance(f, str)}
+    for i, fact in _items(data, "facts"):
+        text = fact.get("text")
+        for j, cue in enumerate(_list(fact.get("cues"))):
+            if isinstance(text, str) and isinstance(cue, str) and _words(cue).strip() and _words(cue) not in _words(text):
+                problems.append(Problem(f"facts.{i}.cues.{j}", f"cue {cue[:40]!r} does not occur in the fact's text"))
+        if isinstance(fact.get("id"), str) and answered and fact["id"] not in answered:
+            problems.append(Problem(f"facts.{i}.id", f"fact {fact['id']!r} answers no concern (name it in a concern's resolution_facts)"))
+    levels = data.get("difficulties")
+    for name, level in (levels.items() if isinstance(levels, dict) else []):
+        if not isinstance(name, str) or not _NAME.match(name):
+            problems.append(Problem(f"difficulties.{name}", "a difficulty name must be lower-case letters, digits, _ or - (it is part of stratum names)"))
+        patience = level.get("patience") if isinstance(level, dict) else None
+        if isinstance(patience, dict):
+            for key in ("low", "high"):
+                v = patience.get(key)
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and not (0 <= v <= 100):
+                    problems.append(Problem(f"difficulties.{name}.patience.{key}", f"must lie within [0, 100], got {_short(v)}"))
+    dynamics = data.get("dynamics")
+    for key, v in (dynamics.items() if isinstance(dynamics, dict) else []):
+        if isinstance(v, float) and math.isfinite(v) and not (0 <= v <= 1):
+            problems.append(Problem(f"dynamics.{key}", f"stance and trust amounts lie within [0, 1], got {_short(v)}"))
+        elif isinstance(v, int) and not isinstance(v, bool) and not (0 <= v <= 100):
+            problems.append(Problem(f"dynamics.{key}", f"must lie within [0, 100], got {v}"))
+    return problems
 
 
 def perception_problems(pack: Scenario) -> list[Problem]:
