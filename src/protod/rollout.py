@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from protod.agent.views import Agent, AgentReply, Message, observe
 from protod.persona import Persona
 from protod.scenario import Scenario
@@ -241,8 +243,67 @@ class TrajectoryWriter:
         self.close()
 
 
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _TurnRecord(_Loose):
+    agent: str
+    user: str
+    acts: list[str]
+    events: list[str]
+    state: dict[str, Any]
+
+
+class _ConcernRecord(_Loose):
+    id: str
+
+
+class _PersonaRecord(_Loose):
+    id: str
+    stratum: str
+    difficulty: str
+    traits: dict[str, str]
+    concerns: list[_ConcernRecord]
+    initial_state: dict[str, Any]
+
+
+class _TrajectoryRecord(_Loose):
+    """The fields readers of a trajectories file rely on (metrics, resume, report): checked once, at reading."""
+
+    schema_version: int
+    id: str
+    agent: str
+    simulator: str
+    seed: int
+    persona: _PersonaRecord
+    turns: list[_TurnRecord]
+    decision: str
+    status: str = "ok"
+    final_state: dict[str, Any] | None = None
+
+
+def record_problem(record: Any) -> str | None:
+    """Why `record` is not a usable trajectory record (one line: field and what is wrong), or None."""
+    if not isinstance(record, dict):
+        return f"expected a JSON object (one dialogue), got {type(record).__name__}"
+    try:
+        _TrajectoryRecord.model_validate(record)
+    except ValidationError as err:
+        e = err.errors()[0]
+        field = ".".join(str(x) for x in e["loc"]) or "<record>"
+        return f"{field}: {'required field is missing' if e['type'] == 'missing' else e['msg']}"
+    if record["schema_version"] != SCHEMA_VERSION:
+        return f"schema_version: {record['schema_version']!r}; this protod reads {SCHEMA_VERSION}"
+    return None
+
+
 def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
-    """Read a trajectories file. A torn last line (a crash mid-write) is an error, or with `repair` is cut off."""
+    """Read a trajectories file. A torn last line (a crash mid-write) is an error, or with `repair` is cut off.
+
+    A complete line that is not a trajectory record (`[]`, `null`, no `turns`) is always an error naming the line:
+    it was not written by a crash, so nothing may silently drop or rewrite it.
+    """
     if not path.exists():
         return []
     raw = path.read_bytes()
@@ -260,7 +321,13 @@ def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
                     fh.truncate(offset)
                 break
             raise ValueError(f"{path}:{lineno}: not a complete JSON trajectory ({err})") from None
+        except RecursionError:
+            raise ValueError(f"{path}:{lineno}: JSON nested too deeply") from None
         offset += len(line)
+    for lineno, record in enumerate(records, start=1):
+        problem = record_problem(record)
+        if problem is not None:
+            raise ValueError(f"{path}:{lineno}: {problem}")
     return records
 
 
@@ -268,8 +335,7 @@ def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
 # A run directory: trajectories.jsonl + metrics.json, resumable
 
 
-class RunMismatch(ValueError):
-    """An output directory holds results of a different run."""
+from protod.run_identity import IdentityMismatch as RunMismatch  # noqa: E402  (one error type for every mismatch)
 
 
 def resume_point(path: Path, expected: list[Episode], agent: str, seed: int, simulator: str) -> int:
@@ -311,13 +377,24 @@ def simulate_to_dir(
     from protod.eval.metrics import summarize
     from protod.provenance import run_record
 
+    from protod.provenance import pack_fingerprint
+    from protod.run_identity import IDENTITY_FILE, check_identity, write_identity
+
     simulator = simulator or CognitiveUserSimulator(pack)
     path = out_dir / "trajectories.jsonl"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RunMismatch(f"{out_dir}: exists and is not a directory; --out must be a directory")
     if path.exists() and path.stat().st_size > 0 and not (resume or overwrite):
         raise RunMismatch(f"{path} already exists; pass --resume to continue it or --overwrite to replace it")
-    if overwrite and path.exists():
-        path.unlink()
+    # Who this run is: a resume must be the same run (pack content, agent, simulator, seed, settings).
+    identity = {"scenario": pack.id, "scenario_fingerprint": pack_fingerprint(pack), "agent": agent.name,
+                "simulator": simulator.name, "seed": seed, "episodes": len(episodes), "config": config or {}}
+    if resume:
+        check_identity(out_dir / IDENTITY_FILE, identity)
     done = resume_point(path, episodes, agent.name, seed, simulator.name) if resume else 0
+    if overwrite and not resume and path.exists():
+        path.unlink()
+    write_identity(out_dir / IDENTITY_FILE, identity)
     with TrajectoryWriter(path) as write:
         def deliver(traj: Trajectory) -> None:
             write(traj)

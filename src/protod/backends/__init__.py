@@ -39,11 +39,15 @@ def parse_model_spec(spec: str) -> ModelSpec:
 
 
 _LOADED: dict[tuple[Any, ...], Backend] = {}
+# Endpoint options (timeout, max_retries, ...) applied where a caller passes none: lets a command set them once for
+# backends built deep inside (the trainer's simulator model).
+ENDPOINT_OPTIONS: dict[str, Any] = {}
 
 
 def load_backend(spec: str, device: str | None = None, **openai_options: Any) -> Backend:
     """A backend for `spec`, shared within the process (an agent and a simulator on one model load it once)."""
     parsed = parse_model_spec(spec)
+    openai_options = {**ENDPOINT_OPTIONS, **openai_options}
     key = (parsed, device, tuple(sorted(openai_options.items())))
     if key in _LOADED:
         return _LOADED[key]

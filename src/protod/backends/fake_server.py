@@ -17,6 +17,8 @@ Faults (consumed one per incoming request, in order):
     "timeout"    hold the request for `hang_s` seconds (longer than the client's timeout), then answer normally
     "malformed"  HTTP 200 whose body is not JSON
     "drop"       close the connection without sending any response
+    "hang"       never answer (held until the server stops): only a client-side deadline gets out
+    "trickle"    send the response headers, then one byte of body every `hang_s / 4` seconds, forever
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-FAULTS = ("500", "429", "timeout", "malformed", "drop")
+FAULTS = ("500", "429", "timeout", "malformed", "drop", "hang", "trickle")
 
 Responder = Callable[[dict[str, Any]], str]
 
@@ -193,6 +195,15 @@ class FakeOpenAIServer:
                     if request.transport is not None:
                         request.transport.abort()
                     raise asyncio.CancelledError  # nothing left to answer on; aiohttp treats this as a lost client
+                if fault == "hang":
+                    await asyncio.sleep(3600)  # cancelled by stop()
+                if fault == "trickle":
+                    # Bytes keep coming, each before a per-read timeout fires: only an overall deadline ends it.
+                    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+                    await resp.prepare(request)
+                    while True:
+                        await resp.write(b" ")
+                        await asyncio.sleep(self.hang_s / 4)
                 if fault == "timeout":
                     # Hold the request past the client's timeout; the client gives up and retries. If the client is
                     # still there afterwards (it should not be) it gets a normal answer.

@@ -58,6 +58,20 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
     return reason if len(reason) <= limit else reason[: limit - 3] + "..."
 
 
+# A token is rarely more than a few characters; a reply longer than this many characters per requested token
+# ignored max_tokens (a misconfigured or hostile server) and is cut.
+CHARS_PER_TOKEN_BOUND = 8
+
+
+def clip_reply(text: str, finish_reason: str, max_new_tokens: int) -> tuple[str, str]:
+    """Apply `max_new_tokens` on our side too: a server that ignores max_tokens cannot store 100 KB agent turns."""
+    limit = max_new_tokens * CHARS_PER_TOKEN_BOUND
+    if len(text) <= limit:
+        return text, finish_reason
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit], "length"
+
+
 class OpenAIBackend:
     # A malformed 200 body is retried this many times in total (first try included), with a short exponential wait.
     # Class attributes rather than constructor arguments: they rarely need changing and keep the signature small.
@@ -70,10 +84,11 @@ class OpenAIBackend:
         base_url: str,
         api_key: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
-        timeout: float = 60.0,
-        max_retries: int = 4,
+        timeout: float = 30.0,
+        max_retries: int = 2,
         concurrency: int = 16,
         cache_dir: str | Path | None = None,
+        deadline_s: float | None = None,
     ) -> None:
         if _IMPORT_ERROR is not None:
             raise BackendError(
@@ -88,6 +103,9 @@ class OpenAIBackend:
         self._api_key = api_key or os.environ.get(api_key_env) or "EMPTY"
         self.timeout = timeout
         self.max_retries = max_retries
+        # One call never takes longer than this, whatever the server does (a server that trickles bytes resets a
+        # per-read timeout forever): every try, the SDK's backoff (<= 8 s) and the body re-asks included.
+        self.deadline_s = deadline_s if deadline_s is not None else (timeout + 8.0) * (max_retries + 1) * self.body_attempts
         self.concurrency = concurrency
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.name = f"openai:{model}@{base_url}"
@@ -219,8 +237,9 @@ class OpenAIBackend:
             sent = [0]
             _ITEM_REQUESTS.set(sent)  # task-local: this task was created by gather with its own context copy
             try:
-                completion = await self._create(messages, params, seed)
+                completion = await asyncio.wait_for(self._create(messages, params, seed), self.deadline_s)
                 text, raw_finish = self._extract(completion)
+                text, raw_finish = clip_reply(text, raw_finish, params.max_new_tokens)
             except Exception as exc:  # after all retries: report on the item, never lose the batch
                 self._counts["errors"] += 1
                 meta.update(retries=max(sent[0] - 1, 0), latency_s=time.perf_counter() - start, usage=None)

@@ -18,6 +18,9 @@ from protod.backends.base import Backend, ChatMessage, SamplingParams
 
 T = TypeVar("T")
 
+# Judges and state blocks are flat; deeper nesting is garbage or an attack (json.loads would hit the recursion limit).
+MAX_JSON_DEPTH = 20
+
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
@@ -39,8 +42,14 @@ def extract_json(text: str) -> dict[str, Any]:
             continue
         if ch == '"':
             in_string = True
-        elif ch == "{":
+        elif ch in "{[":
             depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            if ch == "[":
+                continue
+        elif ch == "]":
+            depth -= 1
         elif ch == "}":
             depth -= 1
             if depth == 0:
@@ -91,12 +100,13 @@ def generate_validated(
             r.text = gen.text
             r.meta = {"model": backend.name, "seed": seeds[i] + 7919 * attempt, "attempts": r.attempts}
             if gen.error is not None:
+                # The backend already retried the transport (timeouts, 5xx, drops) within its deadline; asking
+                # again would multiply a dead endpoint's cost. Only a reply that came back but did not parse is re-asked.
                 r.errors.append(gen.error)
-                still.append(i)
                 continue
             try:
                 r.value = parsers[i](gen.text)
-            except (ValueError, TypeError) as err:  # pydantic's ValidationError is a ValueError
+            except (ValueError, TypeError, RecursionError) as err:  # pydantic's ValidationError is a ValueError
                 r.errors.append(str(err).splitlines()[0][:200])
                 still.append(i)
         pending = still

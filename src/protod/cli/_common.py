@@ -9,18 +9,42 @@ from __future__ import annotations
 
 import functools
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
+from typer.core import TyperGroup
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from protod.backends import BackendError
 from protod.rollout import RunMismatch
 from protod.scenario import ScenarioError
 
+class _OneLineErrors(TyperGroup):
+    """Usage errors (a bad option value, a missing argument) as one `error:` line too, not a framed usage box."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except NoArgsIsHelpError as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except ClickException as e:
+            where = getattr(getattr(e, "ctx", None), "command_path", None) or "protod"
+            err.print(Text.assemble(("error: ", "bold red"), one_line(f"{e.format_message()} (see `{where} --help`)")), soft_wrap=True)
+            sys.exit(e.exit_code)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="protod: simulate, train and evaluate proactive task-oriented dialogue agents.\n\n"
     "An agent calls a user who did not ask, must draw out what really holds them back, answer it truthfully and win "
     "acceptance within a turn budget. Start with `protod scenarios`, then `protod simulate --agent oracle`.",
@@ -32,13 +56,28 @@ scenarios_app = typer.Typer(help="List, show and validate scenario packs (domain
 app.add_typer(scenarios_app, name="scenarios")
 
 # When piped (CI logs, files), 80 columns would truncate ids in tables; a terminal keeps its own width.
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+# Markup is off: paths, agent names and pack text are user data, and "[red]" in a path must print as "[red]".
+out = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120, markup=False, highlight=False)
+
+
+def one_line(message: str, limit: int = 500) -> str:
+    """A message as one bounded line: whatever it quotes (a pack value, a server reply) cannot flood the terminal."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    err.print(Text.assemble(("error: ", "bold red"), one_line(message)), soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _os_message(e: OSError) -> str:
+    where = e.filename if e.filename is not None else "file"
+    reason = e.strerror or type(e).__name__
+    if isinstance(e, (NotADirectoryError, FileExistsError)):
+        reason += " (an output path must be a directory, or not exist yet)"
+    return f"{where}: {reason}"
 
 
 def friendly(fn):
@@ -50,10 +89,37 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except ScenarioError as e:
             _fail(str(e))
-        except (RunMismatch, BackendError, ValueError, FileNotFoundError) as e:
+        except (RunMismatch, BackendError, ValueError, yaml.YAMLError) as e:
             _fail(str(e))
+        except OSError as e:  # --out on a regular file, a read-only directory, a full disk ...
+            _fail(_os_message(e))
+        except RecursionError:
+            _fail("input nested too deeply to read")
 
     return wrapper
+
+
+def refuse_existing_runs(out_dir: Path, resume: bool, overwrite: bool) -> None:
+    """eval / gap replace their transcripts only when told: earlier results are never deleted silently."""
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite contradict each other; pass one")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
+    if resume or overwrite or not out_dir.is_dir():
+        return
+    held = next((p for p in sorted(out_dir.rglob("trajectories.jsonl")) if p.stat().st_size > 0), None)
+    if held is not None:
+        raise ValueError(f"{held} already exists; pass --resume to continue the run or --overwrite to replace it")
+
+
+# More dialogues or personas than this in one command is a typo (and would exhaust memory before any output).
+MAX_N = 1_000_000
+
+# Endpoint defaults shared by every command that can talk to an OpenAI-compatible server.
+ENDPOINT_DEFAULTS = {"timeout": 30.0, "max_retries": 2}
+TIMEOUT_HELP = ("Seconds per request to an OpenAI-compatible endpoint; one call (retries included) never takes more "
+                "than (max-retries + 1) x timeout + backoff, and a dead endpoint ends the dialogue with status error.")
+RETRIES_HELP = "Retries (exponential backoff) on 429 / 5xx / timeouts / dropped connections."
 
 
 def _version_callback(value: bool) -> None:
@@ -71,9 +137,24 @@ def main_callback(
     pass
 
 
+class _QuietOnError(Progress):
+    """A progress display that vanishes when the command fails: the error stays the only line on stderr."""
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.live.transient = True
+            self.console.quiet = True
+            try:
+                super().__exit__(exc_type, exc, tb)
+            finally:
+                self.console.quiet = False
+            return
+        super().__exit__(exc_type, exc, tb)
+
+
 def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+    return _QuietOnError(
+        TextColumn("{task.description}", markup=False, style="bold"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
     )
 

@@ -9,9 +9,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from protod.cli._common import app, friendly, out, scenarios_app, err, _fail
+from protod.cli._common import MAX_N, app, friendly, out, scenarios_app, err, _fail, one_line
 from protod.persona import PersonaSampler
-from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
+from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario, read_pack_text
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def scenarios(
         s = p.summary()
         table.add_row(p.id, p.name, str(s["concerns"]), str(s["traits"]), str(s["facts"]), str(s["strata"]), str(p.turn_budget))
     out.print(table)
-    out.print("Use [bold]--scenario ID[/] with any command, or a path to your own pack (check it with `protod scenarios validate FILE`).")
+    out.print("Use --scenario ID with any command, or a path to your own pack (check it with `protod scenarios validate FILE`).")
 
 
 @scenarios_app.command("show")
@@ -53,7 +53,7 @@ def scenarios_show(
     if as_json:
         typer.echo(json.dumps(pack.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
-    out.print(f"[bold]{pack.name}[/] ({pack.id})\n{pack.description}\n")
+    out.print(f"{pack.name} ({pack.id})\n{pack.description}\n", style="bold")
     out.print(f"Agent: {pack.agent.role}\nGoal: {pack.agent.goal}\nTurn budget: {pack.turn_budget}\n")
     facts = Table(title="Product facts (what the agent may truthfully say)")
     facts.add_column("id", no_wrap=True)
@@ -79,15 +79,24 @@ def scenarios_show(
 
 @scenarios_app.command("validate")
 def scenarios_validate(file: Path = typer.Argument(..., help="A user-authored scenario pack (YAML).")) -> None:
-    """Check a pack and report every problem with its field path and line (exit 2 if any)."""
+    """Check a pack and report every problem with its field path and line (exit 2 if any).
+
+    Beyond the schema: duplicate keys, unknown schema_version, non-finite or out-of-range numbers, empty cues, fact
+    cues absent from their fact, facts that answer no concern, cues in the opening line, and sentences of the pack
+    that the simulator would perceive as something else."""
+    from protod.pack_checks import perception_problems
+
     if not file.is_file():
         _fail(f"{file}: no such file")
     try:
-        pack = parse_scenario(file.read_text(encoding="utf-8"), source=str(file))
+        pack = parse_scenario(read_pack_text(file), source=str(file))
+        lint = perception_problems(pack)
+        if lint:
+            raise ScenarioError(str(file), lint)
     except ScenarioError as e:
         for line in e.lines():
-            err.print(line, markup=False, highlight=False, soft_wrap=True)
-        err.print(f"{len(e.problems)} problem(s) in {file}", markup=False)
+            err.print(one_line(line), soft_wrap=True)
+        err.print(f"{len(e.problems)} problem(s) in {file}")
         raise typer.Exit(2)
     s = pack.summary()
     out.print(f"OK: {file} is a valid pack '{pack.id}' ({s['concerns']} concerns, {s['traits']} traits, {s['facts']} facts, {s['strata']} strata)")
@@ -101,7 +110,7 @@ def scenarios_validate(file: Path = typer.Argument(..., help="A user-authored sc
 @friendly
 def personas(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
-    n: int = typer.Option(8, "-n", "--n", min=0, help="How many personas."),
+    n: int = typer.Option(8, "-n", "--n", min=0, max=MAX_N, help="How many personas."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed: the same seed always gives the same users."),
     stratum: Optional[str] = typer.Option(None, "--stratum", help="Only this stratum: 'hard/commission_too_high', a difficulty ('hard') or a concern id."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line (id, stratum, traits, concerns, initial_state)."),

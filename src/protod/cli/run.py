@@ -12,7 +12,9 @@ from rich.table import Table
 from protod.agent.llm import make_agent
 from protod.agent.scripted import HONEST_AGENTS, SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
-from protod.cli._common import _fmt, _print_metrics, _progress, app, friendly, out, err
+from protod.cli._common import (
+    MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, out, refuse_existing_runs,
+)
 from protod.persona import PersonaSampler
 from protod.rollout import make_episodes, simulate_to_dir
 from protod.scenario import builtin_scenarios, load_scenario
@@ -23,7 +25,7 @@ from protod.scenario import builtin_scenarios, load_scenario
 def simulate(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     agent: str = typer.Option("prober", "--agent", "-a", help=f"Scripted agent ({', '.join(SCRIPTED_AGENTS)}), `llm` with --model, or llm:<model spec>[:view]."),
-    n: int = typer.Option(48, "-n", "--n", min=1, help="Number of dialogues (one per persona)."),
+    n: int = typer.Option(48, "-n", "--n", min=1, max=MAX_N, help="Number of dialogues (one per persona)."),
     seed: int = typer.Option(0, "--seed", help="Seed for personas and every dialogue's randomness."),
     stratum: Optional[str] = typer.Option(None, "--stratum", help="Only users of this stratum, difficulty or primary concern."),
     out_dir: Path = typer.Option(Path("runs/simulate"), "--out", "-o", help="Output directory (trajectories.jsonl, metrics.json)."),
@@ -38,13 +40,15 @@ def simulate(
     simulator: str = typer.Option("rule", "--simulator", help="rule (no model), cus-llm (LLM judge + voice over the same dynamics) or prompted (LLM role-play)."),
     sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for cus-llm / prompted: {SPEC_HELP}."),
     device: Optional[str] = typer.Option(None, "--device", help="Device for local models (cpu, cuda, ...)."),
-    timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds per request to an OpenAI-compatible endpoint."),
-    max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries (exponential backoff) on 429 / 5xx / timeouts / dropped connections."),
+    timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
+    max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
     concurrency: int = typer.Option(16, "--concurrency", min=1, help="Requests in flight to an endpoint."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="On-disk response cache for endpoints (reproducible re-runs)."),
     api_key_env: str = typer.Option("OPENAI_API_KEY", "--api-key-env", help="Environment variable that holds the endpoint's API key."),
 ) -> None:
     """Run dialogues between an agent and a user simulator; write transcripts and metrics."""
+    if view not in ("deployable", "privileged"):
+        raise ValueError(f"--view {view!r}: expected deployable or privileged")
     pack = load_scenario(scenario)
     endpoint = {"timeout": timeout, "max_retries": max_retries, "concurrency": concurrency,
                 "cache_dir": str(cache_dir) if cache_dir else None, "api_key_env": api_key_env}
@@ -83,25 +87,30 @@ def eval_command(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     agents: list[str] = typer.Option(["passive", "prober", "oracle"], "--agent", "-a", help="Repeatable: a scripted agent or llm:<model spec>[:deployable|:privileged]."),
     simulators: list[str] = typer.Option(["rule"], "--simulator", help="Repeatable: rule, cus-llm, prompted (LLM ones need --sim-model)."),
-    n: int = typer.Option(48, "-n", "--n", min=1, help="Personas (the same for every agent and simulator)."),
+    n: int = typer.Option(48, "-n", "--n", min=1, max=MAX_N, help="Personas (the same for every agent and simulator)."),
     k: int = typer.Option(4, "-k", "--k", min=1, help="Rollouts per persona: pass@k and pass^k for k = 1..K."),
     seed: int = typer.Option(0, "--seed", help="Persona and dialogue seed (evaluate on a seed you did not train on)."),
     out_dir: Path = typer.Option(Path("runs/eval"), "--out", "-o", help="Writes eval.json and runs/<agent>__<simulator>/."),
     resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted eval."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace transcripts already in --out."),
     batch_size: int = typer.Option(64, "--batch-size", min=1),
     sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for LLM simulators: {SPEC_HELP}."),
     temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="LLM agents' sampling temperature."),
     max_new_tokens: int = typer.Option(96, "--max-new-tokens", min=1, help="LLM agents' tokens per turn."),
     device: Optional[str] = typer.Option(None, "--device"),
+    timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
+    max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
 ) -> None:
     """Compare agents (and simulators): acceptance with 95% intervals, pass@k / pass^k, per stratum, and more."""
     from protod.eval.evaluate import evaluate
     from protod.user.simulator import make_simulator
 
+    refuse_existing_runs(out_dir, resume, overwrite)
     pack = load_scenario(scenario)
+    endpoint = {"timeout": timeout, "max_retries": max_retries}
     params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
-    policies = {a: make_agent(a, params=params, device=device) for a in dict.fromkeys(agents)}
-    user_model = load_backend(sim_model, device=device) if sim_model else None
+    policies = {a: make_agent(a, params=params, device=device, **endpoint) for a in dict.fromkeys(agents)}
+    user_model = load_backend(sim_model, device=device, **endpoint) if sim_model else None
     sims = {s: make_simulator(s, pack, user_model) for s in dict.fromkeys(simulators)}
     total = len(policies) * len(sims) * n * k
     with _progress() as bar:
@@ -136,13 +145,17 @@ def gap(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     model: str = typer.Option("smollm2", "--model", "-m", help=f"The model to study: {SPEC_HELP}."),
     ks: str = typer.Option("1,2,4,8,16", "--k", help="Comma-separated k values for pass@k."),
-    n: int = typer.Option(24, "-n", "--n", min=1, help="Personas."),
+    n: int = typer.Option(24, "-n", "--n", min=1, max=MAX_N, help="Personas."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/gap"), "--out", "-o", help="Writes gap.json, gap.png and the transcripts."),
     temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="Sampling temperature (pass@k needs diversity)."),
     max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1),
     batch_size: int = typer.Option(64, "--batch-size", min=1),
     device: Optional[str] = typer.Option(None, "--device"),
+    resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted run in --out."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace transcripts already in --out."),
+    timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
+    max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
 ) -> None:
     """The proactivity gap: deployable-view pass@k of a model against its privileged-view pass@1."""
     from protod.eval.gap import proactivity_gap
@@ -154,15 +167,17 @@ def gap(
         raise ValueError(f"--k {ks!r}: expected comma-separated integers such as 1,2,4,8,16") from None
     if not k_values or sorted(set(k_values)) != k_values or k_values[0] < 1:
         raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
+    refuse_existing_runs(out_dir, resume, overwrite)
     pack = load_scenario(scenario)
     params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
-    deployable = make_agent("llm", model=model, view="deployable", params=params, device=device)
-    privileged = make_agent("llm", model=model, view="privileged", params=params, device=device)
+    endpoint = {"timeout": timeout, "max_retries": max_retries}
+    deployable = make_agent("llm", model=model, view="deployable", params=params, device=device, **endpoint)
+    privileged = make_agent("llm", model=model, view="privileged", params=params, device=device, **endpoint)
     total = 2 * n * max(k_values or [1])
     with _progress() as bar:
         task = bar.add_task(f"gap of {model}", total=total)
         result = proactivity_gap(pack, deployable, privileged, make_simulator("rule", pack), k_values, n, seed, out_dir,
-                                 batch_size=batch_size, on_done=lambda _a: bar.advance(task),
+                                 batch_size=batch_size, on_done=lambda _a: bar.advance(task), resume=resume,
                                  config={"scenario": scenario, "model": model, "temperature": temperature})
     table = Table(title=f"Proactivity gap of {model} on {pack.id} (n={n})")
     table.add_column("k", justify="right")
@@ -183,23 +198,27 @@ def gap(
 @app.command()
 @friendly
 def baselines(
-    n: int = typer.Option(120, "-n", "--n", min=1, help="Dialogues per agent and pack."),
+    n: int = typer.Option(120, "-n", "--n", min=1, max=MAX_N, help="Dialogues per agent and pack."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/baselines"), "--out", "-o", help="Where results go."),
     adversarial: bool = typer.Option(False, "--adversarial", help="Also run the adversarial zoo (protod.agent.adversarial): no trick may beat passive."),
+    scenarios: list[str] = typer.Option([], "--scenario", "-s", help="Repeatable: a pack id or YAML path (default: every built-in pack). Prints the fidelity bands with pass/fail."),
 ) -> None:
     """Every scripted agent against the simulator on every built-in pack, side by side (no model, seconds)."""
+    from protod.pack_checks import adversary_bands, fidelity
+
     rows = []
-    packs = builtin_scenarios()
+    packs = list(dict.fromkeys(scenarios)) or builtin_scenarios()
+    loaded = {pack_id: load_scenario(pack_id) for pack_id in packs}  # every pack checked before any run starts
     names = [name for name in SCRIPTED_AGENTS if adversarial or name in HONEST_AGENTS]
     with _progress() as bar:
         for pack_id in packs:
-            pack = load_scenario(pack_id)
+            pack = loaded[pack_id]
             episodes = make_episodes(PersonaSampler(pack, seed).sample(n))
             for name in names:
                 task = bar.add_task(f"{name:8s} {pack_id}", total=n)
                 m = simulate_to_dir(
-                    pack, make_scripted_agent(name), episodes, out_dir / pack_id / name, seed=seed, overwrite=True,
+                    pack, make_scripted_agent(name), episodes, out_dir / pack.id / name, seed=seed, overwrite=True,
                     config={"scenario": pack_id, "agent": name, "n": n, "seed": seed}, on_done=lambda _t, t=task: bar.advance(t),
                 )
                 rows.append((pack_id, name, m))
@@ -212,6 +231,10 @@ def baselines(
             _fmt(m["probing_rate"]), _fmt(m["hangup_rate"]), _fmt(m["mean_turns"]),
         )
     out.print(table)
+    for pack_id in packs:
+        acceptance = {a: m["acceptance_rate"] for p, a, m in rows if p == pack_id}
+        bands = fidelity(acceptance) + adversary_bands(acceptance, set(HONEST_AGENTS))
+        out.print(f"Fidelity bands on {loaded[pack_id].id}: " + "; ".join(f"{b} {'pass' if ok else 'FAIL'}" for b, ok in bands))
     if adversarial:  # the zoo's bar (issue 10): no trick may win more than passive pitching + 0.05
         passive = {p: m["acceptance_rate"] for p, a, m in rows if a == "passive"}
         games = [f"{a} on {p} ({m['acceptance_rate']:.3f})" for p, a, m in rows

@@ -10,7 +10,7 @@ import typer
 
 from protod.agent.llm import make_agent
 from protod.backends import SPEC_HELP, SamplingParams
-from protod.cli._common import _progress, app, friendly, out
+from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, out
 from protod.persona import PersonaSampler
 from protod.scenario import load_scenario
 
@@ -28,13 +28,29 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --out (weights, optimizer, scheduler, RNG, step)."),
     overrides: list[str] = typer.Option([], "--set", help="Override a config key: --set lr=5e-5 --set algo=grpo."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Override the config's seed."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start afresh in an --out that holds a run (its log, checkpoints and config are removed)."),
+    timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
+    max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
 ) -> None:
     """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), single node, resumable."""
+    from protod.backends import ENDPOINT_OPTIONS
     from protod.train.config import load_config
-    from protod.train.trainer import Trainer
 
+    if resume and overwrite:
+        raise ValueError("--resume and --overwrite contradict each other; pass one")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
     extra = list(overrides) + ([f"max_steps={max_steps}"] if max_steps else []) + ([f"seed={seed}"] if seed is not None else [])
     cfg = load_config(config, extra)
+    if resume:
+        check_train_identity(out_dir, cfg)
+    elif overwrite:
+        clear_train_run(out_dir)
+    elif (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
+        raise ValueError(f"{out_dir} already holds a training run; pass --resume to continue it or --overwrite to replace it")
+    ENDPOINT_OPTIONS.update(timeout=timeout, max_retries=max_retries)
+    from protod.train.trainer import Trainer
+
     trainer = Trainer(cfg, out_dir, resume=resume)
     with _progress() as bar:
         task = bar.add_task(f"{cfg.algo} on {cfg.scenario}", total=cfg.max_steps, completed=trainer.step)
@@ -53,6 +69,40 @@ def train(
 
     ckpt = latest(out_dir)
     out.print(f"Log: {out_dir / 'train_log.jsonl'}; checkpoint: {ckpt}; evaluate it with `protod simulate --agent llm:hf:{ckpt}`")
+
+
+def check_train_identity(out_dir: Path, cfg: Any) -> None:
+    """`train --resume` continues the same run: the recorded config.yaml must match (max_steps may grow)."""
+    import yaml
+
+    from protod.run_identity import IdentityMismatch, describe, first_difference
+
+    recorded_path = out_dir / "config.yaml"
+    if not recorded_path.is_file():
+        return  # the trainer reports the missing checkpoint
+    try:
+        recorded = yaml.safe_load(recorded_path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, ValueError):
+        raise ValueError(f"{recorded_path}: unreadable; cannot check that --resume continues the same run") from None
+    if not isinstance(recorded, dict):
+        raise ValueError(f"{recorded_path}: expected a mapping of config keys")
+    diff = first_difference({"config": recorded}, {"config": cfg.model_dump(mode="json")})
+    if diff is not None:
+        raise IdentityMismatch(f"{out_dir}: --resume of a different run: {describe(diff)}; "
+                               "use the recorded config, another --out, or --overwrite")
+
+
+def clear_train_run(out_dir: Path) -> None:
+    """What `train --overwrite` removes: only the files a training run writes."""
+    import shutil
+
+    if not out_dir.is_dir():
+        return
+    for name in ("train_log.jsonl", "config.yaml", "run.json"):
+        (out_dir / name).unlink(missing_ok=True)
+    for ckpt in out_dir.glob("checkpoint-*"):
+        if ckpt.is_dir():
+            shutil.rmtree(ckpt)
 
 
 @app.command()

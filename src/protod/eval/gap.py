@@ -18,11 +18,12 @@ from protod.scenario import Scenario
 
 def proactivity_gap(pack: Scenario, deployable: Any, privileged: Any, simulator: Any, ks: list[int], n: int, seed: int,
                     out_dir: Path, batch_size: int = 64, on_done: Callable[[str], None] | None = None,
-                    config: dict[str, Any] | None = None) -> dict[str, Any]:
+                    config: dict[str, Any] | None = None, resume: bool = False) -> dict[str, Any]:
     if sorted(set(ks)) != ks or ks[0] < 1:
         raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
     report = evaluate(pack, {"deployable": deployable, "privileged": privileged}, {simulator.name: simulator},
-                      n, max(ks), seed, out_dir, batch_size=batch_size, config=config, on_done=on_done)
+                      n, max(ks), seed, out_dir, batch_size=batch_size, config=config, on_done=on_done,
+                      resume=resume)
     by_view = {r["agent"]: r for r in report["results"]}
     dep, priv = by_view["deployable"], by_view["privileged"]
     gap = {

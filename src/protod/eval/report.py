@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from protod.eval.passk import wilson_interval
+from protod.rollout import read_trajectories
 
 MAX_TRANSCRIPTS = 300
 
@@ -102,8 +103,28 @@ def _training_figure(name: str, log: list[dict[str, Any]]) -> Any:
     return fig
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ValueError(f"{path}: not a JSON file protod wrote ({str(err).splitlines()[0][:120]})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(value).__name__}")
+    return value
+
+
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError):
+                raise ValueError(f"{path}:{lineno}: not a JSON line") from None
+            if not isinstance(value, dict):
+                raise ValueError(f"{path}:{lineno}: expected a JSON object, got {type(value).__name__}")
+            out.append(value)
+    return out
 
 
 def collect(dirs: list[Path]) -> dict[str, Any]:
@@ -112,15 +133,15 @@ def collect(dirs: list[Path]) -> dict[str, Any]:
         if not root.exists():
             raise ValueError(f"{root}: no such directory")
         for path in sorted(root.rglob("eval.json")):
-            found["evals"].append((path.parent, json.loads(path.read_text())))
+            found["evals"].append((path.parent, _read_json(path)))
         for path in sorted(root.rglob("gap.json")):
-            found["gaps"].append((path.parent, json.loads(path.read_text())))
+            found["gaps"].append((path.parent, _read_json(path)))
         for path in sorted(root.rglob("metrics.json")):
-            found["simulations"].append((path.parent, json.loads(path.read_text())))
+            found["simulations"].append((path.parent, _read_json(path)))
         for path in sorted(root.rglob("train_log.jsonl")):
             found["training"].append((path.parent, _read_jsonl(path)))
         for path in sorted(root.rglob("trajectories.jsonl")):
-            for rec in _read_jsonl(path)[: MAX_TRANSCRIPTS]:
+            for rec in read_trajectories(path)[: MAX_TRANSCRIPTS]:
                 if len(found["transcripts"]) < MAX_TRANSCRIPTS:
                     found["transcripts"].append(_transcript(rec, path.parent.name))
     if not any(found.values()):

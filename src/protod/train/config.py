@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -150,6 +151,22 @@ def _coerce(value: str) -> Any:
     return yaml.safe_load(value)
 
 
+def _parse_yaml(source: Path | str, where: str) -> Any:
+    """YAML (safe types only: no !!python tags) from a file or a --set value; any failure is one line naming `where`."""
+    try:
+        text = source.read_text(encoding="utf-8") if isinstance(source, Path) else source
+        if len(text) > 1_000_000:
+            raise ValueError("larger than 1 MB")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None and isinstance(source, Path) else ""
+        what = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ValueError(f"{where}{line}: not valid YAML: {what}") from None
+    except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
+        raise ValueError(f"{where}: cannot read it ({str(err).splitlines()[0][:120] or type(err).__name__})") from None
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> TrainConfig:
     """Read a YAML config and apply `key=value` overrides. Errors are one line naming the file and the field."""
     data: dict[str, Any] = {}
@@ -158,7 +175,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         p = Path(path)
         if not p.is_file():
             raise ValueError(f"{p}: no such config file")
-        loaded = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        loaded = _parse_yaml(p, str(p)) or {}
         if not isinstance(loaded, dict):
             raise ValueError(f"{p}: expected a mapping of config keys")
         data.update(loaded)
@@ -166,7 +183,10 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ValueError(f"--set {item!r}: expected key=value")
-        data[key.strip()] = _coerce(value)
+        data[key.strip()] = _parse_yaml(value, f"--set {item!r}")
+    for key, value in data.items():  # a config number must be finite (an lr of .inf passes `gt=0`)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{source}: {key}: must be a finite number, got {value}")
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as err:

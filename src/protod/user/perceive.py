@@ -22,29 +22,13 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, contradicts, clauses_of, contains_phrase, content_stems, is_number, phrase_stems,
-    joined, split_sentences, stem, tokenize,
+    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, clauses_of, contains_phrase, content_stems,
+    contradicts, is_number, joined, phrase_stems, split_sentences, stem, tokenize,
 )
+from protod.user.sanitize import strip_injection  # noqa: F401  (re-exported: older imports)
 from protod.user.state import Perception
 
 _TOKEN = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
-
-# Things that are not speech to the user: role-prefixed lines, tags, JSON-ish blocks, code fences.
-_INJECTION = [
-    re.compile(r"```.*?(```|$)", re.S),
-    re.compile(r"<(\w+)[^>]*>.*?(</\1\s*>|$)", re.S),
-    re.compile(r"\{.*?(\}|$)", re.S),
-    re.compile(r"\[\[?[^\]]*(\]\]?|$)"),
-    re.compile(r"(?i)\b(system|assistant|user|developer|state|decision|simulator|tool)\s*:\s*[^\n]*"),
-]
-
-
-def strip_injection(text: str) -> str:
-    """Drop segments that address the simulator instead of the user (see module docstring)."""
-    for pattern in _INJECTION:
-        text = pattern.sub(" ", text)
-    return text
-
 
 _POSSESSIVE = re.compile(r"'s\b")
 _PLURAL = re.compile(r"\b([a-z0-9%]{2,}[a-rt-z0-9%])s\b")  # fees -> fee, orders -> order; not "less", "bus"
