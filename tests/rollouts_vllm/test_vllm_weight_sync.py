@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from protod.backends.base import SamplingParams
-from tests.vllm.conftest import forward_logprobs, requires_vllm
+from tests.rollouts_vllm.conftest import forward_logprobs, requires_vllm
 
 pytestmark = requires_vllm
 

@@ -3,7 +3,7 @@
 import time
 
 from protod.backends.base import SamplingParams
-from tests.vllm.conftest import requires_vllm
+from tests.rollouts_vllm.conftest import requires_vllm
 
 pytestmark = requires_vllm
 

@@ -1,4 +1,4 @@
-"""The vLLM suite: runs where vLLM imports (`make vllm-env && make test-vllm`), skipped elsewhere.
+"""The vLLM suite: runs where vLLM is installed (`make vllm-env && make test-vllm`), skipped elsewhere.
 
 One engine per model for the whole session: a start costs 10-50 s on 2 CPU cores. The tiny model is a random
 Qwen2 with the SmolLM2 vocabulary and a tied lm_head (head_dim 32: vLLM's CPU attention has no kernel for 16).
@@ -8,7 +8,10 @@ import importlib.util
 
 import pytest
 
-HAS_VLLM = importlib.util.find_spec("vllm") is not None
+# The directory is not called tests/vllm: pytest puts tests/ on sys.path, and a folder named vllm there would import
+# as an (empty) namespace package wherever the real vLLM is missing. A namespace package has no origin.
+_SPEC = importlib.util.find_spec("vllm")
+HAS_VLLM = _SPEC is not None and _SPEC.origin is not None
 requires_vllm = pytest.mark.skipif(not HAS_VLLM, reason="vLLM is not installed here: `make test-vllm` runs this suite")
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from protod.backends.base import SamplingParams
 
-from tests.vllm.conftest import forward_logprobs, requires_vllm
+from tests.rollouts_vllm.conftest import forward_logprobs, requires_vllm
 
 pytestmark = requires_vllm
 
@@ -51,10 +51,14 @@ def test_sampling_depends_on_the_seed_not_on_the_batch(tiny_engine):
     assert repeated[0].token_ids == repeated[1].token_ids == alone.token_ids != repeated[2].token_ids
 
 
-def test_bad_arguments(tiny_engine):
+def test_bad_arguments_and_an_over_long_prompt(tiny_engine):
     assert tiny_engine.generate([], SamplingParams(), []) == []
     with pytest.raises(ValueError, match="seeds"):
         tiny_engine.generate(CONVS, SamplingParams(), [1])
+    huge = [{"role": "system", "content": "word " * 3000}, {"role": "user", "content": "hi"}]
+    out = tiny_engine.generate([CONVS[0], huge], SamplingParams(temperature=0.0, max_new_tokens=4), [0, 1])
+    assert out[0].ok and out[0].token_ids
+    assert not out[1].ok and out[1].finish_reason == "error" and "max_model_len" in out[1].error
 
 
 def test_smollm2_through_the_model_spec_matches_the_hf_backend():
@@ -69,7 +73,9 @@ def test_smollm2_through_the_model_spec_matches_the_hf_backend():
 
     vllm_backend, hf_backend = load_backend("vllm:smollm2"), load_backend("smollm2")
     params = SamplingParams(temperature=0.0, max_new_tokens=24)
+    gap = 0.0
     for v, h in zip(vllm_backend.generate(CONVS[:2], params, [0, 1]), hf_backend.generate(CONVS[:2], params, [0, 1])):
         assert v.ok and v.token_ids == h.token_ids and v.text == h.text
         assert v.logprobs == pytest.approx(h.logprobs, abs=2e-4)
-    print(f"\nvllm:smollm2 engine start {vllm_backend.start_seconds:.1f} s")
+        gap = max(gap, *(abs(a - b) for a, b in zip(v.logprobs, h.logprobs)))
+    print(f"\nvllm:smollm2 engine start {vllm_backend.start_seconds:.1f} s; log-prob gap to the HF backend {gap:.1e}")
