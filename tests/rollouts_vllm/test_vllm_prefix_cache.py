@@ -27,9 +27,9 @@ def _dialogue(engine, reset_each_turn):
 
 
 def test_later_turns_hit_the_prefix_cache_and_give_the_same_tokens(tiny_engine):
+    uncached = _dialogue(tiny_engine, reset_each_turn=True)  # first: it also warms the engine for this prompt shape
     tiny_engine.reset_prefix_cache()
     cached = _dialogue(tiny_engine, reset_each_turn=False)
-    uncached = _dialogue(tiny_engine, reset_each_turn=True)
     assert [t[0] for t in cached] == [t[0] for t in uncached]
     assert cached[0][1] == 0 and all(t[1] == 0 for t in uncached)
     # every later turn's prompt starts with the previous prompt: all its full 128-token blocks are reused
