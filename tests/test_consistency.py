@@ -167,7 +167,7 @@ def test_cli_reports_counts_and_exits_1_on_findings(pack, dialogues, tmp_path):
     assert found.exit_code == 1 and f"{kind} 1" in found.output and f"turn {turn} [{kind}]" in found.output
     (tmp_path / "junk.jsonl").write_text('{"id": "x"}\n')
     junk = runner.invoke(app, ["consistency", str(tmp_path / "junk.jsonl")])
-    assert junk.exit_code == 2 and "junk.jsonl:1: not a protod trajectory" in junk.output and "Traceback" not in junk.output
+    assert junk.exit_code == 2 and "junk.jsonl:1: schema_version" in junk.output and "Traceback" not in junk.output
 
 
 def test_a_line_shared_by_two_concerns_is_read_in_the_users_favour():
