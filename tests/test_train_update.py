@@ -193,3 +193,33 @@ def test_lr_schedule_advances_when_every_group_is_filtered(tmp_path):
     tr = make_trainer(tmp_path, algo="grpo", warmup_steps=4, schedule="cosine", lr=1.0)
     lrs = [tr._update([])["lr"] for _ in range(3)]  # every group filtered: no items at all
     assert lrs == pytest.approx([1 / 5, 2 / 5, 3 / 5])  # warmup goes on
+
+
+def test_an_external_rollout_engine_gets_the_new_weights_after_every_optimizer_step(tmp_path):
+    """The vLLM path in miniature: rollouts come from a second engine holding its own copy of the weights; the trainer
+    pushes its weights into that engine after every optimizer step, so every step's rollouts are on-policy."""
+    import copy
+
+    from protod.backends.hf import HFBackend
+
+    class SeparateEngine(HFBackend):
+        syncs = 0
+        calls = 0
+
+        def generate(self, *args, **kwargs):
+            SeparateEngine.calls += 1
+            return super().generate(*args, **kwargs)
+
+        def sync_weights(self, model):
+            SeparateEngine.syncs += 1
+            self.model.load_state_dict(model.state_dict())
+
+    cfg = TrainConfig(algo="grpo", model="tiny-random", tiny_init_range=0.3, lr=5e-2, personas_per_step=2, group_size=2,
+                      max_steps=2, save_every=100, lora=False, max_new_tokens=4)
+    probe = Trainer(cfg, tmp_path / "probe")  # only to build the same initial weights and tokenizer
+    engine = SeparateEngine(copy.deepcopy(probe.model), probe.tokenizer, name="engine", device="cpu")
+    tr = Trainer(cfg, tmp_path / "run", rollout_backend=engine, reward_fn=lambda t: float(len(t.turns) % 2))
+    tr.train()
+    assert SeparateEngine.calls > 0 and SeparateEngine.syncs == tr.step == 2
+    for a, b in zip(engine.model.state_dict().values(), tr.model.state_dict().values()):
+        assert torch.equal(a, b)

@@ -54,10 +54,16 @@ def acceptance_reward(traj: Trajectory) -> float:
 
 class Trainer:
     """`Trainer(config, out_dir).train()`. `reward_fn(trajectory) -> float` replaces the acceptance reward (toy
-    objectives, shaped rewards); `pack` replaces the config's scenario with an already loaded one."""
+    objectives, shaped rewards); `pack` replaces the config's scenario with an already loaded one.
+
+    `rollout_backend` samples the rollouts instead of the trainer's own HF backend (e.g. a `VLLMBackend` started
+    from the same weights). It must record the sampled tokens and their log-probs (the behaviour policy); if it has
+    `sync_weights(model)`, the trainer pushes the new weights into it after every optimizer step, so rollouts stay
+    on-policy without a restart."""
 
     def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False,
-                 reward_fn: Callable[[Trajectory], float] = acceptance_reward, pack: Any = None):
+                 reward_fn: Callable[[Trajectory], float] = acceptance_reward, pack: Any = None,
+                 rollout_backend: Any = None):
         self.cfg = config
         self.out = Path(out_dir)
         self.reward_fn = reward_fn
@@ -65,6 +71,7 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
         self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=config.device)
+        self.rollout_backend = rollout_backend if rollout_backend is not None else self.backend
         self.renderer = self.backend.renderer
         self.device = self.backend.device
         self.trainable = [p for p in self.model.parameters() if p.requires_grad]
@@ -115,7 +122,7 @@ class Trainer:
         cfg = self.cfg
         sampler = PersonaSampler(self.pack, cfg.persona_seed)
         personas = sampler.sample(cfg.personas_per_step, stratum=cfg.stratum, start=self.step * cfg.personas_per_step)
-        agent = LLMAgent(self.backend, "deployable", SamplingParams(cfg.temperature, cfg.top_p, cfg.max_new_tokens))
+        agent = LLMAgent(self.rollout_backend, "deployable", SamplingParams(cfg.temperature, cfg.top_p, cfg.max_new_tokens))
         self.model.eval()
         return run_episodes(self.pack, agent, make_episodes(personas, cfg.group_size), simulator=self.simulator,
                             seed=cfg.seed * 1_000_003 + self.step, batch_size=cfg.rollout_batch)
@@ -278,6 +285,9 @@ class Trainer:
         """Clip the accumulated gradient and take one optimizer step; returns the pre-clip gradient norm."""
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.max_grad_norm))
         self.optimizer.step()
+        sync = getattr(self.rollout_backend, "sync_weights", None)
+        if sync is not None and self.rollout_backend is not self.backend:
+            sync(self.model)  # an external engine (vLLM) samples the next rollouts from the new weights
         return grad_norm
 
     def _advance_schedule(self) -> float:
