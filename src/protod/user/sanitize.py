@@ -39,33 +39,27 @@ _INVISIBLE = dict.fromkeys(
 )
 
 
-def _cut_fences(text: str) -> str:
+def _cut_between(text: str, opener: str, closer: str) -> str:
+    """Remove every `opener ... closer` span in one left-to-right pass; an unclosed one runs to the end."""
     out, pos = [], 0
     while True:
-        start = text.find("```", pos)
+        start = text.find(opener, pos)
         if start < 0:
             out.append(text[pos:])
             return " ".join(out)
         out.append(text[pos:start])
-        end = text.find("```", start + 3)
+        end = text.find(closer, start + len(opener))
         if end < 0:
             return " ".join(out)
-        pos = end + 3
+        pos = end + len(closer)
+
+
+def _cut_fences(text: str) -> str:
+    return _cut_between(text, "```", "```")
 
 
 def _cut_chat_turns(text: str) -> str:
-    out, pos = [], 0
-    while True:
-        start = text.find("<|im_start|>", pos)
-        if start < 0:
-            out.append(text[pos:])
-            break
-        out.append(text[pos:start])
-        end = text.find("<|im_end|>", start)
-        if end < 0:
-            break
-        pos = end + len("<|im_end|>")
-    return _SPECIAL_TOKEN.sub(" ", " ".join(out))
+    return _SPECIAL_TOKEN.sub(" ", _cut_between(text, "<|im_start|>", "<|im_end|>"))
 
 
 def _cut_tags(text: str) -> str:
