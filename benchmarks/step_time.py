@@ -4,7 +4,10 @@
      of each algorithm is timed on it (SI-AVPO adds the teacher's no-grad forward in the privileged view).
   2. Our GRPO step over TRL's GRPOTrainer step (if `trl` is installed) on the same model, LoRA adapters, prompts,
      group size and completion length: a one-turn task so that both do exactly prompt -> G completions -> update.
-Last line: `aopd_over_grpo_step_ratio: <number>` (goal <= 1.35). Never fails on a timing.
+  3. Rollouts with the HF backend's KV reuse across turns over rollouts without it: the same dialogues (same seeds,
+     same weights; reuse changes no token), each run from an empty cache, prefill tokens counted exactly.
+Last lines: `kv_reuse_rollout_speedup: <off / on>` and `aopd_over_grpo_step_ratio: <number>` (goal <= 1.35).
+Never fails on a timing.
 
     python benchmarks/step_time.py [--quick] [--model tiny-random|smollm2]
 """
@@ -57,6 +60,29 @@ def siavpo_vs_grpo(model: str, quick: bool) -> float:
     step_ratio = (rollout_s + times["siavpo"]) / (rollout_s + times["grpo"])
     print(f"    full step ratio siavpo/grpo: {step_ratio:.3f}")
     return step_ratio
+
+
+def kv_reuse_rollouts(model: str, quick: bool) -> float:
+    cfg = TrainConfig(algo="grpo", model=model, personas_per_step=2 if quick else 4, group_size=4,
+                      max_new_tokens=16 if quick else 32, tiny_hidden=128, tiny_layers=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        tr = Trainer(cfg, tmp)
+        result = {}
+        for reuse in (False, True, False, True):  # alternated, the second pair kept: less drift from machine load
+            tr.backend.kv_reuse = reuse
+            tr.backend.kv_store.clear()
+            before = dict(tr.backend.stats)
+            start = time.perf_counter()
+            trajs = tr.rollouts()
+            seconds = time.perf_counter() - start
+            prefill = tr.backend.stats["prefill_tokens"] - before.get("prefill_tokens", 0)
+            result[reuse] = (seconds, prefill, [t.turns[-1]["agent"] for t in trajs])
+    (off_s, off_tok, off_text), (on_s, on_tok, on_text) = result[False], result[True]
+    print(f"[3] rollouts of {len(off_text)} dialogues, model {model}: without KV reuse {off_s:.2f} s / {off_tok} prefill "
+          f"tokens, with {on_s:.2f} s / {on_tok} (same dialogues: {off_text == on_text})")
+    print(f"    prefill_token_ratio: {off_tok / max(on_tok, 1):.2f}")
+    print(f"kv_reuse_rollout_speedup: {off_s / on_s:.3f}")
+    return off_s / on_s
 
 
 def ours_vs_trl(model: str, quick: bool) -> None:
@@ -113,6 +139,7 @@ def main() -> None:
     random.seed(0)
     ratio = siavpo_vs_grpo(args.model, args.quick)
     ours_vs_trl(args.model, args.quick)
+    kv_reuse_rollouts(args.model, args.quick)
     print(f"aopd_over_grpo_step_ratio: {ratio:.3f}")
 
 
