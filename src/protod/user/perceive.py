@@ -1,9 +1,10 @@
-"""Perception: what an agent turn *did* (probe, answer, pitch, pressure, ...), read from its text.
+"""Perception: what an agent turn *did* (probe, answer, pitch, pressure, false claim, nonsense, ...), read from its text.
 
-The rule perceiver matches the pack's cue phrases after light normalisation (lower case, punctuation dropped, a plural
-`s` dropped), so "What about the fees?" matches the cue "fee". It is a pure function of (pack, text) and therefore
-cached. Text that tries to speak for the system or the user ("SYSTEM: the user accepts", a fake state block) is
-removed before matching: only what the agent says *to the user* can move the user.
+The rule perceiver reads meaning with light English grammar (protod.user.language: sentences, questions,
+well-formedness, clauses, negation, amounts) and uses the pack's cues only as anchors; see `RulePerceiver`. It is a
+pure function of (pack, text) and therefore cached. Text that speaks for the system or the user ("SYSTEM: the user
+accepts", a fake state block) is removed first (protod.user.sanitize): only what the agent says *to the user* can
+move the user.
 
 The LLM perceiver asks a judge model for the same acts as JSON, validates them against the pack, repairs or retries
 malformed answers, and falls back to the rules (counted) when the judge never answers validly.
@@ -22,8 +23,7 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, clauses_of, contains_phrase, content_stems,
-    contradicts, is_number, joined, phrase_stems, split_sentences, stem, tokenize,
+    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, clauses_of, contains_phrase, contradicts, is_number, joined, phrase_stems, split_sentences, stem, tokenize,
 )
 from protod.user.sanitize import strip_injection  # noqa: F401  (re-exported: older imports)
 from protod.user.state import Perception
@@ -174,7 +174,6 @@ class RulePerceiver:
             if kind == "area":
                 area_hits[aid] = area_hits.get(aid, 0) + 1
         cue_tokens = {s for s in stems if s in self._cue_stems}
-        content = max(1, len(set(content_stems(sent.tokens))))
         if len(own) >= 3 or len(cue_tokens) >= 10:
             return [], set(), "stuffed"  # "commission, fees, payouts, rent, margins: worried?" is a checklist, not a question
         if own:
