@@ -18,7 +18,7 @@ verbs the built-in list lacks (`lexicon.verbs`). Everything here is a pure funct
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 # --- closed word classes ---------------------------------------------------------------------------------------
@@ -161,8 +161,8 @@ _DAYS = {"minut": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14
 
 
 def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
-    """The amounts a clause states, comparable across wordings: "€0.80" = "80 cents", "12%" = "twelve percent";
-    a plain count keeps the word it counts ("48 hours" is not "2 days", and neither contradicts the other)."""
+    """The amounts a clause states, comparable across wordings: "€0.80" = "80 cents", "12%" = "twelve percent",
+    "72 hours" = "3 days"; any other count keeps the word it counts ("25 orders" is not "25 riders")."""
     out = set()
     for i, tok in enumerate(tokens):
         if not is_number(tok):
@@ -215,6 +215,7 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
 @dataclass(frozen=True, slots=True)
 class Clause:
     tokens: tuple[str, ...]
+    token_stems: tuple[str, ...]  # stems of every token, in order (for contiguous phrase matching)
     stems: tuple[str, ...]  # stems of the content words, in order
     numbers: frozenset[Quantity]
     negated: bool  # odd number of negators: the clause denies what it names
@@ -230,6 +231,7 @@ class Sentence:
     well_formed: bool
     defect: str  # why it is not well-formed ("" when it is)
     clauses: tuple[Clause, ...]
+    numbers: frozenset[Quantity]  # every amount the sentence states (the union of its clauses')
 
 
 def content_stems(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -243,6 +245,7 @@ def _clause(text: str) -> Clause | None:
     negators = sum(1 for t in tokens if t in NEGATORS)
     return Clause(
         tokens=tokens,
+        token_stems=tuple(stem(t) for t in tokens),
         stems=content_stems(tokens),
         numbers=quantities(tokens),
         negated=negators % 2 == 1,
@@ -257,7 +260,7 @@ def clauses_of(text: str) -> tuple[Clause, ...]:
         text = _SCOPE_NEGATION.sub(" ", text)
     clauses = tuple(c for c in (_clause(part) for part in _CLAUSE_BREAK.split(text)) if c is not None)
     if flipped:  # every claim in the sentence is denied
-        clauses = tuple(Clause(c.tokens, c.stems, c.numbers, not c.negated, c.guarantee) for c in clauses)
+        clauses = tuple(replace(c, negated=not c.negated) for c in clauses)
     return clauses
 
 
@@ -349,6 +352,7 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
         defect = "fragment"  # "rent an e-bike", "12%?": too short to assert or ask anything about a worry
     if tokens and not defect and len(tokens) < 4 and question and tokens[0] not in WH_WORDS | AUXILIARIES:
         defect = "fragment"
+    clauses = clauses_of(sentence)
     return Sentence(
         text=sentence,
         tokens=tokens,
@@ -356,7 +360,8 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
         question=question,
         well_formed=not defect,
         defect=defect,
-        clauses=clauses_of(sentence),
+        clauses=clauses,
+        numbers=frozenset(n for c in clauses for n in c.numbers),
     )
 
 

@@ -23,9 +23,10 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, clauses_of, contains_phrase, contradicts, is_number, joined, phrase_stems, split_sentences, stem, tokenize,
+    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, clauses_of, contains_phrase, contradicts,
+    is_number, joined, phrase_stems, split_sentences, stem, tokenize,
 )
-from protod.user.sanitize import strip_injection  # noqa: F401  (re-exported: older imports)
+from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
 
 _TOKEN = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
@@ -38,6 +39,9 @@ def normalise(text: str) -> str:
     """' tok tok tok ' - padded, lower-cased words (plural s dropped) for whole-word substring tests."""
     text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
     return " " + _PLURAL.sub(r"\1", " ".join(_TOKEN.findall(text))) + " "
+
+
+_UNIT_STEMS = frozenset(stem(u) for u in UNIT_WORDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +62,13 @@ def _fact_model(fact: Fact) -> _FactModel:
     cues = []
     for cue in fact.cues:
         stems = phrase_stems(cue)
-        home = next((c for c in clauses if contains_phrase(tuple(stem(t) for t in c.tokens), stems)), None)
+        home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
         cues.append((stems, home.negated if home else False))
     content = frozenset(s for c in clauses for s in c.stems)
     numbers = frozenset(n for c in clauses for n in c.numbers)
-    units = {stem(u) for u in UNIT_WORDS}
     return _FactModel(
         id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
-        topic=frozenset(s for s in content if s not in units and not is_number(s)), numbers=numbers,
+        topic=frozenset(s for s in content if s not in _UNIT_STEMS and not is_number(s)), numbers=numbers,
         guarantee=any(c.guarantee for c in clauses),
     )
 
@@ -83,14 +86,9 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
 _ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
 
 
-def _merged(sent: Sentence) -> Clause:
-    numbers = frozenset(n for c in sent.clauses for n in c.numbers)
-    return Clause(sent.tokens, (), numbers, False, False)
-
-
-def _numbers_fit(clause: Clause, numbers: frozenset[tuple]) -> bool:
+def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
     """A claim about a fact that carries amounts must state one of them (a wrong one is caught as a false claim)."""
-    return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) for q in clause.numbers)
+    return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) for q in stated)
 
 
 def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
@@ -206,12 +204,10 @@ class RulePerceiver:
         false: list[str] = []
         sentence_words = {s for c in sent.clauses for s in c.stems}
         negated_clauses: list[set[str]] = []  # content of negated clauses that matched no fact
-        whole = _merged(sent)
         sentence_text = joined(sent.stems)
         imperative = sent.tokens[0] in COMMON_VERBS
         for clause in sent.clauses:
-            clause_stems = tuple(stem(t) for t in clause.tokens)
-            clause_text = joined(clause_stems)
+            clause_text = joined(clause.token_stems)
             words = set(clause.stems)
             strong: list[tuple[_FactModel, bool]] = []  # (fact, negated) matched through one of its cues
             weak: list[tuple[int, _FactModel, bool]] = []  # matched through most of one of its clauses
@@ -222,14 +218,14 @@ class RulePerceiver:
                 # A cue may span a clause break ("lunch and dinner peaks"): found in the sentence, owned by a clause
                 # that holds part of it.
                 cue = next(((phrase, neg) for phrase, neg in fact.cues
-                            if joined(phrase) in clause_text or (joined(phrase) in sentence_text and set(phrase) & set(clause_stems))), None)
-                if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(whole, fact.numbers):
+                            if joined(phrase) in clause_text or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems))), None)
+                if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(sent.numbers, fact.numbers):
                     strong.append((fact, clause.negated != cue[1]))
                     continue
                 # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
                 best = max(fact.clauses, key=lambda fc: len(words & set(fc.stems)))
                 overlap = len(words & set(best.stems))
-                if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(whole, best.numbers):
+                if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
                     weak.append((overlap, fact, clause.negated != best.negated))
                 elif overlap >= 2 and clause.negated != best.negated and overlap >= 0.5 * len(words):
                     weak.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
@@ -242,15 +238,8 @@ class RulePerceiver:
                 invented = any(contradicts(q, known_numbers) and not accounted(q, self._pack_numbers) for q in clause.numbers) or (
                     clause.guarantee and not fact.guarantee)
                 (false if negated or invented else stated).append(fact.id)
-            denied_false = False
-            for fid, cues in self._false:
-                for phrase, cue_negated in cues:
-                    if contains_phrase(clause_stems, phrase):
-                        if clause.negated != cue_negated:
-                            denied_false = True  # "we do not offer guaranteed orders" is true, not a false claim
-                        else:
-                            false.append(fid)
-                        break
+            asserted, denied_false = self._false_cue_hits(clause)
+            false += asserted
             if not matches and not denied_false and not clause.negated and (clause.numbers or clause.guarantee):
                 # An invented amount or promise about a topic the pack has facts on: "we guarantee 50 orders a day",
                 # "our commission is 40%". Counts are everywhere, so they need two topic words in common.
@@ -270,12 +259,11 @@ class RulePerceiver:
         # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
         # ("Onboarding isn't fast, ... you build the menu page yourself").
         if stated:
-            numbers = frozenset(n for c in sent.clauses for n in c.numbers)
             known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
             denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
-            if denied or any(contradicts(q, known) and not accounted(q, self._pack_numbers) for q in numbers):
+            if denied or any(contradicts(q, known) and not accounted(q, self._pack_numbers) for q in sent.numbers):
                 false += denied or stated
-            elif not all(accounted(q, known) for q in numbers):
+            elif not all(accounted(q, known) for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
         if false:
             return [], list(dict.fromkeys(false))
@@ -298,9 +286,9 @@ class RulePerceiver:
             return []
         fact = self._fact_model[fid]
         negated = sum(c.negated for c in sent.clauses) % 2 != sum(c.negated for c in fact.clauses) % 2
-        wrong = any(not accounted(q, fact.numbers) for c in sent.clauses for q in c.numbers) or (
+        wrong = any(not accounted(q, fact.numbers) for q in sent.numbers) or (
             any(c.guarantee for c in sent.clauses) and not fact.guarantee)
-        return [] if negated or wrong or not _numbers_fit(_merged(sent), fact.numbers) else [fid]
+        return [] if negated or wrong or not _numbers_fit(sent.numbers, fact.numbers) else [fid]
 
     # -- the turn -------------------------------------------------------------------------------------------------
     def _perceive(self, text: str) -> Perception:
@@ -366,14 +354,23 @@ class RulePerceiver:
             nonsense=nonsense,
         )
 
+    def _false_cue_hits(self, clause: Clause) -> tuple[list[str], bool]:
+        """(facts a pack false-claim cue in the clause contradicts, whether some cue was denied instead): "we do not
+        offer guaranteed orders" is true, not a false claim. The first cue of each false claim found decides."""
+        asserted: list[str] = []
+        denied = False
+        for fid, cues in self._false:
+            hit = next((neg for phrase, neg in cues if contains_phrase(clause.token_stems, phrase)), None)
+            if hit is None:
+                continue
+            if clause.negated != hit:
+                denied = True
+            else:
+                asserted.append(fid)
+        return asserted, denied
+
     def _false_cues(self, sent: Sentence) -> list[str]:
-        out = []
-        for clause in sent.clauses:
-            clause_stems = tuple(stem(t) for t in clause.tokens)
-            for fid, cues in self._false:
-                if any(contains_phrase(clause_stems, p) and clause.negated == neg for p, neg in cues):
-                    out.append(fid)
-        return out
+        return [fid for clause in sent.clauses for fid in self._false_cue_hits(clause)[0]]
 
     def _touches_pack(self, stems: tuple[str, ...]) -> bool:
         return (

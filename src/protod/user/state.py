@@ -180,17 +180,16 @@ def transition(
     if perception.recital:
         trust -= d.recital_trust
         events.append(("recital",))
-    for cid, fact in perception.addressed:
+    # Reading out the brochure answers nobody: the fitting fact is lost among the rest.
+    for cid, fact in () if perception.recital else perception.addressed:
         status = statuses.get(cid)
-        if perception.recital:
-            break  # reading out the brochure answers nobody: the fitting fact is lost among the rest
         if status is _VOICED and cid in waiting:
             statuses[cid] = _RESOLVED
             stance += severity[cid]
             trust += d.trust_gain
             events.append(("resolved", cid, fact))
             progress = answered_any = True
-        elif status is _HIDDEN and not perception.recital and not voiced_this_turn and fact not in state.heard:
+        elif status is _HIDDEN and not voiced_this_turn and fact not in state.heard:
             statuses[cid] = _VOICED
             stance += d.voice_gain
             trust += d.trust_gain
