@@ -133,11 +133,12 @@ class ListeningAdversary(ScriptedAgent):
     """The prober's rhythm with swappable tricks: answer each worry heard, ask area by area, ask to close per round.
 
     Turn k (0-based) of a round of len(areas)+1 turns asks about area k, the last turn of a round asks to close.
-    Subclasses override `answer` (text for a voiced worry) and `question` (text for area number k).
+    Subclasses override `answer` (what to say of the fact that answers a voiced worry) and `question` (text for
+    area number k).
     """
 
-    def answer(self, pack: Scenario, concern_id: str, rng: random.Random) -> str:
-        return pack.fact_by_id[pack.concern_by_id[concern_id].resolution_facts[0]].text
+    def answer(self, pack: Scenario, fact_id: str, rng: random.Random) -> str:
+        return pack.fact_by_id[fact_id].text
 
     def question(self, pack: Scenario, k: int, rng: random.Random) -> str:
         return rng.choice(pack.probe_areas[k % len(pack.probe_areas)].questions)
@@ -146,7 +147,8 @@ class ListeningAdversary(ScriptedAgent):
         pack = obs.scenario
         n_areas = len(pack.probe_areas)
         k = obs.turn - 1
-        parts = [self.answer(pack, cid, rng) for cid in sorted(heard(obs) - heard(obs, "resolved_lines"))]
+        worries = sorted(heard(obs) - heard(obs, "resolved_lines"))
+        parts = [self.answer(pack, pack.concern_by_id[cid].resolution_facts[0], rng) for cid in worries]
         if k % (n_areas + 1) == n_areas:
             parts.append(_closing(pack, rng))
         else:
@@ -159,8 +161,8 @@ class CueStufferAgent(ListeningAdversary):
 
     name = "cue-stuffer"
 
-    def answer(self, pack, concern_id, rng):
-        return bare_cue(pack, pack.concern_by_id[concern_id].resolution_facts[0])
+    def answer(self, pack, fact_id, rng):
+        return bare_cue(pack, fact_id)
 
     def question(self, pack, k, rng):
         areas = [a.id for a in pack.probe_areas]
@@ -183,8 +185,8 @@ class BareCueAgent(ListeningAdversary):
 
     name = "bare-cue"
 
-    def answer(self, pack, concern_id, rng):
-        return bare_cue(pack, pack.concern_by_id[concern_id].resolution_facts[0])
+    def answer(self, pack, fact_id, rng):
+        return bare_cue(pack, fact_id)
 
 
 class NegatorAgent(ListeningAdversary):
@@ -192,8 +194,8 @@ class NegatorAgent(ListeningAdversary):
 
     name = "negator"
 
-    def answer(self, pack, concern_id, rng):
-        return negated_fact(pack, pack.concern_by_id[concern_id].resolution_facts[0], rng.randrange(3))
+    def answer(self, pack, fact_id, rng):
+        return negated_fact(pack, fact_id, rng.randrange(3))
 
 
 class InventorAgent(ListeningAdversary):
@@ -201,8 +203,8 @@ class InventorAgent(ListeningAdversary):
 
     name = "inventor"
 
-    def answer(self, pack, concern_id, rng):
-        return invented_claim(pack, pack.concern_by_id[concern_id].resolution_facts[0], rng.randrange(2))
+    def answer(self, pack, fact_id, rng):
+        return invented_claim(pack, fact_id, rng.randrange(2))
 
 
 class QuizAgent(ListeningAdversary):
@@ -210,8 +212,8 @@ class QuizAgent(ListeningAdversary):
 
     name = "quiz"
 
-    def answer(self, pack, concern_id, rng):
-        return cue_quiz(pack, pack.concern_by_id[concern_id].resolution_facts[0])
+    def answer(self, pack, fact_id, rng):
+        return cue_quiz(pack, fact_id)
 
 
 class BarrageAgent(ListeningAdversary):
