@@ -1,6 +1,7 @@
 """The trainer's update on synthetic sequences (no rollouts, so fast): micro-batching, memory, every AOPD mode,
 several passes with the clip active, the KL penalty, which network the teacher is, and the LR schedule."""
 
+import json
 import weakref
 
 import pytest
@@ -9,7 +10,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
 from protod.train.config import TrainConfig
-from protod.train.losses import AOPD_MODES, aopd_loss, kl_penalty, token_logprobs
+from protod.train.losses import AOPD_MODES, aopd_loss, behaviour_gap, kl_penalty, token_logprobs
 from protod.train.sequences import TrainSequence
 from protod.train.trainer import Trainer
 
@@ -143,8 +144,8 @@ def test_several_passes_move_the_ratio_and_the_clip_acts(tmp_path):
     passes = []
     original = tr._micro_step
 
-    def record(batch, old_lp, pg_tokens, all_tokens):
-        out = original(batch, old_lp, pg_tokens, all_tokens)
+    def record(batch, old_lp, pg_tokens, all_tokens, gap=None):
+        out = original(batch, old_lp, pg_tokens, all_tokens, gap=gap)
         passes.append(out["clip_frac"])
         return out
 
@@ -223,3 +224,65 @@ def test_an_external_rollout_engine_gets_the_new_weights_after_every_optimizer_s
     assert SeparateEngine.calls > 0 and SeparateEngine.syncs == tr.step == 2
     for a, b in zip(engine.model.state_dict().values(), tr.model.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_behaviour_gap_known_answer():
+    trainer_lp = torch.tensor([-1.0, -2.0, -0.5, -3.0, -0.25])
+    recorded = torch.tensor([-1.1, float("nan"), -0.5, -2.7, -0.2])  # the second token has no recorded log-prob
+    total, count, largest = behaviour_gap(trainer_lp, recorded)
+    assert count == 4 and total == pytest.approx(0.1 + 0.0 + 0.3 + 0.05) and largest == pytest.approx(0.3)
+    assert behaviour_gap(trainer_lp, torch.full((5,), float("nan"))) == (0.0, 0, 0.0)
+
+
+class ShiftedLogprobs:
+    """A rollout engine whose recorded log-probs are off by a known amount: the same model, log-probs - shift."""
+
+    def __init__(self, backend, shift):
+        self.backend, self.shift, self.name = backend, shift, backend.name
+
+    def generate(self, conversations, params, seeds):
+        gens = self.backend.generate(conversations, params, seeds)
+        for g in gens:
+            g.logprobs = [lp - self.shift for lp in g.logprobs] if g.logprobs else g.logprobs
+        return gens
+
+    def release(self, conversations):
+        self.backend.release(conversations)
+
+
+def test_the_log_shows_the_behaviour_logprob_gap(tmp_path):
+    """Known answer on real rollouts: an engine that records log p - 0.01 shows a gap of 0.01; the trainer's own
+    decode loop shows float noise only. Measured on agent tokens, for PG and AOPD-only groups alike."""
+    cfg = TrainConfig(algo="siavpo", model="tiny-random", tiny_init_range=0.3, personas_per_step=2, group_size=2,
+                      max_steps=2, save_every=100, max_new_tokens=4, temperature=0.8, top_p=0.9)
+    tr = Trainer(cfg, tmp_path)
+    tr.rollout_backend = ShiftedLogprobs(tr.backend, 0.01)
+    shifted = tr.train(max_steps=1)[-1]
+    tr.rollout_backend = tr.backend
+    own = tr.train(max_steps=2)[-1]
+    assert shifted["behaviour_logprob_gap"] == pytest.approx(0.01, abs=5e-4)
+    assert 0.01 - 5e-4 <= shifted["behaviour_logprob_gap_max"] <= 0.0105
+    assert 0 <= own["behaviour_logprob_gap"] <= own["behaviour_logprob_gap_max"] < 1e-3
+    logged = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    assert [r["behaviour_logprob_gap"] for r in logged] == [shifted["behaviour_logprob_gap"], own["behaviour_logprob_gap"]]
+    print(f"\nbehaviour/trainer log-prob gap, hf engine: mean {own['behaviour_logprob_gap']:.1e}, "
+          f"max {own['behaviour_logprob_gap_max']:.1e}")
+
+
+def test_rollout_engine_vllm_without_vllm_is_one_line_before_any_model_loads(tmp_path):
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+
+    spec = importlib.util.find_spec("vllm")
+    if spec is not None and spec.origin is not None:
+        pytest.skip("vLLM is installed here")
+    r = CliRunner().invoke(app, ["train", "--set", "model=tiny-random", "--set", "rollout_engine=vllm",
+                                 "--max-steps", "1", "--out", str(tmp_path / "run")])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "rollout_engine: vllm needs vLLM" in r.output and "make vllm-env" in r.output
+    assert not (tmp_path / "run" / "base-model").exists()  # failed before building the model
+    bad = CliRunner().invoke(app, ["train", "--set", "rollout_engine=sglang", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "rollout_engine" in bad.output

@@ -49,7 +49,9 @@ def load_backend(spec: str, device: str | None = None, **openai_options: Any) ->
     """A backend for `spec`, shared within the process (an agent and a simulator on one model load it once)."""
     parsed = parse_model_spec(spec)
     openai_options = {**ENDPOINT_OPTIONS, **openai_options}
-    key = (parsed, device, tuple(sorted(openai_options.items())))
+    # Endpoint options only matter to endpoints: a local model (one vLLM engine: seconds to start, GBs of KV) is
+    # shared by every caller in the process, whatever timeouts they pass.
+    key = (parsed, device, tuple(sorted(openai_options.items())) if parsed.kind == "openai" else ())
     if key in _LOADED:
         return _LOADED[key]
     if parsed.kind == "smollm2":

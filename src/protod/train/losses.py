@@ -87,6 +87,21 @@ def sampling_logprobs(logits: Tensor, tokens: Tensor, temperature: float = 1.0, 
     return picked - logp.masked_fill(outside, float("-inf")).logsumexp(-1)
 
 
+def behaviour_gap(logp: Tensor, sample_logp: Tensor) -> tuple[float, int, float]:
+    """How far the trainer's log-probs are from the ones the rollout engine recorded: (sum, count, max) of
+    |log pi_trainer(y) - log pi_sample(y)| over the tokens that have a recorded value.
+
+    logp [N] (the trainer's, at the sampling distribution), sample_logp [N] (NaN where nothing was recorded).
+    Sums and counts, not a mean, so micro-batches add up. Same weights on both sides: float noise (~1e-6..1e-4 for
+    protod's own decode loop); a different engine (vLLM kernels, dtype) or stale engine weights show as more.
+    """
+    has = ~torch.isnan(sample_logp)
+    diff = (logp.detach().float() - sample_logp.to(logp.device).float())[has].abs()
+    if not diff.numel():
+        return 0.0, 0, 0.0
+    return float(diff.sum()), int(diff.numel()), float(diff.max())
+
+
 def _detached_logp(teacher_logp: Tensor) -> Tensor:
     return teacher_logp.detach().float()
 

@@ -42,7 +42,9 @@ from protod.train import checkpoint
 from protod.train.advantages import turn_advantages
 from protod.train.batching import agent_logits, micro_batches
 from protod.train.config import TrainConfig
-from protod.train.losses import aopd_token_loss, kl_penalty, policy_loss, sampling_logprobs, teacher_terms, token_logprobs
+from protod.train.losses import (
+    aopd_token_loss, behaviour_gap, kl_penalty, policy_loss, sampling_logprobs, teacher_terms, token_logprobs,
+)
 from protod.train.sequences import TrainSequence, build_sequence, state_deltas, teacher_concerns_for
 from protod.user.simulator import make_simulator
 
@@ -59,7 +61,11 @@ class Trainer:
     `rollout_backend` samples the rollouts instead of the trainer's own HF backend (e.g. a `VLLMBackend` started
     from the same weights). It must record the sampled tokens and their log-probs (the behaviour policy); if it has
     `sync_weights(model)`, the trainer pushes the new weights into it after every optimizer step, so rollouts stay
-    on-policy without a restart."""
+    on-policy without a restart. `rollout_engine: vllm` in the config starts such an engine itself (`_start_engine`).
+
+    Each RL step logs behaviour_logprob_gap (mean |log pi_trainer - log pi_sample| over the agent tokens with a
+    recorded log-prob, from the update's first-pass logits: no extra forward) and its max: float noise with the hf
+    engine, the engine mismatch with vLLM, and a stale engine (missed weight push) as a jump."""
 
     def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False,
                  reward_fn: Callable[[Trajectory], float] = acceptance_reward, pack: Any = None,
@@ -67,6 +73,11 @@ class Trainer:
         self.cfg = config
         self.out = Path(out_dir)
         self.reward_fn = reward_fn
+        starts_engine = rollout_backend is None and config.rollout_engine == "vllm" and config.algo != "sft"
+        if starts_engine:  # before any model loads: a missing vLLM is a one-line error, not a minute later
+            from protod.backends.vllm_backend import require_vllm
+
+            require_vllm("rollout_engine: vllm")
         self.pack = pack if pack is not None else load_scenario(config.scenario)
         torch.manual_seed(config.seed)
         self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
@@ -94,6 +105,8 @@ class Trainer:
             self.step = checkpoint.restore(self, self.out)
         elif self.log_path.exists() and self.log_path.stat().st_size:
             raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
+        if starts_engine:  # after restore: a resumed run's engine starts from the resumed weights
+            self.rollout_backend = self._start_engine()
         (self.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
         (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
         self._sft_data: list[Trajectory] | None = None
@@ -109,6 +122,16 @@ class Trainer:
         if cfg.schedule == "cosine":
             return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
         return 1.0
+
+    def _start_engine(self) -> Any:
+        """rollout_engine: vllm - the policy as it is now (LoRA merged) saved to <out>/rollout-policy, an in-process
+        vLLM engine started on it. Later weights reach the engine by `sync_weights`, not through this directory."""
+        from protod.backends.vllm_backend import VLLMBackend, save_full_model
+
+        cfg = self.cfg
+        path = save_full_model(self.model, self.tokenizer, self.out / "rollout-policy")
+        return VLLMBackend(path, name=f"vllm:policy:{cfg.model}", dtype=cfg.vllm_dtype, enforce_eager=cfg.vllm_enforce_eager,
+                           kv_cache_gb=cfg.vllm_kv_cache_gb, seed=cfg.seed)
 
     # -- model calls -----------------------------------------------------------------------------------------------
     def _initial_policy(self):
@@ -204,20 +227,24 @@ class Trainer:
                     old[b] = sampling_logprobs(logits, torch.cat([s.tokens for s, _ in batch]).to(self.device), cfg.temperature, cfg.top_p)
         self.model.train()
         grad_norm = 0.0
-        for _ in range(cfg.updates_per_batch):
+        gap = [0.0, 0, 0.0]  # behaviour/trainer log-prob gap on the first pass: sum, count, max
+        for n_pass in range(cfg.updates_per_batch):
             self.optimizer.zero_grad(set_to_none=True)
             for batch, old_lp in zip(batches, old):
-                for key, value in self._micro_step(batch, old_lp, pg_tokens, all_tokens).items():
+                for key, value in self._micro_step(batch, old_lp, pg_tokens, all_tokens, gap=gap if n_pass == 0 else None).items():
                     totals[key] += value
             grad_norm = self._clip_and_step()
         lr = self._advance_schedule()
         k = cfg.updates_per_batch
-        return {key: value / k for key, value in totals.items()} | {"lr": lr, "grad_norm": grad_norm}
+        return ({key: value / k for key, value in totals.items()} | {"lr": lr, "grad_norm": grad_norm}
+                | {"behaviour_logprob_gap": _sig(gap[0] / gap[1]) if gap[1] else None,
+                   "behaviour_logprob_gap_max": _sig(gap[2]) if gap[1] else None})
 
     def _micro_step(self, batch: list[tuple[TrainSequence, torch.Tensor | None]], old_lp: torch.Tensor | None,
-                    pg_tokens: int, all_tokens: int) -> dict[str, float]:
+                    pg_tokens: int, all_tokens: int, gap: list | None = None) -> dict[str, float]:
         """Forward + backward of one micro-batch; each term is a token-sum over the batch's normaliser, so the
-        accumulated gradient equals the whole batch's token-mean gradient."""
+        accumulated gradient equals the whole batch's token-mean gradient. `gap` ([sum, count, max]) accumulates
+        the behaviour/trainer log-prob gap from this forward's logits."""
         cfg, dev = self.cfg, self.device
         seqs = [s for s, _ in batch]
         tokens = torch.cat([s.tokens for s in seqs]).to(dev)
@@ -234,6 +261,7 @@ class Trainer:
                     ref_lp = token_logprobs(agent_logits(m, seqs, self.backend.pad_id, dev, bf16=cfg.bf16) / cfg.temperature, tokens)
         logits = agent_logits(self.model, seqs, self.backend.pad_id, dev, bf16=cfg.bf16)
         loss = torch.zeros((), device=dev)
+        logp = None
         if cfg.uses_pg and any(a is not None for _, a in batch):
             pg_mask = torch.cat([torch.full((len(s.tokens),), float(a is not None)) for s, a in batch]).to(dev)
             adv = torch.cat([a.float() if a is not None else torch.zeros(len(s.tokens)) for s, a in batch]).to(dev)
@@ -254,6 +282,11 @@ class Trainer:
             kd, value = aopd_token_loss(logits, terms, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_jsd_beta)
             loss = loss + cfg.aopd_beta * kd.sum() / all_tokens
             stats["aopd_loss"] = float(value.sum()) / all_tokens  # the divergence (reverse_kl_sampled: its estimate)
+        if gap is not None and any(s.sample_logp is not None for s in seqs):
+            with torch.no_grad():
+                lp = logp if logp is not None else sampling_logprobs(logits, tokens, cfg.temperature, cfg.top_p)
+                total, count, largest = behaviour_gap(lp, _recorded_logprobs(seqs))
+            gap[0], gap[1], gap[2] = gap[0] + total, gap[1] + count, max(gap[2], largest)
         if ref_lp is not None:
             logp_t = token_logprobs(logits / cfg.temperature, tokens)
             kl = kl_penalty(logp_t[None], ref_lp[None], torch.ones(1, len(tokens), device=dev)) * len(tokens) / all_tokens
@@ -272,8 +305,7 @@ class Trainer:
         passes), else logp itself (one pass: REINFORCE). tis_cap: pi_old, weighted by min(pi_old / pi_sample, cap).
         """
         cfg = self.cfg
-        recorded = torch.cat([s.sample_logp if s.sample_logp is not None else torch.full((len(s.tokens),), float("nan"))
-                              for s in seqs]).to(logp.device)
+        recorded = _recorded_logprobs(seqs).to(logp.device)
         has = ~torch.isnan(recorded)
         fallback = old_lp if old_lp is not None else logp.detach()
         if cfg.tis_cap is None:
@@ -348,7 +380,8 @@ class Trainer:
                 stats = self.sft_step() if cfg.algo == "sft" else self.rl_step()
                 self.step += 1
                 elapsed = time.perf_counter() - start
-                record = {"step": self.step, **{k: (round(v, 6) if isinstance(v, float) else v) for k, v in stats.items()},
+                record = {"step": self.step, **{k: (round(v, 6) if isinstance(v, float) and k not in _SIGNIFICANT else v)
+                                                for k, v in stats.items()},
                           "tokens_per_s": round(stats.get("agent_tokens", 0) / elapsed, 2), "step_s": round(elapsed, 3)}
                 record.setdefault("pg_loss", None)
                 record.setdefault("aopd_loss", None)
@@ -363,6 +396,20 @@ class Trainer:
                 if self.step % cfg.save_every == 0 or self.step == last:
                     checkpoint.save(self, self.out)
         return logs
+
+
+# Logged with 3 significant digits, not 6 decimals: float noise of 1e-7 must not read as 0.
+_SIGNIFICANT = ("behaviour_logprob_gap", "behaviour_logprob_gap_max")
+
+
+def _sig(value: float) -> float:
+    return float(f"{value:.3g}")
+
+
+def _recorded_logprobs(seqs: list[TrainSequence]) -> torch.Tensor:
+    """The rollout's recorded sampling log-probs of a micro-batch's agent tokens, NaN where none were recorded: [M]."""
+    return torch.cat([s.sample_logp if s.sample_logp is not None else torch.full((len(s.tokens),), float("nan"))
+                      for s in seqs])
 
 
 def _warn_if_clip_cannot_act(cfg: TrainConfig) -> None:
