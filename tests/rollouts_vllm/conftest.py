@@ -30,17 +30,20 @@ def tiny_dir(tmp_path_factory, smollm2_tokenizer):
     from tests.conftest import make_tiny_model
 
     path = tmp_path_factory.mktemp("tiny-qwen2")
-    make_tiny_model(smollm2_tokenizer, hidden=128).save_pretrained(path)
+    model = make_tiny_model(smollm2_tokenizer, hidden=128)
+    model.config.max_position_embeddings = 2048  # the engine's max_model_len (no effect on Qwen2's rotary positions)
+    model.save_pretrained(path)
     smollm2_tokenizer.save_pretrained(path)
     return path
 
 
 @pytest.fixture(scope="session")
 def tiny_engine(tiny_dir):
+    """The engine `vllm:<tiny_dir>` names: the CLI tests (agents, simulators) reuse it instead of starting another."""
     pytest.importorskip("vllm")
-    from protod.backends.vllm_backend import VLLMBackend
+    from protod.backends import load_backend
 
-    return VLLMBackend(tiny_dir, max_model_len=2048)
+    return load_backend(f"vllm:{tiny_dir}")
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +52,16 @@ def tiny_hf(tiny_dir):
     from protod.backends.hf import HFBackend
 
     return HFBackend.from_pretrained(tiny_dir)
+
+
+@pytest.fixture(scope="session")
+def short_pack(tmp_path_factory):
+    """The merchant pack with a turn budget of 1, 2 or 3 agent turns: {budget: path}. Short dialogues, cheap tests."""
+    from importlib.resources import files
+
+    text = (files("protod") / "scenarios" / "merchant_recruitment.yaml").read_text()
+    assert "turn_budget: 12" in text
+    folder = tmp_path_factory.mktemp("packs")
+    for budget in (1, 2, 3):
+        (folder / f"short{budget}.yaml").write_text(text.replace("turn_budget: 12", f"turn_budget: {budget}"))
+    return {budget: str(folder / f"short{budget}.yaml") for budget in (1, 2, 3)}

@@ -86,7 +86,10 @@ class VLLMBackend:
     Defaults suit the CPU build: fp32 (bf16 is very slow without AVX512) and eager mode (compiling takes minutes and
     is redone at every start). On GPU pass dtype="bfloat16", enforce_eager=False. `kv_cache_gb` is the KV cache in
     GiB on either device (default: $PROTOD_VLLM_KV_CACHE_GB, else 1); on a GPU it replaces vLLM's
-    gpu_memory_utilization, which would take 90% of a GPU the trainer shares.
+    gpu_memory_utilization, which would take 90% of a GPU the trainer shares. `tokenizer` renders the prompts
+    (default: the directory's); the trainer passes its own, because AutoTokenizer can rebuild a saved tokenizer
+    differently (a SmolLM2 tokenizer beside a Qwen2 config loads as Qwen2Tokenizer, which merges "\n\n"), and
+    rollouts must be tokenised exactly as training renders them.
     """
 
     def __init__(
@@ -100,6 +103,7 @@ class VLLMBackend:
         seed: int = 0,
         enable_prefix_caching: bool = True,
         kv_cache_gb: float | None = None,
+        tokenizer: Any = None,
         **engine_options: Any,
     ):
         path = Path(model_dir)
@@ -116,7 +120,7 @@ class VLLMBackend:
 
         self.name = name or f"vllm:{path}"
         self.model_dir = path
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.tokenizer = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(path, local_files_only=True)
         self.renderer = ChatRenderer(self.tokenizer)
         self.stop_ids = sorted(self.renderer.stop_ids)
         # A dialogue never needs a 128k context; a long max_model_len only makes the CPU engine reserve more KV.

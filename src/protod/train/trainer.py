@@ -125,13 +125,14 @@ class Trainer:
 
     def _start_engine(self) -> Any:
         """rollout_engine: vllm - the policy as it is now (LoRA merged) saved to <out>/rollout-policy, an in-process
-        vLLM engine started on it. Later weights reach the engine by `sync_weights`, not through this directory."""
+        vLLM engine started on it. Later weights reach the engine by `sync_weights`, not through this directory.
+        The engine renders prompts with the trainer's own tokenizer: the sampled sequence is the trained one."""
         from protod.backends.vllm_backend import VLLMBackend, save_full_model
 
         cfg = self.cfg
         path = save_full_model(self.model, self.tokenizer, self.out / "rollout-policy")
         return VLLMBackend(path, name=f"vllm:policy:{cfg.model}", dtype=cfg.vllm_dtype, enforce_eager=cfg.vllm_enforce_eager,
-                           kv_cache_gb=cfg.vllm_kv_cache_gb, seed=cfg.seed)
+                           kv_cache_gb=cfg.vllm_kv_cache_gb, seed=cfg.seed, tokenizer=self.tokenizer)
 
     # -- model calls -----------------------------------------------------------------------------------------------
     def _initial_policy(self):
