@@ -160,3 +160,39 @@ def test_cli_runs_a_saved_local_model(tmp_path, smollm2_tokenizer):
     rec = json.loads((out / "trajectories.jsonl").read_text().splitlines()[0])
     assert rec["agent"] == f"llm:hf:{model_dir}:deployable"
     assert all(len(t["agent_tokens"]["ids"]) <= 6 for t in rec["turns"])
+
+
+def test_a_saved_tiny_model_reloads_with_the_tokenisation_it_was_trained_on(tmp_path, smollm2_tokenizer):
+    """A SmolLM2 tokenizer saved beside a Qwen2 config: AutoTokenizer would rebuild it as Qwen2Tokenizer, which merges
+    "\\n\\n" into one token, so a fine-tuned model would be run on another tokenisation than it learned."""
+    from protod.backends.hf import HFBackend, load_tokenizer
+    from tests.conftest import make_tiny_model
+
+    model_dir = tmp_path / "tiny"
+    make_tiny_model(smollm2_tokenizer).save_pretrained(model_dir)
+    smollm2_tokenizer.save_pretrained(model_dir)
+    text = "Hi.\n\nWould a long contract hold you back?  Fine\n"
+    assert load_tokenizer(model_dir).encode(text) == smollm2_tokenizer.encode(text)
+    chat = [{"role": "system", "content": "Rules.\n\nFacts."}, {"role": "user", "content": "Hello?\n\nYes."}]
+    reloaded = HFBackend.from_pretrained(model_dir).renderer.render(chat, add_generation_prompt=True).ids
+    assert reloaded == HFBackend(make_tiny_model(smollm2_tokenizer), smollm2_tokenizer).renderer.render(chat, True).ids
+
+
+def test_a_transcript_turn_ends_with_its_end_of_turn_token(smollm2_tokenizer):
+    """Imitating a text transcript must teach the model where a turn ends: the template's end-of-turn token is in
+    the agent span of a text message (a generated one keeps its own sampled stop token), and the ids are unchanged."""
+    from protod.backends.chat_tokens import ChatRenderer
+
+    r = ChatRenderer(smollm2_tokenizer)
+    end = smollm2_tokenizer.convert_tokens_to_ids("<|im_end|>")
+    chat = [{"role": "system", "content": "S"}, {"role": "assistant", "content": "Hello there."},
+            {"role": "user", "content": "Hi."}, {"role": "assistant", "content": "Bye."}]
+    out = r.render(chat, add_generation_prompt=False)
+    plain = smollm2_tokenizer.apply_chat_template(chat, tokenize=False)
+    assert out.ids == smollm2_tokenizer.encode(plain, add_special_tokens=False)
+    for start, stop in out.agent_spans:
+        assert out.ids[stop - 1] == end and end not in out.ids[start:stop - 1]
+    sampled = r.encode("Hello there.") + [end]
+    gen = r.render([chat[0], {**chat[1], "token_ids": sampled}, chat[2]], add_generation_prompt=False)
+    start, stop = gen.agent_spans[0]
+    assert gen.ids[start:stop] == sampled

@@ -154,22 +154,3 @@ def test_train_cli_and_the_checkpoint_is_an_agent_at_once(tmp_path):
     assert r.exit_code == 2 and "--resume" in r.output
     r = CliRunner().invoke(app, ["train", "--config", str(CONFIGS / "tiny-grpo.yaml"), "--set", "algo=ppo"])
     assert r.exit_code == 2 and "algo" in r.output
-
-
-def test_demo_pipeline_quick(tmp_path):
-    """The make-demo pipeline end to end at tiny sizes (the numbers mean nothing; the plumbing must hold)."""
-    from typer.testing import CliRunner
-
-    from protod.cli import app
-
-    out = tmp_path / "demo"
-    r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["gap"]["deployable_pass_at_k"]) == {"1", "2"} and "privileged_pass_at_1" in summary["gap"]
-    assert set(summary["final"]) == {"post-trained", "grpo", "siavpo"}
-    assert all({"acceptance", "ci_low", "ci_high"} <= set(v) for v in summary["final"].values())
-    assert summary["budget"]["rollouts_per_algo"] == 8 and summary["seconds"] > 0
-    assert (out / "report.html").stat().st_size > 10_000
-    r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])  # finished stages are reused
-    assert r.exit_code == 0 and "reusing" in r.output

@@ -1,129 +1,505 @@
-"""The paper's experiment in miniature, on a CPU: post-train a conservative policy, measure the proactivity gap,
-train GRPO and SI-AVPO from it with equal rollout budgets, evaluate on held-out personas, report.
+"""The paper's experiment in miniature: a conservative starting policy, its proactivity gap, several training arms
+with equal budgets and several seeds, held-out evaluation against two user simulators, one summary.
 
-Every stage is an ordinary protod command underneath (train, gap, eval, report) and is written to its own directory,
-so a user can rerun any step with a bigger model. Stages already finished in `out_dir` are reused.
+Stages (each an ordinary protod run in its own directory under `out_dir`; finished ones are reused):
+  1. start  - the conservative policy. `tiny`: a small random Qwen2 fine-tuned on transcripts (blind: the passive
+              agent's pitch-and-ask; shown the concerns: the oracle's probe-and-answer), so the gap comes from
+              data, not code. `smollm2`: the embedded SmolLM2-135M-Instruct as it is (a post-trained LLM).
+  2. gap    - deployable pass@k vs privileged pass@1 of that policy on held-out users (`protod gap`).
+  3. train  - every arm x seed from the same start with the same number of training dialogues (`protod train`).
+  4. eval   - every policy on the same >= 96 held-out users, deployable view, against the training simulator
+              (rule) and one it never saw (semantic): acceptance, pass@k, discovery, probing, unsupported claims.
+  5. summary.json + report.html; `protod results` renders README's Results section from summary.json.
+
+Arms are data (ARMS): what each changes in the training config, and why it is there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from protod.agent.llm import LLMAgent
-from protod.backends.base import SamplingParams
-from protod.backends.hf import HFBackend
-from protod.eval.evaluate import evaluate
-from protod.eval.gap import proactivity_gap
-from protod.eval.report import build_report
-from protod.scenario import load_scenario
-from protod.train.checkpoint import latest
+from protod.eval.ablation import arm_acceptance, intervals_separate, paired_difference, seed_spread, user_scores
+from protod.eval.passk import kendall_tau
 from protod.train.config import SFTSource, TrainConfig
-from protod.train.trainer import Trainer
-from protod.user.simulator import make_simulator
+
+SCENARIO = "merchant_recruitment"
+TRAIN_PERSONA_SEED = 1000  # training personas; held-out users come from EVAL_SEED (other users, every stratum)
+EVAL_SEED = 7
+
+
+@dataclass(frozen=True)
+class Arm:
+    label: str
+    overrides: dict[str, Any]
+    why: str
+
+
+ARMS: dict[str, Arm] = {
+    "grpo": Arm("GRPO", {"algo": "grpo"}, "outcome reward only: the baseline the paper improves on"),
+    "siavpo": Arm("SI-AVPO", {"algo": "siavpo"}, "STPR + AOPD with the user's own concerns: the method"),
+    "stpr": Arm("STPR alone", {"algo": "stpr"}, "turn credit from state transitions, no distillation"),
+    "aopd": Arm("AOPD alone", {"algo": "aopd"}, "distillation from the privileged view, no reward"),
+    "siavpo_random": Arm("SI-AVPO, random concerns", {"algo": "siavpo", "teacher_concerns": "random"},
+                         "the teacher is shown concerns the user does not hold: is it the concerns that help?"),
+    "siavpo_external": Arm("SI-AVPO, external-only teacher", {"algo": "siavpo", "teacher_concerns": "none"},
+                           "the teacher sees the privileged prompt with no concerns: is it the view or the concerns?"),
+}
 
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """Sizes of each stage. `full` fits ~15 minutes on 2 CPU cores; `quick` only checks the plumbing."""
+    """Sizes of every stage. The default fits ~15 minutes on 2 CPU cores; FULL runs every arm with 3 seeds."""
 
+    model: str = "tiny"  # tiny | smollm2
+    tiny_hidden: int = 128
+    tiny_layers: int = 2
     sft_steps: int = 300
     sft_dialogues: int = 120
+    sft_batch: int = 8
+    sft_lr: float = 1e-3
+    arms: tuple[str, ...] = ("grpo", "siavpo", "siavpo_random")
+    seeds: tuple[int, ...] = (0, 1)
     rl_steps: int = 15
     personas_per_step: int = 4
     group_size: int = 4
-    gap_n: int = 16
-    gap_ks: tuple[int, ...] = (1, 2, 4, 8, 16)
-    eval_n: int = 48
+    rl_lr: float = 1e-4
+    lora: bool = False
+    rl_temperature: float = 1.0  # rollouts explore at 1.0; evaluation samples at eval_temperature
     max_new_tokens: int = 48
+    gap_n: int = 32
+    gap_ks: tuple[int, ...] = (1, 2, 4, 8, 16)
+    eval_n: int = 96
+    eval_k: int = 4
+    eval_temperature: float = 0.7
+    second_simulator: str | None = "semantic"
+    workers: int = 0  # training runs in parallel processes (0: one per core, at most 2; 1: in this process)
+    extra: dict[str, Any] = field(default_factory=dict)  # further TrainConfig keys for every arm
+
+    @property
+    def rollouts_per_run(self) -> int:
+        return self.rl_steps * self.personas_per_step * self.group_size
 
 
-QUICK = DemoPlan(sft_steps=6, sft_dialogues=8, rl_steps=2, personas_per_step=2, group_size=2, gap_n=3, gap_ks=(1, 2),
-                 eval_n=4, max_new_tokens=12)
+DEFAULT = DemoPlan()
+FULL = replace(DEFAULT, arms=tuple(ARMS), seeds=(0, 1, 2))
+QUICK = replace(DEFAULT, sft_steps=6, sft_dialogues=8, rl_steps=2, personas_per_step=2, group_size=2, gap_n=3,
+                gap_ks=(1, 2), eval_n=4, eval_k=2, max_new_tokens=12, arms=("grpo", "siavpo"), seeds=(0,),
+                workers=1)
+SMOLLM2 = replace(DEFAULT, model="smollm2", lora=True, rl_lr=5e-5, rl_steps=6, personas_per_step=4, group_size=4,
+                  gap_n=16, gap_ks=(1, 2, 4, 8), eval_n=96, eval_k=1, arms=("grpo", "siavpo"), seeds=(0,), workers=1)
+PLANS = {"default": DEFAULT, "full": FULL, "quick": QUICK, "smollm2": SMOLLM2}
 
-SCENARIO = "merchant_recruitment"
-TRAIN_PERSONA_SEED = 1000  # training personas; evaluation uses `seed` (different users, every stratum)
 
-
-def sft_config(plan: DemoPlan, seed: int) -> TrainConfig:
-    """configs/tiny-conservative-sft.yaml: pitch passively when blind, probe when shown the concerns."""
+def sft_config(plan: DemoPlan) -> TrainConfig:
+    """The conservative starting policy (configs/tiny-conservative-sft.yaml): pitch passively when blind, probe and
+    answer when shown the concerns."""
     return TrainConfig(
-        algo="sft", model="tiny-random", tiny_hidden=128, tiny_layers=2, lora=False, lr=1e-3, scenario=SCENARIO,
+        algo="sft", model="tiny-random", tiny_hidden=plan.tiny_hidden, tiny_layers=plan.tiny_layers, lora=False,
+        lr=plan.sft_lr, scenario=SCENARIO,
         sft_data=[SFTSource(agent="passive", view="deployable", dialogues=plan.sft_dialogues),
                   SFTSource(agent="oracle", view="privileged", dialogues=plan.sft_dialogues)],
-        sft_batch=8, max_steps=plan.sft_steps, save_every=plan.sft_steps, seed=seed, persona_seed=TRAIN_PERSONA_SEED,
+        sft_batch=plan.sft_batch, max_steps=plan.sft_steps, save_every=plan.sft_steps, seed=0,
+        persona_seed=TRAIN_PERSONA_SEED,
     )
 
 
-def rl_config(algo: str, base: Path, plan: DemoPlan, seed: int) -> TrainConfig:
-    return TrainConfig(
-        algo=algo, model=f"hf:{base}", lora=False, lr=1e-4, scenario=SCENARIO, personas_per_step=plan.personas_per_step,
-        group_size=plan.group_size, max_new_tokens=plan.max_new_tokens, temperature=1.0, max_steps=plan.rl_steps,
-        save_every=plan.rl_steps, aopd_mode="forward_kl", aopd_beta=1.0, seed=seed, persona_seed=TRAIN_PERSONA_SEED,
+def rl_config(arm: str, start: str, plan: DemoPlan, seed: int) -> TrainConfig:
+    """One arm's training config: identical budgets and settings across arms except what the arm overrides."""
+    base = dict(
+        model=start, lora=plan.lora, lr=plan.rl_lr, scenario=SCENARIO, personas_per_step=plan.personas_per_step,
+        group_size=plan.group_size, max_new_tokens=plan.max_new_tokens, temperature=plan.rl_temperature,
+        max_steps=plan.rl_steps, save_every=plan.rl_steps, aopd_mode="forward_kl", aopd_beta=1.0, seed=seed,
+        persona_seed=TRAIN_PERSONA_SEED,
     )
+    return TrainConfig(**{**base, **plan.extra, **ARMS[arm].overrides})
 
 
-def _train(cfg: TrainConfig, out: Path, say: Callable[[str], None]) -> Path:
+# -- stages ---------------------------------------------------------------------------------------------------------
+def _finished(out: Path, steps: int) -> Path | None:
+    from protod.train.checkpoint import latest
+
     done = latest(out)
-    if done is not None and json.loads((done / "protod_checkpoint.json").read_text())["step"] >= cfg.max_steps:
-        say(f"reusing {done}")
+    if done is not None and json.loads((done / "protod_checkpoint.json").read_text())["step"] >= steps:
         return done
-    trainer = Trainer(cfg, out, resume=done is not None)
-    trainer.train(on_step=lambda r: say(f"{cfg.algo} step {r['step']}/{cfg.max_steps}: loss {r['loss']:.3f}"
-                                         + (f", reward {r['reward_mean']:.2f}" if r.get("reward_mean") is not None else "")))
-    return latest(out)
+    return None
 
 
-def run_demo(out_dir: Path, seed: int = 0, plan: DemoPlan = DemoPlan(), say: Callable[[str], None] = print) -> dict[str, Any]:
+def train_run(config: dict[str, Any], out: str, threads: int = 0, label: str = "") -> dict[str, Any]:
+    """Train one config to its last step in `out` (resuming a partial run); returns the final checkpoint and the
+    wall time. Top-level so that a worker process can run it."""
+    import torch
+
+    from protod.train.checkpoint import latest
+    from protod.train.trainer import Trainer
+
+    if threads:
+        torch.set_num_threads(threads)
+    cfg = TrainConfig.model_validate(config)
+    path = Path(out)
     start = time.perf_counter()
-    pack = load_scenario(SCENARIO)
+    done = _finished(path, cfg.max_steps)
+    timing = path / "demo_seconds.json"  # the training time of a finished run, so that reuse reports it unchanged
+    if done is not None and timing.exists():
+        return {"checkpoint": str(done), "seconds": json.loads(timing.read_text(encoding="utf-8"))["seconds"]}
+    if done is None:
+        trainer = Trainer(cfg, path, resume=latest(path) is not None)
+
+        def show(r: dict[str, Any]) -> None:
+            if label:
+                reward = f", reward {r['reward_mean']:.2f}" if r.get("reward_mean") is not None else ""
+                print(f"  {label} step {r['step']}/{cfg.max_steps}: loss {r['loss']:.3f}{reward}", flush=True)
+
+        trainer.train(on_step=show)
+        done = latest(path)
+    seconds = round(time.perf_counter() - start, 1)
+    timing.write_text(json.dumps({"seconds": seconds}) + "\n", encoding="utf-8")
+    return {"checkpoint": str(done), "seconds": seconds}
+
+
+def _workers(plan: DemoPlan, jobs: int) -> int:
+    if plan.workers:
+        return max(1, min(plan.workers, jobs))
+    return max(1, min(2, os.cpu_count() or 1, jobs))
+
+
+def train_all(jobs: dict[str, tuple[TrainConfig, Path]], plan: DemoPlan, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """Run the training jobs, in parallel processes when there are cores for it (each gets its share of threads):
+    the tiny policies use one core poorly, so two single-threaded runs finish in about the time of one."""
+    workers = _workers(plan, len(jobs))
+    results: dict[str, dict[str, Any]] = {}
+    if workers == 1:
+        for name, (cfg, out) in jobs.items():
+            results[name] = train_run(cfg.model_dump(mode="json"), str(out), 0, name)
+            say(f"  {name}: done in {results[name]['seconds']:.0f} s")
+        return results
+    import multiprocessing
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(train_run, cfg.model_dump(mode="json"), str(out), threads, name): name
+                   for name, (cfg, out) in jobs.items()}
+        for fut in as_completed(futures):
+            name = futures[fut]
+            results[name] = fut.result()
+            say(f"  {name}: done in {results[name]['seconds']:.0f} s")
+    return results
+
+
+def _plan_guard(out_dir: Path, plan: DemoPlan) -> None:
+    """A demo directory holds one plan: reusing stages of another plan would mix budgets."""
+    path = out_dir / "plan.json"
+    record = json.loads(json.dumps(asdict(plan)))
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old != record:
+            diff = sorted(k for k in set(old) | set(record) if old.get(k) != record.get(k))
+            raise ValueError(f"{out_dir} holds a demo with another plan (differs in: {', '.join(diff)}); "
+                             "use another --out or delete it")
+    else:
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None] = print) -> dict[str, Any]:
+    from protod.agent.llm import LLMAgent
+    from protod.backends.base import SamplingParams
+    from protod.backends.hf import HFBackend, smollm2_dir
+    from protod.eval.gap import proactivity_gap
+    from protod.eval.report import build_report
+    from protod.scenario import load_scenario
+    from protod.user.simulator import make_simulator
+
+    start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Evaluation samples at 0.7 (diverse enough for pass@k, close to how the policy would be deployed); RL rollouts
-    # sample at 1.0 (rl_config) to explore.
-    params = SamplingParams(temperature=0.7, max_new_tokens=plan.max_new_tokens)
+    _plan_guard(out_dir, plan)
+    pack = load_scenario(SCENARIO)
+    seconds: dict[str, float] = {}
+    params = SamplingParams(temperature=plan.eval_temperature, max_new_tokens=plan.max_new_tokens)
     rule = make_simulator("rule", pack)
 
-    say("1/5 post-training a conservative policy (SFT on passive blind transcripts + oracle privileged ones)")
-    sft = _train(sft_config(plan, seed), out_dir / "sft", say)
-    sft_backend = HFBackend.from_pretrained(sft)
+    t = time.perf_counter()
+    if plan.model == "tiny":
+        say(f"1/5 the conservative starting policy: SFT of a tiny Qwen2 ({plan.tiny_hidden}-d, {plan.tiny_layers} layers) "
+            f"on passive blind transcripts + oracle privileged ones, {plan.sft_steps} steps")
+        sft = train_run(sft_config(plan).model_dump(mode="json"), str(out_dir / "start"), 0, "sft" if plan.sft_steps <= 50 else "")
+        start_dir = Path(sft["checkpoint"])
+        start_spec = f"hf:{start_dir}"
+    elif plan.model == "smollm2":
+        say("1/5 the starting policy: the embedded SmolLM2-135M-Instruct as it is (LoRA on top for training)")
+        start_dir = smollm2_dir()
+        start_spec = "smollm2"
+    else:
+        raise ValueError(f"demo model: expected tiny or smollm2, got {plan.model!r}")
+    seconds["start"] = round(time.perf_counter() - t, 1)
+    start_backend = HFBackend.from_pretrained(start_dir)
 
-    say("2/5 the proactivity gap: deployable pass@k vs privileged pass@1 on held-out users")
-    gap = proactivity_gap(pack, LLMAgent(sft_backend, "deployable", params), LLMAgent(sft_backend, "privileged", params),
-                          rule, list(plan.gap_ks), plan.gap_n, seed + 7, out_dir / "gap",
-                          config={"model": str(sft), "stage": "demo-gap"})
+    t = time.perf_counter()
+    say(f"2/5 the proactivity gap: deployable pass@k vs privileged pass@1 on {plan.gap_n} held-out users")
+    gap_dir = out_dir / "gap"
+    gap_file = gap_dir / "gap.json"
+    if gap_file.exists():
+        gap = json.loads(gap_file.read_text(encoding="utf-8"))
+    else:
+        gap = proactivity_gap(pack, LLMAgent(start_backend, "deployable", params), LLMAgent(start_backend, "privileged", params),
+                              rule, list(plan.gap_ks), plan.gap_n, EVAL_SEED, gap_dir, resume=gap_dir.exists(),
+                              config={"model": start_spec, "stage": "demo-gap"})
+    seconds["gap"] = round(time.perf_counter() - t, 1)
 
-    trained = {}
-    for algo in ("grpo", "siavpo"):
-        say(f"{3 if algo == 'grpo' else 4}/5 training {algo.upper()} from the post-trained policy "
-            f"({plan.rl_steps} steps x {plan.personas_per_step * plan.group_size} dialogues)")
-        trained[algo] = _train(rl_config(algo, sft, plan, seed), out_dir / algo, say)
+    t = time.perf_counter()
+    jobs = {f"{arm}-s{seed}": (rl_config(arm, start_spec, plan, seed), out_dir / "train" / f"{arm}-s{seed}")
+            for arm in plan.arms for seed in plan.seeds}
+    say(f"3/5 training {len(plan.arms)} arms x {len(plan.seeds)} seeds from the starting policy, "
+        f"{plan.rl_steps} steps x {plan.personas_per_step * plan.group_size} dialogues each ({plan.rollouts_per_run} per run)")
+    trained = train_all(jobs, plan, say)
+    seconds["train"] = round(time.perf_counter() - t, 1)
 
-    say("5/5 evaluating on held-out users (deployable view, rule simulator)")
-    agents = {"post-trained": LLMAgent(sft_backend, "deployable", params)}
-    for algo, ckpt in trained.items():
-        agents[algo] = LLMAgent(HFBackend.from_pretrained(ckpt), "deployable", params)
-    report = evaluate(pack, agents, {"rule": rule}, plan.eval_n, 1, seed + 7, out_dir / "eval", config={"stage": "demo-eval"})
+    t = time.perf_counter()
+    sims = {"rule": (rule, plan.eval_k)}
+    if plan.second_simulator:
+        sims[plan.second_simulator] = (make_simulator(plan.second_simulator, pack), 1)
+    say(f"4/5 evaluating {len(jobs) + 1} policies on {plan.eval_n} held-out users, deployable view, "
+        f"simulators {', '.join(sims)}")
+    evals = evaluate_policies(pack, start_dir, {name: Path(r["checkpoint"]) for name, r in trained.items()}, sims, plan, out_dir, say)
+    seconds["eval"] = round(time.perf_counter() - t, 1)
 
-    summary = {
-        "gap": {
-            "deployable_pass_at_k": gap["deployable_pass_at_k"],
-            "privileged_pass_at_1": gap["privileged_pass_at_1"],
-            "closed_by_sampling": gap["gap_closed_by_sampling"],
-        },
-        "final": {r["agent"]: {"acceptance": r["acceptance"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                               "concern_discovery_rate": r["concern_discovery_rate"], "probing_rate": r["probing_rate"],
-                               "unsupported_claim_rate": r["unsupported_claim_rate"]}
-                  for r in report["results"]},
-        "budget": {"sft_steps": plan.sft_steps, "rl_steps": plan.rl_steps,
-                   "rollouts_per_algo": plan.rl_steps * plan.personas_per_step * plan.group_size,
-                   "gap_personas": plan.gap_n, "eval_personas": plan.eval_n, "model": "tiny random Qwen2 (128-d, 2 layers)"},
-        "seed": seed,
-        "seconds": round(time.perf_counter() - start, 1),
-    }
+    say("5/5 summary and report")
+    seconds["total"] = round(time.perf_counter() - start, 1)
+    summary = summarise(plan, gap, evals, out_dir, seconds, {name: r["seconds"] for name, r in trained.items()})
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    (out_dir / "report.html").write_text(build_report([out_dir]), encoding="utf-8")
+    (out_dir / "report.html").write_text(build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir)),
+                                         encoding="utf-8")
     return summary
+
+
+def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], sims: dict[str, tuple[Any, int]],
+                      plan: DemoPlan, out_dir: Path, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """eval.json per simulator (reused when present), every policy on the same held-out users."""
+    from protod.agent.llm import LLMAgent
+    from protod.backends.base import SamplingParams
+    from protod.backends.hf import HFBackend
+    from protod.eval.evaluate import evaluate
+
+    params = SamplingParams(temperature=plan.eval_temperature, max_new_tokens=plan.max_new_tokens)
+    paths = {"start": start_dir, **checkpoints}
+    out: dict[str, dict[str, Any]] = {}
+    for sim_name, (sim, k) in sims.items():
+        where = out_dir / f"eval-{sim_name}"
+        if (where / "eval.json").exists():
+            out[sim_name] = json.loads((where / "eval.json").read_text(encoding="utf-8"))
+            continue
+        agents = {name: LLMAgent(HFBackend.from_pretrained(p), "deployable", params) for name, p in paths.items()}
+        t = time.perf_counter()
+        out[sim_name] = evaluate(pack, agents, {sim_name: sim}, plan.eval_n, k, EVAL_SEED, where, resume=where.exists(),
+                                 config={"stage": "demo-eval", "simulator": sim_name})
+        say(f"  {sim_name}: {len(agents)} policies x {plan.eval_n} users x {k} in {time.perf_counter() - t:.0f} s")
+    return out
+
+
+# -- summary --------------------------------------------------------------------------------------------------------
+CURVE_KEYS = ("reward_mean", "acceptance", "probing_rate", "aopd_loss", "groups_filtered")
+METRIC_KEYS = ("concern_discovery_rate", "probing_rate", "unsupported_claim_rate", "mean_turns_to_accept")
+
+
+def _records(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    from protod.rollout import read_trajectories
+
+    return read_trajectories(Path(cell["run_dir"]) / "trajectories.jsonl")
+
+
+def _curves(logs: list[list[dict[str, Any]]]) -> dict[str, list[float | None]]:
+    """Per step, the mean over seeds of each training curve (None where no seed logged it)."""
+    steps = max((len(log) for log in logs), default=0)
+    out: dict[str, list[float | None]] = {}
+    for key in CURVE_KEYS:
+        row: list[float | None] = []
+        for i in range(steps):
+            xs = [log[i].get(key) for log in logs if i < len(log) and log[i].get(key) is not None]
+            row.append(round(sum(xs) / len(xs), 4) if xs else None)
+        out[key] = row
+    return out
+
+
+def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, Any]], out_dir: Path,
+              seconds: dict[str, float], train_seconds: dict[str, float]) -> dict[str, Any]:
+    from protod.provenance import package_versions
+
+    cells = {sim: {r["agent"]: r for r in ev["results"]} for sim, ev in evals.items()}
+    scores = {sim: {name: user_scores(_records(cell)) for name, cell in by.items()} for sim, by in cells.items()}
+    arms: dict[str, Any] = {}
+    groups = {"start": ["start"], **{arm: [f"{arm}-s{s}" for s in plan.seeds] for arm in plan.arms}}
+    for arm, names in groups.items():
+        entry: dict[str, Any] = {"label": "starting policy" if arm == "start" else ARMS[arm].label,
+                                 "why": "the conservative policy every arm starts from" if arm == "start" else ARMS[arm].why,
+                                 "policies": names}
+        for sim in cells:
+            acc = arm_acceptance([scores[sim][n] for n in names])
+            per = [cells[sim][n] for n in names]
+            entry[sim] = {
+                **acc,
+                "pass_at_k": {k: seed_spread([c["pass_at_k"][k] for c in per])["mean"] for k in per[0]["pass_at_k"]},
+                **{key: seed_spread([c[key] for c in per]) for key in METRIC_KEYS},
+            }
+        if arm != "start":
+            logs = [[json.loads(line) for line in (out_dir / "train" / n / "train_log.jsonl").read_text().splitlines() if line.strip()]
+                    for n in names]
+            entry["curves"] = _curves(logs)
+            entry["train_seconds"] = [train_seconds.get(n) for n in names]
+        arms[arm] = entry
+    comparisons: dict[str, Any] = {}
+    for sim in cells:
+        for other in plan.arms:
+            if other != "siavpo" and "siavpo" in plan.arms:
+                comparisons[f"{sim}:siavpo-vs-{other}"] = paired_difference(
+                    [scores[sim][n] for n in groups["siavpo"]], [scores[sim][n] for n in groups[other]])
+    headline = None
+    if "siavpo" in plan.arms and "grpo" in plan.arms:
+        si, gr = arms["siavpo"]["rule"], arms["grpo"]["rule"]
+        headline = {"siavpo": [si["acceptance"], si["ci_low"], si["ci_high"]], "grpo": [gr["acceptance"], gr["ci_low"], gr["ci_high"]],
+                    "intervals_separate": intervals_separate(si, gr), "paired": comparisons.get("rule:siavpo-vs-grpo")}
+    matrix = {name: {sim: cells[sim][name]["acceptance"] for sim in cells} for name in cells["rule"]}
+    taus = {}
+    sim_names = list(cells)
+    for i, a in enumerate(sim_names):
+        for b in sim_names[i + 1:]:
+            names = list(matrix)
+            taus[f"{a}~{b}"] = kendall_tau([matrix[n][a] for n in names], [matrix[n][b] for n in names])
+    return {
+        "scenario": SCENARIO,
+        "plan": json.loads(json.dumps(asdict(plan))),
+        "model": {"tiny": f"tiny random Qwen2 ({plan.tiny_hidden}-d, {plan.tiny_layers} layers, SmolLM2 tokenizer), SFT {plan.sft_steps} steps",
+                  "smollm2": "SmolLM2-135M-Instruct (embedded), LoRA"}[plan.model],
+        "gap": {"deployable_pass_at_k": gap["deployable_pass_at_k"], "privileged_pass_at_k": gap["privileged_pass_at_k"],
+                "privileged_pass_at_1": gap["privileged_pass_at_1"], "closed_by_sampling": gap["gap_closed_by_sampling"],
+                "users": gap["n"]},
+        "budget": {"training_dialogues_per_run": plan.rollouts_per_run, "steps": plan.rl_steps,
+                   "dialogues_per_step": plan.personas_per_step * plan.group_size, "eval_users": plan.eval_n,
+                   "eval_rollouts_per_user": {sim: (plan.eval_k if sim == "rule" else 1) for sim in cells},
+                   "train_persona_seed": TRAIN_PERSONA_SEED, "eval_persona_seed": EVAL_SEED},
+        "seeds": list(plan.seeds),
+        "arms": arms,
+        "comparisons": comparisons,
+        "headline": headline,
+        "matrix": matrix,
+        "kendall_tau": taus,
+        "seconds": seconds,
+        "versions": package_versions(),
+    }
+
+
+# -- rendering ------------------------------------------------------------------------------------------------------
+def _ci(x: dict[str, Any]) -> str:
+    return f"{x['acceptance']:.3f} ({x['ci_low']:.2f}–{x['ci_high']:.2f})"
+
+
+def _pm(x: dict[str, float], digits: int = 2) -> str:
+    if x["mean"] != x["mean"]:  # NaN: nothing to average (e.g. no acceptance, so no turns-to-accept)
+        return "–"
+    return f"{x['mean']:.{digits}f} ± {x['std']:.{digits}f}"
+
+
+def results_markdown(summary: dict[str, Any]) -> str:
+    """README's Results block, rendered from summary.json alone (so the README cannot drift from the run)."""
+    gap, budget, arms = summary["gap"], summary["budget"], summary["arms"]
+    ks = list(gap["deployable_pass_at_k"])
+    sims = [s for s in budget["eval_rollouts_per_user"]]
+    lines = [
+        f"Model: {summary['model']}. Training: {budget['steps']} steps x {budget['dialogues_per_step']} dialogues = "
+        f"{budget['training_dialogues_per_run']} dialogues per run, seeds {', '.join(map(str, summary['seeds']))}. "
+        f"Held-out: {budget['eval_users']} users, rollouts per user: "
+        + ", ".join(f"{s} {k}" for s, k in budget["eval_rollouts_per_user"].items())
+        + f". Wall time {summary['seconds']['total'] / 60:.1f} min ("
+        + ", ".join(f"{k} {v:.0f} s" for k, v in summary["seconds"].items() if k != "total") + ").",
+        "",
+        f"**Proactivity gap** of the starting policy ({gap['users']} held-out users): deployable pass@1 "
+        f"{gap['deployable_pass_at_k'][ks[0]]:.3f}, pass@{ks[-1]} {gap['deployable_pass_at_k'][ks[-1]]:.3f}; "
+        f"privileged pass@1 {gap['privileged_pass_at_1']:.3f} ({'closed' if gap['closed_by_sampling'] else 'not closed'} by sampling).",
+        "",
+        "| arm | acceptance, rule (95% CI over users) | per seed | pass@k (rule) | concerns found | probing rate | unsupported claims | "
+        + " | ".join(f"acceptance, {s}" for s in sims[1:]) + (" |" if sims[1:] else "|"),
+        "|---|---|---|---|---|---|---|" + "---|" * len(sims[1:]),
+    ]
+    for arm, a in arms.items():
+        r = a["rule"]
+        passk = ", ".join(f"@{k} {v:.2f}" for k, v in r["pass_at_k"].items())
+        row = [a["label"], _ci(r), " / ".join(f"{x:.3f}" for x in r["per_seed"]), passk, _pm(r["concern_discovery_rate"]),
+               _pm(r["probing_rate"]), _pm(r["unsupported_claim_rate"], 3)] + [_ci(a[s]) for s in sims[1:]]
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    head = summary.get("headline")
+    if head:
+        p = head["paired"]
+        lines.append(f"**Headline bar** (SI-AVPO's interval above GRPO's, rule simulator): "
+                     f"{'met' if head['intervals_separate'] else 'not met'}. SI-AVPO − GRPO on the same users: "
+                     f"{p['difference']:+.3f} (95% CI {p['ci_low']:+.3f} to {p['ci_high']:+.3f}).")
+    for pair, tau in summary["kendall_tau"].items():
+        lines.append(f"Kendall tau of the {len(summary['matrix'])} policies' acceptance, {pair.replace('~', ' vs ')}: {tau:.2f}.")
+    return "\n".join(lines) + "\n"
+
+
+README_BEGIN = "<!-- demo-results:begin (generated by `protod results runs/demo/summary.json --readme README.md`) -->"
+README_END = "<!-- demo-results:end -->"
+
+
+def write_readme_block(readme: Path, summary: dict[str, Any]) -> None:
+    """Replace the generated block between README_BEGIN and README_END with results_markdown(summary)."""
+    text = readme.read_text(encoding="utf-8")
+    if README_BEGIN not in text or README_END not in text:
+        raise ValueError(f"{readme}: no generated results block (expected the markers {README_BEGIN!r} and {README_END!r})")
+    head, rest = text.split(README_BEGIN, 1)
+    _, tail = rest.split(README_END, 1)
+    readme.write_text(head + README_BEGIN + "\n" + results_markdown(summary) + README_END + tail, encoding="utf-8")
+
+
+def demo_report_html(summary: dict[str, Any], out_dir: Path) -> str:
+    """The demo's own section of report.html: the ablation table, the gap plot and training curves per arm."""
+    import html
+
+    from protod.eval.report import _png, _table, gap_figure
+
+    sims = list(summary["budget"]["eval_rollouts_per_user"])
+    rows = []
+    for arm, a in summary["arms"].items():
+        rows.append([a["label"], *[_ci(a[s]) for s in sims], " / ".join(f"{x:.3f}" for x in a["rule"]["per_seed"]),
+                     _pm(a["rule"]["concern_discovery_rate"]), _pm(a["rule"]["probing_rate"]),
+                     _pm(a["rule"]["unsupported_claim_rate"], 3), a["why"]])
+    table = _table(["arm", *[f"acceptance, {s} (95% CI)" for s in sims], "per seed (rule)", "concerns found",
+                    "probing rate", "unsupported claims", "why it is here"], rows)
+    figs = []
+    gap_file = out_dir / "gap" / "gap.json"
+    if gap_file.exists():
+        figs.append(_png(gap_figure(json.loads(gap_file.read_text(encoding="utf-8")))))
+    figs.append(_png(_curves_figure(summary)))
+    head = summary.get("headline")
+    verdict = ""
+    if head:
+        verdict = (f"<p><b>Headline bar</b> (SI-AVPO's 95% interval above GRPO's): "
+                   f"{'met' if head['intervals_separate'] else 'not met'}.</p>")
+    return ("<h2>Demo: arms with equal budgets</h2>"
+            f"<p>{html.escape(summary['model'])}; {summary['budget']['training_dialogues_per_run']} training dialogues per run; "
+            f"seeds {html.escape(', '.join(map(str, summary['seeds'])))}; {summary['budget']['eval_users']} held-out users. "
+            "Intervals resample users (every seed and rollout of a user kept together).</p>"
+            + table + verdict + "<div class='figs'>" + "".join(figs) + "</div>")
+
+
+def _curves_figure(summary: dict[str, Any]) -> Any:
+    from protod.eval.report import _plt
+
+    plt = _plt()
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.2))
+    for ax, key, title in zip(axes, ("reward_mean", "acceptance", "probing_rate", "aopd_loss"),
+                              ("reward", "training acceptance", "probing rate", "AOPD loss")):
+        for arm, a in summary["arms"].items():
+            values = a.get("curves", {}).get(key)
+            if values and any(v is not None for v in values):
+                ax.plot(range(1, len(values) + 1), [v if v is not None else float("nan") for v in values], label=a["label"])
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("step")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig

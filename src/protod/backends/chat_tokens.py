@@ -43,10 +43,12 @@ class ChatRenderer:
         """
         templated: list[dict[str, str]] = []
         agent_ids: list[list[int]] = []
+        messages_by_mark: list[ChatMessage] = []
         for m in messages:
             if m["role"] == "assistant":
                 ids = m.get("token_ids")
                 agent_ids.append(list(ids) if ids is not None else self.encode(m["content"]))
+                messages_by_mark.append(m)
                 templated.append({"role": "assistant", "content": _MARK.format(len(agent_ids) - 1)})
             else:
                 templated.append({"role": m["role"], "content": m["content"]})
@@ -60,16 +62,32 @@ class ChatRenderer:
             spans.append((len(ids), len(ids) + len(own)))
             ids += own
             pos = match.end()
-            # A generated end-of-turn token is already in `own`: do not add the template's copy of it.
             if own and own[-1] in self.stop_ids:
+                # A generated end-of-turn token is already in `own`: do not add the template's copy of it.
                 stop_text = self.tokenizer.convert_ids_to_tokens(own[-1])
                 if text.startswith(stop_text, pos):
                     pos += len(stop_text)
+            elif messages_by_mark[int(match.group(1))].get("token_ids") is None:
+                # A message given as text (a transcript, not a generation): the template's end-of-turn token belongs
+                # to the agent's span, so imitation learns to stop where the turn ends (ids are unchanged).
+                stop = self._stop_at(text, pos)
+                if stop is not None:
+                    ids.append(stop[0])
+                    spans[-1] = (spans[-1][0], spans[-1][1] + 1)
+                    pos += len(stop[1])
         ids += self.encode(text[pos:])
         mask = [False] * len(ids)
         for start, end in spans:
             mask[start:end] = [True] * (end - start)
         return RenderedChat(ids, mask, spans)
+
+    def _stop_at(self, text: str, pos: int) -> tuple[int, str] | None:
+        """(id, text) of the end-of-turn token that starts `text` at `pos`, if one does."""
+        for tid in sorted(self.stop_ids):
+            token = self.tokenizer.convert_ids_to_tokens(tid)
+            if isinstance(token, str) and token and text.startswith(token, pos):
+                return tid, token
+        return None
 
 
 def _stop_ids(tokenizer: Any) -> set[int]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import json
 import os
 import shutil
 from pathlib import Path
@@ -75,12 +76,12 @@ class HFBackend:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str | None = None, kv_reuse: bool = True, **kwargs: Any) -> HFBackend:
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM
 
         path = Path(path)
         if not path.is_dir():
             raise BackendError(f"hf:{path}: no such model directory")
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, **kwargs)
+        tokenizer = load_tokenizer(path, **kwargs)
         if (path / "adapter_config.json").exists():  # a protod training checkpoint: base model + LoRA adapter
             from protod.train.checkpoint import load_any
 
@@ -324,6 +325,29 @@ def smollm2_gguf() -> Path:
 
 def _cache_root() -> Path:
     return Path(os.environ.get("PROTOD_CACHE", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "protod"))
+
+
+def load_tokenizer(path: str | Path, **kwargs: Any) -> Any:
+    """The tokenizer saved in `path`, rebuilt as the class it was saved as.
+
+    AutoTokenizer lets the model's config choose the class: a SmolLM2 tokenizer saved beside a Qwen2 config (the
+    tiny test and demo models) comes back as Qwen2Tokenizer, which merges "\n\n" into one token, so a model
+    fine-tuned on one tokenisation would be run and trained on another. The saved `tokenizer_class` wins here.
+    """
+    import transformers
+    from transformers import AutoTokenizer
+
+    saved = Path(path) / "tokenizer_config.json"
+    cls_name = None
+    if saved.is_file():
+        try:
+            cls_name = json.loads(saved.read_text(encoding="utf-8")).get("tokenizer_class")
+        except ValueError:
+            cls_name = None
+    cls = getattr(transformers, cls_name, None) if isinstance(cls_name, str) else None
+    if cls is not None and hasattr(cls, "from_pretrained"):
+        return cls.from_pretrained(path, local_files_only=True, **kwargs)
+    return AutoTokenizer.from_pretrained(path, local_files_only=True, **kwargs)
 
 
 def smollm2_dir() -> Path:

@@ -116,11 +116,11 @@ class VLLMBackend:
         if not kv_cache_gb > 0:
             raise ValueError(f"vllm:{path}: kv_cache_gb must be > 0, got {kv_cache_gb}")
         vllm = _import_vllm()
-        from transformers import AutoTokenizer
+        from protod.backends.hf import load_tokenizer
 
         self.name = name or f"vllm:{path}"
         self.model_dir = path
-        self.tokenizer = tokenizer if tokenizer is not None else AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(path)
         self.renderer = ChatRenderer(self.tokenizer)
         self.stop_ids = sorted(self.renderer.stop_ids)
         # A dialogue never needs a 128k context; a long max_model_len only makes the CPU engine reserve more KV.

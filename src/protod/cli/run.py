@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Optional
 
@@ -253,26 +254,77 @@ def baselines(
 @app.command()
 @friendly
 def demo(
-    seed: int = typer.Option(0, "--seed"),
-    out_dir: Path = typer.Option(Path("runs/demo"), "--out", "-o", help="Where every stage writes (finished stages are reused)."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Where every stage writes (default runs/demo, runs/demo-full, runs/demo-smollm2); finished stages are reused."),
+    full: bool = typer.Option(False, "--full", help="Every arm (GRPO, SI-AVPO, STPR alone, AOPD alone, random-concern and external-only teachers) with 3 seeds (~1 h on 2 cores)."),
+    model: str = typer.Option("tiny", "--model", help="tiny: a small Qwen2 fine-tuned into the conservative policy (~15 min); smollm2: the embedded SmolLM2-135M-Instruct with LoRA (about an hour on CPU)."),
     quick: bool = typer.Option(False, "--quick", help="Tiny sizes: checks the pipeline in about a minute; the numbers mean nothing."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Training runs in parallel processes (0: one per core, at most 2)."),
 ) -> None:
-    """The paper's experiment in miniature on a CPU (~15 min): post-train a conservative policy, measure the
-    proactivity gap, train GRPO and SI-AVPO with equal rollout budgets, evaluate on held-out users, write a report."""
-    from protod.demo import QUICK, DemoPlan, run_demo
+    """The paper's experiment in miniature on a CPU: a conservative starting policy and its proactivity gap; GRPO,
+    SI-AVPO and ablations trained with equal budgets and several seeds; held-out evaluation (>= 96 users) against the
+    training simulator and one it never saw; summary.json and report.html. Stages already finished in --out are reused."""
+    from protod.demo import DEFAULT, FULL, QUICK, SMOLLM2, run_demo
 
-    summary = run_demo(out_dir, seed=seed, plan=QUICK if quick else DemoPlan(), say=lambda m: err.print(m, markup=False, highlight=False))
+    if model not in ("tiny", "smollm2"):
+        raise ValueError(f"--model: expected tiny or smollm2, got {model!r}")
+    if quick and full:
+        raise ValueError("--quick and --full: pick one")
+    plan = QUICK if quick else FULL if full else DEFAULT
+    if model == "smollm2":
+        plan = replace(SMOLLM2, arms=FULL.arms, seeds=FULL.seeds) if full else SMOLLM2
+    if workers:
+        plan = replace(plan, workers=workers)
+    default_dir = "runs/demo" + ("-smollm2" if model == "smollm2" else "") + ("-full" if full else "") + ("-quick" if quick else "")
+    out_dir = out_dir or Path(default_dir)
+    summary = run_demo(out_dir, plan, say=lambda m: err.print(m, markup=False, highlight=False))
+    out.print(results_table(summary))
+    head = summary.get("headline")
+    if head:
+        p = head["paired"]
+        out.print(f"Headline bar (SI-AVPO's 95% interval above GRPO's, rule simulator): {'met' if head['intervals_separate'] else 'NOT met'}; "
+                  f"SI-AVPO - GRPO on the same users {p['difference']:+.3f} ({p['ci_low']:+.3f} to {p['ci_high']:+.3f})")
+    for pair, tau in summary["kendall_tau"].items():
+        out.print(f"Kendall tau of the policies' ranking, {pair.replace('~', ' vs ')}: {tau:.2f}")
+    secs = summary["seconds"]
+    out.print(f"Took {secs['total'] / 60:.1f} min (" + ", ".join(f"{k} {v:.0f} s" for k, v in secs.items() if k != "total")
+              + f"). Summary: {out_dir / 'summary.json'}; report: {out_dir / 'report.html'}")
+
+
+def results_table(summary: dict) -> Table:
     gap = summary["gap"]
     ks = list(gap["deployable_pass_at_k"])
-    out.print(f"Proactivity gap of the post-trained policy: deployable pass@1 {gap['deployable_pass_at_k'][ks[0]]:.3f}, "
-              f"pass@{ks[-1]} {gap['deployable_pass_at_k'][ks[-1]]:.3f}; privileged pass@1 {gap['privileged_pass_at_1']:.3f} "
-              f"({'closed' if gap['closed_by_sampling'] else 'not closed'} by sampling)")
-    table = Table(title=f"Held-out users, deployable view ({summary['budget']['eval_personas']} personas, rule simulator)")
-    for col in ("policy", "acceptance", "95% CI", "concerns found", "probing", "unsupported claims"):
-        table.add_column(col, justify="left" if col == "policy" else "right")
-    for name, r in summary["final"].items():
-        table.add_row(name, f"{r['acceptance']:.3f}", f"{r['ci_low']:.2f}-{r['ci_high']:.2f}", _fmt(r["concern_discovery_rate"]),
-                      _fmt(r["probing_rate"]), _fmt(r["unsupported_claim_rate"]))
-    out.print(table)
-    out.print(f"GRPO and SI-AVPO each used {summary['budget']['rollouts_per_algo']} training dialogues. "
-              f"Took {summary['seconds']:.0f} s. Summary: {out_dir / 'summary.json'}; report: {out_dir / 'report.html'}")
+    title = (f"Held-out users ({summary['budget']['eval_users']}), deployable view. Starting policy: deployable pass@{ks[-1]} "
+             f"{gap['deployable_pass_at_k'][ks[-1]]:.3f} vs privileged pass@1 {gap['privileged_pass_at_1']:.3f}")
+    sims = list(summary["budget"]["eval_rollouts_per_user"])
+    table = Table(title=title)
+    for col in ("arm", *[f"acceptance {s} (95% CI)" for s in sims], "per seed", "concerns found", "probing", "unsupported claims"):
+        table.add_column(col, justify="left" if col == "arm" else "right")
+    for a in summary["arms"].values():
+        r = a["rule"]
+        table.add_row(a["label"], *[f"{a[s]['acceptance']:.3f} ({a[s]['ci_low']:.2f}-{a[s]['ci_high']:.2f})" for s in sims],
+                      " / ".join(f"{x:.2f}" for x in r["per_seed"]), _fmt(r["concern_discovery_rate"]["mean"]),
+                      _fmt(r["probing_rate"]["mean"]), _fmt(r["unsupported_claim_rate"]["mean"]))
+    return table
+
+
+@app.command()
+@friendly
+def results(
+    summary_file: Path = typer.Argument(Path("runs/demo/summary.json"), help="summary.json written by protod demo."),
+    readme: Optional[Path] = typer.Option(None, "--readme", help="Rewrite this file's generated results block (between the demo-results markers) instead of printing."),
+) -> None:
+    """The demo's results as Markdown, rendered from summary.json alone (README's Results section is this output)."""
+    from protod.demo import results_markdown, write_readme_block
+
+    if not summary_file.is_file():
+        raise ValueError(f"{summary_file}: no such file (run `protod demo` first)")
+    try:
+        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        text = results_markdown(summary)
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{summary_file}: not a summary.json protod demo wrote ({type(e).__name__}: {str(e)[:80]})") from None
+    if readme is None:
+        out.print(text, markup=False, highlight=False, soft_wrap=True)
+        return
+    write_readme_block(readme, summary)
+    out.print(f"Rewrote the results block of {readme} from {summary_file}")

@@ -167,9 +167,10 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def build_report(dirs: list[Path]) -> str:
+def build_report(dirs: list[Path], lead: str = "") -> str:
+    """One self-contained HTML page over the runs in `dirs`; `lead` is HTML put first (e.g. the demo's own section)."""
     found = collect(dirs)
-    sections: list[str] = []
+    sections: list[str] = [lead] if lead else []
     rows, diff_rows, eval_results = [], [], []
     for where, ev in found["evals"]:
         for r in ev["results"]:

@@ -40,7 +40,7 @@ def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, An
     """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from protod.backends.hf import smollm2_dir
+    from protod.backends.hf import load_tokenizer, smollm2_dir
 
     if cfg.model == "tiny-random":
         tokenizer = AutoTokenizer.from_pretrained(smollm2_dir(), local_files_only=True)
@@ -54,12 +54,12 @@ def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, An
         base = {"kind": "hf", "path": str(base_dir.resolve())}
     elif cfg.model == "smollm2":
         path = smollm2_dir()
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        tokenizer = load_tokenizer(path)
         model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
         base = {"kind": "smollm2"}
     elif cfg.model.startswith("hf:"):
         path = Path(cfg.model[3:])
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        tokenizer = load_tokenizer(path)
         model = load_any(path)
         base = {"kind": "hf", "path": str(path.resolve())}
     else:

@@ -159,10 +159,13 @@ class Trainer:
         items, groups, filtered = self.prepare(trajs, rewards)
         stats = self._update(items)
         accepted = [t.accepted for t in trajs]
+        turns = [turn for t in trajs for turn in t.turns]
         return {
             **stats,
             "reward_mean": sum(rewards.values()) / max(len(rewards), 1),
             "acceptance": sum(accepted) / max(len(accepted), 1),
+            # share of agent turns the user heard as a probe (a question about a worry): the behaviour AOPD distils
+            "probing_rate": sum(any(a.startswith("probe:") for a in turn["acts"]) for turn in turns) / max(len(turns), 1),
             "dialogues": len(trajs),
             "groups_filtered": filtered,
             "groups": groups,

@@ -1,0 +1,109 @@
+"""The demo: arm comparison statistics (known answers), the pipeline end to end at tiny sizes, README from summary."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from protod.eval.ablation import arm_acceptance, intervals_separate, paired_difference, seed_spread, user_scores
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _rec(pid: str, accepted: bool, status: str = "ok") -> dict:
+    return {"persona": {"id": pid}, "decision": "accept" if accepted else "reject", "status": status}
+
+
+def test_user_scores_group_by_user_and_skip_errors():
+    recs = [_rec("a", True), _rec("a", False), _rec("b", True), _rec("b", True, status="error")]
+    assert user_scores(recs) == {"a": [1.0, 0.0], "b": [1.0]}
+
+
+def test_arm_acceptance_pools_seeds_by_user():
+    # seed 0: user a 1/2, user b 0/2; seed 1: a 2/2, b 1/2 -> user scores a 3/4, b 1/4 -> mean 0.5
+    s0 = {"a": [1.0, 0.0], "b": [0.0, 0.0]}
+    s1 = {"a": [1.0, 1.0], "b": [1.0, 0.0]}
+    acc = arm_acceptance([s0, s1])
+    assert acc["acceptance"] == pytest.approx(0.5)
+    assert acc["per_seed"] == pytest.approx([0.25, 0.75])
+    assert acc["seed_mean"] == pytest.approx(0.5) and acc["seed_std"] == pytest.approx(0.3535534, abs=1e-6)
+    assert acc["users"] == 2 and acc["dialogues"] == 8
+    assert 0.25 <= acc["ci_low"] <= 0.5 <= acc["ci_high"] <= 0.75  # bootstrap over the two user scores
+
+
+def test_interval_is_over_users_not_dialogues():
+    """Many rollouts of few users must not buy a narrow interval: 4 users, 50 rollouts each, half of them always win."""
+    run = {f"u{i}": [float(i % 2)] * 50 for i in range(4)}
+    acc = arm_acceptance([run])
+    assert acc["ci_high"] - acc["ci_low"] >= 0.5  # dialogue-level Wilson at n=200 would be ~0.14 wide
+
+
+def test_paired_difference_and_separation():
+    a = [{f"u{i}": [1.0] for i in range(40)}]
+    b = [{f"u{i}": [float(i < 10)] for i in range(40)}]
+    d = paired_difference(a, b)
+    assert d["difference"] == pytest.approx(0.75) and d["users"] == 40 and 0.6 < d["ci_low"] < d["ci_high"] <= 0.9
+    hi, lo = arm_acceptance(a), arm_acceptance(b)
+    assert intervals_separate(hi, lo) and not intervals_separate(lo, hi)
+    same = paired_difference(a, a)
+    assert same["difference"] == 0 and same["ci_low"] == 0 == same["ci_high"]
+
+
+def test_seed_spread():
+    assert seed_spread([0.2, 0.4]) == {"mean": pytest.approx(0.3), "std": pytest.approx(0.1414214, abs=1e-6)}
+    assert seed_spread([0.5]) == {"mean": 0.5, "std": 0.0}
+    assert math.isnan(seed_spread([None, float("nan")])["mean"])  # nothing to average
+
+
+def test_demo_quick_end_to_end_and_readme_from_summary(tmp_path):
+    """The demo pipeline at tiny sizes (the numbers mean nothing; the plumbing must hold): every stage, the summary's
+    shape, reuse of finished stages, the report, and README's block rendered from summary.json alone."""
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+    from protod.demo import README_BEGIN, README_END, results_markdown
+
+    out = tmp_path / "demo"
+    r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["gap"]["deployable_pass_at_k"]) == {"1", "2"} and "privileged_pass_at_1" in summary["gap"]
+    assert set(summary["arms"]) == {"start", "grpo", "siavpo"}
+    for arm in ("grpo", "siavpo"):
+        a = summary["arms"][arm]
+        assert a["policies"] == [f"{arm}-s0"] and len(a["rule"]["per_seed"]) == 1
+        assert {"acceptance", "ci_low", "ci_high", "pass_at_k", "probing_rate"} <= set(a["rule"])
+        assert len(a["curves"]["reward_mean"]) == summary["plan"]["rl_steps"]
+        assert set(a["semantic"]) >= {"acceptance", "ci_low"}  # the simulator it never trained on
+    assert summary["budget"]["training_dialogues_per_run"] == 8
+    assert set(summary["matrix"]) == {"start", "grpo-s0", "siavpo-s0"} and "rule~semantic" in summary["kendall_tau"]
+    assert summary["headline"]["paired"]["users"] == 4
+    assert {"start", "gap", "train", "eval", "total"} <= set(summary["seconds"])
+    assert (out / "report.html").stat().st_size > 10_000 and "Demo: arms with equal budgets" in (out / "report.html").read_text()
+    r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])  # finished stages are reused, same numbers
+    assert r.exit_code == 0, r.output
+    again = json.loads((out / "summary.json").read_text())
+    assert again["arms"] == summary["arms"] and again["seconds"]["total"] < summary["seconds"]["total"]
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{README_BEGIN}\nold\n{README_END}\nafter\n")
+    r = CliRunner().invoke(app, ["results", str(out / "summary.json"), "--readme", str(readme)])
+    assert r.exit_code == 0, r.output
+    text = readme.read_text()
+    assert results_markdown(again) in text and "old" not in text and text.endswith("after\n")
+    r = CliRunner().invoke(app, ["results", str(tmp_path / "nope.json")])
+    assert r.exit_code == 2 and "no such file" in r.output
+
+
+def test_readme_results_block_is_the_committed_summary():
+    """README's Results block is exactly what `protod results` renders from the committed summary."""
+    from protod.demo import README_BEGIN, README_END, results_markdown
+
+    summary = json.loads((ROOT / "docs" / "demo-summary.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split(README_BEGIN, 1)[1].split(README_END, 1)[0]
+    assert block.strip() == results_markdown(summary).strip()
