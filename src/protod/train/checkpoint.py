@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -110,12 +111,16 @@ def save(trainer: Any, out_dir: Path) -> Path:
     trainer.tokenizer.save_pretrained(target)
     (target / CHECKPOINT_META).write_text(json.dumps(
         {"base": trainer.base_spec, "step": trainer.step, "lora": trainer.cfg.lora, "algo": trainer.cfg.algo}, indent=2) + "\n")
+    # The trainer state goes last and whole (written aside, then renamed): `latest` only takes a checkpoint that has
+    # it, so a run killed while saving resumes from the previous checkpoint, never from a torn one.
+    partial = target / (STATE_FILE + ".partial")
     torch.save({
         "step": trainer.step,
         "optimizer": trainer.optimizer.state_dict(),
         "scheduler": trainer.scheduler.state_dict(),
         "torch_rng": torch.get_rng_state(),
-    }, target / STATE_FILE)
+    }, partial)
+    os.replace(partial, target / STATE_FILE)
     return target
 
 
@@ -125,8 +130,9 @@ def latest(out_dir: Path) -> Path | None:
     return max(found)[1] if found else None
 
 
-def restore(trainer: Any, out_dir: Path) -> int:
-    """Load the latest checkpoint into `trainer`; drop log lines written after it. Returns its step."""
+def restore(trainer: Any, out_dir: Path, write_log: bool = True) -> int:
+    """Load the latest checkpoint into `trainer`; drop log lines written after it (when `write_log`: only one
+    process of a multi-process run rewrites the log). Returns its step."""
     ckpt = latest(out_dir)
     if ckpt is None:
         raise ValueError(f"{out_dir}: no checkpoint to resume from (expected checkpoint-N/ with {STATE_FILE})")
@@ -144,7 +150,7 @@ def restore(trainer: Any, out_dir: Path) -> int:
     torch.set_rng_state(state["torch_rng"])
     step = int(state["step"])
     log = out_dir / "train_log.jsonl"
-    if log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
+    if write_log and log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
         kept = [line for line in log.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
         log.write_text("".join(line + "\n" for line in kept))
     return step

@@ -38,7 +38,7 @@ from protod.persona import PersonaSampler
 from protod.provenance import package_versions
 from protod.rollout import Trajectory, make_episodes, run_episodes
 from protod.scenario import load_scenario
-from protod.train import checkpoint
+from protod.train import checkpoint, distributed
 from protod.train.advantages import turn_advantages
 from protod.train.batching import agent_logits, micro_batches
 from protod.train.config import TrainConfig
@@ -68,9 +68,17 @@ class Trainer:
         self.out = Path(out_dir)
         self.reward_fn = reward_fn
         self.pack = pack if pack is not None else load_scenario(config.scenario)
+        # Several processes (torchrun / accelerate launch): see protod.train.distributed. One process: no-ops.
+        self.ranks = distributed.ranks_from_env()
+        if config.personas_per_step % self.ranks.world_size:
+            raise ValueError(f"personas_per_step = {config.personas_per_step} cannot be split evenly over "
+                             f"{self.ranks.world_size} processes (each rolls out whole groups); make it a multiple of {self.ranks.world_size}")
+        device = distributed.setup(self.ranks, config.device)
         torch.manual_seed(config.seed)
-        self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
-        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=config.device)
+        with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
+            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
+        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device)
+        distributed.broadcast_parameters(self.model, self.ranks)
         self.rollout_backend = rollout_backend if rollout_backend is not None else self.backend
         self.renderer = self.backend.renderer
         self.device = self.backend.device
@@ -85,17 +93,19 @@ class Trainer:
         if config.sim_model:
             from protod.backends import load_backend
 
-            sim_backend = load_backend(config.sim_model, device=config.device)
+            sim_backend = load_backend(config.sim_model, device=device)
         self.simulator = make_simulator(config.simulator, self.pack, sim_backend)
         self.step = 0
         self.log_path = self.out / "train_log.jsonl"
         self.out.mkdir(parents=True, exist_ok=True)
         if resume:
-            self.step = checkpoint.restore(self, self.out)
+            self.step = checkpoint.restore(self, self.out, write_log=self.ranks.is_main)
         elif self.log_path.exists() and self.log_path.stat().st_size:
             raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
-        (self.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
-        (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
+        if self.ranks.is_main:
+            (self.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+            (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
+        distributed.barrier(self.ranks)  # no rank starts step 1 (and rank 0's log) before all have checked the run dir
         self._sft_data: list[Trajectory] | None = None
 
     # -- schedule --------------------------------------------------------------------------------------------------
@@ -122,6 +132,7 @@ class Trainer:
         cfg = self.cfg
         sampler = PersonaSampler(self.pack, cfg.persona_seed)
         personas = sampler.sample(cfg.personas_per_step, stratum=cfg.stratum, start=self.step * cfg.personas_per_step)
+        personas = distributed.shard(personas, self.ranks, "personas_per_step")  # whole groups: all G rollouts here
         agent = LLMAgent(self.rollout_backend, "deployable", SamplingParams(cfg.temperature, cfg.top_p, cfg.max_new_tokens))
         self.model.eval()
         return run_episodes(self.pack, agent, make_episodes(personas, cfg.group_size), simulator=self.simulator,
@@ -134,16 +145,22 @@ class Trainer:
         rewards = {t.episode_id: float(self.reward_fn(t)) for t in trajs}
         items, groups, filtered = self.prepare(trajs, rewards)
         stats = self._update(items)
-        accepted = [t.accepted for t in trajs]
+        # This rank's counts, then the whole step's (summed over ranks; one process: unchanged).
+        counts = distributed.reduce_stats(
+            {"reward_sum": sum(rewards.values()), "accepted": sum(t.accepted for t in trajs), "rewarded": len(rewards),
+             "dialogues": len(trajs), "groups_filtered": filtered, "groups": groups,
+             "agent_tokens": sum(len(s.tokens) for s, _ in items), "rollout_s": rollout_s},
+            self.ranks, sums=("reward_sum", "accepted", "rewarded", "dialogues", "groups_filtered", "groups", "agent_tokens"),
+            maxima=("rollout_s",), device=self.device)
         return {
             **stats,
-            "reward_mean": sum(rewards.values()) / max(len(rewards), 1),
-            "acceptance": sum(accepted) / max(len(accepted), 1),
-            "dialogues": len(trajs),
-            "groups_filtered": filtered,
-            "groups": groups,
-            "agent_tokens": sum(len(s.tokens) for s, _ in items),
-            "rollout_s": round(rollout_s, 3),
+            "reward_mean": counts["reward_sum"] / max(counts["rewarded"], 1),
+            "acceptance": counts["accepted"] / max(counts["dialogues"], 1),
+            "dialogues": counts["dialogues"],
+            "groups_filtered": counts["groups_filtered"],
+            "groups": counts["groups"],
+            "agent_tokens": counts["agent_tokens"],
+            "rollout_s": round(counts["rollout_s"], 3),
         }
 
     def prepare(self, trajs: list[Trajectory], rewards: dict[str, float] | None = None
@@ -154,13 +171,14 @@ class Trainer:
         where the dialogue only feeds the AOPD loss (its group had no reward variance).
         """
         cfg = self.cfg
-        rng = random.Random(f"teacher:{cfg.seed}:{self.step}")
         groups: dict[str, list[Trajectory]] = {}
         for t in trajs:
             groups.setdefault(t.persona.id, []).append(t)
         items: list[tuple[TrainSequence, torch.Tensor | None]] = []
         filtered = 0
-        for group in groups.values():
+        for persona_id, group in groups.items():
+            # random teacher concerns: drawn per group, so a group draws the same wherever it is trained (any rank)
+            rng = random.Random(f"teacher:{cfg.seed}:{self.step}:{persona_id}")
             group_rewards = torch.tensor([rewards[t.episode_id] if rewards is not None else float(self.reward_fn(t)) for t in group])
             k = max(len(t.turns) for t in group)
             deltas = torch.zeros(len(group), k)
@@ -186,8 +204,10 @@ class Trainer:
     def _update(self, items: list[tuple[TrainSequence, torch.Tensor | None]]) -> dict[str, Any]:
         """Gradient accumulation over padded micro-batches, one optimizer step per pass, then the schedule moves."""
         cfg = self.cfg
-        pg_tokens = sum(len(s.tokens) for s, a in items if a is not None)
-        all_tokens = sum(len(s.tokens) for s, _ in items)
+        # Normalisers over the whole step (all ranks): each rank's token-sums / global counts add up to the
+        # whole batch's token means once gradients and stats are summed over ranks.
+        pg_tokens, all_tokens = (int(x) for x in distributed.all_reduce_values(
+            [sum(len(s.tokens) for s, a in items if a is not None), sum(len(s.tokens) for s, _ in items)], self.ranks, device=self.device))
         totals = {"loss": 0.0, "pg_loss": 0.0, "aopd_loss": 0.0, "kl": 0.0, "clip_frac": 0.0}
         if not all_tokens:  # every group filtered: no gradient, but warmup and decay follow the step count
             with warnings.catch_warnings():  # torch warns that no optimizer step came first: intended here
@@ -212,6 +232,7 @@ class Trainer:
             grad_norm = self._clip_and_step()
         lr = self._advance_schedule()
         k = cfg.updates_per_batch
+        totals = distributed.reduce_stats(totals, self.ranks, sums=list(totals), device=self.device)
         return {key: value / k for key, value in totals.items()} | {"lr": lr, "grad_norm": grad_norm}
 
     def _micro_step(self, batch: list[tuple[TrainSequence, torch.Tensor | None]], old_lp: torch.Tensor | None,
@@ -283,6 +304,7 @@ class Trainer:
 
     def _clip_and_step(self) -> float:
         """Clip the accumulated gradient and take one optimizer step; returns the pre-clip gradient norm."""
+        distributed.all_reduce_gradients(self.trainable, self.ranks)  # sum of the ranks' shares (no-op in one process)
         grad_norm = float(torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.max_grad_norm))
         self.optimizer.step()
         sync = getattr(self.rollout_backend, "sync_weights", None)
@@ -312,11 +334,11 @@ class Trainer:
         batch_rng = random.Random(f"sft:{cfg.seed}:{self.step}")
         batch = batch_rng.sample(self._sft_data, k=min(cfg.sft_batch, len(self._sft_data)))
         seqs = [build_sequence(self.pack, self.renderer, t, view=t.view) for t in batch]
-        total = sum(len(s.tokens) for s in seqs)
+        total = sum(len(s.tokens) for s in seqs)  # every rank builds the whole batch: the normaliser is global
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         value = 0.0
-        for chunk in micro_batches(seqs, cfg.micro_batch):
+        for chunk in micro_batches(distributed.shard_uneven(seqs, self.ranks), cfg.micro_batch):
             tokens = torch.cat([s.tokens for s in chunk]).to(self.device)
             logp = token_logprobs(agent_logits(self.model, chunk, self.backend.pad_id, self.device, bf16=cfg.bf16), tokens)
             loss = -logp.sum() / total
@@ -324,6 +346,7 @@ class Trainer:
             value += loss.item()
         grad_norm = self._clip_and_step()
         lr = self._advance_schedule()
+        value = distributed.all_reduce_values([value], self.ranks, device=self.device)[0]
         return {"loss": value, "sft_loss": value, "agent_tokens": total, "dialogues": len(seqs), "lr": lr, "grad_norm": grad_norm}
 
     def _sft_transcripts(self) -> list[Trajectory]:
@@ -339,10 +362,14 @@ class Trainer:
 
     # -- the loop --------------------------------------------------------------------------------------------------
     def train(self, max_steps: int | None = None, on_step: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+        """Run steps up to `max_steps` (default cfg.max_steps); returns their log records. With several processes
+        every rank returns the same records (stats reduced over ranks) and calls `on_step`; rank 0 alone writes
+        train_log.jsonl and the checkpoints."""
         cfg = self.cfg
         last = max_steps if max_steps is not None else cfg.max_steps
         logs = []
-        with self.log_path.open("a", encoding="utf-8") as log:
+        main = self.ranks.is_main
+        with self.log_path.open("a", encoding="utf-8") if main else nullcontext() as log:
             while self.step < last:
                 start = time.perf_counter()
                 stats = self.sft_step() if cfg.algo == "sft" else self.rl_step()
@@ -355,14 +382,21 @@ class Trainer:
                 record.setdefault("kl", None)
                 record.setdefault("reward_mean", None)
                 record.setdefault("acceptance", None)
-                log.write(json.dumps(record) + "\n")
-                log.flush()
+                if log is not None:
+                    log.write(json.dumps(record) + "\n")
+                    log.flush()
                 logs.append(record)
                 if on_step is not None:
                     on_step(record)
                 if self.step % cfg.save_every == 0 or self.step == last:
-                    checkpoint.save(self, self.out)
+                    self.save()
         return logs
+
+    def save(self) -> None:
+        """Write checkpoint-<step> (rank 0; every replica holds the same weights and optimizer state) and wait."""
+        if self.ranks.is_main:
+            checkpoint.save(self, self.out)
+        distributed.barrier(self.ranks)  # a resume or a reader must not see a half-written checkpoint
 
 
 def _warn_if_clip_cannot_act(cfg: TrainConfig) -> None:
