@@ -75,8 +75,22 @@ def _env() -> dict[str, str]:
 
 
 def train(config: Path, out: Path, ranks: int, *extra: str) -> None:
+    """`protod train` in `ranks` real processes (torchrun, gloo)."""
     done = subprocess.run(_command(config, out, ranks, *extra), env=_env(), capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def train_here(config: Path, out: Path, *overrides: str, resume: bool = False) -> None:
+    """The one-process reference, in this process (WORLD_SIZE unset: no process group; saves a start-up)."""
+    from protod.train.config import load_config
+    from protod.train.trainer import Trainer
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the ranks have
+    try:
+        Trainer(load_config(config, list(overrides)), out, resume=resume).train()
+    finally:
+        torch.set_num_threads(threads)
 
 
 def log(out: Path) -> list[dict]:
@@ -105,7 +119,7 @@ def assert_same_stats(a: list[dict], b: list[dict], tol: float) -> None:
 def runs(config, tmp_path_factory):
     """The same two steps on one process and on two (uninterrupted)."""
     root = tmp_path_factory.mktemp("dist-runs")
-    train(config, root / "one", 1)
+    train_here(config, root / "one")
     train(config, root / "two", 2)
     return root
 
@@ -145,9 +159,30 @@ def test_a_killed_two_rank_run_resumes_exactly_on_two_ranks_and_on_one(runs, con
     assert_same_stats(log(killed), log(runs / "two"), tol=0)
     assert max_difference(weights(killed, 2), weights(runs / "two", 2)) == 0.0
 
-    train(config, elsewhere, 1, "--resume")  # the 2-rank checkpoint on one process
+    train_here(config, elsewhere, resume=True)  # the 2-rank checkpoint on one process
     assert_same_stats(log(elsewhere), log(runs / "two"), tol=2e-6)
     assert max_difference(weights(elsewhere, 2), weights(runs / "two", 2)) < 1e-6
+
+
+def test_sharded_training_takes_the_same_update(runs, config, tmp_path):
+    """distributed: fsdp (FSDP2 over gloo): the policy and the frozen reference sharded, rollouts on gathered
+    weights, the checkpoint gathered whole; one step equals the data-parallel and the one-process step."""
+    train(config, tmp_path / "fsdp", 2, "--set", "distributed=fsdp", "--max-steps", "1")
+    assert_same_stats(log(tmp_path / "fsdp"), log(runs / "two")[:1], tol=2e-6)
+    assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "two", 1)) < 1e-6
+    assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "one", 1)) < 1e-6
+
+
+def test_sharded_ranks_with_unequal_micro_batch_counts_pad_and_match_one_process(config, tmp_path):
+    """SFT on 3 dialogues, micro-batches of 1: rank 0 holds 1, rank 1 holds 2. Sharded forwards are collectives,
+    so rank 0 runs a placeholder micro-batch whose loss counts zero; no deadlock, the same update."""
+    sft = ["algo=sft", "sft_data=[{agent: oracle, dialogues: 3}]", "sft_batch=3", "micro_batch=1", "max_steps=1"]
+    train(config, tmp_path / "fsdp", 2, "--set", "distributed=fsdp", *[arg for kv in sft for arg in ("--set", kv)])
+    train_here(config, tmp_path / "one", *sft)
+    a, b = log(tmp_path / "fsdp"), log(tmp_path / "one")
+    assert a[0]["dialogues"] == b[0]["dialogues"] == 3 and a[0]["agent_tokens"] == b[0]["agent_tokens"] > 0
+    assert a[0]["loss"] == pytest.approx(b[0]["loss"], abs=2e-6) and a[0]["grad_norm"] == pytest.approx(b[0]["grad_norm"], rel=1e-5)
+    assert max_difference(weights(tmp_path / "fsdp", 1), weights(tmp_path / "one", 1)) < 1e-6
 
 
 def test_personas_must_split_evenly_over_the_ranks_and_groups_stay_whole():
@@ -180,3 +215,19 @@ def test_ranks_come_from_the_launcher_environment():
     # one process: reductions are the identity, with no process group
     stats = {"loss": 0.25, "dialogues": 3}
     assert distributed.reduce_stats(stats, distributed.SINGLE, sums=["loss", "dialogues"]) == stats
+
+
+def test_the_sizing_formula_counts_known_models_and_divides_model_states_under_fsdp():
+    from protod.train.sizing import MODELS, UpdateShape, update_memory
+
+    # published sizes: Qwen2.5-1.5B 1.54B, Qwen3-4B 4.02B, Qwen3-8B 8.19B parameters (norms and biases aside)
+    assert [round(m.params() / 1e9, 2) for m in MODELS] == [1.54, 4.02, 8.19]
+    four_b, shape = MODELS[1], UpdateShape()
+    full = update_memory(four_b, lora=False, shape=shape)
+    # 16 B a trainable parameter + a 2 B frozen copy, plus one micro-batch
+    assert full["weights"] + full["grads_optimizer"] + full["reference"] == 18 * four_b.params()
+    assert full["logits"] == shape.micro_batch * shape.agent_tokens * four_b.vocab * 12
+    sharded = update_memory(four_b, lora=False, shape=shape, world_size=8, sharded=True)
+    assert sharded["grads_optimizer"] == full["grads_optimizer"] / 8 and sharded["logits"] == full["logits"]
+    lora = update_memory(four_b, lora=True, shape=shape)
+    assert lora["reference"] == 0 and lora["grads_optimizer"] == 14 * four_b.lora_params(64)

@@ -38,7 +38,7 @@ from protod.persona import PersonaSampler
 from protod.provenance import package_versions
 from protod.rollout import Trajectory, make_episodes, run_episodes
 from protod.scenario import load_scenario
-from protod.train import checkpoint, distributed
+from protod.train import checkpoint, distributed, fsdp
 from protod.train.advantages import turn_advantages
 from protod.train.batching import agent_logits, micro_batches
 from protod.train.config import TrainConfig
@@ -82,13 +82,26 @@ class Trainer:
         self.rollout_backend = rollout_backend if rollout_backend is not None else self.backend
         self.renderer = self.backend.renderer
         self.device = self.backend.device
-        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
         if config.gradient_checkpointing:
             self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         _warn_if_clip_cannot_act(config)
+        self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
+        resume_from = checkpoint.resume_point(self.out) if resume else None
+        if resume_from is not None:  # the weights go in whole, before any sharding (the reference keeps the start)
+            checkpoint.load_weights(self.model, resume_from, config.lora)
+        # distributed: fsdp with several processes shards the policy (and the frozen reference); `_roots` maps a
+        # model to the sharding root its training forwards run through (protod.train.fsdp).
+        self.sharded = config.distributed == "fsdp" and self.ranks.active
+        self._roots: dict[int, Any] = {}
+        if self.sharded:
+            if rollout_backend is not None:
+                raise ValueError("distributed: fsdp with an external rollout engine is not supported yet (the engine "
+                                 "needs the whole weights after each step); use distributed: ddp")
+            self._roots = {id(m): fsdp.shard(m) for m in (self.model, self.reference) if m is not None}
+            self._placeholder = fsdp.placeholder_sequence(self.backend.pad_id)
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.trainable, lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
-        self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
         sim_backend = None
         if config.sim_model:
             from protod.backends import load_backend
@@ -98,8 +111,9 @@ class Trainer:
         self.step = 0
         self.log_path = self.out / "train_log.jsonl"
         self.out.mkdir(parents=True, exist_ok=True)
-        if resume:
-            self.step = checkpoint.restore(self, self.out, write_log=self.ranks.is_main)
+        if resume_from is not None:
+            load_optimizer = (lambda state: fsdp.load_optimizer_state(self.model, self.optimizer, state)) if self.sharded else None
+            self.step = checkpoint.restore_state(self, resume_from, write_log=self.ranks.is_main, load_optimizer=load_optimizer)
         elif self.log_path.exists() and self.log_path.stat().st_size:
             raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
         if self.ranks.is_main:
@@ -127,6 +141,11 @@ class Trainer:
             return nullcontext(self.reference)
         return _AdaptersOff(self.model)
 
+    def _logits(self, model: Any, seqs: list[TrainSequence], teacher: bool = False) -> torch.Tensor:
+        """agent_logits of `model` (the policy, the reference, or the policy with adapters off), through its sharding
+        root when sharded."""
+        return agent_logits(self._roots.get(id(model), model), seqs, self.backend.pad_id, self.device, teacher=teacher, bf16=self.cfg.bf16)
+
     # -- one step --------------------------------------------------------------------------------------------------
     def rollouts(self) -> list[Trajectory]:
         cfg = self.cfg
@@ -135,8 +154,10 @@ class Trainer:
         personas = distributed.shard(personas, self.ranks, "personas_per_step")  # whole groups: all G rollouts here
         agent = LLMAgent(self.rollout_backend, "deployable", SamplingParams(cfg.temperature, cfg.top_p, cfg.max_new_tokens))
         self.model.eval()
-        return run_episodes(self.pack, agent, make_episodes(personas, cfg.group_size), simulator=self.simulator,
-                            seed=cfg.seed * 1_000_003 + self.step, batch_size=cfg.rollout_batch)
+        # sharded: whole weights while decoding (each rank decodes a different number of tokens, no collectives)
+        with fsdp.gathered([self._roots[id(self.model)]]) if self.sharded else nullcontext():
+            return run_episodes(self.pack, agent, make_episodes(personas, cfg.group_size), simulator=self.simulator,
+                                seed=cfg.seed * 1_000_003 + self.step, batch_size=cfg.rollout_batch)
 
     def rl_step(self) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -214,13 +235,16 @@ class Trainer:
                 warnings.simplefilter("ignore", UserWarning)
                 return {**totals, "lr": self._advance_schedule(), "grad_norm": 0.0}
         batches = micro_batches(items, cfg.micro_batch)
+        if self.sharded:  # forwards are collectives: every rank runs as many micro-batches as the one with most
+            most = int(distributed.all_reduce_values([len(batches)], self.ranks, "max", self.device)[0])
+            batches += [[(self._placeholder, None)] for _ in range(most - len(batches))]
         # pi_old, the trainer's own log-probs before any update (per token, tiny): the ratio's denominator under
         # truncated IS, and for dialogues without recorded log-probs when there are several passes.
         old: list[torch.Tensor | None] = [None] * len(batches)
         if cfg.uses_pg and (cfg.tis_cap is not None or cfg.updates_per_batch > 1):
             with torch.no_grad():
                 for b, batch in enumerate(batches):
-                    logits = agent_logits(self.model, [s for s, _ in batch], self.backend.pad_id, self.device, bf16=cfg.bf16)
+                    logits = self._logits(self.model, [s for s, _ in batch])
                     old[b] = sampling_logprobs(logits, torch.cat([s.tokens for s, _ in batch]).to(self.device), cfg.temperature, cfg.top_p)
         self.model.train()
         grad_norm = 0.0
@@ -247,13 +271,13 @@ class Trainer:
         with torch.no_grad():  # teacher and reference: this micro-batch only, reduced at once to what is needed
             if cfg.uses_aopd:
                 with self._teacher_model() as teacher:
-                    t_logits = agent_logits(teacher, seqs, self.backend.pad_id, dev, teacher=True, bf16=cfg.bf16)
+                    t_logits = self._logits(teacher, seqs, teacher=True)
                 terms = teacher_terms(t_logits, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_topk)
                 del t_logits
             if cfg.kl_coef:
                 with self._initial_policy() as m:
-                    ref_lp = token_logprobs(agent_logits(m, seqs, self.backend.pad_id, dev, bf16=cfg.bf16) / cfg.temperature, tokens)
-        logits = agent_logits(self.model, seqs, self.backend.pad_id, dev, bf16=cfg.bf16)
+                    ref_lp = token_logprobs(self._logits(m, seqs) / cfg.temperature, tokens)
+        logits = self._logits(self.model, seqs)
         loss = torch.zeros((), device=dev)
         if cfg.uses_pg and any(a is not None for _, a in batch):
             pg_mask = torch.cat([torch.full((len(s.tokens),), float(a is not None)) for s, a in batch]).to(dev)
@@ -280,6 +304,9 @@ class Trainer:
             kl = kl_penalty(logp_t[None], ref_lp[None], torch.ones(1, len(tokens), device=dev)) * len(tokens) / all_tokens
             loss = loss + cfg.kl_coef * kl
             stats["kl"] = kl.item()
+        if self.sharded and batch[0][0] is self._placeholder:  # the backward runs (collectives), the loss counts 0
+            loss = logits.sum() * 0.0
+            stats = dict.fromkeys(stats, 0.0)
         if loss.requires_grad:
             loss.backward()
         stats["loss"] = loss.item()
@@ -304,9 +331,12 @@ class Trainer:
 
     def _clip_and_step(self) -> float:
         """Clip the accumulated gradient and take one optimizer step; returns the pre-clip gradient norm."""
-        distributed.all_reduce_gradients(self.trainable, self.ranks)  # sum of the ranks' shares (no-op in one process)
-        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.max_grad_norm))
+        if not self.sharded:  # (sharded: FSDP has reduce-scattered them in backward)
+            distributed.all_reduce_gradients(self.trainable, self.ranks)  # sum of the ranks' shares (no-op in one process)
+        grad_norm = fsdp.as_float(torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.max_grad_norm))
         self.optimizer.step()
+        if self.sharded:
+            self.backend.kv_store.clear()  # weights are swapped in and out by sharding: do not trust version counters
         sync = getattr(self.rollout_backend, "sync_weights", None)
         if sync is not None and self.rollout_backend is not self.backend:
             sync(self.model)  # an external engine (vLLM) samples the next rollouts from the new weights
@@ -325,7 +355,7 @@ class Trainer:
     def _teacher_logits(self, seq: TrainSequence) -> torch.Tensor:
         """The teacher's logits [N, V] at one sequence's agent tokens (privileged view), no gradient."""
         with torch.no_grad(), self._teacher_model() as m:
-            return agent_logits(m, [seq], self.backend.pad_id, self.device, teacher=True, bf16=self.cfg.bf16)
+            return self._logits(m, [seq], teacher=True)
 
     def sft_step(self) -> dict[str, Any]:
         cfg = self.cfg
@@ -338,10 +368,14 @@ class Trainer:
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         value = 0.0
-        for chunk in micro_batches(distributed.shard_uneven(seqs, self.ranks), cfg.micro_batch):
+        chunks = micro_batches(distributed.shard_uneven(seqs, self.ranks), cfg.micro_batch)
+        if self.sharded:  # as in _update: the same number of forwards on every rank, placeholders count 0
+            most = int(distributed.all_reduce_values([len(chunks)], self.ranks, "max", self.device)[0])
+            chunks += [[self._placeholder] for _ in range(most - len(chunks))]
+        for chunk in chunks:
             tokens = torch.cat([s.tokens for s in chunk]).to(self.device)
-            logp = token_logprobs(agent_logits(self.model, chunk, self.backend.pad_id, self.device, bf16=cfg.bf16), tokens)
-            loss = -logp.sum() / total
+            logp = token_logprobs(self._logits(self.model, chunk), tokens)
+            loss = -logp.sum() / total * (0.0 if self.sharded and chunk[0] is self._placeholder else 1.0)
             loss.backward()
             value += loss.item()
         grad_norm = self._clip_and_step()
@@ -394,8 +428,11 @@ class Trainer:
 
     def save(self) -> None:
         """Write checkpoint-<step> (rank 0; every replica holds the same weights and optimizer state) and wait."""
+        model_state = optimizer_state = None
+        if self.sharded:  # gathered whole onto rank 0 (every rank takes part)
+            model_state, optimizer_state = fsdp.full_state(self.model, self.optimizer)
         if self.ranks.is_main:
-            checkpoint.save(self, self.out)
+            checkpoint.save(self, self.out, model_state, optimizer_state)
         distributed.barrier(self.ranks)  # a resume or a reader must not see a half-written checkpoint
 
 
