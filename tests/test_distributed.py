@@ -71,7 +71,8 @@ def _command(config: Path, out: Path, ranks: int, *extra: str) -> list[str]:
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
     # one thread a process: two ranks on two cores, and the one-rank run on the same footing
-    return env | {"PYTHONPATH": f"{SRC}{os.pathsep}{env.get('PYTHONPATH', '')}", "OMP_NUM_THREADS": "1"}
+    return env | {"PYTHONPATH": f"{SRC}{os.pathsep}{env.get('PYTHONPATH', '')}", "OMP_NUM_THREADS": "1",
+                  "PYTHONFAULTHANDLER": "1"}  # a rank that crashes prints where
 
 
 def train(config: Path, out: Path, ranks: int, *extra: str) -> None:

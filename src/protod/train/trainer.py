@@ -1,4 +1,6 @@
-"""Single-node trainer: sft, grpo, stpr, aopd and siavpo on one process, transformers + PEFT.
+"""The trainer: sft, grpo, stpr, aopd and siavpo, transformers + PEFT; one process, or N under torchrun /
+accelerate launch, where each rank rolls out its share of a step's personas and the update is the one-process
+update on the whole batch (data-parallel, protod.train.distributed; or sharded, protod.train.fsdp).
 
 One step of the RL algorithms, top to bottom:
   1. draw `personas_per_step` training personas and run `group_size` dialogues with each (the policy itself, in the
@@ -70,9 +72,10 @@ class Trainer:
         self.pack = pack if pack is not None else load_scenario(config.scenario)
         # Several processes (torchrun / accelerate launch): see protod.train.distributed. One process: no-ops.
         self.ranks = distributed.ranks_from_env()
-        if config.personas_per_step % self.ranks.world_size:
-            raise ValueError(f"personas_per_step = {config.personas_per_step} cannot be split evenly over "
-                             f"{self.ranks.world_size} processes (each rolls out whole groups); make it a multiple of {self.ranks.world_size}")
+        world = self.ranks.world_size
+        if config.personas_per_step % world:
+            raise ValueError(f"personas_per_step = {config.personas_per_step} cannot be split evenly over {world} "
+                             f"processes (each rolls out whole groups); make it a multiple of {world}")
         device = distributed.setup(self.ranks, config.device)
         torch.manual_seed(config.seed)
         with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
@@ -234,10 +237,7 @@ class Trainer:
             with warnings.catch_warnings():  # torch warns that no optimizer step came first: intended here
                 warnings.simplefilter("ignore", UserWarning)
                 return {**totals, "lr": self._advance_schedule(), "grad_norm": 0.0}
-        batches = micro_batches(items, cfg.micro_batch)
-        if self.sharded:  # forwards are collectives: every rank runs as many micro-batches as the one with most
-            most = int(distributed.all_reduce_values([len(batches)], self.ranks, "max", self.device)[0])
-            batches += [[(self._placeholder, None)] for _ in range(most - len(batches))]
+        batches = self._as_many_as_any_rank(micro_batches(items, cfg.micro_batch), lambda: [(self._placeholder, None)])
         # pi_old, the trainer's own log-probs before any update (per token, tiny): the ratio's denominator under
         # truncated IS, and for dialogues without recorded log-probs when there are several passes.
         old: list[torch.Tensor | None] = [None] * len(batches)
@@ -312,6 +312,14 @@ class Trainer:
         stats["loss"] = loss.item()
         return stats
 
+    def _as_many_as_any_rank(self, batches: list[Any], placeholder: Callable[[], Any]) -> list[Any]:
+        """Sharded: `batches` padded with placeholder micro-batches (loss x 0) to the largest count on any rank, as
+        every forward and backward is a collective. Otherwise `batches` as they are."""
+        if not self.sharded:
+            return batches
+        most = int(distributed.all_reduce_values([len(batches)], self.ranks, "max", self.device)[0])
+        return batches + [placeholder() for _ in range(most - len(batches))]
+
     def _behaviour(self, seqs: list[TrainSequence], logp: torch.Tensor, old_lp: torch.Tensor | None
                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(ratio denominator [M], truncated-IS weights [M] or None) for the PG loss of one micro-batch.
@@ -368,11 +376,8 @@ class Trainer:
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         value = 0.0
-        chunks = micro_batches(distributed.shard_uneven(seqs, self.ranks), cfg.micro_batch)
-        if self.sharded:  # as in _update: the same number of forwards on every rank, placeholders count 0
-            most = int(distributed.all_reduce_values([len(chunks)], self.ranks, "max", self.device)[0])
-            chunks += [[self._placeholder] for _ in range(most - len(chunks))]
-        for chunk in chunks:
+        for chunk in self._as_many_as_any_rank(micro_batches(distributed.shard_uneven(seqs, self.ranks), cfg.micro_batch),
+                                               lambda: [self._placeholder]):
             tokens = torch.cat([s.tokens for s in chunk]).to(self.device)
             logp = token_logprobs(self._logits(self.model, chunk), tokens)
             loss = -logp.sum() / total * (0.0 if self.sharded and chunk[0] is self._placeholder else 1.0)
