@@ -14,7 +14,7 @@ from typing import Any
 
 IDENTITY_FILE = "identity.json"
 # Config keys that do not change what a dialogue or a training step computes.
-NOT_IDENTITY = frozenset({"batch_size", "n", "device", "max_steps", "save_every", "concurrency", "cache_dir",
+NOT_IDENTITY = frozenset({"batch_size", "n", "device", "max_steps", "save_every", "distributed", "concurrency", "cache_dir",
                           "agents", "simulators"})  # eval: each cell has its own agent and simulator
 
 

@@ -32,8 +32,10 @@ def train(
     timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
     max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
 ) -> None:
-    """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), single node, resumable."""
+    """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), resumable; one process, or several
+    under `torchrun --nproc_per_node N -m protod.cli train ...` (data-parallel; README "Scaling out")."""
     from protod.backends import ENDPOINT_OPTIONS
+    from protod.train import distributed
     from protod.train.config import load_config
 
     if resume and overwrite:
@@ -42,16 +44,24 @@ def train(
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
     extra = list(overrides) + ([f"max_steps={max_steps}"] if max_steps else []) + ([f"seed={seed}"] if seed is not None else [])
     cfg = load_config(config, extra)
+    ranks = distributed.ranks_from_env()  # torchrun / accelerate launch: every rank runs this command
     if resume:
         check_train_identity(out_dir, cfg)
-    elif overwrite:
-        clear_train_run(out_dir)
-    elif (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
+    elif not overwrite and (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
         raise ValueError(f"{out_dir} already holds a training run; pass --resume to continue it or --overwrite to replace it")
+    distributed.setup(ranks, cfg.device)
+    if overwrite and not resume:
+        if ranks.is_main:
+            clear_train_run(out_dir)
+        distributed.barrier(ranks)  # no rank reads the run directory before it is cleared
     ENDPOINT_OPTIONS.update(timeout=timeout, max_retries=max_retries)
     from protod.train.trainer import Trainer
 
     trainer = Trainer(cfg, out_dir, resume=resume)
+    if not ranks.is_main:  # the other ranks train in silence; rank 0 shows the progress of the whole step
+        trainer.train()
+        distributed.finish(ranks)
+        return
     with _progress() as bar:
         task = bar.add_task(f"{cfg.algo} on {cfg.scenario}", total=cfg.max_steps, completed=trainer.step)
 
@@ -62,6 +72,7 @@ def train(
             bar.update(task, advance=1, description=f"{cfg.algo} step {record['step']}: " + ", ".join(parts))
 
         logs = trainer.train(on_step=show)
+    distributed.finish(ranks)
     last = logs[-1] if logs else None
     if last:
         out.print(f"step {last['step']}: loss {last['loss']:.4f}" + (f", reward {last['reward_mean']:.3f}" if last.get("reward_mean") is not None else ""))

@@ -11,6 +11,7 @@ sequence (tested). This assumes logits = output_head(last hidden state), true fo
 from __future__ import annotations
 
 from contextlib import nullcontext
+from functools import partial
 from typing import Any
 
 import torch
@@ -24,9 +25,29 @@ def micro_batches(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _decoder_and_head(model: Any) -> tuple[Any, Any]:
+def decoder_and_head(model: Any) -> tuple[Any, Any]:
+    """(decoder stack, output head) of a causal LM, PEFT-wrapped or not."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model  # PEFT: LoRA layers live in base
     return base.get_decoder(), base.get_output_embeddings()
+
+
+def logits_at(model: Any, input_ids: Tensor, attention: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+    """The decoder on the padded batch [B, L], the head on the hidden states at (rows[m], cols[m]) only: [M, V]."""
+    decoder, head = decoder_and_head(model)
+    hidden = decoder(input_ids=input_ids, attention_mask=attention, use_cache=False).last_hidden_state
+    return head(hidden[rows, cols])
+
+
+class AgentLogits(torch.nn.Module):
+    """`logits_at` as a module's forward, so that it can be the root of FSDP sharding (protod.train.fsdp): the
+    root's hooks then gather the embeddings and the head that the decoder and head calls read."""
+
+    def __init__(self, model: Any):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: Tensor, attention: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+        return logits_at(self.model, input_ids, attention, rows, cols)
 
 
 def autocast_for(device: Any, bf16: bool) -> Any:
@@ -40,7 +61,8 @@ def agent_logits(model: Any, seqs: list[TrainSequence], pad_id: int, device: Any
                  bf16: bool = False) -> Tensor:
     """Logits [M, V] (float32) predicting the agent tokens of `seqs`, concatenated in order (M = sum of len(tokens)).
 
-    teacher=True reads each sequence's privileged rendering (teacher_ids / teacher_pred_pos) instead.
+    teacher=True reads each sequence's privileged rendering (teacher_ids / teacher_pred_pos) instead. `model` may be
+    an `AgentLogits` root (sharded training): the same computation through its forward.
     """
     ids = [s.teacher_ids if teacher else s.ids for s in seqs]
     pos = [s.teacher_pred_pos if teacher else s.pred_pos for s in seqs]
@@ -52,8 +74,7 @@ def agent_logits(model: Any, seqs: list[TrainSequence], pad_id: int, device: Any
         attention[i, : len(x)] = 1
     rows = torch.cat([torch.full_like(p, i) for i, p in enumerate(pos)]).to(device)
     cols = torch.cat(pos).to(device)
-    decoder, head = _decoder_and_head(model)
+    run = model if isinstance(model, AgentLogits) else partial(logits_at, model)
     with autocast_for(device, bf16):
-        hidden = decoder(input_ids=input_ids.to(device), attention_mask=attention.to(device), use_cache=False).last_hidden_state
-        logits = head(hidden[rows, cols])
+        logits = run(input_ids.to(device), attention.to(device), rows, cols)
     return logits.float()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -104,18 +105,25 @@ def frozen_copy(model: Any) -> Any:
     return ref
 
 
-def save(trainer: Any, out_dir: Path) -> Path:
+def save(trainer: Any, out_dir: Path, model_state: dict[str, Any] | None = None,
+         optimizer_state: dict[str, Any] | None = None) -> Path:
+    """Write checkpoint-<step>: weights (or adapter), tokenizer, meta, trainer state. `model_state` /
+    `optimizer_state` replace the model's and optimizer's own (sharded training passes them gathered whole)."""
     target = out_dir / f"checkpoint-{trainer.step}"
-    trainer.model.save_pretrained(target)
+    trainer.model.save_pretrained(target, **({"state_dict": model_state} if model_state is not None else {}))
     trainer.tokenizer.save_pretrained(target)
     (target / CHECKPOINT_META).write_text(json.dumps(
         {"base": trainer.base_spec, "step": trainer.step, "lora": trainer.cfg.lora, "algo": trainer.cfg.algo}, indent=2) + "\n")
+    # The trainer state goes last and whole (written aside, then renamed): `latest` only takes a checkpoint that has
+    # it, so a run killed while saving resumes from the previous checkpoint, never from a torn one.
+    partial = target / (STATE_FILE + ".partial")
     torch.save({
         "step": trainer.step,
-        "optimizer": trainer.optimizer.state_dict(),
+        "optimizer": optimizer_state if optimizer_state is not None else trainer.optimizer.state_dict(),
         "scheduler": trainer.scheduler.state_dict(),
         "torch_rng": torch.get_rng_state(),
-    }, target / STATE_FILE)
+    }, partial)
+    os.replace(partial, target / STATE_FILE)
     return target
 
 
@@ -125,26 +133,37 @@ def latest(out_dir: Path) -> Path | None:
     return max(found)[1] if found else None
 
 
-def restore(trainer: Any, out_dir: Path) -> int:
-    """Load the latest checkpoint into `trainer`; drop log lines written after it. Returns its step."""
+def resume_point(out_dir: Path) -> Path:
+    """The checkpoint `--resume` continues from: the latest complete one."""
     ckpt = latest(out_dir)
     if ckpt is None:
         raise ValueError(f"{out_dir}: no checkpoint to resume from (expected checkpoint-N/ with {STATE_FILE})")
+    return ckpt
+
+
+def load_weights(model: Any, ckpt: Path, lora: bool) -> None:
+    """The checkpoint's weights (LoRA adapter or whole model) into `model`, in place."""
     from safetensors.torch import load_file
 
-    if trainer.cfg.lora:
+    if lora:
         from peft import set_peft_model_state_dict
 
-        set_peft_model_state_dict(trainer.model, load_file(ckpt / "adapter_model.safetensors"))
+        set_peft_model_state_dict(model, load_file(ckpt / "adapter_model.safetensors"))
     else:
-        trainer.model.load_state_dict(load_file(ckpt / "model.safetensors"), strict=False)
+        model.load_state_dict(load_file(ckpt / "model.safetensors"), strict=False)
+
+
+def restore_state(trainer: Any, ckpt: Path, write_log: bool = True, load_optimizer: Any = None) -> int:
+    """Optimizer, scheduler and RNG from `ckpt` into `trainer` (the weights: `load_weights`); drop the log lines
+    written after it (when `write_log`: one process of a multi-process run rewrites the log). `load_optimizer(state)`
+    replaces `optimizer.load_state_dict` (sharded training). Returns the checkpoint's step."""
     state = torch.load(ckpt / STATE_FILE, weights_only=False)
-    trainer.optimizer.load_state_dict(state["optimizer"])
+    (load_optimizer or trainer.optimizer.load_state_dict)(state["optimizer"])
     trainer.scheduler.load_state_dict(state["scheduler"])
     torch.set_rng_state(state["torch_rng"])
     step = int(state["step"])
-    log = out_dir / "train_log.jsonl"
-    if log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
+    log = ckpt.parent / "train_log.jsonl"
+    if write_log and log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
         kept = [line for line in log.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
         log.write_text("".join(line + "\n" for line in kept))
     return step

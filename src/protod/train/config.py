@@ -107,6 +107,12 @@ class TrainConfig(BaseModel):
     schedule: Literal["constant", "linear", "cosine"] = Field("constant")
     save_every: int = Field(10, ge=1, description="Checkpoint every N steps (and at the end).")
 
+    # Several processes (torchrun / accelerate launch; one process ignores this): each rank rolls out
+    # personas_per_step / world size personas (whole groups) and the update is the one-process update on the whole
+    # batch (protod.train.distributed).
+    distributed: Literal["ddp", "fsdp"] = Field("ddp", description="ddp: every rank holds the whole model, gradients are summed over ranks once per step. fsdp: weights, gradients and optimizer state sharded over the ranks (PyTorch FSDP2), for models whose update does not fit one device; rollouts still run on the whole weights (protod.train.fsdp).")
+    rollout_engine: Literal["hf", "vllm"] = Field("hf", description="What samples the rollouts: hf, the trainer's own transformers model (batched decode loop, KV reuse); vllm, an in-process vLLM engine per rank started from the trainer's weights and updated in place after every optimizer step (needs the vllm extra).")
+
     @field_validator("aopd_mode", mode="before")
     @classmethod
     def _renamed_mode(cls, value: Any) -> Any:

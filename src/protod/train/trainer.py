@@ -1,4 +1,6 @@
-"""Single-node trainer: sft, grpo, stpr, aopd and siavpo on one process, transformers + PEFT.
+"""The trainer: sft, grpo, stpr, aopd and siavpo, transformers + PEFT; one process, or N under torchrun /
+accelerate launch, where each rank rolls out its share of a step's personas and the update is the one-process
+update on the whole batch (data-parallel, protod.train.distributed; or sharded, protod.train.fsdp).
 
 One step of the RL algorithms, top to bottom:
   1. draw `personas_per_step` training personas and run `group_size` dialogues with each (the policy itself, in the
@@ -38,7 +40,7 @@ from protod.persona import PersonaSampler
 from protod.provenance import package_versions
 from protod.rollout import Trajectory, make_episodes, run_episodes
 from protod.scenario import load_scenario
-from protod.train import checkpoint
+from protod.train import checkpoint, distributed, fsdp
 from protod.train.advantages import turn_advantages
 from protod.train.batching import agent_logits, micro_batches
 from protod.train.config import TrainConfig
@@ -79,36 +81,61 @@ class Trainer:
 
             require_vllm("rollout_engine: vllm")
         self.pack = pack if pack is not None else load_scenario(config.scenario)
+        # Several processes (torchrun / accelerate launch): see protod.train.distributed. One process: no-ops.
+        self.ranks = distributed.ranks_from_env()
+        world = self.ranks.world_size
+        if config.personas_per_step % world:
+            raise ValueError(f"personas_per_step = {config.personas_per_step} cannot be split evenly over {world} "
+                             f"processes (each rolls out whole groups); make it a multiple of {world}")
+        device = distributed.setup(self.ranks, config.device)
         torch.manual_seed(config.seed)
-        self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
-        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=config.device)
+        with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
+            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
+        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device)
+        distributed.broadcast_parameters(self.model, self.ranks)
         self.rollout_backend = rollout_backend if rollout_backend is not None else self.backend
         self.renderer = self.backend.renderer
         self.device = self.backend.device
-        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
         if config.gradient_checkpointing:
             self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         _warn_if_clip_cannot_act(config)
+        self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
+        resume_from = checkpoint.resume_point(self.out) if resume else None
+        if resume_from is not None:  # the weights go in whole, before any sharding (the reference keeps the start)
+            checkpoint.load_weights(self.model, resume_from, config.lora)
+        # distributed: fsdp with several processes shards the policy (and the frozen reference); `_roots` maps a
+        # model to the sharding root its training forwards run through (protod.train.fsdp).
+        self.sharded = config.distributed == "fsdp" and self.ranks.active
+        self._roots: dict[int, Any] = {}
+        if self.sharded:
+            if rollout_backend is not None:
+                raise ValueError("distributed: fsdp with an external rollout engine is not supported yet (the engine "
+                                 "needs the whole weights after each step); use distributed: ddp")
+            self._roots = {id(m): fsdp.shard(m) for m in (self.model, self.reference) if m is not None}
+            self._placeholder = fsdp.placeholder_sequence(self.backend.pad_id)
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
         self.optimizer = torch.optim.AdamW(self.trainable, lr=config.lr, weight_decay=config.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
-        self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
         sim_backend = None
         if config.sim_model:
             from protod.backends import load_backend
 
-            sim_backend = load_backend(config.sim_model, device=config.device)
+            sim_backend = load_backend(config.sim_model, device=device)
         self.simulator = make_simulator(config.simulator, self.pack, sim_backend)
         self.step = 0
         self.log_path = self.out / "train_log.jsonl"
         self.out.mkdir(parents=True, exist_ok=True)
-        if resume:
-            self.step = checkpoint.restore(self, self.out)
+        if resume_from is not None:
+            load_optimizer = (lambda state: fsdp.load_optimizer_state(self.model, self.optimizer, state)) if self.sharded else None
+            self.step = checkpoint.restore_state(self, resume_from, write_log=self.ranks.is_main, load_optimizer=load_optimizer)
         elif self.log_path.exists() and self.log_path.stat().st_size:
             raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
         if starts_engine:  # after restore: a resumed run's engine starts from the resumed weights
             self.rollout_backend = self._start_engine()
-        (self.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
-        (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
+        if self.ranks.is_main:
+            (self.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
+            (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
+        distributed.barrier(self.ranks)  # no rank starts step 1 (and rank 0's log) before all have checked the run dir
         self._sft_data: list[Trajectory] | None = None
 
     # -- schedule --------------------------------------------------------------------------------------------------
@@ -141,15 +168,23 @@ class Trainer:
             return nullcontext(self.reference)
         return _AdaptersOff(self.model)
 
+    def _logits(self, model: Any, seqs: list[TrainSequence], teacher: bool = False) -> torch.Tensor:
+        """agent_logits of `model` (the policy, the reference, or the policy with adapters off), through its sharding
+        root when sharded."""
+        return agent_logits(self._roots.get(id(model), model), seqs, self.backend.pad_id, self.device, teacher=teacher, bf16=self.cfg.bf16)
+
     # -- one step --------------------------------------------------------------------------------------------------
     def rollouts(self) -> list[Trajectory]:
         cfg = self.cfg
         sampler = PersonaSampler(self.pack, cfg.persona_seed)
         personas = sampler.sample(cfg.personas_per_step, stratum=cfg.stratum, start=self.step * cfg.personas_per_step)
+        personas = distributed.shard(personas, self.ranks, "personas_per_step")  # whole groups: all G rollouts here
         agent = LLMAgent(self.rollout_backend, "deployable", SamplingParams(cfg.temperature, cfg.top_p, cfg.max_new_tokens))
         self.model.eval()
-        return run_episodes(self.pack, agent, make_episodes(personas, cfg.group_size), simulator=self.simulator,
-                            seed=cfg.seed * 1_000_003 + self.step, batch_size=cfg.rollout_batch)
+        # sharded: whole weights while decoding (each rank decodes a different number of tokens, no collectives)
+        with fsdp.gathered([self._roots[id(self.model)]]) if self.sharded else nullcontext():
+            return run_episodes(self.pack, agent, make_episodes(personas, cfg.group_size), simulator=self.simulator,
+                                seed=cfg.seed * 1_000_003 + self.step, batch_size=cfg.rollout_batch)
 
     def rl_step(self) -> dict[str, Any]:
         t0 = time.perf_counter()
@@ -158,19 +193,27 @@ class Trainer:
         rewards = {t.episode_id: float(self.reward_fn(t)) for t in trajs}
         items, groups, filtered = self.prepare(trajs, rewards)
         stats = self._update(items)
-        accepted = [t.accepted for t in trajs]
-        turns = [turn for t in trajs for turn in t.turns]
+        # This rank's counts, then the whole step's (summed over ranks; one process: unchanged).
+        counts = distributed.reduce_stats(
+            {"reward_sum": sum(rewards.values()), "accepted": sum(t.accepted for t in trajs), "rewarded": len(rewards),
+             "dialogues": len(trajs), "groups_filtered": filtered, "groups": groups,
+             "agent_tokens": sum(len(s.tokens) for s, _ in items), "rollout_s": rollout_s,
+             "turns": sum(len(t.turns) for t in trajs),
+             "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns)},
+            self.ranks, sums=("reward_sum", "accepted", "rewarded", "dialogues", "groups_filtered", "groups", "agent_tokens",
+                              "turns", "probe_turns"),
+            maxima=("rollout_s",), device=self.device)
         return {
             **stats,
-            "reward_mean": sum(rewards.values()) / max(len(rewards), 1),
-            "acceptance": sum(accepted) / max(len(accepted), 1),
+            "reward_mean": counts["reward_sum"] / max(counts["rewarded"], 1),
+            "acceptance": counts["accepted"] / max(counts["dialogues"], 1),
             # share of agent turns the user heard as a probe (a question about a worry): the behaviour AOPD distils
-            "probing_rate": sum(any(a.startswith("probe:") for a in turn["acts"]) for turn in turns) / max(len(turns), 1),
-            "dialogues": len(trajs),
-            "groups_filtered": filtered,
-            "groups": groups,
-            "agent_tokens": sum(len(s.tokens) for s, _ in items),
-            "rollout_s": round(rollout_s, 3),
+            "probing_rate": counts["probe_turns"] / max(counts["turns"], 1),
+            "dialogues": counts["dialogues"],
+            "groups_filtered": counts["groups_filtered"],
+            "groups": counts["groups"],
+            "agent_tokens": counts["agent_tokens"],
+            "rollout_s": round(counts["rollout_s"], 3),
         }
 
     def prepare(self, trajs: list[Trajectory], rewards: dict[str, float] | None = None
@@ -181,13 +224,14 @@ class Trainer:
         where the dialogue only feeds the AOPD loss (its group had no reward variance).
         """
         cfg = self.cfg
-        rng = random.Random(f"teacher:{cfg.seed}:{self.step}")
         groups: dict[str, list[Trajectory]] = {}
         for t in trajs:
             groups.setdefault(t.persona.id, []).append(t)
         items: list[tuple[TrainSequence, torch.Tensor | None]] = []
         filtered = 0
-        for group in groups.values():
+        for persona_id, group in groups.items():
+            # random teacher concerns: drawn per group, so a group draws the same wherever it is trained (any rank)
+            rng = random.Random(f"teacher:{cfg.seed}:{self.step}:{persona_id}")
             group_rewards = torch.tensor([rewards[t.episode_id] if rewards is not None else float(self.reward_fn(t)) for t in group])
             k = max(len(t.turns) for t in group)
             deltas = torch.zeros(len(group), k)
@@ -213,21 +257,23 @@ class Trainer:
     def _update(self, items: list[tuple[TrainSequence, torch.Tensor | None]]) -> dict[str, Any]:
         """Gradient accumulation over padded micro-batches, one optimizer step per pass, then the schedule moves."""
         cfg = self.cfg
-        pg_tokens = sum(len(s.tokens) for s, a in items if a is not None)
-        all_tokens = sum(len(s.tokens) for s, _ in items)
+        # Normalisers over the whole step (all ranks): each rank's token-sums / global counts add up to the
+        # whole batch's token means once gradients and stats are summed over ranks.
+        pg_tokens, all_tokens = (int(x) for x in distributed.all_reduce_values(
+            [sum(len(s.tokens) for s, a in items if a is not None), sum(len(s.tokens) for s, _ in items)], self.ranks, device=self.device))
         totals = {"loss": 0.0, "pg_loss": 0.0, "aopd_loss": 0.0, "kl": 0.0, "clip_frac": 0.0}
         if not all_tokens:  # every group filtered: no gradient, but warmup and decay follow the step count
             with warnings.catch_warnings():  # torch warns that no optimizer step came first: intended here
                 warnings.simplefilter("ignore", UserWarning)
                 return {**totals, "lr": self._advance_schedule(), "grad_norm": 0.0}
-        batches = micro_batches(items, cfg.micro_batch)
+        batches = self._as_many_as_any_rank(micro_batches(items, cfg.micro_batch), lambda: [(self._placeholder, None)])
         # pi_old, the trainer's own log-probs before any update (per token, tiny): the ratio's denominator under
         # truncated IS, and for dialogues without recorded log-probs when there are several passes.
         old: list[torch.Tensor | None] = [None] * len(batches)
         if cfg.uses_pg and (cfg.tis_cap is not None or cfg.updates_per_batch > 1):
             with torch.no_grad():
                 for b, batch in enumerate(batches):
-                    logits = agent_logits(self.model, [s for s, _ in batch], self.backend.pad_id, self.device, bf16=cfg.bf16)
+                    logits = self._logits(self.model, [s for s, _ in batch])
                     old[b] = sampling_logprobs(logits, torch.cat([s.tokens for s, _ in batch]).to(self.device), cfg.temperature, cfg.top_p)
         self.model.train()
         grad_norm = 0.0
@@ -240,9 +286,12 @@ class Trainer:
             grad_norm = self._clip_and_step()
         lr = self._advance_schedule()
         k = cfg.updates_per_batch
+        totals = distributed.reduce_stats(totals, self.ranks, sums=list(totals), device=self.device)
+        gap_sum = distributed.reduce_stats({"sum": gap[0], "count": gap[1], "max": gap[2]}, self.ranks, sums=("sum", "count"),
+                                           maxima=("max",), device=self.device)
         return ({key: value / k for key, value in totals.items()} | {"lr": lr, "grad_norm": grad_norm}
-                | {"behaviour_logprob_gap": _sig(gap[0] / gap[1]) if gap[1] else None,
-                   "behaviour_logprob_gap_max": _sig(gap[2]) if gap[1] else None})
+                | {"behaviour_logprob_gap": _sig(gap_sum["sum"] / gap_sum["count"]) if gap_sum["count"] else None,
+                   "behaviour_logprob_gap_max": _sig(gap_sum["max"]) if gap_sum["count"] else None})
 
     def _micro_step(self, batch: list[tuple[TrainSequence, torch.Tensor | None]], old_lp: torch.Tensor | None,
                     pg_tokens: int, all_tokens: int, gap: list | None = None) -> dict[str, float]:
@@ -257,13 +306,13 @@ class Trainer:
         with torch.no_grad():  # teacher and reference: this micro-batch only, reduced at once to what is needed
             if cfg.uses_aopd:
                 with self._teacher_model() as teacher:
-                    t_logits = agent_logits(teacher, seqs, self.backend.pad_id, dev, teacher=True, bf16=cfg.bf16)
+                    t_logits = self._logits(teacher, seqs, teacher=True)
                 terms = teacher_terms(t_logits, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_topk)
                 del t_logits
             if cfg.kl_coef:
                 with self._initial_policy() as m:
-                    ref_lp = token_logprobs(agent_logits(m, seqs, self.backend.pad_id, dev, bf16=cfg.bf16) / cfg.temperature, tokens)
-        logits = agent_logits(self.model, seqs, self.backend.pad_id, dev, bf16=cfg.bf16)
+                    ref_lp = token_logprobs(self._logits(m, seqs) / cfg.temperature, tokens)
+        logits = self._logits(self.model, seqs)
         loss = torch.zeros((), device=dev)
         logp = None
         if cfg.uses_pg and any(a is not None for _, a in batch):
@@ -296,10 +345,21 @@ class Trainer:
             kl = kl_penalty(logp_t[None], ref_lp[None], torch.ones(1, len(tokens), device=dev)) * len(tokens) / all_tokens
             loss = loss + cfg.kl_coef * kl
             stats["kl"] = kl.item()
+        if self.sharded and batch[0][0] is self._placeholder:  # the backward runs (collectives), the loss counts 0
+            loss = logits.sum() * 0.0
+            stats = dict.fromkeys(stats, 0.0)
         if loss.requires_grad:
             loss.backward()
         stats["loss"] = loss.item()
         return stats
+
+    def _as_many_as_any_rank(self, batches: list[Any], placeholder: Callable[[], Any]) -> list[Any]:
+        """Sharded: `batches` padded with placeholder micro-batches (loss x 0) to the largest count on any rank, as
+        every forward and backward is a collective. Otherwise `batches` as they are."""
+        if not self.sharded:
+            return batches
+        most = int(distributed.all_reduce_values([len(batches)], self.ranks, "max", self.device)[0])
+        return batches + [placeholder() for _ in range(most - len(batches))]
 
     def _behaviour(self, seqs: list[TrainSequence], logp: torch.Tensor, old_lp: torch.Tensor | None
                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -319,8 +379,12 @@ class Trainer:
 
     def _clip_and_step(self) -> float:
         """Clip the accumulated gradient and take one optimizer step; returns the pre-clip gradient norm."""
-        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.max_grad_norm))
+        if not self.sharded:  # (sharded: FSDP has reduce-scattered them in backward)
+            distributed.all_reduce_gradients(self.trainable, self.ranks)  # sum of the ranks' shares (no-op in one process)
+        grad_norm = fsdp.as_float(torch.nn.utils.clip_grad_norm_(self.trainable, self.cfg.max_grad_norm))
         self.optimizer.step()
+        if self.sharded:
+            self.backend.kv_store.clear()  # weights are swapped in and out by sharding: do not trust version counters
         sync = getattr(self.rollout_backend, "sync_weights", None)
         if sync is not None and self.rollout_backend is not self.backend:
             sync(self.model)  # an external engine (vLLM) samples the next rollouts from the new weights
@@ -339,7 +403,7 @@ class Trainer:
     def _teacher_logits(self, seq: TrainSequence) -> torch.Tensor:
         """The teacher's logits [N, V] at one sequence's agent tokens (privileged view), no gradient."""
         with torch.no_grad(), self._teacher_model() as m:
-            return agent_logits(m, [seq], self.backend.pad_id, self.device, teacher=True, bf16=self.cfg.bf16)
+            return self._logits(m, [seq], teacher=True)
 
     def sft_step(self) -> dict[str, Any]:
         cfg = self.cfg
@@ -348,18 +412,20 @@ class Trainer:
         batch_rng = random.Random(f"sft:{cfg.seed}:{self.step}")
         batch = batch_rng.sample(self._sft_data, k=min(cfg.sft_batch, len(self._sft_data)))
         seqs = [build_sequence(self.pack, self.renderer, t, view=t.view) for t in batch]
-        total = sum(len(s.tokens) for s in seqs)
+        total = sum(len(s.tokens) for s in seqs)  # every rank builds the whole batch: the normaliser is global
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
         value = 0.0
-        for chunk in micro_batches(seqs, cfg.micro_batch):
+        for chunk in self._as_many_as_any_rank(micro_batches(distributed.shard_uneven(seqs, self.ranks), cfg.micro_batch),
+                                               lambda: [self._placeholder]):
             tokens = torch.cat([s.tokens for s in chunk]).to(self.device)
-            logp = token_logprobs(agent_logits(self.model, chunk, self.backend.pad_id, self.device, bf16=cfg.bf16), tokens)
-            loss = -logp.sum() / total
+            logp = token_logprobs(self._logits(self.model, chunk), tokens)
+            loss = -logp.sum() / total * (0.0 if self.sharded and chunk[0] is self._placeholder else 1.0)
             loss.backward()
             value += loss.item()
         grad_norm = self._clip_and_step()
         lr = self._advance_schedule()
+        value = distributed.all_reduce_values([value], self.ranks, device=self.device)[0]
         return {"loss": value, "sft_loss": value, "agent_tokens": total, "dialogues": len(seqs), "lr": lr, "grad_norm": grad_norm}
 
     def _sft_transcripts(self) -> list[Trajectory]:
@@ -375,10 +441,14 @@ class Trainer:
 
     # -- the loop --------------------------------------------------------------------------------------------------
     def train(self, max_steps: int | None = None, on_step: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+        """Run steps up to `max_steps` (default cfg.max_steps); returns their log records. With several processes
+        every rank returns the same records (stats reduced over ranks) and calls `on_step`; rank 0 alone writes
+        train_log.jsonl and the checkpoints."""
         cfg = self.cfg
         last = max_steps if max_steps is not None else cfg.max_steps
         logs = []
-        with self.log_path.open("a", encoding="utf-8") as log:
+        main = self.ranks.is_main
+        with self.log_path.open("a", encoding="utf-8") if main else nullcontext() as log:
             while self.step < last:
                 start = time.perf_counter()
                 stats = self.sft_step() if cfg.algo == "sft" else self.rl_step()
@@ -392,14 +462,24 @@ class Trainer:
                 record.setdefault("kl", None)
                 record.setdefault("reward_mean", None)
                 record.setdefault("acceptance", None)
-                log.write(json.dumps(record) + "\n")
-                log.flush()
+                if log is not None:
+                    log.write(json.dumps(record) + "\n")
+                    log.flush()
                 logs.append(record)
                 if on_step is not None:
                     on_step(record)
                 if self.step % cfg.save_every == 0 or self.step == last:
-                    checkpoint.save(self, self.out)
+                    self.save()
         return logs
+
+    def save(self) -> None:
+        """Write checkpoint-<step> (rank 0; every replica holds the same weights and optimizer state) and wait."""
+        model_state = optimizer_state = None
+        if self.sharded:  # gathered whole onto rank 0 (every rank takes part)
+            model_state, optimizer_state = fsdp.full_state(self.model, self.optimizer)
+        if self.ranks.is_main:
+            checkpoint.save(self, self.out, model_state, optimizer_state)
+        distributed.barrier(self.ranks)  # a resume or a reader must not see a half-written checkpoint
 
 
 # Logged with 3 significant digits, not 6 decimals: float noise of 1e-7 must not read as 0.
