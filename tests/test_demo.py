@@ -107,3 +107,22 @@ def test_readme_results_block_is_the_committed_summary():
     readme = (ROOT / "README.md").read_text()
     block = readme.split(README_BEGIN, 1)[1].split(README_END, 1)[0]
     assert block.strip() == results_markdown(summary).strip()
+
+
+def test_the_demo_starts_from_the_documented_sft_config():
+    """configs/tiny-conservative-sft.yaml is the demo's starting policy: the two must not drift apart."""
+    from protod.demo import DEFAULT, sft_config
+    from protod.train.config import load_config
+
+    documented = load_config(ROOT / "configs" / "tiny-conservative-sft.yaml").model_dump()
+    used = sft_config(DEFAULT).model_dump()
+    assert {k: v for k, v in documented.items() if k != "save_every"} == {k: v for k, v in used.items() if k != "save_every"}
+
+
+def test_every_arm_is_a_valid_config_with_the_same_budget():
+    from protod.demo import ARMS, FULL, rl_config
+
+    configs = [rl_config(arm, "hf:/start", FULL, 0) for arm in ARMS]
+    assert len({(c.max_steps, c.personas_per_step, c.group_size, c.lr, c.max_new_tokens) for c in configs}) == 1
+    assert rl_config("siavpo_random", "hf:/start", FULL, 0).teacher_concerns == "random"
+    assert rl_config("siavpo_external", "hf:/start", FULL, 0).teacher_concerns == "none"
