@@ -126,3 +126,37 @@ def test_every_arm_is_a_valid_config_with_the_same_budget():
     assert len({(c.max_steps, c.personas_per_step, c.group_size, c.lr, c.max_new_tokens) for c in configs}) == 1
     assert rl_config("siavpo_random", "hf:/start", FULL, 0).teacher_concerns == "random"
     assert rl_config("siavpo_external", "hf:/start", FULL, 0).teacher_concerns == "none"
+
+
+def test_the_smollm2_plan_trains_lora_from_the_embedded_model():
+    from protod.demo import SMOLLM2, rl_config
+
+    for arm in SMOLLM2.arms:
+        cfg = rl_config(arm, "smollm2", SMOLLM2, 0)
+        assert cfg.model == "smollm2" and cfg.lora and cfg.max_steps == SMOLLM2.rl_steps
+    assert SMOLLM2.eval_n >= 96
+
+
+def test_demo_rejects_bad_options():
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+
+    r = CliRunner().invoke(app, ["demo", "--model", "gpt5"])
+    assert r.exit_code == 2 and "--model" in r.output
+    r = CliRunner().invoke(app, ["demo", "--quick", "--full"])
+    assert r.exit_code == 2 and "pick one" in r.output
+
+
+def test_a_demo_directory_holds_one_plan(tmp_path):
+    """Reusing stages trained under another plan would mix budgets: refused, naming what differs."""
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+    from protod.demo import DEFAULT
+
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "plan.json").write_text(json.dumps({**json.loads(json.dumps(__import__("dataclasses").asdict(DEFAULT))), "rl_steps": 99}))
+    r = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    assert r.exit_code == 2 and "another plan" in r.output and "rl_steps" in r.output
