@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-import re
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -157,6 +157,6 @@ def test_a_demo_directory_holds_one_plan(tmp_path):
 
     out = tmp_path / "demo"
     out.mkdir()
-    (out / "plan.json").write_text(json.dumps({**json.loads(json.dumps(__import__("dataclasses").asdict(DEFAULT))), "rl_steps": 99}))
+    (out / "plan.json").write_text(json.dumps({**json.loads(json.dumps(asdict(DEFAULT))), "rl_steps": 99}))
     r = CliRunner().invoke(app, ["demo", "--out", str(out)])
     assert r.exit_code == 2 and "another plan" in r.output and "rl_steps" in r.output
