@@ -122,6 +122,13 @@ def rl_config(arm: str, start: str, plan: DemoPlan, seed: int) -> TrainConfig:
 
 
 # -- stages ---------------------------------------------------------------------------------------------------------
+def eval_params(plan: DemoPlan) -> Any:
+    """How the gap and the held-out evaluation sample (RL rollouts explore at plan.rl_temperature instead)."""
+    from protod.backends.base import SamplingParams
+
+    return SamplingParams(temperature=plan.eval_temperature, max_new_tokens=plan.max_new_tokens)
+
+
 def _finished(out: Path, steps: int) -> Path | None:
     from protod.train.checkpoint import latest
 
@@ -209,7 +216,6 @@ def _plan_guard(out_dir: Path, plan: DemoPlan) -> None:
 
 def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None] = print) -> dict[str, Any]:
     from protod.agent.llm import LLMAgent
-    from protod.backends.base import SamplingParams
     from protod.backends.hf import HFBackend, smollm2_dir
     from protod.eval.gap import proactivity_gap
     from protod.eval.report import build_report
@@ -221,7 +227,7 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     _plan_guard(out_dir, plan)
     pack = load_scenario(SCENARIO)
     seconds: dict[str, float] = {}
-    params = SamplingParams(temperature=plan.eval_temperature, max_new_tokens=plan.max_new_tokens)
+    params = eval_params(plan)
     rule = make_simulator("rule", pack)
 
     t = time.perf_counter()
@@ -238,7 +244,6 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     else:
         raise ValueError(f"demo model: expected tiny or smollm2, got {plan.model!r}")
     seconds["start"] = round(time.perf_counter() - t, 1)
-    start_backend = HFBackend.from_pretrained(start_dir)
 
     t = time.perf_counter()
     say(f"2/5 the proactivity gap: deployable pass@k vs privileged pass@1 on {plan.gap_n} held-out users")
@@ -247,6 +252,7 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     if gap_file.exists():
         gap = json.loads(gap_file.read_text(encoding="utf-8"))
     else:
+        start_backend = HFBackend.from_pretrained(start_dir)  # only when the gap is not already on disk
         gap = proactivity_gap(pack, LLMAgent(start_backend, "deployable", params), LLMAgent(start_backend, "privileged", params),
                               rule, list(plan.gap_ks), plan.gap_n, EVAL_SEED, gap_dir, resume=gap_dir.exists(),
                               config={"model": start_spec, "stage": "demo-gap"})
@@ -282,11 +288,10 @@ def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], 
                       plan: DemoPlan, out_dir: Path, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
     """eval.json per simulator (reused when present), every policy on the same held-out users."""
     from protod.agent.llm import LLMAgent
-    from protod.backends.base import SamplingParams
     from protod.backends.hf import HFBackend
     from protod.eval.evaluate import evaluate
 
-    params = SamplingParams(temperature=plan.eval_temperature, max_new_tokens=plan.max_new_tokens)
+    params = eval_params(plan)
     paths = {"start": start_dir, **checkpoints}
     out: dict[str, dict[str, Any]] = {}
     for sim_name, (sim, k) in sims.items():

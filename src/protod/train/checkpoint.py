@@ -39,12 +39,12 @@ def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: i
 
 def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
     """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     from protod.backends.hf import load_tokenizer, smollm2_dir
 
     if cfg.model == "tiny-random":
-        tokenizer = AutoTokenizer.from_pretrained(smollm2_dir(), local_files_only=True)
+        tokenizer = load_tokenizer(smollm2_dir())
         model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed, cfg.tiny_init_range)
         base_dir = out_dir / "base-model"  # saved so that checkpoints can be loaded without the trainer
         if not (base_dir / "config.json").exists():
