@@ -73,3 +73,17 @@ def test_any_set_value_loads_or_fails_with_one_line(key, value):
         assert isinstance(load_config(None, [f"{key}={value}"]), TrainConfig)
     except ValueError as err:
         assert "\n" not in str(err), str(err)
+
+
+def test_every_config_field_is_declared_once():
+    """A field declared twice in a class body silently keeps the later one (its default and its --help text): a merge
+    of two branches once left rollout_engine declared twice with different descriptions."""
+    import ast
+    import inspect
+
+    import protod.train.config as module
+
+    tree = ast.parse(inspect.getsource(module))
+    for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+        names = [s.target.id for s in cls.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+        assert len(names) == len(set(names)), f"{cls.name}: declared twice: {sorted({n for n in names if names.count(n) > 1})}"

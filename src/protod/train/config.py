@@ -49,7 +49,7 @@ class TrainConfig(BaseModel):
     rollout_batch: int = Field(64, ge=1, description="Dialogues generated together.")
     simulator: Literal["rule", "semantic", "cus-llm", "prompted"] = Field("rule", description="User simulator for rollouts.")
     sim_model: str | None = Field(None, description="Model spec for an LLM simulator.")
-    rollout_engine: Literal["hf", "vllm"] = Field("hf", description="What samples the rollouts: hf = protod's own decode loop on the trained model; vllm = an in-process vLLM engine started on the policy's weights (saved merged to <out>/rollout-policy at start and on resume), with every optimizer step's weights pushed into it (needs vLLM: `make vllm-env` on CPU, pip install 'protod[vllm]' on GPU). Either way the trainer recomputes the sampled tokens' log-probs; train_log's behaviour_logprob_gap shows how far they are from the engine's.")
+    rollout_engine: Literal["hf", "vllm"] = Field("hf", description="What samples the rollouts: hf = protod's own decode loop on the trained model (batched, KV reuse); vllm = an in-process vLLM engine (one per rank) started on the policy's weights (saved merged to <out>/rollout-policy at start and on resume), with every optimizer step's weights pushed into it (needs vLLM: `make vllm-env` on CPU, pip install 'protod[vllm]' on GPU). Either way the trainer recomputes the sampled tokens' log-probs; train_log's behaviour_logprob_gap shows how far they are from the engine's.")
     vllm_dtype: Literal["float32", "bfloat16", "float16", "auto"] = Field("float32", description="rollout_engine vllm: the engine's dtype (float32 on CPU: bf16 is very slow without AVX512; bfloat16 on GPU).")
     vllm_enforce_eager: bool = Field(True, description="rollout_engine vllm: no graph compilation (CPU: compiling costs minutes at every start; on GPU false is faster once started).")
     vllm_kv_cache_gb: float = Field(1.0, gt=0, description="rollout_engine vllm: the engine's KV cache in GiB (also on GPU, where it shares memory with the trainer).")
@@ -111,7 +111,6 @@ class TrainConfig(BaseModel):
     # personas_per_step / world size personas (whole groups) and the update is the one-process update on the whole
     # batch (protod.train.distributed).
     distributed: Literal["ddp", "fsdp"] = Field("ddp", description="ddp: every rank holds the whole model, gradients are summed over ranks once per step. fsdp: weights, gradients and optimizer state sharded over the ranks (PyTorch FSDP2), for models whose update does not fit one device; rollouts still run on the whole weights (protod.train.fsdp).")
-    rollout_engine: Literal["hf", "vllm"] = Field("hf", description="What samples the rollouts: hf, the trainer's own transformers model (batched decode loop, KV reuse); vllm, an in-process vLLM engine per rank started from the trainer's weights and updated in place after every optimizer step (needs the vllm extra).")
 
     @field_validator("aopd_mode", mode="before")
     @classmethod
