@@ -409,11 +409,29 @@ def _pm(x: dict[str, float], digits: int = 2) -> str:
     return f"{x['mean']:.{digits}f} ± {x['std']:.{digits}f}"
 
 
+def arm_table(summary: dict[str, Any], why: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The ablation table (column names, one row of text per arm) that the CLI, README and report.html all show."""
+    sims = list(summary["budget"]["eval_rollouts_per_user"])
+    columns = ["arm", "acceptance, rule (95% CI over users)", "per seed", "pass@k (rule)", "concerns found", "probing rate",
+               "unsupported claims", *[f"acceptance, {s}" for s in sims if s != "rule"], *(["why it is here"] if why else [])]
+    rows = []
+    for a in summary["arms"].values():
+        r = a["rule"]
+        rows.append([a["label"], _ci(r), " / ".join(f"{x:.3f}" for x in r["per_seed"]),
+                     ", ".join(f"@{k} {v:.2f}" for k, v in r["pass_at_k"].items()), _pm(r["concern_discovery_rate"]),
+                     _pm(r["probing_rate"]), _pm(r["unsupported_claim_rate"], 3), *[_ci(a[s]) for s in sims if s != "rule"],
+                     *([a["why"]] if why else [])])
+    return columns, rows
+
+
+def _markdown_table(columns: list[str], rows: list[list[str]]) -> list[str]:
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns), *("| " + " | ".join(r) + " |" for r in rows)]
+
+
 def results_markdown(summary: dict[str, Any]) -> str:
     """README's Results block, rendered from summary.json alone (so the README cannot drift from the run)."""
     gap, budget, arms = summary["gap"], summary["budget"], summary["arms"]
     ks = list(gap["deployable_pass_at_k"])
-    sims = [s for s in budget["eval_rollouts_per_user"]]
     lines = [
         f"Model: {summary['model']}. Training: {budget['steps']} steps x {budget['dialogues_per_step']} dialogues = "
         f"{budget['training_dialogues_per_run']} dialogues per run, seeds {', '.join(map(str, summary['seeds']))}. "
@@ -426,17 +444,9 @@ def results_markdown(summary: dict[str, Any]) -> str:
         f"{gap['deployable_pass_at_k'][ks[0]]:.3f}, pass@{ks[-1]} {gap['deployable_pass_at_k'][ks[-1]]:.3f}; "
         f"privileged pass@1 {gap['privileged_pass_at_1']:.3f} ({'closed' if gap['closed_by_sampling'] else 'not closed'} by sampling).",
         "",
-        "| arm | acceptance, rule (95% CI over users) | per seed | pass@k (rule) | concerns found | probing rate | unsupported claims | "
-        + " | ".join(f"acceptance, {s}" for s in sims[1:]) + (" |" if sims[1:] else "|"),
-        "|---|---|---|---|---|---|---|" + "---|" * len(sims[1:]),
+        *_markdown_table(*arm_table(summary)),
+        "",
     ]
-    for arm, a in arms.items():
-        r = a["rule"]
-        passk = ", ".join(f"@{k} {v:.2f}" for k, v in r["pass_at_k"].items())
-        row = [a["label"], _ci(r), " / ".join(f"{x:.3f}" for x in r["per_seed"]), passk, _pm(r["concern_discovery_rate"]),
-               _pm(r["probing_rate"]), _pm(r["unsupported_claim_rate"], 3)] + [_ci(a[s]) for s in sims[1:]]
-        lines.append("| " + " | ".join(row) + " |")
-    lines.append("")
     head = summary.get("headline")
     if head:
         p = head["paired"]
@@ -476,14 +486,7 @@ def demo_report_html(summary: dict[str, Any], out_dir: Path) -> str:
 
     from protod.eval.report import _png, _table, gap_figure
 
-    sims = list(summary["budget"]["eval_rollouts_per_user"])
-    rows = []
-    for arm, a in summary["arms"].items():
-        rows.append([a["label"], *[_ci(a[s]) for s in sims], " / ".join(f"{x:.3f}" for x in a["rule"]["per_seed"]),
-                     _pm(a["rule"]["concern_discovery_rate"]), _pm(a["rule"]["probing_rate"]),
-                     _pm(a["rule"]["unsupported_claim_rate"], 3), a["why"]])
-    table = _table(["arm", *[f"acceptance, {s} (95% CI)" for s in sims], "per seed (rule)", "concerns found",
-                    "probing rate", "unsupported claims", "why it is here"], rows)
+    table = _table(*arm_table(summary, why=True))
     figs = []
     gap_file = out_dir / "gap" / "gap.json"
     if gap_file.exists():

@@ -291,19 +291,18 @@ def demo(
 
 
 def results_table(summary: dict) -> Table:
+    from protod.demo import arm_table
+
     gap = summary["gap"]
     ks = list(gap["deployable_pass_at_k"])
     title = (f"Held-out users ({summary['budget']['eval_users']}), deployable view. Starting policy: deployable pass@{ks[-1]} "
              f"{gap['deployable_pass_at_k'][ks[-1]]:.3f} vs privileged pass@1 {gap['privileged_pass_at_1']:.3f}")
-    sims = list(summary["budget"]["eval_rollouts_per_user"])
+    columns, rows = arm_table(summary)
     table = Table(title=title)
-    for col in ("arm", *[f"acceptance {s} (95% CI)" for s in sims], "per seed", "concerns found", "probing", "unsupported claims"):
+    for col in columns:
         table.add_column(col, justify="left" if col == "arm" else "right")
-    for a in summary["arms"].values():
-        r = a["rule"]
-        table.add_row(a["label"], *[f"{a[s]['acceptance']:.3f} ({a[s]['ci_low']:.2f}-{a[s]['ci_high']:.2f})" for s in sims],
-                      " / ".join(f"{x:.2f}" for x in r["per_seed"]), _fmt(r["concern_discovery_rate"]["mean"]),
-                      _fmt(r["probing_rate"]["mean"]), _fmt(r["unsupported_claim_rate"]["mean"]))
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
