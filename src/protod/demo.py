@@ -91,9 +91,9 @@ class DemoPlan:
 
 DEFAULT = DemoPlan()
 FULL = replace(DEFAULT, arms=tuple(ARMS), seeds=(0, 1, 2))
-QUICK = replace(DEFAULT, sft_steps=6, sft_passive_dialogues=8, sft_oracle_dialogues=8, rl_steps=2, personas_per_step=2, group_size=2, gap_n=3,
-                gap_ks=(1, 2), eval_n=4, eval_k=2, max_new_tokens=12, arms=("grpo", "siavpo"), seeds=(0,),
-                workers=1)
+QUICK = replace(DEFAULT, sft_steps=6, sft_passive_dialogues=8, sft_oracle_dialogues=8, rl_steps=2, personas_per_step=2,
+                group_size=2, gap_n=3, gap_ks=(1, 2), eval_n=4, eval_k=2, max_new_tokens=12, arms=("grpo", "siavpo"),
+                seeds=(0,), workers=1)
 SMOLLM2 = replace(DEFAULT, model="smollm2", lora=True, rl_lr=5e-5, rl_steps=6, personas_per_step=4, group_size=4,
                   gap_n=16, gap_ks=(1, 2, 4, 8), eval_n=96, eval_k=1, arms=("grpo", "siavpo"), seeds=(0,), workers=1)
 PLANS = {"default": DEFAULT, "full": FULL, "quick": QUICK, "smollm2": SMOLLM2}
