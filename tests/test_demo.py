@@ -134,6 +134,7 @@ def test_the_smollm2_plan_trains_lora_from_the_embedded_model():
     for arm in SMOLLM2.arms:
         cfg = rl_config(arm, "smollm2", SMOLLM2, 0)
         assert cfg.model == "smollm2" and cfg.lora and cfg.max_steps == SMOLLM2.rl_steps
+        assert cfg.rollout_batch == SMOLLM2.batch_size  # the plan's batch reaches the RL rollouts too
     assert SMOLLM2.eval_n >= 96
 
 
