@@ -134,10 +134,10 @@ def eval_params(plan: DemoPlan) -> Any:
 
 
 def _finished(out: Path, steps: int) -> Path | None:
-    from protod.train.checkpoint import latest
+    from protod.train.checkpoint import CHECKPOINT_META, latest
 
     done = latest(out)
-    if done is not None and json.loads((done / "protod_checkpoint.json").read_text())["step"] >= steps:
+    if done is not None and json.loads((done / CHECKPOINT_META).read_text(encoding="utf-8"))["step"] >= steps:
         return done
     return None
 
