@@ -83,6 +83,7 @@ def test_demo_quick_end_to_end_and_readme_from_summary(tmp_path):
     assert set(summary["matrix"]) == {"start", "grpo-s0", "siavpo-s0"} and "rule~semantic" in summary["kendall_tau"]
     assert summary["headline"]["paired"]["users"] == 4
     assert {"start", "gap", "train", "eval", "total"} <= set(summary["seconds"])
+    assert summary["hardware"]["device"] == "cpu" and summary["hardware"]["train_step_s"] > 0
     assert (out / "report.html").stat().st_size > 10_000 and "Demo: arms with equal budgets" in (out / "report.html").read_text()
     r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])  # finished stages are reused, same numbers
     assert r.exit_code == 0, r.output
@@ -147,6 +148,44 @@ def test_demo_rejects_bad_options():
     assert r.exit_code == 2 and "--model" in r.output
     r = CliRunner().invoke(app, ["demo", "--quick", "--full"])
     assert r.exit_code == 2 and "pick one" in r.output
+
+
+def test_demo_refuses_a_bad_device_before_any_stage(tmp_path):
+    import torch
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+
+    out = tmp_path / "demo"
+    r = CliRunner().invoke(app, ["demo", "--quick", "--device", "gpu0", "--out", str(out)])
+    assert r.exit_code == 2 and "device 'gpu0'" in r.output and "Traceback" not in r.output
+    if not torch.cuda.is_available():
+        r = CliRunner().invoke(app, ["demo", "--quick", "--device", "cuda", "--out", str(out)])
+        assert r.exit_code == 2 and "no CUDA device" in r.output
+    assert not out.exists()
+
+
+def test_demo_makes_its_second_simulator_before_training(tmp_path, monkeypatch):
+    """A second simulator that cannot be made (its model not installed) fails the demo at once, not after the SFT
+    and the training runs."""
+    from typer.testing import CliRunner
+
+    import protod.user.simulator as simulator
+    from protod.backends.base import BackendError
+    from protod.cli import app
+
+    made = simulator.make_simulator
+
+    def make(name, pack, *args, **kwargs):
+        if name == "semantic":
+            raise BackendError("semantic perception needs the packaged MiniLM model")
+        return made(name, pack, *args, **kwargs)
+
+    monkeypatch.setattr(simulator, "make_simulator", make)
+    out = tmp_path / "demo"
+    r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])
+    assert r.exit_code == 2 and "MiniLM" in r.output
+    assert not (out / "start").exists()
 
 
 def test_a_demo_directory_holds_one_plan(tmp_path):

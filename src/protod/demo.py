@@ -101,10 +101,15 @@ SMOLLM2 = replace(DEFAULT, model="smollm2", lora=True, batch_size=32, rl_lr=5e-5
 PLANS = {"default": DEFAULT, "full": FULL, "quick": QUICK, "smollm2": SMOLLM2}
 
 
-def sft_config(plan: DemoPlan) -> TrainConfig:
+def _on(device: str | None) -> dict[str, Any]:
+    return {"device": device} if device else {}
+
+
+def sft_config(plan: DemoPlan, device: str | None = None) -> TrainConfig:
     """The conservative starting policy (configs/tiny-conservative-sft.yaml): pitch passively when blind, probe and
     answer when shown the concerns."""
     return TrainConfig(
+        **_on(device),
         algo="sft", model="tiny-random", tiny_hidden=plan.tiny_hidden, tiny_layers=plan.tiny_layers, lora=False,
         lr=plan.sft_lr, warmup_steps=plan.sft_warmup, schedule="cosine", scenario=SCENARIO,
         sft_data=[SFTSource(agent="passive", view="deployable", dialogues=plan.sft_passive_dialogues),
@@ -114,13 +119,13 @@ def sft_config(plan: DemoPlan) -> TrainConfig:
     )
 
 
-def rl_config(arm: str, start: str, plan: DemoPlan, seed: int) -> TrainConfig:
+def rl_config(arm: str, start: str, plan: DemoPlan, seed: int, device: str | None = None) -> TrainConfig:
     """One arm's training config: identical budgets and settings across arms except what the arm overrides."""
     base = dict(
         model=start, lora=plan.lora, lr=plan.rl_lr, scenario=SCENARIO, personas_per_step=plan.personas_per_step,
         group_size=plan.group_size, max_new_tokens=plan.max_new_tokens, temperature=plan.rl_temperature,
         rollout_batch=plan.batch_size, max_steps=plan.rl_steps, save_every=plan.rl_steps, aopd_mode="forward_kl",
-        aopd_beta=1.0, seed=seed, persona_seed=TRAIN_PERSONA_SEED,
+        aopd_beta=1.0, seed=seed, persona_seed=TRAIN_PERSONA_SEED, **_on(device),
     )
     return TrainConfig(**{**base, **plan.extra, **ARMS[arm].overrides})
 
@@ -218,14 +223,19 @@ def _plan_guard(out_dir: Path, plan: DemoPlan) -> None:
         path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
-def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None] = print) -> dict[str, Any]:
+def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None] = print,
+             device: str | None = None) -> dict[str, Any]:
+    """Run (or finish) the demo in `out_dir`. `device` (cpu, cuda, ...) is where every model runs; it is not part of
+    the plan, so a run may be finished on another device, and summary.json records where each call ran."""
     from protod.agent.llm import LLMAgent
-    from protod.backends.hf import HFBackend, smollm2_dir
+    from protod.backends.hf import HFBackend, check_device, smollm2_dir
     from protod.eval.gap import proactivity_gap
     from protod.eval.report import build_report
     from protod.scenario import load_scenario
     from protod.user.simulator import make_simulator
 
+    if device:
+        check_device(device)  # before any stage: a bad device fails in a second, not after the SFT
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     _plan_guard(out_dir, plan)
@@ -233,12 +243,15 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     seconds: dict[str, float] = {}
     params = eval_params(plan)
     rule = make_simulator("rule", pack)
+    sims = {"rule": (rule, plan.eval_k)}
+    if plan.second_simulator:  # made now: a missing model for it fails in seconds, not after the training
+        sims[plan.second_simulator] = (make_simulator(plan.second_simulator, pack), 1)
 
     t = time.perf_counter()
     if plan.model == "tiny":
         say(f"1/5 the conservative starting policy: SFT of a tiny Qwen2 ({plan.tiny_hidden}-d, {plan.tiny_layers} layers) "
             f"on passive blind transcripts + oracle privileged ones, {plan.sft_steps} steps")
-        sft = train_run(sft_config(plan).model_dump(mode="json", exclude_unset=True), str(out_dir / "start"), 0, "sft")
+        sft = train_run(sft_config(plan, device).model_dump(mode="json", exclude_unset=True), str(out_dir / "start"), 0, "sft")
         start_dir = Path(sft["checkpoint"])
         start_spec = f"hf:{start_dir}"
     elif plan.model == "smollm2":
@@ -256,14 +269,14 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     if gap_file.exists():
         gap = json.loads(gap_file.read_text(encoding="utf-8"))
     else:
-        start_backend = HFBackend.from_pretrained(start_dir)  # only when the gap is not already on disk
+        start_backend = HFBackend.from_pretrained(start_dir, device=device)  # only when the gap is not already on disk
         gap = proactivity_gap(pack, LLMAgent(start_backend, "deployable", params), LLMAgent(start_backend, "privileged", params),
                               rule, list(plan.gap_ks), plan.gap_n, EVAL_SEED, gap_dir, batch_size=plan.batch_size,
                               resume=gap_dir.exists(), config={"model": start_spec, "stage": "demo-gap"})
     seconds["gap"] = round(time.perf_counter() - t, 1)
 
     t = time.perf_counter()
-    jobs = {f"{arm}-s{seed}": (rl_config(arm, start_spec, plan, seed), out_dir / "train" / f"{arm}-s{seed}")
+    jobs = {f"{arm}-s{seed}": (rl_config(arm, start_spec, plan, seed, device), out_dir / "train" / f"{arm}-s{seed}")
             for arm in plan.arms for seed in plan.seeds}
     say(f"3/5 training {len(plan.arms)} arms x {len(plan.seeds)} seeds from the starting policy, "
         f"{plan.rl_steps} steps x {plan.personas_per_step * plan.group_size} dialogues each ({plan.rollouts_per_run} per run)")
@@ -271,17 +284,16 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     seconds["train"] = round(time.perf_counter() - t, 1)
 
     t = time.perf_counter()
-    sims = {"rule": (rule, plan.eval_k)}
-    if plan.second_simulator:
-        sims[plan.second_simulator] = (make_simulator(plan.second_simulator, pack), 1)
     say(f"4/5 evaluating {len(jobs) + 1} policies on {plan.eval_n} held-out users, deployable view, "
         f"simulators {', '.join(sims)}")
-    evals = evaluate_policies(pack, start_dir, {name: Path(r["checkpoint"]) for name, r in trained.items()}, sims, plan, out_dir, say)
+    evals = evaluate_policies(pack, start_dir, {name: Path(r["checkpoint"]) for name, r in trained.items()}, sims, plan, out_dir,
+                              say, device)
     seconds["eval"] = round(time.perf_counter() - t, 1)
 
     say("5/5 summary and report")
     seconds["total"] = round(time.perf_counter() - start, 1)
     summary = summarise(plan, gap, evals, out_dir, seconds, {name: r["seconds"] for name, r in trained.items()})
+    summary["hardware"] = hardware(device, out_dir, list(jobs))
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out_dir / "report.html").write_text(build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir)),
                                          encoding="utf-8")
@@ -289,7 +301,7 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
 
 
 def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], sims: dict[str, tuple[Any, int]],
-                      plan: DemoPlan, out_dir: Path, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+                      plan: DemoPlan, out_dir: Path, say: Callable[[str], None], device: str | None = None) -> dict[str, dict[str, Any]]:
     """eval.json per simulator (reused when present), every policy on the same held-out users."""
     from protod.agent.llm import LLMAgent
     from protod.backends.hf import HFBackend
@@ -303,7 +315,7 @@ def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], 
         if (where / "eval.json").exists():
             out[sim_name] = json.loads((where / "eval.json").read_text(encoding="utf-8"))
             continue
-        agents = {name: LLMAgent(HFBackend.from_pretrained(p), "deployable", params) for name, p in paths.items()}
+        agents = {name: LLMAgent(HFBackend.from_pretrained(p, device=device), "deployable", params) for name, p in paths.items()}
         t = time.perf_counter()
         out[sim_name] = evaluate(pack, agents, {sim_name: sim}, plan.eval_n, k, EVAL_SEED, where, batch_size=plan.batch_size,
                                  resume=where.exists(), config={"stage": "demo-eval", "simulator": sim_name})
@@ -312,6 +324,26 @@ def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], 
 
 
 # -- summary --------------------------------------------------------------------------------------------------------
+def hardware(device: str | None, out_dir: Path, runs: list[str]) -> dict[str, Any]:
+    """Where this call ran and what training cost there: mean seconds per RL step and, on CUDA, the largest peak
+    memory of any step (rollouts and update) and of this process (gap and evaluation, and training when in-process).
+    Stages reused from disk keep the numbers of the call that ran them."""
+    import platform
+
+    import torch
+
+    dev = torch.device(device or "cpu")
+    steps = [json.loads(line) for n in runs for line in (out_dir / "train" / n / "train_log.jsonl").read_text().splitlines()
+             if line.strip()]
+    out: dict[str, Any] = {"device": str(dev), "cpu_threads": torch.get_num_threads(), "machine": platform.machine(),
+                           "train_step_s": round(sum(r["step_s"] for r in steps) / len(steps), 2) if steps else None}
+    if dev.type == "cuda":
+        peaks = [r["peak_mem_gib"] for r in steps if "peak_mem_gib" in r]
+        out.update(gpu=torch.cuda.get_device_name(dev), train_peak_mem_gib=max(peaks) if peaks else None,
+                   process_peak_mem_gib=round(torch.cuda.max_memory_allocated(dev) / 2**30, 3))
+    return out
+
+
 CURVE_KEYS = ("reward_mean", "acceptance", "probing_rate", "aopd_loss", "groups_filtered")
 METRIC_KEYS = ("concern_discovery_rate", "probing_rate", "unsupported_claim_rate", "mean_turns_to_accept")
 

@@ -43,6 +43,25 @@ def _torch():
     return torch
 
 
+def check_device(device: str) -> Any:
+    """torch.device(device), or a BackendError naming what this machine has (a bad --device would otherwise end in a
+    traceback from deep inside torch, after the model has loaded)."""
+    torch = _torch()
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise BackendError(f"device {device!r}: expected cpu, cuda, cuda:N or mps") from None
+    if dev.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise BackendError(f"device {device!r}: this torch ({torch.__version__}) sees no CUDA device; use cpu")
+        if dev.index is not None and dev.index >= count:
+            raise BackendError(f"device {device!r}: this machine has {count} CUDA device(s), cuda:0 to cuda:{count - 1}")
+    elif dev.type == "mps" and not torch.backends.mps.is_available():
+        raise BackendError(f"device {device!r}: MPS is not available here; use cpu")
+    return dev
+
+
 class HFBackend:
     """A causal LM + tokenizer in this process. `generate` runs one left-padded batch per call."""
 
@@ -57,7 +76,7 @@ class HFBackend:
         self.model = model
         self.tokenizer = tokenizer
         self.name = name
-        self.device = torch.device(device) if device else next(model.parameters()).device
+        self.device = check_device(device) if device else next(model.parameters()).device
         if self.device != next(model.parameters()).device:
             self.model.to(self.device)
         self.model.eval()

@@ -259,6 +259,7 @@ def demo(
     model: str = typer.Option("tiny", "--model", help="tiny: a small Qwen2 fine-tuned into the conservative policy (~15 min); smollm2: the embedded SmolLM2-135M-Instruct with LoRA (about an hour on CPU)."),
     quick: bool = typer.Option(False, "--quick", help="Tiny sizes: checks the pipeline in about a minute; the numbers mean nothing."),
     workers: int = typer.Option(0, "--workers", min=0, help="Training runs in parallel processes (0: one per core, at most 2)."),
+    device: Optional[str] = typer.Option(None, "--device", help="Where every model runs (cpu, cuda, cuda:1, ...; default cpu). Not part of the plan: a run may be finished elsewhere."),
 ) -> None:
     """The paper's experiment in miniature on a CPU: a conservative starting policy and its proactivity gap; GRPO,
     SI-AVPO and ablations trained with equal budgets and several seeds; held-out evaluation (>= 96 users) against the
@@ -276,7 +277,7 @@ def demo(
         plan = replace(plan, workers=workers)
     default_dir = "runs/demo" + ("-smollm2" if model == "smollm2" else "") + ("-full" if full else "") + ("-quick" if quick else "")
     out_dir = out_dir or Path(default_dir)
-    summary = run_demo(out_dir, plan, say=lambda m: err.print(m, markup=False, highlight=False))
+    summary = run_demo(out_dir, plan, say=lambda m: err.print(m, markup=False, highlight=False), device=device)
     out.print(results_table(summary))
     head = summary.get("headline")
     if head:

@@ -449,8 +449,11 @@ class Trainer:
         logs = []
         main = self.ranks.is_main
         with self.log_path.open("a", encoding="utf-8") if main else nullcontext() as log:
+            cuda = torch.device(self.device).type == "cuda"
             while self.step < last:
                 start = time.perf_counter()
+                if cuda:
+                    torch.cuda.reset_peak_memory_stats(self.device)
                 stats = self.sft_step() if cfg.algo == "sft" else self.rl_step()
                 self.step += 1
                 elapsed = time.perf_counter() - start
@@ -462,6 +465,8 @@ class Trainer:
                 record.setdefault("kl", None)
                 record.setdefault("reward_mean", None)
                 record.setdefault("acceptance", None)
+                if cuda:  # this step's peak, rollouts and update together: what a user sizes a GPU by
+                    record["peak_mem_gib"] = round(torch.cuda.max_memory_allocated(self.device) / 2**30, 3)
                 if log is not None:
                     log.write(json.dumps(record) + "\n")
                     log.flush()
