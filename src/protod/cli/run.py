@@ -98,7 +98,7 @@ def eval_command(
     sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Model for LLM simulators: {SPEC_HELP}."),
     temperature: float = typer.Option(0.7, "--temperature", min=0.0, help="LLM agents' sampling temperature."),
     max_new_tokens: int = typer.Option(96, "--max-new-tokens", min=1, help="LLM agents' tokens per turn."),
-    device: Optional[str] = typer.Option(None, "--device"),
+    device: Optional[str] = typer.Option(None, "--device", help="Device for local models (cpu, cuda, ...)."),
     timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
     max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
 ) -> None:
@@ -152,7 +152,7 @@ def gap(
     temperature: float = typer.Option(1.0, "--temperature", min=0.0, help="Sampling temperature (pass@k needs diversity)."),
     max_new_tokens: int = typer.Option(64, "--max-new-tokens", min=1),
     batch_size: int = typer.Option(64, "--batch-size", min=1),
-    device: Optional[str] = typer.Option(None, "--device"),
+    device: Optional[str] = typer.Option(None, "--device", help="Device for local models (cpu, cuda, ...)."),
     resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted run in --out."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace transcripts already in --out."),
     timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
