@@ -264,7 +264,7 @@ def demo(
     """The paper's experiment in miniature on a CPU: a conservative starting policy and its proactivity gap; GRPO,
     SI-AVPO and ablations trained with equal budgets and several seeds; held-out evaluation (>= 96 users) against the
     training simulator and one it never saw; summary.json and report.html. Stages already finished in --out are reused."""
-    from protod.demo import DEFAULT, FULL, QUICK, SMOLLM2, run_demo
+    from protod.demo import DEFAULT, FULL, QUICK, SMOLLM2, run_demo, verdict_lines
 
     if model not in ("tiny", "smollm2"):
         raise ValueError(f"--model: expected tiny or smollm2, got {model!r}")
@@ -279,13 +279,8 @@ def demo(
     out_dir = out_dir or Path(default_dir)
     summary = run_demo(out_dir, plan, say=lambda m: err.print(m, markup=False, highlight=False), device=device)
     out.print(results_table(summary))
-    head = summary.get("headline")
-    if head:
-        p = head["paired"]
-        out.print(f"Headline bar (SI-AVPO's 95% interval above GRPO's, rule simulator): {'met' if head['intervals_separate'] else 'NOT met'}; "
-                  f"SI-AVPO - GRPO on the same users {p['difference']:+.3f} ({p['ci_low']:+.3f} to {p['ci_high']:+.3f})")
-    for pair, tau in summary["kendall_tau"].items():
-        out.print(f"Kendall tau of the policies' ranking, {pair.replace('~', ' vs ')}: {tau:.2f}")
+    for line in verdict_lines(summary):
+        out.print(line, markup=False, highlight=False)
     secs = summary["seconds"]
     out.print(f"Took {secs['total'] / 60:.1f} min (" + ", ".join(f"{k} {v:.0f} s" for k, v in secs.items() if k != "total")
               + f"). Summary: {out_dir / 'summary.json'}; report: {out_dir / 'report.html'}")
