@@ -292,8 +292,7 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
 
     say("5/5 summary and report")
     seconds["total"] = round(time.perf_counter() - start, 1)
-    summary = summarise(plan, gap, evals, out_dir, seconds, {name: r["seconds"] for name, r in trained.items()})
-    summary["hardware"] = hardware(device, out_dir, list(jobs))
+    summary = summarise(plan, gap, evals, out_dir, seconds, {name: r["seconds"] for name, r in trained.items()}, device)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (out_dir / "report.html").write_text(build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir)),
                                          encoding="utf-8")
@@ -324,17 +323,16 @@ def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], 
 
 
 # -- summary --------------------------------------------------------------------------------------------------------
-def hardware(device: str | None, out_dir: Path, runs: list[str]) -> dict[str, Any]:
-    """Where this call ran and what training cost there: mean seconds per RL step and, on CUDA, the largest peak
-    memory of any step (rollouts and update) and of this process (gap and evaluation, and training when in-process).
-    Stages reused from disk keep the numbers of the call that ran them."""
+def hardware(device: str | None, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where this call ran and what training cost: mean seconds per RL step (`steps`: every run's train_log records)
+    and, on CUDA, the largest peak memory of any step (rollouts and update) and of this process (gap and evaluation,
+    and training when in-process). Step numbers come from the logs, so reused runs keep those of the call that ran
+    them; the process peak is this call's."""
     import platform
 
     import torch
 
     dev = torch.device(device or "cpu")
-    steps = [json.loads(line) for n in runs for line in (out_dir / "train" / n / "train_log.jsonl").read_text().splitlines()
-             if line.strip()]
     out: dict[str, Any] = {"device": str(dev), "cpu_threads": torch.get_num_threads(), "machine": platform.machine(),
                            "train_step_s": round(sum(r["step_s"] for r in steps) / len(steps), 2) if steps else None}
     if dev.type == "cuda":
@@ -368,12 +366,13 @@ def _curves(logs: list[list[dict[str, Any]]]) -> dict[str, list[float | None]]:
 
 
 def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, Any]], out_dir: Path,
-              seconds: dict[str, float], train_seconds: dict[str, float]) -> dict[str, Any]:
+              seconds: dict[str, float], train_seconds: dict[str, float], device: str | None = None) -> dict[str, Any]:
     from protod.provenance import package_versions
 
     cells = {sim: {r["agent"]: r for r in ev["results"]} for sim, ev in evals.items()}
     scores = {sim: {name: user_scores(_records(cell)) for name, cell in by.items()} for sim, by in cells.items()}
     arms: dict[str, Any] = {}
+    steps: list[dict[str, Any]] = []
     groups = {"start": ["start"], **{arm: [f"{arm}-s{s}" for s in plan.seeds] for arm in plan.arms}}
     for arm, names in groups.items():
         entry: dict[str, Any] = {"label": "starting policy" if arm == "start" else ARMS[arm].label,
@@ -391,6 +390,7 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
             logs = [[json.loads(line) for line in (out_dir / "train" / n / "train_log.jsonl").read_text().splitlines() if line.strip()]
                     for n in names]
             entry["curves"] = _curves(logs)
+            steps += [r for log in logs for r in log]
             entry["train_seconds"] = [train_seconds.get(n) for n in names]
         arms[arm] = entry
     comparisons: dict[str, Any] = {}
@@ -430,6 +430,7 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
         "matrix": matrix,
         "kendall_tau": taus,
         "seconds": seconds,
+        "hardware": hardware(device, steps),
         "versions": package_versions(),
     }
 

@@ -449,7 +449,7 @@ class Trainer:
         logs = []
         main = self.ranks.is_main
         with self.log_path.open("a", encoding="utf-8") if main else nullcontext() as log:
-            cuda = torch.device(self.device).type == "cuda"
+            cuda = self.device.type == "cuda"
             while self.step < last:
                 start = time.perf_counter()
                 if cuda:
