@@ -175,6 +175,11 @@ class UserLines(_Strict):
     reject: list[UserLine] = Field(min_length=1)
     hang_up: list[UserLine] = Field(min_length=1)
     timeout: list[UserLine] = Field(min_length=1)
+    guarded: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("I'd rather not get into that with someone I've only just met."),
+                                 UserLine("Let's just say I have my reasons."),
+                                 UserLine("I don't know you well enough to go into that.")],
+        description="Reply to a question about a worry the user holds but does not trust the caller enough to share.")
 
 
 class AgentLines(_Strict):
@@ -218,6 +223,8 @@ class Dynamics(_Strict):
     pressure_trust: float = Field(0.10, ge=0, description="Trust lost to pressure.")
     false_claim_stance: float = Field(0.10, ge=0)
     false_claim_trust: float = Field(0.25, ge=0)
+    unsupported_claim_stance: float = Field(0.06, ge=0, description="Stance lost to a product claim no fact supports (learned perception).")
+    unsupported_claim_trust: float = Field(0.15, ge=0, description="Trust lost to a product claim no fact supports.")
     refused_ask_stance: float = Field(0.04, ge=0, description="Stance lost when a closing ask is declined.")
     refused_ask_trust: float = Field(0.05, ge=0)
     off_topic_trust: float = Field(0.05, ge=0)

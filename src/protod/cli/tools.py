@@ -142,29 +142,42 @@ def chat(
     role: str = typer.Option("agent", "--as", help="agent: you make the call and the simulator answers; user: you take the call from an agent."),
     agent: str = typer.Option("prober", "--agent", help="With --as user: the caller (a scripted agent or llm:<spec>[:view]); --model is a shortcut."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help=f"With --as user: an LLM caller, {SPEC_HELP}."),
+    simulator: str = typer.Option("rule", "--simulator", help="With --as agent: who answers (rule | semantic | learned)."),
+    blind: bool = typer.Option(False, "--blind", help="With --as agent: hide the user's acts and state (and /state), as on a real call; all is shown when the call ends."),
+    session: Optional[Path] = typer.Option(None, "--session", help="With --as agent: play one turn per command (for scripts and language agents): the call so far is kept in this JSON file and replayed exactly. Use with --say."),
+    say: Optional[str] = typer.Option(None, "--say", help="With --session: what you say this turn (omit to start the call and see the briefing)."),
     stratum: Optional[str] = typer.Option(None, "--stratum", help="Whom to meet: a stratum, difficulty or primary concern."),
     seed: int = typer.Option(0, "--seed", help="Which persona (and replies) you get."),
     out_file: Optional[Path] = typer.Option(None, "--out", help="Save the transcript as one JSON line."),
 ) -> None:
-    """Talk to the simulator yourself (as the agent), or be the user an agent calls. Commands: /state, /facts, /quit."""
+    """Talk to the simulator yourself (as the agent), or be the user an agent calls. Commands: /state, /facts, /quit.
+    --blind hides the user's state until the call ends; --session FILE --say TEXT plays one turn per command."""
     import random
 
     from protod.agent.views import Message, observe
     from protod.rollout import SCHEMA_VERSION
-    from protod.user.simulator import CognitiveUserSimulator
+    from protod.user.simulator import make_simulator
 
     if role not in ("agent", "user"):
         raise ValueError(f"--as {role!r}: expected agent or user")
+    if say is not None and session is None:
+        raise ValueError("--say needs --session FILE (the call so far)")
     pack = load_scenario(scenario)
+    if session is not None:
+        if role != "agent":
+            raise ValueError("--session plays the agent's side: drop --as user")
+        _chat_session_turn(pack, session, say, simulator, stratum, seed, blind)
+        return
     persona = PersonaSampler(pack, seed).sample(1, stratum=stratum)[0]
     history: tuple[Message, ...] = ()
     turns: list[dict[str, Any]] = []
     if role == "agent":
-        sim = CognitiveUserSimulator(pack)
+        sim = make_simulator(simulator, pack)
         state, rng = persona.initial_state, random.Random(f"chat:{seed}")
         out.print(f"You are {pack.agent.role}. Goal: {pack.agent.goal}. You have {pack.turn_budget} turns.")
         out.print("Whom you are calling: " + "; ".join(persona.traits.values()))
-        out.print("Type what you say. /facts lists what you may truthfully claim, /state shows the user's state, /quit ends.")
+        out.print("Type what you say. /facts lists what you may truthfully claim, "
+                  + ("" if blind else "/state shows the user's state, ") + "/quit ends.")
         while not state.done:
             try:
                 line = input(f"you (turn {state.turn + 1})> ").strip()
@@ -176,20 +189,26 @@ def chat(
                 for f in pack.facts:
                     out.print(f"- {f.text}", markup=False)
                 continue
-            if line == "/state":
+            if line == "/state" and not blind:
                 shown = {cid: s.value for cid, s in state.concerns if s.value != "hidden"}
                 hidden = sum(1 for _, s in state.concerns if s.value == "hidden")
                 out.print(f"stance {state.stance:.2f}, trust {state.trust:.2f}, patience {state.patience}, "
                           f"concerns out in the open {shown or '{}'}, still hidden: {hidden}", markup=False)
+                continue
+            if not line:
                 continue
             reply = sim.step(persona, state, line, rng, history)
             history += (Message("agent", line), Message("user", reply.text))
             turns.append({"turn": reply.state.turn, "agent": line, **reply.to_dict()})
             state = reply.state
             out.print(f"user: {reply.text}", markup=False)
-            out.print(f"   [stance {state.stance:.2f} | trust {state.trust:.2f} | patience {state.patience} | "
-                      f"{', '.join(reply.acts) or 'no act'}]", markup=False, style="dim")
+            if not blind:
+                out.print(f"   [stance {state.stance:.2f} | trust {state.trust:.2f} | patience {state.patience} | "
+                          f"{', '.join(reply.acts) or 'no act'}]", markup=False, style="dim")
         out.print(f"Decision: {state.decision.value}. ", end="")
+        if blind and turns:
+            out.print("\nWhat the user heard, turn by turn: " + " | ".join(
+                f"{t['turn']}: {', '.join(t['acts']) or 'no act'}" for t in turns), markup=False)
         final = state
     else:
         caller = make_agent("llm" if model else agent, model=model, params=SamplingParams(temperature=0.7, max_new_tokens=96))
@@ -220,6 +239,68 @@ def chat(
         with out_file.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
         out.print(f"Transcript: {out_file}")
+
+
+def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str, stratum: str | None, seed: int,
+                       blind: bool) -> None:
+    """One agent turn of a call kept in `session` (JSON): the earlier turns are replayed with the same seed, so the
+    user's state and replies are exactly those of one uninterrupted call."""
+    import random
+
+    from protod.agent.views import Message
+    from protod.user.simulator import make_simulator
+
+    if session.exists():
+        try:
+            saved = json.loads(session.read_text(encoding="utf-8"))
+            said, key = list(saved["said"]), saved["key"]
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ValueError(f"{session}: not a chat session file (expected JSON with 'said' and 'key'); pass a new path") from None
+        if not all(isinstance(x, str) for x in said):
+            raise ValueError(f"{session}: field 'said' must be a list of strings")
+        wanted = {"scenario": pack.id, "simulator": simulator, "stratum": stratum, "seed": seed}
+        if key != wanted:
+            raise ValueError(f"{session}: this call was started with {key}; pass the same options (or a new --session)")
+    else:
+        said, key = [], {"scenario": pack.id, "simulator": simulator, "stratum": stratum, "seed": seed}
+    persona = PersonaSampler(pack, seed).sample(1, stratum=stratum)[0]
+    if not said and say is None:
+        out.print(f"You are {pack.agent.role}. Goal: {pack.agent.goal}. You have {pack.turn_budget} turns.")
+        out.print("Whom you are calling: " + "; ".join(persona.traits.values()))
+        out.print("What you may truthfully claim:")
+        for f in pack.facts:
+            out.print(f"- {f.text}", markup=False)
+        out.print(f"Say your first line with: --session {session} --say \"...\"")
+        session.parent.mkdir(parents=True, exist_ok=True)
+        session.write_text(json.dumps({"key": key, "said": []}), encoding="utf-8")
+        return
+    sim = make_simulator(simulator, pack)
+    state, rng = persona.initial_state, random.Random(f"chat:{seed}")
+    history: tuple = ()
+    turns = []
+    for line in said + ([say.strip()] if say and say.strip() else []):
+        if state.done:
+            break
+        reply = sim.step(persona, state, line, rng, history)
+        history += (Message("agent", line), Message("user", reply.text))
+        turns.append({"turn": reply.state.turn, "agent": line, **reply.to_dict()})
+        state = reply.state
+    if say is not None and said and state.done and len(turns) == len(said):
+        raise ValueError(f"{session}: this call has already ended ({state.decision.value}); start a new --session")
+    if say and say.strip():
+        said.append(say.strip())
+    tmp = session.with_name(session.name + ".tmp")
+    tmp.write_text(json.dumps({"key": key, "said": said, "turns": turns,
+                               "decision": state.decision.value}), encoding="utf-8")
+    tmp.replace(session)
+    if turns:
+        out.print(f"user: {turns[-1]['user']}", markup=False)
+        if not blind:
+            out.print(f"   [stance {state.stance:.2f} | trust {state.trust:.2f} | {', '.join(turns[-1]['acts']) or 'no act'}]", markup=False)
+    if state.done:
+        out.print(f"Call ended: {state.decision.value} after {state.turn} turns. The persona was: "
+                  + "; ".join(f"{k}={v}" for k, v in persona.traits.items()) + " | hidden concerns: "
+                  + ", ".join(c.id for c in persona.concerns), markup=False)
 
 
 # --------------------------------------------------------------------------------------------------------------

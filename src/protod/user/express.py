@@ -22,8 +22,10 @@ from protod.user.state import UserState
 # Which user line a plain event uses; concern events use the concern's own lines.
 _GENERIC = {
     "false_claim": "false_claim",
+    "unsupported_claim": "false_claim",  # a promise no fact makes: "That sounds made up"
     "pressure": "pressure",
     "no_concern": "no_concern",
+    "guarded": "guarded",
     "barrage": "barrage",
     "ignored": "ignored",
     "acknowledge": "acknowledge",
@@ -40,7 +42,7 @@ _GENERIC = {
 # A reply says at most this many things; the most informative first (see `_priority`).
 _MAX_PARTS = 3
 _priority = {
-    "false_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "no_concern": 4, "barrage": 4, "ignored": 4,
+    "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "answered": 3, "no_concern": 4, "guarded": 4, "barrage": 4, "ignored": 4,
     "refused_ask": 5, "pitch": 6, "recital": 6, "acknowledge": 7, "off_topic": 8, "nonsense": 8,
 }
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
@@ -89,6 +91,11 @@ class TemplateExpresser:
                 lines = pack.concern_by_id[event[1]].resolved_lines
             elif kind == "voiced":  # ("voiced", concern id) or, surfaced by a fact, ("voiced", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].reveal_lines
+            elif kind == "answered":  # ("answered", trait): a question about the user's situation, answered plainly
+                value = persona.traits.get(event[1])
+                if value:
+                    parts.append(value[0].upper() + value[1:] + ".")
+                continue
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             parts.append(self.render(self.pick(lines, persona, rng, event[2:]), persona))
@@ -109,10 +116,13 @@ _DIRECTIVES = {
     "resolved": "Say that the caller's answer settles this worry of yours: {concern}.",
     "ignored": "Point out that the caller has not answered your worry: {concern}.",
     "no_concern": "Say that what they asked about is not a worry for you.",
+    "guarded": "Say you would rather not go into that with someone you have only just met.",
+    "answered": "Answer their question about you plainly and briefly, from what you know about yourself.",
     "barrage": "Complain that they are asking about too many things at once.",
     "pitch": "Be unimpressed by the sales talk.",
     "pressure": "Push back on being rushed.",
     "false_claim": "Say you do not believe what they just claimed.",
+    "unsupported_claim": "Say you doubt the promise they just made and ask where that is written down.",
     "off_topic": "Ask what this has to do with you.",
     "acknowledge": "Acknowledge briefly.",
     "nonsense": "Say you cannot follow what they just said.",
@@ -166,6 +176,8 @@ class LLMExpresser:
     def directive(self, event: tuple[str, ...]) -> str:
         """What the reply must do for one event; a resolution names the fact that resolved the worry."""
         pack = self.pack
+        if event[0] == "answered":
+            return _DIRECTIVES["answered"] + f" (They asked about: {pack.trait_by_name[event[1]].description})"
         concern = pack.concern_by_id[event[1]].description if len(event) > 1 else ""
         if len(event) > 2 and event[0] in _FACT_DIRECTIVES:
             return _FACT_DIRECTIVES[event[0]].format(concern=concern, fact=pack.fact_by_id[event[2]].text)

@@ -190,6 +190,14 @@ class RulePerceiver:
         probes = sorted(self._concerns_in[area], key=lambda c: (c not in pointed, self._severity_rank[c]))
         return probes, pointed, ""
 
+    def stuffed(self, sent: Sentence) -> bool:
+        """A question carrying far more cue words than natural speech does (a checklist, not a question)."""
+        return self._probe(sent)[2] == "stuffed"
+
+    def pitches(self, sent: Sentence) -> bool:
+        """The sentence uses the pack's sales-talk words ("best", "leading", ...)."""
+        return _has_any(sent.stems, self._pitch)
+
     def _semantic_probe(self, text: str) -> tuple[list[tuple[str, str]], set[str]]:
         """A question the cues missed, matched by meaning to an area only (a vague probe, never a pointed one):
         concern matching by embedding is precise but misses most held-out questions, so it only chooses the area."""

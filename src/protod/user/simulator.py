@@ -108,6 +108,8 @@ class CognitiveUserSimulator:
 
     def step_batch(self, requests: list[UserTurnRequest]) -> list[UserTurn]:
         if not (self._batch_perceive or self._batch_express):
+            if hasattr(self.perceiver, "warm"):  # a model-backed perceiver scores every dialogue's turn in one batch
+                self.perceiver.warm([r.agent_text for r in requests])
             return [self._step_rules(r) for r in requests]
         fallbacks: list[list[str]] = [[] for _ in requests]
         metas: list[dict[str, Any]] = [{} for _ in requests]
@@ -264,12 +266,12 @@ class PromptedLLMSimulator:
 
 # ---------------------------------------------------------------------------------------------------------------
 
-SIMULATORS = ("rule", "semantic", "cus-llm", "prompted")
+SIMULATORS = ("rule", "semantic", "learned", "cus-llm", "prompted")
 
 
 def make_simulator(kind: str, pack: Scenario, backend: Backend | None = None) -> UserSimulator:
     """`rule` (default, no model), `semantic` (rule perception + an offline sentence encoder for paraphrases the cues
-    miss), `cus-llm` (LLM judge + LLM voice over the same dynamics), `prompted` (role-play)."""
+    miss), `learned` (rule guard + a trained cross-encoder that reads meaning; protod.user.learned), `cus-llm` (LLM judge + LLM voice over the same dynamics), `prompted` (role-play)."""
     if kind == "rule":
         return CognitiveUserSimulator(pack)
     if kind == "semantic":
@@ -280,6 +282,15 @@ def make_simulator(kind: str, pack: Scenario, backend: Backend | None = None) ->
         except SemanticUnavailable as exc:
             raise ValueError(str(exc)) from None
         return CognitiveUserSimulator(pack, RulePerceiver(pack, semantic=index), name="semantic")
+    if kind == "learned":
+        from protod.user.learned import LearnedPerceiver  # lazy: torch
+        from protod.user.semantic import SemanticUnavailable
+
+        try:
+            perceiver = LearnedPerceiver(pack)
+        except SemanticUnavailable as exc:
+            raise ValueError(str(exc)) from None
+        return CognitiveUserSimulator(pack, perceiver, name="learned")
     if kind not in SIMULATORS:
         raise ValueError(f"unknown simulator {kind!r}; expected one of {SIMULATORS}")
     if backend is None:

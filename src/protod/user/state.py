@@ -110,6 +110,8 @@ class Perception:
     question: bool = False
     off_topic: bool = False
     nonsense: bool = False  # keyword lists, scrambled words, verbless fragments: not speech, no credit
+    unsupported: bool = False  # a product claim that no fact entails (invented or over-generalised): an untruth
+    asked_traits: tuple[str, ...] = ()  # trait names a question asks about ("How do you get around?"): answered plainly
 
     def acts(self) -> list[str]:
         """Readable act labels for trajectories and metrics, e.g. ['probe:commission_too_high', 'closing_ask']."""
@@ -117,6 +119,8 @@ class Perception:
         out += [f"address:{c}:{f}" for c, f in self.addressed]
         out += [f"state_fact:{f}" for f in self.facts if f not in {f2 for _, f2 in self.addressed}]
         out += [f"false_claim:{f}" for f in self.false_claims]
+        if self.unsupported:
+            out.append("unsupported_claim")
         for flag in ("recital", "barrage", "pitch", "pressure", "closing_ask", "off_topic", "nonsense"):
             if getattr(self, flag):
                 out.append(flag)
@@ -166,6 +170,12 @@ def transition(
         stance -= d.false_claim_stance
         trust -= d.false_claim_trust
         events.append(("false_claim",))
+    if perception.unsupported and not perception.false_claims:
+        # A promise no fact makes ("we waive the commission for a year") is an untruth the user cannot check on the
+        # spot: it costs less than a plain contradiction, but it never pays.
+        stance -= d.unsupported_claim_stance
+        trust -= d.unsupported_claim_trust
+        events.append(("unsupported_claim",))
     if perception.pressure:
         stance -= d.pressure_stance
         trust -= d.pressure_trust
@@ -181,7 +191,10 @@ def transition(
         trust -= d.recital_trust
         events.append(("recital",))
     # Reading out the brochure answers nobody: the fitting fact is lost among the rest.
-    for cid, fact in () if perception.recital else perception.addressed:
+    # A turn that lies is not believed: nothing in it resolves or surfaces a worry (and the reply never thanks a
+    # caller for the fact in the same breath as calling them out).
+    believed = not (perception.false_claims or perception.unsupported)
+    for cid, fact in () if perception.recital or not believed else perception.addressed:
         status = statuses.get(cid)
         if status is _VOICED and cid in waiting:
             statuses[cid] = _RESOLVED
@@ -195,8 +208,10 @@ def transition(
             trust += d.trust_gain
             events.append(("voiced", cid, fact))
             progress = answered_any = voiced_this_turn = True
-    if perception.facts and not answered_any:
+    if perception.facts and not answered_any and believed:
         events.append(("acknowledge",))
+    for trait in perception.asked_traits:
+        events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
 
     if perception.barrage:
         events.append(("barrage",))  # a volley of questions gets no real answer: probing must be targeted
@@ -214,6 +229,8 @@ def transition(
             trust += d.trust_gain
             events.append(("voiced", cid))
             progress = True
+        elif any(statuses.get(cid) is _HIDDEN for cid in perception.probes):
+            events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
         else:
             events.append(("no_concern",))
 

@@ -1,0 +1,358 @@
+"""Learned perception: a small cross-encoder trained on the natural-speech corpus decides what each sentence means.
+
+Three layers, each with one job (DESIGN.md, "Fidelity requirements"):
+
+1. the *guard* reads the form of a turn with rules: injected text is cut (protod.user.sanitize), keyword lists,
+   scrambled word order and repetition are nonsense, far too many cue words in one question is stuffing, more facts
+   than `max_facts_per_turn` is a recital. It never judges meaning, so it stays out of the way of fluent speech
+   (a verbless fragment such as "Any worries about the commission?" goes on to the model);
+2. the *meaning* layer scores (sentence, hypothesis) pairs with all-MiniLM-L6-v2 plus a LoRA adapter and a 3-way
+   head (neutral / entailed / contradicted), trained by `protod perception train` on the corpus's train packs.
+   Hypotheses come from the pack, so one model serves any pack: each fact ("entailed" = stated, "contradicted" =
+   a false claim), each worry ("the caller asks whether I worry about ..."), the pack's goal (a closing ask),
+   pressure, and "a claim about the product" (a product claim that no fact entails or contradicts is
+   *unsupported*). A frozen sentence embedding picks the few candidate facts and worries each sentence is scored
+   against, so a turn costs a handful of pair scores, cached per text;
+3. the transition (protod.user.state) is unchanged and pure.
+
+Nothing here imports torch, transformers or peft until the first turn is perceived.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from protod.scenario import Scenario
+from protod.user.language import analyse, split_sentences
+from protod.user.sanitize import strip_injection
+from protod.user.state import Perception
+
+NEUTRAL, ENTAIL, CONTRADICT = 0, 1, 2
+import os
+
+# The shipped perceiver; PROTOD_PERCEIVER=DIR points every learned simulator in the process at another one.
+DEFAULT_MODEL = Path(os.environ.get("PROTOD_PERCEIVER") or Path(__file__).parent / "models" / "perceiver")
+# Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
+_NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
+_BACK_REFERENCE = frozenset("it that this they those these which".split())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hypotheses: what a sentence is checked against. Shared by training and inference, so they always agree.
+
+
+def fact_hypothesis(text: str) -> str:
+    return f"The caller states: {text}"
+
+
+def worry_hypothesis(description: str) -> str:
+    return f"The caller asks whether this worries me: {description}"
+
+
+def ask_hypothesis(goal: str) -> str:
+    return f"The caller asks me to agree now ({goal})."
+
+
+PRESSURE_HYPOTHESIS = "The caller pushes me to decide at once or says I have no choice."
+
+
+def claim_hypothesis(role: str) -> str:
+    return f"The caller tells me what {role} offers or how it works."
+
+
+@dataclass(frozen=True)
+class PackHypotheses:
+    """Every hypothesis of one pack, with the ids they stand for."""
+
+    facts: tuple[tuple[str, str], ...]  # (fact id, hypothesis)
+    worries: tuple[tuple[str, str], ...]  # (concern id, hypothesis)
+    ask: str
+    claim: str
+
+    @classmethod
+    def of(cls, pack: Scenario) -> PackHypotheses:
+        return cls(
+            facts=tuple((f.id, fact_hypothesis(f.text)) for f in pack.facts),
+            worries=tuple((c.id, worry_hypothesis(c.description)) for c in pack.concerns),
+            ask=ask_hypothesis(pack.agent.goal),
+            claim=claim_hypothesis(pack.agent.role),
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The pair model
+
+
+class PairModel:
+    """(premise, hypothesis) -> probabilities (neutral, entailed, contradicted): MiniLM + LoRA + a linear head.
+
+    `probs(pairs) -> (n, 3)` float32; cached per pair. `path` is an artefact directory written by
+    protod.user.learned_train (adapter/, head.safetensors, config.json); `path=None` builds an untrained model for
+    training.
+    """
+
+    def __init__(self, path: str | Path | None = DEFAULT_MODEL, cache_size: int = 200_000, max_length: int = 128):
+        from protod.user.semantic import SemanticUnavailable, model_dir
+
+        self.path = Path(path) if path is not None else None
+        if self.path is not None and not (self.path / "config.json").is_file():
+            raise SemanticUnavailable(f"{self.path}: no trained perceiver here (train one with `protod perception train`)")
+        self.config = json.loads((self.path / "config.json").read_text()) if self.path is not None else {}
+        self.max_length = int(self.config.get("max_length", max_length))
+        self.base_dir = model_dir()
+        self._model = None
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self.cache_size = cache_size
+        self.scored = 0  # pairs that went through the model (cache misses)
+
+    def load(self, trainable: bool = False) -> Any:
+        import torch
+        from peft import LoraConfig, PeftModel, get_peft_model
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.tokenizer = AutoTokenizer.from_pretrained(self.base_dir, local_files_only=True)
+        base = AutoModel.from_pretrained(self.base_dir, local_files_only=True).float()
+        if self.path is None:
+            cfg = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=["query", "key", "value", "dense"])
+            model = get_peft_model(base, cfg)
+            head = torch.nn.Linear(base.config.hidden_size, 3)
+        else:
+            from safetensors.torch import load_file
+
+            model = PeftModel.from_pretrained(base, self.path / "adapter")
+            head = torch.nn.Linear(base.config.hidden_size, 3)
+            head.load_state_dict(load_file(self.path / "head.safetensors"))
+            if not trainable:
+                model = model.merge_and_unload()  # one plain forward at inference
+        self._model, self.head = model, head
+        if not trainable:
+            self._model.eval()
+            self.head.eval()
+        return self
+
+    def logits(self, premises: list[str], hypotheses: list[str]) -> Any:
+        """(n, 3) logits with gradients (training) - mean-pooled token states through the head."""
+        import torch
+
+        batch = self.tokenizer(premises, hypotheses, padding=True, truncation=True, max_length=self.max_length,
+                               return_tensors="pt")
+        states = self._model(**batch).last_hidden_state  # (n, t, d)
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return self.head(torch.nn.functional.normalize(pooled, dim=-1) * 8.0)
+
+    def probs(self, pairs: list[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
+        import torch
+
+        missing = list(dict.fromkeys(p for p in pairs if p not in self._cache))
+        if missing:
+            if self._model is None:
+                self.load()
+            missing.sort(key=lambda p: len(p[0]) + len(p[1]))
+            with torch.no_grad():
+                for start in range(0, len(missing), batch_size):
+                    chunk = missing[start : start + batch_size]
+                    out = torch.softmax(self.logits([p for p, _ in chunk], [h for _, h in chunk]), -1).numpy()
+                    for pair, row in zip(chunk, out):
+                        self._cache[pair] = row
+            self.scored += len(missing)
+        rows = []
+        for p in pairs:
+            self._cache.move_to_end(p)
+            rows.append(self._cache[p])
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return np.stack(rows) if rows else np.zeros((0, 3), dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def shared_models(path: str) -> tuple[PairModel, Any]:
+    """One pair model and one sentence encoder per process (every pack's perceiver shares them)."""
+    from protod.user.semantic import SentenceEncoder
+
+    return PairModel(path), SentenceEncoder()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The perceiver
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    entail: float = 0.5
+    contradict: float = 0.5
+    probe: float = 0.5
+    ask: float = 0.5
+    pressure: float = 0.5
+    claim: float = 0.5
+    fact_candidates: int = 4
+    worry_candidates: int = 4
+    trait: float = 0.45  # cosine of a question with a trait's description and values: "How do you get around?"
+
+
+class LearnedPerceiver:
+    """Perception by the trained pair model behind the rule guard (see the module docstring). Cached per text."""
+
+    def __init__(self, pack: Scenario, model: PairModel | None = None, encoder: Any = None,
+                 thresholds: Thresholds | None = None, cache_size: int = 65536):
+        from protod.user.perceive import RulePerceiver
+
+        if model is None or encoder is None:
+            shared_model, shared_encoder = shared_models(str(DEFAULT_MODEL))
+            model, encoder = model or shared_model, encoder or shared_encoder
+        self.pack = pack
+        self.model = model
+        self.encoder = encoder
+        cfg = (model.config or {}).get("thresholds", {})
+        self.t = thresholds or Thresholds(**{k: v for k, v in cfg.items() if k in Thresholds.__dataclass_fields__})
+        self.h = PackHypotheses.of(pack)
+        self.rules = RulePerceiver(pack)  # the guard: stuffing and recital checks reuse its pack index
+        self._fact_vectors = None
+        self._worry_vectors = None
+        self._trait_vectors = None
+        self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
+        self._area_of = {c.id: c.area for c in pack.concerns}
+        self._verbs = frozenset(getattr(pack.lexicon, "verbs", None) or ())
+        self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
+
+    def _candidates(self, premises: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(n, facts) and (n, worries) cosine similarities of each premise with the pack's texts."""
+        if self._fact_vectors is None:
+            self._fact_vectors = self.encoder.encode([f.text for f in self.pack.facts])
+            self._worry_vectors = self.encoder.encode(
+                [f"{c.description} {c.probe_question}" for c in self.pack.concerns])
+        vectors = self.encoder.encode(premises)
+        return vectors @ self._fact_vectors.T, vectors @ self._worry_vectors.T
+
+    def warm(self, texts: list[str]) -> None:
+        """Score the pairs of many turns in one batch (the simulator calls this once per step of many dialogues)."""
+        plans = [self._units(t) for t in dict.fromkeys(texts)]
+        premises = [u for units, _, _ in plans for u, _ in units]
+        if not premises:
+            return
+        self.encoder.encode(premises)  # one batch; cached for _pairs below
+        self.model.probs([pair for units, _, _ in plans for pair in self._pairs(units)[0]])
+
+    @lru_cache(maxsize=65536)
+    def _units(self, text: str) -> tuple[tuple[tuple[str, bool], ...], bool, tuple]:
+        """(premises to judge with whether each is a question, nonsense found by the guard, analysed sentences)."""
+        raw = [s for s in split_sentences(strip_injection(text)) if s.strip()]
+        sentences = tuple(analyse(s, self._verbs) for s in raw)
+        nonsense = False
+        units: list[tuple[str, bool]] = []
+        previous = ""
+        for sent in sentences:
+            if not sent.tokens:
+                continue
+            if sent.defect in _NONSENSE_DEFECTS or (sent.question and self.rules.stuffed(sent)):
+                nonsense = True
+                previous = ""
+                continue
+            premise = sent.text.strip()
+            if not sent.question and previous and sent.tokens[0] in _BACK_REFERENCE:
+                premise = f"{previous} {premise}"  # "It's paid every Tuesday." refers to the sentence before
+            units.append((premise, sent.question))
+            previous = sent.text.strip()
+        return tuple(units), nonsense, sentences
+
+    def _pairs(self, units: tuple[tuple[str, bool], ...]) -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
+        """The (premise, hypothesis) pairs a turn is judged on, and what each stands for: (unit, kind, id)."""
+        t = self.t
+        pairs: list[tuple[str, str]] = []
+        plan: list[tuple[int, str, str]] = []
+        if not units:
+            return pairs, plan
+        fact_sims, worry_sims = self._candidates([u for u, _ in units])
+        for i, (premise, is_question) in enumerate(units):
+            for j in np.argsort(-fact_sims[i], kind="stable")[: t.fact_candidates]:
+                fid, hyp = self.h.facts[j]
+                pairs.append((premise, hyp))
+                plan.append((i, "fact", fid))
+            if is_question:
+                for j in np.argsort(-worry_sims[i], kind="stable")[: t.worry_candidates]:
+                    cid, hyp = self.h.worries[j]
+                    pairs.append((premise, hyp))
+                    plan.append((i, "worry", cid))
+            else:
+                pairs.append((premise, self.h.claim))
+                plan.append((i, "claim", ""))
+            pairs.append((premise, self.h.ask))
+            plan.append((i, "ask", ""))
+            pairs.append((premise, PRESSURE_HYPOTHESIS))
+            plan.append((i, "pressure", ""))
+        return pairs, plan
+
+    def _perceive(self, text: str) -> Perception:
+        pack, t = self.pack, self.t
+        units, nonsense, sentences = self._units(text)
+        facts: list[str] = []
+        false_claims: list[str] = []
+        probe_scores: dict[str, float] = {}
+        closing = pressure = unsupported = question = False
+        asked_traits: tuple[str, ...] = ()
+        if units:
+            pairs, plan = self._pairs(units)
+            probs = self.model.probs(pairs)
+            claimed = [False] * len(units)
+            supported = [False] * len(units)
+            probing: set[int] = set()
+            for (i, kind, ident), p in zip(plan, probs):
+                if kind == "fact":
+                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]:
+                        false_claims.append(ident)
+                        supported[i] = True  # judged against a fact: not "unsupported", it is false
+                    elif p[ENTAIL] >= t.entail:
+                        facts.append(ident)
+                        supported[i] = True
+                elif kind == "worry" and p[ENTAIL] >= t.probe:
+                    probe_scores[ident] = max(probe_scores.get(ident, 0.0), float(p[ENTAIL]))
+                    probing.add(i)
+                elif kind == "claim":
+                    claimed[i] = p[ENTAIL] >= t.claim
+                elif kind == "ask" and p[ENTAIL] >= t.ask:
+                    closing = True
+                elif kind == "pressure" and p[ENTAIL] >= t.pressure:
+                    pressure = True
+            question = any(q for _, q in units)
+            unsupported = any(c and not s for c, s in zip(claimed, supported))
+            if not closing:
+                asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
+        facts = [f for f in dict.fromkeys(facts) if f not in false_claims]
+        false_claims = list(dict.fromkeys(false_claims))
+        if closing:
+            probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
+        probes = sorted(probe_scores, key=lambda c: (-probe_scores[c], self._severity_rank[c]))
+        pointed = frozenset(probes[:1]) if len(probes) == 1 else frozenset()
+        areas = {self._area_of[c] for c in probes}
+        n_questions = sum(1 for _, q in units if q)
+        # A barrage is several questions about different areas; one question, however open, is one question.
+        barrage = n_questions > 1 and len(areas) > pack.dynamics.max_probe_areas_per_turn
+        pitch = any(self.rules.pitches(s) for s in sentences)
+        addressed = tuple((cid, fid) for fid in facts for cid in pack.answers.get(fid, ()))
+        off_topic = not (probes or facts or false_claims or unsupported or pitch or pressure or closing or question or nonsense)
+        return Perception(
+            probes=() if barrage else tuple(probes), pointed=frozenset() if barrage else pointed, barrage=barrage,
+            facts=tuple(facts), addressed=addressed, recital=len(facts) > pack.dynamics.max_facts_per_turn,
+            pitch=pitch, pressure=pressure, false_claims=tuple(false_claims), closing_ask=closing,
+            question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
+        )
+
+    def _asked_traits(self, questions: list[str]) -> tuple[str, ...]:
+        """Traits that questions about the user's situation ask about (nearest trait by meaning, above a bar)."""
+        if not questions:
+            return ()
+        if self._trait_vectors is None:
+            self._trait_vectors = self.encoder.encode(
+                [f"{tr.description} {', '.join(tr.values)}" for tr in self.pack.traits])
+        sims = self.encoder.encode(questions) @ self._trait_vectors.T
+        found = [self.pack.traits[int(row.argmax())].name for row in sims if row.max() >= self.t.trait]
+        return tuple(dict.fromkeys(found))

