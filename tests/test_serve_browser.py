@@ -143,6 +143,7 @@ def test_play_the_user_a_whole_call(server, page, tmp_path):
     cids = [concern_selects.nth(i).get_attribute("name")[len("concern_"):] for i in range(concern_selects.count())]
     assert cids, "the state panel lists the persona's concerns"
     _answer(page, "Honestly, the commission is what worries me.", stance=0.3, concerns={cids[0]: "voiced"})
+    assert "acts:" not in page.inner_text("#transcript")  # what the perceiver saw must not steer the person's labels
     shot(page, tmp_path, "play-user")
     _answer(page, "That helps. What else?", stance=0.55, concerns={cids[0]: "resolved"})
     _answer(page, "Alright, sign me up.", stance=0.9, decision="accept")
