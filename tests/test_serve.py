@@ -124,3 +124,36 @@ def test_agreement_per_act_and_the_cli(tmp_path):
     assert r.exit_code == 0 and "probe:*" in r.output and "0.55" in r.output, r.output
     r = CliRunner().invoke(app, ["agreement", str(ana_file), str(tmp_path / "missing.jsonl")])
     assert r.exit_code == 2 and "no such labels file" in r.output
+
+
+def test_an_llm_caller_on_an_endpoint_plays_against_the_person(tmp_path):
+    from protod.backends.fake_server import FakeOpenAIServer
+
+    seen = []
+
+    def respond(body):  # the caller's model sees the conversation so far, the person's words included
+        seen.append(body["messages"])
+        return "Thanks for telling me. How do you feel about the commission?"
+
+    with FakeOpenAIServer(respond) as srv:
+        players = Players(SessionStore(tmp_path))
+        sid = players.start("user", "merchant_recruitment", seed=1, agent=f"openai:fake@{srv.base_url}")
+        session = players.load(sid)
+        assert session.start["agent_name"].startswith("llm:") and session.pending_agent["text"].startswith("Thanks")
+        players.person_answers(session, "We are busy; margins are thin.",
+                               {"stance": 0.2, "trust": 0.4, "decision": "continue", "concerns": {}})
+    assert seen[-1][-1] == {"role": "user", "content": "We are busy; margins are thin."}
+    assert "What really holds this person back" not in seen[-1][0]["content"]  # a bare model spec: deployable view
+
+
+def test_bad_choices_fail_before_a_session_exists(tmp_path):
+    store = SessionStore(tmp_path)
+    players = Players(store)
+    with pytest.raises(ValueError, match="unknown agent"):
+        players.start("user", "merchant_recruitment", seed=0, agent="llm-ish")
+    with pytest.raises(ValueError, match="needs a model"):
+        players.start("agent", "merchant_recruitment", seed=0, simulator="prompted")
+    assert store.list() == []
+    (tmp_path / "afile").write_text("x")
+    r = CliRunner().invoke(app, ["serve", "--out", str(tmp_path / "afile")])
+    assert r.exit_code == 2 and "not a directory" in r.output
