@@ -1,0 +1,98 @@
+"""A user who answers what was asked: dynamics and replies for natural calls, and `protod chat --blind --session`."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from typer.testing import CliRunner
+
+from protod.cli import app
+from protod.persona import PersonaSampler
+from protod.scenario import load_scenario
+from protod.user.express import TemplateExpresser
+from protod.user.state import ConcernStatus, Perception, transition
+
+runner = CliRunner()
+
+
+def _user(pack, seed=0):
+    return PersonaSampler(pack, seed).sample(1)[0]
+
+
+def _severity(pack):
+    return {c.id: c.severity for c in pack.concerns}
+
+
+def test_a_lying_turn_resolves_nothing_and_is_not_thanked():
+    pack = load_scenario("courier_recruitment")
+    persona = _user(pack)
+    cid = persona.concerns[0].id
+    fact = pack.concern_by_id[cid].resolution_facts[0]
+    state = persona.initial_state
+    voiced = transition(state, Perception(probes=(cid,), pointed=frozenset({cid})), _severity(pack), pack.dynamics, 12).state
+    assert voiced.status(cid) is ConcernStatus.VOICED
+    for lie in (Perception(facts=(fact,), addressed=((cid, fact),), false_claims=("gear_kit",)),
+                Perception(facts=(fact,), addressed=((cid, fact),), unsupported=True)):
+        move = transition(voiced, lie, _severity(pack), pack.dynamics, 12)
+        assert move.state.status(cid) is ConcernStatus.VOICED  # not believed
+        assert move.state.stance < voiced.stance and move.state.trust < voiced.trust
+        assert not any(e[0] in ("resolved", "acknowledge") for e in move.events)
+    honest = transition(voiced, Perception(facts=(fact,), addressed=((cid, fact),)), _severity(pack), pack.dynamics, 12)
+    assert honest.state.status(cid) is ConcernStatus.RESOLVED
+
+
+def test_a_guarded_user_says_so_instead_of_denying_the_worry():
+    pack = load_scenario("courier_recruitment")
+    persona = _user(pack)
+    cid = persona.concerns[0].id
+    wary = type(persona.initial_state)(**{**{f: getattr(persona.initial_state, f) for f in persona.initial_state.__slots__}, "trust": 0.3})
+    move = transition(wary, Perception(probes=(cid,)), _severity(pack), pack.dynamics, 12)  # vague probe, low trust
+    assert ("guarded",) in move.events and ("no_concern",) not in move.events
+    held = {c.id for c in persona.concerns}
+    other = next(c.id for c in pack.concerns if c.id not in held)
+    move = transition(wary, Perception(probes=(other,)), _severity(pack), pack.dynamics, 12)
+    assert ("no_concern",) in move.events
+
+
+def test_a_question_about_the_user_gets_an_answer_from_the_persona():
+    pack = load_scenario("courier_recruitment")
+    persona = _user(pack, 3)
+    move = transition(persona.initial_state, Perception(question=True, asked_traits=("vehicle",)), _severity(pack), pack.dynamics, 12)
+    assert ("answered", "vehicle") in move.events
+    reply = TemplateExpresser(pack).express(move.events, persona, random.Random(0))
+    assert persona.traits["vehicle"].lower() in reply.lower()
+
+
+def test_chat_session_plays_one_turn_per_command_and_replays_exactly(tmp_path):
+    session = tmp_path / "call.json"
+    base = ["chat", "-s", "courier_recruitment", "--seed", "2", "--blind", "--session", str(session)]
+    r = runner.invoke(app, base)
+    assert r.exit_code == 0 and "What you may truthfully claim" in r.output
+    pack = load_scenario("courier_recruitment")
+    persona = _user(pack, 2)
+    concern = pack.concern_by_id[persona.concerns[0].id]
+    lines = [concern.probe_question, pack.fact_by_id[concern.resolution_facts[0]].text]
+    replies = []
+    for line in lines:
+        r = runner.invoke(app, [*base, "--say", line])
+        assert r.exit_code == 0, r.output
+        assert "stance" not in r.output and "probe:" not in r.output  # blind: no state, no acts
+        replies.append(r.output)
+    saved = json.loads(session.read_text())
+    assert saved["said"] == lines and saved["turns"][1]["state"]["concerns"][concern.id] == "resolved"
+    # the same call played in one go gives the same replies
+    from protod.user.simulator import make_simulator
+
+    sim, state, rng, history = make_simulator("rule", pack), persona.initial_state, random.Random("chat:2"), ()
+    for line, shown in zip(lines, replies):
+        turn = sim.step(persona, state, line, rng, history)
+        state = turn.state
+        assert f"user: {turn.text}" in shown
+    r = runner.invoke(app, ["chat", "-s", "merchant_recruitment", "--seed", "2", "--session", str(session), "--say", "hi"])
+    assert r.exit_code == 2 and "this call was started with" in r.output
+    r = runner.invoke(app, ["chat", "--say", "hello"])
+    assert r.exit_code == 2 and "--say needs --session" in r.output
+    session.write_text("[1, 2]")
+    r = runner.invoke(app, [*base, "--say", "hello"])
+    assert r.exit_code == 2 and "not a chat session file" in r.output
