@@ -180,6 +180,10 @@ class UserLines(_Strict):
                                  UserLine("Let's just say I have my reasons."),
                                  UserLine("I don't know you well enough to go into that.")],
         description="Reply to a question about a worry the user holds but does not trust the caller enough to share.")
+    small_talk: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("Thanks. So what is this about?"), UserLine("Mm-hm."),
+                                 UserLine("Sure. What can I do for you?")],
+        description="Reply to courtesy and small talk (heard as such by the learned perceiver; it costs no trust).")
 
 
 class AgentLines(_Strict):

@@ -338,12 +338,17 @@ class LearnedPerceiver:
         barrage = n_questions > 1 and len(areas) > pack.dynamics.max_probe_areas_per_turn
         pitch = any(self.rules.pitches(s) for s in sentences)
         addressed = tuple((cid, fid) for fid in facts for cid in pack.answers.get(fid, ()))
-        off_topic = not (probes or facts or false_claims or unsupported or pitch or pressure or closing or question or nonsense)
+        # Speech that does none of the above is courtesy or chit-chat: no progress, but no offence (a person says
+        # "thanks" to "congratulations on opening this year"); only a turn with nothing left after the guard is empty.
+        said_nothing = not (probes or facts or false_claims or unsupported or pitch or pressure or closing or question or nonsense)
+        off_topic = said_nothing and not units
+        small_talk = said_nothing and bool(units)
         return Perception(
             probes=() if barrage else tuple(probes), pointed=frozenset() if barrage else pointed, barrage=barrage,
             facts=tuple(facts), addressed=addressed, recital=len(facts) > pack.dynamics.max_facts_per_turn,
             pitch=pitch, pressure=pressure, false_claims=tuple(false_claims), closing_ask=closing,
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
+            small_talk=small_talk,
         )
 
     def _asked_traits(self, questions: list[str]) -> tuple[str, ...]:

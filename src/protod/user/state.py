@@ -111,6 +111,7 @@ class Perception:
     off_topic: bool = False
     nonsense: bool = False  # keyword lists, scrambled words, verbless fragments: not speech, no credit
     unsupported: bool = False  # a product claim that no fact entails (invented or over-generalised): an untruth
+    small_talk: bool = False  # courtesy or chit-chat and nothing else: no progress, but no offence either
     asked_traits: tuple[str, ...] = ()  # trait names a question asks about ("How do you get around?"): answered plainly
 
     def acts(self) -> list[str]:
@@ -121,7 +122,7 @@ class Perception:
         out += [f"false_claim:{f}" for f in self.false_claims]
         if self.unsupported:
             out.append("unsupported_claim")
-        for flag in ("recital", "barrage", "pitch", "pressure", "closing_ask", "off_topic", "nonsense"):
+        for flag in ("recital", "barrage", "pitch", "pressure", "closing_ask", "off_topic", "nonsense", "small_talk"):
             if getattr(self, flag):
                 out.append(flag)
         if self.question and not self.probes and not self.closing_ask:
@@ -246,6 +247,8 @@ def transition(
     if perception.off_topic:
         trust -= d.off_topic_trust
         events.append(("off_topic",))
+    elif perception.small_talk:
+        events.append(("small_talk",))  # "Congratulations on opening this year." is polite, and still not progress
     if perception.nonsense:
         # Word salad, keyword lists, scrambled sentences: the user cannot follow and loses patience with the caller.
         trust -= d.nonsense_trust
