@@ -98,7 +98,7 @@ class PairModel:
     training.
     """
 
-    def __init__(self, path: str | Path | None = DEFAULT_MODEL, cache_size: int = 200_000, max_length: int = 128):
+    def __init__(self, path: str | Path | None = DEFAULT_MODEL, cache_size: int = 200_000, max_length: int = 96):
         from protod.user.semantic import SemanticUnavailable, model_dir
 
         self.path = Path(path) if path is not None else None
@@ -112,6 +112,10 @@ class PairModel:
         self.cache_size = cache_size
         self.scored = 0  # pairs that went through the model (cache misses)
 
+    # Only the top layers are adapted: the lower ones stay the frozen sentence encoder, so training can run them
+    # once per pair and spend its steps on the top (minutes on 2 CPU cores instead of an hour).
+    FROZEN_LAYERS = 4
+
     def load(self, trainable: bool = False) -> Any:
         import torch
         from peft import LoraConfig, PeftModel, get_peft_model
@@ -120,16 +124,18 @@ class PairModel:
 
         hf_logging.disable_progress_bar()
         self.tokenizer = AutoTokenizer.from_pretrained(self.base_dir, local_files_only=True)
-        base = AutoModel.from_pretrained(self.base_dir, local_files_only=True).float()
+        # Eager attention: the training path calls the top layers directly with an additive mask.
+        base = AutoModel.from_pretrained(self.base_dir, local_files_only=True, attn_implementation="eager").float()
+        n_layers = base.config.num_hidden_layers
+        head = torch.nn.Linear(base.config.hidden_size, 3)
         if self.path is None:
-            cfg = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules=["query", "key", "value", "dense"])
+            cfg = LoraConfig(r=32, lora_alpha=64, lora_dropout=0.0, target_modules=["query", "key", "value", "dense"],
+                             layers_to_transform=list(range(self.FROZEN_LAYERS, n_layers)))
             model = get_peft_model(base, cfg)
-            head = torch.nn.Linear(base.config.hidden_size, 3)
         else:
             from safetensors.torch import load_file
 
             model = PeftModel.from_pretrained(base, self.path / "adapter")
-            head = torch.nn.Linear(base.config.hidden_size, 3)
             head.load_state_dict(load_file(self.path / "head.safetensors"))
             if not trainable:
                 model = model.merge_and_unload()  # one plain forward at inference
@@ -139,16 +145,56 @@ class PairModel:
             self.head.eval()
         return self
 
-    def logits(self, premises: list[str], hypotheses: list[str]) -> Any:
-        """(n, 3) logits with gradients (training) - mean-pooled token states through the head."""
+    def _batch(self, premises: list[str], hypotheses: list[str]) -> Any:
+        return self.tokenizer(premises, hypotheses, padding=True, truncation=True, max_length=self.max_length,
+                              return_tensors="pt")
+
+    def _pool(self, states: Any, mask: Any) -> Any:
         import torch
 
-        batch = self.tokenizer(premises, hypotheses, padding=True, truncation=True, max_length=self.max_length,
-                               return_tensors="pt")
-        states = self._model(**batch).last_hidden_state  # (n, t, d)
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
-        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        m = mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * m).sum(1) / m.sum(1).clamp(min=1e-9)
         return self.head(torch.nn.functional.normalize(pooled, dim=-1) * 8.0)
+
+    def logits(self, premises: list[str], hypotheses: list[str]) -> Any:
+        """(n, 3) logits: the whole model, mean-pooled token states through the head."""
+        batch = self._batch(premises, hypotheses)
+        return self._pool(self._model(**batch).last_hidden_state, batch["attention_mask"])
+
+    def lower_states(self, premises: list[str], hypotheses: list[str]) -> list[Any]:
+        """Per pair, the frozen lower layers' output (t_i, d) without padding (computed once for training)."""
+        import torch
+
+        batch = self._batch(premises, hypotheses)
+        encoder = self._encoder()
+        every = encoder.layer
+        encoder.layer = every[: self.FROZEN_LAYERS]  # the top layers are not needed here: skip them
+        try:
+            with torch.no_grad():
+                states = self._model(**batch).last_hidden_state
+        finally:
+            encoder.layer = every
+        lengths = batch["attention_mask"].sum(1).tolist()
+        return [states[i, :n].clone() for i, n in enumerate(lengths)]
+
+    def _encoder(self) -> Any:
+        return self._model.get_base_model().encoder if hasattr(self._model, "get_base_model") else self._model.encoder
+
+    def upper_logits(self, lower: list[Any]) -> Any:
+        """(n, 3) logits from cached lower states: the adapted top layers, pooled, through the head."""
+        import torch
+
+        width = max(x.shape[0] for x in lower)
+        states = torch.zeros(len(lower), width, lower[0].shape[1])
+        mask = torch.zeros(len(lower), width, dtype=torch.long)
+        for i, x in enumerate(lower):
+            states[i, : x.shape[0]] = x
+            mask[i, : x.shape[0]] = 1
+        additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        for layer in self._encoder().layer[self.FROZEN_LAYERS:]:
+            out = layer(states, attention_mask=additive)
+            states = out[0] if isinstance(out, tuple) else out
+        return self._pool(states, mask)
 
     def probs(self, pairs: list[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
         import torch

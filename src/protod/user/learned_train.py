@@ -48,10 +48,10 @@ class PerceiverTrainConfig:
     batch_size: int = 32
     lr: float = 5e-4
     warmup: float = 0.06  # share of steps with a rising learning rate
-    max_length: int = 128
+    max_length: int = 96
     fact_candidates: int = 4  # nearest facts per line (plus the labelled ones)
     worry_candidates: int = 4
-    lora_r: int = 16
+    lora_r: int = 32  # on the top layers only (protod.user.learned.PairModel.FROZEN_LAYERS)
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})
 
@@ -135,23 +135,30 @@ def train_perceiver(
     # Inverse-sqrt class weights: neutral pairs outnumber the rest several times over.
     weights = torch.tensor([(len(pairs) / (3 * max(counts[c], 1))) ** 0.5 for c in (NEUTRAL, ENTAIL, CONTRADICT)])
     model = PairModel(None, max_length=cfg.max_length).load(trainable=True)
-    model._model.train()
+    # The frozen lower layers run once per pair; the steps train only the adapted top layers and the head.
+    model._model.eval()
+    lower: list[Any] = []
+    chunk = 64
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        lower += model.lower_states([p for p, _, _ in part], [h for _, h, _ in part])
     params = [p for p in model._model.parameters() if p.requires_grad] + list(model.head.parameters())
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.01)
     steps = cfg.epochs * ((len(pairs) + cfg.batch_size - 1) // cfg.batch_size)
     warm = max(1, int(cfg.warmup * steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / max(1, steps - warm)) if s >= warm else (s + 1) / warm)
+        optimizer, lambda s: (s + 1) / warm if s < warm else max(0.0, (steps - s) / max(1, steps - warm)))
     order_rng = random.Random(cfg.seed)
     step = 0
     losses: list[float] = []
+    model._model.train()
     for _ in range(cfg.epochs):
         order = list(range(len(pairs)))
         order_rng.shuffle(order)
         for start in range(0, len(order), cfg.batch_size):
-            batch = [pairs[k] for k in order[start : start + cfg.batch_size]]
-            logits = model.logits([p for p, _, _ in batch], [h for _, h, _ in batch])
-            target = torch.tensor([label for _, _, label in batch])
+            idx = order[start : start + cfg.batch_size]
+            logits = model.upper_logits([lower[k] for k in idx])
+            target = torch.tensor([pairs[k][2] for k in idx])
             loss = torch.nn.functional.cross_entropy(logits, target, weight=weights)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -162,6 +169,7 @@ def train_perceiver(
             step += 1
             if on_step is not None:
                 on_step(step, steps, float(np.mean(losses[-20:])))
+    model._model.eval()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model._model.save_pretrained(out_dir / "adapter")
