@@ -37,8 +37,12 @@ def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: i
     return Qwen2ForCausalLM(config)
 
 
-def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
-    """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora."""
+def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32") -> tuple[Any, Any, dict[str, Any]]:
+    """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora.
+
+    `dtype` is the precision policy (TrainConfig.dtype_name): LoRA keeps the frozen base in it and the adapters in
+    float32; a full fine-tune loads float32 master weights whatever it is (bf16 parameters would drop updates below
+    bf16 resolution; the forwards still run under the policy's autocast)."""
     from transformers import AutoModelForCausalLM
 
     from protod.backends.hf import load_tokenizer, smollm2_dir
@@ -65,12 +69,16 @@ def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, An
         base = {"kind": "hf", "path": str(path.resolve())}
     else:
         raise ValueError(f"model: expected smollm2, hf:<dir> or tiny-random; got {cfg.model!r}")
+    model = model.to(getattr(torch, dtype) if cfg.lora else torch.float32)
     if cfg.lora:
         from peft import LoraConfig, get_peft_model
 
         lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                           target_modules=list(cfg.lora_targets), task_type="CAUSAL_LM")
-        model = get_peft_model(model, lora)
+        model = get_peft_model(model, lora, autocast_adapter_dtype=True)
+        for name, param in model.named_parameters():  # trainable adapters in float32 whatever the base's dtype
+            if param.requires_grad and param.dtype != torch.float32:
+                param.data = param.data.float()
     return model, tokenizer, base
 
 
@@ -97,9 +105,10 @@ def load_any(path: str | Path) -> Any:
     return PeftModel.from_pretrained(model, path).merge_and_unload()
 
 
-def frozen_copy(model: Any) -> Any:
-    """The initial weights for a full fine-tune's teacher / KL reference (LoRA uses adapters-off instead)."""
-    ref = copy.deepcopy(model).eval()
+def frozen_copy(model: Any, dtype: str = "float32") -> Any:
+    """The initial weights for a full fine-tune's teacher / KL reference (LoRA uses adapters-off instead), in the
+    precision policy's dtype (it only runs forwards)."""
+    ref = copy.deepcopy(model).to(getattr(torch, dtype)).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
     return ref

@@ -89,9 +89,13 @@ class Trainer:
                              f"processes (each rolls out whole groups); make it a multiple of {world}")
         device = distributed.setup(self.ranks, config.device)
         torch.manual_seed(config.seed)
+        # One precision policy (config.precision) for the weights, the rollouts and the update.
+        self.dtype_name = config.dtype_name(torch.device(device).type if device else "cpu")
+        self.bf16 = self.dtype_name == "bfloat16"
         with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
-            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
-        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device)
+            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out, self.dtype_name)
+        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device,
+                                 autocast_dtype=torch.bfloat16 if self.bf16 else None, template_args=config.chat_template_args)
         distributed.broadcast_parameters(self.model, self.ranks)
         self.rollout_backend = rollout_backend if rollout_backend is not None else self.backend
         self.renderer = self.backend.renderer
@@ -99,7 +103,7 @@ class Trainer:
         if config.gradient_checkpointing:
             self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         _warn_if_clip_cannot_act(config)
-        self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
+        self.reference = checkpoint.frozen_copy(self.model, self.dtype_name) if not config.lora and (config.uses_aopd or config.kl_coef) else None
         resume_from = checkpoint.resume_point(self.out) if resume else None
         if resume_from is not None:  # the weights go in whole, before any sharding (the reference keeps the start)
             checkpoint.load_weights(self.model, resume_from, config.lora)
@@ -156,10 +160,15 @@ class Trainer:
         The engine renders prompts with the trainer's own tokenizer: the sampled sequence is the trained one."""
         from protod.backends.vllm_backend import VLLMBackend, save_full_model
 
+        from protod.train.preflight import engine_kv_gb
+
         cfg = self.cfg
-        path = save_full_model(self.model, self.tokenizer, self.out / "rollout-policy")
-        return VLLMBackend(path, name=f"vllm:policy:{cfg.model}", dtype=cfg.vllm_dtype, enforce_eager=cfg.vllm_enforce_eager,
-                           kv_cache_gb=cfg.vllm_kv_cache_gb, seed=cfg.seed, tokenizer=self.tokenizer)
+        path = save_full_model(self.model, self.tokenizer, self.out / "rollout-policy", dtype=self.dtype_name)
+        return VLLMBackend(path, name=f"vllm:policy:{cfg.model}", dtype=self.dtype_name, enforce_eager=cfg.enforce_eager(self.device.type),
+                           kv_cache_gb=engine_kv_gb(cfg, self.model.config if not hasattr(self.model, "get_base_model") else self.model.get_base_model().config,
+                                                    self.device, self.ranks.world_size),
+                           max_model_len=cfg.vllm_max_model_len, seed=cfg.seed, tokenizer=self.tokenizer,
+                           template_args=cfg.chat_template_args)
 
     # -- model calls -----------------------------------------------------------------------------------------------
     def _initial_policy(self):
@@ -171,7 +180,7 @@ class Trainer:
     def _logits(self, model: Any, seqs: list[TrainSequence], teacher: bool = False) -> torch.Tensor:
         """agent_logits of `model` (the policy, the reference, or the policy with adapters off), through its sharding
         root when sharded."""
-        return agent_logits(self._roots.get(id(model), model), seqs, self.backend.pad_id, self.device, teacher=teacher, bf16=self.cfg.bf16)
+        return agent_logits(self._roots.get(id(model), model), seqs, self.backend.pad_id, self.device, teacher=teacher, bf16=self.bf16)
 
     # -- one step --------------------------------------------------------------------------------------------------
     def rollouts(self) -> list[Trajectory]:
