@@ -69,7 +69,7 @@ def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32") -> tupl
         base = {"kind": "hf", "path": str(path.resolve())}
     else:
         raise ValueError(f"model: expected smollm2, hf:<dir> or tiny-random; got {cfg.model!r}")
-    model = model.to(getattr(torch, dtype) if cfg.lora else torch.float32)
+    cast_parameters(model, getattr(torch, dtype) if cfg.lora else torch.float32)
     if cfg.lora:
         from peft import LoraConfig, get_peft_model
 
@@ -105,10 +105,20 @@ def load_any(path: str | Path) -> Any:
     return PeftModel.from_pretrained(model, path).merge_and_unload()
 
 
+def cast_parameters(model: Any, dtype: Any) -> Any:
+    """`model` with its parameters in `dtype`, buffers left as they are: `model.to(bf16)` would also round the
+    rotary embedding's float32 inv_freq, and the positions would no longer be the ones a bf16 engine (or
+    from_pretrained in bf16) computes."""
+    for param in model.parameters():
+        if param.is_floating_point() and param.dtype != dtype:
+            param.data = param.data.to(dtype)
+    return model
+
+
 def frozen_copy(model: Any, dtype: str = "float32") -> Any:
     """The initial weights for a full fine-tune's teacher / KL reference (LoRA uses adapters-off instead), in the
     precision policy's dtype (it only runs forwards)."""
-    ref = copy.deepcopy(model).to(getattr(torch, dtype)).eval()
+    ref = cast_parameters(copy.deepcopy(model), getattr(torch, dtype)).eval()
     for p in ref.parameters():
         p.requires_grad_(False)
     return ref

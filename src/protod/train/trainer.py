@@ -163,7 +163,10 @@ class Trainer:
         from protod.train.preflight import engine_kv_gb
 
         cfg = self.cfg
-        path = save_full_model(self.model, self.tokenizer, self.out / "rollout-policy", dtype=self.dtype_name)
+        # Each rank writes its own copy (an engine must never read a file another rank is still writing) and the
+        # safetensors file is renamed into place whole (save_full_model).
+        where = self.out / "rollout-policy" / (f"rank-{self.ranks.rank}" if self.ranks.active else "")
+        path = save_full_model(self.model, self.tokenizer, where, dtype=self.dtype_name)
         return VLLMBackend(path, name=f"vllm:policy:{cfg.model}", dtype=self.dtype_name, enforce_eager=cfg.enforce_eager(self.device.type),
                            kv_cache_gb=engine_kv_gb(cfg, self.model.config if not hasattr(self.model, "get_base_model") else self.model.get_base_model().config,
                                                     self.device, self.ranks.world_size),
