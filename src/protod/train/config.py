@@ -167,6 +167,19 @@ class TrainConfig(BaseModel):
     def uses_aopd(self) -> bool:
         return self.algo in ("aopd", "siavpo")
 
+    def lr_factor(self, step: int, max_steps: int | None = None) -> float:
+        """The LR multiplier at optimizer step `step` (0-based): warmup, then constant, linear or cosine decay over
+        max_steps (default: this config's)."""
+        total = self.max_steps if max_steps is None else max_steps
+        if step < self.warmup_steps:
+            return (step + 1) / (self.warmup_steps + 1)
+        progress = (step - self.warmup_steps) / max(1, total - self.warmup_steps)
+        if self.schedule == "linear":
+            return max(0.0, 1.0 - progress)
+        if self.schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+        return 1.0
+
     def dtype_name(self, device_type: str) -> str:
         """The precision policy on a device: "bfloat16" or "float32" (auto: bfloat16 on CUDA only)."""
         if self.precision != "auto":

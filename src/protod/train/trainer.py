@@ -21,7 +21,6 @@ One step of the RL algorithms, top to bottom:
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 import warnings
@@ -144,15 +143,7 @@ class Trainer:
 
     # -- schedule --------------------------------------------------------------------------------------------------
     def _lr_factor(self, step: int) -> float:
-        cfg = self.cfg
-        if step < cfg.warmup_steps:
-            return (step + 1) / (cfg.warmup_steps + 1)
-        progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)
-        if cfg.schedule == "linear":
-            return max(0.0, 1.0 - progress)
-        if cfg.schedule == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-        return 1.0
+        return self.cfg.lr_factor(step)
 
     def _start_engine(self) -> Any:
         """rollout_engine: vllm - the policy as it is now (LoRA merged) saved to <out>/rollout-policy, an in-process
