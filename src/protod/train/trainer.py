@@ -126,6 +126,7 @@ class Trainer:
             sim_backend = load_backend(config.sim_model, device=device)
         self.simulator = make_simulator(config.simulator, self.pack, sim_backend)
         self.step = 0
+        self.pushes = 0  # weight pushes into an external rollout engine (one per RL step with an optimizer step)
         self.log_path = self.out / "train_log.jsonl"
         self.out.mkdir(parents=True, exist_ok=True)
         if resume_from is not None:
@@ -191,9 +192,9 @@ class Trainer:
 
     def rl_step(self) -> dict[str, Any]:
         t0 = time.perf_counter()
-        trajs = [t for t in self.rollouts() if t.status == "ok" and t.turns]
+        trajs, errored, groups_errored = self._errored_handled(self.rollouts())
         rollout_s = time.perf_counter() - t0
-        rewards = {t.episode_id: float(self.reward_fn(t)) for t in trajs}
+        rewards = {t.episode_id: (0.0 if t.status != "ok" else float(self.reward_fn(t))) for t in trajs}
         items, groups, filtered = self.prepare(trajs, rewards)
         stats = self._update(items)
         # This rank's counts, then the whole step's (summed over ranks; one process: unchanged).
@@ -202,9 +203,10 @@ class Trainer:
              "dialogues": len(trajs), "groups_filtered": filtered, "groups": groups,
              "agent_tokens": sum(len(s.tokens) for s, _ in items), "rollout_s": rollout_s,
              "turns": sum(len(t.turns) for t in trajs),
-             "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns)},
+             "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns),
+             "dialogues_errored": errored, "groups_errored": groups_errored},
             self.ranks, sums=("reward_sum", "accepted", "rewarded", "dialogues", "groups_filtered", "groups", "agent_tokens",
-                              "turns", "probe_turns"),
+                              "turns", "probe_turns", "dialogues_errored", "groups_errored"),
             maxima=("rollout_s",), device=self.device)
         return {
             **stats,
@@ -215,9 +217,22 @@ class Trainer:
             "dialogues": counts["dialogues"],
             "groups_filtered": counts["groups_filtered"],
             "groups": counts["groups"],
+            "dialogues_errored": counts["dialogues_errored"],
+            "groups_errored": counts["groups_errored"],
             "agent_tokens": counts["agent_tokens"],
             "rollout_s": round(counts["rollout_s"], 3),
         }
+
+    def _errored_handled(self, trajs: list[Trajectory]) -> tuple[list[Trajectory], int, int]:
+        """(the dialogues that enter the step, dialogues errored, groups with an error) per `errored_dialogues`:
+        never a silent drop of the failures alone, which would leave each group's baseline to the survivors."""
+        bad_groups = {t.persona.id for t in trajs if t.status != "ok"}
+        errored = sum(t.status != "ok" for t in trajs)
+        if self.cfg.errored_dialogues == "drop_group":
+            kept = [t for t in trajs if t.persona.id not in bad_groups]
+        else:  # zero_reward: every dialogue stays in its group (an errored one with reward 0)
+            kept = list(trajs)
+        return kept, errored, len(bad_groups)
 
     def prepare(self, trajs: list[Trajectory], rewards: dict[str, float] | None = None
                 ) -> tuple[list[tuple[TrainSequence, torch.Tensor | None]], int, int]:
@@ -250,7 +265,7 @@ class Trainer:
                 else:
                     adv = turn_advantages(cfg.advantage_name, group_rewards, deltas, mask, delta_min=cfg.delta_min, lam=cfg.stpr_lambda)
             for i, t in enumerate(group):
-                if adv is None and not cfg.uses_aopd:
+                if (adv is None and not cfg.uses_aopd) or not t.turns:  # no turns: in the baseline only
                     continue
                 concerns = teacher_concerns_for(self.pack, t, cfg.teacher_concerns, rng) if cfg.uses_aopd else None
                 seq = build_sequence(self.pack, self.renderer, t, concerns)
@@ -272,8 +287,10 @@ class Trainer:
         batches = self._as_many_as_any_rank(micro_batches(items, cfg.micro_batch), lambda: [(self._placeholder, None)])
         # pi_old, the trainer's own log-probs before any update (per token, tiny): the ratio's denominator under
         # truncated IS, and for dialogues without recorded log-probs when there are several passes.
+        # One pass without dropout: pi_old is the first pass's own log-probs (detached), no extra forward.
         old: list[torch.Tensor | None] = [None] * len(batches)
-        if cfg.uses_pg and (cfg.tis_cap is not None or cfg.updates_per_batch > 1):
+        one_pass = cfg.updates_per_batch == 1 and (cfg.lora_dropout == 0 or not cfg.lora)
+        if cfg.uses_pg and (cfg.tis_cap is not None or cfg.updates_per_batch > 1) and not one_pass:
             with torch.no_grad():
                 for b, batch in enumerate(batches):
                     logits = self._logits(self.model, [s for s, _ in batch])
@@ -287,6 +304,7 @@ class Trainer:
                 for key, value in self._micro_step(batch, old_lp, pg_tokens, all_tokens, gap=gap if n_pass == 0 else None).items():
                     totals[key] += value
             grad_norm = self._clip_and_step()
+        self._push_weights()  # once, after the step's last optimizer step: the engine samples only the next step
         lr = self._advance_schedule()
         k = cfg.updates_per_batch
         totals = distributed.reduce_stats(totals, self.ranks, sums=list(totals), device=self.device)
@@ -388,10 +406,14 @@ class Trainer:
         self.optimizer.step()
         if self.sharded:
             self.backend.kv_store.clear()  # weights are swapped in and out by sharding: do not trust version counters
+        return grad_norm
+
+    def _push_weights(self) -> None:
+        """An external engine (vLLM) samples the next rollouts from the new weights."""
         sync = getattr(self.rollout_backend, "sync_weights", None)
         if sync is not None and self.rollout_backend is not self.backend:
-            sync(self.model)  # an external engine (vLLM) samples the next rollouts from the new weights
-        return grad_norm
+            sync(self.model)
+            self.pushes += 1
 
     def _advance_schedule(self) -> float:
         """Move the LR schedule one step on; returns the LR the step just used."""
