@@ -353,7 +353,9 @@ class Trainer:
                 clipped = ((ratio > 1 + high) & (adv > 0)) | ((ratio < 1 - low) & (adv < 0))
                 stats["clip_frac"] = float((clipped.float() * pg_mask).sum()) / pg_tokens
         if terms is not None:
-            kd, value = aopd_token_loss(logits, terms, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_jsd_beta)
+            behaviour = _recorded_logprobs(seqs) if cfg.aopd_mode == "reverse_kl_sampled" else None
+            kd, value = aopd_token_loss(logits, terms, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_jsd_beta,
+                                        behaviour_logp=behaviour, cap=cfg.tis_cap)
             loss = loss + cfg.aopd_beta * kd.sum() / all_tokens
             stats["aopd_loss"] = float(value.sum()) / all_tokens  # the divergence (reverse_kl_sampled: its estimate)
         if gap is not None and any(s.sample_logp is not None for s in seqs):
