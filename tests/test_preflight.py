@@ -2,6 +2,7 @@
 formula's, and a run that cannot work is one line per problem with exit 2. Nothing heavy loads (no weights)."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,23 @@ def test_replaced_keys_are_one_line_errors():
         load_config(None, ["bf16=true"])
     with pytest.raises(ValueError, match="'vllm_dtype' was replaced by precision"):
         load_config(None, ["vllm_dtype=float32"])
+
+
+def test_readme_shows_what_the_preflight_prints_and_the_sizing_table_it_uses():
+    from protod.train.sizing import table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Scaling out"):]
+    block = section[section.index("```text\n") + 8:]
+    block = block[: block.index("```")].strip().splitlines()
+    r = _preflight("--config", "configs/qwen3-4b-siavpo.yaml", "--nproc", 8)
+    printed = r.output.splitlines()
+    assert block[0] == printed[0] and block[-1] == printed[-1]
+    assert all(line in printed for line in block), [line for line in block if line not in printed]
+    assert table() in readme  # the README's sizing table is the formula's
+    for model, numbers in [("Qwen2.5-1.5B-Instruct", "(trainer 16.8 GB, engine 3.1 GB,\nKV 1.9 GB, total 24.8 of 80)"),
+                           ("Qwen3-8B", "(trainer 35.5, engine 16.4, KV 9.7, total 64.6)")]:
+        pf = preflight(load_config("configs/qwen3-4b-siavpo.yaml", [f"model=hf:/models/{model}"]), nproc=8)
+        got = [pf.numbers[k] / GB for k in ("trainer", "engine_weights", "kv_cache", "total")]
+        assert [f"{x:.1f}" for x in got] == re.findall(r"\d+\.\d+", numbers), (got, numbers)
+        assert numbers in readme
