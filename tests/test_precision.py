@@ -129,8 +129,9 @@ def test_thinking_is_off_by_default_for_agents(qwen3_style_tokenizer):
     assert cfg.chat_template_args == {"enable_thinking": False}
     conv = [{"role": "system", "content": "You recruit merchants."}, {"role": "user", "content": "Hi."}]
     off = qwen3_style_tokenizer.decode(ChatRenderer(qwen3_style_tokenizer, cfg.chat_template_args).render(conv, True).ids)
-    on = qwen3_style_tokenizer.decode(ChatRenderer(qwen3_style_tokenizer).render(conv, True).ids)
-    assert off.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
+    on = qwen3_style_tokenizer.decode(ChatRenderer(qwen3_style_tokenizer, {}).render(conv, True).ids)
+    default = qwen3_style_tokenizer.decode(ChatRenderer(qwen3_style_tokenizer).render(conv, True).ids)  # eval agents too
+    assert off == default and off.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
     assert on.endswith("<|im_start|>assistant\n")  # the model would open its own <think> block
 
 

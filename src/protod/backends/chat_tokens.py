@@ -15,6 +15,9 @@ from typing import Any
 
 from protod.backends.base import ChatMessage
 
+# Thinking templates (Qwen3) open a <think> block unless told not to: the agent (or an LLM user) would speak its
+# reasoning to the other side and spend max_new_tokens on it. TrainConfig.chat_template_args has the same default.
+DEFAULT_TEMPLATE_ARGS = {"enable_thinking": False}
 _MARK = "\ue000{}\ue001"  # private-use characters: never in real text, survive templates that strip content
 _MARK_RE = re.compile("\ue000(\\d+)\ue001")
 
@@ -28,12 +31,13 @@ class RenderedChat:
 
 class ChatRenderer:
     def __init__(self, tokenizer: Any, template_args: dict[str, Any] | None = None):
-        """`template_args`: extra variables for the chat template (e.g. enable_thinking=False), for generation
-        prompts and training renders alike."""
+        """`template_args`: extra variables for the chat template, for generation prompts and training renders
+        alike; None: DEFAULT_TEMPLATE_ARGS (thinking off: a dialogue partner must not think aloud; templates
+        without the variable ignore it). Pass {} for the template's own defaults."""
         if not getattr(tokenizer, "chat_template", None):
             raise ValueError("the tokenizer has no chat template; protod needs one to lay out dialogues")
         self.tokenizer = tokenizer
-        self.template_args = dict(template_args or {})
+        self.template_args = dict(DEFAULT_TEMPLATE_ARGS if template_args is None else template_args)
         self.stop_ids = _stop_ids(tokenizer)
         self._generation_header: str | None = None
 
