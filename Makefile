@@ -43,7 +43,7 @@ $(VLLM_STAMP): pyproject.toml
 
 vllm-env: $(VLLM_STAMP)
 
-# The vLLM suite (CPU: a tiny random model and SmolLM2, ~3 min); `make test` skips all but its spec tests.
+# The vLLM suite (CPU: a tiny random model and SmolLM2, 2 ranks under torchrun, ~5 min); `make test` skips all but its spec tests.
 test-vllm: $(VLLM_STAMP)
 	VLLM_LOGGING_LEVEL=WARNING $(VLLM_PY) -m pytest tests/rollouts_vllm
 

@@ -254,3 +254,53 @@ def test_kl_penalty_and_token_logprobs():
     assert kl_penalty(logp, logp, torch.ones(1, 1)).item() == 0.0
     logits = torch.log(torch.tensor([[[0.2, 0.8], [0.6, 0.4]]]))
     close(token_logprobs(logits, torch.tensor([[1, 0]])), [[math.log(0.8), math.log(0.6)]])
+
+
+def _expected_under(mu, z, t, corrected):
+    """E_{y ~ mu} of reverse_kl_sampled's logged value and of its gradient wrt the student logits z, summed
+    exactly over the vocabulary (no sampling noise)."""
+    value, grad = 0.0, torch.zeros_like(z)
+    for y in range(len(z)):
+        if mu[y] == 0:
+            continue
+        zz = z.clone().requires_grad_(True)
+        terms = teacher_terms(t[None], "reverse_kl_sampled", torch.tensor([y]))
+        behaviour = torch.log(mu[y])[None] if corrected else None
+        loss, v = aopd_token_loss(zz[None], terms, "reverse_kl_sampled", torch.tensor([y]), behaviour_logp=behaviour)
+        loss.sum().backward()
+        value += float(mu[y]) * float(v.sum())
+        grad += mu[y] * zz.grad
+    return value, grad
+
+
+def test_reverse_kl_sampled_from_the_behaviour_policy_needs_the_importance_weight_and_states_the_nucleus_bias():
+    """Tokens come from the behaviour policy mu, not from p_S. Exact expectations over a 6-token vocabulary:
+    uncorrected, the estimate and its gradient are biased; with w = p_S / mu both are exact where mu covers p_S
+    (a policy one push old); under a nucleus the missing part is the KL outside it, the stated bias."""
+    torch.manual_seed(1)
+    z, t = torch.randn(6) * 1.5, torch.randn(6) * 1.5
+    log_s, log_t = torch.log_softmax(z, -1), torch.log_softmax(t, -1)
+    p_s = log_s.exp()
+    kl = float((p_s * (log_s - log_t)).sum())
+    zz = z.clone().requires_grad_(True)
+    lsz = torch.log_softmax(zz, -1)
+    (lsz.exp() * (lsz - log_t)).sum().backward()
+    true_grad = zz.grad
+
+    stale = torch.softmax(z + torch.randn(6) * 0.7, -1)  # the engine's weights one optimizer step behind
+    raw_value, raw_grad = _expected_under(stale, z, t, corrected=False)
+    value, grad = _expected_under(stale, z, t, corrected=True)
+    print(f"KL {kl:.4f}; stale behaviour: uncorrected {raw_value:.4f} (bias {raw_value - kl:+.4f}, gradient error "
+          f"{(raw_grad - true_grad).abs().max():.4f}), corrected {value:.4f}")
+    assert abs(raw_value - kl) > 0.02 and (raw_grad - true_grad).abs().max() > 0.01  # the bias is real
+    assert value == pytest.approx(kl, abs=1e-5) and torch.allclose(grad, true_grad, atol=1e-5)
+
+    order = torch.argsort(p_s, descending=True)  # a nucleus: the smallest tokens are never sampled
+    inside = torch.zeros(6, dtype=torch.bool)
+    inside[order[:4]] = True
+    nucleus = torch.where(inside, p_s, torch.zeros(6))
+    nucleus = nucleus / nucleus.sum()
+    value, _ = _expected_under(nucleus, z, t, corrected=True)
+    outside = float((p_s * (log_s - log_t))[~inside].sum())
+    print(f"nucleus of 4 of 6 tokens: corrected {value:.4f}, KL {kl:.4f}, stated bias {-outside:+.4f}")
+    assert value == pytest.approx(kl - outside, abs=1e-5) and abs(outside) > 1e-3

@@ -94,3 +94,28 @@ def test_lora_model_is_merged_for_the_push_and_left_unmerged(engine, tiny_hf):
 def test_empty_state_dict_is_refused(engine):
     with pytest.raises(ValueError, match="no tensors"):
         engine.sync_weights({})
+
+
+def test_a_lora_model_on_a_bf16_base_pushes_its_adapter_into_the_float32_engine(engine, tiny_hf):
+    """Issue 21 item 3 with the real engine: base weights in bf16, adapters ~1e-3 of a weight (below bf16
+    resolution), the CPU engine in float32. After the push the engine's log-probs are the trainer's adapted
+    model's (its own parameters evaluated in float32), not the base's."""
+    from peft import LoraConfig, get_peft_model
+
+    from protod.train.checkpoint import cast_parameters
+
+    base = cast_parameters(copy.deepcopy(tiny_hf.model), torch.bfloat16)
+    lora = get_peft_model(base, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "k_proj", "v_proj", "o_proj"]))
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for name, p in lora.named_parameters():
+            if "lora_B" in name:
+                p.data = (1e-2 * torch.randn(p.shape, generator=gen)).float()
+    trainer = copy.deepcopy(lora).float().eval()  # the trainer's parameters, evaluated in float32
+    engine.sync_weights(lora)
+    after = engine.generate([CONV], GREEDY, [0])[0]
+    gap = _gap(engine, trainer, after)
+    with lora.disable_adapter():
+        base_gap = _gap(engine, copy.deepcopy(lora).float().eval(), after)
+    print(f"\nbf16 base + LoRA pushed to the fp32 engine: gap to the trainer {gap:.1e}, to the base {base_gap:.1e}")
+    assert gap < 1e-4 and base_gap > 100 * gap

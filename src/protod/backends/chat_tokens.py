@@ -15,6 +15,9 @@ from typing import Any
 
 from protod.backends.base import ChatMessage
 
+# Thinking templates (Qwen3) open a <think> block unless told not to: the agent (or an LLM user) would speak its
+# reasoning to the other side and spend max_new_tokens on it. TrainConfig.chat_template_args has the same default.
+DEFAULT_TEMPLATE_ARGS = {"enable_thinking": False}
 _MARK = "\ue000{}\ue001"  # private-use characters: never in real text, survive templates that strip content
 _MARK_RE = re.compile("\ue000(\\d+)\ue001")
 
@@ -27,11 +30,16 @@ class RenderedChat:
 
 
 class ChatRenderer:
-    def __init__(self, tokenizer: Any):
+    def __init__(self, tokenizer: Any, template_args: dict[str, Any] | None = None):
+        """`template_args`: extra variables for the chat template, for generation prompts and training renders
+        alike; None: DEFAULT_TEMPLATE_ARGS (thinking off: a dialogue partner must not think aloud; templates
+        without the variable ignore it). Pass {} for the template's own defaults."""
         if not getattr(tokenizer, "chat_template", None):
             raise ValueError("the tokenizer has no chat template; protod needs one to lay out dialogues")
         self.tokenizer = tokenizer
+        self.template_args = dict(DEFAULT_TEMPLATE_ARGS if template_args is None else template_args)
         self.stop_ids = _stop_ids(tokenizer)
+        self._generation_header: str | None = None
 
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer.encode(text, add_special_tokens=False)) if text else []
@@ -52,12 +60,12 @@ class ChatRenderer:
                 templated.append({"role": "assistant", "content": _MARK.format(len(agent_ids) - 1)})
             else:
                 templated.append({"role": m["role"], "content": m["content"]})
-        text = self.tokenizer.apply_chat_template(templated, tokenize=False, add_generation_prompt=add_generation_prompt)
+        text = self._template(templated, add_generation_prompt)
         ids: list[int] = []
         spans: list[tuple[int, int]] = []
         pos = 0
         for match in _MARK_RE.finditer(text):
-            ids += self.encode(text[pos : match.start()])
+            ids += self.encode(text[pos : match.start()] + self._missing_header(text[: match.start()]))
             own = agent_ids[int(match.group(1))]
             spans.append((len(ids), len(ids) + len(own)))
             ids += own
@@ -80,6 +88,29 @@ class ChatRenderer:
         for start, end in spans:
             mask[start:end] = [True] * (end - start)
         return RenderedChat(ids, mask, spans)
+
+    def _template(self, messages: list[dict[str, str]], add_generation_prompt: bool) -> str:
+        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt,
+                                                  **self.template_args)
+
+    def _missing_header(self, before: str) -> str:
+        """What the generation prompt puts before an agent's turn that the template's rendering of a past assistant
+        message leaves out, or "". A Qwen3 template with enable_thinking false prompts with
+        "<|im_start|>assistant\n<think>\n\n</think>\n\n" but renders earlier assistant turns without the empty
+        think block: the sampled tokens followed the block, so the training sequence must show it too (the same
+        context the tokens were sampled in). Templates whose prompt header equals the rendered one add nothing."""
+        if self._generation_header is None:
+            probe = [{"role": "user", "content": "\ue002"}]
+            bare = self._template(probe, False)
+            prompted = self._template(probe, True)
+            self._generation_header = prompted[len(bare):] if prompted.startswith(bare) else ""
+        header = self._generation_header
+        if not header or before.endswith(header):
+            return ""
+        for k in range(len(header) - 1, 0, -1):  # the template's own header is a prefix of the generation header
+            if before.endswith(header[:k]):
+                return header[k:]
+        return ""
 
     def _stop_at(self, text: str, pos: int) -> tuple[int, str] | None:
         """(id, text) of the end-of-turn token that starts `text` at `pos`, if one does."""

@@ -67,10 +67,13 @@ class HFBackend:
 
     def __init__(
         self, model: Any, tokenizer: Any, name: str = "hf:model", device: str | None = None,
-        kv_reuse: bool = True, kv_capacity_tokens: int = 65_536,
+        kv_reuse: bool = True, kv_capacity_tokens: int = 65_536, autocast_dtype: Any = None,
+        template_args: dict[str, Any] | None = None,
     ):
         """`kv_capacity_tokens` bounds the kept caches: bytes = tokens x layers x 2 x kv_heads x head_dim x dtype
-        size (SmolLM2-135M in fp32: 46 KB a token, ~3 GB at the default)."""
+        size (SmolLM2-135M in fp32: 46 KB a token, ~3 GB at the default). `autocast_dtype` (e.g. torch.bfloat16):
+        every forward under that autocast - the trainer passes its precision policy, so rollouts are sampled in the
+        numerics the update scores them in. `template_args`: extra chat-template arguments (ChatRenderer)."""
         torch = _torch()
         self.torch = torch
         self.model = model
@@ -80,7 +83,8 @@ class HFBackend:
         if self.device != next(model.parameters()).device:
             self.model.to(self.device)
         self.model.eval()
-        self.renderer = ChatRenderer(tokenizer)
+        self.renderer = ChatRenderer(tokenizer, template_args)
+        self.autocast_dtype = autocast_dtype
         # transformers is renaming `past_key_values` to `cache` model by model: pass whichever this model takes.
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
         self._cache_kw = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
@@ -109,6 +113,13 @@ class HFBackend:
             model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **kwargs)
         return cls(model, tokenizer, name=f"hf:{path}", device=device, kv_reuse=kv_reuse)
 
+    def _autocast(self) -> Any:
+        if self.autocast_dtype is None:
+            from contextlib import nullcontext
+
+            return nullcontext()
+        return self.torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
     # -- generation ---------------------------------------------------------------------------------------------
     def generate(self, conversations: list[list[ChatMessage]], params: SamplingParams, seeds: list[int]) -> list[Generation]:
         rendered = [self.renderer.render(conv, add_generation_prompt=True) for conv in conversations]
@@ -129,7 +140,7 @@ class HFBackend:
             raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
         torch = self.torch
         batch = len(prompts)
-        with torch.inference_mode():
+        with torch.inference_mode(), self._autocast():
             out, attention, rows, hits = self._prefill(prompts, expect_cached)
             generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
             stop = torch.tensor(self.stop_ids, device=self.device)

@@ -104,6 +104,7 @@ class VLLMBackend:
         enable_prefix_caching: bool = True,
         kv_cache_gb: float | None = None,
         tokenizer: Any = None,
+        template_args: dict[str, Any] | None = None,
         **engine_options: Any,
     ):
         path = Path(model_dir)
@@ -121,7 +122,8 @@ class VLLMBackend:
         self.name = name or f"vllm:{path}"
         self.model_dir = path
         self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(path)
-        self.renderer = ChatRenderer(self.tokenizer)
+        self.renderer = ChatRenderer(self.tokenizer, template_args)
+        self.dtype = dtype
         self.stop_ids = sorted(self.renderer.stop_ids)
         # A dialogue never needs a 128k context; a long max_model_len only makes the CPU engine reserve more KV.
         model_max = json.loads((path / "config.json").read_text()).get("max_position_embeddings") or max_model_len
@@ -129,7 +131,7 @@ class VLLMBackend:
         self.llm = vllm.LLM(
             model=str(path), tokenizer=str(path), dtype=dtype, enforce_eager=enforce_eager,
             max_model_len=min(max_model_len, int(model_max)), seed=seed, enable_prefix_caching=enable_prefix_caching,
-            distributed_executor_backend="uni",  # one worker in this process: weights are handed over, not sent
+            distributed_executor_backend=engine_executor(),
             logprobs_mode="processed_logprobs",  # the distribution sampled from (after temperature / top-p)
             kv_cache_memory_bytes=int(kv_cache_gb * 2**30),
             **engine_options,
@@ -213,7 +215,7 @@ class VLLMBackend:
         Returns the seconds the push took.
         """
         start = time.perf_counter()
-        weights = list(full_weights(model_or_state_dict))
+        weights = list(full_weights(model_or_state_dict, dtype=_engine_dtype(self.dtype)))
         if not weights:
             raise ValueError("sync_weights: no tensors to load")
         self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": iter(weights)})
@@ -236,24 +238,52 @@ def _repack_tied_lm_head(worker: Any) -> None:
         method.process_weights_after_loading(head)
 
 
-def full_weights(model_or_state_dict: Any) -> Iterator[tuple[str, Any]]:
-    """(transformers name, detached tensor) pairs of a full model: a LoRA model is merged for the read."""
+def engine_executor(world_size: int | None = None) -> str:
+    """vLLM's executor for an in-process engine: "uni" (one worker in this process: weights are handed over, not
+    sent) for one process; "external_launcher" under torchrun / accelerate launch (WORLD_SIZE > 1), vLLM's documented
+    way to run one engine per rank inside an existing process group - each engine then takes its rank's device and
+    knows the world size, where "uni" would put every engine on the same device."""
+    world = world_size if world_size is not None else int(os.environ.get("WORLD_SIZE", "1") or 1)
+    return "external_launcher" if world > 1 else "uni"
+
+
+def _engine_dtype(name: str | None) -> Any:
+    import torch
+
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}.get(name or "")
+
+
+def full_weights(model_or_state_dict: Any, dtype: Any = None) -> Iterator[tuple[str, Any]]:
+    """(transformers name, detached tensor) pairs of a full model: a LoRA model is merged for the read.
+
+    `dtype`: the engine's dtype; floating tensors are cast to it once, after a LoRA merge done in float32 (a bf16
+    merge would round early adapter deltas, ~1e-3 of a weight, back to the base weight). None: as they are."""
     if isinstance(model_or_state_dict, Mapping):
-        yield from ((k, v.detach()) for k, v in model_or_state_dict.items())
-        return
-    model = model_or_state_dict
-    if hasattr(model, "get_base_model") and hasattr(model, "peft_config"):  # peft: W + delta, computed aside
-        yield from _merged_lora_items(model)
-        return
-    yield from ((k, v.detach()) for k, v in model.state_dict().items())
+        items: Iterator[tuple[str, Any]] = ((k, v.detach()) for k, v in model_or_state_dict.items())
+    else:
+        model = model_or_state_dict
+        if hasattr(model, "get_base_model") and hasattr(model, "peft_config"):  # peft: W + delta, computed aside
+            items = _merged_lora_items(model, dtype)
+        else:
+            items = ((k, v.detach()) for k, v in model.state_dict().items())
+    cast: dict[tuple[Any, ...], Any] = {}  # tensors sharing storage (a tied head) stay one tensor after the cast
+    for name, tensor in items:
+        if dtype is not None and tensor.is_floating_point() and tensor.dtype != dtype:
+            key = (tensor.device, tensor.data_ptr(), tuple(tensor.shape))
+            if key not in cast:
+                cast[key] = tensor.to(dtype)
+            tensor = cast[key]
+        yield name, tensor
 
 
-def save_full_model(model: Any, tokenizer: Any, path: str | Path) -> Path:
+def save_full_model(model: Any, tokenizer: Any, path: str | Path, dtype: str | None = None) -> Path:
     """Write `model` where vLLM (or transformers) can load it: a plain model directory with its config (naming its
     architecture), one safetensors file and the tokenizer. A LoRA model is written merged, and left untouched.
 
     The trainer starts its rollout engine on this (`rollout_engine: vllm`). A tensor that shares storage with one
-    already written (a tied lm_head is the embedding) is left out, as save_pretrained does. Returns the path.
+    already written (a tied lm_head is the embedding) is left out, as save_pretrained does. `dtype`: the engine's
+    (the weights are cast to it once, after a float32 LoRA merge; config.json names it). Written to a temporary
+    file then renamed, so an engine never reads half a file. Returns the path.
     """
     import copy
 
@@ -264,15 +294,19 @@ def save_full_model(model: Any, tokenizer: Any, path: str | Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     tensors: dict[str, Any] = {}
     seen: set[tuple[Any, ...]] = set()
-    for name, tensor in full_weights(model):
+    for name, tensor in full_weights(model, dtype=_engine_dtype(dtype)):
         key = (tensor.device, tensor.data_ptr(), tuple(tensor.shape))
         if key in seen:
             continue
         seen.add(key)
         tensors[name] = tensor.to("cpu").contiguous()
-    save_file(tensors, str(path / "model.safetensors"), metadata={"format": "pt"})
+    partial = path / "model.safetensors.partial"
+    save_file(tensors, str(partial), metadata={"format": "pt"})
+    os.replace(partial, path / "model.safetensors")
     config = copy.deepcopy(base.config)
     config.architectures = [type(base).__name__]  # a config built in code (tiny-random) has none; vLLM needs it
+    if dtype is not None:
+        config.dtype = dtype
     config.save_pretrained(path)
     if getattr(base, "generation_config", None) is not None:
         base.generation_config.save_pretrained(path)
@@ -280,12 +314,14 @@ def save_full_model(model: Any, tokenizer: Any, path: str | Path) -> Path:
     return path
 
 
-def _merged_lora_items(model: Any) -> Iterator[tuple[str, Any]]:
+def _merged_lora_items(model: Any, dtype: Any = None) -> Iterator[tuple[str, Any]]:
     """A LoRA model's weights as the merged full model would have them, without touching the model.
 
     merge_adapter() + unmerge_adapter() would do it in place, but W + BA - BA is not W in floating point: called
     after every optimizer step, the trainer's frozen base weights would drift. So each adapted weight is summed
-    into a new tensor instead.
+    into a new tensor instead, in float32: W (bf16) + delta rounded to bf16 would lose deltas below the base
+    weight's resolution, and the engine would sample a near-base policy while the trainer scores the adapted one.
+    The sum is cast once, to `dtype` (the engine's) or else the base weight's dtype.
     """
     import torch
 
@@ -295,13 +331,26 @@ def _merged_lora_items(model: Any) -> Iterator[tuple[str, Any]]:
         for module_name, module in base.named_modules():
             if not (hasattr(module, "get_delta_weight") and hasattr(module, "base_layer")):
                 continue
-            weight = module.get_base_layer().weight
+            base_weight = module.get_base_layer().weight
+            weight = base_weight.float()
             done = set(getattr(module, "merged_adapters", []))  # already inside the base weight
             for adapter in getattr(module, "active_adapters", []):
                 if adapter in getattr(module, "lora_A", {}) and adapter not in done:
-                    weight = weight + module.get_delta_weight(adapter).to(weight.dtype)
-            merged[f"{module_name}.base_layer.weight"] = weight
+                    weight = weight + _delta_fp32(module, adapter)
+            merged[f"{module_name}.base_layer.weight"] = weight.to(dtype if dtype is not None else base_weight.dtype)
     for name, tensor in base.state_dict().items():
         if ".lora_" in name or "lora_embedding" in name:
             continue
         yield name.replace(".base_layer.", "."), merged.get(name, tensor).detach()
+
+
+def _delta_fp32(module: Any, adapter: str) -> Any:
+    """A LoRA layer's delta B A * scaling in float32 (PEFT computes it in the adapter's dtype)."""
+    import torch
+
+    a = module.lora_A[adapter].weight.float()
+    b = module.lora_B[adapter].weight.float()
+    delta = (b @ a) * module.scaling[adapter]
+    if getattr(module, "fan_in_fan_out", False):
+        delta = delta.T
+    return delta.to(torch.float32)

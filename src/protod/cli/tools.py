@@ -31,9 +31,12 @@ def train(
     overwrite: bool = typer.Option(False, "--overwrite", help="Start afresh in an --out that holds a run (its log, checkpoints and config are removed)."),
     timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
     max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
+    preflight: bool = typer.Option(False, "--preflight", help="Train nothing: print what would run where (devices, world size, vLLM executor, dtype), the memory budget of one device and the template args, one line per problem; exit 2 if the run cannot work. Loads no weights."),
+    nproc: int = typer.Option(1, "--nproc", min=1, help="--preflight: the number of ranks planned (torchrun --nproc_per_node N)."),
 ) -> None:
     """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), resumable; one process, or several
-    under `torchrun --nproc_per_node N -m protod.cli train ...` (data-parallel; README "Scaling out")."""
+    under `torchrun --nproc_per_node N -m protod.cli train ...` (data-parallel; README "Scaling out"). Check a
+    config first with `protod train --preflight --config FILE --nproc N`."""
     from protod.backends import ENDPOINT_OPTIONS
     from protod.train import distributed
     from protod.train.config import load_config
@@ -44,6 +47,14 @@ def train(
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
     extra = list(overrides) + ([f"max_steps={max_steps}"] if max_steps else []) + ([f"seed={seed}"] if seed is not None else [])
     cfg = load_config(config, extra)
+    if preflight:
+        from protod.train.preflight import preflight as check
+
+        report = check(cfg, nproc, source=str(config) if config else "<defaults>")
+        out.print(report.text(), markup=False, highlight=False, soft_wrap=True)
+        if report.problems:
+            raise typer.Exit(2)
+        return
     ranks = distributed.ranks_from_env()  # torchrun / accelerate launch: every rank runs this command
     if resume:
         check_train_identity(out_dir, cfg)

@@ -51,9 +51,10 @@ class AgentLogits(torch.nn.Module):
 
 
 def autocast_for(device: Any, bf16: bool) -> Any:
-    """bf16 autocast on CUDA when asked; a no-op elsewhere (CPU bf16 matmuls are slow and change numerics)."""
-    if bf16 and torch.device(device).type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """bf16 autocast on the device when the precision policy is bfloat16 (TrainConfig.precision; the rollouts run
+    under the same one); a no-op for float32."""
+    if bf16:
+        return torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
     return nullcontext()
 
 

@@ -13,6 +13,9 @@ Algo = Literal["sft", "grpo", "stpr", "aopd", "siavpo"]
 AOPDMode = Literal["forward_kl", "forward_kl_topk", "reverse_kl", "reverse_kl_sampled", "generalized_jsd"]
 # Names used before the modes were named for what they optimise: a one-line error points to the new ones.
 RENAMED_AOPD_MODES = {"full": "forward_kl", "topk": "forward_kl_topk", "sampled": "reverse_kl_sampled"}
+# Keys that became one precision policy (rollouts and update in the same numerics): a one-line error says so.
+REPLACED_KEYS = {"bf16": "precision (auto | bfloat16 | float32: one policy for rollouts and update)",
+                 "vllm_dtype": "precision (auto | bfloat16 | float32: the engine follows it)"}
 
 
 class SFTSource(BaseModel):
@@ -50,10 +53,11 @@ class TrainConfig(BaseModel):
     simulator: Literal["rule", "semantic", "cus-llm", "prompted"] = Field("rule", description="User simulator for rollouts.")
     sim_model: str | None = Field(None, description="Model spec for an LLM simulator.")
     rollout_engine: Literal["hf", "vllm"] = Field("hf", description="What samples the rollouts: hf = protod's own decode loop on the trained model (batched, KV reuse); vllm = an in-process vLLM engine (one per rank) started on the policy's weights (saved merged to <out>/rollout-policy at start and on resume), with every optimizer step's weights pushed into it (needs vLLM: `make vllm-env` on CPU, pip install 'protod[vllm]' on GPU). Either way the trainer recomputes the sampled tokens' log-probs; train_log's behaviour_logprob_gap shows how far they are from the engine's.")
-    vllm_dtype: Literal["float32", "bfloat16", "float16", "auto"] = Field("float32", description="rollout_engine vllm: the engine's dtype (float32 on CPU: bf16 is very slow without AVX512; bfloat16 on GPU).")
-    vllm_enforce_eager: bool = Field(True, description="rollout_engine vllm: no graph compilation (CPU: compiling costs minutes at every start; on GPU false is faster once started).")
-    vllm_kv_cache_gb: float = Field(1.0, gt=0, description="rollout_engine vllm: the engine's KV cache in GiB (also on GPU, where it shares memory with the trainer).")
-
+    vllm_enforce_eager: bool | None = Field(None, description="rollout_engine vllm: no graph compilation. Default: true on CPU (compiling costs minutes at every start), false on GPU (CUDA graphs, faster once started).")
+    vllm_kv_cache_gb: float | None = Field(None, gt=0, description="rollout_engine vllm: the engine's KV cache in GiB. Default: sized at start from the device's memory and the rollout batch - enough for rollout_batch dialogues of vllm_max_model_len tokens, capped by what the trainer's budget (protod.train.sizing) and the engine's weights leave of the device (CPU: a quarter of the available RAM). `protod train --preflight` prints the numbers.")
+    vllm_max_model_len: int = Field(4096, ge=64, description="rollout_engine vllm: the longest dialogue (prompt + all turns) in tokens; the KV cache must hold at least one.")
+    chat_template_args: dict[str, Any] = Field(default_factory=lambda: {"enable_thinking": False}, description="Extra arguments to the policy's chat template (tokenizer.apply_chat_template), for its rollout prompts and training sequences alike. enable_thinking: false (default): a thinking template (Qwen3) is told not to open a <think> block, which the user would otherwise hear and which would eat max_new_tokens; templates without the variable ignore it.")
+    device_memory_gb: float | None = Field(None, gt=0, description="The memory of one accelerator (GB, 1e9 bytes) this config is planned for: `protod train --preflight` checks the budget against it where no such device is present (a present device's own memory wins).")
     # Policy-gradient part (grpo, stpr, siavpo)
     advantage: str | None = Field(None, description="Estimator name from protod.train.advantages (default: grpo for grpo, stpr otherwise).")
     delta_min: float = Field(0.0, ge=0, description="STPR: |stance change| at or below this keeps the trajectory advantage.")
@@ -63,13 +67,14 @@ class TrainConfig(BaseModel):
     clip_high: float | None = Field(None, gt=0, description="DAPO asymmetric clip: upper side, e.g. 0.28.")
     updates_per_batch: int = Field(1, ge=1, description="Optimizer passes over each rollout batch (> 1 makes the clip matter).")
     tis_cap: float | None = Field(None, gt=0, description="Truncated importance sampling for rollout/trainer mismatch: the ratio's denominator becomes the trainer's own log-probs at the start of the update (pi_old) and each token's PG term is weighted by min(pi_old / pi_sample, tis_cap), pi_sample = the rollout's recorded log-probs. None: the ratio is pi_theta / pi_sample directly.")
+    errored_dialogues: Literal["drop_group", "zero_reward"] = Field("drop_group", description="A dialogue that ended in an error (a failed generation or simulator call): drop_group (default) = its whole group leaves the step (the others' advantages would be normalised against a survivor-biased baseline); zero_reward = it stays in its group with reward 0 (its turns, if any, are trained). Either way train_log counts dialogues_errored and groups_errored.")
     filter_zero_variance: bool = Field(True, description="Drop groups whose rewards are all equal from the PG loss (they carry no GRPO signal); counted in the log.")
     kl_coef: float = Field(0.0, ge=0, description="Weight of a k3 KL penalty to the initial policy on the sampled tokens, both at logits / temperature (0 = off).")
     stpr_signal: Literal["stance", "stance_trust_patience"] = Field("stance", description="STPR credit direction: the sign of each turn's stance change (the paper's reading, default), or of stance + trust + patience / initial patience, so a turn that ignores a voiced worry (trust and patience drop) is not credited by a win. A choice, to ablate.")
 
     # AOPD part (aopd, siavpo)
     aopd_beta: float = Field(1.0, ge=0, description="Weight of the AOPD loss in siavpo.")
-    aopd_mode: AOPDMode = Field("forward_kl", description="What AOPD minimises per agent token (p_T: teacher, p_S: student, both at logits / temperature): forward_kl = KL(p_T || p_S) over the vocabulary (the paper's definition, default); forward_kl_topk = the same over the teacher's top-k plus one tail bucket (== forward_kl at k = V, never negative; keeps k values + ids per token); reverse_kl = KL(p_S || p_T); reverse_kl_sampled = its sampled-token estimator -sg(log p_T - log p_S) log p_S (logs log p_S - log p_T, an unbiased reverse-KL estimate; keeps one log-prob per token); generalized_jsd = beta KL(p_T || M) + (1 - beta) KL(p_S || M), M = beta p_T + (1 - beta) p_S.")
+    aopd_mode: AOPDMode = Field("forward_kl", description="What AOPD minimises per agent token (p_T: teacher, p_S: student, both at logits / temperature): forward_kl = KL(p_T || p_S) over the vocabulary (the paper's definition, default); forward_kl_topk = the same over the teacher's top-k plus one tail bucket (== forward_kl at k = V, never negative; keeps k values + ids per token); reverse_kl = KL(p_S || p_T); reverse_kl_sampled = its sampled-token estimator -w sg(log p_T - log p_S) log p_S (logs w (log p_S - log p_T); keeps one log-prob per token), w = p_S / mu the importance weight for the behaviour policy mu that sampled the token (the rollout's recorded log-probs; capped at tis_cap when set), so it is unbiased wherever mu covers p_S; with top_p < 1 the tokens outside the nucleus are never sampled and their part of the KL is missing (a stated bias, protod.train.losses); generalized_jsd = beta KL(p_T || M) + (1 - beta) KL(p_S || M), M = beta p_T + (1 - beta) p_S.")
     aopd_topk: int = Field(64, ge=1, description="k for aopd_mode=forward_kl_topk.")
     aopd_jsd_beta: float = Field(0.5, gt=0, lt=1, description="beta for aopd_mode=generalized_jsd (0.5: the symmetric JSD).")
     teacher: Literal["frozen", "current"] = Field("frozen", description="frozen: the initial weights (adapters disabled, or a frozen copy for a full fine-tune); current: the policy as it is when each micro-batch's teacher term is computed, no grad (it moves between passes when updates_per_batch > 1).")
@@ -87,7 +92,7 @@ class TrainConfig(BaseModel):
     #   + per-token scalars for the whole batch (advantages, recorded log-probs): O(total agent tokens) * 4 B.
     # It does not grow with the number of dialogues in the batch, only with micro_batch (tested).
     micro_batch: int = Field(4, ge=1, description="Dialogues per forward/backward in the update (padded batch); gradients accumulate over the micro-batches.")
-    bf16: bool = Field(True, description="bf16 autocast for the update's forwards on CUDA (ignored on CPU); losses are computed in float32.")
+    precision: Literal["auto", "bfloat16", "float32"] = Field("auto", description="One numeric policy for rollouts and the update, so that a pass is on-policy: bfloat16 = the frozen weights in bf16 and every forward (the HF rollouts, the update, the teacher) under bf16 autocast, the vLLM engine in bf16; trainable parameters (LoRA adapters; a full fine-tune's master weights) and the optimizer stay float32, losses are computed in float32. float32 = everything in fp32. auto (default): bfloat16 on CUDA, float32 elsewhere (CPU bf16 matmuls are slow without AVX512).")
     gradient_checkpointing: bool = Field(False, description="Recompute activations in the backward pass (less memory, ~30% more compute).")
 
     # SFT
@@ -111,6 +116,15 @@ class TrainConfig(BaseModel):
     # personas_per_step / world size personas (whole groups) and the update is the one-process update on the whole
     # batch (protod.train.distributed).
     distributed: Literal["ddp", "fsdp"] = Field("ddp", description="ddp: every rank holds the whole model, gradients are summed over ranks once per step. fsdp: weights, gradients and optimizer state sharded over the ranks (PyTorch FSDP2), for models whose update does not fit one device; rollouts still run on the whole weights (protod.train.fsdp).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _replaced_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old, new in REPLACED_KEYS.items():
+                if old in data:
+                    raise ValueError(f"{old!r} was replaced by {new}")
+        return data
 
     @field_validator("aopd_mode", mode="before")
     @classmethod
@@ -153,6 +167,29 @@ class TrainConfig(BaseModel):
     @property
     def uses_aopd(self) -> bool:
         return self.algo in ("aopd", "siavpo")
+
+    def lr_factor(self, step: int, max_steps: int | None = None) -> float:
+        """The LR multiplier at optimizer step `step` (0-based): warmup, then constant, linear or cosine decay over
+        max_steps (default: this config's)."""
+        total = self.max_steps if max_steps is None else max_steps
+        if step < self.warmup_steps:
+            return (step + 1) / (self.warmup_steps + 1)
+        progress = (step - self.warmup_steps) / max(1, total - self.warmup_steps)
+        if self.schedule == "linear":
+            return max(0.0, 1.0 - progress)
+        if self.schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+        return 1.0
+
+    def dtype_name(self, device_type: str) -> str:
+        """The precision policy on a device: "bfloat16" or "float32" (auto: bfloat16 on CUDA only)."""
+        if self.precision != "auto":
+            return self.precision
+        return "bfloat16" if device_type == "cuda" else "float32"
+
+    def enforce_eager(self, device_type: str) -> bool:
+        """vLLM eager mode: the config's choice, else eager on CPU and CUDA graphs on GPU."""
+        return self.vllm_enforce_eager if self.vllm_enforce_eager is not None else device_type != "cuda"
 
 
 def _coerce(value: str) -> Any:

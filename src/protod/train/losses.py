@@ -15,9 +15,14 @@ per-token function per mode, each named for what it optimises (p = softmax over 
                          rest of the mass, P(tail) = 1 - sum_{v in top-k} p(v). A KL between two distributions, so
                          >= 0; k = V is the full forward KL; the optimum keeps the student's tail mass = the teacher's
     reverse_kl           KL(p_S || p_T) = sum_v p_S(v) (log p_S(v) - log p_T(v))
-    reverse_kl_sampled   -sg(log p_T(y) - log p_S(y)) * log p_S(y) at the sampled token y ~ p_S: a surrogate whose
+    reverse_kl_sampled   -w sg(log p_T(y) - log p_S(y)) * log p_S(y) at the sampled token y: a surrogate whose
                          gradient is, in expectation over y, the gradient of reverse_kl; its *value* is not a KL, so
-                         the value logged for it is log p_S(y) - log p_T(y) (an unbiased estimate of reverse KL)
+                         the value logged for it is w (log p_S(y) - log p_T(y)), an estimate of reverse KL. y comes
+                         from the behaviour policy mu (nucleus, another engine, weights one push old), not from p_S:
+                         w = sg(p_S(y) / mu(y)) (importance weight; capped at tis_cap when set) makes both unbiased
+                         wherever mu covers p_S. Left: a nucleus (top_p < 1) never samples the tokens outside it, so
+                         the expectation is the KL summed over the nucleus only - the bias is
+                         -sum_{v outside} p_S(v) (log p_S(v) - log p_T(v)) (measured in tests/test_advantages_losses.py)
     generalized_jsd      beta KL(p_T || M) + (1 - beta) KL(p_S || M),  M = beta p_T + (1 - beta) p_S,  0 < beta < 1
 
 The teacher's inputs are detached here, so no gradient can reach it even if the caller forgot `torch.no_grad()`.
@@ -136,16 +141,26 @@ def reverse_kl(log_s: Tensor, log_t: Tensor) -> Tensor:
     return (log_s.exp() * (log_s - log_t)).sum(-1)
 
 
-def reverse_kl_sampled(logp_s: Tensor, logp_t: Tensor) -> tuple[Tensor, Tensor]:
-    """Sampled-token reverse-KL surrogate. logp_s, logp_t: [...] log-probs of the sampled tokens y ~ p_S.
+def reverse_kl_sampled(logp_s: Tensor, logp_t: Tensor, behaviour_logp: Tensor | None = None,
+                       cap: float | None = None) -> tuple[Tensor, Tensor]:
+    """Sampled-token reverse-KL surrogate. logp_s, logp_t: [...] log-probs of the sampled tokens y under the student
+    (at logits / temperature, the whole vocabulary) and the teacher; behaviour_logp: [...] log mu(y), the
+    distribution y was actually sampled from (the rollout's recorded log-probs; NaN where none was recorded).
 
-    Returns (surrogate, estimate), both [...]: surrogate = -sg(log p_T(y) - log p_S(y)) * log p_S(y), whose gradient
-    -(log p_T(y) - log p_S(y)) * grad log p_S(y) has expectation grad KL(p_S || p_T); estimate = log p_S(y) - log
-    p_T(y), detached, whose expectation is KL(p_S || p_T) itself (what to log).
+    Returns (surrogate, estimate), both [...]: surrogate = -w sg(log p_T(y) - log p_S(y)) log p_S(y), whose gradient
+    has expectation over y ~ mu grad KL(p_S || p_T); estimate = w (log p_S(y) - log p_T(y)), detached, whose
+    expectation is KL(p_S || p_T) itself (what to log). w = sg(exp(log p_S(y) - log mu(y))), capped at `cap` when
+    given; 1 where behaviour_logp is None or NaN (then y is taken as drawn from p_S).
     """
     logp_t = _detached_logp(logp_t)
-    surrogate = -(logp_t - logp_s).detach() * logp_s
-    return surrogate, (logp_s - logp_t).detach()
+    weight = torch.ones_like(logp_s)
+    if behaviour_logp is not None:
+        mu = behaviour_logp.to(logp_s.device)
+        weight = torch.where(torch.isnan(mu), weight, torch.exp(logp_s.detach() - mu.nan_to_num()))
+        if cap is not None:
+            weight = weight.clamp(max=cap)
+    surrogate = -weight * (logp_t - logp_s).detach() * logp_s
+    return surrogate, (weight * (logp_s - logp_t)).detach()
 
 
 def generalized_jsd(log_s: Tensor, log_t: Tensor, beta: float) -> Tensor:
@@ -183,8 +198,10 @@ def teacher_terms(teacher_logits: Tensor, mode: str, tokens: Tensor, temperature
 
 
 def aopd_token_loss(student_logits: Tensor, terms: dict[str, Tensor], mode: str, tokens: Tensor,
-                    temperature: float = 1.0, beta: float = 0.5) -> tuple[Tensor, Tensor]:
-    """Per-token AOPD loss and the value to log. student_logits [N, V], terms from `teacher_terms`, tokens [N].
+                    temperature: float = 1.0, beta: float = 0.5, behaviour_logp: Tensor | None = None,
+                    cap: float | None = None) -> tuple[Tensor, Tensor]:
+    """Per-token AOPD loss and the value to log. student_logits [N, V], terms from `teacher_terms`, tokens [N];
+    behaviour_logp [N] and cap: reverse_kl_sampled's importance weights (see `reverse_kl_sampled`).
 
     Returns (loss [N] to differentiate, value [N] detached): the divergence itself for every mode but
     reverse_kl_sampled, whose loss is a surrogate and whose value is the reverse-KL estimate.
@@ -199,7 +216,7 @@ def aopd_token_loss(student_logits: Tensor, terms: dict[str, Tensor], mode: str,
     elif mode == "generalized_jsd":
         loss = generalized_jsd(log_s, terms["logp"], beta)
     elif mode == "reverse_kl_sampled":
-        return reverse_kl_sampled(log_s.gather(-1, tokens[..., None])[..., 0], terms["token_logp"])
+        return reverse_kl_sampled(log_s.gather(-1, tokens[..., None])[..., 0], terms["token_logp"], behaviour_logp, cap)
     else:
         raise ValueError(f"unknown aopd mode {mode!r}; expected one of {', '.join(AOPD_MODES)}")
     return loss, loss.detach()

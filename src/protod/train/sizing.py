@@ -75,32 +75,35 @@ class UpdateShape:
     seq_len: int = 4096
     agent_tokens: int = 1536  # per dialogue
     gradient_checkpointing: bool = True
-    aopd_mode: str = "forward_kl_topk"
+    aopd_mode: str | None = "forward_kl_topk"
     aopd_topk: int = 64
     top_p: float = 1.0
     activation_values: int = 16  # c: values kept per hidden unit per layer without checkpointing
 
 
 def update_memory(model: ModelShape, lora: bool, shape: UpdateShape = UpdateShape(), lora_r: int = 64,
-                  frozen_copy: bool = True, world_size: int = 1, sharded: bool = False) -> dict[str, float]:
+                  frozen_copy: bool = True, world_size: int = 1, sharded: bool = False, dtype_bytes: int = 2) -> dict[str, float]:
     """Bytes per GPU of one update, by part: weights, grads_optimizer, reference, activations, logits, teacher,
     gathered (fsdp) and total. `frozen_copy`: a full fine-tune keeps the initial weights (AOPD teacher frozen or
-    kl_coef > 0). `sharded`: distributed: fsdp over `world_size` ranks (model states divided by it)."""
+    kl_coef > 0). `sharded`: distributed: fsdp over `world_size` ranks (model states divided by it). `dtype_bytes`:
+    the precision policy's bytes per value (2 bf16, 4 float32) for frozen weights, the frozen copy and activations;
+    trainable parameters cost 16 B either way. `shape.aopd_mode` None: no teacher terms (no AOPD)."""
     p = model.params()
     trainable = model.lora_params(lora_r) if lora else p
     split = world_size if sharded else 1
     n = shape.micro_batch * shape.agent_tokens
     tokens = shape.micro_batch * shape.seq_len
     layer_values = tokens * model.hidden * shape.activation_values
+    b = dtype_bytes
     if shape.gradient_checkpointing:
-        activations = 2 * (tokens * model.hidden * model.layers + layer_values)
+        activations = b * (tokens * model.hidden * model.layers + layer_values)
     else:
-        activations = 2 * layer_values * model.layers
-    teacher = {"forward_kl_topk": n * shape.aopd_topk * 12, "reverse_kl_sampled": n * 4}.get(shape.aopd_mode, n * model.vocab * 4)
+        activations = b * layer_values * model.layers
+    teacher = {"forward_kl_topk": n * shape.aopd_topk * 12, "reverse_kl_sampled": n * 4, None: 0}.get(shape.aopd_mode, n * model.vocab * 4)
     parts = {
-        "weights": 2 * (p + (trainable if lora else 0)) / split,
+        "weights": (b * p + 2 * trainable if lora else 2 * p) / split,
         "grads_optimizer": 14 * trainable / split,
-        "reference": 2 * p / split if (frozen_copy and not lora) else 0.0,
+        "reference": b * p / split if (frozen_copy and not lora) else 0.0,
         "activations": float(activations),
         "logits": n * model.vocab * (12 + (12 if shape.top_p < 1 else 0)),
         "teacher": float(teacher),

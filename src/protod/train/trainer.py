@@ -21,7 +21,6 @@ One step of the RL algorithms, top to bottom:
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 import warnings
@@ -89,9 +88,13 @@ class Trainer:
                              f"processes (each rolls out whole groups); make it a multiple of {world}")
         device = distributed.setup(self.ranks, config.device)
         torch.manual_seed(config.seed)
+        # One precision policy (config.precision) for the weights, the rollouts and the update.
+        self.dtype_name = config.dtype_name(torch.device(device).type if device else "cpu")
+        self.bf16 = self.dtype_name == "bfloat16"
         with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
-            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
-        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device)
+            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out, self.dtype_name)
+        self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device,
+                                 autocast_dtype=torch.bfloat16 if self.bf16 else None, template_args=config.chat_template_args)
         distributed.broadcast_parameters(self.model, self.ranks)
         self.rollout_backend = rollout_backend if rollout_backend is not None else self.backend
         self.renderer = self.backend.renderer
@@ -99,7 +102,7 @@ class Trainer:
         if config.gradient_checkpointing:
             self.model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         _warn_if_clip_cannot_act(config)
-        self.reference = checkpoint.frozen_copy(self.model) if not config.lora and (config.uses_aopd or config.kl_coef) else None
+        self.reference = checkpoint.frozen_copy(self.model, self.dtype_name) if not config.lora and (config.uses_aopd or config.kl_coef) else None
         resume_from = checkpoint.resume_point(self.out) if resume else None
         if resume_from is not None:  # the weights go in whole, before any sharding (the reference keeps the start)
             checkpoint.load_weights(self.model, resume_from, config.lora)
@@ -123,6 +126,7 @@ class Trainer:
             sim_backend = load_backend(config.sim_model, device=device)
         self.simulator = make_simulator(config.simulator, self.pack, sim_backend)
         self.step = 0
+        self.pushes = 0  # weight pushes into an external rollout engine (one per RL step with an optimizer step)
         self.log_path = self.out / "train_log.jsonl"
         self.out.mkdir(parents=True, exist_ok=True)
         if resume_from is not None:
@@ -140,15 +144,7 @@ class Trainer:
 
     # -- schedule --------------------------------------------------------------------------------------------------
     def _lr_factor(self, step: int) -> float:
-        cfg = self.cfg
-        if step < cfg.warmup_steps:
-            return (step + 1) / (cfg.warmup_steps + 1)
-        progress = (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps)
-        if cfg.schedule == "linear":
-            return max(0.0, 1.0 - progress)
-        if cfg.schedule == "cosine":
-            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-        return 1.0
+        return self.cfg.lr_factor(step)
 
     def _start_engine(self) -> Any:
         """rollout_engine: vllm - the policy as it is now (LoRA merged) saved to <out>/rollout-policy, an in-process
@@ -156,10 +152,18 @@ class Trainer:
         The engine renders prompts with the trainer's own tokenizer: the sampled sequence is the trained one."""
         from protod.backends.vllm_backend import VLLMBackend, save_full_model
 
+        from protod.train.preflight import engine_kv_gb
+
         cfg = self.cfg
-        path = save_full_model(self.model, self.tokenizer, self.out / "rollout-policy")
-        return VLLMBackend(path, name=f"vllm:policy:{cfg.model}", dtype=cfg.vllm_dtype, enforce_eager=cfg.vllm_enforce_eager,
-                           kv_cache_gb=cfg.vllm_kv_cache_gb, seed=cfg.seed, tokenizer=self.tokenizer)
+        # Each rank writes its own copy (an engine must never read a file another rank is still writing) and the
+        # safetensors file is renamed into place whole (save_full_model).
+        where = self.out / "rollout-policy" / (f"rank-{self.ranks.rank}" if self.ranks.active else "")
+        path = save_full_model(self.model, self.tokenizer, where, dtype=self.dtype_name)
+        return VLLMBackend(path, name=f"vllm:policy:{cfg.model}", dtype=self.dtype_name, enforce_eager=cfg.enforce_eager(self.device.type),
+                           kv_cache_gb=engine_kv_gb(cfg, self.model.config if not hasattr(self.model, "get_base_model") else self.model.get_base_model().config,
+                                                    self.device, self.ranks.world_size),
+                           max_model_len=cfg.vllm_max_model_len, seed=cfg.seed, tokenizer=self.tokenizer,
+                           template_args=cfg.chat_template_args)
 
     # -- model calls -----------------------------------------------------------------------------------------------
     def _initial_policy(self):
@@ -171,7 +175,7 @@ class Trainer:
     def _logits(self, model: Any, seqs: list[TrainSequence], teacher: bool = False) -> torch.Tensor:
         """agent_logits of `model` (the policy, the reference, or the policy with adapters off), through its sharding
         root when sharded."""
-        return agent_logits(self._roots.get(id(model), model), seqs, self.backend.pad_id, self.device, teacher=teacher, bf16=self.cfg.bf16)
+        return agent_logits(self._roots.get(id(model), model), seqs, self.backend.pad_id, self.device, teacher=teacher, bf16=self.bf16)
 
     # -- one step --------------------------------------------------------------------------------------------------
     def rollouts(self) -> list[Trajectory]:
@@ -188,9 +192,9 @@ class Trainer:
 
     def rl_step(self) -> dict[str, Any]:
         t0 = time.perf_counter()
-        trajs = [t for t in self.rollouts() if t.status == "ok" and t.turns]
+        trajs, errored, groups_errored = self._errored_handled(self.rollouts())
         rollout_s = time.perf_counter() - t0
-        rewards = {t.episode_id: float(self.reward_fn(t)) for t in trajs}
+        rewards = {t.episode_id: (0.0 if t.status != "ok" else float(self.reward_fn(t))) for t in trajs}
         items, groups, filtered = self.prepare(trajs, rewards)
         stats = self._update(items)
         # This rank's counts, then the whole step's (summed over ranks; one process: unchanged).
@@ -199,9 +203,10 @@ class Trainer:
              "dialogues": len(trajs), "groups_filtered": filtered, "groups": groups,
              "agent_tokens": sum(len(s.tokens) for s, _ in items), "rollout_s": rollout_s,
              "turns": sum(len(t.turns) for t in trajs),
-             "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns)},
+             "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns),
+             "dialogues_errored": errored, "groups_errored": groups_errored},
             self.ranks, sums=("reward_sum", "accepted", "rewarded", "dialogues", "groups_filtered", "groups", "agent_tokens",
-                              "turns", "probe_turns"),
+                              "turns", "probe_turns", "dialogues_errored", "groups_errored"),
             maxima=("rollout_s",), device=self.device)
         return {
             **stats,
@@ -212,9 +217,22 @@ class Trainer:
             "dialogues": counts["dialogues"],
             "groups_filtered": counts["groups_filtered"],
             "groups": counts["groups"],
+            "dialogues_errored": counts["dialogues_errored"],
+            "groups_errored": counts["groups_errored"],
             "agent_tokens": counts["agent_tokens"],
             "rollout_s": round(counts["rollout_s"], 3),
         }
+
+    def _errored_handled(self, trajs: list[Trajectory]) -> tuple[list[Trajectory], int, int]:
+        """(the dialogues that enter the step, dialogues errored, groups with an error) per `errored_dialogues`:
+        never a silent drop of the failures alone, which would leave each group's baseline to the survivors."""
+        bad_groups = {t.persona.id for t in trajs if t.status != "ok"}
+        errored = sum(t.status != "ok" for t in trajs)
+        if self.cfg.errored_dialogues == "drop_group":
+            kept = [t for t in trajs if t.persona.id not in bad_groups]
+        else:  # zero_reward: every dialogue stays in its group (an errored one with reward 0)
+            kept = list(trajs)
+        return kept, errored, len(bad_groups)
 
     def prepare(self, trajs: list[Trajectory], rewards: dict[str, float] | None = None
                 ) -> tuple[list[tuple[TrainSequence, torch.Tensor | None]], int, int]:
@@ -247,7 +265,7 @@ class Trainer:
                 else:
                     adv = turn_advantages(cfg.advantage_name, group_rewards, deltas, mask, delta_min=cfg.delta_min, lam=cfg.stpr_lambda)
             for i, t in enumerate(group):
-                if adv is None and not cfg.uses_aopd:
+                if (adv is None and not cfg.uses_aopd) or not t.turns:  # no turns: in the baseline only
                     continue
                 concerns = teacher_concerns_for(self.pack, t, cfg.teacher_concerns, rng) if cfg.uses_aopd else None
                 seq = build_sequence(self.pack, self.renderer, t, concerns)
@@ -269,8 +287,10 @@ class Trainer:
         batches = self._as_many_as_any_rank(micro_batches(items, cfg.micro_batch), lambda: [(self._placeholder, None)])
         # pi_old, the trainer's own log-probs before any update (per token, tiny): the ratio's denominator under
         # truncated IS, and for dialogues without recorded log-probs when there are several passes.
+        # One pass without dropout: pi_old is the first pass's own log-probs (detached), no extra forward.
         old: list[torch.Tensor | None] = [None] * len(batches)
-        if cfg.uses_pg and (cfg.tis_cap is not None or cfg.updates_per_batch > 1):
+        one_pass = cfg.updates_per_batch == 1 and (cfg.lora_dropout == 0 or not cfg.lora)
+        if cfg.uses_pg and (cfg.tis_cap is not None or cfg.updates_per_batch > 1) and not one_pass:
             with torch.no_grad():
                 for b, batch in enumerate(batches):
                     logits = self._logits(self.model, [s for s, _ in batch])
@@ -284,6 +304,7 @@ class Trainer:
                 for key, value in self._micro_step(batch, old_lp, pg_tokens, all_tokens, gap=gap if n_pass == 0 else None).items():
                     totals[key] += value
             grad_norm = self._clip_and_step()
+        self._push_weights()  # once, after the step's last optimizer step: the engine samples only the next step
         lr = self._advance_schedule()
         k = cfg.updates_per_batch
         totals = distributed.reduce_stats(totals, self.ranks, sums=list(totals), device=self.device)
@@ -332,7 +353,9 @@ class Trainer:
                 clipped = ((ratio > 1 + high) & (adv > 0)) | ((ratio < 1 - low) & (adv < 0))
                 stats["clip_frac"] = float((clipped.float() * pg_mask).sum()) / pg_tokens
         if terms is not None:
-            kd, value = aopd_token_loss(logits, terms, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_jsd_beta)
+            behaviour = _recorded_logprobs(seqs) if cfg.aopd_mode == "reverse_kl_sampled" else None
+            kd, value = aopd_token_loss(logits, terms, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_jsd_beta,
+                                        behaviour_logp=behaviour, cap=cfg.tis_cap)
             loss = loss + cfg.aopd_beta * kd.sum() / all_tokens
             stats["aopd_loss"] = float(value.sum()) / all_tokens  # the divergence (reverse_kl_sampled: its estimate)
         if gap is not None and any(s.sample_logp is not None for s in seqs):
@@ -385,10 +408,14 @@ class Trainer:
         self.optimizer.step()
         if self.sharded:
             self.backend.kv_store.clear()  # weights are swapped in and out by sharding: do not trust version counters
+        return grad_norm
+
+    def _push_weights(self) -> None:
+        """An external engine (vLLM) samples the next rollouts from the new weights."""
         sync = getattr(self.rollout_backend, "sync_weights", None)
         if sync is not None and self.rollout_backend is not self.backend:
-            sync(self.model)  # an external engine (vLLM) samples the next rollouts from the new weights
-        return grad_norm
+            sync(self.model)
+            self.pushes += 1
 
     def _advance_schedule(self) -> float:
         """Move the LR schedule one step on; returns the LR the step just used."""
