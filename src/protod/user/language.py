@@ -291,12 +291,23 @@ _FINITE_AUX = AUXILIARIES - {"be", "been", "being", "have"}
 _BAD_AFTER_PREP = _FINITE_AUX | frozenset("i we they he she".split())
 
 
+_SUBORDINATORS = frozenset("about to before after until since than like as".split())
+
+
+def _stranded(tokens: tuple[str, ...], prep: str) -> bool:
+    """A preposition that ends a relative clause: "(the plan) you're on is", "(the app) you rode for was"."""
+    i = tokens.index(prep)
+    return i >= 2 and any(t in PRONOUNS for t in tokens[max(0, i - 3):i])
+
+
 def _scrambled(tokens: tuple[str, ...], question: bool) -> bool:
     """Word orders English does not produce: 'the is', 'your of', 'for are', a sentence ending on 'the'."""
     for a, b in zip(tokens, tokens[1:]):
         if a in DETERMINERS and (b in _BAD_AFTER_DET or b in NEGATORS):
             return True
-        if a in PREPOSITIONS and a not in ("about", "to") and b in _BAD_AFTER_PREP:
+        # "for are", "of we" are not English; "before they go" (a subordinator) and "the plan you're on is" (a
+        # stranded preposition before the verb) are.
+        if a in PREPOSITIONS and a not in _SUBORDINATORS and b in _BAD_AFTER_PREP and not (b in _FINITE_AUX and _stranded(tokens, a)):
             return True
         if a in _COORD and b in _COORD:
             return True

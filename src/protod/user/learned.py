@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from protod.scenario import Scenario
-from protod.user.language import analyse, split_sentences
+from protod.user.language import accounted, analyse, contradicts, split_sentences
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
 
@@ -42,6 +42,10 @@ DEFAULT_MODEL = Path(os.environ.get("PROTOD_PERCEIVER") or Path(__file__).parent
 # Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
 _NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
 _BACK_REFERENCE = frozenset("it that this they those these which".split())
+# Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
+_OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
+                        "typically competitor competitors old previous today instead like".split())
+
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -128,6 +132,9 @@ class PairModel:
         base = AutoModel.from_pretrained(self.base_dir, local_files_only=True, attn_implementation="eager").float()
         n_layers = base.config.num_hidden_layers
         head = torch.nn.Linear(base.config.hidden_size, 3)
+        import warnings
+
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # raised inside peft, not ours
         if self.path is None:
             cfg = LoraConfig(r=32, lora_alpha=64, lora_dropout=0.0, target_modules=["query", "key", "value", "dense"],
                              layers_to_transform=list(range(self.FROZEN_LAYERS, n_layers)))
@@ -242,6 +249,7 @@ class Thresholds:
     claim: float = 0.5
     fact_candidates: int = 4
     worry_candidates: int = 4
+    related: float = 0.15  # below this entailment score for every fact, an unconfirmed product claim is unsupported
     trait: float = 0.45  # cosine of a question with a trait's description and values: "How do you get around?"
 
 
@@ -351,13 +359,19 @@ class LearnedPerceiver:
             claimed = [False] * len(units)
             supported = [False] * len(units)
             probing: set[int] = set()
+            related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
             for (i, kind, ident), p in zip(plan, probs):
                 if kind == "fact":
+                    related[i] = max(related[i], float(p[ENTAIL]))
                     if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]:
                         false_claims.append(ident)
                         supported[i] = True  # judged against a fact: not "unsupported", it is false
-                    elif p[ENTAIL] >= t.entail:
-                        facts.append(ident)
+                    elif p[ENTAIL] >= t.entail and not units[i][1]:  # a question asserts nothing
+                        verdict = self._check(units[i][0], ident)
+                        if verdict == "false":
+                            false_claims.append(ident)
+                        else:
+                            facts.append(ident)
                         supported[i] = True
                 elif kind == "worry" and p[ENTAIL] >= t.probe:
                     probe_scores[ident] = max(probe_scores.get(ident, 0.0), float(p[ENTAIL]))
@@ -369,7 +383,9 @@ class LearnedPerceiver:
                 elif kind == "pressure" and p[ENTAIL] >= t.pressure:
                     pressure = True
             question = any(q for _, q in units)
-            unsupported = any(c and not s for c, s in zip(claimed, supported))
+            # Unsupported: a product claim far from every fact (an invented promise). A claim near a fact that the
+            # model could not confirm is a miss, not a lie.
+            unsupported = any(c and not s and r < t.related for c, s, r in zip(claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
         facts = [f for f in dict.fromkeys(facts) if f not in false_claims]
@@ -396,6 +412,23 @@ class LearnedPerceiver:
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
             small_talk=small_talk,
         )
+
+    def _check(self, premise: str, fid: str) -> str:
+        """The rule guard on a fact the model found entailed: '' (it holds) or 'false' (an amount or a guarantee the
+        fact contradicts). Amounts on the user's side ("the £45 you pay now") and amounts another fact states are
+        not checked against this fact. Polarity and universals are left to the model: a rule that compares negation
+        parity or looks for "every"/"always" punished one honest paraphrase in five on the dev pack ("the price
+        won't change" for "the price is fixed")."""
+        fact = self.rules._fact_model[fid]
+        sent = analyse(premise, self._verbs)
+        for clause in sent.clauses:
+            other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
+            for q in clause.numbers:
+                if not other_side and contradicts(q, fact.numbers) and not accounted(q, self.rules._pack_numbers):
+                    return "false"
+            if clause.guarantee and not fact.guarantee:
+                return "false"
+        return ""
 
     def _asked_traits(self, questions: list[str]) -> tuple[str, ...]:
         """Traits that questions about the user's situation ask about (nearest trait by meaning, above a bar)."""

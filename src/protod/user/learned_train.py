@@ -173,6 +173,11 @@ def train_perceiver(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model._model.save_pretrained(out_dir / "adapter")
+    # The adapter must not name this machine's site-packages: the base model is found by package at load time.
+    (out_dir / "adapter" / "README.md").unlink(missing_ok=True)
+    adapter_config = out_dir / "adapter" / "adapter_config.json"
+    adapter_config.write_text(json.dumps({**json.loads(adapter_config.read_text()),
+                                          "base_model_name_or_path": "all-MiniLM-L6-v2"}, indent=2) + "\n")
     save_file({k: v.detach().contiguous() for k, v in model.head.state_dict().items()}, out_dir / "head.safetensors")
     record = {
         "what": "protod learned perceiver: all-MiniLM-L6-v2 + LoRA + 3-way head (neutral, entailed, contradicted)",
