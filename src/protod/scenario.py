@@ -184,6 +184,9 @@ class UserLines(_Strict):
         default_factory=lambda: [UserLine("Thanks. So what is this about?"), UserLine("Mm-hm."),
                                  UserLine("Sure. What can I do for you?")],
         description="Reply to courtesy and small talk (heard as such by the learned perceiver; it costs no trust).")
+    other_question: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("Go on."), UserLine("Sure, what is it?"), UserLine("Okay, go ahead.")],
+        description="Reply to a question that asks about no worry and nothing about the user (\"Do you have a minute?\").")
 
 
 class AgentLines(_Strict):

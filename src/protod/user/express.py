@@ -27,6 +27,7 @@ _GENERIC = {
     "no_concern": "no_concern",
     "guarded": "guarded",
     "small_talk": "small_talk",
+    "other_question": "other_question",
     "barrage": "barrage",
     "ignored": "ignored",
     "acknowledge": "acknowledge",
@@ -44,7 +45,7 @@ _GENERIC = {
 _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "answered": 3, "no_concern": 4, "guarded": 4, "barrage": 4, "ignored": 4,
-    "refused_ask": 5, "pitch": 6, "recital": 6, "acknowledge": 7, "small_talk": 8, "off_topic": 8, "nonsense": 8,
+    "refused_ask": 5, "pitch": 6, "recital": 6, "acknowledge": 7, "other_question": 7, "small_talk": 8, "off_topic": 8, "nonsense": 8,
 }
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 
@@ -127,6 +128,7 @@ _DIRECTIVES = {
     "off_topic": "Ask what this has to do with you.",
     "acknowledge": "Acknowledge briefly.",
     "small_talk": "Reply politely and briefly, and ask what the call is about.",
+    "other_question": "Answer their question briefly.",
     "nonsense": "Say you cannot follow what they just said.",
     "recital": "Say it sounds like they are reading a brochure at you.",
     "refused_ask": "Decline to sign up for now.",

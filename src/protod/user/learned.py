@@ -273,6 +273,9 @@ class LearnedPerceiver:
         self._fact_vectors = None
         self._worry_vectors = None
         self._trait_vectors = None
+        from protod.user.language import content_stems, tokenize
+
+        self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
         self._area_of = {c.id: c.area for c in pack.concerns}
         self._verbs = frozenset(getattr(pack.lexicon, "verbs", None) or ())
@@ -370,9 +373,9 @@ class LearnedPerceiver:
                         verdict = self._check(units[i][0], ident)
                         if verdict == "false":
                             false_claims.append(ident)
-                        else:
+                        elif verdict == "":
                             facts.append(ident)
-                        supported[i] = True
+                        supported[i] = verdict != "unrelated" or supported[i]
                 elif kind == "worry" and p[ENTAIL] >= t.probe:
                     probe_scores[ident] = max(probe_scores.get(ident, 0.0), float(p[ENTAIL]))
                     probing.add(i)
@@ -414,13 +417,16 @@ class LearnedPerceiver:
         )
 
     def _check(self, premise: str, fid: str) -> str:
-        """The rule guard on a fact the model found entailed: '' (it holds) or 'false' (an amount or a guarantee the
-        fact contradicts). Amounts on the user's side ("the £45 you pay now") and amounts another fact states are
+        """The rule guard on a fact the model found entailed: '' (it holds), 'false' (an amount or a guarantee the
+        fact contradicts) or 'unrelated' (no word or amount of the fact beyond the caller's name and company). Amounts on the user's side ("the £45 you pay now") and amounts another fact states are
         not checked against this fact. Polarity and universals are left to the model: a rule that compares negation
         parity or looks for "every"/"always" punished one honest paraphrase in five on the dev pack ("the price
         won't change" for "the price is fixed")."""
         fact = self.rules._fact_model[fid]
         sent = analyse(premise, self._verbs)
+        said = {s for c in sent.clauses for s in c.stems} | {n for c in sent.clauses for n in c.numbers}
+        if not (said & (fact.content - self._role_words)) and not any(accounted(q, fact.numbers) for q in sent.numbers):
+            return "unrelated"  # "Hi, this is Sam from FeastFleet" shares only the company's name with a fact
         for clause in sent.clauses:
             other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
             for q in clause.numbers:

@@ -213,6 +213,9 @@ def transition(
         events.append(("acknowledge",))
     for trait in perception.asked_traits:
         events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
+    if (perception.question and not (perception.probes or perception.asked_traits or perception.closing_ask
+                                      or perception.barrage or perception.facts or perception.nonsense)):
+        events.append(("other_question",))  # "Do you have a minute?": answered, not ignored
 
     if perception.barrage:
         events.append(("barrage",))  # a volley of questions gets no real answer: probing must be targeted
