@@ -31,6 +31,7 @@ class _OneLineErrors(TyperGroup):
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _sigterm_interrupts()
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except NoArgsIsHelpError as e:
@@ -80,6 +81,38 @@ def _os_message(e: OSError) -> str:
     return f"{where}: {reason}"
 
 
+def _sigterm_interrupts() -> None:
+    """SIGTERM (a scheduler, torchrun stopping the other ranks, `kill`) stops a command the way Ctrl-C does: children
+    stopped, one line, exit 130, instead of an abrupt end that leaves worker processes behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):
+        pass
+
+
+# What an interrupted command tells the user to run to continue (set by the command once it knows its --out).
+_resume_hint: list[str] = []
+
+
+def on_interrupt(command: str) -> None:
+    _resume_hint[:] = [command]
+
+
+def _interrupted() -> None:
+    hint = f"; continue with `{_resume_hint[0]}`" if _resume_hint else ""
+    err.print(Text.assemble(("interrupted", "bold red"), one_line(f": what finished is on disk{hint}")), soft_wrap=True)
+    raise typer.Exit(130)
+
+
 def friendly(fn):
     """Turn the errors a user can cause into one clear line on stderr and exit code 2 (no traceback)."""
 
@@ -95,6 +128,10 @@ def friendly(fn):
             _fail(_os_message(e))
         except RecursionError:
             _fail("input nested too deeply to read")
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: one line and the way back, never a traceback
+            _interrupted()
+        finally:
+            _resume_hint.clear()
 
     return wrapper
 

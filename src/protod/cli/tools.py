@@ -10,7 +10,7 @@ import typer
 
 from protod.agent.llm import make_agent
 from protod.backends import SPEC_HELP, SamplingParams
-from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, out
+from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out
 from protod.persona import PersonaSampler
 from protod.scenario import load_scenario
 
@@ -34,7 +34,6 @@ def train(
 ) -> None:
     """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), resumable; one process, or several
     under `torchrun --nproc_per_node N -m protod.cli train ...` (data-parallel; README "Scaling out")."""
-    from protod.backends import ENDPOINT_OPTIONS
     from protod.train import distributed
     from protod.train.config import load_config
 
@@ -49,10 +48,29 @@ def train(
         check_train_identity(out_dir, cfg)
     elif not overwrite and (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
         raise ValueError(f"{out_dir} already holds a training run; pass --resume to continue it or --overwrite to replace it")
+    from contextlib import nullcontext
+
+    from protod.run_files import run_lock
+
+    import shlex
+
+    on_interrupt(" ".join(["protod train", *(["--config", shlex.quote(str(config))] if config else []),
+                           *(f"--set {shlex.quote(o)}" for o in overrides), "--out", shlex.quote(str(out_dir)), "--resume"]))
+    # rank 0 holds --out for the whole job: a second `protod train` (or demo, eval) into it is refused at once
+    with run_lock(out_dir, "train") if ranks.is_main else nullcontext():
+        _train(cfg, out_dir, ranks, resume, overwrite, timeout, max_retries)
+
+
+def _train(cfg: Any, out_dir: Path, ranks: Any, resume: bool, overwrite: bool, timeout: float, max_retries: int) -> None:
+    from protod.backends import ENDPOINT_OPTIONS
+    from protod.train import distributed
+
     distributed.setup(ranks, cfg.device)
     if overwrite and not resume:
         if ranks.is_main:
-            clear_train_run(out_dir)
+            from protod.train.checkpoint import clear_run
+
+            clear_run(out_dir)
         distributed.barrier(ranks)  # no rank reads the run directory before it is cleared
     ENDPOINT_OPTIONS.update(timeout=timeout, max_retries=max_retries)
     from protod.train.trainer import Trainer
@@ -90,7 +108,12 @@ def check_train_identity(out_dir: Path, cfg: Any) -> None:
 
     recorded_path = out_dir / "config.yaml"
     if not recorded_path.is_file():
-        return  # the trainer reports the missing checkpoint
+        from protod.train.checkpoint import resume_point
+
+        resume_point(out_dir)  # no checkpoint at all: that is the first thing to say
+        # without the recorded config a resume could continue the run with another algorithm or model
+        raise ValueError(f"{recorded_path}: missing, so --resume cannot check that it continues the same run; "
+                         "pass --overwrite to start afresh, or use another --out")
     try:
         recorded = yaml.safe_load(recorded_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, ValueError):
@@ -101,19 +124,6 @@ def check_train_identity(out_dir: Path, cfg: Any) -> None:
     if diff is not None:
         raise IdentityMismatch(f"{out_dir}: --resume of a different run: {describe(diff)}; "
                                "use the recorded config, another --out, or --overwrite")
-
-
-def clear_train_run(out_dir: Path) -> None:
-    """What `train --overwrite` removes: only the files a training run writes."""
-    import shutil
-
-    if not out_dir.is_dir():
-        return
-    for name in ("train_log.jsonl", "config.yaml", "run.json"):
-        (out_dir / name).unlink(missing_ok=True)
-    for ckpt in out_dir.glob("checkpoint-*"):
-        if ckpt.is_dir():
-            shutil.rmtree(ckpt)
 
 
 @app.command()

@@ -37,8 +37,10 @@ def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: i
     return Qwen2ForCausalLM(config)
 
 
-def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, Any]]:
-    """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora."""
+def load_policy(cfg: TrainConfig, out_dir: Path, fresh_base: bool = True) -> tuple[Any, Any, dict[str, Any]]:
+    """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora. A tiny-random
+    base model is saved afresh when `fresh_base` (a new run: a failed earlier attempt may have left one of another
+    size) and otherwise reused, after checking its size (a resumed run; the other ranks of a new one)."""
     from transformers import AutoModelForCausalLM
 
     from protod.backends.hf import load_tokenizer, smollm2_dir
@@ -47,10 +49,10 @@ def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, An
         tokenizer = load_tokenizer(smollm2_dir())
         model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed, cfg.tiny_init_range)
         base_dir = out_dir / "base-model"  # saved so that checkpoints can be loaded without the trainer
-        if not (base_dir / "config.json").exists():
-            model.save_pretrained(base_dir)
-            tokenizer.save_pretrained(base_dir)
+        if fresh_base or not (base_dir / "config.json").exists():
+            _save_base(model, tokenizer, base_dir)
         else:  # a resumed run starts from the very same initial weights
+            _check_base(base_dir, cfg)
             model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
         base = {"kind": "hf", "path": str(base_dir.resolve())}
     elif cfg.model == "smollm2":
@@ -72,6 +74,38 @@ def load_policy(cfg: TrainConfig, out_dir: Path) -> tuple[Any, Any, dict[str, An
                           target_modules=list(cfg.lora_targets), task_type="CAUSAL_LM")
         model = get_peft_model(model, lora)
     return model, tokenizer, base
+
+
+def _save_base(model: Any, tokenizer: Any, base_dir: Path) -> None:
+    """Written beside, then swapped in: a kill or a full disk never leaves a half-written base model."""
+    import shutil
+
+    from protod.run_files import write_failed
+
+    partial = base_dir.with_name(base_dir.name + ".partial")
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        model.save_pretrained(partial)
+        tokenizer.save_pretrained(partial)
+        if base_dir.exists():
+            shutil.rmtree(base_dir)
+        os.replace(partial, base_dir)
+    except OSError as e:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise write_failed(e.filename or partial, e, "nothing of this run was written yet") from None
+
+
+def _check_base(base_dir: Path, cfg: TrainConfig) -> None:
+    """A resumed tiny-random run must find the base model of its own size (one hidden size recorded, another trained
+    is the mixing `train --overwrite` used to allow)."""
+    try:
+        saved = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
+        got = (saved["hidden_size"], saved["num_hidden_layers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ValueError(f"{base_dir / 'config.json'}: unreadable; pass --overwrite to start the run afresh") from None
+    if got != (cfg.tiny_hidden, cfg.tiny_layers):
+        raise ValueError(f"{base_dir}: holds a {got[0]}-d, {got[1]}-layer model but the config asks for "
+                         f"tiny_hidden={cfg.tiny_hidden}, tiny_layers={cfg.tiny_layers}; pass --overwrite to start afresh")
 
 
 def load_any(path: str | Path) -> Any:
@@ -125,6 +159,23 @@ def save(trainer: Any, out_dir: Path, model_state: dict[str, Any] | None = None,
     }, partial)
     os.replace(partial, target / STATE_FILE)
     return target
+
+
+def clear_run(out_dir: Path) -> None:
+    """What `train --overwrite` removes: everything a training run writes (its log, config, checkpoints and the saved
+    tiny-random base model, which a new run of another size must not reuse), nothing else."""
+    import shutil
+
+    if not out_dir.is_dir():
+        return
+    for name in ("train_log.jsonl", "config.yaml", "run.json", "demo_seconds.json"):
+        (out_dir / name).unlink(missing_ok=True)
+    owned = [p for p in out_dir.glob("checkpoint-*") if re.fullmatch(r"checkpoint-\d+", p.name)]
+    for path in [*owned, out_dir / "base-model", out_dir / "base-model.partial"]:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
 
 
 def latest(out_dir: Path) -> Path | None:

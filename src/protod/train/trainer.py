@@ -88,9 +88,12 @@ class Trainer:
             raise ValueError(f"personas_per_step = {config.personas_per_step} cannot be split evenly over {world} "
                              f"processes (each rolls out whole groups); make it a multiple of {world}")
         device = distributed.setup(self.ranks, config.device)
+        self.log_path = self.out / "train_log.jsonl"
+        if not resume and self.log_path.is_file() and self.log_path.stat().st_size:  # before a new base model replaces its
+            raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
         torch.manual_seed(config.seed)
         with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
-            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out)
+            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out, fresh_base=not resume and self.ranks.is_main)
         self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device)
         distributed.broadcast_parameters(self.model, self.ranks)
         self.rollout_backend = rollout_backend if rollout_backend is not None else self.backend
