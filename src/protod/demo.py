@@ -470,6 +470,8 @@ def _curves(logs: list[list[dict[str, Any]]]) -> dict[str, list[float | None]]:
 def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, Any]], out_dir: Path,
               seconds: dict[str, float], train_seconds: dict[str, float], device: str | None = None) -> dict[str, Any]:
     from protod.provenance import package_versions
+    from protod.records import TrainLogLine
+    from protod.run_files import read_jsonl
 
     cells = {sim: {r["agent"]: r for r in ev["results"]} for sim, ev in evals.items()}
     scores = {sim: {name: user_scores(_records(cell)) for name, cell in by.items()} for sim, by in cells.items()}
@@ -489,7 +491,7 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
                 **{key: seed_spread([c[key] for c in per]) for key in METRIC_KEYS},
             }
         if arm != "start":
-            logs = [[json.loads(line) for line in (out_dir / "train" / n / "train_log.jsonl").read_text().splitlines() if line.strip()]
+            logs = [[r.model_dump() for r in read_jsonl(out_dir / "train" / n / "train_log.jsonl", TrainLogLine, RESTART)]
                     for n in names]
             entry["curves"] = _curves(logs)
             steps += [r for log in logs for r in log]

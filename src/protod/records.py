@@ -35,16 +35,27 @@ class DemoSeconds(_Record):
     seconds: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 
-class GapRecord(_Record):
-    """gap.json (`protod gap`, the demo's stage 2)."""
+class GapCurve(_Record):
+    """What `protod report` plots of a gap.json."""
 
     deployable_pass_at_k: KeyedRates
     privileged_pass_at_k: KeyedRates
     privileged_pass_at_1: Rate
-    gap_closed_by_sampling: StrictBool
-    n: Annotated[StrictInt, Field(ge=1, le=10**9)]
 
     _keys = field_validator("deployable_pass_at_k", "privileged_pass_at_k")(_int_keys)
+
+    @model_validator(mode="after")
+    def _same_ks(self) -> GapCurve:
+        if set(self.deployable_pass_at_k) != set(self.privileged_pass_at_k):
+            raise ValueError("deployable_pass_at_k and privileged_pass_at_k: expected the same k values")
+        return self
+
+
+class GapRecord(GapCurve):
+    """gap.json (`protod gap`, the demo's stage 2)."""
+
+    gap_closed_by_sampling: StrictBool
+    n: Annotated[StrictInt, Field(ge=1, le=10**9)]
 
 
 class EvalCell(_Record):
@@ -68,6 +79,46 @@ class EvalRecord(_Record):
     """eval.json (`protod eval`, the demo's stage 4)."""
 
     results: Annotated[list[EvalCell], Field(min_length=1)]
+
+
+class StratumCell(_Record):
+    n: Count
+    acceptance: Rate
+    ci_low: Rate
+    ci_high: Rate
+
+
+class ReportedEvalCell(EvalCell):
+    """What `protod report` shows of one eval cell, on top of what the demo reads."""
+
+    n_dialogues: Count
+    concern_resolution_rate: Rate | None
+    by_stratum: dict[str, StratumCell] = {}
+
+
+class ReportedEval(_Record):
+    results: Annotated[list[ReportedEvalCell], Field(min_length=1)]
+
+
+class DifficultyCell(_Record):
+    acceptance_rate: Rate
+
+
+class Metrics(_Record):
+    """metrics.json (`protod simulate`); one without `n` is not a run's (e.g. a summary) and is skipped."""
+
+    n: Count | None = None
+    acceptance_rate: Rate = 0.0
+    concern_discovery_rate: Rate | None = None
+    concern_resolution_rate: Rate | None = None
+    error_count: Count = 0
+    by_difficulty: dict[str, DifficultyCell] = {}
+
+    @model_validator(mode="after")
+    def _rates_of_a_run(self) -> Metrics:
+        if self.n is not None and (self.concern_discovery_rate is None or self.concern_resolution_rate is None):
+            raise ValueError("concern_discovery_rate and concern_resolution_rate: expected numbers in a run's metrics")
+        return self
 
 
 # -- summary.json ----------------------------------------------------------------------------------------------------
@@ -178,6 +229,13 @@ class BaseSpec(_Record):
         if self.kind == "hf" and not self.path:
             raise ValueError("path: a base model of kind hf needs its directory")
         return self
+
+
+class TrainLogLine(_Record):
+    """One line of train_log.jsonl (one optimizer step)."""
+
+    step: Annotated[StrictInt, Field(ge=1, le=10**9)]
+    step_s: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.0
 
 
 class CheckpointMeta(_Record):

@@ -76,6 +76,27 @@ def read_model(path: Path, model: type[M], todo: str) -> M:
     return validate(raw, model, str(path), todo)
 
 
+def read_jsonl(path: Path, model: type[M], todo: str) -> list[M]:
+    """Every line of a JSON-lines log validated by `model`. A torn last line (a kill mid-write) is dropped; any other
+    bad line is an error naming its number."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not UTF-8 text; {todo}") from None
+    out = []
+    numbered = [(i, line) for i, line in enumerate(lines, 1) if line.strip()]
+    for i, line in numbered:
+        try:
+            raw = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            if i == numbered[-1][0]:
+                break  # torn by a kill: that step is redone
+            raise ValueError(f"{path}:{i}: not valid JSON; {todo}") from None
+        out.append(validate(raw, model, f"{path}:{i}", todo))
+    return out
+
+
 def validate(raw: Any, model: type[M], where: str, todo: str) -> M:
     try:
         return model.model_validate(raw)

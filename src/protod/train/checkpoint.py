@@ -118,7 +118,10 @@ def load_any(path: str | Path) -> Any:
     meta_file = path / CHECKPOINT_META
     if not meta_file.exists():
         raise ValueError(f"{path}: a PEFT adapter without {CHECKPOINT_META}; protod cannot tell which base model it needs")
-    base = json.loads(meta_file.read_text())["base"]
+    from protod.records import CheckpointMeta
+    from protod.run_files import read_model
+
+    base = read_model(meta_file, CheckpointMeta, "expected the metadata protod writes into a checkpoint").base.model_dump()
     if base["kind"] == "smollm2":
         from protod.backends.hf import smollm2_dir
 
@@ -196,25 +199,48 @@ def load_weights(model: Any, ckpt: Path, lora: bool) -> None:
     """The checkpoint's weights (LoRA adapter or whole model) into `model`, in place."""
     from safetensors.torch import load_file
 
-    if lora:
-        from peft import set_peft_model_state_dict
+    weights = ckpt / ("adapter_model.safetensors" if lora else "model.safetensors")
+    try:
+        if lora:
+            from peft import set_peft_model_state_dict
 
-        set_peft_model_state_dict(model, load_file(ckpt / "adapter_model.safetensors"))
-    else:
-        model.load_state_dict(load_file(ckpt / "model.safetensors"), strict=False)
+            set_peft_model_state_dict(model, load_file(weights))
+        else:
+            model.load_state_dict(load_file(weights), strict=False)
+    except Exception as e:  # truncated file, another model's shapes: the checkpoint cannot be this run's
+        raise damaged(weights, e) from None
+
+
+def damaged(path: Path, e: BaseException) -> ValueError:
+    """A checkpoint file that cannot be this run's: one line naming it and the way out."""
+    what = " ".join(str(e).split())[:120] or type(e).__name__
+    return ValueError(f"{path}: damaged or from another run ({what}); delete {path.parent.name}/ to resume from the "
+                      "checkpoint before it, or pass --overwrite to start afresh")
 
 
 def restore_state(trainer: Any, ckpt: Path, write_log: bool = True, load_optimizer: Any = None) -> int:
     """Optimizer, scheduler and RNG from `ckpt` into `trainer` (the weights: `load_weights`); drop the log lines
     written after it (when `write_log`: one process of a multi-process run rewrites the log). `load_optimizer(state)`
     replaces `optimizer.load_state_dict` (sharded training). Returns the checkpoint's step."""
-    state = torch.load(ckpt / STATE_FILE, weights_only=False)
-    (load_optimizer or trainer.optimizer.load_state_dict)(state["optimizer"])
-    trainer.scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["torch_rng"])
-    step = int(state["step"])
+    state_file = ckpt / STATE_FILE
+    try:
+        state = torch.load(state_file, weights_only=False)
+        if not isinstance(state, dict) or not {"step", "optimizer", "scheduler", "torch_rng"} <= set(state):
+            raise ValueError("expected a dict with step, optimizer, scheduler and torch_rng")
+        if type(state["step"]) is not int or not 0 <= state["step"] <= 10**9:
+            raise ValueError(f"step: expected a step number, got {str(state['step'])[:40]}")
+        (load_optimizer or trainer.optimizer.load_state_dict)(state["optimizer"])
+        trainer.scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+    except Exception as e:  # an empty or torn file (EOFError, unpickling), another run's optimizer shapes
+        raise damaged(state_file, e) from None
+    step = state["step"]
     log = ckpt.parent / "train_log.jsonl"
     if write_log and log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
-        kept = [line for line in log.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-        log.write_text("".join(line + "\n" for line in kept))
+        from protod.records import TrainLogLine
+        from protod.run_files import atomic_write_text, read_jsonl
+
+        records = read_jsonl(log, TrainLogLine, "delete the run's log and checkpoints, or pass --overwrite")
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        atomic_write_text(log, "".join(line + "\n" for line, r in zip(lines, records) if r.step <= step))
     return step
