@@ -65,7 +65,7 @@ class EvalCell(_Record):
     acceptance: Rate
     ci_low: Rate
     ci_high: Rate
-    pass_at_k: KeyedRates
+    pass_at_k: dict[str, Rate]  # empty when every dialogue of the cell ended in an error
     concern_discovery_rate: Rate | None
     probing_rate: Rate | None
     unsupported_claim_rate: Rate | None

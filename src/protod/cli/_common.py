@@ -151,6 +151,10 @@ def refuse_existing_runs(out_dir: Path, resume: bool, overwrite: bool) -> None:
 
 # More dialogues or personas than this in one command is a typo (and would exhaust memory before any output).
 MAX_N = 1_000_000
+# pass@k beyond this many rollouts per user says nothing new; a bigger --k is a typo (and fills memory silently).
+MAX_K = 1024
+# redteam scores every candidate on --personas users: more than this outlasts any --budget-s on its first candidate.
+MAX_SEARCH_USERS = 10_000
 
 # Endpoint defaults shared by every command that can talk to an OpenAI-compatible server.
 ENDPOINT_DEFAULTS = {"timeout": 30.0, "max_retries": 2}

@@ -15,7 +15,7 @@ from protod.agent.llm import make_agent
 from protod.agent.scripted import HONEST_AGENTS, SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
 from protod.cli._common import (
-    MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, on_interrupt, out,
+    MAX_K, MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, on_interrupt, out,
     refuse_existing_runs,
 )
 from protod.persona import PersonaSampler
@@ -92,7 +92,7 @@ def eval_command(
     agents: list[str] = typer.Option(["passive", "prober", "oracle"], "--agent", "-a", help="Repeatable: a scripted agent or llm:<model spec>[:deployable|:privileged]."),
     simulators: list[str] = typer.Option(["rule"], "--simulator", help="Repeatable: rule, cus-llm, prompted (LLM ones need --sim-model)."),
     n: int = typer.Option(48, "-n", "--n", min=1, max=MAX_N, help="Personas (the same for every agent and simulator)."),
-    k: int = typer.Option(4, "-k", "--k", min=1, help="Rollouts per persona: pass@k and pass^k for k = 1..K."),
+    k: int = typer.Option(4, "-k", "--k", min=1, max=MAX_K, help=f"Rollouts per persona: pass@k and pass^k for k = 1..K (at most {MAX_K})."),
     seed: int = typer.Option(0, "--seed", help="Persona and dialogue seed (evaluate on a seed you did not train on)."),
     out_dir: Path = typer.Option(Path("runs/eval"), "--out", "-o", help="Writes eval.json and runs/<agent>__<simulator>/."),
     resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted eval."),
@@ -148,7 +148,7 @@ def eval_command(
 def gap(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     model: str = typer.Option("smollm2", "--model", "-m", help=f"The model to study: {SPEC_HELP}."),
-    ks: str = typer.Option("1,2,4,8,16", "--k", help="Comma-separated k values for pass@k."),
+    ks: str = typer.Option("1,2,4,8,16", "--k", help=f"Comma-separated k values for pass@k (each at most {MAX_K}; n x max k at most {MAX_N:,})."),
     n: int = typer.Option(24, "-n", "--n", min=1, max=MAX_N, help="Personas."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/gap"), "--out", "-o", help="Writes gap.json, gap.png and the transcripts."),
@@ -171,6 +171,9 @@ def gap(
         raise ValueError(f"--k {ks!r}: expected comma-separated integers such as 1,2,4,8,16") from None
     if not k_values or sorted(set(k_values)) != k_values or k_values[0] < 1:
         raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
+    if k_values[-1] > MAX_K or n * k_values[-1] > MAX_N:  # before anything runs: the rollouts are made up front
+        raise ValueError(f"--k {k_values[-1]}: at most {MAX_K} rollouts per user and n x k at most {MAX_N:,} "
+                         f"(here {n} x {k_values[-1]}); pass@k for k = 1..16 is what the gap needs")
     refuse_existing_runs(out_dir, resume, overwrite)
     pack = load_scenario(scenario)
     params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)

@@ -10,7 +10,7 @@ import typer
 
 from protod.agent.llm import make_agent
 from protod.backends import SPEC_HELP, SamplingParams
-from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out
+from protod.cli._common import MAX_SEARCH_USERS, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out
 from protod.persona import PersonaSampler
 from protod.scenario import load_scenario
 
@@ -242,9 +242,9 @@ def redteam(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     budget_s: float = typer.Option(60.0, "--budget-s", min=0.1, help="Seconds of search (CPU)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the search and of its users (held-out users use seed + 1)."),
-    personas: int = typer.Option(48, "--personas", min=1, help="Users each candidate strategy is scored on during the search."),
-    holdout: int = typer.Option(200, "--holdout", min=1, help="Held-out users the best strategies and the prober are re-scored on."),
-    top: int = typer.Option(3, "--top", min=1, help="How many of the best strategies (of different gene kinds) to show."),
+    personas: int = typer.Option(48, "--personas", min=1, max=MAX_SEARCH_USERS, help=f"Users each candidate strategy is scored on during the search (at most {MAX_SEARCH_USERS:,}: more outlasts any --budget-s on the first candidate)."),
+    holdout: int = typer.Option(200, "--holdout", min=1, max=MAX_SEARCH_USERS, help=f"Held-out users the best strategies and the prober are re-scored on (at most {MAX_SEARCH_USERS:,})."),
+    top: int = typer.Option(3, "--top", min=1, max=100, help="How many of the best strategies (of different gene kinds) to show (at most 100)."),
     max_evals: Optional[int] = typer.Option(None, "--max-evals", min=1, help="Stop after this many strategies (a reproducible budget)."),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the strategies, scores and transcripts as JSON."),
     fail_on_exploit: bool = typer.Option(False, "--fail-on-exploit", help="Exit 1 when a dishonest strategy beats the prober by > 0.05 (for CI)."),
