@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 MAX_RUN_FILE_BYTES = 64 * 2**20  # a run file is a few KB; more is not one protod wrote (and would stall the reader)
@@ -31,6 +31,18 @@ class WriteFailed(ValueError):
 def write_failed(path: Path | str, e: OSError, intact: str = "the previous version is intact") -> WriteFailed:
     reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or type(e).__name__
     return WriteFailed(f"{path}: cannot write it ({reason}); {intact}")
+
+
+def os_error_of(e: BaseException) -> OSError | None:
+    """The OS error behind `e`: an OSError, or the Rust libraries' (tokenizers, safetensors) plain exceptions that
+    carry one only in their text, "... (os error 28)"."""
+    if isinstance(e, OSError):
+        return e
+    m = re.search(r"\(os error (\d+)\)", str(e))
+    if m:
+        code = int(m.group(1))
+        return OSError(code, os.strerror(code))
+    return None
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -99,7 +111,7 @@ def read_jsonl(path: Path, model: type[M], todo: str) -> list[M]:
 
 def validate(raw: Any, model: type[M], where: str, todo: str) -> M:
     try:
-        return model.model_validate(raw)
+        return model.validate_python(raw) if isinstance(model, TypeAdapter) else model.model_validate(raw)
     except ValidationError as e:
         first = e.errors()[0]
         first["msg"] = re.sub(r" or instance of \w+", "", first["msg"])  # the model's class name means nothing to a user

@@ -8,6 +8,7 @@ report, chat).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,11 @@ from rich.text import Text
 from protod.backends import BackendError
 from protod.rollout import RunMismatch
 from protod.scenario import ScenarioError
+
+# Hugging Face's own bars ("Loading weights", "Writing model shards") would sit between protod's progress and its one
+# error line; protod loads local files only, so they say nothing a user needs. Set before transformers is imported.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
 
 class _OneLineErrors(TyperGroup):
     """Usage errors (a bad option value, a missing argument) as one `error:` line too, not a framed usage box."""
@@ -74,8 +80,12 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _os_message(e: OSError) -> str:
+    import errno
+
     where = e.filename if e.filename is not None else "file"
     reason = e.strerror or type(e).__name__
+    if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        reason += "; what was written before is intact (checkpoints and summaries are written aside, then renamed)"
     if isinstance(e, (NotADirectoryError, FileExistsError)):
         reason += " (an output path must be a directory, or not exist yet)"
     return f"{where}: {reason}"

@@ -486,7 +486,15 @@ class Trainer:
         if self.sharded:  # gathered whole onto rank 0 (every rank takes part)
             model_state, optimizer_state = fsdp.full_state(self.model, self.optimizer)
         if self.ranks.is_main:
-            checkpoint.save(self, self.out, model_state, optimizer_state)
+            try:
+                checkpoint.save(self, self.out, model_state, optimizer_state)
+            except Exception as e:  # full disk, no permission: `latest` never takes this torn checkpoint
+                from protod.run_files import os_error_of, write_failed
+
+                if (err := os_error_of(e)) is None:
+                    raise
+                raise write_failed(getattr(err, "filename", None) or self.out / f"checkpoint-{self.step}", err,
+                                   "the previous checkpoint is intact; free space and pass --resume") from None
         distributed.barrier(self.ranks)  # a resume or a reader must not see a half-written checkpoint
 
 
