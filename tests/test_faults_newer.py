@@ -567,3 +567,56 @@ def test_stop_workers_ends_running_workers():
     _stop_workers(pool)
     assert time.time() - start < 15 and not any(_alive(p) for p in pids)
     assert futures[2].cancelled() or futures[2].done()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# several ranks (2 processes on gloo, launched as torchrun would: WORLD_SIZE, RANK, MASTER_ADDR/PORT)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _two_ranks(tmp_path: Path, *per_rank_args: tuple) -> list[subprocess.CompletedProcess]:
+    port = _free_port()
+    procs = []
+    for rank, args in enumerate(per_rank_args):
+        env = _env() | {"WORLD_SIZE": "2", "RANK": str(rank), "LOCAL_RANK": str(rank), "MASTER_ADDR": "127.0.0.1",
+                        "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1"}
+        procs.append(subprocess.Popen([*PROTOD, "train", *map(str, args)], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True))
+    done = []
+    try:
+        for p in procs:
+            out, errs = p.communicate(timeout=30)
+            done.append(subprocess.CompletedProcess(p.args, p.returncode, out, errs))
+    finally:
+        for p in procs:
+            p.kill()
+    return done
+
+
+@pytest.mark.parametrize("setting", ["max_steps=3", "lr=0.5", "algo=grpo"])
+def test_ranks_with_different_configs_stop_before_the_first_step(tmp_path, setting):
+    out = tmp_path / "run"
+    base = ("--config", TINY_SFT, "--out", out)
+    start = time.time()
+    zero, one = _two_ranks(tmp_path, base, (*base, "--set", setting))
+    assert time.time() - start < 20
+    assert zero.returncode == 2 and one.returncode == 2, (zero.stderr, one.stderr)
+    lines = zero.stderr.strip().splitlines()
+    assert len(lines) == 1 and setting.split("=")[0] in lines[0] and "rank 1" in lines[0], zero.stderr
+    assert one.stderr.strip() == "" and "Traceback" not in zero.stderr + one.stderr
+    assert not (out / "train_log.jsonl").exists()
+
+
+def test_a_bad_config_under_several_ranks_is_printed_once(tmp_path):
+    args = ("--config", TINY_SFT, "--set", "no_such_key=1", "--out", tmp_path / "run")
+    zero, one = _two_ranks(tmp_path, args, args)
+    assert zero.returncode == 2 and one.returncode == 2
+    assert len(zero.stderr.strip().splitlines()) == 1 and "no_such_key" in zero.stderr
+    assert one.stderr.strip() == ""

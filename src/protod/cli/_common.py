@@ -74,8 +74,30 @@ def one_line(message: str, limit: int = 500) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# Under torchrun every rank runs the command. Until the ranks have compared their settings, an error is the same on
+# every rank (same argv, same files): rank 0 alone prints it. After that a failing rank prints its own, naming it.
+_own_errors: list[bool] = [False]
+
+
+def rank_errors_are_own() -> None:
+    _own_errors[0] = True
+
+
+def _rank_prefix() -> str | None:
+    """'' on rank 0 or in one process, 'rank N: ' on another rank with its own error, None for a rank that keeps quiet."""
+    try:
+        world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return ""
+    if world <= 1 or rank == 0:
+        return ""
+    return f"rank {rank}: " if _own_errors[0] else None
+
+
 def _fail(message: str, code: int = 2) -> None:
-    err.print(Text.assemble(("error: ", "bold red"), one_line(message)), soft_wrap=True)
+    prefix = _rank_prefix()
+    if prefix is not None:
+        err.print(Text.assemble(("error: ", "bold red"), one_line(prefix + message)), soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -118,6 +140,8 @@ def on_interrupt(command: str) -> None:
 
 
 def _interrupted() -> None:
+    if _rank_prefix() != "":  # torchrun stopping the other ranks after one failed: that one has said why
+        raise typer.Exit(130)
     hint = f"; continue with `{_resume_hint[0]}`" if _resume_hint else ""
     err.print(Text.assemble(("interrupted", "bold red"), one_line(f": what finished is on disk{hint}")), soft_wrap=True)
     raise typer.Exit(130)

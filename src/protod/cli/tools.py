@@ -10,7 +10,7 @@ import typer
 
 from protod.agent.llm import make_agent
 from protod.backends import SPEC_HELP, SamplingParams
-from protod.cli._common import MAX_SEARCH_USERS, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out
+from protod.cli._common import MAX_SEARCH_USERS, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own
 from protod.persona import PersonaSampler
 from protod.scenario import load_scenario
 
@@ -66,6 +66,14 @@ def _train(cfg: Any, out_dir: Path, ranks: Any, resume: bool, overwrite: bool, t
     from protod.train import distributed
 
     distributed.setup(ranks, cfg.device)
+    record = {**{f"config.{k}": v for k, v in cfg.model_dump(mode="json").items()}, "--out": str(out_dir.resolve()),
+              "--resume": resume, "--overwrite": overwrite}
+    differs = distributed.first_disagreement(ranks, record)
+    if differs is not None:
+        rank, key, zero, other = differs
+        raise ValueError(f"the ranks were started with different settings: rank 0 has {key}={json.dumps(zero)[:60]}, "
+                         f"rank {rank} has {key}={json.dumps(other)[:60]}; start every rank with the same command")
+    rank_errors_are_own()  # from here on a rank's failure is its own: it prints it, naming the rank
     if overwrite and not resume:
         if ranks.is_main:
             from protod.train.checkpoint import clear_run

@@ -205,6 +205,25 @@ def broadcast_parameters(module: torch.nn.Module, ranks: Ranks) -> None:
             dist.broadcast(tensor.data, src=0)
 
 
+def first_disagreement(ranks: Ranks, record: Mapping[str, Any]) -> tuple[int, str, Any, Any] | None:
+    """(rank, key, rank 0's value, that rank's value) of the first key of `record` (this rank's config and options)
+    on which some rank differs from rank 0, or None. Every rank gets the same answer, so all stop together before
+    step 1: a different max_steps would otherwise hang the job at its last collective, a different lr or algo
+    finish with exit 0 and replicas that are not."""
+    if not ranks.active:
+        return None
+    import torch.distributed as dist
+
+    everyone: list[Any] = [None] * ranks.world_size
+    dist.all_gather_object(everyone, dict(record))
+    base = everyone[0]
+    for rank, other in enumerate(everyone[1:], start=1):
+        for key in sorted(set(base) | set(other)):
+            if base.get(key) != other.get(key):
+                return rank, key, base.get(key), other.get(key)
+    return None
+
+
 def barrier(ranks: Ranks) -> None:
     """Wait for every rank (no-op in one process)."""
     if ranks.active:
