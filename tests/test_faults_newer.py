@@ -620,3 +620,19 @@ def test_a_bad_config_under_several_ranks_is_printed_once(tmp_path):
     assert zero.returncode == 2 and one.returncode == 2
     assert len(zero.stderr.strip().splitlines()) == 1 and "no_such_key" in zero.stderr
     assert one.stderr.strip() == ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# silent or misleading results
+
+
+def test_chat_as_user_with_a_dead_endpoint_says_so(tmp_path):
+    fails_cleanly("chat", "--as", "user", "--model", "openai:m@http://127.0.0.1:1/v1", must_name=("127.0.0.1:1", "failed"),
+                  seconds=60)
+
+
+def test_consistency_against_another_pack_is_refused_not_clean(tmp_path):
+    assert invoke("simulate", "-n", 2, "--agent", "prober", "-o", tmp_path / "sim").exit_code == 0
+    fails_cleanly("consistency", tmp_path / "sim", "--scenario", "courier_recruitment",
+                  must_name=("merchant_recruitment", "courier_recruitment"))
+    fails_cleanly("consistency", tmp_path / "nothing.jsonl", must_name=("nothing.jsonl", "no such"))

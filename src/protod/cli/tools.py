@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 
 from protod.agent.llm import make_agent
-from protod.backends import SPEC_HELP, SamplingParams
+from protod.backends import SPEC_HELP, BackendError, SamplingParams
 from protod.cli._common import MAX_SEARCH_USERS, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own
 from protod.persona import PersonaSampler
 from protod.scenario import load_scenario
@@ -217,6 +217,8 @@ def chat(
         final = None
         for _ in range(pack.turn_budget):
             said = caller.act([observe(pack, persona, history, caller.privileged)], [agent_rng])[0]
+            if getattr(said, "error", None):  # a dead endpoint: say so, not an empty caller line
+                raise BackendError(f"{caller.name}: the caller's model failed ({said.error})")
             text = said if isinstance(said, str) else said.text
             out.print(f"caller: {text}", markup=False)
             try:
@@ -306,11 +308,15 @@ def consistency(
 
     file = path / "trajectories.jsonl" if path.is_dir() else path
     if not file.is_file():
-        raise FileNotFoundError(f"{file}: no such trajectories file")
+        raise ValueError(f"{file}: no such trajectories file")
     pack = load_scenario(scenario) if scenario else None
     findings = []
     records = read_trajectories(file)
     for lineno, record in enumerate(records, start=1):
+        if pack is not None and isinstance(record, dict) and record.get("scenario") != pack.id:
+            # another pack's rules find nothing wrong in lines they do not know: that is not a clean result
+            raise ValueError(f"{file}:{lineno}: a dialogue of scenario {str(record.get('scenario'))[:60]!r}, but --scenario "
+                             f"is {pack.id!r}; check it against its own pack (drop --scenario)")
         try:
             findings += check_trajectory(record, pack or load_scenario(record["scenario"]))
         except (KeyError, TypeError, AttributeError) as e:
