@@ -636,3 +636,23 @@ def test_consistency_against_another_pack_is_refused_not_clean(tmp_path):
     fails_cleanly("consistency", tmp_path / "sim", "--scenario", "courier_recruitment",
                   must_name=("merchant_recruitment", "courier_recruitment"))
     fails_cleanly("consistency", tmp_path / "nothing.jsonl", must_name=("nothing.jsonl", "no such"))
+
+
+def test_training_against_a_dead_simulator_endpoint_says_so_in_the_log(tmp_path):
+    from protod.train.config import load_config
+    from protod.train.trainer import Trainer
+
+    cfg = load_config(ROOT / "configs" / "tiny-grpo.yaml", [
+        "simulator=cus-llm", "sim_model=openai:m@http://127.0.0.1:1/v1", "max_steps=1", "personas_per_step=1",
+        "group_size=2", "max_new_tokens=4", "tiny_hidden=32"])
+    from protod.backends import ENDPOINT_OPTIONS
+
+    saved = dict(ENDPOINT_OPTIONS)
+    ENDPOINT_OPTIONS.update(timeout=1.0, max_retries=0)
+    try:
+        [record] = Trainer(cfg, tmp_path / "run").train()
+    finally:
+        ENDPOINT_OPTIONS.clear()
+        ENDPOINT_OPTIONS.update(saved)
+    assert record["sim_fallback_turns"] > 0
+    assert json.loads((tmp_path / "run" / "train_log.jsonl").read_text())["sim_fallback_turns"] == record["sim_fallback_turns"]

@@ -102,6 +102,10 @@ def _train(cfg: Any, out_dir: Path, ranks: Any, resume: bool, overwrite: bool, t
     last = logs[-1] if logs else None
     if last:
         out.print(f"step {last['step']}: loss {last['loss']:.4f}" + (f", reward {last['reward_mean']:.3f}" if last.get("reward_mean") is not None else ""))
+    fallbacks = sum(r.get("sim_fallback_turns") or 0 for r in logs)
+    if fallbacks:
+        out.print(f"Warning: the {cfg.simulator} simulator failed on {fallbacks} user turns and the rules stood in "
+                  "(sim_fallback_turns in the log); check --sim-model's endpoint")
     from protod.train.checkpoint import latest
 
     ckpt = latest(out_dir)

@@ -202,9 +202,10 @@ class Trainer:
              "dialogues": len(trajs), "groups_filtered": filtered, "groups": groups,
              "agent_tokens": sum(len(s.tokens) for s, _ in items), "rollout_s": rollout_s,
              "turns": sum(len(t.turns) for t in trajs),
-             "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns)},
+             "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns),
+             "sim_fallback_turns": sum(bool(turn.get("sim_fallback")) for t in trajs for turn in t.turns)},
             self.ranks, sums=("reward_sum", "accepted", "rewarded", "dialogues", "groups_filtered", "groups", "agent_tokens",
-                              "turns", "probe_turns"),
+                              "turns", "probe_turns", "sim_fallback_turns"),
             maxima=("rollout_s",), device=self.device)
         return {
             **stats,
@@ -217,6 +218,9 @@ class Trainer:
             "groups": counts["groups"],
             "agent_tokens": counts["agent_tokens"],
             "rollout_s": round(counts["rollout_s"], 3),
+            # user turns an LLM simulator failed (a dead endpoint) and the rules stood in for: training on rules
+            # while believing it trains on the LLM user must show in the log
+            "sim_fallback_turns": int(counts["sim_fallback_turns"]),
         }
 
     def prepare(self, trajs: list[Trajectory], rewards: dict[str, float] | None = None
