@@ -600,7 +600,7 @@ def _two_ranks(tmp_path: Path, *per_rank_args: tuple) -> list[subprocess.Complet
     return done
 
 
-@pytest.mark.parametrize("setting", ["max_steps=3", "lr=0.5", "algo=grpo"])
+@pytest.mark.parametrize("setting", ["max_steps=3", "algo=grpo"])  # a hang and a silent mix before
 def test_ranks_with_different_configs_stop_before_the_first_step(tmp_path, setting):
     out = tmp_path / "run"
     base = ("--config", TINY_SFT, "--out", out)
@@ -612,14 +612,6 @@ def test_ranks_with_different_configs_stop_before_the_first_step(tmp_path, setti
     assert len(lines) == 1 and setting.split("=")[0] in lines[0] and "rank 1" in lines[0], zero.stderr
     assert one.stderr.strip() == "" and "Traceback" not in zero.stderr + one.stderr
     assert not (out / "train_log.jsonl").exists()
-
-
-def test_a_bad_config_under_several_ranks_is_printed_once(tmp_path):
-    args = ("--config", TINY_SFT, "--set", "no_such_key=1", "--out", tmp_path / "run")
-    zero, one = _two_ranks(tmp_path, args, args)
-    assert zero.returncode == 2 and one.returncode == 2
-    assert len(zero.stderr.strip().splitlines()) == 1 and "no_such_key" in zero.stderr
-    assert one.stderr.strip() == ""
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -656,3 +648,42 @@ def test_training_against_a_dead_simulator_endpoint_says_so_in_the_log(tmp_path)
         ENDPOINT_OPTIONS.update(saved)
     assert record["sim_fallback_turns"] > 0
     assert json.loads((tmp_path / "run" / "train_log.jsonl").read_text())["sim_fallback_turns"] == record["sim_fallback_turns"]
+
+
+@pytest.mark.parametrize("case", ["unknown-key", "personas", "out-is-a-file", "vllm"])
+def test_errors_every_rank_hits_are_printed_once(tmp_path, case):
+    pytest.importorskip("torch")
+    out = tmp_path / "run"
+    extra = {"unknown-key": ("--config", TINY_SFT, "--set", "no_such_key=1"),
+             "personas": ("--config", ROOT / "configs" / "tiny-grpo.yaml", "--set", "personas_per_step=3"),
+             "out-is-a-file": ("--config", TINY_SFT),
+             "vllm": ("--config", ROOT / "configs" / "tiny-grpo.yaml", "--set", "rollout_engine=vllm")}[case]
+    if case == "out-is-a-file":
+        out.write_text("a file")
+    if case == "vllm":
+        from importlib.util import find_spec
+
+        if find_spec("vllm") is not None:
+            pytest.skip("vLLM is installed here")
+    zero, one = _two_ranks(tmp_path, (*extra, "--out", out), (*extra, "--out", out))
+    assert zero.returncode == 2 and one.returncode == 2, (zero.stderr, one.stderr)
+    assert len(zero.stderr.strip().splitlines()) == 1 and one.stderr.strip() == "", (zero.stderr, one.stderr)
+
+
+def test_an_interrupted_demo_prints_its_resume_command(tmp_path):
+    out = tmp_path / "demo"
+    proc = subprocess.Popen([*PROTOD, "demo", "--quick", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=_env())
+    try:
+        deadline = time.time() + 60
+        while not (out / "start" / "train_log.jsonl").exists() and time.time() < deadline:  # in the SFT stage
+            time.sleep(0.2)
+        start = time.time()
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and time.time() - start < 20, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == f"interrupted: what finished is on disk; continue with `protod demo --quick --out {out} --resume`"
+    assert not (out / ".protod.lock").exists()

@@ -52,6 +52,13 @@ def train(
 
     from protod.run_files import run_lock
 
+    if cfg.personas_per_step % ranks.world_size:  # as the trainer would, but before any rank joins: said once
+        raise ValueError(f"personas_per_step = {cfg.personas_per_step} cannot be split evenly over {ranks.world_size} "
+                         f"processes (each rolls out whole groups); make it a multiple of {ranks.world_size}")
+    if cfg.rollout_engine == "vllm" and cfg.algo != "sft":  # before any rank joins: one line, not one per rank
+        from protod.backends.vllm_backend import require_vllm
+
+        require_vllm("rollout_engine: vllm")
     import shlex
 
     on_interrupt(" ".join(["protod train", *(["--config", shlex.quote(str(config))] if config else []),
