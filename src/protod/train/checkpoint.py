@@ -80,7 +80,7 @@ def _save_base(model: Any, tokenizer: Any, base_dir: Path) -> None:
     """Written beside, then swapped in: a kill or a full disk never leaves a half-written base model."""
     import shutil
 
-    from protod.run_files import write_failed
+    from protod.run_files import os_error_of, write_failed
 
     partial = base_dir.with_name(base_dir.name + ".partial")
     try:
@@ -90,9 +90,11 @@ def _save_base(model: Any, tokenizer: Any, base_dir: Path) -> None:
         if base_dir.exists():
             shutil.rmtree(base_dir)
         os.replace(partial, base_dir)
-    except OSError as e:
+    except Exception as e:  # the tokenizer (Rust) reports a full disk as a plain Exception "(os error 28)"
         shutil.rmtree(partial, ignore_errors=True)
-        raise write_failed(e.filename or partial, e, "nothing of this run was written yet") from None
+        if (err := os_error_of(e)) is None:
+            raise
+        raise write_failed(base_dir, err, "nothing of this run was written yet") from None
 
 
 def _check_base(base_dir: Path, cfg: TrainConfig) -> None:
