@@ -31,6 +31,9 @@ SUMMARY = ROOT / "docs" / "demo-summary.json"
 TINY_SFT = ROOT / "configs" / "tiny-sft.yaml"
 PROTOD = [sys.executable, "-m", "protod.cli"]
 SMALL = ["tiny_hidden=32", "sft_data=[{agent: oracle, dialogues: 4}]", "sft_batch=2"]  # a training step in well under a second
+# The bound (an interrupt or a refused start ends within 20 s), stretched on a machine busier than its cores
+# (the shared 2-core test machines run other suites at the same time).
+BOUND_S = min(90.0, 20.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1)))
 SETS = [arg for item in SMALL for arg in ("--set", item)]
 JSON = st.recursive(st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
                     | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -448,10 +451,10 @@ def test_ctrl_c_during_training_prints_one_line_and_how_to_resume(two_steps, tmp
             time.sleep(0.2)
         start = time.time()
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=20)
+        _, stderr = proc.communicate(timeout=BOUND_S + 30)
     finally:
         proc.kill()
-    assert proc.returncode == 130 and time.time() - start < 20, stderr
+    assert proc.returncode == 130 and time.time() - start < BOUND_S, stderr
     assert "Traceback" not in stderr
     last = stderr.strip().splitlines()[-1]
     assert last.startswith("interrupted") and f"--out {run} --resume" in last, stderr
@@ -464,10 +467,10 @@ def test_sigterm_stops_a_command_like_ctrl_c(tmp_path):
         time.sleep(4)  # imported and searching
         start = time.time()
         proc.terminate()
-        _, stderr = proc.communicate(timeout=20)
+        _, stderr = proc.communicate(timeout=BOUND_S + 30)
     finally:
         proc.kill()
-    assert proc.returncode == 130 and time.time() - start < 20, stderr
+    assert proc.returncode == 130 and time.time() - start < BOUND_S, stderr
     assert "Traceback" not in stderr and stderr.strip().splitlines()[-1].startswith("interrupted"), stderr
 
 
@@ -592,7 +595,7 @@ def _two_ranks(tmp_path: Path, *per_rank_args: tuple) -> list[subprocess.Complet
     done = []
     try:
         for p in procs:
-            out, errs = p.communicate(timeout=30)
+            out, errs = p.communicate(timeout=BOUND_S + 30)
             done.append(subprocess.CompletedProcess(p.args, p.returncode, out, errs))
     finally:
         for p in procs:
@@ -606,7 +609,7 @@ def test_ranks_with_different_configs_stop_before_the_first_step(tmp_path, setti
     base = ("--config", TINY_SFT, "--out", out)
     start = time.time()
     zero, one = _two_ranks(tmp_path, base, (*base, "--set", setting))
-    assert time.time() - start < 20
+    assert time.time() - start < BOUND_S
     assert zero.returncode == 2 and one.returncode == 2, (zero.stderr, one.stderr)
     lines = zero.stderr.strip().splitlines()
     assert len(lines) == 1 and setting.split("=")[0] in lines[0] and "rank 1" in lines[0], zero.stderr
@@ -680,10 +683,10 @@ def test_an_interrupted_demo_prints_its_resume_command(tmp_path):
             time.sleep(0.2)
         start = time.time()
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=20)
+        _, stderr = proc.communicate(timeout=BOUND_S + 30)
     finally:
         proc.kill()
-    assert proc.returncode == 130 and time.time() - start < 20, stderr
+    assert proc.returncode == 130 and time.time() - start < BOUND_S, stderr
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == f"interrupted: what finished is on disk; continue with `protod demo --quick --out {out} --resume`"
     assert not (out / ".protod.lock").exists()

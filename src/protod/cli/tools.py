@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Optional
 
@@ -10,8 +12,11 @@ import typer
 
 from protod.agent.llm import make_agent
 from protod.backends import SPEC_HELP, BackendError, SamplingParams
-from protod.cli._common import MAX_SEARCH_USERS, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own
+from protod.cli._common import (
+    ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own,
+)
 from protod.persona import PersonaSampler
+from protod.run_files import run_lock
 from protod.scenario import load_scenario
 
 
@@ -48,10 +53,6 @@ def train(
         check_train_identity(out_dir, cfg)
     elif not overwrite and (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
         raise ValueError(f"{out_dir} already holds a training run; pass --resume to continue it or --overwrite to replace it")
-    from contextlib import nullcontext
-
-    from protod.run_files import run_lock
-
     if cfg.personas_per_step % ranks.world_size:  # as the trainer would, but before any rank joins: said once
         raise ValueError(f"personas_per_step = {cfg.personas_per_step} cannot be split evenly over {ranks.world_size} "
                          f"processes (each rolls out whole groups); make it a multiple of {ranks.world_size}")
@@ -59,8 +60,6 @@ def train(
         from protod.backends.vllm_backend import require_vllm
 
         require_vllm("rollout_engine: vllm")
-    import shlex
-
     on_interrupt(" ".join(["protod train", *(["--config", shlex.quote(str(config))] if config else []),
                            *(f"--set {shlex.quote(o)}" for o in overrides), "--out", shlex.quote(str(out_dir)), "--resume"]))
     # rank 0 holds --out for the whole job: a second `protod train` (or demo, eval) into it is refused at once
