@@ -64,7 +64,11 @@ def train(
                            *(f"--set {shlex.quote(o)}" for o in overrides), "--out", shlex.quote(str(out_dir)), "--resume"]))
     # rank 0 holds --out for the whole job: a second `protod train` (or demo, eval) into it is refused at once
     with run_lock(out_dir, "train") if ranks.is_main else nullcontext():
-        _train(cfg, out_dir, ranks, resume, overwrite, timeout, max_retries)
+        try:
+            _train(cfg, out_dir, ranks, resume, overwrite, timeout, max_retries)
+        except BaseException:
+            distributed.abandon(ranks)
+            raise
 
 
 def _train(cfg: Any, out_dir: Path, ranks: Any, resume: bool, overwrite: bool, timeout: float, max_retries: int) -> None:

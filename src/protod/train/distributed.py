@@ -242,6 +242,19 @@ def main_first(ranks: Ranks) -> Iterator[None]:
         barrier(ranks)
 
 
+def abandon(ranks: Ranks) -> None:
+    """Leave the process group after a failure on this rank (no barrier: the others may never reach one), so that
+    the process exits with its own error code instead of tearing down a live group at interpreter exit."""
+    if ranks.active:
+        import torch.distributed as dist
+
+        try:
+            if dist.is_initialized():
+                dist.destroy_process_group()
+        except Exception:  # the group is already broken; exiting is all that is left
+            pass
+
+
 def finish(ranks: Ranks) -> None:
     """Leave the process group at the end of a run (every rank; no-op in one process or without a group)."""
     if ranks.active:
