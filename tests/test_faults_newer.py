@@ -690,3 +690,17 @@ def test_an_interrupted_demo_prints_its_resume_command(tmp_path):
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == f"interrupted: what finished is on disk; continue with `protod demo --quick --out {out} --resume`"
     assert not (out / ".protod.lock").exists()
+
+
+def test_a_chat_transcript_is_read_by_consistency_and_report(tmp_path):
+    from faults_helpers import runner
+    from protod.cli import app
+
+    saved = tmp_path / "chat" / "trajectories.jsonl"
+    r = runner.invoke(app, ["chat", "--out", str(saved)], input="Hello, I am calling about our delivery app.\n"
+                                                                 "Is anything worrying you about it?\n/quit\n")
+    assert r.exit_code == 0, r.output
+    r = invoke("consistency", saved)
+    assert r.exit_code in (0, 1) and "1 dialogues" in r.output, r.output
+    r = invoke("report", tmp_path / "chat", "-o", tmp_path / "r.html")
+    assert r.exit_code == 0, r.output

@@ -247,9 +247,12 @@ def chat(
     out.print("The persona was: " + "; ".join(f"{k}={v}" for k, v in persona.traits.items()) + " | hidden concerns: "
               + ", ".join(f"{c.id} (severity {c.severity})" for c in persona.concerns), markup=False)
     if out_file is not None:
+        # the fields of a rollout's record too, so that `consistency` and `report` read a chat like any transcript
         record = {"schema_version": SCHEMA_VERSION, "id": f"chat-{persona.id}", "scenario": pack.id, "mode": f"human-as-{role}",
+                  "agent": "human" if role == "agent" else caller.name, "view": "deployable",
+                  "simulator": "rule" if role == "agent" else "human", "seed": seed,
                   "persona": persona.to_dict(), "turns": turns, "decision": final.decision.value if final else "ended",
-                  "final_state": final.to_dict() if final else None}
+                  "n_turns": len(turns), "final_state": final.to_dict() if final else None, "status": "ok", "error": None}
         out_file.parent.mkdir(parents=True, exist_ok=True)
         with out_file.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
