@@ -42,7 +42,17 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(min_value=-(2**70), 
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            "PYTHONFAULTHANDLER": "1"}  # a process that hangs dumps where on SIGABRT
+
+
+def _exit_after_interrupt(proc: subprocess.Popen, status: str) -> str:
+    """stderr of a process that was just interrupted; one still running after the bound is made to show where."""
+    try:
+        return proc.communicate(timeout=BOUND_S + 30)[1]
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        pytest.fail(f"still running {BOUND_S + 30:.0f} s after the interrupt:\n{proc.communicate()[1][-4000:]}\n{status}")
 
 
 def _paths(value, prefix=()):
@@ -453,7 +463,7 @@ def test_ctrl_c_during_training_prints_one_line_and_how_to_resume(two_steps, tmp
         start = time.time()
         status = Path(f"/proc/{proc.pid}/status").read_text()
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=BOUND_S + 30)
+        stderr = _exit_after_interrupt(proc, status)
     finally:
         proc.kill()
     assert proc.returncode == 130 and time.time() - start < BOUND_S, (stderr, status)
@@ -463,17 +473,23 @@ def test_ctrl_c_during_training_prints_one_line_and_how_to_resume(two_steps, tmp
 
 
 def test_sigterm_stops_a_command_like_ctrl_c(tmp_path):
-    proc = subprocess.Popen([*PROTOD, "redteam", "--budget-s", "60", "--personas", "8", "--holdout", "8"],
+    out = tmp_path / "sim"
+    proc = subprocess.Popen([*PROTOD, "simulate", "-n", "200000", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
     try:
-        time.sleep(4)  # imported and searching
+        deadline = time.time() + 4 * BOUND_S
+        while not ((out / "trajectories.jsonl").exists() and (out / "trajectories.jsonl").stat().st_size) \
+                and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        status = Path(f"/proc/{proc.pid}/status").read_text()
         start = time.time()
         proc.terminate()
-        _, stderr = proc.communicate(timeout=BOUND_S + 30)
+        stderr = _exit_after_interrupt(proc, status)
     finally:
         proc.kill()
     assert proc.returncode == 130 and time.time() - start < BOUND_S, stderr
     assert "Traceback" not in stderr and stderr.strip().splitlines()[-1].startswith("interrupted"), stderr
+    assert not (out / ".protod.lock").exists()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -687,7 +703,7 @@ def test_an_interrupted_demo_prints_its_resume_command(tmp_path):
         status = Path(f"/proc/{proc.pid}/status").read_text()
         start = time.time()
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=BOUND_S + 30)
+        stderr = _exit_after_interrupt(proc, status)
     finally:
         proc.kill()
     assert proc.returncode == 130 and time.time() - start < BOUND_S, (stderr, status)
