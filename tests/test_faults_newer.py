@@ -46,6 +46,12 @@ def _env() -> dict[str, str]:
             "PYTHONFAULTHANDLER": "1"}  # a process that hangs dumps where on SIGABRT
 
 
+def _like_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: a test run in the background (`cmd &`) starts with SIGINT ignored, and a
+    Python started that way rightly keeps ignoring it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _exit_after_interrupt(proc: subprocess.Popen, status: str) -> str:
     """stderr of a process that was just interrupted; one still running after the bound is made to show where."""
     try:
@@ -453,7 +459,8 @@ def test_a_full_disk_while_checkpointing_names_the_file_and_keeps_the_last_check
 def test_ctrl_c_during_training_prints_one_line_and_how_to_resume(two_steps, tmp_path):
     run = _copy_run(two_steps, tmp_path / "run")
     proc = subprocess.Popen([*PROTOD, "train", "--config", str(TINY_SFT), *SETS, "--max-steps", "10000",
-                             "--out", str(run), "--resume"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+                             "--out", str(run), "--resume"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+                            preexec_fn=_like_a_terminal)
     try:
         log = run / "train_log.jsonl"
         deadline = time.time() + 4 * BOUND_S
@@ -694,7 +701,7 @@ def test_errors_every_rank_hits_are_printed_once(tmp_path, case):
 def test_an_interrupted_demo_prints_its_resume_command(tmp_path):
     out = tmp_path / "demo"
     proc = subprocess.Popen([*PROTOD, "demo", "--quick", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=_env())
+                            text=True, env=_env(), preexec_fn=_like_a_terminal)
     try:
         deadline = time.time() + 4 * BOUND_S
         while not (out / "start" / "train_log.jsonl").exists() and time.time() < deadline and proc.poll() is None:
