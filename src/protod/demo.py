@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from protod.eval.ablation import arm_acceptance, intervals_separate, paired_difference, seed_spread, user_scores
 from protod.eval.passk import kendall_tau
 from protod.train.config import SFTSource, TrainConfig
@@ -101,6 +103,12 @@ SMOLLM2 = replace(DEFAULT, model="smollm2", lora=True, batch_size=32, rl_lr=5e-5
 PLANS = {"default": DEFAULT, "full": FULL, "quick": QUICK, "smollm2": SMOLLM2}
 
 
+def checkpoint_every(steps: int) -> int:
+    """Every stage checkpoints about five times, so a killed demo resumes (`protod demo --resume`) losing at most a
+    fifth of a stage; the earlier checkpoints are removed once the stage has finished."""
+    return max(1, -(-steps // 5))
+
+
 def _on(device: str | None) -> dict[str, Any]:
     return {"device": device} if device else {}
 
@@ -114,7 +122,7 @@ def sft_config(plan: DemoPlan, device: str | None = None) -> TrainConfig:
         lr=plan.sft_lr, warmup_steps=plan.sft_warmup, schedule="cosine", scenario=SCENARIO,
         sft_data=[SFTSource(agent="passive", view="deployable", dialogues=plan.sft_passive_dialogues),
                   SFTSource(agent="oracle", view="privileged", dialogues=plan.sft_oracle_dialogues)],
-        sft_batch=plan.sft_batch, max_steps=plan.sft_steps, save_every=plan.sft_steps, seed=0,
+        sft_batch=plan.sft_batch, max_steps=plan.sft_steps, save_every=checkpoint_every(plan.sft_steps), seed=0,
         persona_seed=TRAIN_PERSONA_SEED,
     )
 
@@ -124,7 +132,7 @@ def rl_config(arm: str, start: str, plan: DemoPlan, seed: int, device: str | Non
     base = dict(
         model=start, lora=plan.lora, lr=plan.rl_lr, scenario=SCENARIO, personas_per_step=plan.personas_per_step,
         group_size=plan.group_size, max_new_tokens=plan.max_new_tokens, temperature=plan.rl_temperature,
-        rollout_batch=plan.batch_size, max_steps=plan.rl_steps, save_every=plan.rl_steps, aopd_mode="forward_kl",
+        rollout_batch=plan.batch_size, max_steps=plan.rl_steps, save_every=checkpoint_every(plan.rl_steps), aopd_mode="forward_kl",
         aopd_beta=1.0, seed=seed, persona_seed=TRAIN_PERSONA_SEED, **_on(device),
     )
     return TrainConfig(**{**base, **plan.extra, **ARMS[arm].overrides})
@@ -139,12 +147,27 @@ def eval_params(plan: DemoPlan) -> Any:
 
 
 def _finished(out: Path, steps: int) -> Path | None:
+    from protod.records import CheckpointMeta
+    from protod.run_files import read_model
     from protod.train.checkpoint import CHECKPOINT_META, latest
 
     done = latest(out)
-    if done is not None and json.loads((done / CHECKPOINT_META).read_text(encoding="utf-8"))["step"] >= steps:
+    if done is not None and read_model(done / CHECKPOINT_META, CheckpointMeta, RESTART).step >= steps:
         return done
     return None
+
+
+RESTART = "delete that stage's directory to redo it, or use another --out"
+
+
+def _prune(out: Path, keep: Path) -> None:
+    """A finished stage keeps its last checkpoint only (the periodic ones were for resuming)."""
+    import re
+    import shutil
+
+    for ckpt in out.glob("checkpoint-*"):
+        if ckpt != keep and re.fullmatch(r"checkpoint-\d+", ckpt.name) and ckpt.is_dir():
+            shutil.rmtree(ckpt, ignore_errors=True)
 
 
 def train_run(config: dict[str, Any], out: str, threads: int = 0, label: str = "") -> dict[str, Any]:
@@ -152,7 +175,9 @@ def train_run(config: dict[str, Any], out: str, threads: int = 0, label: str = "
     wall time. Top-level so that a worker process can run it."""
     import torch
 
-    from protod.train.checkpoint import latest
+    from protod.records import DemoSeconds
+    from protod.run_files import atomic_write_json, read_model
+    from protod.train.checkpoint import clear_run, latest
     from protod.train.trainer import Trainer
 
     if threads:
@@ -163,9 +188,12 @@ def train_run(config: dict[str, Any], out: str, threads: int = 0, label: str = "
     done = _finished(path, cfg.max_steps)
     timing = path / "demo_seconds.json"  # the training time of a finished run, so that reuse reports it unchanged
     if done is not None and timing.exists():
-        return {"checkpoint": str(done), "seconds": json.loads(timing.read_text(encoding="utf-8"))["seconds"]}
+        return {"checkpoint": str(done), "seconds": read_model(timing, DemoSeconds, RESTART).seconds}
     if done is None:
-        trainer = Trainer(cfg, path, resume=latest(path) is not None)
+        resume = latest(path) is not None
+        if not resume:  # killed before its first checkpoint: nothing to keep, start the stage afresh
+            clear_run(path)
+        trainer = Trainer(cfg, path, resume=resume)
 
         def show(r: dict[str, Any]) -> None:
             every = max(1, cfg.max_steps // 10)  # about ten lines a run
@@ -175,8 +203,9 @@ def train_run(config: dict[str, Any], out: str, threads: int = 0, label: str = "
 
         trainer.train(on_step=show)
         done = latest(path)
+        _prune(path, done)
     seconds = round(time.perf_counter() - start, 1)
-    timing.write_text(json.dumps({"seconds": seconds}) + "\n", encoding="utf-8")
+    atomic_write_json(timing, {"seconds": seconds})
     return {"checkpoint": str(done), "seconds": seconds}
 
 
@@ -199,46 +228,118 @@ def train_all(jobs: dict[str, tuple[TrainConfig, Path]], plan: DemoPlan, say: Ca
     import multiprocessing
 
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
+    try:
         futures = {pool.submit(train_run, cfg.model_dump(mode="json", exclude_unset=True), str(out), threads, name): name
                    for name, (cfg, out) in jobs.items()}
         for fut in as_completed(futures):
             name = futures[fut]
             results[name] = fut.result()
             say(f"  {name}: done in {results[name]['seconds']:.0f} s")
+    except BaseException:
+        # Ctrl-C, SIGTERM or one run's failure: stop every worker now (each keeps its last checkpoint); waiting for
+        # them would leave training processes running after the demo has exited
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
     return results
 
 
-def _plan_guard(out_dir: Path, plan: DemoPlan) -> None:
-    """A demo directory holds one plan: reusing stages of another plan would mix budgets."""
+def _worker_init() -> None:
+    """In each training worker: Ctrl-C goes to the parent, which stops the workers (no traceback from each); and a
+    worker dies with its parent, even one killed with SIGKILL (Linux: PR_SET_PDEATHSIG)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: Ctrl-C and SIGTERM still stop the workers through the parent
+        pass
+    if os.getppid() == 1:  # the parent died before the line above ran
+        os._exit(1)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=10)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=5)
+
+
+STAGES = ("start", "gap", "train", "eval-rule", "eval-semantic", "summary.json")
+
+
+def _plan_guard(out_dir: Path, plan: DemoPlan, resume: bool) -> None:
+    """A demo directory holds one plan: reusing stages of another plan would mix budgets. An unfinished demo is
+    continued only when told (`--resume`); a finished one is reused as it is."""
+    from pydantic import TypeAdapter
+
+    from protod.run_files import atomic_write_json, read_model, validate
+
     path = out_dir / "plan.json"
     record = json.loads(json.dumps(asdict(plan)))
-    if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
-        if old != record:
-            diff = sorted(k for k in set(old) | set(record) if old.get(k) != record.get(k))
-            raise ValueError(f"{out_dir} holds a demo with another plan (differs in: {', '.join(diff)}); "
-                             "use another --out or delete it")
-    else:
-        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    held = [name for name in STAGES if (out_dir / name).exists()]
+    if not path.exists():
+        if held:
+            raise ValueError(f"{path}: missing, but {out_dir} holds demo stages ({', '.join(held)}) of an unknown plan; "
+                             "delete them or use another --out")
+        atomic_write_json(path, record)
+        return
+    todo = "use another --out, or delete the directory"
+    raw = read_model(path, _AnyObject, todo).model_dump()
+    old = json.loads(json.dumps(asdict(validate(raw, TypeAdapter(DemoPlan), str(path), todo))))
+    if old != record or set(raw) != set(record):
+        diff = sorted(k for k in set(raw) | set(record) if raw.get(k) != record.get(k))
+        raise ValueError(f"{out_dir} holds a demo with another plan (differs in: {', '.join(diff)}); "
+                         "use another --out or delete it")
+    if not resume and "summary.json" not in held:
+        raise ValueError(f"{out_dir} holds an unfinished demo; pass --resume to continue it (each stage from its last "
+                         "checkpoint) or use another --out")
+
+
+class _AnyObject(BaseModel):
+    """plan.json's outer shape (a JSON object); its fields are checked against DemoPlan."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None] = print,
-             device: str | None = None) -> dict[str, Any]:
-    """Run (or finish) the demo in `out_dir`. `device` (cpu, cuda, ...) is where every model runs; it is not part of
-    the plan, so a run may be finished on another device, and summary.json records where each call ran."""
+             device: str | None = None, resume: bool = False) -> dict[str, Any]:
+    """Run (or, with `resume`, finish) the demo in `out_dir`. `device` (cpu, cuda, ...) is where every model runs; it
+    is not part of the plan, so a run may be finished on another device, and summary.json records where each call
+    ran. One demo at a time per directory (a lock)."""
+    from protod.run_files import run_lock
+
+    if device:
+        from protod.backends.hf import check_device
+
+        check_device(device)  # before any stage: a bad device fails in a second, not after the SFT
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
+    with run_lock(out_dir, "demo"):
+        return _run_demo(out_dir, plan, say, device, resume)
+
+
+def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device: str | None, resume: bool) -> dict[str, Any]:
     from protod.agent.llm import LLMAgent
-    from protod.backends.hf import HFBackend, check_device, smollm2_dir
+    from protod.backends.hf import HFBackend, smollm2_dir
     from protod.eval.gap import proactivity_gap
     from protod.eval.report import build_report
     from protod.scenario import load_scenario
+    from protod.records import GapRecord
+    from protod.run_files import atomic_write_json, atomic_write_text, read_model
     from protod.user.simulator import make_simulator
 
-    if device:
-        check_device(device)  # before any stage: a bad device fails in a second, not after the SFT
     start = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _plan_guard(out_dir, plan)
+    _plan_guard(out_dir, plan, resume)
     pack = load_scenario(SCENARIO)
     seconds: dict[str, float] = {}
     params = eval_params(plan)
@@ -267,7 +368,7 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     gap_dir = out_dir / "gap"
     gap_file = gap_dir / "gap.json"
     if gap_file.exists():
-        gap = json.loads(gap_file.read_text(encoding="utf-8"))
+        gap = read_model(gap_file, GapRecord, RESTART).model_dump()
     else:
         start_backend = HFBackend.from_pretrained(start_dir, device=device)  # only when the gap is not already on disk
         gap = proactivity_gap(pack, LLMAgent(start_backend, "deployable", params), LLMAgent(start_backend, "privileged", params),
@@ -293,9 +394,8 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     say("5/5 summary and report")
     seconds["total"] = round(time.perf_counter() - start, 1)
     summary = summarise(plan, gap, evals, out_dir, seconds, {name: r["seconds"] for name, r in trained.items()}, device)
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    (out_dir / "report.html").write_text(build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir)),
-                                         encoding="utf-8")
+    atomic_write_json(out_dir / "summary.json", summary)
+    atomic_write_text(out_dir / "report.html", build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir)))
     return summary
 
 
@@ -305,6 +405,8 @@ def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], 
     from protod.agent.llm import LLMAgent
     from protod.backends.hf import HFBackend
     from protod.eval.evaluate import evaluate
+    from protod.records import EvalRecord
+    from protod.run_files import read_model
 
     params = eval_params(plan)
     paths = {"start": start_dir, **checkpoints}
@@ -312,7 +414,7 @@ def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], 
     for sim_name, (sim, k) in sims.items():
         where = out_dir / f"eval-{sim_name}"
         if (where / "eval.json").exists():
-            out[sim_name] = json.loads((where / "eval.json").read_text(encoding="utf-8"))
+            out[sim_name] = read_model(where / "eval.json", EvalRecord, RESTART).model_dump()
             continue
         agents = {name: LLMAgent(HFBackend.from_pretrained(p, device=device), "deployable", params) for name, p in paths.items()}
         t = time.perf_counter()
@@ -368,6 +470,8 @@ def _curves(logs: list[list[dict[str, Any]]]) -> dict[str, list[float | None]]:
 def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, Any]], out_dir: Path,
               seconds: dict[str, float], train_seconds: dict[str, float], device: str | None = None) -> dict[str, Any]:
     from protod.provenance import package_versions
+    from protod.records import TrainLogLine
+    from protod.run_files import read_jsonl
 
     cells = {sim: {r["agent"]: r for r in ev["results"]} for sim, ev in evals.items()}
     scores = {sim: {name: user_scores(_records(cell)) for name, cell in by.items()} for sim, by in cells.items()}
@@ -387,7 +491,7 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
                 **{key: seed_spread([c[key] for c in per]) for key in METRIC_KEYS},
             }
         if arm != "start":
-            logs = [[json.loads(line) for line in (out_dir / "train" / n / "train_log.jsonl").read_text().splitlines() if line.strip()]
+            logs = [[r.model_dump() for r in read_jsonl(out_dir / "train" / n / "train_log.jsonl", TrainLogLine, RESTART)]
                     for n in names]
             entry["curves"] = _curves(logs)
             steps += [r for log in logs for r in log]
@@ -521,7 +625,10 @@ def write_readme_block(readme: Path, summary: dict[str, Any]) -> None:
         raise ValueError(f"{readme}: no generated results block (expected the markers {README_BEGIN!r} and {README_END!r})")
     head, rest = text.split(README_BEGIN, 1)
     _, tail = rest.split(README_END, 1)
-    readme.write_text(head + README_BEGIN + "\n" + results_markdown(summary) + README_END + tail, encoding="utf-8")
+    from protod.run_files import atomic_write_text
+
+    # whole or not at all: written in place, a full disk once cut README to its first 8 KB
+    atomic_write_text(readme, head + README_BEGIN + "\n" + results_markdown(summary) + README_END + tail)
 
 
 def demo_report_html(summary: dict[str, Any], out_dir: Path) -> str:

@@ -8,6 +8,7 @@ report, chat).
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,18 @@ from protod.backends import BackendError
 from protod.rollout import RunMismatch
 from protod.scenario import ScenarioError
 
+# Hugging Face's own bars ("Loading weights", "Writing model shards") would sit between protod's progress and its one
+# error line; protod loads local files only, so they say nothing a user needs. Set before transformers is imported.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
 class _OneLineErrors(TyperGroup):
     """Usage errors (a bad option value, a missing argument) as one `error:` line too, not a framed usage box."""
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _sigterm_interrupts()
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except NoArgsIsHelpError as e:
@@ -67,17 +74,77 @@ def one_line(message: str, limit: int = 500) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# Under torchrun every rank runs the command. Until the ranks have compared their settings, an error is the same on
+# every rank (same argv, same files): rank 0 alone prints it. After that a failing rank prints its own, naming it.
+_own_errors: list[bool] = [False]
+
+
+def rank_errors_are_own() -> None:
+    _own_errors[0] = True
+
+
+def _rank_prefix() -> str | None:
+    """'' on rank 0 or in one process, 'rank N: ' on another rank with its own error, None for a rank that keeps quiet."""
+    try:
+        world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+    except ValueError:
+        return ""
+    if world <= 1 or rank == 0:
+        return ""
+    return f"rank {rank}: " if _own_errors[0] else None
+
+
 def _fail(message: str, code: int = 2) -> None:
-    err.print(Text.assemble(("error: ", "bold red"), one_line(message)), soft_wrap=True)
+    prefix = _rank_prefix()
+    if prefix is not None:
+        err.print(Text.assemble(("error: ", "bold red"), one_line(prefix + message)), soft_wrap=True)
     raise typer.Exit(code)
 
 
 def _os_message(e: OSError) -> str:
+    import errno
+
     where = e.filename if e.filename is not None else "file"
     reason = e.strerror or type(e).__name__
+    if e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        reason += "; what was written before is intact (checkpoints and summaries are written aside, then renamed)"
     if isinstance(e, (NotADirectoryError, FileExistsError)):
         reason += " (an output path must be a directory, or not exist yet)"
     return f"{where}: {reason}"
+
+
+def _sigterm_interrupts() -> None:
+    """SIGTERM (a scheduler, torchrun stopping the other ranks, `kill`) stops a command the way Ctrl-C does: children
+    stopped, one line, exit 130, instead of an abrupt end that leaves worker processes behind."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):
+        pass
+
+
+# What an interrupted command tells the user to run to continue (set by the command once it knows its --out).
+_resume_hint: list[str] = []
+
+
+def on_interrupt(command: str) -> None:
+    _resume_hint[:] = [command]
+
+
+def _interrupted() -> None:
+    if _rank_prefix() != "":  # torchrun stopping the other ranks after one failed: that one has said why
+        raise typer.Exit(130)
+    hint = f"; continue with `{_resume_hint[0]}`" if _resume_hint else ""
+    err.print(Text.assemble(("interrupted", "bold red"), one_line(f": what finished is on disk{hint}")), soft_wrap=True)
+    raise typer.Exit(130)
 
 
 def friendly(fn):
@@ -95,6 +162,10 @@ def friendly(fn):
             _fail(_os_message(e))
         except RecursionError:
             _fail("input nested too deeply to read")
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: one line and the way back, never a traceback
+            _interrupted()
+        finally:
+            _resume_hint.clear()
 
     return wrapper
 
@@ -114,6 +185,10 @@ def refuse_existing_runs(out_dir: Path, resume: bool, overwrite: bool) -> None:
 
 # More dialogues or personas than this in one command is a typo (and would exhaust memory before any output).
 MAX_N = 1_000_000
+# pass@k beyond this many rollouts per user says nothing new; a bigger --k is a typo (and fills memory silently).
+MAX_K = 1024
+# redteam scores every candidate on --personas users: more than this outlasts any --budget-s on its first candidate.
+MAX_SEARCH_USERS = 10_000
 
 # Endpoint defaults shared by every command that can talk to an OpenAI-compatible server.
 ENDPOINT_DEFAULTS = {"timeout": 30.0, "max_retries": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional
@@ -14,10 +15,12 @@ from protod.agent.llm import make_agent
 from protod.agent.scripted import HONEST_AGENTS, SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
 from protod.cli._common import (
-    MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, out, refuse_existing_runs,
+    MAX_K, MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, on_interrupt, out,
+    refuse_existing_runs,
 )
 from protod.persona import PersonaSampler
 from protod.rollout import make_episodes, simulate_to_dir
+from protod.run_files import run_lock
 from protod.scenario import builtin_scenarios, load_scenario
 
 
@@ -64,7 +67,7 @@ def simulate(
     config = {"scenario": scenario, "agent": policy.name, "n": n, "seed": seed, "stratum": stratum, "view": view if agent.startswith("llm") else None,
               "sampling": params.to_dict() if agent.startswith("llm") else None, "simulator": simulator, "sim_model": sim_model,
               "batch_size": batch_size}
-    with _progress() as bar:
+    with run_lock(out_dir, "simulate"), _progress() as bar:
         task = bar.add_task(f"{policy.name} on {pack.id}", total=n)
         if resume:
             from protod.rollout import read_trajectories
@@ -89,7 +92,7 @@ def eval_command(
     agents: list[str] = typer.Option(["passive", "prober", "oracle"], "--agent", "-a", help="Repeatable: a scripted agent or llm:<model spec>[:deployable|:privileged]."),
     simulators: list[str] = typer.Option(["rule"], "--simulator", help="Repeatable: rule, cus-llm, prompted (LLM ones need --sim-model)."),
     n: int = typer.Option(48, "-n", "--n", min=1, max=MAX_N, help="Personas (the same for every agent and simulator)."),
-    k: int = typer.Option(4, "-k", "--k", min=1, help="Rollouts per persona: pass@k and pass^k for k = 1..K."),
+    k: int = typer.Option(4, "-k", "--k", min=1, max=MAX_K, help=f"Rollouts per persona: pass@k and pass^k for k = 1..K (at most {MAX_K})."),
     seed: int = typer.Option(0, "--seed", help="Persona and dialogue seed (evaluate on a seed you did not train on)."),
     out_dir: Path = typer.Option(Path("runs/eval"), "--out", "-o", help="Writes eval.json and runs/<agent>__<simulator>/."),
     resume: bool = typer.Option(False, "--resume", help="Keep finished dialogues of an interrupted eval."),
@@ -114,7 +117,7 @@ def eval_command(
     user_model = load_backend(sim_model, device=device, **endpoint) if sim_model else None
     sims = {s: make_simulator(s, pack, user_model) for s in dict.fromkeys(simulators)}
     total = len(policies) * len(sims) * n * k
-    with _progress() as bar:
+    with run_lock(out_dir, "eval"), _progress() as bar:
         task = bar.add_task(f"eval on {pack.id}", total=total)
         report = evaluate(pack, policies, sims, n, k, seed, out_dir, batch_size=batch_size, resume=resume,
                           config={"scenario": scenario, "agents": list(policies), "simulators": list(sims), "sim_model": sim_model},
@@ -145,7 +148,7 @@ def eval_command(
 def gap(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     model: str = typer.Option("smollm2", "--model", "-m", help=f"The model to study: {SPEC_HELP}."),
-    ks: str = typer.Option("1,2,4,8,16", "--k", help="Comma-separated k values for pass@k."),
+    ks: str = typer.Option("1,2,4,8,16", "--k", help=f"Comma-separated k values for pass@k (each at most {MAX_K}; n x max k at most {MAX_N:,})."),
     n: int = typer.Option(24, "-n", "--n", min=1, max=MAX_N, help="Personas."),
     seed: int = typer.Option(0, "--seed"),
     out_dir: Path = typer.Option(Path("runs/gap"), "--out", "-o", help="Writes gap.json, gap.png and the transcripts."),
@@ -168,6 +171,9 @@ def gap(
         raise ValueError(f"--k {ks!r}: expected comma-separated integers such as 1,2,4,8,16") from None
     if not k_values or sorted(set(k_values)) != k_values or k_values[0] < 1:
         raise ValueError(f"--k must be increasing positive integers, e.g. 1,2,4,8,16; got {ks}")
+    if k_values[-1] > MAX_K or n * k_values[-1] > MAX_N:  # before anything runs: the rollouts are made up front
+        raise ValueError(f"--k {k_values[-1]}: at most {MAX_K} rollouts per user and n x k at most {MAX_N:,} "
+                         f"(here {n} x {k_values[-1]}); pass@k for k = 1..16 is what the gap needs")
     refuse_existing_runs(out_dir, resume, overwrite)
     pack = load_scenario(scenario)
     params = SamplingParams(temperature=temperature, max_new_tokens=max_new_tokens)
@@ -175,7 +181,7 @@ def gap(
     deployable = make_agent("llm", model=model, view="deployable", params=params, device=device, **endpoint)
     privileged = make_agent("llm", model=model, view="privileged", params=params, device=device, **endpoint)
     total = 2 * n * max(k_values or [1])
-    with _progress() as bar:
+    with run_lock(out_dir, "gap"), _progress() as bar:
         task = bar.add_task(f"gap of {model}", total=total)
         result = proactivity_gap(pack, deployable, privileged, make_simulator("rule", pack), k_values, n, seed, out_dir,
                                  batch_size=batch_size, on_done=lambda _a: bar.advance(task), resume=resume,
@@ -260,6 +266,7 @@ def demo(
     quick: bool = typer.Option(False, "--quick", help="Tiny sizes: checks the pipeline in about a minute; the numbers mean nothing."),
     workers: int = typer.Option(0, "--workers", min=0, help="Training runs in parallel processes (0: one per core, at most 2)."),
     device: Optional[str] = typer.Option(None, "--device", help="Where every model runs (cpu, cuda, cuda:1, ...; default cpu). Not part of the plan: a run may be finished elsewhere."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted demo in --out: finished stages are reused, a training stage continues from its last checkpoint."),
 ) -> None:
     """The paper's experiment in miniature on a CPU: a conservative starting policy and its proactivity gap; GRPO,
     SI-AVPO and ablations trained with equal budgets and several seeds; held-out evaluation (>= 96 users) against the
@@ -271,13 +278,16 @@ def demo(
     if quick and full:
         raise ValueError("--quick and --full: pick one")
     plan = QUICK if quick else FULL if full else DEFAULT
-    if model == "smollm2":
-        plan = replace(SMOLLM2, arms=FULL.arms, seeds=FULL.seeds) if full else SMOLLM2
+    if model == "smollm2":  # quick: the pipeline at tiny sizes, on SmolLM2 with LoRA
+        plan = (replace(QUICK, model="smollm2", lora=True, rl_lr=SMOLLM2.rl_lr) if quick
+                else replace(SMOLLM2, arms=FULL.arms, seeds=FULL.seeds) if full else SMOLLM2)
     if workers:
         plan = replace(plan, workers=workers)
     default_dir = "runs/demo" + ("-smollm2" if model == "smollm2" else "") + ("-full" if full else "") + ("-quick" if quick else "")
     out_dir = out_dir or Path(default_dir)
-    summary = run_demo(out_dir, plan, say=lambda m: err.print(m, markup=False, highlight=False), device=device)
+    on_interrupt(" ".join(["protod demo", *(["--model", model] if model != "tiny" else []), *(["--full"] if full else []),
+                           *(["--quick"] if quick else []), "--out", shlex.quote(str(out_dir)), "--resume"]))
+    summary = run_demo(out_dir, plan, say=lambda m: err.print(m, markup=False, highlight=False), device=device, resume=resume)
     out.print(results_table(summary))
     for line in verdict_lines(summary):
         out.print(line, markup=False, highlight=False)
@@ -310,14 +320,13 @@ def results(
 ) -> None:
     """The demo's results as Markdown, rendered from summary.json alone (README's Results section is this output)."""
     from protod.demo import results_markdown, write_readme_block
+    from protod.records import Summary
+    from protod.run_files import read_model
 
     if not summary_file.is_file():
         raise ValueError(f"{summary_file}: no such file (run `protod demo` first)")
-    try:
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
-        text = results_markdown(summary)
-    except (ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"{summary_file}: not a summary.json protod demo wrote ({type(e).__name__}: {str(e)[:80]})") from None
+    summary = read_model(summary_file, Summary, "expected the summary.json `protod demo` writes; rerun the demo").model_dump()
+    text = results_markdown(summary)
     if readme is None:
         out.print(text, markup=False, highlight=False, soft_wrap=True)
         return

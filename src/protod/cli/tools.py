@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import shlex
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
 from protod.agent.llm import make_agent
-from protod.backends import SPEC_HELP, SamplingParams
-from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, out
+from protod.backends import SPEC_HELP, BackendError, SamplingParams
+from protod.cli._common import (
+    ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own,
+)
 from protod.persona import PersonaSampler
+from protod.run_files import run_lock
 from protod.scenario import load_scenario
 
 
@@ -60,10 +65,42 @@ def train(
         check_train_identity(out_dir, cfg)
     elif not overwrite and (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
         raise ValueError(f"{out_dir} already holds a training run; pass --resume to continue it or --overwrite to replace it")
+    if cfg.personas_per_step % ranks.world_size:  # as the trainer would, but before any rank joins: said once
+        raise ValueError(f"personas_per_step = {cfg.personas_per_step} cannot be split evenly over {ranks.world_size} "
+                         f"processes (each rolls out whole groups); make it a multiple of {ranks.world_size}")
+    if cfg.rollout_engine == "vllm" and cfg.algo != "sft":  # before any rank joins: one line, not one per rank
+        from protod.backends.vllm_backend import require_vllm
+
+        require_vllm("rollout_engine: vllm")
+    on_interrupt(" ".join(["protod train", *(["--config", shlex.quote(str(config))] if config else []),
+                           *(f"--set {shlex.quote(o)}" for o in overrides), "--out", shlex.quote(str(out_dir)), "--resume"]))
+    # rank 0 holds --out for the whole job: a second `protod train` (or demo, eval) into it is refused at once
+    with run_lock(out_dir, "train") if ranks.is_main else nullcontext():
+        try:
+            _train(cfg, out_dir, ranks, resume, overwrite, timeout, max_retries)
+        except BaseException:
+            distributed.abandon(ranks)
+            raise
+
+
+def _train(cfg: Any, out_dir: Path, ranks: Any, resume: bool, overwrite: bool, timeout: float, max_retries: int) -> None:
+    from protod.backends import ENDPOINT_OPTIONS
+    from protod.train import distributed
+
     distributed.setup(ranks, cfg.device)
+    record = {**{f"config.{k}": v for k, v in cfg.model_dump(mode="json").items()}, "--out": str(out_dir.resolve()),
+              "--resume": resume, "--overwrite": overwrite}
+    differs = distributed.first_disagreement(ranks, record)
+    if differs is not None:
+        rank, key, zero, other = differs
+        raise ValueError(f"the ranks were started with different settings: rank 0 has {key}={json.dumps(zero)[:60]}, "
+                         f"rank {rank} has {key}={json.dumps(other)[:60]}; start every rank with the same command")
+    rank_errors_are_own()  # from here on a rank's failure is its own: it prints it, naming the rank
     if overwrite and not resume:
         if ranks.is_main:
-            clear_train_run(out_dir)
+            from protod.train.checkpoint import clear_run
+
+            clear_run(out_dir)
         distributed.barrier(ranks)  # no rank reads the run directory before it is cleared
     ENDPOINT_OPTIONS.update(timeout=timeout, max_retries=max_retries)
     from protod.train.trainer import Trainer
@@ -87,6 +124,10 @@ def train(
     last = logs[-1] if logs else None
     if last:
         out.print(f"step {last['step']}: loss {last['loss']:.4f}" + (f", reward {last['reward_mean']:.3f}" if last.get("reward_mean") is not None else ""))
+    fallbacks = sum(r.get("sim_fallback_turns") or 0 for r in logs)
+    if fallbacks:
+        out.print(f"Warning: the {cfg.simulator} simulator failed on {fallbacks} user turns and the rules stood in "
+                  "(sim_fallback_turns in the log); check --sim-model's endpoint")
     from protod.train.checkpoint import latest
 
     ckpt = latest(out_dir)
@@ -101,7 +142,12 @@ def check_train_identity(out_dir: Path, cfg: Any) -> None:
 
     recorded_path = out_dir / "config.yaml"
     if not recorded_path.is_file():
-        return  # the trainer reports the missing checkpoint
+        from protod.train.checkpoint import resume_point
+
+        resume_point(out_dir)  # no checkpoint at all: that is the first thing to say
+        # without the recorded config a resume could continue the run with another algorithm or model
+        raise ValueError(f"{recorded_path}: missing, so --resume cannot check that it continues the same run; "
+                         "pass --overwrite to start afresh, or use another --out")
     try:
         recorded = yaml.safe_load(recorded_path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, ValueError):
@@ -112,19 +158,6 @@ def check_train_identity(out_dir: Path, cfg: Any) -> None:
     if diff is not None:
         raise IdentityMismatch(f"{out_dir}: --resume of a different run: {describe(diff)}; "
                                "use the recorded config, another --out, or --overwrite")
-
-
-def clear_train_run(out_dir: Path) -> None:
-    """What `train --overwrite` removes: only the files a training run writes."""
-    import shutil
-
-    if not out_dir.is_dir():
-        return
-    for name in ("train_log.jsonl", "config.yaml", "run.json"):
-        (out_dir / name).unlink(missing_ok=True)
-    for ckpt in out_dir.glob("checkpoint-*"):
-        if ckpt.is_dir():
-            shutil.rmtree(ckpt)
 
 
 @app.command()
@@ -229,6 +262,8 @@ def chat(
         final = None
         for _ in range(pack.turn_budget):
             said = caller.act([observe(pack, persona, history, caller.privileged)], [agent_rng])[0]
+            if getattr(said, "error", None):  # a dead endpoint: say so, not an empty caller line
+                raise BackendError(f"{caller.name}: the caller's model failed ({said.error})")
             text = said if isinstance(said, str) else said.text
             out.print(f"caller: {text}", markup=False)
             try:
@@ -243,9 +278,12 @@ def chat(
     out.print("The persona was: " + "; ".join(f"{k}={v}" for k, v in persona.traits.items()) + " | hidden concerns: "
               + ", ".join(f"{c.id} (severity {c.severity})" for c in persona.concerns), markup=False)
     if out_file is not None:
+        # the fields of a rollout's record too, so that `consistency` and `report` read a chat like any transcript
         record = {"schema_version": SCHEMA_VERSION, "id": f"chat-{persona.id}", "scenario": pack.id, "mode": f"human-as-{role}",
+                  "agent": "human" if role == "agent" else caller.name, "view": "deployable",
+                  "simulator": "rule" if role == "agent" else "human", "seed": seed,
                   "persona": persona.to_dict(), "turns": turns, "decision": final.decision.value if final else "ended",
-                  "final_state": final.to_dict() if final else None}
+                  "n_turns": len(turns), "final_state": final.to_dict() if final else None, "status": "ok", "error": None}
         out_file.parent.mkdir(parents=True, exist_ok=True)
         with out_file.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
@@ -324,9 +362,9 @@ def redteam(
     scenario: str = typer.Option("merchant_recruitment", "--scenario", "-s", help="Built-in pack id or path to a YAML pack."),
     budget_s: float = typer.Option(60.0, "--budget-s", min=0.1, help="Seconds of search (CPU)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the search and of its users (held-out users use seed + 1)."),
-    personas: int = typer.Option(48, "--personas", min=1, help="Users each candidate strategy is scored on during the search."),
-    holdout: int = typer.Option(200, "--holdout", min=1, help="Held-out users the best strategies and the prober are re-scored on."),
-    top: int = typer.Option(3, "--top", min=1, help="How many of the best strategies (of different gene kinds) to show."),
+    personas: int = typer.Option(48, "--personas", min=1, max=MAX_SEARCH_USERS, help=f"Users each candidate strategy is scored on during the search (at most {MAX_SEARCH_USERS:,}: more outlasts any --budget-s on the first candidate)."),
+    holdout: int = typer.Option(200, "--holdout", min=1, max=MAX_SEARCH_USERS, help=f"Held-out users the best strategies and the prober are re-scored on (at most {MAX_SEARCH_USERS:,})."),
+    top: int = typer.Option(3, "--top", min=1, max=100, help="How many of the best strategies (of different gene kinds) to show (at most 100)."),
     max_evals: Optional[int] = typer.Option(None, "--max-evals", min=1, help="Stop after this many strategies (a reproducible budget)."),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the strategies, scores and transcripts as JSON."),
     fail_on_exploit: bool = typer.Option(False, "--fail-on-exploit", help="Exit 1 when a dishonest strategy beats the prober by > 0.05 (for CI)."),
@@ -380,11 +418,15 @@ def consistency(
 
     file = path / "trajectories.jsonl" if path.is_dir() else path
     if not file.is_file():
-        raise FileNotFoundError(f"{file}: no such trajectories file")
+        raise ValueError(f"{file}: no such trajectories file")
     pack = load_scenario(scenario) if scenario else None
     findings = []
     records = read_trajectories(file)
     for lineno, record in enumerate(records, start=1):
+        if pack is not None and isinstance(record, dict) and record.get("scenario") != pack.id:
+            # another pack's rules find nothing wrong in lines they do not know: that is not a clean result
+            raise ValueError(f"{file}:{lineno}: a dialogue of scenario {str(record.get('scenario'))[:60]!r}, but --scenario "
+                             f"is {pack.id!r}; check it against its own pack (drop --scenario)")
         try:
             findings += check_trajectory(record, pack or load_scenario(record["scenario"]))
         except (KeyError, TypeError, AttributeError) as e:

@@ -16,6 +16,15 @@ from protod.eval.evaluate import evaluate
 from protod.scenario import Scenario
 
 
+def _first_error(run_dir: Path) -> str:
+    from protod.rollout import read_trajectories
+
+    for rec in read_trajectories(run_dir / "trajectories.jsonl"):
+        if rec.get("error"):
+            return str(rec["error"])[:200]
+    return "no finished dialogue"
+
+
 def proactivity_gap(pack: Scenario, deployable: Any, privileged: Any, simulator: Any, ks: list[int], n: int, seed: int,
                     out_dir: Path, batch_size: int = 64, on_done: Callable[[str], None] | None = None,
                     config: dict[str, Any] | None = None, resume: bool = False) -> dict[str, Any]:
@@ -26,6 +35,10 @@ def proactivity_gap(pack: Scenario, deployable: Any, privileged: Any, simulator:
                       resume=resume)
     by_view = {r["agent"]: r for r in report["results"]}
     dep, priv = by_view["deployable"], by_view["privileged"]
+    for view, cell in (("deployable", dep), ("privileged", priv)):
+        if not cell["pass_at_k"]:  # no dialogue finished: no pass@k to compare (a dead endpoint, a model that fails)
+            raise ValueError(f"{getattr(deployable, 'name', 'the model')}: every {view}-view dialogue ended in an error "
+                             f"({_first_error(Path(cell['run_dir']))}); the transcripts are in {cell['run_dir']}")
     gap = {
         "deployable_pass_at_k": {str(k): dep["pass_at_k"][str(k)] for k in ks},
         "privileged_pass_at_k": {str(k): priv["pass_at_k"][str(k)] for k in ks},

@@ -103,16 +103,6 @@ def _training_figure(name: str, log: list[dict[str, Any]]) -> Any:
     return fig
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError) as err:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise ValueError(f"{path}: not a JSON file protod wrote ({str(err).splitlines()[0][:120]})") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{path}: expected a JSON object, got {type(value).__name__}")
-    return value
-
-
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     out = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -127,17 +117,24 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+_REDO = "rerun the command that wrote it, or leave its directory out of the report"
+
+
 def collect(dirs: list[Path]) -> dict[str, Any]:
+    from protod.records import GapCurve, Metrics, ReportedEval
+    from protod.run_files import read_model
+
     found: dict[str, Any] = {"evals": [], "gaps": [], "simulations": [], "training": [], "transcripts": []}
     for root in dirs:
         if not root.exists():
             raise ValueError(f"{root}: no such directory")
+        # every file through its model: a damaged one is refused naming its field, never a KeyError mid-page
         for path in sorted(root.rglob("eval.json")):
-            found["evals"].append((path.parent, _read_json(path)))
+            found["evals"].append((path.parent, read_model(path, ReportedEval, _REDO).model_dump()))
         for path in sorted(root.rglob("gap.json")):
-            found["gaps"].append((path.parent, _read_json(path)))
+            found["gaps"].append((path.parent, read_model(path, GapCurve, _REDO).model_dump()))
         for path in sorted(root.rglob("metrics.json")):
-            found["simulations"].append((path.parent, _read_json(path)))
+            found["simulations"].append((path.parent, read_model(path, Metrics, _REDO).model_dump()))
         for path in sorted(root.rglob("train_log.jsonl")):
             found["training"].append((path.parent, _read_jsonl(path)))
         for path in sorted(root.rglob("trajectories.jsonl")):
@@ -185,7 +182,7 @@ def build_report(dirs: list[Path], lead: str = "") -> str:
             diff_rows.append((f"{r['agent']} / {r['simulator']}", {d: sum(v) / len(v) for d, v in by.items() if v}))
     in_eval = {str(Path(r["run_dir"]).resolve()) for _, ev in found["evals"] for r in ev["results"]}
     for where, m in found["simulations"]:
-        if str(where.resolve()) in in_eval or "n" not in m:
+        if str(where.resolve()) in in_eval or m.get("n") is None:
             continue
         ok = m["n"]
         low, high = wilson_interval(round(m["acceptance_rate"] * ok), ok)

@@ -40,12 +40,14 @@ def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: i
     return Qwen2ForCausalLM(config)
 
 
-def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32") -> tuple[Any, Any, dict[str, Any]]:
+def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32", fresh_base: bool = True) -> tuple[Any, Any, dict[str, Any]]:
     """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora.
 
     `dtype` is the precision policy (TrainConfig.dtype_name): LoRA keeps the frozen base in it and the adapters in
     float32; a full fine-tune loads float32 master weights whatever it is (bf16 parameters would drop updates below
-    bf16 resolution; the forwards still run under the policy's autocast)."""
+    bf16 resolution; the forwards still run under the policy's autocast). A tiny-random base model is saved afresh
+    when `fresh_base` (a new run: a failed earlier attempt may have left one of another size) and otherwise reused,
+    after checking its size (a resumed run; the other ranks of a new one)."""
     from transformers import AutoModelForCausalLM
 
     from protod.backends.hf import load_tokenizer, smollm2_dir
@@ -54,10 +56,10 @@ def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32") -> tupl
         tokenizer = load_tokenizer(smollm2_dir())
         model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed, cfg.tiny_init_range)
         base_dir = out_dir / "base-model"  # saved so that checkpoints can be loaded without the trainer
-        if not (base_dir / "config.json").exists():
-            model.save_pretrained(base_dir)
-            tokenizer.save_pretrained(base_dir)
+        if fresh_base or not (base_dir / "config.json").exists():
+            _save_base(model, tokenizer, base_dir)
         else:  # a resumed run starts from the very same initial weights
+            _check_base(base_dir, cfg)
             model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
         base = {"kind": "hf", "path": str(base_dir.resolve())}
     elif cfg.model == "smollm2":
@@ -85,6 +87,40 @@ def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32") -> tupl
     return model, tokenizer, base
 
 
+def _save_base(model: Any, tokenizer: Any, base_dir: Path) -> None:
+    """Written beside, then swapped in: a kill or a full disk never leaves a half-written base model."""
+    import shutil
+
+    from protod.run_files import os_error_of, write_failed
+
+    partial = base_dir.with_name(base_dir.name + ".partial")
+    try:
+        shutil.rmtree(partial, ignore_errors=True)
+        model.save_pretrained(partial)
+        tokenizer.save_pretrained(partial)
+        if base_dir.exists():
+            shutil.rmtree(base_dir)
+        os.replace(partial, base_dir)
+    except Exception as e:  # the tokenizer (Rust) reports a full disk as a plain Exception "(os error 28)"
+        shutil.rmtree(partial, ignore_errors=True)
+        if (err := os_error_of(e)) is None:
+            raise
+        raise write_failed(base_dir, err, "nothing of this run was written yet") from None
+
+
+def _check_base(base_dir: Path, cfg: TrainConfig) -> None:
+    """A resumed tiny-random run must find the base model of its own size (one hidden size recorded, another trained
+    is the mixing `train --overwrite` used to allow)."""
+    try:
+        saved = json.loads((base_dir / "config.json").read_text(encoding="utf-8"))
+        got = (saved["hidden_size"], saved["num_hidden_layers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ValueError(f"{base_dir / 'config.json'}: unreadable; pass --overwrite to start the run afresh") from None
+    if got != (cfg.tiny_hidden, cfg.tiny_layers):
+        raise ValueError(f"{base_dir}: holds a {got[0]}-d, {got[1]}-layer model but the config asks for "
+                         f"tiny_hidden={cfg.tiny_hidden}, tiny_layers={cfg.tiny_layers}; pass --overwrite to start afresh")
+
+
 def load_any(path: str | Path) -> Any:
     """A causal LM from a directory: a full model, or a protod LoRA checkpoint (base + adapter, merged)."""
     from transformers import AutoModelForCausalLM
@@ -95,7 +131,10 @@ def load_any(path: str | Path) -> Any:
     meta_file = path / CHECKPOINT_META
     if not meta_file.exists():
         raise ValueError(f"{path}: a PEFT adapter without {CHECKPOINT_META}; protod cannot tell which base model it needs")
-    base = json.loads(meta_file.read_text())["base"]
+    from protod.records import CheckpointMeta
+    from protod.run_files import read_model
+
+    base = read_model(meta_file, CheckpointMeta, "expected the metadata protod writes into a checkpoint").base.model_dump()
     if base["kind"] == "smollm2":
         from protod.backends.hf import smollm2_dir
 
@@ -151,6 +190,23 @@ def save(trainer: Any, out_dir: Path, model_state: dict[str, Any] | None = None,
     return target
 
 
+def clear_run(out_dir: Path) -> None:
+    """What `train --overwrite` removes: everything a training run writes (its log, config, checkpoints and the saved
+    tiny-random base model, which a new run of another size must not reuse), nothing else."""
+    import shutil
+
+    if not out_dir.is_dir():
+        return
+    for name in ("train_log.jsonl", "config.yaml", "run.json", "demo_seconds.json"):
+        (out_dir / name).unlink(missing_ok=True)
+    owned = [p for p in out_dir.glob("checkpoint-*") if re.fullmatch(r"checkpoint-\d+", p.name)]
+    for path in [*owned, out_dir / "base-model", out_dir / "base-model.partial"]:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+
+
 def latest(out_dir: Path) -> Path | None:
     found = [(int(m.group(1)), p) for p in out_dir.glob("checkpoint-*") if (m := re.fullmatch(r"checkpoint-(\d+)", p.name))
              and (p / STATE_FILE).exists()]
@@ -171,7 +227,10 @@ def read_weights(ckpt: Path, stem: str) -> dict[str, torch.Tensor]:
 
     single, index = ckpt / f"{stem}.safetensors", ckpt / f"{stem}.safetensors.index.json"
     if single.is_file():
-        return load_file(single)
+        try:
+            return load_file(single)
+        except Exception as e:  # a truncated or foreign file
+            raise damaged(single, e) from None
     if index.is_file():
         try:
             shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
@@ -181,7 +240,10 @@ def read_weights(ckpt: Path, stem: str) -> dict[str, torch.Tensor]:
         for shard in shards:
             if not (ckpt / shard).is_file():
                 raise ValueError(f"{ckpt}: {index.name} lists {shard}, which is missing; cannot resume from it")
-            state.update(load_file(ckpt / shard))
+            try:
+                state.update(load_file(ckpt / shard))
+            except Exception as e:
+                raise damaged(ckpt / shard, e) from None
         return state
     raise ValueError(f"{ckpt}: neither {single.name} nor {index.name}; cannot resume from it")
 
@@ -224,20 +286,42 @@ def _first_line(err: BaseException) -> str:
     return detail[:200]
 
 
+def damaged(path: Path, e: BaseException) -> ValueError:
+    """A checkpoint file that cannot be this run's: one line naming it and the way out."""
+    what = " ".join(str(e).split())[:120] or type(e).__name__
+    return ValueError(f"{path}: damaged or from another run ({what}); delete {path.parent.name}/ to resume from the "
+                      "checkpoint before it, or pass --overwrite to start afresh")
+
+
 def restore_state(trainer: Any, ckpt: Path, write_log: bool = True, load_optimizer: Any = None) -> int:
     """Optimizer, scheduler and RNG from `ckpt` into `trainer` (the weights: `load_weights`); drop the log lines
     written after it (when `write_log`: one process of a multi-process run rewrites the log). `load_optimizer(state)`
     replaces `optimizer.load_state_dict` (sharded training). Returns the checkpoint's step."""
-    state = torch.load(ckpt / STATE_FILE, weights_only=False)
-    _check_schedule(trainer, ckpt, state)
-    (load_optimizer or trainer.optimizer.load_state_dict)(state["optimizer"])
-    trainer.scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["torch_rng"])
-    step = int(state["step"])
+    state_file = ckpt / STATE_FILE
+    try:
+        state = torch.load(state_file, weights_only=False)
+        if not isinstance(state, dict) or not {"step", "optimizer", "scheduler", "torch_rng"} <= set(state):
+            raise ValueError("expected a dict with step, optimizer, scheduler and torch_rng")
+        if type(state["step"]) is not int or not 0 <= state["step"] <= 10**9:
+            raise ValueError(f"step: expected a step number, got {str(state['step'])[:40]}")
+    except Exception as e:  # an empty or torn file (EOFError, unpickling)
+        raise damaged(state_file, e) from None
+    _check_schedule(trainer, ckpt, state)  # an extended schedule is refused in one line, before anything is loaded
+    try:
+        (load_optimizer or trainer.optimizer.load_state_dict)(state["optimizer"])
+        trainer.scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+    except Exception as e:  # another run's optimizer shapes
+        raise damaged(state_file, e) from None
+    step = state["step"]
     log = ckpt.parent / "train_log.jsonl"
     if write_log and log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
-        kept = [line for line in log.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-        log.write_text("".join(line + "\n" for line in kept))
+        from protod.records import TrainLogLine
+        from protod.run_files import atomic_write_text, read_jsonl
+
+        records = read_jsonl(log, TrainLogLine, "delete the run's log and checkpoints, or pass --overwrite")
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        atomic_write_text(log, "".join(line + "\n" for line, r in zip(lines, records) if r.step <= step))
     return step
 
 

@@ -154,6 +154,8 @@ class TrainConfig(BaseModel):
     def _consistent(self) -> TrainConfig:
         if self.simulator != "rule" and not self.sim_model:
             raise ValueError(f"simulator {self.simulator} needs sim_model")
+        if self.algo == "sft" and not any(src.dialogues for src in self.sft_data):
+            raise ValueError("sft_data: algo sft needs at least one transcript source with dialogues (it would train on nothing)")
         return self
 
     @property
@@ -221,7 +223,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         p = Path(path)
         if not p.is_file():
             raise ValueError(f"{p}: no such config file")
-        loaded = _parse_yaml(p, str(p)) or {}
+        loaded = _parse_yaml(p, str(p))
+        if loaded is None or loaded == {}:  # an empty file would silently train the defaults (SmolLM2, GRPO)
+            raise ValueError(f"{p}: empty; expected a mapping of config keys (see configs/ for examples)")
         if not isinstance(loaded, dict):
             raise ValueError(f"{p}: expected a mapping of config keys")
         data.update(loaded)

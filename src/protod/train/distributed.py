@@ -205,6 +205,25 @@ def broadcast_parameters(module: torch.nn.Module, ranks: Ranks) -> None:
             dist.broadcast(tensor.data, src=0)
 
 
+def first_disagreement(ranks: Ranks, record: Mapping[str, Any]) -> tuple[int, str, Any, Any] | None:
+    """(rank, key, rank 0's value, that rank's value) of the first key of `record` (this rank's config and options)
+    on which some rank differs from rank 0, or None. Every rank gets the same answer, so all stop together before
+    step 1: a different max_steps would otherwise hang the job at its last collective, a different lr or algo
+    finish with exit 0 and replicas that are not."""
+    if not ranks.active:
+        return None
+    import torch.distributed as dist
+
+    everyone: list[Any] = [None] * ranks.world_size
+    dist.all_gather_object(everyone, dict(record))
+    base = everyone[0]
+    for rank, other in enumerate(everyone[1:], start=1):
+        for key in sorted(set(base) | set(other)):
+            if base.get(key) != other.get(key):
+                return rank, key, base.get(key), other.get(key)
+    return None
+
+
 def barrier(ranks: Ranks) -> None:
     """Wait for every rank (no-op in one process)."""
     if ranks.active:
@@ -221,6 +240,19 @@ def main_first(ranks: Ranks) -> Iterator[None]:
     yield
     if ranks.active and ranks.is_main:
         barrier(ranks)
+
+
+def abandon(ranks: Ranks) -> None:
+    """Leave the process group after a failure on this rank (no barrier: the others may never reach one), so that
+    the process exits with its own error code instead of tearing down a live group at interpreter exit."""
+    if ranks.active:
+        import torch.distributed as dist
+
+        try:
+            if dist.is_initialized():
+                dist.destroy_process_group()
+        except Exception:  # the group is already broken; exiting is all that is left
+            pass
 
 
 def finish(ranks: Ranks) -> None:

@@ -87,12 +87,15 @@ class Trainer:
             raise ValueError(f"personas_per_step = {config.personas_per_step} cannot be split evenly over {world} "
                              f"processes (each rolls out whole groups); make it a multiple of {world}")
         device = distributed.setup(self.ranks, config.device)
+        self.log_path = self.out / "train_log.jsonl"
+        if not resume and self.log_path.is_file() and self.log_path.stat().st_size:  # before a new base model replaces its
+            raise ValueError(f"{self.out} already holds a training run; pass --resume to continue it or use another --out")
         torch.manual_seed(config.seed)
         # One precision policy (config.precision) for the weights, the rollouts and the update.
         self.dtype_name = config.dtype_name(torch.device(device).type if device else "cpu")
         self.bf16 = self.dtype_name == "bfloat16"
         with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
-            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out, self.dtype_name)
+            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out, self.dtype_name, fresh_base=not resume and self.ranks.is_main)
         self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device,
                                  autocast_dtype=torch.bfloat16 if self.bf16 else None, template_args=config.chat_template_args)
         distributed.broadcast_parameters(self.model, self.ranks)
@@ -204,9 +207,10 @@ class Trainer:
              "agent_tokens": sum(len(s.tokens) for s, _ in items), "rollout_s": rollout_s,
              "turns": sum(len(t.turns) for t in trajs),
              "probe_turns": sum(any(a.startswith("probe:") for a in turn["acts"]) for t in trajs for turn in t.turns),
-             "dialogues_errored": errored, "groups_errored": groups_errored},
+             "dialogues_errored": errored, "groups_errored": groups_errored,
+             "sim_fallback_turns": sum(bool(turn.get("sim_fallback")) for t in trajs for turn in t.turns)},
             self.ranks, sums=("reward_sum", "accepted", "rewarded", "dialogues", "groups_filtered", "groups", "agent_tokens",
-                              "turns", "probe_turns", "dialogues_errored", "groups_errored"),
+                              "turns", "probe_turns", "dialogues_errored", "groups_errored", "sim_fallback_turns"),
             maxima=("rollout_s",), device=self.device)
         return {
             **stats,
@@ -221,6 +225,9 @@ class Trainer:
             "groups_errored": counts["groups_errored"],
             "agent_tokens": counts["agent_tokens"],
             "rollout_s": round(counts["rollout_s"], 3),
+            # user turns an LLM simulator failed (a dead endpoint) and the rules stood in for: training on rules
+            # while believing it trains on the LLM user must show in the log
+            "sim_fallback_turns": int(counts["sim_fallback_turns"]),
         }
 
     def _errored_handled(self, trajs: list[Trajectory]) -> tuple[list[Trajectory], int, int]:
@@ -510,7 +517,15 @@ class Trainer:
         if self.sharded:  # gathered whole onto rank 0 (every rank takes part)
             model_state, optimizer_state = fsdp.full_state(self.model, self.optimizer)
         if self.ranks.is_main:
-            checkpoint.save(self, self.out, model_state, optimizer_state)
+            try:
+                checkpoint.save(self, self.out, model_state, optimizer_state)
+            except Exception as e:  # full disk, no permission: `latest` never takes this torn checkpoint
+                from protod.run_files import os_error_of, write_failed
+
+                if (err := os_error_of(e)) is None:
+                    raise
+                raise write_failed(getattr(err, "filename", None) or self.out / f"checkpoint-{self.step}", err,
+                                   "the previous checkpoint is intact; free space and pass --resume") from None
         distributed.barrier(self.ranks)  # a resume or a reader must not see a half-written checkpoint
 
 
