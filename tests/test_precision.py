@@ -7,7 +7,14 @@ import copy
 import pytest
 import torch
 
-from conftest import make_tiny_model
+import importlib.util
+from pathlib import Path
+
+# `from conftest import ...` picks tests/rollouts_vllm/conftest.py when the whole suite is collected: load ours by path.
+_spec = importlib.util.spec_from_file_location("_tests_conftest", Path(__file__).with_name("conftest.py"))
+_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_conftest)
+make_tiny_model = _conftest.make_tiny_model
 from protod.backends.chat_tokens import ChatRenderer
 from protod.backends.vllm_backend import full_weights
 from protod.train.config import load_config

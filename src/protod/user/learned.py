@@ -250,7 +250,7 @@ class Thresholds:
     fact_candidates: int = 4
     worry_candidates: int = 4
     related: float = 0.15  # below this entailment score for every fact, an unconfirmed product claim is unsupported
-    trait: float = 0.45  # cosine of a question with a trait's description and values: "How do you get around?"
+    trait: float = 0.6  # cosine of a question with a trait's description and values: "How do you get around?"
 
 
 class LearnedPerceiver:
@@ -393,6 +393,10 @@ class LearnedPerceiver:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
         facts = [f for f in dict.fromkeys(facts) if f not in false_claims]
         false_claims = list(dict.fromkeys(false_claims))
+        if not closing and not probe_scores:
+            # The pack's own closing words back the model up ("Would you like to join FeastFleet as a courier?"),
+            # but never over a question the model heard as a probe ("What's holding you back from signing up?").
+            closing = any(s.tokens and self.rules.asks_to_close(s) for s in sentences)
         if closing:
             probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
         probes = sorted(probe_scores, key=lambda c: (-probe_scores[c], self._severity_rank[c]))

@@ -194,6 +194,10 @@ class RulePerceiver:
         """A question carrying far more cue words than natural speech does (a checklist, not a question)."""
         return self._probe(sent)[2] == "stuffed"
 
+    def asks_to_close(self, sent: Sentence) -> bool:
+        """The sentence proposes closing with the pack's closing words ("Shall I sign you up?", "Let's get you started")."""
+        return _has_any(sent.stems, self._closing) and (sent.question or sent.tokens[0] in _ASK_OPENERS)
+
     def pitches(self, sent: Sentence) -> bool:
         """The sentence uses the pack's sales-talk words ("best", "leading", ...)."""
         return _has_any(sent.stems, self._pitch)
