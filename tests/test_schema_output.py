@@ -155,3 +155,24 @@ def test_fit_to_schema_always_gives_an_instance_and_keeps_valid_parts():
     assert fit_to_schema({"answer": "no", "score": 0.5}, SCHEMA) == {"answer": "no", "score": 0.5}
     assert schema_errors({"answer": "no", "score": 0.5, "x": 1}, SCHEMA) == ["$: unexpected key 'x'"]
     assert schema_errors({"score": True}, SCHEMA)[0] == "$: missing required 'answer'"
+
+
+@pytest.mark.parametrize("formats,valid", [(("json_schema",), 1.0), ((), 0.0)])
+def test_perception_eval_reports_the_judges_valid_json_and_constrained_rates(tmp_path, formats, valid):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from protod.cli import app
+
+    root = Path(__file__).parents[1]
+    out = tmp_path / "eval.json"
+    with FakeOpenAIServer(lambda body: "I think it probes {concerns: maybe", response_formats=formats) as srv:
+        r = CliRunner().invoke(app, ["perception", "eval", "--corpus", str(root / "data" / "perception"), "--split", "dev",
+                                     "--limit", "4", "--simulator", "cus-llm", "--sim-model",
+                                     f"openai:fake-model@{srv.base_url}", "--max-retries", "0", "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    record = json.loads(out.read_text())
+    assert record["judge_valid_rate"] == valid and record["judge_first_try_valid_rate"] == valid
+    assert record["judge_schema_constrained_rate"] == valid
+    assert "schema-constrained calls" in r.output
