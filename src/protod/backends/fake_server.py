@@ -26,7 +26,8 @@ Schema-constrained output, as a constrained decoder gives it: a request that car
 instance of that schema, whatever the responder wrote: its JSON object if it holds one, fitted to the schema
 (protod.backends.json_schema.fit_to_schema), else the schema's simplest instance. `response_formats` lists the
 `response_format` types the server knows; a request with any other is refused with HTTP 400, as an endpoint
-without that feature refuses it.
+without that feature refuses it. `honour_schema=False` takes every schema request and ignores it (what a hostile
+endpoint, or one that drops fields it does not implement, does): the responder's text goes out as written.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class FakeOpenAIServer:
         fail_if: Callable[[dict[str, Any]], bool] | None = None,
         responder_threads: int = 32,
         response_formats: tuple[str, ...] = ("json_schema", "json_object"),
+        honour_schema: bool = True,
     ) -> None:
         self.responder: Responder = responder or _default_responder
         self.model = model
@@ -74,6 +76,7 @@ class FakeOpenAIServer:
         self.fail_always: str | None = fail_always
         self.fail_if = fail_if
         self.response_formats = response_formats
+        self.honour_schema = honour_schema
 
         # Counters. Written only on the server's loop thread; plain ints/lists are safe to read from tests.
         self.requests: list[dict[str, Any]] = []  # JSON bodies of the chat-completion requests received
@@ -233,7 +236,7 @@ class FakeOpenAIServer:
             except Exception as exc:  # a broken responder is a server error, as it would be in a real server
                 return _error(500, f"responder failed: {type(exc).__name__}: {exc}", "server_error")
             schema = requested_schema(body)
-            if schema is not None:
+            if schema is not None and self.honour_schema:
                 text = _constrained(str(text), schema)
                 self.schema_replies += 1
             return web.json_response(self._completion(body, str(text)))
