@@ -91,6 +91,16 @@ def test_the_backend_walks_the_dialects_an_endpoint_takes_and_remembers_refusals
         assert json.loads(g.text) == {"answer": "yes", "score": 1}  # out-of-schema values replaced, as a decoder would
     assert backend.stats["errors"] == 0
 
+    # llama-cpp-python's own server refuses json_schema with a validation error sent as HTTP 500: retried by the
+    # client, then recognised as a refusal of the field, and remembered.
+    with FakeOpenAIServer(lambda body: '{"answer": "no", "score": 0}', response_formats=("json_object",),
+                          refuse_status=500) as srv:
+        backend = backend_for(srv)
+        (g,) = backend.generate(convs(1), params, [0])
+        assert g.ok and g.meta["schema_dialect"] == "llama.cpp" and srv.request_count == 3  # 500, its retry, answer
+        backend.generate(convs(1), params, [1])
+        assert srv.request_count == 4
+
     # An endpoint that takes no response_format at all: asked plainly, the reply is the model's own, unconstrained.
     with FakeOpenAIServer(lambda body: "free text", response_formats=()) as srv:
         backend = backend_for(srv)

@@ -25,8 +25,8 @@ Schema-constrained output, as a constrained decoder gives it: a request that car
 `response_format={"type": "json_object", "schema": ...}` or its top-level `json_schema` field) is answered with an
 instance of that schema, whatever the responder wrote: its JSON object if it holds one, fitted to the schema
 (protod.backends.json_schema.fit_to_schema), else the schema's simplest instance. `response_formats` lists the
-`response_format` types the server knows; a request with any other is refused with HTTP 400, as an endpoint
-without that feature refuses it. `honour_schema=False` takes every schema request and ignores it (what a hostile
+`response_format` types the server knows; a request with any other is refused (HTTP `refuse_status`, 400 unless
+told), as an endpoint without that feature refuses it. `honour_schema=False` takes every schema request and ignores it (what a hostile
 endpoint, or one that drops fields it does not implement, does): the responder's text goes out as written.
 """
 
@@ -67,6 +67,7 @@ class FakeOpenAIServer:
         responder_threads: int = 32,
         response_formats: tuple[str, ...] = ("json_schema", "json_object"),
         honour_schema: bool = True,
+        refuse_status: int = 400,
     ) -> None:
         self.responder: Responder = responder or _default_responder
         self.model = model
@@ -77,6 +78,7 @@ class FakeOpenAIServer:
         self.fail_if = fail_if
         self.response_formats = response_formats
         self.honour_schema = honour_schema
+        self.refuse_status = refuse_status  # llama-cpp-python's server refuses an unknown response_format with a 500
 
         # Counters. Written only on the server's loop thread; plain ints/lists are safe to read from tests.
         self.requests: list[dict[str, Any]] = []  # JSON bodies of the chat-completion requests received
@@ -228,7 +230,7 @@ class FakeOpenAIServer:
 
             kind = (body.get("response_format") or {}).get("type", "text")
             if kind != "text" and kind not in self.response_formats:
-                return _error(400, f"response_format type must be one of {['text', *self.response_formats]}, got {kind!r}",
+                return _error(self.refuse_status, f"response_format type must be one of {['text', *self.response_formats]}, got {kind!r}",
                               "invalid_request_error")
             loop = asyncio.get_running_loop()
             try:

@@ -17,7 +17,7 @@ Design notes (why it looks like this):
   `SCHEMA_DIALECTS`: OpenAI's `response_format` json_schema (OpenAI, vLLM, SGLang, current llama-server), then
   llama.cpp's own (`response_format` json_object with a `schema`, read by llama-cpp-python's server, plus the
   top-level `json_schema` field of llama-server's native API), then none. A dialect the endpoint refuses (HTTP
-  400/422) is not asked again by this backend. Each call records which dialect it got in `meta["schema_dialect"]`
+  400/422, or any error naming the field) is not asked again by this backend. Each call records which dialect it got in `meta["schema_dialect"]`
   and `meta["schema_constrained"]`; the caller's parse/repair/retry stays the fallback for unconstrained replies.
 """
 
@@ -93,6 +93,15 @@ def schema_request(dialect: str, schema: dict[str, Any]) -> dict[str, Any]:
     if dialect == "none":
         return {}
     raise ValueError(f"unknown schema dialect {dialect!r}; expected one of {SCHEMA_DIALECTS}")
+
+
+def _refuses_schema(exc: "openai.APIStatusError") -> bool:
+    """Whether an error answer refuses the way a schema was asked: a 400/422, or any status whose message names the
+    field (llama-cpp-python's server answers an unknown response_format type with a validation error as HTTP 500)."""
+    if exc.status_code in (400, 422):
+        return True
+    text = str(exc).lower()
+    return "response_format" in text or "json_schema" in text
 
 
 class OpenAIBackend:
@@ -308,8 +317,8 @@ class OpenAIBackend:
             dialect = SCHEMA_DIALECTS[index]
             try:
                 completion = await self._create(messages, params, seed, schema_request(dialect, schema))
-            except (openai.BadRequestError, openai.UnprocessableEntityError):
-                if dialect == "none":  # refused without any schema: the request itself is bad
+            except openai.APIStatusError as exc:
+                if dialect == "none" or not _refuses_schema(exc):  # without a schema, the request itself is bad
                     raise
                 continue
             # Remember the refusals so that later calls do not pay for them again (only ever moves forward).
