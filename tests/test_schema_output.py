@@ -50,6 +50,10 @@ def test_the_judge_sends_its_pack_schema_and_a_constraining_endpoint_never_needs
     assert set(schema["required"]) == set(schema["properties"])
     assert schema["properties"]["probed_concerns"]["items"]["enum"] == [c.id for c in pack.concerns]
     assert schema["properties"]["facts_stated"]["items"]["enum"] == [f.id for f in pack.facts]
+    # Lists bounded just above a recital / a barrage, so a looping model still closes the object in budget.
+    recital = pack.dynamics.max_facts_per_turn + 1
+    assert schema["properties"]["facts_stated"]["maxItems"] == min(recital, len(pack.facts))
+    assert judge.params.max_new_tokens >= 256
 
 
 def test_a_constrained_judgement_keeps_what_the_model_meant(pack):

@@ -425,7 +425,8 @@ class LLMPerceiver:
         self.pack = pack
         self.backend = backend
         self.schema = self.judgement_schema()
-        self.params = (params or SamplingParams(temperature=0.0, max_new_tokens=160)).with_schema(self.schema)
+        # 256 tokens: room for the longest judgement the schema allows (bounded lists of ids, nine keys).
+        self.params = (params or SamplingParams(temperature=0.0, max_new_tokens=256)).with_schema(self.schema)
         self.max_retries = max_retries
         self.rules = RulePerceiver(pack)
         self._system = self._judge_prompt()
@@ -435,11 +436,16 @@ class LLMPerceiver:
         """The JSON schema of a judgement on this pack: `_Judgement`'s fields, every one required and no others
         (OpenAI's strict mode asks for both), ids as enums of the pack's own ids, in the order the prompt names them."""
 
-        def ids(values: list[str]) -> dict[str, Any]:
+        def ids(values: list[str], most: int) -> dict[str, Any]:
             # An empty enum is not valid JSON Schema: a pack with no ids of a kind allows only an empty list.
-            return {"type": "array", "items": {"type": "string", "enum": values}} if values else {"type": "array", "items": {"type": "string"}, "maxItems": 0}
+            items = {"type": "string", "enum": values} if values else {"type": "string"}
+            return {"type": "array", "items": items, "maxItems": min(most, len(values))}
 
-        concern_ids, fact_ids = ids([c.id for c in self.pack.concerns]), ids([f.id for f in self.pack.facts])
+        # Lists just long enough to show a recital or a barrage: a small model that loops over the id list under
+        # constraint would otherwise run out of tokens inside the array and never close the object.
+        dynamics = self.pack.dynamics
+        concern_ids = ids([c.id for c in self.pack.concerns], dynamics.max_probe_areas_per_turn + 2)
+        fact_ids = ids([f.id for f in self.pack.facts], dynamics.max_facts_per_turn + 1)
         flags = ("pitch", "pressure", "closing_ask", "off_topic", "nonsense")
         properties = {"probed_concerns": concern_ids, "pointed": concern_ids, "facts_stated": fact_ids, "false_claims": fact_ids,
                       **{flag: {"type": "boolean"} for flag in flags}}
