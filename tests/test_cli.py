@@ -115,7 +115,7 @@ def test_simulate_with_an_llm_agent_and_llm_simulator_over_http(tmp_path):
 
     def respond(body):
         if body["messages"][0]["content"].startswith("Role-play"):
-            return 'Tell me more.\n<state>{"stance": 0.3, "trust": 0.5, "concerns": {}, "decision": "hang_up"}</state>'
+            return '{"reply": "Tell me more.", "stance": 0.3, "trust": 0.5, "concerns": [], "decision": "hang_up"}'
         return "Hello! What holds you back from delivery today?"
 
     with FakeOpenAIServer(respond) as srv:

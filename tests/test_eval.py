@@ -77,7 +77,7 @@ def test_eval_with_two_simulators_reports_a_matrix_and_kendall_tau(tmp_path):
     def respond(body):  # a role-play user who accepts any closing ask
         ask = any(w in body["messages"][-1]["content"].lower() for w in ("join", "sign", "started"))
         decision = "accept" if ask else "continue"
-        return f'Go on.\\n<state>{{"stance": 0.5, "trust": 0.5, "concerns": {{}}, "decision": "{decision}"}}</state>'
+        return json.dumps({"reply": "Go on.", "stance": 0.5, "trust": 0.5, "concerns": [], "decision": decision})
 
     with FakeOpenAIServer(respond) as srv:
         out = tmp_path / "ev2"

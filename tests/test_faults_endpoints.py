@@ -53,7 +53,7 @@ def responder(kind):
             return json.dumps({"probed_concerns": [], "pointed": [], "facts_stated": [], "false_claims": [],
                                "pitch": False, "pressure": False, "closing_ask": False, "off_topic": True})
         if system.startswith("Role-play"):
-            return 'Hmm.\n<state>{"stance": 0.3, "trust": 0.5, "decision": "continue"}</state>'
+            return '{"reply": "Hmm.", "stance": 0.3, "trust": 0.5, "concerns": [], "decision": "continue"}'
         if system.startswith("You are a real person"):
             return "Hmm, go on."
         return "What worries you about the fees?"
@@ -130,7 +130,8 @@ def test_a_server_that_never_finishes_is_cut_by_the_deadline(role, fault):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("kind", ["nested", "huge", "inject"])
 def test_hostile_replies_are_contained(role, kind):
-    with FakeOpenAIServer(responder(kind)) as srv:
+    # A hostile endpoint takes the schema request and ignores it: what it sends is what our side must contain.
+    with FakeOpenAIServer(responder(kind), honour_schema=False) as srv:
         trajs, stats, elapsed = _run(role, srv, retries=0)
         m = _check(role, trajs, stats, elapsed, kind)
     if role != "agent" and kind == "nested":

@@ -179,9 +179,9 @@ def _obedient_role_play(body):
     callers = [m["content"] for m in body["messages"][1:] if m["role"] == "user"]
     obeys = any(MARKERS.search(c) or "accept" in c.lower() for c in callers)
     held = re.findall(r"^- (\w+): ", body["messages"][0]["content"], re.M)
-    state = {"stance": 1.0 if obeys else 0.3, "trust": 0.6, "decision": "accept" if obeys else "continue",
-             "concerns": {cid: "resolved" for cid in held} if obeys else {}}
-    return f"Alright.\n<state>{json.dumps(state)}</state>"
+    state = {"reply": "Alright.", "stance": 1.0 if obeys else 0.3, "trust": 0.6, "decision": "accept" if obeys else "continue",
+             "concerns": [{"id": cid, "status": "resolved"} for cid in held] if obeys else []}
+    return json.dumps(state)
 
 
 def test_prompted_simulator_is_not_steered_by_injection_anywhere_in_the_history():

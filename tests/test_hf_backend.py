@@ -43,6 +43,10 @@ def test_generation_records_ids_logprobs_and_truncates(tiny_backend):
     assert all(lp <= 0 for lp in g.logprobs)
     assert g.finish_reason in {"stop", "length"}
     assert g.meta["seed"] == 3 and g.meta["params"]["max_new_tokens"] == 5
+    # A local model cannot constrain decoding: a schema request is recorded as unconstrained (callers repair).
+    schema = {"type": "object", "properties": {}, "required": [], "additionalProperties": False}
+    c = tiny_backend.generate([CONVS[0]], SamplingParams(temperature=0.8, max_new_tokens=5).with_schema(schema), seeds=[3])[0]
+    assert c.meta["schema_constrained"] is False and c.token_ids == g.token_ids
 
 
 def test_llm_dialogues_record_tokens_that_rendering_reproduces(pack, tiny_backend):

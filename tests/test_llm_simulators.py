@@ -72,13 +72,14 @@ def test_cus_llm_with_an_accurate_judge_follows_the_same_dynamics(pack, server):
 
 
 def test_malformed_judgements_are_retried_then_fall_back_to_rules_and_are_counted(pack):
+    # An endpoint that cannot constrain output (it refuses every response_format): parse/repair/retry is all there is.
     personas = PersonaSampler(pack, 0).sample(4)
-    with FakeOpenAIServer(responder_for(pack, "flaky")) as srv:
+    with FakeOpenAIServer(responder_for(pack, "flaky"), response_formats=()) as srv:
         trajs = run_episodes(pack, make_scripted_agent("prober"), personas, simulator=make_simulator("cus-llm", pack, backend_for(srv)))
         attempts = [t["sim_meta"]["perceive"]["attempts"] for tr in trajs for t in tr.turns]
         assert 2 in attempts and max(attempts) <= 2
         assert summarize([t.to_dict() for t in trajs])["sim_fallback_turns"] == 0
-    with FakeOpenAIServer(responder_for(pack, "broken")) as srv:
+    with FakeOpenAIServer(responder_for(pack, "broken"), response_formats=()) as srv:
         backend = backend_for(srv)
         trajs = run_episodes(pack, make_scripted_agent("prober"), personas, simulator=make_simulator("cus-llm", pack, backend))
         # The same voice with rule perception: rule perception stood in for every judgement.
@@ -88,6 +89,7 @@ def test_malformed_judgements_are_retried_then_fall_back_to_rules_and_are_counte
         m = summarize([t.to_dict() for t in trajs])
         assert m["sim_fallback_turns"] == sum(len(t.turns) for t in trajs) and m["sim_fallback_rate"] == 1.0
         assert all(t["sim_meta"]["perceive"]["attempts"] == 3 for tr in trajs for t in tr.turns)
+        assert not any(t["sim_meta"]["perceive"]["schema_constrained"] for tr in trajs for t in tr.turns)
 
 
 def test_server_faults_during_a_cus_llm_run_lose_nothing(pack, server):
@@ -118,21 +120,47 @@ def prompted_responder(mode):
         if mode == "garbage":
             return "I am not sure what you mean."
         decision = "accept" if "sign" in caller or "join" in caller else "continue"
-        state = {"stance": 0.9 if decision == "accept" else 0.4, "trust": 0.6,
-                 "concerns": {cid: "resolved" for cid in held} if decision == "accept" else {}, "decision": decision}
-        return f"Okay, go on.\n<state>{json.dumps(state)}</state>"
+        resolved = held if decision == "accept" else []
+        state = {"stance": 0.9 if decision == "accept" else 0.4, "trust": 0.6, "decision": decision}
+        if mode == "legacy":  # prose, then the state in the older block form: read by repair
+            return f"Okay, go on.\n<state>{json.dumps({**state, 'concerns': dict.fromkeys(resolved, 'resolved')})}</state>"
+        concerns = [{"id": cid, "status": "resolved"} for cid in resolved]
+        return json.dumps({"reply": "Okay, go on.", **state, "concerns": concerns})
     return respond
 
 
-def test_prompted_simulator_reads_its_own_state_block(pack):
-    with FakeOpenAIServer(prompted_responder("good")) as srv:
+@pytest.mark.parametrize("mode,formats", [("good", ("json_schema",)), ("legacy", ())])
+def test_prompted_simulator_reads_its_own_state(pack, mode, formats):
+    with FakeOpenAIServer(prompted_responder(mode), response_formats=formats) as srv:
         sim = make_simulator("prompted", pack, backend_for(srv))
         trajs = run_episodes(pack, make_scripted_agent("passive"), PersonaSampler(pack, 0).sample(3), simulator=sim)
+        bodies = srv.requests
     for t in trajs:
         assert t.simulator == "prompted" and t.decision == "accept"
         assert t.turns[-1]["user"] == "Okay, go on." and "<state>" not in t.turns[-1]["user"]
         assert set(t.final_state.to_dict()["concerns"].values()) == {"resolved"}
         assert "closing_ask" in t.turns[-1]["acts"]  # acts are labelled for metrics, whatever the simulator
+        assert all(turn["sim_meta"]["state"]["schema_constrained"] is (mode == "good") for turn in t.turns)
+    if mode == "good":  # the turn schema went on the wire, limited to the pack's concern ids
+        schema = bodies[0]["response_format"]["json_schema"]["schema"]
+        assert schema == sim.schema and bodies[0]["response_format"]["json_schema"]["strict"] is True
+        item = schema["properties"]["concerns"]["items"]["properties"]["id"]
+        assert item["enum"] == [c.id for c in pack.concerns]
+
+
+def test_prompted_turn_out_of_schema_is_salvaged_without_json_in_the_reply(pack):
+    # A constrained reply that names a concern this user does not hold is schema-valid but not this persona's:
+    # it is retried, then falls back, and the user still says the reply, never the raw JSON.
+    persona = next(p for p in PersonaSampler(pack, 0).sample(40) if len(p.concerns) < len(pack.concerns))
+    foreign = next(c.id for c in pack.concerns if c.id not in {h.id for h in persona.concerns})
+    bad = {"reply": "I need to think.", "stance": 0.5, "trust": 0.5, "concerns": [{"id": foreign, "status": "voiced"}],
+           "decision": "continue"}
+    with FakeOpenAIServer(lambda body: json.dumps(bad)) as srv:
+        sim = make_simulator("prompted", pack, backend_for(srv))
+        (traj,) = run_episodes(pack, make_scripted_agent("prober"), [persona], simulator=sim)
+    first = traj.turns[0]
+    assert first["sim_fallback"] == ["state"] and first["sim_meta"]["state"]["attempts"] == 3
+    assert first["user"] == "I need to think."
 
 
 def test_prompted_simulator_without_state_blocks_falls_back_and_times_out(pack):

@@ -5,6 +5,11 @@ protod.agent.views or a simulator's prompt builder) and returns one Generation p
 conversation that could not be completed (after the backend's own retries) comes back with `error` set instead of
 raising, so one bad call never loses the other dialogues of the batch.
 
+`SamplingParams.json_schema` asks for schema-constrained output: a backend that can constrain decoding (an endpoint
+that takes OpenAI's `response_format`, llama.cpp's `json_schema`, vLLM's structured outputs) does so and records
+`meta["schema_constrained"] = True`; one that cannot (the local `hf` backend) samples freely and records False, and
+the caller's parse/repair/retry (protod.backends.structured) is the fallback either way.
+
 Assistant messages may carry `token_ids` (what a local model actually generated): a token-level backend splices
 those ids into the prompt instead of re-tokenising the text, so the policy is always conditioned on exactly the
 sequence it produced.
@@ -12,7 +17,9 @@ sequence it produced.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 ChatMessage = dict[str, Any]  # {"role": "system"|"user"|"assistant", "content": str, optional "token_ids": list[int]}
@@ -23,6 +30,9 @@ class SamplingParams:
     temperature: float = 0.7  # 0 = greedy
     top_p: float = 1.0
     max_new_tokens: int = 96
+    # A JSON schema the reply must be an instance of (None: free text). Left out of the hash (a dict is unhashable),
+    # kept in equality.
+    json_schema: dict[str, Any] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if self.temperature < 0:
@@ -31,9 +41,26 @@ class SamplingParams:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.json_schema is not None and not isinstance(self.json_schema, dict):
+            raise ValueError(f"json_schema must be a JSON schema object (dict), got {type(self.json_schema).__name__}")
+
+    def with_schema(self, json_schema: dict[str, Any] | None) -> "SamplingParams":
+        """The same sampling, asking for output that obeys `json_schema` (None: free text)."""
+        return replace(self, json_schema=json_schema)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What is recorded with every call (and keys the endpoint cache): a schema by its digest, not its text, so
+        that a judge's pack-sized schema is not copied into every turn's metadata."""
+        out: dict[str, Any] = {"temperature": self.temperature, "top_p": self.top_p, "max_new_tokens": self.max_new_tokens}
+        if self.json_schema is not None:
+            out["json_schema"] = schema_digest(self.json_schema)
+        return out
+
+
+def schema_digest(schema: dict[str, Any]) -> str:
+    """A short stable name for a JSON schema (key order does not matter)."""
+    blob = json.dumps(schema, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass

@@ -19,6 +19,15 @@ Faults (consumed one per incoming request, in order):
     "drop"       close the connection without sending any response
     "hang"       never answer (held until the server stops): only a client-side deadline gets out
     "trickle"    send the response headers, then one byte of body every `hang_s / 4` seconds, forever
+
+Schema-constrained output, as a constrained decoder gives it: a request that carries a JSON schema (OpenAI's
+`response_format={"type": "json_schema", "json_schema": {"schema": ...}}`, llama.cpp's
+`response_format={"type": "json_object", "schema": ...}` or its top-level `json_schema` field) is answered with an
+instance of that schema, whatever the responder wrote: its JSON object if it holds one, fitted to the schema
+(protod.backends.json_schema.fit_to_schema), else the schema's simplest instance. `response_formats` lists the
+`response_format` types the server knows; a request with any other is refused (HTTP `refuse_status`, 400 unless
+told), as an endpoint without that feature refuses it. `honour_schema=False` takes every schema request and ignores it (what a hostile
+endpoint, or one that drops fields it does not implement, does): the responder's text goes out as written.
 """
 
 from __future__ import annotations
@@ -33,6 +42,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from aiohttp import web
+
+from protod.backends.json_schema import fit_to_schema
+from protod.backends.structured import extract_json
 
 FAULTS = ("500", "429", "timeout", "malformed", "drop", "hang", "trickle")
 
@@ -53,6 +65,9 @@ class FakeOpenAIServer:
         fail_always: str | None = None,
         fail_if: Callable[[dict[str, Any]], bool] | None = None,
         responder_threads: int = 32,
+        response_formats: tuple[str, ...] = ("json_schema", "json_object"),
+        honour_schema: bool = True,
+        refuse_status: int = 400,
     ) -> None:
         self.responder: Responder = responder or _default_responder
         self.model = model
@@ -61,11 +76,15 @@ class FakeOpenAIServer:
         # queued one-shot faults. Lets a test make one conversation fail for good while the others succeed.
         self.fail_always: str | None = fail_always
         self.fail_if = fail_if
+        self.response_formats = response_formats
+        self.honour_schema = honour_schema
+        self.refuse_status = refuse_status  # llama-cpp-python's server refuses an unknown response_format with a 500
 
         # Counters. Written only on the server's loop thread; plain ints/lists are safe to read from tests.
         self.requests: list[dict[str, Any]] = []  # JSON bodies of the chat-completion requests received
         self.request_count = 0  # chat-completion requests received (including faulted ones)
         self.fault_counts: Counter[str] = Counter()
+        self.schema_replies = 0  # replies made to obey a requested JSON schema
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -209,11 +228,19 @@ class FakeOpenAIServer:
                     # still there afterwards (it should not be) it gets a normal answer.
                     await asyncio.sleep(self.hang_s)
 
+            kind = (body.get("response_format") or {}).get("type", "text")
+            if kind != "text" and kind not in self.response_formats:
+                return _error(self.refuse_status, f"response_format type must be one of {['text', *self.response_formats]}, got {kind!r}",
+                              "invalid_request_error")
             loop = asyncio.get_running_loop()
             try:
                 text = await loop.run_in_executor(self._pool, self.responder, body)
             except Exception as exc:  # a broken responder is a server error, as it would be in a real server
                 return _error(500, f"responder failed: {type(exc).__name__}: {exc}", "server_error")
+            schema = requested_schema(body)
+            if schema is not None and self.honour_schema:
+                text = _constrained(str(text), schema)
+                self.schema_replies += 1
             return web.json_response(self._completion(body, str(text)))
         finally:
             self.in_flight -= 1
@@ -242,6 +269,25 @@ class FakeOpenAIServer:
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
+
+
+def requested_schema(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema a chat-completion request asks its reply to obey, in any of the dialects servers take."""
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return (fmt.get("json_schema") or {}).get("schema")
+    if fmt.get("type") == "json_object" and isinstance(fmt.get("schema"), dict):
+        return fmt["schema"]
+    schema = body.get("json_schema")
+    return schema if isinstance(schema, dict) else None
+
+
+def _constrained(text: str, schema: dict[str, Any]) -> str:
+    try:
+        value: Any = extract_json(text)
+    except (ValueError, RecursionError):
+        value = None
+    return json.dumps(fit_to_schema(value, schema), ensure_ascii=False)
 
 
 def _error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> web.Response:

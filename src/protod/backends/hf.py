@@ -15,6 +15,10 @@ and identical prompts in one call (the G rollouts of a persona) are prefilled on
 different lengths share one forward as [pad | cached | pad | new] with an attention mask over the pads and
 explicit positions. Cached values belong to the weights that computed them: any in-place change to a parameter
 (an optimiser step) empties the store. `stats` counts prompt, prefilled and reused tokens and fallbacks.
+
+No constrained decoding: a `SamplingParams.json_schema` is not enforced here (every generation records
+`meta["schema_constrained"] = False`); LLM judges on this backend rely on protod.backends.structured's
+parse/repair/retry, and fall back to rules when that fails. Serve the model behind vLLM or llama.cpp to constrain it.
 """
 
 from __future__ import annotations
@@ -183,7 +187,8 @@ class HFBackend:
                 token_ids=ids,
                 logprobs=[round(x, 6) for x in out_lp[i]],
                 finish_reason="stop" if stopped else "length",
-                meta={"model": self.name, "params": params.to_dict(), "seed": int(seeds[i]), "prompt_tokens": len(prompts[i])},
+                meta={"model": self.name, "params": params.to_dict(), "seed": int(seeds[i]), "prompt_tokens": len(prompts[i]),
+                      "schema_constrained": False},
             ))
         return results
 

@@ -13,6 +13,12 @@ Design notes (why it looks like this):
   the client's policy: retries = requests - logical calls, overall and per conversation.
 * A conversation that still fails comes back as `Generation(finish_reason="error", error=...)`; it never raises, so
   one bad call cannot lose the rest of the batch.
+* A schema (`SamplingParams.json_schema`) is asked for in the first dialect the endpoint takes, walking
+  `SCHEMA_DIALECTS`: OpenAI's `response_format` json_schema (OpenAI, vLLM, SGLang, current llama-server), then
+  llama.cpp's own (`response_format` json_object with a `schema`, read by llama-cpp-python's server, plus the
+  top-level `json_schema` field of llama-server's native API), then none. A dialect the endpoint refuses (HTTP
+  400/422, or any error naming the field) is not asked again by this backend. Each call records which dialect it got in `meta["schema_dialect"]`
+  and `meta["schema_constrained"]`; the caller's parse/repair/retry stays the fallback for unconstrained replies.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from protod.backends.base import BackendError, ChatMessage, Generation, SamplingParams
+
+# Ways of asking for schema-constrained output, most standard first; "none" asks for nothing.
+SCHEMA_DIALECTS = ("openai", "llama.cpp", "none")
 
 if TYPE_CHECKING:
     import httpx2  # openai 3.x's HTTP transport (a dependency of openai); only used in annotations here
@@ -72,6 +81,29 @@ def clip_reply(text: str, finish_reason: str, max_new_tokens: int) -> tuple[str,
     return text[: cut if cut > limit // 2 else limit], "length"
 
 
+def schema_request(dialect: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The chat-completions arguments that ask for output obeying `schema` in `dialect` (see SCHEMA_DIALECTS)."""
+    if dialect == "openai":
+        title = str(schema.get("title") or "reply")
+        name = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in title)[:64]  # OpenAI: [a-zA-Z0-9_-]{1,64}
+        return {"response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}}
+    if dialect == "llama.cpp":
+        # Both llama.cpp servers ignore fields they do not know, so one request serves either.
+        return {"response_format": {"type": "json_object", "schema": schema}, "extra_body": {"json_schema": schema}}
+    if dialect == "none":
+        return {}
+    raise ValueError(f"unknown schema dialect {dialect!r}; expected one of {SCHEMA_DIALECTS}")
+
+
+def _refuses_schema(exc: "openai.APIStatusError") -> bool:
+    """Whether an error answer refuses the way a schema was asked: a 400/422, or any status whose message names the
+    field (llama-cpp-python's server answers an unknown response_format type with a validation error as HTTP 500)."""
+    if exc.status_code in (400, 422):
+        return True
+    text = str(exc).lower()
+    return "response_format" in text or "json_schema" in text
+
+
 class OpenAIBackend:
     # A malformed 200 body is retried this many times in total (first try included), with a short exponential wait.
     # Class attributes rather than constructor arguments: they rarely need changing and keep the signature small.
@@ -89,6 +121,7 @@ class OpenAIBackend:
         concurrency: int = 16,
         cache_dir: str | Path | None = None,
         deadline_s: float | None = None,
+        schema_dialect: str = "auto",
     ) -> None:
         if _IMPORT_ERROR is not None:
             raise BackendError(
@@ -97,6 +130,11 @@ class OpenAIBackend:
             )
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
+        if schema_dialect != "auto" and schema_dialect not in SCHEMA_DIALECTS:
+            raise ValueError(f"schema_dialect must be auto or one of {SCHEMA_DIALECTS}, got {schema_dialect!r}")
+        # "auto": walk SCHEMA_DIALECTS from the first this endpoint has not refused; otherwise always that one.
+        self.schema_dialect = schema_dialect
+        self._schema_floor = 0
         self.model = model
         self.base_url = base_url
         # Local servers (vLLM, llama.cpp) need no key, but the client refuses an empty one: "EMPTY" is the convention.
@@ -220,13 +258,18 @@ class OpenAIBackend:
             "seed": seed,
             "cached": False,
             "retries": 0,
+            "schema_constrained": False,
         }
         key = self._cache_key(messages, params, seed)
 
+        if params.json_schema is not None:
+            meta["schema_dialect"] = "none"
         cached = self._cache_read(key)
         if cached is not None:
             self._counts["cache_hits"] += 1
             meta.update(cached=True, latency_s=time.perf_counter() - start, usage=cached.get("usage"))
+            if "schema_dialect" in cached:
+                meta.update(schema_dialect=cached["schema_dialect"], schema_constrained=cached["schema_dialect"] != "none")
             meta["finish_reason"] = cached.get("raw_finish_reason", "stop")
             finish = "length" if cached.get("finish_reason") == "length" else "stop"
             return Generation(text=cached["text"], finish_reason=finish, meta=meta)
@@ -237,7 +280,7 @@ class OpenAIBackend:
             sent = [0]
             _ITEM_REQUESTS.set(sent)  # task-local: this task was created by gather with its own context copy
             try:
-                completion = await asyncio.wait_for(self._create(messages, params, seed), self.deadline_s)
+                completion, dialect = await asyncio.wait_for(self._create_constrained(messages, params, seed), self.deadline_s)
                 text, raw_finish = self._extract(completion)
                 text, raw_finish = clip_reply(text, raw_finish, params.max_new_tokens)
             except Exception as exc:  # after all retries: report on the item, never lose the batch
@@ -250,14 +293,42 @@ class OpenAIBackend:
         finish = "length" if raw_finish == "length" else "stop"  # Generation knows stop|length|error only
         meta.update(retries=sent[0] - 1, latency_s=time.perf_counter() - start, usage=usage)
         meta["finish_reason"] = raw_finish  # the server's own value (may be content_filter, tool_calls, ...)
+        if dialect is not None:
+            meta.update(schema_constrained=dialect != "none", schema_dialect=dialect)
         try:
             entry = {"text": text, "finish_reason": finish, "raw_finish_reason": raw_finish, "usage": usage}
+            if dialect is not None:
+                entry["schema_dialect"] = dialect
             self._cache_write(key, entry)
         except OSError as exc:  # an unwritable cache must not turn a good answer into a lost batch
             meta["cache_error"] = _one_line(exc)
         return Generation(text=text, finish_reason=finish, meta=meta)
 
-    async def _create(self, messages: list[dict[str, Any]], params: SamplingParams, seed: int) -> "ChatCompletion":
+    async def _create_constrained(
+        self, messages: list[dict[str, Any]], params: SamplingParams, seed: int
+    ) -> tuple["ChatCompletion", str | None]:
+        """A completion, and the schema dialect it was asked in (None: no schema wanted)."""
+        schema = params.json_schema
+        if schema is None:
+            return await self._create(messages, params, seed, {}), None
+        if self.schema_dialect != "auto":
+            return await self._create(messages, params, seed, schema_request(self.schema_dialect, schema)), self.schema_dialect
+        for index in range(self._schema_floor, len(SCHEMA_DIALECTS)):
+            dialect = SCHEMA_DIALECTS[index]
+            try:
+                completion = await self._create(messages, params, seed, schema_request(dialect, schema))
+            except openai.APIStatusError as exc:
+                if dialect == "none" or not _refuses_schema(exc):  # without a schema, the request itself is bad
+                    raise
+                continue
+            # Remember the refusals so that later calls do not pay for them again (only ever moves forward).
+            self._schema_floor = max(self._schema_floor, index)
+            return completion, dialect
+        raise AssertionError("unreachable: the last dialect either returns or raises")
+
+    async def _create(
+        self, messages: list[dict[str, Any]], params: SamplingParams, seed: int, extra: dict[str, Any]
+    ) -> "ChatCompletion":
         import tenacity  # imported here so a missing tenacity surfaces as a clear error only when used
 
         # Only body-level failures are retried here; HTTP-level ones were already retried by the client, and
@@ -278,6 +349,7 @@ class OpenAIBackend:
                     top_p=params.top_p,
                     max_tokens=params.max_new_tokens,
                     seed=seed,
+                    **extra,  # a schema request (response_format / extra_body), see schema_request
                 )
                 self._extract(completion)  # validate inside the attempt so an unusable body is retried
         return completion

