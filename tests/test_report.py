@@ -1,12 +1,11 @@
 """`protod gap` and `protod report`: a self-contained HTML file, rendered in a real headless browser."""
 
 import json
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
+from browser import find_chromium
 from typer.testing import CliRunner
 
 from protod.cli import app
@@ -16,13 +15,7 @@ BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def _browser():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("PROTOD_REQUIRE_BROWSER") == "1":
-        pytest.fail("PROTOD_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
-    pytest.skip("no chromium on PATH; the report's browser test needs Debian's chromium package")
+    return find_chromium("the report's browser tests")
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import find_chromium
 
 pytest.importorskip("fastapi")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -24,13 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _browser():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("PROTOD_REQUIRE_BROWSER") == "1":
-        pytest.fail("PROTOD_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
-    pytest.skip("no chromium on PATH; the serve browser tests need Debian's chromium package")
+    return find_chromium("the serve browser tests")
 
 
 def _free_port():
