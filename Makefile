@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 # pytest exits 5 when it collects no tests; that is not a failure of the project.
 test: $(STAMP)
-	$(PY) -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
+	$(PY) -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
 
 bench: $(STAMP)
 	$(PY) benchmarks/simulator_throughput.py --quick

@@ -260,7 +260,8 @@ def load_weights(model: Any, ckpt: Path, lora: bool) -> None:
         try:
             result = set_peft_model_state_dict(model, state)
         except RuntimeError as err:  # a shape mismatch
-            raise ValueError(f"{ckpt}: the adapter does not fit this model ({_first_line(err)}); refusing to resume") from None
+            raise ValueError(f"{ckpt / 'adapter_model.safetensors'}: the adapter does not fit this model ({_first_line(err)}); "
+                             "refusing to resume") from None
         missing = sorted(set(result.missing_keys) & expected)
         unexpected = sorted(result.unexpected_keys)
     else:
@@ -268,7 +269,8 @@ def load_weights(model: Any, ckpt: Path, lora: bool) -> None:
         try:
             result = model.load_state_dict(state, strict=False)
         except RuntimeError as err:
-            raise ValueError(f"{ckpt}: the weights do not fit this model ({_first_line(err)}); refusing to resume") from None
+            raise ValueError(f"{ckpt / 'model.safetensors'}: the weights do not fit this model ({_first_line(err)}); "
+                             "refusing to resume") from None
         own = model.state_dict()
         loaded = {own[k].data_ptr() for k in state if k in own}
         missing = sorted(k for k in result.missing_keys if own[k].data_ptr() not in loaded)  # a tied head comes with its embedding
