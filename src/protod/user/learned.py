@@ -13,7 +13,7 @@ Three layers, each with one job (DESIGN.md, "Fidelity requirements"):
    pressure, and "a claim about the product" (a product claim that no fact entails or contradicts is
    *unsupported*). A frozen sentence embedding picks the few candidate facts and worries each sentence is scored
    against, so a turn costs a handful of pair scores, cached per text;
-3. the transition (protod.user.state) is unchanged and pure.
+3. the transition (protod.user.state), the same pure function every simulator uses.
 
 Nothing here imports torch, transformers or peft until the first turn is perceived.
 """
@@ -21,6 +21,8 @@ Nothing here imports torch, transformers or peft until the first turn is perceiv
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,13 +32,11 @@ from typing import Any
 import numpy as np
 
 from protod.scenario import Scenario
-from protod.user.language import accounted, analyse, contradicts, split_sentences
+from protod.user.language import accounted, analyse, content_stems, contradicts, split_sentences, tokenize
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
 
 NEUTRAL, ENTAIL, CONTRADICT = 0, 1, 2
-import os
-
 # The shipped perceiver; PROTOD_PERCEIVER=DIR points every learned simulator in the process at another one.
 DEFAULT_MODEL = Path(os.environ.get("PROTOD_PERCEIVER") or Path(__file__).parent / "models" / "perceiver")
 # Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
@@ -45,7 +45,6 @@ _BACK_REFERENCE = frozenset("it that this they those these which".split())
 # Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
 _OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
                         "typically competitor competitors old previous today instead like".split())
-
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -79,6 +78,9 @@ class PackHypotheses:
     worries: tuple[tuple[str, str], ...]  # (concern id, hypothesis)
     ask: str
     claim: str
+    # What the frozen encoder compares a sentence with to pick candidates (one text per fact / worry, same order).
+    fact_texts: tuple[str, ...]
+    worry_texts: tuple[str, ...]
 
     @classmethod
     def of(cls, pack: Scenario) -> PackHypotheses:
@@ -87,6 +89,8 @@ class PackHypotheses:
             worries=tuple((c.id, worry_hypothesis(c.description)) for c in pack.concerns),
             ask=ask_hypothesis(pack.agent.goal),
             claim=claim_hypothesis(pack.agent.role),
+            fact_texts=tuple(f.text for f in pack.facts),
+            worry_texts=tuple(f"{c.description} {c.probe_question}" for c in pack.concerns),
         )
 
 
@@ -120,7 +124,8 @@ class PairModel:
     # once per pair and spend its steps on the top (minutes on 2 CPU cores instead of an hour).
     FROZEN_LAYERS = 4
 
-    def load(self, trainable: bool = False) -> Any:
+    def load(self, trainable: bool = False, lora_r: int = 32) -> Any:
+        """Load the base model with the trained adapter and head, or (`path=None`) a fresh rank-`lora_r` adapter."""
         import torch
         from peft import LoraConfig, PeftModel, get_peft_model
         from transformers import AutoModel, AutoTokenizer
@@ -132,11 +137,9 @@ class PairModel:
         base = AutoModel.from_pretrained(self.base_dir, local_files_only=True, attn_implementation="eager").float()
         n_layers = base.config.num_hidden_layers
         head = torch.nn.Linear(base.config.hidden_size, 3)
-        import warnings
-
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # raised inside peft, not ours
         if self.path is None:
-            cfg = LoraConfig(r=32, lora_alpha=64, lora_dropout=0.0, target_modules=["query", "key", "value", "dense"],
+            cfg = LoraConfig(r=lora_r, lora_alpha=2 * lora_r, lora_dropout=0.0, target_modules=["query", "key", "value", "dense"],
                              layers_to_transform=list(range(self.FROZEN_LAYERS, n_layers)))
             model = get_peft_model(base, cfg)
         else:
@@ -157,11 +160,9 @@ class PairModel:
                               return_tensors="pt")
 
     def _pool(self, states: Any, mask: Any) -> Any:
-        import torch
+        from protod.user.semantic import mean_pool
 
-        m = mask.unsqueeze(-1).to(states.dtype)
-        pooled = (states * m).sum(1) / m.sum(1).clamp(min=1e-9)
-        return self.head(torch.nn.functional.normalize(pooled, dim=-1) * 8.0)
+        return self.head(mean_pool(states, mask) * 8.0)
 
     def logits(self, premises: list[str], hypotheses: list[str]) -> Any:
         """(n, 3) logits: the whole model, mean-pooled token states through the head."""
@@ -273,8 +274,6 @@ class LearnedPerceiver:
         self._fact_vectors = None
         self._worry_vectors = None
         self._trait_vectors = None
-        from protod.user.language import content_stems, tokenize
-
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
         self._area_of = {c.id: c.area for c in pack.concerns}
@@ -284,9 +283,8 @@ class LearnedPerceiver:
     def _candidates(self, premises: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(n, facts) and (n, worries) cosine similarities of each premise with the pack's texts."""
         if self._fact_vectors is None:
-            self._fact_vectors = self.encoder.encode([f.text for f in self.pack.facts])
-            self._worry_vectors = self.encoder.encode(
-                [f"{c.description} {c.probe_question}" for c in self.pack.concerns])
+            self._fact_vectors = self.encoder.encode(list(self.h.fact_texts))
+            self._worry_vectors = self.encoder.encode(list(self.h.worry_texts))
         vectors = self.encoder.encode(premises)
         return vectors @ self._fact_vectors.T, vectors @ self._worry_vectors.T
 
@@ -426,7 +424,7 @@ class LearnedPerceiver:
         not checked against this fact. Polarity and universals are left to the model: a rule that compares negation
         parity or looks for "every"/"always" punished one honest paraphrase in five on the dev pack ("the price
         won't change" for "the price is fixed")."""
-        fact = self.rules._fact_model[fid]
+        fact = self.rules.fact_model(fid)
         sent = analyse(premise, self._verbs)
         said = {s for c in sent.clauses for s in c.stems} | {n for c in sent.clauses for n in c.numbers}
         if not (said & (fact.content - self._role_words)) and not any(accounted(q, fact.numbers) for q in sent.numbers):
@@ -434,7 +432,7 @@ class LearnedPerceiver:
         for clause in sent.clauses:
             other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
             for q in clause.numbers:
-                if not other_side and contradicts(q, fact.numbers) and not accounted(q, self.rules._pack_numbers):
+                if not other_side and contradicts(q, fact.numbers) and not accounted(q, self.rules.pack_numbers):
                     return "false"
             if clause.guarantee and not fact.guarantee:
                 return "false"

@@ -69,8 +69,8 @@ def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, 
     for ref, pack_lines in by_pack.items():
         pack = packs[ref]
         h = PackHypotheses.of(pack)
-        fact_vectors = encoder.encode([f.text for f in pack.facts])
-        worry_vectors = encoder.encode([f"{c.description} {c.probe_question}" for c in pack.concerns])
+        fact_vectors = encoder.encode(list(h.fact_texts))
+        worry_vectors = encoder.encode(list(h.worry_texts))
         text_vectors = encoder.encode([ln.text for ln in pack_lines])
         fact_sims, worry_sims = text_vectors @ fact_vectors.T, text_vectors @ worry_vectors.T
         fact_index = {fid: j for j, (fid, _) in enumerate(h.facts)}
@@ -134,7 +134,7 @@ def train_perceiver(
     counts = Counter(label for _, _, label in pairs)
     # Inverse-sqrt class weights: neutral pairs outnumber the rest several times over.
     weights = torch.tensor([(len(pairs) / (3 * max(counts[c], 1))) ** 0.5 for c in (NEUTRAL, ENTAIL, CONTRADICT)])
-    model = PairModel(None, max_length=cfg.max_length).load(trainable=True)
+    model = PairModel(None, max_length=cfg.max_length).load(trainable=True, lora_r=cfg.lora_r)
     # The frozen lower layers run once per pair; the steps train only the adapted top layers and the head.
     model._model.eval()
     lower: list[Any] = []

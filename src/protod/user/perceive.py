@@ -190,6 +190,15 @@ class RulePerceiver:
         probes = sorted(self._concerns_in[area], key=lambda c: (c not in pointed, self._severity_rank[c]))
         return probes, pointed, ""
 
+    def fact_model(self, fact_id: str) -> _FactModel:
+        """How the rules read one fact: its clauses, content, amounts and whether it guarantees anything."""
+        return self._fact_model[fact_id]
+
+    @property
+    def pack_numbers(self) -> frozenset:
+        """Every amount some fact of the pack states."""
+        return self._pack_numbers
+
     def stuffed(self, sent: Sentence) -> bool:
         """A question carrying far more cue words than natural speech does (a checklist, not a question)."""
         return self._probe(sent)[2] == "stuffed"
@@ -315,7 +324,7 @@ class RulePerceiver:
             if not sent.tokens:
                 continue
             stems = sent.stems
-            pitch = pitch or _has_any(stems, self._pitch)
+            pitch = pitch or self.pitches(sent)
             pressure = pressure or _has_any(stems, self._pressure)
             if not sent.well_formed:
                 # An interjection ("Great!", "Sure.") is harmless; a cue-bearing fragment or word salad is not speech.
@@ -325,7 +334,7 @@ class RulePerceiver:
                 if not sent.question:
                     false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
                 continue
-            if _has_any(stems, self._closing) and (sent.question or sent.tokens[0] in _ASK_OPENERS):
+            if self.asks_to_close(sent):
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
                 continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
             if sent.question:

@@ -109,9 +109,7 @@ class SentenceEncoder:
         batch = self._tokenizer(sentences, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt").to(self.device)
         with torch.no_grad():
             states = self._model(**batch).last_hidden_state  # (b, t, dim)
-            mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)  # (b, t, 1)
-            pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            pooled = mean_pool(states, batch["attention_mask"])
         return pooled.float().cpu().numpy()
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
@@ -134,6 +132,15 @@ class SentenceEncoder:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return np.stack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+
+
+def mean_pool(states, mask):
+    """(b, t, d) token states, (b, t) attention mask -> (b, d) unit vectors: the mean of the unmasked states."""
+    import torch
+
+    m = mask.unsqueeze(-1).to(states.dtype)  # (b, t, 1)
+    pooled = (states * m).sum(dim=1) / m.sum(dim=1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, p=2, dim=1)
 
 
 _CLAUSE = re.compile(r";|,\s+and\s+")
