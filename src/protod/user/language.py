@@ -25,7 +25,7 @@ from functools import lru_cache
 DETERMINERS = frozenset("the a an your our my their his her its".split())  # strict: never followed by a verb/prep
 QUANTIFIERS = frozenset("every each any some all no many much few several both either".split())
 PREPOSITIONS = frozenset("of to in on for with at by from into per over under after before during through within "
-                         "than onto across against between without upon via".split())
+                         "than onto across against between without upon via inside outside beyond until".split())
 PRONOUNS = frozenset("i you we they he she it there me us them him one someone anyone everyone nobody".split())
 AUXILIARIES = frozenset("is are was were be been being am do does did have has had can could will would shall "
                         "should may might must".split())
@@ -73,7 +73,9 @@ _CONTRACTIONS = [
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
 # A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
-_CLAUSE_BREAK = re.compile(r"\s*[,;:()\u2013\u2014]\s*|\s+-\s+|\s+(?:and|but|while|whereas|although|though)\s+", re.I)
+# "a hundred and fifty" is one number, not two clauses.
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:()\u2013\u2014]\s*|\s+-\s+|(?<!hundred)\s+(?:and|but|while|whereas|although|though)\s+", re.I)
 # A negation whose scope is the whole sentence: "it is not true that X", "some say X, but that is not the case".
 _SCOPE_NEGATION = re.compile(
     r"\b(?:it|that|this)(?: is|'s)? (?:not|never|no longer) (?:true|the case|correct|so|right)(?: that)?\b"
@@ -157,7 +159,12 @@ def is_number(token: str) -> bool:
 Quantity = tuple  # (kind, value, unit): ("cur", 5.0, ""), ("pct", 12.0, ""), ("time", 11.5, ""), ("num", 25.0, "order")
 _CURRENCY_WORDS = frozenset("euro euros eur dollar dollars pound pounds quid bucks".split())
 _CENT_WORDS = frozenset("cent cents c p pence".split())
+_RATE_WORDS = frozenset("a an per every each".split())
 _DAYS = {"minut": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+# Spoken and written forms of one unit (stems): "490 meg" is a claim about the same thing as "450 Mbps".
+_UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gigabit": "gbp", "km": "kilometr",
+                 "kms": "kilometr", "kilometer": "kilometr", "min": "minut", "mins": "minut", "hr": "hour",
+                 "hrs": "hour", "yr": "year", "yrs": "year", "wk": "week", "wks": "week"}
 
 
 def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
@@ -188,8 +195,11 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             out.add(("cur", value, ""))
         elif nxt in _CENT_WORDS:
             out.add(("cur", round(value / 100, 4), ""))
+        elif nxt in _RATE_WORDS and i + 2 < len(tokens) and stem(tokens[i + 2]) in _DAYS:
+            out.add(("cur", value, ""))  # "twenty-nine a month", "14 per hour": a price or a wage, not a duration
         else:
             unit = next((stem(w) for w in tokens[i + 1:i + 4] if w not in FUNCTION_WORDS and not is_number(w)), "")
+            unit = _UNIT_ALIASES.get(unit, unit)
             if unit in _DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
                 out.add(("dur", round(value * _DAYS[unit], 3), ""))
             else:
@@ -209,7 +219,9 @@ def _same(a: float, b: float, kind: str) -> bool:
 
 
 def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
-    return any(k[0] == q[0] and _same(k[1], q[1], q[0]) for k in known)
+    """`q` is one of the known amounts: same kind, same value and, for counts, the same unit ("five working days"
+    is not accounted for by "five devices")."""
+    return any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same(k[1], q[1], q[0]) for k in known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,9 +312,13 @@ def _stranded(tokens: tuple[str, ...], prep: str) -> bool:
     return i >= 2 and any(t in PRONOUNS for t in tokens[max(0, i - 3):i])
 
 
-def _scrambled(tokens: tuple[str, ...], question: bool) -> bool:
-    """Word orders English does not produce: 'the is', 'your of', 'for are', a sentence ending on 'the'."""
-    for a, b in zip(tokens, tokens[1:]):
+def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[str, ...], ...] = ()) -> bool:
+    """Word orders English does not produce: 'the is', 'your of', 'for are', a sentence ending on 'the'.
+
+    Word pairs are read within one comma-separated segment: "compared with the bundle you're on, we're cheaper"
+    joins "on" and "we" only across the comma."""
+    pairs = [p for seg in (segments or (tokens,)) for p in zip(seg, seg[1:])]
+    for a, b in pairs:
         if a in DETERMINERS and (b in _BAD_AFTER_DET or b in NEGATORS):
             return True
         # "for are", "of we" are not English; "before they go" (a subordinator) and "the plan you're on is" (a
@@ -316,13 +332,17 @@ def _scrambled(tokens: tuple[str, ...], question: bool) -> bool:
     if question:
         # A question opens with a question word or an auxiliary ("How do...", "Would you..."), or is a statement
         # said with a rising tone ("You're worried about the fees?"), which opens with a subject or a discourse word.
+        # A lead-in ("Mind if I ask whether...", "Before we go any further, what...") puts the question word later.
         first = tokens[0]
         openers = WH_WORDS | AUXILIARIES | PRONOUNS | DETERMINERS | QUANTIFIERS | CONJUNCTIONS | FILLERS | NEGATORS
-        if first not in openers and not any(t in WH_WORDS | AUXILIARIES for t in tokens[:4] if t != first):
+        asking = WH_WORDS | AUXILIARIES | {"whether", "if"}
+        if first not in openers and not any(t in asking for t in tokens[1:4]) and not any(
+                seg and seg[0] in asking for seg in segments[1:]):
             return True
     return False
 
 
+_SEGMENT = re.compile(r"\s*[,;:\u2013\u2014]\s*|\s+-\s+")
 _WORD_CASE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
@@ -355,7 +375,8 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
             defect = "keyword list"
         elif not _has_verb(tokens, extra_verbs):
             defect = "no verb"
-        elif _scrambled(tokens, question) or _broken_casing(sentence):
+        elif _scrambled(tokens, question, tuple(tokenize(part) for part in _SEGMENT.split(sentence))) \
+                or _broken_casing(sentence):
             defect = "scrambled"
         elif max(tokens.count(t) for t in set(words) - FUNCTION_WORDS or {""}) > 3:
             defect = "repetition"

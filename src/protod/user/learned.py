@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -43,6 +44,12 @@ DEFAULT_MODEL = Path(os.environ.get("PROTOD_PERCEIVER") or Path(__file__).parent
 _NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
 _BACK_REFERENCE = frozenset("it that this they those these which".split())
 # Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
+# Where one claim ends and another begins inside a sentence: ";", a dash, "but", "so", ", which", "plus", and an
+# "and" that starts a new subject ("..., and the first three months are free").
+_CLAIM_BREAK = re.compile(
+    r"\s*;\s*|\s+[\u2013\u2014-]\s+|,?\s+(?:but|so|plus|which means|which)\s+|,\s+(?:and\s+)?(?=(?:we|you|they|it|it's|"
+    r"there|there's|the|your|our|that|this|every|all|each)\b)|\s+and\s+(?=(?:we|you|they|it|it's|there|there's|the|"
+    r"your|our|every|all)\b)", re.I)
 _OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
                         "typically competitor competitors old previous today instead like".split())
 
@@ -298,6 +305,14 @@ class LearnedPerceiver:
         self.model.probs([pair for units, _, _ in plans for pair in self._pairs(units)[0]])
 
     @lru_cache(maxsize=65536)
+    def _clauses(self, premise: str) -> tuple[str, ...]:
+        """The clauses of a statement, when it has more than one: each is judged on its own too, so a false clause
+        joined to a true one ("It's £29 a month, and the first three months are free") is not carried by it."""
+        parts = [p.strip(" ,;") for p in _CLAIM_BREAK.split(premise)]
+        parts = [p for p in parts if len(p.split()) >= 3]
+        return tuple(parts) if len(parts) > 1 else ()
+
+    @lru_cache(maxsize=65536)
     def _units(self, text: str) -> tuple[tuple[tuple[str, bool], ...], bool, tuple]:
         """(premises to judge with whether each is a question, nonsense found by the guard, analysed sentences)."""
         raw = [s for s in split_sentences(strip_injection(text)) if s.strip()]
@@ -320,13 +335,17 @@ class LearnedPerceiver:
         return tuple(units), nonsense, sentences
 
     def _pairs(self, units: tuple[tuple[str, bool], ...]) -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
-        """The (premise, hypothesis) pairs a turn is judged on, and what each stands for: (unit, kind, id)."""
+        """The (premise, hypothesis) pairs a turn is judged on, and what each stands for: (unit, kind, id).
+
+        Kinds: fact / worry / claim / ask / pressure for a whole unit; clause-fact / clause-claim for one clause
+        of a statement with several (`_clauses`), which can only find a false or unsupported part."""
         t = self.t
         pairs: list[tuple[str, str]] = []
         plan: list[tuple[int, str, str]] = []
         if not units:
             return pairs, plan
-        fact_sims, worry_sims = self._candidates([u for u, _ in units])
+        clauses = [(i, c) for i, (u, q) in enumerate(units) if not q for c in self._clauses(u)]
+        fact_sims, worry_sims = self._candidates([u for u, _ in units] + [c for _, c in clauses])
         for i, (premise, is_question) in enumerate(units):
             for j in np.argsort(-fact_sims[i], kind="stable")[: t.fact_candidates]:
                 fid, hyp = self.h.facts[j]
@@ -344,6 +363,14 @@ class LearnedPerceiver:
             plan.append((i, "ask", ""))
             pairs.append((premise, PRESSURE_HYPOTHESIS))
             plan.append((i, "pressure", ""))
+        for k, (i, clause) in enumerate(clauses):
+            row = fact_sims[len(units) + k]
+            for j in np.argsort(-row, kind="stable")[: t.fact_candidates]:
+                fid, hyp = self.h.facts[j]
+                pairs.append((clause, hyp))
+                plan.append((len(units) + k, "clause-fact", fid))
+            pairs.append((clause, self.h.claim))
+            plan.append((len(units) + k, "clause-claim", ""))
         return pairs, plan
 
     def _perceive(self, text: str) -> Perception:
@@ -357,12 +384,22 @@ class LearnedPerceiver:
         if units:
             pairs, plan = self._pairs(units)
             probs = self.model.probs(pairs)
-            claimed = [False] * len(units)
-            supported = [False] * len(units)
+            n = 1 + max(i for i, _, _ in plan)  # units, then the clauses of multi-clause statements
+            claimed = [False] * n
+            supported = [False] * n
             probing: set[int] = set()
-            related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
+            related = [0.0] * n  # the best entailment score of any fact: how near the pack's facts it is
             for (i, kind, ident), p in zip(plan, probs):
-                if kind == "fact":
+                if kind == "clause-fact":
+                    related[i] = max(related[i], float(p[ENTAIL]))
+                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]:
+                        false_claims.append(ident)
+                        supported[i] = True
+                    elif p[ENTAIL] >= t.entail:
+                        supported[i] = True
+                elif kind == "clause-claim":
+                    claimed[i] = p[ENTAIL] >= t.claim
+                elif kind == "fact":
                     related[i] = max(related[i], float(p[ENTAIL]))
                     if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]:
                         false_claims.append(ident)
@@ -389,8 +426,10 @@ class LearnedPerceiver:
             unsupported = any(c and not s and r < t.related for c, s, r in zip(claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
-        facts = [f for f in dict.fromkeys(facts) if f not in false_claims]
         false_claims = list(dict.fromkeys(false_claims))
+        # A turn with a false or invented claim in it credits nothing: the true part does not carry the lie (and the
+        # transition resolves nothing on a lying turn either).
+        facts = [] if (false_claims or unsupported) else list(dict.fromkeys(facts))
         if not closing and not probe_scores:
             # The pack's own closing words back the model up ("Would you like to join FeastFleet as a courier?"),
             # but never over a question the model heard as a probe ("What's holding you back from signing up?").

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from protod.scenario import Scenario
+from protod.user.augment import negate, renumber
 from protod.user.learned import (
     CONTRADICT, ENTAIL, NEUTRAL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds,
 )
@@ -52,6 +53,7 @@ class PerceiverTrainConfig:
     fact_candidates: int = 4  # nearest facts per line (plus the labelled ones)
     worry_candidates: int = 4
     lora_r: int = 32  # on the top layers only (protod.user.learned.PairModel.FROZEN_LAYERS)
+    augment: bool = True  # add minimal-pair contradictions of true lines (protod.user.augment)
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})
 
@@ -99,7 +101,30 @@ def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, 
                 pairs.append((text, h.claim, ENTAIL if ln.kind in _CLAIM_KINDS else NEUTRAL))
             pairs.append((text, h.ask, ENTAIL if ln.closing_ask is True else NEUTRAL))
             pairs.append((text, PRESSURE_HYPOTHESIS, ENTAIL if ln.kind == "pressure" else NEUTRAL))
+        if cfg.augment:
+            pairs += minimal_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:{ref}"))
     return pairs
+
+
+# Lines whose only product content is the one fact they state (user amounts and second facts would make a flipped
+# negation or number something other than a contradiction of that fact).
+_AUGMENTED_KINDS = frozenset({"fact_close", "fact_paraphrase"})
+
+
+def minimal_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: random.Random) -> list[tuple[str, str, int]]:
+    """Contradicted twins of the true single-fact lines and of each fact's own text: one negation flipped, one
+    amount changed (protod.user.augment). The fact's own text is also paired with itself as entailed."""
+    hyp = dict(h.facts)
+    sources = [(ln.text, ln.facts[0]) for ln in lines
+               if ln.kind in _AUGMENTED_KINDS and ln.honest and len(ln.facts) == 1 and not ln.not_facts]
+    sources += [(f.text, f.id) for f in pack.facts]
+    out: list[tuple[str, str, int]] = [(f.text, hyp[f.id], ENTAIL) for f in pack.facts]
+    for text, fid in sources:
+        for twin in (negate(text), renumber(text, rng)):
+            if twin:
+                out.append((twin, hyp[fid], CONTRADICT))
+                out.append((twin, h.claim, ENTAIL))
+    return out
 
 
 def data_hash(lines: Sequence[Any]) -> str:

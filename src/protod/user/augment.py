@@ -1,0 +1,75 @@
+"""Minimal-pair contradictions for training the learned perceiver: a true line with its polarity or a number flipped.
+
+A cross-encoder trained only on whole lines learns the topic of a fact and credits "We don't include a backup
+dongle" with the fact that every plan includes one. Pairs that differ from a true line in one negation or one
+amount, labelled contradicted, teach it what changes meaning. The rewrites are pure string functions, generic
+English (no pack's wording), and need not be perfectly grammatical: a caller's slip is still a contradiction.
+
+    negate("Every plan includes a free dongle.")  -> "Every plan doesn't include a free dongle."
+    negate("There is no setup fee.")              -> "There is a setup fee."
+    renumber("Paid every 14 days.", rng)          -> "Paid every 28 days."
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+# Negative -> positive first (removing a negation), then positive -> negative; the first rule that matches is used.
+_REMOVE = [
+    (r"\bisn't\b|\bis not\b", "is"), (r"\baren't\b|\bare not\b", "are"), (r"\bwon't\b|\bwill not\b", "will"),
+    (r"\bcan't\b|\bcannot\b|\bcan not\b", "can"), (r"\bdoesn't\b|\bdoes not\b", "does"),
+    (r"\bdon't\b|\bdo not\b", "do"), (r"\bdidn't\b", "did"), (r"\bwouldn't\b", "would"),
+    (r"\bnever\b", "sometimes"), (r"\bnothing\b", "something"), (r"\bno one\b|\bnobody\b", "someone"),
+    (r"\bwithout\b", "with"), (r"\bfree of charge\b|\bfor free\b|\bat no (?:extra )?cost\b", "for a fee"),
+    (r"\bthere(?:'s| is) no\b", "there is a"), (r"\bno\b", "a"), (r"\bfree\b", "paid"),
+]
+_ADD = [
+    (r"\bit's\b", "it isn't"), (r"\bthat's\b", "that isn't"), (r"\bthere's\b", "there isn't"),
+    (r"\bis\b", "isn't"), (r"\bare\b", "aren't"), (r"\bwill\b", "won't"), (r"\b(\w+)'ll\b", r"\1 won't"),
+    (r"\bcan\b", "can't"), (r"\bhas\b", "doesn't have"), (r"\bhave\b", "don't have"), (r"\bgets\b", "doesn't get"),
+    (r"\bget\b", "don't get"), (r"\bpays\b", "doesn't pay"), (r"\bpay\b", "don't pay"),
+    (r"\b(we|you|they) (?!don't|do|can|will|won't|are|were|have|had|would|should|may|might|must)([a-z]+)\b", r"\1 don't \2"),
+]
+_REMOVE = [(re.compile(p, re.I), r) for p, r in _REMOVE]
+_ADD = [(re.compile(p, re.I), r) for p, r in _ADD]
+
+
+def negate(text: str) -> str | None:
+    """`text` with one claim's polarity flipped (the first rule that applies), or None when no rule applies."""
+    for pattern, repl in (*_REMOVE, *_ADD):
+        out, n = pattern.subn(repl, text, count=1)
+        if n and out != text:
+            return _keep_case(text, out)
+    return None
+
+
+_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+          "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety", "hundred"]
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)?)|\b(" + "|".join(_WORDS[1:]) + r")\b", re.I)
+
+
+def renumber(text: str, rng: random.Random) -> str | None:
+    """`text` with one amount changed to a different one (digits or number words), or None when it has none."""
+    found = list(_NUMBER.finditer(text))
+    if not found:
+        return None
+    m = rng.choice(found)
+    if m.group(1):
+        raw = m.group(1)
+        value = float(raw.replace(",", ""))
+        new = rng.choice([value * 2, value + rng.randint(1, 3), max(1.0, round(value * 0.6))])
+        if new == value:
+            new = value + 1
+        new_text = f"{new:.2f}" if "." in raw else str(int(round(new)))
+    else:
+        word = m.group(2).lower()
+        others = [w for w in _WORDS if w != word]
+        new_text = rng.choice(others)
+        if m.group(2)[0].isupper():
+            new_text = new_text.capitalize()
+    return text[: m.start()] + new_text + text[m.end():]
+
+
+def _keep_case(before: str, after: str) -> str:
+    return after[0].upper() + after[1:] if before[:1].isupper() and after[:1].islower() else after
