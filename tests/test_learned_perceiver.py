@@ -117,3 +117,34 @@ def test_perception_train_writes_a_perceiver_that_loads(tmp_path):
     perceiver = LearnedPerceiver(load_scenario(C), model=PairModel(tmp_path / "p"),
                                  encoder=LearnedPerceiver(load_scenario(C)).encoder)
     assert perceiver.perceive("Hello there, do you have a minute?") is not None
+
+
+@pytest.mark.parametrize("text, twin", [
+    ("Every plan includes a free router.", "Every plan includes a paid router."),
+    ("Every plan includes a router.", "Every plan doesn't include a router."),
+    ("There is no setup fee.", "There is a setup fee."),
+    ("You won't pay anything to join.", "You will pay anything to join."),
+    ("It's paid every Tuesday.", "It isn't paid every Tuesday."),
+    ("We tell your old provider for you.", "We don't tell your old provider for you."),
+    ("Cancel free of charge within 30 days.", "Cancel for a fee within 30 days."),
+])
+def test_negate_flips_one_claim(text, twin):
+    from protod.user.augment import negate
+
+    assert negate(text) == twin
+
+
+def test_renumber_changes_exactly_one_amount():
+    import random
+
+    from protod.user.augment import renumber
+    from protod.user.language import quantities, tokenize
+
+    rng = random.Random(0)
+    for text in ("It's £29 a month for 500 Mbps.", "Onboarding takes three days.", "We keep 20% of each lesson."):
+        for _ in range(20):
+            twin = renumber(text, rng)
+            assert twin != text
+            before, after = quantities(tokenize(text)), quantities(tokenize(twin))
+            assert len(before - after) == 1 and len(after - before) == 1, (text, twin)
+    assert renumber("No numbers in here.", rng) is None

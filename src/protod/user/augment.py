@@ -5,7 +5,7 @@ dongle" with the fact that every plan includes one. Pairs that differ from a tru
 amount, labelled contradicted, teach it what changes meaning. The rewrites are pure string functions, generic
 English (no pack's wording), and need not be perfectly grammatical: a caller's slip is still a contradiction.
 
-    negate("Every plan includes a free dongle.")  -> "Every plan doesn't include a free dongle."
+    negate("Every plan includes a dongle.")       -> "Every plan doesn't include a dongle."
     negate("There is no setup fee.")              -> "There is a setup fee."
     renumber("Paid every 14 days.", rng)          -> "Paid every 28 days."
 """
@@ -29,6 +29,7 @@ _ADD = [
     (r"\bis\b", "isn't"), (r"\bare\b", "aren't"), (r"\bwill\b", "won't"), (r"\b(\w+)'ll\b", r"\1 won't"),
     (r"\bcan\b", "can't"), (r"\bhas\b", "doesn't have"), (r"\bhave\b", "don't have"), (r"\bgets\b", "doesn't get"),
     (r"\bget\b", "don't get"), (r"\bpays\b", "doesn't pay"), (r"\bpay\b", "don't pay"),
+    (r"\bincludes\b", "doesn't include"), (r"\binclude\b", "don't include"),
     (r"\b(we|you|they) (?!don't|do|can|will|won't|are|were|have|had|would|should|may|might|must)([a-z]+)\b", r"\1 don't \2"),
 ]
 _REMOVE = [(re.compile(p, re.I), r) for p, r in _REMOVE]

@@ -113,7 +113,8 @@ class PairModel:
     training.
     """
 
-    def __init__(self, path: str | Path | None = DEFAULT_MODEL, cache_size: int = 200_000, max_length: int = 96):
+    def __init__(self, path: str | Path | None = DEFAULT_MODEL, cache_size: int = 200_000, max_length: int = 96,
+                 frozen_layers: int = 4):
         from protod.user.semantic import SemanticUnavailable, model_dir
 
         self.path = Path(path) if path is not None else None
@@ -121,15 +122,14 @@ class PairModel:
             raise SemanticUnavailable(f"{self.path}: no trained perceiver here (train one with `protod perception train`)")
         self.config = json.loads((self.path / "config.json").read_text()) if self.path is not None else {}
         self.max_length = int(self.config.get("max_length", max_length))
+        # Only the top layers are adapted: the lower ones stay the frozen sentence encoder, so training can run them
+        # once per pair and spend its steps on the top (minutes on 2 CPU cores instead of an hour).
+        self.frozen_layers = int(self.config.get("frozen_layers", frozen_layers))
         self.base_dir = model_dir()
         self._model = None
         self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self.cache_size = cache_size
         self.scored = 0  # pairs that went through the model (cache misses)
-
-    # Only the top layers are adapted: the lower ones stay the frozen sentence encoder, so training can run them
-    # once per pair and spend its steps on the top (minutes on 2 CPU cores instead of an hour).
-    FROZEN_LAYERS = 4
 
     def load(self, trainable: bool = False, lora_r: int = 32) -> Any:
         """Load the base model with the trained adapter and head, or (`path=None`) a fresh rank-`lora_r` adapter."""
@@ -147,7 +147,7 @@ class PairModel:
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # raised inside peft, not ours
         if self.path is None:
             cfg = LoraConfig(r=lora_r, lora_alpha=2 * lora_r, lora_dropout=0.0, target_modules=["query", "key", "value", "dense"],
-                             layers_to_transform=list(range(self.FROZEN_LAYERS, n_layers)))
+                             layers_to_transform=list(range(self.frozen_layers, n_layers)))
             model = get_peft_model(base, cfg)
         else:
             from safetensors.torch import load_file
@@ -183,7 +183,7 @@ class PairModel:
         batch = self._batch(premises, hypotheses)
         encoder = self._encoder()
         every = encoder.layer
-        encoder.layer = every[: self.FROZEN_LAYERS]  # the top layers are not needed here: skip them
+        encoder.layer = every[: self.frozen_layers]  # the top layers are not needed here: skip them
         try:
             with torch.no_grad():
                 states = self._model(**batch).last_hidden_state
@@ -206,7 +206,7 @@ class PairModel:
             states[i, : x.shape[0]] = x
             mask[i, : x.shape[0]] = 1
         additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-        for layer in self._encoder().layer[self.FROZEN_LAYERS:]:
+        for layer in self._encoder().layer[self.frozen_layers:]:
             out = layer(states, attention_mask=additive)
             states = out[0] if isinstance(out, tuple) else out
         return self._pool(states, mask)

