@@ -149,7 +149,7 @@ def test_teacher_concerns_random_never_shows_the_users_own_and_none_shows_nothin
     assert len(none.teacher_ids) < len(own.teacher_ids) and other.teacher_ids.tolist() != own.teacher_ids.tolist()
     for seq in (none, other):  # the agent tokens still align
         assert seq.teacher_ids[seq.teacher_pred_pos + 1].tolist() == own.tokens.tolist()
-    for mode in ("random", "none"):
+    for mode in ("random", "none", "prior"):
         tr.cfg, saved = tr.cfg.model_copy(update={"teacher_concerns": mode}), tr.cfg
         try:
             items, _, _ = tr.prepare(trajs, {t.episode_id: 0.0 for t in trajs})

@@ -261,7 +261,7 @@ def baselines(
 @friendly
 def demo(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Where every stage writes (default runs/demo, runs/demo-full, runs/demo-smollm2); finished stages are reused."),
-    full: bool = typer.Option(False, "--full", help="Every arm (GRPO, SI-AVPO, STPR alone, AOPD alone, random-concern and external-only teachers) with 3 seeds (~29 min on 2 cores)."),
+    full: bool = typer.Option(False, "--full", help="Every arm (GRPO, SI-AVPO, STPR alone, AOPD alone, random-concern and external-only (trait-prior) teachers) with 3 seeds (~29 min on 2 cores)."),
     model: str = typer.Option("tiny", "--model", help="tiny: a small Qwen2 fine-tuned into the conservative policy (~15 min); smollm2: the embedded SmolLM2-135M-Instruct with LoRA (67 min measured on 2 CPU cores; about 8 on one H100 with --device cuda)."),
     quick: bool = typer.Option(False, "--quick", help="Tiny sizes: checks the pipeline in about a minute; the numbers mean nothing."),
     workers: int = typer.Option(0, "--workers", min=0, help="Training runs in parallel processes (0: one per core, at most 2)."),
