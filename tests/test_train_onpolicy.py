@@ -191,6 +191,10 @@ def test_config_refusals_are_one_line_and_name_the_field(tmp_path):
     assert load_config(None, ["algo=aopd", "group_size=1"]).group_size == 1  # no group normalisation in AOPD
     with pytest.raises(ValueError, match=r"aopd_jsd_beta"):
         load_config(None, ["aopd_jsd_beta=1.0"])
+    with pytest.raises(ValueError, match=r"^<defaults>: teacher_concerns: expected true \(the user's own concerns\), prior, "
+                                         r"random, none or false; got 'actual'$"):
+        load_config(None, ["teacher_concerns=actual"])
+    assert [load_config(None, [f"teacher_concerns={v}"]).teacher_concerns for v in ("prior", "true", "none")] == ["prior", True, "none"]
 
 
 def test_clip_settings_that_cannot_act_warn_once_and_shipped_configs_do_not(tmp_path):

@@ -133,6 +133,13 @@ class TrainConfig(BaseModel):
             raise ValueError(f"{value!r} was renamed to {RENAMED_AOPD_MODES[value]!r} (modes: {', '.join(get_args(AOPDMode))})")
         return value
 
+    @field_validator("teacher_concerns", mode="before")
+    @classmethod
+    def _known_teacher_concerns(cls, value: Any) -> Any:
+        if isinstance(value, bool) or value in ("prior", "random", "none"):
+            return value
+        raise ValueError(f"expected true (the user's own concerns), prior, random, none or false; got {str(value)[:40]!r}")
+
     @field_validator("advantage")
     @classmethod
     def _known_advantage(cls, value: str | None) -> str | None:
