@@ -153,7 +153,9 @@ def test_teacher_concerns_random_never_shows_the_users_own_and_none_shows_nothin
         tr.cfg, saved = tr.cfg.model_copy(update={"teacher_concerns": mode}), tr.cfg
         try:
             items, _, _ = tr.prepare(trajs, {t.episode_id: 0.0 for t in trajs})
-            assert all(s.teacher_ids is not None for s, _ in items)
+            assert items and all(s.teacher_ids is not None for s, _ in items)
+            # none: the teacher reads the student's own prompt (a no-op distillation); prior and random: another one
+            assert all((s.teacher_ids.tolist() == s.ids.tolist()) == (mode == "none") for s, _ in items), mode
         finally:
             tr.cfg = saved
 
