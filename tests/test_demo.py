@@ -126,7 +126,7 @@ def test_every_arm_is_a_valid_config_with_the_same_budget():
     configs = [rl_config(arm, "hf:/start", FULL, 0) for arm in ARMS]
     assert len({(c.max_steps, c.personas_per_step, c.group_size, c.lr, c.max_new_tokens) for c in configs}) == 1
     assert rl_config("siavpo_random", "hf:/start", FULL, 0).teacher_concerns == "random"
-    assert rl_config("siavpo_external", "hf:/start", FULL, 0).teacher_concerns == "none"
+    assert rl_config("siavpo_prior", "hf:/start", FULL, 0).teacher_concerns == "prior"  # not "none": a no-op
 
 
 def test_the_smollm2_plan_trains_lora_from_the_embedded_model():

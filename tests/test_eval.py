@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 
 from protod.cli import app
 from protod.eval.metrics import unsupported_claims
-from protod.eval.passk import bootstrap_interval, kendall_tau, pass_at_k, pass_hat_k, wilson_interval
+from protod.eval.passk import (bootstrap_interval, clustered_wilson_interval, effective_trials, kendall_tau, pass_at_k,
+                               pass_hat_k, wilson_interval)
 
 
 def test_pass_at_k_and_pass_hat_k_known_answers():
@@ -29,6 +30,49 @@ def test_wilson_interval_known_answer():
     assert wilson_interval(0, 0) == (0.0, 1.0)
     low, high = wilson_interval(0, 20)
     assert low == 0.0 and high == pytest.approx(3.8416 / (20 + 3.8416), abs=1e-4)  # z^2 / (n + z^2)
+
+
+def test_clustered_wilson_k_identical_rollouts_count_as_one_user():
+    users = [1, 0, 0, 1, 0, 0, 0, 1, 0, 0]  # 3 of 10 users accept
+    once = clustered_wilson_interval([[x] for x in users])
+    assert once == pytest.approx(wilson_interval(3, 10), abs=1e-12)  # one dialogue a user: Wilson over users
+    for k in (2, 4, 16):
+        assert clustered_wilson_interval([[x] * k for x in users]) == pytest.approx(once, abs=1e-12), k
+        assert effective_trials([[x] * k for x in users]) == pytest.approx(10)
+    # the naive interval over all 160 dialogues would be about 4x narrower
+    low, high = wilson_interval(48, 160)
+    assert (high - low) < 0.35 * (once[1] - once[0])
+    # nobody or everybody accepts: no design effect to estimate, each user counts once
+    for outcome in (0, 1):
+        assert clustered_wilson_interval([[outcome] * 8] * 10) == pytest.approx(wilson_interval(10 * outcome, 10))
+    assert clustered_wilson_interval([]) == (0.0, 1.0) and clustered_wilson_interval([[], []]) == (0.0, 1.0)
+
+
+def test_clustered_wilson_known_answers():
+    # dialogues that vary within a user as independent ones would: n_eff = every dialogue, plain Wilson over 8
+    varied = [[1, 1], [0, 0], [1, 0], [0, 1]]  # p = 0.5, V = (1 + 1 + 0 + 0) / 8^2 = 1/32, n_eff = 0.25 / V = 8
+    assert effective_trials(varied) == pytest.approx(8)
+    assert clustered_wilson_interval(varied) == pytest.approx(wilson_interval(4, 8))
+    # unequal users: p = 3/4, V = (0.75^2 + 0.75^2) / 16 = 0.0703125, n_eff = 0.1875 / V = 8/3
+    assert effective_trials([[1, 1, 1], [0]]) == pytest.approx(8 / 3)
+    low, high = clustered_wilson_interval([[1, 1, 1], [0]])
+    assert (low, high) == (pytest.approx(0.23850, abs=1e-5), pytest.approx(0.96637, abs=1e-5))  # Wilson(p=.75, n=8/3)
+    # every user at the same rate (V = 0): each user counts once
+    assert effective_trials([[1, 0]] * 5) == pytest.approx(5)
+
+
+def test_clustered_wilson_is_never_narrower_than_wilson_over_every_dialogue():
+    import random
+
+    rng = random.Random(3)
+    for _ in range(300):
+        users = [[float(rng.random() < rate) for _ in range(rng.randint(1, 6))]
+                 for rate in (rng.random() for _ in range(rng.randint(1, 30)))]
+        n = sum(len(u) for u in users)
+        low, high = clustered_wilson_interval(users)
+        naive = wilson_interval(int(sum(sum(u) for u in users)), n)
+        assert 0 < effective_trials(users) <= n
+        assert high - low >= naive[1] - naive[0] - 1e-12
 
 
 def test_kendall_tau_and_bootstrap():
@@ -68,7 +112,16 @@ def test_eval_cli_orders_the_scripted_agents(tmp_path):
         some = next(iter(x["by_stratum"].values()))
         assert {"acceptance", "ci_low", "ci_high", "pass_at_k", "pass_hat_k", "hangup_rate", "concern_discovery_rate"} <= set(some)
     assert report["versions"]["python"] and report["config"]["k"] == 3
-    assert "accept" in r.output and "pass@1" in r.output and "95% CI" in r.output
+    assert "accept" in r.output and "pass@1" in r.output and "95% CI" in r.output and "clustered by user" in r.output
+    from protod.rollout import read_trajectories
+
+    for x in report["results"]:  # the interval clusters each user's 3 dialogues, in the cell and in every stratum
+        by_user: dict = {}
+        for rec in read_trajectories(out / "runs" / f"{x['agent']}__rule" / "trajectories.jsonl"):
+            by_user.setdefault(rec["persona"]["id"], []).append(rec["decision"] == "accept")
+        assert x["n_users"] == 60 and x["ci_method"].startswith("95% Wilson interval clustered by user")
+        assert [x["ci_low"], x["ci_high"]] == pytest.approx(list(clustered_wilson_interval(list(by_user.values()))))
+        assert 0 < x["effective_n"] <= 180
 
 
 def test_eval_with_two_simulators_reports_a_matrix_and_kendall_tau(tmp_path):

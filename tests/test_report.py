@@ -47,6 +47,21 @@ def test_report_is_self_contained_and_complete(report_file):
     assert transcripts and {"turns", "concerns", "traits", "decision"} <= set(transcripts[0])
 
 
+def test_report_names_the_interval_and_marks_an_unclustered_eval_json(report_file, tmp_path):
+    from protod.eval.passk import CLUSTERED_CI
+    from protod.eval.report import build_report
+
+    assert "95% CI by user" in report_file.read_text() and CLUSTERED_CI in report_file.read_text()
+    assert "Marked *" not in report_file.read_text()
+    old = json.loads((report_file.parent / "ev" / "eval.json").read_text())
+    for cell in old["results"]:  # an eval.json written before intervals were clustered: still read, but marked
+        cell.pop("ci_method")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "eval.json").write_text(json.dumps(old))
+    page = build_report([tmp_path / "old"])
+    assert "Marked *" in page and re.search(r"<td>\d\.\d\d–\d\.\d\d \*</td>", page)
+
+
 def test_report_with_nothing_to_show_is_a_clear_error(tmp_path):
     r = CliRunner().invoke(app, ["report", str(tmp_path), "--out", str(tmp_path / "r.html")])
     assert r.exit_code == 2 and "nothing to report" in r.output
@@ -90,5 +105,18 @@ def test_gap_command_compares_the_two_views(tmp_path):
     gap = json.loads((out / "gap.json").read_text())
     assert set(gap["deployable_pass_at_k"]) == {"1", "2"} and gap["privileged_pass_at_1"] >= gap["deployable_pass_at_k"]["2"]
     assert (out / "gap.png").stat().st_size > 1000
+    # intervals cluster each user's 2 dialogues (the fake model answers alike, so a user's dialogues agree and the
+    # interval is Wilson over the 6 users, not over 12 dialogues)
+    from protod.eval.passk import wilson_interval
+    from protod.rollout import read_trajectories
+
+    assert gap["acceptance_ci_method"].startswith("95% Wilson interval clustered by user") and "clustered by user" in r.output
+    for view in ("deployable", "privileged"):
+        by_user: dict = {}
+        for rec in read_trajectories(out / "runs" / f"{view}__rule" / "trajectories.jsonl"):
+            by_user.setdefault(rec["persona"]["id"], []).append(rec["decision"] == "accept")
+        assert len(by_user) == 6 and all(len(set(v)) == 1 for v in by_user.values()), by_user
+        accepted = sum(v[0] for v in by_user.values())
+        assert gap[f"{view}_acceptance_ci"] == pytest.approx(list(wilson_interval(accepted, 6)))
     r = CliRunner().invoke(app, ["gap", "--model", "smollm2", "--k", "4,2", "--out", str(tmp_path / "bad")])
     assert r.exit_code == 2 and "increasing" in r.output

@@ -149,11 +149,13 @@ def test_teacher_concerns_random_never_shows_the_users_own_and_none_shows_nothin
     assert len(none.teacher_ids) < len(own.teacher_ids) and other.teacher_ids.tolist() != own.teacher_ids.tolist()
     for seq in (none, other):  # the agent tokens still align
         assert seq.teacher_ids[seq.teacher_pred_pos + 1].tolist() == own.tokens.tolist()
-    for mode in ("random", "none"):
+    for mode in ("random", "none", "prior"):
         tr.cfg, saved = tr.cfg.model_copy(update={"teacher_concerns": mode}), tr.cfg
         try:
             items, _, _ = tr.prepare(trajs, {t.episode_id: 0.0 for t in trajs})
-            assert all(s.teacher_ids is not None for s, _ in items)
+            assert items and all(s.teacher_ids is not None for s, _ in items)
+            # none: the teacher reads the student's own prompt (a no-op distillation); prior and random: another one
+            assert all((s.teacher_ids.tolist() == s.ids.tolist()) == (mode == "none") for s, _ in items), mode
         finally:
             tr.cfg = saved
 
@@ -191,6 +193,10 @@ def test_config_refusals_are_one_line_and_name_the_field(tmp_path):
     assert load_config(None, ["algo=aopd", "group_size=1"]).group_size == 1  # no group normalisation in AOPD
     with pytest.raises(ValueError, match=r"aopd_jsd_beta"):
         load_config(None, ["aopd_jsd_beta=1.0"])
+    with pytest.raises(ValueError, match=r"^<defaults>: teacher_concerns: expected true \(the user's own concerns\), prior, "
+                                         r"random, none or false; got 'actual'$"):
+        load_config(None, ["teacher_concerns=actual"])
+    assert [load_config(None, [f"teacher_concerns={v}"]).teacher_concerns for v in ("prior", "true", "none")] == ["prior", True, "none"]
 
 
 def test_clip_settings_that_cannot_act_warn_once_and_shipped_configs_do_not(tmp_path):

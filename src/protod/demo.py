@@ -50,8 +50,9 @@ ARMS: dict[str, Arm] = {
     "aopd": Arm("AOPD alone", {"algo": "aopd"}, "distillation from the privileged view, no reward"),
     "siavpo_random": Arm("SI-AVPO, random concerns", {"algo": "siavpo", "teacher_concerns": "random"},
                          "the teacher is shown concerns the user does not hold: is it the concerns that help?"),
-    "siavpo_external": Arm("SI-AVPO, external-only teacher", {"algo": "siavpo", "teacher_concerns": "none"},
-                           "the teacher sees the privileged prompt with no concerns: is it the view or the concerns?"),
+    "siavpo_prior": Arm("SI-AVPO, external-only teacher", {"algo": "siavpo", "teacher_concerns": "prior"},
+                        "the teacher is shown as many concerns as the user holds, the ones the visible traits predict "
+                        "(the pack's correlations): do the user's actual concerns beat what anyone can see?"),
 }
 
 

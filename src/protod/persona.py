@@ -67,6 +67,28 @@ class Persona:
         )
 
 
+def concern_weights(pack: Scenario, traits: dict[str, str]) -> dict[str, float]:
+    """Each concern's prior weight given visible traits: its `base_weight` times the pack's correlation multiplier of
+    every trait value the user shows (in pack order). The sampler draws a user's further concerns from exactly these
+    weights, and anyone who can read the pack and see the user can compute them: no hidden information."""
+    out = {}
+    for c in pack.concerns:
+        w = c.base_weight
+        for corr in pack.correlations:
+            if corr.concern == c.id and traits.get(corr.trait) == corr.value:
+                w *= corr.weight
+        out[c.id] = w
+    return out
+
+
+def prior_concerns(pack: Scenario, traits: dict[str, str], k: int) -> tuple[str, ...]:
+    """The k concerns an outside observer would guess from the visible traits: the highest `concern_weights`, ties
+    in pack order (deterministic for a given persona)."""
+    weights = concern_weights(pack, traits)
+    ranked = sorted(weights, key=lambda cid: -weights[cid])  # stable: equal weights keep pack order
+    return tuple(ranked[:max(0, k)])
+
+
 def _weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys], k=1)[0]
@@ -121,15 +143,7 @@ class PersonaSampler:
             traits[field.name] = _weighted_choice(rng, weights)
 
         concern_ids = [primary]
-        others = {}
-        for c in pack.concerns:
-            if c.id == primary:
-                continue
-            w = c.base_weight
-            for corr in pack.correlations:
-                if corr.concern == c.id and traits.get(corr.trait) == corr.value:
-                    w *= corr.weight
-            others[c.id] = w
+        others = {cid: w for cid, w in concern_weights(pack, traits).items() if cid != primary}
         while len(concern_ids) < level.n_concerns and others:
             pick = _weighted_choice(rng, others)
             concern_ids.append(pick)

@@ -56,6 +56,7 @@ class GapRecord(GapCurve):
 
     gap_closed_by_sampling: StrictBool
     n: Annotated[StrictInt, Field(ge=1, le=10**9)]
+    acceptance_ci_method: str | None = None  # absent: written before intervals were clustered by user
 
 
 class EvalCell(_Record):
@@ -65,6 +66,7 @@ class EvalCell(_Record):
     acceptance: Rate
     ci_low: Rate
     ci_high: Rate
+    ci_method: str | None = None  # absent: written before intervals were clustered by user (dialogues as independent)
     pass_at_k: dict[str, Rate]  # empty when every dialogue of the cell ended in an error
     concern_discovery_rate: Rate | None
     probing_rate: Rate | None

@@ -107,6 +107,7 @@ def eval_command(
 ) -> None:
     """Compare agents (and simulators): acceptance with 95% intervals, pass@k / pass^k, per stratum, and more."""
     from protod.eval.evaluate import evaluate
+    from protod.eval.passk import CLUSTERED_CI
     from protod.user.simulator import make_simulator
 
     refuse_existing_runs(out_dir, resume, overwrite)
@@ -125,7 +126,7 @@ def eval_command(
     table = Table(title=f"{pack.id}: n={n} personas x k={k} rollouts, seed {seed}")
     table.add_column("agent", overflow="fold", min_width=min(40, max(len(a) for a in policies)))
     table.add_column("simulator", no_wrap=True)
-    heads = ("accept", "95% CI", "pass@1", f"pass@{k}", f"pass^{k}", "found", "solved", "probe", "claims", "hang-up", "err")
+    heads = ("accept", "95% CI by user", "pass@1", f"pass@{k}", f"pass^{k}", "found", "solved", "probe", "claims", "hang-up", "err")
     for col in heads:
         table.add_column(col, justify="right", no_wrap=True)
     for r in report["results"]:
@@ -138,6 +139,7 @@ def eval_command(
     out.print(table)
     for pair, tau in report.get("kendall_tau", {}).items():
         out.print(f"Kendall tau of the agent ranking, {pair}: {tau:.2f}")
+    out.print(f"95% CI by user: {CLUSTERED_CI}; a user's dialogues are not independent", markup=False)
     out.print("found/solved: hidden concerns voiced/resolved; probe: turns asking about a concern; claims: turns asserting "
               "a worry the user never voiced (leakage)")
     out.print(f"Results: {out_dir / 'eval.json'} (per stratum inside), transcripts under {out_dir / 'runs'}")
@@ -193,6 +195,10 @@ def gap(
     for k in k_values:
         table.add_row(str(k), _fmt(result["deployable_pass_at_k"][str(k)]), _fmt(result["privileged_pass_at_k"][str(k)]))
     out.print(table)
+    for view in ("deployable", "privileged"):
+        low, high = result[f"{view}_acceptance_ci"]
+        out.print(f"{view} acceptance {result[f'{view}_acceptance']:.3f} (95% CI {low:.2f}-{high:.2f}, clustered by user: "
+                  f"{max(k_values)} dialogues a user)", markup=False)
     verdict = "closes" if result["gap_closed_by_sampling"] else "does not close"
     out.print(f"privileged pass@1 = {result['privileged_pass_at_1']:.3f}: sampling the deployable view {max(k_values)} times {verdict} the gap.")
     out.print(f"Results: {out_dir / 'gap.json'}, {out_dir / 'gap.png'}")
@@ -261,7 +267,7 @@ def baselines(
 @friendly
 def demo(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Where every stage writes (default runs/demo, runs/demo-full, runs/demo-smollm2); finished stages are reused."),
-    full: bool = typer.Option(False, "--full", help="Every arm (GRPO, SI-AVPO, STPR alone, AOPD alone, random-concern and external-only teachers) with 3 seeds (~29 min on 2 cores)."),
+    full: bool = typer.Option(False, "--full", help="Every arm (GRPO, SI-AVPO, STPR alone, AOPD alone, random-concern and external-only (trait-prior) teachers) with 3 seeds (~29 min on 2 cores)."),
     model: str = typer.Option("tiny", "--model", help="tiny: a small Qwen2 fine-tuned into the conservative policy (~15 min); smollm2: the embedded SmolLM2-135M-Instruct with LoRA (67 min measured on 2 CPU cores; about 8 on one H100 with --device cuda)."),
     quick: bool = typer.Option(False, "--quick", help="Tiny sizes: checks the pipeline in about a minute; the numbers mean nothing."),
     workers: int = typer.Option(0, "--workers", min=0, help="Training runs in parallel processes (0: one per core, at most 2)."),

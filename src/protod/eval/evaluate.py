@@ -1,8 +1,9 @@
 """`protod eval`: every agent x simulator on the same personas, K rollouts each, with intervals and pass@k.
 
-Numbers users compare must be trustworthy: acceptance carries a 95% Wilson interval over all dialogues; pass@k and
-pass^k use the unbiased estimators per persona, averaged over personas; everything is also reported per stratum;
-dialogues that could not complete are counted, never dropped silently.
+Numbers users compare must be trustworthy: acceptance carries a 95% Wilson interval clustered by user (a user's K
+dialogues are not independent, so they count as what the between-user variance says they are worth, never as K
+users: protod.eval.passk); pass@k and pass^k use the unbiased estimators per persona, averaged over personas;
+everything is also reported per stratum; dialogues that could not complete are counted, never dropped silently.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from protod.eval.metrics import summarize, unsupported_claims
-from protod.eval.passk import kendall_tau, pass_at_k, pass_hat_k, wilson_interval
+from protod.eval.passk import CLUSTERED_CI, clustered_wilson_interval, effective_trials, kendall_tau, pass_at_k, pass_hat_k
 from protod.persona import PersonaSampler
 from protod.provenance import run_record
 from protod.rollout import make_episodes, read_trajectories, simulate_to_dir
@@ -27,13 +28,13 @@ def cell_results(pack: Scenario, records: list[dict[str, Any]], k: int) -> dict[
     """Aggregate one (agent, simulator) cell: records hold K rollouts of each persona."""
     m = summarize(records)
     ok = [r for r in records if r.get("status", "ok") == "ok"]
-    accepted = sum(r["decision"] == "accept" for r in ok)
-    low, high = wilson_interval(accepted, len(ok))
+    low, high, users, n_eff = _interval(ok)
     cues = {c.id: [normalise(x) for x in c.probe_cues] for c in pack.concerns}
     agent_turns = sum(len(r["turns"]) for r in ok)
     claims = sum(unsupported_claims(r, cues) for r in ok)
     out = {
-        "acceptance": m["acceptance_rate"], "ci_low": low, "ci_high": high, "n_dialogues": len(ok),
+        "acceptance": m["acceptance_rate"], "ci_low": low, "ci_high": high, "ci_method": CLUSTERED_CI,
+        "n_dialogues": len(ok), "n_users": users, "effective_n": round(n_eff, 2),
         **_pass_curves(ok, k),
         "mean_turns_to_accept": m["mean_turns_to_accept"], "hangup_rate": m["hangup_rate"],
         "timeout_rate": m["timeout_rate"], "reject_rate": m["reject_rate"],
@@ -47,14 +48,24 @@ def cell_results(pack: Scenario, records: list[dict[str, Any]], k: int) -> dict[
     out["by_stratum"] = {}
     for stratum, rs in sorted(by.items()):
         acc = sum(r["decision"] == "accept" for r in rs)
-        lo, hi = wilson_interval(acc, len(rs))
+        lo, hi, users, _ = _interval(rs)
         sm = summarize(rs, by_stratum=False)
         out["by_stratum"][stratum] = {
-            "n": len(rs), "acceptance": acc / len(rs), "ci_low": lo, "ci_high": hi, **_pass_curves(rs, k),
+            "n": len(rs), "n_users": users, "acceptance": acc / len(rs), "ci_low": lo, "ci_high": hi, **_pass_curves(rs, k),
             **{key: sm[key] for key in ("mean_turns_to_accept", "hangup_rate", "timeout_rate", "concern_discovery_rate",
                                         "concern_resolution_rate", "probing_rate")},
         }
     return out
+
+
+def _interval(records: list[dict[str, Any]]) -> tuple[float, float, int, float]:
+    """Acceptance interval of finished dialogues, clustered by user: (low, high, users, effective n)."""
+    by_user: dict[str, list[float]] = defaultdict(list)
+    for r in records:
+        by_user[r["persona"]["id"]].append(1.0 if r["decision"] == "accept" else 0.0)
+    clusters = list(by_user.values())
+    low, high = clustered_wilson_interval(clusters)
+    return low, high, len(clusters), effective_trials(clusters)
 
 
 def _pass_curves(records: list[dict[str, Any]], k: int) -> dict[str, dict[str, float]]:

@@ -45,6 +45,8 @@ def proactivity_gap(pack: Scenario, deployable: Any, privileged: Any, simulator:
         "privileged_pass_at_1": priv["pass_at_k"]["1"],
         "deployable_acceptance_ci": [dep["ci_low"], dep["ci_high"]],
         "privileged_acceptance_ci": [priv["ci_low"], priv["ci_high"]],
+        "acceptance_ci_method": priv["ci_method"],  # max(k) dialogues of one user are not independent
+        "deployable_acceptance": dep["acceptance"], "privileged_acceptance": priv["acceptance"],
         "gap_closed_by_sampling": dep["pass_at_k"][str(max(ks))] >= priv["pass_at_k"]["1"],
         "n": n, "ks": ks, "seed": seed, "config": report["config"], "versions": report["versions"],
     }

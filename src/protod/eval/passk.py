@@ -6,6 +6,18 @@
     Kendall tau-b between two rankings (ties handled)
 
 n trials of one task, c of them successful, k <= n.
+
+Clustered Wilson (acceptance over users who each had several dialogues, which are not independent: same traits,
+same concerns). Users u with n_u dialogues, y_u accepted, N = sum n_u, p = sum y_u / N:
+
+    V     = sum_u (y_u - p n_u)^2 / N^2      the cluster-robust (between-user) variance of p
+    n_eff = p(1 - p) / V, at most N          the design effect's effective number of dialogues
+    interval = Wilson with n = n_eff
+
+k identical dialogues per user give n_eff = the number of users (not k times more); dialogues that vary within a
+user as much as independent ones give n_eff = N (plain Wilson over every dialogue); one dialogue per user gives
+exactly Wilson. When V = 0 (p is 0 or 1, or every user has the same rate) there is nothing to estimate the design
+effect from, and each user counts once. Like any cluster-robust variance it needs tens of users to be reliable.
 """
 
 from __future__ import annotations
@@ -33,11 +45,43 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     """95% (z = 1.96) Wilson score interval for a binomial proportion; (0, 1) when n = 0."""
     if n == 0:
         return 0.0, 1.0
-    p = successes / n
+    return _wilson(successes / n, n, z)
+
+
+CLUSTERED_CI = "95% Wilson interval clustered by user (design effect from the between-user variance)"
+
+
+def effective_trials(clusters: Sequence[Sequence[float]]) -> float:
+    """n_eff of the clustered Wilson interval: the number of independent trials the users' outcomes are worth.
+    `clusters`: per user, 1.0/0.0 (or True/False) per trial. 0 when there is no trial."""
+    sizes = [len(c) for c in clusters if len(c)]
+    total = sum(sizes)
+    if not total:
+        return 0.0
+    hits = [float(sum(c)) for c in clusters if len(c)]
+    p = sum(hits) / total
+    var = sum((y - p * n) ** 2 for y, n in zip(hits, sizes)) / total ** 2
+    if var <= 0.0 or p * (1 - p) <= 0.0:
+        return float(len(sizes))  # nothing to estimate a design effect from: each user counts once
+    return min(float(total), p * (1 - p) / var)
+
+
+def clustered_wilson_interval(clusters: Sequence[Sequence[float]], z: float = 1.96) -> tuple[float, float]:
+    """95% (z = 1.96) Wilson interval of the pooled success rate of clustered trials (per user, that user's
+    outcomes), with n replaced by `effective_trials`; (0, 1) when there is no trial."""
+    n = effective_trials(clusters)
+    if n <= 0:
+        return 0.0, 1.0
+    p = sum(float(sum(c)) for c in clusters) / sum(len(c) for c in clusters)
+    return _wilson(p, n, z)
+
+
+def _wilson(p: float, n: float, z: float) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # Wilson's interval always holds p; at p = 0 or 1 rounding could leave it a hair outside
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 def bootstrap_interval(values: Sequence[float], stat: Callable[[Sequence[float]], float] | None = None,

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from protod.eval.passk import wilson_interval
+from protod.eval.passk import CLUSTERED_CI, wilson_interval
 from protod.rollout import read_trajectories
 
 MAX_TRANSCRIPTS = 300
@@ -164,6 +164,12 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _eval_ci(cell: dict[str, Any], parent: dict[str, Any] | None = None) -> str:
+    """An eval cell's interval; marked * when its eval.json predates clustering by user (no ci_method)."""
+    old = not (parent or cell).get("ci_method")
+    return f"{cell['ci_low']:.2f}–{cell['ci_high']:.2f}" + (" *" if old else "")
+
+
 def build_report(dirs: list[Path], lead: str = "") -> str:
     """One self-contained HTML page over the runs in `dirs`; `lead` is HTML put first (e.g. the demo's own section)."""
     found = collect(dirs)
@@ -173,7 +179,7 @@ def build_report(dirs: list[Path], lead: str = "") -> str:
         for r in ev["results"]:
             eval_results.append(r)
             rows.append([str(where.name), r["agent"], r["simulator"], str(r["n_dialogues"]), f"{r['acceptance']:.3f}",
-                         f"{r['ci_low']:.2f}–{r['ci_high']:.2f}", f"{r['pass_at_k'].get('1', 0):.3f}",
+                         _eval_ci(r), f"{r['pass_at_k'].get('1', 0):.3f}",
                          f"{r['concern_discovery_rate']:.2f}", f"{r['concern_resolution_rate']:.2f}",
                          f"{r['unsupported_claim_rate']:.3f}", str(r["error_count"])])
             by: dict[str, list[float]] = {}
@@ -185,6 +191,7 @@ def build_report(dirs: list[Path], lead: str = "") -> str:
         if str(where.resolve()) in in_eval or m.get("n") is None:
             continue
         ok = m["n"]
+        # `simulate` holds one dialogue per user: Wilson over dialogues is already Wilson over users
         low, high = wilson_interval(round(m["acceptance_rate"] * ok), ok)
         cfg = m.get("run", {}).get("config", {})
         rows.append([str(where.name), str(cfg.get("agent", "?")), str(cfg.get("simulator", "rule")), str(ok),
@@ -194,13 +201,16 @@ def build_report(dirs: list[Path], lead: str = "") -> str:
             diff_rows.append((f"{cfg.get('agent', where.name)}", {d: v["acceptance_rate"] for d, v in m["by_difficulty"].items()}))
     if rows:
         sections.append("<h2>Results</h2>" + _table(
-            ["run", "agent", "simulator", "dialogues", "acceptance", "95% CI", "pass@1", "concerns found", "resolved",
-             "unsupported claims", "errors"], rows))
-    strata_rows = [[r["agent"], r["simulator"], stratum, str(v["n"]), f"{v['acceptance']:.3f}", f"{v['ci_low']:.2f}–{v['ci_high']:.2f}"]
+            ["run", "agent", "simulator", "dialogues", "acceptance", "95% CI by user", "pass@1", "concerns found", "resolved",
+             "unsupported claims", "errors"], rows) + f"<p>95% CI by user: {html.escape(CLUSTERED_CI)} (a user's dialogues "
+            "are not independent; a simulate run holds one dialogue per user)."
+            + (" Marked *: an eval.json written before intervals were clustered, which treats every dialogue as "
+               "independent." if any(not r.get("ci_method") for r in eval_results) else "") + "</p>")
+    strata_rows = [[r["agent"], r["simulator"], stratum, str(v["n"]), f"{v['acceptance']:.3f}", _eval_ci(v, r)]
                    for r in eval_results for stratum, v in r["by_stratum"].items()]
     if strata_rows:
         sections.append("<details><summary>Acceptance by stratum (difficulty / primary concern)</summary>"
-                        + _table(["agent", "simulator", "stratum", "dialogues", "acceptance", "95% CI"], strata_rows) + "</details>")
+                        + _table(["agent", "simulator", "stratum", "dialogues", "acceptance", "95% CI by user"], strata_rows) + "</details>")
     figures = []
     if eval_results:
         figures.append(_png(_passk_figure(eval_results)))

@@ -78,7 +78,7 @@ class TrainConfig(BaseModel):
     aopd_topk: int = Field(64, ge=1, description="k for aopd_mode=forward_kl_topk.")
     aopd_jsd_beta: float = Field(0.5, gt=0, lt=1, description="beta for aopd_mode=generalized_jsd (0.5: the symmetric JSD).")
     teacher: Literal["frozen", "current"] = Field("frozen", description="frozen: the initial weights (adapters disabled, or a frozen copy for a full fine-tune); current: the policy as it is when each micro-batch's teacher term is computed, no grad (it moves between passes when updates_per_batch > 1).")
-    teacher_concerns: bool | Literal["random", "none"] = Field(True, description="What the teacher's privileged view shows: the user's concerns (true); random concerns the user does NOT hold, as many as the user has (fewer if the pack has too few) (random); or none, external traits only (none).")
+    teacher_concerns: bool | Literal["prior", "random", "none"] = Field(True, description="What the teacher's privileged view shows, as many concerns as the user holds: the user's own (true); the ones the pack's trait->concern correlations rank highest for the user's visible traits, what an outside observer could guess (prior: the external-only teacher); concerns the user does NOT hold (random; fewer if the pack has too few); or none (none: the teacher's prompt is then byte-identical to the student's, so AOPD is a no-op distillation that only pulls towards the teacher's weights).")
 
     # Memory and speed of the update. Sequences are padded into micro-batches of `micro_batch` dialogues; gradients
     # accumulate over all of them, then one optimizer step. Teacher terms are computed per micro-batch and reduced at
@@ -132,6 +132,13 @@ class TrainConfig(BaseModel):
         if value in RENAMED_AOPD_MODES:
             raise ValueError(f"{value!r} was renamed to {RENAMED_AOPD_MODES[value]!r} (modes: {', '.join(get_args(AOPDMode))})")
         return value
+
+    @field_validator("teacher_concerns", mode="before")
+    @classmethod
+    def _known_teacher_concerns(cls, value: Any) -> Any:
+        if isinstance(value, bool) or value in ("prior", "random", "none"):
+            return value
+        raise ValueError(f"expected true (the user's own concerns), prior, random, none or false; got {str(value)[:40]!r}")
 
     @field_validator("advantage")
     @classmethod

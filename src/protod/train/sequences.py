@@ -17,6 +17,7 @@ from torch import Tensor
 
 from protod.agent.views import Message, deployable_messages, observe, privileged_messages
 from protod.backends.chat_tokens import ChatRenderer
+from protod.persona import prior_concerns
 from protod.rollout import Trajectory
 from protod.scenario import Scenario
 
@@ -53,17 +54,25 @@ def _positions(rendered_spans: list[tuple[int, int]]) -> tuple[list[int], list[i
 
 
 def teacher_concerns_for(pack: Scenario, traj: Trajectory, mode: bool | str, rng: random.Random) -> tuple[str, ...]:
-    """Concern ids shown to the teacher: the user's own (True); as many drawn from the concerns the user does NOT
-    hold (random: a teacher that knows nothing true about this user; fewer only if the pack has too few); or none."""
+    """Concern ids shown to the teacher, always as many as the user holds (so only the information differs):
+    - True: the user's own;
+    - prior: the concerns the pack's trait->concern correlations rank highest for the user's *visible* traits
+      (what an outside observer could guess; may overlap the user's own), the external-only teacher;
+    - random: drawn from the concerns the user does NOT hold (a teacher that knows nothing true about this user;
+      fewer only if the pack has too few);
+    - none: no concerns. The teacher's prompt is then byte-identical to the student's, so AOPD only pulls the policy
+      towards the teacher's weights (frozen: the starting policy; current: a zero loss), a no-op distillation."""
     own = tuple(c.id for c in traj.persona.concerns)
     if mode is True or mode == "true":
         return own
+    if mode == "prior":
+        return prior_concerns(pack, dict(traj.persona.traits), len(own))
     if mode == "none" or mode is False:
         return ()
     if mode == "random":
         others = [c.id for c in pack.concerns if c.id not in own]
         return tuple(rng.sample(others, k=min(len(own), len(others))))
-    raise ValueError(f"teacher_concerns must be true, random or none; got {mode!r}")
+    raise ValueError(f"teacher_concerns must be true, prior, random or none; got {mode!r}")
 
 
 def build_sequence(
