@@ -193,3 +193,24 @@ def test_a_line_shared_by_two_concerns_is_read_in_the_users_favour():
     assert check_trajectory(record([second]), pack) == []
     assert check_trajectory(record([first, third]), pack) == []
     assert [f.kind for f in check_trajectory(record([third]), pack)] == ["concern_not_held"]
+
+
+def test_a_reply_that_contradicts_itself_or_reraises_a_settled_worry_is_caught(pack, dialogues):
+    """The reply checks: a settled worry with a complaint, a denial next to a worry, a worry raised once settled."""
+    record = next(r for r in dialogues(pack.id, "oracle")
+                  if sum(e.startswith("resolved:") for t in r["turns"] for e in t["events"]) >= 1 and len(r["turns"]) >= 3)
+    traits = record["persona"]["traits"]
+    at = next(i for i, t in enumerate(record["turns"]) if any(e.startswith("resolved:") for e in t["events"]))
+    cid = next(e.split(":")[1] for e in record["turns"][at]["events"] if e.startswith("resolved:"))
+    reveal = next(line for line in pack.concern_by_id[cid].reveal_lines if line.fits(traits)).format_map(traits)
+    assert check_trajectory(record, pack) == []
+    for text, kind in [(f"{record['turns'][at]['user']} {pack.user_lines.ignored[0]}", "contradictory_reply"),
+                       (f"{record['turns'][at]['user']} {pack.user_lines.no_concern[0]}", "contradictory_reply")]:
+        bad = copy.deepcopy(record)
+        bad["turns"][at]["user"] = text
+        assert [(f.turn, f.kind) for f in check_trajectory(bad, pack)] == [(bad["turns"][at]["turn"], kind)], text
+    bad = copy.deepcopy(record)
+    bad["turns"][at + 1]["user"] = reveal
+    assert [(f.turn, f.kind) for f in check_trajectory(bad, pack)] == [(bad["turns"][at + 1]["turn"], "worry_reraised")]
+    bad["turns"][at]["user"] = reveal  # the same line before it was settled is no finding
+    assert [f.kind for f in check_trajectory(bad, pack)] == ["worry_reraised"]

@@ -117,6 +117,9 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
         kept = [e for e in kept if e[0] not in _FILLER]
     elif len(kept) > 1:
         kept = [e for e in kept if e[0] not in _FILLER] or kept[:1]
+    answer = next((e for e in kept if e[0] == "answered"), None)
+    if answer is not None and answer not in kept[:_MAX_PARTS]:
+        kept = kept[:_MAX_PARTS - 1] + [answer]  # a question they asked is always answered
     return kept[:_MAX_PARTS] + decision
 
 
