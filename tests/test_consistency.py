@@ -9,7 +9,7 @@ import pytest
 from protod.agent.scripted import make_scripted_agent
 from protod.persona import PersonaSampler
 from protod.rollout import run_episodes
-from protod.user.consistency import KINDS, Finding, check_file, check_records, check_trajectory, count, said_lines
+from protod.user.consistency import KINDS, LINE_KINDS, Finding, check_file, check_records, check_trajectory, count, said_lines
 from protod.user.express import TemplateExpresser
 from protod.user.simulator import CognitiveUserSimulator
 
@@ -47,7 +47,7 @@ def test_honest_dialogues_have_no_findings(pack, agent, dialogues):
 class _Careless(TemplateExpresser):
     """The expression before lines knew their facts and traits: any line of the list."""
 
-    def pick(self, lines, persona, rng, facts=()):
+    def pick(self, lines, persona, rng, facts=(), said=""):
         return rng.choice(lines)
 
 
@@ -79,7 +79,7 @@ def _plant(pack, record, rng):
         for act in t["acts"]:
             if act.startswith(("state_fact:", "address:")):
                 stated.add(act.rsplit(":", 1)[1])
-    options = {kind: [] for kind in KINDS}
+    options = {kind: [] for kind in LINE_KINDS}
     wrong = {f.name: next(v for v in f.values if v != traits[f.name]) for f in pack.traits}
     for c, _kind, line in _concern_lines(pack):
         if c.id not in held:
@@ -102,10 +102,11 @@ def _plant(pack, record, rng):
 def test_planted_violations_are_caught_with_their_turn(pack, dialogues):
     rng = random.Random(20261126)
     records = dialogues(pack.id, "prober")
-    caught = {kind: 0 for kind in KINDS}
+    caught = {kind: 0 for kind in LINE_KINDS}
     for _ in range(300):
         planted, turn, kind = _plant(pack, rng.choice(records), rng)
-        findings = check_trajectory(planted, pack)
+        # a planted line may also clash with the rest of its reply; that is the reply checks' business (below)
+        findings = [f for f in check_trajectory(planted, pack) if f.kind in LINE_KINDS]
         assert [(f.turn, f.kind) for f in findings] == [(turn, kind)], (kind, planted["turns"][turn - 1]["user"], findings)
         assert findings[0].dialogue == planted["id"]
         caught[kind] += 1
@@ -192,3 +193,24 @@ def test_a_line_shared_by_two_concerns_is_read_in_the_users_favour():
     assert check_trajectory(record([second]), pack) == []
     assert check_trajectory(record([first, third]), pack) == []
     assert [f.kind for f in check_trajectory(record([third]), pack)] == ["concern_not_held"]
+
+
+def test_a_reply_that_contradicts_itself_or_reraises_a_settled_worry_is_caught(pack, dialogues):
+    """The reply checks: a settled worry with a complaint, a denial next to a worry, a worry raised once settled."""
+    record = next(r for r in dialogues(pack.id, "oracle")
+                  if sum(e.startswith("resolved:") for t in r["turns"] for e in t["events"]) >= 1 and len(r["turns"]) >= 3)
+    traits = record["persona"]["traits"]
+    at = next(i for i, t in enumerate(record["turns"]) if any(e.startswith("resolved:") for e in t["events"]))
+    cid = next(e.split(":")[1] for e in record["turns"][at]["events"] if e.startswith("resolved:"))
+    reveal = next(line for line in pack.concern_by_id[cid].reveal_lines if line.fits(traits)).format_map(traits)
+    assert check_trajectory(record, pack) == []
+    for text, kind in [(f"{record['turns'][at]['user']} {pack.user_lines.ignored[0]}", "contradictory_reply"),
+                       (f"{record['turns'][at]['user']} {pack.user_lines.no_concern[0]}", "contradictory_reply")]:
+        bad = copy.deepcopy(record)
+        bad["turns"][at]["user"] = text
+        assert [(f.turn, f.kind) for f in check_trajectory(bad, pack)] == [(bad["turns"][at]["turn"], kind)], text
+    bad = copy.deepcopy(record)
+    bad["turns"][at + 1]["user"] = reveal
+    assert [(f.turn, f.kind) for f in check_trajectory(bad, pack)] == [(bad["turns"][at + 1]["turn"], "worry_reraised")]
+    bad["turns"][at]["user"] = reveal  # the same line before it was settled is no finding
+    assert [f.kind for f in check_trajectory(bad, pack)] == ["worry_reraised"]

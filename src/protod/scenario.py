@@ -42,20 +42,6 @@ class Fact(_Strict):
     cues: list[str] = Field(min_length=1, description="Phrases whose presence in an agent turn means the fact was stated.")
 
 
-class TraitField(_Strict):
-    name: str
-    description: str
-    values: dict[str, float] = Field(min_length=2, description="Value phrase -> sampling weight.")
-
-    @field_validator("values")
-    @classmethod
-    def _positive_weights(cls, values: dict[str, float]) -> dict[str, float]:
-        for value, weight in values.items():
-            if weight <= 0:
-                raise ValueError(f"weight of {value!r} must be > 0, got {weight}")
-        return values
-
-
 class _UserLineSpec(_Strict):
     text: str
     facts: list[str] = Field(default_factory=list, description="Ids of the facts the line cites.")
@@ -116,6 +102,24 @@ class UserLine(str):
         return core_schema.no_info_before_validator_function(
             from_yaml, spec, serialization=core_schema.plain_serializer_function_ser_schema(to_yaml)
         )
+
+
+class TraitField(_Strict):
+    name: str
+    description: str
+    values: dict[str, float] = Field(min_length=2, description="Value phrase -> sampling weight.")
+    answers: list[UserLine] = Field(
+        default_factory=list,
+        description="How a user answers a question about this trait, e.g. \"I get around on {vehicle}.\"; each names "
+                    "the trait's own {placeholder}. Optional: without it the reply is a generic sentence built on the value.")
+
+    @field_validator("values")
+    @classmethod
+    def _positive_weights(cls, values: dict[str, float]) -> dict[str, float]:
+        for value, weight in values.items():
+            if weight <= 0:
+                raise ValueError(f"weight of {value!r} must be > 0, got {weight}")
+        return values
 
 
 class ProbeArea(_Strict):
@@ -187,6 +191,15 @@ class UserLines(_Strict):
     other_question: list[UserLine] = Field(
         default_factory=lambda: [UserLine("Go on."), UserLine("Sure, what is it?"), UserLine("Okay, go ahead.")],
         description="Reply to a question that asks about no worry and nothing about the user (\"Do you have a minute?\").")
+    small_talk_later: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("Mm-hm. Anyway, where were we?"), UserLine("Thanks. Go on."),
+                                 UserLine("Sure. So what else?")],
+        description="Reply to small talk once the call is under way (`small_talk` answers it on the first turn).")
+    settled: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("You've already answered that one for me."),
+                                 UserLine("We've covered that, and I'm fine with it now."),
+                                 UserLine("That one's sorted, as far as I'm concerned.")],
+        description="Reply to a question about a worry the caller has already answered (it is not raised again).")
 
 
 class AgentLines(_Strict):
@@ -465,6 +478,14 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
     for field_name in UserLines.model_fields:
         if isinstance(user_lines, dict):
             check_lines(user_lines.get(field_name), f"user_lines.{field_name}", None)
+    # A trait's answers must name the trait's own value: an answer that never says it answers nothing.
+    for i, t in _items(data, "traits"):
+        check_lines(t.get("answers"), f"traits.{i}.answers", None)
+        for j, line in enumerate(_list(t.get("answers"))):
+            text = line if isinstance(line, str) else line.get("text") if isinstance(line, dict) else None
+            if isinstance(text, str) and isinstance(t.get("name"), str) and t["name"] not in _placeholders(text):
+                at = f"traits.{i}.answers.{j}" if isinstance(line, str) else f"traits.{i}.answers.{j}.text"
+                problems.append(Problem(at, f"an answer must say the value: put {{{t['name']}}} in it"))
     return problems
 
 

@@ -7,7 +7,10 @@ placeholders) and reports:
   `address:<concern>:<fact>` / `state_fact:<fact>`; a record without acts is perceived again with the rule perceiver);
 - `trait_mismatch`: a line whose `when` excludes the persona, or whose placeholder names another value of a trait
   than the persona's own;
-- `concern_not_held`: the user voices or settles a concern the persona does not hold (by its lines or its events).
+- `concern_not_held`: the user voices or settles a concern the persona does not hold (by its lines or its events);
+- `contradictory_reply`: one reply says lines that contradict each other: a pleased line (a worry settled, yes to the
+  ask) next to a displeased one (a lie called out, a complaint, no), or "not a worry for me" next to a worry;
+- `worry_reraised`: the user raises a worry again (says one of its reveal lines) after it was settled.
 
 It works on any trajectory record (`protod simulate` / `eval` output); text that is not a pack line (an LLM's
 words) is not judged. A checker that reports what it cannot be sure of is noise: when one stretch of text is the
@@ -27,7 +30,12 @@ from typing import Any
 
 from protod.scenario import Scenario, UserLine, UserLines, load_scenario
 
-KINDS = ("unstated_fact", "trait_mismatch", "concern_not_held")
+LINE_KINDS = ("unstated_fact", "trait_mismatch", "concern_not_held")  # one line against the dialogue and persona
+REPLY_KINDS = ("contradictory_reply", "worry_reraised")  # one reply as a whole
+KINDS = LINE_KINDS + REPLY_KINDS
+# Which side a line takes (see protod.user.express.compose): a reply never says lines of both.
+_PLEASED = frozenset({"accept"})  # and every concern's resolved_lines
+_DISPLEASED = frozenset({"false_claim", "pressure", "pitch", "off_topic", "ignored", "barrage", "reject", "hang_up"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +79,45 @@ def _patterns(pack: Scenario) -> tuple[_Pattern, ...]:
     for name in UserLines.model_fields:
         for line in getattr(pack.user_lines, name):
             out.append(_Pattern(line, f"user_lines.{name}", None, *_compile(line, values)))
+    for t in pack.traits:
+        for line in t.answers:
+            out.append(_Pattern(line, f"traits.{t.name}.answers", None, *_compile(line, values)))
     return tuple(out)
+
+
+def _side(pattern: _Pattern) -> int:
+    kind = pattern.where.rpartition(".")[2]
+    if kind == "resolved_lines" or (pattern.concern is None and kind in _PLEASED):
+        return 1
+    return -1 if pattern.concern is None and kind in _DISPLEASED and pattern.where.startswith("user_lines.") else 0
+
+
+def _common(values: list) -> Any:
+    """The value every reading of a stretch of text agrees on, else None (the checker reads in the user's favour)."""
+    return values[0] if all(v == values[0] for v in values) else None
+
+
+def _reply_findings(found: list[tuple[list[_Pattern], re.Match[str]]], settled: set[str]) -> list[tuple[str, str]]:
+    """What is wrong with one reply as a whole: parts that contradict each other, a settled worry raised again."""
+    out: list[tuple[str, str]] = []
+    sides: dict[int, str] = {}
+    denial = worry = None
+    for candidates, match in found:
+        side = _common([_side(p) for p in candidates])
+        if side:
+            sides.setdefault(side, match.group(0))
+        if _common([p.where for p in candidates]) == "user_lines.no_concern":
+            denial = match.group(0)
+        if all(p.concern is not None for p in candidates):
+            worry = match.group(0)
+        reraised = _common([p.concern if p.where.endswith(".reveal_lines") else None for p in candidates])
+        if reraised is not None and reraised in settled:
+            out.append(("worry_reraised", f"{match.group(0)!r} raises {reraised!r}, which the agent already settled"))
+    if len(sides) > 1:
+        out.append(("contradictory_reply", f"{sides[1]!r} and {sides[-1]!r} take opposite sides in one reply"))
+    if denial is not None and worry is not None:
+        out.append(("contradictory_reply", f"{denial!r} denies a worry next to {worry!r}"))
+    return out
 
 
 def said_lines(pack: Scenario, text: str) -> list[tuple[list[_Pattern], re.Match[str]]]:
@@ -132,6 +178,7 @@ def check_trajectory(record: dict[str, Any], pack: Scenario) -> list[Finding]:
     held = {c["id"] for c in persona.get("concerns") or []}
     dialogue = str(record.get("id", "?"))
     stated: set[str] = set()
+    settled: set[str] = set()  # concerns resolved in earlier turns
     findings: list[Finding] = []
     for index, turn in enumerate(record.get("turns") or [], start=1):
         number = int(turn.get("turn", index))
@@ -139,12 +186,16 @@ def check_trajectory(record: dict[str, Any], pack: Scenario) -> list[Finding]:
         for event in turn.get("events") or []:
             kind, _, rest = event.partition(":")
             cid = rest.partition(":")[0]
-            if kind in ("voiced", "resolved") and cid not in held:
+            if kind in ("voiced", "resolved", "restated", "settled") and cid not in held:
                 findings.append(Finding(dialogue, number, "concern_not_held", f"event {event!r}: the persona does not hold {cid!r}"))
-        for candidates, match in said_lines(pack, turn.get("user") or ""):
+        found = said_lines(pack, turn.get("user") or "")
+        for candidates, match in found:
             readings = [_line_findings(p, match, traits, held, stated) for p in candidates]
             for kind, detail in min(readings, key=len):
                 findings.append(Finding(dialogue, number, kind, detail))
+        for kind, detail in _reply_findings(found, settled):
+            findings.append(Finding(dialogue, number, kind, detail))
+        settled |= {e.split(":")[1] for e in turn.get("events") or [] if e.startswith("resolved:")}
     return findings
 
 

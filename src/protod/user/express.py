@@ -31,6 +31,7 @@ _GENERIC = {
     "barrage": "barrage",
     "ignored": "ignored",
     "acknowledge": "acknowledge",
+    "settled": "settled",
     "pitch": "pitch",
     "off_topic": "off_topic",
     "refused_ask": "refuse_ask",
@@ -41,13 +42,96 @@ _GENERIC = {
     "nonsense": "off_topic",  # word salad: "I'm not following you"
     "recital": "pitch",  # a recital of every fact: "Sounds like a brochure"
 }
-# A reply says at most this many things; the most informative first (see `_priority`).
+# A reply says at most this many things before its decision, in this order: the reaction to a lie or a push, then
+# the worry settled or voiced, then the answer to their question, then the rest.
 _MAX_PARTS = 3
 _priority = {
-    "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "answered": 3, "no_concern": 4, "guarded": 4, "barrage": 4, "ignored": 4,
-    "refused_ask": 5, "pitch": 6, "recital": 6, "acknowledge": 7, "other_question": 7, "small_talk": 8, "off_topic": 8, "nonsense": 8,
+    "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "restated": 3, "settled": 3,
+    "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "acknowledge": 6, "pitch": 6,
+    "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8,
 }
+# What a part says about the caller: +1 pleased, -1 displeased; the rest is information. One reply takes one side.
+_STANCE = {
+    "resolved": 1, "accept": 1,
+    "false_claim": -1, "unsupported_claim": -1, "pressure": -1, "ignored": -1, "pitch": -1, "recital": -1,
+    "off_topic": -1, "nonsense": -1, "barrage": -1, "reject": -1, "hang_up": -1,
+}
+_WORRY = frozenset({"resolved", "voiced", "restated", "settled"})  # parts about a worry the user holds
+_FILLER = frozenset({"small_talk", "other_question"})  # said only when there is nothing else to say
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
+# A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
+# value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
+_ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
+_ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
+_ACK_FRAME = "So, {heard}."  # a fact heard that settles nothing: the reply says which fact it heard
+_MAX_ECHOED = 2  # facts echoed back in one acknowledgement
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+    """The events one reply speaks to, in speaking order: one coherent reply, never parts that contradict each other.
+
+    - A decision (declining an ask, accepting, hanging up) is always said, last. Declining an ask and then rejecting
+      outright says no twice: the rejection is enough.
+    - The reply takes one side: the decision's if it has one, else its first stance-laden part's; parts on the other
+      side are dropped ("that settles it" never meets "you didn't answer me"), and of the complaints only the first is
+      said.
+    - "Not a worry for me" is not said next to a worry; "you skipped my question" not next to the worry restated;
+      a worry settled this turn is not also said to be settled already.
+    - Courtesy fillers ("Go on.") are said only when nothing else is.
+    """
+    body = [e for e in events if e[0] not in _TERMINAL and e[0] != "refused_ask"]
+    body.sort(key=lambda e: _priority.get(e[0], 9))
+    terminal = next((e for e in events if e[0] in _TERMINAL), None)
+    decision = [e for e in events if e[0] == "refused_ask"][:1]
+    if terminal is not None:
+        decision = ([] if terminal[0] == "reject" else decision) + [terminal]
+    side = next((_STANCE[e[0]] for e in decision if e[0] in _STANCE), 0) or next(
+        (_STANCE[e[0]] for e in body if e[0] in _STANCE), 0)
+    kinds = {e[0] for e in body}
+    resolved_now = {e[1] for e in body if e[0] == "resolved"}
+    kept: list[tuple[str, ...]] = []
+    complained = False
+    for e in body:
+        kind = e[0]
+        stance = _STANCE.get(kind, 0)
+        if stance and stance != side:
+            continue
+        if stance < 0:
+            if complained:
+                continue
+            complained = True
+        if kind == "no_concern" and kinds & _WORRY:
+            continue
+        if kind == "ignored" and "restated" in kinds:
+            continue
+        if kind == "settled" and e[1] in resolved_now:
+            continue
+        if kind == "answered" and "answered" in {k[0] for k in kept}:
+            continue  # every question about the user is answered in one part
+        kept.append(e)
+    if decision:
+        kept = [e for e in kept if e[0] not in _FILLER]
+    elif len(kept) > 1:
+        kept = [e for e in kept if e[0] not in _FILLER] or kept[:1]
+    answer = next((e for e in kept if e[0] == "answered"), None)
+    if answer is not None and answer not in kept[:_MAX_PARTS]:
+        kept = kept[:_MAX_PARTS - 1] + [answer]  # a question they asked is always answered
+    return kept[:_MAX_PARTS] + decision
+
+
+def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
+    """How the user echoes a fact: the first of its cues in the caller's own words, else its first cue."""
+    cues = pack.fact_by_id[fact_id].cues if fact_id in pack.fact_by_id else ()
+    lowered = agent_text.lower()
+    for cue in cues:
+        at = lowered.find(cue.lower())
+        if at >= 0:
+            return agent_text[at: at + len(cue)]
+    return cues[0] if cues else ""
 
 
 _UNSEEN = object()
@@ -64,49 +148,81 @@ class TemplateExpresser:
     def render(self, line: str, persona: Persona) -> str:
         return line.format_map(persona.traits)
 
-    def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = ()) -> UserLine:
-        """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`."""
+    def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
+             said: str = "") -> UserLine:
+        """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`; a line
+        not yet in `said` (what the user said earlier in the call) when there is one."""
         list_id = id(lines)  # one of the pack's own lists: they live as long as this expresser
         reads = self._reads.get(list_id, _UNSEEN)
         if reads is _UNSEEN:
             neutral = all(line.neutral for line in lines)
             reads = self._reads[list_id] = None if neutral else tuple(sorted({t for line in lines for t in line.when}))
         if reads is None:
-            return rng.choice(lines)
-        traits = persona.traits
-        key = (list_id, facts, *[traits.get(name) for name in reads]) if reads else (list_id, facts)
-        eligible = self._eligible.get(key)
-        if eligible is None:
-            # Never empty for a validated pack: every list keeps a neutral line.
-            eligible = self._eligible[key] = [line for line in lines if line.fits(traits, facts)]
+            eligible = lines
+        else:
+            traits = persona.traits
+            key = (list_id, facts, *[traits.get(name) for name in reads]) if reads else (list_id, facts)
+            eligible = self._eligible.get(key)
+            if eligible is None:
+                # Never empty for a validated pack: every list keeps a neutral line.
+                eligible = self._eligible[key] = [line for line in lines if line.fits(traits, facts)]
+        if said and len(eligible) > 1:
+            fresh = [line for line in eligible if self.render(line, persona) not in said]
+            if fresh:
+                eligible = fresh
         return rng.choice(eligible)
 
-    def express(self, events: tuple[tuple[str, ...], ...], persona: Persona, rng: random.Random) -> str:
+    def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str) -> list[str]:
+        """Sentences answering questions about the user's own `traits`: the pack's `answers`, else one generic
+        sentence naming every asked value ("A university student and only a bus pass, since you ask.")."""
+        out, plain = [], []
+        for name in traits:
+            field = self.pack.trait_by_name.get(name)
+            if persona.traits.get(name) is None or field is None:
+                continue
+            if field.answers:
+                out.append(_upper_first(self.render(self.pick(field.answers, persona, rng, (), said), persona)))
+            else:
+                plain.append(persona.traits[name])
+        if plain:
+            value = plain[0] if len(plain) == 1 else ", ".join(plain[:-1]) + " and " + plain[-1]
+            frames = _ANSWER_WARY if wary else _ANSWER_OPEN
+            fresh = [f for f in frames if max(f.split("{value}"), key=len).strip(" .,:") not in said] or list(frames)
+            out.append(_upper_first(rng.choice(fresh).replace("{value}", value)))
+        return out
+
+    def express(self, events: tuple[tuple[str, ...], ...], persona: Persona, rng: random.Random,
+                state: UserState | None = None, history: tuple = (), agent_text: str = "") -> str:
+        """The reply to one agent turn. `state` (after the turn) tells how far the call is and how wary the user is,
+        `history` what the user already said (a line not yet said is preferred), `agent_text` the words a fact was
+        heard in. Without them the reply is that of a first turn."""
         pack = self.pack
-        body = [e for e in events if e[0] not in _TERMINAL]
-        if len(body) > 1:
-            body.sort(key=lambda e: _priority.get(e[0], 9))
+        said = " ".join(m.text for m in history if m.role == "user") if history else ""
+        opening = state is None or state.turn <= 1
+        wary = state is not None and state.trust < pack.dynamics.voice_trust_min
         parts: list[str] = []
-        for event in body:
+        for event in compose(events):
             kind = event[0]
+            if kind == "answered":  # compose keeps one: every question about the user is answered there
+                parts.extend(self.answer([e[1] for e in events if e[0] == "answered"], persona, rng, wary, said))
+                continue
             if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
-            elif kind == "voiced":  # ("voiced", concern id) or, surfaced by a fact, ("voiced", concern id, fact id)
+            elif kind in ("voiced", "restated"):  # ("voiced", concern id[, fact id that surfaced it])
                 lines = pack.concern_by_id[event[1]].reveal_lines
-            elif kind == "answered":  # ("answered", trait): a question about the user's situation, answered plainly
-                value = persona.traits.get(event[1])
-                if value:
-                    parts.append(value[0].upper() + value[1:] + ".")
-                continue
+            elif kind == "small_talk" and not opening:
+                lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
-            parts.append(self.render(self.pick(lines, persona, rng, event[2:]), persona))
-        parts = parts[:_MAX_PARTS]
-        terminal = [e[0] for e in events if e[0] in _TERMINAL]
-        if terminal:
-            parts.append(self.render(self.pick(getattr(pack.user_lines, _GENERIC[terminal[0]]), persona, rng), persona))
+            facts = event[2:] if kind in ("resolved", "voiced") else ()
+            text = self.render(self.pick(lines, persona, rng, facts, said), persona)
+            if kind == "acknowledge" and len(event) > 1:
+                heard = [h for h in (_heard_phrase(pack, f, agent_text) for f in event[1:1 + _MAX_ECHOED]) if h]
+                if heard:
+                    text = _upper_first(_ACK_FRAME.format(heard=" and ".join(heard))) + " " + text
+            parts.append(text)
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
-            parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng), persona))
+            parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng, (), said), persona))
         return " ".join(parts)
 
 
@@ -127,6 +243,8 @@ _DIRECTIVES = {
     "unsupported_claim": "Say you doubt the promise they just made and ask where that is written down.",
     "off_topic": "Ask what this has to do with you.",
     "acknowledge": "Acknowledge briefly.",
+    "restated": "Remind the caller of the worry you already told them, which they still have not answered: {concern}.",
+    "settled": "Say the caller has already answered this worry of yours, so it is settled: {concern}.",
     "small_talk": "Reply politely and briefly, and ask what the call is about.",
     "other_question": "Answer their question briefly.",
     "nonsense": "Say you cannot follow what they just said.",
@@ -137,6 +255,7 @@ _DIRECTIVES = {
     "hang_up": "Say you have to go, and hang up.",
     "timeout": "Say you need to go now.",
 }
+_LATER_SMALL_TALK = "Reply politely and briefly; the call is already under way, so let them go on."
 # When the event carries the fact behind it, the directive names it: the reply may react to that, and only that.
 _FACT_DIRECTIVES = {
     "voiced": "What the caller just said ({fact}) touches a worry of yours: tell them this worry, in your own words: {concern}.",
@@ -173,7 +292,13 @@ class LLMExpresser:
         messages = [{"role": "system", "content": system}]
         for m in history:  # messages with .role ("agent" | "user") and .text
             messages.append({"role": "user" if m.role == "agent" else "assistant", "content": m.text})
-        directives = " ".join(self.directive(e) for e in events if e[0] in _DIRECTIVES) or _DIRECTIVES["acknowledge"]
+        # The same composition as the templates: the model is never told to say two things that contradict.
+        directives = " ".join(
+            _LATER_SMALL_TALK if e[0] == "small_talk" and state.turn > 1
+            else " ".join(self.directive(a) for a in events if a[0] == "answered") if e[0] == "answered"
+            else self.directive(e)
+            for e in compose(events) if e[0] in _DIRECTIVES
+        ) or _DIRECTIVES["acknowledge"]
         messages.append({"role": "user", "content": f"{agent_text}\n\n[What you do in your reply: {directives}]"})
         return messages
 
@@ -182,6 +307,9 @@ class LLMExpresser:
         pack = self.pack
         if event[0] == "answered":
             return _DIRECTIVES["answered"] + f" (They asked about: {pack.trait_by_name[event[1]].description})"
+        if event[0] == "acknowledge":  # ("acknowledge", fact ids heard...): say which of them you took in
+            heard = " ".join(pack.fact_by_id[f].text for f in event[1:] if f in pack.fact_by_id)
+            return _DIRECTIVES["acknowledge"] + (f" Show that you heard what they told you: {heard}" if heard else "")
         concern = pack.concern_by_id[event[1]].description if len(event) > 1 else ""
         if len(event) > 2 and event[0] in _FACT_DIRECTIVES:
             return _FACT_DIRECTIVES[event[0]].format(concern=concern, fact=pack.fact_by_id[event[2]].text)
@@ -192,11 +320,12 @@ class LLMExpresser:
         conversations = [self.prompt(p, s, ev, h, a) for p, s, ev, h, a, _ in requests]
         seeds = [rng.getrandbits(31) for *_, rng in requests]
         out = []
-        for (persona, _s, events, _h, _a, rng), gen, seed in zip(requests, self.backend.generate(conversations, self.params, seeds), seeds):
+        for (persona, state, events, history, agent_text, rng), gen, seed in zip(requests, self.backend.generate(conversations, self.params, seeds), seeds):
             meta = {"model": self.backend.name, "seed": seed}
             text = gen.text.strip()
             if gen.error is not None or not text:
-                out.append((self.templates.express(events, persona, rng), True, {**meta, "error": gen.error or "empty reply"}))
+                reply = self.templates.express(events, persona, rng, state, history, agent_text)
+                out.append((reply, True, {**meta, "error": gen.error or "empty reply"}))
             else:
                 out.append((text, False, meta))
         return out

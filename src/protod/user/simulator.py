@@ -101,7 +101,8 @@ class CognitiveUserSimulator:
         perception = self.perceiver.perceive(r.agent_text)
         move = transition(r.state, perception, self._severity, self.pack.dynamics, self.pack.turn_budget)
         labels = self._rule_labels(r.agent_text, perception)
-        return UserTurn(self.expresser.express(move.events, r.persona, r.rng), move.state, labels, move.events)
+        reply = self.expresser.express(move.events, r.persona, r.rng, move.state, r.history, r.agent_text)
+        return UserTurn(reply, move.state, labels, move.events)
 
     def step(self, persona: Persona, state: UserState, agent_text: str, rng: random.Random, history: History = ()) -> UserTurn:
         return self.step_batch([UserTurnRequest(persona, state, agent_text, rng, history)])[0]
@@ -138,7 +139,8 @@ class CognitiveUserSimulator:
                 if fell_back:
                     fallbacks[i].append("express")
         else:
-            replies = [self.expresser.express(m.events, r.persona, r.rng) for r, m in zip(requests, moves)]
+            replies = [self.expresser.express(m.events, r.persona, r.rng, m.state, r.history, r.agent_text)
+                       for r, m in zip(requests, moves)]
         return [
             UserTurn(reply, m.state, tuple(p.acts()), m.events, tuple(fb), meta or None)
             for reply, m, p, fb, meta in zip(replies, moves, perceptions, fallbacks, metas)

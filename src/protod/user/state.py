@@ -210,7 +210,7 @@ def transition(
             events.append(("voiced", cid, fact))
             progress = answered_any = voiced_this_turn = True
     if perception.facts and not answered_any and believed:
-        events.append(("acknowledge",))
+        events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
     for trait in perception.asked_traits:
         events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
     if (perception.question and not (perception.probes or perception.asked_traits or perception.closing_ask
@@ -236,7 +236,16 @@ def transition(
         elif any(statuses.get(cid) is _HIDDEN for cid in perception.probes):
             events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
         else:
-            events.append(("no_concern",))
+            # Asked again about a worry they hold, the user never denies it: one still open is restated (and is
+            # still left unanswered below), one already answered is said to be settled. Neither is progress.
+            waiting_probed = next((cid for cid in perception.probes if statuses.get(cid) is _VOICED), None)
+            settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
+            if waiting_probed is not None:
+                events.append(("restated", waiting_probed))
+            elif settled is not None:
+                events.append(("settled", settled))
+            else:
+                events.append(("no_concern",))
 
     ignored = [cid for cid in waiting if statuses[cid] is _VOICED]
     if ignored:

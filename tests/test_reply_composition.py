@@ -1,0 +1,263 @@
+"""A user who answers what was asked: one coherent reply per turn, on every pack (built-in and example).
+
+Property tests over random event sets and random perceived turns: no reply says parts that contradict each other,
+a settled worry is never raised again, a question about the user gets a sentence naming their own value, a fact that
+settles nothing is echoed back, small talk is answered for how far the call is, and a line is not repeated while the
+pack has another.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from protod.persona import PersonaSampler
+from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
+from protod.user.consistency import _reply_findings, check_trajectory, said_lines
+from protod.user.express import _STANCE, TemplateExpresser, compose
+from protod.user.state import Perception, UserState, transition
+
+ROOT = Path(__file__).parents[1]
+PACKS = [*builtin_scenarios(), *sorted(str(p) for p in (ROOT / "examples/packs").glob("*.yaml"))]
+IDS = [Path(p).stem for p in PACKS]
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_PLAIN = ("false_claim", "unsupported_claim", "pressure", "no_concern", "guarded", "small_talk", "other_question",
+          "barrage", "pitch", "recital", "off_topic", "nonsense", "refused_ask")
+_DECISIONS = ("accept", "reject", "hang_up", "timeout")
+
+
+@lru_cache(maxsize=None)
+def _pack(name):
+    return load_scenario(name)
+
+
+@lru_cache(maxsize=None)
+def _people(name):
+    return PersonaSampler(_pack(name), 11).sample(40)
+
+
+@st.composite
+def _turn(draw, name):
+    """A persona, the state after a turn, and a random set of events about what the persona holds."""
+    pack = _pack(name)
+    persona = draw(st.sampled_from(_people(name)))
+    held = [pack.concern_by_id[c.id] for c in persona.concerns]
+    concern = st.sampled_from(held)
+    event = st.one_of(
+        st.sampled_from(_PLAIN).map(lambda k: (k,)),
+        concern.flatmap(lambda c: st.sampled_from(c.resolution_facts).map(lambda f: ("resolved", c.id, f))),
+        concern.map(lambda c: ("voiced", c.id)),
+        concern.map(lambda c: ("restated", c.id)),
+        concern.map(lambda c: ("settled", c.id)),
+        concern.map(lambda c: ("ignored", c.id)),
+        st.sampled_from([t.name for t in pack.traits]).map(lambda t: ("answered", t)),
+        st.lists(st.sampled_from([f.id for f in pack.facts]), min_size=1, max_size=2).map(lambda fs: ("acknowledge", *fs)),
+    )
+    events = draw(st.lists(event, max_size=6))
+    decision = draw(st.sampled_from((None,) + _DECISIONS))
+    events = tuple(events) + (((decision,),) if decision else ())
+    state = UserState(stance=0.5, trust=draw(st.floats(0, 1)), patience=3, concerns=persona.initial_state.concerns,
+                      turn=draw(st.integers(1, pack.turn_budget)))
+    return persona, state, events
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_composition_takes_one_side_and_says_the_decision_last(name):
+    @SETTINGS
+    @given(_turn(name))
+    def check(turn):
+        _persona, _state, events = turn
+        parts = compose(events)
+        kinds = [e[0] for e in parts]
+        sides = {_STANCE[k] for k in kinds if k in _STANCE}
+        assert len(sides) <= 1, kinds  # never pleased and displeased in one breath
+        body = [k for k in kinds if k not in _DECISIONS and k != "refused_ask"]
+        assert sum(_STANCE.get(k, 0) < 0 for k in body) <= 1, kinds  # one complaint at a time
+        assert kinds[len(body):] == [k for k in kinds if k in _DECISIONS or k == "refused_ask"]  # decision last
+        assert not ({"no_concern"} & set(kinds) and {"resolved", "voiced", "restated", "settled"} & set(kinds)), kinds
+        if len(kinds) > 1:
+            assert not {"small_talk", "other_question"} & set(kinds), kinds
+        assert kinds.count("answered") <= 1
+        if any(e[0] in _DECISIONS for e in events):
+            assert kinds[-1] in _DECISIONS  # the decision is always said
+        if events and not any(e[0] in _DECISIONS for e in events):
+            assert kinds  # something in the turn is always answered
+
+    check()
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_no_reply_contains_parts_that_contradict_each_other(name):
+    pack = _pack(name)
+    expresser = TemplateExpresser(pack)
+
+    @SETTINGS
+    @given(_turn(name), st.integers(0, 2**31))
+    def check(turn, seed):
+        persona, state, events = turn
+        reply = expresser.express(events, persona, random.Random(seed), state)
+        assert reply == expresser.express(events, persona, random.Random(seed), state)  # reproducible per seed
+        assert not _reply_findings(said_lines(pack, reply), set()), reply
+        asked = [e[1] for e in events if e[0] == "answered"]
+        if asked and not any(e[0] in ("reject", "hang_up", "accept") for e in events):
+            for trait in asked:  # every asked trait is answered with the persona's own value
+                assert persona.traits[trait].lower() in reply.lower(), (trait, reply)
+
+    check()
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_random_calls_stay_consistent_and_never_reraise_a_settled_worry(name):
+    """Random perceived turns through the real transition: every transcript passes every consistency check."""
+    pack = _pack(name)
+    expresser = TemplateExpresser(pack)
+    severity = {c.id: c.severity for c in pack.concerns}
+    facts = [f.id for f in pack.facts]
+    concern_ids = [c.id for c in pack.concerns]
+    perception = st.builds(
+        lambda probes, fact_ids, flags, traits: Perception(
+            probes=tuple(probes), pointed=frozenset(probes[:1]), facts=tuple(fact_ids),
+            addressed=tuple((c, f) for f in fact_ids for c in pack.answers.get(f, ())[:1]),
+            question=bool(probes or traits or flags[0]), pressure=flags[1], pitch=flags[2], small_talk=flags[3],
+            closing_ask=flags[4], asked_traits=tuple(traits)),
+        st.lists(st.sampled_from(concern_ids), max_size=2, unique=True),
+        st.lists(st.sampled_from(facts), max_size=2, unique=True),
+        st.tuples(*[st.booleans()] * 5),
+        st.lists(st.sampled_from([t.name for t in pack.traits]), max_size=2, unique=True),
+    )
+
+    @SETTINGS
+    @given(st.sampled_from(_people(name)), st.lists(perception, min_size=1, max_size=pack.turn_budget), st.integers(0, 999))
+    def check(persona, turns, seed):
+        rng, state, history, record_turns = random.Random(seed), persona.initial_state, (), []
+        for i, p in enumerate(turns, start=1):
+            move = transition(state, p, severity, pack.dynamics, pack.turn_budget)
+            reply = expresser.express(move.events, persona, rng, move.state, history, "")
+            history += (_Said("agent", ""), _Said("user", reply))
+            record_turns.append({"turn": i, "agent": "", "user": reply, "acts": p.acts(),
+                                 "events": [":".join(e) for e in move.events]})
+            state = move.state
+            if state.done:
+                break
+        record = {"id": "d", "persona": persona.to_dict(), "turns": record_turns}
+        assert check_trajectory(record, pack) == []
+
+    check()
+
+
+class _Said:
+    def __init__(self, role, text):
+        self.role, self.text = role, text
+
+
+# -- the parts, one by one ----------------------------------------------------------------------------------------
+
+
+_SENTENCE = re.compile(r"^[A-Z0-9€£$].*[.!?]$")
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_a_question_about_the_user_is_answered_with_a_sentence_naming_their_value(name):
+    pack = _pack(name)
+    expresser = TemplateExpresser(pack)
+    for persona in _people(name)[:10]:
+        for trait in pack.traits:
+            for trust in (0.1, 0.8):
+                state = UserState(0.5, trust, 3, persona.initial_state.concerns, turn=2)
+                reply = expresser.express((("answered", trait.name),), persona, random.Random(trust), state)
+                value = persona.traits[trait.name]
+                assert value.lower() in reply.lower() and _SENTENCE.match(reply), reply
+                assert reply.lower() != value.lower() + "."  # a sentence, not the bare value
+
+
+def test_a_packs_own_answers_are_used_and_validated():
+    data = yaml.safe_load((ROOT / "src/protod/scenarios/courier_recruitment.yaml").read_text())
+    data["traits"][1]["answers"] = ["I get around with {vehicle}.", {"text": "Just {vehicle}, at {age_band}.", "when": {"age_band": ["in my fifties"]}}]
+    pack = parse_scenario(yaml.safe_dump(data), source="answers.yaml")
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    reply = TemplateExpresser(pack).express((("answered", "vehicle"),), persona, random.Random(0))
+    assert reply == f"I get around with {persona.traits['vehicle']}." or persona.traits["age_band"] == "in my fifties"
+    for bad, field, words in [
+        (["I have a car."], "traits.1.answers.0", "put {vehicle} in it"),
+        (["I have {shoe_size}."], "traits.1.answers.0", "not a trait field"),
+        ([{"text": "Mine is {vehicle}.", "facts": ["pay_rates"]}], "traits.1.answers.0.facts", "only a concern's lines may cite facts"),
+        ([{"text": "Mine is {vehicle}.", "when": {"age_band": ["in my fifties"]}}], "traits.1.answers", "neutral line"),
+    ]:
+        data["traits"][1]["answers"] = bad
+        with pytest.raises(ScenarioError) as info:
+            parse_scenario(yaml.safe_dump(data), source="answers.yaml")
+        problem = next((p for p in info.value.problems if p.path == field), None)
+        assert problem is not None and words in problem.message, info.value.lines()
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_a_fact_that_settles_nothing_is_echoed_back(name):
+    pack = _pack(name)
+    expresser = TemplateExpresser(pack)
+    persona = _people(name)[0]
+    for fact in pack.facts:
+        said_with_cue = f"Good news: {fact.cues[-1]} for everyone."
+        reply = expresser.express((("acknowledge", fact.id),), persona, random.Random(0), agent_text=said_with_cue)
+        assert fact.cues[-1] in reply, reply  # the caller's own words for it
+        paraphrased = expresser.express((("acknowledge", fact.id),), persona, random.Random(0), agent_text=fact.text)
+        heard = next(c for c in fact.cues if c.lower() in fact.text.lower()) if any(
+            c.lower() in fact.text.lower() for c in fact.cues) else fact.cues[0]
+        assert heard.lower() in paraphrased.lower(), paraphrased
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_small_talk_is_answered_for_how_far_the_call_is(name):
+    pack = _pack(name)
+    expresser = TemplateExpresser(pack)
+    persona = _people(name)[0]
+    first = {expresser.express((("small_talk",),), persona, random.Random(s), UserState(0.5, 0.5, 3, (), turn=1)) for s in range(30)}
+    later = {expresser.express((("small_talk",),), persona, random.Random(s), UserState(0.5, 0.5, 3, (), turn=5)) for s in range(30)}
+    assert first <= {str(x) for x in pack.user_lines.small_talk}
+    assert later <= {str(x) for x in pack.user_lines.small_talk_later}
+
+
+def test_mid_call_small_talk_is_not_the_opening():
+    pack = load_scenario("courier_recruitment")
+    assert not {str(x) for x in pack.user_lines.small_talk} & {str(x) for x in pack.user_lines.small_talk_later}
+    assert not any("what is this about" in x.lower() for x in pack.user_lines.small_talk_later)
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_a_line_is_not_repeated_while_the_pack_has_another(name):
+    pack = _pack(name)
+    expresser = TemplateExpresser(pack)
+    persona = _people(name)[0]
+    for kind, lines in [("pitch", pack.user_lines.pitch), ("ignored", pack.user_lines.ignored)]:
+        event = (kind, persona.concerns[0].id) if kind == "ignored" else (kind,)
+        history = ()
+        said = []
+        for turn in range(len(lines)):
+            reply = expresser.express((event,), persona, random.Random(turn), None, history)
+            said.append(reply)
+            history += (_Said("agent", "..."), _Said("user", reply))
+        assert len(set(said)) == len(lines), said  # every line once before any comes back
+
+
+def test_a_reprobed_worry_is_restated_or_settled_never_denied():
+    pack = load_scenario("courier_recruitment")
+    persona = next(p for p in PersonaSampler(pack, 0).sample(30) if p.concerns)
+    cid = persona.concerns[0].id
+    fact = pack.concern_by_id[cid].resolution_facts[0]
+    severity = {c.id: c.severity for c in pack.concerns}
+    ask = Perception(probes=(cid,), pointed=frozenset({cid}), question=True)
+    voiced = transition(persona.initial_state, ask, severity, pack.dynamics, 12)
+    again = transition(voiced.state, ask, severity, pack.dynamics, 12)
+    assert ("restated", cid) in again.events and ("no_concern",) not in again.events
+    assert again.state.stance == voiced.state.stance  # no credit for asking twice
+    settled = transition(voiced.state, Perception(facts=(fact,), addressed=((cid, fact),)), severity, pack.dynamics, 12)
+    asked_after = transition(settled.state, ask, severity, pack.dynamics, 12)
+    assert ("settled", cid) in asked_after.events and ("no_concern",) not in asked_after.events
+    reply = TemplateExpresser(pack).express(asked_after.events, persona, random.Random(0), asked_after.state)
+    assert reply in {str(line) for line in pack.user_lines.settled}, reply  # said to be settled, not raised again
