@@ -124,14 +124,15 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
 
 
 def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
-    """How the user echoes a fact: the first of its cues in the caller's own words, else its first cue."""
+    """How the user echoes a fact: the first of its cues in the caller's own words, else its first cue that names
+    no amount (echoing "18%" to a caller who said the fact in other words sounds like mishearing them), else ""."""
     cues = pack.fact_by_id[fact_id].cues if fact_id in pack.fact_by_id else ()
     lowered = agent_text.lower()
     for cue in cues:
         at = lowered.find(cue.lower())
         if at >= 0:
             return agent_text[at: at + len(cue)]
-    return cues[0] if cues else ""
+    return next((c for c in cues if not any(ch.isdigit() or ch in "€$£%" for ch in c)), "")
 
 
 _UNSEEN = object()
