@@ -171,3 +171,19 @@ def test_a_full_disk_in_the_demo_eval_stage_names_the_file_and_how_to_resume(dem
     assert len(_whole_lines(cut)) >= 1
     assert {k: v for k, v in snapshot(out).items() if k in before} == before  # earlier stages untouched
     assert not (out / "eval-rule" / "eval.json").exists() and not (out / "summary.json").exists()
+
+
+def test_a_full_disk_while_drawing_the_gap_figure_keeps_the_transcripts_and_resumes(demo_started, tmp_path):
+    from protod.demo import QUICK
+
+    out = tmp_path / "gap"
+    args = ("gap", "--model", f"hf:{demo_started / 'start' / f'checkpoint-{QUICK.sft_steps}'}", "-n", 1, "--k", 1,
+            "--max-new-tokens", 4, "--out", out)
+    line = _error_line(_protod(*args, limit=12_000))  # the transcripts and eval.json fit; the figure does not
+    assert line == (f"error: {out / 'gap.png'}: cannot write it (File too large); the transcripts are intact; free "
+                    "space (or fix the permission), then run the same command with --resume to continue"), line
+    assert sorted(p.name for p in out.iterdir()) == ["eval.json", "runs"]  # no half figure, no gap.json yet
+    transcripts = {k: v for k, v in snapshot(out / "runs").items() if k.endswith("trajectories.jsonl")}
+    assert _protod(*args, "--resume").returncode == 0
+    assert {k: v for k, v in snapshot(out / "runs").items() if k.endswith("trajectories.jsonl")} == transcripts
+    assert sorted(p.name for p in out.iterdir()) == ["eval.json", "gap.json", "gap.png", "runs"]

@@ -1,7 +1,7 @@
 """Several ranks fail like one process (issue 25): `protod train` under the real torchrun, 2 processes on gloo (CPU).
 
 What a user sees when every rank exits 2: our one `error:` line (rank 0 prints it, the other ranks keep quiet), then
-torchrun's own report, which no child can suppress: an `E ... failed (exitcode: 2) local_rank: 0` log line
+torchrun's own report, which no child can suppress: an `E ... failed (exitcode: 2) local_rank: N` log line
 (sometimes a `W ... Sending process N closing signal SIGTERM` line before it), torchrun's Python traceback ending in
 `torch.distributed.elastic.multiprocessing.errors.ChildFailedError`, and a `protod.cli FAILED` box listing each
 rank's exit code; torchrun itself exits 1. The tests assert our line appears exactly once, every traceback frame is
@@ -73,6 +73,7 @@ def _our_line(done: subprocess.CompletedProcess) -> str:
     assert "rank 1:" not in done.stderr, done.stderr  # rank 1 keeps quiet about an error every rank hits
     frames = re.findall(r'^\s*File "([^"]+)"', done.stderr, flags=re.M)
     assert all("protod" not in f and ("torch" in f or f == "<frozen runpy>") for f in frames), done.stderr
+    assert done.stderr.index(ours[0]) < done.stderr.index("Traceback"), done.stderr  # ours first, then torchrun's
     assert done.stdout.strip() == "", done.stdout
     # torchrun's own report: it exits 1; the root cause it names is a rank that exited 2 (never a signal or a crash)
     assert done.returncode == 1, (done.returncode, done.stderr)
