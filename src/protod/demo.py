@@ -327,8 +327,8 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
     with run_lock(out_dir, "demo"):
-        # a full disk anywhere in a stage (a transcript, a figure, a checkpoint, a library's
-        # own file): one line naming the file; finished stages and checkpoints stay, so --resume continues from them
+        # a full disk anywhere in a stage (a transcript, a figure, a checkpoint, a library's own file): one line
+        # naming the file; finished stages and checkpoints stay, so --resume continues from them
         with writing(out_dir, KEPT, errnos=FULL_ERRNOS):
             try:
                 return _run_demo(out_dir, plan, say, device, resume)
@@ -404,8 +404,8 @@ def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device:
     seconds["total"] = round(time.perf_counter() - start, 1)
     summary = summarise(plan, gap, evals, out_dir, seconds, {name: r["seconds"] for name, r in trained.items()}, device)
     # report.html first: summary.json is what marks the demo finished
-    atomic_write_text(out_dir / "report.html", build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir)),
-                      KEPT, resumable=True)
+    page = build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir))
+    atomic_write_text(out_dir / "report.html", page, KEPT, resumable=True)
     atomic_write_json(out_dir / "summary.json", summary, KEPT, resumable=True)
     return summary
 
