@@ -3,6 +3,11 @@ file, saying what was kept and how to go on; exit 2; nothing already written is 
 
 A full disk is a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored) on the subprocess: a write past the limit fails
 with EFBIG as it would with ENOSPC, while everything below it (earlier files, the first dialogues) is written.
+
+Time: the CLI cases take 1-3 s. The three that run a model take 10-12 s of CPU each (over 20 s of wall time on a
+loaded 2-core machine): a demo stage must import torch and transformers, make the demo's second simulator (MiniLM)
+before any stage, load the policies and decode one batch before its first transcript write, which is the write
+that fails; their shared fixture (the starting policy, 8 s of CPU) is made once.
 """
 
 from __future__ import annotations
