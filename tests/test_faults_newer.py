@@ -598,51 +598,6 @@ def test_stop_workers_ends_running_workers():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# several ranks (2 processes on gloo, launched as torchrun would: WORLD_SIZE, RANK, MASTER_ADDR/PORT)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _two_ranks(tmp_path: Path, *per_rank_args: tuple) -> list[subprocess.CompletedProcess]:
-    port = _free_port()
-    procs = []
-    for rank, args in enumerate(per_rank_args):
-        env = _env() | {"WORLD_SIZE": "2", "RANK": str(rank), "LOCAL_RANK": str(rank), "MASTER_ADDR": "127.0.0.1",
-                        "MASTER_PORT": str(port), "OMP_NUM_THREADS": "1"}
-        procs.append(subprocess.Popen([*PROTOD, "train", *map(str, args)], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True))
-    done = []
-    try:
-        for p in procs:
-            out, errs = p.communicate(timeout=BOUND_S + 30)
-            done.append(subprocess.CompletedProcess(p.args, p.returncode, out, errs))
-    finally:
-        for p in procs:
-            p.kill()
-    return done
-
-
-@pytest.mark.parametrize("setting", ["max_steps=3", "algo=grpo"])  # a hang and a silent mix before
-def test_ranks_with_different_configs_stop_before_the_first_step(tmp_path, setting):
-    out = tmp_path / "run"
-    base = ("--config", TINY_SFT, "--out", out)
-    start = time.time()
-    zero, one = _two_ranks(tmp_path, base, (*base, "--set", setting))
-    assert time.time() - start < BOUND_S
-    assert zero.returncode == 2 and one.returncode == 2, (zero.stderr, one.stderr)
-    lines = zero.stderr.strip().splitlines()
-    assert len(lines) == 1 and setting.split("=")[0] in lines[0] and "rank 1" in lines[0], zero.stderr
-    assert one.stderr.strip() == "" and "Traceback" not in zero.stderr + one.stderr
-    assert not (out / "train_log.jsonl").exists()
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # silent or misleading results
 
 
@@ -676,26 +631,6 @@ def test_training_against_a_dead_simulator_endpoint_says_so_in_the_log(tmp_path)
         ENDPOINT_OPTIONS.update(saved)
     assert record["sim_fallback_turns"] > 0
     assert json.loads((tmp_path / "run" / "train_log.jsonl").read_text())["sim_fallback_turns"] == record["sim_fallback_turns"]
-
-
-@pytest.mark.parametrize("case", ["unknown-key", "personas", "out-is-a-file", "vllm"])
-def test_errors_every_rank_hits_are_printed_once(tmp_path, case):
-    pytest.importorskip("torch")
-    out = tmp_path / "run"
-    extra = {"unknown-key": ("--config", TINY_SFT, "--set", "no_such_key=1"),
-             "personas": ("--config", ROOT / "configs" / "tiny-grpo.yaml", "--set", "personas_per_step=3"),
-             "out-is-a-file": ("--config", TINY_SFT),
-             "vllm": ("--config", ROOT / "configs" / "tiny-grpo.yaml", "--set", "rollout_engine=vllm")}[case]
-    if case == "out-is-a-file":
-        out.write_text("a file")
-    if case == "vllm":
-        from importlib.util import find_spec
-
-        if find_spec("vllm") is not None:
-            pytest.skip("vLLM is installed here")
-    zero, one = _two_ranks(tmp_path, (*extra, "--out", out), (*extra, "--out", out))
-    assert zero.returncode == 2 and one.returncode == 2, (zero.stderr, one.stderr)
-    assert len(zero.stderr.strip().splitlines()) == 1 and one.stderr.strip() == "", (zero.stderr, one.stderr)
 
 
 def test_an_interrupted_demo_prints_its_resume_command(tmp_path):

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from protod.eval.ablation import arm_acceptance, intervals_separate, paired_difference, seed_spread, user_scores
 from protod.eval.passk import kendall_tau
+from protod.run_files import FULL_ERRNOS, WriteFailed, writing
 from protod.train.config import SFTSource, TrainConfig
 
 SCENARIO = "merchant_recruitment"
@@ -159,6 +160,7 @@ def _finished(out: Path, steps: int) -> Path | None:
 
 
 RESTART = "delete that stage's directory to redo it, or use another --out"
+KEPT = "every finished stage and checkpoint is intact"
 
 
 def _prune(out: Path, keep: Path) -> None:
@@ -326,7 +328,14 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
     with run_lock(out_dir, "demo"):
-        return _run_demo(out_dir, plan, say, device, resume)
+        # a full disk anywhere in a stage (a transcript, a figure, a checkpoint, a library's own file): one line
+        # naming the file; finished stages and checkpoints stay, so --resume continues from them
+        with writing(out_dir, KEPT, errnos=FULL_ERRNOS):
+            try:
+                return _run_demo(out_dir, plan, say, device, resume)
+            except WriteFailed as e:
+                e.resumable = True  # a training stage's "previous checkpoint is intact": the demo resumes from it
+                raise
 
 
 def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device: str | None, resume: bool) -> dict[str, Any]:
@@ -395,8 +404,10 @@ def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device:
     say("5/5 summary and report")
     seconds["total"] = round(time.perf_counter() - start, 1)
     summary = summarise(plan, gap, evals, out_dir, seconds, {name: r["seconds"] for name, r in trained.items()}, device)
-    atomic_write_json(out_dir / "summary.json", summary)
-    atomic_write_text(out_dir / "report.html", build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir)))
+    # report.html first: summary.json is what marks the demo finished
+    page = build_report([out_dir / "eval-rule", out_dir / "gap"], lead=demo_report_html(summary, out_dir))
+    atomic_write_text(out_dir / "report.html", page, KEPT, resumable=True)
+    atomic_write_json(out_dir / "summary.json", summary, KEPT, resumable=True)
     return summary
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import random
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from protod.agent.views import Agent, AgentReply, Message, observe
 from protod.persona import Persona
+from protod.run_files import atomic_write_json, write_failed, writing
 from protod.scenario import Scenario
 from protod.user.simulator import CognitiveUserSimulator, UserSimulator, UserTurn, UserTurnRequest
 from protod.user.state import UserState
@@ -222,16 +224,30 @@ def run_episodes(
 
 
 class TrajectoryWriter:
-    """Appends one dialogue per line and flushes it, so a crash loses nothing already written."""
+    """Appends one dialogue per line in one unbuffered write, so a crash loses nothing already written. A write that
+    fails (disk full, no permission) is cut back off the file, whose finished dialogues stay as they were, and is
+    raised as one WriteFailed naming the file."""
+
+    KEPT = "every dialogue finished before it is intact"
 
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = path.open("a", encoding="utf-8")
+        with writing(path, self.KEPT):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = path.open("ab", buffering=0)
 
     def __call__(self, traj: Trajectory) -> None:
-        self._fh.write(json.dumps(traj.to_dict(), ensure_ascii=False) + "\n")
-        self._fh.flush()
+        line = memoryview((json.dumps(traj.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
+        end = os.fstat(self._fh.fileno()).st_size
+        try:
+            while line:  # a raw write may take part of it (a file-size limit is reached mid-line)
+                line = line[self._fh.write(line):]
+        except OSError as e:
+            try:
+                os.ftruncate(self._fh.fileno(), end)  # no torn line left for a resume to repair
+            except OSError:
+                pass
+            raise write_failed(self.path, e, self.KEPT, resumable=True) from None
 
     def close(self) -> None:
         self._fh.close()
@@ -406,5 +422,5 @@ def simulate_to_dir(
     metrics = summarize(records)
     metrics["resumed_from"] = done
     metrics["run"] = run_record(pack, config or {})
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    atomic_write_json(out_dir / "metrics.json", metrics, "the transcripts are intact", resumable=True)
     return metrics

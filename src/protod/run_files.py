@@ -25,12 +25,43 @@ LOCK_FILE = ".protod.lock"
 
 
 class WriteFailed(ValueError):
-    """A file could not be written (disk full, no permission); what was there before is unchanged."""
+    """A file could not be written (disk full, no permission); what was there before is unchanged.
+
+    `resumable`: the run can continue where it stopped once the cause is fixed (the CLI then says how)."""
+
+    def __init__(self, message: str, resumable: bool = False):
+        super().__init__(message)
+        self.resumable = resumable
+
+    def __reduce__(self):  # crosses from a demo's training worker with its flag
+        return type(self), (str(self), self.resumable)
 
 
-def write_failed(path: Path | str, e: OSError, intact: str = "the previous version is intact") -> WriteFailed:
+# The OS errors of a write that cannot be done (as opposed to a missing input): disk full, a file-size or disk quota,
+# a read-only file system, no permission.
+WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+FULL_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS)  # only a write meets these
+
+
+def write_failed(path: Path | str, e: OSError, intact: str = "the previous version is intact",
+                 resumable: bool = False) -> WriteFailed:
     reason = "disk full" if e.errno == errno.ENOSPC else e.strerror or type(e).__name__
-    return WriteFailed(f"{path}: cannot write it ({reason}); {intact}")
+    return WriteFailed(f"{path}: cannot write it ({reason}); {intact}", resumable)
+
+
+@contextmanager
+def writing(path: Path | str, intact: str, resumable: bool = True, errnos: tuple[int, ...] = WRITE_ERRNOS) -> Iterator[None]:
+    """Turn a failed write inside the block (disk full, no permission, also an OS error carried only in a Rust
+    library's message) into one WriteFailed naming the file (the OS error's own file when it names one)."""
+    try:
+        yield
+    except WriteFailed:
+        raise
+    except Exception as e:
+        err = os_error_of(e)
+        if err is None or err.errno not in errnos:
+            raise
+        raise write_failed(getattr(err, "filename", None) or path, err, intact, resumable) from None
 
 
 def os_error_of(e: BaseException) -> OSError | None:
@@ -45,24 +76,38 @@ def os_error_of(e: BaseException) -> OSError | None:
     return None
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str, intact: str = "the previous version is intact",
+                      resumable: bool = False) -> None:
     """Replace `path` with `text` whole: written to a temporary name beside it, then renamed over it, so a full disk
-    or a kill leaves the old file as it was (never a truncated one)."""
+    or a kill leaves the old file as it was (never a truncated one). A failure is a WriteFailed saying `intact`."""
+    atomic_save(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), intact, resumable)
+
+
+def atomic_write_json(path: Path, value: Any, intact: str = "the previous version is intact",
+                      resumable: bool = False) -> None:
+    atomic_write_text(path, json.dumps(value, indent=2) + "\n", intact, resumable)
+
+
+def atomic_save(path: Path, save: Any, intact: str = "the previous version is intact", resumable: bool = False) -> None:
+    """`save(tmp)` writes the file under a temporary name beside `path` (a figure's savefig, a text); it is then
+    synced and renamed over `path`. On failure the temporary file is removed and `path` is as it was."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise write_failed(path, e) from None
-
-
-def atomic_write_json(path: Path, value: Any) -> None:
-    atomic_write_text(path, json.dumps(value, indent=2) + "\n")
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        raise write_failed(path, e, intact, resumable) from None
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from protod.run_files import atomic_write_text
+
 IDENTITY_FILE = "identity.json"
 # Config keys that do not change what a dialogue or a training step computes.
 NOT_IDENTITY = frozenset({"batch_size", "n", "device", "max_steps", "save_every", "distributed", "concurrency", "cache_dir",
@@ -64,5 +66,5 @@ def check_identity(path: Path, now: dict[str, Any]) -> None:
 
 
 def write_identity(path: Path, identity: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(identity, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(identity, indent=2, sort_keys=True) + "\n",
+                      "every dialogue finished before is intact", resumable=True)

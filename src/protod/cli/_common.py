@@ -24,6 +24,7 @@ from rich.text import Text
 
 from protod.backends import BackendError
 from protod.rollout import RunMismatch
+from protod.run_files import WriteFailed
 from protod.scenario import ScenarioError
 
 # Hugging Face's own bars ("Loading weights", "Writing model shards") would sit between protod's progress and its one
@@ -113,6 +114,13 @@ def _os_message(e: OSError) -> str:
     return f"{where}: {reason}"
 
 
+def _write_failed_message(e: WriteFailed) -> str:
+    if not e.resumable:
+        return str(e)
+    how = f"continue with `{_resume_hint[0]}`" if _resume_hint else "run the same command with --resume to continue"
+    return f"{e}; free space (or fix the permission), then {how}"
+
+
 def _sigterm_interrupts() -> None:
     """SIGTERM (a scheduler, torchrun stopping the other ranks, `kill`) stops a command the way Ctrl-C does: children
     stopped, one line, exit 130, instead of an abrupt end that leaves worker processes behind."""
@@ -156,6 +164,8 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except ScenarioError as e:
             _fail(str(e))
+        except WriteFailed as e:  # a full disk or a missing permission mid-run: what was kept and how to go on
+            _fail(_write_failed_message(e))
         except (RunMismatch, BackendError, ValueError, yaml.YAMLError) as e:
             _fail(str(e))
         except OSError as e:  # --out on a regular file, a read-only directory, a full disk ...

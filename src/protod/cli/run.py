@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +19,7 @@ from protod.cli._common import (
 )
 from protod.persona import PersonaSampler
 from protod.rollout import make_episodes, simulate_to_dir
-from protod.run_files import run_lock
+from protod.run_files import atomic_write_json, run_lock
 from protod.scenario import builtin_scenarios, load_scenario
 
 
@@ -254,8 +253,7 @@ def baselines(
                  if a not in HONEST_AGENTS and m["acceptance_rate"] > passive[p] + 0.05]
         out.print("Adversaries that beat passive + 0.05: " + (", ".join(games) if games else "none"), markup=False)
     summary = {f"{p}/{a}": {"acceptance": m["acceptance_rate"], "n": m["n"]} for p, a, m in rows}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    atomic_write_json(out_dir / "summary.json", summary, "the transcripts are intact")
     out.print(
         "Passive pitching rarely wins; the oracle, which is told the hidden concerns, almost always does. "
         "The prober, which must find them by asking, sits between: that gap is what SI-AVPO training closes."

@@ -16,7 +16,7 @@ from protod.cli._common import (
     ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own,
 )
 from protod.persona import PersonaSampler
-from protod.run_files import run_lock
+from protod.run_files import atomic_write_text, run_lock
 from protod.scenario import load_scenario
 
 
@@ -170,8 +170,7 @@ def report(
     from protod.eval.report import build_report
 
     page = build_report(list(dirs))
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(page, encoding="utf-8")
+    atomic_write_text(out_file, page)  # a full disk leaves an earlier report whole
     out.print(f"Report: {out_file} ({len(page) // 1024} KiB); open it in any browser")
 
 

@@ -9,7 +9,6 @@ everything is also reported per stratum; dialogues that could not complete are c
 from __future__ import annotations
 
 import itertools
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from protod.eval.passk import CLUSTERED_CI, clustered_wilson_interval, effective
 from protod.persona import PersonaSampler
 from protod.provenance import run_record
 from protod.rollout import make_episodes, read_trajectories, simulate_to_dir
+from protod.run_files import atomic_write_json
 from protod.scenario import Scenario
 from protod.user.perceive import normalise
 
@@ -115,8 +115,7 @@ def evaluate(
             report["kendall_tau"][f"{s1} vs {s2}"] = kendall_tau(x, y)
     record = run_record(pack, {**(config or {}), "n": n, "k": k, "seed": seed})
     report["config"], report["versions"] = record["config"] | {"scenario_fingerprint": record["scenario"]["fingerprint"]}, record["versions"]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "eval.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    atomic_write_json(out_dir / "eval.json", report, "the transcripts are intact", resumable=True)
     return report
 
 

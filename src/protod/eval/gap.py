@@ -7,12 +7,13 @@ deployable pass@16 stays below privileged pass@1, sampling cannot close the gap;
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from protod.eval.evaluate import evaluate
+from protod.eval.report import gap_figure
+from protod.run_files import atomic_save, atomic_write_json
 from protod.scenario import Scenario
 
 
@@ -50,8 +51,9 @@ def proactivity_gap(pack: Scenario, deployable: Any, privileged: Any, simulator:
         "gap_closed_by_sampling": dep["pass_at_k"][str(max(ks))] >= priv["pass_at_k"]["1"],
         "n": n, "ks": ks, "seed": seed, "config": report["config"], "versions": report["versions"],
     }
-    (out_dir / "gap.json").write_text(json.dumps(gap, indent=2) + "\n", encoding="utf-8")
-    from protod.eval.report import gap_figure
-
-    gap_figure(gap).savefig(out_dir / "gap.png", dpi=110, bbox_inches="tight")
+    # the figure first: gap.json is what marks the gap finished (a demo reuses it), so it is written last
+    figure = gap_figure(gap)
+    atomic_save(out_dir / "gap.png", lambda tmp: figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight"),
+                "the transcripts are intact", resumable=True)
+    atomic_write_json(out_dir / "gap.json", gap, "the transcripts are intact", resumable=True)
     return gap
