@@ -54,7 +54,7 @@ class PerceiverTrainConfig:
     worry_candidates: int = 4
     lora_r: int = 32  # on the layers above `frozen_layers` only
     frozen_layers: int = 4  # of MiniLM's 6: run once per pair and cached, never trained
-    augment: bool = True  # add minimal-pair contradictions of true lines (protod.user.augment)
+    augment: bool = False  # add minimal-pair contradictions of true lines (protod.user.augment); see CHANGELOG
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})
 
