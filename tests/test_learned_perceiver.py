@@ -41,6 +41,13 @@ CASES = [
     (M, "Congratulations on opening this year.", ["small_talk"], ["nonsense", "off_topic", "closing_ask"]),
     (C, "We'll give you a free e-bike to keep.", [], ["state_fact:ebike_subsidy"]),
     (M, "Shall I get you signed up today?", ["closing_ask"], []),
+    # natural callers' openings (session 7): an introduction and a question claim nothing about the product
+    (M, "Hi, this is Sam, a partner manager with FeastFleet, the food-delivery app. Have I caught the owner at a "
+        "decent moment?", [], ["unsupported_claim", "false_claim:partner_manager", "nonsense"]),
+    (M, "I'm just calling because we're looking for a great pizzeria to partner with, and I'd love to hear how "
+        "delivery is working for you.", [], ["unsupported_claim", "nonsense"]),
+    (C, "Hi, I'm Sam from FeastFleet. Have you ever thought about delivering with us?", [],
+     ["unsupported_claim", "nonsense"] + [f"false_claim:{f}" for f in ("flexible_shifts", "pay_rates")]),
     # the guard: keyword lists and stuffed questions are not speech
     (M, "Commission 12% starter plan fee monthly payout tuesday.", ["nonsense"], []),
     (M, "Commission, fees, payouts, orders, menu prices, tablet, couriers: worried?", ["nonsense"], []),
@@ -57,7 +64,10 @@ def test_meaning_and_guard(perceivers, pack, text, must, must_not):
         else:
             assert act in acts, (text, acts)
     for act in must_not:
-        assert act not in acts, (text, acts)
+        if act.startswith("fact:"):
+            assert act.split(":")[1] not in p.facts, (text, acts)
+        else:
+            assert act not in acts, (text, acts)
 
 
 def test_a_lie_is_never_a_fact(perceivers):
@@ -148,3 +158,10 @@ def test_renumber_changes_exactly_one_amount():
             before, after = quantities(tokenize(text)), quantities(tokenize(twin))
             assert len(before - after) == 1 and len(after - before) == 1, (text, twin)
     assert renumber("No numbers in here.", rng) is None
+
+
+@pytest.mark.xfail(strict=True, reason="known gap (issue 20): the shipped cross-encoder hears an invented clause as "
+                   "small talk, so the true clause beside it is still credited")
+def test_an_invented_clause_taints_the_turn(perceivers):
+    p = perceivers[M].perceive("Payouts land every Monday, and we also cover your rent for the first year.")
+    assert "weekly_payout" not in p.facts and p.unsupported

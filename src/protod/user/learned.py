@@ -54,6 +54,23 @@ _OTHER_SIDE = frozenset("now currently current moment other others elsewhere tha
                         "typically competitor competitors old previous today instead like".split())
 
 
+_LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah".split())
+_PROMISE = frozenset("will can shall guarantee promise promised would could".split())
+
+
+def _about_caller(sentence: str) -> bool:
+    """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
+    is Sam"): not a claim about the product. A first-person promise ("I'll waive the fee", "I can get you...") is."""
+    tokens = [t for t in tokenize(sentence)]
+    while tokens and tokens[0] in _LEAD_IN:
+        tokens.pop(0)
+    if len(tokens) < 2:
+        return False
+    if tokens[0] == "this" and tokens[1] == "is":
+        return True
+    return tokens[0] in ("i", "my") and tokens[1] not in _PROMISE and not (tokens[1] == "am" and tokens[2:3] == ["going"])
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Hypotheses: what a sentence is checked against. Shared by training and inference, so they always agree.
 
@@ -385,23 +402,22 @@ class LearnedPerceiver:
             pairs, plan = self._pairs(units)
             probs = self.model.probs(pairs)
             n = 1 + max(i for i, _, _ in plan)  # units, then the clauses of multi-clause statements
+            clause_text = [u for u, _ in units] + [c for u, q in units if not q for c in self._clauses(u)]
             claimed = [False] * n
             supported = [False] * n
             probing: set[int] = set()
             related = [0.0] * n  # the best entailment score of any fact: how near the pack's facts it is
             for (i, kind, ident), p in zip(plan, probs):
                 if kind == "clause-fact":
-                    related[i] = max(related[i], float(p[ENTAIL]))
-                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]:
+                    # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
+                    # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
+                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(clause_text[i], ident):
                         false_claims.append(ident)
-                        supported[i] = True
-                    elif p[ENTAIL] >= t.entail:
-                        supported[i] = True
                 elif kind == "clause-claim":
-                    claimed[i] = p[ENTAIL] >= t.claim
+                    pass
                 elif kind == "fact":
                     related[i] = max(related[i], float(p[ENTAIL]))
-                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]:
+                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(units[i][0], ident):
                         false_claims.append(ident)
                         supported[i] = True  # judged against a fact: not "unsupported", it is false
                     elif p[ENTAIL] >= t.entail and not units[i][1]:  # a question asserts nothing
@@ -423,7 +439,8 @@ class LearnedPerceiver:
             question = any(q for _, q in units)
             # Unsupported: a product claim far from every fact (an invented promise). A claim near a fact that the
             # model could not confirm is a miss, not a lie.
-            unsupported = any(c and not s and r < t.related for c, s, r in zip(claimed, supported, related))
+            unsupported = any(c and not s and r < t.related and not (i < len(units) and _about_caller(units[i][0]))
+                              for i, (c, s, r) in enumerate(zip(claimed, supported, related)))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
         false_claims = list(dict.fromkeys(false_claims))
@@ -456,6 +473,11 @@ class LearnedPerceiver:
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
             small_talk=small_talk,
         )
+
+    def _shares(self, premise: str, fid: str) -> bool:
+        """The premise names something of the fact beyond the caller's name and company (a word or an amount): a
+        contradiction needs a shared subject ("Have you thought about delivering with us?" contradicts nothing)."""
+        return self._check(premise, fid) != "unrelated"
 
     def _check(self, premise: str, fid: str) -> str:
         """The rule guard on a fact the model found entailed: '' (it holds), 'false' (an amount or a guarantee the
