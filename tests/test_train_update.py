@@ -200,6 +200,7 @@ def test_an_external_rollout_engine_gets_the_new_weights_after_every_optimizer_s
     """The vLLM path in miniature: rollouts come from a second engine holding its own copy of the weights; the trainer
     pushes its weights into that engine after every optimizer step, so every step's rollouts are on-policy."""
     import copy
+    import itertools
 
     from protod.backends.hf import HFBackend
 
@@ -219,7 +220,10 @@ def test_an_external_rollout_engine_gets_the_new_weights_after_every_optimizer_s
                       max_steps=2, save_every=100, lora=False, max_new_tokens=4)
     probe = Trainer(cfg, tmp_path / "probe")  # only to build the same initial weights and tokenizer
     engine = SeparateEngine(copy.deepcopy(probe.model), probe.tokenizer, name="engine", device="cpu")
-    tr = Trainer(cfg, tmp_path / "run", rollout_backend=engine, reward_fn=lambda t: float(len(t.turns) % 2))
+    # Alternating rewards: every group of 2 has one of each, so no group is filtered and every step updates (a
+    # reward read off the dialogue can tie within a group and skip the step).
+    flip = itertools.count()
+    tr = Trainer(cfg, tmp_path / "run", rollout_backend=engine, reward_fn=lambda t: float(next(flip) % 2))
     tr.train()
     assert SeparateEngine.calls > 0 and SeparateEngine.syncs == tr.step == 2
     for a, b in zip(engine.model.state_dict().values(), tr.model.state_dict().values()):
