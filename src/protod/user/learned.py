@@ -43,13 +43,13 @@ DEFAULT_MODEL = Path(os.environ.get("PROTOD_PERCEIVER") or Path(__file__).parent
 # Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
 _NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
 _BACK_REFERENCE = frozenset("it that this they those these which".split())
-# Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
 # Where one claim ends and another begins inside a sentence: ";", a dash, "but", "so", ", which", "plus", and an
 # "and" that starts a new subject ("..., and the first three months are free").
 _CLAIM_BREAK = re.compile(
     r"\s*;\s*|\s+[\u2013\u2014-]\s+|,?\s+(?:but|so|plus|which means|which)\s+|,\s+(?:and\s+)?(?=(?:we|you|they|it|it's|"
     r"there|there's|the|your|our|that|this|every|all|each)\b)|\s+and\s+(?=(?:we|you|they|it|it's|there|there's|the|"
     r"your|our|every|all)\b)", re.I)
+# Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
 _OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
                         "typically competitor competitors old previous today instead like".split())
 
@@ -61,7 +61,7 @@ _PROMISE = frozenset("will can shall guarantee promise promised would could".spl
 def _about_caller(sentence: str) -> bool:
     """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
     is Sam"): not a claim about the product. A first-person promise ("I'll waive the fee", "I can get you...") is."""
-    tokens = [t for t in tokenize(sentence)]
+    tokens = list(tokenize(sentence))
     while tokens and tokens[0] in _LEAD_IN:
         tokens.pop(0)
     if len(tokens) < 2:
@@ -323,8 +323,8 @@ class LearnedPerceiver:
 
     @lru_cache(maxsize=65536)
     def _clauses(self, premise: str) -> tuple[str, ...]:
-        """The clauses of a statement, when it has more than one: each is judged on its own too, so a false clause
-        joined to a true one ("It's £29 a month, and the first three months are free") is not carried by it."""
+        """The clauses of a statement, when it has more than one: each is checked for a contradiction on its own too,
+        so a false clause joined to a true one ("It's £29 a month, and you pay £40 after a year") is not carried."""
         parts = [p.strip(" ,;") for p in _CLAIM_BREAK.split(premise)]
         parts = [p for p in parts if len(p.split()) >= 3]
         return tuple(parts) if len(parts) > 1 else ()
@@ -354,8 +354,8 @@ class LearnedPerceiver:
     def _pairs(self, units: tuple[tuple[str, bool], ...]) -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
         """The (premise, hypothesis) pairs a turn is judged on, and what each stands for: (unit, kind, id).
 
-        Kinds: fact / worry / claim / ask / pressure for a whole unit; clause-fact / clause-claim for one clause
-        of a statement with several (`_clauses`), which can only find a false or unsupported part."""
+        Kinds: fact / worry / claim / ask / pressure for a whole unit; clause-fact for one clause of a statement
+        with several (`_clauses`), which can only find a contradiction."""
         t = self.t
         pairs: list[tuple[str, str]] = []
         plan: list[tuple[int, str, str]] = []
@@ -386,8 +386,6 @@ class LearnedPerceiver:
                 fid, hyp = self.h.facts[j]
                 pairs.append((clause, hyp))
                 plan.append((len(units) + k, "clause-fact", fid))
-            pairs.append((clause, self.h.claim))
-            plan.append((len(units) + k, "clause-claim", ""))
         return pairs, plan
 
     def _perceive(self, text: str) -> Perception:
@@ -413,8 +411,6 @@ class LearnedPerceiver:
                     # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
                     if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(clause_text[i], ident):
                         false_claims.append(ident)
-                elif kind == "clause-claim":
-                    pass
                 elif kind == "fact":
                     related[i] = max(related[i], float(p[ENTAIL]))
                     if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(units[i][0], ident):
