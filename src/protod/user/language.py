@@ -303,7 +303,24 @@ _FINITE_AUX = AUXILIARIES - {"be", "been", "being", "have"}
 _BAD_AFTER_PREP = _FINITE_AUX | frozenset("i we they he she".split())
 
 
+_ASKING = WH_WORDS | AUXILIARIES | {"whether", "if"}  # words that make a question, where it is asked
 _SUBORDINATORS = frozenset("about to before after until since than like as".split())
+
+
+# Where one claim ends and another begins inside a sentence: ";", a dash, "but", "so", ", which", "plus", and an
+# "and" that starts a new subject ("..., and the first three months are free"). Coarser than _CLAUSE_BREAK, which
+# also cuts at every comma to keep amounts apart.
+_CLAIM_BREAK = re.compile(
+    r"\s*;\s*|\s+[\u2013\u2014-]\s+|,?\s+(?:but|so|plus|which means|which)\s+|,\s+(?:and\s+)?(?=(?:we|you|they|it|it's|"
+    r"there|there's|the|your|our|that|this|every|all|each)\b)|\s+and\s+(?=(?:we|you|they|it|it's|there|there's|the|"
+    r"your|our|every|all)\b)", re.I)
+
+
+def claim_clauses(sentence: str) -> tuple[str, ...]:
+    """The claims of one sentence, each of three words or more: "It's £29 a month, and the first three months are
+    free" -> ("It's £29 a month", "the first three months are free")."""
+    parts = (p.strip(" ,;") for p in _CLAIM_BREAK.split(sentence))
+    return tuple(p for p in parts if len(p.split()) >= 3)
 
 
 def _stranded(tokens: tuple[str, ...], prep: str) -> bool:
@@ -335,9 +352,8 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # A lead-in ("Mind if I ask whether...", "Before we go any further, what...") puts the question word later.
         first = tokens[0]
         openers = WH_WORDS | AUXILIARIES | PRONOUNS | DETERMINERS | QUANTIFIERS | CONJUNCTIONS | FILLERS | NEGATORS
-        asking = WH_WORDS | AUXILIARIES | {"whether", "if"}
-        if first not in openers and not any(t in asking for t in tokens[1:4]) and not any(
-                seg and seg[0] in asking for seg in segments[1:]):
+        if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not any(
+                seg and seg[0] in _ASKING for seg in segments[1:]):
             return True
     return False
 

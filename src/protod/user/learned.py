@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -33,7 +32,9 @@ from typing import Any
 import numpy as np
 
 from protod.scenario import Scenario
-from protod.user.language import accounted, analyse, content_stems, contradicts, split_sentences, tokenize
+from protod.user.language import (
+    accounted, analyse, claim_clauses, content_stems, contradicts, split_sentences, tokenize,
+)
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
 
@@ -43,12 +44,6 @@ DEFAULT_MODEL = Path(os.environ.get("PROTOD_PERCEIVER") or Path(__file__).parent
 # Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
 _NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
 _BACK_REFERENCE = frozenset("it that this they those these which".split())
-# Where one claim ends and another begins inside a sentence: ";", a dash, "but", "so", ", which", "plus", and an
-# "and" that starts a new subject ("..., and the first three months are free").
-_CLAIM_BREAK = re.compile(
-    r"\s*;\s*|\s+[\u2013\u2014-]\s+|,?\s+(?:but|so|plus|which means|which)\s+|,\s+(?:and\s+)?(?=(?:we|you|they|it|it's|"
-    r"there|there's|the|your|our|that|this|every|all|each)\b)|\s+and\s+(?=(?:we|you|they|it|it's|there|there's|the|"
-    r"your|our|every|all)\b)", re.I)
 # Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
 _OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
                         "typically competitor competitors old previous today instead like".split())
@@ -325,9 +320,8 @@ class LearnedPerceiver:
     def _clauses(self, premise: str) -> tuple[str, ...]:
         """The clauses of a statement, when it has more than one: each is checked for a contradiction on its own too,
         so a false clause joined to a true one ("It's £29 a month, and you pay £40 after a year") is not carried."""
-        parts = [p.strip(" ,;") for p in _CLAIM_BREAK.split(premise)]
-        parts = [p for p in parts if len(p.split()) >= 3]
-        return tuple(parts) if len(parts) > 1 else ()
+        parts = claim_clauses(premise)
+        return parts if len(parts) > 1 else ()
 
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> tuple[tuple[tuple[str, bool], ...], bool, tuple]:
@@ -399,21 +393,20 @@ class LearnedPerceiver:
         if units:
             pairs, plan = self._pairs(units)
             probs = self.model.probs(pairs)
-            n = 1 + max(i for i, _, _ in plan)  # units, then the clauses of multi-clause statements
-            clause_text = [u for u, _ in units] + [c for u, q in units if not q for c in self._clauses(u)]
-            claimed = [False] * n
-            supported = [False] * n
+            claimed = [False] * len(units)
+            supported = [False] * len(units)
             probing: set[int] = set()
-            related = [0.0] * n  # the best entailment score of any fact: how near the pack's facts it is
-            for (i, kind, ident), p in zip(plan, probs):
+            related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
+            for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
+                contradicted = p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(premise, ident)
                 if kind == "clause-fact":
                     # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
                     # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
-                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(clause_text[i], ident):
+                    if contradicted:
                         false_claims.append(ident)
                 elif kind == "fact":
                     related[i] = max(related[i], float(p[ENTAIL]))
-                    if p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(units[i][0], ident):
+                    if contradicted:
                         false_claims.append(ident)
                         supported[i] = True  # judged against a fact: not "unsupported", it is false
                     elif p[ENTAIL] >= t.entail and not units[i][1]:  # a question asserts nothing
@@ -435,8 +428,8 @@ class LearnedPerceiver:
             question = any(q for _, q in units)
             # Unsupported: a product claim far from every fact (an invented promise). A claim near a fact that the
             # model could not confirm is a miss, not a lie.
-            unsupported = any(c and not s and r < t.related and not (i < len(units) and _about_caller(units[i][0]))
-                              for i, (c, s, r) in enumerate(zip(claimed, supported, related)))
+            unsupported = any(c and not s and r < t.related and not _about_caller(u)
+                              for (u, _), c, s, r in zip(units, claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
         false_claims = list(dict.fromkeys(false_claims))
