@@ -142,6 +142,15 @@ def test_one_update_on_two_ranks_equals_the_update_on_one_rank_with_the_whole_ba
     assert sorted(p.name for p in (runs / "two").iterdir() if p.name.startswith("checkpoint-")) == ["checkpoint-1", "checkpoint-2"]
 
 
+def test_train_nproc_starts_the_same_ranks_as_torchrun(runs, config, tmp_path):
+    """`protod train --nproc 2` (our single-node launcher) takes exactly torchrun's two steps."""
+    done = subprocess.run([sys.executable, "-m", "protod.cli", "train", "--config", str(config), "--out",
+                           str(tmp_path / "own"), "--nproc", "2"], env=_env(), capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_same_stats(log(tmp_path / "own"), log(runs / "two"), tol=0)
+    assert max_difference(weights(tmp_path / "own", 2), weights(runs / "two", 2)) == 0.0
+
+
 def test_a_killed_two_rank_run_resumes_exactly_on_two_ranks_and_on_one(runs, config, tmp_path):
     killed = tmp_path / "killed"
     proc = subprocess.Popen(_command(config, killed, 2), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -92,6 +92,29 @@ def test_report_on_a_full_disk_keeps_the_earlier_report_whole(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "sim"]  # no temporary file left
 
 
+@pytest.mark.parametrize("command", [("personas", "-n", 5), ("redteam", "--personas", 2, "--budget-s", 5)])
+def test_a_file_written_on_request_is_replaced_whole_or_left_as_it_was(tmp_path, command):
+    """`personas --out`, `redteam --out`: a full disk leaves the earlier file whole and no temporary file behind."""
+    target = tmp_path / "out.json"
+    target.write_text("the earlier file\n")
+    line = _error_line(_protod(*command, "--out", target, limit=len("the earlier file\n") + 10))
+    assert line == f"error: {target}: cannot write it (File too large); the previous version is intact", line
+    assert target.read_text() == "the earlier file\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_a_damaged_identity_file_is_refused_on_resume(tmp_path):
+    args = ("eval", "-n", 2, "-k", 1, "--agent", "passive", "--out", tmp_path / "ev")
+    assert _protod(*args).returncode == 0
+    identity = tmp_path / "ev" / "runs" / "passive__rule" / "identity.json"
+    for damage in ("{torn", "[1, 2]"):
+        identity.write_text(damage)
+        line = _error_line(_protod(*args, "--resume"))
+        assert line.startswith(f"error: {identity}: ") and "--overwrite" in line, line
+    identity.unlink()  # a run directory from before identity files: still resumes
+    assert _protod(*args, "--resume").returncode == 0
+
+
 # Root ignores directory permissions; without the capability to override them it obeys them like anyone else.
 AS_A_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
 

@@ -113,3 +113,93 @@ def test_errors_every_rank_hits_are_printed_once_by_rank_0(tmp_path, case):
     assert all(name in line for name in names), line
     assert seconds < BOUND_S, seconds
     assert out.read_text() == "a file" if case == "out-is-a-file" else not out.exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# `protod train --nproc 2`: our launcher, which fails like one process (no torchrun report)
+
+PROTOD_TRAIN = [sys.executable, "-m", "protod.cli", "train"]
+
+
+def _one_line(done: subprocess.CompletedProcess, code: int, start: str) -> str:
+    """Exit `code`, no traceback, exactly one line on stderr that is ours and starts with `start`."""
+    assert done.returncode == code, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and "ChildFailedError" not in done.stderr, done.stderr
+    ours = [line for line in done.stderr.splitlines() if line.startswith(("error", "interrupted"))]
+    assert len(ours) == 1 and ours[0].startswith(start), done.stderr
+    return ours[0]
+
+
+def _no_rank_left(out: Path) -> None:
+    """No process anywhere still has this run's --out on its command line."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        alive = subprocess.run(["pgrep", "-f", f"--out {out}"], capture_output=True, text=True).stdout.split()
+        if not alive:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"processes left behind: {alive}")
+
+
+def _ranks_of(launcher: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{launcher.pid}/task/{launcher.pid}/children")
+    return [int(x) for x in children.read_text().split()] if children.exists() else []
+
+
+def _started(tmp_path: Path, out: Path) -> subprocess.Popen:
+    """A long `train --nproc 2` run, returned once its first step is logged (the ranks are in the training loop)."""
+    proc = subprocess.Popen([*PROTOD_TRAIN, "--config", str(TINY_SFT), "--max-steps", "10000", "--set", "save_every=1",
+                             "--out", str(out), "--nproc", "2"], env=_env(), cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not ((out / "train_log.jsonl").exists() and (out / "train_log.jsonl").stat().st_size) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no step logged in 120 s"
+        time.sleep(0.1)
+    assert proc.poll() is None, proc.communicate()
+    return proc
+
+
+def test_nproc_an_error_every_rank_would_hit_is_said_once_before_any_rank_starts(tmp_path):
+    out = tmp_path / "run"
+    done = subprocess.run([*PROTOD_TRAIN, "--config", str(TINY_GRPO), "--set", "personas_per_step=3", "--out",
+                           str(out), "--nproc", "2"], env=_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    line = _one_line(done, 2, "error: ")
+    assert "personas_per_step = 3" in line and "2 processes" in line, line
+    assert not out.exists()
+
+
+def test_nproc_a_rank_killed_stops_the_other_with_one_line(tmp_path):
+    out = tmp_path / "run"
+    proc = _started(tmp_path, out)
+    start = time.monotonic()
+    ranks = _ranks_of(proc)
+    assert len(ranks) == 2, ranks
+    os.kill(ranks[1], 9)
+    _, stderr = proc.communicate(timeout=60)
+    done = subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr)
+    line = _one_line(done, 2, "error: rank 1 was killed by SIGKILL")
+    assert "--resume" in line, line
+    assert time.monotonic() - start < BOUND_S
+    _no_rank_left(out)
+
+
+def test_nproc_ctrl_c_stops_every_rank_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "run"
+    proc = _started(tmp_path, out)
+    start = time.monotonic()
+    os.killpg(proc.pid, 2)  # Ctrl-C: the terminal signals the whole foreground group
+    _, stderr = proc.communicate(timeout=60)
+    line = _one_line(subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr), 130, "interrupted")
+    assert line.endswith(f"--out {out} --nproc 2 --resume`"), line
+    assert time.monotonic() - start < BOUND_S
+    _no_rank_left(out)
+    logged = [json.loads(x) for x in (out / "train_log.jsonl").read_text().splitlines()]
+    assert logged and all(r["step"] == i for i, r in enumerate(logged, 1))  # nothing torn or doubled
+
+
+def test_nproc_a_killed_launcher_takes_its_ranks_with_it(tmp_path):
+    out = tmp_path / "run"
+    proc = _started(tmp_path, out)
+    os.kill(proc.pid, 9)
+    proc.communicate(timeout=30)
+    _no_rank_left(out)

@@ -51,14 +51,19 @@ def describe(diff: tuple[str, Any, Any]) -> str:
 
 
 def check_identity(path: Path, now: dict[str, Any]) -> None:
-    """Raise IdentityMismatch if `path` records another identity than `now`. A missing or unreadable file passes:
-    older run directories have none, and their records are still checked one by one."""
+    """Raise IdentityMismatch if `path` records another identity than `now`. A missing file passes (older run
+    directories have none, and their records are still checked one by one); a damaged one is refused, since it can
+    no longer say which run the directory holds."""
+    if not path.exists():
+        return
+    todo = "delete it to resume without the identity check, or use --overwrite / another --out"
     try:
         recorded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else "not valid JSON"
+        raise IdentityMismatch(f"{path}: unreadable ({reason}); {todo}") from None
     if not isinstance(recorded, dict):
-        return
+        raise IdentityMismatch(f"{path}: expected a JSON object, found {type(recorded).__name__}; {todo}")
     diff = first_difference(recorded, json.loads(json.dumps(now)))
     if diff is not None:
         raise IdentityMismatch(f"{path.parent}: --resume of a different run: {describe(diff)}; "

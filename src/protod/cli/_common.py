@@ -133,10 +133,19 @@ def _sigterm_interrupts() -> None:
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
+    def stop_quietly(signum: int, frame: Any) -> None:
+        _quiet_stop[0] = True
+        raise KeyboardInterrupt
+
     try:
         signal.signal(signal.SIGTERM, interrupt)
+        if os.environ.get("PROTOD_LAUNCHED_NPROC"):  # a rank of `train --nproc`: another rank failed and said why
+            signal.signal(signal.SIGUSR1, stop_quietly)
     except (ValueError, OSError):
         pass
+
+
+_quiet_stop = [False]
 
 
 # What an interrupted command tells the user to run to continue (set by the command once it knows its --out).
@@ -148,7 +157,7 @@ def on_interrupt(command: str) -> None:
 
 
 def _interrupted() -> None:
-    if _rank_prefix() != "":  # torchrun stopping the other ranks after one failed: that one has said why
+    if _quiet_stop[0] or _rank_prefix() != "":  # stopped after another rank failed: that one has said why
         raise typer.Exit(130)
     hint = f"; continue with `{_resume_hint[0]}`" if _resume_hint else ""
     err.print(Text.assemble(("interrupted", "bold red"), one_line(f": what finished is on disk{hint}")), soft_wrap=True)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from protod.cli._common import MAX_N, app, friendly, out, scenarios_app, err, _fail, one_line
 from protod.persona import PersonaSampler
+from protod.run_files import atomic_write_text
 from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario, read_pack_text
 
 
@@ -121,8 +122,7 @@ def personas(
     people = PersonaSampler(pack, seed).sample(n, stratum=stratum)
     lines = [json.dumps(p.to_dict(), ensure_ascii=False) for p in people]
     if out_file is not None:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        atomic_write_text(out_file, "".join(line + "\n" for line in lines))
     if as_json:
         for line in lines:
             typer.echo(line)

@@ -4,7 +4,6 @@ perceiver."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -13,6 +12,7 @@ import typer
 from rich.table import Table
 
 from protod.backends import SPEC_HELP, load_backend
+from protod.run_files import atomic_write_text
 from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, out
 
 perception_app = typer.Typer(help="Measure (and train) how the simulated user hears natural speech: `eval`, `train`.")
@@ -123,10 +123,7 @@ def perception_eval(
                   "seconds": round(seconds, 2), "lines_per_s": round(len(rows) / seconds, 2) if seconds else None,
                   "bars": {n: {"values": v, "meets": pe.meets(v)} for n, v in values.items()}, **extra,
                   "summary": summary, "lines": rows}
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = json_out.with_name(json_out.name + f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-        tmp.replace(json_out)
+        atomic_write_text(json_out, json.dumps(record, indent=1))
         out.print(f"Per-line perceptions and summary: {json_out}")
 
 

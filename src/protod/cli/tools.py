@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import sys
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Optional
@@ -16,7 +18,7 @@ from protod.cli._common import (
     ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own,
 )
 from protod.persona import PersonaSampler
-from protod.run_files import atomic_write_text, run_lock
+from protod.run_files import atomic_write_json, atomic_write_text, run_lock
 from protod.scenario import load_scenario
 
 
@@ -37,11 +39,11 @@ def train(
     timeout: float = typer.Option(ENDPOINT_DEFAULTS["timeout"], "--timeout", min=0.1, help=TIMEOUT_HELP),
     max_retries: int = typer.Option(ENDPOINT_DEFAULTS["max_retries"], "--max-retries", min=0, help=RETRIES_HELP),
     preflight: bool = typer.Option(False, "--preflight", help="Train nothing: print what would run where (devices, world size, vLLM executor, dtype), the memory budget of one device and the template args, one line per problem; exit 2 if the run cannot work. Loads no weights."),
-    nproc: int = typer.Option(1, "--nproc", min=1, help="--preflight: the number of ranks planned (torchrun --nproc_per_node N)."),
+    nproc: int = typer.Option(1, "--nproc", min=1, max=1024, help="Ranks to start on this machine (data-parallel; one failing stops all with its one line). With --preflight: the ranks planned."),
 ) -> None:
-    """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), resumable; one process, or several
-    under `torchrun --nproc_per_node N -m protod.cli train ...` (data-parallel; README "Scaling out"). Check a
-    config first with `protod train --preflight --config FILE --nproc N`."""
+    """Train a policy: sft, grpo, stpr, aopd or siavpo (= STPR + beta * AOPD), resumable; one process, or N ranks
+    on this machine with --nproc N, or under `torchrun` / `accelerate launch` across machines (data-parallel; README
+    "Scaling out"). Check a config first with `protod train --preflight --config FILE --nproc N`."""
     from protod.backends import ENDPOINT_OPTIONS
     from protod.train import distributed
     from protod.train.config import load_config
@@ -61,6 +63,11 @@ def train(
             raise typer.Exit(2)
         return
     ranks = distributed.ranks_from_env()  # torchrun / accelerate launch: every rank runs this command
+    launching = nproc > 1
+    if launching and ranks.active:
+        raise ValueError("--nproc starts its own ranks; under torchrun or accelerate launch leave it out")
+    if launching:
+        ranks = distributed.Ranks(nproc, 0, 0)  # the checks below speak for every rank, once, before any starts
     if resume:
         check_train_identity(out_dir, cfg)
     elif not overwrite and (out_dir / "train_log.jsonl").is_file() and (out_dir / "train_log.jsonl").stat().st_size:
@@ -72,8 +79,17 @@ def train(
         from protod.backends.vllm_backend import require_vllm
 
         require_vllm("rollout_engine: vllm")
+    launched = os.environ.get("PROTOD_LAUNCHED_NPROC")
     on_interrupt(" ".join(["protod train", *(["--config", shlex.quote(str(config))] if config else []),
-                           *(f"--set {shlex.quote(o)}" for o in overrides), "--out", shlex.quote(str(out_dir)), "--resume"]))
+                           *(f"--set {shlex.quote(o)}" for o in overrides), "--out", shlex.quote(str(out_dir)),
+                           *([f"--nproc {launched}"] if launched else []), "--resume"]))
+    if launching:
+        from protod.train.launch import launch
+
+        code = launch(sys.argv[sys.argv.index("train") + 1:], nproc)
+        if code:
+            raise typer.Exit(code)
+        return
     # rank 0 holds --out for the whole job: a second `protod train` (or demo, eval) into it is refused at once
     with run_lock(out_dir, "train") if ranks.is_main else nullcontext():
         try:
@@ -319,8 +335,7 @@ def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str
         for f in pack.facts:
             out.print(f"- {f.text}", markup=False)
         out.print(f"Say your first line with: --session {session} --say \"...\"")
-        session.parent.mkdir(parents=True, exist_ok=True)
-        session.write_text(json.dumps({"key": key, "said": []}), encoding="utf-8")
+        atomic_write_text(session, json.dumps({"key": key, "said": []}), "nothing was written")
         return
     sim = make_simulator(simulator, pack)
     state, rng = persona.initial_state, random.Random(f"chat:{seed}")
@@ -337,10 +352,8 @@ def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str
         raise ValueError(f"{session}: this call has already ended ({state.decision.value}); start a new --session")
     if say and say.strip():
         said.append(say.strip())
-    tmp = session.with_name(session.name + ".tmp")
-    tmp.write_text(json.dumps({"key": key, "said": said, "turns": turns,
-                               "decision": state.decision.value}), encoding="utf-8")
-    tmp.replace(session)
+    atomic_write_text(session, json.dumps({"key": key, "said": said, "turns": turns, "decision": state.decision.value}),
+                      "the call's earlier turns are intact; say the line again")
     if turns:
         out.print(f"user: {turns[-1]['user']}", markup=False)
         if not blind:
@@ -392,8 +405,7 @@ def redteam(
     out.print("\n" + (f"EXPLOITS: {len(winners)} dishonest strateg{'y beats' if len(winners) == 1 else 'ies beat'} the prober by > 0.05."
                       if winners else "No dishonest strategy found beats the prober by > 0.05."), markup=False)
     if out_file is not None:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        atomic_write_json(out_file, result.to_dict())
         out.print(f"Results: {out_file}")
     if fail_on_exploit and winners:
         raise typer.Exit(1)

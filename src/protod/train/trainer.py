@@ -38,6 +38,7 @@ from protod.backends.hf import HFBackend
 from protod.persona import PersonaSampler
 from protod.provenance import package_versions
 from protod.rollout import Trajectory, make_episodes, run_episodes
+from protod.run_files import atomic_write_json, atomic_write_text
 from protod.scenario import load_scenario
 from protod.train import checkpoint, distributed, fsdp
 from protod.train.advantages import turn_advantages
@@ -140,8 +141,9 @@ class Trainer:
         if starts_engine:  # after restore: a resumed run's engine starts from the resumed weights
             self.rollout_backend = self._start_engine()
         if self.ranks.is_main:
-            (self.out / "config.yaml").write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
-            (self.out / "run.json").write_text(json.dumps({"versions": package_versions(), "base_model": self.base_spec}, indent=2) + "\n")
+            kept = "no training step has run yet" if self.step == 0 else "the last checkpoint is intact"
+            atomic_write_text(self.out / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), kept, resumable=self.step > 0)
+            atomic_write_json(self.out / "run.json", {"versions": package_versions(), "base_model": self.base_spec}, kept, resumable=self.step > 0)
         distributed.barrier(self.ranks)  # no rank starts step 1 (and rank 0's log) before all have checked the run dir
         self._sft_data: list[Trajectory] | None = None
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from protod.run_files import atomic_write_text
 from protod.scenario import Scenario
 from protod.user.augment import negate, renumber
 from protod.user.learned import (
@@ -222,5 +223,6 @@ def train_perceiver(
         "seconds": round(time.perf_counter() - started, 1),
         "versions": package_versions(),
     }
-    (out_dir / "config.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    # config.json last and whole: a directory with one holds a complete artefact (PairModel checks for it)
+    atomic_write_text(out_dir / "config.json", json.dumps(record, indent=2) + "\n", "no trained perceiver was written")
     return record
