@@ -32,7 +32,26 @@ def test_arm_acceptance_pools_seeds_by_user():
     assert acc["per_seed"] == pytest.approx([0.25, 0.75])
     assert acc["seed_mean"] == pytest.approx(0.5) and acc["seed_std"] == pytest.approx(0.3535534, abs=1e-6)
     assert acc["users"] == 2 and acc["dialogues"] == 8
-    assert 0.25 <= acc["ci_low"] <= 0.5 <= acc["ci_high"] <= 0.75  # bootstrap over the two user scores
+    assert acc["users_ci"] == [pytest.approx(0.25), pytest.approx(0.75)]  # users only: the two user scores
+    assert acc["ci_low"] <= 0.25 and acc["ci_high"] >= 0.75  # seeds resampled too: never narrower here
+
+
+def test_the_interval_includes_seed_to_seed_variance():
+    """Known answer: seed 0 wins every user, seed 1 none. Every user scores 0.5, so a users-only interval is the
+    point 0.5, but which seed trained decides everything: resampling seeds gives 1.0 and 0.0 a quarter of the time
+    each, so the 95% interval is [0, 1]."""
+    users = [f"u{i}" for i in range(30)]
+    won, lost = {u: [1.0, 1.0] for u in users}, {u: [0.0, 0.0] for u in users}
+    acc = arm_acceptance([won, lost])
+    assert acc["acceptance"] == 0.5 and acc["users_ci"] == [0.5, 0.5]
+    assert (acc["ci_low"], acc["ci_high"]) == (0.0, 1.0)
+    d = paired_difference([won, lost], [{u: [0.5] for u in users}])
+    assert d["difference"] == 0.0 and d["users_ci"] == [0.0, 0.0] and (d["ci_low"], d["ci_high"]) == (-0.5, 0.5)
+    # seeds that agree add nothing: the interval is the users-only one, up to bootstrap noise
+    mixed = {u: [float(i % 3 == 0)] for i, u in enumerate(users)}
+    same = arm_acceptance([mixed, mixed, mixed])
+    assert same["ci_low"] == pytest.approx(same["users_ci"][0], abs=0.05)
+    assert same["ci_high"] == pytest.approx(same["users_ci"][1], abs=0.05)
 
 
 def test_interval_is_over_users_not_dialogues():

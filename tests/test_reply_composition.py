@@ -260,4 +260,35 @@ def test_a_reprobed_worry_is_restated_or_settled_never_denied():
     asked_after = transition(settled.state, ask, severity, pack.dynamics, 12)
     assert ("settled", cid) in asked_after.events and ("no_concern",) not in asked_after.events
     reply = TemplateExpresser(pack).express(asked_after.events, persona, random.Random(0), asked_after.state)
-    assert reply in {str(line) for line in pack.user_lines.settled}, reply  # said to be settled, not raised again
+    # said to be settled, not raised again (and, every worry answered, the user asks what comes next)
+    assert any(reply.startswith(str(line)) for line in pack.user_lines.settled), reply
+
+
+def test_a_user_with_every_worry_answered_waits_for_the_ask_and_says_so():
+    """All worries resolved and won over: idle turns cost no patience (no hang-up on a settled call), the reply asks
+    what comes next, and the ask is accepted. A lie on such a turn gets no "what's next?"."""
+    pack = load_scenario("courier_recruitment")
+    severity = {c.id: c.severity for c in pack.concerns}
+    d = pack.dynamics
+    persona = next(p for p in PersonaSampler(pack, 0).sample(50) if len(p.concerns) == 1)
+    cid = persona.concerns[0].id
+    fact = pack.concern_by_id[cid].resolution_facts[0]
+    ask = Perception(probes=(cid,), pointed=frozenset({cid}), question=True)
+    state = transition(persona.initial_state, ask, severity, d, 40).state
+    done = transition(state, Perception(facts=(fact,), addressed=((cid, fact),)), severity, d, 40)
+    state = done.state
+    if state.stance < d.accept_stance:
+        pytest.skip("this persona is not won over by one answer")
+    assert ("ready",) in done.events
+    reply = TemplateExpresser(pack).express(done.events, persona, random.Random(0), state)
+    assert any(reply.endswith(str(line)) for line in pack.user_lines.ready), reply
+    patience = state.patience
+    for _ in range(patience + 3):  # small talk while everything is settled: the user waits
+        step = transition(state, Perception(small_talk=True), severity, d, 40)
+        assert ("ready",) in step.events and not step.state.done
+        state = step.state
+    assert state.patience == patience
+    lie = transition(state, Perception(false_claims=(fact,)), severity, d, 40)
+    assert ("ready",) not in lie.events
+    accepted = transition(state, Perception(closing_ask=True), severity, d, 40)
+    assert accepted.state.decision.value == "accept" and ("ready",) not in accepted.events

@@ -565,7 +565,8 @@ def _pm(x: dict[str, float], digits: int = 2) -> str:
 def arm_table(summary: dict[str, Any], why: bool = False) -> tuple[list[str], list[list[str]]]:
     """The ablation table (column names, one row of text per arm) that the CLI, README and report.html all show."""
     sims = list(summary["budget"]["eval_rollouts_per_user"])
-    columns = ["arm", "acceptance, rule (95% CI over users)", "per seed", "pass@k (rule)", "concerns found", "probing rate",
+    over = "seeds and users" if "users_ci" in next(iter(summary["arms"].values()))["rule"] else "users"
+    columns = ["arm", f"acceptance, rule (95% CI over {over})", "per seed", "pass@k (rule)", "concerns found", "probing rate",
                "unsupported claims", *[f"acceptance, {s}" for s in sims if s != "rule"], *(["why it is here"] if why else [])]
     rows = []
     for a in summary["arms"].values():
@@ -604,6 +605,15 @@ def results_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _paired_ci(p: dict[str, Any]) -> str:
+    """A paired difference's interval; a summary with both says which noise each one covers."""
+    ci = f"95% CI {p['ci_low']:+.3f} to {p['ci_high']:+.3f}"
+    if "users_ci" not in p:
+        return ci
+    low, high = p["users_ci"]
+    return f"{ci} over training seeds and users; {low:+.3f} to {high:+.3f} over users with these trained policies fixed"
+
+
 def verdict_lines(summary: dict[str, Any]) -> list[str]:
     """What a reader needs after the table, as plain sentences (README lists them, the CLI prints them): the
     headline bar, every paired comparison on the same users, and how far the simulators agree on the ranking."""
@@ -613,14 +623,14 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
         p = head["paired"]
         out.append(f"Headline bar (SI-AVPO's interval above GRPO's, rule simulator): "
                    f"{'met' if head['intervals_separate'] else 'not met'}. SI-AVPO − GRPO on the same users: "
-                   f"{p['difference']:+.3f} (95% CI {p['ci_low']:+.3f} to {p['ci_high']:+.3f}).")
+                   f"{p['difference']:+.3f} ({_paired_ci(p)}).")
     labels = {arm: a["label"] for arm, a in summary["arms"].items()}
     for key, p in summary["comparisons"].items():
         sim, pair = key.split(":", 1)
         a, b = pair.split("-vs-")
         if (sim, b) != ("rule", "grpo"):
             out.append(f"{labels[a]} − {labels[b]} on the same users, {sim} simulator: {p['difference']:+.3f} "
-                       f"(95% CI {p['ci_low']:+.3f} to {p['ci_high']:+.3f}).")
+                       f"({_paired_ci(p)}).")
     for pair, tau in summary["kendall_tau"].items():
         out.append(f"Kendall tau of the {len(summary['matrix'])} policies' acceptance, {pair.replace('~', ' vs ')}: {tau:.2f}.")
     return out

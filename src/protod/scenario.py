@@ -200,6 +200,11 @@ class UserLines(_Strict):
                                  UserLine("We've covered that, and I'm fine with it now."),
                                  UserLine("That one's sorted, as far as I'm concerned.")],
         description="Reply to a question about a worry the caller has already answered (it is not raised again).")
+    ready: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("I think that covers what I wanted to know. So what would the next step be?"),
+                                 UserLine("Okay, that answers my questions. What would I need to do?"),
+                                 UserLine("Right, I'm happy with all that. How would we get started?")],
+        description="Said when every worry is answered and the user would accept if asked (they wait for the ask).")
 
 
 class AgentLines(_Strict):

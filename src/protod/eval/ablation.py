@@ -1,19 +1,26 @@
 """Comparing training arms over seeds on the same held-out users: pure functions over trajectory records.
 
 An arm (GRPO, SI-AVPO, an ablation) is trained with several seeds; each trained policy is evaluated on the same n
-held-out users, k dialogues each. Dialogues of one user are correlated (same traits, same concerns), so intervals
-resample *users*, not dialogues (a cluster bootstrap): a user's score is its mean success over every seed and
-rollout of the arm. Two arms are compared on the same users by the paired difference of their user scores.
+held-out users, k dialogues each. Two sources of noise decide whether a difference is real: which users were drawn
+(dialogues of one user are correlated: same traits, same concerns) and which training seed ran (two seeds of one arm
+can differ by more than two arms). The interval resamples both (a two-level bootstrap over a crossed design: seeds
+with replacement, and users with replacement, the same user draw for every drawn seed):
 
+    s_{u,r}      mean over the rollouts of user u under the policy of seed r of 1[accepted]
     user score   s_u = mean over seeds and rollouts of 1[accepted]
-    acceptance   mean_u s_u                 95% CI: percentile bootstrap over users
-    difference   mean_u (s_u^A - s_u^B)     95% CI: the same bootstrap over the paired differences
+    acceptance   mean_u s_u                          95% CI: percentile of mean_{u*} mean_{r*} s_{u,r} over draws
+    difference   mean_u (s_u^A - s_u^B)              95% CI: A's and B's seeds drawn independently, users once (paired)
+    users_ci     the same with the seeds held fixed: conditional on the trained policies (the old, narrower interval)
     seed spread  mean and sample std of the per-seed acceptance (each seed's n * k dialogues)
+
+With one seed the interval is the users-only one; with two, seed resampling has only three outcomes and the interval
+is a rough guide, which is why the per-seed values are always reported beside it.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -42,16 +49,71 @@ def _merge(runs: Sequence[dict[str, list[float]]]) -> dict[str, float]:
     return {pid: sum(xs) / len(xs) for pid, xs in pooled.items() if xs}
 
 
+def _matrix(per_seed: Sequence[dict[str, list[float]]], users: Sequence[str]) -> list[list[float | None]]:
+    """[seed][user] -> s_{u,r}, the user's mean over that seed's rollouts (None when that seed has none)."""
+    return [[(sum(run[u]) / len(run[u])) if run.get(u) else None for u in users] for run in per_seed]
+
+
+def _draw_mean(rows: list[list[float | None]], seeds: list[int], users: list[int]) -> float | None:
+    """mean over the drawn users of the mean over the drawn seeds of s_{u,r} (missing cells skipped)."""
+    total, count = 0.0, 0
+    for u in users:
+        cells = [rows[r][u] for r in seeds if rows[r][u] is not None]
+        if cells:
+            total += sum(cells) / len(cells)
+            count += 1
+    return total / count if count else None
+
+
+def _percentiles(draws: list[float], alpha: float = 0.05) -> tuple[float, float]:
+    if not draws:
+        return 0.0, 0.0
+    draws = sorted(draws)
+    n = len(draws)
+    return draws[int(alpha / 2 * n)], draws[min(n - 1, int((1 - alpha / 2) * n))]
+
+
+def two_level_interval(a: Sequence[dict[str, list[float]]], b: Sequence[dict[str, list[float]]] | None = None,
+                       samples: int = BOOTSTRAP_SAMPLES, seed: int = 0, resample_seeds: bool = True) -> tuple[float, float]:
+    """95% percentile interval of arm `a`'s acceptance, or with `b` of the paired difference a - b over shared users:
+    each draw resamples each arm's seeds (unless `resample_seeds` is False) and the users (module docstring)."""
+    users = sorted(set().union(*a)) if b is None else sorted(set().union(*a) & set().union(*b))
+    if not users:
+        return 0.0, 0.0
+    rows_a = _matrix(a, users)
+    rows_b = _matrix(b, users) if b is not None else None
+    rng = random.Random(seed)
+    draws: list[float] = []
+    for _ in range(samples):
+        pick_a = [rng.randrange(len(rows_a)) for _ in rows_a] if resample_seeds else list(range(len(rows_a)))
+        pick_b = ([rng.randrange(len(rows_b)) for _ in rows_b] if resample_seeds else list(range(len(rows_b)))) if rows_b else []
+        pick_u = [rng.randrange(len(users)) for _ in users]
+        if rows_b is None:
+            value = _draw_mean(rows_a, pick_a, pick_u)
+        else:
+            diffs = []
+            for u in pick_u:
+                x = [rows_a[r][u] for r in pick_a if rows_a[r][u] is not None]
+                y = [rows_b[r][u] for r in pick_b if rows_b[r][u] is not None]
+                if x and y:
+                    diffs.append(sum(x) / len(x) - sum(y) / len(y))
+            value = sum(diffs) / len(diffs) if diffs else None
+        if value is not None:
+            draws.append(value)
+    return _percentiles(draws)
+
+
 def arm_acceptance(per_seed: Sequence[dict[str, list[float]]], seed: int = 0) -> dict[str, Any]:
-    """Acceptance of one arm over its seeds: the user-level mean, its cluster-bootstrap 95% interval, and the
-    per-seed values with their mean and sample std (0 with one seed)."""
+    """Acceptance of one arm over its seeds: the user-level mean, its two-level bootstrap 95% interval (seeds and
+    users), the users-only interval, and the per-seed values with their mean and sample std (0 with one seed)."""
     scores = _merge(per_seed)
     values = list(scores.values())
-    low, high = bootstrap_interval(values, samples=BOOTSTRAP_SAMPLES, seed=seed)
+    low, high = two_level_interval(per_seed, seed=seed)
     seeds = [sum(sum(xs) for xs in run.values()) / max(1, sum(len(xs) for xs in run.values())) for run in per_seed]
     return {
         "acceptance": sum(values) / len(values) if values else 0.0,
-        "ci_low": low, "ci_high": high, "users": len(values),
+        "ci_low": low, "ci_high": high, "users_ci": list(bootstrap_interval(values, samples=BOOTSTRAP_SAMPLES, seed=seed)),
+        "users": len(values),
         "dialogues": sum(len(xs) for run in per_seed for xs in run.values()),
         "per_seed": seeds,
         "seed_mean": statistics.fmean(seeds) if seeds else 0.0,
@@ -60,12 +122,14 @@ def arm_acceptance(per_seed: Sequence[dict[str, list[float]]], seed: int = 0) ->
 
 
 def paired_difference(a: Sequence[dict[str, list[float]]], b: Sequence[dict[str, list[float]]], seed: int = 0) -> dict[str, Any]:
-    """Mean over shared users of (score under a) - (score under b), with a bootstrap 95% interval over users."""
+    """Mean over shared users of (score under a) - (score under b), with its two-level bootstrap 95% interval (each
+    arm's seeds and the shared users), the users-only interval, and the difference per pair of seed indices."""
     sa, sb = _merge(a), _merge(b)
     shared = sorted(set(sa) & set(sb))
     diffs = [sa[u] - sb[u] for u in shared]
-    low, high = bootstrap_interval(diffs, samples=BOOTSTRAP_SAMPLES, seed=seed)
-    return {"difference": sum(diffs) / len(diffs) if diffs else 0.0, "ci_low": low, "ci_high": high, "users": len(shared)}
+    low, high = two_level_interval(a, b, seed=seed)
+    return {"difference": sum(diffs) / len(diffs) if diffs else 0.0, "ci_low": low, "ci_high": high,
+            "users_ci": list(two_level_interval(a, b, seed=seed, resample_seeds=False)), "users": len(shared)}
 
 
 def seed_spread(values: Sequence[float]) -> dict[str, float]:

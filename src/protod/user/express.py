@@ -41,6 +41,7 @@ _GENERIC = {
     "timeout": "timeout",
     "nonsense": "off_topic",  # word salad: "I'm not following you"
     "recital": "pitch",  # a recital of every fact: "Sounds like a brochure"
+    "ready": "ready",
 }
 # A reply says at most this many things before its decision, in this order: the reaction to a lie or a push, then
 # the worry settled or voiced, then the answer to their question, then the rest.
@@ -48,11 +49,11 @@ _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "restated": 3, "settled": 3,
     "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "acknowledge": 6, "pitch": 6,
-    "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8,
+    "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
 # What a part says about the caller: +1 pleased, -1 displeased; the rest is information. One reply takes one side.
 _STANCE = {
-    "resolved": 1, "accept": 1,
+    "resolved": 1, "accept": 1, "ready": 1,
     "false_claim": -1, "unsupported_claim": -1, "pressure": -1, "ignored": -1, "pitch": -1, "recital": -1,
     "off_topic": -1, "nonsense": -1, "barrage": -1, "reject": -1, "hang_up": -1,
 }
@@ -120,6 +121,11 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     answer = next((e for e in kept if e[0] == "answered"), None)
     if answer is not None and answer not in kept[:_MAX_PARTS]:
         kept = kept[:_MAX_PARTS - 1] + [answer]  # a question they asked is always answered
+    ready = next((e for e in kept if e[0] == "ready"), None)
+    if ready is not None and ready not in kept[:_MAX_PARTS]:
+        kept = [e for e in kept[:_MAX_PARTS] if e[0] != "answered"][:_MAX_PARTS - 2] + (
+            [answer] if answer is not None else []) + [ready]  # and "what's next?" ends the reply
+        kept = kept[-_MAX_PARTS:]
     return kept[:_MAX_PARTS] + decision
 
 
@@ -255,6 +261,7 @@ _DIRECTIVES = {
     "reject": "Firmly decline and end the call.",
     "hang_up": "Say you have to go, and hang up.",
     "timeout": "Say you need to go now.",
+    "ready": "Say that covers what you wanted to know, and ask what the next step would be.",
 }
 _LATER_SMALL_TALK = "Reply politely and briefly; the call is already under way, so let them go on."
 # When the event carries the fact behind it, the directive names it: the reply may react to that, and only that.

@@ -266,13 +266,19 @@ def transition(
         trust -= d.nonsense_trust
         patience -= d.nonsense_patience
         events.append(("nonsense",))
-    if not progress:
-        patience -= d.idle_patience_cost
-
     stance, trust = _clip(stance), _clip(trust)
+    all_resolved = all(s is _RESOLVED for s in statuses.values())
+    # Every worry answered and won over: the user would say yes if asked. They wait for the ask instead of losing
+    # patience with the caller (a call where everything is settled does not end in a hang-up), and say they are
+    # ready when the turn gave them nothing to object to. Stalling still ends the call at the turn budget.
+    ready = all_resolved and stance >= d.accept_stance and trust >= d.accept_trust and not perception.closing_ask
+    if not progress and not ready:
+        patience -= d.idle_patience_cost
+    if ready and believed and not perception.pressure:
+        events.append(("ready",))
+
     decision = _CONTINUE
     if perception.closing_ask:
-        all_resolved = all(s is _RESOLVED for s in statuses.values())
         convinced = (all_resolved and stance >= d.accept_stance) or stance >= d.eager_stance
         if convinced and trust >= d.accept_trust:
             decision = Decision.ACCEPT
