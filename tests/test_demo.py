@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from protod.eval.ablation import arm_acceptance, intervals_separate, paired_difference, seed_spread, user_scores
+from protod.eval.ablation import (
+    arm_acceptance, flip_share, intervals_separate, paired_difference, seed_spread, user_scores,
+)
+from protod.eval.passk import min_detectable_difference
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,6 +73,24 @@ def test_paired_difference_and_separation():
     assert intervals_separate(hi, lo) and not intervals_separate(lo, hi)
     same = paired_difference(a, a)
     assert same["difference"] == 0 and same["ci_low"] == 0 == same["ci_high"]
+
+
+def test_noise_floor_known_answers():
+    # a paired difference with 95% interval +-0.1 (SE 0.051): 80% power needs 2.80 SE = 0.143
+    assert min_detectable_difference(-0.1, 0.1) == pytest.approx(0.14294, abs=1e-5)
+    # two independent estimates, each +-0.1: the difference's SE is sqrt(2) times larger
+    assert min_detectable_difference(0.4, 0.6, two_estimates=True) == pytest.approx(0.14294 * 2 ** 0.5, abs=1e-5)
+    assert min_detectable_difference(0.5, 0.5) == 0.0
+
+
+def test_flip_share_counts_users_whose_outcome_changes_between_seeds():
+    s0 = {"a": [1.0, 1.0], "b": [0.0, 0.0], "c": [1.0, 0.0], "d": [1.0, 1.0]}  # won: a, d (c is a tie: not won)
+    s1 = {"a": [1.0, 1.0], "b": [1.0, 1.0], "c": [0.0, 0.0], "d": [0.0, 1.0]}  # won: a, b
+    s2 = {"a": [1.0, 1.0], "b": [0.0, 0.0], "c": [0.0, 0.0], "d": [1.0, 1.0]}  # won: a, d
+    assert flip_share([s0, s1]) == pytest.approx(0.5)  # b and d flip
+    assert flip_share([s0, s1, s2]) == pytest.approx((0.5 + 0.0 + 0.5) / 3)
+    assert flip_share([s0]) is None
+    assert arm_acceptance([s0, s1])["seed_flips"] == pytest.approx(0.5)
 
 
 def test_seed_spread():

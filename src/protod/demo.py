@@ -500,6 +500,7 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
             entry[sim] = {
                 **acc,
                 "pass_at_k": {k: seed_spread([c["pass_at_k"][k] for c in per])["mean"] for k in per[0]["pass_at_k"]},
+                "pass_hat_k": {k: seed_spread([c["pass_hat_k"][k] for c in per])["mean"] for k in per[0]["pass_hat_k"]},
                 **{key: seed_spread([c[key] for c in per]) for key in METRIC_KEYS},
             }
         if arm != "start":
@@ -631,6 +632,13 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
         if (sim, b) != ("rule", "grpo"):
             out.append(f"{labels[a]} − {labels[b]} on the same users, {sim} simulator: {p['difference']:+.3f} "
                        f"({_paired_ci(p)}).")
+    floors = [p["min_detectable_difference"] for p in summary["comparisons"].values() if "min_detectable_difference" in p]
+    flips = [(a["label"], a["rule"]["seed_flips"]) for a in summary["arms"].values() if a["rule"].get("seed_flips") is not None]
+    if floors:
+        out.append(f"Noise floor at this size: paired differences below {min(floors):.3f}–{max(floors):.3f} are not "
+                   "detectable (80% power, alpha 0.05, from the intervals over seeds and users)"
+                   + ("; users whose outcome flips between two seeds of one arm: "
+                      + ", ".join(f"{label} {share:.0%}" for label, share in flips) if flips else "") + ".")
     for pair, tau in summary["kendall_tau"].items():
         out.append(f"Kendall tau of the {len(summary['matrix'])} policies' acceptance, {pair.replace('~', ' vs ')}: {tau:.2f}.")
     return out

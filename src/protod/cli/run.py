@@ -139,6 +139,9 @@ def eval_command(
     for pair, tau in report.get("kendall_tau", {}).items():
         out.print(f"Kendall tau of the agent ranking, {pair}: {tau:.2f}")
     out.print(f"95% CI by user: {CLUSTERED_CI}; a user's dialogues are not independent", markup=False)
+    floor = max((r["min_detectable_difference"] for r in report["results"]), default=0.0)
+    out.print(f"Noise floor: rows differing in acceptance by less than {floor:.3f} cannot be told apart at this size "
+              f"(80% power, alpha 0.05); pass^{k}: all {k} rollouts of a user accept, averaged over users", markup=False)
     out.print("found/solved: hidden concerns voiced/resolved; probe: turns asking about a concern; claims: turns asserting "
               "a worry the user never voiced (leakage)")
     out.print(f"Results: {out_dir / 'eval.json'} (per stratum inside), transcripts under {out_dir / 'runs'}")

@@ -12,6 +12,9 @@ with replacement, and users with replacement, the same user draw for every drawn
     difference   mean_u (s_u^A - s_u^B)              95% CI: A's and B's seeds drawn independently, users once (paired)
     users_ci     the same with the seeds held fixed: conditional on the trained policies (the old, narrower interval)
     seed spread  mean and sample std of the per-seed acceptance (each seed's n * k dialogues)
+    flips        share of users whose outcome (accepted in more than half of their rollouts) differs between two
+                 seeds of the same arm, averaged over pairs of seeds: how much of a comparison is the seed's luck
+    noise floor  MDD = 2.80 * SE of the paired difference, SE from its two-level interval (protod.eval.passk)
 
 With one seed the interval is the users-only one; with two, seed resampling has only three outcomes and the interval
 is a rough guide, which is why the per-seed values are always reported beside it.
@@ -26,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from protod.eval.passk import bootstrap_interval
+from protod.eval.passk import bootstrap_interval, min_detectable_difference
 
 BOOTSTRAP_SAMPLES = 2000
 
@@ -118,6 +121,7 @@ def arm_acceptance(per_seed: Sequence[dict[str, list[float]]], seed: int = 0) ->
         "per_seed": seeds,
         "seed_mean": statistics.fmean(seeds) if seeds else 0.0,
         "seed_std": statistics.stdev(seeds) if len(seeds) > 1 else 0.0,
+        "seed_flips": flip_share(per_seed),
     }
 
 
@@ -129,7 +133,22 @@ def paired_difference(a: Sequence[dict[str, list[float]]], b: Sequence[dict[str,
     diffs = [sa[u] - sb[u] for u in shared]
     low, high = two_level_interval(a, b, seed=seed)
     return {"difference": sum(diffs) / len(diffs) if diffs else 0.0, "ci_low": low, "ci_high": high,
-            "users_ci": list(two_level_interval(a, b, seed=seed, resample_seeds=False)), "users": len(shared)}
+            "users_ci": list(two_level_interval(a, b, seed=seed, resample_seeds=False)), "users": len(shared),
+            "min_detectable_difference": min_detectable_difference(low, high)}
+
+
+def flip_share(per_seed: Sequence[dict[str, list[float]]]) -> float | None:
+    """Share of users whose outcome flips between two seeds of one arm, averaged over seed pairs (None: one seed)."""
+    if len(per_seed) < 2:
+        return None
+    won = [{u: sum(xs) / len(xs) > 0.5 for u, xs in run.items() if xs} for run in per_seed]
+    shares = []
+    for i in range(len(won)):
+        for j in range(i + 1, len(won)):
+            shared = set(won[i]) & set(won[j])
+            if shared:
+                shares.append(sum(won[i][u] != won[j][u] for u in shared) / len(shared))
+    return statistics.fmean(shares) if shares else None
 
 
 def seed_spread(values: Sequence[float]) -> dict[str, float]:

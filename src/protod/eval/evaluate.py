@@ -1,8 +1,10 @@
 """`protod eval`: every agent x simulator on the same personas, K rollouts each, with intervals and pass@k.
 
-Numbers users compare must be trustworthy: acceptance carries a 95% Wilson interval clustered by user (a user's K
-dialogues are not independent, so they count as what the between-user variance says they are worth, never as K
-users: protod.eval.passk); pass@k and pass^k use the unbiased estimators per persona, averaged over personas;
+Acceptance carries a 95% Wilson interval clustered by user (a user's K dialogues are not independent, so they count
+as what the between-user variance says they are worth, never as K users: protod.eval.passk), and each cell its
+noise floor (the smallest difference from another cell of its size detectable at 80% power); the interval is
+conditional on the policies evaluated (a trained policy's seed-to-seed variance needs several seeds: protod.eval.
+ablation). pass@k and pass^k use the unbiased estimators per persona, averaged over personas;
 everything is also reported per stratum; dialogues that could not complete are counted, never dropped silently.
 """
 
@@ -15,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from protod.eval.metrics import summarize, unsupported_claims
-from protod.eval.passk import CLUSTERED_CI, clustered_wilson_interval, effective_trials, kendall_tau, pass_at_k, pass_hat_k
+from protod.eval.passk import (
+    CLUSTERED_CI, clustered_wilson_interval, effective_trials, kendall_tau, min_detectable_difference, pass_at_k, pass_hat_k,
+)
 from protod.persona import PersonaSampler
 from protod.provenance import run_record
 from protod.rollout import make_episodes, read_trajectories, simulate_to_dir
@@ -35,6 +39,8 @@ def cell_results(pack: Scenario, records: list[dict[str, Any]], k: int) -> dict[
     out = {
         "acceptance": m["acceptance_rate"], "ci_low": low, "ci_high": high, "ci_method": CLUSTERED_CI,
         "n_dialogues": len(ok), "n_users": users, "effective_n": round(n_eff, 2),
+        # the noise floor: two cells of this size differing by less are not told apart (80% power, alpha 0.05)
+        "min_detectable_difference": round(min_detectable_difference(low, high, two_estimates=True), 4),
         **_pass_curves(ok, k),
         "mean_turns_to_accept": m["mean_turns_to_accept"], "hangup_rate": m["hangup_rate"],
         "timeout_rate": m["timeout_rate"], "reject_rate": m["reject_rate"],

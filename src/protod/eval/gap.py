@@ -47,6 +47,9 @@ def proactivity_gap(pack: Scenario, deployable: Any, privileged: Any, simulator:
         "deployable_acceptance_ci": [dep["ci_low"], dep["ci_high"]],
         "privileged_acceptance_ci": [priv["ci_low"], priv["ci_high"]],
         "acceptance_ci_method": priv["ci_method"],  # max(k) dialogues of one user are not independent
+        # the noise floor of the two views' comparison at this size (80% power, alpha 0.05; protod.eval.passk)
+        "min_detectable_difference": max(dep["min_detectable_difference"], priv["min_detectable_difference"]),
+        "deployable_pass_hat_k": {str(k): dep["pass_hat_k"][str(k)] for k in ks},
         "deployable_acceptance": dep["acceptance"], "privileged_acceptance": priv["acceptance"],
         "gap_closed_by_sampling": dep["pass_at_k"][str(max(ks))] >= priv["pass_at_k"]["1"],
         "n": n, "ks": ks, "seed": seed, "config": report["config"], "versions": report["versions"],

@@ -5,7 +5,14 @@
     Wilson  (p + z^2/2n +- z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)
     Kendall tau-b between two rankings (ties handled)
 
-n trials of one task, c of them successful, k <= n.
+n trials of one task, c of them successful, k <= n. Both are computed per user and averaged over users (one
+convention everywhere: `eval`, `gap`, the demo).
+
+Noise floor (minimum detectable difference at 80% power, two-sided alpha 0.05), from an estimate's 95% interval:
+
+    SE  = (high - low) / (2 * 1.96)
+    MDD = (1.96 + 0.84) * SE                 for a paired difference whose interval is given
+    MDD = (1.96 + 0.84) * sqrt(2) * SE       for two independent estimates of this size (conservative when paired)
 
 Clustered Wilson (acceptance over users who each had several dialogues, which are not independent: same traits,
 same concerns). Users u with n_u dialogues, y_u accepted, N = sum n_u, p = sum y_u / N:
@@ -39,6 +46,16 @@ def pass_hat_k(n: int, c: int, k: int) -> float:
     if not 0 <= c <= n or not 1 <= k <= n:
         raise ValueError(f"need 0 <= c <= n and 1 <= k <= n; got n={n}, c={c}, k={k}")
     return math.comb(c, k) / math.comb(n, k)
+
+
+Z_95, Z_POWER_80 = 1.959964, 0.841621
+
+
+def min_detectable_difference(low: float, high: float, two_estimates: bool = False) -> float:
+    """The noise floor (module docstring): the smallest true difference found 80% of the time at alpha 0.05, given a
+    95% interval [low, high] of a difference (`two_estimates=False`) or of one of two equal-sized estimates."""
+    se = max(0.0, high - low) / (2 * Z_95)
+    return (Z_95 + Z_POWER_80) * se * (math.sqrt(2.0) if two_estimates else 1.0)
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
