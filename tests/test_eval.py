@@ -113,6 +113,11 @@ def test_eval_cli_orders_the_scripted_agents(tmp_path):
         assert {"acceptance", "ci_low", "ci_high", "pass_at_k", "pass_hat_k", "hangup_rate", "concern_discovery_rate"} <= set(some)
     assert report["versions"]["python"] and report["config"]["k"] == 3
     assert "accept" in r.output and "pass@1" in r.output and "95% CI" in r.output and "clustered by user" in r.output
+    # the noise floor: 2.80 SE of a difference of two such cells, SE from the interval's half-width
+    for x in report["results"]:
+        se = (x["ci_high"] - x["ci_low"]) / (2 * 1.959964)
+        assert x["min_detectable_difference"] == pytest.approx(2.801585 * 2 ** 0.5 * se, abs=1e-3)
+    assert "Noise floor" in r.output and "pass^3" in r.output
     from protod.rollout import read_trajectories
 
     for x in report["results"]:  # the interval clusters each user's 3 dialogues, in the cell and in every stratum

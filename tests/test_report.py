@@ -52,6 +52,7 @@ def test_report_names_the_interval_and_marks_an_unclustered_eval_json(report_fil
     from protod.eval.report import build_report
 
     assert "95% CI by user" in report_file.read_text() and CLUSTERED_CI in report_file.read_text()
+    assert "Noise floor" in report_file.read_text()
     assert "Marked *" not in report_file.read_text()
     old = json.loads((report_file.parent / "ev" / "eval.json").read_text())
     for cell in old["results"]:  # an eval.json written before intervals were clustered: still read, but marked

@@ -205,7 +205,11 @@ def build_report(dirs: list[Path], lead: str = "") -> str:
              "unsupported claims", "errors"], rows) + f"<p>95% CI by user: {html.escape(CLUSTERED_CI)} (a user's dialogues "
             "are not independent; a simulate run holds one dialogue per user)."
             + (" Marked *: an eval.json written before intervals were clustered, which treats every dialogue as "
-               "independent." if any(not r.get("ci_method") for r in eval_results) else "") + "</p>")
+               "independent." if any(not r.get("ci_method") for r in eval_results) else "")
+            + (f" Noise floor: rows of an eval differing in acceptance by less than "
+               f"{max(r['min_detectable_difference'] for r in floors):.3f} cannot be told apart at their size (80% "
+               "power, alpha 0.05)." if (floors := [r for r in eval_results if 'min_detectable_difference' in r]) else "")
+            + "</p>")
     strata_rows = [[r["agent"], r["simulator"], stratum, str(v["n"]), f"{v['acceptance']:.3f}", _eval_ci(v, r)]
                    for r in eval_results for stratum, v in r["by_stratum"].items()]
     if strata_rows:
