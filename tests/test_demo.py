@@ -93,6 +93,32 @@ def test_flip_share_counts_users_whose_outcome_changes_between_seeds():
     assert arm_acceptance([s0, s1])["seed_flips"] == pytest.approx(0.5)
 
 
+def test_first_probe_targets_compares_with_the_users_own_and_the_prior():
+    from protod.eval.probing import first_probe, first_probe_targets
+    from protod.persona import PersonaSampler, prior_concerns
+    from protod.scenario import load_scenario
+
+    pack = load_scenario("merchant_recruitment")
+    people = [p.to_dict() for p in PersonaSampler(pack, 3).sample(12)]
+    guess = [prior_concerns(pack, p["traits"], 1)[0] for p in people]
+    other = next(c.id for c in pack.concerns if all(c.id not in {x["id"] for x in p["concerns"]} for p in people[:1]))
+
+    def rec(p, *turn_acts):
+        return {"persona": p, "turns": [{"acts": list(a)} for a in turn_acts], "status": "ok"}
+
+    own = [rec(p, ["pitch"], [f"probe:{p['concerns'][0]['id']}", f"probe:{other}"]) for p in people]
+    prior = [rec(p, [f"probe:{g}"]) for p, g in zip(people, guess)]
+    assert first_probe(own[0]) == people[0]["concerns"][0]["id"] and first_probe(rec(people[0], ["pitch"])) is None
+    a = first_probe_targets(pack, own + [rec(people[0], ["pitch"])])
+    assert a["dialogues"] == 13 and a["probed"] == pytest.approx(12 / 13)
+    assert a["first_hits_primary"] == 1.0 and a["first_hits_actual"] == 1.0
+    baseline = sum(g == p["concerns"][0]["id"] for p, g in zip(people, guess)) / 12
+    assert a["first_hits_prior"] == pytest.approx(baseline)
+    b = first_probe_targets(pack, prior)
+    assert b["first_hits_prior"] == 1.0 and b["first_hits_primary"] == pytest.approx(baseline)
+    assert b["prior_hits_primary"] == pytest.approx(baseline)
+
+
 def test_seed_spread():
     assert seed_spread([0.2, 0.4]) == {"mean": pytest.approx(0.3), "std": pytest.approx(0.1414214, abs=1e-6)}
     assert seed_spread([0.5]) == {"mean": 0.5, "std": 0.0}

@@ -485,8 +485,12 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
     from protod.records import TrainLogLine
     from protod.run_files import read_jsonl
 
+    from protod.eval.probing import first_probe_targets
+    from protod.scenario import load_scenario
+
     cells = {sim: {r["agent"]: r for r in ev["results"]} for sim, ev in evals.items()}
     scores = {sim: {name: user_scores(_records(cell)) for name, cell in by.items()} for sim, by in cells.items()}
+    pack = load_scenario(SCENARIO)
     arms: dict[str, Any] = {}
     steps: list[dict[str, Any]] = []
     groups = {"start": ["start"], **{arm: [f"{arm}-s{s}" for s in plan.seeds] for arm in plan.arms}}
@@ -503,6 +507,8 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
                 "pass_hat_k": {k: seed_spread([c["pass_hat_k"][k] for c in per])["mean"] for k in per[0]["pass_hat_k"]},
                 **{key: seed_spread([c[key] for c in per]) for key in METRIC_KEYS},
             }
+        # which concern the blind policy asks about first, against the user's own and the observable prior's
+        entry["first_probe"] = first_probe_targets(pack, [rec for n in names for rec in _records(cells["rule"][n])])
         if arm != "start":
             logs = [[r.model_dump() for r in read_jsonl(out_dir / "train" / n / "train_log.jsonl", TrainLogLine, RESTART)]
                     for n in names]
@@ -639,6 +645,13 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
                    "detectable (80% power, alpha 0.05, from the intervals over seeds and users)"
                    + ("; users whose outcome flips between two seeds of one arm: "
                       + ", ".join(f"{label} {share:.0%}" for label, share in flips) if flips else "") + ".")
+    probing = [(a["label"], a["first_probe"]) for a in summary["arms"].values() if a.get("first_probe", {}).get("probed")]
+    if probing:
+        base = probing[0][1]["prior_hits_primary"]
+        out.append("First concern probed (rule simulator; share of dialogues with a probe) hits the user's own primary "
+                   "concern / the trait prior's top concern: "
+                   + "; ".join(f"{label} {f['first_hits_primary']:.2f} / {f['first_hits_prior']:.2f}" for label, f in probing)
+                   + f". The trait prior alone names the primary concern for {base:.2f} of users.")
     for pair, tau in summary["kendall_tau"].items():
         out.append(f"Kendall tau of the {len(summary['matrix'])} policies' acceptance, {pair.replace('~', ' vs ')}: {tau:.2f}.")
     return out
