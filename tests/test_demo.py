@@ -119,6 +119,28 @@ def test_first_probe_targets_compares_with_the_users_own_and_the_prior():
     assert b["prior_hits_primary"] == pytest.approx(baseline)
 
 
+def test_a_policy_whose_weights_never_moved_is_the_starting_policy_again(tmp_path):
+    """Kendall tau counts distinct policies: an adapter whose LoRA B matrices are all zero computes the start."""
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from protod.demo import policy_fingerprint
+    from protod.train.checkpoint import STATE_FILE
+
+    def ckpt(where: str, name: str, tensors: dict) -> None:
+        d = tmp_path / where / "checkpoint-2"
+        d.mkdir(parents=True)
+        (d / STATE_FILE).write_bytes(b"x")
+        save_file(tensors, str(d / name))
+
+    ckpt("start", "model.safetensors", {"w": np.ones((2, 2), dtype=np.float32)})
+    ckpt("train/grpo-s0", "adapter_model.safetensors", {"a.lora_A": np.ones((2, 2), np.float32), "a.lora_B": np.zeros((2, 2), np.float32)})
+    ckpt("train/grpo-s1", "adapter_model.safetensors", {"a.lora_A": np.ones((2, 2), np.float32), "a.lora_B": np.full((2, 2), 1e-3, np.float32)})
+    start = policy_fingerprint(tmp_path, "start")
+    assert policy_fingerprint(tmp_path, "grpo-s0") == start
+    assert policy_fingerprint(tmp_path, "grpo-s1") not in (start, policy_fingerprint(tmp_path, "grpo-s0"))
+
+
 def test_seed_spread():
     assert seed_spread([0.2, 0.4]) == {"mean": pytest.approx(0.3), "std": pytest.approx(0.1414214, abs=1e-6)}
     assert seed_spread([0.5]) == {"mean": 0.5, "std": 0.0}

@@ -460,6 +460,32 @@ CURVE_KEYS = ("reward_mean", "acceptance", "probing_rate", "aopd_loss", "groups_
 METRIC_KEYS = ("concern_discovery_rate", "probing_rate", "unsupported_claim_rate", "mean_turns_to_accept")
 
 
+def policy_fingerprint(out_dir: Path, name: str) -> str:
+    """What a policy computes, as a hash of its weights: the starting policy's for `start` and for an adapter that is
+    still a no-op (every LoRA B matrix zero: no update ever landed), else the hash of its trained tensors."""
+    import hashlib
+
+    from safetensors.numpy import load_file
+
+    from protod.train.checkpoint import latest
+
+    ckpt = latest(out_dir / ("start" if name == "start" else f"train/{name}"))
+    if ckpt is None:
+        return f"missing:{name}"
+    adapter = ckpt / "adapter_model.safetensors"
+    if name != "start" and adapter.is_file():
+        tensors = load_file(adapter)
+        if all(not t.any() for k, t in tensors.items() if "lora_B" in k):
+            return policy_fingerprint(out_dir, "start")
+    else:
+        tensors = load_file(ckpt / "model.safetensors") if (ckpt / "model.safetensors").is_file() else {}
+    digest = hashlib.sha256()
+    for key in sorted(tensors):
+        digest.update(key.encode())
+        digest.update(tensors[key].tobytes())
+    return digest.hexdigest()[:16]
+
+
 def _records(cell: dict[str, Any]) -> list[dict[str, Any]]:
     from protod.rollout import read_trajectories
 
@@ -528,12 +554,15 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
         headline = {"siavpo": [si["acceptance"], si["ci_low"], si["ci_high"]], "grpo": [gr["acceptance"], gr["ci_low"], gr["ci_high"]],
                     "intervals_separate": intervals_separate(si, gr), "paired": comparisons.get("rule:siavpo-vs-grpo")}
     matrix = {name: {sim: cells[sim][name]["acceptance"] for sim in cells} for name in cells["rule"]}
+    # Kendall tau over distinct policies: an arm whose weights never moved (every group filtered) is the starting
+    # policy again, and counting it twice would inflate the agreement between simulators
+    fingerprints = {name: policy_fingerprint(out_dir, name) for name in matrix}
+    distinct = list({fp: name for name, fp in reversed(list(fingerprints.items()))}.values())[::-1]
     taus = {}
     sim_names = list(cells)
     for i, a in enumerate(sim_names):
         for b in sim_names[i + 1:]:
-            names = list(matrix)
-            taus[f"{a}~{b}"] = kendall_tau([matrix[n][a] for n in names], [matrix[n][b] for n in names])
+            taus[f"{a}~{b}"] = kendall_tau([matrix[n][a] for n in distinct], [matrix[n][b] for n in distinct])
     return {
         "scenario": SCENARIO,
         "plan": json.loads(json.dumps(asdict(plan))),
@@ -552,6 +581,7 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
         "headline": headline,
         "matrix": matrix,
         "kendall_tau": taus,
+        "distinct_policies": distinct,
         "seconds": seconds,
         "hardware": hardware(device, steps),
         "versions": package_versions(),
@@ -652,8 +682,12 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
                    "concern / the trait prior's top concern: "
                    + "; ".join(f"{label} {f['first_hits_primary']:.2f} / {f['first_hits_prior']:.2f}" for label, f in probing)
                    + f". The trait prior alone names the primary concern for {base:.2f} of users.")
+    distinct = summary.get("distinct_policies") or list(summary["matrix"])
+    same = len(summary["matrix"]) - len(distinct)
     for pair, tau in summary["kendall_tau"].items():
-        out.append(f"Kendall tau of the {len(summary['matrix'])} policies' acceptance, {pair.replace('~', ' vs ')}: {tau:.2f}.")
+        which = "distinct policies" if "distinct_policies" in summary else "policies"
+        out.append(f"Kendall tau of the {len(distinct)} {which}' acceptance, {pair.replace('~', ' vs ')}: {tau:.2f}"
+                   + (f" ({same} whose weights never moved from another's counted once)." if same else "."))
     return out
 
 
