@@ -203,3 +203,18 @@ def test_nproc_a_killed_launcher_takes_its_ranks_with_it(tmp_path):
     os.kill(proc.pid, 9)
     proc.communicate(timeout=30)
     _no_rank_left(out)
+
+
+def test_the_launcher_reports_the_rank_that_failed_first_not_one_that_lost_its_peers():
+    from types import SimpleNamespace
+
+    from protod.train.distributed import peer_lost
+    from protod.train.launch import PEER_LOST, _cause
+
+    ranks = lambda *codes: [SimpleNamespace(returncode=c) for c in codes]  # noqa: E731
+    assert _cause(ranks(PEER_LOST, -9), set()) == (1, -9)  # rank 0 lost its peer because rank 1 was killed
+    assert _cause(ranks(PEER_LOST, 2), set()) == (1, 2)  # rank 1 failed and said why
+    assert _cause(ranks(2, 130), {1}) == (0, 2)  # rank 1 was stopped by the launcher
+    assert _cause(ranks(PEER_LOST, PEER_LOST), set()) == (0, PEER_LOST)
+    assert peer_lost(RuntimeError("[gloo/transport/tcp/pair.cc:553] Connection closed by peer [127.0.0.1]:55442"))
+    assert not peer_lost(RuntimeError("CUDA out of memory")) and not peer_lost(ValueError("Connection closed by peer"))

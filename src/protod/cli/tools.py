@@ -94,8 +94,15 @@ def train(
     with run_lock(out_dir, "train") if ranks.is_main else nullcontext():
         try:
             _train(cfg, out_dir, ranks, resume, overwrite, timeout, max_retries)
-        except BaseException:
+        except BaseException as e:
             distributed.abandon(ranks)
+            if ranks.active and distributed.peer_lost(e):
+                if os.environ.get("PROTOD_LAUNCHED_NPROC"):  # `train --nproc`: the launcher names the rank that failed
+                    from protod.train.launch import PEER_LOST
+
+                    raise typer.Exit(PEER_LOST) from None
+                raise ValueError("lost contact with another rank (it failed or was killed: see its own message); the "
+                                 "last checkpoint in --out is intact") from None
             raise
 
 

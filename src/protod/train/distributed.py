@@ -242,6 +242,22 @@ def main_first(ranks: Ranks) -> Iterator[None]:
         barrier(ranks)
 
 
+# What a collective raises when another rank vanished mid-step (gloo, nccl): this rank did nothing wrong.
+_PEER_LOST = ("Connection closed by peer", "Connection reset by peer", "Broken pipe", "NCCL communicator was aborted",
+              "remote worker crashing", "ProcessGroupNCCL")
+
+
+def peer_lost(error: BaseException) -> bool:
+    """True when `error` is a collective failing because another rank is gone (not this rank's own failure)."""
+    try:
+        from torch.distributed import DistNetworkError
+    except ImportError:  # older torch: the message alone decides
+        DistNetworkError = ()  # noqa: N806
+    if DistNetworkError and isinstance(error, DistNetworkError):
+        return True
+    return isinstance(error, RuntimeError) and any(m in str(error) for m in _PEER_LOST)
+
+
 def abandon(ranks: Ranks) -> None:
     """Leave the process group after a failure on this rank (no barrier: the others may never reach one), so that
     the process exits with its own error code instead of tearing down a live group at interpreter exit."""

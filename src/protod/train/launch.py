@@ -27,7 +27,10 @@ from collections.abc import Sequence
 GRACE_S = 10.0
 # A rank other than 0 that exits 2 may have kept quiet about an error rank 0 is about to print: it gets this long.
 SPEAK_S = 3.0
-LAUNCHED = "PROTOD_LAUNCHED_NPROC"  # set in each rank: how many the launcher started (the resume hint repeats it)
+LAUNCHED = "PROTOD_LAUNCHED_NPROC"
+# A rank's exit code when it stopped because another rank vanished (a collective failed: "Connection closed by
+# peer"): it says nothing, and the launcher reports the rank that failed first instead.
+PEER_LOST = 3  # set in each rank: how many the launcher started (the resume hint repeats it)
 
 
 def free_port() -> int:
@@ -84,11 +87,13 @@ def launch(train_args: Sequence[str], nproc: int) -> int:
             _signal_all(procs, signal.SIGTERM)
 
     old = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    stopped: set[int] = set()  # ranks the launcher itself stopped: their exit says nothing about the failure
     try:
         failed = _wait_first_failure(procs)
         if failed is not None and not interrupted:
             if failed[0] != 0 and failed[1] > 0:
                 _wait_all(procs, SPEAK_S)  # an error every rank hits: rank 0 says it and exits by itself
+            stopped = {r for r, p in enumerate(procs) if p.poll() is None}
             _signal_all(procs, signal.SIGUSR1)  # the others stop quietly: the failed rank (or the launcher) says why
         _reap(procs)
     finally:
@@ -98,13 +103,24 @@ def launch(train_args: Sequence[str], nproc: int) -> int:
         return 130
     if failed is None:
         return 0
-    rank, code = failed
+    rank, code = _cause(procs, stopped)
     if code < 0:
         name = signal.Signals(-code).name
         hint = " (out of memory?)" if -code == signal.SIGKILL else ""
         raise ValueError(f"rank {rank} was killed by {name}{hint}; the other ranks were stopped; the last checkpoint "
                          "in --out is intact (continue with --resume)")
+    if code == PEER_LOST:
+        raise ValueError("the ranks lost contact with each other; the last checkpoint in --out is intact (continue "
+                         "with --resume)")
     return code
+
+
+def _cause(procs: list[subprocess.Popen], stopped: set[int]) -> tuple[int, int]:
+    """The failure to report: of the ranks the launcher did not stop, a rank killed by a signal first, then one that
+    exited with an error (which it printed), and a rank that only lost its peers last."""
+    failures = [(r, p.returncode) for r, p in enumerate(procs) if r not in stopped and p.returncode not in (0, None)]
+    rank_of = lambda rc: 0 if rc < 0 else 2 if rc == PEER_LOST else 1  # noqa: E731
+    return min(failures, key=lambda f: (rank_of(f[1]), f[0]))
 
 
 def _wait_first_failure(procs: list[subprocess.Popen]) -> tuple[int, int] | None:

@@ -432,6 +432,11 @@ class LearnedPerceiver:
                               for (u, _), c, s, r in zip(units, claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
+        if facts and os.environ.get("VETO"):
+            ruled = set(self.rules.perceive(text).false_claims)
+            if os.environ.get("VETO") == "2":
+                false_claims += [f for f in facts if f in ruled]
+            facts = [f for f in facts if f not in ruled]
         false_claims = list(dict.fromkeys(false_claims))
         # A turn with a false or invented claim in it credits nothing: the true part does not carry the lie (and the
         # transition resolves nothing on a lying turn either).
