@@ -48,6 +48,10 @@ CASES = [
         "delivery is working for you.", [], ["unsupported_claim", "nonsense"]),
     (C, "Hi, I'm Sam from FeastFleet. Have you ever thought about delivering with us?", [],
      ["unsupported_claim", "nonsense"] + [f"false_claim:{f}" for f in ("flexible_shifts", "pay_rates")]),
+    # asking for the go-ahead in a caller's own words (session 8's natural callers: the user heard none of these)
+    (M, "Great. Do I have your go-ahead to register your restaurant?", ["closing_ask"], ["nonsense"]),
+    (C, "Shall I set you up with an account today?", ["closing_ask"], []),
+    (M, "Shall I tell you how the fees work?", [], ["closing_ask"]),
     # the guard: keyword lists and stuffed questions are not speech
     (M, "Commission 12% starter plan fee monthly payout tuesday.", ["nonsense"], []),
     (M, "Commission, fees, payouts, orders, menu prices, tablet, couriers: worried?", ["nonsense"], []),
@@ -74,6 +78,19 @@ def test_a_lie_is_never_a_fact(perceivers):
     # Never credited; flagged only sometimes (false_claim_flagged is the gap issue 20 leaves open).
     assert "accident_insurance" not in perceivers[C].perceive("We don't have any accident insurance for riders, you'd be on your own.").facts
     assert not perceivers[M].perceive("We waive the commission completely for your whole first year.").facts
+
+
+def test_a_denied_fact_is_never_credited(perceivers):
+    """The scripted negator's frames around a fact's own words: the rule guard vetoes the credit (it scored 0.30 on
+    courier before the veto, 0.00 after)."""
+    from protod.agent.adversarial import negated_fact
+
+    for pid in (M, C):
+        pack = load_scenario(pid)
+        for fact in pack.facts:
+            for variant in (0, 2):
+                text = negated_fact(pack, fact.id, variant)
+                assert fact.id not in perceivers[pid].perceive(text).facts, text
 
 
 def test_injection_is_cut_before_the_model(perceivers):

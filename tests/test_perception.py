@@ -111,3 +111,21 @@ def test_language_basics():
     assert analyse("margins on paying your given each how feel order do a commission about you?").defect == "scrambled"
     no_fee = analyse("There is no joining fee, and you pay nothing monthly.")
     assert [c.negated for c in no_fee.clauses] == [True, True]
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("Shall I book that in for you now?", True),
+    ("Do I have your go-ahead?", True),
+    ("I just need your okay to register your restaurants as partners.", True),
+    ("Great, so shall we go ahead and book the survey?", True),
+    ("Would you like me to put you down for the starter plan?", True),
+    ("Shall I tell you about the fees?", False),
+    ("Can I ask what holds you back?", False),
+    ("Would you like to know how payouts work?", False),
+    ("What would you need before you sign up?", False),
+    ("We register every partner within two days.", False),
+])
+def test_asking_for_the_go_ahead_in_any_offers_words(text, asks):
+    from protod.user.language import asks_consent
+
+    assert asks_consent(text) is asks

@@ -288,6 +288,8 @@ def test_a_user_with_every_worry_answered_waits_for_the_ask_and_says_so():
         assert ("ready",) in step.events and not step.state.done
         state = step.state
     assert state.patience == patience
+    described = transition(state, Perception(pitch=True), severity, d, 40)  # the offer described, not a pitch to them
+    assert ("pitch",) not in described.events and ("ready",) in described.events
     lie = transition(state, Perception(false_claims=(fact,)), severity, d, 40)
     assert ("ready",) not in lie.events
     accepted = transition(state, Perception(closing_ask=True), severity, d, 40)

@@ -426,3 +426,25 @@ def joined(stems: tuple[str, ...]) -> str:
 def contains_phrase(stems: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     """Whether `phrase` occurs contiguously in `stems` (whole tokens)."""
     return bool(phrase) and joined(phrase) in joined(stems)
+
+
+# -- asking for the decision ----------------------------------------------------------------------------------------
+# A caller asking to go ahead, in words any offer uses ("Shall I book that in for you?", "Do I have your go-ahead?",
+# "Can I put you down for it?", "I just need your okay"): an offer to act for the user now, or a request for their
+# consent. A question about the product ("Shall I tell you about the fees?") names no commitment and is not one.
+_CONSENT = re.compile(
+    r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign (?:you )?up|signed up|register|book|"
+    r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
+    r"get started|proceed|count you in|do it|lock (?:it|that) in)\b")
+_OFFER_FRAMES = re.compile(
+    r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
+    r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
+    r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
+    r"shall we|ready to|happy to go|i (?:just )?need your)\b")
+
+
+def asks_consent(text: str) -> bool:
+    """The sentence asks the user to agree to go ahead now (see _CONSENT): an offer-to-act or consent frame at its
+    start and a commitment phrase in it."""
+    lowered = " ".join(text.lower().replace("’", "'").split())
+    return bool(_OFFER_FRAMES.search(lowered)) and bool(_CONSENT.search(lowered))

@@ -432,10 +432,11 @@ class LearnedPerceiver:
                               for (u, _), c, s, r in zip(units, claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
-        if facts and os.environ.get("VETO"):
+        if facts:
+            # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
+            # true that ...", "Some say ..., but not with us") is not heard as stated. Measured on dev: hard
+            # negatives credited 0.49 -> 0.39 for fact recall 0.77 -> 0.73; the scripted negator 0.30 -> 0.00.
             ruled = set(self.rules.perceive(text).false_claims)
-            if os.environ.get("VETO") == "2":
-                false_claims += [f for f in facts if f in ruled]
             facts = [f for f in facts if f not in ruled]
         false_claims = list(dict.fromkeys(false_claims))
         # A turn with a false or invented claim in it credits nothing: the true part does not carry the lie (and the

@@ -23,8 +23,8 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, clauses_of, contains_phrase, contradicts,
-    is_number, joined, phrase_stems, split_sentences, stem, tokenize,
+    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
+    contradicts, is_number, joined, phrase_stems, split_sentences, stem, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -204,8 +204,9 @@ class RulePerceiver:
         return self._probe(sent)[2] == "stuffed"
 
     def asks_to_close(self, sent: Sentence) -> bool:
-        """The sentence proposes closing with the pack's closing words ("Shall I sign you up?", "Let's get you started")."""
-        return _has_any(sent.stems, self._closing) and (sent.question or sent.tokens[0] in _ASK_OPENERS)
+        """The sentence proposes closing with the pack's closing words ("Shall I sign you up?", "Let's get you started")
+        or asks for the go-ahead in words any offer uses ("Shall I book that in for you?", "Do I have your okay?")."""
+        return (_has_any(sent.stems, self._closing) and (sent.question or sent.tokens[0] in _ASK_OPENERS)) or asks_consent(sent.text)
 
     def pitches(self, sent: Sentence) -> bool:
         """The sentence uses the pack's sales-talk words ("best", "leading", ...)."""

@@ -254,8 +254,9 @@ def transition(
         patience -= d.ignored_patience
         events.append(("ignored", ignored[0]))
 
-    if perception.pitch and not progress:
-        events.append(("pitch",))
+    all_resolved = all(s is _RESOLVED for s in statuses.values())
+    if perception.pitch and not progress and not all_resolved:
+        events.append(("pitch",))  # a user with nothing left to object to hears the offer described, not a pitch
     if perception.off_topic:
         trust -= d.off_topic_trust
         events.append(("off_topic",))
@@ -267,7 +268,6 @@ def transition(
         patience -= d.nonsense_patience
         events.append(("nonsense",))
     stance, trust = _clip(stance), _clip(trust)
-    all_resolved = all(s is _RESOLVED for s in statuses.values())
     # Every worry answered and won over: the user would say yes if asked. They wait for the ask instead of losing
     # patience with the caller (a call where everything is settled does not end in a hang-up), and say they are
     # ready when the turn gave them nothing to object to. Stalling still ends the call at the turn budget.
