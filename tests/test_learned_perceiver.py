@@ -52,6 +52,12 @@ CASES = [
     (M, "Great. Do I have your go-ahead to register your restaurant?", ["closing_ask"], ["nonsense"]),
     (C, "Shall I set you up with an account today?", ["closing_ask"], []),
     (M, "Shall I tell you how the fees work?", [], ["closing_ask"]),
+    # natural callers' probes (round 4): a question contradicts nothing; a guess about the user claims nothing
+    (C, "Is being tied to fixed hours something that worries you?", [],
+     ["false_claim:flexible_shifts", "unsupported_claim", "nonsense"]),
+    (C, "With young kids at home, I imagine fitting shifts around them is a big deal. Is being tied to fixed hours "
+        "something that worries you?", [], ["unsupported_claim", "false_claim:flexible_shifts", "nonsense"]),
+    (M, "Did you know we pay out daily?", [], ["fact:weekly_payout"]),
     # the guard: keyword lists and stuffed questions are not speech
     (M, "Commission 12% starter plan fee monthly payout tuesday.", ["nonsense"], []),
     (M, "Commission, fees, payouts, orders, menu prices, tablet, couriers: worried?", ["nonsense"], []),

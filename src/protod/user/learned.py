@@ -53,10 +53,17 @@ _LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great loo
 _PROMISE = frozenset("will can shall guarantee promise promised would could".split())
 
 
+# "I imagine / I guess / I'd bet ...": the caller guessing at the user's situation, not stating anything about the offer
+_HEDGES = frozenset("imagine guess suppose bet expect gather understand assume reckon".split())
+
+
 def _about_caller(sentence: str) -> bool:
     """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
-    is Sam"): not a claim about the product. A first-person promise ("I'll waive the fee", "I can get you...") is."""
+    is Sam") or guessing about the user ("With kids at home, I imagine shifts are a big deal"): not a claim about the
+    product. A first-person promise ("I'll waive the fee", "I can get you...") is."""
     tokens = list(tokenize(sentence))
+    if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])):
+        return True
     while tokens and tokens[0] in _LEAD_IN:
         tokens.pop(0)
     if len(tokens) < 2:
@@ -406,7 +413,7 @@ class LearnedPerceiver:
                         false_claims.append(ident)
                 elif kind == "fact":
                     related[i] = max(related[i], float(p[ENTAIL]))
-                    if contradicted:
+                    if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                         false_claims.append(ident)
                         supported[i] = True  # judged against a fact: not "unsupported", it is false
                     elif p[ENTAIL] >= t.entail and not units[i][1]:  # a question asserts nothing
