@@ -52,6 +52,8 @@ CASES = [
     (M, "Great. Do I have your go-ahead to register your restaurant?", ["closing_ask"], ["nonsense"]),
     (C, "Shall I set you up with an account today?", ["closing_ask"], []),
     (M, "Shall I tell you how the fees work?", [], ["closing_ask"]),
+    (M, "There's no setup fee and we import your menu for you. Shall I go ahead and set that up for you?",
+     ["closing_ask"], [f"probe:{c}" for c in ("hidden_fees", "tech_hassle", "commission_too_high")]),
     # natural callers' probes (round 4): a question contradicts nothing; a guess about the user claims nothing
     (C, "Is being tied to fixed hours something that worries you?", [],
      ["false_claim:flexible_shifts", "unsupported_claim", "nonsense"]),

@@ -33,7 +33,7 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    accounted, analyse, claim_clauses, content_stems, contradicts, split_sentences, tokenize,
+    accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts, split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -453,6 +453,9 @@ class LearnedPerceiver:
             # The pack's own closing words back the model up ("Would you like to join FeastFleet as a courier?"),
             # but never over a question the model heard as a probe ("What's holding you back from signing up?").
             closing = any(s.tokens and self.rules.asks_to_close(s) for s in sentences)
+        # An offer to go ahead now ("Shall I go ahead and set that up for you?") is an ask even when the model hears a
+        # worry in it: its frame leaves no question about the user's doubts open.
+        closing = closing or any(asks_consent(s.text) for s in sentences)
         if closing:
             probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
         probes = sorted(probe_scores, key=lambda c: (-probe_scores[c], self._severity_rank[c]))
