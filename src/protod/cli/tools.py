@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import sys
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Optional
@@ -86,7 +85,11 @@ def train(
     if launching:
         from protod.train.launch import launch
 
-        code = launch(sys.argv[sys.argv.index("train") + 1:], nproc)
+        args = [*(["--config", str(config)] if config else []), *(a for o in overrides for a in ("--set", o)),
+                *(["--max-steps", str(max_steps)] if max_steps else []), *(["--seed", str(seed)] if seed is not None else []),
+                "--out", str(out_dir), *(["--resume"] if resume else []), *(["--overwrite"] if overwrite else []),
+                "--timeout", str(timeout), "--max-retries", str(max_retries)]
+        code = launch(args, nproc)
         if code:
             raise typer.Exit(code)
         return

@@ -47,20 +47,6 @@ def rank_env(base: dict[str, str], rank: int, nproc: int, port: int) -> dict[str
             "TORCHELASTIC_RUN_ID": "protod", LAUNCHED: str(nproc)}
 
 
-def without_nproc(argv: Sequence[str]) -> list[str]:
-    """`argv` minus `--nproc N` / `--nproc=N` (each rank is one process)."""
-    out: list[str] = []
-    skip = False
-    for a in argv:
-        if skip:
-            skip = False
-        elif a == "--nproc":
-            skip = True
-        elif not a.startswith("--nproc="):
-            out.append(a)
-    return out
-
-
 def _die_with_parent() -> None:
     """In each rank, before exec: SIGTERM when the launcher dies (it then stops like on Ctrl-C, keeping its files)."""
     try:
@@ -75,7 +61,7 @@ def launch(train_args: Sequence[str], nproc: int) -> int:
     """Run `protod train TRAIN_ARGS` as `nproc` ranks; returns the exit code for the launcher (0, the first failed
     rank's code, or 130 when interrupted). A rank killed by a signal the launcher did not send is a ValueError."""
     port = free_port()
-    command = [sys.executable, "-m", "protod.cli", "train", *without_nproc(train_args)]
+    command = [sys.executable, "-m", "protod.cli", "train", *train_args]
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))}
     procs = [subprocess.Popen(command, env=rank_env(env, r, nproc, port), preexec_fn=_die_with_parent)
              for r in range(nproc)]
