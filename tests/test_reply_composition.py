@@ -294,3 +294,12 @@ def test_a_user_with_every_worry_answered_waits_for_the_ask_and_says_so():
     assert ("ready",) not in lie.events
     accepted = transition(state, Perception(closing_ask=True), severity, d, 40)
     assert accepted.state.decision.value == "accept" and ("ready",) not in accepted.events
+
+
+def test_ready_always_ends_the_reply_after_the_answer():
+    from protod.user.express import compose
+
+    events = (("resolved", "a", "f"), ("voiced", "b"), ("acknowledge", "g"), ("answered", "vehicle"), ("ready",))
+    kinds = [e[0] for e in compose(events)]
+    assert kinds == ["resolved", "answered", "ready"], kinds
+    assert [e[0] for e in compose((("acknowledge", "g"), ("ready",)))] == ["acknowledge", "ready"]

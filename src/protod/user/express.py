@@ -123,9 +123,9 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
         kept = kept[:_MAX_PARTS - 1] + [answer]  # a question they asked is always answered
     ready = next((e for e in kept if e[0] == "ready"), None)
     if ready is not None and ready not in kept[:_MAX_PARTS]:
-        kept = [e for e in kept[:_MAX_PARTS] if e[0] != "answered"][:_MAX_PARTS - 2] + (
-            [answer] if answer is not None else []) + [ready]  # and "what's next?" ends the reply
-        kept = kept[-_MAX_PARTS:]
+        # and "what's next?" ends the reply, after the answer to their question if there is one
+        tail = ([answer] if answer is not None else []) + [ready]
+        kept = [e for e in kept[:_MAX_PARTS] if e is not answer][:_MAX_PARTS - len(tail)] + tail
     return kept[:_MAX_PARTS] + decision
 
 
