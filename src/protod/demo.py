@@ -602,7 +602,7 @@ def _pm(x: dict[str, float], digits: int = 2) -> str:
 def arm_table(summary: dict[str, Any], why: bool = False) -> tuple[list[str], list[list[str]]]:
     """The ablation table (column names, one row of text per arm) that the CLI, README and report.html all show."""
     sims = list(summary["budget"]["eval_rollouts_per_user"])
-    over = "seeds and users" if "users_ci" in next(iter(summary["arms"].values()))["rule"] else "users"
+    over = "seeds and users" if next(iter(summary["arms"].values()))["rule"].get("users_ci") is not None else "users"
     columns = ["arm", f"acceptance, rule (95% CI over {over})", "per seed", "pass@k (rule)", "concerns found", "probing rate",
                "unsupported claims", *[f"acceptance, {s}" for s in sims if s != "rule"], *(["why it is here"] if why else [])]
     rows = []
@@ -645,7 +645,7 @@ def results_markdown(summary: dict[str, Any]) -> str:
 def _paired_ci(p: dict[str, Any]) -> str:
     """A paired difference's interval; a summary with both says which noise each one covers."""
     ci = f"95% CI {p['ci_low']:+.3f} to {p['ci_high']:+.3f}"
-    if "users_ci" not in p:
+    if p.get("users_ci") is None:
         return ci
     low, high = p["users_ci"]
     return f"{ci} over training seeds and users; {low:+.3f} to {high:+.3f} over users with these trained policies fixed"
@@ -668,24 +668,27 @@ def verdict_lines(summary: dict[str, Any]) -> list[str]:
         if (sim, b) != ("rule", "grpo"):
             out.append(f"{labels[a]} − {labels[b]} on the same users, {sim} simulator: {p['difference']:+.3f} "
                        f"({_paired_ci(p)}).")
-    floors = [p["min_detectable_difference"] for p in summary["comparisons"].values() if "min_detectable_difference" in p]
+    floors = [p["min_detectable_difference"] for p in summary["comparisons"].values()
+              if p.get("min_detectable_difference") is not None]
     flips = [(a["label"], a["rule"]["seed_flips"]) for a in summary["arms"].values() if a["rule"].get("seed_flips") is not None]
     if floors:
         out.append(f"Noise floor at this size: paired differences below {min(floors):.3f}–{max(floors):.3f} are not "
                    "detectable (80% power, alpha 0.05, from the intervals over seeds and users)"
                    + ("; users whose outcome flips between two seeds of one arm: "
                       + ", ".join(f"{label} {share:.0%}" for label, share in flips) if flips else "") + ".")
-    probing = [(a["label"], a["first_probe"]) for a in summary["arms"].values() if a.get("first_probe", {}).get("probed")]
+    probing = [(a["label"], a["first_probe"]) for a in summary["arms"].values()
+               if (a.get("first_probe") or {}).get("probed") and a["first_probe"].get("first_hits_primary") is not None
+               and a["first_probe"].get("first_hits_prior") is not None]
     if probing:
-        base = probing[0][1]["prior_hits_primary"]
+        base = probing[0][1].get("prior_hits_primary") or 0.0
         out.append("First concern probed (rule simulator; share of dialogues with a probe) hits the user's own primary "
                    "concern / the trait prior's top concern: "
                    + "; ".join(f"{label} {f['first_hits_primary']:.2f} / {f['first_hits_prior']:.2f}" for label, f in probing)
                    + f". The trait prior alone names the primary concern for {base:.2f} of users.")
-    distinct = summary.get("distinct_policies") or list(summary["matrix"])
+    distinct = [n for n in summary.get("distinct_policies") or () if n in summary["matrix"]] or list(summary["matrix"])
     same = len(summary["matrix"]) - len(distinct)
     for pair, tau in summary["kendall_tau"].items():
-        which = "distinct policies" if "distinct_policies" in summary else "policies"
+        which = "distinct policies" if summary.get("distinct_policies") else "policies"
         out.append(f"Kendall tau of the {len(distinct)} {which}' acceptance, {pair.replace('~', ' vs ')}: {tau:.2f}"
                    + (f" ({same} whose weights never moved from another's counted once)." if same else "."))
     return out

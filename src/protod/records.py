@@ -129,10 +129,15 @@ class Spread(_Record):
     std: float
 
 
+Pair = Annotated[list[Finite], Field(min_length=2, max_length=2)]
+
+
 class ArmOnSimulator(_Record):
     acceptance: Rate
     ci_low: Rate
     ci_high: Rate
+    users_ci: Pair | None = None  # the interval with the trained policies held fixed (older summaries lack it)
+    seed_flips: Rate | None = None
     per_seed: Annotated[list[Rate], Field(min_length=1)]
     pass_at_k: KeyedRates
     concern_discovery_rate: Spread
@@ -142,16 +147,26 @@ class ArmOnSimulator(_Record):
     _keys = field_validator("pass_at_k")(_int_keys)
 
 
+class FirstProbe(_Record):
+    probed: Rate | None = None
+    first_hits_primary: Rate | None = None
+    first_hits_prior: Rate | None = None
+    prior_hits_primary: Rate | None = None
+
+
 class SummaryArm(_Record):
     label: str
     why: str
     rule: ArmOnSimulator
+    first_probe: FirstProbe | None = None
 
 
 class Paired(_Record):
     difference: Finite
     ci_low: Finite
     ci_high: Finite
+    users_ci: Pair | None = None
+    min_detectable_difference: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
 
 
 class Headline(_Record):
@@ -195,6 +210,7 @@ class Summary(_Record):
     headline: Headline | None = None
     matrix: dict[str, dict[str, Rate]]
     kendall_tau: dict[str, Finite]
+    distinct_policies: list[str] | None = None
     seconds: dict[str, Annotated[float, Field(ge=0.0, allow_inf_nan=False)]]
 
     @model_validator(mode="after")
