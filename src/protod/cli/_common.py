@@ -95,10 +95,19 @@ def _rank_prefix() -> str | None:
     return f"rank {rank}: " if _own_errors[0] else None
 
 
+# A rank that keeps quiet about an error every rank hits waits this long before exiting: rank 0 says it and exits
+# first, instead of being stopped by torchrun (which stops every rank when the first one exits) before it can.
+QUIET_RANK_DELAY_S = 3.0
+
+
 def _fail(message: str, code: int = 2) -> None:
     prefix = _rank_prefix()
     if prefix is not None:
         err.print(Text.assemble(("error: ", "bold red"), one_line(prefix + message)), soft_wrap=True)
+    else:
+        import time
+
+        time.sleep(QUIET_RANK_DELAY_S)
     raise typer.Exit(code)
 
 
