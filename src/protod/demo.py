@@ -556,8 +556,10 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
     matrix = {name: {sim: cells[sim][name]["acceptance"] for sim in cells} for name in cells["rule"]}
     # Kendall tau over distinct policies: an arm whose weights never moved (every group filtered) is the starting
     # policy again, and counting it twice would inflate the agreement between simulators
-    fingerprints = {name: policy_fingerprint(out_dir, name) for name in matrix}
-    distinct = list({fp: name for name, fp in reversed(list(fingerprints.items()))}.values())[::-1]
+    first_of: dict[str, str] = {}  # fingerprint -> the first policy with those weights
+    for name in matrix:
+        first_of.setdefault(policy_fingerprint(out_dir, name), name)
+    distinct = list(first_of.values())
     taus = {}
     sim_names = list(cells)
     for i, a in enumerate(sim_names):

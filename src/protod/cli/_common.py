@@ -148,7 +148,9 @@ def _sigterm_interrupts() -> None:
 
     try:
         signal.signal(signal.SIGTERM, interrupt)
-        if os.environ.get("PROTOD_LAUNCHED_NPROC"):  # a rank of `train --nproc`: another rank failed and said why
+        from protod.train.launch import LAUNCHED
+
+        if os.environ.get(LAUNCHED):  # a rank of `train --nproc`: another rank failed and said why
             signal.signal(signal.SIGUSR1, stop_quietly)
     except (ValueError, OSError):
         pass

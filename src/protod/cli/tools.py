@@ -78,13 +78,13 @@ def train(
         from protod.backends.vllm_backend import require_vllm
 
         require_vllm("rollout_engine: vllm")
-    launched = os.environ.get("PROTOD_LAUNCHED_NPROC")
+    from protod.train.launch import LAUNCHED, PEER_LOST, launch
+
+    launched = os.environ.get(LAUNCHED)
     on_interrupt(" ".join(["protod train", *(["--config", shlex.quote(str(config))] if config else []),
                            *(f"--set {shlex.quote(o)}" for o in overrides), "--out", shlex.quote(str(out_dir)),
                            *([f"--nproc {launched}"] if launched else []), "--resume"]))
     if launching:
-        from protod.train.launch import launch
-
         args = [*(["--config", str(config)] if config else []), *(a for o in overrides for a in ("--set", o)),
                 *(["--max-steps", str(max_steps)] if max_steps else []), *(["--seed", str(seed)] if seed is not None else []),
                 "--out", str(out_dir), *(["--resume"] if resume else []), *(["--overwrite"] if overwrite else []),
@@ -100,9 +100,7 @@ def train(
         except BaseException as e:
             distributed.abandon(ranks)
             if ranks.active and distributed.peer_lost(e):
-                if os.environ.get("PROTOD_LAUNCHED_NPROC"):  # `train --nproc`: the launcher names the rank that failed
-                    from protod.train.launch import PEER_LOST
-
+                if launched:  # `train --nproc`: the launcher names the rank that failed
                     raise typer.Exit(PEER_LOST) from None
                 raise ValueError("lost contact with another rank (it failed or was killed: see its own message); the "
                                  "last checkpoint in --out is intact") from None

@@ -249,13 +249,10 @@ _PEER_LOST = ("Connection closed by peer", "Connection reset by peer", "Broken p
 
 def peer_lost(error: BaseException) -> bool:
     """True when `error` is a collective failing because another rank is gone (not this rank's own failure)."""
-    try:
-        from torch.distributed import DistNetworkError
-    except ImportError:  # older torch: the message alone decides
-        DistNetworkError = ()  # noqa: N806
-    if DistNetworkError and isinstance(error, DistNetworkError):
-        return True
-    return isinstance(error, RuntimeError) and any(m in str(error) for m in _PEER_LOST)
+    from torch.distributed import DistNetworkError
+
+    return isinstance(error, DistNetworkError) or (
+        isinstance(error, RuntimeError) and any(m in str(error) for m in _PEER_LOST))
 
 
 def abandon(ranks: Ranks) -> None:

@@ -27,10 +27,10 @@ from collections.abc import Sequence
 GRACE_S = 10.0
 # A rank other than 0 that exits 2 may have kept quiet about an error rank 0 is about to print: it gets this long.
 SPEAK_S = 3.0
-LAUNCHED = "PROTOD_LAUNCHED_NPROC"
+LAUNCHED = "PROTOD_LAUNCHED_NPROC"  # set in each rank: how many the launcher started (the resume hint repeats it)
 # A rank's exit code when it stopped because another rank vanished (a collective failed: "Connection closed by
 # peer"): it says nothing, and the launcher reports the rank that failed first instead.
-PEER_LOST = 3  # set in each rank: how many the launcher started (the resume hint repeats it)
+PEER_LOST = 3
 
 
 def free_port() -> int:

@@ -449,13 +449,13 @@ class LearnedPerceiver:
         # A turn with a false or invented claim in it credits nothing: the true part does not carry the lie (and the
         # transition resolves nothing on a lying turn either).
         facts = [] if (false_claims or unsupported) else list(dict.fromkeys(facts))
-        if not closing and not probe_scores:
-            # The pack's own closing words back the model up ("Would you like to join FeastFleet as a courier?"),
-            # but never over a question the model heard as a probe ("What's holding you back from signing up?").
-            closing = any(s.tokens and self.rules.asks_to_close(s) for s in sentences)
-        # An offer to go ahead now ("Shall I go ahead and set that up for you?") is an ask even when the model hears a
-        # worry in it: its frame leaves no question about the user's doubts open.
-        closing = closing or any(asks_consent(s.text) for s in sentences)
+        if not closing:
+            # The rules back the model up: an offer to go ahead now ("Shall I go ahead and set that up for you?") is an
+            # ask even when the model hears a worry in it (its frame leaves no doubt open); the pack's own closing words
+            # ("Would you like to join FeastFleet?") only when the model heard no probe ("What's holding you back from
+            # signing up?"). asks_to_close covers both; the probe gate applies to the pack's words alone.
+            closing = any(s.tokens and (asks_consent(s.text) or (not probe_scores and self.rules.asks_to_close(s)))
+                          for s in sentences)
         if closing:
             probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
         probes = sorted(probe_scores, key=lambda c: (-probe_scores[c], self._severity_rank[c]))
