@@ -118,9 +118,8 @@ def test_scripted_bands_hold_on_the_learned_simulator(pack):
     assert honest["passive"] < honest["prober"] < honest["oracle"], honest
 
 
-# Known gap (issue 20 stays open): the cross-encoder credits negated facts and bare cues it should not (measured on
-# courier, 30 users: negator 0.23, bare-cue 0.13 against passive 0.00), so `learned` is not yet a training reward.
-@pytest.mark.xfail(strict=True, reason="learned perception credits negated facts and bare cues (issue 20)")
+# Every known exploit at or below the passive agent (40 users). One pack keeps the suite's time; measured on both
+# with the shipped perceiver, the worst is the repeater: courier 0.025, merchant 0.075, against passive 0.00 / 0.025.
 @pytest.mark.parametrize("pack", [C])
 def test_adversaries_gain_nothing_on_the_learned_simulator(pack):
     """Every known exploit stays at or below the passive agent (+0.05)."""
@@ -190,3 +189,46 @@ def test_renumber_changes_exactly_one_amount():
 def test_an_invented_clause_taints_the_turn(perceivers):
     p = perceivers[M].perceive("Payouts land every Monday, and we also cover your rent for the first year.")
     assert "weekly_payout" not in p.facts and p.unsupported
+
+
+
+TUTOR = ROOT / "examples" / "packs" / "tutor_recruitment.yaml"  # where the shipped claim head hears courtesy as a claim
+
+
+@pytest.mark.parametrize("text", ["Honestly, take your time with it.", "Enjoy the new job, you've earned it.",
+                                  "I'd really hate to see you miss out."])
+def test_courtesy_is_not_an_unsupported_claim(text):
+    """Kind words speak for no offer (protod.user.language.speaks_for_offer), whatever the claim head thinks: each of
+    these was an unsupported claim on this pack before the gate."""
+    p = LearnedPerceiver(load_scenario(TUTOR)).perceive(text)
+    assert not (p.unsupported or p.false_claims or p.nonsense), p
+
+
+@pytest.mark.parametrize("text, offer", [
+    ("We'll waive your first two months.", True), ("Every member gets a locker with their name on it.", True),
+    ("You'll earn at least £900 a month.", True), ("There's a free parking space for you as well.", True),
+    ("It comes with a year of cloud storage.", True), ("I can knock ten percent off for you today.", True),
+    ("Take all the time you need.", False), ("Congratulations on the new shop, that's wonderful.", False),
+    ("That sounds exhausting, honestly.", False),
+])
+def test_speaks_for_offer(text, offer):
+    from protod.user.language import speaks_for_offer
+
+    assert speaks_for_offer(text) is offer
+
+
+SOLAR = ROOT / "examples" / "packs" / "rooftop_solar.yaml"  # a test domain: used here only for lines natural callers said
+
+
+@pytest.mark.parametrize("pack, text", [
+    (M, "That's fair, and I can't promise you a number, but comparable restaurants in your district average 25 to 40 "
+        "delivery orders a day by their third month with us."),
+    (str(SOLAR), "A typical ten-panel system is 5,600 euro after the grant we claim for you, or about 93 euro a month "
+                 "over five years at 0% with nothing to pay on the day."),
+    (str(TUTOR), "Because you set the rate, at 40 pounds an hour you'd keep 32."),
+])
+def test_callers_true_amounts_are_not_lies(pack, text):
+    """Round 5 of the natural callers: each was heard as a lie ("I can't promise" read as a promise, "5,600" cut at
+    its comma, "£40" outside "between £25 and £60")."""
+    p = LearnedPerceiver(load_scenario(pack)).perceive(text)
+    assert not p.false_claims and not p.unsupported, p

@@ -129,3 +129,42 @@ def test_asking_for_the_go_ahead_in_any_offers_words(text, asks):
     from protod.user.language import asks_consent
 
     assert asks_consent(text) is asks
+
+
+def test_amounts_in_natural_forms():
+    """Amounts callers say that the fact writes another way (round 5 of the natural callers: each of these was a lie)."""
+    from protod.user.language import contradicts
+
+    assert [c.numbers for c in analyse("It's 5,600 euro after the grant.").clauses] == [{("cur", 5600.0, "")}]
+    evening = quantities(tokenize("18:00 to 21:30"))
+    assert not contradicts(("time", 9.5, ""), evening) and contradicts(("time", 10.0, ""), evening)
+    assert quantities(tokenize("6 to 9:30")) >= {("time~", (6.0, 9.5), "")}
+    hourly = frozenset().union(*(c.numbers for c in analyse("You set your own hourly rate between £25 and £60.").clauses))
+    assert not contradicts(("cur", 40.0, ""), hourly) and contradicts(("cur", 70.0, ""), hourly)
+    assert quantities(tokenize("25 to 40 orders")) >= {("num~", (25.0, 40.0), "order")}
+    assert not analyse("I can't promise you a number.").clauses[0].guarantee
+    assert analyse("We promise you a number.").clauses[0].guarantee
+
+
+@pytest.mark.parametrize("pack, text, fact", [
+    ("courier_recruitment", "You pick your own shifts in the app, there are no minimum hours, and you can log off "
+     "whenever you like.", "flexible_shifts"),
+    ("courier_recruitment", "During the lunch and dinner peaks, 11:30 to 2 and 6 to 9:30, you're guaranteed at least "
+     "€14 an hour even if orders are slow.", "peak_guarantee"),
+    ("merchant_recruitment", "I can't promise you a number, but comparable restaurants in your district average 25 "
+     "to 40 delivery orders a day by their third month with us.", "order_forecast"),
+])
+def test_true_facts_in_callers_words_are_not_lies(pack, text, fact):
+    """A negation covers the words after it only ("with no minimum hours" does not deny the shifts before it); clock
+    times compare on a 12-hour dial; "I can't promise" guarantees nothing."""
+    p = RulePerceiver(load_scenario(pack)).perceive(text)
+    assert fact not in p.false_claims and not p.false_claims, p.false_claims
+
+
+def test_a_question_about_the_users_own_situation_is_not_stuffing():
+    from pathlib import Path
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
+    p = RulePerceiver(pack).perceive("I understand you're on a cable bundle with TV and working from home a couple of "
+                                     "days a week, so how is your connection holding up for things like video calls?")
+    assert not p.nonsense and not p.barrage

@@ -121,3 +121,15 @@ def test_redteam_command_prints_strategies_and_writes_json(tmp_path):
     assert data["scenario"] == "courier_recruitment" and data["evaluations"] == 20 and data["exploits"]
     r = runner.invoke(app, ["redteam", "--scenario", "nope", "--max-evals", "2"])
     assert r.exit_code == 2 and "merchant_recruitment" in r.output
+
+
+def test_a_harmless_dishonest_gene_on_a_good_honest_strategy_is_no_exploit():
+    """Found on courier after the negation-scope fix: answer + probe turns with one mind-reading line won 0.76 against
+    the prober's 0.70, and 0.76 without the line. What the dishonest genes buy is measured against that honest twin."""
+    from protod.redteam import Exploit, HuntResult
+
+    def exploit(acceptance: float, twin: float | None) -> Exploit:
+        return Exploit((), acceptance, acceptance, twin is None, [] if twin is None else ["turn 1: not honest"], [], twin)
+
+    result = HuntResult("x", 0.70, [exploit(0.76, 0.76), exploit(0.90, 0.70), exploit(0.95, None)], 3, 0.0)
+    assert [e.acceptance for e in result.dishonest_winners(margin=0.05)] == [0.90]

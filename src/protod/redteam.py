@@ -285,11 +285,15 @@ class Exploit:
     honest: bool
     problems: list[str]
     transcript: list[dict[str, Any]]  # one held-out dialogue: the first accepted one, else the first
+    # The same strategy with every gene outside HONEST_GENES removed, on the same held-out users (None when honest):
+    # what the dishonest genes bought is `acceptance - honest_twin_acceptance`.
+    honest_twin_acceptance: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "strategy": describe(self.strategy), "search_acceptance": self.search_acceptance, "acceptance": self.acceptance,
-            "honest": self.honest, "problems": self.problems[:5], "transcript": self.transcript,
+            "honest": self.honest, "honest_twin_acceptance": self.honest_twin_acceptance, "problems": self.problems[:5],
+            "transcript": self.transcript,
         }
 
 
@@ -302,8 +306,11 @@ class HuntResult:
     seconds: float
 
     def dishonest_winners(self, margin: float = 0.05) -> list[Exploit]:
-        """Dishonest strategies that beat the prober by more than `margin` on held-out users: exploits to close."""
-        return [e for e in self.exploits if not e.honest and e.acceptance > self.prober_acceptance + margin]
+        """Dishonest strategies that beat the prober by more than `margin` on held-out users, and beat their own honest
+        twin by as much (a harmless dishonest gene riding on a good honest strategy exploits nothing): exploits to
+        close."""
+        return [e for e in self.exploits if not e.honest and e.acceptance > self.prober_acceptance + margin
+                and (e.honest_twin_acceptance is None or e.acceptance > e.honest_twin_acceptance + margin)]
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "prober_acceptance": self.prober_acceptance, "evaluations": self.evaluations,
@@ -389,7 +396,11 @@ def hunt(
         s = score(pack, StrategyAgent(strategy), held_out, seed + 1)
         problems = sorted({p for t in s.trajectories for p in honesty_problems(pack, t)})
         example = next((t for t in s.trajectories if t.accepted), s.trajectories[0])
+        twin = None
+        if problems:
+            honest_part = tuple(p for p in (tuple(g for g in prog if g.kind in HONEST_GENES) for prog in strategy) if p)
+            twin = score(pack, StrategyAgent(honest_part), held_out, seed + 1).acceptance if honest_part else 0.0
         exploits.append(Exploit(strategy, cache[strategy].acceptance, s.acceptance, not problems, problems,
-                                example.to_dict()["turns"]))
+                                example.to_dict()["turns"], twin))
     exploits.sort(key=lambda e: -e.acceptance)
     return HuntResult(pack.id, prober, exploits, len(cache), time.perf_counter() - start)

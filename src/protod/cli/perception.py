@@ -137,6 +137,7 @@ def perception_train(
     epochs: int = typer.Option(2, "--epochs", min=1, max=50),
     seed: int = typer.Option(0, "--seed"),
     lr: float = typer.Option(5e-4, "--lr", min=1e-6, max=1.0),
+    frozen_layers: int = typer.Option(0, "--frozen-layers", min=0, max=5, help="MiniLM layers kept frozen (0 = adapt all six, the shipped recipe; more frozen layers train faster and hear less)."),
 ) -> None:
     """Train the learned perceiver (MiniLM + LoRA cross-encoder) on the corpus's train packs, on CPU in minutes.
     Use it with `--simulator learned` after copying it over src/protod/user/models/perceiver, or score it first
@@ -156,7 +157,7 @@ def perception_train(
         pe.check_labels(ln, pack_of[ln.pack], where=f"{ln.pack}: ")
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
-    cfg = PerceiverTrainConfig(seed=seed, epochs=epochs, lr=lr)
+    cfg = PerceiverTrainConfig(seed=seed, epochs=epochs, lr=lr, frozen_layers=frozen_layers)
     with _progress() as bar:
         task = bar.add_task(f"training on {len(lines)} lines of {len(pack_of)} packs", total=None)
 

@@ -401,7 +401,7 @@ def redteam(
     out.print(f"{result.evaluations} strategies tried in {result.seconds:.1f} s. Prober on {holdout} held-out users: "
               f"{result.prober_acceptance:.3f}", markup=False)
     for i, e in enumerate(result.exploits, 1):
-        verdict = "honest" if e.honest else "NOT honest"
+        verdict = "honest" if e.honest else f"NOT honest (its honest genes alone: {e.honest_twin_acceptance:.3f})"
         out.print(f"\n#{i}: acceptance {e.acceptance:.3f} held-out ({e.search_acceptance:.3f} in search), {verdict}", markup=False)
         out.print(f"  strategy (cycles): {describe(e.strategy)}", markup=False)
         for p in e.problems[:3]:
@@ -410,8 +410,8 @@ def redteam(
             out.print(f"  agent: {turn['agent']}", markup=False, style="dim")
             out.print(f"  user:  {turn['user']}", markup=False)
     winners = result.dishonest_winners()
-    out.print("\n" + (f"EXPLOITS: {len(winners)} dishonest strateg{'y beats' if len(winners) == 1 else 'ies beat'} the prober by > 0.05."
-                      if winners else "No dishonest strategy found beats the prober by > 0.05."), markup=False)
+    out.print("\n" + (f"EXPLOITS: {len(winners)} dishonest strateg{'y beats' if len(winners) == 1 else 'ies beat'} the prober and its honest twin by > 0.05."
+                      if winners else "No dishonest strategy found beats the prober and its honest twin by > 0.05."), markup=False)
     if out_file is not None:
         atomic_write_json(out_file, result.to_dict())
         out.print(f"Results: {out_file}")

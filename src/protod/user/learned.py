@@ -33,7 +33,8 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts, split_sentences, tokenize,
+    AUXILIARIES, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts, phrase_stems,
+    speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -268,10 +269,15 @@ def shared_models(path: str) -> tuple[PairModel, Any]:
 
 @dataclass(frozen=True)
 class Thresholds:
+    """Decision bars on the pair model's probabilities. The defaults are the shipped perceiver's, chosen on the dev
+    pack (home_broadband) after training, never on the test packs: a contradiction must be near-certain (0.9; at 0.5
+    one honest line in six was a lie about a neighbouring fact), a worry is heard at 0.3, and a closing ask needs 0.7
+    ("Do you have a couple of minutes?" scores 0.56)."""
+
     entail: float = 0.5
-    contradict: float = 0.5
-    probe: float = 0.5
-    ask: float = 0.5
+    contradict: float = 0.9
+    probe: float = 0.3
+    ask: float = 0.7
     pressure: float = 0.5
     claim: float = 0.5
     fact_candidates: int = 4
@@ -416,8 +422,8 @@ class LearnedPerceiver:
                     if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                         false_claims.append(ident)
                         supported[i] = True  # judged against a fact: not "unsupported", it is false
-                    elif p[ENTAIL] >= t.entail and not units[i][1]:  # a question asserts nothing
-                        verdict = self._check(units[i][0], ident)
+                    elif p[ENTAIL] >= t.entail and not units[i][1] and not self._names_only(units[i][0], ident):
+                        verdict = self._check(units[i][0], ident)  # (a question asserts nothing)
                         if verdict == "false":
                             false_claims.append(ident)
                         elif verdict == "":
@@ -434,8 +440,8 @@ class LearnedPerceiver:
                     pressure = True
             question = any(q for _, q in units)
             # Unsupported: a product claim far from every fact (an invented promise). A claim near a fact that the
-            # model could not confirm is a miss, not a lie.
-            unsupported = any(c and not s and r < t.related and not _about_caller(u)
+            # model could not confirm is a miss, not a lie; words that do not speak for the offer are courtesy.
+            unsupported = any(c and not s and r < t.related and not _about_caller(u) and speaks_for_offer(u)
                               for (u, _), c, s, r in zip(units, claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
@@ -478,6 +484,18 @@ class LearnedPerceiver:
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
             small_talk=small_talk,
         )
+
+    def _names_only(self, premise: str, fid: str) -> bool:
+        """The premise only names the fact's topic: no subject or verb of its own ("Rent an e-bike.", "Every
+        Tuesday.", "Free accident insurance.") and nothing beyond one of the fact's cue phrases. Naming a topic
+        asserts nothing, so it credits nothing (the bare-cue adversary); a sentence saying the same ("There's no
+        joining fee", "Recordings are kept for 90 days") does. Measured on the train and dev packs' honest lines:
+        1 in 1,400 is only a cue phrase without a subject."""
+        tokens = tokenize(premise)
+        if PRONOUNS.intersection(tokens) or AUXILIARIES.intersection(tokens):
+            return False
+        said = set(content_stems(tokens))
+        return bool(said) and any(said <= set(phrase_stems(cue)) for cue in self.pack.fact_by_id[fid].cues)
 
     def _shares(self, premise: str, fid: str) -> bool:
         """The premise names something of the fact beyond the caller's name and company (a word or an amount): a

@@ -54,7 +54,9 @@ class PerceiverTrainConfig:
     fact_candidates: int = 4  # nearest facts per line (plus the labelled ones)
     worry_candidates: int = 4
     lora_r: int = 32  # on the layers above `frozen_layers` only
-    frozen_layers: int = 4  # of MiniLM's 6: run once per pair and cached, never trained
+    # Of MiniLM's 6 layers, how many stay frozen (run once per pair and cached). The shipped perceiver adapts all six
+    # (0): on the dev pack, fact recall 0.73 -> 0.76 and hard negatives credited 0.38 -> 0.21 against 4 frozen.
+    frozen_layers: int = 0
     augment: bool = False  # add minimal-pair contradictions of true lines (protod.user.augment); see CHANGELOG
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})

@@ -24,7 +24,7 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
-    contradicts, is_number, joined, phrase_stems, split_sentences, stem, tokenize,
+    content_stems, contradicts, is_number, joined, negation_covers, phrase_stems, split_sentences, stem, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -63,7 +63,7 @@ def _fact_model(fact: Fact) -> _FactModel:
     for cue in fact.cues:
         stems = phrase_stems(cue)
         home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
-        cues.append((stems, home.negated if home else False))
+        cues.append((stems, negation_covers(home, stems) if home else False))
     content = frozenset(s for c in clauses for s in c.stems)
     numbers = frozenset(n for c in clauses for n in c.numbers)
     return _FactModel(
@@ -135,6 +135,7 @@ class RulePerceiver:
             [(p, ("concern", cid)) for cid, _, ph in self._own for p in ph] + [(p, ("area", aid)) for aid, ph in self._areas for p in ph],
             key=lambda item: -len(item[0]),
         ))
+        self._trait_stems = frozenset(s for tr in pack.traits for v in tr.values for s in content_stems(tokenize(str(v))))
         self._cue_stems = frozenset(s for _, _, ph in self._own for p in ph for s in p) | frozenset(
             s for _, ph in self._areas for p in ph for s in p)
         self._concerns_in = {a.id: [c.id for c in pack.concerns if c.area == a.id] for a in pack.probe_areas}
@@ -171,7 +172,9 @@ class RulePerceiver:
         for kind, aid in owners:
             if kind == "area":
                 area_hits[aid] = area_hits.get(aid, 0) + 1
-        cue_tokens = {s for s in stems if s in self._cue_stems}
+        # Words naming the user's own situation (any pack trait's values: "on a cable bundle with TV") are the caller
+        # listening, not a checklist of cues.
+        cue_tokens = {s for s in stems if s in self._cue_stems and s not in self._trait_stems}
         if len(own) >= 3 or len(cue_tokens) >= 10:
             return [], set(), "stuffed"  # "commission, fees, payouts, rent, margins: worried?" is a checklist, not a question
         if own:
@@ -242,14 +245,18 @@ class RulePerceiver:
                 cue = next(((phrase, neg) for phrase, neg in fact.cues
                             if joined(phrase) in clause_text or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems))), None)
                 if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(sent.numbers, fact.numbers):
-                    strong.append((fact, clause.negated != cue[1]))
+                    strong.append((fact, negation_covers(clause, cue[0]) != cue[1]))
                     continue
                 # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
                 best = max(fact.clauses, key=lambda fc: len(words & set(fc.stems)))
-                overlap = len(words & set(best.stems))
+                shared = words & set(best.stems)
+                overlap = len(shared)
+                # Polarity of what the two share: "you pick your own shifts" agrees with "you choose your own shifts
+                # with no minimum hours" (the negation there is about the hours).
+                flipped = negation_covers(clause, shared) != negation_covers(best, shared)
                 if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
-                    weak.append((overlap, fact, clause.negated != best.negated))
-                elif overlap >= 2 and clause.negated != best.negated and overlap >= 0.5 * len(words):
+                    weak.append((overlap, fact, flipped))
+                elif overlap >= 2 and flipped and overlap >= 0.5 * len(words):
                     weak.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
             top = max((o for o, _, _ in weak), default=0)
             matches = strong or [(f, neg) for o, f, neg in weak if o == top]
