@@ -226,9 +226,11 @@ SOLAR = ROOT / "examples" / "packs" / "rooftop_solar.yaml"  # a test domain: use
     (str(SOLAR), "A typical ten-panel system is 5,600 euro after the grant we claim for you, or about 93 euro a month "
                  "over five years at 0% with nothing to pay on the day."),
     (str(TUTOR), "Because you set the rate, at 40 pounds an hour you'd keep 32."),
+    (C, "You pick your own shifts in the app with no minimum hours, so weekday daytimes around school runs are fine, "
+        "and the lunch peak from 11:30 to 14:00 guarantees at least 14 euros an hour."),
 ])
 def test_callers_true_amounts_are_not_lies(pack, text):
-    """Round 5 of the natural callers: each was heard as a lie ("I can't promise" read as a promise, "5,600" cut at
-    its comma, "£40" outside "between £25 and £60")."""
+    """Rounds 5-6 of the natural callers: each was heard as a lie ("I can't promise" read as a promise, "5,600" cut at
+    its comma, "£40" outside "between £25 and £60", the peak's guarantee held against the shifts fact)."""
     p = LearnedPerceiver(load_scenario(pack)).perceive(text)
     assert not p.false_claims and not p.unsupported, p

@@ -153,10 +153,13 @@ def test_amounts_in_natural_forms():
      "€14 an hour even if orders are slow.", "peak_guarantee"),
     ("merchant_recruitment", "I can't promise you a number, but comparable restaurants in your district average 25 "
      "to 40 delivery orders a day by their third month with us.", "order_forecast"),
+    ("courier_recruitment", "You pick your own shifts in the app with no minimum hours, and the lunch peak from 11:30 "
+     "to 14:00 guarantees at least 14 euros an hour.", "flexible_shifts"),
 ])
 def test_true_facts_in_callers_words_are_not_lies(pack, text, fact):
     """A negation covers the words after it only ("with no minimum hours" does not deny the shifts before it); clock
-    times compare on a 12-hour dial; "I can't promise" guarantees nothing."""
+    times compare on a 12-hour dial; "I can't promise" guarantees nothing; a cue whole inside one clause is not the
+    next clause's (the peak clause shares "hours" with "no minimum hours" and used to deny the shifts)."""
     p = RulePerceiver(load_scenario(pack)).perceive(text)
     assert fact not in p.false_claims and not p.false_claims, p.false_claims
 

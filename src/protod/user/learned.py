@@ -518,9 +518,15 @@ class LearnedPerceiver:
             for q in clause.numbers:
                 if not other_side and contradicts(q, fact.numbers) and not accounted(q, self.rules.pack_numbers):
                     return "false"
-            if clause.guarantee and not fact.guarantee:
+            if clause.guarantee and not fact.guarantee and not self._guaranteed_elsewhere(clause):
                 return "false"
         return ""
+
+    def _guaranteed_elsewhere(self, clause: Any) -> bool:
+        """Another fact guarantees what this clause names ("... and the lunch peak guarantees €14 an hour" beside a
+        fact about shifts): the guarantee is that fact's, not an invention about this one."""
+        words = set(clause.stems) - self._role_words
+        return any(f.guarantee and words & f.content for f in map(self.rules.fact_model, (x.id for x in self.pack.facts)))
 
     def _asked_traits(self, questions: list[str]) -> tuple[str, ...]:
         """Traits that questions about the user's situation ask about (nearest trait by meaning, above a bar)."""

@@ -231,6 +231,10 @@ class RulePerceiver:
         negated_clauses: list[set[str]] = []  # content of negated clauses that matched no fact
         sentence_text = joined(sent.stems)
         imperative = sent.tokens[0] in COMMON_VERBS
+        # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
+        # clause's alone ("...with no minimum hours, and the lunch peak guarantees €14 an hour": the hours are not
+        # the peak clause's).
+        clause_texts = [joined(c.token_stems) for c in sent.clauses]
         for clause in sent.clauses:
             clause_text = joined(clause.token_stems)
             words = set(clause.stems)
@@ -243,7 +247,8 @@ class RulePerceiver:
                 # A cue may span a clause break ("lunch and dinner peaks"): found in the sentence, owned by a clause
                 # that holds part of it.
                 cue = next(((phrase, neg) for phrase, neg in fact.cues
-                            if joined(phrase) in clause_text or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems))), None)
+                            if joined(phrase) in clause_text or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
+                                                                 and not any(joined(phrase) in t for t in clause_texts))), None)
                 if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(sent.numbers, fact.numbers):
                     strong.append((fact, negation_covers(clause, cue[0]) != cue[1]))
                     continue
