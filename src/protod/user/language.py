@@ -76,7 +76,8 @@ _SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 # "a hundred and fifty" is one number, not two clauses.
 # A comma or colon between digits is part of a number ("5,600", "11:30"), not a break.
 _CLAUSE_BREAK = re.compile(
-    r"\s*(?:[;()\u2013\u2014]|(?<!\d)[,:]|[,:](?!\d))\s*|\s+-\s+|(?<!hundred)\s+(?:and|but|while|whereas|although|though)\s+", re.I)
+    r"\s*(?:[;()\u2013\u2014]|(?<!\d)[,:]|[,:](?!\d))\s*|\s+-\s+"
+    r"|(?<!hundred)\s+(?:and|but|while|whereas|although|though)\s+", re.I)
 # A negation whose scope is the whole sentence: "it is not true that X", "some say X, but that is not the case".
 _SCOPE_NEGATION = re.compile(
     r"\b(?:it|that|this)(?: is|'s)? (?:not|never|no longer) (?:true|the case|correct|so|right)(?: that)?\b"
@@ -172,7 +173,6 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
     """The amounts a clause states, comparable across wordings: "€0.80" = "80 cents", "12%" = "twelve percent",
     "72 hours" = "3 days"; any other count keeps the word it counts ("25 orders" is not "25 riders")."""
     out = set()
-    at: dict[int, Quantity] = {}  # token index -> its quantity, for ranges below
     for i, tok in enumerate(tokens):
         if not is_number(tok):
             continue

@@ -11,7 +11,8 @@ asks at run time (so training and inference cannot drift apart):
 - the pack's goal (closing ask), pressure, and "a claim about the product" (statements only).
 
 Only LoRA weights and the head are trained, so the artefact is small (about 5 MB with all six layers adapted) and the
-base model ships in its own package. The run is seeded; the config, the data hash and the package versions are written beside the weights.
+base model ships in its own package. The run is seeded; the config, the data hash and the package versions are
+written beside the weights.
 """
 
 from __future__ import annotations

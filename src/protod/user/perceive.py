@@ -247,8 +247,9 @@ class RulePerceiver:
                 # A cue may span a clause break ("lunch and dinner peaks"): found in the sentence, owned by a clause
                 # that holds part of it.
                 cue = next(((phrase, neg) for phrase, neg in fact.cues
-                            if joined(phrase) in clause_text or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
-                                                                 and not any(joined(phrase) in t for t in clause_texts))), None)
+                            if joined(phrase) in clause_text
+                            or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
+                                and not any(joined(phrase) in t for t in clause_texts))), None)
                 if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(sent.numbers, fact.numbers):
                     strong.append((fact, negation_covers(clause, cue[0]) != cue[1]))
                     continue
