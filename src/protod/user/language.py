@@ -246,8 +246,8 @@ def contradicts(q: Quantity, known: frozenset[Quantity]) -> bool:
     """`q` is of a kind (and, for counts, a unit) the known amounts have, with none of their values and outside every
     range they state ("at £40 an hour" is within "between £25 and £60")."""
     same = [k for k in known if k[0] == q[0] and (q[0] != "num" or k[2] == q[2])]
-    within = any(k[0] == q[0] + _RANGE and (q[0] != "num" or k[2] == q[2]) and k[1][0] <= q[1] <= k[1][1]
-                 for k in known if not q[0].endswith(_RANGE) and q[0] != "text")
+    within = not q[0].endswith(_RANGE) and q[0] != "text" and any(
+        k[0] == q[0] + _RANGE and (q[0] != "num" or k[2] == q[2]) and k[1][0] <= q[1] <= k[1][1] for k in known)
     return bool(same) and not within and not any(_same(k[1], q[1], q[0]) for k in same)
 
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    AUXILIARIES, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts, phrase_stems,
+    AUXILIARIES, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts,
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
@@ -307,6 +307,9 @@ class LearnedPerceiver:
         self._worry_vectors = None
         self._trait_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
+        # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere.
+        self._guaranteed = frozenset().union(*(m.content for m in map(self.rules.fact_model, (f.id for f in pack.facts))
+                                               if m.guarantee))
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
         self._area_of = {c.id: c.area for c in pack.concerns}
         self._verbs = frozenset(getattr(pack.lexicon, "verbs", None) or ())
@@ -495,7 +498,7 @@ class LearnedPerceiver:
         if PRONOUNS.intersection(tokens) or AUXILIARIES.intersection(tokens):
             return False
         said = set(content_stems(tokens))
-        return bool(said) and any(said <= set(phrase_stems(cue)) for cue in self.pack.fact_by_id[fid].cues)
+        return bool(said) and any(said <= set(cue) for cue, _ in self.rules.fact_model(fid).cues)
 
     def _shares(self, premise: str, fid: str) -> bool:
         """The premise names something of the fact beyond the caller's name and company (a word or an amount): a
@@ -525,8 +528,7 @@ class LearnedPerceiver:
     def _guaranteed_elsewhere(self, clause: Any) -> bool:
         """Another fact guarantees what this clause names ("... and the lunch peak guarantees €14 an hour" beside a
         fact about shifts): the guarantee is that fact's, not an invention about this one."""
-        words = set(clause.stems) - self._role_words
-        return any(f.guarantee and words & f.content for f in map(self.rules.fact_model, (x.id for x in self.pack.facts)))
+        return bool((set(clause.stems) - self._role_words) & self._guaranteed)
 
     def _asked_traits(self, questions: list[str]) -> tuple[str, ...]:
         """Traits that questions about the user's situation ask about (nearest trait by meaning, above a bar)."""

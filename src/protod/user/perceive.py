@@ -235,8 +235,7 @@ class RulePerceiver:
         # clause's alone ("...with no minimum hours, and the lunch peak guarantees €14 an hour": the hours are not
         # the peak clause's).
         clause_texts = [joined(c.token_stems) for c in sent.clauses]
-        for clause in sent.clauses:
-            clause_text = joined(clause.token_stems)
+        for clause, clause_text in zip(sent.clauses, clause_texts):
             words = set(clause.stems)
             strong: list[tuple[_FactModel, bool]] = []  # (fact, negated) matched through one of its cues
             weak: list[tuple[int, _FactModel, bool]] = []  # matched through most of one of its clauses
