@@ -111,16 +111,14 @@ def test_plain_string_lines_still_load():
 # -- events and choices -------------------------------------------------------------------------------------------
 
 
-def test_resolution_and_unprompted_voicing_carry_the_fact(pack):
+def test_resolutions_carry_the_fact_and_asked_worries_do_not(pack):
     concern = pack.concerns[0]
     fact = concern.resolution_facts[-1]
     persona = next(p for p in PersonaSampler(pack, 0).sample(60) if p.concerns[0].id == concern.id)
     severity = {c.id: c.severity for c in persona.concerns}
     hidden = persona.initial_state
-    surfaced = transition(hidden, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity, pack.dynamics, 12)
-    assert ("voiced", concern.id, fact) in surfaced.events
-    settled = transition(surfaced.state, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity, pack.dynamics, 12)
-    assert ("resolved", concern.id, fact) in settled.events
+    told = transition(hidden, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity, pack.dynamics, 12)
+    assert ("resolved", concern.id, fact) in told.events  # answered before asked: settled, thanked for the fact
     probed = transition(hidden, Perception(probes=(concern.id,), pointed=frozenset({concern.id}), question=True), severity, pack.dynamics, 12)
     assert [e for e in probed.events if e[0] == "voiced"] == [("voiced", concern.id)]  # asked, not told: no fact
 

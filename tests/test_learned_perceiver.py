@@ -218,6 +218,7 @@ def test_speaks_for_offer(text, offer):
 
 
 SOLAR = ROOT / "examples" / "packs" / "rooftop_solar.yaml"  # a test domain: used here only for lines natural callers said
+CLINIC = ROOT / "examples" / "packs" / "clinic_booking.yaml"  # likewise
 
 
 @pytest.mark.parametrize("pack, text", [
@@ -228,9 +229,31 @@ SOLAR = ROOT / "examples" / "packs" / "rooftop_solar.yaml"  # a test domain: use
     (str(TUTOR), "Because you set the rate, at 40 pounds an hour you'd keep 32."),
     (C, "You pick your own shifts in the app with no minimum hours, so weekday daytimes around school runs are fine, "
         "and the lunch peak from 11:30 to 14:00 guarantees at least 14 euros an hour."),
+    (str(CLINIC), "On cost, it would be $149 a month plus $39 for each of the five extra clinicians, so $344 a month with "
+                  "unlimited reminders."),  # round 6: a caller's own arithmetic
+    (C, "It's five euros a drop plus 80 cents a kilometre, so a 5 km drop pays you 9 euros."),
 ])
 def test_callers_true_amounts_are_not_lies(pack, text):
     """Rounds 5-6 of the natural callers: each was heard as a lie ("I can't promise" read as a promise, "5,600" cut at
     its comma, "£40" outside "between £25 and £60", the peak's guarantee held against the shifts fact)."""
     p = LearnedPerceiver(load_scenario(pack)).perceive(text)
     assert not p.false_claims and not p.unsupported, p
+
+
+def test_a_wrong_total_is_still_a_lie(perceivers):
+    """Arithmetic on true amounts is no new claim; a sum the amounts do not give is one (the cheapest adversary of
+    the rule above)."""
+    p = perceivers[C].perceive("It's five euros a drop plus 80 cents a kilometre, so a 5 km drop pays you 20 euros.")
+    assert "pay_rates" in p.false_claims and "pay_rates" not in p.facts, p
+
+
+@pytest.mark.parametrize("text, pointed", [
+    ("Would you be worried about riding in traffic?", {"traffic_nerves"}),
+    ("What's holding you back?", set()),
+    ("What would you want to be sure of before signing up?", set()),
+])
+def test_a_question_that_names_one_worry_is_pointed(perceivers, text, pointed):
+    """A guarded user answers a question that names their worry, not an open one (round 6: every question a guarded
+    user heard was read as open, so callers who named the worry were still refused)."""
+    p = perceivers[C].perceive(text)
+    assert set(p.pointed) == pointed and p.probes, p

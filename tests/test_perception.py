@@ -146,6 +146,19 @@ def test_amounts_in_natural_forms():
     assert analyse("We promise you a number.").clauses[0].guarantee
 
 
+def test_totals_worked_out_from_true_amounts():
+    """"$149 plus $39 for each of five, so $344": a caller's arithmetic on true amounts is no new claim (round 6)."""
+    from protod.user.language import derived
+
+    known = frozenset({("cur", 149.0, ""), ("cur", 39.0, "")})
+    said = analyse("It's $149 a month plus $39 for each of the five extra clinicians, so $344 a month.").numbers
+    assert derived(("cur", 344.0, ""), said, known)
+    assert derived(("cur", 188.0, ""), said, known)  # 149 + 39
+    assert not derived(("cur", 500.0, ""), said, known)  # a wrong sum is still a new amount
+    assert not derived(("cur", 344.0, ""), frozenset({("cur", 344.0, "")}), known)  # nothing to work it out from
+    assert not derived(("pct", 36.0, ""), frozenset({("pct", 18.0, "")}), frozenset({("pct", 18.0, "")}))  # money only
+
+
 @pytest.mark.parametrize("pack, text, fact", [
     ("courier_recruitment", "You pick your own shifts in the app, there are no minimum hours, and you can log off "
      "whenever you like.", "flexible_shifts"),

@@ -87,6 +87,9 @@ def test_composition_takes_one_side_and_says_the_decision_last(name):
         assert kinds.count("answered") <= 1
         if any(e[0] in _DECISIONS for e in events):
             assert kinds[-1] in _DECISIONS  # the decision is always said
+        if any(e[0] in _DECISIONS or e[0] == "refused_ask" for e in events):
+            # "Fine. Anything else?" never meets "Bye." or "Let's set it up." in one reply
+            assert not {"acknowledge", "ready", "small_talk", "other_question"} & set(kinds), kinds
         if events and not any(e[0] in _DECISIONS for e in events):
             assert kinds  # something in the turn is always answered
 
@@ -221,6 +224,9 @@ def test_small_talk_is_answered_for_how_far_the_call_is(name):
     later = {expresser.express((("small_talk",),), persona, random.Random(s), UserState(0.5, 0.5, 3, (), turn=5)) for s in range(30)}
     assert first <= {str(x) for x in pack.user_lines.small_talk}
     assert later <= {str(x) for x in pack.user_lines.small_talk_later}
+    # "Go on." answers "Have you got a minute?" on the first turn, not "When in the day would suit you?" later
+    asked = {expresser.express((("other_question",),), persona, random.Random(s), UserState(0.5, 0.5, 3, (), turn=4)) for s in range(30)}
+    assert asked <= {str(x) for x in pack.user_lines.other_question_later}
 
 
 def test_mid_call_small_talk_is_not_the_opening():
@@ -303,3 +309,16 @@ def test_ready_always_ends_the_reply_after_the_answer():
     kinds = [e[0] for e in compose(events)]
     assert kinds == ["resolved", "answered", "ready"], kinds
     assert [e[0] for e in compose((("acknowledge", "g"), ("ready",)))] == ["acknowledge", "ready"]
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_a_skipped_worry_is_said_again_so_the_caller_knows_which(name):
+    pack = _pack(name)
+    expresser = TemplateExpresser(pack)
+    for persona in _people(name)[:8]:
+        cid = persona.concerns[0].id
+        state = UserState(0.4, 0.5, 3, persona.initial_state.concerns, turn=3)
+        reply = expresser.express((("ignored", cid),), persona, random.Random(1), state)
+        worries = {line.format_map(persona.traits) for line in pack.concern_by_id[cid].reveal_lines}
+        complaints = {line.format_map(persona.traits) for line in pack.user_lines.ignored}
+        assert any(w in reply for w in worries) and any(c in reply for c in complaints), reply

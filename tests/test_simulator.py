@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from protod.agent.scripted import make_scripted_agent
+from protod.agent.scripted import ScriptedAgent, make_scripted_agent
 from protod.persona import PersonaSampler
 from protod.rollout import run_episodes
 from protod.user.perceive import RulePerceiver
@@ -119,3 +119,35 @@ def test_fidelity_targets(pack, seed):
     assert acc["passive"] < acc["prober"] < acc["oracle"], acc
     assert acc["stuffer"] <= acc["passive"] + 0.05, acc
     assert acc["random"] <= 0.05, acc
+
+
+class _Informer(ScriptedAgent):
+    """Honest and not proactive: one fact a turn in the pack's order, an ask every third turn, no questions."""
+
+    def parts(self, obs, rng):
+        fact = obs.scenario.facts[(obs.turn - 1) % len(obs.scenario.facts)].text
+        return [fact, rng.choice(obs.scenario.agent_lines.closing)] if obs.turn % 3 == 0 else [fact]
+
+
+class _Preempter(ScriptedAgent):
+    """Privileged but never asks: states the answer to each of the user's worries before they raise it, then asks."""
+
+    privileged = True
+
+    def parts(self, obs, rng):
+        todo = obs.concerns[obs.turn - 1:obs.turn]
+        if todo:
+            return [obs.scenario.fact_by_id[obs.scenario.concern_by_id[todo[0]].resolution_facts[0]].text]
+        return [rng.choice(obs.scenario.agent_lines.closing)]
+
+
+def test_answering_before_asking_is_not_punished_but_asking_first_is_worth_more(pack):
+    """A caller who answers a worry before the user voices it settles it (a natural caller does this all the time);
+    one who asks first does better, and one who only recites facts does worse than one who asks."""
+    personas = PersonaSampler(pack, 0).sample(200)
+    rate = {name: sum(t.accepted for t in run_episodes(pack, agent, personas, seed=0)) / 200
+            for name, agent in [("informer", _Informer()), ("preempter", _Preempter()),
+                                ("prober", make_scripted_agent("prober")), ("oracle", make_scripted_agent("oracle"))]}
+    assert rate["preempter"] >= 0.75, rate  # before this rule: 0.00 (the answered worry was voiced, then "ignored")
+    assert rate["preempter"] < rate["oracle"], rate
+    assert rate["informer"] < rate["prober"] - 0.2, rate

@@ -39,10 +39,35 @@ def test_answering_a_voiced_concern_resolves_it_by_its_severity():
     assert t.state.trust == pytest.approx(0.6 + D.trust_gain)
 
 
-def test_an_unprompted_fact_only_surfaces_the_concern():
+def test_an_unprompted_answer_settles_the_worry_for_less_than_an_asked_one():
     t = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),))
-    assert t.state.status("fees") is V
-    assert t.state.stance == pytest.approx(0.4 + D.voice_gain)
+    assert t.state.status("fees") is R  # surfaced and settled in one breath: nothing left to "ignore" next turn
+    assert ("resolved", "fees", "no_fees") in t.events
+    assert t.state.stance == pytest.approx(0.4 + 0.2 * D.unprompted_answer_share)
+    asked = step(step(state(), probes=("fees",), pointed=frozenset({"fees"})).state,
+                 facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert asked.state.stance == pytest.approx(0.4 + D.voice_gain + 0.2)  # asked first, then answered: worth more
+    assert asked.state.stance > t.state.stance
+    # one worry a turn: a second unprompted answer in the same turn settles nothing more
+    both = step(state(), facts=("no_fees", "forecast"), addressed=(("fees", "no_fees"), ("volume", "forecast")))
+    assert both.state.status("volume") is H
+
+
+def test_moving_on_after_an_unprompted_answer_is_not_ignoring_the_user():
+    answered = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
+    t = step(answered, facts=("forecast",), addressed=())
+    assert not any(e[0] == "ignored" for e in t.events)
+
+
+def test_a_new_fact_earns_a_little_trust_once_a_turn_and_never_on_a_lie_or_a_recital():
+    assert step(state(), facts=("x",)).state.trust == pytest.approx(0.6 + D.fact_trust_gain)
+    assert step(state(), facts=("x", "y")).state.trust == pytest.approx(0.6 + D.fact_trust_gain)  # once a turn
+    heard = state(heard=frozenset({"x"}))
+    assert step(heard, facts=("x",)).state.trust == pytest.approx(0.6)  # a repeated fact earns nothing
+    lie = step(state(), facts=("x",), false_claims=("y",)).state.trust
+    assert lie == pytest.approx(0.6 - D.false_claim_trust)
+    recital = step(state(), facts=("x", "y", "z", "w"), recital=True).state.trust
+    assert recital == pytest.approx(0.6 - D.recital_trust)
 
 
 def test_recital_of_every_fact_helps_no_more_than_the_facts_that_fit():

@@ -191,6 +191,12 @@ class UserLines(_Strict):
     other_question: list[UserLine] = Field(
         default_factory=lambda: [UserLine("Go on."), UserLine("Sure, what is it?"), UserLine("Okay, go ahead.")],
         description="Reply to a question that asks about no worry and nothing about the user (\"Do you have a minute?\").")
+    other_question_later: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("Hard to say, really. Why do you ask?"),
+                                 UserLine("It depends. What are you getting at?"),
+                                 UserLine("Not much to tell, honestly. Go on.")],
+        description="Reply to such a question once the call is under way (\"When would suit you?\"): answered, if vaguely; "
+                    "`other_question` answers it on the first turn.")
     small_talk_later: list[UserLine] = Field(
         default_factory=lambda: [UserLine("Mm-hm. Anyway, where were we?"), UserLine("Thanks. Go on."),
                                  UserLine("Sure. So what else?")],
@@ -239,11 +245,13 @@ class Dynamics(_Strict):
     """Every constant of the user's state transition (see protod.user.state)."""
 
     voice_gain: float = Field(0.05, ge=0, description="Stance gained when a concern is surfaced (by a probe, or by a fact that touches it).")
+    unprompted_answer_share: float = Field(0.65, ge=0, le=1, description="Share of a concern's severity gained when a fact answers it before the user has voiced it (it surfaces and is settled at once; being asked first is worth more).")
     max_facts_per_turn: int = Field(3, ge=1, description="More facts than this in one turn is a recital: it surfaces and resolves nothing and costs trust.")
     max_probe_areas_per_turn: int = Field(2, ge=1, description="Questions about more areas than this in one turn are a barrage: the user voices nothing.")
     voice_trust_min: float = Field(0.25, ge=0, le=1, description="Below this trust the user will not open up, even to a pointed question.")
     generic_voice_trust_min: float = Field(0.45, ge=0, le=1, description="Trust needed to open up to a vague question (one that names only the area, not the worry).")
     trust_gain: float = Field(0.05, ge=0, description="Trust gained per surfaced or resolved concern.")
+    fact_trust_gain: float = Field(0.03, ge=0, description="Trust gained on a turn that states a product fact the user had not heard (once a turn; not in a recital or a turn with a false or unsupported claim).")
     pressure_stance: float = Field(0.06, ge=0, description="Stance lost to pressure.")
     pressure_trust: float = Field(0.10, ge=0, description="Trust lost to pressure.")
     false_claim_stance: float = Field(0.10, ge=0)

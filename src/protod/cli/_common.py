@@ -48,6 +48,8 @@ class _OneLineErrors(TyperGroup):
             where = getattr(getattr(e, "ctx", None), "command_path", None) or "protod"
             err.print(Text.assemble(("error: ", "bold red"), one_line(f"{e.format_message()} (see `{where} --help`)")), soft_wrap=True)
             sys.exit(e.exit_code)
+        finally:
+            _leaving[0] = True
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
@@ -140,10 +142,16 @@ def _sigterm_interrupts() -> None:
         return
 
     def interrupt(signum: int, frame: Any) -> None:
+        if _leaving[0]:
+            os._exit(130)  # the command is done and the interpreter is shutting down: nothing left to stop or say
         raise KeyboardInterrupt
 
     def stop_quietly(signum: int, frame: Any) -> None:
         _quiet_stop[0] = True
+        if _leaving[0]:
+            # Raised inside an exit handler it would print "Exception ignored in atexit callback" and a traceback
+            # (seen once in the suite: the surviving rank was told to stop while torch's finalizers ran).
+            os._exit(130)
         raise KeyboardInterrupt
 
     try:
@@ -157,6 +165,7 @@ def _sigterm_interrupts() -> None:
 
 
 _quiet_stop = [False]
+_leaving = [False]  # the command has returned: a stop signal now ends the process without a word
 
 
 # What an interrupted command tells the user to run to continue (set by the command once it knows its --out).

@@ -59,6 +59,8 @@ _STANCE = {
 }
 _WORRY = frozenset({"resolved", "voiced", "restated", "settled"})  # parts about a worry the user holds
 _FILLER = frozenset({"small_talk", "other_question"})  # said only when there is nothing else to say
+# Parts that invite the caller to go on ("Fine. Anything else?"): never beside a decision, which ends or answers that.
+_INVITING = _FILLER | {"acknowledge", "ready"}
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 # A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
@@ -105,7 +107,7 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
             if complained:
                 continue
             complained = True
-        if kind == "no_concern" and kinds & _WORRY:
+        if kind == "no_concern" and kinds & (_WORRY | {"ignored"}):  # "ignored" restates the worry skipped
             continue
         if kind == "ignored" and "restated" in kinds:
             continue
@@ -115,7 +117,7 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
             continue  # every question about the user is answered in one part
         kept.append(e)
     if decision:
-        kept = [e for e in kept if e[0] not in _FILLER]
+        kept = [e for e in kept if e[0] not in _INVITING]
     elif len(kept) > 1:
         kept = [e for e in kept if e[0] not in _FILLER] or kept[:1]
     answer = next((e for e in kept if e[0] == "answered"), None)
@@ -215,14 +217,19 @@ class TemplateExpresser:
                 continue
             if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
-            elif kind in ("voiced", "restated"):  # ("voiced", concern id[, fact id that surfaced it])
+            elif kind in ("voiced", "restated"):  # ("voiced", concern id)
                 lines = pack.concern_by_id[event[1]].reveal_lines
             elif kind == "small_talk" and not opening:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
+            elif kind == "other_question" and not opening:
+                lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
-            facts = event[2:] if kind in ("resolved", "voiced") else ()
+            facts = event[2:] if kind == "resolved" else ()
             text = self.render(self.pick(lines, persona, rng, facts, said), persona)
+            if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
+                worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
+                text += " " + self.render(worry, persona)
             if kind == "acknowledge" and len(event) > 1:
                 heard = [h for h in (_heard_phrase(pack, f, agent_text) for f in event[1:1 + _MAX_ECHOED]) if h]
                 if heard:
@@ -264,9 +271,9 @@ _DIRECTIVES = {
     "ready": "Say that covers what you wanted to know, and ask what the next step would be.",
 }
 _LATER_SMALL_TALK = "Reply politely and briefly; the call is already under way, so let them go on."
+_LATER_QUESTION = "Answer their question briefly and vaguely; you are not sure what they are getting at."
 # When the event carries the fact behind it, the directive names it: the reply may react to that, and only that.
 _FACT_DIRECTIVES = {
-    "voiced": "What the caller just said ({fact}) touches a worry of yours: tell them this worry, in your own words: {concern}.",
     "resolved": "Say that the caller's answer settles this worry of yours: {concern}. What settled it, and the only "
                 "thing they said that you may refer to: {fact}",
 }
@@ -303,6 +310,7 @@ class LLMExpresser:
         # The same composition as the templates: the model is never told to say two things that contradict.
         directives = " ".join(
             _LATER_SMALL_TALK if e[0] == "small_talk" and state.turn > 1
+            else _LATER_QUESTION if e[0] == "other_question" and state.turn > 1
             else " ".join(self.directive(a) for a in events if a[0] == "answered") if e[0] == "answered"
             else self.directive(e)
             for e in compose(events) if e[0] in _DIRECTIVES

@@ -269,6 +269,19 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     return any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same(k[1], q[1], q[0]) for k in known)
 
 
+def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]) -> bool:
+    """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
+    $39 for each of the five extra clinicians, so $344" (149 + 39 x 5). Arithmetic on true amounts is no new claim;
+    a wrong sum still is one."""
+    if q[0] != "cur":
+        return False
+    parts = [k[1] for k in stated if k[0] == "cur" and k != q and accounted(k, known)]
+    counts = [k[1] for k in stated if k[0] == "num"]
+    totals = {a + b for a in parts for b in parts} | {abs(a - b) for a in parts for b in parts}
+    totals |= {a * n for a in parts for n in counts} | {a + b * n for a in parts for b in parts for n in counts}
+    return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals)
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     tokens: tuple[str, ...]

@@ -58,10 +58,18 @@ _PROMISE = frozenset("will can shall guarantee promise promised would could".spl
 _HEDGES = frozenset("imagine guess suppose bet expect gather understand assume reckon".split())
 
 
+# "We're looking for riders", "We're calling / reaching out to ...": the company's reason for calling. Not "we'd love
+# to / we're hoping to": a promise hides behind those ("We'd love to waive your commission for a year").
+_INTENT = frozenset("looking calling reaching contacting recruiting".split())
+
+
 def _about_caller(sentence: str) -> bool:
     """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
-    is Sam") or guessing about the user ("With kids at home, I imagine shifts are a big deal"): not a claim about the
-    product. A first-person promise ("I'll waive the fee", "I can get you...") is."""
+    is Sam", "We're looking for riders") or guessing about the user ("With kids at home, I imagine shifts are a big deal"): not a claim about the
+    product. A first-person promise ("I'll waive the fee", "I can get you...") is, and so is any sentence with an
+    amount or a guarantee in it ("We're looking for riders who want a guaranteed €30 an hour")."""
+    if any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
+        return False
     tokens = list(tokenize(sentence))
     if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])):
         return True
@@ -71,6 +79,8 @@ def _about_caller(sentence: str) -> bool:
         return False
     if tokens[0] == "this" and tokens[1] == "is":
         return True
+    if tokens[0] == "we" and tokens[1] == "are" and tokens[2:3] and tokens[2] in _INTENT:
+        return True  # "We're looking for chemistry teachers": why they call, not the offer
     return tokens[0] in ("i", "my") and tokens[1] not in _PROMISE and not (tokens[1] == "am" and tokens[2:3] == ["going"])
 
 
@@ -284,6 +294,10 @@ class Thresholds:
     worry_candidates: int = 4
     related: float = 0.15  # below this entailment score for every fact, an unconfirmed product claim is unsupported
     trait: float = 0.6  # cosine of a question with a trait's description and values: "How do you get around?"
+    # A question names a worry (a pointed probe, which a guarded user answers) when the worries it scores this high
+    # all lie in one area: "Is the kitchen getting swamped at the rush a concern?" (0.94, the next 0.60), not "What's
+    # holding you back?" (four areas above 0.92). Read on train-pack questions.
+    pointed: float = 0.9
 
 
 class LearnedPerceiver:
@@ -413,8 +427,10 @@ class LearnedPerceiver:
             supported = [False] * len(units)
             probing: set[int] = set()
             related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
+            said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
             for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
-                contradicted = p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(premise, ident)
+                contradicted = (p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(premise, ident)
+                                and not self._worked_out(premise, ident, said))
                 if kind == "clause-fact":
                     # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
                     # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
@@ -468,7 +484,8 @@ class LearnedPerceiver:
         if closing:
             probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
         probes = sorted(probe_scores, key=lambda c: (-probe_scores[c], self._severity_rank[c]))
-        pointed = frozenset(probes[:1]) if len(probes) == 1 else frozenset()
+        sharp = [c for c in probes if probe_scores[c] >= t.pointed]
+        pointed = frozenset(sharp) if len({self._area_of[c] for c in sharp}) == 1 else frozenset()
         areas = {self._area_of[c] for c in probes}
         n_questions = sum(1 for _, q in units if q)
         # A barrage is several questions about different areas; one question, however open, is one question.
@@ -519,11 +536,19 @@ class LearnedPerceiver:
         for clause in sent.clauses:
             other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
             for q in clause.numbers:
-                if not other_side and contradicts(q, fact.numbers) and not accounted(q, self.rules.pack_numbers):
+                if not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers):
                     return "false"
             if clause.guarantee and not fact.guarantee and not self._guaranteed_elsewhere(clause):
                 return "false"
         return ""
+
+    def _worked_out(self, premise: str, fid: str, said: frozenset) -> bool:
+        """The amounts that set `premise` against the fact are totals worked out from the turn's true amounts ("...
+        plus $39 for each of five more, so $344"): the model reads any other sum as a contradiction; the rules check
+        the arithmetic."""
+        fact = self.rules.fact_model(fid)
+        clashing = [q for q in analyse(premise, self._verbs).numbers if contradicts(q, fact.numbers)]
+        return bool(clashing) and all(self.rules.true_amount(q, said) for q in clashing)
 
     def _guaranteed_elsewhere(self, clause: Any) -> bool:
         """Another fact guarantees what this clause names ("... and the lunch peak guarantees €14 an hour" beside a

@@ -24,7 +24,7 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
-    content_stems, contradicts, is_number, joined, negation_covers, phrase_stems, split_sentences, stem, tokenize,
+    content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems, split_sentences, stem, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -202,6 +202,10 @@ class RulePerceiver:
         """Every amount some fact of the pack states."""
         return self._pack_numbers
 
+    def true_amount(self, q: tuple, said: frozenset) -> bool:
+        """An amount some fact states, or a total worked out from the true amounts said beside it (`said`)."""
+        return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers)
+
     def stuffed(self, sent: Sentence) -> bool:
         """A question carrying far more cue words than natural speech does (a checklist, not a question)."""
         return self._probe(sent)[2] == "stuffed"
@@ -269,7 +273,7 @@ class RulePerceiver:
                 matches = [(f, neg) for f, neg in matches if not any(sentence_words <= set(p) for p, _ in f.cues)]
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
-                invented = any(contradicts(q, known_numbers) and not accounted(q, self._pack_numbers) for q in clause.numbers) or (
+                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, sent.numbers) for q in clause.numbers) or (
                     clause.guarantee and not fact.guarantee)
                 (false if negated or invented else stated).append(fact.id)
             asserted, denied_false = self._false_cue_hits(clause)
@@ -281,7 +285,7 @@ class RulePerceiver:
                     shared = len(words & f.topic)
                     if clause.guarantee:
                         return shared >= 1
-                    wrong = [q for q in clause.numbers if contradicts(q, f.numbers) and not accounted(q, self._pack_numbers)]
+                    wrong = [q for q in clause.numbers if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers)]
                     return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
 
                 hits = [f for f in self._facts if topical(f)]
@@ -295,7 +299,7 @@ class RulePerceiver:
         if stated:
             known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
             denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
-            if denied or any(contradicts(q, known) and not accounted(q, self._pack_numbers) for q in sent.numbers):
+            if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers) for q in sent.numbers):
                 false += denied or stated
             elif not all(accounted(q, known) for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact

@@ -4,7 +4,8 @@ Stance is the signal that STPR turns into the direction of each turn's credit, s
 stance move only on *real* persuasion progress:
 
 - it rises when a hidden concern is surfaced (a little) and when a voiced concern is answered with a fitting fact (by
-  the concern's severity); a fact that touches a concern the user has not voiced only surfaces it;
+  the concern's severity); a fact that answers a worry the user has not voiced yet settles it for a share of its
+  severity (the caller who asked first wins more, and the one who answered first is not told they ignored it);
 - it never rises on generic pitching, flattery, repeated facts or a recital of every fact;
 - it falls on pressure, false claims and declined closing asks.
 
@@ -204,13 +205,19 @@ def transition(
             events.append(("resolved", cid, fact))
             progress = answered_any = True
         elif status is _HIDDEN and not voiced_this_turn and fact not in state.heard:
-            statuses[cid] = _VOICED
-            stance += d.voice_gain
+            # The caller answered a worry before the user raised it: it surfaces and is settled in one breath, but
+            # a caller who asked first would have won more of it.
+            statuses[cid] = _RESOLVED
+            stance += severity[cid] * d.unprompted_answer_share
             trust += d.trust_gain
-            events.append(("voiced", cid, fact))
+            events.append(("resolved", cid, fact))
             progress = answered_any = voiced_this_turn = True
     if perception.facts and not answered_any and believed:
         events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
+    if believed and not answered_any and not perception.recital and not state.heard.issuperset(perception.facts):
+        # Plain, checkable information earns a guarded user's trust a little (once a turn, new facts only, and not on
+        # top of a worry settled): a caller who explains the offer can then ask what they could not ask a stranger.
+        trust += d.fact_trust_gain
     for trait in perception.asked_traits:
         events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
     if (perception.question and not (perception.probes or perception.asked_traits or perception.closing_ask
