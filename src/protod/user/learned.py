@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -50,7 +51,8 @@ _OTHER_SIDE = frozenset("now currently current moment other others elsewhere tha
                         "typically competitor competitors old previous today instead like".split())
 
 
-_LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah".split())
+_LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
+                     "honestly thanks".split())
 _PROMISE = frozenset("will can shall guarantee promise promised would could".split())
 
 
@@ -61,6 +63,13 @@ _HEDGES = frozenset("imagine guess suppose bet expect gather understand assume r
 # "We're looking for riders", "We're calling / reaching out to ...": the company's reason for calling. Not "we'd love
 # to / we're hoping to": a promise hides behind those ("We'd love to waive your commission for a year").
 _INTENT = frozenset("looking calling reaching contacting recruiting".split())
+
+
+_ADDRESSED = frozenset({"you", "your", "yours", "yourself"})
+# "Have you got a minute to hear about ...?", "Would you be open to hearing how ...?": asking for the user's time, not
+# for their agreement nor about a worry (the pair model scores some of these above the ask or the probe bar)
+_ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
+                            r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
 
 def _about_caller(sentence: str) -> bool:
@@ -294,6 +303,10 @@ class Thresholds:
     worry_candidates: int = 4
     related: float = 0.15  # below this entailment score for every fact, an unconfirmed product claim is unsupported
     trait: float = 0.6  # cosine of a question with a trait's description and values: "How do you get around?"
+    # ... and of a question put to the user ("you", "your"): "What do you use for a workspace at the moment?" scores
+    # 0.34 with its trait, "How has that been going for you?" 0.25, non-trait asks ("Would that work for you?") ~0.2.
+    # Read on round 7's callers' questions (train packs and dev).
+    trait_addressed: float = 0.3
     # A question names a worry (a pointed probe, which a guarded user answers) when the worries it scores this high
     # all lie in one area: "Is the kitchen getting swamped at the rush a concern?" (0.94, the next 0.60), not "What's
     # holding you back?" (four areas above 0.92). Read on train-pack questions.
@@ -321,6 +334,9 @@ class LearnedPerceiver:
         self._worry_vectors = None
         self._trait_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
+        # Words of the user's own situation ("GCSE", "A-level"): a sentence sharing only these with a fact is about
+        # the user, not a statement of the fact ("We're looking for teachers to tutor GCSE and A-level students")
+        self._trait_words = frozenset(s for tr in pack.traits for v in tr.values for s in content_stems(tokenize(str(v))))
         # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere.
         self._guaranteed = frozenset().union(*(m.content for m in map(self.rules.fact_model, (f.id for f in pack.facts))
                                                if m.guarantee))
@@ -448,12 +464,12 @@ class LearnedPerceiver:
                         elif verdict == "":
                             facts.append(ident)
                         supported[i] = verdict != "unrelated" or supported[i]
-                elif kind == "worry" and p[ENTAIL] >= t.probe:
+                elif kind == "worry" and p[ENTAIL] >= t.probe and not _ASKS_FOR_TIME.search(premise.lower()):
                     probe_scores[ident] = max(probe_scores.get(ident, 0.0), float(p[ENTAIL]))
                     probing.add(i)
                 elif kind == "claim":
                     claimed[i] = p[ENTAIL] >= t.claim
-                elif kind == "ask" and p[ENTAIL] >= t.ask:
+                elif kind == "ask" and p[ENTAIL] >= t.ask and not _ASKS_FOR_TIME.search(premise.lower()):
                     closing = True
                 elif kind == "pressure" and p[ENTAIL] >= t.pressure:
                     pressure = True
@@ -488,6 +504,10 @@ class LearnedPerceiver:
         pointed = frozenset(sharp) if len({self._area_of[c] for c in sharp}) == 1 else frozenset()
         areas = {self._area_of[c] for c in probes}
         n_questions = sum(1 for _, q in units if q)
+        if n_questions == 1 and len(areas) > pack.dynamics.max_probe_areas_per_turn:
+            # One open question ("What would make you hesitate?", "What's holding you back?") asks about every worry:
+            # the user answers with one of their own, not only with one the model happened to rank in its top few.
+            probes += sorted((c.id for c in pack.concerns if c.id not in probe_scores), key=self._severity_rank.get)
         # A barrage is several questions about different areas; one question, however open, is one question.
         barrage = n_questions > 1 and len(areas) > pack.dynamics.max_probe_areas_per_turn
         pitch = any(self.rules.pitches(s) for s in sentences)
@@ -531,7 +551,8 @@ class LearnedPerceiver:
         fact = self.rules.fact_model(fid)
         sent = analyse(premise, self._verbs)
         said = {s for c in sent.clauses for s in c.stems} | {n for c in sent.clauses for n in c.numbers}
-        if not (said & (fact.content - self._role_words)) and not any(accounted(q, fact.numbers) for q in sent.numbers):
+        if not (said & (fact.content - self._role_words - self._trait_words)) and not any(
+                accounted(q, fact.numbers) for q in sent.numbers):
             return "unrelated"  # "Hi, this is Sam from FeastFleet" shares only the company's name with a fact
         for clause in sent.clauses:
             other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
@@ -563,5 +584,6 @@ class LearnedPerceiver:
             self._trait_vectors = self.encoder.encode(
                 [f"{tr.description} {', '.join(tr.values)}" for tr in self.pack.traits])
         sims = self.encoder.encode(questions) @ self._trait_vectors.T
-        found = [self.pack.traits[int(row.argmax())].name for row in sims if row.max() >= self.t.trait]
+        bars = [self.t.trait_addressed if _ADDRESSED & set(tokenize(q)) else self.t.trait for q in questions]
+        found = [self.pack.traits[int(row.argmax())].name for row, bar in zip(sims, bars) if row.max() >= bar]
         return tuple(dict.fromkeys(found))
