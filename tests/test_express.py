@@ -111,14 +111,16 @@ def test_plain_string_lines_still_load():
 # -- events and choices -------------------------------------------------------------------------------------------
 
 
-def test_resolutions_carry_the_fact_and_asked_worries_do_not(pack):
+def test_resolution_and_unprompted_voicing_carry_the_fact(pack):
     concern = pack.concerns[0]
     fact = concern.resolution_facts[-1]
     persona = next(p for p in PersonaSampler(pack, 0).sample(60) if p.concerns[0].id == concern.id)
     severity = {c.id: c.severity for c in persona.concerns}
     hidden = persona.initial_state
     told = transition(hidden, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity, pack.dynamics, 12)
-    assert ("resolved", concern.id, fact) in told.events  # answered before asked: settled, thanked for the fact
+    assert ("voiced", concern.id, fact) in told.events  # answered before asked: the worry, on the fact that touched it
+    settled = transition(told.state, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity, pack.dynamics, 12)
+    assert ("resolved", concern.id, fact) in settled.events
     probed = transition(hidden, Perception(probes=(concern.id,), pointed=frozenset({concern.id}), question=True), severity, pack.dynamics, 12)
     assert [e for e in probed.events if e[0] == "voiced"] == [("voiced", concern.id)]  # asked, not told: no fact
 

@@ -257,3 +257,20 @@ def test_a_question_that_names_one_worry_is_pointed(perceivers, text, pointed):
     user heard was read as open, so callers who named the worry were still refused)."""
     p = perceivers[C].perceive(text)
     assert set(p.pointed) == pointed and p.probes, p
+
+
+@pytest.mark.parametrize("text", ["Have you got a couple of minutes to hear how riding with us could work?",
+                                  "Is this a bad time, or can I take two minutes?",
+                                  "Have you got a minute for a quick chat about your week?"])
+def test_asking_for_time_is_neither_an_ask_nor_a_probe(perceivers, text):
+    p = perceivers[C].perceive(text)
+    assert not p.closing_ask and not p.probes and not p.asked_traits and p.question, p
+
+
+def test_asking_for_time_does_not_hide_an_ask(perceivers):
+    assert perceivers[C].perceive("Have you got a minute? I can sign you up right now.").closing_ask
+
+
+def test_a_question_put_to_the_user_about_their_situation_is_answered(perceivers):
+    p = perceivers[C].perceive("Can I ask what your week looks like at the moment, are you working or studying?")
+    assert p.asked_traits == ("current_job",) and not p.probes, p

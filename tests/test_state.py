@@ -39,24 +39,32 @@ def test_answering_a_voiced_concern_resolves_it_by_its_severity():
     assert t.state.trust == pytest.approx(0.6 + D.trust_gain)
 
 
-def test_an_unprompted_answer_settles_the_worry_for_less_than_an_asked_one():
+def test_an_unprompted_answer_surfaces_the_worry_and_the_next_answer_settles_it():
     t = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),))
-    assert t.state.status("fees") is R  # surfaced and settled in one breath: nothing left to "ignore" next turn
-    assert ("resolved", "fees", "no_fees") in t.events
-    assert t.state.stance == pytest.approx(0.4 + 0.2 * D.unprompted_answer_share)
-    asked = step(step(state(), probes=("fees",), pointed=frozenset({"fees"})).state,
-                 facts=("no_fees",), addressed=(("fees", "no_fees"),))
-    assert asked.state.stance == pytest.approx(0.4 + D.voice_gain + 0.2)  # asked first, then answered: worth more
-    assert asked.state.stance > t.state.stance
-    # one worry a turn: a second unprompted answer in the same turn settles nothing more
+    assert t.state.status("fees") is V and "fees" in t.state.told
+    assert ("voiced", "fees", "no_fees") in t.events  # the reply says which fact touched the worry
+    assert t.state.stance == pytest.approx(0.4 + D.voice_gain)
+    again = step(t.state, facts=("no_fees",), addressed=(("fees", "no_fees"),))  # "Yes: no fees at all."
+    assert again.state.status("fees") is R and not again.state.told
+    assert again.state.stance == pytest.approx(0.4 + D.voice_gain + 0.2)
+    # one worry a turn: a second unprompted answer in the same turn surfaces nothing more
     both = step(state(), facts=("no_fees", "forecast"), addressed=(("fees", "no_fees"), ("volume", "forecast")))
     assert both.state.status("volume") is H
 
 
-def test_moving_on_after_an_unprompted_answer_is_not_ignoring_the_user():
-    answered = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
-    t = step(answered, facts=("forecast",), addressed=())
-    assert not any(e[0] == "ignored" for e in t.events)
+def test_moving_on_after_answering_first_is_not_ignoring_the_user_but_a_probed_worry_is():
+    told = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
+    t = step(told, facts=("x",))
+    assert not any(e[0] == "ignored" for e in t.events) and t.state.status("fees") is V
+    asked = step(state(), probes=("fees",), pointed=frozenset({"fees"})).state
+    assert ("ignored", "fees") in step(asked, facts=("x",)).events
+
+
+def test_a_refused_ask_says_which_worry_stands_in_the_way():
+    told = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
+    t = step(told, closing_ask=True)
+    assert ("restated", "fees") in t.events and ("refused_ask",) in t.events
+    assert t.events.index(("restated", "fees")) < t.events.index(("refused_ask",))
 
 
 def test_a_new_fact_earns_a_little_trust_once_a_turn_and_never_on_a_lie_or_a_recital():
@@ -149,3 +157,17 @@ def test_transition_is_pure():
     a = step(start, probes=("fees",), pointed=frozenset({"fees"}))
     b = step(start, probes=("fees",), pointed=frozenset({"fees"}))
     assert a == b and start == state()
+
+
+def test_asked_about_a_worry_they_do_not_hold_an_open_user_names_their_own():
+    """"Is the commission a worry?" to a user worried about payouts: "Not that so much. What worries me is ..."
+    (saying "not a worry for me" while holding one leaves the caller nowhere to go); a guarded user just says no."""
+    held_one = UserState(0.4, D.generic_voice_trust_min + 0.05, 5, (("fees", H),))
+    t = transition(held_one, Perception(probes=("volume",), pointed=frozenset({"volume"}), question=True), SEV, D, 12)
+    assert t.events[:2] == (("not_that",), ("voiced", "fees")) and t.state.status("fees") is V
+    assert t.state.stance == pytest.approx(0.4 + D.voice_gain)
+    opened = transition(held_one, Perception(probes=("volume",), question=True), SEV, D, 12)
+    assert opened.events[0] == ("voiced", "fees")  # an open question is simply answered: no "not that"
+    guarded = UserState(0.4, D.generic_voice_trust_min - 0.05, 5, (("fees", H),))
+    t = transition(guarded, Perception(probes=("volume",), pointed=frozenset({"volume"}), question=True), SEV, D, 12)
+    assert ("no_concern",) in t.events and t.state.status("fees") is H

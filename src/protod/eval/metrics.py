@@ -50,8 +50,7 @@ def _rate(num: float, den: float) -> float:
 def dialogue_stats(record: dict[str, Any]) -> dict[str, Any]:
     """Per-dialogue facts the aggregate metrics are built from."""
     held = [c["id"] for c in record["persona"]["concerns"]]
-    # A worry surfaced when the user voiced it, or when a fact settled it before they could (resolved:cid:fact).
-    voiced = {e.split(":")[1] for t in record["turns"] for e in t["events"] if e.startswith(("voiced:", "resolved:"))}
+    voiced = {e.split(":")[1] for t in record["turns"] for e in t["events"] if e.startswith("voiced:")}  # voiced:cid[:fact]
     final = record.get("final_state") or {}
     resolved = [cid for cid, status in (final.get("concerns") or {}).items() if status == "resolved"]
     probe_turns = sum(1 for t in record["turns"] if any(a.startswith("probe:") for a in t["acts"]))

@@ -47,7 +47,8 @@ _GENERIC = {
 # the worry settled or voiced, then the answer to their question, then the rest.
 _MAX_PARTS = 3
 _priority = {
-    "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "voiced": 3, "restated": 3, "settled": 3,
+    "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "not_that": 3, "voiced": 3, "restated": 3,
+    "settled": 3,
     "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
@@ -67,7 +68,12 @@ _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 _ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 _ACK_FRAME = "So, {heard}."  # a fact heard that settles nothing: the reply says which fact it heard
+# A fact that touches a worry not yet voiced: the user says so, then the worry, and waits for it to be confirmed
+_TOUCHED_FRAMES = ("{heard}? That's the big thing for me, to be honest.", "{heard}? Funny you say that.",
+                   "{heard}? That's exactly what I'd need to be sure of.")
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
+# Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
+_NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
 
 
 def _upper_first(text: str) -> str:
@@ -215,9 +221,12 @@ class TemplateExpresser:
             if kind == "answered":  # compose keeps one: every question about the user is answered there
                 parts.extend(self.answer([e[1] for e in events if e[0] == "answered"], persona, rng, wary, said))
                 continue
+            if kind == "not_that":
+                parts.append(rng.choice(_NOT_THAT))
+                continue
             if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
-            elif kind in ("voiced", "restated"):  # ("voiced", concern id)
+            elif kind in ("voiced", "restated"):  # ("voiced", concern id[, fact id that touched it])
                 lines = pack.concern_by_id[event[1]].reveal_lines
             elif kind == "small_talk" and not opening:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
@@ -227,6 +236,10 @@ class TemplateExpresser:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             facts = event[2:] if kind == "resolved" else ()
             text = self.render(self.pick(lines, persona, rng, facts, said), persona)
+            if kind == "voiced" and len(event) > 2:
+                heard = _heard_phrase(pack, event[2], agent_text)
+                if heard and heard.lower() in agent_text.lower():  # only words the caller said: never put words in their mouth
+                    text = _upper_first(rng.choice(_TOUCHED_FRAMES).format(heard=heard)) + " " + text
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
                 text += " " + self.render(worry, persona)
@@ -257,6 +270,7 @@ _DIRECTIVES = {
     "unsupported_claim": "Say you doubt the promise they just made and ask where that is written down.",
     "off_topic": "Ask what this has to do with you.",
     "acknowledge": "Acknowledge briefly.",
+    "not_that": "Say that what they asked about is not really what worries you.",
     "restated": "Remind the caller of the worry you already told them, which they still have not answered: {concern}.",
     "settled": "Say the caller has already answered this worry of yours, so it is settled: {concern}.",
     "small_talk": "Reply politely and briefly, and ask what the call is about.",
@@ -274,6 +288,8 @@ _LATER_SMALL_TALK = "Reply politely and briefly; the call is already under way, 
 _LATER_QUESTION = "Answer their question briefly and vaguely; you are not sure what they are getting at."
 # When the event carries the fact behind it, the directive names it: the reply may react to that, and only that.
 _FACT_DIRECTIVES = {
+    "voiced": "What the caller just said ({fact}) touches a worry of yours: say so, tell them this worry in your own "
+              "words, and ask them to confirm it really works that way for you: {concern}.",
     "resolved": "Say that the caller's answer settles this worry of yours: {concern}. What settled it, and the only "
                 "thing they said that you may refer to: {fact}",
 }

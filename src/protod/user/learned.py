@@ -334,9 +334,6 @@ class LearnedPerceiver:
         self._worry_vectors = None
         self._trait_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
-        # Words of the user's own situation ("GCSE", "A-level"): a sentence sharing only these with a fact is about
-        # the user, not a statement of the fact ("We're looking for teachers to tutor GCSE and A-level students")
-        self._trait_words = frozenset(s for tr in pack.traits for v in tr.values for s in content_stems(tokenize(str(v))))
         # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere.
         self._guaranteed = frozenset().union(*(m.content for m in map(self.rules.fact_model, (f.id for f in pack.facts))
                                                if m.guarantee))
@@ -479,7 +476,8 @@ class LearnedPerceiver:
             unsupported = any(c and not s and r < t.related and not _about_caller(u) and speaks_for_offer(u)
                               for (u, _), c, s, r in zip(units, claimed, supported, related))
             if not closing:
-                asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing])
+                asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing
+                                                   and not _ASKS_FOR_TIME.search(u.lower())])
         if facts:
             # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
             # true that ...", "Some say ..., but not with us") is not heard as stated. Measured on dev: hard
@@ -504,10 +502,6 @@ class LearnedPerceiver:
         pointed = frozenset(sharp) if len({self._area_of[c] for c in sharp}) == 1 else frozenset()
         areas = {self._area_of[c] for c in probes}
         n_questions = sum(1 for _, q in units if q)
-        if n_questions == 1 and len(areas) > pack.dynamics.max_probe_areas_per_turn:
-            # One open question ("What would make you hesitate?", "What's holding you back?") asks about every worry:
-            # the user answers with one of their own, not only with one the model happened to rank in its top few.
-            probes += sorted((c.id for c in pack.concerns if c.id not in probe_scores), key=self._severity_rank.get)
         # A barrage is several questions about different areas; one question, however open, is one question.
         barrage = n_questions > 1 and len(areas) > pack.dynamics.max_probe_areas_per_turn
         pitch = any(self.rules.pitches(s) for s in sentences)
@@ -551,8 +545,7 @@ class LearnedPerceiver:
         fact = self.rules.fact_model(fid)
         sent = analyse(premise, self._verbs)
         said = {s for c in sent.clauses for s in c.stems} | {n for c in sent.clauses for n in c.numbers}
-        if not (said & (fact.content - self._role_words - self._trait_words)) and not any(
-                accounted(q, fact.numbers) for q in sent.numbers):
+        if not (said & (fact.content - self._role_words)) and not any(accounted(q, fact.numbers) for q in sent.numbers):
             return "unrelated"  # "Hi, this is Sam from FeastFleet" shares only the company's name with a fact
         for clause in sent.clauses:
             other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))

@@ -4,8 +4,8 @@ Stance is the signal that STPR turns into the direction of each turn's credit, s
 stance move only on *real* persuasion progress:
 
 - it rises when a hidden concern is surfaced (a little) and when a voiced concern is answered with a fitting fact (by
-  the concern's severity); a fact that answers a worry the user has not voiced yet settles it for a share of its
-  severity (the caller who asked first wins more, and the one who answered first is not told they ignored it);
+  the concern's severity); a fact that answers a worry the user has not voiced yet surfaces it (the user says it is
+  their worry and wants it confirmed; moving on from it is not ignoring them);
 - it never rises on generic pitching, flattery, repeated facts or a recital of every fact;
 - it falls on pressure, false claims and declined closing asks.
 
@@ -52,6 +52,9 @@ class UserState:
     refusals: int = 0  # closing asks declined so far
     decision: Decision = Decision.CONTINUE
     heard: frozenset[str] = frozenset()  # fact ids the agent has stated so far (a repeated fact surfaces nothing)
+    # Voiced worries the caller had already answered when they surfaced: the user wants it confirmed, and a caller
+    # who moves on has not ignored them.
+    told: frozenset[str] = frozenset()
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -73,6 +76,7 @@ class UserState:
             "refusals": self.refusals,
             "decision": self.decision.value,
             "heard": sorted(self.heard),
+            "told": sorted(self.told),
         }
 
     @classmethod
@@ -86,6 +90,7 @@ class UserState:
             refusals=int(data.get("refusals", 0)),
             decision=Decision(data.get("decision", "continue")),
             heard=frozenset(data.get("heard", ())),
+            told=frozenset(data.get("told", ())),
         )
 
 
@@ -163,7 +168,8 @@ def transition(
     d = dynamics
     stance, trust, patience, refusals = state.stance, state.trust, state.patience, state.refusals
     statuses = dict(state.concerns)
-    waiting = [cid for cid, s in state.concerns if s is _VOICED]  # voiced earlier, not yet answered
+    waiting = [cid for cid, s in state.concerns if s is _VOICED]  # voiced earlier, not yet settled
+    told = set(state.told)
     events: list[tuple[str, ...]] = []
     progress = False
 
@@ -205,12 +211,14 @@ def transition(
             events.append(("resolved", cid, fact))
             progress = answered_any = True
         elif status is _HIDDEN and not voiced_this_turn and fact not in state.heard:
-            # The caller answered a worry before the user raised it: it surfaces and is settled in one breath, but
-            # a caller who asked first would have won more of it.
-            statuses[cid] = _RESOLVED
-            stance += severity[cid] * d.unprompted_answer_share
+            # The caller answered a worry before the user raised it: the user says it is their worry and wants it
+            # confirmed ("Pick my own shifts? That's the big thing for me ..."); the next answer settles it. Moving
+            # on is not ignoring them: they were answered, once.
+            statuses[cid] = _VOICED
+            told.add(cid)
+            stance += d.voice_gain
             trust += d.trust_gain
-            events.append(("resolved", cid, fact))
+            events.append(("voiced", cid, fact))
             progress = answered_any = voiced_this_turn = True
     if perception.facts and not answered_any and believed:
         events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
@@ -247,14 +255,24 @@ def transition(
             # still left unanswered below), one already answered is said to be settled. Neither is progress.
             waiting_probed = next((cid for cid in perception.probes if statuses.get(cid) is _VOICED), None)
             settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
+            other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
             if waiting_probed is not None:
                 events.append(("restated", waiting_probed))
             elif settled is not None:
                 events.append(("settled", settled))
+            elif other is not None and trust >= d.generic_voice_trust_min:
+                # Asked about a worry they do not have, an open person names the one they do ("Not that so much.
+                # What worries me is ..."): saying "not a worry for me" while holding one misleads the caller.
+                statuses[other] = _VOICED
+                stance += d.voice_gain
+                trust += d.trust_gain
+                # (only a question that named a worry gets "not that": an open one is simply answered)
+                events += [("not_that",)] * bool(perception.pointed) + [("voiced", other)]
+                progress = True
             else:
                 events.append(("no_concern",))
 
-    ignored = [cid for cid in waiting if statuses[cid] is _VOICED]
+    ignored = [cid for cid in waiting if statuses[cid] is _VOICED and cid not in told]
     if ignored:
         # Moving on without answering what the user just raised: they feel unheard.
         trust -= d.ignored_trust
@@ -293,6 +311,9 @@ def transition(
             refusals += 1
             stance = _clip(stance - d.refused_ask_stance)
             trust = _clip(trust - d.refused_ask_trust)
+            still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
+            if still is not None and not any(e[0] in ("restated", "ignored") for e in events):
+                events.append(("restated", still))  # "Not yet: I still don't know about ...": says what stands in the way
             events.append(("refused_ask",))
             if stance < d.reject_stance or refusals >= d.max_refusals:
                 decision = Decision.REJECT
@@ -313,5 +334,6 @@ def transition(
         refusals=refusals,
         decision=decision,
         heard=state.heard | frozenset(perception.facts) if perception.facts else state.heard,
+        told=frozenset(c for c in told if statuses[c] is _VOICED),
     )
     return Transition(new_state, tuple(events))
