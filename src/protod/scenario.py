@@ -250,7 +250,7 @@ class Dynamics(_Strict):
     voice_trust_min: float = Field(0.25, ge=0, le=1, description="Below this trust the user will not open up, even to a pointed question.")
     generic_voice_trust_min: float = Field(0.45, ge=0, le=1, description="Trust needed to open up to a vague question (one that names only the area, not the worry).")
     trust_gain: float = Field(0.05, ge=0, description="Trust gained per surfaced or resolved concern.")
-    fact_trust_gain: float = Field(0.03, ge=0, description="Trust gained on a turn that states a product fact the user had not heard (once a turn; not in a recital or a turn with a false or unsupported claim).")
+    fact_trust_gain: float = Field(0.03, ge=0, description="Trust gained on a turn that states a product fact the user had not heard (once a turn; not in a recital, a turn with a false or unsupported claim, or a turn that surfaced or settled a worry).")
     pressure_stance: float = Field(0.06, ge=0, description="Stance lost to pressure.")
     pressure_trust: float = Field(0.10, ge=0, description="Trust lost to pressure.")
     false_claim_stance: float = Field(0.10, ge=0)

@@ -238,7 +238,7 @@ class TemplateExpresser:
             text = self.render(self.pick(lines, persona, rng, facts, said), persona)
             if kind == "voiced" and len(event) > 2:
                 heard = _heard_phrase(pack, event[2], agent_text)
-                if heard and heard.lower() in agent_text.lower():  # only words the caller said: never put words in their mouth
+                if heard and heard.lower() in agent_text.lower():  # only the caller's own words, never words put in their mouth
                     text = _upper_first(rng.choice(_TOUCHED_FRAMES).format(heard=heard)) + " " + text
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)

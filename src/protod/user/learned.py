@@ -74,9 +74,9 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
 
 def _about_caller(sentence: str) -> bool:
     """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
-    is Sam", "We're looking for riders") or guessing about the user ("With kids at home, I imagine shifts are a big deal"): not a claim about the
-    product. A first-person promise ("I'll waive the fee", "I can get you...") is, and so is any sentence with an
-    amount or a guarantee in it ("We're looking for riders who want a guaranteed €30 an hour")."""
+    is Sam", "We're looking for riders") or guessing about the user ("With kids at home, I imagine shifts are a big
+    deal"): not a claim about the product. A first-person promise ("I'll waive the fee", "I can get you...") is, and
+    so is any sentence with an amount or a guarantee in it ("We're looking for riders who want a guaranteed €30 an hour")."""
     if any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
         return False
     tokens = list(tokenize(sentence))
@@ -442,8 +442,8 @@ class LearnedPerceiver:
             related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
             said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
             for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
-                contradicted = (p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL] and self._shares(premise, ident)
-                                and not self._worked_out(premise, ident, said))
+                contradicted = (p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
+                                and self._shares(premise, ident) and not self._worked_out(premise, ident, said))
                 if kind == "clause-fact":
                     # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
                     # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).

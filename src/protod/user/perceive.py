@@ -24,7 +24,8 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
-    content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems, split_sentences, stem, tokenize,
+    content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems, split_sentences, stem,
+    tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -273,7 +274,8 @@ class RulePerceiver:
                 matches = [(f, neg) for f, neg in matches if not any(sentence_words <= set(p) for p, _ in f.cues)]
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
-                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, sent.numbers) for q in clause.numbers) or (
+                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, sent.numbers)
+                               for q in clause.numbers) or (
                     clause.guarantee and not fact.guarantee)
                 (false if negated or invented else stated).append(fact.id)
             asserted, denied_false = self._false_cue_hits(clause)
@@ -285,7 +287,8 @@ class RulePerceiver:
                     shared = len(words & f.topic)
                     if clause.guarantee:
                         return shared >= 1
-                    wrong = [q for q in clause.numbers if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers)]
+                    wrong = [q for q in clause.numbers
+                             if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers)]
                     return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
 
                 hits = [f for f in self._facts if topical(f)]

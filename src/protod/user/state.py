@@ -313,7 +313,7 @@ def transition(
             trust = _clip(trust - d.refused_ask_trust)
             still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
             if still is not None and not any(e[0] in ("restated", "ignored") for e in events):
-                events.append(("restated", still))  # "Not yet: I still don't know about ...": says what stands in the way
+                events.append(("restated", still))  # "Not yet: I still don't know about ...": what stands in the way
             events.append(("refused_ask",))
             if stance < d.reject_stance or refusals >= d.max_refusals:
                 decision = Decision.REJECT
