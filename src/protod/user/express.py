@@ -137,15 +137,18 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     return kept[:_MAX_PARTS] + decision
 
 
-def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
-    """How the user echoes a fact: the first of its cues in the caller's own words, else its first cue that names
-    no amount (echoing "18%" to a caller who said the fact in other words sounds like mishearing them), else ""."""
+def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str, said_only: bool = False) -> str:
+    """How the user echoes a fact: the first of its cues in the caller's own words, else (unless `said_only`) its first
+    cue that names no amount (echoing "18%" to a caller who said the fact in other words sounds like mishearing
+    them), else ""."""
     cues = pack.fact_by_id[fact_id].cues if fact_id in pack.fact_by_id else ()
     lowered = agent_text.lower()
     for cue in cues:
         at = lowered.find(cue.lower())
         if at >= 0:
             return agent_text[at: at + len(cue)]
+    if said_only:
+        return ""
     return next((c for c in cues if not any(ch.isdigit() or ch in "€$£%" for ch in c)), "")
 
 
@@ -237,8 +240,8 @@ class TemplateExpresser:
             facts = event[2:] if kind == "resolved" else ()
             text = self.render(self.pick(lines, persona, rng, facts, said), persona)
             if kind == "voiced" and len(event) > 2:
-                heard = _heard_phrase(pack, event[2], agent_text)
-                if heard and heard.lower() in agent_text.lower():  # only the caller's own words, never words put in their mouth
+                heard = _heard_phrase(pack, event[2], agent_text, said_only=True)  # never words put in their mouth
+                if heard:
                     text = _upper_first(rng.choice(_TOUCHED_FRAMES).format(heard=heard)) + " " + text
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)

@@ -441,6 +441,7 @@ class LearnedPerceiver:
             probing: set[int] = set()
             related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
             said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
+            asks_time = [bool(_ASKS_FOR_TIME.search(u.lower())) for u, _ in units]  # read once per unit, not per pair
             for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
                 contradicted = (p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
                                 and self._shares(premise, ident) and not self._worked_out(premise, ident, said))
@@ -461,12 +462,12 @@ class LearnedPerceiver:
                         elif verdict == "":
                             facts.append(ident)
                         supported[i] = verdict != "unrelated" or supported[i]
-                elif kind == "worry" and p[ENTAIL] >= t.probe and not _ASKS_FOR_TIME.search(premise.lower()):
+                elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i]:
                     probe_scores[ident] = max(probe_scores.get(ident, 0.0), float(p[ENTAIL]))
                     probing.add(i)
                 elif kind == "claim":
                     claimed[i] = p[ENTAIL] >= t.claim
-                elif kind == "ask" and p[ENTAIL] >= t.ask and not _ASKS_FOR_TIME.search(premise.lower()):
+                elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i]:
                     closing = True
                 elif kind == "pressure" and p[ENTAIL] >= t.pressure:
                     pressure = True
@@ -476,8 +477,8 @@ class LearnedPerceiver:
             unsupported = any(c and not s and r < t.related and not _about_caller(u) and speaks_for_offer(u)
                               for (u, _), c, s, r in zip(units, claimed, supported, related))
             if not closing:
-                asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing
-                                                   and not _ASKS_FOR_TIME.search(u.lower())])
+                asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
+                                                   if q and i not in probing and not asks_time[i]])
         if facts:
             # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
             # true that ...", "Some say ..., but not with us") is not heard as stated. Measured on dev: hard

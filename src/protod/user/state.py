@@ -266,8 +266,9 @@ def transition(
                 statuses[other] = _VOICED
                 stance += d.voice_gain
                 trust += d.trust_gain
-                # (only a question that named a worry gets "not that": an open one is simply answered)
-                events += [("not_that",)] * bool(perception.pointed) + [("voiced", other)]
+                if perception.pointed:  # only a question that named a worry gets "not that": an open one is answered
+                    events.append(("not_that",))
+                events.append(("voiced", other))
                 progress = True
             else:
                 events.append(("no_concern",))
