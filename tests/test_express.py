@@ -125,6 +125,25 @@ def test_resolution_and_unprompted_voicing_carry_the_fact(pack):
     assert [e for e in probed.events if e[0] == "voiced"] == [("voiced", concern.id)]  # asked, not told: no fact
 
 
+def test_a_worry_answered_first_is_brought_up_again_as_one_to_confirm_not_as_news(pack):
+    from protod.user.express import _CONFIRM_FRAMES
+
+    concern = pack.concerns[0]
+    fact = concern.resolution_facts[-1]
+    persona = next(p for p in PersonaSampler(pack, 0).sample(60) if p.concerns[0].id == concern.id)
+    severity = {c.id: c.severity for c in persona.concerns}
+    told = transition(persona.initial_state, Perception(facts=(fact,), addressed=((concern.id, fact),)), severity,
+                      pack.dynamics, 12)
+    asked = transition(told.state, Perception(closing_ask=True), severity, pack.dynamics, 12)
+    assert ("confirm", concern.id) in asked.events
+    expresser = TemplateExpresser(pack)
+    for seed in range(6):
+        reply = expresser.express(asked.events, persona, random.Random(seed), asked.state, (), "Shall we sign you up?")
+        assert any(reply.startswith(frame) for frame in _CONFIRM_FRAMES), reply
+    directive = LLMExpresser(pack, backend=None).prompt(persona, asked.state, asked.events, (), "Sign up?")[-1]["content"]
+    assert "confirmed" in directive and concern.description in directive
+
+
 def test_every_pick_fits_the_persona_and_the_resolving_fact(pack):
     expresser = TemplateExpresser(pack)
     personas = PersonaSampler(pack, 3).sample(150)

@@ -61,10 +61,35 @@ def test_moving_on_after_answering_first_is_not_ignoring_the_user_but_a_probed_w
 
 
 def test_a_refused_ask_says_which_worry_stands_in_the_way():
+    asked = step(state(), probes=("fees",), pointed=frozenset({"fees"})).state
+    t = step(asked, closing_ask=True)  # asked and skipped: "you didn't answer me" says the worry again
+    assert ("ignored", "fees") in t.events and ("refused_ask",) in t.events
+    # a worry the caller answered before it was voiced is not said as if unanswered: the user wants it confirmed
     told = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
     t = step(told, closing_ask=True)
-    assert ("restated", "fees") in t.events and ("refused_ask",) in t.events
-    assert t.events.index(("restated", "fees")) < t.events.index(("refused_ask",))
+    assert ("confirm", "fees") in t.events and ("restated", "fees") not in t.events
+    assert t.events.index(("confirm", "fees")) < t.events.index(("refused_ask",))
+    assert ("confirm", "fees") in step(told, probes=("fees",), pointed=frozenset({"fees"})).events
+
+
+AREAS = {"fees": "cost", "volume": "demand"}
+
+
+def test_a_follow_up_on_the_same_topic_confirms_a_worry_answered_before_it_was_voiced():
+    told = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
+    follow = transition(told, Perception(facts=("card_fee",), addressed=(("card", "card_fee"),)), SEV | {"card": 0.1},
+                        D, 12, {**AREAS, "card": "cost"})
+    assert follow.state.status("fees") is R and ("resolved", "fees", "card_fee") in follow.events
+    assert follow.state.stance == pytest.approx(0.4 + D.voice_gain + 0.2)
+    # another topic does not confirm it, nor does a lie, nor the same turn that surfaced it
+    other = transition(told, Perception(facts=("forecast",), addressed=(("volume", "forecast"),)), SEV, D, 12, AREAS)
+    assert other.state.status("fees") is V
+    lie = transition(told, Perception(facts=("card_fee",), addressed=(("card", "card_fee"),), false_claims=("x",)),
+                     SEV | {"card": 0.1}, D, 12, {**AREAS, "card": "cost"})
+    assert lie.state.status("fees") is V
+    first = transition(state(), Perception(facts=("no_fees", "card_fee"), addressed=(("fees", "no_fees"), ("card", "card_fee"))),
+                       SEV | {"card": 0.1}, D, 12, {**AREAS, "card": "cost"})
+    assert first.state.status("fees") is V
 
 
 def test_a_new_fact_earns_a_little_trust_once_a_turn_and_never_on_a_lie_or_a_recital():

@@ -62,7 +62,7 @@ def test_prior_teacher_shows_what_the_visible_traits_predict_known_answer():
     pack = load_scenario("merchant_recruitment")
     base = PersonaSampler(pack, 0).sample(1)[0]
     quiet = {"business_type": "a pizzeria", "store_count": "two or three locations", "location": "downtown",
-             "price_level": "mid-range prices", "current_channel": "its own website", "years_open": "about five years old",
+             "price_level": "mid-range prices", "current_channel": "direct orders through a website", "years_open": "about five years old",
              "staff_size": "a team of about ten", "communication_style": "brisk and busy"}
     # a single budget place, new, in the suburbs, walk-ins only: commission 1.5 x 2.5 x 2.0 = 7.5, order volume
     # 1.2 x 3 x 1.5 = 5.4, slow payouts 3 x 1.5 = 4.5, tech hassle 1.5, every other concern 1

@@ -48,7 +48,7 @@ _GENERIC = {
 _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "not_that": 3, "voiced": 3, "restated": 3,
-    "settled": 3,
+    "confirm": 3, "settled": 3,
     "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
@@ -58,7 +58,7 @@ _STANCE = {
     "false_claim": -1, "unsupported_claim": -1, "pressure": -1, "ignored": -1, "pitch": -1, "recital": -1,
     "off_topic": -1, "nonsense": -1, "barrage": -1, "reject": -1, "hang_up": -1,
 }
-_WORRY = frozenset({"resolved", "voiced", "restated", "settled"})  # parts about a worry the user holds
+_WORRY = frozenset({"resolved", "voiced", "restated", "confirm", "settled"})  # parts about a worry the user holds
 _FILLER = frozenset({"small_talk", "other_question"})  # said only when there is nothing else to say
 # Parts that invite the caller to go on ("Fine. Anything else?"): never beside a decision, which ends or answers that.
 _INVITING = _FILLER | {"acknowledge", "ready"}
@@ -71,6 +71,9 @@ _ACK_FRAME = "So, {heard}."  # a fact heard that settles nothing: the reply says
 # A fact that touches a worry not yet voiced: the user says so, then the worry, and waits for it to be confirmed
 _TOUCHED_FRAMES = ("{heard}? That's the big thing for me, to be honest.", "{heard}? Funny you say that.",
                    "{heard}? That's exactly what I'd need to be sure of.")
+# A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
+_CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said, but I'm still not "
+                   "certain.", "Before anything else, I'd want that confirmed.")
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
@@ -115,7 +118,7 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
             complained = True
         if kind == "no_concern" and kinds & (_WORRY | {"ignored"}):  # "ignored" restates the worry skipped
             continue
-        if kind == "ignored" and "restated" in kinds:
+        if kind == "ignored" and kinds & {"restated", "confirm"}:
             continue
         if kind == "settled" and e[1] in resolved_now:
             continue
@@ -137,19 +140,17 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     return kept[:_MAX_PARTS] + decision
 
 
-def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str, said_only: bool = False) -> str:
-    """How the user echoes a fact: the first of its cues in the caller's own words, else (unless `said_only`) its first
-    cue that names no amount (echoing "18%" to a caller who said the fact in other words sounds like mishearing
-    them), else ""."""
+def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
+    """How the user echoes a fact: the first of its cues in the caller's own words, else "". Never the pack's words
+    for a fact the caller put otherwise: echoing "all-black panels" to "we fit solar panels" puts words in the
+    caller's mouth (and shows a misheard fact as if it had been said)."""
     cues = pack.fact_by_id[fact_id].cues if fact_id in pack.fact_by_id else ()
     lowered = agent_text.lower()
     for cue in cues:
         at = lowered.find(cue.lower())
         if at >= 0:
             return agent_text[at: at + len(cue)]
-    if said_only:
-        return ""
-    return next((c for c in cues if not any(ch.isdigit() or ch in "€$£%" for ch in c)), "")
+    return ""
 
 
 _UNSEEN = object()
@@ -229,7 +230,7 @@ class TemplateExpresser:
                 continue
             if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
-            elif kind in ("voiced", "restated"):  # ("voiced", concern id[, fact id that touched it])
+            elif kind in ("voiced", "restated", "confirm"):  # ("voiced", concern id[, fact id that touched it])
                 lines = pack.concern_by_id[event[1]].reveal_lines
             elif kind == "small_talk" and not opening:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
@@ -239,8 +240,10 @@ class TemplateExpresser:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             facts = event[2:] if kind == "resolved" else ()
             text = self.render(self.pick(lines, persona, rng, facts, said), persona)
+            if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
+                text = rng.choice(_CONFIRM_FRAMES) + " " + text
             if kind == "voiced" and len(event) > 2:
-                heard = _heard_phrase(pack, event[2], agent_text, said_only=True)  # never words put in their mouth
+                heard = _heard_phrase(pack, event[2], agent_text)
                 if heard:
                     text = _upper_first(rng.choice(_TOUCHED_FRAMES).format(heard=heard)) + " " + text
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
@@ -275,6 +278,7 @@ _DIRECTIVES = {
     "acknowledge": "Acknowledge briefly.",
     "not_that": "Say that what they asked about is not really what worries you.",
     "restated": "Remind the caller of the worry you already told them, which they still have not answered: {concern}.",
+    "confirm": "Say the caller touched on this worry of yours but you want it confirmed before anything else: {concern}.",
     "settled": "Say the caller has already answered this worry of yours, so it is settled: {concern}.",
     "small_talk": "Reply politely and briefly, and ask what the call is about.",
     "other_question": "Answer their question briefly.",

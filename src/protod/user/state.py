@@ -142,6 +142,12 @@ class Transition:
     events: tuple[tuple[str, ...], ...] = field(default=())  # e.g. ("voiced", cid), ("refused_ask",)
 
 
+def _restate(cid: str, told: set[str]) -> str:
+    """How a worry still open is brought up again: one the caller answered before the user raised it is waiting to be
+    confirmed ("confirm": "you did say so, but I'd want to be sure"), one never answered is simply restated."""
+    return "confirm" if cid in told else "restated"
+
+
 def _clip(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
@@ -152,6 +158,7 @@ def transition(
     severity: dict[str, float],
     dynamics: Dynamics,
     turn_budget: int,
+    areas: dict[str, str] | None = None,
 ) -> Transition:
     """Apply one perceived agent turn to the user's state.
 
@@ -161,6 +168,7 @@ def transition(
         severity: concern id -> severity, for the concerns this user holds.
         dynamics: the pack's constants.
         turn_budget: agent turns before the dialogue times out.
+        areas: concern id -> area; lets a follow-up on the same topic confirm a worry answered before it was voiced.
     Returns the new state and the events that the reply should express, in order.
     """
     if state.done:
@@ -220,6 +228,20 @@ def transition(
             trust += d.trust_gain
             events.append(("voiced", cid, fact))
             progress = answered_any = voiced_this_turn = True
+    if believed and not perception.recital and areas:
+        # A worry answered before it was voiced ("£29 a month? ... I assume it's the premium option") is confirmed
+        # by the caller's next word on the same topic ("No setup fee either, so £29 is all you'd pay"), not only by
+        # the same fact again: the user raised it to hear more about it, and they did.
+        for cid in state.told:
+            if statuses.get(cid) is not _VOICED:
+                continue
+            fact = next((f for c, f in perception.addressed if areas.get(c) == areas.get(cid)), None)
+            if fact is not None:
+                statuses[cid] = _RESOLVED
+                stance += severity[cid]
+                trust += d.trust_gain
+                events.append(("resolved", cid, fact))
+                progress = answered_any = True
     if perception.facts and not answered_any and believed:
         events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
     if believed and not answered_any and not perception.recital and not state.heard.issuperset(perception.facts):
@@ -257,7 +279,7 @@ def transition(
             settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
             other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
             if waiting_probed is not None:
-                events.append(("restated", waiting_probed))
+                events.append((_restate(waiting_probed, told), waiting_probed))
             elif settled is not None:
                 events.append(("settled", settled))
             elif other is not None and trust >= d.generic_voice_trust_min:
@@ -313,8 +335,8 @@ def transition(
             stance = _clip(stance - d.refused_ask_stance)
             trust = _clip(trust - d.refused_ask_trust)
             still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
-            if still is not None and not any(e[0] in ("restated", "ignored") for e in events):
-                events.append(("restated", still))  # "Not yet: I still don't know about ...": what stands in the way
+            if still is not None and not any(e[0] in ("restated", "confirm", "ignored") for e in events):
+                events.append((_restate(still, told), still))  # "Not yet: I still don't know about ..."
             events.append(("refused_ask",))
             if stance < d.reject_stance or refusals >= d.max_refusals:
                 decision = Decision.REJECT
