@@ -60,6 +60,13 @@ CASES = [
     (C, "With young kids at home, I imagine fitting shifts around them is a big deal. Is being tied to fixed hours "
         "something that worries you?", [], ["unsupported_claim", "false_claim:flexible_shifts", "nonsense"]),
     (M, "Did you know we pay out daily?", [], ["fact:weekly_payout"]),
+    # a guarantee the pack makes nowhere is invented, whatever the claim head says; a disclaimer is none
+    (M, "Your tablet is replaced within 24 hours, guaranteed.", ["unsupported_claim"], []),
+    (C, "The support line picks up every call within thirty seconds, guaranteed.", ["unsupported_claim"], []),
+    (C, "During the lunch and dinner peaks you're guaranteed at least fourteen euros an hour.", ["fact:peak_guarantee"],
+     ["unsupported_claim"]),
+    (C, "I can't guarantee how many orders you'll get on a quiet night.", [], ["unsupported_claim", "nonsense"]),
+    (M, "I'll keep it brief, I promise.", [], ["unsupported_claim", "nonsense"]),
     # the guard: keyword lists and stuffed questions are not speech
     (M, "Commission 12% starter plan fee monthly payout tuesday.", ["nonsense"], []),
     (M, "Commission, fees, payouts, orders, menu prices, tablet, couriers: worried?", ["nonsense"], []),

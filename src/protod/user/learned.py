@@ -34,7 +34,7 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    AUXILIARIES, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts,
+    AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts,
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
@@ -53,6 +53,7 @@ _OTHER_SIDE = frozenset("now currently current moment other others elsewhere tha
 
 _LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
                      "honestly thanks".split())
+_GUARANTEE_STEMS = frozenset(content_stems(tuple(GUARANTEE_WORDS)))
 _PROMISE = frozenset("will can shall guarantee promise promised would could".split())
 
 
@@ -335,8 +336,9 @@ class LearnedPerceiver:
         self._trait_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
         # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere.
+        # (not the word "guarantee" itself: every guarantee would then be one the pack makes)
         self._guaranteed = frozenset().union(*(m.content for m in map(self.rules.fact_model, (f.id for f in pack.facts))
-                                               if m.guarantee))
+                                               if m.guarantee)) - _GUARANTEE_STEMS
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
         self._area_of = {c.id: c.area for c in pack.concerns}
         self._verbs = frozenset(getattr(pack.lexicon, "verbs", None) or ())
@@ -474,8 +476,14 @@ class LearnedPerceiver:
             question = any(q for _, q in units)
             # Unsupported: a product claim far from every fact (an invented promise). A claim near a fact that the
             # model could not confirm is a miss, not a lie; words that do not speak for the offer are courtesy.
-            unsupported = any(c and not s and r < t.related and not _about_caller(u) and speaks_for_offer(u)
-                              for (u, _), c, s, r in zip(units, claimed, supported, related))
+            # Near a fact but not entailed by it, a guarantee the pack makes nowhere ("Faults are fixed within four
+            # hours, guaranteed.") is invented all the same (dev: invented flagged 0.27 -> 0.32, no honest line more
+            # punished on the train or dev packs).
+            # A guarantee is a claim whatever the claim head says of it; a disclaimer ("I can't guarantee how many
+            # orders you'll get") is none.
+            unsupported = any(not s and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
+                              and ((c and r < t.related) or (not q and self._foreign_guarantee(u)))
+                              for (u, q), c, s, r in zip(units, claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
                                                    if q and i not in probing and not asks_time[i]])
@@ -564,6 +572,25 @@ class LearnedPerceiver:
         fact = self.rules.fact_model(fid)
         clashing = [q for q in analyse(premise, self._verbs).numbers if contradicts(q, fact.numbers)]
         return bool(clashing) and all(self.rules.true_amount(q, said) for q in clashing)
+
+    def _foreign_guarantee(self, premise: str) -> bool:
+        """The premise guarantees something no fact of the pack guarantees: what it names (all its clauses: in "...
+        within thirty seconds, guaranteed." the guarantee is a clause of its own) shares nothing with the pack's
+        guarantees."""
+        sent = analyse(premise, self._verbs)
+        # "guarantee" only: "I'll keep it brief, I promise" promises nothing about the offer
+        if not any(c.guarantee and "guarante" in c.stems and not (
+                c.negated or _OTHER_SIDE & set(c.tokens)) for c in sent.clauses):
+            return False
+        return not ({s for c in sent.clauses for s in c.stems} - self._role_words) & self._guaranteed
+
+    def _disclaims(self, premise: str) -> bool:
+        """The caller declines to promise ("I can't guarantee how busy it'll be", "There's no guarantee of ..."):
+        a guarantee negated, with no amount beside it to carry a claim."""
+        sent = analyse(premise, self._verbs)
+        tokens = sent.tokens
+        return not sent.numbers and any(t in GUARANTEE_WORDS and NEGATORS.intersection(tokens[max(0, i - 2):i])
+                                        for i, t in enumerate(tokens))
 
     def _guaranteed_elsewhere(self, clause: Any) -> bool:
         """Another fact guarantees what this clause names ("... and the lunch peak guarantees €14 an hour" beside a
