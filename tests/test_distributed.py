@@ -125,16 +125,20 @@ def runs(config, tmp_path_factory):
     return root
 
 
+# Adam's first step is lr * g / (|g| + eps): gradient entries near eps turn fp32 summation-order noise into parameter
+# noise proportional to lr (measured: ~4e-7 at lr 1e-4, ~4e-6 at 1e-3; at lr 1e-4 up to 1.1e-6 depending on which
+# dialogues the step drew, e.g. after a pack's trait value was reworded). A real divergence is orders larger.
+SUM_ORDER_NOISE = 3e-6
+
+
 def test_one_update_on_two_ranks_equals_the_update_on_one_rank_with_the_whole_batch(runs):
     one, two = log(runs / "one"), log(runs / "two")
     assert len(two) == 2  # rank 0 alone writes the log: one line a step
     assert two[0]["dialogues"] == 8 and two[0]["groups"] == 4 and two[0]["agent_tokens"] > 0  # the whole step's
     assert two[0]["pg_loss"] > 0 and two[0]["aopd_loss"] > 0 and two[1]["kl"] > 0  # every loss term is active
     assert_same_stats(one, two, tol=2e-6)
-    # Adam's first step is lr * g / (|g| + eps): gradient entries near eps turn fp32 summation-order noise into
-    # parameter noise proportional to lr (measured: ~4e-7 at lr 1e-4, ~4e-6 at 1e-3).
-    assert max_difference(weights(runs / "one", 1), weights(runs / "two", 1)) < 1e-6
-    assert max_difference(weights(runs / "one", 2), weights(runs / "two", 2)) < 1e-6
+    assert max_difference(weights(runs / "one", 1), weights(runs / "two", 1)) < SUM_ORDER_NOISE
+    assert max_difference(weights(runs / "one", 2), weights(runs / "two", 2)) < SUM_ORDER_NOISE
     from safetensors.torch import load_file
 
     start = load_file(runs / "one" / "base-model" / "model.safetensors")
@@ -171,7 +175,7 @@ def test_a_killed_two_rank_run_resumes_exactly_on_two_ranks_and_on_one(runs, con
 
     train_here(config, elsewhere, resume=True)  # the 2-rank checkpoint on one process
     assert_same_stats(log(elsewhere), log(runs / "two"), tol=2e-6)
-    assert max_difference(weights(elsewhere, 2), weights(runs / "two", 2)) < 1e-6
+    assert max_difference(weights(elsewhere, 2), weights(runs / "two", 2)) < SUM_ORDER_NOISE
 
 
 def test_sharded_training_takes_the_same_update(runs, config, tmp_path):
@@ -179,8 +183,8 @@ def test_sharded_training_takes_the_same_update(runs, config, tmp_path):
     weights, the checkpoint gathered whole; one step equals the data-parallel and the one-process step."""
     train(config, tmp_path / "fsdp", 2, "--set", "distributed=fsdp", "--max-steps", "1")
     assert_same_stats(log(tmp_path / "fsdp"), log(runs / "two")[:1], tol=2e-6)
-    assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "two", 1)) < 1e-6
-    assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "one", 1)) < 1e-6
+    assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "two", 1)) < SUM_ORDER_NOISE
+    assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "one", 1)) < SUM_ORDER_NOISE
 
 
 def test_sharded_ranks_with_unequal_micro_batch_counts_pad_and_match_one_process(config, tmp_path):
@@ -192,7 +196,7 @@ def test_sharded_ranks_with_unequal_micro_batch_counts_pad_and_match_one_process
     a, b = log(tmp_path / "fsdp"), log(tmp_path / "one")
     assert a[0]["dialogues"] == b[0]["dialogues"] == 3 and a[0]["agent_tokens"] == b[0]["agent_tokens"] > 0
     assert a[0]["loss"] == pytest.approx(b[0]["loss"], abs=2e-6) and a[0]["grad_norm"] == pytest.approx(b[0]["grad_norm"], rel=1e-5)
-    assert max_difference(weights(tmp_path / "fsdp", 1), weights(tmp_path / "one", 1)) < 1e-6
+    assert max_difference(weights(tmp_path / "fsdp", 1), weights(tmp_path / "one", 1)) < SUM_ORDER_NOISE
 
 
 def test_personas_must_split_evenly_over_the_ranks_and_groups_stay_whole():

@@ -67,6 +67,9 @@ CASES = [
      ["unsupported_claim"]),
     (C, "I can't guarantee how many orders you'll get on a quiet night.", [], ["unsupported_claim", "nonsense"]),
     (M, "I'll keep it brief, I promise.", [], ["unsupported_claim", "nonsense"]),
+    # a courtesy about the call, then the reason for calling: no claim (round 9's opener was heard as one)
+    (M, "I'll keep it short: I'm calling restaurants in your area to see if delivery might suit you.", [],
+     ["unsupported_claim", "nonsense"]),
     # the guard: keyword lists and stuffed questions are not speech
     (M, "Commission 12% starter plan fee monthly payout tuesday.", ["nonsense"], []),
     (M, "Commission, fees, payouts, orders, menu prices, tablet, couriers: worried?", ["nonsense"], []),
@@ -281,3 +284,15 @@ def test_asking_for_time_does_not_hide_an_ask(perceivers):
 def test_a_question_put_to_the_user_about_their_situation_is_answered(perceivers):
     p = perceivers[C].perceive("Can I ask what your week looks like at the moment, are you working or studying?")
     assert p.asked_traits == ("current_job",) and not p.probes, p
+
+
+def test_one_fact_over_the_recital_bar_is_a_mishearing_not_a_recital():
+    """Round 9: a two-fact answer credited with four facts (a neighbouring one misheard) was a recital and lost the
+    call; the surest three are heard. A brochure read out is still a recital."""
+    pack = load_scenario(TUTOR)
+    perceiver = LearnedPerceiver(pack)
+    p = perceiver.perceive("And you wouldn't have to - we pay for the DBS check ourselves, and the classroom runs in "
+                           "your browser with no licence or charge at all. Your laptop and broadband are all you'd need.")
+    assert not p.recital and 0 < len(p.facts) <= pack.dynamics.max_facts_per_turn, p
+    brochure = perceiver.perceive(" ".join(f.text for f in pack.facts))
+    assert brochure.recital

@@ -249,8 +249,10 @@ class TemplateExpresser:
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
                 text += " " + self.render(worry, persona)
-            if kind == "acknowledge" and len(event) > 1:
+            if kind == "acknowledge":
                 heard = [h for h in (_heard_phrase(pack, f, agent_text) for f in event[1:1 + _MAX_ECHOED]) if h]
+                if not heard and parts:
+                    continue  # "Good to know, I suppose." adds nothing beside a worry or a complaint, and contradicts one
                 if heard:
                     text = _upper_first(_ACK_FRAME.format(heard=" and ".join(heard))) + " " + text
             parts.append(text)

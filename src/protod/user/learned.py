@@ -73,7 +73,23 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
                             r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
 
+# A promise about the call itself, not the offer: "I'll keep it short", "I'll be quick".
+_CALL_COURTESY = re.compile(r"\b(?:keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief))\b")
+_ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
+
+
 def _about_caller(sentence: str) -> bool:
+    """The sentence's parts (split at a colon, semicolon or dash) are each about the caller or claim nothing about the
+    offer: "I'll keep it short: I'm calling freelancers to see if a desk in town might suit them" (a courtesy, then
+    the reason for calling; the courtesy's "I'll" alone reads as a promise)."""
+    parts = [p for p in _ASIDE.split(sentence) if p.strip()]
+    if len(parts) > 1:
+        return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
+            and any(map(_speaks_of_caller, parts))
+    return _speaks_of_caller(sentence)
+
+
+def _speaks_of_caller(sentence: str) -> bool:
     """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
     is Sam", "We're looking for riders") or guessing about the user ("With kids at home, I imagine shifts are a big
     deal"): not a claim about the product. A first-person promise ("I'll waive the fee", "I can get you...") is, and
@@ -431,6 +447,7 @@ class LearnedPerceiver:
         pack, t = self.pack, self.t
         units, nonsense, sentences = self._units(text)
         facts: list[str] = []
+        score: dict[str, float] = {}  # entailment of each credited fact
         false_claims: list[str] = []
         probe_scores: dict[str, float] = {}
         closing = pressure = unsupported = question = False
@@ -463,6 +480,7 @@ class LearnedPerceiver:
                             false_claims.append(ident)
                         elif verdict == "":
                             facts.append(ident)
+                            score[ident] = max(score.get(ident, 0.0), float(p[ENTAIL]))
                         supported[i] = verdict != "unrelated" or supported[i]
                 elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i]:
                     probe_scores[ident] = max(probe_scores.get(ident, 0.0), float(p[ENTAIL]))
@@ -497,6 +515,12 @@ class LearnedPerceiver:
         # A turn with a false or invented claim in it credits nothing: the true part does not carry the lie (and the
         # transition resolves nothing on a lying turn either).
         facts = [] if (false_claims or unsupported) else list(dict.fromkeys(facts))
+        most = pack.dynamics.max_facts_per_turn
+        if len(facts) == most + 1:
+            # One over the recital bar is more often the model hearing a neighbouring fact in a two-fact answer than
+            # a brochure read out (round 9's callers: "we pay for the DBS check, and the classroom runs in your
+            # browser" credited four facts): the surest `most` are heard. A recital reads out more than that.
+            facts = sorted(facts, key=lambda f: -score[f])[:most]
         if not closing:
             # The rules back the model up: an offer to go ahead now ("Shall I go ahead and set that up for you?") is an
             # ask even when the model hears a worry in it (its frame leaves no doubt open); the pack's own closing words

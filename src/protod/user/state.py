@@ -232,7 +232,7 @@ def transition(
         # A worry answered before it was voiced ("£29 a month? ... I assume it's the premium option") is confirmed
         # by the caller's next word on the same topic ("No setup fee either, so £29 is all you'd pay"), not only by
         # the same fact again: the user raised it to hear more about it, and they did.
-        for cid in state.told:
+        for cid in (c for c, _ in state.concerns if c in state.told):  # the persona's order: a set's differs by process
             if statuses.get(cid) is not _VOICED:
                 continue
             fact = next((f for c, f in perception.addressed if areas.get(c) == areas.get(cid)), None)
