@@ -492,15 +492,13 @@ class LearnedPerceiver:
                 elif kind == "pressure" and p[ENTAIL] >= t.pressure:
                     pressure = True
             question = any(q for _, q in units)
-            # Unsupported: a product claim far from every fact (an invented promise). A claim near a fact that the
-            # model could not confirm is a miss, not a lie; words that do not speak for the offer are courtesy.
-            # Near a fact but not entailed by it, a guarantee the pack makes nowhere ("Faults are fixed within four
-            # hours, guaranteed.") is invented all the same (dev: invented flagged 0.27 -> 0.32, no honest line more
-            # punished on the train or dev packs).
-            # A guarantee is a claim whatever the claim head says of it; a disclaimer ("I can't guarantee how many
-            # orders you'll get") is none.
-            unsupported = any(not s and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
-                              and ((c and r < t.related) or (not q and self._foreign_guarantee(u)))
+            # Unsupported: a product claim far from every fact (an invented promise), or a guarantee the pack makes
+            # nowhere, near a fact or not and whatever the claim head says of it ("Faults are fixed within four
+            # hours, guaranteed."; dev: invented flagged 0.27 -> 0.32, no honest line more punished on the train or
+            # dev packs). A claim near a fact that the model could not confirm is a miss, not a lie; words that do
+            # not speak for the offer are courtesy, and a disclaimer ("I can't guarantee how busy it'll be") is none.
+            unsupported = any(not s and ((c and r < t.related) or (not q and self._foreign_guarantee(u)))
+                              and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
                               for (u, q), c, s, r in zip(units, claimed, supported, related))
             if not closing:
                 asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)

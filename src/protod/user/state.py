@@ -148,6 +148,19 @@ def _restate(cid: str, told: set[str]) -> str:
     return "confirm" if cid in told else "restated"
 
 
+def _follow_ups(state: UserState, addressed: tuple[tuple[str, str], ...],
+                areas: dict[str, str] | None) -> list[tuple[str, str]]:
+    """(concern, fact) pairs that settle a worry answered before it was voiced (`told`): the caller's next word on the
+    same topic, a fact answering any worry in its area ("£29 a month? ... I assume it's the premium option", then
+    "No setup fee either, so £29 is all you'd pay"), not only the same fact again. In the persona's concern order (a
+    set's order differs by process)."""
+    if not areas:
+        return []
+    told = [cid for cid, _ in state.concerns if cid in state.told]
+    found = ((cid, next((f for c, f in addressed if areas.get(c) == areas.get(cid)), None)) for cid in told)
+    return [(cid, fact) for cid, fact in found if fact is not None]
+
+
 def _clip(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
@@ -210,7 +223,8 @@ def transition(
     # A turn that lies is not believed: nothing in it resolves or surfaces a worry (and the reply never thanks a
     # caller for the fact in the same breath as calling them out).
     believed = not (perception.false_claims or perception.unsupported)
-    for cid, fact in () if perception.recital or not believed else perception.addressed:
+    answers = (*perception.addressed, *_follow_ups(state, perception.addressed, areas))
+    for cid, fact in () if perception.recital or not believed else answers:
         status = statuses.get(cid)
         if status is _VOICED and cid in waiting:
             statuses[cid] = _RESOLVED
@@ -228,20 +242,6 @@ def transition(
             trust += d.trust_gain
             events.append(("voiced", cid, fact))
             progress = answered_any = voiced_this_turn = True
-    if believed and not perception.recital and areas:
-        # A worry answered before it was voiced ("£29 a month? ... I assume it's the premium option") is confirmed
-        # by the caller's next word on the same topic ("No setup fee either, so £29 is all you'd pay"), not only by
-        # the same fact again: the user raised it to hear more about it, and they did.
-        for cid in (c for c, _ in state.concerns if c in state.told):  # the persona's order: a set's differs by process
-            if statuses.get(cid) is not _VOICED:
-                continue
-            fact = next((f for c, f in perception.addressed if areas.get(c) == areas.get(cid)), None)
-            if fact is not None:
-                statuses[cid] = _RESOLVED
-                stance += severity[cid]
-                trust += d.trust_gain
-                events.append(("resolved", cid, fact))
-                progress = answered_any = True
     if perception.facts and not answered_any and believed:
         events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
     if believed and not answered_any and not perception.recital and not state.heard.issuperset(perception.facts):
