@@ -67,6 +67,11 @@ CASES = [
      ["unsupported_claim"]),
     (C, "I can't guarantee how many orders you'll get on a quiet night.", [], ["unsupported_claim", "nonsense"]),
     (M, "I'll keep it brief, I promise.", [], ["unsupported_claim", "nonsense"]),
+    # a true fact said with "guaranteed" for emphasis is no false claim (a guarantee clause is judged against the
+    # pack's guarantees only when the pack makes none)
+    (C, "Every rider has free accident insurance, guaranteed, from log-on to log-off.", [],
+     ["false_claim:accident_insurance", "nonsense"]),
+    (C, "Onboarding is guaranteed to take just three days, all online.", [], ["false_claim:onboarding_3days"]),
     # a courtesy about the call, then the reason for calling: no claim (round 9's opener was heard as one)
     (M, "I'll keep it short: I'm calling restaurants in your area to see if delivery might suit you.", [],
      ["unsupported_claim", "nonsense"]),
