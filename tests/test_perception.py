@@ -124,6 +124,12 @@ def test_language_basics():
     ("Would you like to know how payouts work?", False),
     ("What would you need before you sign up?", False),
     ("We register every partner within two days.", False),
+    # the ask after a statement in the same sentence (round 10's callers), and "sign-up" with its hyphen
+    ("It's £29 a month fixed, or £35 rolling - shall I go ahead and book you in, and which would you prefer?", True),
+    ("If that all sounds fair, shall we go ahead?", True),
+    ("Shall I get your sign-up started now?", True),
+    ("If you sign up, can I ask what worries you?", False),
+    ("We book the engineer within ten days, can I ask how your Wi-Fi is?", False),
 ])
 def test_asking_for_the_go_ahead_in_any_offers_words(text, asks):
     from protod.user.language import asks_consent

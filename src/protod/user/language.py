@@ -507,7 +507,7 @@ def contains_phrase(stems: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 # "Can I put you down for it?", "I just need your okay"): an offer to act for the user now, or a request for their
 # consent. A question about the product ("Shall I tell you about the fees?") names no commitment and is not one.
 _CONSENT = re.compile(
-    r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign (?:you )?up|signed up|register|book|"
+    r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign[- ](?:you )?up|signed up|register|book|"
     r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
     r"get started|proceed|count you in|do it|lock (?:it|that) in)\b")
 _OFFER_FRAMES = re.compile(
@@ -517,11 +517,18 @@ _OFFER_FRAMES = re.compile(
     r"shall we|ready to|happy to go|i (?:just )?need your)\b")
 
 
+# Where a second thought starts inside one sentence: "..., or £35 rolling monthly - shall I go ahead and book you in?"
+_PART_BREAK = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+")
+
+
 def asks_consent(text: str) -> bool:
-    """The sentence asks the user to agree to go ahead now (see _CONSENT): an offer-to-act or consent frame at its
-    start and a commitment phrase in it."""
+    """The sentence asks the user to agree to go ahead now (see _CONSENT): an offer-to-act or consent frame at the
+    start of the sentence or of one of its parts ("It's £29 a month - shall I book you in?"), with a commitment
+    phrase after it."""
     lowered = " ".join(text.lower().replace("’", "'").split())
-    return bool(_OFFER_FRAMES.search(lowered)) and bool(_CONSENT.search(lowered))
+    parts = _PART_BREAK.split(lowered)
+    return any(_OFFER_FRAMES.search(" ".join(parts[i:])) and _CONSENT.search(" ".join(parts[i:]))
+               for i in range(len(parts)))
 
 
 # -- speaking for the offer -----------------------------------------------------------------------------------------
