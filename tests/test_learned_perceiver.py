@@ -61,7 +61,8 @@ CASES = [
         "something that worries you?", [], ["unsupported_claim", "false_claim:flexible_shifts", "nonsense"]),
     (M, "Did you know we pay out daily?", [], ["fact:weekly_payout"]),
     # a guarantee the pack makes nowhere is invented, whatever the claim head says; a disclaimer is none
-    (M, "Your tablet is replaced within 24 hours, guaranteed.", ["unsupported_claim"], []),
+    # (a lie either way: invented, or false against the free-tablet fact)
+    (M, "Your tablet is replaced within 24 hours, guaranteed.", ["punished"], ["fact:pos_integration"]),
     (C, "The support line picks up every call within thirty seconds, guaranteed.", ["unsupported_claim"], []),
     (C, "During the lunch and dinner peaks you're guaranteed at least fourteen euros an hour.", ["fact:peak_guarantee"],
      ["unsupported_claim"]),
@@ -88,6 +89,8 @@ def test_meaning_and_guard(perceivers, pack, text, must, must_not):
     for act in must:
         if act.startswith("fact:"):  # credited, whether it answered a worry (address:...) or not (state_fact:...)
             assert act.split(":")[1] in p.facts, (text, acts)
+        elif act == "punished":  # called false or unsupported
+            assert p.false_claims or p.unsupported, (text, acts)
         else:
             assert act in acts, (text, acts)
     for act in must_not:
@@ -234,6 +237,7 @@ def test_speaks_for_offer(text, offer):
 
 SOLAR = ROOT / "examples" / "packs" / "rooftop_solar.yaml"  # a test domain: used here only for lines natural callers said
 CLINIC = ROOT / "examples" / "packs" / "clinic_booking.yaml"  # likewise
+BROADBAND = ROOT / "examples" / "packs" / "home_broadband.yaml"  # the dev pack
 
 
 @pytest.mark.parametrize("pack, text", [
@@ -301,3 +305,30 @@ def test_one_fact_over_the_recital_bar_is_a_mishearing_not_a_recital():
     assert not p.recital and 0 < len(p.facts) <= pack.dynamics.max_facts_per_turn, p
     brochure = perceiver.perceive(" ".join(f.text for f in pack.facts))
     assert brochure.recital
+
+
+@pytest.mark.parametrize("text, fact", [
+    # round 10's caller, in a train/dev pack's words: the user's own roof was "a lie" about how panels are fixed
+    ("You're still in contract with nine months left, I think.", None),
+    ("You're on a 70 Mbps part-fibre deal at the moment, and our Fibre 500 plan is £29 a month on an 18-month "
+     "contract.", "plan_price"),
+    ("Working from home full-time as you do, your old broadband stays on until the new line is live.", "no_downtime"),
+])
+def test_the_users_own_situation_claims_nothing(text, fact):
+    """The caller reading back what they know of the user states no fact of the offer and contradicts none; the
+    rest of the sentence is heard on its own."""
+    p = LearnedPerceiver(load_scenario(str(BROADBAND))).perceive(text)
+    assert not p.false_claims and not p.unsupported, p
+    assert (fact in p.facts) if fact else not p.facts, p
+
+
+@pytest.mark.parametrize("pack, text", [
+    (BROADBAND, "You're on a 70 Mbps part-fibre deal, and we'll give you 2,000 Mbps for £10 a month."),
+    (BROADBAND, "You're still in contract with nine months left, so we pay off the whole contract and give you a year free."),
+    (C, "You're a student on a bike, so you'd earn €30 an hour guaranteed."),
+    (C, "Since you're a student, your earnings are €30 an hour."),
+])
+def test_a_lie_beside_the_users_situation_is_still_a_lie(pack, text):
+    """The cheapest adversary of the situation rule: a false or invented claim said beside the user's situation."""
+    p = LearnedPerceiver(load_scenario(str(pack))).perceive(text)
+    assert (p.false_claims or p.unsupported) and not p.facts, p

@@ -546,6 +546,17 @@ def speaks_for_offer(sentence: str) -> bool:
     amount, or tells the user what they will get. A claim no fact supports is only "unsupported" when this holds;
     courtesy and small talk never are (measured on the train and dev packs' lines: 98% of invented promises hold it,
     5% of small talk)."""
+    return names_offer(sentence) or bool(analyse(sentence).numbers)
+
+
+@lru_cache(maxsize=65536)
+def names_offer(sentence: str) -> bool:
+    """`speaks_for_offer` in words alone, amounts left out: "you're spending about €160 a month" names no offer."""
     tokens = tokenize(sentence)
-    return (bool(_OFFER_WORDS.intersection(tokens)) or any(p in _OFFER_PAIRS for p in zip(tokens, tokens[1:]))
-            or bool(analyse(sentence).numbers))
+    return bool(_OFFER_WORDS.intersection(tokens)) or any(p in _OFFER_PAIRS for p in zip(tokens, tokens[1:]))
+
+
+def segments(sentence: str) -> tuple[str, ...]:
+    """The parts of a sentence between its punctuation (, ; : dash) and its claim breaks (`claim_clauses`: "and we",
+    "so", "but"), as said: "You're on a 70 Mbps deal at the moment and our plan is £29" -> two parts."""
+    return tuple(q.strip(" ,;") for p in _SEGMENT.split(sentence) for q in _CLAIM_BREAK.split(p) if q.strip(" ,;"))

@@ -25,7 +25,7 @@ import os
 import re
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ import numpy as np
 from protod.scenario import Scenario
 from protod.user.language import (
     AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts,
-    speaks_for_offer, split_sentences, tokenize,
+    names_offer, segments, speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -87,6 +87,18 @@ def _about_caller(sentence: str) -> bool:
         return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
             and any(map(_speaks_of_caller, parts))
     return _speaks_of_caller(sentence)
+
+
+_LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as)\s+)+", re.I)
+# A condition is part of the claim it qualifies ("If you've got three bedrooms or more, we add a mesh extender").
+_CONDITIONS = frozenset("if when whenever unless once provided".split())
+
+
+def _of_user(part: str) -> bool:
+    """The part is said of the user ("you", "your") as a fact about them, not a condition of the offer, and names
+    nothing of the offer in words (an amount is allowed: "you're spending about €160 a month")."""
+    tokens = tokenize(part)
+    return bool(_ADDRESSED.intersection(tokens)) and not _CONDITIONS.intersection(tokens[:2]) and not names_offer(part)
 
 
 def _speaks_of_caller(sentence: str) -> bool:
@@ -328,6 +340,37 @@ class Thresholds:
     # all lie in one area: "Is the kitchen getting swamped at the rush a concern?" (0.94, the next 0.60), not "What's
     # holding you back?" (four areas above 0.92). Read on train-pack questions.
     pointed: float = 0.9
+    # A statement's part speaks of the user's own situation ("With a young family you're probably spending around €160
+    # a month", "Your roof was re-tiled three years ago") when its cosine with one of the pack's trait values is at
+    # least this and beats its nearest fact by `situation_margin`; such parts claim nothing about the offer. Read on
+    # round 9-10 callers' lines (train and dev packs); honest product parts score 0.13-0.49 against traits.
+    situation: float = 0.5
+    situation_margin: float = 0.1
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One agent turn as the model judges it."""
+
+    units: tuple[tuple[str, bool], ...]  # premises, each with whether it is a question
+    nonsense: bool  # the guard found a sentence nonsense (not a premise)
+    sentences: tuple  # every sentence, analysed (language.Sentence)
+    reduced: tuple[tuple[str, bool], ...] | None  # the units without the user's own situation (None: none spoken of)
+    kept: str  # the turn without nonsense and the user's situation: what the rule guard reads for `reduced`
+
+
+@dataclass
+class _Reading:
+    """What one reading of a turn hears, before the turn-level rules (lies void credit, the recital cap, asks)."""
+
+    facts: dict[str, float] = field(default_factory=dict)  # credited fact -> its entailment score
+    false_claims: list[str] = field(default_factory=list)
+    unsupported: bool = False
+    probe_scores: dict[str, float] = field(default_factory=dict)
+    closing: bool = False
+    pressure: bool = False
+    question: bool = False
+    asked_traits: tuple[str, ...] = ()
 
 
 class LearnedPerceiver:
@@ -350,6 +393,7 @@ class LearnedPerceiver:
         self._fact_vectors = None
         self._worry_vectors = None
         self._trait_vectors = None
+        self._situation_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
         # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere. This
         # includes the word "guarantee" itself, so `_check` never calls a guarantee clause false on a pack that has a
@@ -363,22 +407,33 @@ class LearnedPerceiver:
         self._verbs = frozenset(getattr(pack.lexicon, "verbs", None) or ())
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
-    def _candidates(self, premises: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(n, facts) and (n, worries) cosine similarities of each premise with the pack's texts."""
+    def _pack_vectors(self) -> None:
         if self._fact_vectors is None:
             self._fact_vectors = self.encoder.encode(list(self.h.fact_texts))
             self._worry_vectors = self.encoder.encode(list(self.h.worry_texts))
+            # trait values alone ("a roof re-tiled three years ago") and with their description
+            values = [v for tr in self.pack.traits for v in tr.values]
+            values += [f"{tr.description} {v}" for tr in self.pack.traits for v in tr.values]
+            self._situation_vectors = self.encoder.encode(values) if values else None
+
+    def _candidates(self, premises: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(n, facts) and (n, worries) cosine similarities of each premise with the pack's texts."""
+        self._pack_vectors()
         vectors = self.encoder.encode(premises)
         return vectors @ self._fact_vectors.T, vectors @ self._worry_vectors.T
 
     def warm(self, texts: list[str]) -> None:
         """Score the pairs of many turns in one batch (the simulator calls this once per step of many dialogues)."""
-        plans = [self._units(t) for t in dict.fromkeys(texts)]
-        premises = [u for units, _, _ in plans for u, _ in units]
+        texts = list(dict.fromkeys(texts))
+        # the statements' parts first, in one batch: _units reads which of them speak of the user's situation
+        self.encoder.encode([p for t in texts for s in split_sentences(strip_injection(t)) if not analyse(s, self._verbs).question
+                             for p in segments(s)])
+        plans = [self._units(t).units for t in texts]
+        premises = [u for units in plans for u, _ in units]
         if not premises:
             return
         self.encoder.encode(premises)  # one batch; cached for _pairs below
-        self.model.probs([pair for units, _, _ in plans for pair in self._pairs(units)[0]])
+        self.model.probs([pair for units in plans for pair in self._pairs(units)[0]])
 
     @lru_cache(maxsize=65536)
     def _clauses(self, premise: str) -> tuple[str, ...]:
@@ -387,13 +442,30 @@ class LearnedPerceiver:
         parts = claim_clauses(premise)
         return parts if len(parts) > 1 else ()
 
+    def _situational(self, parts: list[str]) -> list[bool]:
+        """Which parts of a statement speak of the user's own situation, not the offer: nearer one of the pack's trait
+        values than every fact (by `situation_margin`, above `situation`) and naming nothing of the offer in words (no
+        "we", "free", "you'll get"; an amount is allowed: "you're spending about €160 a month"). The caller reading
+        back what they know of the user claims nothing, so it can be neither false nor unsupported (round 10: "Your
+        roof was re-tiled only three years ago, I believe" was a lie about how panels are fixed)."""
+        self._pack_vectors()
+        if not parts or self._situation_vectors is None:
+            return [False] * len(parts)
+        vectors = self.encoder.encode(parts)
+        trait = (vectors @ self._situation_vectors.T).max(axis=1)
+        fact = (vectors @ self._fact_vectors.T).max(axis=1)
+        return [bool(tr >= self.t.situation and tr >= f + self.t.situation_margin) and _of_user(p)
+                for p, tr, f in zip(parts, trait, fact)]
+
     @lru_cache(maxsize=65536)
-    def _units(self, text: str) -> tuple[tuple[tuple[str, bool], ...], bool, tuple]:
-        """(premises to judge with whether each is a question, nonsense found by the guard, analysed sentences)."""
+    def _units(self, text: str) -> _Turn:
+        """The turn as the model judges it (`_Turn`)."""
         raw = [s for s in split_sentences(strip_injection(text)) if s.strip()]
         sentences = tuple(analyse(s, self._verbs) for s in raw)
-        nonsense = False
+        nonsense = situation = False
         units: list[tuple[str, bool]] = []
+        reduced: list[tuple[str, bool]] = []  # the same without the user's situation
+        kept: list[str] = []
         previous = ""
         for sent in sentences:
             if not sent.tokens:
@@ -402,12 +474,24 @@ class LearnedPerceiver:
                 nonsense = True
                 previous = ""
                 continue
-            premise = sent.text.strip()
-            if not sent.question and previous and sent.tokens[0] in _BACK_REFERENCE:
-                premise = f"{previous} {premise}"  # "It's paid every Tuesday." refers to the sentence before
+            premise = own = sent.text.strip()
+            if not sent.question:
+                parts = segments(premise)
+                about_user = self._situational(list(parts))
+                if any(about_user):
+                    situation = True
+                    rest = [p for p, u in zip(parts, about_user) if not u]
+                    # what is left reads as a sentence of its own: "and a typical system saves ..." -> "A typical ..."
+                    own = _LEADING_LINK.sub("", ", ".join(rest))
+                    own = own[:1].upper() + own[1:]
+                if not sent.question and previous and sent.tokens[0] in _BACK_REFERENCE:
+                    premise = f"{previous} {premise}"  # "It's paid every Tuesday." refers to the sentence before
             units.append((premise, sent.question))
+            if own:
+                reduced.append((own if own != sent.text.strip() else premise, sent.question))
+                kept.append(own)
             previous = sent.text.strip()
-        return tuple(units), nonsense, sentences
+        return _Turn(tuple(units), nonsense, sentences, tuple(reduced) if situation else None, " ".join(kept))
 
     def _pairs(self, units: tuple[tuple[str, bool], ...]) -> tuple[list[tuple[str, str]], list[tuple[int, str, str]]]:
         """The (premise, hypothesis) pairs a turn is judged on, and what each stands for: (unit, kind, id).
@@ -446,76 +530,85 @@ class LearnedPerceiver:
                 plan.append((len(units) + k, "clause-fact", fid))
         return pairs, plan
 
-    def _perceive(self, text: str) -> Perception:
-        pack, t = self.pack, self.t
-        units, nonsense, sentences = self._units(text)
-        facts: list[str] = []
-        score: dict[str, float] = {}  # entailment of each credited fact
-        false_claims: list[str] = []
-        probe_scores: dict[str, float] = {}
-        closing = pressure = unsupported = question = False
-        asked_traits: tuple[str, ...] = ()
-        if units:
-            pairs, plan = self._pairs(units)
-            probs = self.model.probs(pairs)
-            claimed = [False] * len(units)
-            supported = [False] * len(units)
-            probing: set[int] = set()
-            related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
-            said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
-            asks_time = [bool(_ASKS_FOR_TIME.search(u.lower())) for u, _ in units]  # read once per unit, not per pair
-            for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
-                contradicted = (p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
-                                and self._shares(premise, ident) and not self._worked_out(premise, ident, said))
-                if kind == "clause-fact":
-                    # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
-                    # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
-                    if contradicted:
-                        false_claims.append(ident)
-                elif kind == "fact":
-                    related[i] = max(related[i], float(p[ENTAIL]))
-                    if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
-                        false_claims.append(ident)
-                        supported[i] = True  # judged against a fact: not "unsupported", it is false
-                    elif p[ENTAIL] >= t.entail and not units[i][1] and not self._names_only(units[i][0], ident):
-                        verdict = self._check(units[i][0], ident)  # (a question asserts nothing)
-                        if verdict == "false":
-                            false_claims.append(ident)
-                        elif verdict == "":
-                            facts.append(ident)
-                            score[ident] = max(score.get(ident, 0.0), float(p[ENTAIL]))
-                        supported[i] = verdict != "unrelated" or supported[i]
-                elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i]:
-                    probe_scores[ident] = max(probe_scores.get(ident, 0.0), float(p[ENTAIL]))
-                    probing.add(i)
-                elif kind == "claim":
-                    claimed[i] = p[ENTAIL] >= t.claim
-                elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i]:
-                    closing = True
-                elif kind == "pressure" and p[ENTAIL] >= t.pressure:
-                    pressure = True
-            question = any(q for _, q in units)
-            # Unsupported: a product claim far from every fact (an invented promise), or a guarantee the pack makes
-            # nowhere, near a fact or not and whatever the claim head says of it ("Faults are fixed within four
-            # hours, guaranteed."; dev: invented flagged 0.27 -> 0.32, no honest line more punished on the train or
-            # dev packs). A claim near a fact that the model could not confirm is a miss, not a lie; words that do
-            # not speak for the offer are courtesy, and a disclaimer ("I can't guarantee how busy it'll be") is none.
-            unsupported = any(not s and ((c and r < t.related) or (not q and self._foreign_guarantee(u)))
-                              and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
-                              for (u, q), c, s, r in zip(units, claimed, supported, related))
-            if not closing:
-                asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
-                                                   if q and i not in probing and not asks_time[i]])
-        if facts:
+    def _read(self, units: tuple[tuple[str, bool], ...], text: str) -> _Reading:
+        """What the model (behind the rule guard) hears in `units`; `text` is what the rule guard reads."""
+        t = self.t
+        r = _Reading()
+        if not units:
+            return r
+        pairs, plan = self._pairs(units)
+        probs = self.model.probs(pairs)
+        claimed = [False] * len(units)
+        supported = [False] * len(units)
+        probing: set[int] = set()
+        related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
+        said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
+        asks_time = [bool(_ASKS_FOR_TIME.search(u.lower())) for u, _ in units]  # read once per unit, not per pair
+        for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
+            contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
+                            and self._shares(premise, ident) and not self._worked_out(premise, ident, said))
+            if kind == "clause-fact":
+                # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
+                # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
+                if contradicted:
+                    r.false_claims.append(ident)
+            elif kind == "fact":
+                related[i] = max(related[i], float(p[ENTAIL]))
+                if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
+                    r.false_claims.append(ident)
+                    supported[i] = True  # judged against a fact: not "unsupported", it is false
+                elif p[ENTAIL] >= t.entail and not units[i][1] and not self._names_only(units[i][0], ident):
+                    verdict = self._check(units[i][0], ident)  # (a question asserts nothing)
+                    if verdict == "false":
+                        r.false_claims.append(ident)
+                    elif verdict == "":
+                        r.facts[ident] = max(r.facts.get(ident, 0.0), float(p[ENTAIL]))
+                    supported[i] = verdict != "unrelated" or supported[i]
+            elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i]:
+                r.probe_scores[ident] = max(r.probe_scores.get(ident, 0.0), float(p[ENTAIL]))
+                probing.add(i)
+            elif kind == "claim":
+                claimed[i] = p[ENTAIL] >= t.claim
+            elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i]:
+                r.closing = True
+            elif kind == "pressure" and p[ENTAIL] >= t.pressure:
+                r.pressure = True
+        r.question = any(q for _, q in units)
+        # Unsupported: a product claim far from every fact (an invented promise), or a guarantee the pack makes
+        # nowhere, near a fact or not and whatever the claim head says of it ("Faults are fixed within four
+        # hours, guaranteed."; dev: invented flagged 0.27 -> 0.32, no honest line more punished on the train or
+        # dev packs). A claim near a fact that the model could not confirm is a miss, not a lie; words that do
+        # not speak for the offer are courtesy, and a disclaimer ("I can't guarantee how busy it'll be") is none.
+        r.unsupported = any(not s and ((c and rel < t.related) or (not q and self._foreign_guarantee(u)))
+                            and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
+                            for (u, q), c, s, rel in zip(units, claimed, supported, related))
+        if not r.closing:
+            r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
+                                                 if q and i not in probing and not asks_time[i]])
+        if r.facts:
             # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
             # true that ...", "Some say ..., but not with us") is not heard as stated. Measured on dev: hard
             # negatives credited 0.49 -> 0.39 for fact recall 0.77 -> 0.73; the scripted negator 0.30 -> 0.00.
             ruled = set(self.rules.perceive(text).false_claims)
-            facts = [f for f in facts if f not in ruled]
-        false_claims = list(dict.fromkeys(false_claims))
+            r.facts = {f: v for f, v in r.facts.items() if f not in ruled}
+        return r
+
+    def _perceive(self, text: str) -> Perception:
+        pack, t = self.pack, self.t
+        turn = self._units(text)
+        units, nonsense, sentences = turn.units, turn.nonsense, turn.sentences
+        r = self._read(units, text)
+        if turn.reduced is not None:
+            # The caller spoke of the user's own situation: the user's bill or roof states no fact of the offer and
+            # contradicts none, so the turn's statements are judged without it (its questions are unchanged).
+            alone = self._read(turn.reduced, turn.kept)
+            r.facts, r.false_claims, r.unsupported = alone.facts, alone.false_claims, alone.unsupported
+        probe_scores, closing, pressure = r.probe_scores, r.closing, r.pressure
+        false_claims = list(dict.fromkeys(r.false_claims))
+        unsupported, question, asked_traits, score = r.unsupported, r.question, r.asked_traits, r.facts
         # A turn with a false or invented claim in it credits nothing: the true part does not carry the lie (and the
         # transition resolves nothing on a lying turn either).
-        facts = [] if (false_claims or unsupported) else list(dict.fromkeys(facts))
+        facts = [] if (false_claims or unsupported) else list(score)
         most = pack.dynamics.max_facts_per_turn
         if len(facts) == most + 1:
             # One over the recital bar is more often the model hearing a neighbouring fact in a two-fact answer than
