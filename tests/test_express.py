@@ -210,3 +210,21 @@ def test_every_user_has_at_least_two_ways_to_say_each_thing(pack):
             assert sum(line.fits(persona.traits) for line in c.reveal_lines) >= 2, (c.id, persona.traits)
             for fact in c.resolution_facts:
                 assert sum(line.fits(persona.traits, (fact,)) for line in c.resolved_lines) >= 2, (c.id, fact, persona.traits)
+
+
+def test_a_question_beside_a_fact_acknowledged_without_echo_is_answered(pack):
+    """Round 11: "Hi, this is Sam from CareSlot, we do online booking ... do you have a minute?" credited a fact the
+    caller had no words for, and the reply was "Okay, noted." to a yes/no question; it is now the question's answer."""
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    answering = {f for c in persona.concerns for f in pack.concern_by_id[c.id].resolution_facts}
+    fact = next(f for f in pack.facts if f.id not in answering and f.cues)
+    severity = {c.id: c.severity for c in persona.concerns}
+    both = transition(persona.initial_state, Perception(facts=(fact.id,), question=True), severity, pack.dynamics, 12)
+    assert ("other_question",) in both.events and any(e[0] == "acknowledge" for e in both.events)
+    expresser = TemplateExpresser(pack)
+    for seed in range(6):
+        reply = expresser.express(both.events, persona, random.Random(seed), both.state, (), "Got a minute?")
+        assert reply in {str(x) for x in pack.user_lines.other_question}, reply
+    # with the caller's own words for the fact, the reply says which fact it heard, as before
+    echoed = expresser.express(both.events, persona, random.Random(0), both.state, (), f"{fact.cues[0]}. Got a minute?")
+    assert echoed.startswith("So, "), echoed

@@ -332,3 +332,36 @@ def test_a_lie_beside_the_users_situation_is_still_a_lie(pack, text):
     """The cheapest adversary of the situation rule: a false or invented claim said beside the user's situation."""
     p = LearnedPerceiver(load_scenario(str(pack))).perceive(text)
     assert (p.false_claims or p.unsupported) and not p.facts, p
+
+
+def test_a_closing_word_in_a_denied_statement_asks_nothing(perceivers):
+    """Round 11: "... I'll tell you straight and you shouldn't sign up" was heard as a closing ask and declined. A
+    question keeps its ask whatever its negation ("Why not sign up today?")."""
+    from protod.user.perceive import RulePerceiver
+
+    denied = "I'm not promising it works with your till until we check, and if it doesn't, you shouldn't sign up."
+    for p in (perceivers[M], RulePerceiver(load_scenario(M))):
+        assert not p.perceive(denied).closing_ask
+        assert p.perceive("Why not sign up today?").closing_ask
+        assert p.perceive("Let's get you signed up.").closing_ask
+
+
+@pytest.mark.parametrize("text, caller", [
+    ("If you tell me which one you use, I can confirm whether it's on our list.", True),  # round 11
+    ("I'll check if your street is covered and let you know.", True),
+    ("I can confirm we waive the commission for a year.", False),  # a claim, not a question taken on
+    ("I can check whether it's €30 an hour.", False),  # an amount carries a claim
+])
+def test_offering_to_find_out_is_about_the_caller(text, caller):
+    from protod.user.learned import _about_caller
+
+    assert _about_caller(text) is caller
+
+
+@pytest.mark.parametrize("pack, text", [(BROADBAND, "What's your biggest worry about switching to us?"),
+                                        (C, "How have other delivery apps treated you in the past?")])
+def test_an_open_question_is_never_pointed(pack, text):
+    """Round 11: "Have you thought about solar before, and if so, what put you off?" was read as pointing at one
+    worry (the retrained model was sure of one area), so a user holding another said "Not that so much". A question
+    points at a worry only by naming something of it."""
+    assert not LearnedPerceiver(load_scenario(str(pack))).perceive(text).pointed

@@ -220,7 +220,13 @@ class TemplateExpresser:
         opening = state is None or state.turn <= 1
         wary = state is not None and state.trust < pack.dynamics.voice_trust_min
         parts: list[str] = []
-        for event in compose(events):
+        composed = compose(events)
+        if len(composed) == 1 and composed[0][0] == "acknowledge" and any(e[0] == "other_question" for e in events) \
+                and not any(_heard_phrase(pack, f, agent_text) for f in composed[0][1:1 + _MAX_ECHOED]):
+            # A fact acknowledged without the caller's words for it ("Okay, noted.") does not answer their question:
+            # the question is answered instead ("..., we do online booking. Do you have a minute?" -> "Sure, go on.").
+            composed = [("other_question",)]
+        for event in composed:
             kind = event[0]
             if kind == "answered":  # compose keeps one: every question about the user is answered there
                 parts.extend(self.answer([e[1] for e in events if e[0] == "answered"], persona, rng, wary, said))

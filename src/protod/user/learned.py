@@ -73,6 +73,10 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
                             r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
 
+# The caller offering to find something out ("If you tell me which one you use, I can confirm whether it's on our list",
+# round 11): an open question taken on, which claims nothing about the offer.
+_LOOKS_INTO = re.compile(r"\b(?:i|we)(?: can|'ll| will| could|'d| would)?(?: be happy to| gladly)? (?:check|confirm|find out|"
+                         r"look into|ask|let you know)\s+(?:whether|if|what|which|how|when|where)\b")
 # A promise about the call itself, not the offer: "I'll keep it short", "I'll be quick".
 _CALL_COURTESY = re.compile(r"\b(?:keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief))\b")
 _ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
@@ -89,6 +93,11 @@ def _about_caller(sentence: str) -> bool:
     return _speaks_of_caller(sentence)
 
 
+# How people ask about worries at all, whatever the worry: no question names a worry by these words alone.
+_ASKING_WORDS = frozenset(content_stems(tokenize(
+    "worry worried worries worrying concern concerns concerned bother bothers put putting off hold holding held back "
+    "hesitate hesitant stop stopping keep keeping thing things anything something matter matters mind sure think "
+    "thought feel biggest main issue issues problem problems doubt doubts reservation reservations")))
 _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as)\s+)+", re.I)
 # A condition is part of the claim it qualifies ("If you've got three bedrooms or more, we add a mesh extender").
 _CONDITIONS = frozenset("if when whenever unless once provided".split())
@@ -109,7 +118,7 @@ def _speaks_of_caller(sentence: str) -> bool:
     if any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
         return False
     tokens = list(tokenize(sentence))
-    if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])):
+    if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])) or _LOOKS_INTO.search(sentence.lower()):
         return True
     while tokens and tokens[0] in _LEAD_IN:
         tokens.pop(0)
@@ -403,6 +412,9 @@ class LearnedPerceiver:
                                                if m.guarantee))
         self._guarantee_topics = self._guaranteed - _GUARANTEE_STEMS
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
+        # What each worry is about, in the pack's own words for it (not how anyone asks about worries)
+        self._worry_words = {c.id: frozenset(content_stems(tokenize(f"{c.description} {c.probe_question}")))
+                             - self._role_words - _ASKING_WORDS for c in pack.concerns}
         self._area_of = {c.id: c.area for c in pack.concerns}
         self._verbs = frozenset(getattr(pack.lexicon, "verbs", None) or ())
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
@@ -626,7 +638,11 @@ class LearnedPerceiver:
             probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
         probes = sorted(probe_scores, key=lambda c: (-probe_scores[c], self._severity_rank[c]))
         sharp = [c for c in probes if probe_scores[c] >= t.pointed]
-        pointed = frozenset(sharp) if len({self._area_of[c] for c in sharp}) == 1 else frozenset()
+        # Pointed: one area scored sure, and the question names something of it; "what put you off?" names nothing,
+        # however sure the model is of one worry (round 11: "Not that so much" to an open question).
+        asked = {s for u, q in units if q for s in content_stems(tokenize(u))}
+        pointed = frozenset(sharp) if len({self._area_of[c] for c in sharp}) == 1 and any(
+            asked & self._worry_words[c] for c in sharp) else frozenset()
         areas = {self._area_of[c] for c in probes}
         n_questions = sum(1 for _, q in units if q)
         # A barrage is several questions about different areas; one question, however open, is one question.

@@ -214,7 +214,12 @@ class RulePerceiver:
     def asks_to_close(self, sent: Sentence) -> bool:
         """The sentence proposes closing with the pack's closing words ("Shall I sign you up?", "Let's get you started")
         or asks for the go-ahead in words any offer uses ("Shall I book that in for you?", "Do I have your okay?")."""
-        return (_has_any(sent.stems, self._closing) and (sent.question or sent.tokens[0] in _ASK_OPENERS)) or asks_consent(sent.text)
+        # A statement's closing words in a denied clause propose nothing: "... and you shouldn't sign up" (round 11, a
+        # caller promising to say if the product does not fit); a question's still do ("Why not sign up today?").
+        if sent.question:
+            return _has_any(sent.stems, self._closing) or asks_consent(sent.text)
+        proposed = any(_has_any(c.token_stems, self._closing) and not c.negated for c in sent.clauses)
+        return (proposed and sent.tokens[0] in _ASK_OPENERS) or asks_consent(sent.text)
 
     def pitches(self, sent: Sentence) -> bool:
         """The sentence uses the pack's sales-talk words ("best", "leading", ...)."""

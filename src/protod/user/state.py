@@ -251,8 +251,10 @@ def transition(
     for trait in perception.asked_traits:
         events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
     if (perception.question and not (perception.probes or perception.asked_traits or perception.closing_ask
-                                      or perception.barrage or perception.facts or perception.nonsense)):
-        events.append(("other_question",))  # "Do you have a minute?": answered, not ignored
+                                      or perception.barrage or answered_any or perception.nonsense)):
+        # "Do you have a minute?": answered, not ignored (also beside a fact only acknowledged, which the reply may
+        # have no words for: "..., we do online booking. Do you have a minute?" is answered "Sure, go on.")
+        events.append(("other_question",))
 
     if perception.barrage:
         events.append(("barrage",))  # a volley of questions gets no real answer: probing must be targeted
