@@ -327,19 +327,19 @@ def shared_models(path: str) -> tuple[PairModel, Any]:
 @dataclass(frozen=True)
 class Thresholds:
     """Decision bars on the pair model's probabilities. The defaults are the shipped perceiver's, chosen on the dev
-    pack (home_broadband) after training, never on the test packs: a contradiction must be near-certain (0.9; at 0.5
-    one honest line in six was a lie about a neighbouring fact), a worry is heard at 0.3, and a closing ask needs 0.7
-    ("Do you have a couple of minutes?" scores 0.56)."""
+    pack (home_broadband) after training, never on the test packs: a contradiction must be near-certain (0.99; the
+    4-epoch model is sure of more: at 0.9 it called one honest dev line in nine a lie), a worry is heard at 0.3, and a
+    closing ask needs 0.7 ("Do you have a couple of minutes?" scores 0.56)."""
 
-    entail: float = 0.5
-    contradict: float = 0.9
+    entail: float = 0.4
+    contradict: float = 0.99
     probe: float = 0.3
     ask: float = 0.7
     pressure: float = 0.5
     claim: float = 0.5
     fact_candidates: int = 4
     worry_candidates: int = 4
-    related: float = 0.15  # below this entailment score for every fact, an unconfirmed product claim is unsupported
+    related: float = 0.05  # below this entailment score for every fact, an unconfirmed product claim is unsupported
     trait: float = 0.6  # cosine of a question with a trait's description and values: "How do you get around?"
     # ... and of a question put to the user ("you", "your"): "What do you use for a workspace at the moment?" scores
     # 0.34 with its trait, "How has that been going for you?" 0.25, non-trait asks ("Would that work for you?") ~0.2.
@@ -496,10 +496,10 @@ class LearnedPerceiver:
                     # what is left reads as a sentence of its own: "and a typical system saves ..." -> "A typical ..."
                     own = _LEADING_LINK.sub("", ", ".join(rest))
                     own = own[:1].upper() + own[1:]
-                if not sent.question and previous and sent.tokens[0] in _BACK_REFERENCE:
+                if previous and sent.tokens[0] in _BACK_REFERENCE:
                     premise = f"{previous} {premise}"  # "It's paid every Tuesday." refers to the sentence before
             units.append((premise, sent.question))
-            if own:
+            if own:  # (a sentence with nothing about the user keeps its premise, back reference included)
                 reduced.append((own if own != sent.text.strip() else premise, sent.question))
                 kept.append(own)
             previous = sent.text.strip()

@@ -47,7 +47,9 @@ class PerceiverTrainConfig:
     """Everything that decides the trained weights (written to config.json beside them)."""
 
     seed: int = 0
-    epochs: int = 2
+    # 4: at 2 the model underfit its own train split (train fact recall 0.786, invented claims flagged 0.34; at 4:
+    # 0.850 and 0.60, dev invented 0.32 -> 0.50 for fact recall 0.772 -> 0.747). 1,932 steps, ~41 min on 2 cores.
+    epochs: int = 4
     batch_size: int = 32
     lr: float = 5e-4
     warmup: float = 0.06  # share of steps with a rising learning rate
