@@ -437,9 +437,9 @@ class LearnedPerceiver:
     def warm(self, texts: list[str]) -> None:
         """Score the pairs of many turns in one batch (the simulator calls this once per step of many dialogues)."""
         texts = list(dict.fromkeys(texts))
-        # the statements' parts first, in one batch: _units reads which of them speak of the user's situation
+        # the statements' parts said of the user first, in one batch: _units reads which speak of their situation
         self.encoder.encode([p for t in texts for s in split_sentences(strip_injection(t)) if not analyse(s, self._verbs).question
-                             for p in segments(s)])
+                             for p in segments(s) if _of_user(p)])
         plans = [self._units(t).units for t in texts]
         premises = [u for units in plans for u, _ in units]
         if not premises:
@@ -461,13 +461,15 @@ class LearnedPerceiver:
         back what they know of the user claims nothing, so it can be neither false nor unsupported (round 10: "Your
         roof was re-tiled only three years ago, I believe" was a lie about how panels are fixed)."""
         self._pack_vectors()
-        if not parts or self._situation_vectors is None:
+        said_of_user = [p for p in parts if _of_user(p)]  # the word test first: most parts never reach the encoder
+        if not said_of_user or self._situation_vectors is None:
             return [False] * len(parts)
-        vectors = self.encoder.encode(parts)
+        vectors = self.encoder.encode(said_of_user)
         trait = (vectors @ self._situation_vectors.T).max(axis=1)
         fact = (vectors @ self._fact_vectors.T).max(axis=1)
-        return [bool(tr >= self.t.situation and tr >= f + self.t.situation_margin) and _of_user(p)
-                for p, tr, f in zip(parts, trait, fact)]
+        near = {p for p, tr, f in zip(said_of_user, trait, fact)
+                if tr >= self.t.situation and tr >= f + self.t.situation_margin}
+        return [p in near for p in parts]
 
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> _Turn:
