@@ -202,9 +202,8 @@ def test_renumber_changes_exactly_one_amount():
     assert renumber("No numbers in here.", rng) is None
 
 
-@pytest.mark.xfail(strict=True, reason="known gap (issue 20): the shipped cross-encoder hears an invented clause as "
-                   "small talk, so the true clause beside it is still credited")
 def test_an_invented_clause_taints_the_turn(perceivers):
+    """A known gap until the eight-pack model: the invented clause was heard as small talk and the true one credited."""
     p = perceivers[M].perceive("Payouts land every Monday, and we also cover your rent for the first year.")
     assert "weekly_payout" not in p.facts and p.unsupported
 
@@ -344,6 +343,10 @@ def test_a_closing_word_in_a_denied_statement_asks_nothing(perceivers):
         assert not p.perceive(denied).closing_ask
         assert p.perceive("Why not sign up today?").closing_ask
         assert p.perceive("Let's get you signed up.").closing_ask
+        # a negation after the closing words leaves the ask; one before them denies it, whatever the count of
+        # negators ("won't ... without" is two)
+        assert p.perceive("I'll sign you up now with no fee to pay.").closing_ask
+        assert not p.perceive("I won't sign you up without your say-so.").closing_ask
 
 
 @pytest.mark.parametrize("text, caller", [

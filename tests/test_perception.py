@@ -100,12 +100,20 @@ def test_language_basics():
     assert tokenize("Don't worry: it's twelve percent") == ("do", "not", "worry", "it", "is", "12%")
     assert tokenize("twenty-five to forty orders, €5") == ("25", "to", "40", "orders", "€5")
     assert tokenize("a hundred and fifty euros") == ("a", "150", "euros")
+    # round-number words as callers say prices (test-pack honest lines were read as wrong amounts)
+    assert tokenize("fifty-six hundred euro") == tokenize("five thousand six hundred euro") == ("5600", "euro")
+    assert tokenize("twelve hundred pounds") == ("1200", "pounds") and tokenize("three thousand") == ("3000",)
     assert quantities(tokenize("€0.80 a km")) == quantities(tokenize("80 cents a km")) == {("cur", 0.8, "")}
     assert quantities(tokenize("48 hours")) == quantities(tokenize("two days")) == {("dur", 2.0, "")}
     assert quantities(tokenize("25 orders")) == {("num", 25.0, "order")}
     assert stem("payouts") == stem("payout") and stem("charged") == stem("charges") == stem("charge")
     assert analyse("Are you worried about the fees?").question
     assert not analyse("There is no joining fee.").question
+    # a question typed without its mark is still one; a question word and a pronoun closed by a full stop is not
+    assert analyse("How do you find the app").question and analyse("Would you like a trial.").question
+    assert analyse("What you think").question
+    assert not analyse("What you pay in month one is what you pay in month eighteen.").question
+    assert not analyse("How you get paid is up to you.").question
     assert analyse("commission margin fee cost worry?").defect == "keyword list"
     assert analyse("Our standard commission 18% per delivery.").defect == "no verb"
     assert analyse("margins on paying your given each how feel order do a commission about you?").defect == "scrambled"
@@ -190,3 +198,22 @@ def test_a_question_about_the_users_own_situation_is_not_stuffing():
     p = RulePerceiver(pack).perceive("I understand you're on a cable bundle with TV and working from home a couple of "
                                      "days a week, so how is your connection holding up for things like video calls?")
     assert not p.nonsense and not p.barrage
+
+
+# Written after the scripted negator's three frames were closed, never tuned against: a fact recited whole inside a
+# frame that disowns it. A frame list closed the frames it was written from and none of these (313 of 440 credited
+# before and after, courier/merchant/broadband); the model is as blind. Known open: the fix is for the perceivers to
+# read what a frame does to the clause it holds (training pairs wrapped in such frames, an elliptical "we don't"
+# that negates the clause before it), not a longer list.
+_DISOWNING_FRAMES = ["A lot of callers promise {b}. I won't, because it isn't so.", "I'd love to say {b}, but honestly I can't.",
+                     "It's a common misunderstanding that {b}.", "They'll tell you {b}. Don't fall for it.",
+                     "Officially {b}, but in practice that's not true.", "There's a rumour that {b}, and it isn't accurate."]
+
+
+@pytest.mark.xfail(strict=True, reason="known open: a fact recited inside a frame that disowns it is credited")
+def test_a_fact_recited_inside_a_disowning_frame_is_not_credited():
+    pack = load_scenario("courier_recruitment")
+    perceiver = RulePerceiver(pack)
+    said = [(f.id, frame.format(b=f.text[0].lower() + f.text[1:].rstrip(". "))) for f in pack.facts for frame in _DISOWNING_FRAMES]
+    credited = [line for fid, line in said if fid in perceiver.perceive(line).facts]
+    assert len(credited) <= 0.05 * len(said), credited[:5]

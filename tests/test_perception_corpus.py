@@ -18,6 +18,7 @@ from protod.user.state import Perception
 ROOT = Path(__file__).parents[1]
 CORPUS = ROOT / "data" / "perception"
 PACKS = ROOT / "examples" / "packs"
+TRAIN_PACKS = CORPUS / "packs"  # domains written only to train the learned perceiver
 runner = CliRunner()
 
 
@@ -42,12 +43,27 @@ def test_the_corpus_is_big_varied_labelled_with_real_ids_and_split_by_domain():
     assert len(test_packs) >= 2 and not test_packs & {"merchant_recruitment", "courier_recruitment"}
     assert len(packs - {"merchant_recruitment", "courier_recruitment"}) >= 3  # three new domains
     for ref in packs:
-        pack = pe.resolve_pack(ref, [PACKS])
+        pack = pe.resolve_pack(ref, [PACKS, TRAIN_PACKS])
         for ln in (x for x in lines if x.pack == ref):
             pe.check_labels(ln, pack)
             if ln.kind.startswith("neg_"):
                 assert not ln.honest and ln.false_claim is True, ln.text
     assert len({(ln.pack, ln.text) for ln in lines}) == len(lines)  # no line twice in one pack
+
+
+def test_training_only_packs_are_valid_packs_in_the_train_split():
+    """The perceiver's extra training domains pass the same checks as a user's pack (`protod scenarios validate`), are
+    found by the default pack search, and are never dev or test domains."""
+    from protod.pack_checks import perception_problems
+
+    splits = pe.load_splits([CORPUS])
+    found = sorted(TRAIN_PACKS.glob("*.yaml"))
+    assert len(found) >= 4
+    assert TRAIN_PACKS.resolve() in [d.resolve() for d in pe.default_pack_dirs()]
+    for path in found:
+        pack = load_scenario(path)
+        assert perception_problems(pack) == [], path
+        assert splits[pack.id] == "train", pack.id
 
 
 def test_scoring_by_hand():

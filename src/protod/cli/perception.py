@@ -33,7 +33,7 @@ def perception_eval(
     corpus: list[Path] = typer.Option([DEFAULT_CORPUS], "--corpus", "-c", help="Corpus JSONL file(s) or directories of them (repeatable). A splits.json beside them names the train/test packs."),
     simulator: str = typer.Option("rule", "--simulator", help="Whose perception: rule | semantic | learned | cus-llm (needs --sim-model)."),
     sim_model: Optional[str] = typer.Option(None, "--sim-model", help=f"Judge model for cus-llm: {SPEC_HELP}."),
-    packs: list[Path] = typer.Option([], "--packs", help="Directory of pack YAML files named <id>.yaml (repeatable; default: examples/packs of this checkout)."),
+    packs: list[Path] = typer.Option([], "--packs", help="Directory of pack YAML files named <id>.yaml (repeatable; default: examples/packs and data/perception/packs of this checkout)."),
     split: Optional[str] = typer.Option(None, "--split", help="Only the packs of this split (train | dev | test)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the summary and every line's perception here (JSON)."),
     limit: int = typer.Option(0, "--limit", min=0, help="Score only the first N lines of each pack (0 = all): a quick look."),
@@ -132,7 +132,7 @@ def perception_eval(
 def perception_train(
     corpus: list[Path] = typer.Option([DEFAULT_CORPUS], "--corpus", "-c", help="Corpus JSONL file(s) or directories (repeatable)."),
     split: str = typer.Option("train", "--split", help="Train on the packs of this split only (splits.json beside the corpus); `all` uses every line (then nothing is held out)."),
-    packs: list[Path] = typer.Option([], "--packs", help="Directory of pack YAML files named <id>.yaml (default: examples/packs of this checkout)."),
+    packs: list[Path] = typer.Option([], "--packs", help="Directory of pack YAML files named <id>.yaml (default: examples/packs and data/perception/packs of this checkout)."),
     out_dir: Path = typer.Option(Path("runs/perceiver"), "--out", "-o", help="Where the trained perceiver goes (adapter/, head.safetensors, config.json)."),
     epochs: int = typer.Option(4, "--epochs", min=1, max=50, help="Passes over the train pairs (4: the shipped perceiver)."),
     seed: int = typer.Option(0, "--seed"),

@@ -116,9 +116,13 @@ def load_corpora(paths: Sequence[str | Path]) -> list[CorpusLine]:
 
 
 def default_pack_dirs() -> list[Path]:
-    """examples/packs of a source checkout (the example packs the corpus's new domains use), when it exists."""
+    """The pack directories of a source checkout, when it has them: examples/packs (the example packs the corpus's
+    new domains use) and data/perception/packs (domains written only to train the learned perceiver)."""
     here = Path(__file__).resolve()
-    return [p / "examples" / "packs" for p in here.parents if (p / "examples" / "packs").is_dir()][:1]
+    root = next((p for p in here.parents if (p / "examples" / "packs").is_dir()), None)
+    if root is None:
+        return []
+    return [d for d in (root / "examples" / "packs", root / "data" / "perception" / "packs") if d.is_dir()]
 
 
 def resolve_pack(ref: str, pack_dirs: Iterable[Path] = ()) -> Scenario:

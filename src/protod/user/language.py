@@ -84,6 +84,11 @@ _SCOPE_NEGATION = re.compile(
     r"|\b(?:is|are) (?:untrue|false|a myth)\b|\bnot (?:true|the case) that\b", re.I)
 
 
+def denies_whole(text: str) -> bool:
+    """The text denies a whole statement ("It is not true that ...", "Some say ..., but that is not the case")."""
+    return _SCOPE_NEGATION.search(text.replace("’", "'")) is not None
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
@@ -137,17 +142,36 @@ def tokenize(text: str) -> tuple[str, ...]:
 
 
 def _merge_hundreds(tokens: list[str]) -> tuple[str, ...]:
-    """'two 100' -> '200', '100 and 50' -> '150' (from "two hundred", "a hundred and fifty")."""
+    """'two 100' -> '200', '56 100' -> '5600', '100 and 50' -> '150', '5 thousand 600' -> '5600' (from "two hundred",
+    "fifty-six hundred", "a hundred and fifty", "five thousand six hundred")."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok == "100" and out and out[-1].isdigit() and int(out[-1]) < 10:
+        if tok == "100" and out and out[-1].isdigit() and 0 < int(out[-1]) < 100:
             out[-1] = str(int(out[-1]) * 100)
+
         elif tok == "and" and out and out[-1].isdigit() and int(out[-1]) % 100 == 0 and int(out[-1]) >= 100 \
                 and i + 1 < len(tokens) and tokens[i + 1].isdigit() and int(tokens[i + 1]) < 100:
             out[-1] = str(int(out[-1]) + int(tokens[i + 1]))
             i += 1
+        else:
+            out.append(tok)
+        i += 1
+    return _merge_thousands(out)
+
+
+def _merge_thousands(tokens: list[str]) -> tuple[str, ...]:
+    """'5 thousand 600' -> '5600', '2 thousand' -> '2000' (hundreds already merged: "five thousand six hundred")."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == "thousand" and out and out[-1].isdigit() and 0 < int(out[-1]) < 1000:
+            out[-1] = str(int(out[-1]) * 1000)
+            if i + 1 < len(tokens) and tokens[i + 1].isdigit() and int(tokens[i + 1]) < 1000:
+                out[-1] = str(int(out[-1]) + int(tokens[i + 1]))
+                i += 1
         else:
             out.append(tok)
         i += 1
@@ -454,8 +478,13 @@ def _broken_casing(sentence: str) -> bool:
 def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentence:
     """Analyse one sentence (see module docstring). Pure and cached."""
     tokens = tokenize(sentence)
+    # A question mark, or a question typed without one ("How do you find the app", "Would you like a trial"). A
+    # question word and a pronoun closed by a full stop is a statement ("What you pay in month one is what you pay
+    # in month eighteen."), an auxiliary first is a question however it ends.
+    closed = sentence.rstrip().endswith((".", "!"))
     question = "?" in sentence.rstrip()[-3:] or (
-        len(tokens) > 2 and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES) and tokens[1] in PRONOUNS | AUXILIARIES
+        len(tokens) > 2 and (tokens[0] in AUXILIARIES or (tokens[0] in WH_WORDS and not (closed and tokens[1] in PRONOUNS)))
+        and tokens[1] in PRONOUNS | AUXILIARIES
     )
     defect = ""
     words = [t for t in tokens if not is_number(t)]

@@ -218,8 +218,18 @@ class RulePerceiver:
         # caller promising to say if the product does not fit); a question's still do ("Why not sign up today?").
         if sent.question:
             return _has_any(sent.stems, self._closing) or asks_consent(sent.text)
-        proposed = any(_has_any(c.token_stems, self._closing) and not c.negated for c in sent.clauses)
+        proposed = any(self._proposes(c) for c in sent.clauses)
         return (proposed and sent.tokens[0] in _ASK_OPENERS) or asks_consent(sent.text)
+
+    def _proposes(self, clause: Clause) -> bool:
+        """The clause's closing words come before any negation: "I'll sign you up now, no fee to pay" proposes; "I
+        won't sign you up without your say-so" does not (two negators, but the first denies the signing up)."""
+        for k, token in enumerate(clause.tokens):
+            if token in NEGATORS:
+                return False
+            if any(clause.token_stems[k : k + len(p)] == p for p in self._closing):
+                return True
+        return False
 
     def pitches(self, sent: Sentence) -> bool:
         """The sentence uses the pack's sales-talk words ("best", "leading", ...)."""
