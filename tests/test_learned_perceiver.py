@@ -368,3 +368,14 @@ def test_an_open_question_is_never_pointed(pack, text):
     worry (the retrained model was sure of one area), so a user holding another said "Not that so much". A question
     points at a worry only by naming something of it."""
     assert not LearnedPerceiver(load_scenario(str(pack))).perceive(text).pointed
+
+
+def test_a_denied_offer_is_not_credited(perceivers):
+    """The scripted negator's bare form: the eight-pack model credits "We do not offer month to month." with the fact
+    (0.98); the caller says the offer lacks what the fact says it has. A denied denial ("no joining fee" not offered)
+    says there is one. Denying what the fact itself denies is the fact ("We don't have a joining fee")."""
+    p = perceivers[M]
+    for text, fid in [("We do not offer month to month.", "no_lock_in"), ("We do not offer no joining fee.", "no_fees"),
+                      ("We do not offer every monday.", "weekly_payout")]:
+        assert fid not in p.perceive(text).facts, text
+    assert not p._offer_denied("We don't have a joining fee or a monthly fee.", "no_fees")

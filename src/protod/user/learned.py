@@ -35,7 +35,7 @@ import numpy as np
 from protod.scenario import Scenario
 from protod.user.language import (
     AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts,
-    denies_whole, names_offer, segments, speaks_for_offer, split_sentences, tokenize,
+    denies_whole, names_offer, negation_covers, segments, speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -69,6 +69,10 @@ _INTENT = frozenset("looking calling reaching contacting recruiting".split())
 _ADDRESSED = frozenset({"you", "your", "yours", "yourself"})
 # "Have you got a minute to hear about ...?", "Would you be open to hearing how ...?": asking for the user's time, not
 # for their agreement nor about a worry (the pair model scores some of these above the ask or the probe bar)
+# "We don't offer X": the caller denies the offer has X (the scripted negator's bare form, which the model credits
+# with the fact at up to 0.98: "We do not offer month to month.").
+_DENIED_OFFER = re.compile(r"\bwe (?:do not|don't|never|no longer) (?:offer|provide|give|have|include|cover|run)\b(.*)",
+                           re.I)
 _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
                             r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
@@ -359,7 +363,8 @@ class Thresholds:
     # The rule guard's veto on a credited fact (it reads the fact as denied or misquoted) holds only below this
     # entailment score: the rules read "won't", "no charge" and "without" near a fact's words as a denial of it, so
     # a sure model hears honest lines they cannot ("The price won't change at all during your eighteen months.").
-    # Chosen on the train and dev packs: no hard negative the veto stopped scored above 0.75.
+    # Chosen on the previous model's train and dev packs (no hard negative the veto stopped scored above 0.75); on the
+    # shipped model's dev pack it lets 7 honest lines through and no hard negative.
     veto: float = 0.9
     # A statement the model sets against a fact at least this surely (but below `contradict`) is a false claim when its
     # amounts contradict the fact's (`_check`): the eight-pack model is less sure of wrong totals than the four-pack
@@ -624,7 +629,7 @@ class LearnedPerceiver:
             # negator 0.30 -> 0.00.
             ruled = set(self.rules.perceive(text).false_claims)
             sure = 1.01 if denies_whole(text) else t.veto
-            r.facts = {f: v for f, v in r.facts.items() if f not in ruled or v >= sure}
+            r.facts = {f: v for f, v in r.facts.items() if (f not in ruled or v >= sure) and not self._offer_denied(text, f)}
         return r
 
     def _perceive(self, text: str) -> Perception:
@@ -644,10 +649,12 @@ class LearnedPerceiver:
         # transition resolves nothing on a lying turn either).
         facts = [] if (false_claims or unsupported) else list(score)
         most = pack.dynamics.max_facts_per_turn
-        if len(facts) == most + 1:
+        if len(facts) == most + 1 and sum(1 for _, q in units if not q) <= most:
             # One over the recital bar is more often the model hearing a neighbouring fact in a two-fact answer than
             # a brochure read out (round 9's callers: "we pay for the DBS check, and the classroom runs in your
-            # browser" credited four facts): the surest `most` are heard. A recital reads out more than that.
+            # browser" credited four facts): the surest `most` are heard. A recital reads out more than that, and a turn
+            # of more statements than the bar is one (the mind-reader's ten "that is taken care of" lines: 0.125 on
+            # merchant with the eight-pack model, which hears a fact in four of them).
             facts = sorted(facts, key=lambda f: -score[f])[:most]
         if not closing:
             # The rules back the model up: an offer to go ahead now ("Shall I go ahead and set that up for you?") is an
@@ -720,6 +727,21 @@ class LearnedPerceiver:
             if clause.guarantee and not fact.guarantee and not self._guaranteed_elsewhere(clause):
                 return "false"
         return ""
+
+    def _offer_denied(self, text: str, fid: str) -> bool:
+        """The caller says the offer lacks what the fact says it has ("We don't offer month to month."; "We do not
+        offer no joining fee." says there is one). Not credited whatever the model hears; not accused either."""
+        fact = self.rules.fact_model(fid)
+        for found in _DENIED_OFFER.finditer(text.replace("’", "'")):
+            said = analyse(found.group(1).strip(" .!") or "-", self._verbs)
+            shared = {st for c in said.clauses for st in c.stems} & fact.content
+            if not shared:
+                continue
+            object_denied = bool(said.tokens) and said.tokens[0] in NEGATORS  # "no joining fee"
+            fact_denies = any(negation_covers(c, shared) for c in analyse(self.pack.fact_by_id[fid].text, self._verbs).clauses)
+            if fact_denies == object_denied:
+                return True
+        return False
 
     def _worked_out(self, premise: str, fid: str, said: frozenset) -> bool:
         """The amounts that set `premise` against the fact are totals worked out from the turn's true amounts ("...
