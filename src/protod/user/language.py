@@ -365,7 +365,7 @@ _BETWEEN = re.compile(r"\b(between [€$£]?\d[\d.,:]*\s?%?) and (?=[€$£]?\d)
 
 def clauses_of(text: str) -> tuple[Clause, ...]:
     text = _BETWEEN.sub(r"\1 to ", text.replace("’", "'"))
-    flipped = _SCOPE_NEGATION.search(text) is not None
+    flipped = denies_whole(text)
     if flipped:
         text = _SCOPE_NEGATION.sub(" ", text)
     clauses = tuple(c for c in (_clause(part) for part in _CLAUSE_BREAK.split(text)) if c is not None)
