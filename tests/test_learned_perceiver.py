@@ -202,6 +202,32 @@ def test_renumber_changes_exactly_one_amount():
     assert renumber("No numbers in here.", rng) is None
 
 
+def test_framed_pairs_teach_what_a_frame_does_to_the_fact_it_holds():
+    """Each one-sentence fact: once disowned (contradicted), once asserted (entailed), a claim both times, neutral to
+    one other fact; the training frames are none of the frames the perception tests measure with."""
+    import random
+
+    from protod.user.augment import AFFIRMING, DISOWNING
+    from protod.user.learned import CONTRADICT, ENTAIL, NEUTRAL, PackHypotheses
+    from protod.user.learned_train import framed_pairs
+    from test_perception import _DISOWNING_FRAMES
+
+    pack = load_scenario(C)
+    h = PackHypotheses.of(pack)
+    pairs = framed_pairs([], pack, h, random.Random(0))
+    hyp = dict(h.facts)
+    one_sentence = [f for f in pack.facts if ". " not in f.text.strip()]
+    assert one_sentence and len(pairs) == 6 * len(one_sentence)
+    for f in one_sentence:
+        said = {label: line for line, hy, label in pairs if hy == hyp[f.id]}
+        assert set(said) >= {CONTRADICT, ENTAIL}
+        assert f.text.rstrip(".")[1:] in said[CONTRADICT] and f.text.rstrip(".")[1:] in said[ENTAIL]
+        for line in said.values():
+            assert (line, h.claim, ENTAIL) in pairs
+    assert sum(label == NEUTRAL for *_, label in pairs) == 2 * len(one_sentence)
+    assert not set(DISOWNING) & set(_DISOWNING_FRAMES) and not set(AFFIRMING) & set(_DISOWNING_FRAMES)
+
+
 def test_an_invented_clause_taints_the_turn(perceivers):
     """A known gap until the eight-pack model: the invented clause was heard as small talk and the true one credited."""
     p = perceivers[M].perceive("Payouts land every Monday, and we also cover your rent for the first year.")

@@ -74,3 +74,30 @@ def renumber(text: str, rng: random.Random) -> str | None:
 
 def _keep_case(before: str, after: str) -> str:
     return after[0].upper() + after[1:] if before[:1].isupper() and after[:1].islower() else after
+
+
+# A whole fact recited inside a frame that disowns it is a denial of the fact, not a statement of it ("I won't pretend
+# that there is no joining fee"); a frame with the same negative words that still asserts the fact is a statement
+# ("I won't oversell it, but there is no joining fee"). Pairs of both teach the model what a frame does to the clause
+# it holds, which no list of frames can (a list closed the frames it was written from and none of the next ones).
+# These frames are written for training only: the frames the tests and the session notes measure with are others.
+DISOWNING = (
+    "I won't pretend that {b}.", "Some people think {b}, but that isn't true.", "It used to be that {b}; not any more.",
+    "You may have read that {b}. That's out of date.", "I can't honestly tell you that {b}.",
+    "If anyone says {b}, they're wrong.", "It would be nice if {b}, but it's not so.",
+    "No, it isn't the case that {b}.", "Others say {b}; I'd be lying if I did.",
+    "I'm not going to claim {b}, because it's false.", "People sometimes hear that {b}, which is a myth.",
+    "We dropped that a while ago, so {b} no longer holds.",
+)
+AFFIRMING = (
+    "Unlike a lot of others, {b}.", "I won't oversell it, but {b}.", "You may have heard otherwise, but {b}.",
+    "No catch here: {b}.", "It's not a sales line: {b}.", "People are often surprised, but {b}.",
+    "I can't promise miracles, but {b}.", "Nobody believes it at first, but {b}.", "It isn't complicated: {b}.",
+    "To be straight with you, {b}.", "I'm not going to pretend otherwise: {b}.", "It's true, and I checked: {b}.",
+)
+
+
+def framed(text: str, frame: str) -> str:
+    """`text` (one sentence) put into `frame` at {b}, as a clause: first letter lowered, closing stop dropped."""
+    body = text.strip().rstrip(".!")
+    return frame.format(b=body[:1].lower() + body[1:])

@@ -69,6 +69,9 @@ _CONTRACTIONS = [
     (re.compile(r"'d\b"), " would"),
     (re.compile(r"\b(it|there|that|what|here|who|how|where|he|she)'s\b"), r"\1 is"), (re.compile(r"'s\b"), ""),
     (re.compile(r"\bper ?cent\b|\bpercent\b"), "%"),
+    # Bounds and litotes are no denials: "no more than four minutes on foot", "not far from the station".
+    (re.compile(r"\b(?:no|not) (?:more|longer) than\b"), "at most"), (re.compile(r"\b(?:no|not) (?:less|fewer) than\b"), "at least"),
+    (re.compile(r"\bno later than\b"), "by"), (re.compile(r"\bnot (?:very |that |too )?far\b"), "close"),
 ]
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
 # A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
@@ -117,8 +120,15 @@ def _number(token: str) -> str:
     return token.replace(" ", "")
 
 
+# Acronyms whose lower case is a function word: "a vet in the US" is no "the us", "an IT shop" no "an it".
+_ACRONYMS = {"US": "usa", "IT": "infotech"}
+_ACRONYM = re.compile(r"\b(?:" + "|".join(_ACRONYMS) + r")\b")
+
+
 def tokenize(text: str) -> tuple[str, ...]:
     """Lower-cased word and number tokens, contractions expanded, number words turned into digits."""
+    if any(c.islower() for c in text):  # in all-capitals text "US" is the pronoun
+        text = _ACRONYM.sub(lambda m: _ACRONYMS[m.group(0)], text)
     text = text.lower().replace("’", "'").replace("‘", "'")
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
@@ -131,14 +141,28 @@ def tokenize(text: str) -> tuple[str, ...]:
             out[-1] += "%"
             continue
         parts = tok.split("-")
-        if len(parts) > 1 and all(p in _NUMBER_WORDS for p in parts):  # "twenty-five" -> 25
-            out.append(str(sum(_NUMBER_WORDS[p] for p in parts)))
+        if len(parts) > 1 and parts[0] in _NUMBER_WORDS:
+            out += _hyphenated(tok, parts)
             continue
         if tok in _NUMBER_WORDS and tok not in ("one",):  # "one" is mostly a pronoun
             out.append(str(_NUMBER_WORDS[tok]))
             continue
         out.append(tok)
     return _merge_hundreds(out)
+
+
+def _hyphenated(tok: str, parts: list[str]) -> list[str]:
+    """'twenty-five' -> ['25']; 'thirty-day' -> ['30', 'day'], 'two-business-day' -> ['2', 'business', 'day'] (a
+    count of a unit of time); 'four-fifty' stays whole: 450 Mbps or £4.50 is for the listener to guess, not us."""
+    number = [p for p in parts if p in _NUMBER_WORDS]
+    if len(number) == len(parts):
+        tens, unit = (_NUMBER_WORDS[p] for p in parts) if len(parts) == 2 else (0, 0)
+        return [str(tens + unit)] if tens in range(20, 100, 10) and unit in range(1, 10) else [tok]
+    head = parts[: next(i for i, p in enumerate(parts) if p not in _NUMBER_WORDS)]
+    if stem(parts[-1]) not in _DAYS or len(head) > 2:
+        return [tok]  # "one-off", "two-bedroom": no amount of anything
+    value = _hyphenated("-".join(head), head)[0] if len(head) == 2 else str(_NUMBER_WORDS[head[0]])
+    return [value, *parts[len(head):]] if value[0].isdigit() else [tok]
 
 
 def _merge_hundreds(tokens: list[str]) -> tuple[str, ...]:
@@ -186,6 +210,11 @@ Quantity = tuple  # (kind, value, unit): ("cur", 5.0, ""), ("pct", 12.0, ""), ("
 _CURRENCY_WORDS = frozenset("euro euros eur dollar dollars pound pounds quid bucks".split())
 _CENT_WORDS = frozenset("cent cents c p pence".split())
 _RATE_WORDS = frozenset("a an per every each".split())
+# Words between a count and its unit that do not change the unit: "two working days" is two days.
+_UNIT_QUALIFIERS = frozenset("work business calendar full whole clear consecutiv".split())
+_CLOCK = frozenset("am pm o'clock".split())
+_CLOCK_PHRASES = frozenset({("in", "the", "morning"), ("in", "the", "afternoon"), ("in", "the", "evening"),
+                            ("at", "night"), ("at", "noon")})
 _DAYS = {"minut": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 # Spoken and written forms of one unit (stems): "490 meg" is a claim about the same thing as "450 Mbps".
 _UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gigabit": "gbp", "km": "kilometr",
@@ -223,9 +252,18 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             out.add(("cur", round(value / 100, 4), ""))
         elif nxt in _RATE_WORDS and i + 2 < len(tokens) and stem(tokens[i + 2]) in _DAYS:
             out.add(("cur", value, ""))  # "twenty-nine a month", "14 per hour": a price or a wage, not a duration
+        elif nxt in _CLOCK or tokens[i + 1:i + 4] in _CLOCK_PHRASES or tokens[i + 1:i + 3] in _CLOCK_PHRASES:
+            out.add(("time", value, ""))  # "8 am" = "eight in the morning"; "10 pm" = "ten at night"
         else:
-            unit = next((stem(w) for w in tokens[i + 1:i + 4] if w not in FUNCTION_WORDS and not is_number(w)), "")
+            unit = next((stem(w) for w in tokens[i + 1:i + 4]
+                         if w not in FUNCTION_WORDS and not is_number(w) and stem(w) not in _UNIT_QUALIFIERS), "")
             unit = _UNIT_ALIASES.get(unit, unit)
+            if unit == "pm":  # "8 to 11 pm": the low end of a span of clock times
+                out.add(("time", value, ""))
+                continue
+            period = tokens[i + 2:i + 4] if i + 3 < len(tokens) and tokens[i + 2] in _RATE_WORDS else ()
+            if unit in _DAYS and period and stem(period[1]) in _DAYS and value == round(_DAYS[stem(period[1])] / _DAYS[unit], 3):
+                continue  # "7 days a week", "24 hours a day": every day, all day - no amount
             if unit in _DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
                 out.add(("dur", round(value * _DAYS[unit], 3), ""))
             else:
@@ -290,7 +328,14 @@ def _same(a: float, b: float, kind: str) -> bool:
 def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     """`q` is one of the known amounts: same kind, same value and, for counts, the same unit ("five working days"
     is not accounted for by "five devices")."""
-    return any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same(k[1], q[1], q[0]) for k in known)
+    if any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same(k[1], q[1], q[0]) for k in known):
+        return True
+    # "held until eleven" is the fact's "until 11 am": a bare count and a clock time of the same hour
+    if q[0] == "num" and q[2] == "":
+        return any(k[0] == "time" and _same(k[1], q[1], "time") for k in known)
+    if q[0] == "time":
+        return any(k[0] == "num" and k[2] == "" and _same(k[1], q[1], "time") for k in known)
+    return False
 
 
 def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]) -> bool:
@@ -471,7 +516,7 @@ def _broken_casing(sentence: str) -> bool:
         return False
     if not caps[0]:
         return True
-    return any(c and w.lower() in FUNCTION_WORDS and w != "I" for w, c in zip(words[1:], caps[1:]))
+    return any(c and w.lower() in FUNCTION_WORDS and w != "I" and w not in _ACRONYMS for w, c in zip(words[1:], caps[1:]))
 
 
 @lru_cache(maxsize=65536)

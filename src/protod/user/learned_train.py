@@ -31,7 +31,7 @@ import numpy as np
 
 from protod.run_files import atomic_write_text
 from protod.scenario import Scenario
-from protod.user.augment import negate, renumber
+from protod.user.augment import AFFIRMING, DISOWNING, framed, negate, renumber
 from protod.user.learned import (
     CONTRADICT, ENTAIL, NEUTRAL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds,
 )
@@ -47,10 +47,10 @@ class PerceiverTrainConfig:
     """Everything that decides the trained weights (written to config.json beside them)."""
 
     seed: int = 0
-    # 4: at 2 the model underfit its own train split (train fact recall 0.786, invented claims flagged 0.34; at 4:
-    # 0.850 and 0.60, dev invented 0.32 -> 0.50 for fact recall 0.772 -> 0.747). On the eight train packs: 3,348
-    # steps, 68 min on 2 cores.
-    epochs: int = 4
+    # What matters is the number of steps: on four packs 2 epochs underfit the train split (train fact recall 0.786,
+    # invented claims flagged 0.34; at 4: 0.850 and 0.60). Eight packs took 4 epochs (3,348 steps, 68 min on 2
+    # cores); sixteen packs, twice the pairs, take 2 for about the same steps and time.
+    epochs: int = 2
     batch_size: int = 32
     lr: float = 5e-4
     warmup: float = 0.06  # share of steps with a rising learning rate
@@ -62,6 +62,10 @@ class PerceiverTrainConfig:
     # (0): on the dev pack, fact recall 0.73 -> 0.76 and hard negatives credited 0.38 -> 0.21 against 4 frozen.
     frozen_layers: int = 0
     augment: bool = False  # add minimal-pair contradictions of true lines (protod.user.augment); see CHANGELOG
+    # Each fact's text and close line, once inside a frame that disowns it (contradicted) and once inside one that
+    # still asserts it (entailed): see framed_pairs. The eight-pack model credited 80-100% of facts recited inside
+    # disowning frames it never saw.
+    frames: bool = True
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})
 
@@ -111,7 +115,30 @@ def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, 
             pairs.append((text, PRESSURE_HYPOTHESIS, ENTAIL if ln.kind == "pressure" else NEUTRAL))
         if cfg.augment:
             pairs += minimal_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:{ref}"))
+        if cfg.frames:
+            pairs += framed_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:frames:{ref}"))
     return pairs
+
+
+def framed_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: random.Random) -> list[tuple[str, str, int]]:
+    """Every one-sentence fact text and honest fact_close line, once in a random DISOWNING frame (contradicts the fact)
+    and once in a random AFFIRMING one (states it). Each framed line is also a claim about the product, and neutral to
+    one other fact (so a frame's words alone are no contradiction of whatever fact is near)."""
+    hyp = dict(h.facts)
+    sources = [(f.text, f.id) for f in pack.facts]
+    sources += [(ln.text, ln.facts[0]) for ln in lines
+                if ln.kind == "fact_close" and ln.honest and len(ln.facts) == 1 and not ln.not_facts]
+    out: list[tuple[str, str, int]] = []
+    for text, fid in sources:
+        if ". " in text.strip() or "?" in text:  # a frame holds one clause; a second sentence would stay outside it
+            continue
+        others = [f for f in hyp if f != fid]
+        for frames, label in ((DISOWNING, CONTRADICT), (AFFIRMING, ENTAIL)):
+            line = framed(text, rng.choice(frames))
+            out += [(line, hyp[fid], label), (line, h.claim, ENTAIL)]
+            if others:
+                out.append((line, hyp[rng.choice(others)], NEUTRAL))
+    return out
 
 
 # Lines whose only product content is the one fact they state (user amounts and second facts would make a flipped

@@ -309,7 +309,8 @@ class RulePerceiver:
                 hits = [f for f in self._facts if topical(f)]
                 if hits:
                     false.append(max(hits, key=lambda f: len(words & f.topic)).id)
-            if not matches and clause.negated:
+            if not matches and clause.negated and clause.tokens[0] not in ("if", "unless"):
+                # "If you've never mentored anyone, our workshop is free": a condition on the user denies nothing
                 negated_clauses.append(words)
         # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
         # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
