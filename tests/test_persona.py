@@ -51,3 +51,22 @@ def test_stratum_selector(pack):
     assert {p.stratum for p in PersonaSampler(pack, 0).sample(4, stratum=f"easy/{concern}")} == {f"easy/{concern}"}
     with pytest.raises(ValueError, match="unknown stratum"):
         PersonaSampler(pack, 0).sample(3, stratum="impossible")
+
+
+def test_incompatible_trait_values_are_never_drawn_together():
+    """home_broadband: a mobile network's router comes with a mobile data plan, never a cable bundle (a natural caller
+    heard a user name both), which the same pack without its `incompatible` pairs does draw."""
+    from pathlib import Path
+
+    from protod.scenario import load_scenario
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
+    assert pack.incompatible
+    people = PersonaSampler(pack, 3).sample(400)
+    for person in people:
+        for pair in pack.incompatible:
+            assert any(person.traits[t] != v for t, v in pair.items()), (person.id, pair)
+    plans = Counter(p.traits["current_plan"] for p in people if p.traits["current_provider"] == "a mobile network's home router")
+    assert set(plans) == {"a mobile data plan with a monthly cap"}
+    bare = PersonaSampler(pack.model_copy(update={"incompatible": []}), 3).sample(400)
+    assert any(all(p.traits[t] == v for t, v in pair.items()) for p in bare for pair in pack.incompatible)

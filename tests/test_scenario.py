@@ -32,6 +32,12 @@ def _broken(mutate) -> str:
         (lambda d: d["correlations"][0].__setitem__("trait", "shoe_size"), "correlations.0.trait", "unknown trait 'shoe_size'"),
         (lambda d: d["concerns"][0].__setitem__("severety", 0.3), "concerns.0.severety", "unknown field"),
         (lambda d: d["concerns"][0]["reveal_lines"].append("My {favourite_colour} is red."), "concerns.0.reveal_lines.3", "not a trait field"),
+        (lambda d: d.__setitem__("incompatible", [{"store_count": "a single location", "shoe_size": "42"}]), "incompatible.0.shoe_size", "unknown trait 'shoe_size'"),
+        (lambda d: d.__setitem__("incompatible", [{"store_count": "a single location", "location": "on the moon"}]), "incompatible.0.location", "not a value of trait 'location'"),
+        (lambda d: d.__setitem__("incompatible", [{"location": "downtown"}]), "incompatible.0", "expected two trait: value pairs"),
+        # a single location rules out every location: such a user could not be drawn
+        (lambda d: d.__setitem__("incompatible", [{"store_count": "a single location", "location": v} for v in d["traits"][2]["values"]]),
+         "incompatible", "could have no value of trait 'location'"),
     ],
 )
 def test_bad_pack_is_rejected_naming_file_line_and_field(mutate, field, words):

@@ -89,6 +89,12 @@ def prior_concerns(pack: Scenario, traits: dict[str, str], k: int) -> tuple[str,
     return tuple(ranked[:max(0, k)])
 
 
+def _ruled_out(pack: Scenario, name: str, value: str, drawn: dict[str, str]) -> bool:
+    """`name` = `value` is incompatible with a trait value already drawn (the pack's `incompatible` pairs)."""
+    return any(pair.get(name) == value and any(drawn.get(t) == v for t, v in pair.items() if t != name)
+               for pair in pack.incompatible)
+
+
 def _weighted_choice(rng: random.Random, weights: dict[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys], k=1)[0]
@@ -136,10 +142,11 @@ class PersonaSampler:
 
         traits: dict[str, str] = {}
         for field in pack.traits:
-            weights = dict(field.values)
+            weights = {v: w for v, w in field.values.items() if not _ruled_out(pack, field.name, v, traits)}
             for corr in pack.correlations:
                 if corr.trait == field.name and corr.concern == primary:
-                    weights[corr.value] *= corr.weight
+                    if corr.value in weights:
+                        weights[corr.value] *= corr.weight
             traits[field.name] = _weighted_choice(rng, weights)
 
         concern_ids = [primary]

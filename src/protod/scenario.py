@@ -10,6 +10,7 @@ that `protod scenarios validate FILE` is useful to someone authoring a pack.
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
 from dataclasses import dataclass
@@ -286,6 +287,10 @@ class Scenario(_Strict):
     probe_areas: list[ProbeArea] = Field(min_length=1)
     concerns: list[Concern] = Field(min_length=1)
     correlations: list[Correlation] = Field(default_factory=list)
+    incompatible: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Pairs of trait values no one user has together, each {trait: value, other_trait: value}: the "
+                    "sampler never draws them together (a mobile router is no cable bundle).")
     false_claims: list[FalseClaim] = Field(default_factory=list)
     lexicon: Lexicon
     user_lines: UserLines
@@ -390,6 +395,44 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _incompatible_problems(data: dict[str, Any], trait_values: dict[str, set[str]]) -> list[Problem]:
+    """Each `incompatible` entry names two different traits and one of each one's values; and whatever values the
+    earlier traits drew, every trait keeps a value the sampler may draw (traits are drawn in pack order)."""
+    problems: list[Problem] = []
+    pairs: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    for i, entry in _items(data, "incompatible"):
+        where = f"incompatible.{i}"
+        if len(entry) != 2:
+            problems.append(Problem(where, f"expected two trait: value pairs, got {len(entry)}"))
+            continue
+        ok = True
+        for name, value in entry.items():
+            if name not in trait_values:
+                problems.append(Problem(f"{where}.{name}", f"unknown trait {name!r}; expected one of {sorted(trait_values)}"))
+                ok = False
+            elif value not in trait_values[name]:
+                problems.append(Problem(f"{where}.{name}", f"{value!r} is not a value of trait {name!r}"))
+                ok = False
+        if ok:
+            (a, va), (b, vb) = entry.items()
+            pairs.append(((a, va), (b, vb)))
+    order = [t["name"] for _, t in _items(data, "traits") if t.get("name") in trait_values]
+    for k, name in enumerate(order):
+        # the earlier traits that rule out some value of this one, and which values each rules out
+        rules: dict[str, dict[str, set[str]]] = {}
+        for x, y in pairs:
+            for (t1, v1), (t2, v2) in ((x, y), (y, x)):
+                if t2 == name and t1 in order[:k]:
+                    rules.setdefault(t1, {}).setdefault(v1, set()).add(v2)
+        for combo in itertools.product(*(sorted(r) for r in rules.values())):
+            left = set(trait_values[name]).difference(*(rules[t][v] for t, v in zip(rules, combo)))
+            if not left:
+                said = ", ".join(f"{t}={v!r}" for t, v in zip(rules, combo))
+                problems.append(Problem("incompatible", f"a user with {said} could have no value of trait {name!r}"))
+                break
+    return problems
+
+
 def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
     """References between sections (a concern naming an unknown fact, ...), checked on the raw mapping.
 
@@ -427,6 +470,7 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
         if values is not None and isinstance(corr.get("value"), str) and corr["value"] not in values:
             problems.append(Problem(f"correlations.{i}.value", f"{corr.get('value')!r} is not a value of trait {corr.get('trait')!r}"))
         check(corr.get("concern"), concerns, f"correlations.{i}.concern", "concern")
+    problems += _incompatible_problems(data, trait_values)
     for i, claim in _items(data, "false_claims"):
         check(claim.get("contradicts"), facts, f"false_claims.{i}.contradicts", "fact")
     levels = data.get("difficulties")
