@@ -311,6 +311,16 @@ def test_ready_always_ends_the_reply_after_the_answer():
     assert [e[0] for e in compose((("acknowledge", "g"), ("ready",)))] == ["acknowledge", "ready"]
 
 
+def test_a_fact_is_acknowledged_before_the_worry_it_left_open():
+    """Natural callers heard the worry first and the fact they had just stated echoed after it."""
+    from protod.user.express import compose
+
+    assert [e[0] for e in compose((("voiced", "b"), ("acknowledge", "g")))] == ["acknowledge", "voiced"]
+    assert [e[0] for e in compose((("answered", "vehicle"), ("acknowledge", "g")))] == ["acknowledge", "answered"]
+    assert [e[0] for e in compose((("acknowledge", "g"), ("pressure",), ("voiced", "b")))] == ["pressure", "acknowledge", "voiced"]
+    assert [e[0] for e in compose((("voiced", "b"), ("resolved", "a", "f"), ("acknowledge", "g")))] == ["resolved", "acknowledge", "voiced"]
+
+
 @pytest.mark.parametrize("name", PACKS, ids=IDS)
 def test_a_skipped_worry_is_said_again_so_the_caller_knows_which(name):
     pack = _pack(name)

@@ -94,6 +94,7 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     - "Not a worry for me" is not said next to a worry; "you skipped my question" not next to the worry restated;
       a worry settled this turn is not also said to be settled already.
     - Courtesy fillers ("Go on.") are said only when nothing else is.
+    - A fact acknowledged is said before a worry voiced or a question answered (kept or dropped by its priority).
     """
     body = [e for e in events if e[0] not in _TERMINAL and e[0] != "refused_ask"]
     body.sort(key=lambda e: _priority.get(e[0], 9))
@@ -137,7 +138,15 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
         # and "what's next?" ends the reply, after the answer to their question if there is one
         tail = ([answer] if answer is not None else []) + [ready]
         kept = [e for e in kept[:_MAX_PARTS] if e is not answer][:_MAX_PARTS - len(tail)] + tail
-    return kept[:_MAX_PARTS] + decision
+    kept = kept[:_MAX_PARTS]
+    ack = next((e for e in kept if e[0] == "acknowledge"), None)
+    if ack is not None:
+        # kept by its priority, said in the caller's order: the fact they stated is acknowledged before the worry it
+        # did not settle or the answer to their question ("So, no joining fee. But what about ...")
+        kept.remove(ack)
+        at = next((i for i, e in enumerate(kept) if _priority.get(e[0], 9) > _priority["resolved"]), len(kept))
+        kept.insert(at, ack)
+    return kept + decision
 
 
 def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
