@@ -134,6 +134,7 @@ def test_amounts_as_callers_say_them():
     # clock times in words; "seven days a week" is every day, not a week-long duration; "3 days a week" still counts
     assert q("from eight in the morning until ten at night") == q("from 8 am to 10 pm") == {("time", 8.0, ""), ("time", 10.0, "")}
     assert q("seven days a week") == q("24 hours a day") == frozenset() and q("3 days a week") == {("dur", 3.0, "")}
+    assert q("from 8 am to midnight") == {("time", 8.0, ""), ("time", 12.0, "")} and q("at noon") == {("time", 12.0, "")}
     assert accounted(("num", 11.0, ""), q("held until 11 am")) and accounted(("time", 11.0, ""), q("held until eleven"))
     # bounds and litotes deny nothing
     assert "not" not in tokenize("It's no more than four minutes away, not far from the station.")

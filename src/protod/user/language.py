@@ -71,6 +71,7 @@ _CONTRACTIONS = [
     (re.compile(r"\bper ?cent\b|\bpercent\b"), "%"),
     # Bounds and litotes are no denials: "no more than four minutes on foot", "not far from the station".
     (re.compile(r"\b(?:no|not) (?:more|longer) than\b"), "at most"), (re.compile(r"\b(?:no|not) (?:less|fewer) than\b"), "at least"),
+    (re.compile(r"\bmidnight\b"), "12 am"), (re.compile(r"\b(?:noon|midday)\b"), "12 pm"),
     (re.compile(r"\bno later than\b"), "by"), (re.compile(r"\bnot (?:very |that |too )?far\b"), "close"),
 ]
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
