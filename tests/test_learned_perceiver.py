@@ -204,7 +204,8 @@ def test_renumber_changes_exactly_one_amount():
 
 def test_framed_pairs_teach_what_a_frame_does_to_the_fact_it_holds():
     """Each one-sentence fact: once disowned (contradicted), once asserted (entailed), a claim both times, neutral to
-    one other fact; the training frames are none of the frames the perception tests measure with."""
+    one other fact; no training frame is, string for string, a frame the perception tests measure with (they are
+    worded apart by hand: a near paraphrase is what the held-out frames test)."""
     import random
 
     from protod.user.augment import AFFIRMING, DISOWNING

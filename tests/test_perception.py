@@ -131,11 +131,17 @@ def test_amounts_as_callers_say_them():
     assert q("a two-business-day repair") == q("within two working days") == q("48 hours") == {("dur", 2.0, "")}
     assert q("a twenty-five-minute wait") == q("25 minutes") and tokenize("twenty-five") == ("25",)
     assert q("at least four-fifty") == frozenset() and q("a one-off fee") == frozenset()
-    # clock times in words; "seven days a week" is every day, not a week-long duration; "3 days a week" still counts
-    assert q("from eight in the morning until ten at night") == q("from 8 am to 10 pm") == {("time", 8.0, ""), ("time", 10.0, "")}
-    assert q("seven days a week") == q("24 hours a day") == frozenset() and q("3 days a week") == {("dur", 3.0, "")}
-    assert q("from 8 am to midnight") == {("time", 8.0, ""), ("time", 12.0, "")} and q("at noon") == {("time", 12.0, "")}
+    # clock times in words, with their half of the day; "seven days a week" is every day, not a week-long duration,
+    # "24 hours a day" is open all day; "3 days a week" still counts
+    hours = {("time", 8.0, "am"), ("time", 10.0, "pm")}
+    assert q("from eight in the morning until ten at night") == q("from 8 am to 10 pm") == hours
+    assert q("eight thirty in the morning") == {("time", 8.5, "am")} and q("at eleven o'clock") == {("time", 11.0, "")}
+    assert q("seven days a week") == frozenset() and q("3 days a week") == {("dur", 3.0, "")}
+    assert q("24 hours a day") == q("around the clock") == q("24/7") == {("allday", 1.0, "")}
+    assert q("from 8 am to midnight") == {("time", 8.0, "am"), ("time", 12.0, "am")} and q("at noon") == {("time", 12.0, "pm")}
     assert accounted(("num", 11.0, ""), q("held until 11 am")) and accounted(("time", 11.0, ""), q("held until eleven"))
+    assert not accounted(("num", 20.0, ""), hours) and not accounted(("num", 500.0, ""), hours)  # no hour on the dial
+    assert q("three-to-five-day delivery") >= {("dur~", (3.0, 5.0), "")}
     # bounds and litotes deny nothing
     assert "not" not in tokenize("It's no more than four minutes away, not far from the station.")
     assert tokenize("no later than Friday") == ("by", "friday")
@@ -247,3 +253,21 @@ def test_an_acronym_is_not_a_function_word(text):
     assert not p.nonsense
     assert "us" not in tokenize(text) and "it" not in tokenize(text)
     assert "us" in tokenize("LET US KNOW TODAY.")  # all capitals: the pronoun
+
+
+@pytest.mark.parametrize("text", [
+    "Our support team is based in the UK and answers the phone 24 hours a day, seven days a week.",
+    "Our UK support team answers around the clock, and the average wait is under three minutes.",
+    "Our UK support team answers from 8 am to 10 pm every day, with an average wait under 20 minutes.",
+    "Our fibre network is our own, and 95% of our customers get at least 450 Mbps during the evening peak from 8 to 11 am.",
+    "Faults are fixed within two calendar days, and if a repair takes longer you get £10 credit for every extra day.",
+    "If anything the visit is not free, and it takes a single engineer visit of about two hours.",
+])
+def test_misquoted_hours_and_days_are_not_credited(text):
+    """A review's adversaries against the spoken-amount reading (all-day against opening hours, an hour off the dial,
+    am for pm, calendar for working days, a denial behind "if anything"): none is heard as the fact."""
+    from pathlib import Path
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
+    p = RulePerceiver(pack).perceive(text)
+    assert not {"uk_support", "peak_speed", "fault_credit", "install_visit"} & set(p.facts), p.facts

@@ -425,6 +425,9 @@ def _incompatible_problems(data: dict[str, Any], trait_values: dict[str, set[str
                 if t2 == name and t1 in order[:k]:
                     rules.setdefault(t1, {}).setdefault(v1, set()).add(v2)
         for combo in itertools.product(*(sorted(r) for r in rules.values())):
+            drawn = list(zip(rules, combo))
+            if any({x, y} <= set(drawn) for x, y in pairs):
+                continue  # values never drawn together
             left = set(trait_values[name]).difference(*(rules[t][v] for t, v in zip(rules, combo)))
             if not left:
                 said = ", ".join(f"{t}={v!r}" for t, v in zip(rules, combo))

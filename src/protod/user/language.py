@@ -71,7 +71,8 @@ _CONTRACTIONS = [
     (re.compile(r"\bper ?cent\b|\bpercent\b"), "%"),
     # Bounds and litotes are no denials: "no more than four minutes on foot", "not far from the station".
     (re.compile(r"\b(?:no|not) (?:more|longer) than\b"), "at most"), (re.compile(r"\b(?:no|not) (?:less|fewer) than\b"), "at least"),
-    (re.compile(r"\bmidnight\b"), "12 am"), (re.compile(r"\b(?:noon|midday)\b"), "12 pm"),
+    (re.compile(r"\bmidnight\b"), "12 am"), (re.compile(r"\b(?:noon|midday)\b"), "12 pm"), (re.compile(r"\bo'clock\b"), "oclock"),
+    (re.compile(r"\ba?round the clock\b|\b24/7\b|\b24-7\b|\btwenty-four[- ]seven\b"), "24 hours a day"),
     (re.compile(r"\bno later than\b"), "by"), (re.compile(r"\bnot (?:very |that |too )?far\b"), "close"),
 ]
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
@@ -163,7 +164,8 @@ def _hyphenated(tok: str, parts: list[str]) -> list[str]:
     if stem(parts[-1]) not in _DAYS or len(head) > 2:
         return [tok]  # "one-off", "two-bedroom": no amount of anything
     value = _hyphenated("-".join(head), head)[0] if len(head) == 2 else str(_NUMBER_WORDS[head[0]])
-    return [value, *parts[len(head):]] if value[0].isdigit() else [tok]
+    tail = [str(_NUMBER_WORDS[p]) if p in _NUMBER_WORDS else p for p in parts[len(head):]]  # "three-to-five-day"
+    return [value, *tail] if value[0].isdigit() else [tok]
 
 
 def _merge_hundreds(tokens: list[str]) -> tuple[str, ...]:
@@ -211,11 +213,20 @@ Quantity = tuple  # (kind, value, unit): ("cur", 5.0, ""), ("pct", 12.0, ""), ("
 _CURRENCY_WORDS = frozenset("euro euros eur dollar dollars pound pounds quid bucks".split())
 _CENT_WORDS = frozenset("cent cents c p pence".split())
 _RATE_WORDS = frozenset("a an per every each".split())
-# Words between a count and its unit that do not change the unit: "two working days" is two days.
-_UNIT_QUALIFIERS = frozenset("work business calendar full whole clear consecutiv".split())
-_CLOCK = frozenset("am pm o'clock".split())
-_CLOCK_PHRASES = frozenset({("in", "the", "morning"), ("in", "the", "afternoon"), ("in", "the", "evening"),
-                            ("at", "night"), ("at", "noon")})
+# Words between a count and its unit that do not change the unit: "two working days" is two days (stems; a calendar
+# day is another promise).
+_UNIT_QUALIFIERS = frozenset("work business full whol clear consecutiv".split())
+# Words after an hour that make it a clock time, and the half of the day they name ("" for either).
+_CLOCK = {"am": "am", "pm": "pm", "oclock": ""}
+_CLOCK_PHRASES = {("in", "the", "morning"): "am", ("in", "the", "afternoon"): "pm", ("in", "the", "evening"): "pm",
+                  ("at", "night"): "pm"}
+
+
+def _clock(tokens: tuple[str, ...], j: int) -> str | None:
+    """The half of the day ("am", "pm", "") when tokens[j:] open with clock words, else None."""
+    if j < len(tokens) and tokens[j] in _CLOCK:
+        return _CLOCK[tokens[j]]
+    return _CLOCK_PHRASES.get(tokens[j:j + 3], _CLOCK_PHRASES.get(tokens[j:j + 2]))
 _DAYS = {"minut": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 # Spoken and written forms of one unit (stems): "490 meg" is a claim about the same thing as "450 Mbps".
 _UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gigabit": "gbp", "km": "kilometr",
@@ -227,6 +238,7 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
     """The amounts a clause states, comparable across wordings: "€0.80" = "80 cents", "12%" = "twelve percent",
     "72 hours" = "3 days"; any other count keeps the word it counts ("25 orders" is not "25 riders")."""
     out = set()
+    skip: set[int] = set()  # the minutes of "eight thirty in the morning"
     for i, tok in enumerate(tokens):
         if not is_number(tok):
             continue
@@ -235,10 +247,12 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
         percent = body.endswith("%")
         body = body.rstrip("%")
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if i in skip:
+            continue
         try:
             if ":" in body:
                 hours, minutes = body.split(":", 1)
-                out.add(("time", round(float(hours) + float(minutes) / 60, 3), ""))
+                out.add(("time", round(float(hours) + float(minutes) / 60, 3), _clock(tokens, i + 1) or ""))
                 continue
             value = float(body.replace(",", "")) if "/" not in body else None
         except ValueError:
@@ -253,23 +267,34 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             out.add(("cur", round(value / 100, 4), ""))
         elif nxt in _RATE_WORDS and i + 2 < len(tokens) and stem(tokens[i + 2]) in _DAYS:
             out.add(("cur", value, ""))  # "twenty-nine a month", "14 per hour": a price or a wage, not a duration
-        elif nxt in _CLOCK or tokens[i + 1:i + 4] in _CLOCK_PHRASES or tokens[i + 1:i + 3] in _CLOCK_PHRASES:
-            out.add(("time", value, ""))  # "8 am" = "eight in the morning"; "10 pm" = "ten at night"
+        elif value <= 24 and _clock(tokens, i + 1) is not None:
+            out.add(("time", value, _clock(tokens, i + 1)))  # "8 am" = "eight in the morning"; "10 pm" = "ten at night"
+        elif value <= 12 and _minutes(nxt) and _clock(tokens, i + 2) is not None:
+            out.add(("time", round(value + float(nxt) / 60, 3), _clock(tokens, i + 2)))  # "eight thirty in the morning"
+            skip.add(i + 1)
         else:
             unit = next((stem(w) for w in tokens[i + 1:i + 4]
                          if w not in FUNCTION_WORDS and not is_number(w) and stem(w) not in _UNIT_QUALIFIERS), "")
             unit = _UNIT_ALIASES.get(unit, unit)
-            if unit == "pm":  # "8 to 11 pm": the low end of a span of clock times
-                out.add(("time", value, ""))
+            if unit == "pm" and value <= 24:  # "8 to 11 pm": the low end of a span of clock times
+                out.add(("time", value, "pm"))
                 continue
             period = tokens[i + 2:i + 4] if i + 3 < len(tokens) and tokens[i + 2] in _RATE_WORDS else ()
             if unit in _DAYS and period and stem(period[1]) in _DAYS and value == round(_DAYS[stem(period[1])] / _DAYS[unit], 3):
-                continue  # "7 days a week", "24 hours a day": every day, all day - no amount
+                # "24 hours a day" (also "around the clock", "24/7") is open all day, against any opening hours;
+                # "7 days a week" is every day: no amount
+                if unit == "hour" and stem(period[1]) == "day":
+                    out.add(("allday", 1.0, ""))
+                continue
             if unit in _DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
                 out.add(("dur", round(value * _DAYS[unit], 3), ""))
             else:
                 out.add(("num", value, unit))
     return frozenset(out | _ranges(tokens))
+
+
+def _minutes(token: str) -> bool:
+    return token.isdigit() and 0 < int(token) < 60
 
 
 _RANGE = "~"  # a quantity kind + "~" holds (low, high): "between £25 and £60", "25 to 40 orders", "25-40"
@@ -283,6 +308,8 @@ def _ranges(tokens: tuple[str, ...]) -> set[Quantity]:
         if not is_number(tok):
             continue
         if i + 1 < len(tokens) and is_number(tokens[i + 1]):
+            if _minutes(tokens[i + 1]) and _clock(tokens, i + 2) is not None:
+                continue  # "eight thirty in the morning" is one time
             j = i + 1  # "25-40" (the dash is not a token)
         elif i + 2 < len(tokens) and is_number(tokens[i + 2]) and (
                 tokens[i + 1] == "to" or (tokens[i + 1] == "and" and i > 0 and tokens[i - 1] == "between")):
@@ -308,10 +335,18 @@ def _first(tokens: tuple[str, ...]) -> Quantity | None:
 def contradicts(q: Quantity, known: frozenset[Quantity]) -> bool:
     """`q` is of a kind (and, for counts, a unit) the known amounts have, with none of their values and outside every
     range they state ("at £40 an hour" is within "between £25 and £60")."""
+    if q[0] == "allday":  # open all day against stated opening hours
+        return any(k[0] in ("time", "time" + _RANGE) for k in known) and ("allday", 1.0, "") not in known
     same = [k for k in known if k[0] == q[0] and (q[0] != "num" or k[2] == q[2])]
     within = not q[0].endswith(_RANGE) and q[0] != "text" and any(
         k[0] == q[0] + _RANGE and (q[0] != "num" or k[2] == q[2]) and k[1][0] <= q[1] <= k[1][1] for k in known)
-    return bool(same) and not within and not any(_same(k[1], q[1], q[0]) for k in same)
+    return bool(same) and not within and not any(_same_amount(k, q) for k in same)
+
+
+def _same_amount(k: Quantity, q: Quantity) -> bool:
+    if q[0] == "time" and k[2] and q[2] and k[2] != q[2]:
+        return False  # "8 to 11 am" is not "8 to 11 pm"; an hour said without its half of the day may be either
+    return _same(k[1], q[1], q[0])
 
 
 def _same(a: float, b: float, kind: str) -> bool:
@@ -329,13 +364,14 @@ def _same(a: float, b: float, kind: str) -> bool:
 def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     """`q` is one of the known amounts: same kind, same value and, for counts, the same unit ("five working days"
     is not accounted for by "five devices")."""
-    if any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same(k[1], q[1], q[0]) for k in known):
+    if any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same_amount(k, q) for k in known):
         return True
-    # "held until eleven" is the fact's "until 11 am": a bare count and a clock time of the same hour
-    if q[0] == "num" and q[2] == "":
+    # "held until eleven" is the fact's "until 11 am": a bare hour and a clock time of the same hour
+    hour = lambda x: x[0] == "num" and x[2] == "" and x[1] in range(1, 13)  # noqa: E731
+    if hour(q):
         return any(k[0] == "time" and _same(k[1], q[1], "time") for k in known)
     if q[0] == "time":
-        return any(k[0] == "num" and k[2] == "" and _same(k[1], q[1], "time") for k in known)
+        return any(hour(k) and _same(k[1], q[1], "time") for k in known)
     return False
 
 

@@ -87,8 +87,16 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
 _ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
 
 
+def _condition(tokens: tuple[str, ...]) -> bool:
+    """A conditional clause denies nothing ("If you've never mentored anyone, our workshop is free", "If nobody books,
+    you owe nothing"); "if anything" and "if I'm honest" open a statement, which may deny ("If anything, the visit
+    is not free")."""
+    return tokens[0] in ("if", "unless") and tokens[1:2] not in (("anything",), ("i",)) and tokens[1:3] != ("you", "ask")
+
+
 def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
     """A claim about a fact that carries amounts must state one of them (a wrong one is caught as a false claim)."""
+    numbers = frozenset(q for q in numbers if q[0] != "allday")  # "monitored around the clock" is said without it
     return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) for q in stated)
 
 
@@ -309,8 +317,7 @@ class RulePerceiver:
                 hits = [f for f in self._facts if topical(f)]
                 if hits:
                     false.append(max(hits, key=lambda f: len(words & f.topic)).id)
-            if not matches and clause.negated and clause.tokens[0] not in ("if", "unless"):
-                # "If you've never mentored anyone, our workshop is free": a condition on the user denies nothing
+            if not matches and clause.negated and not _condition(clause.tokens):
                 negated_clauses.append(words)
         # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
         # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
