@@ -142,6 +142,12 @@ def test_amounts_as_callers_say_them():
     assert accounted(("num", 11.0, ""), q("held until 11 am")) and accounted(("time", 11.0, ""), q("held until eleven"))
     assert not accounted(("num", 20.0, ""), hours) and not accounted(("num", 500.0, ""), hours)  # no hour on the dial
     assert q("three-to-five-day delivery") >= {("dur~", (3.0, 5.0), "")}
+    # a yearly amount worked out per month is no new claim (a caller correcting himself was told "That sounds made up")
+    from protod.user.language import derived
+
+    saving = q("about €750 a year")
+    assert derived(("cur", 62.0, ""), saving | {("cur", 62.0, "")}, saving)
+    assert not derived(("cur", 9000.0, ""), saving | {("cur", 9000.0, "")}, saving)
     # bounds and litotes deny nothing
     assert "not" not in tokenize("It's no more than four minutes away, not far from the station.")
     assert tokenize("no later than Friday") == ("by", "friday")
@@ -228,9 +234,9 @@ def test_a_question_about_the_users_own_situation_is_not_stuffing():
 
 # Written after the scripted negator's three frames were closed, never tuned against: a fact recited whole inside a
 # frame that disowns it. A frame list closed the frames it was written from and none of these (313 of 440 credited
-# before and after, courier/merchant/broadband); the model is as blind. Known open: the fix is for the perceivers to
-# read what a frame does to the clause it holds (training pairs wrapped in such frames, an elliptical "we don't"
-# that negates the clause before it), not a longer list.
+# before and after, courier/merchant/broadband). The learned perceiver, trained on other frames (augment.DISOWNING),
+# now credits a fifth to two-fifths of such lines where it credited nearly all; the rules still read the fact. Known
+# open: the rule perceiver must read what a frame does to the clause it holds, not a longer list.
 _DISOWNING_FRAMES = ["A lot of callers promise {b}. I won't, because it isn't so.", "I'd love to say {b}, but honestly I can't.",
                      "It's a common misunderstanding that {b}.", "They'll tell you {b}. Don't fall for it.",
                      "Officially {b}, but in practice that's not true.", "There's a rumour that {b}, and it isn't accurate."]

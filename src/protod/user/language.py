@@ -377,7 +377,8 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
 
 def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]) -> bool:
     """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
-    $39 for each of the five extra clinicians, so $344" (149 + 39 x 5). Arithmetic on true amounts is no new claim;
+    $39 for each of the five extra clinicians, so $344" (149 + 39 x 5), "€750 a year, so about €62 a month" (750 / 12).
+    Arithmetic on true amounts is no new claim;
     a wrong sum still is one."""
     if q[0] != "cur":
         return False
@@ -385,6 +386,9 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     counts = [k[1] for k in stated if k[0] == "num"]
     totals = {a + b for a in parts for b in parts} | {abs(a - b) for a in parts for b in parts}
     totals |= {a * n for a in parts for n in counts} | {a + b * n for a in parts for b in parts for n in counts}
+    # a yearly amount per month ("about 750 a year, so around 62 a month"); never the other way, which would let a
+    # monthly amount be inflated twelvefold
+    totals |= {a / 12 for a in parts}
     return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals)
 
 

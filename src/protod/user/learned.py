@@ -331,16 +331,20 @@ def shared_models(path: str) -> tuple[PairModel, Any]:
 @dataclass(frozen=True)
 class Thresholds:
     """Decision bars on the pair model's probabilities. The defaults are the shipped perceiver's, chosen on the dev
-    pack (home_broadband) after training, never on the test packs: a contradiction must be near-certain (0.999; the
-    model trained on eight packs is sure of more: with contradict 0.99 and related 0.05 it punished 6.5% of the honest
-    dev lines, with 0.999 and 0.02 4.4%), a worry is heard at 0.3, and a closing ask needs 0.9 (dev: every closing ask
-    heard scores 0.97 or more, every other question 0.10 or less; "Shall I tell you how the fees work?" 0.73)."""
+    pack (home_broadband) after training, never on the test packs: a contradiction must be near-certain (0.999; on the
+    sixteen-pack model 0.995 / 0.05 punished 2.8-3.6% of the honest dev lines, 0.999 / 0.02 2.3%), a worry is heard at
+    0.2 (dev probe recall 0.773 at 0.3, 0.848 at 0.2, no more honest lines punished and no more situation questions
+    heard as probes; 0.1 hears more and was not taken), and a closing ask needs 0.9 (dev: every closing ask heard
+    scores 0.97 or more, every other question 0.10 or less; "Shall I tell you how the fees work?" 0.73)."""
 
     entail: float = 0.4
     contradict: float = 0.999
-    probe: float = 0.3
+    probe: float = 0.2
     ask: float = 0.9
-    pressure: float = 0.5
+    # Pushing is heard only when the model is sure: natural callers' "I'd like you to try listing with us" (0.66) and
+    # "let me be clearer: ..." (0.53) were heard as pushing; every dev pressure line scores 0.92 or more, every other
+    # honest dev line 0.77 or less.
+    pressure: float = 0.9
     claim: float = 0.5
     fact_candidates: int = 4
     worry_candidates: int = 4
