@@ -227,6 +227,8 @@ def _clock(tokens: tuple[str, ...], j: int) -> str | None:
     if j < len(tokens) and tokens[j] in _CLOCK:
         return _CLOCK[tokens[j]]
     return _CLOCK_PHRASES.get(tokens[j:j + 3], _CLOCK_PHRASES.get(tokens[j:j + 2]))
+
+
 _DAYS = {"minut": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 # Spoken and written forms of one unit (stems): "490 meg" is a claim about the same thing as "450 Mbps".
 _UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gigabit": "gbp", "km": "kilometr",
@@ -378,8 +380,7 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
 def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]) -> bool:
     """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
     $39 for each of the five extra clinicians, so $344" (149 + 39 x 5), "€750 a year, so about €62 a month" (750 / 12).
-    Arithmetic on true amounts is no new claim;
-    a wrong sum still is one."""
+    Arithmetic on true amounts is no new claim; a wrong sum still is one."""
     if q[0] != "cur":
         return False
     parts = [k[1] for k in stated if k[0] == "cur" and k != q and accounted(k, known)]

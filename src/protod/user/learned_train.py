@@ -8,7 +8,8 @@ asks at run time (so training and inference cannot drift apart):
   qualifier, false clause added, invented promise), neutral otherwise;
 - worries (questions only): entailed when the line asks about that worry ("*" - an open question - asks about
   every worry), neutral for the other candidates;
-- the pack's goal (closing ask), pressure, and "a claim about the product" (statements only).
+- the pack's goal (closing ask), pressure, and "a claim about the product" (statements only);
+- with `frames` (on), each fact inside a frame that disowns it (contradicted) and one that still asserts it (entailed).
 
 Only LoRA weights and the head are trained, so the artefact is small (about 5 MB with all six layers adapted) and the
 base model ships in its own package. The run is seeded; the config, the data hash and the package versions are
