@@ -419,9 +419,6 @@ def test_facts_inside_held_out_disowning_frames_are_seldom_credited(perceivers):
     """The frames of the rule perceiver's strict xfail, never trained on (training uses augment.DISOWNING): the
     eight-pack model credited 66 of 90 such lines on courier, the sixteen-pack one trained with frames 21. Not closed:
     this holds the gain."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from test_perception import _DISOWNING_FRAMES
 
     pack = load_scenario(C)

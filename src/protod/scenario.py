@@ -414,8 +414,7 @@ def _incompatible_problems(data: dict[str, Any], trait_values: dict[str, set[str
                 problems.append(Problem(f"{where}.{name}", f"{value!r} is not a value of trait {name!r}"))
                 ok = False
         if ok:
-            (a, va), (b, vb) = entry.items()
-            pairs.append(((a, va), (b, vb)))
+            pairs.append(tuple(entry.items()))
     order = [t["name"] for _, t in _items(data, "traits") if t.get("name") in trait_values]
     for k, name in enumerate(order):
         # the earlier traits that rule out some value of this one, and which values each rules out
@@ -425,11 +424,10 @@ def _incompatible_problems(data: dict[str, Any], trait_values: dict[str, set[str
                 if t2 == name and t1 in order[:k]:
                     rules.setdefault(t1, {}).setdefault(v1, set()).add(v2)
         for combo in itertools.product(*(sorted(r) for r in rules.values())):
-            drawn = list(zip(rules, combo))
-            if any({x, y} <= set(drawn) for x, y in pairs):
+            drawn = set(zip(rules, combo))
+            if any({x, y} <= drawn for x, y in pairs):
                 continue  # values never drawn together
-            left = set(trait_values[name]).difference(*(rules[t][v] for t, v in zip(rules, combo)))
-            if not left:
+            if not set(trait_values[name]).difference(*(rules[t][v] for t, v in drawn)):
                 said = ", ".join(f"{t}={v!r}" for t, v in zip(rules, combo))
                 problems.append(Problem("incompatible", f"a user with {said} could have no value of trait {name!r}"))
                 break

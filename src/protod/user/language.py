@@ -269,10 +269,10 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             out.add(("cur", round(value / 100, 4), ""))
         elif nxt in _RATE_WORDS and i + 2 < len(tokens) and stem(tokens[i + 2]) in _DAYS:
             out.add(("cur", value, ""))  # "twenty-nine a month", "14 per hour": a price or a wage, not a duration
-        elif value <= 24 and _clock(tokens, i + 1) is not None:
-            out.add(("time", value, _clock(tokens, i + 1)))  # "8 am" = "eight in the morning"; "10 pm" = "ten at night"
-        elif value <= 12 and _minutes(nxt) and _clock(tokens, i + 2) is not None:
-            out.add(("time", round(value + float(nxt) / 60, 3), _clock(tokens, i + 2)))  # "eight thirty in the morning"
+        elif value <= 24 and (half := _clock(tokens, i + 1)) is not None:
+            out.add(("time", value, half))  # "8 am" = "eight in the morning"; "10 pm" = "ten at night"
+        elif value <= 12 and _minutes(nxt) and (half := _clock(tokens, i + 2)) is not None:
+            out.add(("time", round(value + float(nxt) / 60, 3), half))  # "eight thirty in the morning"
             skip.add(i + 1)
         else:
             unit = next((stem(w) for w in tokens[i + 1:i + 4]
