@@ -134,7 +134,7 @@ def perception_train(
     split: str = typer.Option("train", "--split", help="Train on the packs of this split only (splits.json beside the corpus); `all` uses every line (then nothing is held out)."),
     packs: list[Path] = typer.Option([], "--packs", help="Directory of pack YAML files named <id>.yaml (default: examples/packs and data/perception/packs of this checkout)."),
     out_dir: Path = typer.Option(Path("runs/perceiver"), "--out", "-o", help="Where the trained perceiver goes (adapter/, head.safetensors, config.json)."),
-    epochs: int = typer.Option(2, "--epochs", min=1, max=50, help="Passes over the train pairs (2: the shipped perceiver, on sixteen packs)."),
+    epochs: float = typer.Option(2.0, "--epochs", min=0.1, max=50, help="Passes over the train pairs; a fraction ends the last pass early (the shipped perceiver: see its config.json)."),
     seed: int = typer.Option(0, "--seed"),
     lr: float = typer.Option(5e-4, "--lr", min=1e-6, max=1.0),
     frozen_layers: int = typer.Option(0, "--frozen-layers", min=0, max=5, help="MiniLM layers kept frozen (0 = adapt all six, the shipped recipe; more frozen layers train faster and hear less)."),
