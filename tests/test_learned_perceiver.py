@@ -287,6 +287,21 @@ def test_callers_true_amounts_are_not_lies(pack, text):
     assert not p.false_claims and not p.unsupported, p
 
 
+@pytest.mark.parametrize("text, fact", [
+    ("Plenty of providers put prices up halfway through a contract. We won't.", "price_lock"),
+    ("Lots of companies charge a setup fee, but we don't.", "no_upfront"),
+    ("Most providers give you a free router. We don't.", None),  # a lie said the same way: credits nothing
+])
+def test_the_offer_set_against_the_market_in_a_bare_reply(text, fact):
+    """Round 12: "... We won't." was punished as an invented claim; the pair is one claim of the offer."""
+    perceiver = LearnedPerceiver(load_scenario(str(BROADBAND)))
+    p = perceiver.perceive(text)
+    assert not p.unsupported and (p.facts == (fact,) and not p.false_claims if fact else not p.facts), p
+    # "Not with us." is read the same way (the rule guard may still veto the credit; it punishes nothing)
+    p = perceiver.perceive("Most providers charge you to cancel in the first month. Not with us.")
+    assert not (p.unsupported or p.false_claims or p.nonsense) and set(p.facts) <= {"happiness_guarantee"}, p
+
+
 def test_a_wrong_total_is_still_a_lie(perceivers):
     """Arithmetic on true amounts is no new claim; a sum the amounts do not give is one (the cheapest adversary of
     the rule above)."""

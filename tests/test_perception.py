@@ -277,3 +277,37 @@ def test_misquoted_hours_and_days_are_not_credited(text):
     pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
     p = RulePerceiver(pack).perceive(text)
     assert not {"uk_support", "peak_speed", "fault_credit", "install_visit"} & set(p.facts), p.facts
+
+
+@pytest.mark.parametrize("text, heard", [
+    ("Plenty of providers put prices up halfway through a contract. We won't.",
+     ["We will not put prices up halfway through a contract."]),
+    ("Lots of companies charge a setup fee, but we don't.", ["We do not charge a setup fee."]),
+    ("Everyone else charges for the router. We don't, ever.", ["We do not charge for the router."]),
+    ("Some insurers make you wait a month. Not with us.", ["We do not make you wait a month."]),
+    ("Most providers don't include a booster. We do.", ["We do include a booster."]),
+    ("Most banks never refund the fee. We do.", ["We do refund the fee."]),
+    ("Most apps will lock you in for a year; ours won't.", ["Ours will not lock you in for a year."]),
+    # not a bare reply to a claim about someone else: left as said
+    ("Your price is fixed. We won't.", ["Your price is fixed.", "We won't."]),
+    ("Other apps take 30%. We take 12%.", ["Other apps take 30%.", "We take 12%."]),
+    ("Most apps charge a fee. We do.", ["Most apps charge a fee.", "We do."]),
+    ("Do other apps charge a fee? We don't.", ["Do other apps charge a fee?", "We don't."]),
+    ("Many people think it is hard. Not at all.", ["Many people think it is hard.", "Not at all."]),
+    ("We won't.", ["We won't."]),
+])
+def test_a_bare_reply_to_a_claim_about_others_is_one_claim_of_the_offer(text, heard):
+    """Round 12: "Plenty of providers put prices up halfway through a contract. We won't." was punished as an invented
+    claim (the first sentence alone is about someone else; the second alone says nothing)."""
+    from protod.user.language import resolve_ellipsis, split_sentences
+
+    assert resolve_ellipsis(split_sentences(text)) == heard
+
+
+def test_a_lie_said_as_a_bare_reply_is_still_a_lie():
+    """The cheapest adversary of the rejoining: deny a true fact by contrast with the market."""
+    from pathlib import Path
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
+    p = RulePerceiver(pack).perceive("Most providers give you a free router. We don't.")
+    assert "wifi_router" in p.false_claims and not p.facts, p

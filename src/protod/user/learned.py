@@ -35,7 +35,7 @@ import numpy as np
 from protod.scenario import Scenario
 from protod.user.language import (
     AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts,
-    denies_whole, names_offer, negation_covers, segments, speaks_for_offer, split_sentences, tokenize,
+    denies_whole, names_offer, negation_covers, resolve_ellipsis, segments, speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -493,7 +493,7 @@ class LearnedPerceiver:
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> _Turn:
         """The turn as the model judges it (`_Turn`)."""
-        raw = [s for s in split_sentences(strip_injection(text)) if s.strip()]
+        raw = resolve_ellipsis([s for s in split_sentences(strip_injection(text)) if s.strip()])
         sentences = tuple(analyse(s, self._verbs) for s in raw)
         nonsense = situation = False
         units: list[tuple[str, bool]] = []

@@ -24,8 +24,8 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
-    content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems, split_sentences, stem,
-    tokenize,
+    content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
+    split_sentences, stem, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -356,7 +356,7 @@ class RulePerceiver:
 
     # -- the turn -------------------------------------------------------------------------------------------------
     def _perceive(self, text: str) -> Perception:
-        sentences = [analyse(s, self._verbs) for s in split_sentences(strip_injection(text))]
+        sentences = [analyse(s, self._verbs) for s in resolve_ellipsis(split_sentences(strip_injection(text)))]
         probes: list[str] = []
         pointed: set[str] = set()
         areas: set[str] = set()
