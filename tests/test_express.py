@@ -228,3 +228,29 @@ def test_a_question_beside_a_fact_acknowledged_without_echo_is_answered(pack):
     # with the caller's own words for the fact, the reply says which fact it heard, as before
     echoed = expresser.express(both.events, persona, random.Random(0), both.state, (), f"{fact.cues[0]}. Got a minute?")
     assert echoed.startswith("So, "), echoed
+
+
+def test_a_fact_is_echoed_in_no_two_replies_running(pack):
+    """Round 13: "So, £165 a month. Okay, noted." after every fact read as a tic. An echo is not repeated in the next
+    reply, and beside a worry or an answer it is only a lead ("£165 a month, okay. ...")."""
+    from types import SimpleNamespace
+
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    answering = {f for c in persona.concerns for f in pack.concern_by_id[c.id].resolution_facts}
+    fact = next((f for f in pack.facts if f.id not in answering and f.cues), None)
+    if fact is None:
+        pytest.skip("every fact answers one of this user's worries")
+    severity = {c.id: c.severity for c in persona.concerns}
+    heard = transition(persona.initial_state, Perception(facts=(fact.id,)), severity, pack.dynamics, 12)
+    assert [e[0] for e in heard.events] == ["acknowledge"], heard.events
+    expresser = TemplateExpresser(pack)
+    said = f"{fact.cues[0]}."
+    first = expresser.express(heard.events, persona, random.Random(0), heard.state, (), said)
+    assert first.startswith("So, "), first
+    history = (SimpleNamespace(role="agent", text=said), SimpleNamespace(role="user", text=first))
+    second = expresser.express(heard.events, persona, random.Random(0), heard.state, history, said)
+    assert fact.cues[0].lower() not in second.lower(), second
+    # beside an answer to a question about the user, the echo is a short lead
+    asked = ("acknowledge", fact.id), ("answered", pack.traits[0].name)
+    lead = expresser.express(asked, persona, random.Random(0), heard.state, (), said)
+    assert lead.lower().startswith(f"{fact.cues[0].lower()}, okay."), lead

@@ -442,3 +442,18 @@ def test_facts_inside_held_out_disowning_frames_are_seldom_credited(perceivers):
     said = [(f.id, frame.format(b=f.text[0].lower() + f.text[1:].rstrip(". "))) for f in pack.facts for frame in _DISOWNING_FRAMES]
     credited = [line for fid, line in said if fid in perceivers[C].perceive(line).facts]
     assert len(credited) <= 0.3 * len(said), credited[:5]
+
+
+def test_a_lead_in_about_the_call_neither_hides_nor_makes_a_claim():
+    """Round 13: "Sorry, I'll be clearer: we're looking for new online tutors, ..." was an unsupported claim (the
+    lead-in's "I'll" read as a promise) and "Is now an OK time ...?" was scrambled (a capital "OK"); the same lead-in
+    before an invented amount let it pass unflagged. The claim after a lead-in is judged as if said alone."""
+    perceiver = LearnedPerceiver(load_scenario(str(TUTOR)))
+    honest = perceiver.perceive("Hi, this is Alex from Tutorlark. Is now an OK time for a quick chat? Sorry, I'll be "
+                                "clearer: we're looking for new online tutors, and I'm calling to see if you'd like to "
+                                "tutor students through our platform.")
+    assert not (honest.nonsense or honest.unsupported or honest.false_claims), honest
+    for lie in ("Sorry, I'll be clearer: we'll pay you £90 an hour.", "I'll be honest with you: we waive the commission "
+                "for a year.", "To put it another way: you'll earn £90 an hour."):
+        p = perceiver.perceive(lie)
+        assert (p.false_claims or p.unsupported) and not p.facts, (lie, p)

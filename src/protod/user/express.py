@@ -67,10 +67,14 @@ _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 _ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
-_ACK_FRAME = "So, {heard}."  # a fact heard that settles nothing: the reply says which fact it heard
-# A fact that touches a worry not yet voiced: the user says so, then the worry, and waits for it to be confirmed
-_TOUCHED_FRAMES = ("{heard}? That's the big thing for me, to be honest.", "{heard}? Funny you say that.",
-                   "{heard}? That's exactly what I'd need to be sure of.")
+# A fact heard that settles nothing: the reply says which fact it heard, "So, £29 a month." + an acknowledgement, or
+# only "£29 a month, okay." when more follows. Never in two replies running: an echo every turn is a tic (round 13).
+_ACK_FRAME = "So, {heard}."
+_ACK_LEAD = "{heard}, okay."
+# A fact that touches a worry not yet voiced: the user says so, then the worry, and waits for it to be confirmed.
+# (Not "Funny you say that", nor "the big thing for me": round 13 heard both as odd beside the worry that follows.)
+_TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "You mention {heard}. That touches on my worry.",
+                   "{heard}? That's close to what bothers me, actually.")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said, but I'm still not "
                    "certain.", "Before anything else, I'd want that confirmed.")
@@ -226,6 +230,9 @@ class TemplateExpresser:
         heard in. Without them the reply is that of a first turn."""
         pack = self.pack
         said = " ".join(m.text for m in history if m.role == "user") if history else ""
+        last = next((m.text for m in reversed(history) if m.role == "user"), "")
+        echoed_last = any(last.startswith(_ACK_FRAME.format(heard=h)) or last.startswith(_upper_first(
+            _ACK_LEAD.format(heard=h))) for f in pack.facts for h in [_heard_phrase(pack, f.id, last)] if h)
         opening = state is None or state.turn <= 1
         wary = state is not None and state.trust < pack.dynamics.voice_trust_min
         parts: list[str] = []
@@ -235,7 +242,7 @@ class TemplateExpresser:
             # A fact acknowledged without the caller's words for it ("Okay, noted.") does not answer their question:
             # the question is answered instead ("..., we do online booking. Do you have a minute?" -> "Sure, go on.").
             composed = [("other_question",)]
-        for event in composed:
+        for at, event in enumerate(composed):
             kind = event[0]
             if kind == "answered":  # compose keeps one: every question about the user is answered there
                 parts.extend(self.answer([e[1] for e in events if e[0] == "answered"], persona, rng, wary, said))
@@ -266,9 +273,12 @@ class TemplateExpresser:
                 text += " " + self.render(worry, persona)
             if kind == "acknowledge":
                 heard = [h for h in (_heard_phrase(pack, f, agent_text) for f in event[1:1 + _MAX_ECHOED]) if h]
-                if not heard and parts:
+                heard = [] if echoed_last else heard
+                if not heard and (parts or at < len(composed) - 1):
                     continue  # "Good to know, I suppose." adds nothing beside a worry or a complaint, and contradicts one
-                if heard:
+                if heard and at < len(composed) - 1:
+                    text = _upper_first(_ACK_LEAD.format(heard=" and ".join(heard)))
+                elif heard:
                     text = _upper_first(_ACK_FRAME.format(heard=" and ".join(heard))) + " " + text
             parts.append(text)
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")

@@ -558,7 +558,11 @@ def _broken_casing(sentence: str) -> bool:
         return False
     if not caps[0]:
         return True
-    return any(c and w.lower() in FUNCTION_WORDS and w != "I" and w not in _ACRONYMS for w, c in zip(words[1:], caps[1:]))
+    return any(c and w.lower() in FUNCTION_WORDS and w not in _CAPITAL_WORDS for w, c in zip(words[1:], caps[1:]))
+
+
+# Function words written in capitals mid-sentence by people, not by shuffling: "I", "OK" ("Is now an OK time?"), "US"
+_CAPITAL_WORDS = frozenset({"I", "OK", *_ACRONYMS})
 
 
 @lru_cache(maxsize=65536)

@@ -81,8 +81,10 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
 # round 11): an open question taken on, which claims nothing about the offer.
 _LOOKS_INTO = re.compile(r"\b(?:i|we)(?: can|'ll| will| could|'d| would)?(?: be happy to| gladly)? (?:check|confirm|find out|"
                          r"look into|ask|let you know)\s+(?:whether|if|what|which|how|when|where)\b")
-# A promise about the call itself, not the offer: "I'll keep it short", "I'll be quick".
-_CALL_COURTESY = re.compile(r"\b(?:keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief))\b")
+# A promise about the call itself, not the offer: "I'll keep it short", "I'll be quick", "Sorry, I'll be clearer".
+_CALL_COURTESY = re.compile(r"\b(?:keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief|clear|clearer|honest|straight|"
+                            r"frank|direct)\b(?: with you)?|put (?:it|that) (?:another way|differently|better|more "
+                            r"clearly)|start (?:again|over)|explain (?:myself|that) better)\b")
 _ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
 
 
@@ -95,6 +97,27 @@ def _about_caller(sentence: str) -> bool:
         return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
             and any(map(_speaks_of_caller, parts))
     return _speaks_of_caller(sentence)
+
+
+# The words of a lead-in that says nothing of the offer: "Sorry", "Good question", "Fair point", "I hear you", "Look".
+_COURTESY_STEMS = frozenset(content_stems(tokenize(
+    "sorry good great fair question point understand hear totally absolutely sure course thanks thank clear honest "
+    "frank look listen right okay ok well yes yeah true")))
+
+
+def _without_courtesy(sentence: str) -> str:
+    """The statement without a lead-in about the call itself ("Sorry, I'll be clearer: we pay £90 an hour" -> "We pay
+    £90 an hour"), so the claim is judged as if said alone: the lead-in's words only blur the model's reading of it
+    (round 13: "Sorry, I'll be clearer: ..." made an invented amount pass, and an honest reason for calling unsupported)."""
+    parts = [p for p in _ASIDE.split(sentence) if p.strip()]
+    lead = 0
+    while lead < len(parts) - 1 and (_CALL_COURTESY.search(parts[lead].lower())
+                                     or set(content_stems(tokenize(parts[lead]))) <= _COURTESY_STEMS):
+        lead += 1
+    if not lead:
+        return sentence
+    rest = sentence[sentence.index(parts[lead], sum(len(p) for p in parts[:lead])):]
+    return rest[:1].upper() + rest[1:]
 
 
 # How people ask about worries at all, whatever the worry: no question names a worry by these words alone.
@@ -507,7 +530,8 @@ class LearnedPerceiver:
                 nonsense = True
                 previous = ""
                 continue
-            premise = own = sent.text.strip()
+            said = sent.text.strip() if sent.question else _without_courtesy(sent.text.strip())
+            premise = own = said
             if not sent.question:
                 parts = segments(premise)
                 about_user = self._situational(list(parts))
@@ -521,7 +545,7 @@ class LearnedPerceiver:
                     premise = f"{previous} {premise}"  # "It's paid every Tuesday." refers to the sentence before
             units.append((premise, sent.question))
             if own:  # (a sentence with nothing about the user keeps its premise, back reference included)
-                reduced.append((own if own != sent.text.strip() else premise, sent.question))
+                reduced.append((own if own != said else premise, sent.question))
                 kept.append(own)
             previous = sent.text.strip()
         return _Turn(tuple(units), nonsense, sentences, tuple(reduced) if situation else None, " ".join(kept))

@@ -234,7 +234,7 @@ def transition(
             progress = answered_any = True
         elif status is _HIDDEN and not voiced_this_turn and fact not in state.heard:
             # The caller answered a worry before the user raised it: the user says it is their worry and wants it
-            # confirmed ("Pick my own shifts? That's the big thing for me ..."); the next answer settles it. Moving
+            # confirmed ("Pick my own shifts? That's close to what bothers me ..."); the next answer settles it. Moving
             # on is not ignoring them: they were answered, once.
             statuses[cid] = _VOICED
             told.add(cid)
