@@ -311,3 +311,22 @@ def test_a_lie_said_as_a_bare_reply_is_still_a_lie():
     pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
     p = RulePerceiver(pack).perceive("Most providers give you a free router. We don't.")
     assert "wifi_router" in p.false_claims and not p.facts, p
+
+
+def test_rejoining_bare_replies_never_fails_on_any_word_sequence():
+    """The shuffler found an empty reply ("but and well.") crashed the rejoining; any sequence is read."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from protod.user.language import resolve_ellipsis
+
+    words = ["we", "our", "ours", "not", "with", "us", "but", "do", "does", "will", "never", "fee", "charge", "most",
+             "apps", ".", ",", ";", " - ", "don't", "won't", "Not", "We", "here", "either", "are", "take", "30%", "?"]
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.lists(st.sampled_from(words), max_size=8).map(" ".join), max_size=4))
+    def check(sentences):
+        out = resolve_ellipsis(sentences)
+        assert len(out) <= len(sentences)
+
+    check()

@@ -39,6 +39,18 @@ def test_answering_a_voiced_concern_resolves_it_by_its_severity():
     assert t.state.trust == pytest.approx(0.6 + D.trust_gain)
 
 
+def test_a_settled_worry_gives_a_turn_of_patience_back_and_a_lie_does_not():
+    """Round 13: a user hung up on a gentle question one turn after their worry was settled. Settling renews patience,
+    once a turn; the same answer beside a lie settles nothing and gives nothing back."""
+    t = step(state(patience=1, fees=V, volume=V), facts=("no_fees", "busy"),
+             addressed=(("fees", "no_fees"), ("volume", "busy")))
+    assert t.state.status("fees") is R and t.state.patience == 1 + D.resolve_patience
+    lie = step(state(patience=1, fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),), false_claims=("x",))
+    assert lie.state.status("fees") is V and lie.state.patience < 1 + D.resolve_patience
+    voiced = step(state(patience=1), probes=("fees",), pointed=frozenset({"fees"}))  # surfacing is no settling
+    assert voiced.state.patience == 1
+
+
 def test_an_unprompted_answer_surfaces_the_worry_and_the_next_answer_settles_it():
     t = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),))
     assert t.state.status("fees") is V and "fees" in t.state.told

@@ -264,6 +264,7 @@ class Dynamics(_Strict):
     ignored_trust: float = Field(0.05, ge=0, description="Trust lost when a turn leaves a voiced concern unanswered.")
     ignored_patience: int = Field(1, ge=0, description="Extra patience lost when a voiced concern is left unanswered.")
     idle_patience_cost: int = Field(1, ge=0, description="Patience lost on a turn that makes no progress.")
+    resolve_patience: int = Field(1, ge=0, description="Patience regained on a turn that settles a worry (a call that is going well is worth more of the user's time).")
     accept_stance: float = Field(0.55, ge=0, le=1, description="With every concern resolved, accept at or above this stance.")
     accept_trust: float = Field(0.5, ge=0, le=1, description="Trust needed to accept (nobody signs with a caller they distrust).")
     eager_stance: float = Field(0.8, ge=0, le=1, description="Accept at or above this stance even with open concerns.")

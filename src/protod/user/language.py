@@ -703,7 +703,7 @@ def _ellipsis(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
         return ("we",), "not"
     for n in (1, 2):
         subject, rest = t[:n], t[n:]
-        if not (subject in (["we"], ["ours"]) or (n == 2 and subject[0] == "our")):
+        if len(subject) < n or not (subject in (["we"], ["ours"]) or (n == 2 and subject[0] == "our")):
             continue
         if len(rest) == 2 and rest[0] in _ELLIPSIS_AUX and rest[1] == "not":
             return tuple(subject), f"{rest[0]} not"
@@ -730,9 +730,9 @@ def _rejoined(before: str, reply: str) -> str | None:
         return None
     subject, aux = said
     tokens = tokenize(before)
-    verb = next((i for i, t in enumerate(tokens) if t in AUXILIARIES or t in COMMON_VERBS or stem(t) in _VERB_STEMS), None)
-    negated = bool(verb) and tokens[verb - 1] == "never"  # "Most banks never refund the fee."
-    if not verb - negated or _FIRST_SECOND.intersection(tokens[:verb]):
+    verb = next((i for i, t in enumerate(tokens) if t in AUXILIARIES or t in COMMON_VERBS or stem(t) in _VERB_STEMS), 0)
+    negated = verb > 0 and tokens[verb - 1] == "never"  # "Most banks never refund the fee."
+    if verb - negated < 1 or _FIRST_SECOND.intersection(tokens[:verb]):
         return None  # no subject, or the caller or the user is it: not the market the offer is set against
     start = verb
     if tokens[verb] in AUXILIARIES:

@@ -215,7 +215,7 @@ def transition(
     # than being asked and then answered, and only the first time the fact is heard. A recital of many facts
     # surfaces nothing, resolves nothing and costs trust: stuffing never pays.
     voiced_this_turn = False
-    answered_any = False
+    answered_any = settled_any = False
     if perception.recital:
         trust -= d.recital_trust
         events.append(("recital",))
@@ -231,7 +231,7 @@ def transition(
             stance += severity[cid]
             trust += d.trust_gain
             events.append(("resolved", cid, fact))
-            progress = answered_any = True
+            progress = answered_any = settled_any = True
         elif status is _HIDDEN and not voiced_this_turn and fact not in state.heard:
             # The caller answered a worry before the user raised it: the user says it is their worry and wants it
             # confirmed ("Pick my own shifts? That's close to what bothers me ..."); the next answer settles it. Moving
@@ -242,6 +242,11 @@ def transition(
             trust += d.trust_gain
             events.append(("voiced", cid, fact))
             progress = answered_any = voiced_this_turn = True
+    if settled_any:
+        # A worry settled renews the user's patience: round 13's user hung up on a gentle question one turn after
+        # "The pay isn't the problem then", on the patience earlier turns had used up. Only true answers settle a
+        # worry, once each, so this pays a caller at most once per worry.
+        patience += d.resolve_patience
     if perception.facts and not answered_any and believed:
         events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
     if believed and not answered_any and not perception.recital and not state.heard.issuperset(perception.facts):
