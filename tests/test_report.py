@@ -121,3 +121,37 @@ def test_gap_command_compares_the_two_views(tmp_path):
         assert gap[f"{view}_acceptance_ci"] == pytest.approx(list(wilson_interval(accepted, 6)))
     r = CliRunner().invoke(app, ["gap", "--model", "smollm2", "--k", "4,2", "--out", str(tmp_path / "bad")])
     assert r.exit_code == 2 and "increasing" in r.output
+
+
+def test_every_figure_is_legible_with_its_legend_off_the_data():
+    """Issue 22: the pass@k legend covered its curves and the training curves were four thumbnails in a row. Every
+    figure keeps its legend outside every plot and is drawn wide enough to read at the page's width."""
+    import base64
+    import io
+
+    import matplotlib.image
+
+    from protod.demo import _curves_figure
+    from protod.eval.report import _difficulty_figure, _passk_figure, _png, _training_figure, gap_figure
+
+    ks = {"1": 0.2, "2": 0.35, "4": 0.5}
+    curves = {key: [0.1, 0.4, 0.3, 0.6] for key in ("reward_mean", "acceptance", "probing_rate", "aopd_loss")}
+    figures = [
+        gap_figure({"deployable_pass_at_k": ks, "privileged_pass_at_k": ks, "privileged_pass_at_1": 0.7}),
+        _passk_figure([{"agent": a, "simulator": "rule", "pass_at_k": ks, "pass_hat_k": ks} for a in ("x", "y")]),
+        _difficulty_figure([("x", {"easy": 0.9, "hard": 0.2}), ("y", {"easy": 0.7, "hard": 0.1})]),
+        _training_figure("run", [{"step": i, "loss": 1 / i, "reward_mean": i / 10} for i in range(1, 6)]),
+        _curves_figure({"arms": {a: {"label": a.upper(), "curves": curves} for a in ("grpo", "siavpo", "random")}}),
+    ]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        plots = [ax.get_window_extent(renderer) for ax in fig.axes]
+        legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
+        assert legends, fig
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            assert not any(box.overlaps(plot) for plot in plots), (fig, box)
+        image = _png(fig)
+        pixels = matplotlib.image.imread(io.BytesIO(base64.b64decode(image.split("base64,")[1].rstrip('">'))))
+        assert pixels.shape[1] >= 650, pixels.shape  # px at the report's dpi: shown full width, not as a thumbnail

@@ -714,17 +714,14 @@ def write_readme_block(readme: Path, summary: dict[str, Any]) -> None:
 
 
 def demo_report_html(summary: dict[str, Any], out_dir: Path) -> str:
-    """The demo's own section of report.html: the ablation table, the gap plot and training curves per arm."""
+    """The demo's own section of report.html: the ablation table and the training curves per arm (the gap plot is the
+    report's own, from the gap directory: once)."""
     import html
 
-    from protod.eval.report import _png, _table, gap_figure
+    from protod.eval.report import _png, _table
 
     table = _table(*arm_table(summary, why=True))
-    figs = []
-    gap_file = out_dir / "gap" / "gap.json"
-    if gap_file.exists():
-        figs.append(_png(gap_figure(json.loads(gap_file.read_text(encoding="utf-8")))))
-    figs.append(_png(_curves_figure(summary)))
+    figs = [_png(_curves_figure(summary))]
     verdict = "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in verdict_lines(summary)) + "</ul>"
     return ("<h2>Demo: arms with equal budgets</h2>"
             f"<p>{html.escape(summary['model'])}; {summary['budget']['training_dialogues_per_run']} training dialogues per run; "
@@ -737,15 +734,21 @@ def _curves_figure(summary: dict[str, Any]) -> Any:
     from protod.eval.report import _plt
 
     plt = _plt()
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.2))
-    for ax, key, title in zip(axes, ("reward_mean", "acceptance", "probing_rate", "aopd_loss"),
+    # Two by two at the page's width (one row of four was four thumbnails), one legend for all below them
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.6))
+    labels: dict[str, Any] = {}
+    for ax, key, title in zip(axes.flat, ("reward_mean", "acceptance", "probing_rate", "aopd_loss"),
                               ("reward", "training acceptance", "probing rate", "AOPD loss")):
         for arm, a in summary["arms"].items():
             values = a.get("curves", {}).get(key)
             if values and any(v is not None for v in values):
-                ax.plot(range(1, len(values) + 1), [v if v is not None else float("nan") for v in values], label=a["label"])
-        ax.set_title(title, fontsize=10)
+                line, = ax.plot(range(1, len(values) + 1), [v if v is not None else float("nan") for v in values],
+                                label=a["label"])
+                labels.setdefault(a["label"], line)
+        ax.set_title(title, fontsize=11)
         ax.set_xlabel("step")
-    axes[0].legend(fontsize=7)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    if labels:
+        fig.legend(list(labels.values()), list(labels), loc="lower center", ncol=min(len(labels), 4), fontsize=9,
+                   bbox_to_anchor=(0.5, 0.0))
     return fig

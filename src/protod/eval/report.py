@@ -41,7 +41,7 @@ def _png(fig: Any) -> str:
 
 def gap_figure(gap: dict[str, Any]) -> Any:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
     ks = [int(k) for k in gap["deployable_pass_at_k"]]
     ax.plot(ks, [gap["deployable_pass_at_k"][str(k)] for k in ks], "o-", label="deployable view pass@k")
     ax.plot(ks, [gap["privileged_pass_at_k"][str(k)] for k in ks], "s--", alpha=0.6, label="privileged view pass@k")
@@ -58,12 +58,17 @@ def _finish(ax: Any, ks: list[int], xlabel: str, ylabel: str, title: str, legend
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
-    ax.legend(fontsize=legend_size)
+    _legend_outside(ax, legend_size)
+
+
+def _legend_outside(ax: Any, size: int) -> None:
+    """The legend right of the plot, never over the data (the saved image grows to hold it: bbox_inches="tight")."""
+    ax.legend(fontsize=size, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
 
 
 def _passk_figure(results: list[dict[str, Any]]) -> Any:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
     for r in results:
         ks = sorted(int(k) for k in r["pass_at_k"])
         ax.plot(ks, [r["pass_at_k"][str(k)] for k in ks], "o-", label=f"{r['agent']} / {r['simulator']} pass@k")
@@ -77,7 +82,7 @@ def _difficulty_figure(rows: list[tuple[str, dict[str, float]]]) -> Any:
     plt = _plt()
     order = {"easy": 0, "medium": 1, "hard": 2}
     difficulties = sorted({d for _, by in rows for d in by}, key=lambda d: (order.get(d, 9), d))
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
     width = 0.8 / max(len(rows), 1)
     for i, (label, by) in enumerate(rows):
         ax.bar([j + i * width for j in range(len(difficulties))], [by.get(d, 0.0) for d in difficulties], width, label=label)
@@ -85,13 +90,13 @@ def _difficulty_figure(rows: list[tuple[str, dict[str, float]]]) -> Any:
     ax.set_ylabel("acceptance")
     ax.set_ylim(0, 1.02)
     ax.set_title("Acceptance by difficulty")
-    ax.legend(fontsize=7)
+    _legend_outside(ax, 8)
     return fig
 
 
 def _training_figure(name: str, log: list[dict[str, Any]]) -> Any:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 3.4))
+    fig, ax = plt.subplots(figsize=(7.5, 4.0))
     steps = [r["step"] for r in log]
     for key in ("loss", "pg_loss", "aopd_loss", "reward_mean"):
         values = [r.get(key) for r in log]
@@ -99,7 +104,7 @@ def _training_figure(name: str, log: list[dict[str, Any]]) -> Any:
             ax.plot(steps, [v if v is not None else float("nan") for v in values], label=key)
     ax.set_xlabel("step")
     ax.set_title(f"Training: {name}")
-    ax.legend(fontsize=8)
+    _legend_outside(ax, 8)
     return fig
 
 
@@ -244,7 +249,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px 
 h1{font-size:22px} h2{font-size:18px;margin-top:28px;border-bottom:1px solid #dde2ea;padding-bottom:4px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0} th,td{border:1px solid #dde2ea;padding:4px 8px;text-align:right}
 th{background:#f3f5f9} td:nth-child(-n+3){text-align:left}
-.figs img{max-width:49%;margin:4px;border:1px solid #eef0f4}
+.figs img{display:block;max-width:100%;margin:8px 0;border:1px solid #eef0f4}
 select{font-size:13px;max-width:100%;margin:8px 0}
 .turn{display:grid;grid-template-columns:1fr 1fr 260px;gap:10px;border-top:1px solid #eef0f4;padding:8px 0}
 .who{font-size:11px;color:#667;text-transform:uppercase} .acts{font-size:11px;color:#667}
