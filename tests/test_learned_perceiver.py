@@ -457,3 +457,18 @@ def test_a_lead_in_about_the_call_neither_hides_nor_makes_a_claim():
                 "for a year.", "To put it another way: you'll earn £90 an hour."):
         p = perceiver.perceive(lie)
         assert (p.false_claims or p.unsupported) and not p.facts, (lie, p)
+
+
+@pytest.mark.parametrize("text, lie", [
+    ("You can cancel free of charge at any time.", True),  # over-generalised: only in the first 30 days
+    ("Installation's always within ten days, any day of the week you like.", True),
+    ("If you're not happy in the first 30 days after going live, you can cancel at no charge.", False),
+])
+def test_a_claim_the_model_doubts_and_cannot_place_is_unsupported(text, lie):
+    """Thresholds.doubt: a statement the model sets against a fact (below the false-claim bar) while hearing no fact in
+    it is an over-generalised or invented claim; the honest form of the same fact is not."""
+    p = LearnedPerceiver(load_scenario(str(BROADBAND))).perceive(text)
+    if lie:
+        assert (p.unsupported or p.false_claims) and not p.facts, p
+    else:
+        assert not (p.unsupported or p.false_claims), p

@@ -111,7 +111,8 @@ def atomic_save(path: Path, save: Any, intact: str = "the previous version is in
 
 
 def _field(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(x) for x in loc) or "(top level)"
+    # a key with a line break or other control character in it is shown escaped: the error stays one line
+    return ".".join(s if (s := str(x)).isprintable() else repr(s) for x in loc) or "(top level)"
 
 
 def read_model(path: Path, model: type[M], todo: str) -> M:

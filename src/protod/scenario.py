@@ -209,8 +209,10 @@ class UserLines(_Strict):
         description="Reply to a question about a worry the caller has already answered (it is not raised again).")
     ready: list[UserLine] = Field(
         default_factory=lambda: [UserLine("I think that covers what I wanted to know. So what would the next step be?"),
-                                 UserLine("Okay, that answers my questions. What would I need to do?"),
-                                 UserLine("Right, I'm happy with all that. How would we get started?")],
+                                 UserLine("Okay, that answers it for me. What would I need to do?"),
+                                 UserLine("Right, I'm happy with that. How would we get started?"),
+                                 UserLine("Alright, that sounds workable. What happens next?"),
+                                 UserLine("Good, that's what I needed to hear. Where do we go from here?")],
         description="Said when every worry is answered and the user would accept if asked (they wait for the ask).")
 
 

@@ -356,13 +356,14 @@ class Thresholds:
     """Decision bars on the pair model's probabilities. The defaults are the shipped perceiver's, chosen on the dev
     pack (home_broadband) after training, never on the test packs: a contradiction must be near-certain (0.999; on the
     sixteen-pack model 0.995 / 0.05 punished 2.8-3.6% of the honest dev lines, 0.999 / 0.02 2.3%), a worry is heard at
-    0.2 (dev probe recall 0.773 at 0.3, 0.848 at 0.2, no more honest lines punished and no more situation questions
-    heard as probes; 0.1 hears more and was not taken), and a closing ask needs 0.9 (dev: every closing ask heard
-    scores 0.97 or more, every other question 0.10 or less; "Shall I tell you how the fees work?" 0.73)."""
+    0.1 (dev probe recall 0.773 at 0.3, 0.848 at 0.2, 0.924 at 0.1, with no more honest lines punished; situation,
+    small-talk and closing-ask questions heard as probes 4 -> 5 of 45), and a closing ask needs 0.9 (dev: every
+    closing ask heard scores 0.97 or more, every other question 0.10 or less; "Shall I tell you how the fees work?"
+    0.73)."""
 
     entail: float = 0.4
     contradict: float = 0.999
-    probe: float = 0.2
+    probe: float = 0.1
     ask: float = 0.9
     # Pushing is heard only when the model is sure: natural callers' "I'd like you to try listing with us" (0.66) and
     # "let me be clearer: ..." (0.53) were heard as pushing; every dev pressure line scores 0.92 or more, every other
@@ -397,6 +398,16 @@ class Thresholds:
     # amounts contradict the fact's (`_check`): the eight-pack model is less sure of wrong totals than the four-pack
     # one was ("..., so a 5 km drop pays you 20 euros": 0.91).
     amounts: float = 0.5
+    # A statement the model sets against a fact this surely (below `contradict`) while hearing no fact in it (every
+    # entailment below `doubt_related`) is an unsupported claim: over-generalised ("You can cancel free of charge at any
+    # time.", "Everyone gets a free mesh booster.") or invented near a fact. On the dev pack (sixteen-pack model):
+    # invented and over-generalised claims flagged 11 -> 14 of 22, no honest line more punished (0.9 would punish 2).
+    doubt: float = 0.95
+    doubt_related: float = 0.1
+    # The pack's own closing words make a question an ask only when the model hears no worry in it at least this surely
+    # ("What's holding you back from signing up?" is a probe); the probe bar itself is lower (0.1), and "Why not sign
+    # up today?" scores a worry at 0.1-0.2.
+    ask_gate: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -599,6 +610,7 @@ class LearnedPerceiver:
         supported = [False] * len(units)
         probing: set[int] = set()
         related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
+        doubted = [0.0] * len(units)  # the surest contradiction of any fact
         said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
         asks_time = [bool(_ASKS_FOR_TIME.search(u.lower())) for u, _ in units]  # read once per unit, not per pair
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
@@ -611,6 +623,7 @@ class LearnedPerceiver:
                     r.false_claims.append(ident)
             elif kind == "fact":
                 related[i] = max(related[i], float(p[ENTAIL]))
+                doubted[i] = max(doubted[i], float(p[CONTRADICT]))
                 if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                     r.false_claims.append(ident)
                     supported[i] = True  # judged against a fact: not "unsupported", it is false
@@ -640,11 +653,13 @@ class LearnedPerceiver:
         # Unsupported: a product claim far from every fact (an invented promise), or a guarantee the pack makes
         # nowhere, near a fact or not and whatever the claim head says of it ("Faults are fixed within four
         # hours, guaranteed."; dev: invented flagged 0.27 -> 0.32, no honest line more punished on the train or
-        # dev packs). A claim near a fact that the model could not confirm is a miss, not a lie; words that do
-        # not speak for the offer are courtesy, and a disclaimer ("I can't guarantee how busy it'll be") is none.
-        r.unsupported = any(not s and ((c and rel < t.related) or (not q and self._foreign_guarantee(u)))
+        # dev packs), or a statement the model doubts against a fact while hearing none (`Thresholds.doubt`). A claim
+        # near a fact that the model could not confirm is a miss, not a lie; words that do not speak for the offer
+        # are courtesy, and a disclaimer ("I can't guarantee how busy it'll be") is none.
+        r.unsupported = any(not s and ((c and rel < t.related) or (not q and self._foreign_guarantee(u))
+                                       or (not q and doubt >= t.doubt and rel < t.doubt_related))
                             and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
-                            for (u, q), c, s, rel in zip(units, claimed, supported, related))
+                            for (u, q), c, s, rel, doubt in zip(units, claimed, supported, related, doubted))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
                                                  if q and i not in probing and not asks_time[i]])
@@ -690,7 +705,8 @@ class LearnedPerceiver:
             # ask even when the model hears a worry in it (its frame leaves no doubt open); the pack's own closing words
             # ("Would you like to join FeastFleet?") only when the model heard no probe ("What's holding you back from
             # signing up?"). asks_to_close covers both; the probe gate applies to the pack's words alone.
-            closing = any(s.tokens and (asks_consent(s.text) or (not probe_scores and self.rules.asks_to_close(s)))
+            heard_worry = any(v >= t.ask_gate for v in probe_scores.values())
+            closing = any(s.tokens and (asks_consent(s.text) or (not heard_worry and self.rules.asks_to_close(s)))
                           for s in sentences)
         if closing:
             probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
