@@ -400,8 +400,9 @@ class Thresholds:
     amounts: float = 0.5
     # A statement the model sets against a fact this surely (below `contradict`) while hearing no fact in it (every
     # entailment below `doubt_related`) is an unsupported claim: over-generalised ("You can cancel free of charge at any
-    # time.", "Everyone gets a free mesh booster.") or invented near a fact. On the dev pack (sixteen-pack model):
-    # invented and over-generalised claims flagged 11 -> 14 of 22, no honest line more punished (0.9 would punish 2).
+    # time.", "Installation's always within ten days, any day of the week you like.") or invented near a fact. On the
+    # dev pack (sixteen-pack model): invented and over-generalised claims flagged 11 -> 13 of 22 for one honest line
+    # more punished (a true fact the model doubts: "... the 4G backup comes free with every plan"); 0.9 punished 4.
     doubt: float = 0.95
     doubt_related: float = 0.1
     # The pack's own closing words make a question an ask only when the model hears no worry in it at least this surely
