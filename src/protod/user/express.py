@@ -166,6 +166,13 @@ def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
     return ""
 
 
+def _echoed(pack: Scenario, history: tuple) -> bool:
+    """The user's last reply opened with an echo of a fact ("So, £29 a month." or "£29 a month, okay.")."""
+    last = next((m.text for m in reversed(history) if m.role == "user"), "")
+    return any(last.startswith(_ACK_FRAME.format(heard=h)) or last.startswith(_upper_first(_ACK_LEAD.format(heard=h)))
+               for f in pack.facts for h in [_heard_phrase(pack, f.id, last)] if h)
+
+
 _UNSEEN = object()
 
 
@@ -230,9 +237,6 @@ class TemplateExpresser:
         heard in. Without them the reply is that of a first turn."""
         pack = self.pack
         said = " ".join(m.text for m in history if m.role == "user") if history else ""
-        last = next((m.text for m in reversed(history) if m.role == "user"), "")
-        echoed_last = any(last.startswith(_ACK_FRAME.format(heard=h)) or last.startswith(_upper_first(
-            _ACK_LEAD.format(heard=h))) for f in pack.facts for h in [_heard_phrase(pack, f.id, last)] if h)
         opening = state is None or state.turn <= 1
         wary = state is not None and state.trust < pack.dynamics.voice_trust_min
         parts: list[str] = []
@@ -273,7 +277,8 @@ class TemplateExpresser:
                 text += " " + self.render(worry, persona)
             if kind == "acknowledge":
                 heard = [h for h in (_heard_phrase(pack, f, agent_text) for f in event[1:1 + _MAX_ECHOED]) if h]
-                heard = [] if echoed_last else heard
+                if heard and _echoed(pack, history):
+                    heard = []
                 if not heard and (parts or at < len(composed) - 1):
                     continue  # "Good to know, I suppose." adds nothing beside a worry or a complaint, and contradicts one
                 if heard and at < len(composed) - 1:

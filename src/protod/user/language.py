@@ -369,12 +369,15 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     if any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same_amount(k, q) for k in known):
         return True
     # "held until eleven" is the fact's "until 11 am": a bare hour and a clock time of the same hour
-    hour = lambda x: x[0] == "num" and x[2] == "" and x[1] in range(1, 13)  # noqa: E731
-    if hour(q):
+    if _bare_hour(q):
         return any(k[0] == "time" and _same(k[1], q[1], "time") for k in known)
     if q[0] == "time":
-        return any(hour(k) and _same(k[1], q[1], "time") for k in known)
+        return any(_bare_hour(k) and _same(k[1], q[1], "time") for k in known)
     return False
+
+
+def _bare_hour(q: Quantity) -> bool:
+    return q[0] == "num" and q[2] == "" and q[1] in range(1, 13)
 
 
 def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]) -> bool:
@@ -687,7 +690,7 @@ def segments(sentence: str) -> tuple[str, ...]:
 # the first, alone, is a claim about someone else: together they claim "we will not put prices up ...". Callers set the
 # offer against the market this way all the time (round 12: the pair was punished as an invented claim).
 _ELLIPSIS_LEAD = frozenset("but and well whereas while".split())
-_ELLIPSIS_TAIL = frozenset("either at all ever though here with us".split())
+_ELLIPSIS_TAIL = frozenset("either at all ever though here".split())  # and "with us"
 _ELLIPSIS_AUX = frozenset("do does did will would can is are have has".split())
 _FIRST_SECOND = frozenset("we our ours us you your i my me".split())
 _CONTRAST_SPLIT = re.compile(r"(?:,|;|\s[-\u2013\u2014])\s*(?=(?:but|whereas|while)\b)|;\s*", re.I)
@@ -697,7 +700,7 @@ def _ellipsis(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
     """(subject tokens, "aux not" | "never" | "aux" | "not") of a bare reply ("we will not", "ours does", "not with
     us"), or None."""
     t = list(tokens[1:] if tokens and tokens[0] in _ELLIPSIS_LEAD else tokens)
-    while t and (t[-2:] == ["with", "us"] or t[-1] in _ELLIPSIS_TAIL - {"with", "us"}):
+    while t and (t[-2:] == ["with", "us"] or t[-1] in _ELLIPSIS_TAIL):
         t = t[:-2] if t[-2:] == ["with", "us"] else t[:-1]
     if t == ["not"] and tokens[-1] in ("us", "here"):  # "Not with us." / "Not here."
         return ("we",), "not"
@@ -750,8 +753,8 @@ def _rejoined(before: str, reply: str) -> str | None:
     if found is None:
         return None
     rest = before[found.end():].rstrip(" .!")
-    if aux.split()[0] in ("do", "does", "did") or aux == "never":
-        first = _base_verb(first) if aux != "never" or tokens[verb] in AUXILIARIES else first
+    if aux.split()[0] in ("do", "does", "did") or (aux == "never" and tokens[verb] in AUXILIARIES):
+        first = _base_verb(first)  # "charges" -> "do not charge"
     name = "We" if subject == ("we",) else " ".join(subject).capitalize()
     return f"{name} {aux} {first}{rest}."
 
