@@ -14,6 +14,7 @@ from protod.persona import PersonaSampler
 from protod.rollout import run_episodes
 from protod.scenario import load_scenario
 from protod.user.learned import DEFAULT_MODEL, LearnedPerceiver
+from protod.user.perceive import RulePerceiver
 from protod.user.simulator import make_simulator
 
 ROOT = Path(__file__).parents[1]
@@ -302,6 +303,22 @@ def test_the_offer_set_against_the_market_in_a_bare_reply(text, fact):
     assert not (p.unsupported or p.false_claims or p.nonsense) and set(p.facts) <= {"happiness_guarantee"}, p
 
 
+@pytest.mark.parametrize("text, lie", [
+    ("You keep 80% of what the parent pays.", False),  # Tutorlark keeps 20%: the same deal from the other side
+    ("You'd take home 80 percent of every lesson.", False),
+    ("You keep 70% of what the parent pays.", True),  # the adversaries: a wrong share, the complement as our cut
+    ("We keep 80% of each lesson.", True),
+    ("Tutorlark keeps 80% of the fee.", True),
+])
+def test_the_users_share_is_the_complement_of_the_cut(text, lie):
+    """Round 14: "you keep 80%" against a fact saying "Tutorlark keeps 20%" was punished as a wrong number by both
+    perceivers. A share the user keeps matches the cut or its complement; the offer's own cut stays a plain number."""
+    pack = load_scenario(str(TUTOR))
+    for perceiver in (LearnedPerceiver(pack), RulePerceiver(pack)):
+        p = perceiver.perceive(text)
+        assert (("pay_rate" in p.false_claims) if lie else not (p.false_claims or p.unsupported)), (perceiver, p)
+
+
 def test_a_wrong_total_is_still_a_lie(perceivers):
     """Arithmetic on true amounts is no new claim; a sum the amounts do not give is one (the cheapest adversary of
     the rule above)."""
@@ -387,8 +404,6 @@ def test_a_lie_beside_the_users_situation_is_still_a_lie(pack, text):
 def test_a_closing_word_in_a_denied_statement_asks_nothing(perceivers):
     """Round 11: "... I'll tell you straight and you shouldn't sign up" was heard as a closing ask and declined. A
     question keeps its ask whatever its negation ("Why not sign up today?")."""
-    from protod.user.perceive import RulePerceiver
-
     denied = "I'm not promising it works with your till until we check, and if it doesn't, you shouldn't sign up."
     for p in (perceivers[M], RulePerceiver(load_scenario(M))):
         assert not p.perceive(denied).closing_ask

@@ -330,3 +330,18 @@ def test_rejoining_bare_replies_never_fails_on_any_word_sequence():
         assert len(out) <= len(sentences)
 
     check()
+
+
+@pytest.mark.parametrize("text, share", [
+    ("You keep 80% of every lesson.", True),
+    ("you'd get to keep 80 percent", True),
+    ("Owners take home 72% of each booking.", True),
+    ("We keep 20% of each lesson.", False),
+    ("Tutorlark keeps 20% of the fee.", False),
+    ("Our commission is 18%.", False),
+])
+def test_a_percentage_the_user_keeps_is_a_share(text, share):
+    from protod.user.language import analyse, complements
+
+    (q,) = analyse(text).numbers
+    assert q[0] == "pct" and complements(q, frozenset({("pct", 100 - q[1], "")})) == share

@@ -262,7 +262,7 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
         if value is None:
             out.add(("text", body, ""))
         elif percent:
-            out.add(("pct", value, ""))
+            out.add(("pct", value, _SHARE if _kept(tokens, i) else ""))
         elif currency or nxt in _CURRENCY_WORDS:
             out.add(("cur", value, ""))
         elif nxt in _CENT_WORDS:
@@ -293,6 +293,24 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             else:
                 out.add(("num", value, unit))
     return frozenset(out | _ranges(tokens))
+
+
+# "you keep 80%" is the same deal as "we keep 20%": a percentage the user keeps is marked a share, and a share
+# matches a plain percentage or its complement. Plural "keep" and "take home" only: "Tutorlark keeps 80%" and
+# "we keep 80%" are the offer's own cut, and stay wrong against a 20% fee.
+_SHARE = "share"
+_KEEP_VERBS = frozenset({"keep", "pocket"})
+_OUR_SIDE = frozenset({"we", "us", "our"})
+
+
+def _kept(tokens: tuple[str, ...], i: int) -> bool:
+    """The percentage at tokens[i] is what the user keeps: "you keep 80%", "you'd get to keep 80 percent", "owners
+    take home 72%" (a keep verb within the three words before it, not said by the offer's side)."""
+    for j in range(max(0, i - 3), i):
+        verb = tokens[j] in _KEEP_VERBS or (tokens[j] == "take" and j + 1 < i and tokens[j + 1] == "home")
+        if verb and (j == 0 or tokens[j - 1] not in _OUR_SIDE):
+            return True
+    return False
 
 
 def _minutes(token: str) -> bool:
@@ -348,6 +366,8 @@ def contradicts(q: Quantity, known: frozenset[Quantity]) -> bool:
 def _same_amount(k: Quantity, q: Quantity) -> bool:
     if q[0] == "time" and k[2] and q[2] and k[2] != q[2]:
         return False  # "8 to 11 am" is not "8 to 11 pm"; an hour said without its half of the day may be either
+    if q[0] == "pct" and (k[2] == _SHARE) != (q[2] == _SHARE):  # the user's share against the offer's cut
+        return k[1] == q[1] or k[1] == 100 - q[1]
     return _same(k[1], q[1], q[0])
 
 
@@ -374,6 +394,12 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     if q[0] == "time":
         return any(_bare_hour(k) and _same(k[1], q[1], "time") for k in known)
     return False
+
+
+def complements(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """`q` is the user's share of a cut the known amounts state: "you keep 80%" beside "we keep 20%"."""
+    return q[0] == "pct" and q[2] == _SHARE and any(k[0] == "pct" and k[2] != _SHARE and k[1] == 100 - q[1]
+                                                    for k in known)
 
 
 def _bare_hour(q: Quantity) -> bool:

@@ -34,8 +34,9 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, content_stems, contradicts,
-    denies_whole, names_offer, negation_covers, resolve_ellipsis, segments, speaks_for_offer, split_sentences, tokenize,
+    AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, complements,
+    content_stems, contradicts, denies_whole, names_offer, negation_covers, resolve_ellipsis, segments, speaks_for_offer,
+    split_sentences, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -616,7 +617,8 @@ class LearnedPerceiver:
         asks_time = [bool(_ASKS_FOR_TIME.search(u.lower())) for u, _ in units]  # read once per unit, not per pair
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
             contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
-                            and self._shares(premise, ident) and not self._worked_out(premise, ident, said))
+                            and self._shares(premise, ident) and not self._worked_out(premise, ident, said)
+                            and not self._shared_out(premise, ident))
             if kind == "clause-fact":
                 # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
                 # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
@@ -624,7 +626,8 @@ class LearnedPerceiver:
                     r.false_claims.append(ident)
             elif kind == "fact":
                 related[i] = max(related[i], float(p[ENTAIL]))
-                doubted[i] = max(doubted[i], float(p[CONTRADICT]))
+                if not self._shared_out(premise, ident):
+                    doubted[i] = max(doubted[i], float(p[CONTRADICT]))
                 if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                     r.false_claims.append(ident)
                     supported[i] = True  # judged against a fact: not "unsupported", it is false
@@ -796,6 +799,12 @@ class LearnedPerceiver:
         fact = self.rules.fact_model(fid)
         clashing = [q for q in analyse(premise, self._verbs).numbers if contradicts(q, fact.numbers)]
         return bool(clashing) and all(self.rules.true_amount(q, said) for q in clashing)
+
+    def _shared_out(self, premise: str, fid: str) -> bool:
+        """The premise gives the user's share of the fact's cut ("you keep 80%" for "we keep 20% of each lesson"):
+        the model reads the complement as another number; the rules do the subtraction."""
+        fact = self.rules.fact_model(fid)
+        return any(complements(q, fact.numbers) for q in analyse(premise, self._verbs).numbers)
 
     def _foreign_guarantee(self, premise: str) -> bool:
         """The premise guarantees something no fact of the pack guarantees: what it names (all its clauses: in "...
