@@ -345,3 +345,17 @@ def test_a_percentage_the_user_keeps_is_a_share(text, share):
 
     (q,) = analyse(text).numbers
     assert q[0] == "pct" and complements(q, frozenset({("pct", 100 - q[1], "")})) == share
+
+
+@pytest.mark.parametrize("text, false", [
+    ("We don't charge a setup fee.", ()),  # says what no_upfront says; denies nothing of the exit-fee credit
+    ("We don't credit your exit fee.", ("switch_credit",)),  # the adversary: a real denial still is one
+    ("There is no exit fee credit.", ("switch_credit",)),
+])
+def test_a_denial_another_fact_agrees_with_denies_nothing(text, false):
+    """Session 15: the rule perceiver read "We don't charge a setup fee" as denying "if your provider charges you an
+    exit fee, we credit it back" (two shared words, opposite polarity) although "There is no setup fee" says it."""
+    from pathlib import Path
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
+    assert RulePerceiver(pack).perceive(text).false_claims == false

@@ -267,6 +267,8 @@ class RulePerceiver:
             words = set(clause.stems)
             strong: list[tuple[_FactModel, bool]] = []  # (fact, negated) matched through one of its cues
             weak: list[tuple[int, _FactModel, bool]] = []  # matched through most of one of its clauses
+            denials: list[tuple[int, _FactModel, bool]] = []  # a negated clause that shares a few words with a fact
+            agreeing = 0  # the most words any fact shares with the clause, same polarity
             candidates = {i for w in words for i in self._facts_with.get(w, ())}
             for fact in (self._facts[i] for i in sorted(candidates)):
                 # Through a cue: the cue plus one more content word of the fact ("rent an e-bike" alone asserts
@@ -287,10 +289,15 @@ class RulePerceiver:
                 # Polarity of what the two share: "you pick your own shifts" agrees with "you choose your own shifts
                 # with no minimum hours" (the negation there is about the hours).
                 flipped = negation_covers(clause, shared) != negation_covers(best, shared)
+                if not flipped:
+                    agreeing = max(agreeing, overlap)
                 if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
                     weak.append((overlap, fact, flipped))
                 elif overlap >= 2 and flipped and overlap >= 0.5 * len(words):
-                    weak.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
+                    denials.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
+            # ... unless another fact says what the clause says: "We don't charge a setup fee" agrees with "There is no
+            # setup fee" and denies nothing of "if your provider charges you an exit fee, we credit it back".
+            weak += [d for d in denials if d[0] > agreeing]
             top = max((o for o, _, _ in weak), default=0)
             matches = strong or [(f, neg) for o, f, neg in weak if o == top]
             if imperative:  # "Set your own menu prices." is a bare cue said as an order, not a claim about the product
