@@ -254,3 +254,20 @@ def test_a_fact_is_echoed_in_no_two_replies_running(pack):
     asked = ("acknowledge", fact.id), ("answered", pack.traits[0].name)
     lead = expresser.express(asked, persona, random.Random(0), heard.state, (), said)
     assert lead.lower().startswith(f"{fact.cues[0].lower()}, okay."), lead
+
+
+def test_a_question_that_names_the_users_value_is_confirmed_not_told_back():
+    """Round 14: "Would you consider teaching A-level chemistry?" got "A-level chemistry, as it happens", news the
+    caller had just said. A value the question names is confirmed; one it does not name is told."""
+    from protod.scenario import load_scenario
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "tutor_recruitment.yaml"))
+    persona = next(p for p in PersonaSampler(pack, 0).sample(40) if p.traits["subject"] == "A-level chemistry")
+    expresser = TemplateExpresser(pack)
+    for seed in range(6):
+        named = expresser.express((("answered", "subject"),), persona, random.Random(seed),
+                                  agent_text="Do you teach A-level chemistry at the moment?")
+        told = expresser.express((("answered", "subject"),), persona, random.Random(seed),
+                                 agent_text="What subject do you teach?")
+        assert named.startswith(("That's right", "Yes")) and "as it happens" not in named, named
+        assert "A-level chemistry" in told and not told.startswith(("That's right", "Yes")), told

@@ -17,6 +17,7 @@ import random
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
+from protod.user.language import content_stems, tokenize
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -67,6 +68,10 @@ _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 _ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
+# ... and a question that already names the value ("Would you consider teaching A-level chemistry?") is confirmed, not
+# told back as news ("A-level chemistry, as it happens" in round 14).
+_CONFIRM_OPEN = ("That's right, {value}.", "Yes, {value}, that's me.")
+_CONFIRM_WARY = ("That's right. Why do you ask?", "Yes. What of it?")
 # A fact heard that settles nothing: the reply says which fact it heard, "So, £29 a month." + an acknowledgement, or
 # only "£29 a month, okay." when more follows. Never in two replies running: an echo every turn is a tic (round 13).
 _ACK_FRAME = "So, {heard}."
@@ -211,9 +216,11 @@ class TemplateExpresser:
                 eligible = fresh
         return rng.choice(eligible)
 
-    def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str) -> list[str]:
+    def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str,
+               asked: str = "") -> list[str]:
         """Sentences answering questions about the user's own `traits`: the pack's `answers`, else one generic
-        sentence naming every asked value ("A university student and only a bus pass, since you ask.")."""
+        sentence naming every asked value ("A university student and only a bus pass, since you ask."), or confirming
+        them when the question `asked` already named them all."""
         out, plain = [], []
         for name in traits:
             field = self.pack.trait_by_name.get(name)
@@ -225,7 +232,10 @@ class TemplateExpresser:
                 plain.append(persona.traits[name])
         if plain:
             value = plain[0] if len(plain) == 1 else ", ".join(plain[:-1]) + " and " + plain[-1]
-            frames = _ANSWER_WARY if wary else _ANSWER_OPEN
+            named = set(content_stems(tokenize(asked)))
+            stems = [set(content_stems(tokenize(v))) for v in plain]
+            known = all(v and v <= named for v in stems)  # "just me" names nothing to find in the question
+            frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
             fresh = [f for f in frames if max(f.split("{value}"), key=len).strip(" .,:") not in said] or list(frames)
             out.append(_upper_first(rng.choice(fresh).replace("{value}", value)))
         return out
@@ -249,7 +259,8 @@ class TemplateExpresser:
         for at, event in enumerate(composed):
             kind = event[0]
             if kind == "answered":  # compose keeps one: every question about the user is answered there
-                parts.extend(self.answer([e[1] for e in events if e[0] == "answered"], persona, rng, wary, said))
+                parts.extend(self.answer([e[1] for e in events if e[0] == "answered"], persona, rng, wary, said,
+                                         agent_text))
                 continue
             if kind == "not_that":
                 parts.append(rng.choice(_NOT_THAT))
