@@ -26,8 +26,12 @@ def test_personas_are_consistent(pack):
         level = pack.difficulties[difficulty]
         assert p.concerns[0].id == primary
         assert len(p.concerns) == level.n_concerns == len({c.id for c in p.concerns})
-        assert level.stance.low <= p.initial_state.stance <= level.stance.high
-        assert level.patience.low <= p.initial_state.patience <= level.patience.high
+        # the difficulty's ranges, moved by the temperament the user shows (the pack's trait `effects`)
+        effects = [f.effects[p.traits[f.name]] for f in pack.traits if p.traits[f.name] in f.effects]
+        stance, trust, patience = (sum(getattr(e, key) for e in effects) for key in ("stance", "trust", "patience"))
+        assert max(level.stance.low + stance, 0) - 1e-4 <= p.initial_state.stance <= min(level.stance.high + stance, 1) + 1e-4
+        assert max(level.trust.low + trust, 0) - 1e-4 <= p.initial_state.trust <= min(level.trust.high + trust, 1) + 1e-4
+        assert max(level.patience.low + patience, 1) <= p.initial_state.patience <= max(level.patience.high + patience, 1)
         assert set(p.traits) == set(pack.trait_by_name)
         assert all(v in pack.trait_by_name[k].values for k, v in p.traits.items())
         assert Persona.from_dict(p.to_dict()) == p
@@ -70,3 +74,42 @@ def test_incompatible_trait_values_are_never_drawn_together():
     assert set(plans) == {"a mobile data plan with a monthly cap"}
     bare = PersonaSampler(pack.model_copy(update={"incompatible": []}), 3).sample(400)
     assert any(all(p.traits[t] == v for t, v in pair.items()) for p in bare for pair in pack.incompatible)
+
+
+def test_a_temperament_moves_where_the_user_starts_and_nothing_else():
+    """A wary user starts with less trust and a busy one with less patience (round 14: users folded once their one
+    worry was answered whatever their temperament). The draws are unchanged: the same traits and concerns as the pack
+    without effects, the state shifted by exactly the effect, clipped."""
+    from protod.scenario import load_scenario
+
+    pack = load_scenario("merchant_recruitment")
+    field = pack.trait_by_name["communication_style"]
+    assert field.effects["guarded and skeptical"].trust < 0 and field.effects["brisk and busy"].patience < 0
+    plain = pack.model_copy(update={"traits": [t.model_copy(update={"effects": {}}) for t in pack.traits]})
+    shifted, bare = PersonaSampler(pack, 4).sample(120), PersonaSampler(plain, 4).sample(120)
+    seen = set()
+    for a, b in zip(shifted, bare):
+        assert (a.traits, a.concerns) == (b.traits, b.concerns)
+        style = a.traits["communication_style"]
+        effect = field.effects.get(style)
+        want_trust = round(max(b.initial_state.trust + (effect.trust if effect else 0), 0), 4)
+        want_patience = max(b.initial_state.patience + (effect.patience if effect else 0), 1)
+        assert (a.initial_state.trust, a.initial_state.patience) == (want_trust, want_patience), style
+        seen.add(style)
+    assert seen == set(field.values)
+
+
+def test_an_effect_on_a_value_the_trait_lacks_is_refused():
+    import yaml
+    from pathlib import Path
+
+    from protod.scenario import ScenarioError, parse_scenario
+
+    path = Path(__file__).parents[1] / "src" / "protod" / "scenarios" / "merchant_recruitment.yaml"
+    bad = yaml.safe_load(path.read_text())
+    bad["traits"][-1]["effects"] = {"grumpy": {"trust": -0.1}}
+    with pytest.raises(ScenarioError, match=r"traits\.7\.effects: .*'grumpy' is not a value of this trait"):
+        parse_scenario(yaml.safe_dump(bad), "mine.yaml")
+    bad["traits"][-1]["effects"] = {"brisk and busy": {"trust": -2}}
+    with pytest.raises(ScenarioError, match=r"traits\.7\.effects\.brisk and busy\.trust"):
+        parse_scenario(yaml.safe_dump(bad), "mine.yaml")

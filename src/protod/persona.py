@@ -157,10 +157,18 @@ class PersonaSampler:
             del others[pick]
 
         concerns = tuple(HiddenConcern(cid, pack.concern_by_id[cid].severity) for cid in concern_ids)
+        stance = rng.uniform(level.stance.low, level.stance.high)
+        trust = rng.uniform(level.trust.low, level.trust.high)
+        patience = rng.randint(int(level.patience.low), int(level.patience.high))
+        # The temperament the user shows shifts where they start (after every draw: the draws stay the same)
+        for field in pack.traits:
+            effect = field.effects.get(traits[field.name])
+            if effect is not None:
+                stance, trust, patience = stance + effect.stance, trust + effect.trust, patience + effect.patience
         state = UserState(
-            stance=round(rng.uniform(level.stance.low, level.stance.high), 4),
-            trust=round(rng.uniform(level.trust.low, level.trust.high), 4),
-            patience=rng.randint(int(level.patience.low), int(level.patience.high)),
+            stance=round(min(max(stance, 0.0), 1.0), 4),
+            trust=round(min(max(trust, 0.0), 1.0), 4),
+            patience=max(patience, 1),
             concerns=tuple((c.id, ConcernStatus.HIDDEN) for c in concerns),
         )
         return Persona(

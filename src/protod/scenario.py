@@ -105,6 +105,15 @@ class UserLine(str):
         )
 
 
+class TraitEffect(_Strict):
+    """How one trait value shifts a user's starting state, on top of the difficulty's draw: a wary temperament starts
+    with less trust, a busy one with less patience. A temperament then shows in what the user does, not only in words."""
+
+    stance: float = Field(0.0, ge=-1, le=1, description="Added to the initial stance (clipped to [0, 1]).")
+    trust: float = Field(0.0, ge=-1, le=1, description="Added to the initial trust (clipped to [0, 1]).")
+    patience: int = Field(0, ge=-100, le=100, description="Added to the initial patience (at least 1 remains).")
+
+
 class TraitField(_Strict):
     name: str
     description: str
@@ -113,6 +122,10 @@ class TraitField(_Strict):
         default_factory=list,
         description="How a user answers a question about this trait, e.g. \"I get around on {vehicle}.\"; each names "
                     "the trait's own {placeholder}. Optional: without it the reply is a generic sentence built on the value.")
+    effects: dict[str, TraitEffect] = Field(
+        default_factory=dict,
+        description="Value phrase -> how a user with it starts: {trust: -0.1} for a wary temperament, {patience: -1} "
+                    "for a busy one. Optional; values without an entry start as the difficulty draws them.")
 
     @field_validator("values")
     @classmethod
@@ -121,6 +134,15 @@ class TraitField(_Strict):
             if weight <= 0:
                 raise ValueError(f"weight of {value!r} must be > 0, got {weight}")
         return values
+
+    @field_validator("effects")
+    @classmethod
+    def _effects_name_values(cls, effects: dict[str, TraitEffect], info: Any) -> dict[str, TraitEffect]:
+        values = info.data.get("values") or {}
+        for value in effects:
+            if values and value not in values:
+                raise ValueError(f"{value!r} is not a value of this trait; expected one of {sorted(values)}")
+        return effects
 
 
 class ProbeArea(_Strict):
