@@ -39,7 +39,8 @@ def test_honest_dialogues_have_no_findings(pack, agent, dialogues):
     records = dialogues(pack.id, agent)
     assert len(records) >= 1000
     resolutions = sum(1 for r in records for t in r["turns"] for e in t["events"] if e.startswith("resolved:"))
-    assert resolutions >= (50 if agent == "random" else 1000)  # the check has something to check
+    # the check has something to check (the prober settles fewer worries since wary users open up later)
+    assert resolutions >= {"oracle": 1000, "prober": 700, "random": 50}[agent]
     findings = check_records(records, pack)
     assert count(findings) == {kind: 0 for kind in KINDS}, findings[:5]
 

@@ -89,6 +89,12 @@ def test_chat_session_plays_one_turn_per_command_and_replays_exactly(tmp_path):
         turn = sim.step(persona, state, line, rng, history)
         state = turn.state
         assert f"user: {turn.text}" in shown
+    assert "differs from the one recorded" not in "".join(replies)
+    # a reply recorded that the replay no longer gives (the simulator changed mid-call) is said, not hidden
+    saved["turns"][0]["user"] = "Something the user never says."
+    session.write_text(json.dumps(saved))
+    r = runner.invoke(app, [*base, "--say", "Thanks for your time."])
+    assert r.exit_code == 0 and "reply to turn 1 differs from the one recorded" in " ".join(r.output.split()), r.output
     r = runner.invoke(app, ["chat", "-s", "merchant_recruitment", "--seed", "2", "--session", str(session), "--say", "hi"])
     assert r.exit_code == 2 and "this call was started with" in r.output
     r = runner.invoke(app, ["chat", "--say", "hello"])

@@ -133,22 +133,25 @@ class _Informer(ScriptedAgent):
 
 class _Preempter(ScriptedAgent):
     """Privileged, never asks about a worry: states the answer to each of the user's worries before they raise it,
-    confirms it when the user then voices it, and asks at the end."""
+    confirms it once when the user says that was their worry, and asks at the end (a worry the user brings up again
+    when asked is answered again)."""
 
     privileged = True
 
     def parts(self, obs, rng):
         pack = obs.scenario
-        voiced = heard(obs) - heard(obs, "resolved_lines")
+        said = [m.text for m in obs.history if m.role == "agent"]
+        settled = heard(obs, "resolved_lines")
+        voiced = heard(obs) - settled
         if voiced:
             return [_answer(pack, cid) for cid in sorted(voiced)]
-        todo = [cid for cid in obs.concerns if cid not in heard(obs)]
+        todo = [cid for cid in obs.concerns if cid not in settled and said.count(_answer(pack, cid)) < 2]
         return [_answer(pack, todo[0])] if todo else [rng.choice(pack.agent_lines.closing)]
 
 
 def test_answering_before_asking_is_not_punished_and_listening_is_what_wins(pack):
-    """A caller who answers a worry before the user voices it hears the worry back and settles it with the next
-    answer, never told they ignored the user (a natural caller does this all the time; before, the privileged
+    """A caller who answers a worry before the user voices it hears that it was the user's worry and settles it by
+    confirming, never told they ignored the user (a natural caller does this all the time; before, the privileged
     pre-empter won 0.00: the answered worry came back as "you didn't answer me"). One who only recites facts and
     never listens does far worse than one who asks."""
     personas = PersonaSampler(pack, 0).sample(200)

@@ -14,7 +14,7 @@ import typer
 from protod.agent.llm import make_agent
 from protod.backends import SPEC_HELP, BackendError, SamplingParams
 from protod.cli._common import (
-    ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, on_interrupt, out, rank_errors_are_own,
+    ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, err, friendly, on_interrupt, out, rank_errors_are_own,
 )
 from protod.persona import PersonaSampler
 from protod.run_files import atomic_write_json, atomic_write_text, run_lock
@@ -326,6 +326,7 @@ def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str
         try:
             saved = json.loads(session.read_text(encoding="utf-8"))
             said, key = list(saved["said"]), saved["key"]
+            recorded = [t.get("user") for t in saved.get("turns") or () if isinstance(t, dict)]
         except (json.JSONDecodeError, KeyError, TypeError):
             raise ValueError(f"{session}: not a chat session file (expected JSON with 'said' and 'key'); pass a new path") from None
         if not all(isinstance(x, str) for x in said):
@@ -334,7 +335,7 @@ def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str
         if key != wanted:
             raise ValueError(f"{session}: this call was started with {key}; pass the same options (or a new --session)")
     else:
-        said, key = [], {"scenario": pack.id, "simulator": simulator, "stratum": stratum, "seed": seed}
+        said, key, recorded = [], {"scenario": pack.id, "simulator": simulator, "stratum": stratum, "seed": seed}, []
     persona = PersonaSampler(pack, seed).sample(1, stratum=stratum)[0]
     if not said and say is None:
         out.print(f"You are {pack.agent.role}. Goal: {pack.agent.goal}. You have {pack.turn_budget} turns.")
@@ -356,6 +357,13 @@ def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str
         history += (Message("agent", line), Message("user", reply.text))
         turns.append({"turn": reply.state.turn, "agent": line, **reply.to_dict()})
         state = reply.state
+    changed = next((t["turn"] for t, was in zip(turns, recorded) if was is not None and t["user"] != was), None)
+    if changed is not None:
+        # The replay is the call: a simulator (or its model) changed since the call began says other things now,
+        # and the file keeps the replay. Said once, so the transcript a person quotes is not silently rewritten.
+        err.print(f"warning: {session}: the user's reply to turn {changed} differs from the one recorded (the "
+                  "simulator changed since this call began); the call goes on from the replay and the file keeps it",
+                  markup=False, soft_wrap=True)
     if say is not None and said and state.done and len(turns) == len(said):
         raise ValueError(f"{session}: this call has already ended ({state.decision.value}); start a new --session")
     if say and say.strip():

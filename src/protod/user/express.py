@@ -76,10 +76,14 @@ _CONFIRM_WARY = ("That's right. Why do you ask?", "Yes. What of it?")
 # only "£29 a month, okay." when more follows. Never in two replies running: an echo every turn is a tic (round 13).
 _ACK_FRAME = "So, {heard}."
 _ACK_LEAD = "{heard}, okay."
-# A fact that touches a worry not yet voiced: the user says so, then the worry, and waits for it to be confirmed.
-# (Not "Funny you say that", nor "the big thing for me": round 13 heard both as odd beside the worry that follows.)
-_TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "You mention {heard}. That touches on my worry.",
+# A fact that touches a worry not yet voiced: the user says it is what they wanted to ask about and asks for it to be
+# confirmed. Not the worry itself: said right after the answer ("€14 an hour? ... Idle time pays nothing.") it
+# contradicts what the caller just said (round 15, three times in one call); nor "You mention every Tuesday".
+_TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That's actually my worry.",
                    "{heard}? That's close to what bothers me, actually.")
+_TOUCHED_BARE = ("That's partly what I wanted to ask about.", "That's actually my worry.",
+                 "That's close to what bothers me, actually.")
+_TOUCHED_ASKS = ("Can I really count on that?", "How does that work, exactly?", "Is that definitely the case for me?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said, but I'm still not "
                    "certain.", "Before anything else, I'd want that confirmed.")
@@ -279,10 +283,10 @@ class TemplateExpresser:
             text = self.render(self.pick(lines, persona, rng, facts, said), persona)
             if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
                 text = rng.choice(_CONFIRM_FRAMES) + " " + text
-            if kind == "voiced" and len(event) > 2:
+            if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
                 heard = _heard_phrase(pack, event[2], agent_text)
-                if heard:
-                    text = _upper_first(rng.choice(_TOUCHED_FRAMES).format(heard=heard)) + " " + text
+                frame = rng.choice(_TOUCHED_FRAMES).format(heard=heard) if heard else rng.choice(_TOUCHED_BARE)
+                text = _upper_first(frame) + " " + rng.choice(_TOUCHED_ASKS)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
                 text += " " + self.render(worry, persona)
@@ -338,8 +342,9 @@ _LATER_SMALL_TALK = "Reply politely and briefly; the call is already under way, 
 _LATER_QUESTION = "Answer their question briefly and vaguely; you are not sure what they are getting at."
 # When the event carries the fact behind it, the directive names it: the reply may react to that, and only that.
 _FACT_DIRECTIVES = {
-    "voiced": "What the caller just said ({fact}) touches a worry of yours: say so, tell them this worry in your own "
-              "words, and ask them to confirm it really works that way for you: {concern}.",
+    "voiced": "What the caller just said ({fact}) touches a worry of yours ({concern}): say it is what you wanted to "
+              "ask about and ask them to confirm it really works that way for you. Do not speak as if they had not "
+              "answered it.",
     "resolved": "Say that the caller's answer settles this worry of yours: {concern}. What settled it, and the only "
                 "thing they said that you may refer to: {fact}",
 }
