@@ -271,3 +271,26 @@ def test_a_question_that_names_the_users_value_is_confirmed_not_told_back():
                                  agent_text="What subject do you teach?")
         assert named.startswith(("That's right", "Yes")) and "as it happens" not in named, named
         assert "A-level chemistry" in told and not told.startswith(("That's right", "Yes")), told
+
+
+def test_a_user_who_has_opened_up_is_never_guarded_as_with_a_stranger(pack):
+    """Round 15: right after "No forced discounts. That matters a lot to me", "What else would you need to know?" got
+    "I'd rather not get into that with someone I've only just met"."""
+    persona = next(p for p in PersonaSampler(pack, 0).sample(60) if len(p.concerns) >= 2)
+    first, second = persona.concerns[0].id, persona.concerns[1].id
+    severity = {c.id: c.severity for c in persona.concerns}
+    low = persona.initial_state.__class__(**{**{f: getattr(persona.initial_state, f) for f in persona.initial_state.__slots__},
+                                             "trust": pack.dynamics.voice_trust_min + 0.01})
+    expresser = TemplateExpresser(pack)
+    stranger = set(map(str, pack.user_lines.guarded))
+    guarded = transition(low, Perception(probes=(second,), question=True), severity, pack.dynamics, 12)
+    assert ("guarded",) in guarded.events
+    assert expresser.express(guarded.events, persona, random.Random(0), guarded.state) in stranger
+    shared = transition(low, Perception(probes=(first,), pointed=frozenset({first}), question=True), severity,
+                        pack.dynamics, 12).state
+    later = transition(shared, Perception(probes=(second,), question=True), severity, pack.dynamics, 12)
+    assert ("guarded",) in later.events, later.events
+    for seed in range(6):
+        reply = expresser.express(later.events, persona, random.Random(seed), later.state)
+        assert not any(line in reply for line in stranger), reply  # (the unanswered first worry follows it)
+        assert any(reply.startswith(str(line)) for line in pack.user_lines.guarded_later), reply

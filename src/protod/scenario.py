@@ -207,6 +207,12 @@ class UserLines(_Strict):
                                  UserLine("Let's just say I have my reasons."),
                                  UserLine("I don't know you well enough to go into that.")],
         description="Reply to a question about a worry the user holds but does not trust the caller enough to share.")
+    guarded_later: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("There's more to it, but I'd rather leave that for now."),
+                                 UserLine("Let me keep that one to myself for the moment."),
+                                 UserLine("I'm not ready to go into that part yet.")],
+        description="`guarded` once the user has already shared a worry with this caller (\"someone I've only just met\" "
+                    "would ring false then).")
     small_talk: list[UserLine] = Field(
         default_factory=lambda: [UserLine("Thanks. So what is this about?"), UserLine("Mm-hm."),
                                  UserLine("Sure. What can I do for you?")],

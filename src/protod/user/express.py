@@ -277,6 +277,8 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
+            elif kind == "guarded" and state is not None and any(s.value != "hidden" for _, s in state.concerns):
+                lines = pack.user_lines.guarded_later  # they have opened up already: not "someone I've only just met"
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             facts = event[2:] if kind == "resolved" else ()
@@ -314,7 +316,7 @@ _DIRECTIVES = {
     "resolved": "Say that the caller's answer settles this worry of yours: {concern}.",
     "ignored": "Point out that the caller has not answered your worry: {concern}.",
     "no_concern": "Say that what they asked about is not a worry for you.",
-    "guarded": "Say you would rather not go into that with someone you have only just met.",
+    "guarded": "Say you would rather not go into that yet: you do not trust the caller enough for it.",
     "answered": "Answer their question about you plainly and briefly, from what you know about yourself.",
     "barrage": "Complain that they are asking about too many things at once.",
     "pitch": "Be unimpressed by the sales talk.",
