@@ -102,3 +102,23 @@ def test_chat_session_plays_one_turn_per_command_and_replays_exactly(tmp_path):
     session.write_text("[1, 2]")
     r = runner.invoke(app, [*base, "--say", "hello"])
     assert r.exit_code == 2 and "not a chat session file" in r.output
+
+
+def test_a_user_warns_once_before_hanging_up_on_idle_turns():
+    """Round 15: "I don't have time for this. Bye." came after a polite line with no sign of annoyance before it."""
+    pack = load_scenario("courier_recruitment")
+    persona = _user(pack, 5)
+    state = persona.initial_state.__class__(**{**{f: getattr(persona.initial_state, f)
+                                                  for f in persona.initial_state.__slots__}, "patience": 3})
+    expresser, idle = TemplateExpresser(pack), Perception(pitch=True)
+    warned = []
+    for _ in range(4):
+        move = transition(state, idle, _severity(pack), pack.dynamics, 12)
+        warned.append(("impatient",) in move.events)
+        if ("impatient",) in move.events:
+            reply = expresser.express(move.events, persona, random.Random(0), move.state)
+            assert any(str(line) in reply for line in pack.user_lines.impatient), reply
+        state = move.state
+        if state.done:
+            break
+    assert warned == [False, True, False] and state.decision.value == "hang_up", (warned, state)

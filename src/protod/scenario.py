@@ -213,6 +213,11 @@ class UserLines(_Strict):
                                  UserLine("I'm not ready to go into that part yet.")],
         description="`guarded` once the user has already shared a worry with this caller (\"someone I've only just met\" "
                     "would ring false then).")
+    impatient: list[UserLine] = Field(
+        default_factory=lambda: [UserLine("Look, I haven't got long. What is it you actually need from me?"),
+                                 UserLine("I'll have to go soon, so get to the point."),
+                                 UserLine("I'm running out of time for this call.")],
+        description="Said once, when one more turn without progress would end the call: the user warns before hanging up.")
     small_talk: list[UserLine] = Field(
         default_factory=lambda: [UserLine("Thanks. So what is this about?"), UserLine("Mm-hm."),
                                  UserLine("Sure. What can I do for you?")],

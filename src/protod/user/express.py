@@ -43,6 +43,7 @@ _GENERIC = {
     "nonsense": "off_topic",  # word salad: "I'm not following you"
     "recital": "pitch",  # a recital of every fact: "Sounds like a brochure"
     "ready": "ready",
+    "impatient": "impatient",
 }
 # A reply says at most this many things before its decision, in this order: the reaction to a lie or a push, then
 # the worry settled or voiced, then the answer to their question, then the rest.
@@ -50,7 +51,7 @@ _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "not_that": 3, "voiced": 3, "restated": 3,
     "confirm": 3, "settled": 3,
-    "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "acknowledge": 6, "pitch": 6,
+    "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
 # What a part says about the caller: +1 pleased, -1 displeased; the rest is information. One reply takes one side.
@@ -339,6 +340,7 @@ _DIRECTIVES = {
     "hang_up": "Say you have to go, and hang up.",
     "timeout": "Say you need to go now.",
     "ready": "Say that covers what you wanted to know, and ask what the next step would be.",
+    "impatient": "Show that you are running out of patience and will not stay on the call much longer.",
 }
 _LATER_SMALL_TALK = "Reply politely and briefly; the call is already under way, so let them go on."
 _LATER_QUESTION = "Answer their question briefly and vaguely; you are not sure what they are getting at."

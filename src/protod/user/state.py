@@ -359,6 +359,10 @@ def transition(
         decision = Decision.TIMEOUT
     if decision is not _CONTINUE:
         events.append((decision._value_,))
+    elif patience <= 1 < state.patience:
+        # One more idle turn and they hang up: a person shows it first (round 15: "I don't have time for this. Bye."
+        # came after a polite, accurate line with no sign of annoyance before it).
+        events.append(("impatient",))
 
     new_state = UserState(
         stance=stance,
