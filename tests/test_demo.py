@@ -239,6 +239,8 @@ def test_demo_rejects_bad_options():
     assert r.exit_code == 2 and "--model" in r.output
     r = CliRunner().invoke(app, ["demo", "--quick", "--full"])
     assert r.exit_code == 2 and "pick one" in r.output
+    r = CliRunner().invoke(app, ["demo", "--quick", "--second-simulator", "cus-llm"])
+    assert r.exit_code == 2 and "--second-simulator: expected one of semantic, learned, none" in r.output
 
 
 def test_demo_refuses_a_bad_device_before_any_stage(tmp_path):
@@ -277,6 +279,19 @@ def test_demo_makes_its_second_simulator_before_training(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])
     assert r.exit_code == 2 and "MiniLM" in r.output
     assert not (out / "start").exists()
+    # the learned simulator, asked for by name, is the one made (and recorded in the plan)
+    asked = []
+
+    def second(name, pack, *args, **kwargs):
+        asked.append(name)
+        if name != "rule":
+            raise BackendError(f"not making {name} in this test")
+        return made(name, pack, *args, **kwargs)
+
+    monkeypatch.setattr(simulator, "make_simulator", second)
+    r = CliRunner().invoke(app, ["demo", "--quick", "--second-simulator", "learned", "--out", str(tmp_path / "d2")])
+    assert r.exit_code == 2 and asked == ["rule", "learned"] and "not making learned" in r.output, (asked, r.output)
+    assert json.loads((tmp_path / "d2" / "plan.json").read_text())["second_simulator"] == "learned"
 
 
 def test_a_demo_directory_holds_one_plan(tmp_path):

@@ -277,7 +277,8 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             p.join(timeout=5)
 
 
-STAGES = ("start", "gap", "train", "eval-rule", "eval-semantic", "summary.json")
+STAGES = ("start", "gap", "train", "eval-rule", "eval-semantic", "eval-learned", "summary.json")
+SECOND_SIMULATORS = ("semantic", "learned", "none")  # --second-simulator: the held-out simulator beside rule
 
 
 def _plan_guard(out_dir: Path, plan: DemoPlan, resume: bool) -> None:
