@@ -294,3 +294,23 @@ def test_a_user_who_has_opened_up_is_never_guarded_as_with_a_stranger(pack):
         reply = expresser.express(later.events, persona, random.Random(seed), later.state)
         assert not any(line in reply for line in stranger), reply  # (the unanswered first worry follows it)
         assert any(reply.startswith(str(line)) for line in pack.user_lines.guarded_later), reply
+
+
+def test_two_parts_of_a_reply_never_open_with_the_same_word(pack):
+    """Round 16: "Alright, if the food travels well, my name is safe. Alright, that sounds workable." A part is drawn
+    among the lines that do not open as the part before it does, when the list has one."""
+    from protod.user.express import _opener
+
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    checked = 0
+    for concern in pack.concerns:
+        fact = concern.resolution_facts[0]
+        for seed in range(8):
+            reply = expresser.express((("resolved", concern.id, fact), ("ready",)), persona, random.Random(seed))
+            ready = next((str(line) for line in pack.user_lines.ready if str(line) in reply), None)
+            if ready is None or reply.startswith(ready):
+                continue
+            checked += 1
+            assert _opener(reply) != _opener(ready), reply
+    assert checked >= 20

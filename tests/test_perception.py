@@ -359,3 +359,25 @@ def test_a_denial_another_fact_agrees_with_denies_nothing(text, false):
 
     pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
     assert RulePerceiver(pack).perceive(text).false_claims == false
+
+
+@pytest.mark.parametrize("text, fact, false", [
+    ("If you have no vehicle you can rent an e-bike for 15 euros a week.", "ebike_subsidy", False),  # round 16
+    ("If you don't have a vehicle you can rent an e-bike for 15 euros a week.", "ebike_subsidy", False),
+    ("If you have no vehicle you can't rent an e-bike.", None, True),  # the main clause's own denial still counts
+])
+def test_a_negated_condition_without_its_comma_does_not_deny_the_main_clause(text, fact, false):
+    p = RulePerceiver(load_scenario("courier_recruitment")).perceive(text)
+    assert p.facts == ((fact,) if fact else ()) and bool(p.false_claims) == false, p
+
+
+@pytest.mark.parametrize("text, true", [
+    ("At prime time in the evening, all but five per cent of customers get at least 450 Mbps.", True),
+    ("At prime time in the evening, all but ten per cent of customers get at least 450 Mbps.", False),
+])
+def test_all_but_a_share_is_its_complement(text, true):
+    from pathlib import Path
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
+    p = RulePerceiver(pack).perceive(text)
+    assert (p.facts == ("peak_speed",) and not p.false_claims) if true else p.false_claims == ("peak_speed",), p

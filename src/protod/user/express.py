@@ -81,16 +81,23 @@ _ACK_LEAD = "{heard}, okay."
 # confirmed. Not the worry itself: said right after the answer ("€14 an hour? ... Idle time pays nothing.") it
 # contradicts what the caller just said (round 15, three times in one call); nor "You mention every Tuesday".
 _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That's actually my worry.",
-                   "{heard}? That's close to what bothers me, actually.")
+                   "{heard}? That's the sort of thing I wanted to ask about.")
 _TOUCHED_BARE = ("That's partly what I wanted to ask about.", "That's actually my worry.",
-                 "That's close to what bothers me, actually.")
-_TOUCHED_ASKS = ("Can I really count on that?", "How does that work, exactly?", "Is that definitely the case for me?")
+                 "That's the sort of thing I wanted to ask about.")
+# (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
+_TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said, but I'm still not "
                    "certain.", "Before anything else, I'd want that confirmed.")
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
+
+
+def _opener(text: str) -> str:
+    """The first word of a line, lower case, without punctuation."""
+    first = text.split(None, 1)[0] if text.strip() else ""
+    return first.strip(".,!?;:'\"").lower()
 
 
 def _upper_first(text: str) -> str:
@@ -198,9 +205,10 @@ class TemplateExpresser:
         return line.format_map(persona.traits)
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
-             said: str = "") -> UserLine:
+             said: str = "", after: str = "") -> UserLine:
         """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`; a line
-        not yet in `said` (what the user said earlier in the call) when there is one."""
+        not yet in `said` (what the user said earlier in the call) when there is one, and one that does not open with
+        the word `after` (the part just before it in this reply) opens with ("Alright, ... Alright, ...")."""
         list_id = id(lines)  # one of the pack's own lists: they live as long as this expresser
         reads = self._reads.get(list_id, _UNSEEN)
         if reads is _UNSEEN:
@@ -219,6 +227,11 @@ class TemplateExpresser:
             fresh = [line for line in eligible if self.render(line, persona) not in said]
             if fresh:
                 eligible = fresh
+        if after and len(eligible) > 1:
+            opener = _opener(after)
+            varied = [line for line in eligible if _opener(line) != opener]
+            if varied:
+                eligible = varied
         return rng.choice(eligible)
 
     def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str,
@@ -283,13 +296,14 @@ class TemplateExpresser:
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             facts = event[2:] if kind == "resolved" else ()
-            text = self.render(self.pick(lines, persona, rng, facts, said), persona)
+            text = self.render(self.pick(lines, persona, rng, facts, said, parts[-1] if parts else ""), persona)
             if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
                 text = rng.choice(_CONFIRM_FRAMES) + " " + text
             if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
                 heard = _heard_phrase(pack, event[2], agent_text)
                 frame = rng.choice(_TOUCHED_FRAMES).format(heard=heard) if heard else rng.choice(_TOUCHED_BARE)
-                text = _upper_first(frame) + " " + rng.choice(_TOUCHED_ASKS)
+                asks = [a for a in _TOUCHED_ASKS if a not in said] or list(_TOUCHED_ASKS)  # not the same ask twice
+                text = _upper_first(frame) + " " + rng.choice(asks)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
                 text += " " + self.render(worry, persona)

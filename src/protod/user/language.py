@@ -82,7 +82,7 @@ _SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 # A comma or colon between digits is part of a number ("5,600", "11:30"), not a break.
 _CLAUSE_BREAK = re.compile(
     r"\s*(?:[;()\u2013\u2014]|(?<!\d)[,:]|[,:](?!\d))\s*|\s+-\s+"
-    r"|(?<!hundred)\s+(?:and|but|while|whereas|although|though)\s+", re.I)
+    r"|(?<!hundred)(?<!\ball)\s+(?:and|but|while|whereas|although|though)\s+", re.I)  # "all but 5%" is one amount
 # A negation whose scope is the whole sentence: "it is not true that X", "some say X, but that is not the case".
 _SCOPE_NEGATION = re.compile(
     r"\b(?:it|that|this)(?: is|'s)? (?:not|never|no longer) (?:true|the case|correct|so|right)(?: that)?\b"
@@ -304,8 +304,11 @@ _OUR_SIDE = frozenset({"we", "us", "our"})
 
 
 def _kept(tokens: tuple[str, ...], i: int) -> bool:
-    """The percentage at tokens[i] is what the user keeps: "you keep 80%", "you'd get to keep 80 percent", "owners
-    take home 72%" (a keep verb within the three words before it, not said by the offer's side)."""
+    """The percentage at tokens[i] is the complement of what is meant: what the user keeps ("you keep 80%", "you'd
+    get to keep 80 percent", "owners take home 72%": a keep verb within the three words before it, not said by the
+    offer's side), or the rest of a whole ("all but 5% of customers get 450" is 95% of them)."""
+    if tokens[max(0, i - 2):i] == ("all", "but"):
+        return True
     for j in range(max(0, i - 3), i):
         verb = tokens[j] in _KEEP_VERBS or (tokens[j] == "take" and j + 1 < i and tokens[j + 1] == "home")
         if verb and (j == 0 or tokens[j - 1] not in _OUR_SIDE):
@@ -479,12 +482,33 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
 _BETWEEN = re.compile(r"\b(between [€$£]?\d[\d.,:]*\s?%?) and (?=[€$£]?\d)", re.I)
 
 
+# A condition said without its comma ends where the main clause's subject and verb begin: "If you have no vehicle
+# you can rent an e-bike" is "if you have no vehicle" + "you can rent an e-bike" (the condition's "no" does not deny
+# the rental; round 16, where the rule perceiver called the pack's own fact false).
+_UNMARKED_CONDITION = re.compile(
+    r"^((?:if|when|whenever|unless|once)\b.+?)\s+((?:you|we|they|it|there)(?:'ll|'re|'s| will| can| could| would|"
+    r" still| get| are| is| do| don't| won't| pay| keep)\b.*)$", re.I)
+
+
+def _parts(text: str) -> list[str]:
+    """The clause texts; a condition without its comma is split off only when it holds a negator (the one case where
+    reading it with its main clause flips what the main clause says)."""
+    out = []
+    for part in _CLAUSE_BREAK.split(text):
+        found = _UNMARKED_CONDITION.match(part.strip())
+        if found and NEGATORS.intersection(tokenize(found.group(1))):
+            out += [found.group(1), found.group(2)]
+        else:
+            out.append(part)
+    return out
+
+
 def clauses_of(text: str) -> tuple[Clause, ...]:
     text = _BETWEEN.sub(r"\1 to ", text.replace("’", "'"))
     flipped = denies_whole(text)
     if flipped:
         text = _SCOPE_NEGATION.sub(" ", text)
-    clauses = tuple(c for c in (_clause(part) for part in _CLAUSE_BREAK.split(text)) if c is not None)
+    clauses = tuple(c for c in (_clause(part) for part in _parts(text)) if c is not None)
     if flipped:  # every claim in the sentence is denied
         clauses = tuple(replace(c, negated=not c.negated) for c in clauses)
     return clauses
