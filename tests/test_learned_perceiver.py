@@ -319,6 +319,16 @@ def test_the_users_share_is_the_complement_of_the_cut(text, lie):
         assert (("pay_rate" in p.false_claims) if lie else not (p.false_claims or p.unsupported)), (perceiver, p)
 
 
+@pytest.mark.parametrize("pack, text, lie", [
+    (str(TUTOR), "The next step is simply to say yes and I'll set up your tutor profile and book your interview.", False),
+    (C, "Just whether you'd sign up to ride with us.", False),  # round 16: a hang-up on the true facts after it
+    (C, "I'll set up your account and waive the joining fee.", True),  # a promise beside the process is still one
+])
+def test_talk_about_doing_the_sign_up_promises_nothing(pack, text, lie):
+    p = LearnedPerceiver(load_scenario(pack)).perceive(text)
+    assert bool(p.unsupported or p.false_claims) == lie, p
+
+
 def test_a_wrong_total_is_still_a_lie(perceivers):
     """Arithmetic on true amounts is no new claim; a sum the amounts do not give is one (the cheapest adversary of
     the rule above)."""

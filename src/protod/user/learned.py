@@ -121,6 +121,16 @@ def _without_courtesy(sentence: str) -> str:
     return rest[:1].upper() + rest[1:]
 
 
+# How a caller talks about doing the sign-up itself, whatever the offer ("I'll set up your profile and book your
+# interview", "the next step is just a yes from you"): no product term among them, so a sentence made of these (and
+# the pack's own words for the role, the goal and the ask) promises nothing about the offer.
+_PROCESS_STEMS = frozenset(content_stems(tokenize(
+    "set setup sets up start started starting get getting go going ahead sign signing signed account profile link "
+    "links form forms details email emails text send sending sent book booking booked interview interviews "
+    "appointment appointments call calls visit application apply applying register registering registration "
+    "paperwork onboard onboarding next step steps today now tomorrow week quick quickly simple simply just say yes "
+    "first then take it from here through everything need needs want would like happy once ready done minute minutes "
+    "whether check confirm")))
 # How people ask about worries at all, whatever the worry: no question names a worry by these words alone.
 _ASKING_WORDS = frozenset(content_stems(tokenize(
     "worry worried worries worrying concern concerns concerned bother bothers put putting off hold holding held back "
@@ -459,6 +469,8 @@ class LearnedPerceiver:
         self._trait_vectors = None
         self._situation_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
+        self._process = _PROCESS_STEMS | self._role_words | frozenset(content_stems(tokenize(
+            f"{pack.agent.goal} {' '.join(pack.lexicon.closing_cues)}")))
         # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere. This
         # includes the word "guarantee" itself, so `_check` never calls a guarantee clause false on a pack that has a
         # guarantee (reviving that would punish honest lines whose fact says "guarantee" as a noun: 5 on the test
@@ -663,6 +675,7 @@ class LearnedPerceiver:
         r.unsupported = any(not s and ((c and rel < t.related) or (not q and self._foreign_guarantee(u))
                                        or (not q and doubt >= t.doubt and rel < t.doubt_related))
                             and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
+                            and not self._process_talk(u)
                             for (u, q), c, s, rel, doubt in zip(units, claimed, supported, related, doubted))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
@@ -799,6 +812,16 @@ class LearnedPerceiver:
         fact = self.rules.fact_model(fid)
         clashing = [q for q in analyse(premise, self._verbs).numbers if contradicts(q, fact.numbers)]
         return bool(clashing) and all(self.rules.true_amount(q, said) for q in clashing)
+
+    def _process_talk(self, premise: str) -> bool:
+        """The premise is about doing the sign-up, in the words of the sign-up alone ("The next step is simply to say
+        yes and I'll set up your tutor profile", round 15's unsupported claim): no amount, no guarantee, and no word
+        beyond the process, the role, the goal and the pack's closing words."""
+        sent = analyse(premise, self._verbs)
+        if sent.numbers or any(c.guarantee for c in sent.clauses):
+            return False
+        words = set(content_stems(sent.tokens)) - _COURTESY_STEMS
+        return bool(words) and words <= self._process
 
     def _shared_out(self, premise: str, fid: str) -> bool:
         """The premise gives the user's share of the fact's cut ("you keep 80%" for "we keep 20% of each lesson"):
