@@ -381,3 +381,16 @@ def test_all_but_a_share_is_its_complement(text, true):
     pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
     p = RulePerceiver(pack).perceive(text)
     assert (p.facts == ("peak_speed",) and not p.false_claims) if true else p.false_claims == ("peak_speed",), p
+
+
+@pytest.mark.parametrize("text, nonsense", [
+    ("Lovely to speak to you.", False),  # verbless courtesy: harmless, as an interjection is
+    ("No worries at all.", False),
+    ("Anything else on your mind?", False),  # an indefinite pronoun opens a question
+    ("commission fee weekly pay tips", True),  # a bag of the pack's words is still no speech
+    ("pay weekly tips e-bike?", True),
+])
+def test_verbless_courtesy_is_not_word_salad(text, nonsense):
+    """The rule perceiver (the training simulator) called 221 honest corpus lines nonsense for having no verb it knew
+    or for opening a question with "Anything"; a bag of cue words stays nonsense."""
+    assert RulePerceiver(load_scenario("courier_recruitment")).perceive(text).nonsense == nonsense

@@ -534,6 +534,7 @@ def _has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
 
 _VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
 _NOUN_MARKERS = DETERMINERS | QUANTIFIERS
+_INDEFINITES = frozenset("anything something everything anybody somebody".split())
 _COORD = frozenset(("and", "or", "but"))
 _STRICT_CONJ = frozenset("and or but because if although though whereas unless".split())
 _BAD_AFTER_DET = AUXILIARIES | PREPOSITIONS | _STRICT_CONJ | DETERMINERS | WH_WORDS | frozenset("i we they he she".split())
@@ -589,7 +590,8 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # said with a rising tone ("You're worried about the fees?"), which opens with a subject or a discourse word.
         # A lead-in ("Mind if I ask whether...", "Before we go any further, what...") puts the question word later.
         first = tokens[0]
-        openers = WH_WORDS | AUXILIARIES | PRONOUNS | DETERMINERS | QUANTIFIERS | CONJUNCTIONS | FILLERS | NEGATORS
+        openers = WH_WORDS | AUXILIARIES | PRONOUNS | DETERMINERS | QUANTIFIERS | CONJUNCTIONS | FILLERS | NEGATORS \
+            | _INDEFINITES  # "Anything else on your mind?"
         if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not any(
                 seg and seg[0] in _ASKING for seg in segments[1:]):
             return True

@@ -377,9 +377,10 @@ class RulePerceiver:
             pitch = pitch or self.pitches(sent)
             pressure = pressure or _has_any(stems, self._pressure)
             if not sent.well_formed:
-                # An interjection ("Great!", "Sure.") is harmless; a cue-bearing fragment or word salad is not speech.
-                # It earns nothing, but an untruth in it still counts against the caller ("Zero commission!").
-                if sent.defect != "fragment" or self._touches_pack(stems):
+                # An interjection ("Great!", "Sure.") or a verbless courtesy ("Lovely to speak to you.", "No worries
+                # at all.") is harmless; a cue-bearing fragment or word salad is not speech. It earns nothing, but an
+                # untruth in it still counts against the caller ("Zero commission!").
+                if sent.defect not in ("fragment", "no verb") or self._touches_pack(stems):
                     nonsense = True
                 if not sent.question:
                     false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
