@@ -186,6 +186,11 @@ class Lexicon(_Strict):
     verbs: list[str] = Field(default_factory=list, description="Verbs (base forms) the built-in English verb list lacks, so sentences using them read as well-formed.")
 
 
+def _default_lines(*texts: str, description: str) -> Any:
+    """An optional list of user lines: the pack may give its own, else these."""
+    return Field(default_factory=lambda: [UserLine(t) for t in texts], description=description)
+
+
 class UserLines(_Strict):
     """Generic user replies, chosen with the dialogue's seeded RNG. {trait} placeholders and `when` allowed; no `facts`."""
 
@@ -202,50 +207,54 @@ class UserLines(_Strict):
     reject: list[UserLine] = Field(min_length=1)
     hang_up: list[UserLine] = Field(min_length=1)
     timeout: list[UserLine] = Field(min_length=1)
-    guarded: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("I'd rather not get into that with someone I've only just met."),
-                                 UserLine("Let's just say I have my reasons."),
-                                 UserLine("I don't know you well enough to go into that.")],
+    guarded: list[UserLine] = _default_lines(
+        "I'd rather not get into that with someone I've only just met.",
+        "Let's just say I have my reasons.",
+        "I don't know you well enough to go into that.",
         description="Reply to a question about a worry the user holds but does not trust the caller enough to share.")
-    guarded_later: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("There's more to it, but I'd rather leave that for now."),
-                                 UserLine("Let me keep that one to myself for the moment."),
-                                 UserLine("I'm not ready to go into that part yet.")],
+    guarded_later: list[UserLine] = _default_lines(
+        "There's more to it, but I'd rather leave that for now.",
+        "Let me keep that one to myself for the moment.",
+        "I'm not ready to go into that part yet.",
         description="`guarded` once the user has already shared a worry with this caller (\"someone I've only just met\" "
                     "would ring false then).")
-    impatient: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("Look, I haven't got long. What is it you actually need from me?"),
-                                 UserLine("I'll have to go soon, so get to the point."),
-                                 UserLine("I'm running out of time for this call.")],
+    impatient: list[UserLine] = _default_lines(
+        "Look, I haven't got long. What is it you actually need from me?",
+        "I'll have to go soon, so get to the point.",
+        "I'm running out of time for this call.",
         description="Said once, when one more turn without progress would end the call: the user warns before hanging up.")
-    small_talk: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("Thanks. So what is this about?"), UserLine("Mm-hm."),
-                                 UserLine("Sure. What can I do for you?")],
+    small_talk: list[UserLine] = _default_lines(
+        "Thanks. So what is this about?",
+        "Mm-hm.",
+        "Sure. What can I do for you?",
         description="Reply to courtesy and small talk (heard as such by the learned perceiver; it costs no trust).")
-    other_question: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("Go on."), UserLine("Sure, what is it?"), UserLine("Okay, go ahead.")],
+    other_question: list[UserLine] = _default_lines(
+        "Go on.",
+        "Sure, what is it?",
+        "Okay, go ahead.",
         description="Reply to a question that asks about no worry and nothing about the user (\"Do you have a minute?\").")
-    other_question_later: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("Hard to say, really. Why do you ask?"),
-                                 UserLine("It depends. What are you getting at?"),
-                                 UserLine("Not much to tell, honestly. Go on.")],
+    other_question_later: list[UserLine] = _default_lines(
+        "Hard to say, really. Why do you ask?",
+        "It depends. What are you getting at?",
+        "Not much to tell, honestly. Go on.",
         description="Reply to such a question once the call is under way (\"When would suit you?\"): answered, if vaguely; "
                     "`other_question` answers it on the first turn.")
-    small_talk_later: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("Mm-hm. Anyway, where were we?"), UserLine("Thanks. Go on."),
-                                 UserLine("Sure. So what else?")],
+    small_talk_later: list[UserLine] = _default_lines(
+        "Mm-hm. Anyway, where were we?",
+        "Thanks. Go on.",
+        "Sure. So what else?",
         description="Reply to small talk once the call is under way (`small_talk` answers it on the first turn).")
-    settled: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("You've already answered that one for me."),
-                                 UserLine("We've covered that, and I'm fine with it now."),
-                                 UserLine("That one's sorted, as far as I'm concerned.")],
+    settled: list[UserLine] = _default_lines(
+        "You've already answered that one for me.",
+        "We've covered that, and I'm fine with it now.",
+        "That one's sorted, as far as I'm concerned.",
         description="Reply to a question about a worry the caller has already answered (it is not raised again).")
-    ready: list[UserLine] = Field(
-        default_factory=lambda: [UserLine("I think that covers what I wanted to know. So what would the next step be?"),
-                                 UserLine("Okay, that answers it for me. What would I need to do?"),
-                                 UserLine("Right, I'm happy with that. How would we get started?"),
-                                 UserLine("Alright, that sounds workable. What happens next?"),
-                                 UserLine("Good, that's what I needed to hear. Where do we go from here?")],
+    ready: list[UserLine] = _default_lines(
+        "I think that covers what I wanted to know. So what would the next step be?",
+        "Okay, that answers it for me. What would I need to do?",
+        "Right, I'm happy with that. How would we get started?",
+        "Alright, that sounds workable. What happens next?",
+        "Good, that's what I needed to hear. Where do we go from here?",
         description="Said when every worry is answered and the user would accept if asked (they wait for the ask).")
 
 
