@@ -82,8 +82,7 @@ _ACK_LEAD = "{heard}, okay."
 # contradicts what the caller just said (round 15, three times in one call); nor "You mention every Tuesday".
 _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That's actually my worry.",
                    "{heard}? That's the sort of thing I wanted to ask about.")
-_TOUCHED_BARE = ("That's partly what I wanted to ask about.", "That's actually my worry.",
-                 "That's the sort of thing I wanted to ask about.")
+_TOUCHED_BARE = tuple(frame.split("? ", 1)[1] for frame in _TOUCHED_FRAMES)  # when the caller's words are not found
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
 _TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)

@@ -262,7 +262,7 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
         if value is None:
             out.add(("text", body, ""))
         elif percent:
-            out.add(("pct", value, _SHARE if _kept(tokens, i) else ""))
+            out.add(("pct", value, _SHARE if _complementary(tokens, i) else ""))
         elif currency or nxt in _CURRENCY_WORDS:
             out.add(("cur", value, ""))
         elif nxt in _CENT_WORDS:
@@ -303,7 +303,7 @@ _KEEP_VERBS = frozenset({"keep", "pocket"})
 _OUR_SIDE = frozenset({"we", "us", "our"})
 
 
-def _kept(tokens: tuple[str, ...], i: int) -> bool:
+def _complementary(tokens: tuple[str, ...], i: int) -> bool:
     """The percentage at tokens[i] is the complement of what is meant: what the user keeps ("you keep 80%", "you'd
     get to keep 80 percent", "owners take home 72%": a keep verb within the three words before it, not said by the
     offer's side), or the rest of a whole ("all but 5% of customers get 450" is 95% of them)."""

@@ -638,8 +638,8 @@ class LearnedPerceiver:
                     r.false_claims.append(ident)
             elif kind == "fact":
                 related[i] = max(related[i], float(p[ENTAIL]))
-                if not self._shared_out(premise, ident):
-                    doubted[i] = max(doubted[i], float(p[CONTRADICT]))
+                if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):  # (the rules only when it counts)
+                    doubted[i] = float(p[CONTRADICT])
                 if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                     r.false_claims.append(ident)
                     supported[i] = True  # judged against a fact: not "unsupported", it is false

@@ -285,16 +285,15 @@ def transition(
             waiting_probed = next((cid for cid in perception.probes if statuses.get(cid) is _VOICED), None)
             settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
             other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
-            # An open question ("What else would make you hesitate?") is not about the worry it happens to sound
-            # nearest: with another worry still unsaid, an open user says that one, not "we've covered that" (round
-            # 15: three open questions in a row got "that one's sorted" while two worries were still hidden).
-            open_to_other = (not perception.pointed and other is not None
-                             and trust >= d.generic_voice_trust_min)
+            names_other = other is not None and trust >= d.generic_voice_trust_min
             if waiting_probed is not None:
                 events.append((_restate(waiting_probed, told), waiting_probed))
-            elif settled is not None and not open_to_other:
+            elif settled is not None and not (names_other and not perception.pointed):
+                # (An open question, "What else would make you hesitate?", is not about the worry it happens to sound
+                # nearest: with another worry still unsaid, an open user says that one, not "we've covered that";
+                # round 15: three open questions in a row got "that one's sorted" while two worries were hidden.)
                 events.append(("settled", settled))
-            elif other is not None and trust >= d.generic_voice_trust_min:
+            elif names_other:
                 # Asked about a worry they do not have, an open person names the one they do ("Not that so much.
                 # What worries me is ..."): saying "not a worry for me" while holding one misleads the caller.
                 statuses[other] = _VOICED
