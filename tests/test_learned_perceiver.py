@@ -189,6 +189,25 @@ def test_negate_flips_one_claim(text, twin):
     assert negate(text) == twin
 
 
+def test_length_pooled_batches_cover_every_pair_once_and_pad_less():
+    import random
+
+    from protod.user.learned_train import _epoch_batches
+
+    rng = random.Random(0)
+    lengths = [rng.randint(10, 96) for _ in range(3_000)]
+    plain = _epoch_batches(lengths, 32, 0, random.Random(1))
+    pooled = _epoch_batches(lengths, 32, 50, random.Random(1))
+    for batches in (plain, pooled):
+        assert sorted(k for b in batches for k in b) == list(range(3_000))
+        assert all(len(b) <= 32 for b in batches)
+    width = lambda bs: sum(max(lengths[k] for k in b) * len(b) for b in bs)  # noqa: E731
+    assert width(pooled) < 0.75 * width(plain)
+    # Pooled batches are still shuffled: not the sorted order of one pool after another.
+    assert [max(lengths[k] for k in b) for b in pooled[:20]] != sorted(max(lengths[k] for k in b) for b in pooled[:20])
+    assert _epoch_batches(lengths, 32, 50, random.Random(1)) == pooled  # seeded
+
+
 def test_renumber_changes_exactly_one_amount():
     import random
 

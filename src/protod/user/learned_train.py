@@ -68,8 +68,27 @@ class PerceiverTrainConfig:
     # still asserts it (entailed): see framed_pairs. The eight-pack model credited 80-100% of facts recited inside
     # disowning frames it never saw.
     frames: bool = True
+    # Batches are drawn from pools of this many batches sorted by length, so a batch pads to pairs of about its own
+    # length rather than to the longest of 32 random ones (0: plain shuffled batches, as before session 17).
+    length_pool: int = 50
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})
+
+
+def _epoch_batches(lengths: Sequence[int], batch_size: int, pool: int, rng: random.Random) -> list[list[int]]:
+    """One pass's batches of pair indices: shuffled, then (pool > 0) sorted by length within pools of `pool` batches
+    and the batches shuffled again, so every pair comes once and a batch holds pairs of similar length."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    if pool <= 0:
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    batches: list[list[int]] = []
+    span = batch_size * pool
+    for start in range(0, len(order), span):
+        part = sorted(order[start : start + span], key=lambda k: lengths[k])
+        batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
 
 
 def _is_question(text: str) -> bool:
@@ -215,12 +234,9 @@ def train_perceiver(
     losses: list[float] = []
     model._model.train()
     while step < steps:
-        order = list(range(len(pairs)))
-        order_rng.shuffle(order)
-        for start in range(0, len(order), cfg.batch_size):
+        for idx in _epoch_batches([len(x) for x in lower], cfg.batch_size, cfg.length_pool, order_rng):
             if step == steps:
                 break
-            idx = order[start : start + cfg.batch_size]
             logits = model.upper_logits([lower[k] for k in idx])
             target = torch.tensor([pairs[k][2] for k in idx])
             loss = torch.nn.functional.cross_entropy(logits, target, weight=weights)
