@@ -516,3 +516,27 @@ def test_a_claim_the_model_doubts_and_cannot_place_is_unsupported(text, lie):
         assert (p.unsupported or p.false_claims) and not p.facts, p
     else:
         assert not (p.unsupported or p.false_claims), p
+
+
+def test_a_promise_is_invented_only_of_an_estimate_or_a_record(perceivers):
+    from protod.user.language import clauses_of
+
+    rules = perceivers[M].rules
+    (promise,) = clauses_of("We guarantee it")
+    assert rules.fact_model("onboarding_48h").hedged is False  # "Onboarding takes 48 hours; ..."
+    assert rules.fact_model("order_forecast").hedged  # "... average 25 to 40 delivery orders a day ..."
+    assert rules.fact_model("courier_fleet").hedged  # "... the average wait at pickup is under 8 minutes"
+    assert not rules.fact_model("onboarding_48h").promise_invented(promise)
+    assert rules.fact_model("order_forecast").promise_invented(promise)
+    (plain,) = clauses_of("It takes two days")
+    assert not rules.fact_model("order_forecast").promise_invented(plain)
+
+
+@pytest.mark.parametrize("text", [
+    "We guarantee you 25 to 40 orders a day by your third month.",
+    "Your pickup wait is guaranteed to be under 8 minutes.",
+    "We promise you'll get 40 orders a day.",
+])
+def test_promising_an_estimate_is_still_punished(perceivers, text):
+    p = perceivers[M].perceive(text)
+    assert not p.facts and (p.false_claims or p.unsupported), p.acts()

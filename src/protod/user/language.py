@@ -55,6 +55,12 @@ heard held kept knew led left lost made meant met paid put ran said sat saw sent
 took understood went woke won wore wrote
 """.split())
 GUARANTEE_WORDS = frozenset("guarantee guaranteed guarantees promise promised promises ensure ensures assure".split())
+# Words that make a fact an estimate or a record rather than a commitment ("earn an average of €14 an hour",
+# "most places go live within 7 days", "averaged 65% occupancy last year"): promising what such a fact says invents a
+# guarantee; promising what a firm fact says ("the price is fixed for 18 months") does not.
+HEDGE_WORDS = frozenset("average averages averaged typical typically usually usual often most median around about "
+                        "approximately roughly estimate estimated expect expected likely may might sometimes generally "
+                        "tend tends could been was were last".split())
 
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -535,6 +541,10 @@ def _has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
 _VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
 _NOUN_MARKERS = DETERMINERS | QUANTIFIERS
 _INDEFINITES = frozenset("anything something everything anybody somebody".split())
+# Words a spoken question opens with when its "do you" / "are you" is left out: "Want to give us a go?", "Happy for me
+# to go ahead?", "Using your own car?", "Got a minute?" (25 honest corpus lines were scrambled without them).
+_ELIDED_OPENERS = frozenset("want need got fancy happy ready keen interested free okay sure worried using paying "
+                            "thinking looking planning hoping tried heard seen ever".split())
 _COORD = frozenset(("and", "or", "but"))
 _STRICT_CONJ = frozenset("and or but because if although though whereas unless".split())
 _BAD_AFTER_DET = AUXILIARIES | PREPOSITIONS | _STRICT_CONJ | DETERMINERS | WH_WORDS | frozenset("i we they he she".split())
@@ -591,7 +601,7 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # A lead-in ("Mind if I ask whether...", "Before we go any further, what...") puts the question word later.
         first = tokens[0]
         openers = WH_WORDS | AUXILIARIES | PRONOUNS | DETERMINERS | QUANTIFIERS | CONJUNCTIONS | FILLERS | NEGATORS \
-            | _INDEFINITES  # "Anything else on your mind?"
+            | _INDEFINITES | _ELIDED_OPENERS  # "Anything else on your mind?", "Want to give us a go?"
         if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not any(
                 seg and seg[0] in _ASKING for seg in segments[1:]):
             return True

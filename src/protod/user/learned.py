@@ -786,7 +786,7 @@ class LearnedPerceiver:
             for q in clause.numbers:
                 if not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers):
                     return "false"
-            if clause.guarantee and not fact.guarantee and not self._guaranteed_elsewhere(clause):
+            if fact.promise_invented(clause) and not self._guaranteed_elsewhere(clause):
                 return "false"
         return ""
 

@@ -23,7 +23,7 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    COMMON_VERBS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
+    COMMON_VERBS, HEDGE_WORDS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
     content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
     split_sentences, stem, tokenize,
 )
@@ -56,6 +56,13 @@ class _FactModel:
     topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
     numbers: frozenset[tuple]  # quantities (see protod.user.language.quantities)
     guarantee: bool
+    hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
+
+    def promise_invented(self, clause: Clause) -> bool:
+        """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
+        averaged 65% last year"); a promise of a firm fact ("We guarantee the price for the full eighteen months"
+        for "the price is fixed for your 18 months") is the fact in other words (dev: 3 of 9 honest lines punished)."""
+        return clause.guarantee and not self.guarantee and self.hedged
 
 
 def _fact_model(fact: Fact) -> _FactModel:
@@ -71,6 +78,8 @@ def _fact_model(fact: Fact) -> _FactModel:
         id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
         topic=frozenset(s for s in content if s not in _UNIT_STEMS and not is_number(s)), numbers=numbers,
         guarantee=any(c.guarantee for c in clauses),
+        hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
+                   for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
     )
 
 
