@@ -50,6 +50,9 @@ _BACK_REFERENCE = frozenset("it that this they those these which".split())
 # Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
 _OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
                         "typically competitor competitors old previous today instead like".split())
+# Who else may be the one promising: "A lot of callers promise you ...", "They'll guarantee ...", "Other apps promise".
+_OTHER_PROMISERS = frozenset("they they'll they're he she others other people everyone everybody someone somebody many "
+                             "lot lots some most competitor competitors".split())
 
 
 _LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
@@ -139,6 +142,15 @@ _ASKING_WORDS = frozenset(content_stems(tokenize(
 _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as)\s+)+", re.I)
 # A condition is part of the claim it qualifies ("If you've got three bedrooms or more, we add a mesh extender").
 _CONDITIONS = frozenset("if when whenever unless once provided".split())
+
+
+def _promised_by_others(tokens: tuple[str, ...]) -> bool:
+    """Someone other than the caller makes the clause's promise ("A lot of callers promise you earn €5 ..."): whatever
+    the fact, that is no promise of the offer, and it is read as the invented one it is (the held-out disowning frame
+    "A lot of callers promise {fact}. I won't, because it isn't so." credited 6 -> 15 of 15 courier facts when every
+    promise of a firm fact counted as the fact)."""
+    first = next((i for i, t in enumerate(tokens) if t in GUARANTEE_WORDS), len(tokens))
+    return bool(_OTHER_PROMISERS.intersection(tokens[:first]))
 
 
 def _of_user(part: str) -> bool:
@@ -786,7 +798,9 @@ class LearnedPerceiver:
             for q in clause.numbers:
                 if not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers):
                     return "false"
-            if fact.promise_invented(clause) and not self._guaranteed_elsewhere(clause):
+            promised = fact.promise_invented(clause) or (
+                clause.guarantee and not fact.guarantee and _promised_by_others(clause.tokens))
+            if promised and not self._guaranteed_elsewhere(clause):
                 return "false"
         return ""
 
