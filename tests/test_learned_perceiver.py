@@ -540,3 +540,17 @@ def test_a_promise_is_invented_only_of_an_estimate_or_a_record(perceivers):
 def test_promising_an_estimate_is_still_punished(perceivers, text):
     p = perceivers[M].perceive(text)
     assert not p.facts and (p.false_claims or p.unsupported), p.acts()
+
+
+@pytest.mark.parametrize("pack, text", [
+    (M, "The photographer shoots your dishes every week, forever."),
+    (M, "The featured placement lasts the whole first year."),
+    (C, "Accident insurance covers your phone and your bike too."),
+])
+def test_a_doubted_claim_about_the_product_needs_no_we(perceivers, pack, text):
+    """A statement the model is sure contradicts a fact while confirming none is unsupported even when it names the
+    product in the third person, without "we", "free" or "you'll get" (these were small talk; dev: invented and
+    over-generalised claims flagged 0.591 -> 0.636, honest lines punished unchanged; a 1,500-line train sample:
+    0.526 -> 0.605 for one honest line more punished in about a thousand)."""
+    p = perceivers[pack].perceive(text)
+    assert p.unsupported and not p.facts, p.acts()

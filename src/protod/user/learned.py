@@ -683,11 +683,12 @@ class LearnedPerceiver:
         # hours, guaranteed."; dev: invented flagged 0.27 -> 0.32, no honest line more punished on the train or
         # dev packs), or a statement the model doubts against a fact while hearing none (`Thresholds.doubt`). A claim
         # near a fact that the model could not confirm is a miss, not a lie; words that do not speak for the offer
-        # are courtesy, and a disclaimer ("I can't guarantee how busy it'll be") is none.
-        r.unsupported = any(not s and ((c and rel < t.related) or (not q and self._foreign_guarantee(u))
+        # are courtesy, unless the model doubts them against a fact ("The featured placement lasts the whole first
+        # year." names the product, not "we"); a disclaimer ("I can't guarantee how busy it'll be") is none.
+        r.unsupported = any(not s and ((((c and rel < t.related) or (not q and self._foreign_guarantee(u)))
+                                        and speaks_for_offer(u))
                                        or (not q and doubt >= t.doubt and rel < t.doubt_related))
-                            and not _about_caller(u) and speaks_for_offer(u) and not self._disclaims(u)
-                            and not self._process_talk(u)
+                            and not _about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
                             for (u, q), c, s, rel, doubt in zip(units, claimed, supported, related, doubted))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
