@@ -287,11 +287,17 @@ def test_a_user_with_every_worry_answered_waits_for_the_ask_and_says_so():
         pytest.skip("this persona is not won over by one answer")
     assert ("ready",) in done.events
     reply = TemplateExpresser(pack).express(done.events, persona, random.Random(0), state)
-    assert any(reply.endswith(str(line)) for line in pack.user_lines.ready), reply
+    assert any(reply.endswith(str(line).split(". ")[-1]) for line in pack.user_lines.ready), reply
+    # the resolved line says they are satisfied; the ready line adds only its question (round 17: two agreeing
+    # phrases in a row)
+    assert not any(str(line) in reply for line in pack.user_lines.ready if str(line).count(". ")), reply
     patience = state.patience
     for _ in range(patience + 3):  # small talk while everything is settled: the user waits
         step = transition(state, Perception(small_talk=True), severity, d, 40)
         assert ("ready",) in step.events and not step.state.done
+        idle = TemplateExpresser(pack).express(step.events, persona, random.Random(0), step.state)
+        # nothing was answered this turn: not "Okay, that answers it for me."
+        assert any(idle.endswith(str(line)) for line in pack.user_lines.ready_again), idle
         state = step.state
     assert state.patience == patience
     described = transition(state, Perception(pitch=True), severity, d, 40)  # the offer described, not a pitch to them

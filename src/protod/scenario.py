@@ -256,6 +256,12 @@ class UserLines(_Strict):
         "Alright, that sounds workable. What happens next?",
         "Good, that's what I needed to hear. Where do we go from here?",
         description="Said when every worry is answered and the user would accept if asked (they wait for the ask).")
+    ready_again: list[UserLine] = _default_lines(
+        "Nothing else from my side, really. So what's the next step?",
+        "That's about everything for me. What would I need to do?",
+        "No, I think that's it. How would we get started?",
+        description="`ready` on a turn that answered nothing (\"Anything else on your mind?\"): round 17's \"No, that part "
+                    "doesn't really bother me. Okay, that answers it for me.\" answered nothing.")
 
 
 class AgentLines(_Strict):

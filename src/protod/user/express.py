@@ -13,6 +13,7 @@ names the fact that resolved it), and falls back to the templates (counted) when
 from __future__ import annotations
 
 import random
+import re
 
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
@@ -97,6 +98,13 @@ def _opener(text: str) -> str:
     """The first word of a line, lower case, without punctuation."""
     first = text.split(None, 1)[0] if text.strip() else ""
     return first.strip(".,!?;:'\"").lower()
+
+
+def _last_question(text: str) -> str:
+    """The last sentence of `text` when it is a question ("Good, that's what I needed to hear. Where do we go from
+    here?" -> "Where do we go from here?"); `text` itself otherwise."""
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x]
+    return sentences[-1] if len(sentences) > 1 and sentences[-1].endswith("?") else text
 
 
 def _upper_first(text: str) -> str:
@@ -290,12 +298,19 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
+            elif kind == "ready" and not any(e[0] == "resolved" for e in events):
+                lines = pack.user_lines.ready_again  # nothing was answered this turn: not "that answers it for me"
             elif kind == "guarded" and state is not None and any(s.value != "hidden" for _, s in state.concerns):
                 lines = pack.user_lines.guarded_later  # they have opened up already: not "someone I've only just met"
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             facts = event[2:] if kind == "resolved" else ()
             text = self.render(self.pick(lines, persona, rng, facts, said, parts[-1] if parts else ""), persona)
+            if kind == "ready" and any(e[0] == "resolved" for e in events):
+                # The resolved line has just said they are satisfied: only the question about the next step follows
+                # (round 17: "Alright, that sounds fair on the gear. Good, that's what I needed to hear. Where do we
+                # go from here?").
+                text = _last_question(text)
             if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
                 text = rng.choice(_CONFIRM_FRAMES) + " " + text
             if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
