@@ -554,3 +554,19 @@ def test_a_doubted_claim_about_the_product_needs_no_we(perceivers, pack, text):
     0.526 -> 0.605 for one honest line more punished in about a thousand)."""
     p = perceivers[pack].perceive(text)
     assert p.unsupported and not p.facts, p.acts()
+
+
+def test_a_yes_to_the_users_own_question_is_no_invented_claim(perceivers):
+    """Round 17: the user asks "And that would hold for me too?" after a fact touches their worry; the caller's "Yes,
+    it applies to every rider, new ones included, ..." was an unsupported claim (the model cannot see what "it" is)
+    and the true facts after it went unheard."""
+    p = perceivers[C].perceive("Yes, it applies to every rider, new ones included, as long as you're riding during those "
+                               "peak windows. Outside them, you earn €5 a delivery plus 80 cents a kilometre, and riders "
+                               "in the city average €17 an hour with tips.")
+    assert not p.unsupported and not p.false_claims and {"pay_rates", "average_earnings"} <= set(p.facts), p.acts()
+    # the cheapest adversaries: a "yes" before an invented promise, and an invented promise said of "it"
+    assert perceivers[C].perceive("Yes, we waive the rental for your whole first year.").unsupported
+    assert perceivers[M].perceive("Absolutely, we waive the commission for your first year.").unsupported
+    for text in ("Yes, it's free for the whole first year.", "Absolutely, that's guaranteed for life."):
+        assert not perceivers[C].perceive(text).facts, text  # no credit, whatever it escapes
+    assert perceivers[C].perceive("Yes, it's €30 an hour at peak.").false_claims  # a false amount is still false

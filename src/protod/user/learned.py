@@ -50,6 +50,10 @@ _BACK_REFERENCE = frozenset("it that this they those these which".split())
 # Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
 _OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
                         "typically competitor competitors old previous today instead like".split())
+# A reply that confirms what was just said: "Yes, it applies to every rider, new ones included." answers the user's
+# "And that would hold for me too?" (a question the user asks after a fact touches their worry).
+_CONFIRMING = frozenset("yes yeah yep absolutely exactly definitely certainly sure correct indeed of course".split())
+_CONFIRMED = frozenset("it it's that that's this they they're those these".split())
 # Who else may be the one promising: "A lot of callers promise you ...", "They'll guarantee ...", "Other apps promise".
 _OTHER_PROMISERS = frozenset("they they'll they're he she others other people everyone everybody someone somebody many "
                              "lot lots some most competitor competitors".split())
@@ -109,10 +113,21 @@ _COURTESY_STEMS = frozenset(content_stems(tokenize(
     "frank look listen right okay ok well yes yeah true")))
 
 
+# ("Well," and "Okay," are left on: the model reads "Well, ..." lines as it was trained on them, and stripping them
+# lost 8 honest train/dev lines their fact.)
+_CONFIRM_LEAD = re.compile(r"^(?:(?:yes|yeah|yep|absolutely|exactly|definitely|certainly|sure|correct|indeed|of course)"
+                           r"\b[,!.]?\s+)+", re.I)
+
+
 def _without_courtesy(sentence: str) -> str:
     """The statement without a lead-in about the call itself ("Sorry, I'll be clearer: we pay £90 an hour" -> "We pay
     £90 an hour"), so the claim is judged as if said alone: the lead-in's words only blur the model's reading of it
     (round 13: "Sorry, I'll be clearer: ..." made an invented amount pass, and an honest reason for calling unsupported)."""
+    said = _CONFIRM_LEAD.match(sentence)
+    if said and len(sentence) > said.end() and not _confirms_back(sentence):
+        # "Yes, we waive the rental for your first year" is judged as "We waive ..." (the "Yes," made the claim head
+        # read it as no claim); "Yes, it applies to every rider" keeps it: it confirms what was just said
+        sentence = sentence[said.end():][:1].upper() + sentence[said.end() + 1:]
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
     lead = 0
     while lead < len(parts) - 1 and (_CALL_COURTESY.search(parts[lead].lower())
@@ -142,6 +157,18 @@ _ASKING_WORDS = frozenset(content_stems(tokenize(
 _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as)\s+)+", re.I)
 # A condition is part of the claim it qualifies ("If you've got three bedrooms or more, we add a mesh extender").
 _CONDITIONS = frozenset("if when whenever unless once provided".split())
+
+
+def _confirms_back(sentence: str) -> bool:
+    """A confirmation about what was just said ("Yes, it applies to every rider ...", "Absolutely, that holds for you
+    too."): its subject is the previous turn's claim, which the model cannot see, so it is no unsupported claim of its
+    own (round 17: the answer to the user's own "Is that definitely the case for me?" cost a privileged caller the
+    call). It credits nothing either, and a false claim in it is still one."""
+    tokens = tokenize(sentence)
+    i = 0
+    while i < len(tokens) and tokens[i] in _CONFIRMING:
+        i += 1
+    return 0 < i < len(tokens) and tokens[i] in _CONFIRMED
 
 
 def _promised_by_others(tokens: tuple[str, ...]) -> bool:
@@ -689,6 +716,7 @@ class LearnedPerceiver:
                                         and speaks_for_offer(u))
                                        or (not q and doubt >= t.doubt and rel < t.doubt_related))
                             and not _about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
+                            and not _confirms_back(u)
                             for (u, q), c, s, rel, doubt in zip(units, claimed, supported, related, doubted))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
