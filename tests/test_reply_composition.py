@@ -338,3 +338,21 @@ def test_a_skipped_worry_is_said_again_so_the_caller_knows_which(name):
         worries = {line.format_map(persona.traits) for line in pack.concern_by_id[cid].reveal_lines}
         complaints = {line.format_map(persona.traits) for line in pack.user_lines.ignored}
         assert any(w in reply for w in worries) and any(c in reply for c in complaints), reply
+
+
+def test_a_touched_worry_frame_is_not_said_twice_in_a_call():
+    """Round 17: "That's the sort of thing I wanted to ask about." twice, word for word, in one call."""
+    from protod.agent.views import Message
+
+    pack = load_scenario("courier_recruitment")
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    expresser = TemplateExpresser(pack)
+    touched = [(c.id, c.resolution_facts[0]) for c in pack.concerns if c.resolution_facts][:4]
+    for seed in range(20):
+        history: list = []
+        frames = []
+        for cid, fid in touched:
+            reply = expresser.express((("voiced", cid, fid),), persona, random.Random(seed), None, tuple(history))
+            history.append(Message(role="user", text=reply))
+            frames.append(reply.split("? ", 1)[-1].split(". ")[0] if "? " in reply else reply)
+        assert len(set(frames)) == len(frames), frames

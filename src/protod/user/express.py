@@ -81,9 +81,10 @@ _ACK_LEAD = "{heard}, okay."
 # A fact that touches a worry not yet voiced: the user says it is what they wanted to ask about and asks for it to be
 # confirmed. Not the worry itself: said right after the answer ("€14 an hour? ... Idle time pays nothing.") it
 # contradicts what the caller just said (round 15, three times in one call); nor "You mention every Tuesday".
-_TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That's actually my worry.",
-                   "{heard}? That's the sort of thing I wanted to ask about.")
-_TOUCHED_BARE = tuple(frame.split("? ", 1)[1] for frame in _TOUCHED_FRAMES)  # when the caller's words are not found
+# (not "{heard}? That's actually my worry.": round 17 heard "12 rider hubs? That's actually my worry." when the worry was
+# running costs)
+_TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That touches on my worry, actually.",
+                   "{heard}? That's the sort of thing I wanted to ask about.", "{heard}? Funny you should mention that.")
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
 _TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
@@ -315,7 +316,10 @@ class TemplateExpresser:
                 text = rng.choice(_CONFIRM_FRAMES) + " " + text
             if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
                 heard = _heard_phrase(pack, event[2], agent_text)
-                frame = rng.choice(_TOUCHED_FRAMES).format(heard=heard) if heard else rng.choice(_TOUCHED_BARE)
+                # a frame not yet said in this call (round 17: the same one twice, word for word)
+                frames = [f for f in _TOUCHED_FRAMES if f.split("? ", 1)[1] not in said] or list(_TOUCHED_FRAMES)
+                frame = rng.choice(frames).format(heard=heard) if heard else rng.choice(
+                    [f.split("? ", 1)[1] for f in frames])
                 asks = [a for a in _TOUCHED_ASKS if a not in said] or list(_TOUCHED_ASKS)  # not the same ask twice
                 text = _upper_first(frame) + " " + rng.choice(asks)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
