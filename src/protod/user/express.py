@@ -84,7 +84,8 @@ _ACK_LEAD = "{heard}, okay."
 # (not "{heard}? That's actually my worry.": round 17 heard "12 rider hubs? That's actually my worry." when the worry was
 # running costs)
 _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That touches on my worry, actually.",
-                   "{heard}? That's the sort of thing I wanted to ask about.", "{heard}? That's close to what's been on my mind.")
+                   "{heard}? That's the sort of thing I wanted to ask about.",
+                   "{heard}? That's close to what's been on my mind.")
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
 _TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
