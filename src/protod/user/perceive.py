@@ -23,9 +23,9 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    COMMON_VERBS, HEDGE_WORDS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of, contains_phrase,
-    content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
-    split_sentences, stem, tokenize,
+    COMMON_VERBS, HEDGE_WORDS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of,
+    contains_phrase, content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems,
+    resolve_ellipsis, split_sentences, stem, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -61,7 +61,10 @@ class _FactModel:
     def promise_invented(self, clause: Clause) -> bool:
         """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
         averaged 65% last year"); a promise of a firm fact ("We guarantee the price for the full eighteen months"
-        for "the price is fixed for your 18 months") is the fact in other words (dev: 3 of 9 honest lines punished)."""
+        for "the price is fixed for your 18 months") is the fact in other words (dev: 3 of 9 honest lines punished).
+        The learned perceiver's test (the model decides whether the promise is this fact's); the rules keep every
+        promise of an unguaranteed fact invented, since they match a clause to a fact by shared words ("..., and
+        they're guaranteed to pass the exam" would be the firm "ends with the certification exam")."""
         return clause.guarantee and not self.guarantee and self.hedged
 
 
