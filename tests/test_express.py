@@ -298,8 +298,9 @@ def test_a_user_who_has_opened_up_is_never_guarded_as_with_a_stranger(pack):
 
 def test_two_parts_of_a_reply_never_open_with_the_same_word(pack):
     """Round 16: "Alright, if the food travels well, my name is safe. Alright, that sounds workable." A part is drawn
-    among the lines that do not open as the part before it does, when the list has one."""
-    from protod.user.express import _opener
+    among the lines that do not open as the part before it does, when the list has one (after a settled worry the
+    ready line says only its question: round 17)."""
+    from protod.user.express import _last_question, _opener
 
     expresser = TemplateExpresser(pack)
     persona = PersonaSampler(pack, 0).sample(1)[0]
@@ -308,9 +309,13 @@ def test_two_parts_of_a_reply_never_open_with_the_same_word(pack):
         fact = concern.resolution_facts[0]
         for seed in range(8):
             reply = expresser.express((("resolved", concern.id, fact), ("ready",)), persona, random.Random(seed))
-            ready = next((str(line) for line in pack.user_lines.ready if str(line) in reply), None)
-            if ready is None or reply.startswith(ready):
+            asked = next((_last_question(str(line)) for line in pack.user_lines.ready
+                          if reply.endswith(_last_question(str(line)))), None)
+            if asked is None or reply.startswith(asked):
                 continue
             checked += 1
-            assert _opener(reply) != _opener(ready), reply
+            assert _opener(reply) != _opener(asked), reply
     assert checked >= 20
+    # a resolved line that opens as every ready question does still gets a ready question that opens otherwise
+    lines = [str(line) for line in pack.user_lines.ready]
+    assert len({_opener(_last_question(x)) for x in lines}) > 1

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
+from typing import Any
 
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
@@ -214,10 +216,11 @@ class TemplateExpresser:
         return line.format_map(persona.traits)
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
-             said: str = "", after: str = "") -> UserLine:
+             said: str = "", after: str = "", opens: Callable[[Any], str] | None = None) -> UserLine:
         """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`; a line
         not yet in `said` (what the user said earlier in the call) when there is one, and one that does not open with
-        the word `after` (the part just before it in this reply) opens with ("Alright, ... Alright, ...")."""
+        the word `after` (the part just before it in this reply) opens with ("Alright, ... Alright, ..."); `opens`
+        reads a line's first word when only part of it will be said."""
         list_id = id(lines)  # one of the pack's own lists: they live as long as this expresser
         reads = self._reads.get(list_id, _UNSEEN)
         if reads is _UNSEEN:
@@ -238,7 +241,7 @@ class TemplateExpresser:
                 eligible = fresh
         if after and len(eligible) > 1:
             opener = _opener(after)
-            varied = [line for line in eligible if _opener(line) != opener]
+            varied = [line for line in eligible if (opens or _opener)(line) != opener]
             if varied:
                 eligible = varied
         return rng.choice(eligible)
@@ -307,11 +310,14 @@ class TemplateExpresser:
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             facts = event[2:] if kind == "resolved" else ()
-            text = self.render(self.pick(lines, persona, rng, facts, said, parts[-1] if parts else ""), persona)
-            if kind == "ready" and any(e[0] == "resolved" for e in events):
-                # The resolved line has just said they are satisfied: only the question about the next step follows
-                # (round 17: "Alright, that sounds fair on the gear. Good, that's what I needed to hear. Where do we
-                # go from here?").
+            # The resolved line has just said they are satisfied: only the ready line's question about the next step
+            # follows (round 17: "Alright, that sounds fair on the gear. Good, that's what I needed to hear. Where
+            # do we go from here?").
+            asked_only = kind == "ready" and any(e[0] == "resolved" for e in events)
+            line = self.pick(lines, persona, rng, facts, said, parts[-1] if parts else "",
+                             (lambda x: _opener(_last_question(str(x)))) if asked_only else None)
+            text = self.render(line, persona)
+            if asked_only:
                 text = _last_question(text)
             if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
                 text = rng.choice(_CONFIRM_FRAMES) + " " + text
