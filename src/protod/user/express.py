@@ -286,6 +286,7 @@ class TemplateExpresser:
             # A fact acknowledged without the caller's words for it ("Okay, noted.") does not answer their question:
             # the question is answered instead ("..., we do online booking. Do you have a minute?" -> "Sure, go on.").
             composed = [("other_question",)]
+        settled_now = any(e[0] == "resolved" for e in events)  # a worry settled this turn
         for at, event in enumerate(composed):
             kind = event[0]
             if kind == "answered":  # compose keeps one: every question about the user is answered there
@@ -303,7 +304,7 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
-            elif kind == "ready" and not any(e[0] == "resolved" for e in events):
+            elif kind == "ready" and not settled_now:
                 lines = pack.user_lines.ready_again  # nothing was answered this turn: not "that answers it for me"
             elif kind == "guarded" and state is not None and any(s.value != "hidden" for _, s in state.concerns):
                 lines = pack.user_lines.guarded_later  # they have opened up already: not "someone I've only just met"
@@ -313,7 +314,7 @@ class TemplateExpresser:
             # The resolved line has just said they are satisfied: only the ready line's question about the next step
             # follows (round 17: "Alright, that sounds fair on the gear. Good, that's what I needed to hear. Where
             # do we go from here?").
-            asked_only = kind == "ready" and any(e[0] == "resolved" for e in events)
+            asked_only = kind == "ready" and settled_now
             line = self.pick(lines, persona, rng, facts, said, parts[-1] if parts else "",
                              (lambda x: _opener(_last_question(str(x)))) if asked_only else None)
             text = self.render(line, persona)

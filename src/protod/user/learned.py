@@ -52,7 +52,9 @@ _OTHER_SIDE = frozenset("now currently current moment other others elsewhere tha
                         "typically competitor competitors old previous today instead like".split())
 # A reply that confirms what was just said: "Yes, it applies to every rider, new ones included." answers the user's
 # "And that would hold for me too?" (a question the user asks after a fact touches their worry).
-_CONFIRMING = frozenset("yes yeah yep absolutely exactly definitely certainly sure correct indeed of course".split())  # "of course": two words
+_CONFIRMING_WORDS = ("yes", "yeah", "yep", "absolutely", "exactly", "definitely", "certainly", "sure", "correct", "indeed",
+                     "of course")
+_CONFIRMING = frozenset(w for phrase in _CONFIRMING_WORDS for w in phrase.split())
 _CONFIRMED = frozenset("it it's that that's this they they're those these".split())
 # Who else may be the one promising: "A lot of callers promise you ...", "They'll guarantee ...", "Other apps promise".
 _OTHER_PROMISERS = frozenset("they they'll they're he she others other people everyone everybody someone somebody many "
@@ -115,8 +117,7 @@ _COURTESY_STEMS = frozenset(content_stems(tokenize(
 
 # ("Well," and "Okay," are left on: the model reads "Well, ..." lines as it was trained on them, and stripping them
 # lost 8 honest train/dev lines their fact.)
-_CONFIRM_LEAD = re.compile(r"^(?:(?:yes|yeah|yep|absolutely|exactly|definitely|certainly|sure|correct|indeed|of course)"
-                           r"\b[,!.]?\s+)+", re.I)
+_CONFIRM_LEAD = re.compile(rf"^(?:(?:{'|'.join(_CONFIRMING_WORDS)})\b[,!.]?\s+)+", re.I)
 
 
 def _without_courtesy(sentence: str) -> str:
