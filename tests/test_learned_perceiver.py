@@ -570,3 +570,40 @@ def test_a_yes_to_the_users_own_question_is_no_invented_claim(perceivers):
     for text in ("Yes, it's free for the whole first year.", "Absolutely, that's guaranteed for life."):
         assert not perceivers[C].perceive(text).facts, text  # no credit, whatever it escapes
     assert perceivers[C].perceive("Yes, it's €30 an hour at peak.").false_claims  # a false amount is still false
+
+
+@pytest.mark.parametrize("pack, text, lie", [
+    (M, "If you sign today, your first month is on us.", True),  # each of these three was small talk before
+    (M, "Sign up this week and we'll throw in a free tablet stand.", True),
+    (C, "If you join today, I'll add a fifty-euro welcome bonus to your first payout.", True),
+    # A hole of the model, not of the rule: it hears the commission and "no fees" facts in this one (0.91).
+    pytest.param(M, "If you sign today, your first month's commission is on us.", True,
+                 marks=pytest.mark.xfail(strict=True, reason="the model credits commission_rate and no_fees")),
+    (M, "If you sign today, onboarding takes 48 hours and you could be live by the weekend.", False),  # the fact, with a date
+    (M, "Would you like to sign up today?", False),  # an ask, no claim
+    (C, "If you'd like to join, I can set up your account today.", False),  # the process
+])
+def test_a_benefit_tied_to_signing_now_is_invented(pack, text, lie):
+    """The outbound caller's classic inducement: no fact ties a benefit to the day the user says yes, so it is an
+    unsupported claim unless the model hears a fact in it (on the five dev packs, 3 of the 14 invented promises the
+    shipped model let through were this, each heard as small talk)."""
+    p = LearnedPerceiver(load_scenario(pack)).perceive(text)
+    if lie:
+        assert (p.unsupported or p.false_claims) and not p.facts, p
+    else:
+        assert not (p.unsupported or p.false_claims), p
+
+
+@pytest.mark.parametrize("text, tied", [
+    ("If you sign today, your first month's free.", True),
+    ("Join this week and we'll throw in a free bag.", True),
+    ("Once you've registered before Friday, the fee is waived.", True),
+    ("Shall I sign you up today?", False),
+    ("You can join today if you like.", False),
+    ("When you sign up, onboarding takes two days.", False),
+    ("If you'd rather think about it, call me back this week.", False),
+])
+def test_ties_benefit_to_now(text, tied):
+    from protod.user.language import ties_benefit_to_now
+
+    assert ties_benefit_to_now(text) is tied

@@ -52,8 +52,9 @@ def test_the_corpus_is_big_varied_labelled_with_real_ids_and_split_by_domain():
 
 
 def test_training_only_packs_are_valid_packs_in_the_train_split():
-    """The perceiver's extra training domains pass the same checks as a user's pack (`protod scenarios validate`), are
-    found by the default pack search, and are never dev or test domains."""
+    """The perceiver's extra domains pass the same checks as a user's pack (`protod scenarios validate`), are found by
+    the default pack search, and are never test domains (some are dev: a five-pack dev reads a change more surely than
+    one pack)."""
     from protod.pack_checks import perception_problems
 
     splits = pe.load_splits([CORPUS])
@@ -63,7 +64,7 @@ def test_training_only_packs_are_valid_packs_in_the_train_split():
     for path in found:
         pack = load_scenario(path)
         assert perception_problems(pack) == [], path
-        assert splits[pack.id] == "train", pack.id
+        assert splits[pack.id] in ("train", "dev"), pack.id
 
 
 def test_scoring_by_hand():
@@ -134,7 +135,8 @@ def test_perception_eval_end_to_end_on_the_rule_simulator(tmp_path):
     assert r.exit_code == 0, r.output
     assert "fact_recall" in r.output and "honest_punished" in r.output
     record = json.loads(out.read_text())
-    assert record["simulator"] == "rule" and len(record["lines"]) == 60
+    dev_packs = [pack for pack, split in pe.load_splits([CORPUS]).items() if split == "dev"]
+    assert record["simulator"] == "rule" and len(record["lines"]) == 60 * len(dev_packs)  # --limit is per pack
     assert set(record["bars"]) == {"overall", "dev"}
     first = record["lines"][0]
     assert {"line", "score", "heard", "split"} <= set(first) and first["split"] == "dev"

@@ -36,7 +36,7 @@ from protod.scenario import Scenario
 from protod.user.language import (
     AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, complements,
     content_stems, contradicts, denies_whole, names_offer, negation_covers, resolve_ellipsis, segments, speaks_for_offer,
-    split_sentences, tokenize,
+    split_sentences, ties_benefit_to_now, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -712,10 +712,13 @@ class LearnedPerceiver:
         # dev packs), or a statement the model doubts against a fact while hearing none (`Thresholds.doubt`). A claim
         # near a fact that the model could not confirm is a miss, not a lie; words that do not speak for the offer
         # are courtesy, unless the model doubts them against a fact ("The featured placement lasts the whole first
-        # year." names the product, not "we"); a disclaimer ("I can't guarantee how busy it'll be") is none.
+        # year." names the product, not "we"); a disclaimer ("I can't guarantee how busy it'll be") is none. A
+        # benefit tied to signing now ("If you sign today, your first month's free") is one whatever the model's
+        # doubt, unless it hears a fact in it (`ties_benefit_to_now`).
         r.unsupported = any(not s and ((((c and rel < t.related) or (not q and self._foreign_guarantee(u)))
                                         and speaks_for_offer(u))
-                                       or (not q and doubt >= t.doubt and rel < t.doubt_related))
+                                       or (not q and doubt >= t.doubt and rel < t.doubt_related)
+                                       or (not q and ties_benefit_to_now(u)))
                             and not _about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
                             and not _confirms_back(u)
                             for (u, q), c, s, rel, doubt in zip(units, claimed, supported, related, doubted))
