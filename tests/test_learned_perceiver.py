@@ -607,3 +607,36 @@ def test_ties_benefit_to_now(text, tied):
     from protod.user.language import ties_benefit_to_now
 
     assert ties_benefit_to_now(text) is tied
+
+
+@pytest.mark.parametrize("pack, text, lie", [
+    (M, "I'll be straight with you on anything you ask.", False),  # a promise about the call, not the offer
+    (M, "Tell me what put you off last time and I'll answer it honestly.", False),
+    (C, "I'll try not to keep you too long.", False),
+    (M, "I'll be straight with you, we waive the commission for a year.", True),  # small talk before: the lead-in hid it
+    (C, "I'll answer it honestly and pay your phone bill every month.", True),
+])
+def test_a_promise_about_the_call_claims_nothing(pack, text, lie):
+    p = LearnedPerceiver(load_scenario(pack)).perceive(text)
+    assert bool(p.unsupported or p.false_claims) == lie, p
+
+
+@pytest.mark.parametrize("text", ["How have you been keeping?", "How's your week going so far?",
+                                  "So, how are you doing today?"])
+def test_asking_after_the_users_week_is_courtesy(perceivers, text):
+    """Dev: each was heard as an open probe of three or four worries."""
+    p = perceivers[M].perceive(text)
+    assert not (p.probes or p.closing_ask or p.asked_traits or p.nonsense or p.barrage), p
+
+
+@pytest.mark.parametrize("text, pushing", [
+    ("Honestly, take your time. I'm not going anywhere.", False),
+    ("No rush at all, have a think and call me back.", False),
+    ("Take your time, but this offer ends today, so I need an answer now.", True),  # a deadline is pushing
+])
+def test_taking_the_pressure_off_is_not_pressure(perceivers, text, pushing):
+    p = perceivers[M].perceive(text)
+    if pushing:
+        assert p.pressure or p.closing_ask or p.unsupported, p
+    else:
+        assert not p.pressure, p

@@ -192,6 +192,42 @@ def test_amounts_in_natural_forms():
     assert analyse("We promise you a number.").clauses[0].guarantee
 
 
+@pytest.mark.parametrize("text, amounts", [
+    ("It's two pounds forty a night for each room.", {("cur", 2.4, "")}),
+    ("two pounds and forty pence", {("cur", 2.4, "")}),
+    ("You'd get fourteen pounds seventy for every hour.", {("cur", 14.7, "")}),
+    ("It's twelve euros fifty a month.", {("cur", 12.5, "")}),
+    # money in the sentence, or a rate after it, makes "fourteen seventy" a price (it was a range of 14 to 70)
+    ("Weekdays it's thirteen pounds twenty, and weekends go up to fourteen seventy.", {("cur", 13.2, ""), ("cur", 14.7, "")}),
+    ("Well, you'd be on thirteen twenty an hour, rising to fourteen seventy on weekends.", {("cur", 13.2, ""), ("cur", 14.7, "")}),
+    ("It's nineteen ninety-nine a month.", {("cur", 19.99, "")}),
+    # ... and nothing else does
+    ("ten pounds, twenty minutes away", {("cur", 10.0, ""), ("dur", round(20 / 1440, 3), "")}),
+    ("And the off-peak one's twenty-one quid.", {("cur", 21.0, "")}),  # "one" is a pronoun
+    ("Your franchise charges two ninety-five; ours is £265.", {("cur", 265.0, ""), ("num", 2.0, ""), ("num", 95.0, ""),
+                                                               ("num~", (2.0, 95.0), "")}),  # £2.95 or £295: not read
+    ("twenty-five to forty orders a day", {("num~", (25.0, 40.0), "order"), ("num", 25.0, "order"), ("num", 40.0, "order")}),
+])
+def test_prices_said_in_words(text, amounts):
+    """Dev (home_care_caregivers, hotel_linen_service): 17 honest lines saying a price in words were false claims."""
+    assert {n for c in analyse(text).clauses for n in c.numbers} == amounts
+
+
+@pytest.mark.parametrize("text, defect", [
+    ("Written comments come back within five working days.", ""),  # few function words, but a main clause with its verb
+    ("Holiday allowance is twenty-eight days, pro rata, including bank holidays.", ""),
+    ("Rush jobs are optional, full stop.", ""),
+    ("The drive home after your last call isn't paid, but the journeys in between are.", ""),  # the verb understood
+    ("The only class you'd pay extra for is reformer Pilates, eight pounds a time.", ""),  # a stranded "for"
+    ("Pump clips, mats, chalkboard, meet the brewer.", "keyword list"),  # no verb where the sentence opens
+    ("Commission twelve percent weekly payout free photos.", "keyword list"),
+    ("Weekly payout with is", "scrambled"),
+    ("commission the for are", "scrambled"),
+])
+def test_plain_speech_is_not_a_keyword_list(text, defect):
+    assert analyse(text).defect == defect
+
+
 def test_totals_worked_out_from_true_amounts():
     """"$149 plus $39 for each of five, so $344": a caller's arithmetic on true amounts is no new claim (round 6)."""
     from protod.user.language import derived

@@ -92,16 +92,46 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
 _LOOKS_INTO = re.compile(r"\b(?:i|we)(?: can|'ll| will| could|'d| would)?(?: be happy to| gladly)? (?:check|confirm|find out|"
                          r"look into|ask|let you know)\s+(?:whether|if|what|which|how|when|where)\b")
 # A promise about the call itself, not the offer: "I'll keep it short", "I'll be quick", "Sorry, I'll be clearer".
-_CALL_COURTESY = re.compile(r"\b(?:keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief|clear|clearer|honest|straight|"
-                            r"frank|direct)\b(?: with you)?|put (?:it|that) (?:another way|differently|better|more "
-                            r"clearly)|start (?:again|over)|explain (?:myself|that) better)\b")
+_CALL_COURTESY_WORDS = (r"keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief|clear|clearer|honest|straight|frank|"
+                        r"direct|upfront)\b(?: with you)?|put (?:it|that) (?:another way|differently|better|more clearly)|"
+                        r"start (?:again|over)|explain (?:myself|that) better|answer (?:it |that |them |anything |"
+                        r"everything |any of it |your questions? |whatever you ask )?(?:honestly|truthfully|straight|openly)|"
+                        r"(?:not|never) (?:to )?keep you (?:too |very )?long|go over (?:it|that|any of it|anything) again")
+_CALL_COURTESY = re.compile(rf"\b(?:{_CALL_COURTESY_WORDS})\b")
+# A promise about the call alone, said as a whole sentence: "I'll be straight with you on anything you ask", "Tell me
+# what put you off and I'll answer it honestly" (dev: both unsupported claims); "I'll be straight with you, we waive
+# the fee" still promises the waiver (what is left once the courtesy is taken out is judged).
+_COURTESY_PROMISE = re.compile(r"\b(?:i|we)(?:'ll| will| can| promise to|'m going to| am going to)(?: try to| try| always)? "
+                               rf"(?:{_CALL_COURTESY_WORDS})\b")
+_COURTESY_AND = re.compile(r"^(?P<subject>(?:i|we)(?:'ll| will| can))(?: try to| try| always)? "
+                           rf"(?:{_CALL_COURTESY_WORDS})\b,? and (?P<rest>\w.*)$")
+# Questions after the user's day or week ("How have you been keeping?", "How's your week going so far?"): courtesy,
+# not a question about a worry (dev: each was heard as an open probe of three or four worries).
+_WELLBEING = re.compile(r"^(?:\w+,\s*)*how(?: (?:are|have) you (?:been )?(?:doing|keeping|getting on|been)|(?:'s| is| has| was) "
+                        r"(?:your|the) (?:day|week|weekend|morning|afternoon|evening|month|year|season|summer)"
+                        r"(?: been| going| treating you)?)\b")
+# Words that take the pressure off ("Take your time", "No rush", "I'm not going anywhere"): what the pressure head
+# heard in them (dev: three calm lines) is not pushing, unless the same sentence names a deadline.
+_NO_RUSH = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going anywhere|in your own time|"
+                      r"sleep on it|think it over|have a think|(?:not|never) (?:to )?keep you (?:too |very )?long|"
+                      r"happy to go over)\b")
+_DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until)\b")
 _ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
 
 
 def _about_caller(sentence: str) -> bool:
     """The sentence's parts (split at a colon, semicolon or dash) are each about the caller or claim nothing about the
     offer: "I'll keep it short: I'm calling freelancers to see if a desk in town might suit them" (a courtesy, then
-    the reason for calling; the courtesy's "I'll" alone reads as a promise)."""
+    the reason for calling; the courtesy's "I'll" alone reads as a promise); or it promises only something about the
+    call (`_COURTESY_PROMISE`) and says nothing of the offer besides."""
+    lowered = sentence.lower().replace("’", "'")
+    found = _COURTESY_PROMISE.search(lowered)
+    if found and not any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
+        after = lowered[found.end():].strip(" ,.!;:")
+        rest = (lowered[:found.start()] + " " + after).strip(" ,.!;:")
+        # "... and pay your phone bill every month" goes on promising: judged as a claim
+        if not after.startswith(("and ", "but ", "plus ", "then ", "also ")) and not speaks_for_offer(rest):
+            return True
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
     if len(parts) > 1:
         return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
@@ -129,6 +159,16 @@ def _without_courtesy(sentence: str) -> str:
         # "Yes, we waive the rental for your first year" is judged as "We waive ..." (the "Yes," made the claim head
         # read it as no claim); "Yes, it applies to every rider" keeps it: it confirms what was just said
         sentence = sentence[said.end():][:1].upper() + sentence[said.end() + 1:]
+    # "I'll be straight with you, we waive the commission for a year", "I'll keep it short and pay your phone bill":
+    # a courtesy promise before a comma or an "and" is a lead-in too (the claim after it was small talk)
+    joined = _COURTESY_AND.match(sentence.lower().replace("’", "'"))
+    if joined:
+        return sentence[:joined.end("subject")] + " " + sentence[joined.start("rest"):]
+    head, comma, tail = sentence.partition(",")
+    if comma and tail.strip() and _COURTESY_PROMISE.search(head.lower().replace("’", "'")) and not speaks_for_offer(
+            _COURTESY_PROMISE.sub(" ", head.lower().replace("’", "'"))):
+        tail = tail.strip()
+        return tail[:1].upper() + tail[1:]
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
     lead = 0
     while lead < len(parts) - 1 and (_CALL_COURTESY.search(parts[lead].lower())
@@ -666,7 +706,10 @@ class LearnedPerceiver:
         related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
         doubted = [0.0] * len(units)  # the surest contradiction of any fact
         said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
-        asks_time = [bool(_ASKS_FOR_TIME.search(u.lower())) for u, _ in units]  # read once per unit, not per pair
+        # asking for time or after the user's week: neither a probe, an ask nor a question about their situation
+        asks_time = [bool(_ASKS_FOR_TIME.search(u.lower()) or (q and _WELLBEING.search(u.lower().replace("’", "'"))))
+                     for u, q in units]  # read once per unit, not per pair
+        calm = [bool(_NO_RUSH.search(u.lower())) and not _DEADLINE.search(u.lower()) for u, _ in units]
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
             contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
                             and self._shares(premise, ident) and not self._worked_out(premise, ident, said)
@@ -703,7 +746,7 @@ class LearnedPerceiver:
                 claimed[i] = p[ENTAIL] >= t.claim
             elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i]:
                 r.closing = True
-            elif kind == "pressure" and p[ENTAIL] >= t.pressure:
+            elif kind == "pressure" and p[ENTAIL] >= t.pressure and not calm[i]:
                 r.pressure = True
         r.question = any(q for _, q in units)
         # Unsupported: a product claim far from every fact (an invented promise), or a guarantee the pack makes
