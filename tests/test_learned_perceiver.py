@@ -633,6 +633,7 @@ def test_asking_after_the_users_week_is_courtesy(perceivers, text):
     ("Honestly, take your time. I'm not going anywhere.", False),
     ("No rush at all, have a think and call me back.", False),
     ("Take your time, but this offer ends today, so I need an answer now.", True),  # a deadline is pushing
+    ("Take your time, but you must decide soon.", True),  # a calm opener does not hide the push after "but"
 ])
 def test_taking_the_pressure_off_is_not_pressure(perceivers, text, pushing):
     p = perceivers[M].perceive(text)

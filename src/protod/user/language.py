@@ -126,6 +126,8 @@ def _money_words(text: str) -> str:
         if money or not n:
             break
     return text
+
+
 # A sentence ends at . ! ? followed by a space or the end, or at a line break: "€4.20" and "24/7" stay whole.
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?]+(?=\s|$)|(?=\n)|$)")
 # "a hundred and fifty" is one number, not two clauses.

@@ -115,7 +115,8 @@ _WELLBEING = re.compile(r"^(?:\w+,\s*)*how(?: (?:are|have) you (?:been )?(?:doin
 _NO_RUSH = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going anywhere|in your own time|"
                       r"sleep on it|think it over|have a think|(?:not|never) (?:to )?keep you (?:too |very )?long|"
                       r"happy to go over)\b")
-_DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until)\b")
+_DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until|but|however|should|"
+                       r"must|need to|have to|got to)\b")  # "Take your time, but ..." takes nothing off
 _ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
 
 
