@@ -641,3 +641,22 @@ def test_taking_the_pressure_off_is_not_pressure(perceivers, text, pushing):
         assert p.pressure or p.closing_ask or p.unsupported, p
     else:
         assert not p.pressure, p
+
+
+@pytest.mark.parametrize("text, ask", [
+    ("Take your time - does that sound like something you'd like to go ahead with?", True),  # round 18: heard as probes
+    ("Do you want to go ahead with the switch?", True),
+    ("Does that sound like something you'd like to know more about?", False),  # no commitment in it
+])
+def test_asking_whether_it_sounds_like_something_to_go_ahead_with_is_an_ask(text, ask):
+    p = LearnedPerceiver(load_scenario(str(BROADBAND))).perceive(text)
+    assert p.closing_ask is ask, p
+
+
+def test_a_greeting_that_asks_after_the_week_draws_out_no_worry():
+    """Round 18: "Hi there, it's Sam from ... - how's your week going? I'm calling because ..." was an open probe of
+    four worries, and the user answered a greeting with their complaint."""
+    p = LearnedPerceiver(load_scenario(str(BROADBAND))).perceive(
+        "Hi there, it's Sam from Kestrel Fibre, the local full-fibre broadband provider - how's your week going? I'm "
+        "calling because we can often beat what people pay for cable broadband, and I wondered if you had a minute.")
+    assert not (p.probes or p.closing_ask or p.false_claims or p.unsupported or p.nonsense), p

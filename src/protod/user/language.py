@@ -757,7 +757,8 @@ _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
     r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
-    r"shall we|ready to|happy to go|i (?:just )?need your)\b")
+    r"shall we|ready to|happy to go|i (?:just )?need your|"
+    r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want) to)\b")
 
 
 # Where a second thought starts inside one sentence: "..., or £35 rolling monthly - shall I go ahead and book you in?"

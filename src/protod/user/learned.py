@@ -105,9 +105,10 @@ _COURTESY_PROMISE = re.compile(r"\b(?:i|we)(?:'ll| will| can| promise to|'m goin
                                rf"(?:{_CALL_COURTESY_WORDS})\b")
 _COURTESY_AND = re.compile(r"^(?P<subject>(?:i|we)(?:'ll| will| can))(?: try to| try| always)? "
                            rf"(?:{_CALL_COURTESY_WORDS})\b,? and (?P<rest>\w.*)$")
-# Questions after the user's day or week ("How have you been keeping?", "How's your week going so far?"): courtesy,
-# not a question about a worry (dev: each was heard as an open probe of three or four worries).
-_WELLBEING = re.compile(r"^(?:\w+,\s*)*how(?: (?:are|have) you (?:been )?(?:doing|keeping|getting on|been)|(?:'s| is| has| was) "
+# Questions after the user's day or week ("How have you been keeping?", "Hi, it's Sam from ... - how's your week
+# going?"): courtesy, not a question about a worry (dev: each was heard as an open probe of three or four worries).
+# The whole question is taken as courtesy: a probe tacked onto it loses its credit, it gains nothing.
+_WELLBEING = re.compile(r"\bhow(?: (?:are|have) you (?:been )?(?:doing|keeping|getting on|been)|(?:'s| is| has| was) "
                         r"(?:your|the) (?:day|week|weekend|morning|afternoon|evening|month|year|season|summer)"
                         r"(?: been| going| treating you)?)\b")
 # Words that take the pressure off ("Take your time", "No rush", "I'm not going anywhere"): what the pressure head
