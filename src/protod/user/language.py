@@ -90,14 +90,16 @@ _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
 _UNITS_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine)"
 _TEENS_WORD = r"(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 _TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-_UPTO99 = rf"(?:{_TENS_WORD}(?:-{_UNITS_WORD})?|{_TEENS_WORD}|{_UNITS_WORD})"
+_TEN_TO_99 = rf"(?:{_TENS_WORD}(?:-{_UNITS_WORD})?|{_TEENS_WORD})"
+_UPTO99 = rf"(?:{_TEN_TO_99}|{_UNITS_WORD})"
 _MONEY_UNIT = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "dollar": "$", "dollars": "$"}
 _UNIT_AND_SUB = re.compile(rf"\b({_UPTO99}|\d+)\s+(pounds?|quid|euros?|dollars?)\s+(?:and\s+)?({_UPTO99})"
                            rf"(?:\s+(?:pence|p|cents?))?\b(?!\s+(?!(?:a|an|per|every|each|plus|for|and|or|on|in|at|"
-                           rf"to|with|vat|including|inc|before|after|a\s))[a-z]+s\b)", re.I)
-_BARE_PRICE = re.compile(rf"\b({_TEENS_WORD}|{_TENS_WORD}(?:-{_UNITS_WORD})?)\s+"
-                         rf"({_TENS_WORD}|{_TENS_WORD}-{_UNITS_WORD}|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                         rf"sixteen|seventeen|eighteen|nineteen)\b(?!-)", re.I)
+                           rf"to|with|vat|including|inc|before|after))[a-z]+s\b)", re.I)
+_BARE_PRICE = re.compile(rf"\b({_TEN_TO_99})\s+({_TEN_TO_99})\b(?!-)", re.I)
+# A cheap first look, on lower-case text (tokenize's hot path): most sentences have no currency and no number word
+# from ten up, and then nothing in them can be a price in words.
+_PRICE_HINT = re.compile(rf"[€$£]|\b(?:pound|quid|euro|dollar|{_TEENS_WORD}|{_TENS_WORD})")
 _HAS_MONEY = re.compile(r"[€$£]|\b(?:pounds?|quid|euros?|dollars?)\b", re.I)
 _RATE_AFTER = re.compile(r"\s+(?:a|an|per)\s+(?:hour|night|day|week|month|shift|session|class|visit|lesson)\b", re.I)
 
@@ -119,12 +121,16 @@ def _money_words(text: str) -> str:
             return m.group(0)
         return f"£{_words_value(m.group(1))}.{_words_value(m.group(2)):02d}"
 
-    text = _UNIT_AND_SUB.sub(unit_and_sub, text)
+    if not _PRICE_HINT.search(text.lower()):
+        return text
+    money = bool(_HAS_MONEY.search(text))
+    if money:  # a whole and its subunits need the currency word between them
+        text = _UNIT_AND_SUB.sub(unit_and_sub, text)
     for _ in range(2):  # a price read by its rate ("thirteen twenty an hour") puts money in the sentence for the rest
-        money = bool(_HAS_MONEY.search(text))
         text, n = _BARE_PRICE.subn(bare, text)
         if money or not n:
             break
+        money = bool(_HAS_MONEY.search(text))
     return text
 
 

@@ -121,19 +121,26 @@ _DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|end
 _ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
 
 
+def _courtesy_only(text: str) -> bool:
+    """`text` promises something about the call (`_COURTESY_PROMISE`) and, besides, says nothing for the offer: "I'll
+    be straight with you on anything you ask", not "I'll answer it honestly and pay your phone bill every month"
+    (what follows an "and" goes on promising)."""
+    lowered = text.lower().replace("’", "'")
+    found = _COURTESY_PROMISE.search(lowered)
+    if not found:
+        return False
+    after = lowered[found.end():].strip(" ,.!;:")
+    rest = (lowered[:found.start()] + " " + after).strip(" ,.!;:")
+    return not after.startswith(("and ", "but ", "plus ", "then ", "also ")) and not speaks_for_offer(rest)
+
+
 def _about_caller(sentence: str) -> bool:
     """The sentence's parts (split at a colon, semicolon or dash) are each about the caller or claim nothing about the
     offer: "I'll keep it short: I'm calling freelancers to see if a desk in town might suit them" (a courtesy, then
     the reason for calling; the courtesy's "I'll" alone reads as a promise); or it promises only something about the
     call (`_COURTESY_PROMISE`) and says nothing of the offer besides."""
-    lowered = sentence.lower().replace("’", "'")
-    found = _COURTESY_PROMISE.search(lowered)
-    if found and not any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
-        after = lowered[found.end():].strip(" ,.!;:")
-        rest = (lowered[:found.start()] + " " + after).strip(" ,.!;:")
-        # "... and pay your phone bill every month" goes on promising: judged as a claim
-        if not after.startswith(("and ", "but ", "plus ", "then ", "also ")) and not speaks_for_offer(rest):
-            return True
+    if _courtesy_only(sentence) and not any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
+        return True
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
     if len(parts) > 1:
         return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
@@ -167,8 +174,7 @@ def _without_courtesy(sentence: str) -> str:
     if joined:
         return sentence[:joined.end("subject")] + " " + sentence[joined.start("rest"):]
     head, comma, tail = sentence.partition(",")
-    if comma and tail.strip() and _COURTESY_PROMISE.search(head.lower().replace("’", "'")) and not speaks_for_offer(
-            _COURTESY_PROMISE.sub(" ", head.lower().replace("’", "'"))):
+    if comma and tail.strip() and _courtesy_only(head):
         tail = tail.strip()
         return tail[:1].upper() + tail[1:]
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
@@ -708,10 +714,11 @@ class LearnedPerceiver:
         related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
         doubted = [0.0] * len(units)  # the surest contradiction of any fact
         said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
+        lowered = [u.lower().replace("’", "'") for u, _ in units]  # each per-unit reading below: once a unit, not a pair
         # asking for time or after the user's week: neither a probe, an ask nor a question about their situation
-        asks_time = [bool(_ASKS_FOR_TIME.search(u.lower()) or (q and _WELLBEING.search(u.lower().replace("’", "'"))))
-                     for u, q in units]  # read once per unit, not per pair
-        calm = [bool(_NO_RUSH.search(u.lower())) and not _DEADLINE.search(u.lower()) for u, _ in units]
+        asks_time = [bool(_ASKS_FOR_TIME.search(low) or (q and _WELLBEING.search(low)))
+                     for low, (_, q) in zip(lowered, units)]
+        calm = [bool(_NO_RUSH.search(low)) and not _DEADLINE.search(low) for low in lowered]
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
             contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
                             and self._shares(premise, ident) and not self._worked_out(premise, ident, said)
