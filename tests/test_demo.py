@@ -166,11 +166,12 @@ def test_demo_quick_end_to_end_and_readme_from_summary(tmp_path):
         assert a["policies"] == [f"{arm}-s0"] and len(a["rule"]["per_seed"]) == 1
         assert {"acceptance", "ci_low", "ci_high", "pass_at_k", "probing_rate"} <= set(a["rule"])
         assert len(a["curves"]["reward_mean"]) == summary["plan"]["rl_steps"]
-        assert set(a["semantic"]) >= {"acceptance", "ci_low"}  # the simulator it never trained on
+        assert set(a["learned"]) >= {"acceptance", "ci_low"}  # the simulator it never trained on
     assert summary["budget"]["training_dialogues_per_run"] == 8
-    assert set(summary["matrix"]) == {"start", "grpo-s0", "siavpo-s0"} and "rule~semantic" in summary["kendall_tau"]
+    assert set(summary["matrix"]) == {"start", "grpo-s0", "siavpo-s0"} and "rule~learned" in summary["kendall_tau"]
     assert summary["headline"]["paired"]["users"] == 4
-    assert {"start", "gap", "train", "eval", "total"} <= set(summary["seconds"])
+    assert {"start", "gap", "train", "eval", "gap_train_eval_wall", "workers", "total"} <= set(summary["seconds"])
+    assert "then gap, training and evaluation interleaved on 1 worker process," in results_markdown(summary)
     assert summary["hardware"]["device"] == "cpu" and summary["hardware"]["train_step_s"] > 0
     page = (out / "report.html").read_text()
     assert len(page) > 10_000 and "Demo: arms with equal budgets" in page
@@ -240,7 +241,7 @@ def test_demo_rejects_bad_options():
     r = CliRunner().invoke(app, ["demo", "--quick", "--full"])
     assert r.exit_code == 2 and "pick one" in r.output
     r = CliRunner().invoke(app, ["demo", "--quick", "--second-simulator", "cus-llm"])
-    assert r.exit_code == 2 and "--second-simulator: expected one of semantic, learned, none" in r.output
+    assert r.exit_code == 2 and "--second-simulator: expected one of learned, semantic, none" in r.output
 
 
 def test_demo_refuses_a_bad_device_before_any_stage(tmp_path):
@@ -270,8 +271,8 @@ def test_demo_makes_its_second_simulator_before_training(tmp_path, monkeypatch):
     made = simulator.make_simulator
 
     def make(name, pack, *args, **kwargs):
-        if name == "semantic":
-            raise BackendError("semantic perception needs the packaged MiniLM model")
+        if name == "learned":  # the default second simulator
+            raise BackendError("learned perception needs the packaged MiniLM model")
         return made(name, pack, *args, **kwargs)
 
     monkeypatch.setattr(simulator, "make_simulator", make)
@@ -279,7 +280,7 @@ def test_demo_makes_its_second_simulator_before_training(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])
     assert r.exit_code == 2 and "MiniLM" in r.output
     assert not (out / "start").exists()
-    # the learned simulator, asked for by name, is the one made (and recorded in the plan)
+    # the semantic simulator, asked for by name, is the one made (and recorded in the plan)
     asked = []
 
     def second(name, pack, *args, **kwargs):
@@ -289,9 +290,9 @@ def test_demo_makes_its_second_simulator_before_training(tmp_path, monkeypatch):
         return made(name, pack, *args, **kwargs)
 
     monkeypatch.setattr(simulator, "make_simulator", second)
-    r = CliRunner().invoke(app, ["demo", "--quick", "--second-simulator", "learned", "--out", str(tmp_path / "d2")])
-    assert r.exit_code == 2 and asked == ["rule", "learned"] and "not making learned" in r.output, (asked, r.output)
-    assert json.loads((tmp_path / "d2" / "plan.json").read_text())["second_simulator"] == "learned"
+    r = CliRunner().invoke(app, ["demo", "--quick", "--second-simulator", "semantic", "--out", str(tmp_path / "d2")])
+    assert r.exit_code == 2 and asked == ["rule", "semantic"] and "not making semantic" in r.output, (asked, r.output)
+    assert json.loads((tmp_path / "d2" / "plan.json").read_text())["second_simulator"] == "semantic"
 
 
 def test_a_demo_directory_holds_one_plan(tmp_path):

@@ -31,7 +31,7 @@ def _log(run):
 
 
 def test_a_sharded_checkpoint_resumes_to_the_uninterrupted_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(checkpoint, "MAX_SHARD_SIZE", "4MB")  # a tiny full model in several shards
+    monkeypatch.setattr(checkpoint, "MAX_SHARD_SIZE", "200KB")  # a tiny full model in several shards
     cfg = _cfg("max_steps=2", "save_every=1", "lora=false")
     whole, part = tmp_path / "whole", tmp_path / "part"
     Trainer(cfg, whole).train()

@@ -38,8 +38,10 @@ def synthetic_items(n, length=28, agent=10, extra=5, seed=0, vocab=5000):
 
 
 def make_trainer(tmp_path, **overrides):
+    # the full vocabulary: these update tests feed random ids up to 5,000, and the memory bounds are relative to
+    # logits over 49k tokens
     base = dict(algo="siavpo", model="tiny-random", tiny_init_range=0.3, lr=1e-2, personas_per_step=2, group_size=2,
-                max_steps=10, save_every=100)
+                max_steps=10, save_every=100, tiny_vocab="full")
     return Trainer(TrainConfig(**(base | overrides)), tmp_path)
 
 

@@ -69,15 +69,15 @@ def test_teacher_reads_the_student_tokens_at_its_own_positions(siavpo_trainer):
 
 def test_sft_overfits_one_trajectory(tmp_path):
     cfg = load_config(CONFIGS / "tiny-sft.yaml", ["sft_data=[{agent: oracle, dialogues: 1}]", "sft_batch=1", "lr=0.01",
-                                                   "max_steps=25", "save_every=100", "lora=false"])
+                                                   "max_steps=50", "save_every=100", "lora=false"])
     logs = Trainer(cfg, tmp_path).train()
-    assert logs[-1]["sft_loss"] < 0.3 * logs[0]["sft_loss"], [round(x["sft_loss"], 3) for x in logs]
+    assert logs[-1]["sft_loss"] < 0.3 * logs[0]["sft_loss"], [round(x["sft_loss"], 2) for x in logs]
 
 
 def test_grpo_increases_the_return_of_a_fixed_toy_preference(tmp_path):
     pack = load_scenario("merchant_recruitment").model_copy(update={"turn_budget": 1})  # a one-turn bandit
     cfg = TrainConfig(algo="grpo", model="tiny-random", max_steps=4, personas_per_step=4, group_size=8,
-                      max_new_tokens=1, lora=False, lr=3e-3, save_every=100)
+                      max_new_tokens=1, lora=False, lr=3e-3, save_every=100, tiny_vocab="full")  # the toy was set on it
     tr = Trainer(cfg, tmp_path, pack=pack)
     # Make 16 tokens carry most of the mass, and prefer the first 8 of them.
     candidates = torch.arange(1000, 1016)

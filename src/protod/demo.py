@@ -8,7 +8,7 @@ Stages (each an ordinary protod run in its own directory under `out_dir`; finish
   2. gap    - deployable pass@k vs privileged pass@1 of that policy on held-out users (`protod gap`).
   3. train  - every arm x seed from the same start with the same number of training dialogues (`protod train`).
   4. eval   - every policy on the same >= 96 held-out users, deployable view, against the training simulator
-              (rule) and one it never saw (semantic): acceptance, pass@k, discovery, probing, unsupported claims.
+              (rule) and one it never saw (learned by default): acceptance, pass@k, discovery, probing, unsupported claims.
   5. summary.json + report.html; `protod results` renders README's Results section from summary.json.
 
 Arms are data (ARMS): what each changes in the training config, and why it is there.
@@ -17,10 +17,8 @@ Arms are data (ARMS): what each changes in the training config, and why it is th
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from protod.eval.ablation import arm_acceptance, intervals_separate, paired_difference, seed_spread, user_scores
 from protod.eval.passk import kendall_tau
+from protod.jobs import Job, default_workers, run_jobs
 from protod.run_files import FULL_ERRNOS, WriteFailed, writing
 from protod.train.config import SFTSource, TrainConfig
 
@@ -59,7 +58,7 @@ ARMS: dict[str, Arm] = {
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """Sizes of every stage. The default fits ~15 minutes on 2 CPU cores; FULL runs every arm with 3 seeds."""
+    """Sizes of every stage. The default (3 arms x 3 seeds) fits ~15 minutes on 2 CPU cores; FULL runs every arm with 5 seeds."""
 
     model: str = "tiny"  # tiny | smollm2
     tiny_hidden: int = 128
@@ -71,7 +70,7 @@ class DemoPlan:
     sft_lr: float = 2e-3
     sft_warmup: int = 20
     arms: tuple[str, ...] = ("grpo", "siavpo", "siavpo_random")
-    seeds: tuple[int, ...] = (0, 1)
+    seeds: tuple[int, ...] = (0, 1, 2)
     rl_steps: int = 15
     personas_per_step: int = 4
     group_size: int = 4
@@ -85,8 +84,10 @@ class DemoPlan:
     eval_n: int = 96
     eval_k: int = 2  # rule-simulator dialogues per user (pass@k up to this); 4 would cost ~100 s more
     eval_temperature: float = 0.7
-    second_simulator: str | None = "semantic"
-    workers: int = 0  # training runs in parallel processes (0: one per core, at most 2; 1: in this process)
+    # held-out simulator beside rule: learned shares no perception code with rule (semantic is rule's perceiver plus
+    # an encoder fallback, so their agreement says little); ~3x semantic's evaluation time, ~110 s of the demo's wall
+    second_simulator: str | None = "learned"
+    workers: int = 0  # gap, training and evaluation jobs run on this many processes (0: one per core, at most 2; 1: here)
     extra: dict[str, Any] = field(default_factory=dict)  # further TrainConfig keys for every arm
 
     @property
@@ -95,7 +96,7 @@ class DemoPlan:
 
 
 DEFAULT = DemoPlan()
-FULL = replace(DEFAULT, arms=tuple(ARMS), seeds=(0, 1, 2))
+FULL = replace(DEFAULT, arms=tuple(ARMS), seeds=(0, 1, 2, 3, 4))
 QUICK = replace(DEFAULT, sft_steps=6, sft_passive_dialogues=8, sft_oracle_dialogues=8, rl_steps=2, personas_per_step=2,
                 group_size=2, gap_n=3, gap_ks=(1, 2), eval_n=4, eval_k=2, max_new_tokens=12, arms=("grpo", "siavpo"),
                 seeds=(0,), workers=1)
@@ -173,7 +174,7 @@ def _prune(out: Path, keep: Path) -> None:
             shutil.rmtree(ckpt, ignore_errors=True)
 
 
-def train_run(config: dict[str, Any], out: str, threads: int = 0, label: str = "") -> dict[str, Any]:
+def train_run(config: dict[str, Any], out: str, label: str = "", threads: int = 0) -> dict[str, Any]:
     """Train one config to its last step in `out` (resuming a partial run); returns the final checkpoint and the
     wall time. Top-level so that a worker process can run it."""
     import torch
@@ -212,73 +213,8 @@ def train_run(config: dict[str, Any], out: str, threads: int = 0, label: str = "
     return {"checkpoint": str(done), "seconds": seconds}
 
 
-def _workers(plan: DemoPlan, jobs: int) -> int:
-    if plan.workers:
-        return max(1, min(plan.workers, jobs))
-    return max(1, min(2, os.cpu_count() or 1, jobs))
-
-
-def train_all(jobs: dict[str, tuple[TrainConfig, Path]], plan: DemoPlan, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
-    """Run the training jobs, in parallel processes when there are cores for it (each gets its share of threads):
-    the tiny policies use one core poorly, so two single-threaded runs finish in about the time of one."""
-    workers = _workers(plan, len(jobs))
-    results: dict[str, dict[str, Any]] = {}
-    if workers == 1:
-        for name, (cfg, out) in jobs.items():
-            results[name] = train_run(cfg.model_dump(mode="json", exclude_unset=True), str(out), 0, name)
-            say(f"  {name}: done in {results[name]['seconds']:.0f} s")
-        return results
-    import multiprocessing
-
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
-    try:
-        futures = {pool.submit(train_run, cfg.model_dump(mode="json", exclude_unset=True), str(out), threads, name): name
-                   for name, (cfg, out) in jobs.items()}
-        for fut in as_completed(futures):
-            name = futures[fut]
-            results[name] = fut.result()
-            say(f"  {name}: done in {results[name]['seconds']:.0f} s")
-    except BaseException:
-        # Ctrl-C, SIGTERM or one run's failure: stop every worker now (each keeps its last checkpoint); waiting for
-        # them would leave training processes running after the demo has exited
-        _stop_workers(pool)
-        raise
-    pool.shutdown(wait=True)
-    return results
-
-
-def _worker_init() -> None:
-    """In each training worker: Ctrl-C goes to the parent, which stops the workers (no traceback from each); and a
-    worker dies with its parent, even one killed with SIGKILL (Linux: PR_SET_PDEATHSIG)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: Ctrl-C and SIGTERM still stop the workers through the parent
-        pass
-    if os.getppid() == 1:  # the parent died before the line above ran
-        os._exit(1)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        if p.is_alive():
-            p.terminate()
-    for p in procs:
-        p.join(timeout=10)
-        if p.is_alive():
-            p.kill()
-            p.join(timeout=5)
-
-
 STAGES = ("start", "gap", "train", "eval-rule", "eval-semantic", "eval-learned", "summary.json")
-SECOND_SIMULATORS = ("semantic", "learned", "none")  # --second-simulator: the held-out simulator beside rule
+SECOND_SIMULATORS = ("learned", "semantic", "none")  # --second-simulator: the held-out simulator beside rule
 
 
 def _plan_guard(out_dir: Path, plan: DemoPlan, resume: bool) -> None:
@@ -340,22 +276,17 @@ def run_demo(out_dir: Path, plan: DemoPlan = DEFAULT, say: Callable[[str], None]
 
 
 def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device: str | None, resume: bool) -> dict[str, Any]:
-    from protod.agent.llm import LLMAgent
-    from protod.backends.hf import HFBackend, smollm2_dir
-    from protod.eval.gap import proactivity_gap
+    from protod.backends.hf import smollm2_dir
     from protod.eval.report import build_report
     from protod.scenario import load_scenario
-    from protod.records import GapRecord
-    from protod.run_files import atomic_write_json, atomic_write_text, read_model
+    from protod.run_files import atomic_write_json, atomic_write_text
     from protod.user.simulator import make_simulator
 
     start = time.perf_counter()
     _plan_guard(out_dir, plan, resume)
     pack = load_scenario(SCENARIO)
     seconds: dict[str, float] = {}
-    params = eval_params(plan)
-    rule = make_simulator("rule", pack)
-    sims = {"rule": (rule, plan.eval_k)}
+    sims = {"rule": (make_simulator("rule", pack), plan.eval_k)}
     if plan.second_simulator:  # made now: a missing model for it fails in seconds, not after the training
         sims[plan.second_simulator] = (make_simulator(plan.second_simulator, pack), 1)
 
@@ -363,7 +294,7 @@ def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device:
     if plan.model == "tiny":
         say(f"1/5 the conservative starting policy: SFT of a tiny Qwen2 ({plan.tiny_hidden}-d, {plan.tiny_layers} layers) "
             f"on passive blind transcripts + oracle privileged ones, {plan.sft_steps} steps")
-        sft = train_run(sft_config(plan, device).model_dump(mode="json", exclude_unset=True), str(out_dir / "start"), 0, "sft")
+        sft = train_run(sft_config(plan, device).model_dump(mode="json", exclude_unset=True), str(out_dir / "start"), "sft")
         start_dir = Path(sft["checkpoint"])
         start_spec = f"hf:{start_dir}"
     elif plan.model == "smollm2":
@@ -374,33 +305,40 @@ def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device:
         raise ValueError(f"demo model: expected tiny or smollm2, got {plan.model!r}")
     seconds["start"] = round(time.perf_counter() - t, 1)
 
+    # Stages 2-4 share one queue of jobs on the worker processes: the gap, every training run, and one evaluation job
+    # per (policy, simulator), each started as soon as its policy exists (protod.jobs)
     t = time.perf_counter()
-    say(f"2/5 the proactivity gap: deployable pass@k vs privileged pass@1 on {plan.gap_n} held-out users")
-    gap_dir = out_dir / "gap"
-    gap_file = gap_dir / "gap.json"
-    if gap_file.exists():
-        gap = read_model(gap_file, GapRecord, RESTART).model_dump()
-    else:
-        start_backend = HFBackend.from_pretrained(start_dir, device=device)  # only when the gap is not already on disk
-        gap = proactivity_gap(pack, LLMAgent(start_backend, "deployable", params), LLMAgent(start_backend, "privileged", params),
-                              rule, list(plan.gap_ks), plan.gap_n, EVAL_SEED, gap_dir, batch_size=plan.batch_size,
-                              resume=gap_dir.exists(), config={"model": start_spec, "stage": "demo-gap"})
-    seconds["gap"] = round(time.perf_counter() - t, 1)
+    train_jobs = {f"{arm}-s{seed}": rl_config(arm, start_spec, plan, seed, device) for arm in plan.arms for seed in plan.seeds}
+    todo_sims = {name: k for name, (_, k) in sims.items() if not (out_dir / f"eval-{name}" / "eval.json").exists()}
+    # the gap and the training runs first, in the stages' order (one worker runs them as the stages used to be run);
+    # the short evaluation jobs fill in behind them
+    jobs = [Job("gap", gap_run, (str(start_dir), start_spec, plan, str(out_dir / "gap"), device))]
+    jobs += [Job(f"train {name}", train_run, (cfg.model_dump(mode="json", exclude_unset=True), str(out_dir / "train" / name), name))
+             for name, cfg in train_jobs.items()]
+    for policy in ["start", *train_jobs]:
+        for sim_name, k in todo_sims.items():
+            path = str(start_dir) if policy == "start" else None  # None: the run's last checkpoint, once it exists
+            jobs.append(Job(f"eval {sim_name} {policy}", eval_run, (policy, path, sim_name, k, plan, str(out_dir), device),
+                            needs=None if policy == "start" else f"train {policy}", priority=1))
+    workers = default_workers(len(jobs), plan.workers)
+    say(f"2-4/5 on {workers} worker process{'es' if workers > 1 else ''}: the proactivity gap (deployable pass@k vs "
+        f"privileged pass@1 on {plan.gap_n} held-out users); {len(plan.arms)} arms x {len(plan.seeds)} seeds trained from "
+        f"the starting policy, {plan.rl_steps} steps x {plan.personas_per_step * plan.group_size} dialogues each "
+        f"({plan.rollouts_per_run} per run); {len(train_jobs) + 1} policies evaluated on {plan.eval_n} held-out users, "
+        f"deployable view, simulators {', '.join(sims)}")
 
-    t = time.perf_counter()
-    jobs = {f"{arm}-s{seed}": (rl_config(arm, start_spec, plan, seed, device), out_dir / "train" / f"{arm}-s{seed}")
-            for arm in plan.arms for seed in plan.seeds}
-    say(f"3/5 training {len(plan.arms)} arms x {len(plan.seeds)} seeds from the starting policy, "
-        f"{plan.rl_steps} steps x {plan.personas_per_step * plan.group_size} dialogues each ({plan.rollouts_per_run} per run)")
-    trained = train_all(jobs, plan, say)
-    seconds["train"] = round(time.perf_counter() - t, 1)
+    def done(name: str, result: dict[str, Any]) -> None:
+        say(f"  {name}: done in {result['seconds']:.0f} s")
 
-    t = time.perf_counter()
-    say(f"4/5 evaluating {len(jobs) + 1} policies on {plan.eval_n} held-out users, deployable view, "
-        f"simulators {', '.join(sims)}")
-    evals = evaluate_policies(pack, start_dir, {name: Path(r["checkpoint"]) for name, r in trained.items()}, sims, plan, out_dir,
-                              say, device)
-    seconds["eval"] = round(time.perf_counter() - t, 1)
+    results = run_jobs(jobs, workers, done)
+    gap = results["gap"]["gap"]
+    trained = {name: results[f"train {name}"] for name in train_jobs}
+    evals = collect_evals(pack, ["start", *train_jobs], sims, plan, out_dir)
+    seconds["gap"] = results["gap"]["seconds"]
+    seconds["train"] = round(sum(r["seconds"] for r in trained.values()), 1)
+    seconds["eval"] = round(sum(r["seconds"] for name, r in results.items() if name.startswith("eval ")), 1)
+    seconds["gap_train_eval_wall"] = round(time.perf_counter() - t, 1)
+    seconds["workers"] = workers
 
     say("5/5 summary and report")
     seconds["total"] = round(time.perf_counter() - start, 1)
@@ -412,32 +350,99 @@ def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device:
     return summary
 
 
-def evaluate_policies(pack: Any, start_dir: Path, checkpoints: dict[str, Path], sims: dict[str, tuple[Any, int]],
-                      plan: DemoPlan, out_dir: Path, say: Callable[[str], None], device: str | None = None) -> dict[str, dict[str, Any]]:
-    """eval.json per simulator (reused when present), every policy on the same held-out users."""
+def gap_run(start_dir: str, start_spec: str, plan: DemoPlan, out: str, device: str | None = None,
+            threads: int = 0) -> dict[str, Any]:
+    """Stage 2 as a job: gap.json (reused when present)."""
     from protod.agent.llm import LLMAgent
     from protod.backends.hf import HFBackend
-    from protod.eval.evaluate import evaluate
+    from protod.eval.gap import proactivity_gap
+    from protod.records import GapRecord
+    from protod.run_files import read_model
+    from protod.scenario import load_scenario
+
+    t = time.perf_counter()
+    gap_dir = Path(out)
+    if (gap_dir / "gap.json").exists():
+        return {"gap": read_model(gap_dir / "gap.json", GapRecord, RESTART).model_dump(), "seconds": 0.0}
+    _threads(threads)
+    pack, params = load_scenario(SCENARIO), eval_params(plan)
+    backend = HFBackend.from_pretrained(start_dir, device=device)
+    gap = proactivity_gap(pack, LLMAgent(backend, "deployable", params), LLMAgent(backend, "privileged", params),
+                          _simulator("rule", pack), list(plan.gap_ks), plan.gap_n, EVAL_SEED, gap_dir,
+                          batch_size=plan.batch_size, resume=gap_dir.exists(), config={"model": start_spec, "stage": "demo-gap"})
+    return {"gap": gap, "seconds": round(time.perf_counter() - t, 1)}
+
+
+def eval_run(policy: str, path: str | None, sim_name: str, k: int, plan: DemoPlan, out_dir: str,
+             device: str | None = None, threads: int = 0) -> dict[str, Any]:
+    """Stage 4 as a job: one policy against one simulator on the held-out users (a finished cell is reused, a
+    partial one resumed)."""
+    from protod.agent.llm import LLMAgent
+    from protod.backends.hf import HFBackend
+    from protod.eval.evaluate import cell_path, run_cell
+    from protod.scenario import load_scenario
+
+    t = time.perf_counter()
+    _threads(threads)
+    pack, where = load_scenario(SCENARIO), Path(out_dir) / f"eval-{sim_name}"
+    weights = Path(path) if path else trained_policy(Path(out_dir), policy)
+    agent = LLMAgent(HFBackend.from_pretrained(weights, device=device), "deployable", eval_params(plan))
+    run_cell(pack, policy, agent, sim_name, _simulator(sim_name, pack), plan.eval_n, k, EVAL_SEED, where,
+             batch_size=plan.batch_size, resume=cell_path(where, policy, sim_name).exists(), config=_eval_config(sim_name))
+    return {"seconds": round(time.perf_counter() - t, 1)}
+
+
+def collect_evals(pack: Any, policies: list[str], sims: dict[str, tuple[Any, int]], plan: DemoPlan,
+                  out_dir: Path) -> dict[str, dict[str, Any]]:
+    """eval.json per simulator from the finished cells (reused when present), every policy on the same users."""
+    from protod.eval.evaluate import collect
     from protod.records import EvalRecord
     from protod.run_files import read_model
 
-    params = eval_params(plan)
-    paths = {"start": start_dir, **checkpoints}
     out: dict[str, dict[str, Any]] = {}
-    for sim_name, (sim, k) in sims.items():
+    for sim_name, (_, k) in sims.items():
         where = out_dir / f"eval-{sim_name}"
         if (where / "eval.json").exists():
             out[sim_name] = read_model(where / "eval.json", EvalRecord, RESTART).model_dump()
-            continue
-        agents = {name: LLMAgent(HFBackend.from_pretrained(p, device=device), "deployable", params) for name, p in paths.items()}
-        t = time.perf_counter()
-        out[sim_name] = evaluate(pack, agents, {sim_name: sim}, plan.eval_n, k, EVAL_SEED, where, batch_size=plan.batch_size,
-                                 resume=where.exists(), config={"stage": "demo-eval", "simulator": sim_name})
-        say(f"  {sim_name}: {len(agents)} policies x {plan.eval_n} users x {k} in {time.perf_counter() - t:.0f} s")
+        else:
+            out[sim_name] = collect(pack, policies, [sim_name], plan.eval_n, k, EVAL_SEED, where, _eval_config(sim_name))
     return out
 
 
-# -- summary --------------------------------------------------------------------------------------------------------
+def trained_policy(out_dir: Path, name: str) -> Path:
+    """A finished training run's weights: its last checkpoint."""
+    from protod.train.checkpoint import latest
+
+    found = latest(out_dir / "train" / name)
+    if found is None:
+        raise FileNotFoundError(f"{out_dir / 'train' / name}: the training run has no checkpoint")
+    return found
+
+
+def _eval_config(sim_name: str) -> dict[str, Any]:
+    return {"stage": "demo-eval", "simulator": sim_name}
+
+
+_SIMULATORS: dict[tuple[str, str], Any] = {}  # a worker evaluating several policies builds each simulator once
+
+
+def _simulator(name: str, pack: Any) -> Any:
+    from protod.provenance import pack_fingerprint
+    from protod.user.simulator import make_simulator
+
+    key = (name, pack_fingerprint(pack))
+    if key not in _SIMULATORS:
+        _SIMULATORS[key] = make_simulator(name, pack)
+    return _SIMULATORS[key]
+
+
+def _threads(threads: int) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def hardware(device: str | None, steps: list[dict[str, Any]]) -> dict[str, Any]:
     """Where this call ran and what training cost: mean seconds per RL step (`steps`: every run's train_log records)
     and, on CUDA, the largest peak memory of any step (rollouts and update) and of this process (gap and evaluation,
@@ -569,7 +574,7 @@ def summarise(plan: DemoPlan, gap: dict[str, Any], evals: dict[str, dict[str, An
     return {
         "scenario": SCENARIO,
         "plan": json.loads(json.dumps(asdict(plan))),
-        "model": {"tiny": f"tiny random Qwen2 ({plan.tiny_hidden}-d, {plan.tiny_layers} layers, SmolLM2 tokenizer), SFT {plan.sft_steps} steps",
+        "model": {"tiny": f"tiny random Qwen2 ({plan.tiny_hidden}-d, {plan.tiny_layers} layers, SmolLM2 tokenizer cut to the pack's tokens), SFT {plan.sft_steps} steps",
                   "smollm2": "SmolLM2-135M-Instruct (embedded), LoRA"}[plan.model],
         "gap": {"deployable_pass_at_k": gap["deployable_pass_at_k"], "privileged_pass_at_k": gap["privileged_pass_at_k"],
                 "privileged_pass_at_1": gap["privileged_pass_at_1"], "closed_by_sampling": gap["gap_closed_by_sampling"],
@@ -631,8 +636,7 @@ def results_markdown(summary: dict[str, Any]) -> str:
         f"{budget['training_dialogues_per_run']} dialogues per run, seeds {', '.join(map(str, summary['seeds']))}. "
         f"Held-out: {budget['eval_users']} users, rollouts per user: "
         + ", ".join(f"{s} {k}" for s, k in budget["eval_rollouts_per_user"].items())
-        + f". Wall time {summary['seconds']['total'] / 60:.1f} min ("
-        + ", ".join(f"{k} {v:.0f} s" for k, v in summary["seconds"].items() if k != "total") + ").",
+        + f". Wall time {summary['seconds']['total'] / 60:.1f} min ({timing_line(summary['seconds'])}).",
         "",
         f"**Proactivity gap** of the starting policy ({gap['users']} held-out users): deployable pass@1 "
         f"{gap['deployable_pass_at_k'][ks[0]]:.3f}, pass@{ks[-1]} {gap['deployable_pass_at_k'][ks[-1]]:.3f}; "
@@ -643,6 +647,17 @@ def results_markdown(summary: dict[str, Any]) -> str:
     ]
     lines += [f"- {line}" for line in verdict_lines(summary)]
     return "\n".join(lines) + "\n"
+
+
+def timing_line(seconds: dict[str, float]) -> str:
+    """Where the wall time went. Stages 2-4 run interleaved on worker processes: their wall time, then each kind's
+    worker time (summed over its jobs, so it adds up to about workers x wall)."""
+    if "gap_train_eval_wall" not in seconds:  # a summary from before the stages were interleaved
+        return ", ".join(f"{k} {v:.0f} s" for k, v in seconds.items() if k != "total")
+    workers = int(seconds.get("workers", 1))
+    return (f"start {seconds['start']:.0f} s; then gap, training and evaluation interleaved on {workers} worker "
+            f"process{'es' if workers > 1 else ''}, {seconds['gap_train_eval_wall']:.0f} s (worker time: gap "
+            f"{seconds['gap']:.0f} s, training {seconds['train']:.0f} s, evaluation {seconds['eval']:.0f} s)")
 
 
 def _paired_ci(p: dict[str, Any]) -> str:

@@ -101,14 +101,36 @@ def evaluate(
     on_done: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run every agent against every simulator on the same n personas, k rollouts each; write eval.json."""
-    personas = PersonaSampler(pack, seed).sample(n)
-    episodes = make_episodes(personas, rollouts=k)
-    results = []
     for (agent_label, agent), (sim_label, sim) in itertools.product(agents.items(), simulators.items()):
-        cell_dir = out_dir / "runs" / f"{_slug(agent_label)}__{sim_label}"
-        simulate_to_dir(pack, agent, episodes, cell_dir, seed=seed, resume=resume, overwrite=not resume, simulator=sim,
-                        batch_size=batch_size, config={**(config or {}), "agent": agent_label, "simulator": sim_label},
-                        on_done=(lambda _t, a=agent_label: on_done(a)) if on_done else None)
+        run_cell(pack, agent_label, agent, sim_label, sim, n, k, seed, out_dir, batch_size, resume, config,
+                 on_done=(lambda _t, a=agent_label: on_done(a)) if on_done else None)
+    return collect(pack, list(agents), list(simulators), n, k, seed, out_dir, config)
+
+
+def run_cell(pack: Scenario, agent_label: str, agent: Any, sim_label: str, simulator: Any, n: int, k: int, seed: int,
+             out_dir: Path, batch_size: int = 64, resume: bool = False, config: dict[str, Any] | None = None,
+             on_done: Callable[[Any], None] | None = None) -> Path:
+    """One (agent, simulator) cell of an evaluation into out_dir/runs/<agent>__<simulator>: its own run, so cells
+    can run in separate processes (the demo does) and `collect` reads them afterwards."""
+    cell_dir = cell_path(out_dir, agent_label, sim_label)
+    episodes = make_episodes(PersonaSampler(pack, seed).sample(n), rollouts=k)
+    simulate_to_dir(pack, agent, episodes, cell_dir, seed=seed, resume=resume, overwrite=not resume, simulator=simulator,
+                    batch_size=batch_size, config={**(config or {}), "agent": agent_label, "simulator": sim_label},
+                    on_done=on_done)
+    return cell_dir
+
+
+def cell_path(out_dir: Path, agent_label: str, sim_label: str) -> Path:
+    return out_dir / "runs" / f"{_slug(agent_label)}__{sim_label}"
+
+
+def collect(pack: Scenario, agents: list[str], simulators: list[str], n: int, k: int, seed: int, out_dir: Path,
+            config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """eval.json from finished cells (`run_cell`): per-cell results, and with several simulators the acceptance
+    matrix and the Kendall tau between every two."""
+    results = []
+    for agent_label, sim_label in itertools.product(agents, simulators):
+        cell_dir = cell_path(out_dir, agent_label, sim_label)
         records = read_trajectories(cell_dir / "trajectories.jsonl")
         results.append({"agent": agent_label, "simulator": sim_label, "run_dir": str(cell_dir), **cell_results(pack, records, k)})
     report: dict[str, Any] = {"results": results}

@@ -23,6 +23,7 @@ STATE_FILE = "trainer_state.pt"
 # save_pretrained's shard size: a model above it is written as model-0000k-of-0000n.safetensors + an index, which
 # `load_weights` reads back (tests lower it to exercise shards on a tiny model).
 MAX_SHARD_SIZE = "5GB"
+FULL_VOCAB = 49_152  # SmolLM2's tokenizer, which tiny-random models cut down (protod.train.vocab)
 
 
 def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: int = 0, init_range: float = 0.02) -> Any:
@@ -40,26 +41,34 @@ def tiny_random_model(tokenizer: Any, hidden: int = 64, layers: int = 2, seed: i
     return Qwen2ForCausalLM(config)
 
 
-def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32", fresh_base: bool = True) -> tuple[Any, Any, dict[str, Any]]:
+def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32", fresh_base: bool = True,
+                pack: Any = None) -> tuple[Any, Any, dict[str, Any]]:
     """(model ready to train, tokenizer, base-model record). LoRA adapters are added when cfg.lora.
 
     `dtype` is the precision policy (TrainConfig.dtype_name): LoRA keeps the frozen base in it and the adapters in
     float32; a full fine-tune loads float32 master weights whatever it is (bf16 parameters would drop updates below
     bf16 resolution; the forwards still run under the policy's autocast). A tiny-random base model is saved afresh
     when `fresh_base` (a new run: a failed earlier attempt may have left one of another size) and otherwise reused,
-    after checking its size (a resumed run; the other ranks of a new one)."""
+    after checking its size (a resumed run; the other ranks of a new one). Its vocabulary is cut to `pack`'s
+    (cfg.scenario's when None) unless cfg.tiny_vocab is "full" (protod.train.vocab)."""
     from transformers import AutoModelForCausalLM
 
     from protod.backends.hf import load_tokenizer, smollm2_dir
 
     if cfg.model == "tiny-random":
-        tokenizer = load_tokenizer(smollm2_dir())
-        model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed, cfg.tiny_init_range)
         base_dir = out_dir / "base-model"  # saved so that checkpoints can be loaded without the trainer
         if fresh_base or not (base_dir / "config.json").exists():
+            tokenizer = load_tokenizer(smollm2_dir())
+            if cfg.tiny_vocab == "pack":
+                from protod.train.vocab import pack_token_ids, trimmed_tokenizer
+
+                world = pack if pack is not None else _load_pack(cfg.scenario)
+                tokenizer = trimmed_tokenizer(tokenizer, pack_token_ids(world, tokenizer))
+            model = tiny_random_model(tokenizer, cfg.tiny_hidden, cfg.tiny_layers, cfg.seed, cfg.tiny_init_range)
             _save_base(model, tokenizer, base_dir)
-        else:  # a resumed run starts from the very same initial weights
+        else:  # a resumed run (or another rank of a new one) starts from the very same weights and vocabulary
             _check_base(base_dir, cfg)
+            tokenizer = load_tokenizer(base_dir)
             model = AutoModelForCausalLM.from_pretrained(base_dir, local_files_only=True)
         base = {"kind": "hf", "path": str(base_dir.resolve())}
     elif cfg.model == "smollm2":
@@ -85,6 +94,12 @@ def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32", fresh_b
             if param.requires_grad and param.dtype != torch.float32:
                 param.data = param.data.float()
     return model, tokenizer, base
+
+
+def _load_pack(scenario: str) -> Any:
+    from protod.scenario import load_scenario
+
+    return load_scenario(scenario)
 
 
 def _save_base(model: Any, tokenizer: Any, base_dir: Path) -> None:
@@ -119,6 +134,10 @@ def _check_base(base_dir: Path, cfg: TrainConfig) -> None:
     if got != (cfg.tiny_hidden, cfg.tiny_layers):
         raise ValueError(f"{base_dir}: holds a {got[0]}-d, {got[1]}-layer model but the config asks for "
                          f"tiny_hidden={cfg.tiny_hidden}, tiny_layers={cfg.tiny_layers}; pass --overwrite to start afresh")
+    full = saved.get("vocab_size") == FULL_VOCAB
+    if full != (cfg.tiny_vocab == "full"):
+        raise ValueError(f"{base_dir}: holds a model over {saved.get('vocab_size')} tokens but the config asks for "
+                         f"tiny_vocab={cfg.tiny_vocab}; pass --overwrite to start afresh")
 
 
 def load_any(path: str | Path) -> Any:

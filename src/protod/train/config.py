@@ -37,6 +37,7 @@ class TrainConfig(BaseModel):
     tiny_hidden: int = Field(64, ge=8, description="tiny-random: hidden size.")
     tiny_layers: int = Field(2, ge=1, description="tiny-random: layers.")
     tiny_init_range: float = Field(0.02, gt=0, description="tiny-random: init std (larger = more peaked outputs).")
+    tiny_vocab: Literal["pack", "full"] = Field("pack", description="tiny-random: its vocabulary. pack = SmolLM2's tokens that the pack's text and scripted dialogues on it use, closed under the BPE merges that spell them (~2k; other text reads in shorter pieces; protod.train.vocab); full = all 49,152 (the output layer is then most of the model's compute).")
     device: str | None = Field(None, description="cpu, cuda, ... (default: where the model loads).")
     seed: int = Field(0, description="Seeds model init (tiny-random), rollouts and dropout.")
 

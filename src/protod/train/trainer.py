@@ -96,7 +96,8 @@ class Trainer:
         self.dtype_name = config.dtype_name(torch.device(device).type if device else "cpu")
         self.bf16 = self.dtype_name == "bfloat16"
         with distributed.main_first(self.ranks):  # rank 0 saves a tiny-random base model before the others read it
-            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out, self.dtype_name, fresh_base=not resume and self.ranks.is_main)
+            self.model, self.tokenizer, self.base_spec = checkpoint.load_policy(config, self.out, self.dtype_name, fresh_base=not resume and self.ranks.is_main,
+                                                                                pack=self.pack)
         self.backend = HFBackend(self.model, self.tokenizer, name=f"policy:{config.model}", device=device,
                                  autocast_dtype=torch.bfloat16 if self.bf16 else None, template_args=config.chat_template_args)
         distributed.broadcast_parameters(self.model, self.ranks)
