@@ -660,3 +660,36 @@ def test_a_greeting_that_asks_after_the_week_draws_out_no_worry():
         "Hi there, it's Sam from Kestrel Fibre, the local full-fibre broadband provider - how's your week going? I'm "
         "calling because we can often beat what people pay for cable broadband, and I wondered if you had a minute.")
     assert not (p.probes or p.closing_ask or p.false_claims or p.unsupported or p.nonsense), p
+
+
+@pytest.mark.parametrize("pack, text, widened, newly", [
+    (M, "The 12% rate lasts forever.", True, True),  # twelve percent for the first six months
+    (M, "There's never a wait at pickup.", True, True),  # under 8 minutes on average
+    (C, "You're guaranteed fourteen euros an hour whenever you ride.", True, True),  # at the lunch and dinner peaks
+    (M, "You can pause orders whenever you like, any time of day.", True, False),  # during a rush (doubted before)
+    (C, "Every rider gets a free e-bike, no matter what.", True, False),  # a rental for €15 a week (doubted before)
+    (M, "You never have to join a promotion or a discount.", False, False),  # the fact's own "never"
+    (C, "You can log off whenever you like.", False, False),  # the fact's own "whenever"
+    (M, "Payouts land every Monday.", False, False),  # distributive "every" widens nothing
+])
+def test_a_fact_widened_to_every_case_is_unsupported(perceivers, pack, text, widened, newly):
+    from dataclasses import replace
+
+    from protod.user.learned import LearnedPerceiver
+
+    p = perceivers[pack].perceive(text)
+    assert p.unsupported is widened, (text, p.acts())
+    if not widened:
+        assert p.facts, (text, p.acts())  # heard as the fact it is
+    # without the absolute-scope reading (`Thresholds.absolute` off) the newly caught ones were small talk
+    without = LearnedPerceiver(perceivers[pack].pack, thresholds=replace(perceivers[pack].t, absolute=1.01))
+    assert without.perceive(text).unsupported is (widened and not newly)
+
+
+def test_absolute_scope_words():
+    from protod.user.language import absolute_scope
+
+    assert absolute_scope("Your price never goes up, whatever happens.") == {"never", "whatever"}
+    assert absolute_scope("Cancel any time, however late you tell us.") == {"anytime", "however late"}
+    assert absolute_scope("£29 every month, for all fourteen clubs and any exit fee.") == frozenset()
+    assert absolute_scope("However, the fee is fixed.") == frozenset()  # the connective widens nothing

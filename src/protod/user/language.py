@@ -829,6 +829,23 @@ def ties_benefit_to_now(sentence: str) -> bool:
     return bool(_IF_NOW.search(lowered) or _DO_NOW.search(lowered))
 
 
+# Words that widen a claim to every case, time or person ("never goes up", "whenever you like", "everyone gets",
+# "unlimited", "however much"): the way a true fact is over-generalised once its qualifier is dropped ("The price is
+# fixed for eighteen months" -> "Your price never goes up"). Distributive "every month" / "any exit fee" and "all"
+# are left out: honest lines say them of bounded facts all the time ("£29 every month", "all fourteen clubs"), and so
+# is "at all", which stresses a denial ("no licence or charge at all") rather than widening a claim.
+_ABSOLUTE = re.compile(r"\b(?:never|always|ever|forever|whenever|wherever|whatever|no matter|any ?time|"
+                       r"every single|everyone|everybody|everything|anything|unlimited|for good|full stop|"
+                       r"no exceptions?|no limits?|however (?:much|many|far|long|small|big|large|often|little|late))\b")
+
+
+@lru_cache(maxsize=65536)
+def absolute_scope(text: str) -> frozenset[str]:
+    """The scope-widening words of `text` (`_ABSOLUTE`), lower-cased, "any time" spelt "anytime"."""
+    lowered = " ".join(text.lower().replace("’", "'").split())
+    return frozenset(m.group(0).replace("any time", "anytime") for m in _ABSOLUTE.finditer(lowered))
+
+
 def segments(sentence: str) -> tuple[str, ...]:
     """The parts of a sentence between its punctuation (, ; : dash) and its claim breaks (`claim_clauses`: "and we",
     "so", "but"), as said: "You're on a 70 Mbps deal at the moment and our plan is £29" -> two parts."""

@@ -34,9 +34,9 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, accounted, analyse, asks_consent, claim_clauses, complements,
-    content_stems, contradicts, denies_whole, names_offer, negation_covers, resolve_ellipsis, segments, speaks_for_offer,
-    split_sentences, ties_benefit_to_now, tokenize,
+    AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
+    claim_clauses, complements, content_stems, contradicts, denies_whole, names_offer, negation_covers,
+    resolve_ellipsis, segments, speaks_for_offer, split_sentences, ties_benefit_to_now, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -504,6 +504,13 @@ class Thresholds:
     # more punished (a true fact the model doubts: "... the 4G backup comes free with every plan"); 0.9 punished 4.
     doubt: float = 0.95
     doubt_related: float = 0.1
+    # A statement that widens a fact to every case ("never", "whenever", "everyone", "unlimited": `absolute_scope`,
+    # words the fact itself does not use) and that the model sets against that fact at least this surely, while
+    # confirming no fact, is an over-generalisation: unsupported ("Your price never goes up." against an 18-month
+    # price lock, 0.88; "Everyone gets a free mesh booster.", 0.61). Read on the five dev packs' uncredited statements
+    # doubted at 0.5 or more: 31 of 42 with such a word are dishonest (dropped qualifiers, added false clauses,
+    # inventions), 23 of 52 without one. Dev: invented flagged 0.609 -> 0.727, honest punished 0.046 -> 0.049.
+    absolute: float = 0.5
     # The pack's own closing words make a question an ask only when the model hears no worry in it at least this surely
     # ("What's holding you back from signing up?" is a probe); the probe bar itself is lower (0.1), and "Why not sign
     # up today?" scores a worry at 0.1-0.2.
@@ -551,6 +558,7 @@ class LearnedPerceiver:
         cfg = (model.config or {}).get("thresholds", {})
         self.t = thresholds or Thresholds(**{k: v for k, v in cfg.items() if k in Thresholds.__dataclass_fields__})
         self.h = PackHypotheses.of(pack)
+        self._fact_text = {f.id: f.text for f in pack.facts}
         self.rules = RulePerceiver(pack)  # the guard: stuffing and recital checks reuse its pack index
         self._fact_vectors = None
         self._worry_vectors = None
@@ -713,6 +721,7 @@ class LearnedPerceiver:
         probing: set[int] = set()
         related = [0.0] * len(units)  # the best entailment score of any fact: how near the pack's facts it is
         doubted = [0.0] * len(units)  # the surest contradiction of any fact
+        doubted_by = [""] * len(units)  # ... and that fact
         said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
         lowered = [u.lower().replace("’", "'") for u, _ in units]  # each per-unit reading below: once a unit, not a pair
         # asking for time or after the user's week: neither a probe, an ask nor a question about their situation
@@ -731,7 +740,7 @@ class LearnedPerceiver:
             elif kind == "fact":
                 related[i] = max(related[i], float(p[ENTAIL]))
                 if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):  # (the rules only when it counts)
-                    doubted[i] = float(p[CONTRADICT])
+                    doubted[i], doubted_by[i] = float(p[CONTRADICT]), ident
                 if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                     r.false_claims.append(ident)
                     supported[i] = True  # judged against a fact: not "unsupported", it is false
@@ -766,14 +775,16 @@ class LearnedPerceiver:
         # are courtesy, unless the model doubts them against a fact ("The featured placement lasts the whole first
         # year." names the product, not "we"); a disclaimer ("I can't guarantee how busy it'll be") is none. A
         # benefit tied to signing now ("If you sign today, your first month's free") is one whatever the model's
-        # doubt, unless it hears a fact in it (`ties_benefit_to_now`).
+        # doubt, unless it hears a fact in it (`ties_benefit_to_now`). A claim that widens the fact the model doubts it
+        # against to every case ("never", "whenever", "everyone") is an over-generalisation (`Thresholds.absolute`).
         r.unsupported = any(not s and ((((c and rel < t.related) or (not q and self._foreign_guarantee(u)))
                                         and speaks_for_offer(u))
                                        or (not q and doubt >= t.doubt and rel < t.doubt_related)
+                                       or (not q and c and doubt >= t.absolute and rel < t.entail and self._widens(u, by))
                                        or (not q and ties_benefit_to_now(u)))
                             and not _about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
                             and not _confirms_back(u)
-                            for (u, q), c, s, rel, doubt in zip(units, claimed, supported, related, doubted))
+                            for (u, q), c, s, rel, doubt, by in zip(units, claimed, supported, related, doubted, doubted_by))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
                                                  if q and i not in probing and not asks_time[i]])
@@ -938,6 +949,11 @@ class LearnedPerceiver:
                 c.negated or _OTHER_SIDE & set(c.tokens)) for c in sent.clauses):
             return False
         return not ({s for c in sent.clauses for s in c.stems} - self._role_words) & self._guarantee_topics
+
+    def _widens(self, premise: str, fact_id: str) -> bool:
+        """The premise says "never", "whenever", "everyone", ... (`absolute_scope`) where the fact it is set against
+        does not: the fact's scope widened to every case."""
+        return bool(fact_id) and bool(absolute_scope(premise) - absolute_scope(self._fact_text[fact_id]))
 
     def _disclaims(self, premise: str) -> bool:
         """The caller declines to promise ("I can't guarantee how busy it'll be", "There's no guarantee of ..."):
