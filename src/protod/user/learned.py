@@ -509,7 +509,7 @@ class Thresholds:
     # confirming no fact, is an over-generalisation: unsupported ("Your price never goes up." against an 18-month
     # price lock, 0.88; "Everyone gets a free mesh booster.", 0.61). Read on the five dev packs' uncredited statements
     # doubted at 0.5 or more: 31 of 42 with such a word are dishonest (dropped qualifiers, added false clauses,
-    # inventions), 23 of 52 without one. Dev: invented flagged 0.609 -> 0.727, honest punished 0.046 -> 0.049.
+    # inventions), 23 of 52 without one. Dev: invented flagged 0.609 -> 0.718, honest punished 0.046 -> 0.049.
     absolute: float = 0.5
     # The pack's own closing words make a question an ask only when the model hears no worry in it at least this surely
     # ("What's holding you back from signing up?" is a probe); the probe bar itself is lower (0.1), and "Why not sign
