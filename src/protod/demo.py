@@ -280,15 +280,16 @@ def _run_demo(out_dir: Path, plan: DemoPlan, say: Callable[[str], None], device:
     from protod.eval.report import build_report
     from protod.scenario import load_scenario
     from protod.run_files import atomic_write_json, atomic_write_text
-    from protod.user.simulator import make_simulator
 
     start = time.perf_counter()
     _plan_guard(out_dir, plan, resume)
     pack = load_scenario(SCENARIO)
     seconds: dict[str, float] = {}
-    sims = {"rule": (make_simulator("rule", pack), plan.eval_k)}
-    if plan.second_simulator:  # made now: a missing model for it fails in seconds, not after the training
-        sims[plan.second_simulator] = (make_simulator(plan.second_simulator, pack), 1)
+    # made now, afresh: a missing model for one fails in seconds, not after the training; an in-process run's jobs
+    # reuse them (`_simulator`), spawned workers build their own
+    sims = {"rule": (_simulator("rule", pack, fresh=True), plan.eval_k)}
+    if plan.second_simulator:
+        sims[plan.second_simulator] = (_simulator(plan.second_simulator, pack, fresh=True), 1)
 
     t = time.perf_counter()
     if plan.model == "tiny":
@@ -426,12 +427,13 @@ def _eval_config(sim_name: str) -> dict[str, Any]:
 _SIMULATORS: dict[tuple[str, str], Any] = {}  # a worker evaluating several policies builds each simulator once
 
 
-def _simulator(name: str, pack: Any) -> Any:
+def _simulator(name: str, pack: Any, fresh: bool = False) -> Any:
+    """The process's simulator `name` for `pack`, made once (`fresh`: made again, replacing the kept one)."""
     from protod.provenance import pack_fingerprint
     from protod.user.simulator import make_simulator
 
     key = (name, pack_fingerprint(pack))
-    if key not in _SIMULATORS:
+    if fresh or key not in _SIMULATORS:
         _SIMULATORS[key] = make_simulator(name, pack)
     return _SIMULATORS[key]
 

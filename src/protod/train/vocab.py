@@ -29,7 +29,7 @@ def kept_pieces(bpe: dict[str, Any], keep_ids: Iterable[int], always: Iterable[s
     by_id = {i: s for s, i in vocab.items()}
     makers: dict[str, list[tuple[str, str]]] = {}
     for merge in bpe["merges"]:
-        a, b = merge.split(" ", 1) if isinstance(merge, str) else merge
+        a, b = _pair(merge)
         makers.setdefault(a + b, []).append((a, b))
     keep = {s for s in vocab if s not in makers}  # the byte alphabet (and specials): every text can be spelled
     todo = [by_id[i] for i in keep_ids if i in by_id] + [s for s in always if s in vocab]
@@ -53,7 +53,7 @@ def trim_bpe(tokenizer_json: dict[str, Any], keep: set[str]) -> dict[str, Any]:
     new_id = {s: n for n, (_, s) in enumerate(old)}
     merges = []
     for merge in model["merges"]:
-        a, b = merge.split(" ", 1) if isinstance(merge, str) else merge
+        a, b = _pair(merge)
         if a in new_id and b in new_id and a + b in new_id:
             merges.append(merge)
     out = json.loads(json.dumps(tokenizer_json))
@@ -71,7 +71,7 @@ def trimmed_tokenizer(tokenizer: Any, keep_ids: Iterable[int]) -> Any:
     """`tokenizer` (a fast HF tokenizer over a byte-level BPE) cut down to `keep_ids` and what spelling them needs."""
     from protod.backends.hf import load_tokenizer
 
-    specials = [t for t in tokenizer.all_special_tokens]
+    specials = list(tokenizer.all_special_tokens)
     with tempfile.TemporaryDirectory(prefix="protod-vocab-") as tmp:
         tokenizer.save_pretrained(tmp)
         path = Path(tmp) / TOKENIZER_FILE
@@ -102,6 +102,12 @@ def pack_token_ids(pack: Any, tokenizer: Any, dialogues: int = 24, seed: int = 0
             ids.update(seq.ids.tolist())
             ids.update(seq.teacher_ids.tolist())
     return ids
+
+
+def _pair(merge: str | list[str]) -> tuple[str, str]:
+    """A merge as tokenizer.json writes it: "a b" (older files) or ["a", "b"]."""
+    a, b = merge.split(" ", 1) if isinstance(merge, str) else merge
+    return a, b
 
 
 def _strings(value: Any) -> Iterable[str]:

@@ -558,7 +558,6 @@ class LearnedPerceiver:
         cfg = (model.config or {}).get("thresholds", {})
         self.t = thresholds or Thresholds(**{k: v for k, v in cfg.items() if k in Thresholds.__dataclass_fields__})
         self.h = PackHypotheses.of(pack)
-        self._fact_text = {f.id: f.text for f in pack.facts}
         self.rules = RulePerceiver(pack)  # the guard: stuffing and recital checks reuse its pack index
         self._fact_vectors = None
         self._worry_vectors = None
@@ -953,7 +952,7 @@ class LearnedPerceiver:
     def _widens(self, premise: str, fact_id: str) -> bool:
         """The premise says "never", "whenever", "everyone", ... (`absolute_scope`) where the fact it is set against
         does not: the fact's scope widened to every case."""
-        return bool(fact_id) and bool(absolute_scope(premise) - absolute_scope(self._fact_text[fact_id]))
+        return bool(fact_id) and bool(absolute_scope(premise) - absolute_scope(self.pack.fact_by_id[fact_id].text))
 
     def _disclaims(self, premise: str) -> bool:
         """The caller declines to promise ("I can't guarantee how busy it'll be", "There's no guarantee of ..."):
