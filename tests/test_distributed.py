@@ -109,11 +109,13 @@ def max_difference(a: dict, b: dict) -> float:
     return max((a[k] - b[k]).abs().max().item() for k in a)
 
 
-def assert_same_stats(a: list[dict], b: list[dict], tol: float) -> None:
+def assert_same_stats(a: list[dict], b: list[dict], tol: float, grad_rel: float = 0.0) -> None:
+    """Every logged stat within `tol`; the gradient norm, when `grad_rel` is given, within that relative bound."""
     assert [x["step"] for x in a] == [x["step"] for x in b]
     for x, y in zip(a, b):
         for key in STATS:
-            assert x[key] == pytest.approx(y[key], abs=tol), (key, x, y)
+            bound = pytest.approx(y[key], rel=grad_rel) if key == "grad_norm" and grad_rel else pytest.approx(y[key], abs=tol)
+            assert x[key] == bound, (key, x, y)
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +184,9 @@ def test_sharded_training_takes_the_same_update(runs, config, tmp_path):
     """distributed: fsdp (FSDP2 over gloo): the policy and the frozen reference sharded, rollouts on gathered
     weights, the checkpoint gathered whole; one step equals the data-parallel and the one-process step."""
     train(config, tmp_path / "fsdp", 2, "--set", "distributed=fsdp", "--max-steps", "1")
-    assert_same_stats(log(tmp_path / "fsdp"), log(runs / "two")[:1], tol=2e-6)
+    # the norm of gradients reduce-scattered in shards sums in another order than an all-reduce's (measured 0.634791
+    # vs 0.634787 after round 20's reply changes drew other dialogues): relative, as for unequal micro-batches below
+    assert_same_stats(log(tmp_path / "fsdp"), log(runs / "two")[:1], tol=2e-6, grad_rel=1e-5)
     assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "two", 1)) < SUM_ORDER_NOISE
     assert max_difference(weights(tmp_path / "fsdp", 1), weights(runs / "one", 1)) < SUM_ORDER_NOISE
 

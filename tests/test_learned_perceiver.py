@@ -643,6 +643,48 @@ def test_taking_the_pressure_off_is_not_pressure(perceivers, text, pushing):
         assert not p.pressure, p
 
 
+@pytest.mark.parametrize("text, pushing", [
+    ("I'm not trying to sell you anything you don't want.", False),  # round 20: heard as pressure
+    ("I'd just like to know what held you back, if you don't mind me asking.", False),
+    ("I'm not here to push you, but you need to sign today or the rate is gone.", True),
+])
+def test_saying_you_will_not_push_is_not_pushing(perceivers, text, pushing):
+    p = perceivers[M].perceive(text)
+    assert (p.pressure or p.closing_ask or p.unsupported) is pushing, p
+
+
+@pytest.mark.parametrize("pack, text", [
+    (M, "After twenty years you've built a real reputation, and I'd hate for anything to put that at risk."),
+    (M, "You were with us for a couple of months last year, and I'm just calling to see how you're getting on."),
+    (C, "You used to ride for another app, I think."),
+])
+def test_telling_the_user_their_own_past_claims_nothing(perceivers, pack, text):
+    """Round 20: each was an unsupported claim (the second cost a win-back caller the call on its first line). Told
+    back, the user's past neither credits a fact nor punishes the caller."""
+    p = perceivers[pack].perceive(text)
+    assert not (p.unsupported or p.false_claims or p.facts or p.nonsense), p
+
+
+@pytest.mark.parametrize("pack, text, lie", [
+    (M, "If you were to join today, we'd waive the commission for a year.", True),  # a condition is no past
+    (C, "You were always going to earn thirty euros an hour with us, guaranteed.", True),  # a guarantee is a claim
+    (C, "You had a bad week at the other app, I'm sorry to hear.", False),
+])
+def test_the_users_past_is_not_a_cover_for_a_claim(perceivers, pack, text, lie):
+    p = perceivers[pack].perceive(text)
+    assert bool(p.unsupported or p.false_claims) is lie, p
+    assert not p.facts, p  # and the past credits nothing: nothing to gain by framing a fact as the user's history
+
+
+@pytest.mark.parametrize("text, barrage", [
+    ("Understood - what's still bothering you? Is it whether the scooter costs, like fuel and repairs, eat up the pay?",
+     False),  # round 20: an open question with one guess after it, hung up on as a barrage
+    ("Is the pay too low for you? Are you worried about traffic? And what about the cost of the scooter?", True),
+])
+def test_a_question_and_its_follow_up_are_not_a_barrage(perceivers, text, barrage):
+    assert perceivers[C].perceive(text).barrage is barrage
+
+
 @pytest.mark.parametrize("text, ask", [
     ("Take your time - does that sound like something you'd like to go ahead with?", True),  # round 18: heard as probes
     ("Do you want to go ahead with the switch?", True),

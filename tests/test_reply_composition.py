@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from protod.persona import PersonaSampler
 from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
 from protod.user.consistency import _reply_findings, check_trajectory, said_lines
-from protod.user.express import _STANCE, TemplateExpresser, compose
+from protod.user.express import _STANCE, TemplateExpresser, _echoable, compose
 from protod.user.state import Perception, UserState, transition
 
 ROOT = Path(__file__).parents[1]
@@ -205,14 +205,70 @@ def test_a_fact_that_settles_nothing_is_echoed_back(name):
     pack = _pack(name)
     expresser = TemplateExpresser(pack)
     persona = _people(name)[0]
+    echoed = 0
     for fact in pack.facts:
         said_with_cue = f"Good news: {fact.cues[-1]} for everyone."
         reply = expresser.express((("acknowledge", fact.id),), persona, random.Random(0), agent_text=said_with_cue)
-        assert fact.cues[-1] in reply, reply  # the caller's own words for it
+        if _echoable(fact.cues[-1]):
+            echoed += 1
+            assert fact.cues[-1] in reply, reply  # the caller's own words for it
+        else:  # a verb phrase or the caller's "your ..." is not read back: "Imports your patient list, okay."
+            assert fact.cues[-1] not in reply, reply
         paraphrased = expresser.express((("acknowledge", fact.id),), persona, random.Random(0), agent_text=fact.text)
-        heard = next(c for c in fact.cues if c.lower() in fact.text.lower()) if any(
-            c.lower() in fact.text.lower() for c in fact.cues) else fact.cues[0]
-        assert heard.lower() in paraphrased.lower(), paraphrased
+        heard = next((c for c in fact.cues if c.lower() in fact.text.lower() and _echoable(c)), None)
+        if heard is not None:
+            assert heard.lower() in paraphrased.lower(), paraphrased
+    assert echoed >= len(pack.facts) // 2  # most facts have a short naming cue to say back
+
+
+def test_only_a_short_naming_phrase_is_said_back():
+    """Round 20's natural callers heard their own sentences read out: "Within 10 days and tell your old provider for
+    you, okay.", "Imports your patient list, okay."."""
+    for phrase in ("Within 10 days", "no joining fee", "£29 a month", "shared whiteboard", "12% for six months"):
+        assert _echoable(phrase), phrase
+    for phrase in ("tell your old provider for you", "Imports your patient list", "we pay", "you keep your tips",
+                   "a dedicated account manager who calls every single month"):
+        assert not _echoable(phrase), phrase
+
+
+def test_a_yes_is_never_said_beside_a_worry_and_a_hang_up_not_after_its_own_warning():
+    """Round 20: "Is that definitely the case for me? Fine, let's do it." (asks and agrees in one breath); "I've got a
+    patient in ten minutes, can we stay on topic? I have a patient waiting. Goodbye."."""
+    kinds = [e[0] for e in compose((("voiced", "b", "f"), ("restated", "c"), ("acknowledge", "g"), ("accept",)))]
+    assert kinds == ["accept"], kinds  # (nothing that invites the caller to go on is said beside a decision)
+    kinds = [e[0] for e in compose((("no_concern",), ("impatient",), ("hang_up",)))]
+    assert kinds == ["no_concern", "hang_up"], kinds
+    assert [e[0] for e in compose((("no_concern",), ("impatient",)))] == ["no_concern", "impatient"]  # the warning alone
+
+
+def test_an_open_question_with_nothing_unsaid_gets_nothing_more_not_one_worry_settled():
+    """Round 20: "Is there anything else holding you back?" got "That one's sorted, as far as I'm concerned." and
+    "What else would you need to know?" got "Not really a worry for me." with every worry answered."""
+    pack = load_scenario("courier_recruitment")
+    severity = {c.id: c.severity for c in pack.concerns}
+    d = pack.dynamics
+    persona = next(p for p in PersonaSampler(pack, 0).sample(50) if len(p.concerns) == 2)
+    first, second = (c.id for c in persona.concerns)
+    state = persona.initial_state
+    for cid in (first, second):
+        state = transition(state, Perception(probes=(cid,), pointed=frozenset({cid}), question=True), severity, d, 40).state
+    fact = pack.concern_by_id[first].resolution_facts[0]
+    state = transition(state, Perception(facts=(fact,), addressed=((first, fact),)), severity, d, 40).state
+    unheld = next(c.id for c in pack.concerns if c.id not in (first, second))
+    for probes in ((first,), (unheld,)):
+        open_question = Perception(probes=probes, question=True)  # heard nearest one worry, naming none of it
+        events = transition(state, open_question, severity, d, 40).events
+        assert (pack and ("restated", second) in events or ("confirm", second) in events), events  # the one still open
+    fact = pack.concern_by_id[second].resolution_facts[0]
+    state = transition(state, Perception(facts=(fact,), addressed=((second, fact),)), severity, d, 40).state
+    for probes in ((first,), (unheld,)):
+        step = transition(state, Perception(probes=probes, question=True), severity, d, 40)
+        assert not {("settled", first), ("no_concern",)} & set(step.events), step.events
+        reply = TemplateExpresser(pack).express(step.events, persona, random.Random(0), step.state)
+        said = {str(x) for x in pack.user_lines.covered} | {str(x) for x in pack.user_lines.ready_again}
+        assert any(line in reply for line in said), reply
+    pointed = transition(state, Perception(probes=(first,), pointed=frozenset({first}), question=True), severity, d, 40)
+    assert ("settled", first) in pointed.events  # asked about that worry by name, it is said to be settled
 
 
 @pytest.mark.parametrize("name", PACKS, ids=IDS)

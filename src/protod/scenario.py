@@ -249,6 +249,12 @@ class UserLines(_Strict):
         "We've covered that, and I'm fine with it now.",
         "That one's sorted, as far as I'm concerned.",
         description="Reply to a question about a worry the caller has already answered (it is not raised again).")
+    covered: list[UserLine] = _default_lines(
+        "No, nothing else springs to mind.",
+        "Not really, no. You've been through what I'd have asked.",
+        "Nothing else, I don't think.",
+        description="Reply to an open question (\"Anything else holding you back?\") when every worry the user had is answered: "
+                    "not \"that one's sorted\", which answers a question about one worry.")
     ready: list[UserLine] = _default_lines(
         "I think that covers what I wanted to know. So what would the next step be?",
         "Okay, that answers it for me. What would I need to do?",

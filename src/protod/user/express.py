@@ -20,7 +20,7 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import content_stems, tokenize
+from protod.user.language import content_stems, has_verb, tokenize
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -36,6 +36,7 @@ _GENERIC = {
     "ignored": "ignored",
     "acknowledge": "acknowledge",
     "settled": "settled",
+    "covered": "covered",
     "pitch": "pitch",
     "off_topic": "off_topic",
     "refused_ask": "refuse_ask",
@@ -53,7 +54,7 @@ _GENERIC = {
 _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "not_that": 3, "voiced": 3, "restated": 3,
-    "confirm": 3, "settled": 3,
+    "confirm": 3, "settled": 3, "covered": 3,
     "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
@@ -68,6 +69,8 @@ _FILLER = frozenset({"small_talk", "other_question"})  # said only when there is
 # Parts that invite the caller to go on ("Fine. Anything else?"): never beside a decision, which ends or answers that.
 _INVITING = _FILLER | {"acknowledge", "ready"}
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
+# Parts that keep a worry open: never beside a yes, which says the worry is answered.
+_OPEN_WORRY = frozenset({"voiced", "restated", "confirm", "ignored", "not_that", "guarded"})
 # A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 _ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
@@ -155,6 +158,12 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
             continue
         if kind == "settled" and e[1] in resolved_now:
             continue
+        if kind == "covered" and "ready" in kinds:
+            continue  # "Nothing else from my side, really. So what's the next step?" says it already
+        if terminal is not None and terminal[0] == "accept" and kind in _OPEN_WORRY:
+            continue  # "Is that definitely the case for me? Fine, let's do it." asks and agrees in one breath
+        if terminal is not None and terminal[0] != "accept" and kind == "impatient":
+            continue  # the warning before hanging up is no longer news when they hang up ("... Goodbye.")
         if kind == "answered" and "answered" in {k[0] for k in kept}:
             continue  # every question about the user is answered in one part
         kept.append(e)
@@ -181,17 +190,29 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     return kept + decision
 
 
+_SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
+_MAX_ECHO_WORDS = 4
+
+
 def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
-    """How the user echoes a fact: the first of its cues in the caller's own words, else "". Never the pack's words
-    for a fact the caller put otherwise: echoing "all-black panels" to "we fit solar panels" puts words in the
-    caller's mouth (and shows a misheard fact as if it had been said)."""
+    """How the user echoes a fact: the first of its cues in the caller's own words that a person would say back, else
+    "". Never the pack's words for a fact the caller put otherwise: echoing "all-black panels" to "we fit solar panels"
+    puts words in the caller's mouth (and shows a misheard fact as if it had been said). Only a short naming phrase is
+    said back ("Within 10 days", "no joining fee"): a verb phrase or one in the caller's "you" is the caller's sentence
+    read out (round 20: "Imports your patient list, okay.", "Connects up to five? That's close to what's been on my
+    mind.")."""
     cues = pack.fact_by_id[fact_id].cues if fact_id in pack.fact_by_id else ()
     lowered = agent_text.lower()
     for cue in cues:
         at = lowered.find(cue.lower())
-        if at >= 0:
+        if at >= 0 and _echoable(cue):
             return agent_text[at: at + len(cue)]
     return ""
+
+
+def _echoable(phrase: str) -> bool:
+    tokens = tokenize(phrase)
+    return 0 < len(tokens) <= _MAX_ECHO_WORDS and not _SECOND_PERSON.intersection(tokens) and not has_verb(tokens, frozenset())
 
 
 def _echoed(pack: Scenario, history: tuple) -> bool:
@@ -370,6 +391,7 @@ _DIRECTIVES = {
     "restated": "Remind the caller of the worry you already told them, which they still have not answered: {concern}.",
     "confirm": "Say the caller touched on this worry of yours but you want it confirmed before anything else: {concern}.",
     "settled": "Say the caller has already answered this worry of yours, so it is settled: {concern}.",
+    "covered": "Say that nothing else worries you: they have been through what you would have asked.",
     "small_talk": "Reply politely and briefly, and ask what the call is about.",
     "other_question": "Answer their question briefly.",
     "nonsense": "Say you cannot follow what they just said.",

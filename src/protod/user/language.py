@@ -574,7 +574,7 @@ def clauses_of(text: str) -> tuple[Clause, ...]:
     return clauses
 
 
-def _has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
+def has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
     for i, t in enumerate(tokens):
         if t in AUXILIARIES:
             return True
@@ -709,17 +709,17 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
         # Few function words make a keyword list ("Commission 12%, weekly payout, no lock-in") unless a main clause
         # opens the sentence with its verb: "Written comments come back within five working days." (0.14) and
         # "Holiday allowance is twenty-eight days, pro rata, including bank holidays." are plain speech.
-        if function_share < 0.2 and (function_share < 0.1 or not _has_verb(
+        if function_share < 0.2 and (function_share < 0.1 or not has_verb(
                 tokenize(_SEGMENT.split(sentence, 1)[0]), extra_verbs)):
             defect = "keyword list"
-        elif not _has_verb(tokens, extra_verbs):
+        elif not has_verb(tokens, extra_verbs):
             defect = "no verb"
         elif _scrambled(tokens, question, tuple(tokenize(part) for part in _SEGMENT.split(sentence))) \
                 or _broken_casing(sentence):
             defect = "scrambled"
         elif max(tokens.count(t) for t in set(words) - FUNCTION_WORDS or {""}) > 3:
             defect = "repetition"
-    elif tokens and not _has_verb(tokens, extra_verbs):
+    elif tokens and not has_verb(tokens, extra_verbs):
         defect = "fragment"  # "rent an e-bike", "12%?": too short to assert or ask anything about a worry
     if tokens and not defect and len(tokens) < 4 and question and tokens[0] not in WH_WORDS | AUXILIARIES:
         defect = "fragment"

@@ -115,9 +115,11 @@ _WELLBEING = re.compile(r"\bhow(?: (?:are|have) you (?:been )?(?:doing|keeping|g
 # heard in them (dev: three calm lines) is not pushing, unless the same sentence names a deadline.
 _NO_RUSH = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going anywhere|in your own time|"
                       r"sleep on it|think it over|have a think|(?:not|never) (?:to )?keep you (?:too |very )?long|"
-                      r"happy to go over)\b")
+                      r"happy to go over|if you don't mind|(?:not|never) (?:trying|here|going|calling) to "
+                      r"(?:sell|push|pressure|rush|hassle))\b")
 _DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until|but|however|should|"
                        r"must|need to|have to|got to)\b")  # "Take your time, but ..." takes nothing off
+_MAX_FOLLOW_UP = 2  # questions in one turn that are a question and its follow-up, never a barrage
 _ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
 
 
@@ -234,6 +236,38 @@ def _of_user(part: str) -> bool:
     nothing of the offer in words (an amount is allowed: "you're spending about €160 a month")."""
     tokens = tokenize(part)
     return bool(_ADDRESSED.intersection(tokens)) and not _CONDITIONS.intersection(tokens[:2]) and not names_offer(part)
+
+
+# "you were with us", "you've built", "you'd been paying", "you used to ride": the user's past, told back to them
+_PAST_AFTER_YOU = frozenset({"were", "was", "used", "did", "had"})
+_PERFECT = frozenset({"have", "had", "would"})
+# ("got" is left out: "you've got seven days to dispute it" is the present)
+_IRREGULAR_PARTICIPLES = frozenset("been built done made run kept grown seen taken known spent paid left sold "
+                                   "found won lost told heard brought bought held met sent stood had".split())
+_HISTORY_SUBJECT_BY = 3  # tokens of lead-in before the "you"
+_SUBORDINATE = frozenset("until once when whenever if unless before as how what which that any who".split())
+
+
+def _of_user_history(part: str) -> bool:
+    """The part tells the user their own past ("After twenty years you've built a real reputation", "you were with us
+    for a couple of months last year"): no claim about the offer, whatever it names (round 20: both were unsupported
+    claims, the second one cost a win-back caller the call on its first line). Not a condition ("If you were to join,
+    ..."), a guarantee or a promise ("you were always going to earn ..." stays a claim)."""
+    tokens = tokenize(part)
+    if _CONDITIONS.intersection(tokens[:2]) or GUARANTEE_WORDS.intersection(tokens) or "going" in tokens:
+        return False
+    for i, t in enumerate(tokens[:_HISTORY_SUBJECT_BY + 1]):
+        # "you" the subject, at most a short lead-in before it ("After twenty years you've ...", "Since you were
+        # ..."), not inside a clause of the offer ("until you've shadowed three shifts", "any DBS you've paid")
+        if t != "you" or i + 1 >= len(tokens) or _SUBORDINATE.intersection(tokens[:i]):
+            continue
+        after = tokens[i + 1]
+        if after in _PAST_AFTER_YOU and (after == "used" or tokens[i + 2:i + 3] not in (["to"], ["better"])):
+            return True
+        following = tokens[i + 2] if i + 2 < len(tokens) else ""
+        if after in _PERFECT and (following in _IRREGULAR_PARTICIPLES or (following.endswith("ed") and len(following) > 3)):
+            return True
+    return False
 
 
 def _speaks_of_caller(sentence: str) -> bool:
@@ -623,15 +657,16 @@ class LearnedPerceiver:
         back what they know of the user claims nothing, so it can be neither false nor unsupported (round 10: "Your
         roof was re-tiled only three years ago, I believe" was a lie about how panels are fixed)."""
         self._pack_vectors()
-        said_of_user = [p for p in parts if _of_user(p)]  # the word test first: most parts never reach the encoder
-        if not said_of_user or self._situation_vectors is None:
-            return [False] * len(parts)
+        history = [_of_user_history(p) for p in parts]  # the user's own past needs no trait to be near
+        said_of_user = [p for p, h in zip(parts, history) if not h and _of_user(p)]  # (the word test first: most
+        if not said_of_user or self._situation_vectors is None:  # parts never reach the encoder)
+            return history
         vectors = self.encoder.encode(said_of_user)
         trait = (vectors @ self._situation_vectors.T).max(axis=1)
         fact = (vectors @ self._fact_vectors.T).max(axis=1)
         near = {p for p, tr, f in zip(said_of_user, trait, fact)
                 if tr >= self.t.situation and tr >= f + self.t.situation_margin}
-        return [p in near for p in parts]
+        return [h or p in near for p, h in zip(parts, history)]
 
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> _Turn:
@@ -843,8 +878,11 @@ class LearnedPerceiver:
             asked & self._worry_words[c] for c in sharp) else frozenset()
         areas = {self._area_of[c] for c in probes}
         n_questions = sum(1 for _, q in units if q)
-        # A barrage is several questions about different areas; one question, however open, is one question.
-        barrage = n_questions > 1 and len(areas) > pack.dynamics.max_probe_areas_per_turn
+        # A barrage is a volley of questions about more areas than the user takes in at once. One question, however
+        # open, is one question, and two are a question and a follow-up: "What's still bothering you? Is it whether
+        # the scooter costs eat up the pay?" was a barrage by every area the open one touched, and round 20's caller
+        # was hung up on for it. Three or more on different areas are a volley (the barrager asks one per area).
+        barrage = n_questions > _MAX_FOLLOW_UP and len(areas) > pack.dynamics.max_probe_areas_per_turn
         pitch = any(self.rules.pitches(s) for s in sentences)
         addressed = tuple((cid, fid) for fid in facts for cid in pack.answers.get(fid, ()))
         # Speech that does none of the above is courtesy or chit-chat: no progress, but no offence (a person says
