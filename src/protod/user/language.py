@@ -575,6 +575,7 @@ def clauses_of(text: str) -> tuple[Clause, ...]:
 
 
 def has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
+    """The tokens hold a verb: an auxiliary, a known verb not after a determiner, or any word after a subject pronoun."""
     for i, t in enumerate(tokens):
         if t in AUXILIARIES:
             return True
