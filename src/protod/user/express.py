@@ -20,7 +20,7 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import content_stems, has_verb, tokenize
+from protod.user.language import ADDRESSED, content_stems, has_verb, tokenize
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -190,7 +190,6 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     return kept + decision
 
 
-_SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
 _MAX_ECHO_WORDS = 4
 
 
@@ -212,7 +211,7 @@ def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
 
 def _echoable(phrase: str) -> bool:
     tokens = tokenize(phrase)
-    return 0 < len(tokens) <= _MAX_ECHO_WORDS and not _SECOND_PERSON.intersection(tokens) and not has_verb(tokens, frozenset())
+    return 0 < len(tokens) <= _MAX_ECHO_WORDS and not ADDRESSED.intersection(tokens) and not has_verb(tokens, frozenset())
 
 
 def _echoed(pack: Scenario, history: tuple) -> bool:

@@ -26,6 +26,8 @@ DETERMINERS = frozenset("the a an your our my their his her its".split())  # str
 QUANTIFIERS = frozenset("every each any some all no many much few several both either".split())
 PREPOSITIONS = frozenset("of to in on for with at by from into per over under after before during through within "
                          "than onto across against between without upon via inside outside beyond until".split())
+# The words that address the listener: what is said "of you" is said of the user.
+ADDRESSED = frozenset({"you", "your", "yours", "yourself"})
 PRONOUNS = frozenset("i you we they he she it there me us them him one someone anyone everyone nobody".split())
 AUXILIARIES = frozenset("is are was were be been being am do does did have has had can could will would shall "
                         "should may might must".split())

@@ -34,7 +34,7 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
+    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
     claim_clauses, complements, content_stems, contradicts, denies_whole, names_offer, negation_covers,
     resolve_ellipsis, segments, speaks_for_offer, split_sentences, ties_benefit_to_now, tokenize,
 )
@@ -76,7 +76,6 @@ _HEDGES = frozenset("imagine guess suppose bet expect gather understand assume r
 _INTENT = frozenset("looking calling reaching contacting recruiting".split())
 
 
-_ADDRESSED = frozenset({"you", "your", "yours", "yourself"})
 # "Have you got a minute to hear about ...?", "Would you be open to hearing how ...?": asking for the user's time, not
 # for their agreement nor about a worry (the pair model scores some of these above the ask or the probe bar)
 # "We don't offer X": the caller denies the offer has X (the scripted negator's bare form, which the model credits
@@ -235,7 +234,7 @@ def _of_user(part: str) -> bool:
     """The part is said of the user ("you", "your") as a fact about them, not a condition of the offer, and names
     nothing of the offer in words (an amount is allowed: "you're spending about €160 a month")."""
     tokens = tokenize(part)
-    return bool(_ADDRESSED.intersection(tokens)) and not _CONDITIONS.intersection(tokens[:2]) and not names_offer(part)
+    return bool(ADDRESSED.intersection(tokens)) and not _CONDITIONS.intersection(tokens[:2]) and not names_offer(part)
 
 
 # "you were with us", "you've built", "you'd been paying", "you used to ride": the user's past, told back to them
@@ -1013,6 +1012,6 @@ class LearnedPerceiver:
             self._trait_vectors = self.encoder.encode(
                 [f"{tr.description} {', '.join(tr.values)}" for tr in self.pack.traits])
         sims = self.encoder.encode(questions) @ self._trait_vectors.T
-        bars = [self.t.trait_addressed if _ADDRESSED & set(tokenize(q)) else self.t.trait for q in questions]
+        bars = [self.t.trait_addressed if ADDRESSED & set(tokenize(q)) else self.t.trait for q in questions]
         found = [self.pack.traits[int(row.argmax())].name for row, bar in zip(sims, bars) if row.max() >= bar]
         return tuple(dict.fromkeys(found))
