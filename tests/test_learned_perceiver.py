@@ -735,3 +735,66 @@ def test_absolute_scope_words():
     assert absolute_scope("Cancel any time, however late you tell us.") == {"anytime", "however late"}
     assert absolute_scope("£29 every month, for all fourteen clubs and any exit fee.") == frozenset()
     assert absolute_scope("However, the fee is fixed.") == frozenset()  # the connective widens nothing
+
+
+def test_a_question_after_a_dash_is_a_question_of_its_own(perceivers):
+    """Round 21: "..., you can cancel with a month's notice - shall I get you rejoined at £29 a month?" was one long
+    question, read as cue stuffing (nonsense). The statement and the ask are read apart; a lie before the dash is still
+    one, and a short lead-in ("One thing - how do you get around?") stays one question."""
+    from protod.user.language import split_afterthoughts
+
+    assert split_afterthoughts(["There's no minimum term, so you can cancel any month - shall I sign you up today?"]) == [
+        "There's no minimum term, so you can cancel any month.", "Shall I sign you up today?"]
+    assert split_afterthoughts(["One thing - how do you get around?"]) == ["One thing - how do you get around?"]
+    p = perceivers[C].perceive("You pick your own shifts in the app with no minimum hours - shall I get your application "
+                               "started today?")
+    assert p.closing_ask and "flexible_shifts" in p.facts and not p.nonsense
+    lie = perceivers[M].perceive("We waive the commission for your whole first year - shall I sign you up today?")
+    assert lie.closing_ask and (lie.unsupported or lie.false_claims) and not lie.facts
+
+
+def test_praise_of_the_user_is_no_claim_and_hides_none(perceivers):
+    """Round 21: "You'd be a good fit for a care worker role with us." was an unsupported claim (trust 0.52 -> 0.37 on
+    the call's first question). An opinion of the user's fit promises nothing; one with an amount or a promise in it,
+    or a second clause, is judged as before."""
+    p = perceivers[C].perceive("You'd be a great fit for a courier role with us.")
+    assert not (p.unsupported or p.false_claims)
+    assert not perceivers[C].perceive("Honestly, you sound like exactly the kind of rider we need.").unsupported
+    for text in ("You'd be a great fit, and we guarantee you thirty euros an hour.",
+                 "You'd be perfect for us: we pay for your scooter forever."):
+        judged = perceivers[C].perceive(text)
+        assert (judged.unsupported or judged.false_claims) and not judged.facts, text
+
+
+def test_a_yes_to_can_i_count_on_that_settles_the_worry(perceivers):
+    """Round 21: "Yes, you really can. ..." answering the user's "Can I really count on that?" was small talk, and the
+    worry was settled two turns later on an unrelated fact ("Okay, then it can fit around the rest of my week" to the
+    onboarding time). The yes is heard; only a statement that opens with one is."""
+    assert perceivers[C].perceive("Yes, you really can. Even a couple of hours a week is fine.").confirms
+    assert perceivers[C].perceive("Absolutely, that applies to every rider.").confirms
+    assert not perceivers[C].perceive("Sure, let me explain how the pay works.").confirms
+    assert not perceivers[C].perceive("Yes or no, would you like to hear more?").confirms
+
+
+def test_a_blind_yes_never_beats_listening():
+    """An agent that says yes every turn beside one true fact a turn (and asks to close every third turn) settles only
+    worries a fact already touched: it stays below the prober (courier, 40 users: 0.30 against the prober's 0.62 at
+    seed 0 when this was written)."""
+    from protod.agent.scripted import ScriptedAgent
+
+    class YesCycler(ScriptedAgent):
+        name = "yes-cycler"
+
+        def parts(self, obs, rng):
+            pack = obs.scenario
+            parts = ["Yes, absolutely, that holds for you too.", pack.facts[(obs.turn - 1) % len(pack.facts)].text]
+            return parts + [rng.choice(pack.agent_lines.closing)] if obs.turn % 3 == 0 else parts
+
+    scenario = load_scenario(C)
+    sim = make_simulator("learned", scenario)
+    personas = PersonaSampler(scenario, 0).sample(40)
+
+    def rate(agent) -> float:
+        return sum(t.accepted for t in run_episodes(scenario, agent, personas, simulator=sim, seed=0)) / 40
+
+    assert rate(YesCycler()) < rate(make_scripted_agent("prober"))

@@ -412,3 +412,57 @@ def test_a_touched_worry_frame_is_not_said_twice_in_a_call():
             history.append(Message(role="user", text=reply))
             frames.append(reply.split("? ", 1)[-1].split(". ")[0] if "? " in reply else reply)
         assert len(set(frames)) == len(frames), frames
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_a_user_who_asked_for_the_next_step_does_not_ask_again(name):
+    """Round 20: "What would I need to do?" asked, the steps told, and "That's about everything for me. What would I
+    need to do?" again. Once asked, a ready user invites the ask instead; asked "Anything else?" they say so first."""
+    from protod.agent.views import Message
+
+    pack = _pack(name)
+    persona = _people(name)[0]
+    expresser = TemplateExpresser(pack)
+    asked = expresser.render(pack.user_lines.ready[0], persona)
+    history = (Message("agent", "That fixes it."), Message("user", "Good. " + asked))
+    waiting = {expresser.render(line, persona) for line in pack.user_lines.ready_waiting}
+    again = expresser.express((("acknowledge", pack.facts[0].id), ("ready",)), persona, random.Random(1), None, history)
+    assert any(again.endswith(w) for w in waiting), again
+    open_question = expresser.express((("covered",), ("ready",)), persona, random.Random(1), None, history)
+    covered = {expresser.render(line, persona) for line in pack.user_lines.covered}
+    assert any(open_question.startswith(c) for c in covered) and any(open_question.endswith(w) for w in waiting)
+    first = expresser.express((("ready",),), persona, random.Random(1))  # nothing asked yet: the next step is asked
+    assert first in {expresser.render(line, persona) for line in pack.user_lines.ready_again}
+
+
+def test_a_phrase_the_caller_took_back_is_not_said_back():
+    """Round 21: "either way the £40 joining fee is waived" got "£40 joining fee, okay." (a fee accepted), and "the
+    refund is charged to us" got "Charged to us?". A phrase a negator or an undoing verb takes back, or one in the
+    caller's "we", is not read back; the contrast's "not" ("daylight, not just direct sun") and "without a written
+    warning" keep theirs."""
+    from protod.user.express import _heard_phrase, _undone
+
+    assert _undone("£40 joining fee", "either way the ", " is waived.")
+    assert _undone("£40 joining fee", "there's no ", " to pay")
+    assert _undone("£40 joining fee", "the ", ", which won't apply to you")
+    assert not _undone("daylight", "panels run on ", ", not just direct sun")
+    assert not _undone("written warning", "no account is closed without a ", " first")
+    assert not _undone("no joining fee", "there's ", " at all")
+    assert not _echoable("charged to us") and not _echoable("our own couriers")
+    pack = _pack("courier_recruitment")
+    fact = next(f for f in pack.facts if f.id == "fair_ratings")
+    assert _heard_phrase(pack, fact.id, fact.text) == "written warning"
+
+
+def test_a_value_already_told_is_not_news():
+    """Round 21: "How many bedrooms is the cottage?" got "An old stone cottage with thick walls, since you ask." a turn
+    after the user had said so. A value already said is said as such."""
+    pack = _pack("courier_recruitment")
+    persona = _people("courier_recruitment")[0]
+    name = next(t.name for t in pack.traits if not t.answers and persona.traits.get(t.name))
+    value = persona.traits[name]
+    expresser = TemplateExpresser(pack)
+    fresh = expresser.answer([name], persona, random.Random(0), False, "", "What's your situation?")
+    told = expresser.answer([name], persona, random.Random(0), False, f"Well, {value}, mostly.", "What's your situation?")
+    assert "since you ask" in " ".join(fresh).lower() or "as it happens" in " ".join(fresh).lower()
+    assert re.match(r"(Like|As) I said, ", told[0]) and value in told[0]

@@ -208,3 +208,43 @@ def test_asked_about_a_worry_they_do_not_hold_an_open_user_names_their_own():
     guarded = UserState(0.4, D.generic_voice_trust_min - 0.05, 5, (("fees", H),))
     t = transition(guarded, Perception(probes=("volume",), pointed=frozenset({"volume"}), question=True), SEV, D, 12)
     assert ("no_concern",) in t.events and t.state.status("fees") is H
+
+
+def test_the_first_question_about_a_worry_just_raised_is_listening_the_second_is_stalling():
+    """Round 21: "What made it hard to keep going - time, or not knowing what to do?" asked right after the user's worry
+    cost trust and patience as if the worry were ignored. The first follow-up is listening (the user says more); a
+    second one on the same worry leaves it unanswered, as before."""
+    first = step(state(fees=V), probes=("fees",), pointed=frozenset({"fees"}), question=True)
+    assert ("restated", "fees") in first.events and not any(e[0] == "ignored" for e in first.events)
+    assert first.state.trust == pytest.approx(0.6) and first.state.patience == 5 - D.idle_patience_cost
+    second = step(first.state, probes=("fees",), pointed=frozenset({"fees"}), question=True)
+    assert ("ignored", "fees") in second.events and second.state.trust < first.state.trust
+    assert UserState.from_dict(first.state.to_dict()) == first.state  # the memory survives a saved session
+
+
+def test_a_yes_settles_a_worry_the_caller_answered_before_it_was_raised_and_nothing_else():
+    """"Can I really count on that?" - "Yes, you really can." settles the worry the fact touched (round 21 heard the yes as
+    small talk). A yes settles no worry the user raised by being asked, and a yes beside a lie settles nothing."""
+    facts = {"fees": ("no_fees",), "volume": ("busy",)}
+    touched = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    yes = transition(touched.state, Perception(confirms=True), SEV, D, 12, None, facts)
+    assert yes.state.status("fees") is R and ("resolved", "fees", "no_fees") in yes.events
+    asked = step(state(), probes=("volume",), pointed=frozenset({"volume"}))
+    assert transition(asked.state, Perception(confirms=True), SEV, D, 12, None, facts).state.status("volume") is V
+    lie = transition(touched.state, Perception(confirms=True, unsupported=True), SEV, D, 12, None, facts)
+    assert lie.state.status("fees") is V
+
+
+def test_a_user_won_over_but_wary_says_so_and_plain_facts_are_the_way_on():
+    """Round 21: every worry answered, trust short of accepting: "Anything else?" got "nothing else springs to mind", the
+    ask a bare no, and the caller telling the pay was an idle turn that ended the call. Now the user says what is
+    missing, and a new fact is progress (one a turn, never a recital or a lie)."""
+    wary = state(stance=0.8, trust=D.accept_trust - 0.1, patience=2, fees=R, volume=R)
+    assert ("unsure",) in step(wary, probes=("fees",), question=True).events
+    assert ("covered",) in step(state(stance=0.8, trust=0.8, fees=R, volume=R), probes=("fees",), question=True).events
+    refused = step(wary, closing_ask=True)
+    assert ("unsure",) in refused.events and ("refused_ask",) in refused.events
+    told = step(wary, facts=("pay",))
+    assert told.state.patience == 2 and told.state.trust == pytest.approx(wary.trust + D.fact_trust_gain)
+    again = step(told.state, facts=("pay",))  # the same fact again earns nothing
+    assert again.state.patience == 1

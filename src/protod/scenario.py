@@ -255,6 +255,12 @@ class UserLines(_Strict):
         "Nothing else, I don't think.",
         description="Reply to an open question (\"Anything else holding you back?\") when every worry the user had is answered: "
                     "not \"that one's sorted\", which answers a question about one worry.")
+    unsure: list[UserLine] = _default_lines(
+        "Nothing in particular. I just don't feel I know enough about you yet.",
+        "It's not one thing. I'd want to hear a bit more about how it all works first.",
+        "Honestly, I don't know much about you lot yet. Tell me a bit more.",
+        description="Said when every worry is answered but the user does not trust the caller enough to agree yet (to an open "
+                    "question, or declining the ask): what is left is to tell them plainly how the offer works.")
     ready: list[UserLine] = _default_lines(
         "I think that covers what I wanted to know. So what would the next step be?",
         "Okay, that answers it for me. What would I need to do?",
@@ -265,9 +271,15 @@ class UserLines(_Strict):
     ready_again: list[UserLine] = _default_lines(
         "Nothing else from my side, really. So what's the next step?",
         "That's about everything for me. What would I need to do?",
-        "No, I think that's it. How would we get started?",
+        "I think that's everything I needed. How would we get started?",
         description="`ready` on a turn that answered nothing (\"Anything else on your mind?\"): round 17's \"No, that part "
                     "doesn't really bother me. Okay, that answers it for me.\" answered nothing.")
+    ready_waiting: list[UserLine] = _default_lines(
+        "I'm happy to go ahead if you are.",
+        "Well, I'm ready when you are.",
+        "So, shall we get on with it?",
+        description="`ready` once the user has already asked what the next step is: they invite the ask rather than ask "
+                    "again (round 20: \"What would I need to do?\" twice, the steps told in between).")
 
 
 class AgentLines(_Strict):

@@ -20,7 +20,7 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import ADDRESSED, content_stems, has_verb, tokenize
+from protod.user.language import ADDRESSED, NEGATORS, content_stems, has_verb, tokenize
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -37,6 +37,7 @@ _GENERIC = {
     "acknowledge": "acknowledge",
     "settled": "settled",
     "covered": "covered",
+    "unsure": "unsure",
     "pitch": "pitch",
     "off_topic": "off_topic",
     "refused_ask": "refuse_ask",
@@ -54,7 +55,7 @@ _GENERIC = {
 _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "not_that": 3, "voiced": 3, "restated": 3,
-    "confirm": 3, "settled": 3, "covered": 3,
+    "confirm": 3, "settled": 3, "covered": 3, "unsure": 3,
     "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
@@ -75,6 +76,9 @@ _OPEN_WORRY = frozenset({"voiced", "restated", "confirm", "ignored", "not_that",
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 _ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
+# ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21
+# got "An old stone cottage with thick walls, since you ask." one turn after the user had said so).
+_ANSWER_AGAIN = ("Like I said, {value}.", "As I said, {value}.")
 # ... and a question that already names the value ("Would you consider teaching A-level chemistry?") is confirmed, not
 # told back as news ("A-level chemistry, as it happens" in round 14).
 _CONFIRM_OPEN = ("That's right, {value}.", "Yes, {value}, that's me.")
@@ -204,14 +208,40 @@ def _heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
     lowered = agent_text.lower()
     for cue in cues:
         at = lowered.find(cue.lower())
-        if at >= 0 and _echoable(cue):
+        if at >= 0 and _echoable(cue) and not _undone(cue, lowered[:at], lowered[at + len(cue):]):
             return agent_text[at: at + len(cue)]
     return ""
 
 
+# Words that take back what a phrase names: "the £40 joining fee is waived" is no fee at all, and "£40 joining fee,
+# okay." said back to it sounds like a fee accepted (round 21).
+_UNDOING = frozenset("waived waive waives scrapped dropped removed refunded credited".split())
+_BE = frozenset("is are was will would be gets get has have been".split())
+
+
+def _undone(cue: str, before: str, after: str) -> bool:
+    """The caller's words around the phrase take it back: a negator right before it ("no £40 joining fee", not "without a
+    written warning", which keeps it), or an undoing verb after it ("the £40 joining fee is waived", "... which won't
+    apply"; not "daylight, not just direct sun", where the "not" is the contrast's)."""
+    if tokenize(cue)[:1] and tokenize(cue)[0] in NEGATORS:
+        return False  # "no joining fee" says the undoing itself
+    if NEGATORS.intersection(tokenize(before)[-1:]):
+        return True
+    rest = [t for t in tokenize(after)[:5] if t not in ("which", "that")]
+    if rest and rest[0] in _UNDOING:
+        return True
+    while rest and rest[0] in _BE:
+        rest = rest[1:]
+    return len(rest) < len(tokenize(after)[:5]) and bool(rest) and (rest[0] in _UNDOING or rest[0] in ("not", "never"))
+
+
+_CALLERS = frozenset("we us our ours".split())  # the caller's side: "Charged to us?" said back is the wrong side (round 21)
+
+
 def _echoable(phrase: str) -> bool:
     tokens = tokenize(phrase)
-    return 0 < len(tokens) <= _MAX_ECHO_WORDS and not ADDRESSED.intersection(tokens) and not has_verb(tokens, frozenset())
+    return 0 < len(tokens) <= _MAX_ECHO_WORDS and not (ADDRESSED | _CALLERS).intersection(tokens) \
+        and not has_verb(tokens, frozenset())
 
 
 def _echoed(pack: Scenario, history: tuple) -> bool:
@@ -266,6 +296,12 @@ class TemplateExpresser:
                 eligible = varied
         return rng.choice(eligible)
 
+    def _asked_next_step(self, persona: Persona, said: str) -> bool:
+        """The user has already asked this caller what the next step is (a `ready` line, or its question)."""
+        lines = self.pack.user_lines
+        return bool(said) and any(_last_question(self.render(line, persona)) in said
+                                  for line in (*lines.ready, *lines.ready_again))
+
     def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str,
                asked: str = "") -> list[str]:
         """Sentences answering questions about the user's own `traits`: the pack's `answers`, else one generic
@@ -286,6 +322,8 @@ class TemplateExpresser:
             stems = [set(content_stems(tokenize(v))) for v in plain]
             known = all(v and v <= named for v in stems)  # "just me" names nothing to find in the question
             frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
+            if not known and value.lower() in said.lower():
+                frames = _ANSWER_AGAIN  # told already: not news "since you ask" (round 21)
             fresh = [f for f in frames if max(f.split("{value}"), key=len).strip(" .,:") not in said] or list(frames)
             out.append(_upper_first(rng.choice(fresh).replace("{value}", value)))
         return out
@@ -324,6 +362,10 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
+            elif kind == "ready" and not settled_now and self._asked_next_step(persona, said):
+                lines = pack.user_lines.ready_waiting  # not "What would I need to do?" again, once it was answered
+                if any(e[0] == "covered" for e in events):  # ("Anything else?") answered first: ready_again did that
+                    parts.append(self.render(self.pick(pack.user_lines.covered, persona, rng, (), said), persona))
             elif kind == "ready" and not settled_now:
                 lines = pack.user_lines.ready_again  # nothing was answered this turn: not "that answers it for me"
             elif kind == "guarded" and state is not None and any(s.value != "hidden" for _, s in state.concerns):
@@ -391,6 +433,7 @@ _DIRECTIVES = {
     "confirm": "Say the caller touched on this worry of yours but you want it confirmed before anything else: {concern}.",
     "settled": "Say the caller has already answered this worry of yours, so it is settled: {concern}.",
     "covered": "Say that nothing else worries you: they have been through what you would have asked.",
+    "unsure": "Say that nothing in particular worries you, but you do not know enough about them or the offer yet.",
     "small_talk": "Reply politely and briefly, and ask what the call is about.",
     "other_question": "Answer their question briefly.",
     "nonsense": "Say you cannot follow what they just said.",

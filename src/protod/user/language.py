@@ -158,6 +158,28 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
 
 
+# A question tacked onto a statement after a dash: "..., you can cancel with a month's notice - shall I get you
+# rejoined at £29 a month?" is a statement and a question, not one long question (round 21 read it as cue stuffing).
+_AFTERTHOUGHT = re.compile(
+    r"^(?P<said>.*?\S)\s+[\u2013\u2014-]{1,2}\s+(?P<asked>(?:and |so )?"
+    r"(?:shall|should|can|could|would|will|may|do|does|did|is|are|how|what|when|which|who|why|where|any|anything)\b"
+    r"[^\u2013\u2014]*\?)$", re.I)
+
+
+def split_afterthoughts(sentences: list[str]) -> list[str]:
+    """The sentences with a question tacked on after a dash made a sentence of its own (see _AFTERTHOUGHT). A
+    statement of three words or fewer stays joined: "One thing - how do you get around?" is one question."""
+    out: list[str] = []
+    for sentence in sentences:
+        m = _AFTERTHOUGHT.match(sentence)
+        if m and len(tokenize(m["said"])) > 3 and not m["said"].rstrip().endswith("?"):
+            asked = m["asked"]
+            out += [m["said"].rstrip(" ,;:") + ".", asked[:1].upper() + asked[1:]]
+        else:
+            out.append(sentence)
+    return out
+
+
 def stem(word: str) -> str:
     """A crude, consistent suffix stripper: enough to match 'payouts'/'payout', 'orders'/'order', 'charged'/'charge'."""
     if len(word) <= 3 or not word.replace("-", "").isalpha():

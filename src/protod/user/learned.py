@@ -36,7 +36,7 @@ from protod.scenario import Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
     claim_clauses, complements, content_stems, contradicts, denies_whole, names_offer, negation_covers,
-    resolve_ellipsis, segments, speaks_for_offer, split_sentences, ties_benefit_to_now, tokenize,
+    resolve_ellipsis, segments, speaks_for_offer, split_afterthoughts, split_sentences, ties_benefit_to_now, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -149,6 +149,24 @@ def _about_caller(sentence: str) -> bool:
     return _speaks_of_caller(sentence)
 
 
+# The caller's opinion of the user's fit: "You'd be a good fit for a care worker role with us.", "You'd make a great
+# host.", "You sound like exactly the kind of person we need." (round 21: unsupported, trust 0.52 -> 0.37 on the first
+# question of the call). Praise, not a product claim: it promises the user nothing they could check.
+_FIT_PRAISE = re.compile(
+    r"^(?:(?:honestly|frankly|i think|i reckon|i'd say|i'm sure|it sounds like|sounds like|from what you say|so|and)"
+    r"[, ]+)*you(?:'d| would|'re| are| sound| seem|'d probably| could| might)(?: like)?(?: be| make)? (?:a |an |the )?"
+    r"(?:really |very |genuinely |such a |just |exactly )?(?:good|great|perfect|ideal|natural|excellent|brilliant|"
+    r"strong|wonderful|lovely|fantastic|the kind of|the sort of|the right|what we)\b")
+
+
+def _praises_fit(sentence: str) -> bool:
+    """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE): no amount, no
+    guarantee, one clause."""
+    lowered = " ".join(sentence.lower().replace("’", "'").split())
+    found = analyse(sentence).clauses
+    return bool(_FIT_PRAISE.match(lowered)) and len(found) <= 1 and not any(c.numbers or c.guarantee for c in found)
+
+
 # The words of a lead-in that says nothing of the offer: "Sorry", "Good question", "Fair point", "I hear you", "Look".
 _COURTESY_STEMS = frozenset(content_stems(tokenize(
     "sorry good great fair question point understand hear totally absolutely sure course thanks thank clear honest "
@@ -219,6 +237,17 @@ def _confirms_back(sentence: str) -> bool:
     while i < len(tokens) and tokens[i] in _CONFIRMING:
         i += 1
     return 0 < i < len(tokens) and tokens[i] in _CONFIRMED
+
+
+# A plain yes: "Yes, you really can.", "Absolutely.", "Of course it does.", "That's right." (not "Sure, ...", which as often
+# only takes the floor: "Sure, let me explain").
+_YES = re.compile(r"^(?:yes|yeah|yep|absolutely|definitely|certainly|exactly|correct|indeed|of course|that's right|"
+                  r"that is right|that's correct|it does|it will|you can|you will|they do)\b")
+
+
+def _says_yes(sentence: str) -> bool:
+    """The statement opens with a yes (see _YES)."""
+    return bool(_YES.match(" ".join(sentence.lower().replace("\u2019", "'").split())))
 
 
 def _promised_by_others(tokens: tuple[str, ...]) -> bool:
@@ -633,7 +662,8 @@ class LearnedPerceiver:
         """Score the pairs of many turns in one batch (the simulator calls this once per step of many dialogues)."""
         texts = list(dict.fromkeys(texts))
         # the statements' parts said of the user first, in one batch: _units reads which speak of their situation
-        self.encoder.encode([p for t in texts for s in split_sentences(strip_injection(t)) if not analyse(s, self._verbs).question
+        self.encoder.encode([p for t in texts for s in split_afterthoughts(split_sentences(strip_injection(t)))
+                             if not analyse(s, self._verbs).question
                              for p in segments(s) if _of_user(p)])
         plans = [self._units(t).units for t in texts]
         premises = [u for units in plans for u, _ in units]
@@ -670,7 +700,7 @@ class LearnedPerceiver:
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> _Turn:
         """The turn as the model judges it (`_Turn`)."""
-        raw = resolve_ellipsis([s for s in split_sentences(strip_injection(text)) if s.strip()])
+        raw = resolve_ellipsis(split_afterthoughts([s for s in split_sentences(strip_injection(text)) if s.strip()]))
         sentences = tuple(analyse(s, self._verbs) for s in raw)
         nonsense = situation = False
         units: list[tuple[str, bool]] = []
@@ -816,6 +846,7 @@ class LearnedPerceiver:
                                        or (not q and c and doubt >= t.absolute and rel < t.entail and self._widens(u, by))
                                        or (not q and ties_benefit_to_now(u)))
                             and not _about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
+                            and not _praises_fit(u)
                             and not _confirms_back(u)
                             for (u, q), c, s, rel, doubt, by in zip(units, claimed, supported, related, doubted, doubted_by))
         if not r.closing:
@@ -894,7 +925,7 @@ class LearnedPerceiver:
             facts=tuple(facts), addressed=addressed, recital=len(facts) > pack.dynamics.max_facts_per_turn,
             pitch=pitch, pressure=pressure, false_claims=tuple(false_claims), closing_ask=closing,
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
-            small_talk=small_talk,
+            small_talk=small_talk, confirms=bool(sentences) and not sentences[0].question and _says_yes(sentences[0].text),
         )
 
     def _names_only(self, premise: str, fid: str) -> bool:

@@ -87,6 +87,7 @@ class CognitiveUserSimulator:
         # A persona's severities are the pack's; one dict for all users avoids rebuilding it every turn.
         self._severity = {c.id: c.severity for c in pack.concerns}
         self._areas = {c.id: c.area for c in pack.concerns}
+        self._resolution_facts = {c.id: tuple(c.resolution_facts) for c in pack.concerns}
         self._acts: dict[str, tuple[str, ...]] = {}  # rule labels by agent text (rule perception is a function of it)
 
     def _rule_labels(self, text: str, perception: Perception) -> tuple[str, ...]:
@@ -101,7 +102,7 @@ class CognitiveUserSimulator:
         """The no-model path, kept lean: it is what tens of thousands of turns a second run through."""
         perception = self.perceiver.perceive(r.agent_text)
         move = transition(r.state, perception, self._severity, self.pack.dynamics, self.pack.turn_budget,
-                          self._areas)
+                          self._areas, self._resolution_facts)
         labels = self._rule_labels(r.agent_text, perception)
         reply = self.expresser.express(move.events, r.persona, r.rng, move.state, r.history, r.agent_text)
         return UserTurn(reply, move.state, labels, move.events)
@@ -128,7 +129,8 @@ class CognitiveUserSimulator:
         else:
             perceptions = [self.perceiver.perceive(r.agent_text) for r in requests]
         dynamics, budget = self.pack.dynamics, self.pack.turn_budget
-        moves = [transition(r.state, p, self._severity, dynamics, budget, self._areas) for r, p in zip(requests, perceptions)]
+        moves = [transition(r.state, p, self._severity, dynamics, budget, self._areas, self._resolution_facts)
+                 for r, p in zip(requests, perceptions)]
         if self._batch_express:
             said = self.expresser.express_batch(
                 [(r.persona, m.state, m.events, _clean_history(r.history), strip_injection(r.agent_text), r.rng)

@@ -55,6 +55,9 @@ class UserState:
     # Voiced worries the caller had already answered when they surfaced: the user wants it confirmed, and a caller
     # who moves on has not ignored them.
     told: frozenset[str] = frozenset()
+    # Open worries the caller asked the user to say more about: the first follow-up question on a worry is listening,
+    # a second one is stalling (it counts as leaving the worry unanswered).
+    explained: frozenset[str] = frozenset()
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -77,6 +80,7 @@ class UserState:
             "decision": self.decision.value,
             "heard": sorted(self.heard),
             "told": sorted(self.told),
+            "explained": sorted(self.explained),
         }
 
     @classmethod
@@ -91,6 +95,7 @@ class UserState:
             decision=Decision(data.get("decision", "continue")),
             heard=frozenset(data.get("heard", ())),
             told=frozenset(data.get("told", ())),
+            explained=frozenset(data.get("explained", ())),
         )
 
 
@@ -119,6 +124,7 @@ class Perception:
     unsupported: bool = False  # a product claim that no fact entails (invented or over-generalised): an untruth
     small_talk: bool = False  # courtesy or chit-chat and nothing else: no progress, but no offence either
     asked_traits: tuple[str, ...] = ()  # trait names a question asks about ("How do you get around?"): answered plainly
+    confirms: bool = False  # the turn opens with a yes ("Yes, you really can."): an answer to "Can I count on that?"
 
     def acts(self) -> list[str]:
         """Readable act labels for trajectories and metrics, e.g. ['probe:commission_too_high', 'closing_ask']."""
@@ -148,6 +154,29 @@ def _restate(cid: str, told: set[str]) -> str:
     return "confirm" if cid in told else "restated"
 
 
+def _confirmed(state: UserState, perception: Perception,
+               resolution_facts: dict[str, tuple[str, ...]] | None) -> list[tuple[str, str]]:
+    """(concern, fact) pairs a yes settles: a worry answered before it was voiced, where the user asked whether the fact
+    holds for them ("Can I really count on that?") and the caller says it does ("Yes, you really can."; round 21 heard
+    that as small talk and settled the worry two turns later, on an unrelated fact). The fact is the one heard that
+    answers it."""
+    if not (perception.confirms and resolution_facts):
+        return []
+    return [(cid, fact) for cid, _ in state.concerns if cid in state.told
+            for fact in [next((f for f in resolution_facts.get(cid, ()) if f in state.heard), None)] if fact]
+
+
+def _short_of_trust(statuses: dict[str, ConcernStatus], trust: float, d: Dynamics) -> bool:
+    """Every worry answered, and still too wary of the caller to sign."""
+    return trust < d.accept_trust and all(s is _RESOLVED for s in statuses.values())
+
+
+def _nothing_else(statuses: dict[str, ConcernStatus], trust: float, d: Dynamics) -> tuple[str]:
+    """An open question with no worry left unsaid or open: nothing else ("covered"), or, to a caller they do not trust
+    enough yet, that they do not know enough about them ("unsure"), so the caller knows what is left to do."""
+    return ("unsure",) if _short_of_trust(statuses, trust, d) else ("covered",)
+
+
 def _follow_ups(state: UserState, addressed: tuple[tuple[str, str], ...],
                 areas: dict[str, str] | None) -> list[tuple[str, str]]:
     """(concern, fact) pairs that settle a worry answered before it was voiced (`told`): the caller's next word on the
@@ -172,6 +201,7 @@ def transition(
     dynamics: Dynamics,
     turn_budget: int,
     areas: dict[str, str] | None = None,
+    resolution_facts: dict[str, tuple[str, ...]] | None = None,
 ) -> Transition:
     """Apply one perceived agent turn to the user's state.
 
@@ -182,6 +212,7 @@ def transition(
         dynamics: the pack's constants.
         turn_budget: agent turns before the dialogue times out.
         areas: concern id -> area; lets a follow-up on the same topic confirm a worry answered before it was voiced.
+        resolution_facts: concern id -> the facts that answer it; lets a plain yes confirm such a worry.
     Returns the new state and the events that the reply should express, in order.
     """
     if state.done:
@@ -191,6 +222,8 @@ def transition(
     statuses = dict(state.concerns)
     waiting = [cid for cid, s in state.concerns if s is _VOICED]  # voiced earlier, not yet settled
     told = set(state.told)
+    explained = set(state.explained)
+    listened = None  # the open worry the caller asked the user to say more about this turn
     events: list[tuple[str, ...]] = []
     progress = False
 
@@ -223,7 +256,8 @@ def transition(
     # A turn that lies is not believed: nothing in it resolves or surfaces a worry (and the reply never thanks a
     # caller for the fact in the same breath as calling them out).
     believed = not (perception.false_claims or perception.unsupported)
-    answers = (*perception.addressed, *_follow_ups(state, perception.addressed, areas))
+    answers = (*perception.addressed, *_follow_ups(state, perception.addressed, areas),
+               *_confirmed(state, perception, resolution_facts))
     for cid, fact in () if perception.recital or not believed else answers:
         status = statuses.get(cid)
         if status is _VOICED and cid in waiting:
@@ -252,6 +286,10 @@ def transition(
     if believed and not answered_any and not perception.recital and not state.heard.issuperset(perception.facts):
         # Plain, checkable information earns a guarded user's trust a little (once a turn, new facts only, and not on
         # top of a worry settled): a caller who explains the offer can then ask what they could not ask a stranger.
+        # With every worry answered and only trust lacking, it is the progress left to make (round 21's user, won
+        # over but wary, hung up on a caller telling them the pay and hours).
+        if _short_of_trust(statuses, trust, d):
+            progress = True
         trust += d.fact_trust_gain
     for trait in perception.asked_traits:
         events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
@@ -281,19 +319,25 @@ def transition(
             events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
         else:
             # Asked again about a worry they hold, the user never denies it: one still open is restated (and is
-            # still left unanswered below), one already answered is said to be settled. Neither is progress.
+            # still left unanswered below, bar the first question asking to hear more), one already answered is said
+            # to be settled. Neither is progress.
             waiting_probed = next((cid for cid in perception.probes if statuses.get(cid) is _VOICED), None)
             settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
             other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
             names_other = other is not None and trust >= d.generic_voice_trust_min
             if waiting_probed is not None:
                 events.append((_restate(waiting_probed, told), waiting_probed))
+                if waiting_probed not in explained:
+                    # "What made it hard to keep going - time, or not knowing what to do?" right after the worry: the
+                    # caller is listening, and the user says more (round 21 lost trust and patience for it). Once.
+                    explained.add(waiting_probed)
+                    listened = waiting_probed
             elif not perception.pointed and other is None:
                 # An open question ("Anything else holding you back?") with no worry left unsaid: the one still open is
                 # brought up again, else there is nothing more ("That one's sorted" or "Not really a worry for me"
                 # answer a question about one worry: round 20 heard both after open questions).
                 still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
-                events.append((_restate(still, told), still) if still is not None else ("covered",))
+                events.append((_restate(still, told), still) if still is not None else _nothing_else(statuses, trust, d))
             elif settled is not None and not (names_other and not perception.pointed):
                 # (An open question, "What else would make you hesitate?", is not about the worry it happens to sound
                 # nearest: with another worry still unsaid, an open user says that one, not "we've covered that";
@@ -312,7 +356,7 @@ def transition(
             else:
                 events.append(("no_concern",))
 
-    ignored = [cid for cid in waiting if statuses[cid] is _VOICED and cid not in told]
+    ignored = [cid for cid in waiting if statuses[cid] is _VOICED and cid not in told and cid != listened]
     if ignored:
         # Moving on without answering what the user just raised: they feel unheard.
         trust -= d.ignored_trust
@@ -354,6 +398,8 @@ def transition(
             still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
             if still is not None and not any(e[0] in ("restated", "confirm", "ignored") for e in events):
                 events.append((_restate(still, told), still))  # "Not yet: I still don't know about ..."
+            elif still is None and _short_of_trust(statuses, trust, d) and ("unsure",) not in events:
+                events.append(("unsure",))  # no worry left to name: what they lack is trust, and they say so
             events.append(("refused_ask",))
             if stance < d.reject_stance or refusals >= d.max_refusals:
                 decision = Decision.REJECT
@@ -379,5 +425,6 @@ def transition(
         decision=decision,
         heard=state.heard | frozenset(perception.facts) if perception.facts else state.heard,
         told=frozenset(c for c in told if statuses[c] is _VOICED),
+        explained=frozenset(explained),
     )
     return Transition(new_state, tuple(events))
