@@ -798,3 +798,13 @@ def test_a_blind_yes_never_beats_listening():
         return sum(t.accepted for t in run_episodes(scenario, agent, personas, simulator=sim, seed=0)) / 40
 
     assert rate(YesCycler()) < rate(make_scripted_agent("prober"))
+
+
+def test_a_question_about_interest_asks_nothing_about_the_user(perceivers):
+    """Round 21: "Would you be interested in earning some money delivering with us?" got "Since you ask: never done
+    delivery work." An interest question asks about the offer, not the user's situation; "Have you done delivery work
+    before?" still does."""
+    p = perceivers[C].perceive("I saw you've done courier work. Would you be interested in earning some money "
+                               "delivering with us?")
+    assert not p.asked_traits
+    assert perceivers[C].perceive("Have you done delivery work before?").asked_traits

@@ -7,6 +7,8 @@ number or guarantee); the honest ones are paraphrases an LLM agent would produce
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from protod.scenario import load_scenario
@@ -14,6 +16,7 @@ from protod.user.language import analyse, quantities, stem, tokenize
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
+ROOT = Path(__file__).parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -430,3 +433,18 @@ def test_verbless_courtesy_is_not_word_salad(text, nonsense):
     """The rule perceiver (the training simulator) called 221 honest corpus lines nonsense for having no verb it knew
     or for opening a question with "Anything"; a bag of cue words stays nonsense."""
     assert RulePerceiver(load_scenario("courier_recruitment")).perceive(text).nonsense == nonsense
+
+
+@pytest.mark.parametrize("text,pitch", [
+    ("I'd love two minutes to see if we could send some work your way.", False),
+    ("We would really love to have you on board.", False),
+    ("You will love our amazing platform.", True),
+    ("I love that we are the best platform around.", True),
+    ("We are the leading platform and I would love to tell you more.", True),
+])
+def test_the_callers_own_wish_is_no_sales_talk(text, pitch):
+    """Round 21: "I'd love two minutes ..." in a one-line introduction got "That reads like your website." A sales-talk
+    word said of the caller's own wish is courtesy; the same word said of the offer, or beside another, still
+    pitches."""
+    rules = RulePerceiver(load_scenario(str(ROOT / "data/perception/packs/translator_marketplace.yaml")))
+    assert rules.pitches(analyse(text)) is pitch

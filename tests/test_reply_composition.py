@@ -466,3 +466,14 @@ def test_a_value_already_told_is_not_news():
     told = expresser.answer([name], persona, random.Random(0), False, f"Well, {value}, mostly.", "What's your situation?")
     assert "since you ask" in " ".join(fresh).lower() or "as it happens" in " ".join(fresh).lower()
     assert re.match(r"(Like|As) I said, ", told[0]) and value in told[0]
+
+
+def test_a_user_who_wants_to_hear_more_is_not_also_leaving():
+    """Round 21's verification callers: "It's not one thing. I'd want to hear a bit more ... Look, I haven't got long.
+    ... Not so fast. I still have my doubts." and "... Tell me a bit more. I haven't got time for this. Bye." Asking to
+    hear more declines the ask by itself, and is never said beside a complaint, a warning or a goodbye."""
+    assert compose((("unsure",), ("refused_ask",))) == [("unsure",)]
+    for other in (("impatient",), ("unsupported_claim",), ("false_claim",), ("pressure",)):
+        assert ("unsure",) not in compose((("unsure",), other, ("refused_ask",)))
+    for end in ("hang_up", "reject", "timeout"):
+        assert compose((("unsure",), (end,))) == [(end,)]

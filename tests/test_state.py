@@ -248,3 +248,18 @@ def test_a_user_won_over_but_wary_says_so_and_plain_facts_are_the_way_on():
     assert told.state.patience == 2 and told.state.trust == pytest.approx(wary.trust + D.fact_trust_gain)
     again = step(told.state, facts=("pay",))  # the same fact again earns nothing
     assert again.state.patience == 1
+
+
+def test_a_wary_user_asked_an_open_question_keeps_their_worry_back_and_does_not_deny_it():
+    """Round 21: "What's the biggest headache with scheduling right now?" got "Not really a worry for me." from a user
+    with three worries and too little trust to say one. An open question (one reaching several areas) gets "guarded";
+    a question about one area, or naming a worry, they do not hold still gets "not a worry for me"."""
+    wary = state(trust=D.generic_voice_trust_min - 0.1)
+    areas = {"fees": "money", "volume": "orders", "other": "money", "setup": "tech"}
+    open_question = transition(wary, Perception(probes=("other", "setup"), question=True), SEV, D, 12, areas)
+    assert ("guarded",) in open_question.events
+    one_area = transition(wary, Perception(probes=("other",), question=True), SEV, D, 12, areas)
+    assert ("no_concern",) in one_area.events and ("guarded",) not in one_area.events
+    named = transition(wary, Perception(probes=("other", "setup"), pointed=frozenset({"other"}), question=True), SEV, D,
+                       12, areas)
+    assert ("no_concern",) in named.events and ("guarded",) not in named.events

@@ -141,6 +141,16 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
     decision = [e for e in events if e[0] == "refused_ask"][:1]
     if terminal is not None:
         decision = ([] if terminal[0] == "reject" else decision) + [terminal]
+    if any(e[0] == "unsure" for e in body):
+        # "Tell me a bit more" asks the caller to go on: never beside a complaint, a warning or a goodbye, which say
+        # the opposite (round 21: "I don't know much about you lot yet. Tell me a bit more. I haven't got time for
+        # this. Bye."); and it declines the ask by itself ("Nothing in particular ... Not so fast. I still have
+        # questions." contradicted itself).
+        if terminal is not None or any(e[0] in ("false_claim", "unsupported_claim", "pressure", "impatient")
+                                       for e in body):
+            body = [e for e in body if e[0] != "unsure"]
+        else:
+            decision = [e for e in decision if e[0] != "refused_ask"]
     side = next((_STANCE[e[0]] for e in decision if e[0] in _STANCE), 0) or next(
         (_STANCE[e[0]] for e in body if e[0] in _STANCE), 0)
     kinds = {e[0] for e in body}

@@ -706,11 +706,12 @@ def _broken_casing(sentence: str) -> bool:
     caps = [w[0].isupper() for w in words]
     if all(w.isupper() for w in words) or not any(caps) or sum(caps) > len(words) / 2:
         return False
-    if not caps[0]:
-        return True
+    if not caps[0] and not _OPENS_WITH_AMOUNT.match(sentence):
+        return True  # ("95% of our customers get ..." opens with an amount: its first word is "of")
     return any(c and w.lower() in FUNCTION_WORDS and w not in _CAPITAL_WORDS for w, c in zip(words[1:], caps[1:]))
 
 
+_OPENS_WITH_AMOUNT = re.compile(r"\W*[\d£$€¥]")
 # Function words written in capitals mid-sentence by people, not by shuffling: "I", "OK" ("Is now an OK time?"), "US"
 _CAPITAL_WORDS = frozenset({"I", "OK", *_ACRONYMS})
 

@@ -159,12 +159,27 @@ _FIT_PRAISE = re.compile(
     r"strong|wonderful|lovely|fantastic|the kind of|the sort of|the right|what we)\b")
 
 
-def _praises_fit(sentence: str) -> bool:
-    """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE): no amount, no
-    guarantee, one clause."""
-    lowered = " ".join(sentence.lower().replace("’", "'").split())
+# The caller's own wish to have the user, or to talk: "I'd love to get your sushi bar on our app alongside QuickBite."
+# (round 21: unsupported, on the call's first line), "We'd really like to have you on board." It promises nothing the
+# user could check; a wish to give or waive something ("I'd love to waive your commission") is an offer, and judged.
+_WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honestly|well|quickly)[, ]+)*(?:i|we)"
+                   r"(?:'d| would)? (?:really |just |simply )?(?:love|like|want|hope|be happy|be glad|be keen) to "
+                   r"(?:have|get|bring|welcome|see|talk|chat|ask|hear|learn|understand|show|walk|explain|find out|"
+                   r"help)\b")
+
+
+def _says_nothing_checkable(sentence: str) -> bool:
+    """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause) or the
+    caller's own wish after a courtesy at most (see _WISH), with no amount and no guarantee."""
+    lowered = " ".join(sentence.lower().replace("\u2019", "'").split())
     found = analyse(sentence).clauses
-    return bool(_FIT_PRAISE.match(lowered)) and len(found) <= 1 and not any(c.numbers or c.guarantee for c in found)
+    if any(c.numbers or c.guarantee for c in found):
+        return False
+    if _FIT_PRAISE.match(lowered):
+        return len(found) <= 1
+    wish = _WISH.search(lowered)
+    # (nothing else said after it: "We'd love to have you, and we waive the commission for a year" is judged whole)
+    return bool(wish) and not speaks_for_offer(lowered[:wish.start()]) and len(segments(lowered[wish.end():])) <= 1
 
 
 # The words of a lead-in that says nothing of the offer: "Sorry", "Good question", "Fair point", "I hear you", "Look".
@@ -239,6 +254,12 @@ def _confirms_back(sentence: str) -> bool:
     return 0 < i < len(tokens) and tokens[i] in _CONFIRMED
 
 
+# A question about the user's interest in the offer asks nothing about their situation: "would you be interested in
+# earning some money delivering with us?" got "Since you ask: never done delivery work." (round 21). No labelled
+# situation question in the corpus has this frame (35 lines do, all closing asks or mixed).
+_INTEREST = re.compile(
+    r"\b(?:would|could) you be (?:interested|open|keen|up for)|\bdo you fancy|\bwould you (?:like|want) to (?:join|try|"
+    r"sign|hear|give|come)|\bhave you (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
 # A plain yes: "Yes, you really can.", "Absolutely.", "Of course it does.", "That's right." (not "Sure, ...", which as often
 # only takes the floor: "Sure, let me explain").
 _YES = re.compile(r"^(?:yes|yeah|yep|absolutely|definitely|certainly|exactly|correct|indeed|of course|that's right|"
@@ -846,12 +867,12 @@ class LearnedPerceiver:
                                        or (not q and c and doubt >= t.absolute and rel < t.entail and self._widens(u, by))
                                        or (not q and ties_benefit_to_now(u)))
                             and not _about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
-                            and not _praises_fit(u)
+                            and not _says_nothing_checkable(u)
                             and not _confirms_back(u)
                             for (u, q), c, s, rel, doubt, by in zip(units, claimed, supported, related, doubted, doubted_by))
         if not r.closing:
-            r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units)
-                                                 if q and i not in probing and not asks_time[i]])
+            r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing
+                                                 and not asks_time[i] and not _INTEREST.search(u)])
         if r.facts:
             # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
             # true that ...", "Some say ..., but not with us") is not heard as stated, unless the model is sure of it

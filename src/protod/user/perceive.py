@@ -95,6 +95,16 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
     return any(joined(p) in text for p in phrases)
 
 
+_WISHERS = frozenset(("i", "we"))  # "I('d) love", "we'd really love": the caller's own wish, not a selling point
+_WISH_MODIFIERS = frozenset("would will really do so just truly".split())
+
+
+def _wished(tokens: tuple[str, ...], i: int) -> bool:
+    """tokens[i] is the verb of the caller's own wish: "I love", "I'd love", "we would really love"."""
+    j = i - 1
+    while j >= 0 and i - j <= 3 and tokens[j] in _WISH_MODIFIERS:
+        j -= 1
+    return j >= 0 and tokens[j] in _WISHERS
 # A statement asks to close only as a proposal: "Let's get you signed up", "I can sign you up today".
 _ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
 
@@ -252,8 +262,16 @@ class RulePerceiver:
         return False
 
     def pitches(self, sent: Sentence) -> bool:
-        """The sentence uses the pack's sales-talk words ("best", "leading", ...)."""
-        return _has_any(sent.stems, self._pitch)
+        """The sentence uses the pack's sales-talk words ("best", "leading", ...), other than for the caller's own wish:
+        "I'd love two minutes of your time", "We'd love to have you" are courtesy (round 21: "That reads like your
+        website." to a one-line introduction)."""
+        if not _has_any(sent.stems, self._pitch):
+            return False
+        tokens = sent.tokens
+        own = {i for i in range(1, len(tokens)) if _wished(tokens, i)}
+        if not own:
+            return True
+        return _has_any(content_stems(tuple(t for i, t in enumerate(tokens) if i not in own)), self._pitch)
 
     def _semantic_probe(self, text: str) -> tuple[list[tuple[str, str]], set[str]]:
         """A question the cues missed, matched by meaning to an area only (a vague probe, never a pointed one):

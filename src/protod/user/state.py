@@ -353,6 +353,13 @@ def transition(
                     events.append(("not_that",))
                 events.append(("voiced", other))
                 progress = True
+            elif other is not None and not perception.pointed and len({(areas or {}).get(c)
+                                                                        for c in perception.probes}) > 1:
+                # An open question (it reaches worries of several areas) to a user who holds a worry but not the trust
+                # to say it: they keep it back, not "Not really a worry for me", which tells the caller there is none
+                # (round 21, to "What's the biggest headache with scheduling right now?"). Asked about one area they
+                # have no worry in ("Any worries about the costs?"), they say so.
+                events.append(("guarded",))
             else:
                 events.append(("no_concern",))
 
