@@ -240,9 +240,10 @@ def _undone(cue: str, before: str, after: str) -> bool:
     rest = [t for t in tokenize(after)[:5] if t not in ("which", "that")]
     if rest and rest[0] in _UNDOING:
         return True
+    linked = False  # "not" right after the phrase is a contrast's; after "is"/"will" it takes the phrase back
     while rest and rest[0] in _BE:
-        rest = rest[1:]
-    return len(rest) < len(tokenize(after)[:5]) and bool(rest) and (rest[0] in _UNDOING or rest[0] in ("not", "never"))
+        rest, linked = rest[1:], True
+    return linked and bool(rest) and (rest[0] in _UNDOING or rest[0] in ("not", "never"))
 
 
 _CALLERS = frozenset("we us our ours".split())  # the caller's side: "Charged to us?" said back is the wrong side (round 21)

@@ -946,7 +946,8 @@ class LearnedPerceiver:
             facts=tuple(facts), addressed=addressed, recital=len(facts) > pack.dynamics.max_facts_per_turn,
             pitch=pitch, pressure=pressure, false_claims=tuple(false_claims), closing_ask=closing,
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
-            small_talk=small_talk, confirms=bool(sentences) and not sentences[0].question and _says_yes(sentences[0].text),
+            small_talk=small_talk,
+            confirms=bool(sentences) and not sentences[0].question and _says_yes(sentences[0].text),
         )
 
     def _names_only(self, premise: str, fid: str) -> bool:

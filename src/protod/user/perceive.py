@@ -105,6 +105,8 @@ def _wished(tokens: tuple[str, ...], i: int) -> bool:
     while j >= 0 and i - j <= 3 and tokens[j] in _WISH_MODIFIERS:
         j -= 1
     return j >= 0 and tokens[j] in _WISHERS
+
+
 # A statement asks to close only as a proposal: "Let's get you signed up", "I can sign you up today".
 _ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
 
