@@ -233,7 +233,7 @@ def _undone(cue: str, before: str, after: str) -> bool:
     """The caller's words around the phrase take it back: a negator right before it ("no £40 joining fee", not "without a
     written warning", which keeps it), or an undoing verb after it ("the £40 joining fee is waived", "... which won't
     apply"; not "daylight, not just direct sun", where the "not" is the contrast's)."""
-    if tokenize(cue)[:1] and tokenize(cue)[0] in NEGATORS:
+    if NEGATORS.intersection(tokenize(cue)[:1]):
         return False  # "no joining fee" says the undoing itself
     if NEGATORS.intersection(tokenize(before)[-1:]):
         return True

@@ -260,10 +260,10 @@ def _confirms_back(sentence: str) -> bool:
 _INTEREST = re.compile(
     r"\b(?:would|could) you be (?:interested|open|keen|up for)|\bdo you fancy|\bwould you (?:like|want) to (?:join|try|"
     r"sign|hear|give|come)|\bhave you (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
-# A plain yes: "Yes, you really can.", "Absolutely.", "Of course it does.", "That's right." (not "Sure, ...", which as often
-# only takes the floor: "Sure, let me explain").
-_YES = re.compile(r"^(?:yes|yeah|yep|absolutely|definitely|certainly|exactly|correct|indeed|of course|that's right|"
-                  r"that is right|that's correct|it does|it will|you can|you will|they do)\b")
+# A plain yes: the confirming words ("Yes, you really can.", "Absolutely.", "Of course it does.") or "That's right." (not
+# "Sure, ...", which as often only takes the floor: "Sure, let me explain").
+_YES = re.compile(r"^(?:" + "|".join(w for w in _CONFIRMING_WORDS if w != "sure")
+                  + r"|that's right|that is right|that's correct|it does|it will|you can|you will|they do)\b")
 
 
 def _says_yes(sentence: str) -> bool:
