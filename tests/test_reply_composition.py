@@ -28,8 +28,8 @@ ROOT = Path(__file__).parents[1]
 PACKS = [*builtin_scenarios(), *sorted(str(p) for p in (ROOT / "examples/packs").glob("*.yaml"))]
 IDS = [Path(p).stem for p in PACKS]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-_PLAIN = ("false_claim", "unsupported_claim", "pressure", "no_concern", "guarded", "small_talk", "other_question",
-          "barrage", "pitch", "recital", "off_topic", "nonsense", "refused_ask")
+_PLAIN = ("false_claim", "unsupported_claim", "doubt", "pressure", "no_concern", "guarded", "small_talk",
+          "other_question", "barrage", "pitch", "recital", "off_topic", "nonsense", "refused_ask")
 _DECISIONS = ("accept", "reject", "hang_up", "timeout")
 
 
@@ -473,7 +473,21 @@ def test_a_user_who_wants_to_hear_more_is_not_also_leaving():
     ... Not so fast. I still have my doubts." and "... Tell me a bit more. I haven't got time for this. Bye." Asking to
     hear more declines the ask by itself, and is never said beside a complaint, a warning or a goodbye."""
     assert compose((("unsure",), ("refused_ask",))) == [("unsure",)]
-    for other in (("impatient",), ("unsupported_claim",), ("false_claim",), ("pressure",)):
+    for other in (("impatient",), ("unsupported_claim",), ("doubt",), ("false_claim",), ("pressure",)):
         assert ("unsure",) not in compose((("unsure",), other, ("refused_ask",)))
     for end in ("hang_up", "reject", "timeout"):
         assert compose((("unsure",), (end,))) == [(end,)]
+
+
+@pytest.mark.parametrize("name", PACKS, ids=IDS)
+def test_a_first_unbacked_claim_is_doubted_and_a_second_called_out(name):
+    """The first claim of a call no fact backs gets a question ("Where does it say that?"), a later one the pack's
+    `false_claim` line: a person asks before they call someone a liar."""
+    pack = _pack(name)
+    persona = _people(name)[0]
+    expresser = TemplateExpresser(pack)
+    doubt = {expresser.render(line, persona) for line in pack.user_lines.doubt}
+    called_out = {expresser.render(line, persona) for line in pack.user_lines.false_claim}
+    for seed in range(5):
+        assert expresser.express((("doubt",),), persona, random.Random(seed)) in doubt
+        assert expresser.express((("unsupported_claim",),), persona, random.Random(seed)) in called_out

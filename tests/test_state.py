@@ -263,3 +263,26 @@ def test_a_wary_user_asked_an_open_question_keeps_their_worry_back_and_does_not_
     named = transition(wary, Perception(probes=("other", "setup"), pointed=frozenset({"other"}), question=True), SEV, D,
                        12, areas)
     assert ("no_concern",) in named.events and ("guarded",) not in named.events
+
+
+def test_the_first_unbacked_claim_is_doubted_and_a_second_costs_in_full():
+    """Round 21 lost two calls to one honest line the perceiver could not confirm ("That's exactly the time we're built
+    for."): one unbacked claim makes a person ask where it is written, a second is a pattern. Neither turn is believed,
+    so the first invention buys nothing."""
+    s = state()
+    first = step(s, unsupported=True)
+    share = D.first_unsupported_share
+    assert first.state.trust == pytest.approx(s.trust - D.unsupported_claim_trust * share)
+    assert first.state.stance == pytest.approx(s.stance - D.unsupported_claim_stance * share)
+    assert ("doubt",) in first.events
+    asked = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),), unsupported=True)
+    assert asked.state.status("fees") is V and ("doubt",) in asked.events  # not believed, nothing settled
+    assert first.state.doubted and UserState.from_dict(first.state.to_dict()) == first.state
+    second = step(first.state, unsupported=True)
+    assert ("unsupported_claim",) in second.events
+    assert second.state.trust == pytest.approx(first.state.trust - D.unsupported_claim_trust)
+    honest = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert honest.state.stance > asked.state.stance and honest.state.trust > asked.state.trust
+    # a lie after a doubt is still a lie, at full cost
+    lie = step(first.state, false_claims=("no_fees",))
+    assert lie.state.trust == pytest.approx(first.state.trust - D.false_claim_trust)

@@ -261,6 +261,12 @@ class UserLines(_Strict):
         "Honestly, I don't know much about you lot yet. Tell me a bit more.",
         description="Said when every worry is answered but the user does not trust the caller enough to agree yet (to an open "
                     "question, or declining the ask): what is left is to tell them plainly how the offer works.")
+    doubt: list[UserLine] = _default_lines(
+        "Hang on, is that actually written down somewhere?",
+        "Really? I'd want to see that in writing.",
+        "Hm. Where does it say that?",
+        description="Reply to the first claim in a call that no fact backs: the user doubts it and asks for proof "
+                    "(`false_claim` answers a lie, and every later unbacked claim).")
     ready: list[UserLine] = _default_lines(
         "I think that covers what I wanted to know. So what would the next step be?",
         "Okay, that answers it for me. What would I need to do?",
@@ -326,6 +332,7 @@ class Dynamics(_Strict):
     false_claim_trust: float = Field(0.25, ge=0)
     unsupported_claim_stance: float = Field(0.06, ge=0, description="Stance lost to a product claim no fact supports (learned perception).")
     unsupported_claim_trust: float = Field(0.15, ge=0, description="Trust lost to a product claim no fact supports.")
+    first_unsupported_share: float = Field(0.35, ge=0, le=1, description="Share of the two costs above that the first unsupported claim of a call costs: the user doubts it and asks where it is written; every later one costs in full.")
     refused_ask_stance: float = Field(0.04, ge=0, description="Stance lost when a closing ask is declined.")
     refused_ask_trust: float = Field(0.05, ge=0)
     off_topic_trust: float = Field(0.05, ge=0)

@@ -27,6 +27,7 @@ from protod.user.state import UserState
 _GENERIC = {
     "false_claim": "false_claim",
     "unsupported_claim": "false_claim",  # a promise no fact makes: "That sounds made up"
+    "doubt": "doubt",  # the first such promise of a call: "Where does it say that?"
     "pressure": "pressure",
     "no_concern": "no_concern",
     "guarded": "guarded",
@@ -54,15 +55,15 @@ _GENERIC = {
 # the worry settled or voiced, then the answer to their question, then the rest.
 _MAX_PARTS = 3
 _priority = {
-    "false_claim": 0, "unsupported_claim": 0, "pressure": 1, "resolved": 2, "not_that": 3, "voiced": 3, "restated": 3,
-    "confirm": 3, "settled": 3, "covered": 3, "unsure": 3,
+    "false_claim": 0, "unsupported_claim": 0, "doubt": 0, "pressure": 1, "resolved": 2,
+    "not_that": 3, "voiced": 3, "restated": 3, "confirm": 3, "settled": 3, "covered": 3, "unsure": 3,
     "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
 # What a part says about the caller: +1 pleased, -1 displeased; the rest is information. One reply takes one side.
 _STANCE = {
     "resolved": 1, "accept": 1, "ready": 1,
-    "false_claim": -1, "unsupported_claim": -1, "pressure": -1, "ignored": -1, "pitch": -1, "recital": -1,
+    "false_claim": -1, "unsupported_claim": -1, "doubt": -1, "pressure": -1, "ignored": -1, "pitch": -1, "recital": -1,
     "off_topic": -1, "nonsense": -1, "barrage": -1, "reject": -1, "hang_up": -1,
 }
 _WORRY = frozenset({"resolved", "voiced", "restated", "confirm", "settled"})  # parts about a worry the user holds
@@ -146,7 +147,7 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
         # the opposite (round 21: "I don't know much about you lot yet. Tell me a bit more. I haven't got time for
         # this. Bye."); and it declines the ask by itself ("Nothing in particular ... Not so fast. I still have
         # questions." contradicted itself).
-        if terminal is not None or any(e[0] in ("false_claim", "unsupported_claim", "pressure", "impatient")
+        if terminal is not None or any(e[0] in ("false_claim", "unsupported_claim", "doubt", "pressure", "impatient")
                                        for e in body):
             body = [e for e in body if e[0] != "unsure"]
         else:
@@ -436,7 +437,8 @@ _DIRECTIVES = {
     "pitch": "Be unimpressed by the sales talk.",
     "pressure": "Push back on being rushed.",
     "false_claim": "Say you do not believe what they just claimed.",
-    "unsupported_claim": "Say you doubt the promise they just made and ask where that is written down.",
+    "unsupported_claim": "Say you do not believe the promise they just made: it is not the first.",
+    "doubt": "Say you doubt the promise they just made and ask where that is written down.",
     "off_topic": "Ask what this has to do with you.",
     "acknowledge": "Acknowledge briefly.",
     "not_that": "Say that what they asked about is not really what worries you.",

@@ -58,6 +58,8 @@ class UserState:
     # Open worries the caller asked the user to say more about: the first follow-up question on a worry is listening,
     # a second one is stalling (it counts as leaving the worry unanswered).
     explained: frozenset[str] = frozenset()
+    # The user has already doubted one claim no fact supports: the next one is a pattern, and costs in full.
+    doubted: bool = False
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -81,6 +83,7 @@ class UserState:
             "heard": sorted(self.heard),
             "told": sorted(self.told),
             "explained": sorted(self.explained),
+            "doubted": self.doubted,
         }
 
     @classmethod
@@ -96,6 +99,7 @@ class UserState:
             heard=frozenset(data.get("heard", ())),
             told=frozenset(data.get("told", ())),
             explained=frozenset(data.get("explained", ())),
+            doubted=bool(data.get("doubted", False)),
         )
 
 
@@ -232,12 +236,19 @@ def transition(
         stance -= d.false_claim_stance
         trust -= d.false_claim_trust
         events.append(("false_claim",))
+    doubted = state.doubted
     if perception.unsupported and not perception.false_claims:
         # A promise no fact makes ("we waive the commission for a year") is an untruth the user cannot check on the
-        # spot: it costs less than a plain contradiction, but it never pays.
-        stance -= d.unsupported_claim_stance
-        trust -= d.unsupported_claim_trust
-        events.append(("unsupported_claim",))
+        # spot: it costs less than a plain contradiction, and it never pays. The first one in a call the user doubts
+        # and asks about ("Where is that written down?"): a person does not write a caller off for one line they
+        # cannot check, and round 21 lost two calls to one honest line the perceiver could not confirm. A second is a
+        # pattern and costs in full. Nothing in a doubted turn is believed either way, so a first invention gains
+        # nothing.
+        share = 1.0 if doubted else d.first_unsupported_share
+        stance -= d.unsupported_claim_stance * share
+        trust -= d.unsupported_claim_trust * share
+        events.append(("unsupported_claim",) if doubted else ("doubt",))
+        doubted = True
     if perception.pressure:
         stance -= d.pressure_stance
         trust -= d.pressure_trust
@@ -433,5 +444,6 @@ def transition(
         heard=state.heard | frozenset(perception.facts) if perception.facts else state.heard,
         told=frozenset(c for c in told if statuses[c] is _VOICED),
         explained=frozenset(explained),
+        doubted=doubted,
     )
     return Transition(new_state, tuple(events))
