@@ -441,6 +441,7 @@ def test_verbless_courtesy_is_not_word_salad(text, nonsense):
     ("You will love our amazing platform.", True),
     ("I love that we are the best platform around.", True),
     ("We are the leading platform and I would love to tell you more.", True),
+    ("We lead the market for translators.", True),  # only a wish verb after "we" is a wish
 ])
 def test_the_callers_own_wish_is_no_sales_talk(text, pitch):
     """Round 21: "I'd love two minutes ..." in a one-line introduction got "That reads like your website." A sales-talk

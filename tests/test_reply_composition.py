@@ -491,3 +491,10 @@ def test_a_first_unbacked_claim_is_doubted_and_a_second_called_out(name):
     for seed in range(5):
         assert expresser.express((("doubt",),), persona, random.Random(seed)) in doubt
         assert expresser.express((("unsupported_claim",),), persona, random.Random(seed)) in called_out
+
+
+def test_nothing_else_is_said_beside_ready_only_once_the_next_step_was_asked():
+    """ready_again ("Nothing else from my side. What's the next step?") says "nothing else" itself; once the user has
+    asked for the next step, they say "nothing else" and invite the ask (ready_waiting) instead."""
+    assert [e[0] for e in compose((("covered",), ("ready",)))] == ["ready"]
+    assert [e[0] for e in compose((("covered",), ("ready",)), asked_next_step=True)] == ["covered", "ready"]

@@ -123,7 +123,7 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
+def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) -> list[tuple[str, ...]]:
     """The events one reply speaks to, in speaking order: one coherent reply, never parts that contradict each other.
 
     - A decision (declining an ask, accepting, hanging up) is always said, last. Declining an ask and then rejecting
@@ -135,6 +135,8 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
       a worry settled this turn is not also said to be settled already.
     - Courtesy fillers ("Go on.") are said only when nothing else is.
     - A fact acknowledged is said before a worry voiced or a question answered (kept or dropped by its priority).
+    - "Nothing else" is not said beside `ready`, whose "Nothing else from my side. What's the next step?" says it,
+      unless the user `asked_next_step` already: they then say "nothing else" and invite the ask instead.
     """
     body = [e for e in events if e[0] not in _TERMINAL and e[0] != "refused_ask"]
     body.sort(key=lambda e: _priority.get(e[0], 9))
@@ -173,7 +175,7 @@ def compose(events: tuple[tuple[str, ...], ...]) -> list[tuple[str, ...]]:
             continue
         if kind == "settled" and e[1] in resolved_now:
             continue
-        if kind == "covered" and "ready" in kinds:
+        if kind == "covered" and "ready" in kinds and not asked_next_step:
             continue  # "Nothing else from my side, really. So what's the next step?" says it already
         if terminal is not None and terminal[0] == "accept" and kind in _OPEN_WORRY:
             continue  # "Is that definitely the case for me? Fine, let's do it." asks and agrees in one breath
@@ -350,13 +352,15 @@ class TemplateExpresser:
         opening = state is None or state.turn <= 1
         wary = state is not None and state.trust < pack.dynamics.voice_trust_min
         parts: list[str] = []
-        composed = compose(events)
+        settled_now = any(e[0] == "resolved" for e in events)  # a worry settled this turn
+        # ready again, having asked for the next step already: they invite the ask rather than ask again
+        waiting = not settled_now and any(e[0] == "ready" for e in events) and self._asked_next_step(persona, said)
+        composed = compose(events, waiting)
         if len(composed) == 1 and composed[0][0] == "acknowledge" and any(e[0] == "other_question" for e in events) \
                 and not any(_heard_phrase(pack, f, agent_text) for f in composed[0][1:1 + _MAX_ECHOED]):
             # A fact acknowledged without the caller's words for it ("Okay, noted.") does not answer their question:
             # the question is answered instead ("..., we do online booking. Do you have a minute?" -> "Sure, go on.").
             composed = [("other_question",)]
-        settled_now = any(e[0] == "resolved" for e in events)  # a worry settled this turn
         for at, event in enumerate(composed):
             kind = event[0]
             if kind == "answered":  # compose keeps one: every question about the user is answered there
@@ -374,10 +378,8 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
-            elif kind == "ready" and not settled_now and self._asked_next_step(persona, said):
+            elif kind == "ready" and waiting:
                 lines = pack.user_lines.ready_waiting  # not "What would I need to do?" again, once it was answered
-                if any(e[0] == "covered" for e in events):  # ("Anything else?") answered first: ready_again did that
-                    parts.append(self.render(self.pick(pack.user_lines.covered, persona, rng, (), said), persona))
             elif kind == "ready" and not settled_now:
                 lines = pack.user_lines.ready_again  # nothing was answered this turn: not "that answers it for me"
             elif kind == "guarded" and state is not None and any(s.value != "hidden" for _, s in state.concerns):

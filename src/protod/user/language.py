@@ -56,6 +56,28 @@ ate became began bought brought built came caught chose dealt did drew drove fel
 heard held kept knew led left lost made meant met paid put ran said sat saw sent sold spent spoke stood thought told
 took understood went woke won wore wrote
 """.split())
+# The caller's own wish ("I'd love ...", "we'd really like ..."): what the caller wants, which says nothing of the offer.
+# One list for every reader of it: the pitch reading (protod.user.perceive) and the learned perceiver's wish clause.
+WISH_VERBS = ("love", "like", "want", "hope")
+_WISHERS = frozenset(("i", "we"))
+_WISH_MODIFIERS = frozenset("would will really do so just truly".split())
+
+
+def caller_wishes(tokens: tuple[str, ...]) -> frozenset[int]:
+    """Positions of the caller's own wish verbs in `tokens`: "I love", "I'd love" (i would love), "we would really
+    like". "We lead the market" has none: only a wish verb is a wish."""
+    found = set()
+    for i, token in enumerate(tokens):
+        if token not in WISH_VERBS:
+            continue
+        j = i - 1
+        while j >= 0 and i - j <= 3 and tokens[j] in _WISH_MODIFIERS:
+            j -= 1
+        if j >= 0 and tokens[j] in _WISHERS:
+            found.add(i)
+    return frozenset(found)
+
+
 GUARANTEE_WORDS = frozenset("guarantee guaranteed guarantees promise promised promises ensure ensures assure".split())
 # Words that make a fact an estimate or a record rather than a commitment ("earn an average of €14 an hour",
 # "most places go live within 7 days", "averaged 65% occupancy last year"): promising what such a fact says invents a

@@ -34,8 +34,8 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
-    claim_clauses, complements, content_stems, contradicts, denies_whole, names_offer, negation_covers,
+    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted, analyse,
+    asks_consent, claim_clauses, complements, content_stems, contradicts, denies_whole, names_offer, negation_covers,
     resolve_ellipsis, segments, speaks_for_offer, split_afterthoughts, split_sentences, ties_benefit_to_now, tokenize,
 )
 from protod.user.sanitize import strip_injection
@@ -163,7 +163,7 @@ _FIT_PRAISE = re.compile(
 # (round 21: unsupported, on the call's first line), "We'd really like to have you on board." It promises nothing the
 # user could check; a wish to give or waive something ("I'd love to waive your commission") is an offer, and judged.
 _WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honestly|well|quickly)[, ]+)*(?:i|we)"
-                   r"(?:'d| would)? (?:really |just |simply )?(?:love|like|want|hope|be happy|be glad|be keen) to "
+                   rf"(?:'d| would)? (?:really |just |simply )?(?:{'|'.join(WISH_VERBS)}|be happy|be glad|be keen) to "
                    r"(?:have|get|bring|welcome|see|talk|chat|ask|hear|learn|understand|show|walk|explain|find out|"
                    r"help)\b")
 

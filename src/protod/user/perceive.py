@@ -23,8 +23,8 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    COMMON_VERBS, HEDGE_WORDS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, clauses_of,
-    contains_phrase, content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems,
+    COMMON_VERBS, HEDGE_WORDS, NEGATORS, UNIT_WORDS, Clause, Sentence, accounted, analyse, asks_consent, caller_wishes,
+    clauses_of, contains_phrase, content_stems, contradicts, derived, is_number, joined, negation_covers, phrase_stems,
     resolve_ellipsis, split_sentences, stem, tokenize,
 )
 from protod.user.sanitize import strip_injection
@@ -93,18 +93,6 @@ def _phrases(cues: list[str]) -> tuple[tuple[str, ...], ...]:
 def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
     text = joined(stems)
     return any(joined(p) in text for p in phrases)
-
-
-_WISHERS = frozenset(("i", "we"))  # "I('d) love", "we'd really love": the caller's own wish, not a selling point
-_WISH_MODIFIERS = frozenset("would will really do so just truly".split())
-
-
-def _wished(tokens: tuple[str, ...], i: int) -> bool:
-    """tokens[i] is the verb of the caller's own wish: "I love", "I'd love", "we would really love"."""
-    j = i - 1
-    while j >= 0 and i - j <= 3 and tokens[j] in _WISH_MODIFIERS:
-        j -= 1
-    return j >= 0 and tokens[j] in _WISHERS
 
 
 # A statement asks to close only as a proposal: "Let's get you signed up", "I can sign you up today".
@@ -269,11 +257,8 @@ class RulePerceiver:
         website." to a one-line introduction)."""
         if not _has_any(sent.stems, self._pitch):
             return False
-        tokens = sent.tokens
-        own = {i for i in range(1, len(tokens)) if _wished(tokens, i)}
-        if not own:
-            return True
-        return _has_any(content_stems(tuple(t for i, t in enumerate(tokens) if i not in own)), self._pitch)
+        own = caller_wishes(sent.tokens)
+        return not own or _has_any(tuple(s for i, s in enumerate(sent.stems) if i not in own), self._pitch)
 
     def _semantic_probe(self, text: str) -> tuple[list[tuple[str, str]], set[str]]:
         """A question the cues missed, matched by meaning to an area only (a vague probe, never a pointed one):
