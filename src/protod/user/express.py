@@ -95,9 +95,12 @@ _ACK_LEAD = "{heard}, okay."
 # running costs)
 _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That touches on my worry, actually.",
                    "{heard}? That's the sort of thing I wanted to ask about.",
-                   "{heard}? That's close to what's been on my mind.")
+                   "{heard}? That's close to what's been on my mind.", "{heard}? Funny, that was on my list.",
+                   "{heard}? Now that's something I'd been wondering about.",
+                   "{heard}? That's more or less the thing that bothers me.")
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
-_TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?")
+_TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?",
+                 "Would that apply in my case?", "Does that go for me as well?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said, but I'm still not "
                    "certain.", "Before anything else, I'd want that confirmed.")
