@@ -981,7 +981,11 @@ class LearnedPerceiver:
         for clause in sent.clauses:
             other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
             for q in clause.numbers:
-                if not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers):
+                if other_side or self.rules.true_amount(q, sent.numbers):
+                    continue
+                # A wrong amount, or an amount no fact states put under a guarantee ("You'd be a great fit, we
+                # guarantee forty hours a week" was credited with the peak-hour pay guarantee): a promise of it is made up.
+                if contradicts(q, fact.numbers) or clause.guarantee:
                     return "false"
             promised = fact.promise_invented(clause) or (
                 clause.guarantee and not fact.guarantee and _promised_by_others(clause.tokens))
