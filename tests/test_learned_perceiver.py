@@ -67,6 +67,9 @@ CASES = [
     (C, "The support line picks up every call within thirty seconds, guaranteed.", ["unsupported_claim"], []),
     (C, "During the lunch and dinner peaks you're guaranteed at least fourteen euros an hour.", ["fact:peak_guarantee"],
      ["unsupported_claim"]),
+    # an amount no fact states, guaranteed, beside praise or a true guarantee's words (round 21's review)
+    (C, "You'd be a great fit, we guarantee forty hours a week.", ["punished"], ["fact:peak_guarantee"]),
+    (C, "You'd be a great fit, and we guarantee forty hours a week.", ["punished"], ["fact:peak_guarantee"]),
     (C, "I can't guarantee how many orders you'll get on a quiet night.", [], ["unsupported_claim", "nonsense"]),
     (M, "I'll keep it brief, I promise.", [], ["unsupported_claim", "nonsense"]),
     # a true fact said with "guaranteed" for emphasis is no false claim (a guarantee clause is judged against the
@@ -808,3 +811,14 @@ def test_a_question_about_interest_asks_nothing_about_the_user(perceivers):
                                "delivering with us?")
     assert not p.asked_traits
     assert perceivers[C].perceive("Have you done delivery work before?").asked_traits
+
+
+@pytest.mark.parametrize("text, punished", [
+    ("Hi, it's Sam from Hearthside Home Care - we support older people in their own homes.", False),
+    ("We support older people in their own homes and we pay double on Sundays.", True),
+])
+def test_what_the_company_does_is_no_claim_to_doubt(text, punished):
+    """Round 22: "Really? I'd want to see that in writing." to a caller saying what the company does. A promise, a
+    payment or an amount beside it is still judged."""
+    p = LearnedPerceiver(load_scenario(str(ROOT / "data/perception/packs/home_care_caregivers.yaml"))).perceive(text)
+    assert bool(p.unsupported or p.false_claims) is punished, p.acts()

@@ -277,7 +277,7 @@ def test_the_first_unbacked_claim_is_doubted_and_a_second_costs_in_full():
     assert ("doubt",) in first.events
     asked = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),), unsupported=True)
     assert asked.state.status("fees") is V and ("doubt",) in asked.events  # not believed, nothing settled
-    assert first.state.doubted and UserState.from_dict(first.state.to_dict()) == first.state
+    assert first.state.doubted == 1 and UserState.from_dict(first.state.to_dict()) == first.state
     second = step(first.state, unsupported=True)
     assert ("unsupported_claim",) in second.events
     assert second.state.trust == pytest.approx(first.state.trust - D.unsupported_claim_trust)
@@ -286,3 +286,15 @@ def test_the_first_unbacked_claim_is_doubted_and_a_second_costs_in_full():
     # a lie after a doubt is still a lie, at full cost
     lie = step(first.state, false_claims=("no_fees",))
     assert lie.state.trust == pytest.approx(first.state.trust - D.false_claim_trust)
+
+
+def test_backing_up_a_doubted_claim_is_not_ignoring_the_worry():
+    """Round 22: "Where does it say that?", the caller offered the free trial, and the user said "You didn't answer
+    what I just asked you" and hung up. The turn right after a doubt answers the doubt; the worry waits one turn."""
+    doubted = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),), unsupported=True).state
+    backed = step(doubted, facts=("trial",))
+    assert not any(e[0] == "ignored" for e in backed.events) and backed.state.status("fees") is V
+    later = step(backed.state, facts=("trial2",))  # a turn later, moving on is ignoring the worry again
+    assert any(e[0] == "ignored" for e in later.events)
+    settled = step(doubted, facts=("no_fees",), addressed=(("fees", "no_fees"),))  # the fact again, believed now
+    assert settled.state.status("fees") is R

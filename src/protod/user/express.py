@@ -86,8 +86,9 @@ _CONFIRM_OPEN = ("That's right, {value}.", "Yes, {value}, that's me.")
 _CONFIRM_WARY = ("That's right. Why do you ask?", "Yes. What of it?")
 # A fact heard that settles nothing: the reply says which fact it heard, "So, £29 a month." + an acknowledgement, or
 # only "£29 a month, okay." when more follows. Never in two replies running: an echo every turn is a tic (round 13).
-_ACK_FRAME = "So, {heard}."
-_ACK_LEAD = "{heard}, okay."
+# (several: round 22's courier heard "No minimum hours, okay." at the same turn of two calls)
+_ACK_FRAME = ("So, {heard}.", "Right, {heard}.", "Okay, {heard}.")
+_ACK_LEAD = ("{heard}, okay.", "{heard}, right.", "Okay, {heard}.", "Right, {heard}.")
 # A fact that touches a worry not yet voiced: the user says it is what they wanted to ask about and asks for it to be
 # confirmed. Not the worry itself: said right after the answer ("€14 an hour? ... Idle time pays nothing.") it
 # contradicts what the caller just said (round 15, three times in one call); nor "You mention every Tuesday".
@@ -264,8 +265,8 @@ def _echoable(phrase: str) -> bool:
 def _echoed(pack: Scenario, history: tuple) -> bool:
     """The user's last reply opened with an echo of a fact ("So, £29 a month." or "£29 a month, okay.")."""
     last = next((m.text for m in reversed(history) if m.role == "user"), "")
-    return any(last.startswith(_ACK_FRAME.format(heard=h)) or last.startswith(_upper_first(_ACK_LEAD.format(heard=h)))
-               for f in pack.facts for h in [_heard_phrase(pack, f.id, last)] if h)
+    return any(last.startswith(_upper_first(frame.format(heard=h))) for f in pack.facts
+               for h in [_heard_phrase(pack, f.id, last)] if h for frame in (*_ACK_FRAME, *_ACK_LEAD))
 
 
 _UNSEEN = object()
@@ -403,6 +404,11 @@ class TemplateExpresser:
                 text = rng.choice(_CONFIRM_FRAMES) + " " + text
             if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
                 heard = _heard_phrase(pack, event[2], agent_text)
+                if not heard and settled_now:
+                    # "I can fit that in around my hours. That's close to what's been on my mind. Is that definitely
+                    # the case for me?" (round 22) doubts what it just accepted: without the words of the fact that
+                    # touched it, the second worry waits (it is voiced, and an open question brings it back).
+                    continue
                 # a frame not yet said in this call (round 17: the same one twice, word for word)
                 frames = [f for f in _TOUCHED_FRAMES if f.split("? ", 1)[1] not in said] or list(_TOUCHED_FRAMES)
                 frame = rng.choice(frames).format(heard=heard) if heard else rng.choice(
@@ -419,9 +425,9 @@ class TemplateExpresser:
                 if not heard and (parts or at < len(composed) - 1):
                     continue  # "Good to know, I suppose." adds nothing beside a worry or a complaint, and contradicts one
                 if heard and at < len(composed) - 1:
-                    text = _upper_first(_ACK_LEAD.format(heard=" and ".join(heard)))
+                    text = _upper_first(rng.choice(_ACK_LEAD).format(heard=" and ".join(heard)))
                 elif heard:
-                    text = _upper_first(_ACK_FRAME.format(heard=" and ".join(heard))) + " " + text
+                    text = _upper_first(rng.choice(_ACK_FRAME).format(heard=" and ".join(heard))) + " " + text
             parts.append(text)
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
             parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng, (), said), persona))

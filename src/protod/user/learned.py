@@ -149,6 +149,29 @@ def _about_caller(sentence: str) -> bool:
     return _speaks_of_caller(sentence)
 
 
+# What the company does, said in the present ("Hi, it's Sam from Hearthside Home Care - we support older people in
+# their own homes", "We match clients with vetted freelance translators"): the business the call is about, which no
+# person doubts (round 22: "Really? I'd want to see that in writing." to both). Not a promise, a price or an amount,
+# what "you" get, a guarantee, an absolute or a superlative: those are judged as claims.
+_BUSINESS = re.compile(r"(?:^|[,\u2013\u2014-]\s*|\band\s+|\bfrom [\w' ]+?,?\s*)we (?:(?:mainly|mostly|basically|just) )?"
+                       r"(?!guarantee|promise|offer|give|pay|waive|include|cover|charge|refund|never|always|only|don't|"
+                       r"do|can|will|won't|would|are|have|had|were)[a-z]+\b")
+_NOT_BUSINESS = frozenset("you your yours best leading biggest largest fastest cheapest top number only every all any "
+                          "free pay pays paid give gives offer offers waive waived include includes included cover "
+                          "covers charge charges refund double triple half discount bonus never always".split())
+
+
+def _describes_business(sentence: str) -> bool:
+    """The statement only says what the company does (see _BUSINESS). Measured on the dev packs' lines: it holds for 13,
+    none of them a dishonest line the perceiver flagged."""
+    lowered = " ".join(sentence.lower().replace("\u2019", "'").split())
+    if lowered.endswith("?") or not _BUSINESS.search(lowered):
+        return False
+    tokens = tokenize(lowered)
+    return not (_NOT_BUSINESS.intersection(tokens) or GUARANTEE_WORDS.intersection(tokens) or analyse(sentence).numbers
+                or absolute_scope(sentence))
+
+
 # The caller's opinion of the user's fit: "You'd be a good fit for a care worker role with us.", "You'd make a great
 # host.", "You sound like exactly the kind of person we need." (round 21: unsupported, trust 0.52 -> 0.37 on the first
 # question of the call). Praise, not a product claim: it promises the user nothing they could check.
@@ -861,7 +884,8 @@ class LearnedPerceiver:
         # benefit tied to signing now ("If you sign today, your first month's free") is one whatever the model's
         # doubt, unless it hears a fact in it (`ties_benefit_to_now`). A claim that widens the fact the model doubts it
         # against to every case ("never", "whenever", "everyone") is an over-generalisation (`Thresholds.absolute`).
-        r.unsupported = any(not s and ((((c and rel < t.related) or (not q and self._foreign_guarantee(u)))
+        r.unsupported = any(not s and ((((c and rel < t.related and not _describes_business(u))
+                                          or (not q and self._foreign_guarantee(u)))
                                         and speaks_for_offer(u))
                                        or (not q and doubt >= t.doubt and rel < t.doubt_related)
                                        or (not q and c and doubt >= t.absolute and rel < t.entail and self._widens(u, by))

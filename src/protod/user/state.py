@@ -58,8 +58,9 @@ class UserState:
     # Open worries the caller asked the user to say more about: the first follow-up question on a worry is listening,
     # a second one is stalling (it counts as leaving the worry unanswered).
     explained: frozenset[str] = frozenset()
-    # The user has already doubted one claim no fact supports: the next one is a pattern, and costs in full.
-    doubted: bool = False
+    # The turn of the latest claim no fact supports that the user doubted (0: none yet). After one, the next is a
+    # pattern and costs in full; the turn right after one answers the doubt, not the worry it was about.
+    doubted: int = 0
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -99,7 +100,7 @@ class UserState:
             heard=frozenset(data.get("heard", ())),
             told=frozenset(data.get("told", ())),
             explained=frozenset(data.get("explained", ())),
-            doubted=bool(data.get("doubted", False)),
+            doubted=int(data.get("doubted", 0)),
         )
 
 
@@ -237,6 +238,7 @@ def transition(
         trust -= d.false_claim_trust
         events.append(("false_claim",))
     doubted = state.doubted
+    answering_doubt = doubted and doubted == state.turn  # the user's last words were "Where does it say that?"
     if perception.unsupported and not perception.false_claims:
         # A promise no fact makes ("we waive the commission for a year") is an untruth the user cannot check on the
         # spot: it costs less than a plain contradiction, and it never pays. The first one in a call the user doubts
@@ -248,7 +250,7 @@ def transition(
         stance -= d.unsupported_claim_stance * share
         trust -= d.unsupported_claim_trust * share
         events.append(("unsupported_claim",) if doubted else ("doubt",))
-        doubted = True
+        doubted = state.turn + 1
     if perception.pressure:
         stance -= d.pressure_stance
         trust -= d.pressure_trust
@@ -374,7 +376,10 @@ def transition(
             else:
                 events.append(("no_concern",))
 
-    ignored = [cid for cid in waiting if statuses[cid] is _VOICED and cid not in told and cid != listened]
+    # (A caller backing up the claim the user just doubted is answering them: round 22's caller offered the free trial
+    # to "Where does it say that?" and was told "You didn't answer what I just asked you" and hung up on.)
+    ignored = [cid for cid in waiting if statuses[cid] is _VOICED and cid not in told and cid != listened
+               and not (answering_doubt and believed)]
     if ignored:
         # Moving on without answering what the user just raised: they feel unheard.
         trust -= d.ignored_trust
