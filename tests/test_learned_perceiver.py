@@ -67,9 +67,6 @@ CASES = [
     (C, "The support line picks up every call within thirty seconds, guaranteed.", ["unsupported_claim"], []),
     (C, "During the lunch and dinner peaks you're guaranteed at least fourteen euros an hour.", ["fact:peak_guarantee"],
      ["unsupported_claim"]),
-    # an amount no fact states, guaranteed, beside praise or a true guarantee's words (round 21's review)
-    (C, "You'd be a great fit, we guarantee forty hours a week.", ["punished"], ["fact:peak_guarantee"]),
-    (C, "You'd be a great fit, and we guarantee forty hours a week.", ["punished"], ["fact:peak_guarantee"]),
     (C, "I can't guarantee how many orders you'll get on a quiet night.", [], ["unsupported_claim", "nonsense"]),
     (M, "I'll keep it brief, I promise.", [], ["unsupported_claim", "nonsense"]),
     # a true fact said with "guaranteed" for emphasis is no false claim (a guarantee clause is judged against the
@@ -822,3 +819,17 @@ def test_what_the_company_does_is_no_claim_to_doubt(text, punished):
     payment or an amount beside it is still judged."""
     p = LearnedPerceiver(load_scenario(str(ROOT / "data/perception/packs/home_care_caregivers.yaml"))).perceive(text)
     assert bool(p.unsupported or p.false_claims) is punished, p.acts()
+
+
+@pytest.mark.parametrize("text, lie", [
+    ("Our Fibre 500 plan is £29 a month on an 18-month contract, with 500 Mbps down and 100 up, which would be a big "
+     "step up from a 36 Mbps copper line.", False),
+    ("Our plan is a step up from £45 a month to just £19.", True),  # "from ... to": the second amount is the offer's
+    ("You'd be moving up from 36 Mbps to 900 Mbps for £29 a month.", True),
+])
+def test_an_amount_moved_away_from_is_the_users(text, lie):
+    """Round 22: "a big step up from a 36 Mbps copper line" (the user's plan) made the offer's price and speed false."""
+    p = LearnedPerceiver(load_scenario(str(ROOT / "examples/packs/home_broadband.yaml"))).perceive(text)
+    assert bool(p.false_claims) is lie, p.acts()
+    if not lie:
+        assert "plan_price" in p.facts

@@ -291,7 +291,9 @@ def test_the_first_unbacked_claim_is_doubted_and_a_second_costs_in_full():
 def test_backing_up_a_doubted_claim_is_not_ignoring_the_worry():
     """Round 22: "Where does it say that?", the caller offered the free trial, and the user said "You didn't answer
     what I just asked you" and hung up. The turn right after a doubt answers the doubt; the worry waits one turn."""
-    doubted = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),), unsupported=True).state
+    doubting = step(state(fees=V), facts=("no_fees",), addressed=(("fees", "no_fees"),), unsupported=True)
+    assert not any(e[0] == "ignored" for e in doubting.events)  # the answer doubted is not the worry ignored
+    doubted = doubting.state
     backed = step(doubted, facts=("trial",))
     assert not any(e[0] == "ignored" for e in backed.events) and backed.state.status("fees") is V
     later = step(backed.state, facts=("trial2",))  # a turn later, moving on is ignoring the worry again

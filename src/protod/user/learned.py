@@ -50,6 +50,11 @@ _BACK_REFERENCE = frozenset("it that this they those these which".split())
 # Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
 _OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
                         "typically competitor competitors old previous today instead like".split())
+# ... and a move away from what the user has: "a big step up from a 36 Mbps copper line" (round 22: a false claim).
+# Not a bare "from", which opens the offer's own ranges ("from £29 a month", "from 8 to 11 pm"), nor "from ... to ...",
+# whose second amount is the offer's ("moving up from 36 Mbps to 900 Mbps" is checked).
+_MOVED_FROM = re.compile(r"\b(?:step up|upgrade|up|down|switch|switching|move|moving|jump|improvement|change) from\b"
+                         r"(?!.*\bto\b)")
 # A reply that confirms what was just said: "Yes, it applies to every rider, new ones included." answers the user's
 # "And that would hold for me too?" (a question the user asks after a fact touches their worry).
 _CONFIRMING_WORDS = ("yes", "yeah", "yep", "absolutely", "exactly", "definitely", "certainly", "sure", "correct", "indeed",
@@ -59,6 +64,12 @@ _CONFIRMED = frozenset("it it's that that's this they they're those these".split
 # Who else may be the one promising: "A lot of callers promise you ...", "They'll guarantee ...", "Other apps promise".
 _OTHER_PROMISERS = frozenset("they they'll they're he she others other people everyone everybody someone somebody many "
                              "lot lots some most competitor competitors".split())
+
+
+def _other_side(clause: Any) -> bool:
+    """The clause's amounts are the user's, the market's or the past's, not the offer's: it is denied, or names the
+    other side (see _OTHER_SIDE, _MOVED_FROM)."""
+    return clause.negated or bool(_OTHER_SIDE & set(clause.tokens)) or bool(_MOVED_FROM.search(" ".join(clause.tokens)))
 
 
 _LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
@@ -1003,13 +1014,9 @@ class LearnedPerceiver:
         if not (said & (fact.content - self._role_words)) and not any(accounted(q, fact.numbers) for q in sent.numbers):
             return "unrelated"  # "Hi, this is Sam from FeastFleet" shares only the company's name with a fact
         for clause in sent.clauses:
-            other_side = clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
+            other_side = _other_side(clause)
             for q in clause.numbers:
-                if other_side or self.rules.true_amount(q, sent.numbers):
-                    continue
-                # A wrong amount, or an amount no fact states put under a guarantee ("You'd be a great fit, we
-                # guarantee forty hours a week" was credited with the peak-hour pay guarantee): a promise of it is made up.
-                if contradicts(q, fact.numbers) or clause.guarantee:
+                if not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers):
                     return "false"
             promised = fact.promise_invented(clause) or (
                 clause.guarantee and not fact.guarantee and _promised_by_others(clause.tokens))
@@ -1063,7 +1070,7 @@ class LearnedPerceiver:
         sent = analyse(premise, self._verbs)
         # "guarantee" only: "I'll keep it brief, I promise" promises nothing about the offer
         if not any(c.guarantee and "guarante" in c.stems and not (
-                c.negated or _OTHER_SIDE & set(c.tokens)) for c in sent.clauses):
+                _other_side(c)) for c in sent.clauses):
             return False
         return not ({s for c in sent.clauses for s in c.stems} - self._role_words) & self._guarantee_topics
 
