@@ -53,6 +53,10 @@ CASES = [
     (M, "Great. Do I have your go-ahead to register your restaurant?", ["closing_ask"], ["nonsense"]),
     (C, "Shall I set you up with an account today?", ["closing_ask"], []),
     (M, "Shall I tell you how the fees work?", [], ["closing_ask"]),
+    # asking who picked up is no ask (round 22: "No, not today. I'm not convinced." on the first line)
+    (M, "Have I got the owner of the sushi bar?", [], ["closing_ask"]),
+    (M, "Am I speaking with the owner of the noodle shop?", [], ["closing_ask"]),
+    (M, "Have I got your go-ahead to sign you up?", ["closing_ask"], []),
     (M, "There's no setup fee and we import your menu for you. Shall I go ahead and set that up for you?",
      ["closing_ask"], [f"probe:{c}" for c in ("hidden_fees", "tech_hassle", "commission_too_high")]),
     # natural callers' probes (round 4): a question contradicts nothing; a guess about the user claims nothing

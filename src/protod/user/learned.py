@@ -97,6 +97,14 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
                             r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
 
+# Asking who picked up ("Have I got the owner of the sushi bar?", "Am I speaking with the owner of the noodle shop?"):
+# round 22 heard both as closing asks on the call's first line ("No, not today. I'm not convinced."). Not "Have I got
+# your go-ahead?", which asks for one.
+_WHO_IS_THIS = re.compile(r"\b(?:am i (?:speaking|talking) (?:with|to)|have i (?:got|reached|caught) the|"
+                          r"(?:is|are) (?:this|that|you) the (?:owner|manager|person|one)|"
+                          r"(?:could|can|may) i (?:speak|talk) (?:with|to) (?:the|mr|mrs|ms|someone))\b")
+
+
 # The caller offering to find something out ("If you tell me which one you use, I can confirm whether it's on our list",
 # round 11): an open question taken on, which claims nothing about the offer.
 _LOOKS_INTO = re.compile(r"\b(?:i|we)(?: can|'ll| will| could|'d| would)?(?: be happy to| gladly)? (?:check|confirm|find out|"
@@ -845,6 +853,7 @@ class LearnedPerceiver:
         # asking for time or after the user's week: neither a probe, an ask nor a question about their situation
         asks_time = [bool(_ASKS_FOR_TIME.search(low) or (q and _WELLBEING.search(low)))
                      for low, (_, q) in zip(lowered, units)]
+        asks_who = [bool(q and _WHO_IS_THIS.search(low)) for low, (_, q) in zip(lowered, units)]  # (still answered)
         calm = [bool(_NO_RUSH.search(low)) and not _DEADLINE.search(low) for low in lowered]
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
             contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
@@ -880,7 +889,7 @@ class LearnedPerceiver:
                 probing.add(i)
             elif kind == "claim":
                 claimed[i] = p[ENTAIL] >= t.claim
-            elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i]:
+            elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i] and not asks_who[i]:
                 r.closing = True
             elif kind == "pressure" and p[ENTAIL] >= t.pressure and not calm[i]:
                 r.pressure = True
