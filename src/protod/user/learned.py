@@ -69,7 +69,8 @@ _OTHER_PROMISERS = frozenset("they they'll they're he she others other people ev
 def _other_side(clause: Any) -> bool:
     """The clause's amounts are the user's, the market's or the past's, not the offer's: it is denied, or names the
     other side (see _OTHER_SIDE, _MOVED_FROM)."""
-    return clause.negated or bool(_OTHER_SIDE & set(clause.tokens)) or bool(_MOVED_FROM.search(" ".join(clause.tokens)))
+    return (clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
+            or bool(_MOVED_FROM.search(" ".join(clause.tokens))))
 
 
 _LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
