@@ -173,6 +173,13 @@ def test_amounts_as_callers_say_them():
     ("Shall I get your sign-up started now?", True),
     ("If you sign up, can I ask what worries you?", False),
     ("We book the engineer within ten days, can I ask how your Wi-Fi is?", False),
+    # the caller going ahead in a statement (round 22's verification: "I'm happy to go ahead if you are." to it)
+    ("Brilliant, I'll send the link over now.", True),
+    ("Welcome to FeastFleet!", True),
+    ("Great, let me get you booked in for Tuesday.", True),
+    ("I'll send you the details by email.", False),
+    ("We'll book you in within ten days, Saturdays included.", False),
+    ("You're very welcome to hang up and ring us back on the number on our website.", False),
 ])
 def test_asking_for_the_go_ahead_in_any_offers_words(text, asks):
     from protod.user.language import asks_consent

@@ -819,11 +819,25 @@ _OFFER_FRAMES = re.compile(
 _PART_BREAK = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+")
 
 
+# The caller going ahead, said as a statement ("Brilliant, I'll send the link over now. Welcome to FeastFleet!"): a
+# presumptive close, which a ready user takes as the ask (round 22 answered it "I'm happy to go ahead if you are.")
+# and an undecided one pushes back on. "I" only: "We'll book you in within ten days" tells how the offer works.
+_LEAD = r"^(?:(?:great|brilliant|perfect|lovely|wonderful|fantastic|okay|ok|right|so|and|then|good|excellent)[,!. ]+)*"
+_GOES_AHEAD = re.compile(_LEAD + r"(?:i'll|i will|let me|i'm going to|i am going to)(?: just| now| go ahead and)? "
+                         r"(?:send|set|get|sign|book|register|put|pop|enrol|enroll|add|start|lock)\b")
+_WELCOME = re.compile(_LEAD + r"welcome (?:aboard|on board|to)\b")
+_SIGN_UP_PAPERS = re.compile(r"\b(?:sign-?up|joining|registration|application)? ?(?:link|form|forms|paperwork|contract)\b")
+
+
 def asks_consent(text: str) -> bool:
     """The sentence asks the user to agree to go ahead now (see _CONSENT): an offer-to-act or consent frame at the
     start of the sentence or of one of its parts ("It's £29 a month - shall I book you in?"), with a commitment
-    phrase after it."""
+    phrase after it; or the caller goes ahead in a statement (`_GOES_AHEAD`, `_WELCOME`)."""
     lowered = " ".join(text.lower().replace("’", "'").split())
+    if not lowered.endswith("?") and ((_GOES_AHEAD.search(lowered) and (_CONSENT.search(lowered)
+                                                                         or _SIGN_UP_PAPERS.search(lowered)))
+                                      or _WELCOME.search(lowered)):
+        return True
     parts = _PART_BREAK.split(lowered)
     return any(_OFFER_FRAMES.search(" ".join(parts[i:])) and _CONSENT.search(" ".join(parts[i:]))
                for i in range(len(parts)))
