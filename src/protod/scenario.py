@@ -232,6 +232,8 @@ class UserLines(_Strict):
         "Go on.",
         "Sure, what is it?",
         "Okay, go ahead.",
+        "Depends what it's about.",
+        "Okay, what's it about?",
         description="Reply to a question that asks about no worry and nothing about the user (\"Do you have a minute?\").")
     other_question_later: list[UserLine] = _default_lines(
         "Hard to say, really. Why do you ask?",
