@@ -113,3 +113,39 @@ def test_an_effect_on_a_value_the_trait_lacks_is_refused():
     bad["traits"][-1]["effects"] = {"brisk and busy": {"trust": -2}}
     with pytest.raises(ScenarioError, match=r"traits\.7\.effects\.brisk and busy\.trust"):
         parse_scenario(yaml.safe_dump(bad), "mine.yaml")
+
+
+def test_a_voice_on_a_value_the_trait_lacks_or_an_unknown_voice_is_refused():
+    import yaml
+    from pathlib import Path
+
+    from protod.scenario import ScenarioError, parse_scenario
+
+    path = Path(__file__).parents[1] / "src" / "protod" / "scenarios" / "merchant_recruitment.yaml"
+    bad = yaml.safe_load(path.read_text())
+    bad["traits"][-1]["voice"] = {"grumpy": "brief"}
+    with pytest.raises(ScenarioError, match=r"traits\.7\.voice: .*'grumpy' is not a value of this trait"):
+        parse_scenario(yaml.safe_dump(bad), "mine.yaml")
+    bad["traits"][-1]["voice"] = {"brisk and busy": "shouty"}
+    with pytest.raises(ScenarioError, match=r"traits\.7\.voice\.brisk and busy"):
+        parse_scenario(yaml.safe_dump(bad), "mine.yaml")
+
+
+def test_a_brief_user_says_less_than_a_chatty_one_from_the_same_lines():
+    """Round 22: "chatty and curious" users answered as tersely as busy ones. A trait `voice` picks the shorter or the
+    longer half of the lines that fit; the words are still the pack's."""
+    import random
+
+    from protod.scenario import load_scenario
+    from protod.user.express import TemplateExpresser
+
+    pack = load_scenario("courier_recruitment")
+    expresser = TemplateExpresser(pack)
+    lengths: dict = {}
+    for persona in PersonaSampler(pack, 3).sample(150):
+        for seed, events in enumerate(((("other_question",),), (("refused_ask",),), (("accept",),), (("ready",),))):
+            reply = expresser.express(events, persona, random.Random(seed))
+            lengths.setdefault(expresser.voice(persona), []).append(len(reply))
+    mean = {voice: sum(x) / len(x) for voice, x in lengths.items()}
+    assert set(mean) == {"brief", "chatty", None}
+    assert mean["brief"] + 3 < mean["chatty"], mean

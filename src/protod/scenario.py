@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationError, field_validator
@@ -126,6 +126,10 @@ class TraitField(_Strict):
         default_factory=dict,
         description="Value phrase -> how a user with it starts: {trust: -0.1} for a wary temperament, {patience: -1} "
                     "for a busy one. Optional; values without an entry start as the difficulty draws them.")
+    voice: dict[str, Literal["brief", "chatty"]] = Field(
+        default_factory=dict,
+        description="Value phrase -> how a user with it talks: \"brief\" says the shorter of the lines that fit, "
+                    "\"chatty\" the longer. Optional; values without an entry draw from all of them.")
 
     @field_validator("values")
     @classmethod
@@ -135,9 +139,9 @@ class TraitField(_Strict):
                 raise ValueError(f"weight of {value!r} must be > 0, got {weight}")
         return values
 
-    @field_validator("effects")
+    @field_validator("effects", "voice")
     @classmethod
-    def _effects_name_values(cls, effects: dict[str, TraitEffect], info: Any) -> dict[str, TraitEffect]:
+    def _effects_name_values(cls, effects: dict[str, Any], info: Any) -> dict[str, Any]:
         values = info.data.get("values") or {}
         for value in effects:
             if values and value not in values:

@@ -279,6 +279,15 @@ class TemplateExpresser:
         # and the eligible lines per (list, facts carried, values of those traits), each computed once.
         self._reads: dict[int, tuple[str, ...] | None] = {}
         self._eligible: dict[tuple, list[UserLine]] = {}
+        self._voiced = [field for field in pack.traits if field.voice]  # traits whose values say how the user talks
+
+    def voice(self, persona: Persona) -> str | None:
+        """How this persona talks ("brief", "chatty"), from the pack's trait `voice`s; None: no preference."""
+        for field in self._voiced:
+            found = field.voice.get(persona.traits.get(field.name, ""))
+            if found is not None:
+                return found
+        return None
 
     def render(self, line: str, persona: Persona) -> str:
         return line.format_map(persona.traits)
@@ -312,6 +321,13 @@ class TemplateExpresser:
             varied = [line for line in eligible if (opens or _opener)(line) != opener]
             if varied:
                 eligible = varied
+        voice = self.voice(persona) if self._voiced and len(eligible) > 2 else None
+        if voice is not None:
+            # A brief user says the shorter half of what fits, a chatty one the longer half ("Go on." against "Okay,
+            # what's it about?"): round 22's "chatty and curious" users answered as tersely as the busy ones.
+            by_length = sorted(eligible, key=lambda line: len(line))
+            half = (len(by_length) + 1) // 2
+            eligible = by_length[:half] if voice == "brief" else by_length[-half:]
         return rng.choice(eligible)
 
     def _asked_next_step(self, persona: Persona, said: str) -> bool:
