@@ -128,8 +128,8 @@ class TraitField(_Strict):
                     "for a busy one. Optional; values without an entry start as the difficulty draws them.")
     voice: dict[str, Literal["brief", "chatty"]] = Field(
         default_factory=dict,
-        description="Value phrase -> how a user with it talks: \"brief\" says the shorter of the lines that fit, "
-                    "\"chatty\" the longer. Optional; values without an entry draw from all of them.")
+        description="Value phrase -> how a user with it talks: \"brief\" leans towards the shorter of the lines that "
+                    "fit, \"chatty\" towards the longer. Optional; values without an entry draw evenly.")
 
     @field_validator("values")
     @classmethod

@@ -321,13 +321,15 @@ class TemplateExpresser:
             varied = [line for line in eligible if (opens or _opener)(line) != opener]
             if varied:
                 eligible = varied
-        voice = self.voice(persona) if self._voiced and len(eligible) > 2 else None
+        voice = self.voice(persona) if self._voiced and len(eligible) > 1 else None
         if voice is not None:
-            # A brief user says the shorter half of what fits, a chatty one the longer half ("Go on." against "Okay,
-            # what's it about?"): round 22's "chatty and curious" users answered as tersely as the busy ones.
-            by_length = sorted(eligible, key=lambda line: len(line))
-            half = (len(by_length) + 1) // 2
-            eligible = by_length[:half] if voice == "brief" else by_length[-half:]
+            # A brief user mostly says the shorter lines of what fits, a chatty one the longer ("Go on." against "Okay,
+            # what's it about?"): round 22's "chatty and curious" users answered as tersely as the busy ones. Weighted
+            # by length rank, not cut: every way of saying a thing is still said by someone.
+            by_length = sorted(eligible, key=len)
+            if voice == "chatty":
+                by_length.reverse()
+            return rng.choices(by_length, weights=range(len(by_length), 0, -1))[0]
         return rng.choice(eligible)
 
     def _asked_next_step(self, persona: Persona, said: str) -> bool:
