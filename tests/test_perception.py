@@ -233,6 +233,8 @@ def test_prices_said_in_words(text, amounts):
     ("Commission twelve percent weekly payout free photos.", "keyword list"),
     ("Weekly payout with is", "scrambled"),
     ("commission the for are", "scrambled"),
+    ("I haven't made any offer yet though.", ""),  # a closing "though" is an adverb (round 22: nonsense)
+    ("We pay weekly and", "scrambled"),
 ])
 def test_plain_speech_is_not_a_keyword_list(text, defect):
     assert analyse(text).defect == defect

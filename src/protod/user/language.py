@@ -700,8 +700,8 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
             return True
         if a in _COORD and b in _COORD:
             return True
-    if tokens[-1] in DETERMINERS or tokens[-1] in _STRICT_CONJ:
-        return True
+    if tokens[-1] in DETERMINERS or (tokens[-1] in _STRICT_CONJ and tokens[-1] != "though"):
+        return True  # (a closing "though" is an adverb: "I haven't made any offer yet though.", round 22)
     if question:
         # A question opens with a question word or an auxiliary ("How do...", "Would you..."), or is a statement
         # said with a rising tone ("You're worried about the fees?"), which opens with a subject or a discourse word.
