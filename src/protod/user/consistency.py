@@ -35,7 +35,8 @@ REPLY_KINDS = ("contradictory_reply", "worry_reraised")  # one reply as a whole
 KINDS = LINE_KINDS + REPLY_KINDS
 # Which side a line takes (see protod.user.express.compose): a reply never says lines of both.
 _PLEASED = frozenset({"accept"})  # and every concern's resolved_lines
-_DISPLEASED = frozenset({"false_claim", "doubt", "pressure", "pitch", "off_topic", "ignored", "barrage", "reject", "hang_up"})
+_DISPLEASED = frozenset({"false_claim", "doubt", "pressure", "pitch", "off_topic", "ignored", "barrage", "reject",
+                         "hang_up"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,8 +182,8 @@ _NOT_BUSINESS = frozenset("you your yours best leading biggest largest fastest c
 
 
 def _describes_business(sentence: str) -> bool:
-    """The statement only says what the company does (see _BUSINESS). Measured on the dev packs' lines: it holds for 13,
-    none of them a dishonest line the perceiver flagged."""
+    """The statement only says what the company does (see _BUSINESS). On the dev packs' lines it holds for 12, 10
+    honest; neither dishonest one was flagged before it (dev: invented and false claims flagged unchanged)."""
     lowered = " ".join(sentence.lower().replace("\u2019", "'").split())
     if lowered.endswith("?") or not _BUSINESS.search(lowered):
         return False
