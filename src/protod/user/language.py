@@ -799,6 +799,11 @@ def contains_phrase(stems: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     return bool(phrase) and joined(phrase) in joined(stems)
 
 
+def plain_lower(text: str) -> str:
+    """`text` lower-cased, with straight apostrophes and single spaces: what the phrase patterns below are read on."""
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
 # -- asking for the decision ----------------------------------------------------------------------------------------
 # A caller asking to go ahead, in words any offer uses ("Shall I book that in for you?", "Do I have your go-ahead?",
 # "Can I put you down for it?", "I just need your okay"): an offer to act for the user now, or a request for their
@@ -833,7 +838,7 @@ def asks_consent(text: str) -> bool:
     """The sentence asks the user to agree to go ahead now (see _CONSENT): an offer-to-act or consent frame at the
     start of the sentence or of one of its parts ("It's £29 a month - shall I book you in?"), with a commitment
     phrase after it; or the caller goes ahead in a statement (`_GOES_AHEAD`, `_WELCOME`)."""
-    lowered = " ".join(text.lower().replace("’", "'").split())
+    lowered = plain_lower(text)
     if not lowered.endswith("?") and ((_GOES_AHEAD.search(lowered) and (_CONSENT.search(lowered)
                                                                          or _SIGN_UP_PAPERS.search(lowered)))
                                       or _WELCOME.search(lowered)):
@@ -885,7 +890,7 @@ _DO_NOW = re.compile(r"^(?:\w+,\s*)?" + _COMMIT + r"\w*\b[^.?!,]{0,20}?\b" + _NO
 def ties_benefit_to_now(sentence: str) -> bool:
     """A statement that makes something depend on the user signing up now ("If you sign today, ...", "Join this week
     and ..."). Questions never do: "Shall I sign you up today?" is an ask."""
-    lowered = " ".join(sentence.lower().replace("’", "'").split())
+    lowered = plain_lower(sentence)
     if lowered.endswith("?"):
         return False
     return bool(_IF_NOW.search(lowered) or _DO_NOW.search(lowered))
@@ -904,7 +909,7 @@ _ABSOLUTE = re.compile(r"\b(?:never|always|ever|forever|whenever|wherever|whatev
 @lru_cache(maxsize=65536)
 def absolute_scope(text: str) -> frozenset[str]:
     """The scope-widening words of `text` (`_ABSOLUTE`), lower-cased, "any time" spelt "anytime"."""
-    lowered = " ".join(text.lower().replace("’", "'").split())
+    lowered = plain_lower(text)
     return frozenset(m.group(0).replace("any time", "anytime") for m in _ABSOLUTE.finditer(lowered))
 
 

@@ -36,7 +36,8 @@ from protod.scenario import Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted, analyse,
     asks_consent, claim_clauses, complements, content_stems, contradicts, denies_whole, names_offer, negation_covers,
-    resolve_ellipsis, segments, speaks_for_offer, split_afterthoughts, split_sentences, ties_benefit_to_now, tokenize,
+    plain_lower, resolve_ellipsis, segments, speaks_for_offer, split_afterthoughts, split_sentences,
+    ties_benefit_to_now, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -184,7 +185,7 @@ _NOT_BUSINESS = frozenset("you your yours best leading biggest largest fastest c
 def _describes_business(sentence: str) -> bool:
     """The statement only says what the company does (see _BUSINESS). On the dev packs' lines it holds for 12, 10
     honest; neither dishonest one was flagged before it (dev: invented and false claims flagged unchanged)."""
-    lowered = " ".join(sentence.lower().replace("\u2019", "'").split())
+    lowered = plain_lower(sentence)
     if lowered.endswith("?") or not _BUSINESS.search(lowered):
         return False
     tokens = tokenize(lowered)
@@ -214,7 +215,7 @@ _WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honest
 def _says_nothing_checkable(sentence: str) -> bool:
     """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause) or the
     caller's own wish after a courtesy at most (see _WISH), with no amount and no guarantee."""
-    lowered = " ".join(sentence.lower().replace("\u2019", "'").split())
+    lowered = plain_lower(sentence)
     found = analyse(sentence).clauses
     if any(c.numbers or c.guarantee for c in found):
         return False
@@ -311,7 +312,7 @@ _YES = re.compile(r"^(?:" + "|".join(w for w in _CONFIRMING_WORDS if w != "sure"
 
 def _says_yes(sentence: str) -> bool:
     """The statement opens with a yes (see _YES)."""
-    return bool(_YES.match(" ".join(sentence.lower().replace("\u2019", "'").split())))
+    return bool(_YES.match(plain_lower(sentence)))
 
 
 def _promised_by_others(tokens: tuple[str, ...]) -> bool:

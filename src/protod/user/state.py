@@ -376,11 +376,12 @@ def transition(
             else:
                 events.append(("no_concern",))
 
-    # (A caller backing up the claim the user just doubted is answering them: round 22's caller offered the free trial
+    # A caller backing up the claim the user just doubted is answering them: round 22's caller offered the free trial
     # to "Where does it say that?" and was told "You didn't answer what I just asked you" and hung up on. Nor is the
-    # doubted answer itself ignoring the worry: the user asks about it instead.)
-    ignored = [cid for cid in waiting if statuses[cid] is _VOICED and cid not in told and cid != listened
-               and not (answering_doubt and believed) and ("doubt",) not in events]
+    # doubted answer itself ignoring the worry: the user asks about it instead.
+    on_the_doubt = (answering_doubt and believed) or ("doubt",) in events
+    ignored = [] if on_the_doubt else [cid for cid in waiting
+                                       if statuses[cid] is _VOICED and cid not in told and cid != listened]
     if ignored:
         # Moving on without answering what the user just raised: they feel unheard.
         trust -= d.ignored_trust
