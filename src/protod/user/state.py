@@ -350,7 +350,8 @@ def transition(
                 # brought up again, else there is nothing more ("That one's sorted" or "Not really a worry for me"
                 # answer a question about one worry: round 20 heard both after open questions).
                 still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
-                events.append((_restate(still, told), still) if still is not None else _nothing_else(statuses, trust, d))
+                events.append((_restate(still, told), still) if still is not None
+                              else _nothing_else(statuses, trust, d))
             elif settled is not None and not (names_other and not perception.pointed):
                 # (An open question, "What else would make you hesitate?", is not about the worry it happens to sound
                 # nearest: with another worry still unsaid, an open user says that one, not "we've covered that";
