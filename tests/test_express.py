@@ -322,3 +322,22 @@ def test_two_parts_of_a_reply_never_open_with_the_same_word(pack):
     # a resolved line that opens as every ready question does still gets a ready question that opens otherwise
     lines = [str(line) for line in pack.user_lines.ready]
     assert len({_opener(_last_question(x)) for x in lines}) > 1
+
+
+def test_a_thanked_fact_says_back_only_the_callers_amounts():
+    """Round 22: "£29 a month" was answered "Five hundred down and a hundred up for twenty-nine pounds?": a resolved line
+    repeats only amounts the caller said, when such a line fits, and every line still gets said to a full answer."""
+    pack = parse_scenario((Path(__file__).parents[1] / "examples/packs/home_broadband.yaml").read_text())
+    concern = next(c for c in pack.concerns if "plan_price" in c.resolution_facts)
+    expresser = TemplateExpresser(pack)
+    persona = next(p for p in PersonaSampler(pack, 0).sample(30) if expresser.voice(p) is None)
+    event = (("resolved", concern.id, "plan_price"),)
+
+    def said(agent_text):
+        return {expresser.express(event, persona, random.Random(seed), agent_text=agent_text) for seed in range(60)}
+
+    short = said("It's just £29 a month with us.")
+    assert short and not any("hundred" in line for line in short), short
+    assert any("twenty-nine" in line for line in short)  # the line with the caller's own amount stays
+    full = said("It's £29 a month for 500 Mbps download and 100 Mbps upload.")
+    assert any("hundred up" in line for line in full) and any("five hundred meg" in line for line in full), full

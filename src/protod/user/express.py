@@ -20,7 +20,7 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import ADDRESSED, NEGATORS, content_stems, has_verb, tokenize
+from protod.user.language import ADDRESSED, NEGATORS, accounted, content_stems, has_verb, quantities, tokenize
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -269,6 +269,11 @@ def _echoed(pack: Scenario, history: tuple) -> bool:
                for h in [_heard_phrase(pack, f.id, last)] if h for frame in (*_ACK_FRAME, *_ACK_LEAD))
 
 
+def _said_count(q: tuple, told: frozenset) -> bool:
+    """A count the user says back without the caller's unit ("five hundred down" for "500 Mbps download")."""
+    return q[0] == "num" and any(k[0] == "num" and k[1] == q[1] for k in told)
+
+
 _UNSEEN = object()
 
 
@@ -293,11 +298,13 @@ class TemplateExpresser:
         return line.format_map(persona.traits)
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
-             said: str = "", after: str = "", opens: Callable[[Any], str] | None = None) -> UserLine:
+             said: str = "", after: str = "", opens: Callable[[Any], str] | None = None,
+             heard_in: str | None = None) -> UserLine:
         """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`; a line
         not yet in `said` (what the user said earlier in the call) when there is one, and one that does not open with
         the word `after` (the part just before it in this reply) opens with ("Alright, ... Alright, ..."); `opens`
-        reads a line's first word when only part of it will be said."""
+        reads a line's first word when only part of it will be said. With `heard_in` (the caller's turn), a line that
+        cites a fact says back only amounts the caller said, when such a line fits."""
         list_id = id(lines)  # one of the pack's own lists: they live as long as this expresser
         reads = self._reads.get(list_id, _UNSEEN)
         if reads is _UNSEEN:
@@ -312,6 +319,14 @@ class TemplateExpresser:
             if eligible is None:
                 # Never empty for a validated pack: every list keeps a neutral line.
                 eligible = self._eligible[key] = [line for line in lines if line.fits(traits, facts)]
+        if heard_in is not None and len(eligible) > 1:
+            # "Five hundred down and a hundred up for twenty-nine pounds?" answered a caller who said only "£29 a
+            # month" (round 22): the user repeats the pack's numbers, not the caller's.
+            told = quantities(tokenize(heard_in))
+            faithful = [line for line in eligible if not line.facts or all(
+                accounted(q, told) or _said_count(q, told) for q in quantities(tokenize(self.render(line, persona))))]
+            if faithful:
+                eligible = faithful
         if said and len(eligible) > 1:
             fresh = [line for line in eligible if self.render(line, persona) not in said]
             if fresh:
@@ -414,7 +429,8 @@ class TemplateExpresser:
             # do we go from here?").
             asked_only = kind == "ready" and settled_now
             line = self.pick(lines, persona, rng, facts, said, parts[-1] if parts else "",
-                             (lambda x: _opener(_last_question(str(x)))) if asked_only else None)
+                             (lambda x: _opener(_last_question(str(x)))) if asked_only else None,
+                             agent_text if kind == "resolved" and agent_text else None)
             text = self.render(line, persona)
             if asked_only:
                 text = _last_question(text)
