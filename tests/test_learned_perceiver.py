@@ -837,3 +837,16 @@ def test_an_amount_moved_away_from_is_the_users(text, lie):
     assert bool(p.false_claims) is lie, p.acts()
     if not lie:
         assert "plan_price" in p.facts
+
+
+@pytest.mark.parametrize("text, unsupported", [
+    # round 23: the caller names an offer, or promises a straight answer: nothing to check, nothing doubted
+    ("We've got a returning-member offer, but first I'd love to know - what would make coming back actually work for you?", False),
+    ("Sorry, which part do you mean? Tell me what's on your mind and I'll give you a straight answer.", False),
+    ("I can send you everything we talk about by email.", False),
+    # ... an offer with what it is, or widened to every case, is judged
+    ("We've got a deal for you, and it's free forever.", True),
+])
+def test_naming_an_offer_claims_nothing(text, unsupported):
+    perceiver = LearnedPerceiver(load_scenario(str(ROOT / "data/perception/packs/gym_membership_winback.yaml")))
+    assert ("unsupported_claim" in perceiver.perceive(text).acts()) is unsupported, perceiver.perceive(text).acts()

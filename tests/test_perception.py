@@ -176,6 +176,7 @@ def test_amounts_as_callers_say_them():
     # the caller going ahead in a statement (round 22's verification: "I'm happy to go ahead if you are." to it)
     ("Brilliant, I'll send the link over now.", True),
     ("Welcome to FeastFleet!", True),
+    ("Brilliant, I'll get your application started now and you could be on the road in three days.", True),  # round 23
     ("Great, let me get you booked in for Tuesday.", True),
     ("I'll send you the details by email.", False),
     ("We'll book you in within ten days, Saturdays included.", False),
@@ -220,6 +221,20 @@ def test_amounts_in_natural_forms():
 ])
 def test_prices_said_in_words(text, amounts):
     """Dev (home_care_caregivers, hotel_linen_service): 17 honest lines saying a price in words were false claims."""
+    assert {n for c in analyse(text).clauses for n in c.numbers} == amounts
+
+@pytest.mark.parametrize("text, amounts", [
+    ("For a year and a half, the price is frozen.", {("dur", 547.5, "")}),  # one span, though the clause splits at "and"
+    ("It's an hour and a half a night, twice a week.", {("dur", 0.062, "")}),
+    # Not read (tried in session 23, each withdrawn on dev's counts): a span said with "a", "an" or "one" ("within a
+    # week" against "five working days", "under an hour" against "45 minutes" and "a working week" became lies: 18
+    # more honest lines punished to catch 7), and a unit of time after another word ("16 paid hours a week" is still
+    # 16 "paid"; as hours, "for the four summer months" contradicted a fact's "24 hours before any delivery": the
+    # amounts of a fact are compared by kind, not by what each measures).
+    ("You can cancel with one calendar month's notice.", set()),
+    ("We guarantee 16 paid hours a week.", {("num", 16.0, "paid")}),
+])
+def test_spans_of_time_said_in_words(text, amounts):
     assert {n for c in analyse(text).clauses for n in c.numbers} == amounts
 
 

@@ -498,3 +498,45 @@ def test_nothing_else_is_said_beside_ready_only_once_the_next_step_was_asked():
     asked for the next step, they say "nothing else" and invite the ask (ready_waiting) instead."""
     assert [e[0] for e in compose((("covered",), ("ready",)))] == ["ready"]
     assert [e[0] for e in compose((("covered",), ("ready",)), asked_next_step=True)] == ["covered", "ready"]
+
+
+def test_a_worry_voiced_now_is_not_also_confirmed():
+    """Round 23: "No minimum term? ... Would that apply in my case? I heard what you said, but I'm still not certain.":
+    a worry touched and voiced this turn is asked about once; another worry's confirmation stays."""
+    kinds = compose((("voiced", "b", "f"), ("confirm", "b"), ("refused_ask",)))
+    assert [e[0] for e in kinds] == ["voiced", "refused_ask"]
+    assert [e[0] for e in compose((("voiced", "b", "f"), ("confirm", "c")))] == ["voiced", "confirm"]
+
+
+def test_a_fact_is_said_back_once_a_call():
+    """Round 23: "No minimum workload, right." and two turns later "Right, no minimum workload. Right. Good to know."
+    The second time the fact is acknowledged without the echo, and a frame never doubles the line's opener."""
+    from protod.agent.views import Message
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "data/perception/packs/translator_marketplace.yaml"))
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    said = "There's no minimum workload, so you can turn down anything."
+    first = {expresser.express((("acknowledge", "choose_jobs"),), persona, random.Random(s), agent_text=said)
+             for s in range(30)}
+    assert all("no minimum workload" in r.lower() for r in first), first
+    history = (Message("user", next(iter(first))),)
+    again = {expresser.express((("acknowledge", "choose_jobs"),), persona, random.Random(s), history=history,
+                               agent_text=said) for s in range(30)}
+    assert not any("no minimum workload" in r.lower() for r in again), again
+    assert not any(r.split()[0].strip(",.").lower() == r.split()[1].strip(",.").lower() for r in first | again)
+
+
+def test_a_caller_who_says_why_is_not_asked_what_it_is_about():
+    """Round 23: "I'm calling to see whether you'd be interested in coming back - have you got a minute?" "Okay, what's
+    it about?" (twice). A bare "Got a minute?" still may be."""
+    pack = load_scenario("merchant_recruitment")
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+
+    def replies(text):
+        return {expresser.express((("other_question",),), persona, random.Random(s), agent_text=text) for s in range(40)}
+
+    told = replies("Hi, it's Sam from FeastFleet. I'm calling to see whether delivery could work for you. Got a minute?")
+    assert told and not any("what" in r.lower() for r in told), told
+    assert any("what" in r.lower() for r in replies("Hi, it's Sam from FeastFleet. Do you have a couple of minutes?"))

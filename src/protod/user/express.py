@@ -96,7 +96,7 @@ _ACK_LEAD = ("{heard}, okay.", "{heard}, right.", "Okay, {heard}.", "Right, {hea
 # running costs)
 _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That touches on my worry, actually.",
                    "{heard}? That's the sort of thing I wanted to ask about.",
-                   "{heard}? That's close to what's been on my mind.", "{heard}? Funny, that was on my list.",
+                   "{heard}? That's close to what's been on my mind.",
                    "{heard}? Now that's something I'd been wondering about.",
                    "{heard}? That's more or less the thing that bothers me.")
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
@@ -177,6 +177,9 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             continue
         if kind == "ignored" and kinds & {"restated", "confirm"}:
             continue
+        if kind in ("restated", "confirm") and any(x[0] == "voiced" and x[1] == e[1] for x in body):
+            continue  # voiced just now ("No minimum term? ... Would that apply in my case? I heard what you said, but
+            # I'm still not certain.", round 23): one asking is enough
         if kind == "settled" and e[1] in resolved_now:
             continue
         if kind == "covered" and "ready" in kinds and not asked_next_step:
@@ -274,6 +277,14 @@ def _said_count(q: tuple, told: frozenset) -> bool:
     return q[0] == "num" and any(k[0] == "num" and k[1] == q[1] for k in told)
 
 
+# The caller says why they call ("I'm calling to see whether...", "to hear about a care worker role"), and a line
+# asking what the call is about ("Okay, what's it about?", "Depends what it's about.").
+_SAYS_WHY = re.compile(r"\b(?:calling|ringing|phoning|reaching out|call)\b[^.?!]*?\b(?:to (?:see|ask|talk|tell|offer|"
+                       r"invite|find out)|about|because|regarding)\b|\b(?:hear|talk|chat|tell you) (?:a bit )?about\b|"
+                       r"\bto see (?:whether|if)\b", re.I)
+_ASKS_WHAT = re.compile(r"\bwhat(?:'s| is)? (?:it|this)\b|\bwhat it's about\b", re.I)
+
+
 _UNSEEN = object()
 
 
@@ -285,6 +296,10 @@ class TemplateExpresser:
         self._reads: dict[int, tuple[str, ...] | None] = {}
         self._eligible: dict[tuple, list[UserLine]] = {}
         self._voiced = [field for field in pack.traits if field.voice]  # traits whose values say how the user talks
+        # the first-turn answers that do not ask what the call is about, for a caller who said it (never empty: the
+        # full list when every line asks)
+        lines = pack.user_lines.other_question
+        self._told_why = [line for line in lines if not _ASKS_WHAT.search(str(line))] or lines
 
     def voice(self, persona: Persona) -> str | None:
         """How this persona talks ("brief", "chatty"), from the pack's trait `voice`s; None: no preference."""
@@ -340,11 +355,12 @@ class TemplateExpresser:
         if voice is not None:
             # A brief user mostly says the shorter lines of what fits, a chatty one the longer ("Go on." against "Okay,
             # what's it about?"): round 22's "chatty and curious" users answered as tersely as the busy ones. Weighted
-            # by length rank, not cut: every way of saying a thing is still said by someone.
+            # by length rank, not cut: every way of saying a thing is still said by someone. Squared: by rank alone,
+            # round 23's "relaxed and chatty" users still opened with "Go on." and stayed brief.
             by_length = sorted(eligible, key=len)
             if voice == "chatty":
                 by_length.reverse()
-            return rng.choices(by_length, weights=range(len(by_length), 0, -1))[0]
+            return rng.choices(by_length, weights=[k * k for k in range(len(by_length), 0, -1)])[0]
         return rng.choice(eligible)
 
     def _asked_next_step(self, persona: Persona, said: str) -> bool:
@@ -415,6 +431,9 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
+            elif kind == "other_question" and _SAYS_WHY.search(agent_text):
+                lines = self._told_why  # "... calling to see whether you'd come back - got a minute?" "Okay, what's it
+                # about?" (round 23, twice)
             elif kind == "ready" and waiting:
                 lines = pack.user_lines.ready_waiting  # not "What would I need to do?" again, once it was answered
             elif kind == "ready" and not settled_now:
@@ -453,7 +472,10 @@ class TemplateExpresser:
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
                 text += " " + self.render(worry, persona)
             if kind == "acknowledge":
-                heard = [h for h in (_heard_phrase(pack, f, agent_text) for f in event[1:1 + _MAX_ECHOED]) if h]
+                # not a phrase said back before in this call (round 23: "No minimum workload, right." and two turns
+                # later "Right, no minimum workload. Right. Good to know.")
+                heard = [h for h in (_heard_phrase(pack, f, agent_text) for f in event[1:1 + _MAX_ECHOED])
+                         if h and h.lower() not in said.lower()]
                 if heard and _echoed(pack, history):
                     heard = []
                 if not heard and (parts or at < len(composed) - 1):
@@ -461,7 +483,8 @@ class TemplateExpresser:
                 if heard and at < len(composed) - 1:
                     text = _upper_first(rng.choice(_ACK_LEAD).format(heard=" and ".join(heard)))
                 elif heard:
-                    text = _upper_first(rng.choice(_ACK_FRAME).format(heard=" and ".join(heard))) + " " + text
+                    frames = [f for f in _ACK_FRAME if _opener(f) != _opener(text)] or list(_ACK_FRAME)
+                    text = _upper_first(rng.choice(frames).format(heard=" and ".join(heard))) + " " + text
             parts.append(text)
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
             parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng, (), said), persona))

@@ -235,7 +235,7 @@ def tokenize(text: str) -> tuple[str, ...]:
     """Lower-cased word and number tokens, contractions expanded, number words turned into digits."""
     if any(c.islower() for c in text):  # in all-capitals text "US" is the pronoun
         text = _ACRONYM.sub(lambda m: _ACRONYMS[m.group(0)], text)
-    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = _halves(text.lower().replace("’", "'").replace("‘", "'"))
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
     text = _money_words(text)
@@ -398,6 +398,14 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             else:
                 out.add(("num", value, unit))
     return frozenset(out | _ranges(tokens))
+
+
+# "an hour and a half" is one span, not "an hour" and then "a half" (the clause splitter cuts at "and").
+_AND_A_HALF = re.compile(r"\b(?:a|an|one) (hour|day|week|month|year) and a half\b", re.I)
+
+
+def _halves(text: str) -> str:
+    return _AND_A_HALF.sub(lambda m: f"1.5 {m.group(1)}s", text)
 
 
 # "you keep 80%" is the same deal as "we keep 20%": a percentage the user keeps is marked a share, and a share
@@ -610,7 +618,7 @@ def _parts(text: str) -> list[str]:
 
 def clauses_of(text: str) -> tuple[Clause, ...]:
     # prices in words first, read in the whole sentence: "thirteen pounds twenty, and weekends go up to fourteen seventy"
-    text = _BETWEEN.sub(r"\1 to ", _money_words(text.replace("’", "'")))
+    text = _BETWEEN.sub(r"\1 to ", _money_words(_halves(text.replace("’", "'"))))
     flipped = denies_whole(text)
     if flipped:
         text = _SCOPE_NEGATION.sub(" ", text)
@@ -683,6 +691,12 @@ def _stranded(tokens: tuple[str, ...], prep: str) -> bool:
     return i >= 2 and any(t in PRONOUNS for t in tokens[max(0, i - 4):i])
 
 
+def _closes_range(tokens: tuple[str, ...], particle: str) -> bool:
+    """ "18 or over", "five and up": the particle ends an open range after a coordinator."""
+    i = tokens.index(particle)
+    return i >= 2 and tokens[i - 1] in ("or", "and") and is_number(tokens[i - 2])
+
+
 def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[str, ...], ...] = ()) -> bool:
     """Word orders English does not produce: 'the is', 'your of', 'for are', a sentence ending on 'the'.
 
@@ -695,8 +709,10 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # "for are", "of we" are not English; "before they go" (a subordinator) and "the plan you're on is" (a
         # stranded preposition before the verb) are.
         # ... nor does a sentence whose verb is left to be understood: "..., but the journeys in between are."
+        # ... nor "aged 18 or over can come", where the particle closes a range
         if a in PREPOSITIONS and a not in _SUBORDINATORS and b in _BAD_AFTER_PREP and not (
-                b in _FINITE_AUX and (_stranded(tokens, a) or (a in _ADVERB_PARTICLES and (a, b) == tokens[-2:]))):
+                b in _FINITE_AUX and (_stranded(tokens, a) or (a in _ADVERB_PARTICLES and (
+                    (a, b) == tokens[-2:] or _closes_range(tokens, a))))):
             return True
         if a in _COORD and b in _COORD:
             return True
@@ -709,8 +725,11 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         first = tokens[0]
         openers = WH_WORDS | AUXILIARIES | PRONOUNS | DETERMINERS | QUANTIFIERS | CONJUNCTIONS | FILLERS | NEGATORS \
             | _INDEFINITES | _ELIDED_OPENERS  # "Anything else on your mind?", "Want to give us a go?"
+        # ... or a later segment opens the question, after a link word at most ("At the moment you wash in-house, so
+        # what would worry you most about ...?": scrambled in round 23)
         if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not any(
-                seg and seg[0] in _ASKING for seg in segments[1:]):
+                seg and (seg[0] in _ASKING or (seg[0] in CONJUNCTIONS and seg[1:2] and seg[1] in _ASKING))
+                for seg in segments[1:]):
             return True
     return False
 
@@ -831,7 +850,7 @@ _LEAD = r"^(?:(?:great|brilliant|perfect|lovely|wonderful|fantastic|okay|ok|righ
 _GOES_AHEAD = re.compile(_LEAD + r"(?:i'll|i will|let me|i'm going to|i am going to)(?: just| now| go ahead and)? "
                          r"(?:send|set|get|sign|book|register|put|pop|enrol|enroll|add|start|lock)\b")
 _WELCOME = re.compile(_LEAD + r"welcome (?:aboard|on board|to)\b")
-_SIGN_UP_PAPERS = re.compile(r"\b(?:sign-?up|joining|registration|application)? ?(?:link|form|forms|paperwork|contract)\b")
+_SIGN_UP_PAPERS = re.compile(r"\b(?:(?:sign-?up|joining|registration|application)? ?(?:link|form|forms|paperwork|contract)|application|account)\b")
 
 
 def asks_consent(text: str) -> bool:

@@ -116,7 +116,11 @@ _CALL_COURTESY_WORDS = (r"keep (?:it|this) (?:short|brief|quick)|be (?:quick|bri
                         r"direct|upfront)\b(?: with you)?|put (?:it|that) (?:another way|differently|better|more clearly)|"
                         r"start (?:again|over)|explain (?:myself|that) better|answer (?:it |that |them |anything |"
                         r"everything |any of it |your questions? |whatever you ask )?(?:honestly|truthfully|straight|openly)|"
-                        r"(?:not|never) (?:to )?keep you (?:too |very )?long|go over (?:it|that|any of it|anything) again")
+                        r"(?:not|never) (?:to )?keep you (?:too |very )?long|go over (?:it|that|any of it|anything) again|"
+                        r"give you (?:a |an )?(?:straight|honest|clear|proper|full) (?:answer|reply|picture)|"
+                        r"send (?:you )?(?:it|that|this|everything|anything|the details|a summary|all of (?:it|this|that))"
+                        r"(?: (?:we|we've) (?:talk|talked|discuss|discussed|cover|covered|go over)(?: about)?)?"
+                        r"(?: by email| in writing| over| afterwards| after the call)?")
 _CALL_COURTESY = re.compile(rf"\b(?:{_CALL_COURTESY_WORDS})\b")
 # A promise about the call alone, said as a whole sentence: "I'll be straight with you on anything you ask", "Tell me
 # what put you off and I'll answer it honestly" (dev: both unsupported claims); "I'll be straight with you, we waive
@@ -176,7 +180,7 @@ def _about_caller(sentence: str) -> bool:
 # what "you" get, a guarantee, an absolute or a superlative: those are judged as claims.
 _BUSINESS = re.compile(r"(?:^|[,\u2013\u2014-]\s*|\band\s+|\bfrom [\w' ]+?,?\s*)we (?:(?:mainly|mostly|basically|just) )?"
                        r"(?!guarantee|promise|offer|give|pay|waive|include|cover|charge|refund|never|always|only|don't|"
-                       r"do|can|will|won't|would|are|have|had|were)[a-z]+\b")
+                       r"do not|can|will|won't|would|are|have|had|were)[a-z]+\b")
 _NOT_BUSINESS = frozenset("you your yours best leading biggest largest fastest cheapest top number only every all any "
                           "free pay pays paid give gives offer offers waive waived include includes included cover "
                           "covers charge charges refund double triple half discount bonus never always".split())
@@ -212,13 +216,35 @@ _WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honest
                    r"help)\b")
 
 
+# That there is an offer, said without what it is: "We've got a returning-member offer", "we have a deal for new
+# hosts" (round 23: doubted, "Really? I'd want to see that in writing", and heard as three of the offer's facts).
+_NAMES_OFFER = re.compile(r"^(?:(?:so|and|well|look|right|now)[, ]+)*(?:we've got|we have|we've|there's|there is|"
+                          r"we're running|we run) (?:a|an|some) (?:[\w-]+ ){0,2}(?:offer|deal|package|scheme|promotion)s?"
+                          r"(?P<tail>(?: [\w'-]+){0,4}?)(?:[,.;:!]|\s+[-\u2013\u2014]|\s+but\b|\s+so\b|$)")
+
+
+def _names_an_offer(lowered: str) -> bool:
+    """The statement says only that there is an offer (`_NAMES_OFFER`), then ends or asks a question."""
+    found = _NAMES_OFFER.match(lowered)
+    rest = lowered[found.end():].strip(" .!") if found else ""
+    return bool(found) and (not rest or lowered.rstrip().endswith("?") or bool(_ASKS_FIRST.match(rest)))
+
+
+# "..., but first I'd love to know": the question the caller turns to (its own sentence, after a dash)
+_ASKS_FIRST = re.compile(r"^(?:(?:but|so|and|first|before that)[, ]+)*(?:i'd|i would|i|let me)(?: really| just)? "
+                         r"(?:love to |like to |want to |need to )?(?:know|ask|hear|understand|check)\b[^0-9]*$")
+
+
 def _says_nothing_checkable(sentence: str) -> bool:
-    """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause) or the
-    caller's own wish after a courtesy at most (see _WISH), with no amount and no guarantee."""
+    """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause), the
+    caller's own wish after a courtesy at most (see _WISH) or that there is an offer (see _NAMES_OFFER), with no
+    amount, no guarantee and no word that widens it to every case."""
     lowered = plain_lower(sentence)
     found = analyse(sentence).clauses
     if any(c.numbers or c.guarantee for c in found):
         return False
+    if _names_an_offer(lowered) and not absolute_scope(sentence):
+        return True
     if _FIT_PRAISE.match(lowered):
         return len(found) <= 1
     wish = _WISH.search(lowered)

@@ -196,8 +196,12 @@ class RulePerceiver:
         # Words naming the user's own situation (any pack trait's values: "on a cable bundle with TV") are the caller
         # listening, not a checklist of cues.
         cue_tokens = {s for s in stems if s in self._cue_stems and s not in self._trait_stems}
-        if len(own) >= 3 or len(cue_tokens) >= 10:
+        if len(own) >= 4 or len(cue_tokens) >= 10:
             return [], set(), "stuffed"  # "commission, fees, payouts, rent, margins: worried?" is a checklist, not a question
+        if len(own) == 3:
+            # "What about getting paid, or having to change your menu prices or run discounts?" offers three worries
+            # to choose from: too many at once, but a question (round 23: nonsense, and the user hung up)
+            return [], set(), "barrage"
         if own:
             areas = {area for _, area in own}
         else:
