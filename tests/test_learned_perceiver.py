@@ -850,3 +850,19 @@ def test_an_amount_moved_away_from_is_the_users(text, lie):
 def test_naming_an_offer_claims_nothing(text, unsupported):
     perceiver = LearnedPerceiver(load_scenario(str(ROOT / "data/perception/packs/gym_membership_winback.yaml")))
     assert ("unsupported_claim" in perceiver.perceive(text).acts()) is unsupported, perceiver.perceive(text).acts()
+
+
+@pytest.mark.parametrize("text, names", [
+    ("we have an offer for returning members.", True),
+    ("we've got an offer for you.", True),
+    ("so we've got a special deal on at the moment, but i'd love to know what you think?", True),
+    # what it gives is a claim, and stays the model's to judge
+    ("we've got a deal giving you free membership for a year.", False),
+    ("we have a free trial offer for returning members.", False),
+    ("we've got a deal: you pay nothing for a year.", False),
+    ("we've got a guaranteed offer for you.", False),
+])
+def test_what_names_an_offer(text, names):
+    from protod.user.learned import _names_an_offer
+
+    assert _names_an_offer(text) is names
