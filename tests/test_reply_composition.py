@@ -408,10 +408,26 @@ def test_a_touched_worry_frame_is_not_said_twice_in_a_call():
         history: list = []
         frames = []
         for cid, fid in touched:
-            reply = expresser.express((("voiced", cid, fid),), persona, random.Random(seed), None, tuple(history))
+            said = f"There's {pack.fact_by_id[fid].cues[0]}."  # the caller's words for the fact: echoed in the frame
+            reply = expresser.express((("voiced", cid, fid),), persona, random.Random(seed), None, tuple(history), said)
             history.append(Message(role="user", text=reply))
-            frames.append(reply.split("? ", 1)[-1].split(". ")[0] if "? " in reply else reply)
+            assert "? " in reply, reply
+            frames.append(reply.split("? ", 1)[-1].split(". ")[0])
         assert len(set(frames)) == len(frames), frames
+
+
+def test_a_worry_touched_in_other_words_is_said_in_the_users_own():
+    """Round 23: "What would be your biggest hesitation?" -> "That's partly what I wanted to ask about. And that would
+    hold for me too?": without the caller's words for the fact that touched it, the user names the worry itself."""
+    pack = load_scenario("courier_recruitment")
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    expresser = TemplateExpresser(pack)
+    for c in pack.concerns:
+        if not c.resolution_facts:
+            continue
+        reply = expresser.express((("voiced", c.id, c.resolution_facts[0]),), persona, random.Random(0),
+                                  agent_text="What would be your biggest hesitation?")
+        assert reply in {line.format_map(persona.traits) for line in c.reveal_lines}, reply
 
 
 @pytest.mark.parametrize("name", PACKS, ids=IDS)

@@ -94,11 +94,13 @@ _ACK_LEAD = ("{heard}, okay.", "{heard}, right.", "Okay, {heard}.", "Right, {hea
 # contradicts what the caller just said (round 15, three times in one call); nor "You mention every Tuesday".
 # (not "{heard}? That's actually my worry.": round 17 heard "12 rider hubs? That's actually my worry." when the worry was
 # running costs)
+# (not "That's more or less the thing that bothers me" nor "That's close to what's been on my mind": round 23 heard the
+# fact that answers the worry as the worry itself, and a phrase no one says)
 _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That touches on my worry, actually.",
                    "{heard}? That's the sort of thing I wanted to ask about.",
-                   "{heard}? That's close to what's been on my mind.",
+                   "{heard}? That's the bit I care about, actually.",
                    "{heard}? Now that's something I'd been wondering about.",
-                   "{heard}? That's more or less the thing that bothers me.")
+                   "{heard}? That's what I was going to ask about.")
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
 _TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?",
                  "Would that apply in my case?", "Does that go for me as well?")
@@ -462,12 +464,14 @@ class TemplateExpresser:
                     # the case for me?" (round 22) doubts what it just accepted: without the words of the fact that
                     # touched it, the second worry waits (it is voiced, and an open question brings it back).
                     continue
-                # a frame not yet said in this call (round 17: the same one twice, word for word)
-                frames = [f for f in _TOUCHED_FRAMES if f.split("? ", 1)[1] not in said] or list(_TOUCHED_FRAMES)
-                frame = rng.choice(frames).format(heard=heard) if heard else rng.choice(
-                    [f.split("? ", 1)[1] for f in frames])
-                asks = [a for a in _TOUCHED_ASKS if a not in said] or list(_TOUCHED_ASKS)  # not the same ask twice
-                text = _upper_first(frame) + " " + rng.choice(asks)
+                if heard:
+                    # a frame not yet said in this call (round 17: the same one twice, word for word)
+                    frames = [f for f in _TOUCHED_FRAMES if f.split("? ", 1)[1] not in said] or list(_TOUCHED_FRAMES)
+                    asks = [a for a in _TOUCHED_ASKS if a not in said] or list(_TOUCHED_ASKS)  # not the same ask twice
+                    text = _upper_first(rng.choice(frames).format(heard=heard)) + " " + rng.choice(asks)
+                # else the worry in the user's words: "That's partly what I wanted to ask about. And that would hold
+                # for me too?" names nothing the caller can tell they said (round 23, to "what would be your biggest
+                # hesitation?")
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
                 text += " " + self.render(worry, persona)

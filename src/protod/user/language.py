@@ -727,9 +727,11 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
             | _INDEFINITES | _ELIDED_OPENERS  # "Anything else on your mind?", "Want to give us a go?"
         # ... or a later segment opens the question, after a link word at most ("At the moment you wash in-house, so
         # what would worry you most about ...?": scrambled in round 23)
+        # or with a subject, said with a rising tone after a lead-in ("With a full-time teaching job, I imagine
+        # preparation time is a concern too?", round 23)
         if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not any(
-                seg and (seg[0] in _ASKING or (seg[0] in CONJUNCTIONS and seg[1:2] and seg[1] in _ASKING))
-                for seg in segments[1:]):
+                seg and (seg[0] in _ASKING or seg[0] in PRONOUNS or (
+                    seg[0] in CONJUNCTIONS and seg[1:2] and seg[1] in _ASKING)) for seg in segments[1:]):
             return True
     return False
 

@@ -140,7 +140,8 @@ _WELLBEING = re.compile(r"\bhow(?: (?:are|have) you (?:been )?(?:doing|keeping|g
 _NO_RUSH = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going anywhere|in your own time|"
                       r"sleep on it|think it over|have a think|(?:not|never) (?:to )?keep you (?:too |very )?long|"
                       r"happy to go over|if you don't mind|(?:not|never) (?:trying|here|going|calling) to "
-                      r"(?:sell|push|pressure|rush|hassle))\b")
+                      r"(?:sell|push|pressure|rush|hassle)|(?:won't|will not|don't want to|not going to) "
+                      r"(?:pry|push|pressure|rush|hassle|nag))\b")  # "No problem, I won't pry." (round 23: pushing)
 _DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until|but|however|should|"
                        r"must|need to|have to|got to)\b")  # "Take your time, but ..." takes nothing off
 _MAX_FOLLOW_UP = 2  # questions in one turn that are a question and its follow-up, never a barrage
@@ -213,7 +214,7 @@ _FIT_PRAISE = re.compile(
 _WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honestly|well|quickly)[, ]+)*(?:i|we)"
                    rf"(?:'d| would)? (?:really |just |simply )?(?:{'|'.join(WISH_VERBS)}|be happy|be glad|be keen) to "
                    r"(?:have|get|bring|welcome|see|talk|chat|ask|hear|learn|understand|show|walk|explain|find out|"
-                   r"help)\b")
+                   r"help|know)\b")
 
 
 # That there is an offer, said without what it is: "We've got a returning-member offer", "we have a deal for new
@@ -233,6 +234,13 @@ def _names_an_offer(lowered: str) -> bool:
         return False
     rest = lowered[found.end():].strip(" .!")
     return not rest or lowered.rstrip().endswith("?") or bool(_ASKS_FIRST.match(rest))
+
+
+# A question put as the caller's wish to hear: "I'd love to hear how delivery is going for your cafes" (round 23:
+# small talk, "Mm-hm."), "I'd like to know what you use now". Asked, not claimed.
+_ASKS_INDIRECTLY = re.compile(r"\b(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want) to (?:hear|know|"
+                              r"understand|learn)(?: a bit| more| a little)?(?: about)? (?:how|what|whether|why|if|which|"
+                              r"where|when)\b")
 
 
 # "..., but first I'd love to know": the question the caller turns to (its own sentence, after a dash)
@@ -810,9 +818,10 @@ class LearnedPerceiver:
                 nonsense = True
                 previous = ""
                 continue
-            said = sent.text.strip() if sent.question else _without_courtesy(sent.text.strip())
+            asks = sent.question or bool(_ASKS_INDIRECTLY.search(plain_lower(sent.text)))
+            said = sent.text.strip() if asks else _without_courtesy(sent.text.strip())
             premise = own = said
-            if not sent.question:
+            if not asks:
                 parts = segments(premise)
                 about_user = self._situational(list(parts))
                 if any(about_user):
@@ -823,9 +832,9 @@ class LearnedPerceiver:
                     own = own[:1].upper() + own[1:]
                 if previous and sent.tokens[0] in _BACK_REFERENCE:
                     premise = f"{previous} {premise}"  # "It's paid every Tuesday." refers to the sentence before
-            units.append((premise, sent.question))
+            units.append((premise, asks))
             if own:  # (a sentence with nothing about the user keeps its premise, back reference included)
-                reduced.append((own if own != said else premise, sent.question))
+                reduced.append((own if own != said else premise, asks))
                 kept.append(own)
             previous = sent.text.strip()
         return _Turn(tuple(units), nonsense, sentences, tuple(reduced) if situation else None, " ".join(kept))
