@@ -866,3 +866,14 @@ def test_what_names_an_offer(text, names):
     from protod.user.learned import _names_an_offer
 
     assert _names_an_offer(text) is names
+
+
+def test_a_wish_to_hear_is_a_question_unless_it_follows_a_claim():
+    """Round 23v: "I'd love to hear how delivery is going for your bakery cafes" was small talk ("Mm-hm."); it asks.
+    A fact stated before such a wish is still heard as stated."""
+    perceiver = LearnedPerceiver(load_scenario("merchant_recruitment"))
+    asked = perceiver.perceive("I know you already take orders through your own website, so I'd love to hear how "
+                               "delivery is going for your bakery cafes.")
+    assert asked.question and "small_talk" not in asked.acts(), asked.acts()
+    stated = perceiver.perceive("There's no joining fee and no monthly fee, and I'd love to hear what you think.")
+    assert "no_fees" in stated.facts, stated.acts()

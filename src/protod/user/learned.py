@@ -243,6 +243,14 @@ _ASKS_INDIRECTLY = re.compile(r"\b(?:i'd|i would|i)(?: really| just| simply)? (?
                               r"where|when)\b")
 
 
+def _asks_indirectly(sentence: str) -> bool:
+    """The statement is a question put as a wish to hear (`_ASKS_INDIRECTLY`), after nothing said for the offer ("Our
+    commission is 12%, and I'd love to hear what you think" states the commission, and is judged as a statement)."""
+    lowered = plain_lower(sentence)
+    found = _ASKS_INDIRECTLY.search(lowered)
+    return bool(found) and not speaks_for_offer(lowered[:found.start()])
+
+
 # "..., but first I'd love to know": the question the caller turns to (its own sentence, after a dash)
 _ASKS_FIRST = re.compile(r"^(?:(?:but|so|and|first|before that)[, ]+)*(?:i'd|i would|i|let me)(?: really| just)? "
                          r"(?:love to |like to |want to |need to )?(?:know|ask|hear|understand|check)\b[^0-9]*$")
@@ -818,7 +826,7 @@ class LearnedPerceiver:
                 nonsense = True
                 previous = ""
                 continue
-            asks = sent.question or bool(_ASKS_INDIRECTLY.search(plain_lower(sent.text)))
+            asks = sent.question or _asks_indirectly(sent.text)
             said = sent.text.strip() if asks else _without_courtesy(sent.text.strip())
             premise = own = said
             if not asks:
