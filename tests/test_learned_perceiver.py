@@ -877,3 +877,21 @@ def test_a_wish_to_hear_is_a_question_unless_it_follows_a_claim():
     assert asked.question and "small_talk" not in asked.acts(), asked.acts()
     stated = perceiver.perceive("There's no joining fee and no monthly fee, and I'd love to hear what you think.")
     assert "no_fees" in stated.facts, stated.acts()
+
+
+@pytest.mark.parametrize("text, nonsense", [
+    # a keyword list is one with full stops as with commas (the commas one was nonsense; this one was credited)
+    ("Commission. Twelve percent. Weekly payout. Free photos.", True),
+    ("Commission twelve percent weekly payout free photos.", True),
+    ("Twelve percent commission. Weekly payouts. Free photos. No fees.", True),
+    # terse claims and manners are not
+    ("No joining fee. No monthly fee. Just commission.", False),
+    ("Okay. Great. Thanks.", False),
+    ("Weekly payouts. Every Monday, straight to your bank.", False),
+])
+def test_a_keyword_list_with_full_stops_is_nonsense(text, nonsense):
+    perceiver = LearnedPerceiver(load_scenario("merchant_recruitment"))
+    p = perceiver.perceive(text)
+    assert p.nonsense is nonsense, p.acts()
+    if nonsense:
+        assert not p.facts
