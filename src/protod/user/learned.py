@@ -221,7 +221,7 @@ _WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honest
 # hosts" (round 23: doubted, "Really? I'd want to see that in writing", and heard as three of the offer's facts).
 _NAMES_OFFER = re.compile(r"^(?:(?:so|and|well|look|right|now)[, ]+)*(?:we've got|we have|we've|there's|there is|"
                           r"we're running|we run) (?:a|an|some) (?:[\w-]+ ){0,2}(?:offer|deal|package|scheme|promotion)s?"
-                          r"(?P<tail>(?: (?:for|on|at|to)(?: [\w'-]+){1,3})?)(?:[,.;:!]|\s+[-\u2013\u2014]|\s+but\b|"
+                          r"(?:(?: (?:for|on|at|to)(?: [\w'-]+){1,3})?)(?:[,.;:!]|\s+[-\u2013\u2014]|\s+but\b|"
                           r"\s+so\b|$)")
 # ... whose words say nothing of what it gives: "a free trial offer", "a deal for free delivery" are claims
 _GIVES = (_NOT_BUSINESS | GUARANTEE_WORDS) - {"you", "your", "yours", "offer", "offers"}
