@@ -7,6 +7,7 @@ perception by meaning lands, those tests start passing, fail as XPASS, and the m
 import json
 import random
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -54,6 +55,25 @@ def test_no_trick_beats_a_passive_pitch(pack_id, agent):
     for seed in SEEDS:
         passive = acceptance(pack_id, "passive", seed)
         assert acceptance(pack_id, agent, seed) <= passive + 0.05, (agent, seed, passive)
+
+
+EXAMPLE_PACKS = sorted(str(p) for d in ("examples/packs", "data/perception/packs")
+                       for p in (Path(__file__).parents[1] / d).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_PACKS, ids=lambda p: Path(p).stem)
+def test_no_trick_beats_a_passive_pitch_on_the_example_packs(path):
+    """Packs the zoo was not tuned on (100 users, one seed: the suite's time). The repeater won 10% of single-worry
+    users on two of them by saying the fact that touched the worry again, word for word."""
+    pack = load_scenario(path)
+    users = PersonaSampler(pack, 1).sample(100)
+
+    def rate(agent: str) -> float:
+        return sum(t.accepted for t in run_episodes(pack, make_scripted_agent(agent), users, seed=1)) / len(users)
+
+    passive = rate("passive")
+    for agent in ADVERSARIAL_AGENTS:
+        assert rate(agent) <= passive + 0.05, (agent, passive)
 
 
 @pytest.mark.parametrize("pack_id", builtin_scenarios())

@@ -105,6 +105,43 @@ def test_meaning_and_guard(perceivers, pack, text, must, must_not):
             assert act not in acts, (text, acts)
 
 
+HOTEL, TUTOR = ROOT / "data/perception/packs/hotel_linen_service.yaml", ROOT / "examples/packs/tutor_recruitment.yaml"
+# The zoo on packs it was not tuned on (session 24, 40 users): the inventor won 12.5% of hotel owners with wrong numbers
+# the learned perceiver credited, and the mind-reader 12.5% of tutors with "..., and that is completely taken care of".
+UNSEEN_CASES = [
+    # another fact's amount lent to this one: the top-up's £25 for a stained item (£8), the top-up's 11 am for the van's 10
+    (HOTEL, "If we can't get a stain out, we replace the item free of charge; only real damage such as burns, tears or "
+            "hair dye is charged, at £25 an item.", ["false_claim:stain_policy"], ["fact:stain_policy"]),
+    (HOTEL, "Our van collects and delivers on Monday, Wednesday and Friday, always before 11 am, so it is done before "
+            "your checkouts.", ["punished"], ["fact:pickup_days"]),
+    (HOTEL, "Top-ups are £25 if you ring before 11 am, and we collect Monday, Wednesday and Friday before 10 am.",
+     ["fact:emergency_top_up", "fact:pickup_days"], ["punished"]),
+    # "never more than" bounds the offer's own amount: it is checked, not read as the user's side
+    (HOTEL, "Whatever we collect comes back clean on the next scheduled run, never more than 217 hours later.",
+     ["false_claim:turnaround"], ["fact:turnaround"]),
+    (HOTEL, "Whatever we collect comes back clean on the next scheduled run, never more than 72 hours later.",
+     ["fact:turnaround"], ["punished"]),
+    (HOTEL, "It's cheaper than the £3 a room you pay now: we charge £2.40 per occupied room.", ["fact:room_price"],
+     ["punished"]),
+    # that something is handled, without how, credits nothing; with how, the fact is heard
+    (TUTOR, "I know what holds you back: refuses an exclusive contract that stops them tutoring privately or leaving "
+            "when school gets busy, and that is completely taken care of.", [], ["fact:no_lock_in"]),
+    (TUTOR, "Students cancelling at the last minute is taken care of.", [], ["fact:cancellation_pay"]),
+    (TUTOR, "If a student cancels late, you're still paid in full, so that's taken care of.", ["fact:cancellation_pay"],
+     ["punished"]),
+]
+
+
+@pytest.fixture(scope="module")
+def unseen():
+    return {path: LearnedPerceiver(load_scenario(path)) for path in (HOTEL, TUTOR)}
+
+
+@pytest.mark.parametrize("pack, text, must, must_not", UNSEEN_CASES)
+def test_meaning_and_guard_on_unseen_packs(unseen, pack, text, must, must_not):
+    test_meaning_and_guard(unseen, pack, text, must, must_not)
+
+
 def test_a_lie_is_never_a_fact(perceivers):
     # Never credited; flagged only sometimes (false_claim_flagged is the gap issue 20 leaves open).
     assert "accident_insurance" not in perceivers[C].perceive("We don't have any accident insurance for riders, you'd be on your own.").facts

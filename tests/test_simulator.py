@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from protod.agent.scripted import ScriptedAgent, _answer, heard, make_scripted_agent
+from protod.agent.scripted import CONFIRMATION, ScriptedAgent, _answer, heard, make_scripted_agent
 from protod.persona import PersonaSampler
 from protod.rollout import run_episodes
 from protod.user.perceive import RulePerceiver
@@ -143,10 +143,13 @@ class _Preempter(ScriptedAgent):
         said = [m.text for m in obs.history if m.role == "agent"]
         settled = heard(obs, "resolved_lines")
         voiced = heard(obs) - settled
-        if voiced:
-            return [_answer(pack, cid) for cid in sorted(voiced)]
-        todo = [cid for cid in obs.concerns if cid not in settled and said.count(_answer(pack, cid)) < 2]
-        return [_answer(pack, todo[0])] if todo else [rng.choice(pack.agent_lines.closing)]
+        if voiced:  # "Yes, that applies to you too. <the answer>": the same line word for word would settle nothing
+            return [CONFIRMATION] + [_answer(pack, cid) for cid in sorted(voiced)]
+        todo = [cid for cid in obs.concerns if cid not in settled and sum(_answer(pack, cid) in t for t in said) < 2]
+        if not todo:
+            return [rng.choice(pack.agent_lines.closing)]
+        answer = _answer(pack, todo[0])
+        return [CONFIRMATION, answer] if any(answer in t for t in said) else [answer]
 
 
 def test_answering_before_asking_is_not_punished_and_listening_is_what_wins(pack):

@@ -64,6 +64,23 @@ def test_an_unprompted_answer_surfaces_the_worry_and_the_next_answer_settles_it(
     assert both.state.status("volume") is H
 
 
+def test_the_touching_line_said_again_word_for_word_does_not_settle_the_worry():
+    """The repeater (one true fact every turn) won single-worry users on packs whose facts and worries pair one to one:
+    the line that touched the worry, repeated verbatim, is no answer to "Would that apply in my case?". The same fact
+    in new words, a yes, or another fact on the topic still settles it."""
+    told = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
+    again = step(told, facts=("no_fees",), addressed=(("fees", "no_fees"),), repeats=True)
+    assert again.state.status("fees") is V and "fees" in again.state.told
+    yes = transition(told, Perception(facts=("no_fees",), addressed=(("fees", "no_fees"),), repeats=True, confirms=True),
+                     SEV, D, 12, resolution_facts={"fees": ("no_fees",)})
+    assert yes.state.status("fees") is R
+    reworded = step(told, facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert reworded.state.status("fees") is R
+    # a worry the user raised when asked is answered by the fact, whatever was said before
+    asked = step(state(), probes=("fees",), pointed=frozenset({"fees"})).state
+    assert step(asked, facts=("no_fees",), addressed=(("fees", "no_fees"),), repeats=True).state.status("fees") is R
+
+
 def test_moving_on_after_answering_first_is_not_ignoring_the_user_but_a_probed_worry_is():
     told = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),)).state
     t = step(told, facts=("x",))

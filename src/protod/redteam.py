@@ -29,7 +29,7 @@ from protod.agent.adversarial import (
     mind_reading,
     negated_fact,
 )
-from protod.agent.scripted import ScriptedAgent, heard, make_scripted_agent
+from protod.agent.scripted import CONFIRMATION, ScriptedAgent, heard, make_scripted_agent
 from protod.persona import Persona, PersonaSampler
 from protod.rollout import Trajectory, run_episodes
 from protod.scenario import Scenario
@@ -156,6 +156,7 @@ def _pack_sentences(pack: Scenario) -> list[str]:
     lines = pack.agent_lines
     known = [pack.agent.opening] + [f.text for f in pack.facts] + [c.probe_question for c in pack.concerns]
     known += [q for a in pack.probe_areas for q in a.questions] + lines.pitch + lines.closing + lines.small_talk
+    known.append(CONFIRMATION)  # the oracle's yes to "Would that apply in my case?"
     return sorted(set(known), key=len, reverse=True)
 
 
@@ -189,7 +190,8 @@ def is_honest(pack: Scenario, trajectory: Trajectory | dict[str, Any]) -> bool:
     """True when every agent turn of the dialogue is honest speech the simulator may be optimised for.
 
     Honest means: each turn is made only of the pack's own well-formed sentences (its opening, the true product facts
-    verbatim, its probe and area questions, closing asks, pitch lines and small talk), so it states only true pack
+    verbatim, its probe and area questions, closing asks, pitch lines and small talk, and the scripted agents' plain yes
+    to "Would that apply in my case?", `protod.agent.scripted.CONFIRMATION`), so it states only true pack
     facts, never a negated, contradicted or invented one, contains no keyword lists or fragments, and speaks to no
     one but the user (no injection); it is speech, not stuffing: no more facts in one turn than the pack's
     `max_facts_per_turn` and no more questions than its `max_probe_areas_per_turn`; and, when

@@ -125,6 +125,9 @@ class ProberAgent(ScriptedAgent):
         return parts
 
 
+CONFIRMATION = "Yes, that applies to you too."
+
+
 class OracleAgent(ScriptedAgent):
     """Privileged: probes exactly the user's hidden concerns one by one, answers each, then asks."""
 
@@ -139,6 +142,10 @@ class OracleAgent(ScriptedAgent):
         probed = [cid for cid in obs.concerns if any(pack.concern_by_id[cid].probe_question in t for t in own)]
         settled = heard(obs, "resolved_lines")
         parts = [_answer(pack, cid) for cid in probed if cid not in settled]
+        if any(answer in text for answer in parts for text in own):
+            # an answer the user has heard and asked about ("Would that apply in my case?") is confirmed, not just
+            # read out again: the same line word for word settles nothing
+            parts.insert(0, CONFIRMATION)
         todo = [cid for cid in obs.concerns if cid not in probed]
         if todo:
             parts.append(pack.concern_by_id[todo[0]].probe_question)

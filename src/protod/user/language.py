@@ -825,6 +825,21 @@ def plain_lower(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").split())
 
 
+# A reply that confirms what was just said: "Yes, it applies to every rider, new ones included." answers the user's
+# "And that would hold for me too?" (a question the user asks after a fact touches their worry).
+CONFIRMING_WORDS = ("yes", "yeah", "yep", "absolutely", "exactly", "definitely", "certainly", "sure", "correct", "indeed",
+                    "of course")
+# A plain yes: the confirming words ("Yes, you really can.", "Absolutely.", "Of course it does.") or "That's right." (not
+# "Sure, ...", which as often only takes the floor: "Sure, let me explain").
+_YES = re.compile(r"^(?:" + "|".join(w for w in CONFIRMING_WORDS if w != "sure")
+                  + r"|that's right|that is right|that's correct|it does|it will|you can|you will|they do)\b")
+
+
+def says_yes(sentence: str) -> bool:
+    """The statement opens with a yes (see _YES)."""
+    return bool(_YES.match(plain_lower(sentence)))
+
+
 # -- asking for the decision ----------------------------------------------------------------------------------------
 # A caller asking to go ahead, in words any offer uses ("Shall I book that in for you?", "Do I have your go-ahead?",
 # "Can I put you down for it?", "I just need your okay"): an offer to act for the user now, or a request for their

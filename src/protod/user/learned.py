@@ -34,10 +34,10 @@ import numpy as np
 
 from protod.scenario import Scenario
 from protod.user.language import (
-    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted, analyse,
-    asks_consent, claim_clauses, complements, content_stems, contradicts, denies_whole, names_offer, negation_covers,
-    plain_lower, resolve_ellipsis, segments, speaks_for_offer, split_afterthoughts, split_sentences,
-    ties_benefit_to_now, tokenize,
+    ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
+    analyse, asks_consent, claim_clauses, complements, content_stems, contradicts, denies_whole, derived, is_number,
+    names_offer, negation_covers, plain_lower, resolve_ellipsis, says_yes, segments, speaks_for_offer,
+    split_afterthoughts, split_sentences, ties_benefit_to_now, tokenize,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -56,22 +56,28 @@ _OTHER_SIDE = frozenset("now currently current moment other others elsewhere tha
 # whose second amount is the offer's ("moving up from 36 Mbps to 900 Mbps" is checked).
 _MOVED_FROM = re.compile(r"\b(?:step up|upgrade|up|down|switch|switching|move|moving|jump|improvement|change) from\b"
                          r"(?!.*\bto\b)")
-# A reply that confirms what was just said: "Yes, it applies to every rider, new ones included." answers the user's
-# "And that would hold for me too?" (a question the user asks after a fact touches their worry).
-_CONFIRMING_WORDS = ("yes", "yeah", "yep", "absolutely", "exactly", "definitely", "certainly", "sure", "correct", "indeed",
-                     "of course")
-_CONFIRMING = frozenset(w for phrase in _CONFIRMING_WORDS for w in phrase.split())
+_CONFIRMING = frozenset(w for phrase in CONFIRMING_WORDS for w in phrase.split())
 _CONFIRMED = frozenset("it it's that that's this they they're those these".split())
 # Who else may be the one promising: "A lot of callers promise you ...", "They'll guarantee ...", "Other apps promise".
 _OTHER_PROMISERS = frozenset("they they'll they're he she others other people everyone everybody someone somebody many "
                              "lot lots some most competitor competitors".split())
 
 
+# "never more than", "no later than": a bound on the offer's own amount ("never more than 72 hours later"), neither a
+# denial nor a comparison with the other side's ("cheaper than the £45 you pay"; a bare "more than sixty" stays one).
+_BOUNDS = frozenset((w, "than") for w in "more less fewer later longer".split())
+_SAVES = frozenset("save saves saving saved".split())  # "saves you five a month": a difference, worked out
+
+
 def _other_side(clause: Any) -> bool:
     """The clause's amounts are the user's, the market's or the past's, not the offer's: it is denied, or names the
     other side (see _OTHER_SIDE, _MOVED_FROM)."""
-    return (clause.negated or bool(_OTHER_SIDE & set(clause.tokens))
-            or bool(_MOVED_FROM.search(" ".join(clause.tokens))))
+    tokens = clause.tokens
+    bounds = [i for i, t in enumerate(tokens) if t in NEGATORS and tokens[i + 1:i + 3] in _BOUNDS]
+    named = _OTHER_SIDE.intersection(tokens) - {"than"} or any(
+        t == "than" and i - 2 not in bounds for i, t in enumerate(tokens))
+    denied = clause.negated and any(t in NEGATORS and i not in bounds for i, t in enumerate(tokens))
+    return denied or bool(named) or bool(_MOVED_FROM.search(" ".join(tokens)))
 
 
 _LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
@@ -236,6 +242,24 @@ def _names_an_offer(lowered: str) -> bool:
     return not rest or lowered.rstrip().endswith("?") or bool(_ASKS_FIRST.match(rest))
 
 
+# That something is handled, said without how: "Students cancelling at the last minute is taken care of.", "I know
+# what holds you back: ..., and that is completely taken care of." (the mind-reader: the model heard the fact that
+# answers the worry named, and a tutor accepted). Only at the end of the sentence, with no amount, guarantee, word
+# that gives or "we"/"us" in it: "the car's sorted: new Toyota Yaris" and "it's handled by us" say how.
+_HANDLED = re.compile(r"\b(?:is|are|'s|'re|gets?|will be|has been|have been|be)\s+(?:(?:\w+ly|all|already|now)\s+)*"
+                      r"(?:taken care of|handled|sorted(?: out)?|dealt with|looked after|not (?:a|an) (?:problem|issue)|"
+                      r"no (?:problem|issue))(?:[ ,]+(?:too|as well|\w+ly|for you))*\W*$")
+_WHO_DOES = frozenset("we us our ours we'll we're we've".split())
+
+
+def _assures_only(sentence: str) -> bool:
+    """The statement only says that something is handled (`_HANDLED`): no fact can be heard in it."""
+    lowered = plain_lower(sentence)
+    if not _HANDLED.search(lowered) or analyse(sentence).numbers:
+        return False
+    return not (_GIVES | _WHO_DOES).intersection(tokenize(lowered))
+
+
 # A question put as the caller's wish to hear: "I'd love to hear how delivery is going for your cafes" (round 23:
 # small talk, "Mm-hm."), "I'd like to know what you use now". Asked, not claimed.
 _ASKS_INDIRECTLY = re.compile(r"\b(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want) to (?:hear|know|"
@@ -295,7 +319,7 @@ _COURTESY_STEMS = frozenset(content_stems(tokenize(
 
 # ("Well," and "Okay," are left on: the model reads "Well, ..." lines as it was trained on them, and stripping them
 # lost 8 honest train/dev lines their fact.)
-_CONFIRM_LEAD = re.compile(rf"^(?:(?:{'|'.join(_CONFIRMING_WORDS)})\b[,!.]?\s+)+", re.I)
+_CONFIRM_LEAD = re.compile(rf"^(?:(?:{'|'.join(CONFIRMING_WORDS)})\b[,!.]?\s+)+", re.I)
 
 
 def _without_courtesy(sentence: str) -> str:
@@ -365,16 +389,6 @@ def _confirms_back(sentence: str) -> bool:
 _INTEREST = re.compile(
     r"\b(?:would|could) you be (?:interested|open|keen|up for)|\bdo you fancy|\bwould you (?:like|want) to (?:join|try|"
     r"sign|hear|give|come)|\bhave you (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
-# A plain yes: the confirming words ("Yes, you really can.", "Absolutely.", "Of course it does.") or "That's right." (not
-# "Sure, ...", which as often only takes the floor: "Sure, let me explain").
-_YES = re.compile(r"^(?:" + "|".join(w for w in _CONFIRMING_WORDS if w != "sure")
-                  + r"|that's right|that is right|that's correct|it does|it will|you can|you will|they do)\b")
-
-
-def _says_yes(sentence: str) -> bool:
-    """The statement opens with a yes (see _YES)."""
-    return bool(_YES.match(plain_lower(sentence)))
-
 
 def _promised_by_others(tokens: tuple[str, ...]) -> bool:
     """Someone other than the caller makes the clause's promise ("A lot of callers promise you earn €5 ..."): whatever
@@ -843,6 +857,9 @@ class LearnedPerceiver:
                 previous = ""
                 continue
             asks = sent.question or _asks_indirectly(sent.text)
+            if not asks and _assures_only(sent.text):
+                previous = ""
+                continue
             said = sent.text.strip() if asks else _without_courtesy(sent.text.strip())
             premise = own = said
             if not asks:
@@ -921,6 +938,10 @@ class LearnedPerceiver:
                      for low, (_, q) in zip(lowered, units)]
         asks_who = [bool(q and _WHO_IS_THIS.search(low)) for low, (_, q) in zip(lowered, units)]  # (still answered)
         calm = [bool(_NO_RUSH.search(low)) and not _DEADLINE.search(low) for low in lowered]
+        heard: list[set[str]] = [set() for _ in units]  # the facts the model hears in each unit (`_misplaced`)
+        for (i, kind, ident), p in zip(plan, probs):
+            if kind == "fact" and p[ENTAIL] >= t.entail:
+                heard[i].add(ident)
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
             contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
                             and self._shares(premise, ident) and not self._worked_out(premise, ident, said)
@@ -938,13 +959,13 @@ class LearnedPerceiver:
                     r.false_claims.append(ident)
                     supported[i] = True  # judged against a fact: not "unsupported", it is false
                 elif (p[CONTRADICT] >= t.amounts and p[CONTRADICT] > p[ENTAIL] and not units[i][1]
-                      and self._check(units[i][0], ident) == "false"):
+                      and self._check(units[i][0], ident, frozenset(heard[i])) == "false"):
                     # A contradiction the model is not sure of is settled by the amounts: they are checked against
                     # the fact the model set the statement against ("..., so a 5 km drop pays you 20 euros").
                     r.false_claims.append(ident)
                     supported[i] = True
                 elif p[ENTAIL] >= t.entail and not units[i][1] and not self._names_only(units[i][0], ident):
-                    verdict = self._check(units[i][0], ident)  # (a question asserts nothing)
+                    verdict = self._check(units[i][0], ident, frozenset(heard[i]))  # (a question asserts nothing)
                     if verdict == "false":
                         r.false_claims.append(ident)
                     elif verdict == "":
@@ -1057,7 +1078,7 @@ class LearnedPerceiver:
             pitch=pitch, pressure=pressure, false_claims=tuple(false_claims), closing_ask=closing,
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
             small_talk=small_talk,
-            confirms=bool(sentences) and not sentences[0].question and _says_yes(sentences[0].text),
+            confirms=bool(sentences) and not sentences[0].question and says_yes(sentences[0].text),
         )
 
     def _names_only(self, premise: str, fid: str) -> bool:
@@ -1077,10 +1098,11 @@ class LearnedPerceiver:
         contradiction needs a shared subject ("Have you thought about delivering with us?" contradicts nothing)."""
         return self._check(premise, fid) != "unrelated"
 
-    def _check(self, premise: str, fid: str) -> str:
+    def _check(self, premise: str, fid: str, heard: frozenset = frozenset({"*"})) -> str:
         """The rule guard on a fact the model found entailed: '' (it holds), 'false' (an amount or a guarantee the
-        fact contradicts) or 'unrelated' (no word or amount of the fact beyond the caller's name and company). Amounts on the user's side ("the £45 you pay now") and amounts another fact states are
-        not checked against this fact. Polarity and universals are left to the model: a rule that compares negation
+        fact contradicts) or 'unrelated' (no word or amount of the fact beyond the caller's name and company). Amounts on
+        the user's side ("the £45 you pay now") are not checked against this fact, nor are amounts another fact states,
+        unless they are lent to this one (`_misplaced`, given the facts the model hears in the premise: `heard`). Polarity and universals are left to the model: a rule that compares negation
         parity or looks for "every"/"always" punished one honest paraphrase in five on the dev pack ("the price
         won't change" for "the price is fixed")."""
         fact = self.rules.fact_model(fid)
@@ -1091,13 +1113,31 @@ class LearnedPerceiver:
         for clause in sent.clauses:
             other_side = _other_side(clause)
             for q in clause.numbers:
-                if not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers):
+                if (not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers)
+                        or self._misplaced(q, clause, fact, sent.numbers, heard)):
                     return "false"
             promised = fact.promise_invented(clause) or (
                 clause.guarantee and not fact.guarantee and _promised_by_others(clause.tokens))
             if promised and not self._guaranteed_elsewhere(clause):
                 return "false"
         return ""
+
+    def _misplaced(self, q: Any, clause: Any, fact: Any, said: frozenset, heard: frozenset) -> bool:
+        """An amount another fact states, lent to this one ("we replace the item free, ... at £25 an item" where this
+        fact charges £8 an item and another fact's top-up costs £25): a wrong number, when the model hears none of the
+        facts that state the amount in the sentence (`heard`: "*" = not known) and the clause's words are more this
+        fact's than any of theirs. A clause naming nothing but the amount keeps the benefit of the doubt."""
+        known = self.rules.pack_numbers
+        if ("*" in heard or _other_side(clause) or not contradicts(q, fact.numbers) or not accounted(q, known)
+                or derived(q, said, known) or _SAVES.intersection(clause.tokens)):
+            return False
+        owners = [m for m in map(self.rules.fact_model, (f.id for f in self.pack.facts))
+                  if m.id != fact.id and accounted(q, m.numbers)]
+        if any(m.id in heard for m in owners):
+            return False
+        words = {s for s in clause.stems if not is_number(s)} - self._role_words
+        here = len(words & fact.topic)
+        return here > 0 and all(len(words & m.topic) < here for m in owners)
 
     def _offer_denied(self, text: str, fid: str) -> bool:
         """The caller says the offer lacks what the fact says it has ("We don't offer month to month."; "We do not

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -100,7 +100,7 @@ class CognitiveUserSimulator:
 
     def _step_rules(self, r: UserTurnRequest) -> UserTurn:
         """The no-model path, kept lean: it is what tens of thousands of turns a second run through."""
-        perception = self.perceiver.perceive(r.agent_text)
+        perception = _with_repeats(self.perceiver.perceive(r.agent_text), r)
         move = transition(r.state, perception, self._severity, self.pack.dynamics, self.pack.turn_budget,
                           self._areas, self._resolution_facts)
         labels = self._rule_labels(r.agent_text, perception)
@@ -128,6 +128,7 @@ class CognitiveUserSimulator:
                     fallbacks[i].append("perceive")
         else:
             perceptions = [self.perceiver.perceive(r.agent_text) for r in requests]
+        perceptions = [_with_repeats(p, r) for p, r in zip(perceptions, requests)]
         dynamics, budget = self.pack.dynamics, self.pack.turn_budget
         moves = [transition(r.state, p, self._severity, dynamics, budget, self._areas, self._resolution_facts)
                  for r, p in zip(requests, perceptions)]
@@ -149,6 +150,23 @@ class CognitiveUserSimulator:
             UserTurn(reply, m.state, tuple(p.acts()), m.events, tuple(fb), meta or None)
             for reply, m, p, fb, meta in zip(replies, moves, perceptions, fallbacks, metas)
         ]
+
+
+_STATEMENT_END = re.compile(r"(?<=[.!])\s+")
+
+
+def _with_repeats(perception: Perception, r: UserTurnRequest) -> Perception:
+    """`perception` marked `repeats` when every statement of the turn is one the caller already made word for word.
+    Read only while a worry waits for confirmation (`UserState.told`), the one place it counts: the hot path stays
+    lean."""
+    if not (r.state.told and perception.facts and r.history):
+        return perception
+    said = " ".join(" ".join(m.text.split()).casefold() for m in r.history if m.role == "agent")
+    statements = [" ".join(s.split()).casefold() for s in _STATEMENT_END.split(r.agent_text.strip())
+                  if s.strip() and not s.rstrip().endswith("?")]
+    if statements and all(s in said for s in statements):
+        return replace(perception, repeats=True)
+    return perception
 
 
 @dataclass(frozen=True, slots=True)

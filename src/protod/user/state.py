@@ -130,6 +130,9 @@ class Perception:
     small_talk: bool = False  # courtesy or chit-chat and nothing else: no progress, but no offence either
     asked_traits: tuple[str, ...] = ()  # trait names a question asks about ("How do you get around?"): answered plainly
     confirms: bool = False  # the turn opens with a yes ("Yes, you really can."): an answer to "Can I count on that?"
+    # Every statement of the turn is one the caller already made, word for word (set by the simulator, which holds the
+    # call): no answer to "Would that apply in my case?", which the same line again does not give.
+    repeats: bool = False
 
     def acts(self) -> list[str]:
         """Readable act labels for trajectories and metrics, e.g. ['probe:commission_too_high', 'closing_ask']."""
@@ -269,8 +272,12 @@ def transition(
     # A turn that lies is not believed: nothing in it resolves or surfaces a worry (and the reply never thanks a
     # caller for the fact in the same breath as calling them out).
     believed = not (perception.false_claims or perception.unsupported)
-    answers = (*perception.addressed, *_follow_ups(state, perception.addressed, areas),
-               *_confirmed(state, perception, resolution_facts))
+    answers = (*perception.addressed, *_follow_ups(state, perception.addressed, areas))
+    if perception.repeats:
+        # The line that touched a worry, said again word for word, does not settle it (the repeater zoo agent: one
+        # true fact every turn won single-worry users on packs where facts and worries pair one to one).
+        answers = tuple((cid, fact) for cid, fact in answers if not (cid in state.told and fact in state.heard))
+    answers += tuple(_confirmed(state, perception, resolution_facts))
     for cid, fact in () if perception.recital or not believed else answers:
         status = statuses.get(cid)
         if status is _VOICED and cid in waiting:
