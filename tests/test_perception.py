@@ -473,3 +473,15 @@ def test_the_callers_own_wish_is_no_sales_talk(text, pitch):
     pitches."""
     rules = RulePerceiver(load_scenario(str(ROOT / "data/perception/packs/translator_marketplace.yaml")))
     assert rules.pitches(analyse(text)) is pitch
+
+
+def test_the_facts_own_exception_said_back_is_no_denial():
+    """Round 24's caller said the travel fact's own exception ("... and back from your last isn't paid") and was called
+    a liar: the negated clause was read as denying the fact's "paid", though the fact says the same ("..., though the
+    trip from home to your first visit and back from your last is not"). Denying the positive part is never the fact."""
+    rules = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    exception = "The trip from home to your first visit and back from your last isn't paid, though."
+    assert rules.perceive(exception).facts == ("travel_time",) and not rules.perceive(exception).false_claims
+    answer = "No, with us travel time between back-to-back visits is paid at your normal hourly rate. " + exception
+    assert "travel_time" in rules.perceive(answer).facts
+    assert rules.perceive("We don't pay for travel time between back-to-back visits.").false_claims == ("travel_time",)

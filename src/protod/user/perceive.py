@@ -371,6 +371,11 @@ class RulePerceiver:
         """A negated clause denies a fact when it names a topic the fact asserts positively ("onboarding isn't fast");
         "no vehicle" beside a fact that itself says "if you have no vehicle" denies nothing."""
         shared = negated_words & fact.topic
+        # ... nor does one that says what a negated clause of the fact says ("the trip to your first visit isn't paid"
+        # beside "..., though the trip from home to your first visit and back from your last is not": round 24's
+        # caller was called a liar for the fact's own exception)
+        if any(fc.negated and len(negated_words & set(fc.stems)) >= 2 for fc in fact.clauses):
+            return False
         return any(shared & set(fc.stems) and not fc.negated for fc in fact.clauses)
 
     def _semantic_facts(self, sent: Sentence) -> list[str]:
