@@ -1102,7 +1102,8 @@ class LearnedPerceiver:
         """The rule guard on a fact the model found entailed: '' (it holds), 'false' (an amount or a guarantee the
         fact contradicts) or 'unrelated' (no word or amount of the fact beyond the caller's name and company). Amounts on
         the user's side ("the £45 you pay now") are not checked against this fact, nor are amounts another fact states,
-        unless they are lent to this one (`_misplaced`, given the facts the model hears in the premise: `heard`). Polarity and universals are left to the model: a rule that compares negation
+        unless they are lent to this one (`_misplaced`, given the facts the model hears in the premise: `heard`).
+        Polarity and universals are left to the model: a rule that compares negation
         parity or looks for "every"/"always" punished one honest paraphrase in five on the dev pack ("the price
         won't change" for "the price is fixed")."""
         fact = self.rules.fact_model(fid)
