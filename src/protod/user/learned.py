@@ -252,10 +252,11 @@ _HANDLED = re.compile(r"\b(?:is|are|'s|'re|gets?|will be|has been|have been|be)\
 _WHO_DOES = frozenset("we us our ours we'll we're we've".split())
 
 
-def _assures_only(sentence: str) -> bool:
-    """The statement only says that something is handled (`_HANDLED`): no fact can be heard in it."""
-    lowered = plain_lower(sentence)
-    if not _HANDLED.search(lowered) or analyse(sentence).numbers:
+def _assures_only(sent: Any) -> bool:
+    """The statement (a language.Sentence) only says that something is handled (`_HANDLED`): no fact can be heard in
+    it."""
+    lowered = plain_lower(sent.text)
+    if not _HANDLED.search(lowered) or sent.numbers:
         return False
     return not (_GIVES | _WHO_DOES).intersection(tokenize(lowered))
 
@@ -857,7 +858,7 @@ class LearnedPerceiver:
                 previous = ""
                 continue
             asks = sent.question or _asks_indirectly(sent.text)
-            if not asks and _assures_only(sent.text):
+            if not asks and _assures_only(sent):
                 previous = ""
                 continue
             said = sent.text.strip() if asks else _without_courtesy(sent.text.strip())
@@ -1098,7 +1099,7 @@ class LearnedPerceiver:
         contradiction needs a shared subject ("Have you thought about delivering with us?" contradicts nothing)."""
         return self._check(premise, fid) != "unrelated"
 
-    def _check(self, premise: str, fid: str, heard: frozenset = frozenset({"*"})) -> str:
+    def _check(self, premise: str, fid: str, heard: frozenset | None = None) -> str:
         """The rule guard on a fact the model found entailed: '' (it holds), 'false' (an amount or a guarantee the
         fact contradicts) or 'unrelated' (no word or amount of the fact beyond the caller's name and company). Amounts on
         the user's side ("the £45 you pay now") are not checked against this fact, nor are amounts another fact states,
@@ -1114,8 +1115,9 @@ class LearnedPerceiver:
         for clause in sent.clauses:
             other_side = _other_side(clause)
             for q in clause.numbers:
-                if (not other_side and contradicts(q, fact.numbers) and not self.rules.true_amount(q, sent.numbers)
-                        or self._misplaced(q, clause, fact, sent.numbers, heard)):
+                if other_side or not contradicts(q, fact.numbers):
+                    continue
+                if not self.rules.true_amount(q, sent.numbers) or self._misplaced(q, clause, fact, sent.numbers, heard):
                     return "false"
             promised = fact.promise_invented(clause) or (
                 clause.guarantee and not fact.guarantee and _promised_by_others(clause.tokens))
@@ -1123,14 +1125,14 @@ class LearnedPerceiver:
                 return "false"
         return ""
 
-    def _misplaced(self, q: Any, clause: Any, fact: Any, said: frozenset, heard: frozenset) -> bool:
-        """An amount another fact states, lent to this one ("we replace the item free, ... at £25 an item" where this
-        fact charges £8 an item and another fact's top-up costs £25): a wrong number, when the model hears none of the
-        facts that state the amount in the sentence (`heard`: "*" = not known) and the clause's words are more this
-        fact's than any of theirs. A clause naming nothing but the amount keeps the benefit of the doubt."""
-        known = self.rules.pack_numbers
-        if ("*" in heard or _other_side(clause) or not contradicts(q, fact.numbers) or not accounted(q, known)
-                or derived(q, said, known) or _SAVES.intersection(clause.tokens)):
+    def _misplaced(self, q: Any, clause: Any, fact: Any, said: frozenset, heard: frozenset | None) -> bool:
+        """An amount `q` that contradicts this fact but that another fact states (`_check` asks only of those), lent
+        to this one ("we replace the item free, ... at £25 an item" where this fact charges £8 an item and another
+        fact's top-up costs £25): a wrong number, when the model hears none of the facts that state the amount in the
+        sentence (`heard`; None: not known) and the clause's words are more this fact's than any of theirs. A total
+        worked out from the amounts said, a saving, and a clause naming nothing but the amount keep the benefit of the
+        doubt."""
+        if heard is None or derived(q, said, self.rules.pack_numbers) or _SAVES.intersection(clause.tokens):
             return False
         owners = [m for m in map(self.rules.fact_model, (f.id for f in self.pack.facts))
                   if m.id != fact.id and accounted(q, m.numbers)]

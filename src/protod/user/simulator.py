@@ -24,6 +24,7 @@ from protod.persona import Persona
 from protod.scenario import Scenario
 from protod.user.express import LLMExpresser, TemplateExpresser
 from protod.user.perceive import LLMPerceiver, RulePerceiver
+from protod.user.language import split_sentences
 from protod.user.sanitize import quote_untrusted, strip_injection
 from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition
 
@@ -152,9 +153,6 @@ class CognitiveUserSimulator:
         ]
 
 
-_STATEMENT_END = re.compile(r"(?<=[.!])\s+")
-
-
 def _with_repeats(perception: Perception, r: UserTurnRequest) -> Perception:
     """`perception` marked `repeats` when every statement of the turn is one the caller already made word for word.
     Read only while a worry waits for confirmation (`UserState.told`), the one place it counts: the hot path stays
@@ -162,8 +160,7 @@ def _with_repeats(perception: Perception, r: UserTurnRequest) -> Perception:
     if not (r.state.told and perception.facts and r.history):
         return perception
     said = " ".join(" ".join(m.text.split()).casefold() for m in r.history if m.role == "agent")
-    statements = [" ".join(s.split()).casefold() for s in _STATEMENT_END.split(r.agent_text.strip())
-                  if s.strip() and not s.rstrip().endswith("?")]
+    statements = [" ".join(s.split()).casefold() for s in split_sentences(r.agent_text) if not s.endswith("?")]
     if statements and all(s in said for s in statements):
         return replace(perception, repeats=True)
     return perception
