@@ -485,3 +485,75 @@ def test_the_facts_own_exception_said_back_is_no_denial():
     answer = "No, with us travel time between back-to-back visits is paid at your normal hourly rate. " + exception
     assert "travel_time" in rules.perceive(answer).facts
     assert rules.perceive("We don't pay for travel time between back-to-back visits.").false_claims == ("travel_time",)
+    # round 25: the positive part denied with the cue before the negator is no fact either
+    assert rules.perceive("Travel time between back-to-back visits isn't paid.").false_claims == ("travel_time",)
+
+
+@pytest.mark.parametrize("text,pressure", [
+    # a time word says when (round 24: each was heard as pushing)
+    ("Right now you take walk-ins and phone orders, right?", False),
+    ("What are you using right now to take orders?", False),
+    ("I can set it up with you right now on this call.", False),
+    ("I'm not asking for a decision right now.", False),
+    ("You don't have to decide anything today.", False),
+    # ... and pushes in a sentence that urges the decision
+    ("Sign up right now or you'll miss out.", True),
+    ("You need to decide right now.", True),
+    ("I'd really like to get you signed up right now, before the spots go.", True),
+    ("Take your time, but I need an answer right now.", True),
+    ("Hurry, only a few spots left.", True),
+])
+def test_a_time_word_is_no_push_by_itself(perceivers, text, pressure):
+    assert perceivers[M].perceive(text).pressure is pressure, text
+
+
+@pytest.mark.parametrize("text", [
+    "What's holding you back?", "Is there anything that worries you?", "What would make or break it for you?",
+    "Any concerns?", "What would matter most to you?", "What's holding you back from signing up?",
+    # examples from several areas show what the one question means (round 24: a barrage)
+    "Things like the commission, the kitchen at peak times or the tablet - is there anything that would make or break "
+    "it for you?",
+])
+def test_an_open_question_about_worries_reaches_them_all(perceivers, text):
+    """Round 24's callers asked what held the user back and heard "It depends. What are you getting at?": the rules had
+    no cue for a question that names no worry. It reaches every worry (the user says the one that weighs most, if they
+    trust the caller enough), is no barrage and no closing ask."""
+    p = perceivers[M].perceive(text)
+    assert set(p.probes) == {c.id for c in perceivers[M].pack.concerns} and not p.pointed, text
+    assert not (p.barrage or p.closing_ask or p.nonsense or p.pressure), text
+
+
+@pytest.mark.parametrize("text,probes", [
+    ("Any worries about the commission?", {"commission_too_high"}),  # was "no verb": nonsense
+    ("Would you like to hear more?", set()),  # an offer, no worry asked after
+    ("Did I catch you at a bad time?", set()),
+])
+def test_open_question_words_do_not_widen_a_question(perceivers, text, probes):
+    p = perceivers[M].perceive(text)
+    assert probes <= set(p.probes) and (probes or not p.probes) and not p.nonsense, text
+
+
+def test_word_salad_questions_stay_word_salad(perceivers):
+    """A question may open with a time phrase before its subject ("At the moment you take phone orders, right?",
+    scrambled in round 24), not with a noun or adjective."""
+    assert analyse("At the moment you take phone orders, right?").well_formed
+    assert analyse("Right now you take walk-ins and phone orders, right?").well_formed
+    for salad in ("Cheap fees you like?", "Commission high you worried?", "Fees weekly you pay?"):
+        assert not analyse(salad).well_formed, salad
+
+
+def test_a_question_about_the_users_situation_is_answered_from_a_trait():
+    """Round 24: "Have you got access to a laptop?" went unanswered three times under the rules. A question naming a
+    trait's words asks after it; two traits named alike are not guessed between."""
+    rules = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert rules.perceive("Have you got access to a laptop?").asked_traits == ("home_setup",)
+    assert rules.perceive("Have you tutored before?").asked_traits == ("tutoring_experience",)
+    assert rules.perceive("Who do you live with?").asked_traits == ()  # "a living" or "living alone"
+    assert rules.perceive("Do you have a minute?").asked_traits == ()
+    assert rules.perceive("Shall I sign you up? You'd need a laptop.").asked_traits == ()
+
+
+def test_taking_the_pressure_off_is_courtesy(perceivers):
+    for text in ("I'm not asking for a decision right now.", "No rush at all, take your time."):
+        p = perceivers[M].perceive(text)
+        assert p.small_talk and not (p.off_topic or p.nonsense or p.pressure), text

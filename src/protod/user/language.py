@@ -729,10 +729,32 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # what would worry you most about ...?": scrambled in round 23)
         # or with a subject, said with a rising tone after a lead-in ("With a full-time teaching job, I imagine
         # preparation time is a concern too?", round 23)
-        if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not any(
+        # ... or a short time or place phrase, then a subject and its verb ("Right now you take walk-ins and phone
+        # orders, right?", "At the moment you wash in-house?": scrambled in round 24)
+        if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not _fronted_subject(tokens) and not any(
                 seg and (seg[0] in _ASKING or seg[0] in PRONOUNS or (
                     seg[0] in CONJUNCTIONS and seg[1:2] and seg[1] in _ASKING)) for seg in segments[1:]):
             return True
+    return False
+
+
+_SUBJECTS = frozenset(("i", "you", "we", "they", "he", "she", "it"))
+# Words a fronted time or place phrase opens with ("right now", "at the moment", "these days", "in your case"): not a
+# noun or adjective, so "Cheap fees you like?" stays word salad.
+_ADVERBIAL_OPENERS = PREPOSITIONS | DETERMINERS | frozenset(
+    "right just now currently nowadays lately recently normally usually today presumably obviously surely".split())
+
+
+def _fronted_subject(tokens: tuple[str, ...]) -> bool:
+    """A subject pronoun and then its verb within the first five words, after words that are no verb themselves:
+    a fronted adverbial ("right now you take", "at the moment you're"), never a list of cue words."""
+    for i in range(1, min(4, len(tokens) - 1)):
+        if tokens[i] in _SUBJECTS:
+            lead = tokens[:i]
+            return lead[0] in _ADVERBIAL_OPENERS and not has_verb(lead, frozenset()) and not any(
+                is_number(t) for t in lead) and (
+                tokens[i + 1] in AUXILIARIES or tokens[i + 1] in COMMON_VERBS or stem(tokens[i + 1]) in _VERB_STEMS
+                or tokens[i + 1] in ("mostly", "usually", "still", "already", "just", "only", "also", "often"))
     return False
 
 
@@ -907,6 +929,97 @@ def names_offer(sentence: str) -> bool:
     """`speaks_for_offer` in words alone, amounts left out: "you're spending about €160 a month" names no offer."""
     tokens = tokenize(sentence)
     return bool(_OFFER_WORDS.intersection(tokens)) or any(p in _OFFER_PAIRS for p in zip(tokens, tokens[1:]))
+
+
+# -- asking what holds the user back -------------------------------------------------------------------------------
+# An open question about the user's worries, in words any offer uses: "What's holding you back?", "Is there anything
+# that would make or break it for you?", "Any concerns?", "What would you want to be sure of first?". It names no
+# worry, so it reaches them all (the rule perceiver had no cue for it: round 24's callers were answered "It depends.
+# What are you getting at?").
+_OPEN_WORRY = re.compile(
+    r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
+    r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
+    r"on your mind|bother(?:s|ing)? you|(?:stop|stops|stopped|stopping) you|(?:keep|keeps|keeping|kept) you (?:from|back)|"
+    r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
+    r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|uneasy|sticking points?|"
+    r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take)\b")
+_ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b")
+
+
+@lru_cache(maxsize=65536)
+def asks_open_worry(sentence: str) -> bool:
+    """The question asks what worries the user, naming no worry (`_OPEN_WORRY`): call it on questions only."""
+    lowered = plain_lower(sentence)
+    return bool(_OPEN_WORRY.search(lowered) and _ABOUT_THEM.search(lowered))
+
+
+# Words that offer examples of what a question means ("things like hours, pay or travel", "for example about costs"):
+# a question that lists them asks one thing and shows what it means, it is no volley of questions.
+_EXAMPLES = re.compile(r"(?<!you )(?<!'d )(?<!would )(?<!\bi )(?<!we )(?<!they )\b(?:like|such as|for example|for instance|e\.g\.|say|whether it's|be it|things like)\b")
+
+
+def gives_examples(sentence: str) -> bool:
+    return bool(_EXAMPLES.search(plain_lower(sentence)))
+
+
+# -- pushing for the decision ---------------------------------------------------------------------------------------
+# Words that take the pressure off ("Take your time", "No rush", "I'm not asking for a decision right now", "You don't
+# have to decide today"): a sentence saying them is not pushing, unless it names a deadline besides (`_DEADLINE`, read
+# on what the calming words leave: "Take your time, but I need an answer today" still pushes).
+_CALM = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going anywhere|in your own time|"
+                   r"sleep on it|think it over|have a think|(?:not|never) (?:to )?keep you (?:too |very )?long|"
+                   r"happy to go over|if you don't mind|(?:not|never) (?:trying|here|going|calling) to "
+                   r"(?:sell|push|pressure|rush|hassle)|(?:won't|will not|don't want to|not going to) "
+                   r"(?:pry|push|pressure|rush|hassle|nag)|"
+                   # round 24: "I'm not asking for a decision right now" was heard as pushing by both perceivers
+                   r"(?:not|never|n't) (?:asking|expecting|looking|after|pushing) (?:you )?(?:for|to) "
+                   r"(?:a |an |any )?(?:decision|answer|commitment|decide|commit|sign|yes)\w*|"
+                   r"(?:no need|(?:don't|do not|won't|will not) (?:have|need) to|needn't) (?:to )?(?:\w+ )?"
+                   r"(?:decide|commit|answer|sign|say yes|agree|make (?:a|any) decision)\w*|nothing to decide|"
+                   r"no obligation|no commitment)"
+                   r"(?:(?: anything)?(?: right)? (?:now|today|tonight|this minute|on this call|on the call|yet))?\b")
+_DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until|but|however|should|"
+                       r"must|need to|have to|got to)\b")
+# A sentence that urges the user to decide or act: the decision asked for ("decide", "an answer", "make your mind up"),
+# a command ("Sign up today", "Grab one now"), "you must / need to / have to / should", or what the user loses by
+# waiting ("or you'll miss out", "before the spaces go", "going fast"). A time word alone says when, not "hurry":
+# "Right now you take walk-ins, right?", "I can set it up with you right now on this call" (round 24: both were
+# heard as pushing).
+_URGES = re.compile(r"\b(?:decide|decision|make (?:up )?your mind|mind up|(?:an|your) answer|yes or no|"
+                    r"you (?:must|need to|have to|'ve got to|ve got to|should|'d better|better|ought to)|"
+                    r"(?:i|we) (?:really )?need (?:to know|an|a|your|you to)|(?:i'd|i would|we'd|we would) (?:really |just )?"
+                    r"(?:like|love|want|prefer) (?:to (?:get|have|lock|sort|book|sign|settle)|an answer|a decision)|let's (?:just )?(?:get|do|sort|lock|settle|"
+                    r"move|go|book|sign|make)|or (?:you'll|you will|else|it'll|it will|they'll|someone)|miss out|"
+                    r"before it's too late|going fast|filling (?:up|fast)|won't last|last chance|"
+                    r"don't (?:wait|leave it|miss|put it off|sit on)|sooner|hurry|quick(?:ly)?)\b")
+_COMMAND = re.compile(r"^(?:(?:so|come on|please|just|go on|honestly|look)[, ]+)*(?:sign|join|decide|book|grab|commit|"
+                      r"register|enrol|enroll|apply|switch|act|buy|choose|say yes|lock|get (?:signed|booked|started|it))\b")
+# The caller offering to do it for the user ("I can set it up with you right now on this call", "We could get you
+# booked in today"): an offer, which the user may take or leave, not a push; "I can only hold it until today" is.
+_OFFERS = re.compile(_LEAD + r"(?:i|we) (?:can|could|'ll|will|'d be happy to|am happy to|'m happy to|are happy to) "
+                     r"(?:just |easily |even )?(?:set|get|sign|book|register|put|do|sort|walk|take|go|start|help|"
+                     r"send|arrange|pop|add|enrol|enroll)\b")
+
+
+@lru_cache(maxsize=65536)
+def calms(sentence: str) -> bool:
+    """The sentence takes the pressure off (`_CALM`) and names no deadline besides."""
+    lowered = plain_lower(sentence)
+    return bool(_CALM.search(lowered)) and not _DEADLINE.search(_CALM.sub(" ", lowered))
+
+
+@lru_cache(maxsize=65536)
+def urges_decision(sentence: str) -> bool:
+    """The sentence urges the user to decide or act now (`_URGES`, `_COMMAND`) and does not take that back
+    (`calms`)."""
+    lowered = plain_lower(sentence)
+    return bool(_URGES.search(lowered) or _COMMAND.search(lowered)) and not calms(sentence)
+
+
+@lru_cache(maxsize=65536)
+def offers_to_act(sentence: str) -> bool:
+    """The caller offers to do something for the user (`_OFFERS`) and does not urge them besides."""
+    return bool(_OFFERS.match(plain_lower(sentence))) and not urges_decision(sentence)
 
 
 # -- a benefit tied to signing now ----------------------------------------------------------------------------------

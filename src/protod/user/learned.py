@@ -35,8 +35,8 @@ import numpy as np
 from protod.scenario import Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
-    analyse, asks_consent, claim_clauses, complements, content_stems, contradicts, denies_whole, derived, is_number,
-    names_offer, negation_covers, plain_lower, resolve_ellipsis, says_yes, segments, speaks_for_offer,
+    analyse, asks_consent, calms, claim_clauses, complements, content_stems, contradicts, denies_whole, derived, is_number,
+    names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments, speaks_for_offer,
     split_afterthoughts, split_sentences, ties_benefit_to_now, tokenize,
 )
 from protod.user.sanitize import strip_injection
@@ -141,15 +141,6 @@ _COURTESY_AND = re.compile(r"^(?P<subject>(?:i|we)(?:'ll| will| can))(?: try to|
 _WELLBEING = re.compile(r"\bhow(?: (?:are|have) you (?:been )?(?:doing|keeping|getting on|been)|(?:'s| is| has| was) "
                         r"(?:your|the) (?:day|week|weekend|morning|afternoon|evening|month|year|season|summer)"
                         r"(?: been| going| treating you)?)\b")
-# Words that take the pressure off ("Take your time", "No rush", "I'm not going anywhere"): what the pressure head
-# heard in them (dev: three calm lines) is not pushing, unless the same sentence names a deadline.
-_NO_RUSH = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going anywhere|in your own time|"
-                      r"sleep on it|think it over|have a think|(?:not|never) (?:to )?keep you (?:too |very )?long|"
-                      r"happy to go over|if you don't mind|(?:not|never) (?:trying|here|going|calling) to "
-                      r"(?:sell|push|pressure|rush|hassle)|(?:won't|will not|don't want to|not going to) "
-                      r"(?:pry|push|pressure|rush|hassle|nag))\b")  # "No problem, I won't pry." (round 23: pushing)
-_DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until|but|however|should|"
-                       r"must|need to|have to|got to)\b")  # "Take your time, but ..." takes nothing off
 _MAX_FOLLOW_UP = 2  # questions in one turn that are a question and its follow-up, never a barrage
 _ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
 
@@ -743,6 +734,7 @@ class _Reading:
     pressure: bool = False
     question: bool = False
     asked_traits: tuple[str, ...] = ()
+    touched: dict[str, float] = field(default_factory=dict)  # fact -> how sure the model is the turn speaks of it
 
 
 class LearnedPerceiver:
@@ -938,7 +930,10 @@ class LearnedPerceiver:
         asks_time = [bool(_ASKS_FOR_TIME.search(low) or (q and _WELLBEING.search(low)))
                      for low, (_, q) in zip(lowered, units)]
         asks_who = [bool(q and _WHO_IS_THIS.search(low)) for low, (_, q) in zip(lowered, units)]  # (still answered)
-        calm = [bool(_NO_RUSH.search(low)) and not _DEADLINE.search(low) for low in lowered]
+        # taking the pressure off, or offering to do it for the user: what the pressure head heard in them is not
+        # pushing (dev: three calm lines; round 24: "I'm not asking for a decision right now", "I can set it up with
+        # you right now on this call")
+        calm = [calms(u) or offers_to_act(u) for u, _ in units]
         heard: list[set[str]] = [set() for _ in units]  # the facts the model hears in each unit (`_misplaced`)
         for (i, kind, ident), p in zip(plan, probs):
             if kind == "fact" and p[ENTAIL] >= t.entail:
@@ -954,6 +949,7 @@ class LearnedPerceiver:
                     r.false_claims.append(ident)
             elif kind == "fact":
                 related[i] = max(related[i], float(p[ENTAIL]))
+                r.touched[ident] = max(r.touched.get(ident, 0.0), float(p[ENTAIL] + p[CONTRADICT]))
                 if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):  # (the rules only when it counts)
                     doubted[i], doubted_by[i] = float(p[CONTRADICT]), ident
                 if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
@@ -1026,8 +1022,16 @@ class LearnedPerceiver:
         if turn.reduced is not None:
             # The caller spoke of the user's own situation: the user's bill or roof states no fact of the offer and
             # contradicts none, so the turn's statements are judged without it (its questions are unchanged).
+            # A fact the whole turn states cleanly (no false or unsupported claim in it) still counts: the user's
+            # situation may be the fact's own condition ("Since you cancelled less than a year ago, the £40 joining fee
+            # is waived": the fee waived alone reads as a dropped qualifier; round 24).
+            # Only when the statements alone are heard as no fact, and only a fact they speak of, for or against (the
+            # fee waived alone reads as its qualifier dropped): the whole turn hears neighbouring facts in the user's
+            # situation too (dev: "our visits are never under thirty minutes" was travel time as well).
             alone = self._read(turn.reduced, turn.kept)
-            r.facts, r.false_claims, r.unsupported = alone.facts, alone.false_claims, alone.unsupported
+            whole = {} if (r.false_claims or r.unsupported or alone.facts) else {
+                f: v for f, v in r.facts.items() if alone.touched.get(f, 0.0) >= t.entail}
+            r.facts, r.false_claims, r.unsupported = {**whole, **alone.facts}, alone.false_claims, alone.unsupported
         probe_scores, closing, pressure = r.probe_scores, r.closing, r.pressure
         false_claims = list(dict.fromkeys(r.false_claims))
         unsupported, question, asked_traits, score = r.unsupported, r.question, r.asked_traits, r.facts

@@ -23,9 +23,9 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, NEGATORS, PRONOUNS, UNIT_WORDS, Clause, Sentence, accounted, analyse,
-    asks_consent, caller_wishes, clauses_of, contains_phrase, content_stems, contradicts, derived, is_number, joined,
-    negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_sentences, stem, tokenize,
+    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, NEGATORS, PRONOUNS, UNIT_WORDS, Clause, Sentence, accounted, analyse,
+    asks_consent, asks_open_worry, caller_wishes, calms, clauses_of, contains_phrase, content_stems, contradicts, derived, gives_examples, is_number, joined,
+    negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_sentences, stem, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -95,6 +95,11 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
     return any(joined(p) in text for p in phrases)
 
 
+# Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
+_PRIVATIVE = frozenset("waived waive waives without zero exempt excluded nothing".split())
+# Stems of the words that only say when ("right now", "today", "this week", "at once"): see `_pushes`.
+_WHEN = frozenset(stem(w) for w in "right now today tonight immediately straight away at once this week minute moment "
+                  "call asap tomorrow soon".split())
 # A statement asks to close only as a proposal: "Let's get you signed up", "I can sign you up today".
 _ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
 
@@ -175,11 +180,32 @@ class RulePerceiver:
         self._verbs = frozenset(getattr(lex, "verbs", None) or ())
         self._max_facts = pack.dynamics.max_facts_per_turn
         self._max_areas = pack.dynamics.max_probe_areas_per_turn
+        # What each trait is about, in its own words and its values' ("home_setup": computer, connection, laptop,
+        # tablet, ...), less the words most traits share ("candidate"): a question naming one asks about it.
+        named = {tr.name: set(content_stems(tokenize(" ".join([tr.name.replace("_", " "), tr.description, *tr.values]))))
+                 for tr in pack.traits}
+        shared = {w: sum(w in v for v in named.values()) for w in set().union(*named.values())}
+        # a word weighs less the more traits it names, and twice in the trait's own name ("tutored" -> experience)
+        self._trait_words = {tr.name: {w: (2 if w in content_stems(tokenize(tr.name.replace("_", " "))) else 1) / shared[w]
+                                       for w in named[tr.name] if shared[w] * 2 <= len(named)} for tr in pack.traits}
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
+
+    def asked_traits(self, sent: Sentence) -> list[str]:
+        """The trait a question about the user asks after: the one it shares most words with ("Have you got access to
+        a laptop?" -> home_setup). Round 24: such questions went unanswered under the rule perceiver."""
+        if not ADDRESSED.intersection(sent.tokens):
+            return []
+        said = set(content_stems(sent.tokens))
+        scores = sorted(((sum(weights.get(w, 0.0) for w in said), name) for name, weights in self._trait_words.items()),
+                        reverse=True)
+        if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+            return []  # none named, or two alike ("Who do you live with?": a living, or living alone): not guessed
+        return [scores[0][1]]
 
     # -- questions ------------------------------------------------------------------------------------------------
     def _probe(self, sent: Sentence) -> tuple[list[str], set[str], str]:
-        """(concerns probed, pointed subset, verdict) for one well-formed question; verdict '', 'barrage', 'stuffed'.
+        """(concerns probed, pointed subset, verdict) for one well-formed question; verdict '', 'open', 'barrage',
+        'stuffed'.
 
         A concern's own cues decide what the question is about ("commission ... on each order" is about the
         commission, not about orders); area cues decide only when no concern is named. Own cues of concerns in two
@@ -198,6 +224,17 @@ class RulePerceiver:
         cue_tokens = {s for s in stems if s in self._cue_stems and s not in self._trait_stems}
         if len(own) >= 4 or len(cue_tokens) >= 10:
             return [], set(), "stuffed"  # "commission, fees, payouts, rent, margins: worried?" is a checklist, not a question
+        # "What's holding you back?", "Things like hours, pay or travel - anything that would make or break it for
+        # you?": one open question, about whatever worries the user most; examples of more than one area make it no
+        # barrage (round 24: answered "It depends. What are you getting at?", or called a barrage). With one area
+        # named it is the question about that area it was.
+        open_question = asks_open_worry(sent.text)
+        everything = sorted(self._area_of, key=self._severity_rank.__getitem__), set(), "open"
+        if open_question and not owners:
+            return everything
+        spread = len({area for _, area in own} or set(area_hits)) > 1 or len(own) == 3
+        if spread and open_question and gives_examples(sent.text):
+            return everything
         if len(own) == 3:
             # "What about getting paid, or having to change your menu prices or run discounts?" offers three worries
             # to choose from: too many at once, but a question (round 23: nonsense, and the user hung up)
@@ -301,7 +338,19 @@ class RulePerceiver:
                             or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
                                 and not any(joined(phrase) in t for t in clause_texts))), None)
                 if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(sent.numbers, fact.numbers):
-                    strong.append((fact, negation_covers(clause, cue[0]) != cue[1]))
+                    negated = negation_covers(clause, cue[0]) != cue[1]
+                    if (not negated and not cue[1] and clause.negated and joined(cue[0]) in clause_text
+                            and not _condition(clause.tokens)):
+                        # The cue named before the negator, the fact's own words denied after it: "Travel time between
+                        # back-to-back visits isn't paid" (round 24: credited as the fact, which says it is paid).
+                        # Only words the fact says positively, in the clause that holds the cue.
+                        holder = max(fact.clauses, key=lambda fc: len(set(cue[0]) & set(fc.stems)))
+                        denied_ok = set().union(*(fc.stems for fc in fact.clauses if fc.negated))
+                        # ("free of the fee", "waived" say "no fee" in positive words: no denial in saying it so)
+                        negated = not holder.negated and not any(
+                            t.endswith("free") or t in _PRIVATIVE for t in holder.tokens) and negation_covers(
+                            clause, set(holder.stems) - set(cue[0]) - denied_ok)
+                    strong.append((fact, negated))
                     continue
                 # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
                 best = max(fact.clauses, key=lambda fc: len(words & set(fc.stems)))
@@ -366,6 +415,16 @@ class RulePerceiver:
             stated = self._semantic_facts(sent)
         return list(dict.fromkeys(stated)), []
 
+    def _pushes(self, sent: Sentence) -> bool:
+        """The sentence says a pressure cue and means it. A cue made only of time words ("right now", "today") says
+        when, and pushes only in a sentence that urges a decision ("Sign up right now or you'll miss out"; not "Right
+        now you take phone orders, right?" or "I can set it up with you right now": round 24); no cue pushes in a
+        sentence that takes the pressure off ("I'm not asking for a decision right now")."""
+        hits = [p for p in self._pressure if contains_phrase(sent.stems, p)]
+        if not hits or calms(sent.text):
+            return False
+        return not all(set(p) <= _WHEN for p in hits) or urges_decision(sent.text)
+
     @staticmethod
     def _denies(negated_words: set[str], fact: _FactModel) -> bool:
         """A negated clause denies a fact when it names a topic the fact asserts positively ("onboarding isn't fast");
@@ -374,7 +433,11 @@ class RulePerceiver:
         # ... nor does one that says what a negated clause of the fact says ("the trip to your first visit isn't paid"
         # beside "..., though the trip from home to your first visit and back from your last is not": round 24's
         # caller was called a liar for the fact's own exception)
-        if any(fc.negated and len(negated_words & set(fc.stems)) >= 2 for fc in fact.clauses):
+        # ("Travel time between back-to-back visits isn't paid" says more of the fact's positive clause than of its
+        # exception, and denies it: round 24, credited as the fact)
+        negative = max((len(negated_words & set(fc.stems)) for fc in fact.clauses if fc.negated), default=0)
+        positive = max((len(negated_words & set(fc.stems)) for fc in fact.clauses if not fc.negated), default=0)
+        if negative >= 2 and negative >= positive:
             return False
         return any(shared & set(fc.stems) and not fc.negated for fc in fact.clauses)
 
@@ -399,22 +462,26 @@ class RulePerceiver:
         facts: list[str] = []
         false_claims: list[str] = []
         closing = question = pitch = pressure = nonsense = barrage = False
+        traits: list[str] = []
         for sent in sentences:
             if not sent.tokens:
                 continue
             stems = sent.stems
             pitch = pitch or self.pitches(sent)
-            pressure = pressure or _has_any(stems, self._pressure)
-            if not sent.well_formed:
+            pressure = pressure or self._pushes(sent)
+            if not sent.well_formed and not (sent.defect in ("fragment", "no verb") and sent.question
+                                             and asks_open_worry(sent.text)):  # "Any worries about the fees?" asks
                 # An interjection ("Great!", "Sure.") or a verbless courtesy ("Lovely to speak to you.", "No worries
                 # at all.") is harmless; a cue-bearing fragment or word salad is not speech. It earns nothing, but an
                 # untruth in it still counts against the caller ("Zero commission!").
-                if sent.defect not in ("fragment", "no verb") or self._touches_pack(stems):
+                # So is one that takes the pressure off ("No rush at all.", though "rush" may be a cue of the pack).
+                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems) and not calms(sent.text)):
                     nonsense = True
                 if not sent.question:
                     false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
                 continue
-            if self.asks_to_close(sent):
+            if self.asks_to_close(sent) and not (sent.question and asks_open_worry(sent.text)):
+                # ("What's holding you back from signing up?" asks what worries the user, not for their yes)
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
                 continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
             if sent.question:
@@ -426,8 +493,11 @@ class RulePerceiver:
                 for cid in found:
                     if cid not in probes:
                         probes.append(cid)
+                if not verdict:  # (a question about the laptop asks about the setup and may touch a worry too)
+                    traits += [t for t in self.asked_traits(sent) if t not in traits]
                 pointed |= sharp
-                areas |= {self._area_of[c] for c in found}
+                if verdict != "open":  # an open question names no area: it counts towards no barrage
+                    areas |= {self._area_of[c] for c in found}
             elif len(sent.tokens) < 4:
                 false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
             else:
@@ -438,7 +508,12 @@ class RulePerceiver:
         barrage = barrage or len(areas) > self._max_areas
         probes.sort(key=lambda c: (c not in pointed, self._severity_rank[c]))
         addressed = tuple((cid, fid) for fid in facts for cid in self.pack.answers.get(fid, ()))
-        off_topic = not (probes or facts or false_claims or pitch or pressure or closing or question or nonsense)
+        said_nothing = not (probes or facts or false_claims or pitch or pressure or closing or question or nonsense)
+        # Taking the pressure off and nothing else ("No rush at all, I'm not asking for a decision right now.") is
+        # courtesy, not a change of subject (round 24's user: "can we stay on topic?").
+        small_talk = said_nothing and any(s.tokens for s in sentences) and all(calms(s.text) for s in sentences
+                                                                                if s.tokens)
+        off_topic = said_nothing and not small_talk
         return Perception(
             probes=() if barrage else tuple(probes),
             pointed=frozenset() if barrage else frozenset(pointed),
@@ -452,7 +527,9 @@ class RulePerceiver:
             closing_ask=closing,
             question=question,
             off_topic=off_topic,
+            small_talk=small_talk,
             nonsense=nonsense,
+            asked_traits=() if closing else tuple(traits),
             confirms=bool(sentences) and bool(sentences[0].tokens) and not sentences[0].question
             and says_yes(sentences[0].text),
         )
