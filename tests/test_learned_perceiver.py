@@ -420,6 +420,21 @@ def test_asking_for_time_does_not_hide_an_ask(perceivers):
     assert perceivers[C].perceive("Have you got a minute? I can sign you up right now.").closing_ask
 
 
+def test_asking_leave_to_ask_is_no_ask(perceivers):
+    """Round 25: "Could I ask how you're finding your home internet at the moment?" on a call's first line was heard as
+    the ask for a decision ("Not so fast. I still have my doubts.")."""
+    p = perceivers[C].perceive("Could I ask how you're finding the riding at the moment?")
+    assert not p.closing_ask, p
+
+
+def test_the_users_situation_as_the_facts_condition_keeps_the_fact():
+    """Round 24: "Since you cancelled less than a year ago, the £40 joining fee is waived." was heard as nothing: judged
+    without the user's situation, the waiver read as its qualifier dropped."""
+    gym = LearnedPerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    p = gym.perceive("And since you cancelled less than a year ago, the £40 joining fee is waived.")
+    assert p.facts == ("no_joining_fee",) and not p.false_claims, p
+
+
 @pytest.mark.xfail(strict=True, reason="known open: the sixteen-pack model hears this as a worry (slow_start 0.56); dev "
                    "situation questions heard as probes 3 -> 4 of 15. Preferring the trait reading below 0.6 cost 2 dev probes "
                    "for 1 situation question (not kept)")

@@ -557,3 +557,40 @@ def test_taking_the_pressure_off_is_courtesy(perceivers):
     for text in ("I'm not asking for a decision right now.", "No rush at all, take your time."):
         p = perceivers[M].perceive(text)
         assert p.small_talk and not (p.off_topic or p.nonsense or p.pressure), text
+
+
+GYM = ROOT / "data/perception/packs/gym_membership_winback.yaml"
+
+
+def test_round_25_callers_lines_read_as_said():
+    """Lines round 25's callers said, each misread before (quoted in the comments)."""
+    gym = RulePerceiver(load_scenario(GYM))
+    # a cap said with a negation is the cap ("That doesn't sound right.")
+    p = gym.perceive("At any Forgefield club there can't be more than 80 people on the floor, and you can see in the app "
+                     "how busy it is right now before you leave the house.")
+    assert p.facts == ("busy_gauge",) and not (p.false_claims or p.pressure)
+    # a fact's condition is no proposal to rejoin; the question after the dash is a question of its own
+    p = gym.perceive("I should be precise on one thing: the joining fee waiver applies if you rejoin within 12 months of "
+                     "cancelling - when did you leave us, roughly?")
+    assert p.facts == ("no_joining_fee",) and not p.closing_ask
+    # asking for a minute asks about no trait ("Since you ask: money got tight.")
+    assert gym.perceive("Have you got a couple of minutes?").asked_traits == ()
+    # on the offer's subject but unheard: not off the subject ("Sorry, what's that got to do with the gym?")
+    p = gym.perceive("That's fair, you don't have to take my word for it, the live busyness is right there in the app so "
+                     "you can see for yourself.")
+    assert p.small_talk and not p.off_topic
+    # a sign-off is courtesy ("I'm not following. What's this about?")
+    assert gym.perceive("Understood, thanks for your time.").small_talk
+    assert gym.perceive("What was it about the gym that made you quit?").probes  # why they left: what worries them
+
+
+def test_a_fact_then_a_question_after_a_dash_is_a_fact_and_a_question(perceivers):
+    """Round 25: "..., and your first three deliveries are done with an experienced rider alongside you - would that
+    help?" was one question about three areas (a barrage) and the fact in it went unheard."""
+    p = perceivers[C].perceive("Before you ever take an order you do a free two-hour road safety course, and your first "
+                               "three deliveries are done with an experienced rider alongside you - would that help?")
+    assert "safety_course" in p.facts and not (p.barrage or p.false_claims)
+    # only the part that speaks to the user asks after a trait ("Yes, in the city centre, that's me.")
+    p = perceivers[C].perceive("We're looking for riders in the city centre, and I wondered if you'd ever thought "
+                               "about doing some deliveries around your studies?")
+    assert "city_zone" not in p.asked_traits

@@ -518,9 +518,13 @@ def test_nothing_else_is_said_beside_ready_only_once_the_next_step_was_asked():
 
 def test_a_worry_voiced_now_is_not_also_confirmed():
     """Round 23: "No minimum term? ... Would that apply in my case? I heard what you said, but I'm still not certain.":
-    a worry touched and voiced this turn is asked about once; another worry's confirmation stays."""
+    a worry touched and voiced this turn is asked about once; another worry's confirmation stays. Asking is the answer
+    to an ask made in the same turn (round 25: "... And that would hold for me too? No, not today." refused before the
+    caller could answer)."""
     kinds = compose((("voiced", "b", "f"), ("confirm", "b"), ("refused_ask",)))
-    assert [e[0] for e in kinds] == ["voiced", "refused_ask"]
+    assert [e[0] for e in kinds] == ["voiced"]
+    assert [e[0] for e in compose((("confirm", "b"), ("refused_ask",)))] == ["confirm"]
+    assert [e[0] for e in compose((("voiced", "b"), ("refused_ask",)))] == ["voiced", "refused_ask"]  # a worry said
     assert [e[0] for e in compose((("voiced", "b", "f"), ("confirm", "c")))] == ["voiced", "confirm"]
 
 
@@ -556,3 +560,11 @@ def test_a_caller_who_says_why_is_not_asked_what_it_is_about():
     told = replies("Hi, it's Sam from FeastFleet. I'm calling to see whether delivery could work for you. Got a minute?")
     assert told and not any("what" in r.lower() for r in told), told
     assert any("what" in r.lower() for r in replies("Hi, it's Sam from FeastFleet. Do you have a couple of minutes?"))
+
+
+def test_a_worry_said_is_not_met_with_what_has_that_to_do_with_it():
+    """Round 25: "I've seen delivered food from places like ours. It arrives a mess ... Sorry, what does that have to do
+    with my restaurant?": the user who answers the question does not also call the turn off the subject."""
+    for complaint in ("nonsense", "off_topic"):
+        assert [e[0] for e in compose((("voiced", "food_quality"), (complaint,)))] == ["voiced"]
+    assert [e[0] for e in compose((("nonsense",),))] == ["nonsense"]

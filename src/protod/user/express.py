@@ -160,6 +160,10 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             body = [e for e in body if e[0] != "unsure"]
         else:
             decision = [e for e in decision if e[0] != "refused_ask"]
+    if terminal is None and any(e[0] in ("confirm", "restated") or (e[0] == "voiced" and len(e) > 2) for e in body):
+        # Asking the caller to make sure of a worry is the answer to their ask: "Within 30 days? ... And that would hold
+        # for me too? No, not today. I'm not convinced." refused before the caller could answer (round 25).
+        decision = [e for e in decision if e[0] != "refused_ask"]
     side = next((_STANCE[e[0]] for e in decision if e[0] in _STANCE), 0) or next(
         (_STANCE[e[0]] for e in body if e[0] in _STANCE), 0)
     kinds = {e[0] for e in body}
@@ -177,6 +181,8 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             complained = True
         if kind == "no_concern" and kinds & (_WORRY | {"ignored"}):  # "ignored" restates the worry skipped
             continue
+        if kind in ("nonsense", "off_topic") and kinds & {"voiced", "resolved", "answered"}:
+            continue  # "It arrives a mess ... Sorry, what does that have to do with my restaurant?" (round 25)
         if kind == "ignored" and kinds & {"restated", "confirm"}:
             continue
         if kind in ("restated", "confirm") and any(x[0] == "voiced" and x[1] == e[1] for x in body):

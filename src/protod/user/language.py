@@ -338,7 +338,9 @@ _DAYS = {"minut": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "fortnight": 14
 # Spoken and written forms of one unit (stems): "490 meg" is a claim about the same thing as "450 Mbps".
 _UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gigabit": "gbp", "km": "kilometr",
                  "kms": "kilometr", "kilometer": "kilometr", "min": "minut", "mins": "minut", "hr": "hour",
-                 "hrs": "hour", "yr": "year", "yrs": "year", "wk": "week", "wks": "week"}
+                 "hrs": "hour", "yr": "year", "yrs": "year", "wk": "week", "wks": "week",
+                 # a delivery is an order delivered ("your first three deliveries" = "your first three orders")
+                 "delivery": "order"}
 
 
 def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
@@ -616,9 +618,23 @@ def _parts(text: str) -> list[str]:
     return out
 
 
+# A bound said with a negation ("there can't be more than 80 people on the floor", "never more than 80", "no later than
+# 10am") is the offer's own limit, not a denial of it (round 25: the rule perceiver called the cap a lie).
+_UPPER_BOUND = re.compile(r"\b(?:(?:can(?:'t|not)|cannot|won't|will not|doesn't|does not|isn't|is not|aren't|are not|"
+                          r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|cost\s+)?|no\s+)(?:more|longer|later|higher|over)"
+                          r"\s+than\b", re.I)
+_LOWER_BOUND = re.compile(r"\b(?:(?:can(?:'t|not)|cannot|won't|will not|doesn't|does not|isn't|is not|aren't|are not|"
+                          r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|pay\s+)?|no\s+)(?:less|fewer|lower|shorter|under)"
+                          r"\s+than\b", re.I)
+
+
+def _bounds(text: str) -> str:
+    return _LOWER_BOUND.sub("at least", _UPPER_BOUND.sub("at most", text))
+
+
 def clauses_of(text: str) -> tuple[Clause, ...]:
     # prices in words first, read in the whole sentence: "thirteen pounds twenty, and weekends go up to fourteen seventy"
-    text = _BETWEEN.sub(r"\1 to ", _money_words(_halves(text.replace("’", "'"))))
+    text = _BETWEEN.sub(r"\1 to ", _money_words(_halves(_bounds(text.replace("’", "'")))))
     flipped = denies_whole(text)
     if flipped:
         text = _SCOPE_NEGATION.sub(" ", text)
@@ -739,6 +755,8 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
 
 
 _SUBJECTS = frozenset(("i", "you", "we", "they", "he", "she", "it"))
+INTERJECTIONS = frozenset("exactly absolutely great right okay ok yes yeah sure lovely perfect brilliant true indeed "
+                           "fair definitely totally quite".split())
 # Words a fronted time or place phrase opens with ("right now", "at the moment", "these days", "in your case"): not a
 # noun or adjective, so "Cheap fees you like?" stays word salad.
 _ADVERBIAL_OPENERS = PREPOSITIONS | DETERMINERS | frozenset(
@@ -796,6 +814,10 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
     defect = ""
     words = [t for t in tokens if not is_number(t)]
     if len(tokens) >= 4:
+        # (after an interjection segment: "Exactly, less clutter behind the counter." agrees, it lists nothing)
+        lead = _SEGMENT.split(sentence, 1)
+        if len(lead) == 2 and tokenize(lead[0]) and all(t in INTERJECTIONS for t in tokenize(lead[0])):
+            words = [t for t in tokenize(lead[1]) if not is_number(t)] or words
         function_share = sum(1 for t in words if t in FUNCTION_WORDS) / max(1, len(words))
         # Few function words make a keyword list ("Commission 12%, weekly payout, no lock-in") unless a main clause
         # opens the sentence with its verb: "Written comments come back within five working days." (0.14) and
@@ -939,7 +961,8 @@ def names_offer(sentence: str) -> bool:
 _OPEN_WORRY = re.compile(
     r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
     r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
-    r"on your mind|bother(?:s|ing)? you|(?:stop|stops|stopped|stopping) you|(?:keep|keeps|keeping|kept) you (?:from|back)|"
+    r"on your mind|bother(?:s|ing)? you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
+    r"made you (?:quit|leave|stop|cancel|give up|walk away|drop)|(?:keep|keeps|keeping|kept) you (?:from|back)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|uneasy|sticking points?|"
     r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take)\b")
@@ -1006,6 +1029,22 @@ def calms(sentence: str) -> bool:
     """The sentence takes the pressure off (`_CALM`) and names no deadline besides."""
     lowered = plain_lower(sentence)
     return bool(_CALM.search(lowered)) and not _DEADLINE.search(_CALM.sub(" ", lowered))
+
+
+# Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you."): courtesy that says
+# nothing for or about the offer (round 25's user answered the first "I'm not following. What's this about?").
+_COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|"
+                       r"alright|all right|no worries|absolutely|well)[,!. ]+)*(?:(?:many )?thanks|thank you|cheers|"
+                       r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
+                       r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you)"
+                       r"(?: (?:so much|very much|again|anyway))?(?: for (?:your time|listening|talking|taking my call|"
+                       r"the chat|your patience|that|letting me know|being honest))?(?: today)?[.!]*$")
+
+
+@lru_cache(maxsize=65536)
+def courtesy_only(sentence: str) -> bool:
+    """The sentence only thanks, apologises, takes the pressure off or signs off (`_COURTESY`, `calms`)."""
+    return bool(_COURTESY.match(plain_lower(sentence))) or calms(sentence)
 
 
 @lru_cache(maxsize=65536)

@@ -101,6 +101,10 @@ _INTENT = frozenset("looking calling reaching contacting recruiting".split())
 # with the fact at up to 0.98: "We do not offer month to month.").
 _DENIED_OFFER = re.compile(r"\bwe (?:do not|don't|never|no longer) (?:offer|provide|give|have|include|cover|run)\b(.*)",
                            re.I)
+# Asking leave to ask ("Could I ask how you're finding your internet?", "Mind if I ask ..."): a question is coming,
+# not the ask for a decision (round 25: "Not so fast. I still have my doubts." to a call's first line).
+_ASKS_TO_ASK = re.compile(r"^(?:\w+,\s*)*(?:can|could|may|might) i (?:just |quickly )?ask\b|\bmind if i ask\b|"
+                          r"\bif i (?:may|might|can|could) ask\b")
 _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
                             r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
@@ -973,7 +977,8 @@ class LearnedPerceiver:
                 probing.add(i)
             elif kind == "claim":
                 claimed[i] = p[ENTAIL] >= t.claim
-            elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i] and not asks_who[i]:
+            elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i] and not asks_who[i] \
+                    and not _ASKS_TO_ASK.search(lowered[i]):
                 r.closing = True
             elif kind == "pressure" and p[ENTAIL] >= t.pressure and not calm[i]:
                 r.pressure = True

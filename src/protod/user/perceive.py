@@ -23,9 +23,10 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, NEGATORS, PRONOUNS, UNIT_WORDS, Clause, Sentence, accounted, analyse,
-    asks_consent, asks_open_worry, caller_wishes, calms, clauses_of, contains_phrase, content_stems, contradicts, derived, gives_examples, is_number, joined,
-    negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_sentences, stem, tokenize, urges_decision,
+    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, UNIT_WORDS, Clause, Sentence, accounted, analyse,
+    asks_consent, asks_open_worry, caller_wishes, calms, courtesy_only, clauses_of, contains_phrase, content_stems, contradicts, derived, gives_examples, is_number, joined,
+    negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_afterthoughts, split_sentences, stem, tokenize,
+    urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -95,6 +96,8 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
     return any(joined(p) in text for p in phrases)
 
 
+_PARTS = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+|\s+(?:and|but|so)\s+")
+_VERB_LIKE = frozenset(stem(v) for v in COMMON_VERBS) | frozenset(("got", "gotten", "doing", "done", "made"))
 # Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
 _PRIVATIVE = frozenset("waived waive waives without zero exempt excluded nothing".split())
 # Stems of the words that only say when ("right now", "today", "this week", "at once"): see `_pushes`.
@@ -182,8 +185,10 @@ class RulePerceiver:
         self._max_areas = pack.dynamics.max_probe_areas_per_turn
         # What each trait is about, in its own words and its values' ("home_setup": computer, connection, laptop,
         # tablet, ...), less the words most traits share ("candidate"): a question naming one asks about it.
+        # (not verbs nor measures: "Have you got a couple of minutes?" is not about "money got tight")
+        vague = _VERB_LIKE | {stem(w) for w in UNIT_WORDS}
         named = {tr.name: set(content_stems(tokenize(" ".join([tr.name.replace("_", " "), tr.description, *tr.values]))))
-                 for tr in pack.traits}
+                 - vague for tr in pack.traits}
         shared = {w: sum(w in v for v in named.values()) for w in set().union(*named.values())}
         # a word weighs less the more traits it names, and twice in the trait's own name ("tutored" -> experience)
         self._trait_words = {tr.name: {w: (2 if w in content_stems(tokenize(tr.name.replace("_", " "))) else 1) / shared[w]
@@ -193,9 +198,12 @@ class RulePerceiver:
     def asked_traits(self, sent: Sentence) -> list[str]:
         """The trait a question about the user asks after: the one it shares most words with ("Have you got access to
         a laptop?" -> home_setup). Round 24: such questions went unanswered under the rule perceiver."""
-        if not ADDRESSED.intersection(sent.tokens):
+        # Only the parts that speak to the user: "We're looking for riders in the city centre, and I wondered if
+        # you'd thought about deliveries?" asks nothing about where they live (round 25: "Yes, in the city centre").
+        parts = [tokenize(part) for part in _PARTS.split(sent.text)]
+        said = {w for part in parts if ADDRESSED.intersection(part) for w in content_stems(part)}
+        if not said:
             return []
-        said = set(content_stems(sent.tokens))
         scores = sorted(((sum(weights.get(w, 0.0) for w in said), name) for name, weights in self._trait_words.items()),
                         reverse=True)
         if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
@@ -279,7 +287,9 @@ class RulePerceiver:
         # caller promising to say if the product does not fit); a question's still do ("Why not sign up today?").
         if sent.question:
             return _has_any(sent.stems, self._closing) or asks_consent(sent.text)
-        proposed = any(self._proposes(c) for c in sent.clauses)
+        # The proposing clause itself opens as a proposal, or is the sentence's first: "I should be precise: the fee
+        # waiver applies if you rejoin within 12 months" proposes nothing (round 25: a refused ask).
+        proposed = any(self._proposes(c) and (c.tokens[0] in _ASK_OPENERS or k == 0) for k, c in enumerate(sent.clauses))
         return (proposed and sent.tokens[0] in _ASK_OPENERS) or asks_consent(sent.text)
 
     def _proposes(self, clause: Clause) -> bool:
@@ -455,7 +465,8 @@ class RulePerceiver:
 
     # -- the turn -------------------------------------------------------------------------------------------------
     def _perceive(self, text: str) -> Perception:
-        sentences = [analyse(s, self._verbs) for s in resolve_ellipsis(split_sentences(strip_injection(text)))]
+        sentences = [analyse(s, self._verbs)
+                     for s in resolve_ellipsis(split_afterthoughts(split_sentences(strip_injection(text))))]
         probes: list[str] = []
         pointed: set[str] = set()
         areas: set[str] = set()
@@ -475,7 +486,10 @@ class RulePerceiver:
                 # at all.") is harmless; a cue-bearing fragment or word salad is not speech. It earns nothing, but an
                 # untruth in it still counts against the caller ("Zero commission!").
                 # So is one that takes the pressure off ("No rush at all.", though "rush" may be a cue of the pack).
-                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems) and not calms(sent.text)):
+                # ... and one that agrees before it ("Exactly, less clutter behind the counter.", round 25)
+                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems) and not calms(sent.text)
+                                                                 and not says_yes(sent.text)
+                                                                 and sent.tokens[0] not in INTERJECTIONS):
                     nonsense = True
                 if not sent.question:
                     false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
@@ -511,8 +525,11 @@ class RulePerceiver:
         said_nothing = not (probes or facts or false_claims or pitch or pressure or closing or question or nonsense)
         # Taking the pressure off and nothing else ("No rush at all, I'm not asking for a decision right now.") is
         # courtesy, not a change of subject (round 24's user: "can we stay on topic?").
-        small_talk = said_nothing and any(s.tokens for s in sentences) and all(calms(s.text) for s in sentences
-                                                                                if s.tokens)
+        # So is thanks or a sign-off ("Understood, thanks for your time."), and a statement on the offer's subject that
+        # the rules could not place (round 25: "every gym floor is now capped at 80 people" answered "Sorry, what's
+        # that got to do with the gym?"): unheard, it earns nothing, but it is not off the subject.
+        spoken = [s for s in sentences if s.tokens]
+        small_talk = said_nothing and bool(spoken) and all(courtesy_only(s.text) or self._on_topic(s) for s in spoken)
         off_topic = said_nothing and not small_talk
         return Perception(
             probes=() if barrage else tuple(probes),
@@ -551,6 +568,13 @@ class RulePerceiver:
 
     def _false_cues(self, sent: Sentence) -> list[str]:
         return [fid for clause in sent.clauses for fid in self._false_cue_hits(clause)[0]]
+
+    def _on_topic(self, sent: Sentence) -> bool:
+        """A well-formed statement that names the pack's cues or two content words of one of its facts."""
+        if sent.question or not (sent.well_formed or sent.defect in ("fragment", "no verb")):
+            return False
+        words = set(content_stems(sent.tokens))
+        return self._touches_pack(sent.stems) or any(len(words & f.content) >= 2 for f in self._facts)
 
     def _touches_pack(self, stems: tuple[str, ...]) -> bool:
         return (
