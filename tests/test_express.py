@@ -341,3 +341,20 @@ def test_a_thanked_fact_says_back_only_the_callers_amounts():
     assert any("twenty-nine" in line for line in short)  # the line with the caller's own amount stays
     full = said("It's £29 a month for 500 Mbps download and 100 Mbps upload.")
     assert any("hundred up" in line for line in full) and any("five hundred meg" in line for line in full), full
+
+
+def test_a_value_that_denies_is_told_not_confirmed():
+    """Round 26: "Could I just ask whether tutoring for a few hours a week is something you've ever thought about?" got
+    "Yes, never tutored before, that's me.": the question names "tutoring", not that they never have."""
+    from protod.persona import PersonaSampler
+    from protod.scenario import load_scenario
+    from protod.user.express import TemplateExpresser
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "examples/packs/tutor_recruitment.yaml"))
+    persona = next(p for p in PersonaSampler(pack, 0).sample(200) if p.traits["tutoring_experience"] == "never tutored before")
+    asked = "Could I just ask whether tutoring for a few hours a week is something you've ever thought about?"
+    (line,) = TemplateExpresser(pack).answer(["tutoring_experience"], persona, random.Random(0), False, "", asked)
+    assert "never tutored before" in line.lower() and not line.lower().startswith(("yes", "that's right")), line
+    (line,) = TemplateExpresser(pack).answer(["tutoring_experience"], persona, random.Random(0), False, "",
+                                             "So you've never tutored before?")
+    assert line.lower().startswith(("yes", "that's right")), line

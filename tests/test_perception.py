@@ -544,11 +544,11 @@ def test_word_salad_questions_stay_word_salad(perceivers):
 
 def test_a_question_about_the_users_situation_is_answered_from_a_trait():
     """Round 24: "Have you got access to a laptop?" went unanswered three times under the rules. A question naming a
-    trait's words asks after it; two traits named alike are not guessed between."""
+    trait's words asks after it."""
     rules = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
     assert rules.perceive("Have you got access to a laptop?").asked_traits == ("home_setup",)
     assert rules.perceive("Have you tutored before?").asked_traits == ("tutoring_experience",)
-    assert rules.perceive("Who do you live with?").asked_traits == ()  # "a living" or "living alone"
+    assert rules.perceive("Who do you live with?").asked_traits == ("household",)  # "Who the candidate lives with"
     assert rules.perceive("Do you have a minute?").asked_traits == ()
     assert rules.perceive("Shall I sign you up? You'd need a laptop.").asked_traits == ()
 
@@ -594,3 +594,18 @@ def test_a_fact_then_a_question_after_a_dash_is_a_fact_and_a_question(perceivers
     p = perceivers[C].perceive("We're looking for riders in the city centre, and I wondered if you'd ever thought "
                                "about doing some deliveries around your studies?")
     assert "city_zone" not in p.asked_traits
+
+
+def test_round_26_callers_honest_lines_are_not_lies():
+    """Round 26: honest lines the rules called lies, and an ask they missed."""
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    # a verb alone ("pay") shares no topic with the fact's "you only pay the platform's share": no denial
+    assert not tutor.perceive("There's nothing to pay to join: no sign-up fee or subscription.").false_claims
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    # a condition after "so" denies nothing
+    p = cowork.perceive("It's month to month, so if it doesn't suit you can leave on 30 days' notice.")
+    assert p.facts == ("rolling_month",) and not p.false_claims
+    assert cowork.perceive("So would you let me start your Flex membership?").closing_ask
+    assert cowork.perceive("That's completely fine - thanks for hearing me out.").small_talk
+    # a question word a trait's description opens with is a word of it
+    assert cowork.perceive("Where do you work at the moment?").asked_traits == ("current_setup",)

@@ -396,6 +396,10 @@ class TemplateExpresser:
             named = set(content_stems(tokenize(asked)))
             stems = [set(content_stems(tokenize(v))) for v in plain]
             known = all(v and v <= named for v in stems)  # "just me" names nothing to find in the question
+            # ... and a value that denies ("never tutored before") is not confirmed by a question that does not
+            # ("Is tutoring something you've thought about?" got "Yes, never tutored before, that's me.", round 26)
+            known = known and all(bool(NEGATORS & set(tokenize(v))) <= bool(NEGATORS & set(tokenize(asked)))
+                                  for v in plain)
             frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
             if not known and value.lower() in said.lower():
                 frames = _ANSWER_AGAIN  # told already: not news "since you ask" (round 21)

@@ -601,7 +601,7 @@ _BETWEEN = re.compile(r"\b(between [€$£]?\d[\d.,:]*\s?%?) and (?=[€$£]?\d)
 # you can rent an e-bike" is "if you have no vehicle" + "you can rent an e-bike" (the condition's "no" does not deny
 # the rental; round 16, where the rule perceiver called the pack's own fact false).
 _UNMARKED_CONDITION = re.compile(
-    r"^((?:if|when|whenever|unless|once)\b.+?)\s+((?:you|we|they|it|there)(?:'ll|'re|'s| will| can| could| would|"
+    r"^((?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once)\b.+?)\s+((?:you|we|they|it|there)(?:'ll|'re|'s| will| can| could| would|"
     r" still| get| are| is| do| don't| won't| pay| keep)\b.*)$", re.I)
 
 
@@ -891,12 +891,12 @@ def says_yes(sentence: str) -> bool:
 _CONSENT = re.compile(
     r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign[- ](?:you )?up|signed up|register|book|"
     r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
-    r"get started|proceed|count you in|do it|lock (?:it|that) in)\b")
+    r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b)\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
     r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
-    r"shall we|ready to|happy to go|i (?:just )?need your|"
+    r"shall we|ready to|happy to go|i (?:just )?need your|(?:would|will|could|can) you let (?:me|us)|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want) to)\b")
 
 
@@ -1034,11 +1034,12 @@ def calms(sentence: str) -> bool:
 # Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you."): courtesy that says
 # nothing for or about the offer (round 25's user answered the first "I'm not following. What's this about?").
 _COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|"
-                       r"alright|all right|no worries|absolutely|well)[,!. ]+)*(?:(?:many )?thanks|thank you|cheers|"
+                       r"alright|all right|no worries|absolutely|well|that's (?:completely |totally |perfectly )?"
+                       r"(?:fine|okay|ok|fair|understandable))(?:[,!. ]+|\s+[\u2013\u2014-]\s+))*(?:(?:many )?thanks|thank you|cheers|"
                        r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
                        r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you)"
                        r"(?: (?:so much|very much|again|anyway))?(?: for (?:your time|listening|talking|taking my call|"
-                       r"the chat|your patience|that|letting me know|being honest))?(?: today)?[.!]*$")
+                       r"the chat|your patience|that|letting me know|being honest|hearing me out))?(?: today)?[.!]*$")
 
 
 @lru_cache(maxsize=65536)

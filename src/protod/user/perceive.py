@@ -98,6 +98,10 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
 
 _PARTS = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+|\s+(?:and|but|so)\s+")
 _VERB_LIKE = frozenset(stem(v) for v in COMMON_VERBS) | frozenset(("got", "gotten", "doing", "done", "made"))
+_WH = frozenset(("where", "when", "who"))  # (how and what open most descriptions)
+# Verbs that say little of what a question is about ("have you got", "do you make", "how's it going")
+_LIGHT_VERBS = frozenset(stem(v) for v in "get got gotten have had do doing done make made take took go going went come "
+                         "give put let keep see say find think know want like need feel look".split())
 # Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
 _PRIVATIVE = frozenset("waived waive waives without zero exempt excluded nothing".split())
 # Stems of the words that only say when ("right now", "today", "this week", "at once"): see `_pushes`.
@@ -111,7 +115,9 @@ def _condition(tokens: tuple[str, ...]) -> bool:
     """A conditional clause denies nothing ("If you've never mentored anyone, our workshop is free", "If nobody books,
     you owe nothing"); "if anything" and "if I'm honest" open a statement, which may deny ("If anything, the visit
     is not free")."""
-    return tokens[0] in ("if", "unless") and tokens[1:2] not in (("anything",), ("i",)) and tokens[1:3] != ("you", "ask")
+    if tokens[:1] and tokens[0] in ("so", "and", "but", "or", "then"):  # "..., so if it doesn't suit you, ..."
+        tokens = tokens[1:]
+    return tokens[:1] in (("if",), ("unless",)) and tokens[1:2] not in (("anything",), ("i",)) and tokens[1:3] != ("you", "ask")
 
 
 def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
@@ -184,15 +190,16 @@ class RulePerceiver:
         self._max_facts = pack.dynamics.max_facts_per_turn
         self._max_areas = pack.dynamics.max_probe_areas_per_turn
         # What each trait is about, in its own words and its values' ("home_setup": computer, connection, laptop,
-        # tablet, ...), less the words most traits share ("candidate"): a question naming one asks about it.
+        # tablet, ...), less the words every trait shares ("candidate"): a question naming one asks about it.
         # (not verbs nor measures: "Have you got a couple of minutes?" is not about "money got tight")
-        vague = _VERB_LIKE | {stem(w) for w in UNIT_WORDS}
+        vague = _LIGHT_VERBS | {stem(w) for w in UNIT_WORDS}
+        # (and the question word a description opens with: "Where the person works today" is asked "where do you work?")
         named = {tr.name: set(content_stems(tokenize(" ".join([tr.name.replace("_", " "), tr.description, *tr.values]))))
-                 - vague for tr in pack.traits}
+                 - vague | set(tokenize(tr.description)[:1]) & _WH for tr in pack.traits}
         shared = {w: sum(w in v for v in named.values()) for w in set().union(*named.values())}
         # a word weighs less the more traits it names, and twice in the trait's own name ("tutored" -> experience)
         self._trait_words = {tr.name: {w: (2 if w in content_stems(tokenize(tr.name.replace("_", " "))) else 1) / shared[w]
-                                       for w in named[tr.name] if shared[w] * 2 <= len(named)} for tr in pack.traits}
+                                       for w in named[tr.name] if shared[w] < len(named)} for tr in pack.traits}
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
     def asked_traits(self, sent: Sentence) -> list[str]:
@@ -201,11 +208,11 @@ class RulePerceiver:
         # Only the parts that speak to the user: "We're looking for riders in the city centre, and I wondered if
         # you'd thought about deliveries?" asks nothing about where they live (round 25: "Yes, in the city centre").
         parts = [tokenize(part) for part in _PARTS.split(sent.text)]
-        said = {w for part in parts if ADDRESSED.intersection(part) for w in content_stems(part)}
+        said = {w for part in parts if ADDRESSED.intersection(part) for w in (*content_stems(part), *(_WH & set(part)))}
         if not said:
             return []
-        scores = sorted(((sum(weights.get(w, 0.0) for w in said), name) for name, weights in self._trait_words.items()),
-                        reverse=True)
+        scores = sorted(((round(sum(weights.get(w, 0.0) for w in said), 6), name)
+                         for name, weights in self._trait_words.items()), reverse=True)
         if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
             return []  # none named, or two alike ("Who do you live with?": a living, or living alone): not guessed
         return [scores[0][1]]
@@ -439,7 +446,9 @@ class RulePerceiver:
     def _denies(negated_words: set[str], fact: _FactModel) -> bool:
         """A negated clause denies a fact when it names a topic the fact asserts positively ("onboarding isn't fast");
         "no vehicle" beside a fact that itself says "if you have no vehicle" denies nothing."""
-        shared = negated_words & fact.topic
+        # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"
+        # agrees with the fact's "there is no sign-up fee"; round 26's caller was called a liar)
+        shared = (negated_words & fact.topic) - _VERB_LIKE
         # ... nor does one that says what a negated clause of the fact says ("the trip to your first visit isn't paid"
         # beside "..., though the trip from home to your first visit and back from your last is not": round 24's
         # caller was called a liar for the fact's own exception)
