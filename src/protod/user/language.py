@@ -747,7 +747,8 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # preparation time is a concern too?", round 23)
         # ... or a short time or place phrase, then a subject and its verb ("Right now you take walk-ins and phone
         # orders, right?", "At the moment you wash in-house?": scrambled in round 24)
-        if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not _fronted_subject(tokens) and not any(
+        if first not in openers and not any(t in _ASKING for t in tokens[1:4]) and not _fronted_subject(tokens) \
+                and not any(
                 seg and (seg[0] in _ASKING or seg[0] in PRONOUNS or (
                     seg[0] in CONJUNCTIONS and seg[1:2] and seg[1] in _ASKING)) for seg in segments[1:]):
             return True
@@ -964,7 +965,8 @@ _OPEN_WORRY = re.compile(
     r"on your mind|bother(?:s|ing)? you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
     r"made you (?:quit|leave|stop|cancel|give up|walk away|drop)|(?:keep|keeps|keeping|kept) you (?:from|back)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
-    r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|uneasy|sticking points?|"
+    r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
+    r"uneasy|sticking points?|"
     r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take)\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b")
 
@@ -978,7 +980,8 @@ def asks_open_worry(sentence: str) -> bool:
 
 # Words that offer examples of what a question means ("things like hours, pay or travel", "for example about costs"):
 # a question that lists them asks one thing and shows what it means, it is no volley of questions.
-_EXAMPLES = re.compile(r"(?<!you )(?<!'d )(?<!would )(?<!\bi )(?<!we )(?<!they )\b(?:like|such as|for example|for instance|e\.g\.|say|whether it's|be it|things like)\b")
+_EXAMPLES = re.compile(r"(?<!you )(?<!'d )(?<!would )(?<!\bi )(?<!we )(?<!they )"  # not "would you like"
+                       r"\b(?:like|such as|for example|for instance|e\.g\.|say|whether it's|be it|things like)\b")
 
 
 def gives_examples(sentence: str) -> bool:
@@ -1010,9 +1013,10 @@ _DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|end
 # heard as pushing).
 _URGES = re.compile(r"\b(?:decide|decision|make (?:up )?your mind|mind up|(?:an|your) answer|yes or no|"
                     r"you (?:must|need to|have to|'ve got to|ve got to|should|'d better|better|ought to)|"
-                    r"(?:i|we) (?:really )?need (?:to know|an|a|your|you to)|(?:i'd|i would|we'd|we would) (?:really |just )?"
-                    r"(?:like|love|want|prefer) (?:to (?:get|have|lock|sort|book|sign|settle)|an answer|a decision)|let's (?:just )?(?:get|do|sort|lock|settle|"
-                    r"move|go|book|sign|make)|or (?:you'll|you will|else|it'll|it will|they'll|someone)|miss out|"
+                    r"(?:i|we) (?:really )?need (?:to know|an|a|your|you to)|(?:i'd|i would|we'd|we would) "
+                    r"(?:really |just )?(?:like|love|want|prefer) (?:to (?:get|have|lock|sort|book|sign|settle)|an answer|"
+                    r"a decision)|let's (?:just )?(?:get|do|sort|lock|settle|move|go|book|sign|make)|"
+                    r"or (?:you'll|you will|else|it'll|it will|they'll|someone)|miss out|"
                     r"before it's too late|going fast|filling (?:up|fast)|won't last|last chance|"
                     r"don't (?:wait|leave it|miss|put it off|sit on)|sooner|hurry|quick(?:ly)?)\b")
 _COMMAND = re.compile(r"^(?:(?:so|come on|please|just|go on|honestly|look)[, ]+)*(?:sign|join|decide|book|grab|commit|"

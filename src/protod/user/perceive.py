@@ -23,10 +23,10 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, UNIT_WORDS, Clause, Sentence, accounted, analyse,
-    asks_consent, asks_open_worry, caller_wishes, calms, courtesy_only, clauses_of, contains_phrase, content_stems, contradicts, derived, gives_examples, is_number, joined,
-    negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_afterthoughts, split_sentences, stem, tokenize,
-    urges_decision,
+    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, UNIT_WORDS, Clause, Sentence,
+    accounted, analyse, asks_consent, asks_open_worry, caller_wishes, calms, clauses_of, contains_phrase, content_stems,
+    contradicts, courtesy_only, derived, gives_examples, is_number, joined, negation_covers, phrase_stems,
+    resolve_ellipsis, says_yes, split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
