@@ -123,7 +123,9 @@ def perception_problems(pack: Scenario) -> list[Problem]:
     kinds: list[tuple[str, list[str], Callable[..., bool]]] = [
         ("pitch", pack.agent_lines.pitch, lambda p: p.pitch and not p.probes and not p.facts and not p.closing_ask),
         ("closing", pack.agent_lines.closing, lambda p: p.closing_ask and not p.probes and not p.facts),
-        ("small_talk", pack.agent_lines.small_talk, lambda p: p.off_topic),
+        # (chit-chat near the offer's words is small talk, further off it is off the subject: neither earns anything)
+        ("small_talk", pack.agent_lines.small_talk, lambda p: (p.off_topic or p.small_talk) and not (
+            p.probes or p.facts or p.false_claims or p.pitch or p.pressure or p.closing_ask or p.nonsense)),
     ]
     for kind, lines, ok in kinds:
         for j, line in enumerate(lines):
