@@ -652,7 +652,7 @@ def has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
         after_noun_marker = i > 0 and tokens[i - 1] in _NOUN_MARKERS  # "few orders", "your earnings": nouns
         if (t in COMMON_VERBS or t in extra_verbs) and not after_noun_marker:
             return True
-        if stem(t) in _VERB_STEMS and not after_noun_marker:
+        if stem(t) in VERB_STEMS and not after_noun_marker:
             # "charges", "answers" are verbs; "delivered order", "guaranteed income" may be adjectives: a participle
             # counts only after an auxiliary or a subject ("are removed", "we delivered").
             if not t.rstrip("s").endswith(("ed", "ing")) or (i and (tokens[i - 1] in AUXILIARIES or tokens[i - 1] in PRONOUNS)):
@@ -663,7 +663,7 @@ def has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
     return False
 
 
-_VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
+VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
 _NOUN_MARKERS = DETERMINERS | QUANTIFIERS
 _INDEFINITES = frozenset("anything something everything anybody somebody".split())
 # Words a spoken question opens with when its "do you" / "are you" is left out: "Want to give us a go?", "Happy for me
@@ -772,7 +772,7 @@ def _fronted_subject(tokens: tuple[str, ...]) -> bool:
             lead = tokens[:i]
             return lead[0] in _ADVERBIAL_OPENERS and not has_verb(lead, frozenset()) and not any(
                 is_number(t) for t in lead) and (
-                tokens[i + 1] in AUXILIARIES or tokens[i + 1] in COMMON_VERBS or stem(tokens[i + 1]) in _VERB_STEMS
+                tokens[i + 1] in AUXILIARIES or tokens[i + 1] in COMMON_VERBS or stem(tokens[i + 1]) in VERB_STEMS
                 or tokens[i + 1] in ("mostly", "usually", "still", "already", "just", "only", "also", "often"))
     return False
 
@@ -1160,7 +1160,7 @@ def _rejoined(before: str, reply: str) -> str | None:
         return None
     subject, aux = said
     tokens = tokenize(before)
-    verb = next((i for i, t in enumerate(tokens) if t in AUXILIARIES or t in COMMON_VERBS or stem(t) in _VERB_STEMS), 0)
+    verb = next((i for i, t in enumerate(tokens) if t in AUXILIARIES or t in COMMON_VERBS or stem(t) in VERB_STEMS), 0)
     negated = verb > 0 and tokens[verb - 1] == "never"  # "Most banks never refund the fee."
     if verb - negated < 1 or _FIRST_SECOND.intersection(tokens[:verb]):
         return None  # no subject, or the caller or the user is it: not the market the offer is set against

@@ -23,8 +23,8 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, UNIT_WORDS, Clause, Sentence,
-    accounted, analyse, asks_consent, asks_open_worry, caller_wishes, calms, clauses_of, contains_phrase, content_stems,
+    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause,
+    Sentence, accounted, analyse, asks_consent, asks_open_worry, caller_wishes, calms, clauses_of, contains_phrase, content_stems,
     contradicts, courtesy_only, derived, gives_examples, is_number, joined, negation_covers, phrase_stems,
     resolve_ellipsis, says_yes, split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
 )
@@ -97,7 +97,7 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
 
 
 _PARTS = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+|\s+(?:and|but|so)\s+")
-_VERB_LIKE = frozenset(stem(v) for v in COMMON_VERBS) | frozenset(("got", "gotten", "doing", "done", "made"))
+_VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
 _WH = frozenset(("where", "when", "who"))  # (how and what open most descriptions)
 # Verbs that say little of what a question is about ("have you got", "do you make", "how's it going")
 _LIGHT_VERBS = frozenset(stem(v) for v in "get got gotten have had do doing done make made take took go going went come "
@@ -189,6 +189,7 @@ class RulePerceiver:
         self._verbs = frozenset(getattr(lex, "verbs", None) or ())
         self._max_facts = pack.dynamics.max_facts_per_turn
         self._max_areas = pack.dynamics.max_probe_areas_per_turn
+        self._by_severity = tuple(sorted(self._area_of, key=self._severity_rank.__getitem__))  # an open question's probes
         # What each trait is about, in its own words and its values' ("home_setup": computer, connection, laptop,
         # tablet, ...), less the words every trait shares ("candidate"): a question naming one asks about it.
         # (not verbs nor measures: "Have you got a couple of minutes?" is not about "money got tight")
@@ -244,7 +245,7 @@ class RulePerceiver:
         # barrage (round 24: answered "It depends. What are you getting at?", or called a barrage). With one area
         # named it is the question about that area it was.
         open_question = asks_open_worry(sent.text)
-        everything = sorted(self._area_of, key=self._severity_rank.__getitem__), set(), "open"
+        everything = list(self._by_severity), set(), "open"
         if open_question and not owners:
             return everything
         spread = len({area for _, area in own} or set(area_hits)) > 1 or len(own) == 3
