@@ -140,7 +140,7 @@ def test_a_worry_answered_first_is_brought_up_again_as_one_to_confirm_not_as_new
     expresser = TemplateExpresser(pack)
     for seed in range(6):
         reply = expresser.express(asked.events, persona, random.Random(seed), asked.state, (), "Shall we sign you up?")
-        assert any(reply.startswith(frame) for frame in _CONFIRM_FRAMES), reply
+        assert any(reply.endswith(frame) for frame in _CONFIRM_FRAMES), reply  # after the worry it is about
     directive = LLMExpresser(pack, backend=None).prompt(persona, asked.state, asked.events, (), "Sign up?")[-1]["content"]
     assert "confirmed" in directive and concern.description in directive
 
@@ -358,3 +358,21 @@ def test_a_value_that_denies_is_told_not_confirmed():
     (line,) = TemplateExpresser(pack).answer(["tutoring_experience"], persona, random.Random(0), False, "",
                                              "So you've never tutored before?")
     assert line.lower().startswith(("yes", "that's right")), line
+
+
+def test_a_question_naming_the_value_by_its_own_word_is_confirmed():
+    """Round 27: "How are you finding fitting tutoring around the PGCE at the moment?" got "A PGCE student, since you
+    ask."; "What's your budget like?" names the trait, not the value, and is told."""
+    from protod.persona import PersonaSampler
+    from protod.scenario import load_scenario
+    from protod.user.express import TemplateExpresser
+
+    pack = load_scenario(str(Path(__file__).parents[1] / "data/perception/packs/gym_membership_winback.yaml"))
+    people = PersonaSampler(pack, 0).sample(300)
+    tight = next(p for p in people if p.traits["budget"] == "a tight budget")
+    expresser = TemplateExpresser(pack)
+    (line,) = expresser.answer(["budget"], tight, random.Random(0), False, "", "How's the budget looking these days?")
+    assert not line.lower().startswith(("yes", "that's right")), line
+    (line,) = expresser.answer(["budget"], tight, random.Random(0), False, "", "Is money a bit tight at the moment?")
+    assert line.lower().startswith(("yes", "that's right")) and "a tight budget" in line, line
+    assert "that's me" not in line

@@ -947,3 +947,21 @@ def test_a_keyword_list_with_full_stops_is_nonsense(text, nonsense):
     assert p.nonsense is nonsense, p.acts()
     if nonsense:
         assert not p.facts
+
+
+def test_round_27_warm_lines_are_neither_pushing_nor_claims(perceivers):
+    """Round 27: saying why one calls and wishing to have the user back were heard as pressure or as a claim to doubt;
+    "You'd shown some interest" (you had) as a promise of what the user would get."""
+    gym = LearnedPerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    for line in ("We'd love to have you back, but only if it actually suits you.", "We'd love to have you back.",
+                 "I wanted to tell you about what's new at the club."):
+        p = gym.perceive(line)
+        assert not (p.pressure or p.unsupported or p.false_claims), line
+    # a wish followed by a promise is still judged
+    assert gym.perceive("We'd love to have you back, and if you sign today we waive the fee.").unsupported
+    # word evidence names the trait a question asks about where sentence embeddings blur it
+    assert gym.perceive("Are you still keeping active at the moment, doing anything at home?").asked_traits == (
+        "exercise_now",)
+    p = perceivers[C].perceive("You'd shown some interest in flexible work, so I wanted to tell you about riding with "
+                               "us.")
+    assert not (p.pressure or p.unsupported or p.false_claims)

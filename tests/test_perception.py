@@ -609,3 +609,39 @@ def test_round_26_callers_honest_lines_are_not_lies():
     assert cowork.perceive("That's completely fine - thanks for hearing me out.").small_talk
     # a question word a trait's description opens with is a word of it
     assert cowork.perceive("Where do you work at the moment?").asked_traits == ("current_setup",)
+
+
+def test_round_27_callers_honest_lines_are_heard():
+    """Round 27: a condition's negator flipped the pack's own fact into a lie; asking for a minute was answered as a
+    question about the user; "Would you like to give it a try?" asked nothing; one open question with examples was a
+    barrage; "any problem with the tablet?" asked about two worries."""
+    merchant = RulePerceiver(load_scenario(M))
+    # a trailing condition with its own negator ("if you don't want to") does not cancel the fact's "never"
+    p = merchant.perceive("You set your own menu prices on the app, and you never have to join a promotion or discount "
+                          "if you don't want to.")
+    assert p.facts == ("price_freedom",) and not p.false_claims
+    # ... while the opposite claim, with a condition after it, earns nothing
+    assert not merchant.perceive("You always have to join a promotion if you don't want to lose visibility.").facts
+    # ... and the fact denied, with a negated condition after it, is still a lie
+    assert merchant.perceive("You don't set your own menu prices if you don't use our photographer.").false_claims
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    # a negated condition names a case: the main clause is the claim
+    p = tutor.perceive("With us, if a student doesn't turn up or cancels less than 24 hours before, you're still paid "
+                       "the full lesson fee.")
+    assert p.facts == ("cancellation_pay",) and not p.false_claims
+    assert tutor.perceive("If a student doesn't cancel less than 24 hours before, you're not paid the full lesson "
+                          "fee.").false_claims
+    # asking for the user's time asks nothing about them, whatever words of a trait it carries
+    assert tutor.perceive("I understand you've done some private tutoring - have you got a couple of minutes to chat "
+                          "about tutoring with us?").asked_traits == ()
+    for ask in ("Would you like to give it a try?", "Why not give us a go?"):
+        assert merchant.perceive(ask).closing_ask, ask
+    assert not merchant.perceive("Why not try the pause button during a rush?").closing_ask
+    p = merchant.perceive("With no staff to spare, is there anything else that would make this hard to take on, like "
+                          "the cost or the time to set it up?")
+    assert not p.barrage and len(p.probes) > 2
+    for question in ("Is there any problem with the tablet?", "Any problems with the tablet?"):
+        p = merchant.perceive(question)
+        assert p.probes[0] == "tech_hassle" and not (p.barrage or p.nonsense), question
+    # two topics named are still two
+    assert merchant.perceive("Any problem with refunds or the tablet?").barrage

@@ -568,3 +568,28 @@ def test_a_worry_said_is_not_met_with_what_has_that_to_do_with_it():
     for complaint in ("nonsense", "off_topic"):
         assert [e[0] for e in compose((("voiced", "food_quality"), (complaint,)))] == ["voiced"]
     assert [e[0] for e in compose((("nonsense",),))] == ["nonsense"]
+
+
+def test_a_claim_called_out_says_which_words_are_doubted():
+    """Round 26's callers could not tell what the user doubted ("which part sounds wrong to you?"): the reply says the
+    caller's words back, the part nearest the fact contradicted, or the only claim when no fact is named."""
+    pack = _pack("merchant_recruitment")
+    persona = _people("merchant_recruitment")[0]
+    expresser = TemplateExpresser(pack)
+    said = "Thanks for your time. Our commission is only 5% per order, and we pay you every Friday."
+    reply = expresser.express((("false_claim", "commission_rate"),), persona, random.Random(0), agent_text=said)
+    assert reply.startswith('"Our commission is only 5% per order"? '), reply
+    reply = expresser.express((("doubt",),), persona, random.Random(0),
+                              agent_text="Great question. We give every new partner a free espresso machine.")
+    assert reply.startswith('"We give every new partner a free espresso machine"? '), reply
+    # no quote when the choice is not clear, nor without the caller's words
+    two = "We give every partner a free espresso machine. We also fly you to Paris."
+    assert not expresser.express((("doubt",),), persona, random.Random(0), agent_text=two).startswith('"')
+    assert not expresser.express((("false_claim", "commission_rate"),), persona, random.Random(0)).startswith('"')
+
+
+def test_a_worry_touched_is_not_welcomed_beside_a_worry_skipped():
+    """Round 27: "Temple Meads? That's the sort of thing I wanted to ask about. Does that go for me as well? That
+    doesn't answer my worry at all." The worry skipped is said; the one touched waits until it comes up."""
+    kept = compose((("voiced", "commute", "transport_links"), ("ignored", "cost")))
+    assert [e[0] for e in kept] == ["ignored"]

@@ -212,10 +212,12 @@ class UserLines(_Strict):
     hang_up: list[UserLine] = Field(min_length=1)
     timeout: list[UserLine] = Field(min_length=1)
     guarded: list[UserLine] = _default_lines(
-        "I'd rather not get into that with someone I've only just met.",
-        "Let's just say I have my reasons.",
-        "I don't know you well enough to go into that.",
-        description="Reply to a question about a worry the user holds but does not trust the caller enough to share.")
+        "I'd rather not get into that with someone I've only just met. Tell me a bit more about it first.",
+        "Let's just say I have my reasons. I'd want to hear how it all works before I go into that.",
+        "I don't know you well enough to go into that yet. Tell me how it works first.",
+        description="Reply to a question about a worry the user holds but does not trust the caller enough to share. "
+                    "It says what would help: hearing how the offer works, which earns trust (round 27's callers "
+                    "were told \"Let's just say I have my reasons\" and had nowhere to go).")
     guarded_later: list[UserLine] = _default_lines(
         "There's more to it, but I'd rather leave that for now.",
         "Let me keep that one to myself for the moment.",
@@ -257,7 +259,7 @@ class UserLines(_Strict):
         description="Reply to a question about a worry the caller has already answered (it is not raised again).")
     covered: list[UserLine] = _default_lines(
         "No, nothing else springs to mind.",
-        "Not really, no. You've been through what I'd have asked.",
+        "Nothing really. You've been through what I'd have asked.",
         "Nothing else, I don't think.",
         description="Reply to an open question (\"Anything else holding you back?\") when every worry the user had is answered: "
                     "not \"that one's sorted\", which answers a question about one worry.")

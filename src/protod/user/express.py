@@ -20,7 +20,8 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import ADDRESSED, NEGATORS, accounted, content_stems, has_verb, quantities, tokenize
+from protod.user.language import (ADDRESSED, NEGATORS, accounted, content_stems, has_verb, quantities, segments,
+                                  split_sentences, tokenize)
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -82,7 +83,8 @@ _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 _ANSWER_AGAIN = ("Like I said, {value}.", "As I said, {value}.")
 # ... and a question that already names the value ("Would you consider teaching A-level chemistry?") is confirmed, not
 # told back as news ("A-level chemistry, as it happens" in round 14).
-_CONFIRM_OPEN = ("That's right, {value}.", "Yes, {value}, that's me.")
+# (not "Yes, {value}, that's me.": round 27 heard "Yes, the calendar in our practice software, that's me.")
+_CONFIRM_OPEN = ("That's right, {value}.", "Yes, that's right: {value}.")
 _CONFIRM_WARY = ("That's right. Why do you ask?", "Yes. What of it?")
 # A fact heard that settles nothing: the reply says which fact it heard, "So, £29 a month." + an acknowledgement, or
 # only "£29 a month, okay." when more follows. Never in two replies running: an echo every turn is a tic (round 13).
@@ -104,9 +106,9 @@ _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
 _TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?",
                  "Would that apply in my case?", "Does that go for me as well?")
-# A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (the worry follows)
-_CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said, but I'm still not "
-                   "certain.", "Before anything else, I'd want that confirmed.")
+# A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
+_CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
+                   "still not certain.", "Before anything else, I'd want that confirmed.")
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
@@ -185,6 +187,9 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             continue  # "It arrives a mess ... Sorry, what does that have to do with my restaurant?" (round 25)
         if kind == "ignored" and kinds & {"restated", "confirm"}:
             continue
+        if kind == "voiced" and len(e) > 2 and "ignored" in kinds:
+            continue  # "Temple Meads? That's the sort of thing I wanted to ask about. ... That doesn't answer my worry
+            # at all." (round 27): the worry skipped comes first; the one touched is asked about when it comes up
         if kind in ("restated", "confirm") and any(x[0] == "voiced" and x[1] == e[1] for x in body):
             continue  # voiced just now ("No minimum term? ... Would that apply in my case? I heard what you said, but
             # I'm still not certain.", round 23): one asking is enough
@@ -262,6 +267,26 @@ def _undone(cue: str, before: str, after: str) -> bool:
     while rest and rest[0] in _BE:
         rest, linked = rest[1:], True
     return linked and bool(rest) and (rest[0] in _UNDOING or rest[0] in ("not", "never"))
+
+
+_QUOTED_WORDS = (3, 12)  # a part said back in quotes: a claim (three words or more), short enough to say back
+
+
+def _doubted_part(pack: Scenario, fact_ids: tuple[str, ...], agent_text: str) -> str:
+    """The caller's words a false-claim reply says back: of the statements' parts (`segments`), the one that shares
+    most words with the facts it contradicts, or with no facts named (a promise no fact makes), the only statement
+    part there is; "" when none is short enough or the choice is not clear."""
+    parts = [p for s in split_sentences(agent_text) if not s.rstrip().endswith("?") for p in segments(s.rstrip(".!"))
+             if _QUOTED_WORDS[0] <= len(p.split()) <= _QUOTED_WORDS[1]]
+    facts = [pack.fact_by_id[f] for f in fact_ids if f in pack.fact_by_id]
+    if not facts:
+        return _upper_first(parts[0]) if len(parts) == 1 else ""
+    words = {w for f in facts for w in content_stems(tokenize(" ".join((f.text, *f.cues))))}
+    scored = sorted(((len(words.intersection(content_stems(tokenize(p)))), -i, p) for i, p in enumerate(parts)),
+                    reverse=True)
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return ""
+    return _upper_first(scored[0][2])
 
 
 _CALLERS = frozenset("we us our ours".split())  # the caller's side: "Charged to us?" said back is the wrong side (round 21)
@@ -377,12 +402,19 @@ class TemplateExpresser:
         return bool(said) and any(_last_question(self.render(line, persona)) in said
                                   for line in (*lines.ready, *lines.ready_again))
 
+    @staticmethod
+    def _marks(field: Any, value: str) -> set[str]:
+        """The words of a trait value that no other value of the trait, nor the trait's name or description, has."""
+        others = {w for v in field.values if v != value for w in content_stems(tokenize(v))}
+        others |= set(content_stems(tokenize(f"{field.name.replace('_', ' ')} {field.description}")))
+        return set(content_stems(tokenize(value))) - others
+
     def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str,
                asked: str = "") -> list[str]:
         """Sentences answering questions about the user's own `traits`: the pack's `answers`, else one generic
         sentence naming every asked value ("A university student and only a bus pass, since you ask."), or confirming
         them when the question `asked` already named them all."""
-        out, plain = [], []
+        out, plain, marks_of = [], [], []
         for name in traits:
             field = self.pack.trait_by_name.get(name)
             if persona.traits.get(name) is None or field is None:
@@ -391,11 +423,16 @@ class TemplateExpresser:
                 out.append(_upper_first(self.render(self.pick(field.answers, persona, rng, (), said), persona)))
             else:
                 plain.append(persona.traits[name])
+                marks_of.append((self._marks(field, persona.traits[name]),
+                                 set(content_stems(tokenize(persona.traits[name])))))
         if plain:
             value = plain[0] if len(plain) == 1 else ", ".join(plain[:-1]) + " and " + plain[-1]
             named = set(content_stems(tokenize(asked)))
-            stems = [set(content_stems(tokenize(v))) for v in plain]
-            known = all(v and v <= named for v in stems)  # "just me" names nothing to find in the question
+            # the question names the value by a word that tells it from the trait's other values: "How are you finding
+            # tutoring around the PGCE?" knows they are "a PGCE student" (round 27: "A PGCE student, since you ask.");
+            # "What's your budget like?" names the trait, not "a tight budget". "just me" names nothing to find.
+            # (a value with no word of its own, "never tutored before", is known when the question names all of it)
+            known = all((marks and marks & named) or (not marks and full and full <= named) for marks, full in marks_of)
             # ... and a value that denies ("never tutored before") is not confirmed by a question that does not
             # ("Is tutoring something you've thought about?" got "Yes, never tutored before, that's me.", round 26)
             known = known and all(bool(NEGATORS & set(tokenize(v))) <= bool(NEGATORS & set(tokenize(asked)))
@@ -465,8 +502,16 @@ class TemplateExpresser:
             text = self.render(line, persona)
             if asked_only:
                 text = _last_question(text)
+            if kind in ("false_claim", "unsupported_claim", "doubt") and agent_text:
+                # which of the caller's words are doubted: round 26's callers could not tell ("which part sounds
+                # wrong to you?" got "Not much to tell, honestly. Go on.")
+                part = _doubted_part(pack, event[1:], agent_text)
+                if part:
+                    text = f'"{part}"? {text}'
             if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
-                text = rng.choice(_CONFIRM_FRAMES) + " " + text
+                text = text + " " + rng.choice(_CONFIRM_FRAMES)  # after the worry: "that" is the worry, not the
+                # fact acknowledged before it (round 27: "Okay, three working days. Before anything else, I'd want
+                # that confirmed. If it's awkward to get to, ..." was answered "Yes, the three free days are confirmed")
             if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
                 heard = _heard_phrase(pack, event[2], agent_text)
                 if not heard and settled_now:

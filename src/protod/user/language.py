@@ -96,6 +96,10 @@ _CONTRACTIONS = [
     (re.compile(r"\bcan't\b|\bcannot\b"), "can not"), (re.compile(r"\bwon't\b"), "will not"),
     (re.compile(r"\bshan't\b"), "shall not"), (re.compile(r"n't\b"), " not"), (re.compile(r"'re\b"), " are"),
     (re.compile(r"'ll\b"), " will"), (re.compile(r"'ve\b"), " have"), (re.compile(r"'m\b"), " am"),
+    # "You'd shown some interest" is "you had", not "you would" (a promise of what the user will get, round 27)
+    (re.compile(r"'d(?=\s+(?:(?:already|never|just|ever|recently|previously|once)\s+)?(?:been|shown|said|told|seen|"
+                r"done|gone|had|got|heard|given|taken|known|made|thought|found|left|sent|met|spoken|written|"
+                r"(?!(?:need|proceed|succeed|exceed|feed|speed|heed|bleed|breed)\b)[a-z]+ed)\b)"), " had"),
     (re.compile(r"'d\b"), " would"),
     (re.compile(r"\b(it|there|that|what|here|who|how|where|he|she)'s\b"), r"\1 is"), (re.compile(r"'s\b"), ""),
     (re.compile(r"\bper ?cent\b|\bpercent\b"), "%"),
@@ -605,14 +609,23 @@ _UNMARKED_CONDITION = re.compile(
     r" still| get| are| is| do| don't| won't| pay| keep)\b.*)$", re.I)
 
 
+# ... and one said after its main clause: "You never have to join a promotion if you don't want to" (round 27: the
+# two negators cancelled out and the pack's own fact was called a lie).
+_TRAILING_CONDITION = re.compile(r"^(.+?\S)\s+((?:if|unless)\s+\S.*)$", re.I)
+
+
 def _parts(text: str) -> list[str]:
     """The clause texts; a condition without its comma is split off only when it holds a negator (the one case where
-    reading it with its main clause flips what the main clause says)."""
+    reading it with its main clause flips what the main clause says): before its main clause always, after it when the
+    main clause holds a negator too."""
     out = []
     for part in _CLAUSE_BREAK.split(text):
         found = _UNMARKED_CONDITION.match(part.strip())
+        trailing = _TRAILING_CONDITION.match(part.strip()) if not found else None
         if found and NEGATORS.intersection(tokenize(found.group(1))):
             out += [found.group(1), found.group(2)]
+        elif trailing and all(NEGATORS.intersection(tokenize(g)) for g in trailing.groups()):
+            out += [trailing.group(1), trailing.group(2)]  # (only where the two negators would cancel out)
         else:
             out.append(part)
     return out
@@ -892,12 +905,14 @@ def says_yes(sentence: str) -> bool:
 _CONSENT = re.compile(
     r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign[- ](?:you )?up|signed up|register|book|"
     r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
-    r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b)\b")
+    r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
+    # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
+    r"give (?:it|us|this|that|them) a (?:try|go|shot|whirl)|try (?:it|us) out)\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
     r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
-    r"shall we|ready to|happy to go|i (?:just )?need your|(?:would|will|could|can) you let (?:me|us)|"
+    r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want) to)\b")
 
 
@@ -966,9 +981,13 @@ _OPEN_WORRY = re.compile(
     r"made you (?:quit|leave|stop|cancel|give up|walk away|drop)|(?:keep|keeps|keeping|kept) you (?:from|back)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
-    r"uneasy|sticking points?|"
+    r"uneasy|sticking points?|get in the way|stand in the way|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
+    r"for you|(?:any|no) (?:problems?|issues?|trouble)|"
+    # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
+    r"(?:would|could|might) make (?:it|this|that|things|life) (?:hard|harder|difficult|tricky|awkward)|"
     r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take)\b")
-_ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b")
+_ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
+                         r"\b(?:is|are) there (?:any|anything|something)\b")
 
 
 @lru_cache(maxsize=65536)
@@ -986,6 +1005,29 @@ _EXAMPLES = re.compile(r"(?<!you )(?<!'d )(?<!would )(?<!\bi )(?<!we )(?<!they )
 
 def gives_examples(sentence: str) -> bool:
     return bool(_EXAMPLES.search(plain_lower(sentence)))
+
+
+# Asking for the user's time ("Have you got a couple of minutes?", "Is now a good time?", "Open to hearing about it?"):
+# a courtesy before the call's business, never a question about the user's situation or a worry.
+_ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
+                            r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
+
+
+def asks_for_time(sentence: str) -> bool:
+    return bool(_ASKS_FOR_TIME.search(plain_lower(sentence)))
+
+
+# The caller saying why they call ("I wanted to tell you about riding with us", "I'm calling to talk to you about the
+# rider scheme"): the call's business announced, no push (round 27: the learned perceiver heard pressure).
+_PURPOSE = re.compile(r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly)[, ]+)*(?:i|we)(?:'m| am|'re| are)? "
+                      r"(?:just |only |really )?(?:wanted|want|was hoping|were hoping|calling|ringing|phoning|reaching out|"
+                      r"'d like|would like|'d love|would love) to (?:tell|talk to|chat to|chat with|talk with|speak to|"
+                      r"speak with|let) you (?:about|know about|a bit about|a little about)\b")
+
+
+def states_purpose(sentence: str) -> bool:
+    """The sentence says what the call is about (`_PURPOSE`) and does not urge besides."""
+    return bool(_PURPOSE.search(plain_lower(sentence))) and not urges_decision(sentence)
 
 
 # -- pushing for the decision ---------------------------------------------------------------------------------------
@@ -1014,8 +1056,10 @@ _DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|end
 _URGES = re.compile(r"\b(?:decide|decision|make (?:up )?your mind|mind up|(?:an|your) answer|yes or no|"
                     r"you (?:must|need to|have to|'ve got to|ve got to|should|'d better|better|ought to)|"
                     r"(?:i|we) (?:really )?need (?:to know|an|a|your|you to)|(?:i'd|i would|we'd|we would) "
-                    r"(?:really |just )?(?:like|love|want|prefer) (?:to (?:get|have|lock|sort|book|sign|settle)|an answer|"
-                    r"a decision)|let's (?:just )?(?:get|do|sort|lock|settle|move|go|book|sign|make)|"
+                    r"(?:really |just )?(?:like|love|want|prefer) (?:to (?:lock|sort|book|sign|settle)|to (?:get|have) "
+                    r"(?:this|it|that|things|everything|you|your \w+) (?:sorted|signed|done|booked|settled|locked|agreed|"
+                    r"confirmed|decided|started|registered|enrolled|set up|switched|rejoined|in)|an answer|a decision)|"
+                    r"let's (?:just )?(?:get|do|sort|lock|settle|move|go|book|sign|make)|"
                     r"or (?:you'll|you will|else|it'll|it will|they'll|someone)|miss out|"
                     r"before it's too late|going fast|filling (?:up|fast)|won't last|last chance|"
                     r"don't (?:wait|leave it|miss|put it off|sit on)|sooner|hurry|quick(?:ly)?)\b")
@@ -1043,7 +1087,8 @@ _COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no pro
                        r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
                        r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you)"
                        r"(?: (?:so much|very much|again|anyway))?(?: for (?:your time|listening|talking|taking my call|"
-                       r"the chat|your patience|that|letting me know|being honest|hearing me out))?(?: today)?[.!]*$")
+                       r"the chat|your patience|that|letting me know|being honest|hearing me out|explaining|"
+                       r"sharing that|telling me|all that))?(?: so far| today)?[.!]*$")
 
 
 @lru_cache(maxsize=65536)

@@ -35,9 +35,9 @@ import numpy as np
 from protod.scenario import Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
-    analyse, asks_consent, calms, claim_clauses, complements, content_stems, contradicts, denies_whole, derived, is_number,
-    names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments, speaks_for_offer,
-    split_afterthoughts, split_sentences, ties_benefit_to_now, tokenize,
+    analyse, asks_consent, asks_for_time, calms, claim_clauses, complements, content_stems, contradicts, denies_whole,
+    derived, is_number, names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments,
+    speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -105,8 +105,6 @@ _DENIED_OFFER = re.compile(r"\bwe (?:do not|don't|never|no longer) (?:offer|prov
 # not the ask for a decision (round 25: "Not so fast. I still have my doubts." to a call's first line).
 _ASKS_TO_ASK = re.compile(r"^(?:\w+,\s*)*(?:can|could|may|might) i (?:just |quickly )?ask\b|\bmind if i ask\b|"
                           r"\bif i (?:may|might|can|could) ask\b")
-_ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
-                            r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
 
 # Asking who picked up ("Have I got the owner of the sushi bar?", "Am I speaking with the owner of the noodle shop?"):
@@ -303,8 +301,16 @@ def _says_nothing_checkable(sentence: str) -> bool:
     if _FIT_PRAISE.match(lowered):
         return len(found) <= 1
     wish = _WISH.search(lowered)
-    # (nothing else said after it: "We'd love to have you, and we waive the commission for a year" is judged whole)
-    return bool(wish) and not speaks_for_offer(lowered[:wish.start()]) and len(segments(lowered[wish.end():])) <= 1
+    # (nothing else said after it: "We'd love to have you, and we waive the commission for a year" is judged whole;
+    # a condition on the user's side may follow: "We'd love to have you back, but only if it actually suits you" was
+    # doubted in round 26, "I'd want to see that in writing")
+    return bool(wish) and not speaks_for_offer(lowered[:wish.start()]) and all(
+        _USERS_CONDITION.match(rest) and not speaks_for_offer(rest) for rest in segments(lowered[wish.end():])[1:])
+
+
+# A condition the user sets, said after the caller's wish: "but only if it suits you", "if that works for you".
+_USERS_CONDITION = re.compile(r"^(?:(?:but|and|so|though)\s+)?(?:only\s+)?(?:if|when|whenever|as long as|once|"
+                              r"provided)\b")
 
 
 # The words of a lead-in that says nothing of the offer: "Sorry", "Good question", "Fair point", "I hear you", "Look".
@@ -931,13 +937,16 @@ class LearnedPerceiver:
         said = frozenset().union(*(analyse(u, self._verbs).numbers for u, _ in units))  # every amount of the turn
         lowered = [u.lower().replace("’", "'") for u, _ in units]  # each per-unit reading below: once a unit, not a pair
         # asking for time or after the user's week: neither a probe, an ask nor a question about their situation
-        asks_time = [bool(_ASKS_FOR_TIME.search(low) or (q and _WELLBEING.search(low)))
+        asks_time = [bool(asks_for_time(low) or (q and _WELLBEING.search(low)))
                      for low, (_, q) in zip(lowered, units)]
         asks_who = [bool(q and _WHO_IS_THIS.search(low)) for low, (_, q) in zip(lowered, units)]  # (still answered)
         # taking the pressure off, or offering to do it for the user: what the pressure head heard in them is not
         # pushing (dev: three calm lines; round 24: "I'm not asking for a decision right now", "I can set it up with
         # you right now on this call")
-        calm = [calms(u) or offers_to_act(u) for u, _ in units]
+        # ... nor is saying why one calls, or the caller's own wish to have the user ("I wanted to tell you about riding
+        # with us", "We'd love to have you back": round 27, both heard as pushing)
+        calm = [calms(u) or offers_to_act(u) or states_purpose(u)
+                or (not q and _says_nothing_checkable(u) and not urges_decision(u)) for u, q in units]
         heard: list[set[str]] = [set() for _ in units]  # the facts the model hears in each unit (`_misplaced`)
         for (i, kind, ident), p in zip(plan, probs):
             if kind == "fact" and p[ENTAIL] >= t.entail:
@@ -1220,13 +1229,17 @@ class LearnedPerceiver:
         return bool((set(clause.stems) - self._role_words) & self._guaranteed)
 
     def _asked_traits(self, questions: list[str]) -> tuple[str, ...]:
-        """Traits that questions about the user's situation ask about (nearest trait by meaning, above a bar)."""
+        """Traits that questions about the user's situation ask about: the one the rules name by its words, else the
+        nearest trait by meaning, above a bar."""
+        by_words = [self.rules.asked_traits(q) for q in questions]
+        named = [t for found in by_words for t in found]
+        questions = [q for q, found in zip(questions, by_words) if not found]
         if not questions:
-            return ()
+            return tuple(dict.fromkeys(named))
         if self._trait_vectors is None:
             self._trait_vectors = self.encoder.encode(
                 [f"{tr.description} {', '.join(tr.values)}" for tr in self.pack.traits])
         sims = self.encoder.encode(questions) @ self._trait_vectors.T
         bars = [self.t.trait_addressed if ADDRESSED & set(tokenize(q)) else self.t.trait for q in questions]
         found = [self.pack.traits[int(row.argmax())].name for row, bar in zip(sims, bars) if row.max() >= bar]
-        return tuple(dict.fromkeys(found))
+        return tuple(dict.fromkeys(named + found))

@@ -24,9 +24,9 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause,
-    Sentence, accounted, analyse, asks_consent, asks_open_worry, caller_wishes, calms, clauses_of, contains_phrase, content_stems,
-    contradicts, courtesy_only, derived, gives_examples, is_number, joined, negation_covers, phrase_stems,
-    resolve_ellipsis, says_yes, split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
+    Sentence, accounted, analyse, asks_consent, asks_for_time, asks_open_worry, caller_wishes, calms, clauses_of,
+    contains_phrase, content_stems, contradicts, courtesy_only, derived, gives_examples, is_number, joined,
+    negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -107,6 +107,13 @@ _PRIVATIVE = frozenset("waived waive waives without zero exempt excluded nothing
 # Stems of the words that only say when ("right now", "today", "this week", "at once"): see `_pushes`.
 _WHEN = frozenset(stem(w) for w in "right now today tonight immediately straight away at once this week minute moment "
                   "call asap tomorrow soon".split())
+# Words that judge rather than name a topic: a cue made of them alone yields to a topic cue in the same question.
+_JUDGING = frozenset(stem(w) for w in "problem problems issue issues trouble worry worries concern concerns difficulty "
+                     "difficulties".split())
+# An approving word said on its own before the sentence goes on ("Great, so ...", "Wonderful!", "Perfect - ..."); and
+# the approving words an interjection may be besides INTERJECTIONS
+_INTERJECTED = re.compile(r"^\W*[\w']+\s*(?:[,.!;:]|\s[\u2013\u2014-]\s)")
+_APPROVING = frozenset("wonderful fantastic amazing lovely excellent super awesome cool".split())
 # A statement asks to close only as a proposal: "Let's get you signed up", "I can sign you up today".
 _ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
 
@@ -203,12 +210,16 @@ class RulePerceiver:
                                        for w in named[tr.name] if shared[w] < len(named)} for tr in pack.traits}
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
-    def asked_traits(self, sent: Sentence) -> list[str]:
+    def asked_traits(self, question: str) -> list[str]:
         """The trait a question about the user asks after: the one it shares most words with ("Have you got access to
-        a laptop?" -> home_setup). Round 24: such questions went unanswered under the rule perceiver."""
+        a laptop?" -> home_setup). Round 24: such questions went unanswered under the rule perceiver. The learned
+        perceiver asks it first too: word evidence names the trait where sentence embeddings blur it ("Are you keeping
+        active, doing anything at home?" is nearer "working from home" than "home workouts" by MiniLM, round 26)."""
         # Only the parts that speak to the user: "We're looking for riders in the city centre, and I wondered if
         # you'd thought about deliveries?" asks nothing about where they live (round 25: "Yes, in the city centre").
-        parts = [tokenize(part) for part in _PARTS.split(sent.text)]
+        if asks_for_time(question):
+            return []  # "Have you a few minutes to chat about whether solar could work for your home?" (round 27)
+        parts = [tokenize(part) for part in _PARTS.split(question)]
         said = {w for part in parts if ADDRESSED.intersection(part) for w in (*content_stems(part), *(_WH & set(part)))}
         if not said:
             return []
@@ -230,6 +241,12 @@ class RulePerceiver:
         """
         stems = sent.stems
         owners = _cue_owners(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
+        if len({self._area_of[oid] for kind, oid in owners if kind == "concern"}) > 1:
+            # "Is there any problem with the tablet?" asks about the tablet: a cue that only judges ("problem") yields
+            # to one that names a topic (round 27: a barrage, where "problem" is another worry's cue)
+            topical = _cue_owners(stems, tuple((ph, o) for ph, o in self._cue_index if not set(ph) <= _JUDGING))
+            if any(kind == "concern" for kind, _ in topical):
+                owners = topical
         own = [(cid, self._area_of[cid]) for kind, cid in dict.fromkeys(owners) if kind == "concern"]
         area_hits: dict[str, int] = {}
         for kind, aid in owners:
@@ -316,7 +333,9 @@ class RulePerceiver:
         website." to a one-line introduction)."""
         if not _has_any(sent.stems, self._pitch):
             return False
-        own = caller_wishes(sent.tokens)
+        own = set(caller_wishes(sent.tokens))
+        if sent.tokens[0] in INTERJECTIONS | _APPROVING and (len(sent.tokens) == 1 or _INTERJECTED.match(sent.text)):
+            own.add(0)  # "Great. Are you still tied in?", "Perfect, thanks": the caller's reply, not sales talk (round 27)
         return not own or _has_any(tuple(s for i, s in enumerate(sent.stems) if i not in own), self._pitch)
 
     def _semantic_probe(self, text: str) -> tuple[list[tuple[str, str]], set[str]]:
@@ -357,6 +376,10 @@ class RulePerceiver:
                                 and not any(joined(phrase) in t for t in clause_texts))), None)
                 if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(sent.numbers, fact.numbers):
                     negated = negation_covers(clause, cue[0]) != cue[1]
+                    if negated and _condition(clause.tokens):
+                        # a condition names a case, it claims nothing: "if a student doesn't turn up or cancels less
+                        # than 24 hours before, you're still paid" (round 27: a lie); the main clause is judged
+                        continue
                     if (not negated and not cue[1] and clause.negated and joined(cue[0]) in clause_text
                             and not _condition(clause.tokens)):
                         # The cue named before the negator, the fact's own words denied after it: "Travel time between
@@ -517,8 +540,12 @@ class RulePerceiver:
                 for cid in found:
                     if cid not in probes:
                         probes.append(cid)
-                if not verdict:  # (a question about the laptop asks about the setup and may touch a worry too)
-                    traits += [t for t in self.asked_traits(sent) if t not in traits]
+                if verdict in ("", "open"):  # (a question about the laptop asks about the setup and may touch a worry
+                    # too; "what are you doing at the moment, and what would make it work for you?" asks both)
+                    # (the open part itself asks after worries, not after who the user is)
+                    about = sent.text if not verdict else ", ".join(
+                        part for part in _PARTS.split(sent.text) if not asks_open_worry(part))
+                    traits += [t for t in self.asked_traits(about) if t not in traits]
                 pointed |= sharp
                 if verdict != "open":  # an open question names no area: it counts towards no barrage
                     areas |= {self._area_of[c] for c in found}

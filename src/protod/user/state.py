@@ -239,7 +239,7 @@ def transition(
     if perception.false_claims:
         stance -= d.false_claim_stance
         trust -= d.false_claim_trust
-        events.append(("false_claim",))
+        events.append(("false_claim", *perception.false_claims))  # the facts contradicted: the reply says which part
     doubted = state.doubted
     answering_doubt = doubted and doubted == state.turn  # the user's last words were "Where does it say that?"
     if perception.unsupported and not perception.false_claims:
