@@ -960,8 +960,11 @@ def test_round_27_warm_lines_are_neither_pushing_nor_claims(perceivers):
     # a wish followed by a promise is still judged
     assert gym.perceive("We'd love to have you back, and if you sign today we waive the fee.").unsupported
     # word evidence names the trait a question asks about where sentence embeddings blur it
-    assert gym.perceive("Are you still keeping active at the moment, doing anything at home?").asked_traits == (
+    assert gym.perceive("Are you still keeping fit at the moment, doing anything at home?").asked_traits == (
         "exercise_now",)
+    # ... and where the words tie, no trait is guessed ("Working from home, since you ask." in round 26)
+    assert "work_pattern" not in gym.perceive("Are you still keeping active at the moment, doing anything at "
+                                              "home?").asked_traits
     p = perceivers[C].perceive("You'd shown some interest in flexible work, so I wanted to tell you about riding with "
                                "us.")
     assert not (p.pressure or p.unsupported or p.false_claims)

@@ -593,3 +593,20 @@ def test_a_worry_touched_is_not_welcomed_beside_a_worry_skipped():
     doesn't answer my worry at all." The worry skipped is said; the one touched waits until it comes up."""
     kept = compose((("voiced", "commute", "transport_links"), ("ignored", "cost")))
     assert [e[0] for e in kept] == ["ignored"]
+
+
+def test_a_hint_names_the_part_of_the_offer_and_a_second_says_it_was_said():
+    """A user who names only the area of their worry says the area's own description, once as news and then as said."""
+    pack = _pack("merchant_recruitment")
+    persona = _people("merchant_recruitment")[0]
+    expresser = TemplateExpresser(pack)
+    cid = pack.concerns[0].id
+    area = pack.area_by_id[pack.concerns[0].area].description
+    from protod.agent.views import Message
+
+    first = expresser.express((("hinted", cid),), persona, random.Random(0))
+    assert area in first and "said" not in first.lower()
+    again = expresser.express((("hinted", cid),), persona, random.Random(0), history=(Message("user", first),))
+    assert area in again and "said" in again.lower(), again
+    # never beside a yes, nor contradicted by a complaint in the same reply
+    assert compose((("hinted", cid), ("accept",))) == [("accept",)]

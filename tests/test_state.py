@@ -271,7 +271,7 @@ def test_a_wary_user_asked_an_open_question_keeps_their_worry_back_and_does_not_
     """Round 21: "What's the biggest headache with scheduling right now?" got "Not really a worry for me." from a user
     with three worries and too little trust to say one. An open question (one reaching several areas) gets "guarded";
     a question about one area, or naming a worry, they do not hold still gets "not a worry for me"."""
-    wary = state(trust=D.generic_voice_trust_min - 0.1)
+    wary = state(trust=D.voice_trust_min - 0.05)
     areas = {"fees": "money", "volume": "orders", "other": "money", "setup": "tech"}
     open_question = transition(wary, Perception(probes=("other", "setup"), question=True), SEV, D, 12, areas)
     assert ("guarded",) in open_question.events
@@ -317,3 +317,25 @@ def test_backing_up_a_doubted_claim_is_not_ignoring_the_worry():
     assert any(e[0] == "ignored" for e in later.events)
     settled = step(doubted, facts=("no_fees",), addressed=(("fees", "no_fees"),))  # the fact again, believed now
     assert settled.state.status("fees") is R
+
+
+def test_a_user_who_trusts_enough_for_a_pointed_question_names_the_area_of_an_open_one():
+    """Round 28: two wary users kept every worry back from open questions, asked to hear how it works, heard it and hung
+    up with the worry never said. With trust for a pointed question but not for an open one, the user names the part
+    of the offer the worry is about; a question about that part is then answered as a pointed one would be."""
+    areas = {"fees": "money", "volume": "orders", "other": "money", "setup": "tech"}
+    wary = state(trust=(D.voice_trust_min + D.generic_voice_trust_min) / 2)
+    open_question = transition(wary, Perception(probes=("fees", "volume", "setup"), question=True), SEV, D, 12, areas)
+    assert open_question.events == (("hinted", "fees"),) and open_question.state.hinted == {"fees"}
+    assert open_question.state.status("fees") is H and open_question.state.patience == wary.patience - 1
+    assert UserState.from_dict(open_question.state.to_dict()) == open_question.state
+    # the same area asked about vaguely (no worry named) is now answered
+    area = transition(open_question.state, Perception(probes=("fees", "other"), question=True), SEV, D, 12, areas)
+    assert ("voiced", "fees") in area.events
+    # without the hint, the same vague question is kept back
+    assert ("voiced", "fees") not in transition(wary, Perception(probes=("fees", "other"), question=True), SEV, D, 12,
+                                                areas).events
+    # a user who trusts the caller too little for any question names nothing
+    cold = state(trust=D.voice_trust_min - 0.05)
+    assert ("guarded",) in transition(cold, Perception(probes=("fees", "volume", "setup"), question=True), SEV, D, 12,
+                                      areas).events

@@ -187,7 +187,7 @@ def check_trajectory(record: dict[str, Any], pack: Scenario) -> list[Finding]:
         for event in turn.get("events") or []:
             kind, _, rest = event.partition(":")
             cid = rest.partition(":")[0]
-            if kind in ("voiced", "resolved", "restated", "confirm", "settled") and cid not in held:
+            if kind in ("voiced", "resolved", "restated", "confirm", "settled", "hinted") and cid not in held:
                 findings.append(Finding(dialogue, number, "concern_not_held", f"event {event!r}: the persona does not hold {cid!r}"))
         found = said_lines(pack, turn.get("user") or "")
         for candidates, match in found:

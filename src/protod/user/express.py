@@ -20,7 +20,7 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import (ADDRESSED, NEGATORS, accounted, content_stems, has_verb, quantities, segments,
+from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, accounted, content_stems, has_verb, quantities, segments,
                                   split_sentences, tokenize)
 from protod.user.state import UserState
 
@@ -58,7 +58,7 @@ _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "doubt": 0, "pressure": 1, "resolved": 2,
     "not_that": 3, "voiced": 3, "restated": 3, "confirm": 3, "settled": 3, "covered": 3, "unsure": 3,
-    "answered": 4, "ignored": 5, "guarded": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
+    "answered": 4, "ignored": 5, "guarded": 5, "hinted": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
 # What a part says about the caller: +1 pleased, -1 displeased; the rest is information. One reply takes one side.
@@ -73,7 +73,7 @@ _FILLER = frozenset({"small_talk", "other_question"})  # said only when there is
 _INVITING = _FILLER | {"acknowledge", "ready"}
 _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 # Parts that keep a worry open: never beside a yes, which says the worry is answered.
-_OPEN_WORRY = frozenset({"voiced", "restated", "confirm", "ignored", "not_that", "guarded"})
+_OPEN_WORRY = frozenset({"voiced", "restated", "confirm", "ignored", "not_that", "guarded", "hinted"})
 # A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 _ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
@@ -110,6 +110,11 @@ _TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
                    "still not certain.", "Before anything else, I'd want that confirmed.")
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
+# Asked an open question they do not trust the caller enough to answer in full, a user names the part of the offer
+# their worry is about (the area's description: "the monthly bill, prices and charges"), and no more.
+_HINTS = ("It's to do with {area}, if you must know.", "Let's say it's about {area}. I'll leave it there for now.",
+          "Mostly {area}, if I'm honest. I don't want to get into it more than that yet.")
+_HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's {area} I'm wary of.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
 
@@ -199,6 +204,8 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             continue  # "Nothing else from my side, really. So what's the next step?" says it already
         if terminal is not None and terminal[0] == "accept" and kind in _OPEN_WORRY:
             continue  # "Is that definitely the case for me? Fine, let's do it." asks and agrees in one breath
+        if kind == "impatient" and any(x[0] == "refused_ask" for x in decision):
+            continue  # "What is it you actually need from me? No, not today." to an ask just made (round 28)
         if terminal is not None and terminal[0] != "accept" and kind == "impatient":
             continue  # the warning before hanging up is no longer news when they hang up ("... Goodbye.")
         if kind == "answered" and "answered" in {k[0] for k in kept}:
@@ -404,10 +411,11 @@ class TemplateExpresser:
 
     @staticmethod
     def _marks(field: Any, value: str) -> set[str]:
-        """The words of a trait value that no other value of the trait, nor the trait's name or description, has."""
+        """The words of a trait value that no other value of the trait, nor the trait's name or description, has (time
+        words aside: "at the moment" does not name "nothing much at the moment", round 28)."""
         others = {w for v in field.values if v != value for w in content_stems(tokenize(v))}
         others |= set(content_stems(tokenize(f"{field.name.replace('_', ' ')} {field.description}")))
-        return set(content_stems(tokenize(value))) - others
+        return set(content_stems(tokenize(value))) - others - TIME_WORD_STEMS
 
     def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str,
                asked: str = "") -> list[str]:
@@ -471,6 +479,11 @@ class TemplateExpresser:
                 continue
             if kind == "not_that":
                 parts.append(rng.choice(_NOT_THAT))
+                continue
+            if kind == "hinted":
+                area = pack.area_by_id[pack.concern_by_id[event[1]].area].description
+                frames = _HINTS_AGAIN if area in said else _HINTS
+                parts.append(_upper_first(rng.choice(frames).format(area=area)))
                 continue
             if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
@@ -559,6 +572,8 @@ _DIRECTIVES = {
     "ignored": "Point out that the caller has not answered your worry: {concern}.",
     "no_concern": "Say that what they asked about is not a worry for you.",
     "guarded": "Say you would rather not go into that yet: you do not trust the caller enough for it.",
+    "hinted": "Say only which part of the offer your worry is about ({area}), not the worry itself: you do not trust "
+              "the caller enough for more yet.",
     "answered": "Answer their question about you plainly and briefly, from what you know about yourself.",
     "barrage": "Complain that they are asking about too many things at once.",
     "pitch": "Be unimpressed by the sales talk.",
@@ -645,6 +660,10 @@ class LLMExpresser:
         if event[0] == "acknowledge":  # ("acknowledge", fact ids heard...): say which of them you took in
             heard = " ".join(pack.fact_by_id[f].text for f in event[1:] if f in pack.fact_by_id)
             return _DIRECTIVES["acknowledge"] + (f" Show that you heard what they told you: {heard}" if heard else "")
+        if event[0] == "hinted":
+            return _DIRECTIVES["hinted"].format(area=pack.area_by_id[pack.concern_by_id[event[1]].area].description)
+        if event[0] == "false_claim":  # ("false_claim", fact ids contradicted...)
+            return _DIRECTIVES["false_claim"]
         concern = pack.concern_by_id[event[1]].description if len(event) > 1 else ""
         if len(event) > 2 and event[0] in _FACT_DIRECTIVES:
             return _FACT_DIRECTIVES[event[0]].format(concern=concern, fact=pack.fact_by_id[event[2]].text)

@@ -42,6 +42,9 @@ FUNCTION_WORDS = (DETERMINERS | QUANTIFIERS | PREPOSITIONS | PRONOUNS | AUXILIAR
 # Words that only measure, never name a topic: "take 5 minutes of your time" is not a claim about a product fact.
 UNIT_WORDS = frozenset("minute hour day week month year time first second third last next per cent % "
                        "a an one".split())
+# Words that only say when ("at the moment", "these days", "currently"), in a trait value or a question: no topic of
+# their own (stems; see TIME_WORD_STEMS below).
+_TIME_WORDS = "moment now currently present today days lately recently these nowadays still"
 # Common English verbs (base forms; matched after stemming). Subject + any word also counts as a verb (see below).
 COMMON_VERBS = frozenset("""
 accept add agree allow answer appeal apply arrive ask average be become begin believe build buy call can cancel care
@@ -594,7 +597,12 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), None)
     if first is None:
         return True
-    return bool(set(clause.token_stems[first + 1:]) & set(stems))
+    # nor past an "until" with its own subject: "Nobody goes in alone until they've done three paid shadow shifts"
+    # asserts the shifts (round 28: the rule perceiver called the pack's own fact a lie)
+    end = next((i for i in range(first + 1, len(clause.tokens) - 1) if clause.tokens[i] in ("until", "till")
+                and clause.tokens[i + 1] in _SUBJECTS | {"he", "she", "someone", "somebody", "everyone"}),
+               len(clause.tokens))
+    return bool(set(clause.token_stems[first + 1:end]) & set(stems))
 
 
 # "between £25 and £60" is one range, not two clauses: read as "between £25 to £60" before splitting.
@@ -614,6 +622,26 @@ _UNMARKED_CONDITION = re.compile(
 _TRAILING_CONDITION = re.compile(r"^(.+?\S)\s+((?:if|unless)\s+\S.*)$", re.I)
 
 
+_CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once)\s+\S", re.I)
+_SUBJECTS = frozenset("you we they it there i".split())
+_NOT_VERBS = PRONOUNS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | QUANTIFIERS
+
+
+def _split_condition(part: str) -> tuple[str, str] | None:
+    """A leading condition without its comma and its main clause, where the main clause opens with a subject and a
+    verb ("If we can't get a stain out we replace the item free"); None when there is no such split. The subject is
+    looked for from the condition's third word on ("If we can't ..." is no split after "If")."""
+    if not _CONDITION_OPENER.match(part):
+        return None
+    tokens = part.split()
+    for k in range(3, len(tokens) - 1):
+        word, verb = tokens[k].lower().strip(",;"), tokens[k + 1].lower().strip(",.;!?")
+        # (a subject then a word that is no function word: the verb, as `has_verb` reads a subject and any word)
+        if word in _SUBJECTS and verb.isalpha() and verb not in _NOT_VERBS:
+            return " ".join(tokens[:k]), " ".join(tokens[k:])
+    return None
+
+
 def _parts(text: str) -> list[str]:
     """The clause texts; a condition without its comma is split off only when it holds a negator (the one case where
     reading it with its main clause flips what the main clause says): before its main clause always, after it when the
@@ -621,9 +649,10 @@ def _parts(text: str) -> list[str]:
     out = []
     for part in _CLAUSE_BREAK.split(text):
         found = _UNMARKED_CONDITION.match(part.strip())
-        trailing = _TRAILING_CONDITION.match(part.strip()) if not found else None
-        if found and NEGATORS.intersection(tokenize(found.group(1))):
-            out += [found.group(1), found.group(2)]
+        leading = (found.group(1), found.group(2)) if found else _split_condition(part.strip())
+        trailing = _TRAILING_CONDITION.match(part.strip()) if not leading else None
+        if leading and NEGATORS.intersection(tokenize(leading[0])):
+            out += list(leading)
         elif trailing and all(NEGATORS.intersection(tokenize(g)) for g in trailing.groups()):
             out += [trailing.group(1), trailing.group(2)]  # (only where the two negators would cancel out)
         else:
@@ -677,6 +706,7 @@ def has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
 
 
 VERB_STEMS = frozenset(stem(v) for v in COMMON_VERBS)
+TIME_WORD_STEMS = frozenset(stem(w) for w in _TIME_WORDS.split())
 _NOUN_MARKERS = DETERMINERS | QUANTIFIERS
 _INDEFINITES = frozenset("anything something everything anybody somebody".split())
 # Words a spoken question opens with when its "do you" / "are you" is left out: "Want to give us a go?", "Happy for me
@@ -977,8 +1007,8 @@ def names_offer(sentence: str) -> bool:
 _OPEN_WORRY = re.compile(
     r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
     r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
-    r"on your mind|bother(?:s|ing)? you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
-    r"made you (?:quit|leave|stop|cancel|give up|walk away|drop)|(?:keep|keeps|keeping|kept) you (?:from|back)|"
+    r"on your mind|bother(?:s|ing)? you|(?:bug|bugs|bugged|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
+    r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
     r"uneasy|sticking points?|get in the way|stand in the way|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
@@ -1015,6 +1045,20 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
 
 def asks_for_time(sentence: str) -> bool:
     return bool(_ASKS_FOR_TIME.search(plain_lower(sentence)))
+
+
+# A statement about the user with a question tag ("You've done a few courier shifts before, right?", "You're on the
+# 50 Mbps plan at the moment, is that right?"): the caller checks what they heard about the user, asks no worry.
+_CHECKS_ABOUT_USER = re.compile(r"^(?:(?:so|and|now|okay|ok|right|great|and so)[, ]+)*(?:you|you've|you're|you'd|your)\b"
+                                r".*(?:,|\s[\u2013\u2014-])\s*(?:right|yeah|yes|no|correct|is that right|is that correct|"
+                                r"am i right|did i get that right|isn't it|aren't you|don't you|didn't you|haven't you|"
+                                r"weren't you|wasn't it)\?$")
+
+
+def checks_about_user(sentence: str) -> bool:
+    """`_CHECKS_ABOUT_USER`, naming no worry ("You're worried about the pay, right?" asks about one)."""
+    lowered = plain_lower(sentence)
+    return bool(_CHECKS_ABOUT_USER.match(lowered)) and not _OPEN_WORRY.search(lowered)
 
 
 # The caller saying why they call ("I wanted to tell you about riding with us", "I'm calling to talk to you about the

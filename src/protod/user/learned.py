@@ -35,8 +35,8 @@ import numpy as np
 from protod.scenario import Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
-    analyse, asks_consent, asks_for_time, calms, claim_clauses, complements, content_stems, contradicts, denies_whole,
-    derived, is_number, names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments,
+    analyse, asks_consent, asks_for_time, calms, checks_about_user, claim_clauses, complements, content_stems, contradicts,
+    denies_whole, derived, is_number, names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments,
     speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
@@ -940,6 +940,8 @@ class LearnedPerceiver:
         asks_time = [bool(asks_for_time(low) or (q and _WELLBEING.search(low)))
                      for low, (_, q) in zip(lowered, units)]
         asks_who = [bool(q and _WHO_IS_THIS.search(low)) for low, (_, q) in zip(lowered, units)]  # (still answered)
+        # "You've done a few courier shifts before, right?": checking what the caller heard, no worry asked (round 28)
+        checks = [bool(q and checks_about_user(u)) for u, q in units]
         # taking the pressure off, or offering to do it for the user: what the pressure head heard in them is not
         # pushing (dev: three calm lines; round 24: "I'm not asking for a decision right now", "I can set it up with
         # you right now on this call")
@@ -981,7 +983,7 @@ class LearnedPerceiver:
                     elif verdict == "":
                         r.facts[ident] = max(r.facts.get(ident, 0.0), float(p[ENTAIL]))
                     supported[i] = verdict != "unrelated" or supported[i]
-            elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i]:
+            elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i] and not checks[i]:
                 r.probe_scores[ident] = max(r.probe_scores.get(ident, 0.0), float(p[ENTAIL]))
                 probing.add(i)
             elif kind == "claim":

@@ -23,10 +23,11 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
-    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause,
-    Sentence, accounted, analyse, asks_consent, asks_for_time, asks_open_worry, caller_wishes, calms, clauses_of,
-    contains_phrase, content_stems, contradicts, courtesy_only, derived, gives_examples, is_number, joined,
-    negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
+    ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
+    VERB_STEMS, Clause, Sentence, accounted, analyse, asks_consent, asks_for_time, asks_open_worry, caller_wishes, calms,
+    checks_about_user, clauses_of, contains_phrase, content_stems, contradicts, courtesy_only, derived, gives_examples,
+    is_number, joined, negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_afterthoughts, split_sentences,
+    stem, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -200,7 +201,9 @@ class RulePerceiver:
         # What each trait is about, in its own words and its values' ("home_setup": computer, connection, laptop,
         # tablet, ...), less the words every trait shares ("candidate"): a question naming one asks about it.
         # (not verbs nor measures: "Have you got a couple of minutes?" is not about "money got tight")
-        vague = _LIGHT_VERBS | {stem(w) for w in UNIT_WORDS}
+        # (nor time words: "Is cost something that matters to you at the moment?" is not about "nothing much at the
+        # moment", round 28)
+        vague = _LIGHT_VERBS | {stem(w) for w in UNIT_WORDS} | TIME_WORD_STEMS
         # (and the question word a description opens with: "Where the person works today" is asked "where do you work?")
         named = {tr.name: set(content_stems(tokenize(" ".join([tr.name.replace("_", " "), tr.description, *tr.values]))))
                  - vague | set(tokenize(tr.description)[:1]) & _WH for tr in pack.traits}
@@ -482,6 +485,11 @@ class RulePerceiver:
         positive = max((len(negated_words & set(fc.stems)) for fc in fact.clauses if not fc.negated), default=0)
         if negative >= 2 and negative >= positive:
             return False
+        # ... nor one that denies more of its own than it shares: "your guests won't be getting thin towels from us"
+        # denies thin towels, not "our towels are 550 gsm" (round 28: the pack's own fact called a lie)
+        own = negated_words - fact.topic - _VERB_LIKE
+        if len(own) >= 2 and len(own) > len(shared):
+            return False
         return any(shared & set(fc.stems) and not fc.negated for fc in fact.clauses)
 
     def _semantic_facts(self, sent: Sentence) -> list[str]:
@@ -531,6 +539,14 @@ class RulePerceiver:
                 # ("What's holding you back from signing up?" asks what worries the user, not for their yes)
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
                 continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
+            if sent.question and (asks_for_time(sent.text) or checks_about_user(sent.text)):
+                # "Have you got a couple of minutes to chat about riding with us?" asks for time, and "You've done a few
+                # courier shifts before, right?" checks what the caller heard about the user: neither asks about a
+                # worry (round 28: "That's fine for me, honestly. Not my issue." and a barrage)
+                question = True
+                if not asks_for_time(sent.text):
+                    traits += [t for t in self.asked_traits(sent.text) if t not in traits]
+                continue
             if sent.question:
                 question = True
                 found, sharp, verdict = self._probe(sent)

@@ -61,6 +61,9 @@ class UserState:
     # The turn of the latest claim no fact supports that the user doubted (0: none yet). After one, the next is a
     # pattern and costs in full; the turn right after one answers the doubt, not the worry it was about.
     doubted: int = 0
+    # Worries whose area the user has named to an open question they did not trust the caller enough to answer in full
+    # ("It's to do with the monthly bill, if you must know."): a question about that area is now as good as a pointed one.
+    hinted: frozenset[str] = frozenset()
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -85,6 +88,7 @@ class UserState:
             "told": sorted(self.told),
             "explained": sorted(self.explained),
             "doubted": self.doubted,
+            "hinted": sorted(self.hinted),
         }
 
     @classmethod
@@ -101,6 +105,7 @@ class UserState:
             told=frozenset(data.get("told", ())),
             explained=frozenset(data.get("explained", ())),
             doubted=int(data.get("doubted", 0)),
+            hinted=frozenset(data.get("hinted", ())),
         )
 
 
@@ -231,6 +236,7 @@ def transition(
     waiting = [cid for cid, s in state.concerns if s is _VOICED]  # voiced earlier, not yet settled
     told = set(state.told)
     explained = set(state.explained)
+    hinted = set(state.hinted)
     listened = None  # the open worry the caller asked the user to say more about this turn
     events: list[tuple[str, ...]] = []
     progress = False
@@ -326,7 +332,7 @@ def transition(
         candidates = [
             cid for cid in perception.probes
             if statuses.get(cid) is _HIDDEN
-            and trust >= (d.voice_trust_min if cid in perception.pointed else d.generic_voice_trust_min)
+            and trust >= (d.voice_trust_min if cid in perception.pointed or cid in hinted else d.generic_voice_trust_min)
         ]
         if candidates:
             cid = candidates[0]  # one concern a turn: people raise one worry at a time
@@ -336,7 +342,17 @@ def transition(
             events.append(("voiced", cid))
             progress = True
         elif any(statuses.get(cid) is _HIDDEN for cid in perception.probes):
-            events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
+            top = next(cid for cid in perception.probes if statuses.get(cid) is _HIDDEN)
+            if (trust >= d.voice_trust_min and not perception.pointed
+                    and len({(areas or {}).get(c) for c in perception.probes}) > 1):
+                # An open question ("What would hold you back?") to a user who trusts the caller enough for a pointed
+                # one but not enough to open up: they say which part of the offer it is about, and a question about
+                # that part is answered. Round 28's callers were told "tell me how it works first", explained, and
+                # were hung up on with the worry never said.
+                hinted.add(top)
+                events.append(("hinted", top))
+            else:
+                events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
         else:
             # Asked again about a worry they hold, the user never denies it: one still open is restated (and is
             # still left unanswered below, bar the first question asking to hear more), one already answered is said
@@ -379,8 +395,13 @@ def transition(
                 # An open question (it reaches worries of several areas) to a user who holds a worry but not the trust
                 # to say it: they keep it back, not "Not really a worry for me", which tells the caller there is none
                 # (round 21, to "What's the biggest headache with scheduling right now?"). Asked about one area they
-                # have no worry in ("Any worries about the costs?"), they say so.
-                events.append(("guarded",))
+                # have no worry in ("Any worries about the costs?"), they say so. With trust enough for a pointed
+                # question, they name the part of the offer it is about (see above).
+                if trust >= d.voice_trust_min:
+                    hinted.add(other)
+                    events.append(("hinted", other))
+                else:
+                    events.append(("guarded",))
             else:
                 events.append(("no_concern",))
 
@@ -459,6 +480,7 @@ def transition(
         heard=state.heard | frozenset(perception.facts) if perception.facts else state.heard,
         told=frozenset(c for c in told if statuses[c] is _VOICED),
         explained=frozenset(explained),
+        hinted=frozenset(hinted),
         doubted=doubted,
     )
     return Transition(new_state, tuple(events))
