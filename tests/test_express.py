@@ -376,3 +376,31 @@ def test_a_question_naming_the_value_by_its_own_word_is_confirmed():
     (line,) = expresser.answer(["budget"], tight, random.Random(0), False, "", "Is money a bit tight at the moment?")
     assert line.lower().startswith(("yes", "that's right")) and "a tight budget" in line, line
     assert "that's me" not in line
+
+
+def test_a_value_is_confirmed_by_the_questions_words_and_never_said_twice_in_a_reply():
+    """Round 29: "..., you choose your own shifts in the app. Have you done delivery work before?" got "Yes, that's
+    right: ridden for a rival app." (the statement's "app"); "I'm out of contract for over a year ... Out of contract for
+    over a year, since you ask." said the value twice."""
+    from protod.persona import PersonaSampler
+    from protod.scenario import load_scenario
+    from protod.user.express import TemplateExpresser
+
+    pack = load_scenario("courier_recruitment")
+    people = PersonaSampler(pack, 0).sample(400)
+    rival = next(p for p in people if p.traits.get("experience") == "ridden for a rival app")
+    expresser = TemplateExpresser(pack)
+    asked = "You choose your own shifts in the app. Have you done delivery work before?"
+    (line,) = expresser.answer(["experience"], rival, random.Random(0), False, "", asked)
+    assert not line.lower().startswith(("yes", "that's right")), line
+    (line,) = expresser.answer(["experience"], rival, random.Random(0), False, "", "Have you ridden for another app?")
+    assert line.lower().startswith(("yes", "that's right")), line
+    broadband = load_scenario(str(Path(__file__).parents[1] / "examples/packs/home_broadband.yaml"))
+    value = "just off a twelve-month promo deal"
+    person = next(p for p in PersonaSampler(broadband, 0).sample(800)
+                  if p.traits["contract_status"] == value and any(c.id == "price_rise" for c in p.concerns))
+    replies = [TemplateExpresser(broadband).express((("voiced", "price_rise"), ("answered", "contract_status")), person,
+                                                     random.Random(seed), agent_text="Are you in contract, and is "
+                                                     "anything holding you back?") for seed in range(40)]
+    assert any(value in r for r in replies)  # the worry's own line names it in some replies, the answer in others
+    assert all(r.lower().count(value) == 1 for r in replies), [r for r in replies if r.lower().count(value) != 1]

@@ -645,3 +645,48 @@ def test_round_27_callers_honest_lines_are_heard():
         assert p.probes[0] == "tech_hassle" and not (p.barrage or p.nonsense), question
     # two topics named are still two
     assert merchant.perceive("Any problem with refunds or the tablet?").barrage
+
+
+def test_round_28_and_29_callers_honest_lines_are_heard():
+    """Rounds 28-29: the pack's own facts called lies by word order ("... is never required", "nobody goes in alone
+    until ...", a condition without its comma), a true amount of the pack voiding a sentence's facts, and open questions
+    read as barrages or as questions about the user."""
+    merchant = RulePerceiver(load_scenario(M))
+    p = merchant.perceive("You do - you set every price on your menu yourself, and joining a promotion or discount is "
+                          "never required.")
+    assert p.facts == ("price_freedom",) and not p.false_claims
+    assert merchant.perceive("Joining a promotion or discount is required.").false_claims
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    p = care.perceive("Nobody goes in alone until they've done at least three paid shadow shifts alongside an "
+                      "experienced carer.")
+    assert p.facts == ("shadow_shifts",) and not p.false_claims
+    assert care.perceive("You don't do paid shadow shifts until you've visited clients alone.").false_claims
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    assert linen.perceive("If we can't get a stain out we replace the item free.").facts == ("stain_policy",)
+    assert linen.perceive("If we can get a stain out we don't replace the item free.").false_claims
+    # denying what the fact never says ("thin towels") denies no fact
+    p = linen.perceive("Our towels are a heavy 550 gsm and the sheets are 220-thread-count pure cotton percale, so your "
+                       "guests won't be getting thin towels from us.")
+    assert p.facts == ("linen_quality",) and not p.false_claims
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    p = cowork.perceive("You can book a desk up to a week ahead in our app, we've never been more than 85% full, "
+                        "there's a silent floor where calls aren't allowed, and the internet is 1 Gbps fibre on two "
+                        "separate lines with wired Ethernet at every desk.")
+    assert "dual_fibre" in p.facts and not p.false_claims
+    # an open question listing examples after a dash is one question (a worry's own word in it points it there)
+    p = merchant.perceive("Is there anything else that would give you pause - quality, cost, being tied in?")
+    assert p.probes and not p.barrage
+    # a question about a worry asks nothing about where the user is ("food court")
+    assert merchant.perceive("Is it the food quality or the cost that worries you?").asked_traits == ()
+    # asking for time, and checking what the caller heard, ask no worry
+    courier = RulePerceiver(load_scenario(C))
+    assert not courier.perceive("I saw you were interested in some flexible work - have you got a couple of minutes to "
+                                "chat about riding with us?").probes
+    p = courier.perceive("You've done a few courier shifts before, right?")
+    assert not (p.probes or p.barrage)
+    assert courier.perceive("You're worried about the pay, right?").probes
+    gym = RulePerceiver(load_scenario(GYM))
+    assert gym.perceive("Is cost something that matters to you at the moment?").asked_traits == ()  # "at the moment"
+    for question in ("Can I ask what made you decide to leave when you did?",
+                     "What's the bit you're not convinced about - is it the money, the time, or something else?"):
+        assert len(gym.perceive(question).probes) > 3, question

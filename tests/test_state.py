@@ -325,7 +325,8 @@ def test_a_user_who_trusts_enough_for_a_pointed_question_names_the_area_of_an_op
     of the offer the worry is about; a question about that part is then answered as a pointed one would be."""
     areas = {"fees": "money", "volume": "orders", "other": "money", "setup": "tech"}
     wary = state(trust=(D.voice_trust_min + D.generic_voice_trust_min) / 2)
-    open_question = transition(wary, Perception(probes=("fees", "volume", "setup"), question=True), SEV, D, 12, areas)
+    asked = Perception(probes=("fees", "volume", "setup"), question=True, open_question=True)
+    open_question = transition(wary, asked, SEV, D, 12, areas)
     assert open_question.events == (("hinted", "fees"),) and open_question.state.hinted == {"fees"}
     assert open_question.state.status("fees") is H and open_question.state.patience == wary.patience - 1
     assert UserState.from_dict(open_question.state.to_dict()) == open_question.state
@@ -337,5 +338,8 @@ def test_a_user_who_trusts_enough_for_a_pointed_question_names_the_area_of_an_op
                                                 areas).events
     # a user who trusts the caller too little for any question names nothing
     cold = state(trust=D.voice_trust_min - 0.05)
-    assert ("guarded",) in transition(cold, Perception(probes=("fees", "volume", "setup"), question=True), SEV, D, 12,
-                                      areas).events
+    assert ("guarded",) in transition(cold, asked, SEV, D, 12, areas).events
+    # ... and a question that names areas of the offer is no open question: the scripted prober's area questions
+    # heard as reaching several areas get no hint
+    named = Perception(probes=("fees", "volume", "setup"), question=True)
+    assert ("guarded",) in transition(wary, named, SEV, D, 12, areas).events

@@ -436,11 +436,16 @@ class TemplateExpresser:
         if plain:
             value = plain[0] if len(plain) == 1 else ", ".join(plain[:-1]) + " and " + plain[-1]
             named = set(content_stems(tokenize(asked)))
+            # (a value's own word is looked for in the turn's questions: "... in the app. Have you done delivery work
+            # before?" named no "rival app", round 29's "Yes, that's right: ridden for a rival app.")
+            questioned = {w for q in split_sentences(asked) if q.rstrip().endswith("?")
+                          for w in content_stems(tokenize(q))} or named
             # the question names the value by a word that tells it from the trait's other values: "How are you finding
             # tutoring around the PGCE?" knows they are "a PGCE student" (round 27: "A PGCE student, since you ask.");
             # "What's your budget like?" names the trait, not "a tight budget". "just me" names nothing to find.
             # (a value with no word of its own, "never tutored before", is known when the question names all of it)
-            known = all((marks and marks & named) or (not marks and full and full <= named) for marks, full in marks_of)
+            known = all((marks and marks & questioned) or (not marks and full and full <= named)
+                        for marks, full in marks_of)
             # ... and a value that denies ("never tutored before") is not confirmed by a question that does not
             # ("Is tutoring something you've thought about?" got "Yes, never tutored before, that's me.", round 26)
             known = known and all(bool(NEGATORS & set(tokenize(v))) <= bool(NEGATORS & set(tokenize(asked)))
@@ -474,8 +479,12 @@ class TemplateExpresser:
         for at, event in enumerate(composed):
             kind = event[0]
             if kind == "answered":  # compose keeps one: every question about the user is answered there
-                parts.extend(self.answer([e[1] for e in events if e[0] == "answered"], persona, rng, wary, said,
-                                         agent_text))
+                # (not a value this reply has said already: "I'm out of contract for over a year ... Out of contract for
+                # over a year, since you ask." in round 29)
+                saying = " ".join(parts).lower()
+                asked = [e[1] for e in events if e[0] == "answered"
+                         and str(persona.traits.get(e[1], "")).lower() not in saying]
+                parts.extend(self.answer(asked, persona, rng, wary, said, agent_text))
                 continue
             if kind == "not_that":
                 parts.append(rng.choice(_NOT_THAT))

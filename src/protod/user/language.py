@@ -597,6 +597,11 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), None)
     if first is None:
         return True
+    # "Joining a promotion is never required" denies what it names before the negator: a negation whose rest only says
+    # that something is needed says "you never have to join" (round 29: the pack's own fact called a lie)
+    rest = [t for t in clause.tokens[first + 1:] if t not in FUNCTION_WORDS]
+    if rest and all(t in _NECESSITY for t in rest):
+        return bool(set(clause.token_stems) & set(stems))
     # nor past an "until" with its own subject: "Nobody goes in alone until they've done three paid shadow shifts"
     # asserts the shifts (round 28: the rule perceiver called the pack's own fact a lie)
     end = next((i for i in range(first + 1, len(clause.tokens) - 1) if clause.tokens[i] in ("until", "till")
@@ -624,6 +629,8 @@ _TRAILING_CONDITION = re.compile(r"^(.+?\S)\s+((?:if|unless)\s+\S.*)$", re.I)
 
 _CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once)\s+\S", re.I)
 _SUBJECTS = frozenset("you we they it there i".split())
+_NECESSITY = frozenset("required needed necessary compulsory mandatory obligatory expected obliged forced "
+                       "requirement condition".split())
 _NOT_VERBS = PRONOUNS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | QUANTIFIERS
 
 
@@ -1011,7 +1018,7 @@ _OPEN_WORRY = re.compile(
     r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
-    r"uneasy|sticking points?|get in the way|stand in the way|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
+    r"uneasy|sticking points?|get in the way|stand in the way|give you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
     r"for you|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
     r"(?:would|could|might) make (?:it|this|that|things|life) (?:hard|harder|difficult|tricky|awkward)|"
@@ -1033,8 +1040,13 @@ _EXAMPLES = re.compile(r"(?<!you )(?<!'d )(?<!would )(?<!\bi )(?<!we )(?<!they )
                        r"\b(?:like|such as|for example|for instance|e\.g\.|say|whether it's|be it|things like)\b")
 
 
+# ... or lists them after a dash or colon: "anything that would give you pause - quality, cost, being tied in?"
+_LISTED = re.compile(r"(?:\s[-\u2013\u2014]\s*|:\s*)[\w' ]+(?:,\s*[\w' ]+)+(?:,?\s+(?:or|and)\s+[\w' ]+)?\s*\??$")
+
+
 def gives_examples(sentence: str) -> bool:
-    return bool(_EXAMPLES.search(plain_lower(sentence)))
+    lowered = plain_lower(sentence)
+    return bool(_EXAMPLES.search(lowered) or _LISTED.search(lowered))
 
 
 # Asking for the user's time ("Have you got a couple of minutes?", "Is now a good time?", "Open to hearing about it?"):

@@ -1098,7 +1098,7 @@ class LearnedPerceiver:
             facts=tuple(facts), addressed=addressed, recital=len(facts) > pack.dynamics.max_facts_per_turn,
             pitch=pitch, pressure=pressure, false_claims=tuple(false_claims), closing_ask=closing,
             question=question, off_topic=off_topic, nonsense=nonsense, unsupported=unsupported, asked_traits=asked_traits,
-            small_talk=small_talk,
+            small_talk=small_talk, open_question=bool(probes) and not barrage and any(map(self.rules.asks_openly, sentences)),
             confirms=bool(sentences) and not sentences[0].question and says_yes(sentences[0].text),
         )
 

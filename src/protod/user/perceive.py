@@ -304,6 +304,11 @@ class RulePerceiver:
         """An amount some fact states, or a total worked out from the true amounts said beside it (`said`)."""
         return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers)
 
+    def asks_openly(self, sent: Sentence) -> bool:
+        """A question about what worries the user that names no worry, or gives examples of several (`_probe`'s
+        "open"): "What's holding you back?", "Anything that would make or break it - hours, pay or travel?"."""
+        return sent.question and self._probe(sent)[2] == "open"
+
     def stuffed(self, sent: Sentence) -> bool:
         """A question carrying far more cue words than natural speech does (a checklist, not a question)."""
         return self._probe(sent)[2] == "stuffed"
@@ -355,6 +360,7 @@ class RulePerceiver:
         false: list[str] = []
         sentence_words = {s for c in sent.clauses for s in c.stems}
         negated_clauses: list[set[str]] = []  # content of negated clauses that matched no fact
+        loose: set = set()  # amounts of clauses that matched no fact
         sentence_text = joined(sent.stems)
         imperative = sent.tokens[0] in COMMON_VERBS
         # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
@@ -443,6 +449,8 @@ class RulePerceiver:
                     false.append(max(hits, key=lambda f: len(words & f.topic)).id)
             if not matches and clause.negated and not _condition(clause.tokens):
                 negated_clauses.append(words)
+            if not matches:
+                loose |= clause.numbers
         # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
         # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
         # ("Onboarding isn't fast, ... you build the menu page yourself").
@@ -451,8 +459,11 @@ class RulePerceiver:
             denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
             if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers) for q in sent.numbers):
                 false += denied or stated
-            elif not all(accounted(q, known) for q in sent.numbers):
+            elif not all(accounted(q, known) or (q in loose and self.true_amount(q, sent.numbers))
+                         for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
+                # (a true amount of the pack in a clause of its own voids nothing: "..., we've never been more than 85%
+                # full, ..." beside the booths and the fibre lines, round 29)
         if false:
             return [], list(dict.fromkeys(false))
         if not stated and self.semantic is not None:
@@ -513,7 +524,7 @@ class RulePerceiver:
         areas: set[str] = set()
         facts: list[str] = []
         false_claims: list[str] = []
-        closing = question = pitch = pressure = nonsense = barrage = False
+        closing = question = pitch = pressure = nonsense = barrage = open_question = False
         traits: list[str] = []
         for sent in sentences:
             if not sent.tokens:
@@ -553,14 +564,16 @@ class RulePerceiver:
                 if verdict == "stuffed":
                     nonsense = True
                 barrage = barrage or verdict == "barrage"
+                open_question = open_question or verdict == "open"
                 for cid in found:
                     if cid not in probes:
                         probes.append(cid)
                 if verdict in ("", "open"):  # (a question about the laptop asks about the setup and may touch a worry
                     # too; "what are you doing at the moment, and what would make it work for you?" asks both)
                     # (the open part itself asks after worries, not after who the user is)
-                    about = sent.text if not verdict else ", ".join(
-                        part for part in _PARTS.split(sent.text) if not asks_open_worry(part))
+                    # ("Is it the food quality or the cost that worries you?" asks nothing about where the user is,
+                    # whatever "food court" says)
+                    about = ", ".join(part for part in _PARTS.split(sent.text) if not asks_open_worry(part))
                     traits += [t for t in self.asked_traits(about) if t not in traits]
                 pointed |= sharp
                 if verdict != "open":  # an open question names no area: it counts towards no barrage
@@ -600,6 +613,7 @@ class RulePerceiver:
             small_talk=small_talk,
             nonsense=nonsense,
             asked_traits=() if closing else tuple(traits),
+            open_question=open_question and not barrage,
             confirms=bool(sentences) and bool(sentences[0].tokens) and not sentences[0].question
             and says_yes(sentences[0].text),
         )

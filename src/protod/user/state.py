@@ -134,6 +134,9 @@ class Perception:
     unsupported: bool = False  # a product claim that no fact entails (invented or over-generalised): an untruth
     small_talk: bool = False  # courtesy or chit-chat and nothing else: no progress, but no offence either
     asked_traits: tuple[str, ...] = ()  # trait names a question asks about ("How do you get around?"): answered plainly
+    # A question about what worries the user that names no worry ("What's holding you back?", "Anything that would
+    # make or break it - hours, pay, travel?"): a wary user names the part of the offer it is about (`hinted`).
+    open_question: bool = False
     confirms: bool = False  # the turn opens with a yes ("Yes, you really can."): an answer to "Can I count on that?"
     # Every statement of the turn is one the caller already made, word for word (set by the simulator, which holds the
     # call): no answer to "Would that apply in my case?", which the same line again does not give.
@@ -343,8 +346,7 @@ def transition(
             progress = True
         elif any(statuses.get(cid) is _HIDDEN for cid in perception.probes):
             top = next(cid for cid in perception.probes if statuses.get(cid) is _HIDDEN)
-            if (trust >= d.voice_trust_min and not perception.pointed
-                    and len({(areas or {}).get(c) for c in perception.probes}) > 1):
+            if trust >= d.voice_trust_min and perception.open_question and not perception.pointed:
                 # An open question ("What would hold you back?") to a user who trusts the caller enough for a pointed
                 # one but not enough to open up: they say which part of the offer it is about, and a question about
                 # that part is answered. Round 28's callers were told "tell me how it works first", explained, and
@@ -397,7 +399,7 @@ def transition(
                 # (round 21, to "What's the biggest headache with scheduling right now?"). Asked about one area they
                 # have no worry in ("Any worries about the costs?"), they say so. With trust enough for a pointed
                 # question, they name the part of the offer it is about (see above).
-                if trust >= d.voice_trust_min:
+                if trust >= d.voice_trust_min and perception.open_question:
                     hinted.add(other)
                     events.append(("hinted", other))
                 else:
