@@ -605,7 +605,7 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     # nor past an "until" with its own subject: "Nobody goes in alone until they've done three paid shadow shifts"
     # asserts the shifts (round 28: the rule perceiver called the pack's own fact a lie)
     end = next((i for i in range(first + 1, len(clause.tokens) - 1) if clause.tokens[i] in ("until", "till")
-                and clause.tokens[i + 1] in _SUBJECTS | {"he", "she", "someone", "somebody", "everyone"}),
+                and clause.tokens[i + 1] in _SUBJECTS | {"someone", "somebody", "everyone"}),
                len(clause.tokens))
     return bool(set(clause.token_stems[first + 1:end]) & set(stems))
 
@@ -628,7 +628,7 @@ _TRAILING_CONDITION = re.compile(r"^(.+?\S)\s+((?:if|unless)\s+\S.*)$", re.I)
 
 
 _CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once)\s+\S", re.I)
-_SUBJECTS = frozenset("you we they it there i".split())
+_SUBJECTS = frozenset(("i", "you", "we", "they", "he", "she", "it"))  # subject pronouns
 _NECESSITY = frozenset("required needed necessary compulsory mandatory obligatory expected obliged forced "
                        "requirement condition".split())
 _NOT_VERBS = PRONOUNS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | QUANTIFIERS
@@ -805,7 +805,6 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
     return False
 
 
-_SUBJECTS = frozenset(("i", "you", "we", "they", "he", "she", "it"))
 INTERJECTIONS = frozenset("exactly absolutely great right okay ok yes yeah sure lovely perfect brilliant true indeed "
                            "fair definitely totally quite".split())
 # Words a fronted time or place phrase opens with ("right now", "at the moment", "these days", "in your case"): not a

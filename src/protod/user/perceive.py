@@ -554,9 +554,8 @@ class RulePerceiver:
                 # "Have you got a couple of minutes to chat about riding with us?" asks for time, and "You've done a few
                 # courier shifts before, right?" checks what the caller heard about the user: neither asks about a
                 # worry (round 28: "That's fine for me, honestly. Not my issue." and a barrage)
-                question = True
-                if not asks_for_time(sent.text):
-                    traits += [t for t in self.asked_traits(sent.text) if t not in traits]
+                question = True  # (`asked_traits` names no trait for a question asking for time)
+                traits += [t for t in self.asked_traits(sent.text) if t not in traits]
                 continue
             if sent.question:
                 question = True
