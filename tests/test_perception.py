@@ -673,6 +673,12 @@ def test_round_28_and_29_callers_honest_lines_are_heard():
                         "there's a silent floor where calls aren't allowed, and the internet is 1 Gbps fibre on two "
                         "separate lines with wired Ethernet at every desk.")
     assert "dual_fibre" in p.facts and not p.false_claims
+    # a true amount of a kind the stated fact gives none of ("the same speeds") voids nothing; a wrong one still does
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    rolling = ("We also have a one-month rolling plan at £35 a month with {} Mbps speeds, which you can end with a "
+               "month's notice.")
+    assert broadband.perceive(rolling.format(500)).facts == ("rolling_option",)
+    assert not broadband.perceive(rolling.format(900)).facts
     # an open question listing examples after a dash is one question (a worry's own word in it points it there)
     p = merchant.perceive("Is there anything else that would give you pause - quality, cost, being tied in?")
     assert p.probes and not p.barrage

@@ -521,6 +521,12 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     return False
 
 
+def same_kind(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """Some known amount is of `q`'s kind (and, for counts, its unit), ranges and single values alike."""
+    kind = q[0].removesuffix(_RANGE)
+    return any(k[0].removesuffix(_RANGE) == kind and (kind != "num" or k[2] == q[2]) for k in known)
+
+
 def complements(q: Quantity, known: frozenset[Quantity]) -> bool:
     """`q` is the user's share of a cut the known amounts state: "you keep 80%" beside "we keep 20%"."""
     return q[0] == "pct" and q[2] == _SHARE and any(k[0] == "pct" and k[2] != _SHARE and k[1] == 100 - q[1]

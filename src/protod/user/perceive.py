@@ -26,8 +26,8 @@ from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, analyse, asks_consent, asks_for_time, asks_open_worry, caller_wishes, calms,
     checks_about_user, clauses_of, contains_phrase, content_stems, contradicts, courtesy_only, derived, gives_examples,
-    is_number, joined, negation_covers, phrase_stems, resolve_ellipsis, says_yes, split_afterthoughts, split_sentences,
-    stem, tokenize, urges_decision,
+    is_number, joined, negation_covers, phrase_stems, resolve_ellipsis, same_kind, says_yes, split_afterthoughts,
+    split_sentences, stem, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -460,10 +460,13 @@ class RulePerceiver:
             if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers) for q in sent.numbers):
                 false += denied or stated
             elif not all(accounted(q, known) or (q in loose and self.true_amount(q, sent.numbers))
+                         or (self.true_amount(q, sent.numbers) and not same_kind(q, known))
                          for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
                 # (a true amount of the pack in a clause of its own voids nothing: "..., we've never been more than 85%
-                # full, ..." beside the booths and the fibre lines, round 29)
+                # full, ..." beside the booths and the fibre lines, round 29; nor one of a kind the stated facts give
+                # no amount of: "a one-month rolling plan at £35 a month with 500 Mbps speeds", where the fact says
+                # "the same speeds", round 29)
         if false:
             return [], list(dict.fromkeys(false))
         if not stated and self.semantic is not None:
