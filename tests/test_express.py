@@ -404,3 +404,20 @@ def test_a_value_is_confirmed_by_the_questions_words_and_never_said_twice_in_a_r
                                                      "anything holding you back?") for seed in range(40)]
     assert any(value in r for r in replies)  # the worry's own line names it in some replies, the answer in others
     assert all(r.lower().count(value) == 1 for r in replies), [r for r in replies if r.lower().count(value) != 1]
+
+
+def test_a_thanked_fact_says_back_only_the_callers_words():
+    """Round 29: "it all runs in the browser, nothing to download" was answered "Just a laptop with a webcam and a
+    whiteboard built in.": a resolved line cites no word of its fact the caller did not say, when such a line fits."""
+    pack = parse_scenario((Path(__file__).parents[1] / "examples/packs/tutor_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(pack)
+    persona = next(p for p in PersonaSampler(pack, 0).sample(30) if expresser.voice(p) is None)
+    event = (("resolved", "tech_setup", "browser_classroom"),)
+
+    def said(agent_text):
+        return {expresser.express(event, persona, random.Random(seed), agent_text=agent_text) for seed in range(60)}
+
+    short = said("It all runs in the browser, so there's nothing to download.")
+    assert short and not any("webcam" in line for line in short), short
+    full = said("It all runs in the browser with a shared whiteboard, and you only need a laptop with a webcam.")
+    assert any("webcam" in line for line in full), full

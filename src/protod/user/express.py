@@ -20,8 +20,8 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, accounted, content_stems, has_verb, quantities, segments,
-                                  split_sentences, tokenize)
+from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, accounted, content_stems, has_verb, is_number,
+                                  quantities, segments, split_sentences, tokenize)
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -335,6 +335,7 @@ class TemplateExpresser:
         # and the eligible lines per (list, facts carried, values of those traits), each computed once.
         self._reads: dict[int, tuple[str, ...] | None] = {}
         self._eligible: dict[tuple, list[UserLine]] = {}
+        self._words_of: dict[tuple[str, ...], frozenset[str]] = {}
         self._voiced = [field for field in pack.traits if field.voice]  # traits whose values say how the user talks
         # the first-turn answers that do not ask what the call is about, for a caller who said it (never empty: the
         # full list when every line asks)
@@ -376,12 +377,18 @@ class TemplateExpresser:
                 eligible = self._eligible[key] = [line for line in lines if line.fits(traits, facts)]
         if heard_in is not None and len(eligible) > 1:
             # "Five hundred down and a hundred up for twenty-nine pounds?" answered a caller who said only "£29 a
-            # month" (round 22): the user repeats the pack's numbers, not the caller's.
+            # month" (round 22): the user repeats the pack's numbers, not the caller's. Nor the fact's words the
+            # caller did not say: "Just a laptop with a webcam and a whiteboard built in." answered "it all runs in
+            # the browser, nothing to download" (round 29); a line that cites less, or a plain one, fits then.
             told = quantities(tokenize(heard_in))
+            told_words = set(content_stems(tokenize(heard_in)))
             faithful = [line for line in eligible if not line.facts or all(
                 accounted(q, told) or _said_count(q, told) for q in quantities(tokenize(self.render(line, persona))))]
             if faithful:
                 eligible = faithful
+            unsaid = [len(self._fact_words(line.facts).intersection(content_stems(tokenize(self.render(line, persona))))
+                          - told_words) for line in eligible]
+            eligible = [line for line, n in zip(eligible, unsaid) if n == min(unsaid)]
         if said and len(eligible) > 1:
             fresh = [line for line in eligible if self.render(line, persona) not in said]
             if fresh:
@@ -402,6 +409,14 @@ class TemplateExpresser:
                 by_length.reverse()
             return rng.choices(by_length, weights=[k * k for k in range(len(by_length), 0, -1)])[0]
         return rng.choice(eligible)
+
+    def _fact_words(self, fact_ids: tuple[str, ...]) -> frozenset[str]:
+        """The content words of the facts a line cites (numbers aside: amounts are checked as amounts)."""
+        words = self._words_of.get(fact_ids)
+        if words is None:
+            texts = " ".join(self.pack.fact_by_id[f].text for f in fact_ids if f in self.pack.fact_by_id)
+            words = self._words_of[fact_ids] = frozenset(w for w in content_stems(tokenize(texts)) if not is_number(w))
+        return words
 
     def _asked_next_step(self, persona: Persona, said: str) -> bool:
         """The user has already asked this caller what the next step is (a `ready` line, or its question)."""
