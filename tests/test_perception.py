@@ -696,3 +696,39 @@ def test_round_28_and_29_callers_honest_lines_are_heard():
     for question in ("Can I ask what made you decide to leave when you did?",
                      "What's the bit you're not convinced about - is it the money, the time, or something else?"):
         assert len(gym.perceive(question).probes) > 3, question
+
+
+def test_round_30_callers_lines_are_heard():
+    """Round 30: "optional" said for "never have to", a negation's exception ("nothing beyond the monthly membership")
+    and a negation shared by two conjuncts read as lies; single questions naming two things on the way read as
+    barrages; a condition's words taken for a question about the user."""
+    merchant = RulePerceiver(load_scenario(M))
+    p = merchant.perceive("Your menu prices on the app are whatever you decide, and joining a promotion or discount is "
+                          "entirely optional, nobody will push you into one.")
+    assert p.facts == ("price_freedom",) and not p.false_claims
+    assert merchant.perceive("Joining a promotion is not optional.").false_claims  # a double negation is no fact
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    p = cowork.perceive("It's a rolling monthly membership, so if a quiet month comes you just give 30 days' notice and "
+                        "walk away, no penalty.")
+    assert p.facts == ("rolling_month",) and not p.false_claims
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    p = care.perceive("When you've got visits back to back, the travel between them is paid at your normal rate, "
+                      "though getting to your first visit and home from your last isn't.")
+    assert p.facts == ("travel_time",) and not p.false_claims
+    assert care.perceive("Travel between back-to-back visits isn't paid.").false_claims
+    assert care.perceive("If you were ever to move into home care, what would worry you about it?").asked_traits == ()
+    # one question, one thing asked: the first worry (or area) it names
+    p = cowork.perceive("How does your wifi hold up on calls in the cafés?")
+    assert not p.barrage and "internet_reliability" in p.probes
+    courier = RulePerceiver(load_scenario(C))
+    for line in ("Sorry, fair enough. What put you off the courier shifts you did before?",
+                 "What would you need from something like this to make it work around your life?"):
+        p = courier.perceive(line)
+        assert p.probes and not (p.barrage or p.nonsense), line
+    # ... but a list of things asked is still a barrage
+    assert courier.perceive("Is it the pay, the traffic or the tax paperwork?").barrage
+    # a statement, then a question after a semicolon: the statement's words are not asked about
+    gym = RulePerceiver(load_scenario(GYM))
+    p = gym.perceive("If you cancelled within the past year, the usual £40 joining fee simply doesn't apply to you; when "
+                     "did you cancel, roughly?")
+    assert not p.barrage and p.facts == ("no_joining_fee",)

@@ -330,7 +330,7 @@ class Dynamics(_Strict):
     """Every constant of the user's state transition (see protod.user.state)."""
 
     voice_gain: float = Field(0.05, ge=0, description="Stance gained when a concern is surfaced (by a probe, or by a fact that touches it).")
-    max_facts_per_turn: int = Field(3, ge=1, description="More facts than this in one turn is a recital: it surfaces and resolves nothing and costs trust.")
+    max_facts_per_turn: int = Field(4, ge=1, description="More facts than this in one turn is a recital: it surfaces and resolves nothing and costs trust.")
     max_probe_areas_per_turn: int = Field(2, ge=1, description="Questions about more areas than this in one turn are a barrage: the user voices nothing.")
     voice_trust_min: float = Field(0.25, ge=0, le=1, description="Below this trust the user will not open up, even to a pointed question.")
     generic_voice_trust_min: float = Field(0.45, ge=0, le=1, description="Trust needed to open up to a vague question (one that names only the area, not the worry).")

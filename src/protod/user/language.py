@@ -189,8 +189,10 @@ def split_sentences(text: str) -> list[str]:
 
 # A question tacked onto a statement after a dash: "..., you can cancel with a month's notice - shall I get you
 # rejoined at £29 a month?" is a statement and a question, not one long question (round 21 read it as cue stuffing).
+# So after a semicolon: "..., the £40 joining fee doesn't apply to you; when did you cancel, roughly?" (round 30: a
+# barrage, the statement's fee counted as a second thing asked).
 _AFTERTHOUGHT = re.compile(
-    r"^(?P<said>.*?\S)\s+[\u2013\u2014-]{1,2}\s+(?P<asked>(?:and |so )?"
+    r"^(?P<said>.*?\S)(?:\s+[\u2013\u2014-]{1,2}\s+|\s*;\s*)(?P<asked>(?:and |so )?"
     r"(?:shall|should|can|could|would|will|may|do|does|did|is|are|how|what|when|which|who|why|where|any|anything)\b"
     r"[^\u2013\u2014]*\?)$", re.I)
 
@@ -583,7 +585,7 @@ def _clause(text: str) -> Clause | None:
     tokens = tokenize(text)
     if not tokens:
         return None
-    negators = sum(1 for t in tokens if t in NEGATORS)
+    negators = sum(1 for t in tokens if t in NEGATORS or t in OPTIONAL_WORDS)
     return Clause(
         tokens=tokens,
         token_stems=tuple(stem(t) for t in tokens),
@@ -600,9 +602,11 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     hours" denies the hours, not the shifts chosen before it), or the whole clause is denied ("it is not true that")."""
     if not clause.negated:
         return False
-    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), None)
+    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS or t in OPTIONAL_WORDS), None)
     if first is None:
         return True
+    if clause.tokens[first] in OPTIONAL_WORDS:
+        return bool(set(clause.token_stems) & set(stems))
     # "Joining a promotion is never required" denies what it names before the negator: a negation whose rest only says
     # that something is needed says "you never have to join" (round 29: the pack's own fact called a lie)
     rest = [t for t in clause.tokens[first + 1:] if t not in FUNCTION_WORDS]
@@ -613,6 +617,10 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     end = next((i for i in range(first + 1, len(clause.tokens) - 1) if clause.tokens[i] in ("until", "till")
                 and clause.tokens[i + 1] in _SUBJECTS | {"someone", "somebody", "everyone"}),
                len(clause.tokens))
+    # nor past an exception: "joining costs you nothing beyond the monthly membership" asserts the membership (round
+    # 30: "It's a rolling monthly membership" was called a lie for it)
+    end = next((i for i in range(first + 1, end) if clause.tokens[i] in ("beyond", "except", "besides")
+                or clause.tokens[i:i + 2] in (("apart", "from"), ("other", "than"))), end)
     return bool(set(clause.token_stems[first + 1:end]) & set(stems))
 
 
@@ -637,6 +645,9 @@ _CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whene
 _SUBJECTS = frozenset(("i", "you", "we", "they", "he", "she", "it"))  # subject pronouns
 _NECESSITY = frozenset("required needed necessary compulsory mandatory obligatory expected obliged forced "
                        "requirement condition".split())
+# Words that say "not required" in one word: "Joining a promotion is entirely optional" is the fact "you never have to
+# join a promotion" (round 30: called a lie). A clause holding one is negated, and it denies what it names.
+OPTIONAL_WORDS = frozenset("optional voluntary".split())
 _NOT_VERBS = PRONOUNS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | QUANTIFIERS
 
 
@@ -655,12 +666,27 @@ def _split_condition(part: str) -> tuple[str, str] | None:
     return None
 
 
+# Two things denied by one verb at the end: "the trip to your first visit and back from your last is not" (round 30:
+# split at "and", the first half read as asserted, and a caller saying the pack's own exception was called a liar).
+_CONJUNCT = re.compile(r"^(?P<first>.*\S)\s+and\s+(?P<second>[^,;:]*?)\b(?P<verb>(?:is|are|was|were)(?:n't|\s+not))"
+                       r"\s*[.!?]*$", re.I)
+
+
+def _shared_negation(part: str) -> str:
+    """`part` with the "and" before a second conjunct that has no verb but a final negated "is" joined ("&"), so the
+    negation covers both conjuncts."""
+    found = _CONJUNCT.match(part.strip())
+    if not found or AUXILIARIES.intersection(tokenize(found["second"])) or _SUBJECTS.intersection(tokenize(found["second"])):
+        return part
+    return f"{found['first']} & {found['second']}{found['verb']}"
+
+
 def _parts(text: str) -> list[str]:
     """The clause texts; a condition without its comma is split off only when it holds a negator (the one case where
     reading it with its main clause flips what the main clause says): before its main clause always, after it when the
     main clause holds a negator too."""
     out = []
-    for part in _CLAUSE_BREAK.split(text):
+    for part in _CLAUSE_BREAK.split(" ".join(map(_shared_negation, re.split(r"(?<=[,;:])\s+", text)))):
         found = _UNMARKED_CONDITION.match(part.strip())
         leading = (found.group(1), found.group(2)) if found else _split_condition(part.strip())
         trailing = _TRAILING_CONDITION.match(part.strip()) if not leading else None
@@ -1024,7 +1050,7 @@ _OPEN_WORRY = re.compile(
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
     r"uneasy|sticking points?|get in the way|stand in the way|give you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
-    r"for you|(?:any|no) (?:problems?|issues?|trouble)|"
+    r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
     r"(?:would|could|might) make (?:it|this|that|things|life) (?:hard|harder|difficult|tricky|awkward)|"
     r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take)\b")
@@ -1142,11 +1168,12 @@ def calms(sentence: str) -> bool:
 
 # Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you."): courtesy that says
 # nothing for or about the offer (round 25's user answered the first "I'm not following. What's this about?").
-_COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|"
+_COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|sorry|"
                        r"alright|all right|no worries|absolutely|well|that's (?:completely |totally |perfectly )?"
                        r"(?:fine|okay|ok|fair|understandable))(?:[,!. ]+|\s+[\u2013\u2014-]\s+))*(?:(?:many )?thanks|thank you|cheers|"
                        r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
-                       r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you)"
+                       r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you|"
+                       r"fair enough|understood|got it|i understand|(?:that )?makes sense)"
                        r"(?: (?:so much|very much|again|anyway))?(?: for (?:your time|listening|talking|taking my call|"
                        r"the chat|your patience|that|letting me know|being honest|hearing me out|explaining|"
                        r"sharing that|telling me|all that))?(?: so far| today)?[.!]*$")

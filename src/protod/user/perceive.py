@@ -134,10 +134,11 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
     return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) for q in stated)
 
 
-def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
-    """Owner of every cue phrase found in `stems` (repeats included), longest first, a token used by one phrase only."""
+def _cue_spans(stems: tuple[str, ...], index: tuple) -> list[tuple[int, tuple[str, str]]]:
+    """(position, owner) of every cue phrase found in `stems` (repeats included), longest first, a token used by one
+    phrase only."""
     used = [False] * len(stems)
-    owners: list[tuple[str, str]] = []
+    spans: list[tuple[int, tuple[str, str]]] = []
     text = joined(stems)
     for phrase, owner in index:
         if joined(phrase) not in text:
@@ -146,8 +147,18 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
         for i in range(len(stems) - n + 1):
             if stems[i] == phrase[0] and stems[i:i + n] == phrase and not any(used[i:i + n]):
                 used[i:i + n] = [True] * n
-                owners.append(owner)
-    return owners
+                spans.append((i, owner))
+    return spans
+
+
+def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
+    """Owner of every cue phrase found in `stems` (see `_cue_spans`)."""
+    return [owner for _, owner in _cue_spans(stems, index)]
+
+
+# Words and marks that join the things a question asks about: "the pay, the hours or the travel?". A question without
+# any asks about one thing, whatever else it names on the way.
+_COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
 
 
 class RulePerceiver:
@@ -222,7 +233,9 @@ class RulePerceiver:
         # you'd thought about deliveries?" asks nothing about where they live (round 25: "Yes, in the city centre").
         if asks_for_time(question):
             return []  # "Have you a few minutes to chat about whether solar could work for your home?" (round 27)
-        parts = [tokenize(part) for part in _PARTS.split(question)]
+        # Nor a condition: "If you were ever to move into home care, what would worry you?" asks nothing about the
+        # user's care background (round 30: "Well, no formal care experience, as it happens.")
+        parts = [tokens for part in _PARTS.split(question) for tokens in [tokenize(part)] if not _condition(tokens)]
         said = {w for part in parts if ADDRESSED.intersection(part) for w in (*content_stems(part), *(_WH & set(part)))}
         if not said:
             return []
@@ -243,7 +256,8 @@ class RulePerceiver:
         carries is stuffing.
         """
         stems = sent.stems
-        owners = _cue_owners(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
+        spans = _cue_spans(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
+        owners = [owner for _, owner in spans]
         if len({self._area_of[oid] for kind, oid in owners if kind == "concern"}) > 1:
             # "Is there any problem with the tablet?" asks about the tablet: a cue that only judges ("problem") yields
             # to one that names a topic (round 27: a barrage, where "problem" is another worry's cue)
@@ -271,6 +285,18 @@ class RulePerceiver:
         spread = len({area for _, area in own} or set(area_hits)) > 1 or len(own) == 3
         if spread and open_question and gives_examples(sent.text):
             return everything
+        if spread and not _COORDINATED.search(sent.text):
+            # One question about one thing: the first worry it names (or, naming none, the first area) is what it
+            # asks about, the rest say where or when ("How does your wifi hold up on calls in the cafés?", "What put
+            # you off the courier shifts you did before?": round 30, both barrages). Only that one is heard, so asking
+            # this way gains nothing over asking it alone.
+            if own:
+                first = min((i, oid) for i, (k, oid) in spans if k == "concern")[1]
+                own = [(cid, area) for cid, area in own if cid == first]
+            else:  # among the areas named most ("customers and sales ... numbers" is about demand)
+                top = max(area_hits.values())
+                first = min((i, oid) for i, (k, oid) in spans if k == "area" and area_hits[oid] == top)[1]
+                area_hits = {first: top}
         if len(own) == 3:
             # "What about getting paid, or having to change your menu prices or run discounts?" offers three worries
             # to choose from: too many at once, but a question (round 23: nonsense, and the user hung up)
@@ -447,7 +473,8 @@ class RulePerceiver:
                 hits = [f for f in self._facts if topical(f)]
                 if hits:
                     false.append(max(hits, key=lambda f: len(words & f.topic)).id)
-            if not matches and clause.negated and not _condition(clause.tokens):
+            if not matches and clause.negated and not _condition(clause.tokens) and NEGATORS.intersection(clause.tokens):
+                # ("Urgent work is optional: ..." says only that nothing is required, and denies no fact's topic)
                 negated_clauses.append(words)
             if not matches:
                 loose |= clause.numbers
@@ -541,8 +568,9 @@ class RulePerceiver:
                 # at all.") is harmless; a cue-bearing fragment or word salad is not speech. It earns nothing, but an
                 # untruth in it still counts against the caller ("Zero commission!").
                 # So is one that takes the pressure off ("No rush at all.", though "rush" may be a cue of the pack).
-                # ... and one that agrees before it ("Exactly, less clutter behind the counter.", round 25)
-                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems) and not calms(sent.text)
+                # ... and one that agrees before it ("Exactly, less clutter behind the counter.", round 25), or
+                # apologises ("Sorry, fair enough.", round 30: nonsense, "fair" being a cue of the pack)
+                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems) and not courtesy_only(sent.text)
                                                                  and not says_yes(sent.text)
                                                                  and sent.tokens[0] not in INTERJECTIONS):
                     nonsense = True
