@@ -421,3 +421,20 @@ def test_a_thanked_fact_says_back_only_the_callers_words():
     assert short and not any("webcam" in line for line in short), short
     full = said("It all runs in the browser with a shared whiteboard, and you only need a laptop with a webcam.")
     assert any("webcam" in line for line in full), full
+
+
+def test_a_question_asking_which_is_answered_not_confirmed():
+    """Round 30: "Which software are you using?" got "Yes, that's right: the calendar in our practice software.": only a
+    yes-or-no question that names the value is confirmed."""
+    pack = parse_scenario((Path(__file__).parents[1] / "examples/packs/tutor_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(pack)
+    field = next(f for f in pack.traits if not f.answers and any(expresser._marks(f, v) for v in f.values))
+    value = next(v for v in field.values if expresser._marks(field, v))
+    persona = next(p for p in PersonaSampler(pack, 0).sample(200) if p.traits.get(field.name) == value)
+    mark = sorted(expresser._marks(field, value))[0]
+    for seed in range(10):
+        rng = random.Random(seed)
+        which = expresser.answer([field.name], persona, rng, False, "", asked=f"Which {mark} is it for you?")
+        yes_no = expresser.answer([field.name], persona, random.Random(seed), False, "", asked=f"Is it {value}?")
+        assert not which[0].startswith(("That's right", "Yes")), which
+        assert yes_no[0].startswith(("That's right", "Yes")), yes_no

@@ -20,8 +20,8 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, accounted, content_stems, has_verb, is_number,
-                                  quantities, segments, split_sentences, tokenize)
+from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, WH_WORDS, accounted, content_stems, has_verb,
+                                  is_number, quantities, segments, split_sentences, tokenize)
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -325,6 +325,13 @@ _SAYS_WHY = re.compile(r"\b(?:calling|ringing|phoning|reaching out|call)\b[^.?!]
 _ASKS_WHAT = re.compile(r"\bwhat(?:'s| is)? (?:it|this)\b|\bwhat it's about\b", re.I)
 
 
+def _asks_which(tokens: tuple[str, ...]) -> bool:
+    """The question opens with a wh-word ("And which software are you using?"): it asks for something, not for a yes."""
+    while tokens[:1] and tokens[0] in ("and", "so", "but", "okay", "ok", "right", "then", "now"):
+        tokens = tokens[1:]
+    return bool(tokens[:1]) and tokens[0] in WH_WORDS
+
+
 _UNSEEN = object()
 
 
@@ -453,8 +460,12 @@ class TemplateExpresser:
             named = set(content_stems(tokenize(asked)))
             # (a value's own word is looked for in the turn's questions: "... in the app. Have you done delivery work
             # before?" named no "rival app", round 29's "Yes, that's right: ridden for a rival app.")
-            questioned = {w for q in split_sentences(asked) if q.rstrip().endswith("?")
-                          for w in content_stems(tokenize(q))} or named
+            # Only a yes-or-no question can be confirmed: "Which software are you using?" asks for the value, whatever
+            # word of it it names (round 30: "Yes, that's right: the calendar in our practice software.")
+            questions = [tokenize(q) for q in split_sentences(asked) if q.rstrip().endswith("?")]
+            questioned = {w for q in questions if not _asks_which(q) for w in content_stems(q)}
+            if not questions:
+                questioned = named
             # the question names the value by a word that tells it from the trait's other values: "How are you finding
             # tutoring around the PGCE?" knows they are "a PGCE student" (round 27: "A PGCE student, since you ask.");
             # "What's your budget like?" names the trait, not "a tight budget". "just me" names nothing to find.
