@@ -438,3 +438,17 @@ def test_a_question_asking_which_is_answered_not_confirmed():
         yes_no = expresser.answer([field.name], persona, random.Random(seed), False, "", asked=f"Is it {value}?")
         assert not which[0].startswith(("That's right", "Yes")), which
         assert yes_no[0].startswith(("That's right", "Yes")), yes_no
+
+
+def test_a_worry_the_user_does_not_hold_is_not_answered_no_to_a_question_asking_how():
+    """Round 31: "How is your current connection holding up?" got "No, that part's fine.": no "No" answers a question
+    asking how or what; a yes-or-no question may still get one."""
+    pack = parse_scenario((Path(__file__).parents[1] / "examples/packs/home_broadband.yaml").read_text())
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    how = {expresser.express((("not_that",),), persona, random.Random(seed),
+                             agent_text="How is your current connection holding up in the evenings?") for seed in range(30)}
+    assert how and not any(reply.startswith("No,") for reply in how), how
+    yes_no = {expresser.express((("not_that",),), persona, random.Random(seed),
+                                agent_text="Is the evening speed a worry?") for seed in range(30)}
+    assert any(reply.startswith("No,") for reply in yes_no), yes_no

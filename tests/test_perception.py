@@ -102,10 +102,10 @@ def test_every_pack_fact_and_question_reads_as_itself(perceivers):
 def test_language_basics():
     assert tokenize("Don't worry: it's twelve percent") == ("do", "not", "worry", "it", "is", "12%")
     assert tokenize("twenty-five to forty orders, €5") == ("25", "to", "40", "orders", "€5")
-    assert tokenize("a hundred and fifty euros") == ("a", "150", "euros")
+    assert tokenize("a hundred and fifty euros") == ("a", "€150")
     # round-number words as callers say prices (test-pack honest lines were read as wrong amounts)
-    assert tokenize("fifty-six hundred euro") == tokenize("five thousand six hundred euro") == ("5600", "euro")
-    assert tokenize("twelve hundred pounds") == ("1200", "pounds") and tokenize("three thousand") == ("3000",)
+    assert tokenize("fifty-six hundred euro") == tokenize("five thousand six hundred euro") == ("€5600",)
+    assert tokenize("twelve hundred pounds") == ("£1200",) and tokenize("three thousand") == ("3000",)
     assert quantities(tokenize("€0.80 a km")) == quantities(tokenize("80 cents a km")) == {("cur", 0.8, "")}
     assert quantities(tokenize("48 hours")) == quantities(tokenize("two days")) == {("dur", 2.0, "")}
     assert quantities(tokenize("25 orders")) == {("num", 25.0, "order")}
@@ -226,13 +226,17 @@ def test_prices_said_in_words(text, amounts):
 @pytest.mark.parametrize("text, amounts", [
     ("For a year and a half, the price is frozen.", {("dur", 547.5, "")}),  # one span, though the clause splits at "and"
     ("It's an hour and a half a night, twice a week.", {("dur", 0.062, "")}),
-    # Not read (tried in session 23, each withdrawn on dev's counts): a span said with "a", "an" or "one" ("within a
+    # Not read (tried in session 23, withdrawn on dev's counts): a span said with "a", "an" or "one" ("within a
     # week" against "five working days", "under an hour" against "45 minutes" and "a working week" became lies: 18
-    # more honest lines punished to catch 7), and a unit of time after another word ("16 paid hours a week" is still
-    # 16 "paid"; as hours, "for the four summer months" contradicted a fact's "24 hours before any delivery": the
-    # amounts of a fact are compared by kind, not by what each measures).
+    # more honest lines punished to catch 7).
     ("You can cancel with one calendar month's notice.", set()),
-    ("We guarantee 16 paid hours a week.", {("num", 16.0, "paid")}),
+    # A unit of time after another word is read since session 27 (withdrawn in session 23: "for the four summer
+    # months" contradicts a fact's "24 hours before any delivery", the amounts of a fact being compared by kind, not
+    # by what each measures; on session 27's dev packs it stopped calling nine honest "16 guaranteed hours" lines lies
+    # for that one).
+    ("We guarantee 16 paid hours a week.", {("dur", 0.667, "")}),
+    # ... and a count is of its noun: "three paid shadow shifts" and "three shadow shifts" count one thing
+    ("You do three paid shadow shifts first.", {("num", 3.0, "paid shadow shift")}),
 ])
 def test_spans_of_time_said_in_words(text, amounts):
     assert {n for c in analyse(text).clauses for n in c.numbers} == amounts
@@ -732,3 +736,32 @@ def test_round_30_callers_lines_are_heard():
     p = gym.perceive("If you cancelled within the past year, the usual £40 joining fee simply doesn't apply to you; when "
                      "did you cancel, roughly?")
     assert not p.barrage and p.facts == ("no_joining_fee",)
+
+
+def test_round_31_callers_lines_are_heard():
+    """Round 31: an amount said with its currency's name ("twenty-nine pounds") is the pack's "£29"; a count is of its
+    noun ("two lines" and "two separate lines"); an amount the offer is set against is no claim ("rather than", "not");
+    "without" denies its own noun phrase; "you don't pay the £40" agrees with "the £40 fee is waived"; a question after
+    a statement in one sentence asks only its own part."""
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    assert broadband.perceive("It's twenty-nine pounds a month for 500 meg.").facts == ("plan_price",)
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    p = cowork.perceive("Our connection is gigabit fibre over two lines from different providers, so if one drops the "
+                        "other kicks in by itself.")
+    assert p.facts == ("dual_fibre",)
+    p = cowork.perceive("I gather you're on video calls a lot of the day, how do you manage those in cafés?")
+    assert p.probes and not p.barrage
+    p = cowork.perceive("Just the one, then: how do your video calls go when you're working from a café?")
+    assert "noise_calls" in p.probes and not p.barrage
+    merchant = RulePerceiver(load_scenario(M))
+    for line in ("Our commission is 18%, not 30% like the others.", "Our commission is 18% rather than 30%."):
+        p = merchant.perceive(line)
+        assert not p.false_claims and "commission_rate" in p.facts, line
+    assert merchant.perceive("Our commission is 5% rather than 18%.").false_claims
+    courier = RulePerceiver(load_scenario(C))
+    assert courier.perceive("Riders without a vehicle get the partner's e-bike at fifteen euros a week.").facts == (
+        "ebike_subsidy",)
+    gym = RulePerceiver(load_scenario(GYM))
+    assert not gym.perceive("Rejoin within a year of leaving and you don't pay the usual forty pounds to "
+                            "join.").false_claims
+    assert not gym.perceive("You'd pay the usual forty pounds to join.").facts

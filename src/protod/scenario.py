@@ -151,7 +151,8 @@ class TraitField(_Strict):
 
 class ProbeArea(_Strict):
     id: str
-    description: str
+    description: str = Field(description="What the area covers, in the user's own words: a wary user names it aloud "
+                             "(\"It's to do with {description}, if you must know.\"), so no third person or brackets.")
     cues: list[str] = Field(min_length=1, description="Words that make a question be about this area.")
     questions: list[str] = Field(min_length=1, description="Generic open questions an agent can ask about this area.")
 

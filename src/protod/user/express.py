@@ -117,6 +117,9 @@ _HINTS = ("It's to do with {area}, if you must know.", "Let's say it's about {ar
 _HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's {area} I'm wary of.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
+# ... and to a question asking how or what, which no "No" answers ("How is your connection holding up?" got "No,
+# that part's fine.", round 31)
+_NOT_THAT_OPEN = ("Not that so much, honestly.", "That part's fine, actually.", "That bit's okay, really.")
 
 
 def _opener(text: str) -> str:
@@ -513,7 +516,8 @@ class TemplateExpresser:
                 parts.extend(self.answer(asked, persona, rng, wary, said, agent_text))
                 continue
             if kind == "not_that":
-                parts.append(rng.choice(_NOT_THAT))
+                questions = [tokenize(q) for q in split_sentences(agent_text) if q.rstrip().endswith("?")]
+                parts.append(rng.choice(_NOT_THAT_OPEN if questions and _asks_which(questions[-1]) else _NOT_THAT))
                 continue
             if kind == "hinted":
                 area = pack.area_by_id[pack.concern_by_id[event[1]].area].description

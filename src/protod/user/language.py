@@ -264,7 +264,25 @@ def tokenize(text: str) -> tuple[str, ...]:
             out.append(str(_NUMBER_WORDS[tok]))
             continue
         out.append(tok)
-    return _merge_hundreds(out)
+    return _currency_symbols(_merge_hundreds(out))
+
+
+_SYMBOL_OF = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "eur": "€", "dollar": "$",
+              "dollars": "$", "bucks": "$"}
+
+
+def _currency_symbols(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """'29 pounds' -> '£29': an amount said with its currency's name is the amount written with its sign, so "twenty-nine
+    pounds a month" says the cue "£29 a month" (round 31: not heard)."""
+    if not _SYMBOL_OF.keys() & set(tokens):
+        return tokens
+    out: list[str] = []
+    for tok in tokens:
+        if tok in _SYMBOL_OF and out and out[-1][:1].isdigit() and not out[-1].endswith("%"):
+            out[-1] = _SYMBOL_OF[tok] + out[-1]
+        else:
+            out.append(tok)
+    return tuple(out)
 
 
 def _hyphenated(tok: str, parts: list[str]) -> list[str]:
@@ -391,9 +409,7 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             out.add(("time", round(value + float(nxt) / 60, 3), half))  # "eight thirty in the morning"
             skip.add(i + 1)
         else:
-            unit = next((stem(w) for w in tokens[i + 1:i + 4]
-                         if w not in FUNCTION_WORDS and not is_number(w) and stem(w) not in _UNIT_QUALIFIERS), "")
-            unit = _UNIT_ALIASES.get(unit, unit)
+            unit = _count_unit(tokens, i)
             if unit == "pm" and value <= 24:  # "8 to 11 pm": the low end of a span of clock times
                 out.add(("time", value, "pm"))
                 continue
@@ -409,6 +425,74 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
             else:
                 out.add(("num", value, unit))
     return frozenset(out | _ranges(tokens))
+
+
+# Words that end the noun a number counts: "three paid shadow shifts alongside an experienced carer".
+_AFTER_NOUN = frozenset("alongside along around behind beside besides near each every per plus first last next then now "
+                         "today again ahead together alone too also only instead".split())
+
+
+def _count_unit(tokens: tuple[str, ...], i: int) -> str:
+    """What the number at tokens[i] counts: its noun phrase's stems ("paid shadow shift"), a unit of time or measure
+    alone when it opens with one ("500 Mbps download" counts Mbps), or the first content word within three when a
+    function word follows the number ("25 of the orders")."""
+    words: list[str] = []
+    for w in tokens[i + 1:i + 5]:
+        if w in FUNCTION_WORDS or w in _AFTER_NOUN or is_number(w):
+            break
+        s = stem(w)
+        if not words and s in _UNIT_QUALIFIERS:
+            continue  # "three working days", "two full weeks"
+        if words and s in VERB_STEMS:
+            break  # "25 orders come in"
+        words.append(_UNIT_ALIASES.get(s, s))
+        if words == ["calendar"]:
+            return "calendar"  # "two calendar days" is not the fact's "two working days": no duration to compare
+        if words[-1] in _DAYS or words[-1] in _MEASURES or words[-1] in ("am", "pm"):
+            return words[-1]  # "16 guaranteed hours" is a span of hours, "500 Mbps download" a speed
+    if not words:
+        first = next((stem(w) for w in tokens[i + 1:i + 4]
+                      if w not in FUNCTION_WORDS and not is_number(w) and stem(w) not in _UNIT_QUALIFIERS), "")
+        return _UNIT_ALIASES.get(first, first)
+    return " ".join(words)
+
+
+_MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread".split())
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Two counts count the same thing: one names more of it ("kW" and "kW system"), or both name one noun ("shadow
+    shift" and "paid shadow shift")."""
+    if a == b:
+        return True
+    x, y = a.split(), b.split()
+    if not x or not y:
+        return False
+    # ... or share a word that names a thing: "three paid shifts shadowing" and "three paid shadow shifts", "four free
+    # guest visits" and "four free guest passes"; not "free" alone ("3 free meals" is no "3 free guest passes")
+    return x[:len(y)] == y or y[:len(x)] == x or bool((set(x) & set(y)) - _DESCRIBING)
+
+
+_DESCRIBING = frozenset(stem(w) for w in "free paid extra new full whole own more other additional".split())
+
+
+# Words after which an amount is what the offer is set against, not claimed: "18% rather than 30%", "€15 a week
+# instead of €35", "18%, not 30% like the others" (the issue's contrast class; round 31 heard a lie in the first two).
+_CONTRAST_MARKERS = (("rather", "than"), ("instead", "of"), ("compared", "to"), ("compared", "with"), ("as", "opposed",
+                     "to"), ("versus",), ("vs",), ("unlike",), ("not",))
+
+
+def contrasted_amounts(tokens: tuple[str, ...]) -> frozenset[Quantity]:
+    """The amounts named right after a contrast marker (within its next four words): "not 30% like the others"."""
+    found: set[Quantity] = set()
+    for i in range(len(tokens)):
+        for marker in _CONTRAST_MARKERS:
+            if tokens[i:i + len(marker)] == marker:
+                rest = tokens[i + len(marker):i + len(marker) + 4]
+                if rest[:1] and (is_number(rest[0]) or rest[0] in ("the", "a", "an", "your") and
+                                 any(is_number(t) for t in rest[1:2])):
+                    found |= quantities(rest)
+    return frozenset(found)
 
 
 # "an hour and a half" is one span, not "an hour" and then "a half" (the clause splitter cuts at "and").
@@ -484,9 +568,10 @@ def contradicts(q: Quantity, known: frozenset[Quantity]) -> bool:
     range they state ("at £40 an hour" is within "between £25 and £60")."""
     if q[0] == "allday":  # open all day against stated opening hours
         return any(k[0] in ("time", "time" + _RANGE) for k in known) and ("allday", 1.0, "") not in known
-    same = [k for k in known if k[0] == q[0] and (q[0] != "num" or k[2] == q[2])]
+    same = [k for k in known if k[0] == q[0] and (q[0] != "num" or same_unit(k[2], q[2]))]
     within = not q[0].endswith(_RANGE) and q[0] != "text" and any(
-        k[0] == q[0] + _RANGE and (q[0] != "num" or k[2] == q[2]) and k[1][0] <= q[1] <= k[1][1] for k in known)
+        k[0] == q[0] + _RANGE and (q[0] != "num" or same_unit(k[2], q[2])) and k[1][0] <= q[1] <= k[1][1]
+        for k in known)
     return bool(same) and not within and not any(_same_amount(k, q) for k in same)
 
 
@@ -513,7 +598,7 @@ def _same(a: float, b: float, kind: str) -> bool:
 def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     """`q` is one of the known amounts: same kind, same value and, for counts, the same unit ("five working days"
     is not accounted for by "five devices")."""
-    if any(k[0] == q[0] and (q[0] != "num" or k[2] == q[2]) and _same_amount(k, q) for k in known):
+    if any(k[0] == q[0] and (q[0] != "num" or same_unit(k[2], q[2])) and _same_amount(k, q) for k in known):
         return True
     # "held until eleven" is the fact's "until 11 am": a bare hour and a clock time of the same hour
     if _bare_hour(q):
@@ -526,7 +611,7 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
 def same_kind(q: Quantity, known: frozenset[Quantity]) -> bool:
     """Some known amount is of `q`'s kind (and, for counts, its unit), ranges and single values alike."""
     kind = q[0].removesuffix(_RANGE)
-    return any(k[0].removesuffix(_RANGE) == kind and (kind != "num" or k[2] == q[2]) for k in known)
+    return any(k[0].removesuffix(_RANGE) == kind and (kind != "num" or same_unit(k[2], q[2])) for k in known)
 
 
 def complements(q: Quantity, known: frozenset[Quantity]) -> bool:
@@ -590,7 +675,7 @@ def _clause(text: str) -> Clause | None:
         tokens=tokens,
         token_stems=tuple(stem(t) for t in tokens),
         stems=content_stems(tokens),
-        numbers=quantities(tokens),
+        numbers=quantities(tokens) - contrasted_amounts(tokens),
         negated=negators % 2 == 1,
         # "I can't promise you a number" is the opposite of a guarantee
         guarantee=any(t in GUARANTEE_WORDS for t in tokens) and negators % 2 == 0,
@@ -602,6 +687,8 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     hours" denies the hours, not the shifts chosen before it), or the whole clause is denied ("it is not true that")."""
     if not clause.negated:
         return False
+    # (a cue's function words deny nothing: "a" of "€15 a week" is not denied by "without a vehicle")
+    stems = (set(stems) - FUNCTION_WORDS) or set(stems)
     first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS or t in OPTIONAL_WORDS), None)
     if first is None:
         return True
@@ -617,6 +704,11 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     end = next((i for i in range(first + 1, len(clause.tokens) - 1) if clause.tokens[i] in ("until", "till")
                 and clause.tokens[i + 1] in _SUBJECTS | {"someone", "somebody", "everyone"}),
                len(clause.tokens))
+    # "without" denies its own noun phrase only: "Riders without a vehicle get the e-bike at €15 a week" asserts the
+    # e-bike (round 31's pack lines: a lie)
+    if clause.tokens[first] == "without":
+        end = next((i for i in range(first + 2, end) if clause.tokens[i] in AUXILIARIES
+                    or clause.token_stems[i] in VERB_STEMS), end)
     # nor past an exception: "joining costs you nothing beyond the monthly membership" asserts the membership (round
     # 30: "It's a rolling monthly membership" was called a lie for it)
     end = next((i for i in range(first + 1, end) if clause.tokens[i] in ("beyond", "except", "besides")
@@ -705,7 +797,7 @@ _UPPER_BOUND = re.compile(r"\b(?:(?:can(?:'t|not)|cannot|won't|will not|doesn't|
                           r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|cost\s+)?|no\s+)(?:more|longer|later|higher|over)"
                           r"\s+than\b", re.I)
 _LOWER_BOUND = re.compile(r"\b(?:(?:can(?:'t|not)|cannot|won't|will not|doesn't|does not|isn't|is not|aren't|are not|"
-                          r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|pay\s+)?|no\s+)(?:less|fewer|lower|shorter|under)"
+                          r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|pay\s+|make\s+|earn\s+)?|no\s+)(?:less|fewer|lower|shorter|under)"
                           r"\s+than\b", re.I)
 
 
@@ -1075,9 +1167,14 @@ _EXAMPLES = re.compile(r"(?<!you )(?<!'d )(?<!would )(?<!\bi )(?<!we )(?<!they )
 _LISTED = re.compile(r"(?:\s[-\u2013\u2014]\s*|:\s*)[\w' ]+(?:,\s*[\w' ]+)+(?:,?\s+(?:or|and)\s+[\w' ]+)?\s*\??$")
 
 
+# ... or between commas: "Is there one thing that put you off last time, pay, safety, how you were treated, that I
+# could answer for you?" (round 31: a barrage)
+_INLINE_LIST = re.compile(r",\s*[\w']+(?:\s[\w']+){0,3},\s*[\w']+(?:\s[\w']+){0,4}(?:,|\s+(?:or|and)\s+|\?)")
+
+
 def gives_examples(sentence: str) -> bool:
     lowered = plain_lower(sentence)
-    return bool(_EXAMPLES.search(lowered) or _LISTED.search(lowered))
+    return bool(_EXAMPLES.search(lowered) or _LISTED.search(lowered) or _INLINE_LIST.search(lowered))
 
 
 # Asking for the user's time ("Have you got a couple of minutes?", "Is now a good time?", "Open to hearing about it?"):

@@ -24,10 +24,10 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
-    VERB_STEMS, Clause, Sentence, accounted, analyse, asks_consent, asks_for_time, asks_open_worry, caller_wishes, calms,
-    checks_about_user, clauses_of, contains_phrase, content_stems, contradicts, courtesy_only, derived, gives_examples,
-    is_number, joined, negation_covers, phrase_stems, resolve_ellipsis, same_kind, says_yes, split_afterthoughts,
-    split_sentences, stem, tokenize, urges_decision,
+    VERB_STEMS, WH_WORDS, Clause, Sentence, accounted, analyse, asks_consent, asks_for_time, asks_open_worry,
+    caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts, courtesy_only,
+    derived, gives_examples, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis, same_kind, says_yes,
+    split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -119,6 +119,11 @@ _APPROVING = frozenset("wonderful fantastic amazing lovely excellent super aweso
 _ASK_OPENERS = frozenset("let please i we so then great okay ok alright shall why".split())
 
 
+def _waives(clause: Clause) -> bool:
+    """The clause says "no ..." in positive words ("the fee is waived", "zero commission")."""
+    return any(t in _PRIVATIVE and t not in NEGATORS for t in clause.tokens)
+
+
 def _condition(tokens: tuple[str, ...]) -> bool:
     """A conditional clause denies nothing ("If you've never mentored anyone, our workshop is free", "If nobody books,
     you owe nothing"); "if anything" and "if I'm honest" open a statement, which may deny ("If anything, the visit
@@ -154,6 +159,23 @@ def _cue_spans(stems: tuple[str, ...], index: tuple) -> list[tuple[int, tuple[st
 def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
     """Owner of every cue phrase found in `stems` (see `_cue_spans`)."""
     return [owner for _, owner in _cue_spans(stems, index)]
+
+
+_LEADS = frozenset("and so but then okay ok right now well".split())
+
+
+def _asked_part(question: str) -> str:
+    """The part of a question sentence that asks, from the first comma- or colon-separated part opening with a
+    question word or an auxiliary ("Just the one, then: how do your video calls go ...?"); the whole sentence when the
+    first part asks, or none does."""
+    parts = re.split(r"\s*[,;:]\s+|\s+[\u2013\u2014-]\s+", question)
+    for k, part in enumerate(parts):
+        tokens = list(tokenize(part))
+        while tokens[:1] and tokens[0] in _LEADS:
+            tokens = tokens[1:]
+        if tokens[:1] and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES):
+            return question if k == 0 else " ".join(parts[k:])
+    return question
 
 
 # Words and marks that join the things a question asks about: "the pay, the hours or the travel?". A question without
@@ -256,7 +278,15 @@ class RulePerceiver:
         carries is stuffing.
         """
         stems = sent.stems
-        spans = _cue_spans(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
+        asked = _asked_part(sent.text)
+        spans = _cue_spans(content_stems(tokenize(asked)), self._cue_index) if asked != sent.text else []
+        if spans:
+            # "I gather you're on video calls a lot, how do you manage those in cafés?" asks the part after the comma
+            # (round 31: a barrage, the calls counted as a second thing asked)
+            stems = content_stems(tokenize(asked))
+        else:
+            asked = sent.text
+            spans = _cue_spans(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
         owners = [owner for _, owner in spans]
         if len({self._area_of[oid] for kind, oid in owners if kind == "concern"}) > 1:
             # "Is there any problem with the tablet?" asks about the tablet: a cue that only judges ("problem") yields
@@ -285,7 +315,7 @@ class RulePerceiver:
         spread = len({area for _, area in own} or set(area_hits)) > 1 or len(own) == 3
         if spread and open_question and gives_examples(sent.text):
             return everything
-        if spread and not _COORDINATED.search(sent.text):
+        if spread and not _COORDINATED.search(asked):
             # One question about one thing: the first worry it names (or, naming none, the first area) is what it
             # asks about, the rest say where or when ("How does your wifi hold up on calls in the cafés?", "What put
             # you off the courier shifts you did before?": round 30, both barrages). Only that one is heard, so asking
@@ -434,7 +464,14 @@ class RulePerceiver:
                 overlap = len(shared)
                 # Polarity of what the two share: "you pick your own shifts" agrees with "you choose your own shifts
                 # with no minimum hours" (the negation there is about the hours).
-                flipped = negation_covers(clause, shared) != negation_covers(best, shared)
+                # "waived" says "no" in positive words: "the fee's waived" agrees with "there is no fee", and "you
+                # don't pay the usual £40 to join" with "the usual £40 joining fee is waived" (round 31: a lie). Against
+                # a waiver only "can't waive" is a denial: a caller drops a fee in too many words to list.
+                denied, waived = negation_covers(clause, shared), _waives(clause)
+                if _waives(best):
+                    flipped = denied and waived
+                else:
+                    flipped = (denied != waived) != negation_covers(best, shared)
                 if not flipped:
                     agreeing = max(agreeing, overlap)
                 if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
