@@ -452,3 +452,40 @@ def test_a_worry_the_user_does_not_hold_is_not_answered_no_to_a_question_asking_
     yes_no = {expresser.express((("not_that",),), persona, random.Random(seed),
                                 agent_text="Is the evening speed a worry?") for seed in range(30)}
     assert any(reply.startswith("No,") for reply in yes_no), yes_no
+
+
+def test_a_worry_left_unanswered_is_not_called_a_question_the_user_never_asked():
+    """Round 32: "You didn't answer what I just asked" after the user stated a worry and asked nothing."""
+    from protod.agent.views import Message
+
+    pack = parse_scenario((Path(__file__).parents[1] / "examples/packs/home_broadband.yaml").read_text())
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    concern = pack.concerns[0]
+    stated = (Message("user", "Faster always means dearer in my experience."),)
+    asked = (Message("user", "Why would I pay more for speed I might not need?"),)
+    event = (("ignored", concern.id),)
+    after_statement = {expresser.express(event, persona, random.Random(seed), history=stated) for seed in range(30)}
+    assert not any(re.search(r"\basked\b|\bquestion\b", reply) for reply in after_statement), after_statement
+    after_question = {expresser.express(event, persona, random.Random(seed), history=asked) for seed in range(30)}
+    assert any(re.search(r"\basked\b|\bquestion\b", reply) for reply in after_question), after_question
+
+
+def test_round_32_questions_about_the_user_are_answered_as_asked():
+    """Round 32: "Yes, that's right: never done delivery work." to "have you ever done any delivery work?", and "Yes,
+    that's right: working for a few agencies." to "..., so I'm curious: how is that working for you?"."""
+    root = Path(__file__).parents[1]
+    courier = parse_scenario((root / "src/protod/scenarios/courier_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(courier)
+    persona = next(p for p in PersonaSampler(courier, 0).sample(300) if p.traits["experience"] == "never done delivery work")
+    said = expresser.answer(["experience"], persona, random.Random(0), False, "",
+                            "Can I ask, have you ever done any delivery work, and do you have a bike or scooter?")
+    assert said[0].startswith("No"), said
+    translator = parse_scenario((root / "data/perception/packs/translator_marketplace.yaml").read_text())
+    expresser = TemplateExpresser(translator)
+    persona = next(p for p in PersonaSampler(translator, 0).sample(300)
+                   if p.traits["current_work"] == "working for a few agencies")
+    for asked in ("You've been at this a long time with agencies, so I'm curious: how is that working for you?",
+                  "Can I ask what you're doing for work at the moment?"):
+        said = expresser.answer(["current_work"], persona, random.Random(0), False, "", asked)
+        assert not said[0].startswith(("Yes", "That's right")), (asked, said)

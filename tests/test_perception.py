@@ -765,3 +765,23 @@ def test_round_31_callers_lines_are_heard():
     assert not gym.perceive("Rejoin within a year of leaving and you don't pay the usual forty pounds to "
                             "join.").false_claims
     assert not gym.perceive("You'd pay the usual forty pounds to join.").facts
+
+
+def test_round_32_callers_lines_are_heard():
+    """Round 32: a negation of a change said beside the fact's span of time denies no fact ("the price won't change
+    for 18 months"); a shared word the fact denies ("no extra charge") does not make a fact's run a lie ("an extra
+    Saturday run"); "say no to" turns a change down; "open to giving it a try" asks to go ahead."""
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    assert not broadband.perceive("At a price that won't go up for 18 months.").false_claims
+    assert broadband.perceive("There's no 18-month contract.").false_claims
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    assert not linen.perceive("Plus an extra Saturday run in summer.").false_claims
+    assert linen.perceive("There's no Saturday run in summer.").false_claims
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    p = care.perceive("The rota goes out three weeks ahead, and you can say no to any change made with under 48 hours' "
+                      "notice.")
+    assert p.facts == ("rota_ahead",) and not p.false_claims
+    merchant = RulePerceiver(load_scenario(M))
+    p = merchant.perceive("Would you be open to giving it a try?")
+    assert p.closing_ask and not p.asked_traits
+    assert not merchant.perceive("Happy to go over anything again if I went too fast.").closing_ask

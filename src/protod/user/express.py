@@ -20,8 +20,8 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
-from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, WH_WORDS, accounted, content_stems, has_verb,
-                                  is_number, quantities, segments, split_sentences, tokenize)
+from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which,
+                                  content_stems, has_verb, is_number, quantities, segments, split_sentences, tokenize)
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -81,6 +81,7 @@ _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 # ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21
 # got "An old stone cottage with thick walls, since you ask." one turn after the user had said so).
 _ANSWER_AGAIN = ("Like I said, {value}.", "As I said, {value}.")
+_ANSWER_NO = ("No, {value}.", "No - {value}, as it happens.")
 # ... and a question that already names the value ("Would you consider teaching A-level chemistry?") is confirmed, not
 # told back as news ("A-level chemistry, as it happens" in round 14).
 # (not "Yes, {value}, that's me.": round 27 heard "Yes, the calendar in our practice software, that's me.")
@@ -159,7 +160,13 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
     terminal = next((e for e in events if e[0] in _TERMINAL), None)
     decision = [e for e in events if e[0] == "refused_ask"][:1]
     if terminal is not None:
-        decision = ([] if terminal[0] == "reject" else decision) + [terminal]
+        # (declining the ask and then ending the call says no twice: "Not so fast. I still have questions. I'm hanging
+        # up now.", round 32)
+        decision = ([] if terminal[0] in ("reject", "hang_up") else decision) + [terminal]
+        if terminal[0] != "accept":
+            # nor asks to hear more, or says what the worry is about, as it rings off: "Let's say it's about the
+            # price. I'll leave it there for now. No. Please don't ring again." (round 32)
+            body = [e for e in body if e[0] not in ("guarded", "hinted")]
     if any(e[0] == "unsure" for e in body):
         # "Tell me a bit more" asks the caller to go on: never beside a complaint, a warning or a goodbye, which say
         # the opposite (round 21: "I don't know much about you lot yet. Tell me a bit more. I haven't got time for
@@ -189,8 +196,8 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             if complained:
                 continue
             complained = True
-        if kind == "no_concern" and kinds & (_WORRY | {"ignored"}):  # "ignored" restates the worry skipped
-            continue
+        if kind == "no_concern" and kinds & (_WORRY | {"ignored", "answered"}):  # "ignored" restates the worry skipped
+            continue  # (and a question about the user answered needs no "Not really a worry for me", round 32)
         if kind in ("nonsense", "off_topic") and kinds & {"voiced", "resolved", "answered"}:
             continue  # "It arrives a mess ... Sorry, what does that have to do with my restaurant?" (round 25)
         if kind == "ignored" and kinds & {"restated", "confirm"}:
@@ -328,11 +335,7 @@ _SAYS_WHY = re.compile(r"\b(?:calling|ringing|phoning|reaching out|call)\b[^.?!]
 _ASKS_WHAT = re.compile(r"\bwhat(?:'s| is)? (?:it|this)\b|\bwhat it's about\b", re.I)
 
 
-def _asks_which(tokens: tuple[str, ...]) -> bool:
-    """The question opens with a wh-word ("And which software are you using?"): it asks for something, not for a yes."""
-    while tokens[:1] and tokens[0] in ("and", "so", "but", "okay", "ok", "right", "then", "now"):
-        tokens = tokens[1:]
-    return bool(tokens[:1]) and tokens[0] in WH_WORDS
+_SAYS_ASKED = re.compile(r"\b(?:ask|asked|asking|question|questions)\b", re.I)
 
 
 _UNSEEN = object()
@@ -351,6 +354,10 @@ class TemplateExpresser:
         # full list when every line asks)
         lines = pack.user_lines.other_question
         self._told_why = [line for line in lines if not _ASKS_WHAT.search(str(line))] or lines
+        # the lines for a worry left unanswered that do not say the user asked anything, for a worry the user stated
+        # ("You didn't answer what I just asked" to a caller asked nothing, round 32)
+        lines = pack.user_lines.ignored
+        self._stated_ignored = [line for line in lines if not _SAYS_ASKED.search(str(line))] or lines
 
     def voice(self, persona: Persona) -> str | None:
         """How this persona talks ("brief", "chatty"), from the pack's trait `voice`s; None: no preference."""
@@ -440,7 +447,8 @@ class TemplateExpresser:
         words aside: "at the moment" does not name "nothing much at the moment", round 28)."""
         others = {w for v in field.values if v != value for w in content_stems(tokenize(v))}
         others |= set(content_stems(tokenize(f"{field.name.replace('_', ' ')} {field.description}")))
-        return set(content_stems(tokenize(value))) - others - TIME_WORD_STEMS
+        # (nor a verb: "doing zero-hours agency shifts" is not named by "what you're doing for work", round 32)
+        return set(content_stems(tokenize(value))) - others - TIME_WORD_STEMS - VERB_STEMS
 
     def answer(self, traits: list[str], persona: Persona, rng: random.Random, wary: bool, said: str,
                asked: str = "") -> list[str]:
@@ -465,21 +473,31 @@ class TemplateExpresser:
             # before?" named no "rival app", round 29's "Yes, that's right: ridden for a rival app.")
             # Only a yes-or-no question can be confirmed: "Which software are you using?" asks for the value, whatever
             # word of it it names (round 30: "Yes, that's right: the calendar in our practice software.")
-            questions = [tokenize(q) for q in split_sentences(asked) if q.rstrip().endswith("?")]
-            questioned = {w for q in questions if not _asks_which(q) for w in content_stems(q)}
+            # Of a question sentence, its asking part: "You've been at this a long time with agencies, so I'm curious:
+            # how is that working for you?" asks how, and did not ask whether they work for agencies (round 32: "Yes,
+            # that's right: working for a few agencies.")
+            questions = [tokenize(asked_part(q)) for q in split_sentences(asked) if q.rstrip().endswith("?")]
+            yes_no = [q for q in questions if not asks_which(q)]
+            questioned = {w for q in yes_no for w in content_stems(q)}
             if not questions:
                 questioned = named
             # the question names the value by a word that tells it from the trait's other values: "How are you finding
             # tutoring around the PGCE?" knows they are "a PGCE student" (round 27: "A PGCE student, since you ask.");
             # "What's your budget like?" names the trait, not "a tight budget". "just me" names nothing to find.
             # (a value with no word of its own, "never tutored before", is known when the question names all of it)
-            known = all((marks and marks & questioned) or (not marks and full and full <= named)
+            known = all((marks and marks & questioned) or (not marks and full and full <= questioned)
                         for marks, full in marks_of)
             # ... and a value that denies ("never tutored before") is not confirmed by a question that does not
             # ("Is tutoring something you've thought about?" got "Yes, never tutored before, that's me.", round 26)
-            known = known and all(bool(NEGATORS & set(tokenize(v))) <= bool(NEGATORS & set(tokenize(asked)))
-                                  for v in plain)
+            # A yes-or-no question asked without a negator that names a value which denies ("Have you done any delivery
+            # work?" to "never done delivery work") is answered no (round 32: "Yes, that's right: never done ...").
+            asked_negated = bool(NEGATORS & {t for q in (yes_no or questions) for t in q})
+            denies = all(NEGATORS & set(tokenize(v)) for v in plain)
+            answered_no = known and bool(yes_no) and denies and not asked_negated
+            known = known and all(bool(NEGATORS & set(tokenize(v))) <= asked_negated for v in plain)
             frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
+            if answered_no:
+                frames = _ANSWER_NO
             if not known and value.lower() in said.lower():
                 frames = _ANSWER_AGAIN  # told already: not news "since you ask" (round 21)
             fresh = [f for f in frames if max(f.split("{value}"), key=len).strip(" .,:") not in said] or list(frames)
@@ -517,7 +535,7 @@ class TemplateExpresser:
                 continue
             if kind == "not_that":
                 questions = [tokenize(q) for q in split_sentences(agent_text) if q.rstrip().endswith("?")]
-                parts.append(rng.choice(_NOT_THAT_OPEN if questions and _asks_which(questions[-1]) else _NOT_THAT))
+                parts.append(rng.choice(_NOT_THAT_OPEN if questions and asks_which(questions[-1]) else _NOT_THAT))
                 continue
             if kind == "hinted":
                 area = pack.area_by_id[pack.concern_by_id[event[1]].area].description
@@ -535,6 +553,8 @@ class TemplateExpresser:
             elif kind == "other_question" and _SAYS_WHY.search(agent_text):
                 lines = self._told_why  # "... calling to see whether you'd come back - got a minute?" "Okay, what's it
                 # about?" (round 23, twice)
+            elif kind == "ignored" and "?" not in next((m.text for m in reversed(history) if m.role == "user"), "?"):
+                lines = self._stated_ignored
             elif kind == "ready" and waiting:
                 lines = pack.user_lines.ready_waiting  # not "What would I need to do?" again, once it was answered
             elif kind == "ready" and not settled_now:

@@ -106,6 +106,8 @@ _CONTRACTIONS = [
     (re.compile(r"'d\b"), " would"),
     (re.compile(r"\b(it|there|that|what|here|who|how|where|he|she)'s\b"), r"\1 is"), (re.compile(r"'s\b"), ""),
     (re.compile(r"\bper ?cent\b|\bpercent\b"), "%"),
+    # "say no to any change" turns it down; it denies nothing (round 32: the pack's own fact called a lie)
+    (re.compile(r"\b(?:say|says|said|saying) no to\b"), "decline"),
     # Bounds and litotes are no denials: "no more than four minutes on foot", "not far from the station".
     (re.compile(r"\b(?:no|not) (?:more|longer) than\b"), "at most"), (re.compile(r"\b(?:no|not) (?:less|fewer) than\b"), "at least"),
     (re.compile(r"\bmidnight\b"), "12 am"), (re.compile(r"\b(?:noon|midday)\b"), "12 pm"), (re.compile(r"\bo'clock\b"), "oclock"),
@@ -1067,13 +1069,18 @@ _CONSENT = re.compile(
     r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
-    r"give (?:it|us|this|that|them) a (?:try|go|shot|whirl)|try (?:it|us) out)\b")
+    r"give (?:it|us|this|that|them) a (?:try|go|shot|whirl)|try (?:it|us) out|"
+    # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you ask:
+    # about five years old.", the trait "years open" heard in "open")
+    r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
+    r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch))\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
     r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
-    r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want) to)\b")
+    r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
+    r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 
 
 # Where a second thought starts inside one sentence: "..., or £35 rolling monthly - shall I go ahead and book you in?"
@@ -1181,6 +1188,36 @@ def gives_examples(sentence: str) -> bool:
 # a courtesy before the call's business, never a question about the user's situation or a worry.
 _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
                             r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
+
+
+_QUESTION_LEADS = frozenset("and so but then okay ok right now well".split())
+_ASKING_VERBS = frozenset("ask asking tell know wonder wondering curious".split())
+
+
+def asked_part(question: str) -> str:
+    """The part of a question sentence that asks, from the first comma- or colon-separated part opening with a
+    question word or an auxiliary ("Just the one, then: how do your video calls go ...?"); the whole sentence when the
+    first part asks, or none does."""
+    parts = re.split(r"\s*[,;:]\s+|\s+[\u2013\u2014-]\s+", question)
+    for k, part in enumerate(parts):
+        tokens = list(tokenize(part))
+        while tokens[:1] and tokens[0] in _QUESTION_LEADS:
+            tokens = tokens[1:]
+        if tokens[:1] and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES):
+            return question if k == 0 else " ".join(parts[k:])
+    return question
+
+
+def asks_which(tokens: tuple[str, ...]) -> bool:
+    """The question asks for something, not for a yes: it opens with a question word ("And which software are you
+    using?") or asks one ("Can I ask what you're doing for work?", "I'm curious how it's going")."""
+    tokens = tuple(tokens)
+    while tokens[:1] and tokens[0] in _QUESTION_LEADS:
+        tokens = tokens[1:]
+    if tokens[:1] and tokens[0] in WH_WORDS:
+        return True
+    head = tokens[:6]
+    return bool(_ASKING_VERBS.intersection(head[:5])) and bool(WH_WORDS.intersection(head))
 
 
 def asks_for_time(sentence: str) -> bool:

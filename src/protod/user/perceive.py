@@ -24,7 +24,7 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
-    VERB_STEMS, WH_WORDS, Clause, Sentence, accounted, analyse, asks_consent, asks_for_time, asks_open_worry,
+    VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_open_worry,
     caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts, courtesy_only,
     derived, gives_examples, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis, same_kind, says_yes,
     split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
@@ -161,23 +161,6 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
     return [owner for _, owner in _cue_spans(stems, index)]
 
 
-_LEADS = frozenset("and so but then okay ok right now well".split())
-
-
-def _asked_part(question: str) -> str:
-    """The part of a question sentence that asks, from the first comma- or colon-separated part opening with a
-    question word or an auxiliary ("Just the one, then: how do your video calls go ...?"); the whole sentence when the
-    first part asks, or none does."""
-    parts = re.split(r"\s*[,;:]\s+|\s+[\u2013\u2014-]\s+", question)
-    for k, part in enumerate(parts):
-        tokens = list(tokenize(part))
-        while tokens[:1] and tokens[0] in _LEADS:
-            tokens = tokens[1:]
-        if tokens[:1] and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES):
-            return question if k == 0 else " ".join(parts[k:])
-    return question
-
-
 # Words and marks that join the things a question asks about: "the pay, the hours or the travel?". A question without
 # any asks about one thing, whatever else it names on the way.
 _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
@@ -278,7 +261,7 @@ class RulePerceiver:
         carries is stuffing.
         """
         stems = sent.stems
-        asked = _asked_part(sent.text)
+        asked = asked_part(sent.text)
         spans = _cue_spans(content_stems(tokenize(asked)), self._cue_index) if asked != sent.text else []
         if spans:
             # "I gather you're on video calls a lot, how do you manage those in cafés?" asks the part after the comma
@@ -471,13 +454,19 @@ class RulePerceiver:
                 if _waives(best):
                     flipped = denied and waived
                 else:
-                    flipped = (denied != waived) != negation_covers(best, shared)
+                    # word by word, most of what they share: "plus an extra Saturday run in summer" keeps the run of
+                    # "we add a Saturday run at no extra charge" and denies nothing (round 32: a lie)
+                    differ = sum((negation_covers(clause, {w}) != waived) != negation_covers(best, {w}) for w in shared)
+                    flipped = 2 * differ > len(shared)
                 if not flipped:
                     agreeing = max(agreeing, overlap)
                 if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
                     weak.append((overlap, fact, flipped))
-                elif overlap >= 2 and flipped and overlap >= 0.5 * len(words):
-                    denials.append((overlap, fact, True))  # "there is no accident insurance": a denied fact
+                elif overlap >= 2 and flipped and overlap >= 0.5 * len(words) and any(
+                        not is_number(w) and w not in UNIT_WORDS for w in shared):
+                    # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
+                    # a change, not the fact's 18 months (round 32: a lie)
+                    denials.append((overlap, fact, True))
             # ... unless another fact says what the clause says: "We don't charge a setup fee" agrees with "There is no
             # setup fee" and denies nothing of "if your provider charges you an exit fee, we credit it back".
             weak += [d for d in denials if d[0] > agreeing]
