@@ -51,8 +51,10 @@ CASES = [
     (M, "Commission percentage cut margin cost fee worry?", ["nonsense"], ["probe:commission_too_high"]),
     (M, "Commission 12% starter plan fee monthly.", ["nonsense"], ["address:commission_too_high:commission_rate"]),
     (C, "Pay money earn income safety accident danger risk worry?", ["nonsense"], ["probe:low_earnings"]),
-    # several areas in one question: a barrage, voices nothing
-    (M, "What worries you about the commission and about your kitchen staff at peak times?", ["barrage"],
+    # two areas in one question ask about both, as two questions in a turn do (session 27); more are a barrage
+    (M, "What worries you about the commission and about your kitchen staff at peak times?",
+     ["probe:commission_too_high", "probe:kitchen_overload"], ["barrage"]),
+    (M, "Is it the commission, your kitchen staff at peak times, or the tablet?", ["barrage"],
      ["probe:commission_too_high", "probe:kitchen_overload"]),
     # a number inside a question states nothing
     (M, "Would 12% commission for the first six months on the Starter plan work for you?", [],
@@ -647,8 +649,9 @@ def test_round_27_callers_honest_lines_are_heard():
     for question in ("Is there any problem with the tablet?", "Any problems with the tablet?"):
         p = merchant.perceive(question)
         assert p.probes[0] == "tech_hassle" and not (p.barrage or p.nonsense), question
-    # two topics named are still two
-    assert merchant.perceive("Any problem with refunds or the tablet?").barrage
+    # two topics named are still two (asked about both since session 27)
+    p = merchant.perceive("Any problem with refunds or the tablet?")
+    assert "tech_hassle" in p.probes and len({pack_area(merchant, c) for c in p.probes}) == 2 and not p.barrage
 
 
 def test_round_28_and_29_callers_honest_lines_are_heard():
@@ -730,7 +733,7 @@ def test_round_30_callers_lines_are_heard():
         p = courier.perceive(line)
         assert p.probes and not (p.barrage or p.nonsense), line
     # ... but a list of things asked is still a barrage
-    assert courier.perceive("Is it the pay, the traffic or the tax paperwork?").barrage
+    assert courier.perceive("Is it the pay, the traffic, the tax paperwork or the cost of the scooter?").barrage
     # a statement, then a question after a semicolon: the statement's words are not asked about
     gym = RulePerceiver(load_scenario(GYM))
     p = gym.perceive("If you cancelled within the past year, the usual £40 joining fee simply doesn't apply to you; when "
@@ -785,3 +788,7 @@ def test_round_32_callers_lines_are_heard():
     p = merchant.perceive("Would you be open to giving it a try?")
     assert p.closing_ask and not p.asked_traits
     assert not merchant.perceive("Happy to go over anything again if I went too fast.").closing_ask
+
+
+def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
+    return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

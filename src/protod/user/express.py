@@ -335,6 +335,23 @@ _SAYS_WHY = re.compile(r"\b(?:calling|ringing|phoning|reaching out|call)\b[^.?!]
 _ASKS_WHAT = re.compile(r"\bwhat(?:'s| is)? (?:it|this)\b|\bwhat it's about\b", re.I)
 
 
+# Trait values written as the rest of "I've ..." or "I'm ..." ("tutored on a rival site", "working for a few
+# agencies") are said with it: "Since you ask: tutored on a rival site." read as a profile field (rounds 31-33).
+_PARTICIPLES = frozenset("done ridden driven been had taught run seen made got given kept worked never always".split())
+_NOT_VERBS_ING = frozenset("nothing something anything everything morning evening building spring thing string "
+                           "ceiling during".split())
+
+
+def _spoken(value: str) -> str:
+    """A trait value as the user says it: "I've ..." before a past participle, "I'm ..." before an -ing verb."""
+    first = value.split(" ", 1)[0].lower()
+    if first in _PARTICIPLES or (first.endswith("ed") and len(first) > 4 and first not in ("need", "speed")):
+        return "I've " + value
+    if first.endswith("ing") and len(first) > 5 and first not in _NOT_VERBS_ING:
+        return "I'm " + value
+    return value
+
+
 _SAYS_ASKED = re.compile(r"\b(?:ask|asked|asking|question|questions)\b", re.I)
 
 
@@ -467,7 +484,8 @@ class TemplateExpresser:
                 marks_of.append((self._marks(field, persona.traits[name]),
                                  set(content_stems(tokenize(persona.traits[name])))))
         if plain:
-            value = plain[0] if len(plain) == 1 else ", ".join(plain[:-1]) + " and " + plain[-1]
+            spoken = [_spoken(v) for v in plain]
+            value = spoken[0] if len(spoken) == 1 else ", ".join(spoken[:-1]) + " and " + spoken[-1]
             named = set(content_stems(tokenize(asked)))
             # (a value's own word is looked for in the turn's questions: "... in the app. Have you done delivery work
             # before?" named no "rival app", round 29's "Yes, that's right: ridden for a rival app.")

@@ -1164,26 +1164,6 @@ def asks_open_worry(sentence: str) -> bool:
     return bool(_OPEN_WORRY.search(lowered) and _ABOUT_THEM.search(lowered))
 
 
-# Words that offer examples of what a question means ("things like hours, pay or travel", "for example about costs"):
-# a question that lists them asks one thing and shows what it means, it is no volley of questions.
-_EXAMPLES = re.compile(r"(?<!you )(?<!'d )(?<!would )(?<!\bi )(?<!we )(?<!they )"  # not "would you like"
-                       r"\b(?:like|such as|for example|for instance|e\.g\.|say|whether it's|be it|things like)\b")
-
-
-# ... or lists them after a dash or colon: "anything that would give you pause - quality, cost, being tied in?"
-_LISTED = re.compile(r"(?:\s[-\u2013\u2014]\s*|:\s*)[\w' ]+(?:,\s*[\w' ]+)+(?:,?\s+(?:or|and)\s+[\w' ]+)?\s*\??$")
-
-
-# ... or between commas: "Is there one thing that put you off last time, pay, safety, how you were treated, that I
-# could answer for you?" (round 31: a barrage)
-_INLINE_LIST = re.compile(r",\s*[\w']+(?:\s[\w']+){0,3},\s*[\w']+(?:\s[\w']+){0,4}(?:,|\s+(?:or|and)\s+|\?)")
-
-
-def gives_examples(sentence: str) -> bool:
-    lowered = plain_lower(sentence)
-    return bool(_EXAMPLES.search(lowered) or _LISTED.search(lowered) or _INLINE_LIST.search(lowered))
-
-
 # Asking for the user's time ("Have you got a couple of minutes?", "Is now a good time?", "Open to hearing about it?"):
 # a courtesy before the call's business, never a question about the user's situation or a worry.
 _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
@@ -1243,7 +1223,11 @@ def checks_about_user(sentence: str) -> bool:
 _PURPOSE = re.compile(r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly)[, ]+)*(?:i|we)(?:'m| am|'re| are)? "
                       r"(?:just |only |really )?(?:wanted|want|was hoping|were hoping|calling|ringing|phoning|reaching out|"
                       r"'d like|would like|'d love|would love) to (?:tell|talk to|chat to|chat with|talk with|speak to|"
-                      r"speak with|let) you (?:about|know about|a bit about|a little about)\b")
+                      r"speak with|let) you (?:about|know about|a bit about|a little about)\b|"
+                      # "I'm calling to see whether you'd fancy coming back to us" (round 33: heard as the ask itself)
+                      r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly)[, ]+)*(?:i|we)(?:'m| am|'re| are) "
+                      r"(?:just |only |really )?(?:calling|ringing|phoning|reaching out|getting in touch) "
+                      r"(?:to (?:see|ask|find out|check) (?:whether|if)|because|about)\b")
 
 
 def states_purpose(sentence: str) -> bool:

@@ -25,9 +25,9 @@ from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_open_worry,
-    caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts, courtesy_only,
-    derived, gives_examples, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis, same_kind, says_yes,
-    split_afterthoughts, split_sentences, stem, tokenize, urges_decision,
+    caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts,
+    courtesy_only, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
+    same_kind, says_yes, split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.user.sanitize import strip_injection
 from protod.user.state import Perception
@@ -296,7 +296,9 @@ class RulePerceiver:
         if open_question and not owners:
             return everything
         spread = len({area for _, area in own} or set(area_hits)) > 1 or len(own) == 3
-        if spread and open_question and gives_examples(sent.text):
+        if spread and open_question and len({area for _, area in own} | set(area_hits)) > self._max_areas:
+            # (examples or not: "Is there one thing that put you off last time, pay, safety, how you were treated?",
+            # round 31; with two areas named it asks about both, below)
             return everything
         if spread and not _COORDINATED.search(asked):
             # One question about one thing: the first worry it names (or, naming none, the first area) is what it
@@ -321,13 +323,16 @@ class RulePerceiver:
             areas = {aid for aid, n in area_hits.items() if n == top}  # "customers and sales ... numbers": demand
             if not areas and self.semantic is not None:
                 own, areas = self._semantic_probe(sent.text)
-        if len(areas) > 1:
+        if len(areas) > self._max_areas:
             return [], set(), "barrage"
         if not areas:
             return [], set(), ""
-        (area,) = areas
+        # Two areas in one question ("how much time would you have, and would the pay be worth it?") ask about both,
+        # as two questions in a turn do; more than the pack allows in a turn is a barrage, in one sentence or several
+        # (round 33: "Whoa, one question at a time" to one question in two parts).
         pointed = {cid for cid, _ in own} if len(own) == 1 else set()
-        probes = sorted(self._concerns_in[area], key=lambda c: (c not in pointed, self._severity_rank[c]))
+        probes = sorted((c for area in areas for c in self._concerns_in[area]),
+                        key=lambda c: (c not in pointed, self._severity_rank[c]))
         return probes, pointed, ""
 
     def fact_model(self, fact_id: str) -> _FactModel:
@@ -359,6 +364,8 @@ class RulePerceiver:
         # caller promising to say if the product does not fit); a question's still do ("Why not sign up today?").
         if sent.question:
             return _has_any(sent.stems, self._closing) or asks_consent(sent.text)
+        if states_purpose(sent.text):
+            return False  # "I'm calling to see whether you'd fancy coming back to us" says why they call
         # The proposing clause itself opens as a proposal, or is the sentence's first: "I should be precise: the fee
         # waiver applies if you rejoin within 12 months" proposes nothing (round 25: a refused ask).
         proposed = any(self._proposes(c) and (c.tokens[0] in _ASK_OPENERS or k == 0) for k, c in enumerate(sent.clauses))
