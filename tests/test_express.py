@@ -446,8 +446,8 @@ def test_a_worry_the_user_does_not_hold_is_not_answered_no_to_a_question_asking_
     pack = parse_scenario((Path(__file__).parents[1] / "examples/packs/home_broadband.yaml").read_text())
     expresser = TemplateExpresser(pack)
     persona = PersonaSampler(pack, 0).sample(1)[0]
-    how = {expresser.express((("not_that",),), persona, random.Random(seed),
-                             agent_text="How is your current connection holding up in the evenings?") for seed in range(30)}
+    asked = "How is your current connection holding up in the evenings?"
+    how = {expresser.express((("not_that",),), persona, random.Random(seed), agent_text=asked) for seed in range(30)}
     assert how and not any(reply.startswith("No,") for reply in how), how
     yes_no = {expresser.express((("not_that",),), persona, random.Random(seed),
                                 agent_text="Is the evening speed a worry?") for seed in range(30)}
@@ -477,7 +477,8 @@ def test_round_32_questions_about_the_user_are_answered_as_asked():
     root = Path(__file__).parents[1]
     courier = parse_scenario((root / "src/protod/scenarios/courier_recruitment.yaml").read_text())
     expresser = TemplateExpresser(courier)
-    persona = next(p for p in PersonaSampler(courier, 0).sample(300) if p.traits["experience"] == "never done delivery work")
+    persona = next(p for p in PersonaSampler(courier, 0).sample(300)
+                   if p.traits["experience"] == "never done delivery work")
     said = expresser.answer(["experience"], persona, random.Random(0), False, "",
                             "Can I ask, have you ever done any delivery work, and do you have a bike or scooter?")
     assert said[0].startswith("No"), said

@@ -715,8 +715,8 @@ def test_round_30_callers_lines_are_heard():
     assert p.facts == ("price_freedom",) and not p.false_claims
     assert merchant.perceive("Joining a promotion is not optional.").false_claims  # a double negation is no fact
     cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
-    p = cowork.perceive("It's a rolling monthly membership, so if a quiet month comes you just give 30 days' notice and "
-                        "walk away, no penalty.")
+    p = cowork.perceive("It's a rolling monthly membership, so if a quiet month comes you just give 30 days' notice "
+                        "and walk away, no penalty.")
     assert p.facts == ("rolling_month",) and not p.false_claims
     care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
     p = care.perceive("When you've got visits back to back, the travel between them is paid at your normal rate, "
@@ -736,16 +736,16 @@ def test_round_30_callers_lines_are_heard():
     assert courier.perceive("Is it the pay, the traffic, the tax paperwork or the cost of the scooter?").barrage
     # a statement, then a question after a semicolon: the statement's words are not asked about
     gym = RulePerceiver(load_scenario(GYM))
-    p = gym.perceive("If you cancelled within the past year, the usual £40 joining fee simply doesn't apply to you; when "
-                     "did you cancel, roughly?")
+    p = gym.perceive("If you cancelled within the past year, the usual £40 joining fee simply doesn't apply to you; "
+                     "when did you cancel, roughly?")
     assert not p.barrage and p.facts == ("no_joining_fee",)
 
 
 def test_round_31_callers_lines_are_heard():
     """Round 31: an amount said with its currency's name ("twenty-nine pounds") is the pack's "£29"; a count is of its
     noun ("two lines" and "two separate lines"); an amount the offer is set against is no claim ("rather than", "not");
-    "without" denies its own noun phrase; "you don't pay the £40" agrees with "the £40 fee is waived"; a question after
-    a statement in one sentence asks only its own part."""
+    "without" denies its own noun phrase; "you don't pay the £40" agrees with "the £40 fee is waived"; a question
+    after a statement in one sentence asks only its own part."""
     broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
     assert broadband.perceive("It's twenty-nine pounds a month for 500 meg.").facts == ("plan_price",)
     cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))

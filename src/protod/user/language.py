@@ -274,8 +274,8 @@ _SYMBOL_OF = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros
 
 
 def _currency_symbols(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """'29 pounds' -> '£29': an amount said with its currency's name is the amount written with its sign, so "twenty-nine
-    pounds a month" says the cue "£29 a month" (round 31: not heard)."""
+    """'29 pounds' -> '£29': an amount said with its currency's name is the amount written with its sign, so
+    "twenty-nine pounds a month" says the cue "£29 a month" (round 31: not heard)."""
     if not _SYMBOL_OF.keys() & set(tokens):
         return tokens
     out: list[str] = []
@@ -430,8 +430,8 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
 
 
 # Words that end the noun a number counts: "three paid shadow shifts alongside an experienced carer".
-_AFTER_NOUN = frozenset("alongside along around behind beside besides near each every per plus first last next then now "
-                         "today again ahead together alone too also only instead".split())
+_AFTER_NOUN = frozenset("alongside along around behind beside besides near each every per plus first last next then "
+                         "now today again ahead together alone too also only instead".split())
 
 
 def _count_unit(tokens: tuple[str, ...], i: int) -> str:
@@ -770,7 +770,8 @@ def _shared_negation(part: str) -> str:
     """`part` with the "and" before a second conjunct that has no verb but a final negated "is" joined ("&"), so the
     negation covers both conjuncts."""
     found = _CONJUNCT.match(part.strip())
-    if not found or AUXILIARIES.intersection(tokenize(found["second"])) or _SUBJECTS.intersection(tokenize(found["second"])):
+    second = set(tokenize(found["second"])) if found else set()
+    if not found or second & AUXILIARIES or second & _SUBJECTS:
         return part
     return f"{found['first']} & {found['second']}{found['verb']}"
 
@@ -799,8 +800,8 @@ _UPPER_BOUND = re.compile(r"\b(?:(?:can(?:'t|not)|cannot|won't|will not|doesn't|
                           r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|cost\s+)?|no\s+)(?:more|longer|later|higher|over)"
                           r"\s+than\b", re.I)
 _LOWER_BOUND = re.compile(r"\b(?:(?:can(?:'t|not)|cannot|won't|will not|doesn't|does not|isn't|is not|aren't|are not|"
-                          r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|pay\s+|make\s+|earn\s+)?|no\s+)(?:less|fewer|lower|shorter|under)"
-                          r"\s+than\b", re.I)
+                          r"never|not)\s+(?:be\s+|go\s+|get\s+|take\s+|pay\s+|make\s+|earn\s+)?|no\s+)"
+                          r"(?:less|fewer|lower|shorter|under)\s+than\b", re.I)
 
 
 def _bounds(text: str) -> str:
@@ -1070,8 +1071,8 @@ _CONSENT = re.compile(
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
     r"give (?:it|us|this|that|them) a (?:try|go|shot|whirl)|try (?:it|us) out|"
-    # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you ask:
-    # about five years old.", the trait "years open" heard in "open")
+    # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
+    # ask: about five years old.", the trait "years open" heard in "open")
     r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
     r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch))\b")
 _OFFER_FRAMES = re.compile(
@@ -1286,8 +1287,8 @@ def calms(sentence: str) -> bool:
 
 # Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you."): courtesy that says
 # nothing for or about the offer (round 25's user answered the first "I'm not following. What's this about?").
-_COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|sorry|"
-                       r"alright|all right|no worries|absolutely|well|that's (?:completely |totally |perfectly )?"
+_COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|"
+                       r"sorry|alright|all right|no worries|absolutely|well|that's (?:completely |totally |perfectly )?"
                        r"(?:fine|okay|ok|fair|understandable))(?:[,!. ]+|\s+[\u2013\u2014-]\s+))*(?:(?:many )?thanks|thank you|cheers|"
                        r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
                        r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you|"

@@ -455,8 +455,8 @@ class RulePerceiver:
                 # Polarity of what the two share: "you pick your own shifts" agrees with "you choose your own shifts
                 # with no minimum hours" (the negation there is about the hours).
                 # "waived" says "no" in positive words: "the fee's waived" agrees with "there is no fee", and "you
-                # don't pay the usual £40 to join" with "the usual £40 joining fee is waived" (round 31: a lie). Against
-                # a waiver only "can't waive" is a denial: a caller drops a fee in too many words to list.
+                # don't pay the usual £40 to join" with "the usual £40 joining fee is waived" (round 31: a lie).
+                # Against a waiver only "can't waive" is a denial: a caller drops a fee in too many words to list.
                 denied, waived = negation_covers(clause, shared), _waives(clause)
                 if _waives(best):
                     flipped = denied and waived
@@ -506,7 +506,8 @@ class RulePerceiver:
                 hits = [f for f in self._facts if topical(f)]
                 if hits:
                     false.append(max(hits, key=lambda f: len(words & f.topic)).id)
-            if not matches and clause.negated and not _condition(clause.tokens) and NEGATORS.intersection(clause.tokens):
+            if (not matches and clause.negated and not _condition(clause.tokens)
+                    and NEGATORS.intersection(clause.tokens)):
                 # ("Urgent work is optional: ..." says only that nothing is required, and denies no fact's topic)
                 negated_clauses.append(words)
             if not matches:
@@ -603,7 +604,8 @@ class RulePerceiver:
                 # So is one that takes the pressure off ("No rush at all.", though "rush" may be a cue of the pack).
                 # ... and one that agrees before it ("Exactly, less clutter behind the counter.", round 25), or
                 # apologises ("Sorry, fair enough.", round 30: nonsense, "fair" being a cue of the pack)
-                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems) and not courtesy_only(sent.text)
+                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems)
+                                                                 and not courtesy_only(sent.text)
                                                                  and not says_yes(sent.text)
                                                                  and sent.tokens[0] not in INTERJECTIONS):
                     nonsense = True
