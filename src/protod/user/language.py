@@ -468,14 +468,15 @@ def same_unit(a: str, b: str) -> bool:
     if a == b:
         return True
     x, y = a.split(), b.split()
-    if not x or not y:
-        return False
+    if not x or not y or bool(_ADDING & set(x)) != bool(_ADDING & set(y)):
+        return False  # "five extra clinicians" are not the plan's "three clinicians"
     # ... or share a word that names a thing: "three paid shifts shadowing" and "three paid shadow shifts", "four free
     # guest visits" and "four free guest passes"; not "free" alone ("3 free meals" is no "3 free guest passes")
     return x[:len(y)] == y or y[:len(x)] == x or bool((set(x) & set(y)) - _DESCRIBING)
 
 
 _DESCRIBING = frozenset(stem(w) for w in "free paid extra new full whole own more other additional".split())
+_ADDING = frozenset(stem(w) for w in "extra additional more other further".split())
 
 
 # Words after which an amount is what the offer is set against, not claimed: "18% rather than 30%", "€15 a week
