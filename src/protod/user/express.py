@@ -516,7 +516,7 @@ class TemplateExpresser:
             frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
             if answered_no:
                 frames = _ANSWER_NO
-            if not known and value.lower() in said.lower():
+            if not known and all(v.lower() in said.lower() for v in plain):
                 frames = _ANSWER_AGAIN  # told already: not news "since you ask" (round 21)
             fresh = [f for f in frames if max(f.split("{value}"), key=len).strip(" .,:") not in said] or list(frames)
             out.append(_upper_first(rng.choice(fresh).replace("{value}", value)))
