@@ -256,8 +256,9 @@ class RulePerceiver:
         'stuffed'.
 
         A concern's own cues decide what the question is about ("commission ... on each order" is about the
-        commission, not about orders); area cues decide only when no concern is named. Own cues of concerns in two
-        areas, or area cues of two areas and no concern, make a barrage. Far more cue words than natural speech
+        commission, not about orders); area cues decide only when no concern is named. A question naming things
+        without a list asks about the first; one listing more areas than a turn may ask about, or three worries, is a
+        barrage (an open question listing them asks about every worry). Far more cue words than natural speech
         carries is stuffing.
         """
         stems = sent.stems
