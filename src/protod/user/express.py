@@ -416,12 +416,13 @@ class TemplateExpresser:
             # the browser, nothing to download" (round 29); a line that cites less, or a plain one, fits then.
             told = quantities(tokenize(heard_in))
             told_words = set(content_stems(tokenize(heard_in)))
+            tokens = {id(line): tokenize(self.render(line, persona)) for line in eligible}
             faithful = [line for line in eligible if not line.facts or all(
-                accounted(q, told) or _said_count(q, told) for q in quantities(tokenize(self.render(line, persona))))]
+                accounted(q, told) or _said_count(q, told) for q in quantities(tokens[id(line)]))]
             if faithful:
                 eligible = faithful
-            unsaid = [len(self._fact_words(line.facts).intersection(content_stems(tokenize(self.render(line, persona))))
-                          - told_words) for line in eligible]
+            unsaid = [len(self._fact_words(line.facts).intersection(content_stems(tokens[id(line)])) - told_words)
+                      for line in eligible]
             eligible = [line for line, n in zip(eligible, unsaid) if n == min(unsaid)]
         if said and len(eligible) > 1:
             fresh = [line for line in eligible if self.render(line, persona) not in said]

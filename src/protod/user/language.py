@@ -1176,15 +1176,21 @@ _QUESTION_LEADS = frozenset("and so but then okay ok right now well".split())
 _ASKING_VERBS = frozenset("ask asking tell know wonder wondering curious".split())
 
 
+def _without_leads(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens after the words a question may open with before it asks ("and so", "okay", "well")."""
+    tokens = tuple(tokens)
+    while tokens[:1] and tokens[0] in _QUESTION_LEADS:
+        tokens = tokens[1:]
+    return tokens
+
+
 def asked_part(question: str) -> str:
     """The part of a question sentence that asks, from the first comma- or colon-separated part opening with a
     question word or an auxiliary ("Just the one, then: how do your video calls go ...?"); the whole sentence when the
     first part asks, or none does."""
     parts = re.split(r"\s*[,;:]\s+|\s+[\u2013\u2014-]\s+", question)
     for k, part in enumerate(parts):
-        tokens = list(tokenize(part))
-        while tokens[:1] and tokens[0] in _QUESTION_LEADS:
-            tokens = tokens[1:]
+        tokens = _without_leads(tokenize(part))
         if tokens[:1] and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES):
             return question if k == 0 else " ".join(parts[k:])
     return question
@@ -1193,9 +1199,7 @@ def asked_part(question: str) -> str:
 def asks_which(tokens: tuple[str, ...]) -> bool:
     """The question asks for something, not for a yes: it opens with a question word ("And which software are you
     using?") or asks one ("Can I ask what you're doing for work?", "I'm curious how it's going")."""
-    tokens = tuple(tokens)
-    while tokens[:1] and tokens[0] in _QUESTION_LEADS:
-        tokens = tokens[1:]
+    tokens = _without_leads(tokens)
     if tokens[:1] and tokens[0] in WH_WORDS:
         return True
     head = tokens[:6]

@@ -263,11 +263,12 @@ class RulePerceiver:
         """
         stems = sent.stems
         asked = asked_part(sent.text)
-        spans = _cue_spans(content_stems(tokenize(asked)), self._cue_index) if asked != sent.text else []
+        asked_stems = content_stems(tokenize(asked)) if asked != sent.text else ()
+        spans = _cue_spans(asked_stems, self._cue_index) if asked_stems else []
         if spans:
             # "I gather you're on video calls a lot, how do you manage those in cafés?" asks the part after the comma
             # (round 31: a barrage, the calls counted as a second thing asked)
-            stems = content_stems(tokenize(asked))
+            stems = asked_stems
         else:
             asked = sent.text
             spans = _cue_spans(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
