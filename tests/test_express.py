@@ -490,3 +490,25 @@ def test_round_32_questions_about_the_user_are_answered_as_asked():
                   "Can I ask what you're doing for work at the moment?"):
         said = expresser.answer(["current_work"], persona, random.Random(0), False, "", asked)
         assert not said[0].startswith(("Yes", "That's right")), (asked, said)
+
+
+def test_round_34_a_value_told_before_is_not_said_again_beside_a_worry():
+    """Round 34: "Is there a reason you've stayed away from delivery apps?" got "Like I said, walk-ins and phone orders
+    only." (the worry part dropped for it), and "My worry is the commission. ... I'm working for a few agencies, since
+    you ask." answered a question in the reverse of the order asked."""
+    from types import SimpleNamespace
+
+    root = Path(__file__).parents[1]
+    merchant = parse_scenario((root / "src/protod/scenarios/merchant_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(merchant)
+    persona = PersonaSampler(merchant, 0).sample(1)[0]
+    value = persona.traits["current_channel"]
+    history = (SimpleNamespace(role="user", text=f"That's right, {value}."),)
+    hidden = merchant.concerns[0].id
+    reply = expresser.express((("answered", "current_channel"), ("voiced", hidden)), persona, random.Random(0),
+                              history=history, agent_text="Is there a reason you've stayed away from delivery apps?")
+    assert value.lower() not in reply.lower(), reply
+    # (in the order `transition` gives them: the answer, then the worry the question drew out)
+    reply = expresser.express((("answered", "current_channel"), ("voiced", hidden)), persona, random.Random(0),
+                              agent_text="What do you use now, and what would make you hesitate?")
+    assert reply.lower().index(value.lower()[:12]) < 10, reply

@@ -790,5 +790,39 @@ def test_round_32_callers_lines_are_heard():
     assert not merchant.perceive("Happy to go over anything again if I went too fast.").closing_ask
 
 
+
+def test_round_34_callers_lines_are_heard():
+    """Round 34: a question after asking for time, or after a statement in one sentence, asks its own part ("Have you got
+    a minute, and can I ask what you're doing for work?"; "You were with us for three years, so ..., what made you
+    leave?" asks nothing about how long); words tied between two traits go to the one whose description the question
+    echoes; "would you be up for that?" after the step named is an ask; "how's X going?" asks what the user makes of
+    it (an open question), small talk aside; an open question's examples ending "or something else", or naming more
+    areas than a turn may ask about, ask about every worry."""
+    courier = RulePerceiver(load_scenario(C))
+    assert courier.perceive("Have you got a minute, and can I ask what you're doing for work at the moment?").asked_traits
+    assert not courier.perceive("Have you got a couple of minutes to chat about riding with us?").asked_traits
+    everything = set(courier._by_severity)
+    assert set(courier.perceive("Glad that helps. Is there anything else on your mind - the pay, your bike, the "
+                                "hours?").probes) == everything
+    assert courier.perceive("Would the cost of keeping your scooter on the road be a concern?").probes[0] == "vehicle_cost"
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    p = gym.perceive("You were with us for three years, so I just wanted to check in, what made you decide to leave?")
+    assert "tenure" not in p.asked_traits and p.open_question
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    assert care.perceive("So what are you doing for work right now?").asked_traits == ("current_job",)
+    p = care.perceive("Travel time between visits is paid. What I'd need from you is just to book an interview and "
+                      "start the application today; would you be up for that?")
+    assert p.closing_ask
+    assert not care.perceive("We pay mileage between visits; would you be interested in that?").closing_ask
+    merchant = RulePerceiver(load_scenario(M))
+    for line in ("Can I ask how delivery is going for the pizzeria at the moment?", "How's that working out for you?",
+                 "How are you finding the rival app?"):
+        assert merchant.perceive(line).open_question, line
+    for line in ("How's your week going so far?", "How many orders are you going to take?"):
+        assert not merchant.perceive(line).open_question, line
+    p = merchant.perceive("If you did take delivery orders, what would worry you most, the commission, the extra work "
+                          "in the kitchen, or something else?")
+    assert set(p.probes) == set(merchant._by_severity)
+
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

@@ -260,7 +260,7 @@ class UserLines(_Strict):
         description="Reply to a question about a worry the caller has already answered (it is not raised again).")
     covered: list[UserLine] = _default_lines(
         "No, nothing else springs to mind.",
-        "Nothing really. You've been through what I'd have asked.",
+        "Nothing really. That was the main thing for me.",
         "Nothing else, I don't think.",
         description="Reply to an open question (\"Anything else holding you back?\") when every worry the user had is answered: "
                     "not \"that one's sorted\", which answers a question about one worry.")

@@ -58,7 +58,9 @@ _MAX_PARTS = 3
 _priority = {
     "false_claim": 0, "unsupported_claim": 0, "doubt": 0, "pressure": 1, "resolved": 2,
     "not_that": 3, "voiced": 3, "restated": 3, "confirm": 3, "settled": 3, "covered": 3, "unsure": 3,
-    "answered": 4, "ignored": 5, "guarded": 5, "hinted": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
+    # (a question about the user is answered in the order asked, before the worry a later part of it drew out:
+    # round 34 heard "My worry is the commission. ... I'm working for a few agencies, since you ask.")
+    "answered": 3, "ignored": 5, "guarded": 5, "hinted": 5, "no_concern": 5, "barrage": 5, "impatient": 5, "acknowledge": 6, "pitch": 6,
     "recital": 6, "off_topic": 7, "nonsense": 7, "other_question": 8, "small_talk": 8, "ready": 9,
 }
 # What a part says about the caller: +1 pleased, -1 displeased; the rest is information. One reply takes one side.
@@ -76,7 +78,8 @@ _TERMINAL = {"accept", "reject", "hang_up", "timeout"}
 _OPEN_WORRY = frozenset({"voiced", "restated", "confirm", "ignored", "not_that", "guarded", "hinted"})
 # A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
-_ANSWER_OPEN = ("{value}, since you ask.", "Since you ask: {value}.", "Well, {value}, as it happens.")
+# (and mostly plain: "since you ask" to every question is a tic, round 34)
+_ANSWER_OPEN = ("{value}.", "{value}, since you ask.", "Well, {value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 # ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21
 # got "An old stone cottage with thick walls, since you ask." one turn after the user had said so).
@@ -519,7 +522,8 @@ class TemplateExpresser:
                 frames = _ANSWER_NO
             if not known and all(v.lower() in said.lower() for v in plain):
                 frames = _ANSWER_AGAIN  # told already: not news "since you ask" (round 21)
-            fresh = [f for f in frames if max(f.split("{value}"), key=len).strip(" .,:") not in said] or list(frames)
+            fresh = [f for f in frames if max(f.split("{value}"), key=len).strip(" .,:") not in said
+                     or f == "{value}."] or list(frames)
             out.append(_upper_first(rng.choice(fresh).replace("{value}", value)))
         return out
 
@@ -550,6 +554,10 @@ class TemplateExpresser:
                 saying = " ".join(parts).lower()
                 asked = [e[1] for e in events if e[0] == "answered"
                          and str(persona.traits.get(e[1], "")).lower() not in saying]
+                if any(e[0] not in ("answered", "acknowledge") and e[0] not in _FILLER for e in composed):
+                    # nor, beside the rest of the reply, a value told before: "Is there a reason you've stayed away
+                    # from delivery apps?" is not answered "Like I said, walk-ins and phone orders only." (round 34)
+                    asked = [t for t in asked if str(persona.traits.get(t, "")).lower() not in said.lower()]
                 parts.extend(self.answer(asked, persona, rng, wary, said, agent_text))
                 continue
             if kind == "not_that":

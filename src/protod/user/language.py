@@ -1099,18 +1099,26 @@ _WELCOME = re.compile(_LEAD + r"welcome (?:aboard|on board|to)\b")
 _SIGN_UP_PAPERS = re.compile(r"\b(?:(?:sign-?up|joining|registration|application)? ?(?:link|form|forms|paperwork|contract)|application|account)\b")
 
 
-def asks_consent(text: str) -> bool:
+def asks_consent(text: str, before: str = "") -> bool:
     """The sentence asks the user to agree to go ahead now (see _CONSENT): an offer-to-act or consent frame at the
     start of the sentence or of one of its parts ("It's £29 a month - shall I book you in?"), with a commitment
-    phrase after it; or the caller goes ahead in a statement (`_GOES_AHEAD`, `_WELCOME`)."""
+    phrase after it, or with "that" standing for the step named before it, in the sentence or in `before` (the one
+    said just before); or the caller goes ahead in a statement (`_GOES_AHEAD`, `_WELCOME`)."""
     lowered = plain_lower(text)
     if not lowered.endswith("?") and ((_GOES_AHEAD.search(lowered) and (_CONSENT.search(lowered)
                                                                          or _SIGN_UP_PAPERS.search(lowered)))
                                       or _WELCOME.search(lowered)):
         return True
     parts = _PART_BREAK.split(lowered)
-    return any(_OFFER_FRAMES.search(" ".join(parts[i:])) and _CONSENT.search(" ".join(parts[i:]))
-               for i in range(len(parts)))
+    return any(_OFFER_FRAMES.search(" ".join(parts[i:])) and (
+        _CONSENT.search(" ".join(parts[i:]))
+        # "What I'd need is to book an interview; would you be up for that?": the frame's "that" is the step named
+        # before it (round 34: heard as no ask)
+        or (_BACK_REFERENCE.search(parts[-1]) and _CONSENT.search(" ".join([plain_lower(before), *parts[:i]]))))
+        for i in range(len(parts)))
+
+
+_BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$")
 
 
 # -- speaking for the offer -----------------------------------------------------------------------------------------
@@ -1164,6 +1172,33 @@ def asks_open_worry(sentence: str) -> bool:
     """The question asks what worries the user, naming no worry (`_OPEN_WORRY`): call it on questions only."""
     lowered = plain_lower(sentence)
     return bool(_OPEN_WORRY.search(lowered) and _ABOUT_THEM.search(lowered))
+
+
+# "How's delivery going for the pizzeria?", "How's that working out for you?", "How are you finding the rival app?":
+# asked how their situation goes, a person says what they make of it, and what irks them with it (round 34 heard
+# "Sure, what is it?" and "Go on."). An open question about worries that still lets the situation's words name a trait.
+# (not small talk, "How's your week going?", nor "How many times a week were you going?")
+_HOW_IT_GOES = re.compile(r"\bhow(?:'s)?(?! (?:many|much|often|long|far|soon)\b)(?: [\w'-]+){0,6}? (?:going|working out|"
+                          r"working for you|treating you)\b(?! to\b)|\bhow are you (?:finding|getting on|getting along|"
+                          r"coping)\b")
+_PASSING_TIME = re.compile(r"\b(?:day|days|week|weekend|morning|afternoon|evening|season|year|summer|winter|spring|"
+                           r"autumn|holiday|holidays|life|things)\b")
+
+
+def asks_how_it_goes(sentence: str) -> bool:
+    """The question asks how something of the user's is going (`_HOW_IT_GOES`)."""
+    found = _HOW_IT_GOES.search(plain_lower(sentence))
+    return bool(found) and not _PASSING_TIME.search(found.group(0))
+
+
+# The end of a list of examples leaving the choice open: "the commission, the kitchen, or something else?"
+_OR_ELSE = re.compile(r"\bor (?:something|anything) else\b|\bor (?:whatever|what) (?:else|it is)\b")
+
+
+def leaves_choice_open(sentence: str) -> bool:
+    """The question's examples are examples only: it ends "or something else", so what it asks is open, whichever of
+    them the cues recognise."""
+    return bool(_OR_ELSE.search(plain_lower(sentence)))
 
 
 # Asking for the user's time ("Have you got a couple of minutes?", "Is now a good time?", "Open to hearing about it?"):

@@ -1068,8 +1068,9 @@ class LearnedPerceiver:
             # ("Would you like to join FeastFleet?") only when the model heard no probe ("What's holding you back from
             # signing up?"). asks_to_close covers both; the probe gate applies to the pack's words alone.
             heard_worry = any(v >= t.ask_gate for v in probe_scores.values())
-            closing = any(s.tokens and (asks_consent(s.text) or (not heard_worry and self.rules.asks_to_close(s)))
-                          for s in sentences)
+            closing = any(s.tokens and (asks_consent(s.text, sentences[k - 1].text if k else "")
+                                        or (not heard_worry and self.rules.asks_to_close(s)))
+                          for k, s in enumerate(sentences))
         if closing:
             probe_scores = {}  # "Shall we sign you up?" asks to close; it probes nothing
         probes = sorted(probe_scores, key=lambda c: (-probe_scores[c], self._severity_rank[c]))

@@ -24,7 +24,8 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
-    VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_open_worry,
+    VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes,
+    asks_open_worry, leaves_choice_open,
     caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts,
     courtesy_only, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
     same_kind, says_yes, split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
@@ -227,6 +228,7 @@ class RulePerceiver:
         # a word weighs less the more traits it names, and twice in the trait's own name ("tutored" -> experience)
         self._trait_words = {tr.name: {w: (2 if w in content_stems(tokenize(tr.name.replace("_", " "))) else 1) / shared[w]
                                        for w in named[tr.name] if shared[w] < len(named)} for tr in pack.traits}
+        self._description_stems = {tr.name: frozenset(stem(t) for t in tokenize(tr.description)) for tr in pack.traits}
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
     def asked_traits(self, question: str) -> list[str]:
@@ -236,19 +238,35 @@ class RulePerceiver:
         active, doing anything at home?" is nearer "working from home" than "home workouts" by MiniLM, round 26)."""
         # Only the parts that speak to the user: "We're looking for riders in the city centre, and I wondered if
         # you'd thought about deliveries?" asks nothing about where they live (round 25: "Yes, in the city centre").
-        if asks_for_time(question):
-            return []  # "Have you a few minutes to chat about whether solar could work for your home?" (round 27)
+        # A statement before the question in one sentence tells, it does not ask: "You were with us for three years,
+        # so I wanted to check in, what made you decide to leave?" asks nothing about how long (round 34: "A member for
+        # three years, since you ask.")
+        question = asked_part(question)
         # Nor a condition: "If you were ever to move into home care, what would worry you?" asks nothing about the
-        # user's care background (round 30: "Well, no formal care experience, as it happens.")
-        parts = [tokens for part in _PARTS.split(question) for tokens in [tokenize(part)] if not _condition(tokens)]
+        # user's care background (round 30: "Well, no formal care experience, as it happens."); nor asking for time,
+        # though the rest of the sentence may ask ("Have you got a minute, and can I ask what you're doing for work?",
+        # round 34: "Go on.")
+        parts = [tokens for part in _PARTS.split(question) for tokens in [tokenize(part)]
+                 if not _condition(tokens) and not asks_for_time(part)]
         said = {w for part in parts if ADDRESSED.intersection(part) for w in (*content_stems(part), *(_WH & set(part)))}
         if not said:
             return []
         scores = sorted(((round(sum(weights.get(w, 0.0) for w in said), 6), name)
                          for name, weights in self._trait_words.items()), reverse=True)
-        if not scores or scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
-            return []  # none named, or two alike ("Who do you live with?": a living, or living alone): not guessed
-        return [scores[0][1]]
+        if not scores or scores[0][0] == 0:
+            return []
+        tied = [name for score, name in scores if score == scores[0][0]]
+        if len(tied) > 1:
+            # Two alike by their words ("what are you doing for work?": the current job, or when they could work):
+            # the one whose description the question echoes ("What the person does for work now"), else none is
+            # guessed ("Who do you live with?": a living, or living alone).
+            asked = set(stem(t) for part in parts for t in part)
+            echo = {name: len(asked & self._description_stems[name]) for name in tied}
+            best = max(echo.values())
+            tied = [name for name in tied if echo[name] == best]
+            if len(tied) > 1:
+                return []
+        return [tied[0]]
 
     # -- questions ------------------------------------------------------------------------------------------------
     def _probe(self, sent: Sentence) -> tuple[list[str], set[str], str]:
@@ -293,12 +311,16 @@ class RulePerceiver:
         # you?": one open question, about whatever worries the user most; examples of more than one area make it no
         # barrage (round 24: answered "It depends. What are you getting at?", or called a barrage). With one area
         # named it is the question about that area it was.
-        open_question = asks_open_worry(sent.text)
+        open_question = asks_open_worry(sent.text) or asks_how_it_goes(asked)
         everything = list(self._by_severity), set(), "open"
-        if open_question and not owners:
+        if open_question and (not owners or leaves_choice_open(asked)):
+            # ("What would worry you most, the commission, the kitchen, or something else?" is open, round 34)
             return everything
         spread = len({area for _, area in own} or set(area_hits)) > 1 or len(own) == 3
-        if spread and open_question and len({area for _, area in own} | set(area_hits)) > self._max_areas:
+        # (an open question's examples name areas as well as worries: "Anything else on your mind - the pay, your
+        # bike, the hours?" was about the bike, and got "No, that part's fine." before the worry; round 34)
+        if open_question and (spread or _COORDINATED.search(asked)) \
+                and len({area for _, area in own} | set(area_hits)) > self._max_areas:
             # (examples or not: "Is there one thing that put you off last time, pay, safety, how you were treated?",
             # round 31; with two areas named it asks about both, below)
             return everything
@@ -592,7 +614,7 @@ class RulePerceiver:
         false_claims: list[str] = []
         closing = question = pitch = pressure = nonsense = barrage = open_question = False
         traits: list[str] = []
-        for sent in sentences:
+        for k, sent in enumerate(sentences):
             if not sent.tokens:
                 continue
             stems = sent.stems
@@ -614,7 +636,8 @@ class RulePerceiver:
                 if not sent.question:
                     false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
                 continue
-            if self.asks_to_close(sent) and not (sent.question and asks_open_worry(sent.text)):
+            if (self.asks_to_close(sent) or (k and sent.question and asks_consent(sent.text, sentences[k - 1].text))) \
+                    and not (sent.question and asks_open_worry(sent.text)):
                 # ("What's holding you back from signing up?" asks what worries the user, not for their yes)
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
                 continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
@@ -640,7 +663,7 @@ class RulePerceiver:
                     # (the open part itself asks after worries, not after who the user is)
                     # ("Is it the food quality or the cost that worries you?" asks nothing about where the user is,
                     # whatever "food court" says)
-                    about = ", ".join(part for part in _PARTS.split(sent.text) if not asks_open_worry(part))
+                    about = ", ".join(part for part in _PARTS.split(asked_part(sent.text)) if not asks_open_worry(part))
                     traits += [t for t in self.asked_traits(about) if t not in traits]
                 pointed |= sharp
                 if verdict != "open":  # an open question names no area: it counts towards no barrage
