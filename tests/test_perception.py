@@ -824,5 +824,29 @@ def test_round_34_callers_lines_are_heard():
                           "in the kitchen, or something else?")
     assert set(p.probes) == set(merchant._by_severity)
 
+
+def test_round_35_callers_lines_are_heard():
+    """Round 35: honest lines called lies ("You wouldn't be out of pocket between visits - we pay 45p a mile ...": the
+    negated clause shares only "visits" with the fact; "The one thing that isn't paid is the drive to your first
+    visit", the fact's own exception said as a cleft; "There won't be anyone on the front desk until eight" for a desk
+    staffed from 8 am); "shall I do that now" after the step named and "get your membership restarted" ask to go
+    ahead; "Are you on regular hours right now?" asks how things stand, not about a worry."""
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    p = care.perceive("You wouldn't be out of pocket between visits - we pay 45p a mile between visits on top of your "
+                      "wages, claimed weekly through the rota app.")
+    assert p.facts == ("mileage",) and not p.false_claims
+    p = care.perceive("The one thing that isn't paid is the drive from home to your first visit and back from your last.")
+    assert p.facts == ("travel_time",) and not p.false_claims
+    assert care.perceive("The next step would be booking you in for an interview today - shall I do that now, and we "
+                         "can find a time that works around the kids?").closing_ask
+    p = care.perceive("Are you on regular hours right now, or is it more shift by shift?")
+    assert p.question and not p.probes
+    assert care.perceive("Are you worried about regular hours right now?").probes
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    assert not cowork.perceive("There just won't be anyone on the front desk until eight.").false_claims
+    assert cowork.perceive("There won't be anyone on the front desk until ten.").false_claims
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    assert gym.perceive("Would you like me to get your Anytime membership restarted today?").closing_ask
+
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

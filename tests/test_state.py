@@ -343,3 +343,15 @@ def test_a_user_who_trusts_enough_for_a_pointed_question_names_the_area_of_an_op
     # heard as reaching several areas get no hint
     named = Perception(probes=("fees", "volume", "setup"), question=True)
     assert ("guarded",) in transition(wary, named, SEV, D, 12, areas).events
+
+
+def test_a_user_who_named_the_area_of_a_worry_never_calls_a_question_near_it_no_worry():
+    """Round 35: "It's to do with hours, shifts and getting started", then "Not really a worry for me." to "is getting
+    started the newness of it, or safety on the road?". Once the user has said where their worry lies, a question about
+    a worry they do not hold gets the area said again, not a denial that misleads the caller."""
+    wary = state(trust=(D.voice_trust_min + D.generic_voice_trust_min) / 2, hinted=frozenset({"fees"}))
+    asked = transition(wary, Perception(probes=("setup",), pointed=frozenset({"setup"}), question=True), SEV, D, 12)
+    assert asked.events[0] == ("hinted", "fees") and ("no_concern",) not in asked.events
+    fresh = state(trust=wary.trust)
+    asked = transition(fresh, Perception(probes=("setup",), pointed=frozenset({"setup"}), question=True), SEV, D, 12)
+    assert ("no_concern",) in asked.events

@@ -116,9 +116,11 @@ _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I hea
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked an open question they do not trust the caller enough to answer in full, a user names the part of the offer
 # their worry is about (the area's description: "the monthly bill, prices and charges"), and no more.
-_HINTS = ("It's to do with {area}, if you must know.", "Let's say it's about {area}. I'll leave it there for now.",
+# (not "..., if you must know": round 35 heard it as the user offered the hint)
+_HINTS = ("It's to do with {area}, mostly. I'd rather not go into it yet.",
+          "Let's say it's about {area}. I'll leave it there for now.",
           "Mostly {area}, if I'm honest. I don't want to get into it more than that yet.")
-_HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's {area} I'm wary of.")
+_HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's to do with {area}.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
 # ... and to a question asking how or what, which no "No" answers ("How is your connection holding up?" got "No,

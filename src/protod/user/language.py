@@ -1067,7 +1067,8 @@ def says_yes(sentence: str) -> bool:
 # "Can I put you down for it?", "I just need your okay"): an offer to act for the user now, or a request for their
 # consent. A question about the product ("Shall I tell you about the fees?") names no commitment and is not one.
 _CONSENT = re.compile(
-    r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign[- ](?:you )?up|signed up|register|book|"
+    r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign(?:ing)?[- ](?:you )?up|signed up|"
+    r"register(?:ing)?|book|booking (?:you|it|that|this|them|in|your)|"
     r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
@@ -1075,7 +1076,10 @@ _CONSENT = re.compile(
     # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
     # ask: about five years old.", the trait "years open" heard in "open")
     r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
-    r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch))\b")
+    r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch)|"
+    # "Would you like me to get your Anytime membership restarted today?" (round 35: heard as off the subject)
+    r"get (?:your|the) [\w' -]{1,30}? (?:started|restarted|going|set up|sorted|booked|switched)|"
+    r"restart|reactivate|renew|rejoin)\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
@@ -1114,7 +1118,7 @@ def asks_consent(text: str, before: str = "") -> bool:
         _CONSENT.search(" ".join(parts[i:]))
         # "What I'd need is to book an interview; would you be up for that?": the frame's "that" is the step named
         # before it (round 34: heard as no ask)
-        or (_BACK_REFERENCE.search(parts[-1]) and _CONSENT.search(" ".join([plain_lower(before), *parts[:i]]))))
+        or (_BACK_REFERENCE.search(parts[i]) and _CONSENT.search(" ".join([plain_lower(before), *parts[:i]]))))
         for i in range(len(parts)))
 
 
@@ -1251,6 +1255,35 @@ _CHECKS_ABOUT_USER = re.compile(r"^(?:(?:so|and|now|okay|ok|right|great|and so)[
                                 r".*(?:,|\s[\u2013\u2014-])\s*(?:right|yeah|yes|no|correct|is that right|is that correct|"
                                 r"am i right|did i get that right|isn't it|aren't you|don't you|didn't you|haven't you|"
                                 r"weren't you|wasn't it)\?$")
+
+
+# A yes-or-no question about how things stand for the user now ("Are you on regular hours right now, or is it more
+# shift by shift?"): it asks after their situation, not after a worry (round 35: "Not really a worry, no.").
+_STANDS_NOW = re.compile(r"^(?:(?:so|and|okay|ok|right|now|well|just)[, ]+)*(?:are|do|have|is) (?:you|your)\b.*"
+                         r"\b(?:right now|at the moment|currently|these days|at present|nowadays)\b")
+
+
+# "The one thing that isn't paid is the drive to your first visit.": what is denied comes last, so the negation
+# reaches back over it; said the plain way round ("The drive to your first visit isn't paid.") it reads as it means
+# (round 35: the caller was called a liar for the fact's own exception).
+_CLEFT = re.compile(r"^(?:the )?(?:one |only )?(?:thing|part|bit|cost)s? (?:that |which )?((?:is|are|was|were)(?:n't| not)|"
+                    r"(?:won't|will not) be) ([\w' -]{1,30}?) (?:is|are|was|were) (.+?)([.!]?)$", re.IGNORECASE)
+
+
+def unclefted(sentence: str) -> str:
+    """`sentence` with a denial said as "the thing that isn't X is Y" turned round to "Y isn't X"."""
+    found = _CLEFT.match(sentence.strip())
+    if not found:
+        return sentence
+    negation, predicate, subject, stop = found.groups()
+    return f"{subject[:1].upper()}{subject[1:]} {negation} {predicate}{stop or '.'}"
+
+
+def asks_how_things_stand(sentence: str) -> bool:
+    """`_STANDS_NOW`, naming no worry."""
+    lowered = plain_lower(sentence)
+    # (not a case put to them: "Do you have cover at the moment if you damage something?" asks about the worry)
+    return bool(_STANDS_NOW.match(lowered)) and not _OPEN_WORRY.search(lowered) and " if " not in lowered
 
 
 def checks_about_user(sentence: str) -> bool:

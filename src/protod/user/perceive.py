@@ -25,7 +25,7 @@ from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes,
-    asks_open_worry, leaves_choice_open,
+    asks_how_things_stand, asks_open_worry, leaves_choice_open, unclefted,
     caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts,
     courtesy_only, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
     same_kind, says_yes, split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
@@ -69,6 +69,9 @@ class _FactModel:
         promise of an unguaranteed fact invented, since they match a clause to a fact by shared words ("..., and
         they're guaranteed to pass the exam" would be the firm "ends with the certification exam")."""
         return clause.guarantee and not self.guarantee and self.hedged
+
+
+_UNTIL = frozenset(("until", "till", "til"))
 
 
 def _fact_model(fact: Fact) -> _FactModel:
@@ -493,6 +496,11 @@ class RulePerceiver:
                     agreeing = max(agreeing, overlap)
                 if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
                     weak.append((overlap, fact, flipped))
+                elif flipped and _UNTIL.intersection(clause.tokens) and any(accounted(q, fact.numbers)
+                                                                             for q in clause.numbers):
+                    # "There won't be anyone on the front desk until eight" says when the fact's "staffed from 8 am"
+                    # begins: it agrees (round 35: a lie)
+                    agreeing = max(agreeing, overlap)
                 elif overlap >= 2 and flipped and overlap >= 0.5 * len(words) and any(
                         not is_number(w) and w not in UNIT_WORDS for w in shared):
                     # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
@@ -586,8 +594,10 @@ class RulePerceiver:
             return False
         # ... nor one that denies more of its own than it shares: "your guests won't be getting thin towels from us"
         # denies thin towels, not "our towels are 550 gsm" (round 28: the pack's own fact called a lie)
+        # ("You wouldn't be out of pocket between visits" denies a cost, not "we pay 45p a mile between visits": round
+        # 34, a lie)
         own = negated_words - fact.topic - _VERB_LIKE
-        if len(own) >= 2 and len(own) > len(shared):
+        if own and len(own) >= len(shared):
             return False
         return any(shared & set(fc.stems) and not fc.negated for fc in fact.clauses)
 
@@ -605,7 +615,7 @@ class RulePerceiver:
 
     # -- the turn -------------------------------------------------------------------------------------------------
     def _perceive(self, text: str) -> Perception:
-        sentences = [analyse(s, self._verbs)
+        sentences = [analyse(unclefted(s), self._verbs)
                      for s in resolve_ellipsis(split_afterthoughts(split_sentences(strip_injection(text))))]
         probes: list[str] = []
         pointed: set[str] = set()
@@ -641,7 +651,8 @@ class RulePerceiver:
                 # ("What's holding you back from signing up?" asks what worries the user, not for their yes)
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
                 continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
-            if sent.question and (asks_for_time(sent.text) or checks_about_user(sent.text)):
+            if sent.question and (asks_for_time(sent.text) or checks_about_user(sent.text)
+                                  or asks_how_things_stand(sent.text)):
                 # "Have you got a couple of minutes to chat about riding with us?" asks for time, and "You've done a few
                 # courier shifts before, right?" checks what the caller heard about the user: neither asks about a
                 # worry (round 28: "That's fine for me, honestly. Not my issue." and a barrage)
