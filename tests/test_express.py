@@ -512,3 +512,22 @@ def test_round_34_a_value_told_before_is_not_said_again_beside_a_worry():
     reply = expresser.express((("answered", "current_channel"), ("voiced", hidden)), persona, random.Random(0),
                               agent_text="What do you use now, and what would make you hesitate?")
     assert reply.lower().index(value.lower()[:12]) < 10, reply
+
+
+def test_round_35_a_line_about_the_offer_that_settles_nothing_is_noted_not_waved_off():
+    """Round 35: "You don't have to take my word for it - that's what the three free days are for." got "Mm-hm. Anyway,
+    where were we?", the reply to small talk mid-call. A line about the offer is noted; courtesy still gets that."""
+    from protod.user.express import _NOTED
+    from protod.user.state import ConcernStatus, UserState
+
+    root = Path(__file__).parents[1]
+    pack = parse_scenario((root / "src/protod/scenarios/merchant_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    later = UserState(0.4, 0.6, 5, ((pack.concerns[0].id, ConcernStatus.HIDDEN),), turn=4)
+    reply = expresser.express((("small_talk",),), persona, random.Random(0), state=later,
+                              agent_text="You don't have to take my word for it, that's what the free trial is for.")
+    assert reply in _NOTED, reply
+    reply = expresser.express((("small_talk",),), persona, random.Random(0), state=later,
+                              agent_text="Lovely to hear that, congratulations.")
+    assert reply not in _NOTED and reply in pack.user_lines.small_talk_later, reply

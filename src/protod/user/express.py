@@ -21,7 +21,8 @@ from protod.backends.base import Backend, SamplingParams
 from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
 from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which,
-                                  content_stems, has_verb, is_number, quantities, segments, split_sentences, tokenize)
+                                  content_stems, has_verb, is_number, quantities, segments, speaks_for_offer,
+                                  split_sentences, tokenize)
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -116,6 +117,7 @@ _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I hea
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked an open question they do not trust the caller enough to answer in full, a user names the part of the offer
 # their worry is about (the area's description: "the monthly bill, prices and charges"), and no more.
+_NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
 # (not "..., if you must know": round 35 heard it as the user offered the hint)
 _HINTS = ("It's to do with {area}, mostly. I'd rather not go into it yet.",
           "Let's say it's about {area}. I'll leave it there for now.",
@@ -380,6 +382,9 @@ class TemplateExpresser:
         # ("You didn't answer what I just asked" to a caller asked nothing, round 32)
         lines = pack.user_lines.ignored
         self._stated_ignored = [line for line in lines if not _SAYS_ASKED.search(str(line))] or lines
+        # a line about the offer that settles nothing and tells nothing new mid-call: noted, not waved off as small
+        # talk ("Mm-hm. Anyway, where were we?" to "that's what the three free days are for", round 35)
+        self._noted = [UserLine(text) for text in _NOTED]
 
     def voice(self, persona: Persona) -> str | None:
         """How this persona talks ("brief", "chatty"), from the pack's trait `voice`s; None: no preference."""
@@ -575,6 +580,8 @@ class TemplateExpresser:
                 lines = pack.concern_by_id[event[1]].resolved_lines
             elif kind in ("voiced", "restated", "confirm"):  # ("voiced", concern id[, fact id that touched it])
                 lines = pack.concern_by_id[event[1]].reveal_lines
+            elif kind == "small_talk" and not opening and any(speaks_for_offer(x) for x in split_sentences(agent_text)):
+                lines = self._noted
             elif kind == "small_talk" and not opening:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:

@@ -674,7 +674,10 @@ class RulePerceiver:
                     # (the open part itself asks after worries, not after who the user is)
                     # ("Is it the food quality or the cost that worries you?" asks nothing about where the user is,
                     # whatever "food court" says)
-                    about = ", ".join(part for part in _PARTS.split(asked_part(sent.text)) if not asks_open_worry(part))
+                    # ("How's your broadband working out for you?" asks what they make of it, not how they work: round
+                    # 35 heard "I'm working from home full-time.")
+                    about = ", ".join(part for part in _PARTS.split(asked_part(sent.text))
+                                      if not (asks_open_worry(part) or asks_how_it_goes(part)))
                     traits += [t for t in self.asked_traits(about) if t not in traits]
                 pointed |= sharp
                 if verdict != "open":  # an open question names no area: it counts towards no barrage
