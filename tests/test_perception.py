@@ -848,5 +848,23 @@ def test_round_35_callers_lines_are_heard():
     gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
     assert gym.perceive("Would you like me to get your Anytime membership restarted today?").closing_ask
 
+
+def test_round_36_callers_lines_are_heard():
+    """Round 36: a denied list is one denial ("with no joining, monthly or tablet fees" was a lie against "no monthly
+    fee"); a question put as a wish to hear ("I wondered how that's been going for you.") is asked; "how did you find
+    X?" and "how does that work out for you?" ask what the user makes of it, beside a question on how things stand."""
+    merchant = RulePerceiver(load_scenario(M))
+    p = merchant.perceive("Our standard commission is 18% per delivered order, with no joining, monthly or tablet fees - "
+                          "you only pay on orders that are actually delivered.")
+    assert set(p.facts) == {"commission_rate", "no_fees"} and not p.false_claims
+    assert merchant.perceive("There are monthly and tablet fees.").false_claims
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    for line in ("I understand you've done some tutoring before, and I wondered how that's been going for you.",
+                 "How did you find tutoring on the site you used before?"):
+        assert tutor.perceive(line).open_question, line
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    assert linen.perceive("So do you do all the washing in-house at the moment, and how does that work out for you, "
+                          "especially at busy times?").probes
+
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

@@ -355,3 +355,16 @@ def test_a_user_who_named_the_area_of_a_worry_never_calls_a_question_near_it_no_
     fresh = state(trust=wary.trust)
     asked = transition(fresh, Perception(probes=("setup",), pointed=frozenset({"setup"}), question=True), SEV, D, 12)
     assert ("no_concern",) in asked.events
+
+
+def test_an_open_question_across_several_parts_is_not_answered_settled_while_a_worry_is_unsaid():
+    """Round 36: "Besides the data entry, is there anything else - cost, your software, your patients?" got "You've
+    already answered that one for me." from a user still holding a worry they did not trust the caller with. An open
+    question reaching several parts of the offer is kept back (or hinted at); one about the settled worry's own part
+    is still "settled"."""
+    areas = {"fees": "money", "volume": "orders"}
+    wary = state(trust=D.voice_trust_min - 0.01, fees=R)
+    wide = transition(wary, Perception(probes=("fees", "volume"), question=True, open_question=True), SEV, D, 12, areas)
+    assert not any(e[0] == "settled" for e in wide.events) and ("guarded",) in wide.events
+    narrow = transition(wary, Perception(probes=("fees",), question=True), SEV, D, 12, areas)
+    assert ("settled", "fees") in narrow.events

@@ -103,14 +103,16 @@ _ACK_LEAD = ("{heard}, okay.", "{heard}, right.", "Okay, {heard}.", "Right, {hea
 # running costs)
 # (not "That's more or less the thing that bothers me" nor "That's close to what's been on my mind": round 23 heard the
 # fact that answers the worry as the worry itself, and a phrase no one says)
-_TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.", "{heard}? That touches on my worry, actually.",
+# (not "That touches on my worry, actually.": round 36 heard a system talking)
+_TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.",
                    "{heard}? That's the sort of thing I wanted to ask about.",
                    "{heard}? That's the bit I care about, actually.",
                    "{heard}? Now that's something I'd been wondering about.",
                    "{heard}? That's what I was going to ask about.")
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
-_TOUCHED_ASKS = ("Can I really count on that?", "And that would hold for me too?", "Is that definitely the case for me?",
-                 "Would that apply in my case?", "Does that go for me as well?")
+# (nor "Does that go for me as well?" and the like: rounds 35-36 asked why it would not, when it plainly does for all)
+_TOUCHED_ASKS = ("Can I really count on that?", "Is that a promise, or just how it usually goes?",
+                 "And that's definitely how it works?", "You're sure about that?", "Is that in writing?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
                    "still not certain.", "Before anything else, I'd want that confirmed.")

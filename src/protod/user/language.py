@@ -777,12 +777,30 @@ def _shared_negation(part: str) -> str:
     return f"{found['first']} & {found['second']}{found['verb']}"
 
 
+def _negated_lists(pieces: list[str]) -> list[str]:
+    """`pieces` (the text split after its commas) with a denied list kept whole: "with no joining, monthly or tablet
+    fees" is one denial of three fees (round 36: "monthly or tablet fees" read as asserted, a lie against "no monthly
+    fee"). A piece ending in a negated word joins the verbless piece that ends the list ("&" keeps the clause break off
+    it)."""
+    out: list[str] = []
+    for piece in pieces:
+        head = tokenize(out[-1]) if out else ()
+        end, rest = (re.split(r"(?=\s*(?:;|\s[\u2013\u2014-]\s))", piece, maxsplit=1) + [""])[:2]  # the list ends there
+        tail = tokenize(end)
+        if (head and out[-1].rstrip().endswith(",") and NEGATORS.intersection(head[-2:]) and tail and len(tail) <= 6
+                and _COORD.intersection(tail) and not has_verb(tail, frozenset()) and not PREPOSITIONS.intersection(tail)):
+            out[-1] = out[-1].rstrip().rstrip(",") + " & " + re.sub(r"\s+and\s+", " & ", end) + rest
+        else:
+            out.append(piece)
+    return out
+
+
 def _parts(text: str) -> list[str]:
     """The clause texts; a condition without its comma is split off only when it holds a negator (the one case where
     reading it with its main clause flips what the main clause says): before its main clause always, after it when the
     main clause holds a negator too."""
     out = []
-    for part in _CLAUSE_BREAK.split(" ".join(map(_shared_negation, re.split(r"(?<=[,;:])\s+", text)))):
+    for part in _CLAUSE_BREAK.split(" ".join(map(_shared_negation, _negated_lists(re.split(r"(?<=[,;:])\s+", text))))):
         found = _UNMARKED_CONDITION.match(part.strip())
         leading = (found.group(1), found.group(2)) if found else _split_condition(part.strip())
         trailing = _TRAILING_CONDITION.match(part.strip()) if not leading else None
@@ -1182,9 +1200,10 @@ def asks_open_worry(sentence: str) -> bool:
 # asked how their situation goes, a person says what they make of it, and what irks them with it (round 34 heard
 # "Sure, what is it?" and "Go on."). An open question about worries that still lets the situation's words name a trait.
 # (not small talk, "How's your week going?", nor "How many times a week were you going?")
-_HOW_IT_GOES = re.compile(r"\bhow(?:'s)?(?! (?:many|much|often|long|far|soon)\b)(?: [\w'-]+){0,6}? (?:going|working out|"
-                          r"working for you|treating you)\b(?! to\b)|\bhow are you (?:finding|getting on|getting along|"
-                          r"coping)\b")
+_HOW_IT_GOES = re.compile(r"\bhow(?:'s)?(?! (?:many|much|often|long|far|soon)\b)(?: [\w'-]+){0,6}? (?:going|work(?:s|ed|ing)? "
+                          r"out|working for you|treating you|been going|(?:did|has|have) (?:it|that|things) (?:go|gone))\b"
+                          r"(?! to\b)|\bhow (?:are|did) you (?:find|finding|getting on|get on|getting along|get along|"
+                          r"coping|cope)\b")
 _PASSING_TIME = re.compile(r"\b(?:day|days|week|weekend|morning|afternoon|evening|season|year|summer|winter|spring|"
                            r"autumn|holiday|holidays|life|things)\b")
 
@@ -1279,11 +1298,29 @@ def unclefted(sentence: str) -> str:
     return f"{subject[:1].upper()}{subject[1:]} {negation} {predicate}{stop or '.'}"
 
 
+# A question put as the caller's wish to hear: "I'd love to hear how delivery is going for your cafes" (round 23:
+# small talk, "Mm-hm."), "I'd like to know what you use now", "I wondered how that's been going for you" (round 36:
+# "Depends what it's about."). Asked, not claimed.
+_ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want) to (?:hear|know|"
+                              r"understand|learn)(?: a bit| more| a little)?(?: about)?|(?:i|i'm|i am|i was)(?: just| "
+                              r"really)? (?:wondering|wondered|curious)(?: about)?) (?:how|what|whether|why|if|which|"
+                              r"where|when)\b")
+
+
+def asks_indirectly(sentence: str) -> bool:
+    """The statement is a question put as a wish to hear (`_ASKS_INDIRECTLY`), after nothing said for the offer ("Our
+    commission is 12%, and I'd love to hear what you think" states the commission, and is judged as a statement)."""
+    lowered = plain_lower(sentence)
+    found = _ASKS_INDIRECTLY.search(lowered)
+    return bool(found) and not speaks_for_offer(lowered[:found.start()])
+
+
 def asks_how_things_stand(sentence: str) -> bool:
     """`_STANDS_NOW`, naming no worry."""
     lowered = plain_lower(sentence)
     # (not a case put to them: "Do you have cover at the moment if you damage something?" asks about the worry)
-    return bool(_STANDS_NOW.match(lowered)) and not _OPEN_WORRY.search(lowered) and " if " not in lowered
+    return (bool(_STANDS_NOW.match(lowered)) and not _OPEN_WORRY.search(lowered) and " if " not in lowered
+            and not asks_how_it_goes(lowered))
 
 
 def checks_about_user(sentence: str) -> bool:

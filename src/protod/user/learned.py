@@ -35,7 +35,7 @@ import numpy as np
 from protod.scenario import Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
-    analyse, asks_consent, asks_for_time, calms, checks_about_user, claim_clauses, complements, content_stems, contradicts,
+    analyse, asks_consent, asks_for_time, asks_indirectly, calms, checks_about_user, claim_clauses, complements, content_stems, contradicts,
     denies_whole, derived, is_number, names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments,
     speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
 )
@@ -252,21 +252,6 @@ def _assures_only(sent: Any) -> bool:
     if not _HANDLED.search(lowered) or sent.numbers:
         return False
     return not (_GIVES | _WHO_DOES).intersection(tokenize(lowered))
-
-
-# A question put as the caller's wish to hear: "I'd love to hear how delivery is going for your cafes" (round 23:
-# small talk, "Mm-hm."), "I'd like to know what you use now". Asked, not claimed.
-_ASKS_INDIRECTLY = re.compile(r"\b(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want) to (?:hear|know|"
-                              r"understand|learn)(?: a bit| more| a little)?(?: about)? (?:how|what|whether|why|if|which|"
-                              r"where|when)\b")
-
-
-def _asks_indirectly(sentence: str) -> bool:
-    """The statement is a question put as a wish to hear (`_ASKS_INDIRECTLY`), after nothing said for the offer ("Our
-    commission is 12%, and I'd love to hear what you think" states the commission, and is judged as a statement)."""
-    lowered = plain_lower(sentence)
-    found = _ASKS_INDIRECTLY.search(lowered)
-    return bool(found) and not speaks_for_offer(lowered[:found.start()])
 
 
 def _telegraphic(sentences: tuple) -> bool:
@@ -859,7 +844,7 @@ class LearnedPerceiver:
                 nonsense = True
                 previous = ""
                 continue
-            asks = sent.question or _asks_indirectly(sent.text)
+            asks = sent.question or asks_indirectly(sent.text)
             if not asks and _assures_only(sent):
                 previous = ""
                 continue

@@ -25,7 +25,7 @@ from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes,
-    asks_how_things_stand, asks_open_worry, leaves_choice_open, unclefted,
+    asks_how_things_stand, asks_indirectly, asks_open_worry, leaves_choice_open, unclefted,
     caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts,
     courtesy_only, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
     same_kind, says_yes, split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
@@ -615,7 +615,9 @@ class RulePerceiver:
 
     # -- the turn -------------------------------------------------------------------------------------------------
     def _perceive(self, text: str) -> Perception:
-        sentences = [analyse(unclefted(s), self._verbs)
+        # (a question put as a wish to hear, "I wondered how that's been going for you.", is asked: round 36)
+        sentences = [analyse(unclefted(s.rstrip(" .!") + "?" if asks_indirectly(s) and not s.rstrip().endswith("?")
+                                       else s), self._verbs)
                      for s in resolve_ellipsis(split_afterthoughts(split_sentences(strip_injection(text))))]
         probes: list[str] = []
         pointed: set[str] = set()
