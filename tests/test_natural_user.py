@@ -122,3 +122,16 @@ def test_a_user_warns_once_before_hanging_up_on_idle_turns():
         if state.done:
             break
     assert warned == [False, True, False] and state.decision.value == "hang_up", (warned, state)
+
+
+def test_chat_privileged_briefing_names_the_hidden_worries_and_blind_alone_does_not(tmp_path):
+    """The privileged view (issue 20's bar: natural callers told the hidden concerns win >= 85%): `--privileged` names
+    this user's hidden worries in the briefing; without it nothing of them is shown."""
+    pack = load_scenario("courier_recruitment")
+    persona = _user(pack, 2)
+    worries = [pack.concern_by_id[c.id].description for c in persona.concerns]
+    base = ["chat", "-s", "courier_recruitment", "--seed", "2", "--blind"]
+    shown = " ".join(runner.invoke(app, [*base, "--privileged", "--session", str(tmp_path / "a.json")]).output.split())
+    assert all(" ".join(w.split()) in shown for w in worries), shown
+    hidden = " ".join(runner.invoke(app, [*base, "--session", str(tmp_path / "b.json")]).output.split())
+    assert not any(w in hidden for w in worries) and "privileged view" not in hidden

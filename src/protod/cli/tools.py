@@ -211,6 +211,7 @@ def chat(
     model: Optional[str] = typer.Option(None, "--model", "-m", help=f"With --as user: an LLM caller, {SPEC_HELP}."),
     simulator: str = typer.Option("rule", "--simulator", help="With --as agent: who answers (rule | semantic | learned)."),
     blind: bool = typer.Option(False, "--blind", help="With --as agent: hide the user's acts and state (and /state), as on a real call; all is shown when the call ends."),
+    privileged: bool = typer.Option(False, "--privileged", help="With --as agent: the briefing names what really holds this user back (the privileged view SI-AVPO's teacher gets); the user still has to be asked and answered."),
     session: Optional[Path] = typer.Option(None, "--session", help="With --as agent: play one turn per command (for scripts and language agents): the call so far is kept in this JSON file and replayed exactly. Use with --say."),
     say: Optional[str] = typer.Option(None, "--say", help="With --session: what you say this turn (omit to start the call and see the briefing)."),
     stratum: Optional[str] = typer.Option(None, "--stratum", help="Whom to meet: a stratum, difficulty or primary concern."),
@@ -233,7 +234,7 @@ def chat(
     if session is not None:
         if role != "agent":
             raise ValueError("--session plays the agent's side: drop --as user")
-        _chat_session_turn(pack, session, say, simulator, stratum, seed, blind)
+        _chat_session_turn(pack, session, say, simulator, stratum, seed, blind, privileged)
         return
     persona = PersonaSampler(pack, seed).sample(1, stratum=stratum)[0]
     history: tuple[Message, ...] = ()
@@ -243,6 +244,8 @@ def chat(
         state, rng = persona.initial_state, random.Random(f"chat:{seed}")
         out.print(f"You are {pack.agent.role}. Goal: {pack.agent.goal}. You have {pack.turn_budget} turns.")
         out.print("Whom you are calling: " + "; ".join(persona.traits.values()))
+        if privileged:
+            _print_hidden(pack, persona)
         out.print("Type what you say. /facts lists what you may truthfully claim, "
                   + ("" if blind else "/state shows the user's state, ") + "/quit ends.")
         while not state.done:
@@ -313,8 +316,15 @@ def chat(
         out.print(f"Transcript: {out_file}")
 
 
+def _print_hidden(pack: Any, persona: Any) -> None:
+    """The privileged view's briefing line: what really holds this user back (they do not say it unasked)."""
+    hidden = [pack.concern_by_id[cid].description for cid, _ in persona.initial_state.concerns]
+    out.print("What really holds them back (privileged view; they will not say it unasked): " + " | ".join(hidden),
+              markup=False)
+
+
 def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str, stratum: str | None, seed: int,
-                       blind: bool) -> None:
+                       blind: bool, privileged: bool = False) -> None:
     """One agent turn of a call kept in `session` (JSON): the earlier turns are replayed with the same seed, so the
     user's state and replies are exactly those of one uninterrupted call."""
     import random
@@ -340,6 +350,8 @@ def _chat_session_turn(pack: Any, session: Path, say: str | None, simulator: str
     if not said and say is None:
         out.print(f"You are {pack.agent.role}. Goal: {pack.agent.goal}. You have {pack.turn_budget} turns.")
         out.print("Whom you are calling: " + "; ".join(persona.traits.values()))
+        if privileged:
+            _print_hidden(pack, persona)
         out.print("What you may truthfully claim:")
         for f in pack.facts:
             out.print(f"- {f.text}", markup=False)
