@@ -865,6 +865,33 @@ def test_round_36_callers_lines_are_heard():
     linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
     assert linen.perceive("So do you do all the washing in-house at the moment, and how does that work out for you, "
                           "especially at busy times?").probes
+    # "anyone 18 or over training alongside you" counts no training ("aged 18 or over"); "12 or more days" counts days
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    assert gym.perceive("The membership comes with four free guest passes a year, for anyone 18 or over training "
+                        "alongside you.").facts == ("guest_passes",)
+    # "What might help on your solo days is the classes." is a statement, not a question
+    assert not gym.perceive("What might help on the days you're solo is the classes.").question
+
+
+def test_round_37_callers_lines_are_heard():
+    """Round 37 (privileged callers): a charge denied denies no more than the charge ("the quiet weeks cost you nothing
+    for empty rooms", "nothing extra for empty rooms" against "so empty rooms cost you nothing"; "no charge for the
+    compliance check"), while "no guarantee on loft work" and "we don't cover the cost of your DBS" still deny; what is
+    left of a true amount after the fact's own percentage is true ("at the lowest rate of £25 you'd take home £20"
+    beside "we keep 20%"), another amount is not."""
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    for line in ("You only pay £2.40 plus VAT per occupied room per night, so the quiet winter weeks cost you nothing for "
+                 "empty rooms.",
+                 "The price is £2.40 for each room that's actually occupied that night, and VAT is added on top of that - "
+                 "nothing extra for empty rooms."):
+        p = linen.perceive(line)
+        assert p.facts == ("room_price",) and not p.false_claims, line
+    assert linen.perceive("Empty rooms cost you £1.").false_claims
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert not tutor.perceive("Even at the lowest rate of £25 you'd take home £20 an hour.").false_claims
+    assert tutor.perceive("At the lowest rate of £25 you'd take home £21 an hour.").false_claims
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    assert care.perceive("We don't cover the cost of your DBS check, I'm afraid.").false_claims
 
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

@@ -439,6 +439,11 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
     alone when it opens with one ("500 Mbps download" counts Mbps), or the first content word within three when a
     function word follows the number ("25 of the orders")."""
     words: list[str] = []
+    tail = tuple(tokens[i + 1:i + 3])
+    if tail in _BOUND_TAILS:
+        # "anyone 18 or over training alongside you" counts no training: "aged 18 or over" (round 36); "12 or more
+        # days" counts days, as "12 days" does
+        return "" if tail[1] not in ("more", "fewer", "less") else _count_unit(tokens[:i + 1] + tokens[i + 3:], i)
     for w in tokens[i + 1:i + 5]:
         if w in FUNCTION_WORDS or w in _AFTER_NOUN or is_number(w):
             break
@@ -460,6 +465,8 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
 
 
 _MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread".split())
+_BOUND_TAILS = frozenset((a, b) for a in ("or", "and") for b in ("over", "more", "above", "older", "under", "less", "fewer",
+                                                                   "younger", "up"))
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -627,20 +634,26 @@ def _bare_hour(q: Quantity) -> bool:
     return q[0] == "num" and q[2] == "" and q[1] in range(1, 13)
 
 
-def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]) -> bool:
+def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity],
+            shares: frozenset[Quantity] = frozenset()) -> bool:
     """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
     $39 for each of the five extra clinicians, so $344" (149 + 39 x 5), "€750 a year, so about €62 a month" (750 / 12).
-    Arithmetic on true amounts is no new claim; a wrong sum still is one."""
+    Arithmetic on true amounts is no new claim; a wrong sum still is one. `shares` (the percentages of the fact the
+    amount is said about, and of the sentence) also give what is left after one: "at the lowest rate of £25 you'd take
+    home £20" beside "we keep 20%", "about ten cents a word" from 12 cents less 15% (a speaker rounds: within 3%)."""
     if q[0] != "cur":
         return False
     parts = [k[1] for k in stated if k[0] == "cur" and k != q and accounted(k, known)]
     counts = [k[1] for k in stated if k[0] == "num"]
+    cuts = [k[1] for k in (*shares, *stated) if k[0] == "pct" and isinstance(k[1], float) and 0 < k[1] < 100]
     totals = {a + b for a in parts for b in parts} | {abs(a - b) for a in parts for b in parts}
     totals |= {a * n for a in parts for n in counts} | {a + b * n for a in parts for b in parts for n in counts}
     # a yearly amount per month ("about 750 a year, so around 62 a month"); never the other way, which would let a
     # monthly amount be inflated twelvefold
     totals |= {a / 12 for a in parts}
-    return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals)
+    left = {a * (1 - p / 100) for a in parts for p in cuts}
+    return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
+        abs(t - q[1]) <= 0.03 * abs(t) for t in left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -685,6 +698,11 @@ def _clause(text: str) -> Clause | None:
     )
 
 
+_CHARGE_WORDS = frozenset(stem(w) for w in "charge charges fee fees cost costs payment payments penalty interest deposit "
+                           "bill".split())
+_CHARGING = frozenset(stem(w) for w in "charge take add bill".split())  # verbs that impose a charge
+
+
 def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozenset[str]) -> bool:
     """The clause denies one of `stems`: it is negated and one of them comes after its first negator ("with no minimum
     hours" denies the hours, not the shifts chosen before it), or the whole clause is denied ("it is not true that")."""
@@ -712,6 +730,23 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     if clause.tokens[first] == "without":
         end = next((i for i in range(first + 2, end) if clause.tokens[i] in AUXILIARIES
                     or clause.token_stems[i] in VERB_STEMS), end)
+    # A charge denied denies no more than the charge, not what a preposition adds: "the quiet weeks cost you nothing
+    # for empty rooms", "there's no charge for the compliance check" say the rooms and the check are free (round 37: a
+    # lie against "so empty rooms cost you nothing"); "no guarantee on loft work" still denies the loft work's.
+    # (also with the verb left out, "nothing extra for empty rooms"; not a subject, "nothing is charged for rooms")
+    # (and "we don't take a deposit on casks" or "we don't charge for the check" as "no deposit on casks", "no charge
+    # for the check"; not "we don't cover the cost of your DBS", nor "we don't charge by the occupied room")
+    following = clause.tokens[first + 1:first + 2]
+    before_prep = next((i for i in range(first + 1, end) if clause.tokens[i] in PREPOSITIONS
+                        and clause.tokens[i] != "by"), end)
+    between = clause.token_stems[first + 1:before_prep]
+    charged = clause.tokens[first] in ("nothing", "none") or (
+        clause.tokens[first] == "no" and between[:1] and between[0] in _CHARGE_WORDS) or (
+        clause.tokens[first] in ("not", "never") and between[:1] and between[0] in _CHARGING
+        and not set(between[1:]) - _CHARGE_WORDS - FUNCTION_WORDS)
+    if charged and (first or (following and following[0] not in AUXILIARIES and stem(following[0]) not in VERB_STEMS)) \
+            and "by" not in clause.tokens[first + 1:before_prep + 1]:
+        end = before_prep
     # nor past an exception: "joining costs you nothing beyond the monthly membership" asserts the membership (round
     # 30: "It's a rolling monthly membership" was called a lie for it)
     end = next((i for i in range(first + 1, end) if clause.tokens[i] in ("beyond", "except", "besides")
@@ -1003,9 +1038,13 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
     # question word and a pronoun closed by a full stop is a statement ("What you pay in month one is what you pay
     # in month eighteen."), an auxiliary first is a question however it ends.
     closed = sentence.rstrip().endswith((".", "!"))
+    # ... nor is one whose subject is a "what" clause ("What might help on your solo days is the classes.", round 36)
+    copulas = {"is", "are", "was", "were"}
+    cleft = closed and tokens[:1] == ("what",) and len(tokens) > 3 and tokens[1] not in copulas \
+        and tokens[2] not in PRONOUNS and bool(copulas.intersection(tokens[3:]))
     question = "?" in sentence.rstrip()[-3:] or (
         len(tokens) > 2 and (tokens[0] in AUXILIARIES or (tokens[0] in WH_WORDS and not (closed and tokens[1] in PRONOUNS)))
-        and tokens[1] in PRONOUNS | AUXILIARIES
+        and tokens[1] in PRONOUNS | AUXILIARIES and not cleft
     )
     defect = ""
     words = [t for t in tokens if not is_number(t)]

@@ -1123,7 +1123,7 @@ class LearnedPerceiver:
             for q in clause.numbers:
                 if other_side or not contradicts(q, fact.numbers):
                     continue
-                if not self.rules.true_amount(q, sent.numbers) or self._misplaced(q, clause, fact, sent.numbers, heard):
+                if not self.rules.true_amount(q, sent.numbers, fact.numbers) or self._misplaced(q, clause, fact, sent.numbers, heard):
                     return "false"
             promised = fact.promise_invented(clause) or (
                 clause.guarantee and not fact.guarantee and _promised_by_others(clause.tokens))
@@ -1169,7 +1169,7 @@ class LearnedPerceiver:
         the arithmetic."""
         fact = self.rules.fact_model(fid)
         clashing = [q for q in analyse(premise, self._verbs).numbers if contradicts(q, fact.numbers)]
-        return bool(clashing) and all(self.rules.true_amount(q, said) for q in clashing)
+        return bool(clashing) and all(self.rules.true_amount(q, said, fact.numbers) for q in clashing)
 
     def _process_talk(self, premise: str) -> bool:
         """The premise is about doing the sign-up, in the words of the sign-up alone ("The next step is simply to say

@@ -371,9 +371,10 @@ class RulePerceiver:
         """Every amount some fact of the pack states."""
         return self._pack_numbers
 
-    def true_amount(self, q: tuple, said: frozenset) -> bool:
-        """An amount some fact states, or a total worked out from the true amounts said beside it (`said`)."""
-        return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers)
+    def true_amount(self, q: tuple, said: frozenset, of_facts: frozenset = frozenset()) -> bool:
+        """An amount some fact states, or a total worked out from the true amounts said beside it (`said`), or what is
+        left of one after a percentage of the facts it is said about (`of_facts`: their amounts)."""
+        return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers, of_facts)
 
     def asks_openly(self, sent: Sentence) -> bool:
         """A question about what worries the user that names no worry, or gives examples of several (`_probe`'s
@@ -518,7 +519,7 @@ class RulePerceiver:
                 matches = [(f, neg) for f, neg in matches if not any(sentence_words <= set(p) for p, _ in f.cues)]
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
-                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, sent.numbers)
+                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, sent.numbers, known_numbers)
                                for q in clause.numbers) or (
                     clause.guarantee and not fact.guarantee)
                 (false if negated or invented else stated).append(fact.id)
@@ -532,7 +533,7 @@ class RulePerceiver:
                     if clause.guarantee:
                         return shared >= 1
                     wrong = [q for q in clause.numbers
-                             if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers)]
+                             if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers, f.numbers)]
                     return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
 
                 hits = [f for f in self._facts if topical(f)]
@@ -550,10 +551,10 @@ class RulePerceiver:
         if stated:
             known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
             denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
-            if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers) for q in sent.numbers):
+            if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers, known) for q in sent.numbers):
                 false += denied or stated
-            elif not all(accounted(q, known) or (q in loose and self.true_amount(q, sent.numbers))
-                         or (self.true_amount(q, sent.numbers) and not same_kind(q, known))
+            elif not all(accounted(q, known) or (q in loose and self.true_amount(q, sent.numbers, known))
+                         or (self.true_amount(q, sent.numbers, known) and not same_kind(q, known))
                          for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
                 # (a true amount of the pack in a clause of its own voids nothing: "..., we've never been more than 85%
