@@ -531,3 +531,15 @@ def test_round_35_a_line_about_the_offer_that_settles_nothing_is_noted_not_waved
     reply = expresser.express((("small_talk",),), persona, random.Random(0), state=later,
                               agent_text="Lovely to hear that, congratulations.")
     assert reply not in _NOTED and reply in pack.user_lines.small_talk_later, reply
+
+
+def test_round_37_a_value_written_in_the_third_person_is_said_in_the_first():
+    """Round 37: "Yes, that's right: drives their own car." A value written of the user ("drives their own car", "dry
+    walls as far as they know") is said as the user would say it; values already in their words are left alone."""
+    from protod.user.express import _spoken
+
+    assert _spoken("drives their own car") == "I drive my own car"
+    assert _spoken("runs the shop alone") == "I run the shop alone"
+    assert _spoken("dry walls as far as they know") == "dry walls as far as I know"
+    for value in ("cautious and sceptical", "walls facing the sea wind", "cafés most days", "an old bicycle"):
+        assert _spoken(value) == value

@@ -22,7 +22,7 @@ from protod.persona import Persona
 from protod.scenario import Scenario, UserLine
 from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which,
                                   content_stems, has_verb, is_number, quantities, segments, speaks_for_offer,
-                                  split_sentences, tokenize)
+                                  split_sentences, stem, tokenize)
 from protod.user.state import UserState
 
 # Which user line a plain event uses; concern events use the concern's own lines.
@@ -351,8 +351,31 @@ _NOT_VERBS_ING = frozenset("nothing something anything everything morning evenin
                            "ceiling during".split())
 
 
+_THEIR = {"their": "my", "them": "me", "they": "I", "they're": "I'm", "themselves": "myself", "theirs": "mine"}
+_ES_VERBS = ("ches", "shes", "sses", "xes", "zes")
+
+
+def _first_person(value: str) -> str:
+    """A trait value written of the user in the third person, as they say it: "drives their own car" -> "I drive my
+    own car", "dry walls as far as they know" -> "dry walls as far as I know" (round 37: "Yes, that's right: drives
+    their own car.")."""
+    words = value.split(" ")
+    said = [_THEIR.get(w.lower(), w) for w in words]
+    first = words[0].lower()
+    if (len(words) > 1 and first.endswith("s") and not first.endswith("ss") and len(first) > 3
+            and stem(first) in VERB_STEMS and words[1].lower() in _OBJECT_OPENERS):
+        base = "have" if first == "has" else first[:-2] if first.endswith(_ES_VERBS) else first[:-1]
+        said = ["I", base, *said[1:]]
+    return " ".join(said)
+
+
+_OBJECT_OPENERS = frozenset("their the a an my his her its alone from on in with".split())
+
+
 def _spoken(value: str) -> str:
-    """A trait value as the user says it: "I've ..." before a past participle, "I'm ..." before an -ing verb."""
+    """A trait value as the user says it: "I've ..." before a past participle, "I'm ..." before an -ing verb, and in
+    the first person (`_first_person`)."""
+    value = _first_person(value)
     first = value.split(" ", 1)[0].lower()
     if first in _PARTICIPLES or (first.endswith("ed") and len(first) > 4 and first not in ("need", "speed")):
         return "I've " + value
