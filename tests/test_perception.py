@@ -892,6 +892,35 @@ def test_round_37_callers_lines_are_heard():
     assert tutor.perceive("At the lowest rate of £25 you'd take home £21 an hour.").false_claims
     care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
     assert care.perceive("We don't cover the cost of your DBS check, I'm afraid.").false_claims
+    # round 38: a caller hedging a figure ("it's an average, not a guarantee") is on the subject, not off it
+    merchant = RulePerceiver(load_scenario(M))
+    p = merchant.perceive("Honestly, it's an average, not a guarantee; some days will be slower.")
+    assert p.small_talk and not p.off_topic
+    assert merchant.perceive("My cat had kittens last week, four of them.").off_topic
+
+
+def test_round_38_callers_lines_are_heard():
+    """Round 38: a cue's fact-clause amounts, not the whole fact's, are what a cue claim must state ("There's no setup
+    fee and no delivery fee." beside "..., and we stock you with three full sets"); "no extra charge for that Saturday
+    run" is no charge; "Calls aren't allowed on the silent floor" says what "a silent floor where calls aren't allowed"
+    says; "would you be happy to start a contract with us?" asks to go ahead; "count your time" is not "room_count"."""
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    assert linen.perceive("There's no setup fee and no delivery fee.").facts == ("starting_stock",)
+    assert linen.perceive("No extra charge for that Saturday run, either.").facts == ("peak_season",)
+    assert linen.perceive("The first commitment is six months, so would you be happy to start a contract with us on "
+                          "that basis?").closing_ask
+    assert "room_count" not in linen.perceive("How does that compare with what you pay now, once you count your "
+                                              "time?").asked_traits
+    assert linen.perceive("How many rooms do you have?").asked_traits == ("room_count",)
+    # (the cue's clause naming no amount, a price another fact gives lent to this one is still a lie: the inventor
+    # adversary's "... is charged, at £25 an item" against "£8 an item", £25 being the same-day top-up's)
+    stains = ("If we can't get a stain out, we replace the item free of charge; only real damage such as burns, tears or "
+              "hair dye is charged, at {} an item.")
+    assert linen.perceive(stains.format("£25")).false_claims == ("stain_policy",)
+    assert linen.perceive(stains.format("£8")).facts == ("stain_policy",)
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    assert cowork.perceive("Calls aren't allowed on the silent floor, so it really is quiet.").facts == ("phone_booths",)
+    assert cowork.perceive("There's no silent floor.").false_claims
 
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

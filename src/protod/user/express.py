@@ -111,8 +111,10 @@ _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.",
                    "{heard}? That's what I was going to ask about.")
 # (not "How does that work, exactly?": round 16 heard it after an average figure, which works no way at all)
 # (nor "Does that go for me as well?" and the like: rounds 35-36 asked why it would not, when it plainly does for all)
-_TOUCHED_ASKS = ("Can I really count on that?", "Is that a promise, or just how it usually goes?",
-                 "And that's definitely how it works?", "You're sure about that?", "Is that in writing?")
+# (nor "Is that a promise, or just how it usually goes?" / "Is that in writing?": round 38's honest "it's an average,
+# not a guarantee" answered a question the user had no way to hear answered)
+_TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it works?", "You're sure about that?",
+                 "Honestly? That's how it works?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
                    "still not certain.", "Before anything else, I'd want that confirmed.")
@@ -360,6 +362,8 @@ def _first_person(value: str) -> str:
     own car", "dry walls as far as they know" -> "dry walls as far as I know" (round 37: "Yes, that's right: drives
     their own car.")."""
     words = value.split(" ")
+    if words[0].lower() in ("the", "a", "an"):
+        return value  # of someone else: "the owners doing the rooms themselves" (themselves is the owners)
     said = [_THEIR.get(w.lower(), w) for w in words]
     first = words[0].lower()
     if (len(words) > 1 and first.endswith("s") and not first.endswith("ss") and len(first) > 3

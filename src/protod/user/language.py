@@ -701,6 +701,7 @@ def _clause(text: str) -> Clause | None:
 _CHARGE_WORDS = frozenset(stem(w) for w in "charge charges fee fees cost costs payment payments penalty interest deposit "
                            "bill".split())
 _CHARGING = frozenset(stem(w) for w in "charge take add bill".split())  # verbs that impose a charge
+_ADDED = frozenset(stem(w) for w in "extra additional hidden further".split())
 
 
 def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozenset[str]) -> bool:
@@ -740,6 +741,8 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     before_prep = next((i for i in range(first + 1, end) if clause.tokens[i] in PREPOSITIONS
                         and clause.tokens[i] != "by"), end)
     between = clause.token_stems[first + 1:before_prep]
+    if between[:1] and between[0] in _ADDED:
+        between = between[1:]  # "no extra charge for that Saturday run"
     charged = clause.tokens[first] in ("nothing", "none") or (
         clause.tokens[first] == "no" and between[:1] and between[0] in _CHARGE_WORDS) or (
         clause.tokens[first] in ("not", "never") and between[:1] and between[0] in _CHARGING
@@ -1136,7 +1139,10 @@ _CONSENT = re.compile(
     r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch)|"
     # "Would you like me to get your Anytime membership restarted today?" (round 35: heard as off the subject)
     r"get (?:your|the) [\w' -]{1,30}? (?:started|restarted|going|set up|sorted|booked|switched)|"
-    r"restart|reactivate|renew|rejoin)\b")
+    r"restart|reactivate|renew|rejoin|"
+    # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
+    r"start (?:a|the|your) (?:[\w-]+ ){0,2}?(?:contract|membership|subscription|plan|account|agreement|trial|"
+    r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
@@ -1352,6 +1358,15 @@ def asks_indirectly(sentence: str) -> bool:
     lowered = plain_lower(sentence)
     found = _ASKS_INDIRECTLY.search(lowered)
     return bool(found) and not speaks_for_offer(lowered[:found.start()])
+
+
+def hedges_claim(sentence: str) -> bool:
+    """The caller takes a promise back or says a figure is typical ("it's an average, not a guarantee", "I can't
+    promise that", "that's usually the case"): a statement about what they said, on the offer's side, claiming
+    nothing."""
+    tokens = tokenize(sentence)
+    disclaimed = any(t in GUARANTEE_WORDS and NEGATORS.intersection(tokens[max(0, i - 3):i]) for i, t in enumerate(tokens))
+    return disclaimed or bool({"average", "typical", "usually", "typically", "generally"}.intersection(tokens))
 
 
 def asks_how_things_stand(sentence: str) -> bool:

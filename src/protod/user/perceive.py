@@ -25,7 +25,7 @@ from protod.scenario import Fact, Scenario
 from protod.user.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes,
-    asks_how_things_stand, asks_indirectly, asks_open_worry, leaves_choice_open, unclefted,
+    asks_how_things_stand, asks_indirectly, asks_open_worry, hedges_claim, leaves_choice_open, unclefted,
     caller_wishes, calms, checks_about_user, clauses_of, contains_phrase, content_stems, contradicts,
     courtesy_only, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
     same_kind, says_yes, split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
@@ -60,6 +60,10 @@ class _FactModel:
     numbers: frozenset[tuple]  # quantities (see protod.user.language.quantities)
     guarantee: bool
     hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
+    # the amounts of the clause each cue stands in ("no setup" in "There's no setup or delivery fee, and we stock you
+    # with three full sets" needs no "three": round 38's "There's no setup fee and no delivery fee." went unheard)
+    cue_numbers: dict = field(default_factory=dict, compare=False)
+    cue_homes: dict = field(default_factory=dict, compare=False)  # cue stems -> the fact's clause holding it
 
     def promise_invented(self, clause: Clause) -> bool:
         """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
@@ -76,17 +80,20 @@ _UNTIL = frozenset(("until", "till", "til"))
 
 def _fact_model(fact: Fact) -> _FactModel:
     clauses = clauses_of(fact.text)
-    cues = []
+    cues, cue_numbers, cue_homes = [], {}, {}
     for cue in fact.cues:
         stems = phrase_stems(cue)
         home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
         cues.append((stems, negation_covers(home, stems) if home else False))
+        if home is not None:
+            cue_numbers[stems] = home.numbers
+            cue_homes[stems] = home
     content = frozenset(s for c in clauses for s in c.stems)
     numbers = frozenset(n for c in clauses for n in c.numbers)
     return _FactModel(
         id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
         topic=frozenset(s for s in content if s not in _UNIT_STEMS and not is_number(s)), numbers=numbers,
-        guarantee=any(c.guarantee for c in clauses),
+        guarantee=any(c.guarantee for c in clauses), cue_numbers=cue_numbers, cue_homes=cue_homes,
         hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
                    for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
     )
@@ -103,6 +110,7 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
 
 _PARTS = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+|\s+(?:and|but|so)\s+")
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
+_NAME_ONLY = frozenset(stem(w) for w in "count type style status level size kind".split())
 _WH = frozenset(("where", "when", "who"))  # (how and what open most descriptions)
 # Verbs that say little of what a question is about ("have you got", "do you make", "how's it going")
 _LIGHT_VERBS = frozenset(stem(v) for v in "get got gotten have had do doing done make made take took go going went come "
@@ -135,6 +143,17 @@ def _condition(tokens: tuple[str, ...]) -> bool:
     if tokens[:1] and tokens[0] in ("so", "and", "but", "or", "then"):  # "..., so if it doesn't suit you, ..."
         tokens = tokens[1:]
     return tokens[:1] in (("if",), ("unless",)) and tokens[1:2] not in (("anything",), ("i",)) and tokens[1:3] != ("you", "ask")
+
+
+def _main_denies(tokens: tuple[str, ...]) -> bool:
+    """A condition said without its comma whose main clause holds the negation: "if we can get a stain out we don't
+    replace the item free" (the second subject comes before the negator)."""
+    neg = next((i for i, t in enumerate(tokens) if t in NEGATORS), None)
+    second = next((i for i in range(2, len(tokens)) if tokens[i] in _SUBJECT_WORDS), None)
+    return neg is not None and second is not None and second < neg
+
+
+_SUBJECT_WORDS = frozenset("we you they it there i".split())
 
 
 def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
@@ -223,7 +242,9 @@ class RulePerceiver:
         # (not verbs nor measures: "Have you got a couple of minutes?" is not about "money got tight")
         # (nor time words: "Is cost something that matters to you at the moment?" is not about "nothing much at the
         # moment", round 28)
-        vague = _LIGHT_VERBS | {stem(w) for w in UNIT_WORDS} | TIME_WORD_STEMS
+        # (nor the bookkeeping words of a trait's name: "How does that compare, once you count your time?" is not about
+        # "room_count", round 38)
+        vague = _LIGHT_VERBS | {stem(w) for w in UNIT_WORDS} | TIME_WORD_STEMS | _NAME_ONLY
         # (and the question word a description opens with: "Where the person works today" is asked "where do you work?")
         named = {tr.name: set(content_stems(tokenize(" ".join([tr.name.replace("_", " "), tr.description, *tr.values]))))
                  - vague | set(tokenize(tr.description)[:1]) & _WH for tr in pack.traits}
@@ -457,9 +478,19 @@ class RulePerceiver:
                             if joined(phrase) in clause_text
                             or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
                                 and not any(joined(phrase) in t for t in clause_texts))), None)
-                if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(sent.numbers, fact.numbers):
+                if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(
+                        sent.numbers, fact.cue_numbers.get(cue[0], fact.numbers)):
                     negated = negation_covers(clause, cue[0]) != cue[1]
-                    if negated and _condition(clause.tokens):
+                    home = fact.cue_homes.get(cue[0])
+                    if negated and not cue[1] and home is not None and home.negated:
+                        # The fact denies something else of its cue, and the caller denies the same: "Calls aren't
+                        # allowed on the silent floor" says the fact's "a silent floor where calls aren't allowed"
+                        # (the negation only reaches forward; round 38's cue reading called it a lie)
+                        others = (set(clause.stems) & set(home.stems)) - set(cue[0])
+                        negated = not (others and all(negation_covers(clause, {w}) == negation_covers(home, {w})
+                                                      for w in others)
+                                       and any(negation_covers(home, {w}) for w in others))
+                    if negated and _condition(clause.tokens) and not _main_denies(clause.tokens):
                         # a condition names a case, it claims nothing: "if a student doesn't turn up or cancels less
                         # than 24 hours before, you're still paid" (round 27: a lie); the main clause is judged
                         continue
@@ -551,6 +582,11 @@ class RulePerceiver:
         if stated:
             known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
             denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
+            # ... and a price another fact states, lent to a stated fact: "... only real damage such as burns or tears is
+            # charged, at £25 an item" where the fact charges £8 an item (£25 is the same-day top-up's, a fact the
+            # sentence says nothing of; the inventor adversary's line)
+            denied += [f for f in stated if f not in denied and any(self._lent(q, f, stated, set(c.stems))
+                                                                    for c in sent.clauses for q in c.numbers)]
             if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers, known) for q in sent.numbers):
                 false += denied or stated
             elif not all(accounted(q, known) or (q in loose and self.true_amount(q, sent.numbers, known))
@@ -701,8 +737,13 @@ class RulePerceiver:
         # So is thanks or a sign-off ("Understood, thanks for your time."), and a statement on the offer's subject that
         # the rules could not place (round 25: "every gym floor is now capped at 80 people" answered "Sorry, what's
         # that got to do with the gym?"): unheard, it earns nothing, but it is not off the subject.
+        # ... and a caller hedging what they said ("Honestly, it's an average, not a guarantee; some calls take longer.",
+        # round 38's answer to "is that a promise?": "I'm not following you. What's this about?"), once one sentence
+        # of the turn is on the subject or a hedge: the rest of such a turn is its explanation.
         spoken = [s for s in sentences if s.tokens]
-        small_talk = said_nothing and bool(spoken) and all(courtesy_only(s.text) or self._on_topic(s) for s in spoken)
+        small_talk = said_nothing and bool(spoken) and (
+            all(courtesy_only(s.text) or self._on_topic(s) for s in spoken)
+            or any(hedges_claim(s.text) for s in spoken))
         off_topic = said_nothing and not small_talk
         return Perception(
             probes=() if barrage else tuple(probes),
@@ -724,6 +765,19 @@ class RulePerceiver:
             confirms=bool(sentences) and bool(sentences[0].tokens) and not sentences[0].question
             and says_yes(sentences[0].text),
         )
+
+    def _lent(self, q: tuple, fact_id: str, stated: list[str], words: set[str]) -> bool:
+        """A price or share `q` that contradicts the stated fact `fact_id`, said in a clause (`words`) that names
+        something of that fact and nothing of the facts that do give `q`, none of them stated: another fact's amount
+        lent to this one."""
+        fact = self._fact_model[fact_id]
+        if q[0] not in ("cur", "pct") or not contradicts(q, fact.numbers) or accounted(q, fact.numbers):
+            return False
+        owners = [m for m in self._facts if m.id != fact_id and accounted(q, m.numbers)]
+        if not owners or any(m.id in stated for m in owners):
+            return False
+        words = {w for w in words if not is_number(w)} - _UNIT_STEMS
+        return bool(words & fact.topic) and not any(words & m.topic for m in owners)
 
     def _false_cue_hits(self, clause: Clause) -> tuple[list[str], bool]:
         """(facts a pack false-claim cue in the clause contradicts, whether some cue was denied instead): "we do not
