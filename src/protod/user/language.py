@@ -1327,6 +1327,14 @@ _STANDS_NOW = re.compile(r"^(?:(?:so|and|okay|ok|right|now|well|just)[, ]+)*(?:a
                          r"\b(?:right now|at the moment|currently|these days|at present|nowadays)\b")
 
 
+def asks_how_things_stand(sentence: str) -> bool:
+    """`_STANDS_NOW`, naming no worry."""
+    lowered = plain_lower(sentence)
+    # (not a case put to them: "Do you have cover at the moment if you damage something?" asks about the worry)
+    return (bool(_STANDS_NOW.match(lowered)) and not _OPEN_WORRY.search(lowered) and " if " not in lowered
+            and not asks_how_it_goes(lowered))
+
+
 # "The one thing that isn't paid is the drive to your first visit.": what is denied comes last, so the negation
 # reaches back over it; said the plain way round ("The drive to your first visit isn't paid.") it reads as it means
 # (round 35: the caller was called a liar for the fact's own exception).
@@ -1367,14 +1375,6 @@ def hedges_claim(sentence: str) -> bool:
     tokens = tokenize(sentence)
     disclaimed = any(t in GUARANTEE_WORDS and NEGATORS.intersection(tokens[max(0, i - 3):i]) for i, t in enumerate(tokens))
     return disclaimed or bool({"average", "typical", "usually", "typically", "generally"}.intersection(tokens))
-
-
-def asks_how_things_stand(sentence: str) -> bool:
-    """`_STANDS_NOW`, naming no worry."""
-    lowered = plain_lower(sentence)
-    # (not a case put to them: "Do you have cover at the moment if you damage something?" asks about the worry)
-    return (bool(_STANDS_NOW.match(lowered)) and not _OPEN_WORRY.search(lowered) and " if " not in lowered
-            and not asks_how_it_goes(lowered))
 
 
 def checks_about_user(sentence: str) -> bool:

@@ -738,8 +738,8 @@ class RulePerceiver:
         # the rules could not place (round 25: "every gym floor is now capped at 80 people" answered "Sorry, what's
         # that got to do with the gym?"): unheard, it earns nothing, but it is not off the subject.
         # ... and a caller hedging what they said ("Honestly, it's an average, not a guarantee; some calls take longer.",
-        # round 38's answer to "is that a promise?": "I'm not following you. What's this about?"), once one sentence
-        # of the turn is on the subject or a hedge: the rest of such a turn is its explanation.
+        # round 38's answer to "is that a promise?": "I'm not following you. What's this about?"): once one sentence
+        # of the turn hedges, the rest of it is the hedge's explanation.
         spoken = [s for s in sentences if s.tokens]
         small_talk = said_nothing and bool(spoken) and (
             all(courtesy_only(s.text) or self._on_topic(s) for s in spoken)
