@@ -702,6 +702,7 @@ _CHARGE_WORDS = frozenset(stem(w) for w in "charge charges fee fees cost costs p
                            "bill".split())
 _CHARGING = frozenset(stem(w) for w in "charge take add bill".split())  # verbs that impose a charge
 _ADDED = frozenset(stem(w) for w in "extra additional hidden further".split())
+_CHARGE_NEGATORS = frozenset(("nothing", "none", "no", "not", "never"))
 
 
 def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozenset[str]) -> bool:
@@ -737,19 +738,21 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     # (also with the verb left out, "nothing extra for empty rooms"; not a subject, "nothing is charged for rooms")
     # (and "we don't take a deposit on casks" or "we don't charge for the check" as "no deposit on casks", "no charge
     # for the check"; not "we don't cover the cost of your DBS", nor "we don't charge by the occupied room")
-    following = clause.tokens[first + 1:first + 2]
-    before_prep = next((i for i in range(first + 1, end) if clause.tokens[i] in PREPOSITIONS
-                        and clause.tokens[i] != "by"), end)
-    between = clause.token_stems[first + 1:before_prep]
-    if between[:1] and between[0] in _ADDED:
-        between = between[1:]  # "no extra charge for that Saturday run"
-    charged = clause.tokens[first] in ("nothing", "none") or (
-        clause.tokens[first] == "no" and between[:1] and between[0] in _CHARGE_WORDS) or (
-        clause.tokens[first] in ("not", "never") and between[:1] and between[0] in _CHARGING
-        and not set(between[1:]) - _CHARGE_WORDS - FUNCTION_WORDS)
-    if charged and (first or (following and following[0] not in AUXILIARIES and stem(following[0]) not in VERB_STEMS)) \
-            and "by" not in clause.tokens[first + 1:before_prep + 1]:
-        end = before_prep
+    if clause.tokens[first] in _CHARGE_NEGATORS:  # (the rest of this test only for them: a hot path)
+        following = clause.tokens[first + 1:first + 2]
+        before_prep = next((i for i in range(first + 1, end) if clause.tokens[i] in PREPOSITIONS
+                            and clause.tokens[i] != "by"), end)
+        between = clause.token_stems[first + 1:before_prep]
+        if between[:1] and between[0] in _ADDED:
+            between = between[1:]  # "no extra charge for that Saturday run"
+        charged = clause.tokens[first] in ("nothing", "none") or (
+            clause.tokens[first] == "no" and between[:1] and between[0] in _CHARGE_WORDS) or (
+            clause.tokens[first] in ("not", "never") and between[:1] and between[0] in _CHARGING
+            and not set(between[1:]) - _CHARGE_WORDS - FUNCTION_WORDS)
+        if charged and (first or (following and following[0] not in AUXILIARIES
+                                  and stem(following[0]) not in VERB_STEMS)) \
+                and "by" not in clause.tokens[first + 1:before_prep + 1]:
+            end = before_prep
     # nor past an exception: "joining costs you nothing beyond the monthly membership" asserts the membership (round
     # 30: "It's a rolling monthly membership" was called a lie for it)
     end = next((i for i in range(first + 1, end) if clause.tokens[i] in ("beyond", "except", "besides")

@@ -60,10 +60,10 @@ class _FactModel:
     numbers: frozenset[tuple]  # quantities (see protod.user.language.quantities)
     guarantee: bool
     hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
-    # the amounts of the clause each cue stands in ("no setup" in "There's no setup or delivery fee, and we stock you
-    # with three full sets" needs no "three": round 38's "There's no setup fee and no delivery fee." went unheard)
-    cue_numbers: dict = field(default_factory=dict, compare=False)
-    cue_homes: dict = field(default_factory=dict, compare=False)  # cue stems -> the fact's clause holding it
+    # cue stems -> the fact's clause holding the cue: its amounts are what a cue claim must state ("no setup" in "There's
+    # no setup or delivery fee, and we stock you with three full sets" needs no "three": round 38's "There's no setup
+    # fee and no delivery fee." went unheard)
+    cue_homes: dict = field(default_factory=dict, compare=False)
 
     def promise_invented(self, clause: Clause) -> bool:
         """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
@@ -80,20 +80,19 @@ _UNTIL = frozenset(("until", "till", "til"))
 
 def _fact_model(fact: Fact) -> _FactModel:
     clauses = clauses_of(fact.text)
-    cues, cue_numbers, cue_homes = [], {}, {}
+    cues, cue_homes = [], {}
     for cue in fact.cues:
         stems = phrase_stems(cue)
         home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
         cues.append((stems, negation_covers(home, stems) if home else False))
         if home is not None:
-            cue_numbers[stems] = home.numbers
             cue_homes[stems] = home
     content = frozenset(s for c in clauses for s in c.stems)
     numbers = frozenset(n for c in clauses for n in c.numbers)
     return _FactModel(
         id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
         topic=frozenset(s for s in content if s not in _UNIT_STEMS and not is_number(s)), numbers=numbers,
-        guarantee=any(c.guarantee for c in clauses), cue_numbers=cue_numbers, cue_homes=cue_homes,
+        guarantee=any(c.guarantee for c in clauses), cue_homes=cue_homes,
         hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
                    for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
     )
@@ -406,13 +405,15 @@ class RulePerceiver:
         """A question carrying far more cue words than natural speech does (a checklist, not a question)."""
         return self._probe(sent)[2] == "stuffed"
 
-    def asks_to_close(self, sent: Sentence) -> bool:
+    def asks_to_close(self, sent: Sentence, before: str = "") -> bool:
         """The sentence proposes closing with the pack's closing words ("Shall I sign you up?", "Let's get you started")
-        or asks for the go-ahead in words any offer uses ("Shall I book that in for you?", "Do I have your okay?")."""
+        or asks for the go-ahead in words any offer uses ("Shall I book that in for you?", "Do I have your okay?"); a
+        question may point back at the step named in `before`, the sentence said just before ("... book an interview
+        today; would you be up for that?")."""
         # A statement's closing words in a denied clause propose nothing: "... and you shouldn't sign up" (round 11, a
         # caller promising to say if the product does not fit); a question's still do ("Why not sign up today?").
         if sent.question:
-            return _has_any(sent.stems, self._closing) or asks_consent(sent.text)
+            return _has_any(sent.stems, self._closing) or asks_consent(sent.text, before)
         if states_purpose(sent.text):
             return False  # "I'm calling to see whether you'd fancy coming back to us" says why they call
         # The proposing clause itself opens as a proposal, or is the sentence's first: "I should be precise: the fee
@@ -478,10 +479,10 @@ class RulePerceiver:
                             if joined(phrase) in clause_text
                             or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
                                 and not any(joined(phrase) in t for t in clause_texts))), None)
+                home = fact.cue_homes.get(cue[0]) if cue is not None else None
                 if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(
-                        sent.numbers, fact.cue_numbers.get(cue[0], fact.numbers)):
+                        sent.numbers, home.numbers if home is not None else fact.numbers):
                     negated = negation_covers(clause, cue[0]) != cue[1]
-                    home = fact.cue_homes.get(cue[0])
                     if negated and not cue[1] and home is not None and home.negated:
                         # The fact denies something else of its cue, and the caller denies the same: "Calls aren't
                         # allowed on the silent floor" says the fact's "a silent floor where calls aren't allowed"
@@ -685,7 +686,7 @@ class RulePerceiver:
                 if not sent.question:
                     false_claims += [f for f in self._false_cues(sent) if f not in false_claims]
                 continue
-            if (self.asks_to_close(sent) or (k and sent.question and asks_consent(sent.text, sentences[k - 1].text))) \
+            if self.asks_to_close(sent, sentences[k - 1].text if k else "") \
                     and not (sent.question and asks_open_worry(sent.text)):
                 # ("What's holding you back from signing up?" asks what worries the user, not for their yes)
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe

@@ -408,12 +408,13 @@ def transition(
                     events.append(("hinted", other))
                 else:
                     events.append(("guarded",))
-            elif any(c in hinted and s is _HIDDEN for c, s in statuses.items()):
+            elif (named_area := next((c for c, st in statuses.items() if c in hinted and st is _HIDDEN),
+                                     None)) is not None:
                 # Having said which part of the offer their worry is about, the user does not then call a question
                 # near it "not a worry" (round 35: "It's to do with hours, shifts and getting started", then "Not
                 # really a worry for me." to "is getting started the newness of it, or safety on the road?"): they
                 # say again where it lies.
-                events.append(("hinted", next(c for c, s in statuses.items() if c in hinted and s is _HIDDEN)))
+                events.append(("hinted", named_area))
             else:
                 events.append(("no_concern",))
 
