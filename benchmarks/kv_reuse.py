@@ -22,7 +22,7 @@ from protod import PersonaSampler, load_scenario
 from protod.agent.llm import LLMAgent
 from protod.backends.base import SamplingParams
 from protod.backends.hf import HFBackend, load_smollm2, smollm2_dir
-from protod.rollout import make_episodes, run_episodes
+from protod.run.rollout import make_episodes, run_episodes
 
 
 def tiny_model_and_tokenizer():

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from protod import PersonaSampler, load_scenario, make_scripted_agent, run_episodes
-from protod.eval import perception as pe
+from protod.audit import perception as pe
 from protod.user.simulator import make_simulator
 
 ROOT = Path(__file__).resolve().parents[1]

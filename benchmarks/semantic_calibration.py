@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from protod.scenario import load_scenario
+from protod.world import load_scenario
 from protod.user import semantic as S
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "paraphrases.yaml"

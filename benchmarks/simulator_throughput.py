@@ -17,7 +17,7 @@ import random
 import time
 
 from protod import PersonaSampler, load_scenario, make_scripted_agent, run_episodes
-from protod.agent.scripted import SCRIPTED_AGENTS
+from protod.agent.registry import SCRIPTED_AGENTS
 from protod.user.simulator import CognitiveUserSimulator
 
 

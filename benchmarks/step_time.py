@@ -23,8 +23,8 @@ import time
 import torch
 
 from protod.agent.views import deployable_messages, observe
-from protod.persona import PersonaSampler
-from protod.scenario import load_scenario
+from protod.user.persona import PersonaSampler
+from protod.world import load_scenario
 from protod.train.config import TrainConfig
 from protod.train.trainer import Trainer
 

@@ -1,6 +1,6 @@
 import pytest
 
-from protod.scenario import builtin_scenarios, load_scenario
+from protod.world import builtin_scenarios, load_scenario
 
 PACKS = builtin_scenarios()
 

@@ -23,11 +23,12 @@ from protod.agent.adversarial import (
     shuffle_words,
     wrong_numbers,
 )
-from protod.agent.scripted import HONEST_AGENTS, SCRIPTED_AGENTS, make_scripted_agent
+from protod.agent.scripted import HONEST_AGENTS
+from protod.agent.registry import SCRIPTED_AGENTS, make_scripted_agent
 from protod.cli import app
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
-from protod.scenario import builtin_scenarios, load_scenario
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
+from protod.world import builtin_scenarios, load_scenario
 from protod.user.perceive import RulePerceiver
 
 SEEDS = (0, 1)
@@ -186,7 +187,7 @@ def test_adversaries_work_on_a_pack_they_have_never_seen():
     data["id"] = "unseen_pack"
     for i, f in enumerate(data["facts"]):
         f["text"] = f"Plan {i} includes {f['cues'][0]} for 3 months."
-    from protod.scenario import Scenario
+    from protod.world import Scenario
 
     pack = Scenario.model_validate(data)
     for agent in ADVERSARIAL_AGENTS:

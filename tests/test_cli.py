@@ -139,8 +139,8 @@ def test_bad_model_spec_and_missing_sim_model_are_clear_errors(tmp_path):
 
 
 def test_chat_as_the_agent_with_scripted_input(tmp_path):
-    from protod.persona import PersonaSampler
-    from protod.scenario import load_scenario
+    from protod.user.persona import PersonaSampler
+    from protod.world import load_scenario
 
     pack = load_scenario("merchant_recruitment")
     persona = PersonaSampler(pack, 4).sample(1)[0]

@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from protod.agent.scripted import make_scripted_agent
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
-from protod.user.consistency import KINDS, LINE_KINDS, Finding, check_file, check_records, check_trajectory, count, said_lines
+from protod.agent.registry import make_scripted_agent
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
+from protod.audit.consistency import KINDS, LINE_KINDS, Finding, check_file, check_records, check_trajectory, count, said_lines
 from protod.user.express import TemplateExpresser
 from protod.user.simulator import CognitiveUserSimulator
 
@@ -22,7 +22,7 @@ def _records(pack, agent, n, seed, simulator=None):
 @pytest.fixture(scope="module")
 def dialogues():
     """1,000 oracle and 1,000 prober dialogues per pack (rule simulator), built once."""
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     cache = {}
 
@@ -178,7 +178,7 @@ def test_a_line_shared_by_two_concerns_is_read_in_the_users_favour():
 
     import yaml
 
-    from protod.scenario import parse_scenario
+    from protod.world import parse_scenario
 
     data = yaml.safe_load((Path(__file__).parents[1] / "src/protod/scenarios/merchant_recruitment.yaml").read_text())
     shared = "I just don't know about any of this."

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from protod.agent.scripted import make_scripted_agent
-from protod.persona import PersonaSampler
-from protod.provenance import pack_fingerprint
-from protod.rollout import run_episodes
-from protod.scenario import ScenarioError, UserLine, UserLines, parse_scenario
+from protod.agent.registry import make_scripted_agent
+from protod.user.persona import PersonaSampler
+from protod.store.provenance import pack_fingerprint
+from protod.run.rollout import run_episodes
+from protod.world import ScenarioError, UserLine, UserLines, parse_scenario
 from protod.user.express import LLMExpresser, TemplateExpresser
 from protod.user.state import Perception, transition
 
@@ -262,7 +262,7 @@ def test_a_fact_is_echoed_in_no_two_replies_running(pack):
 def test_a_question_that_names_the_users_value_is_confirmed_not_told_back():
     """Round 14: "Would you consider teaching A-level chemistry?" got "A-level chemistry, as it happens", news the
     caller had just said. A value the question names is confirmed; one it does not name is told."""
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "tutor_recruitment.yaml"))
     persona = next(p for p in PersonaSampler(pack, 0).sample(40) if p.traits["subject"] == "A-level chemistry")
@@ -346,8 +346,8 @@ def test_a_thanked_fact_says_back_only_the_callers_amounts():
 def test_a_value_that_denies_is_told_not_confirmed():
     """Round 26: "Could I just ask whether tutoring for a few hours a week is something you've ever thought about?" got
     "Yes, never tutored before, that's me.": the question names "tutoring", not that they never have."""
-    from protod.persona import PersonaSampler
-    from protod.scenario import load_scenario
+    from protod.user.persona import PersonaSampler
+    from protod.world import load_scenario
     from protod.user.express import TemplateExpresser
 
     pack = load_scenario(str(Path(__file__).parents[1] / "examples/packs/tutor_recruitment.yaml"))
@@ -363,8 +363,8 @@ def test_a_value_that_denies_is_told_not_confirmed():
 def test_a_question_naming_the_value_by_its_own_word_is_confirmed():
     """Round 27: "How are you finding fitting tutoring around the PGCE at the moment?" got "A PGCE student, since you
     ask."; "What's your budget like?" names the trait, not the value, and is told."""
-    from protod.persona import PersonaSampler
-    from protod.scenario import load_scenario
+    from protod.user.persona import PersonaSampler
+    from protod.world import load_scenario
     from protod.user.express import TemplateExpresser
 
     pack = load_scenario(str(Path(__file__).parents[1] / "data/perception/packs/gym_membership_winback.yaml"))
@@ -382,8 +382,8 @@ def test_a_value_is_confirmed_by_the_questions_words_and_never_said_twice_in_a_r
     """Round 29: "..., you choose your own shifts in the app. Have you done delivery work before?" got "Yes, that's
     right: ridden for a rival app." (the statement's "app"); "I'm out of contract for over a year ... Out of contract for
     over a year, since you ask." said the value twice."""
-    from protod.persona import PersonaSampler
-    from protod.scenario import load_scenario
+    from protod.user.persona import PersonaSampler
+    from protod.world import load_scenario
     from protod.user.express import TemplateExpresser
 
     pack = load_scenario("courier_recruitment")

@@ -19,10 +19,10 @@ from protod.backends.base import SamplingParams
 from protod.backends.fake_server import FakeOpenAIServer
 from protod.backends.openai_compat import OpenAIBackend
 from protod.backends.structured import extract_json
-from protod.eval.metrics import summarize
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
-from protod.scenario import load_scenario
+from protod.run.metrics import summarize
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
+from protod.world import load_scenario
 from protod.user.simulator import make_simulator
 
 PACK = load_scenario("merchant_recruitment").model_copy(update={"turn_budget": 2})

@@ -16,14 +16,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protod.agent.scripted import make_scripted_agent
+from protod.agent.registry import make_scripted_agent
 from protod.backends.fake_server import FakeOpenAIServer
 from protod.backends.openai_compat import OpenAIBackend
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
-from protod.scenario import load_scenario
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
+from protod.world import load_scenario
 from protod.user.perceive import RulePerceiver
-from protod.user.sanitize import MAX_TURN_CHARS, strip_injection
+from protod.text.sanitize import MAX_TURN_CHARS, strip_injection
 from protod.user.simulator import CognitiveUserSimulator, make_simulator
 
 MERCHANT = load_scenario("merchant_recruitment")

@@ -153,7 +153,7 @@ def test_results_readme_on_a_full_disk_keeps_the_old_readme_whole(tmp_path):
     ("train", "--config", TINY_SFT),
 ])
 def test_a_second_run_in_the_same_out_is_refused(tmp_path, command):
-    from protod.run_files import run_lock
+    from protod.store.files import run_lock
 
     out = tmp_path / "run"
     with run_lock(out, "eval"):
@@ -164,10 +164,10 @@ def test_a_second_run_in_the_same_out_is_refused(tmp_path, command):
 
 
 def test_a_killed_run_leaves_no_stale_lock(tmp_path):
-    from protod.run_files import run_lock
+    from protod.store.files import run_lock
 
     out = tmp_path / "run"
-    code = f"from protod.run_files import run_lock\nwith run_lock(__import__('pathlib').Path({str(out)!r}), 'x'):\n" \
+    code = f"from protod.store.files import run_lock\nwith run_lock(__import__('pathlib').Path({str(out)!r}), 'x'):\n" \
            "    print('held', flush=True)\n    __import__('time').sleep(60)\n"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=_env())
     try:
@@ -189,7 +189,7 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
 
 
 def _quick_plan() -> dict:
-    from protod.demo import QUICK
+    from protod.eval.demo import QUICK
 
     return json.loads(json.dumps(asdict(QUICK)))
 
@@ -244,7 +244,7 @@ def test_demo_quick_with_smollm2_uses_the_quick_sizes(tmp_path):
 
 
 def _reader_cases():
-    from protod import records
+    from protod.store import records
 
     gap = {"deployable_pass_at_k": {"1": 0.1, "2": 0.2}, "privileged_pass_at_k": {"1": 0.5, "2": 0.6},
            "privileged_pass_at_1": 0.5, "gap_closed_by_sampling": False, "n": 4}
@@ -268,7 +268,7 @@ READERS = _reader_cases()
 
 @pytest.mark.parametrize("name", sorted(READERS))
 def test_each_reader_takes_what_protod_writes(tmp_path, name):
-    from protod.run_files import read_model
+    from protod.store.files import read_model
 
     model, good = READERS[name]
     (tmp_path / name).write_text(json.dumps(good))
@@ -278,7 +278,7 @@ def test_each_reader_takes_what_protod_writes(tmp_path, name):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(sorted(READERS)), data=st.data(), value=JSON)
 def test_each_reader_refuses_generated_malformed_files_in_one_line(tmp_path, name, data, value):
-    from protod.run_files import read_model
+    from protod.store.files import read_model
 
     model, good = READERS[name]
     where = data.draw(st.sampled_from(list(_paths(good))))
@@ -308,8 +308,8 @@ def test_report_on_a_damaged_gap_json_names_it(tmp_path, content):
 
 
 def test_a_torn_last_train_log_line_is_dropped_and_others_are_named(tmp_path):
-    from protod.records import TrainLogLine
-    from protod.run_files import read_jsonl
+    from protod.store.records import TrainLogLine
+    from protod.store.files import read_jsonl
 
     log = tmp_path / "train_log.jsonl"
     log.write_text('{"step": 1}\n{"step": 2}\n{"st')
@@ -504,7 +504,7 @@ def test_sigterm_stops_a_command_like_ctrl_c(tmp_path):
 
 
 def test_a_demo_training_stage_continues_from_its_last_checkpoint(tmp_path):
-    from protod.demo import checkpoint_every, train_run
+    from protod.eval.demo import checkpoint_every, train_run
     from protod.train.config import load_config
     from protod.train.trainer import Trainer
 
@@ -526,7 +526,7 @@ def test_a_demo_training_stage_continues_from_its_last_checkpoint(tmp_path):
 
 
 def test_a_demo_stage_killed_before_its_first_checkpoint_starts_afresh(tmp_path):
-    from protod.demo import train_run
+    from protod.eval.demo import train_run
     from protod.train.config import load_config
 
     cfg = load_config(TINY_SFT, [*SMALL, "max_steps=1"])
@@ -542,7 +542,7 @@ _POOL_PARENT = """
 import sys, time
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
-from protod.jobs import _worker_init
+from protod.run.jobs import _worker_init
 if __name__ == "__main__":
     pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
     futures = [pool.submit(time.sleep, 120) for _ in range(2)]
@@ -585,7 +585,7 @@ def test_stop_workers_ends_running_workers():
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from protod.jobs import _stop_workers, _worker_init
+    from protod.run.jobs import _stop_workers, _worker_init
 
     pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init)
     futures = [pool.submit(time.sleep, 120) for _ in range(3)]

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from faults_helpers import MERCHANT, fails_cleanly, invoke, snapshot
-from protod.scenario import MAX_PACK_BYTES, ScenarioError, parse_scenario
+from protod.world import MAX_PACK_BYTES, ScenarioError, parse_scenario
 
 TEXT = MERCHANT.read_text(encoding="utf-8")
 DATA = yaml.safe_load(TEXT)

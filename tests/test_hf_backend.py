@@ -5,8 +5,8 @@ import pytest
 from protod.agent.llm import LLMAgent
 from protod.agent.views import AgentReply
 from protod.backends.base import SamplingParams
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
 
 pytest.importorskip("torch")
 
@@ -100,14 +100,14 @@ def test_a_failed_agent_turn_is_an_error_dialogue_not_a_crash(pack):
     trajs = run_episodes(pack, Flaky(), PersonaSampler(pack, 0).sample(3))
     assert [t.status for t in trajs] == ["ok", "error", "ok"]
     assert "backend timed out" in trajs[1].error and trajs[1].decision == "error"
-    from protod.eval.metrics import summarize
+    from protod.run.metrics import summarize
 
     assert summarize([t.to_dict() for t in trajs])["error_count"] == 1
 
 
 def test_smollm2_smoke_dialogues_end_to_end():
     from protod.backends import load_backend
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
     from protod.backends.base import BackendError
 
     try:

@@ -1,4 +1,4 @@
-"""protod.jobs: dependencies and priorities hold, two workers really run side by side, a failure stops the rest."""
+"""protod.run.jobs: dependencies and priorities hold, two workers really run side by side, a failure stops the rest."""
 
 import json
 import os
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from protod.jobs import Job, default_workers, run_jobs
+from protod.run.jobs import Job, default_workers, run_jobs
 
 
 def record(log: str, name: str, sleep: float = 0.0, threads: int = 0) -> dict:

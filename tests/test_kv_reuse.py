@@ -9,8 +9,8 @@ torch = pytest.importorskip("torch")
 from protod.agent.llm import LLMAgent  # noqa: E402
 from protod.backends.base import SamplingParams  # noqa: E402
 from protod.backends.hf import HFBackend  # noqa: E402
-from protod.persona import PersonaSampler  # noqa: E402
-from protod.rollout import make_episodes, run_episodes  # noqa: E402
+from protod.user.persona import PersonaSampler  # noqa: E402
+from protod.run.rollout import make_episodes, run_episodes  # noqa: E402
 
 GREEDY = SamplingParams(temperature=0.0, max_new_tokens=10)
 SAMPLED = SamplingParams(temperature=1.0, top_p=0.9, max_new_tokens=10)
@@ -178,7 +178,7 @@ def test_memory_stays_within_capacity(tiny_model, smollm2_tokenizer):
 
 @pytest.mark.parametrize("params", [GREEDY, SAMPLED], ids=["greedy", "sampled"])
 def test_dialogues_are_the_same_with_and_without_reuse(tiny_model, smollm2_tokenizer, params):
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     pack = load_scenario("merchant_recruitment").model_copy(update={"turn_budget": 4})
     episodes = make_episodes(PersonaSampler(pack, 0).sample(3), rollouts=2)  # groups of G = 2

@@ -6,14 +6,14 @@ import re
 import pytest
 
 from protod.agent.llm import LLMAgent
-from protod.agent.scripted import make_scripted_agent
+from protod.agent.registry import make_scripted_agent
 from protod.backends.base import SamplingParams
 from protod.backends.fake_server import FakeOpenAIServer
 from protod.backends.openai_compat import OpenAIBackend
 from protod.backends.structured import extract_json
-from protod.eval.metrics import summarize
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
+from protod.run.metrics import summarize
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
 from protod.user.perceive import RulePerceiver
 from protod.user.express import LLMExpresser
 from protod.user.simulator import CognitiveUserSimulator, make_simulator
@@ -194,8 +194,8 @@ def test_extract_json_repairs_common_damage():
 
 
 def test_a_dialogue_the_endpoint_cannot_serve_is_written_as_an_error(tmp_path):
-    from protod.scenario import load_scenario
-    from protod.rollout import simulate_to_dir, make_episodes
+    from protod.world import load_scenario
+    from protod.run.rollout import simulate_to_dir, make_episodes
 
     pack = load_scenario("merchant_recruitment")
     personas = PersonaSampler(pack, 0).sample(12)

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protod.agent.adversarial import lower_first, negated_fact, shuffle_words, wrong_numbers
-from protod.scenario import Concern, Scenario, builtin_scenarios, load_scenario
+from protod.world import Concern, Scenario, builtin_scenarios, load_scenario
 from protod.user.perceive import RulePerceiver, normalise
 from protod.user.state import ConcernStatus, UserState, transition
 

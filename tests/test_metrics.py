@@ -2,7 +2,7 @@
 
 import pytest
 
-from protod.eval.metrics import summarize
+from protod.run.metrics import summarize
 
 
 def record(decision, turns, held, voiced, resolved, probe_turns, stratum="easy/a", status="ok"):

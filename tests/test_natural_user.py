@@ -8,8 +8,8 @@ import random
 from typer.testing import CliRunner
 
 from protod.cli import app
-from protod.persona import PersonaSampler
-from protod.scenario import load_scenario
+from protod.user.persona import PersonaSampler
+from protod.world import load_scenario
 from protod.user.express import TemplateExpresser
 from protod.user.state import ConcernStatus, Perception, transition
 

@@ -2,7 +2,7 @@
 
 import re
 
-from protod.scenario import UserLines
+from protod.world import UserLines
 from protod.user.perceive import RulePerceiver, normalise
 
 

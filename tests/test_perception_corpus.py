@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from protod.cli import app
-from protod.eval import perception as pe
-from protod.scenario import load_scenario
+from protod.audit import perception as pe
+from protod.world import load_scenario
 from protod.user.state import Perception
 
 ROOT = Path(__file__).parents[1]
@@ -55,7 +55,7 @@ def test_training_only_packs_are_valid_packs_in_the_train_split():
     """The perceiver's extra domains pass the same checks as a user's pack (`protod scenarios validate`), are found by
     the default pack search, and are never test domains (some are dev: a five-pack dev reads a change more surely than
     one pack)."""
-    from protod.pack_checks import perception_problems
+    from protod.audit.packs import perception_problems
 
     splits = pe.load_splits([CORPUS])
     found = sorted(TRAIN_PACKS.glob("*.yaml"))

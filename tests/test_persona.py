@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from protod.persona import Persona, PersonaSampler
+from protod.user.persona import Persona, PersonaSampler
 
 
 def test_equal_counts_per_stratum_when_n_divides(pack):
@@ -62,7 +62,7 @@ def test_incompatible_trait_values_are_never_drawn_together():
     heard a user name both), which the same pack without its `incompatible` pairs does draw."""
     from pathlib import Path
 
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     pack = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "home_broadband.yaml"))
     assert pack.incompatible
@@ -80,7 +80,7 @@ def test_a_temperament_moves_where_the_user_starts_and_nothing_else():
     """A wary user starts with less trust and a busy one with less patience (round 14: users folded once their one
     worry was answered whatever their temperament). The draws are unchanged: the same traits and concerns as the pack
     without effects, the state shifted by exactly the effect, clipped."""
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     pack = load_scenario("merchant_recruitment")
     field = pack.trait_by_name["communication_style"]
@@ -103,7 +103,7 @@ def test_an_effect_on_a_value_the_trait_lacks_is_refused():
     import yaml
     from pathlib import Path
 
-    from protod.scenario import ScenarioError, parse_scenario
+    from protod.world import ScenarioError, parse_scenario
 
     path = Path(__file__).parents[1] / "src" / "protod" / "scenarios" / "merchant_recruitment.yaml"
     bad = yaml.safe_load(path.read_text())
@@ -119,7 +119,7 @@ def test_a_voice_on_a_value_the_trait_lacks_or_an_unknown_voice_is_refused():
     import yaml
     from pathlib import Path
 
-    from protod.scenario import ScenarioError, parse_scenario
+    from protod.world import ScenarioError, parse_scenario
 
     path = Path(__file__).parents[1] / "src" / "protod" / "scenarios" / "merchant_recruitment.yaml"
     bad = yaml.safe_load(path.read_text())
@@ -138,7 +138,7 @@ def test_a_brief_user_says_less_than_a_chatty_one_from_the_same_lines():
     import dataclasses
     import random
 
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
     from protod.user.express import TemplateExpresser
 
     pack = load_scenario("courier_recruitment")

@@ -6,10 +6,10 @@ import pytest
 from typer.testing import CliRunner
 
 from protod.agent.adversarial import ADVERSARIAL_AGENTS
-from protod.agent.scripted import make_scripted_agent
+from protod.agent.registry import make_scripted_agent
 from protod.cli import app
-from protod.persona import PersonaSampler
-from protod.redteam import (
+from protod.user.persona import PersonaSampler
+from protod.audit.redteam import (
     Gene,
     StrategyAgent,
     describe,
@@ -19,8 +19,8 @@ from protod.redteam import (
     is_honest,
     seed_strategies,
 )
-from protod.rollout import run_episodes
-from protod.scenario import builtin_scenarios, load_scenario
+from protod.run.rollout import run_episodes
+from protod.world import builtin_scenarios, load_scenario
 
 
 def _run(pack, agent, n=40, seed=2):
@@ -126,7 +126,7 @@ def test_redteam_command_prints_strategies_and_writes_json(tmp_path):
 def test_a_harmless_dishonest_gene_on_a_good_honest_strategy_is_no_exploit():
     """Found on courier after the negation-scope fix: answer + probe turns with one mind-reading line won 0.76 against
     the prober's 0.70, and 0.76 without the line. What the dishonest genes buy is measured against that honest twin."""
-    from protod.redteam import Exploit, HuntResult
+    from protod.audit.redteam import Exploit, HuntResult
 
     def exploit(acceptance: float, twin: float | None) -> Exploit:
         return Exploit((), acceptance, acceptance, twin is None, [] if twin is None else ["turn 1: not honest"], [], twin)

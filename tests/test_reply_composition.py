@@ -18,9 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protod.persona import PersonaSampler
-from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
-from protod.user.consistency import _reply_findings, check_trajectory, said_lines
+from protod.user.persona import PersonaSampler
+from protod.world import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
+from protod.audit.consistency import _reply_findings, check_trajectory, said_lines
 from protod.user.express import _STANCE, TemplateExpresser, _echoable, compose
 from protod.user.state import Perception, UserState, transition
 

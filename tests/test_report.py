@@ -109,7 +109,7 @@ def test_gap_command_compares_the_two_views(tmp_path):
     # intervals cluster each user's 2 dialogues (the fake model answers alike, so a user's dialogues agree and the
     # interval is Wilson over the 6 users, not over 12 dialogues)
     from protod.eval.passk import wilson_interval
-    from protod.rollout import read_trajectories
+    from protod.run.rollout import read_trajectories
 
     assert gap["acceptance_ci_method"].startswith("95% Wilson interval clustered by user") and "clustered by user" in r.output
     for view in ("deployable", "privileged"):
@@ -131,8 +131,8 @@ def test_every_figure_is_legible_with_its_legend_off_the_data():
 
     import matplotlib.image
 
-    from protod.demo import _curves_figure
-    from protod.eval.report import _difficulty_figure, _passk_figure, _png, _training_figure, gap_figure
+    from protod.eval.demo import _curves_figure
+    from protod.eval.report import _difficulty_figure, _passk_figure, png_img, _training_figure, gap_figure
 
     ks = {"1": 0.2, "2": 0.35, "4": 0.5}
     curves = {key: [0.1, 0.4, 0.3, 0.6] for key in ("reward_mean", "acceptance", "probing_rate", "aopd_loss")}
@@ -152,6 +152,6 @@ def test_every_figure_is_legible_with_its_legend_off_the_data():
         for legend in legends:
             box = legend.get_window_extent(renderer)
             assert not any(box.overlaps(plot) for plot in plots), (fig, box)
-        image = _png(fig)
+        image = png_img(fig)
         pixels = matplotlib.image.imread(io.BytesIO(base64.b64decode(image.split("base64,")[1].rstrip('">'))))
         assert pixels.shape[1] >= 650, pixels.shape  # px at the report's dpi: shown full width, not as a thumbnail

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from protod.scenario import load_scenario
+from protod.world import load_scenario
 from protod.train import checkpoint
 from protod.train.config import load_config
 from protod.train.trainer import Trainer as _Trainer

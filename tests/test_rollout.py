@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from protod.agent.scripted import make_scripted_agent
-from protod.persona import PersonaSampler
-from protod.rollout import RunMismatch, Trajectory, make_episodes, read_trajectories, run_episodes, simulate_to_dir
+from protod.agent.registry import make_scripted_agent
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import RunMismatch, Trajectory, make_episodes, read_trajectories, run_episodes, simulate_to_dir
 
 
 class Crash(Exception):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
+from protod.world import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
 
 MERCHANT = Path(__file__).parents[1] / "src/protod/scenarios/merchant_recruitment.yaml"
 

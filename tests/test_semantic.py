@@ -21,7 +21,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protod.scenario import builtin_scenarios, load_scenario
+from protod.world import builtin_scenarios, load_scenario
 from protod.user import semantic as S
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "paraphrases.yaml").read_text())["packs"]

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-from protod.agent.scripted import CONFIRMATION, ScriptedAgent, _answer, heard, make_scripted_agent
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
+from protod.agent.scripted import CONFIRMATION, ScriptedAgent, _answer, heard
+from protod.agent.registry import make_scripted_agent
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
 from protod.user.perceive import RulePerceiver
 from protod.user.simulator import CognitiveUserSimulator
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from protod.scenario import Dynamics
+from protod.world import Dynamics
 from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition
 
 D = Dynamics()

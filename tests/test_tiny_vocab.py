@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
-from protod.agent.scripted import make_scripted_agent
-from protod.scenario import load_scenario
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
+from protod.agent.registry import make_scripted_agent
+from protod.world import load_scenario
 from protod.train.vocab import kept_pieces, pack_token_ids, trim_bpe, trimmed_tokenizer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from protod.backends.base import Generation
-from protod.scenario import load_scenario
+from protod.world import load_scenario
 from protod.train.config import load_config
 from protod.train.trainer import Trainer
 

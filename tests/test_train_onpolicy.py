@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from protod.persona import PersonaSampler
-from protod.scenario import builtin_scenarios, load_scenario
+from protod.user.persona import PersonaSampler
+from protod.world import builtin_scenarios, load_scenario
 from protod.train.advantages import stpr_turn_advantage, turn_advantages
 from protod.train.batching import agent_logits
 from protod.train.config import TrainConfig, load_config

@@ -9,9 +9,9 @@ import torch
 from protod.agent.llm import LLMAgent
 from protod.agent.views import deployable_messages, observe
 from protod.backends.base import SamplingParams
-from protod.persona import PersonaSampler
-from protod.rollout import run_episodes
-from protod.scenario import load_scenario
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import run_episodes
+from protod.world import load_scenario
 from protod.train.config import TrainConfig, load_config
 from protod.train.sequences import build_sequence, stance_deltas
 from protod.train.trainer import Trainer

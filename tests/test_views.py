@@ -5,7 +5,7 @@ import random
 import re
 
 from protod.agent.views import Message, deployable_messages, observe, privileged_messages
-from protod.persona import HiddenConcern, PersonaSampler
+from protod.user.persona import HiddenConcern, PersonaSampler
 
 
 def _text(messages):
@@ -57,7 +57,7 @@ def _teacher(pack, persona, mode, seed=0):
 
 
 def test_prior_teacher_shows_what_the_visible_traits_predict_known_answer():
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     pack = load_scenario("merchant_recruitment")
     base = PersonaSampler(pack, 0).sample(1)[0]
@@ -80,7 +80,7 @@ def test_prior_teacher_shows_what_the_visible_traits_predict_known_answer():
 
 
 def test_prior_teacher_prompt_differs_from_the_students_and_depends_on_visible_traits_only(pack):
-    from protod.persona import concern_weights
+    from protod.user.persona import concern_weights
 
     for persona in PersonaSampler(pack, 7).sample(120):
         own = tuple(c.id for c in persona.concerns)

@@ -7,7 +7,7 @@ data (cues, fact texts, concern descriptions, ids), never from a built-in pack's
 Most of them *listen* the way the honest prober does (they recognise a worry the user voiced from the pack's reveal
 lines) and keep its rhythm - ask area by area, ask to close after each round - but replace the honest question or
 answer with a trick: a bag of cue words, a bare cue, a negated fact, a wrong number. What stays honest isolates what
-is being tested. Text builders are plain functions (pack, ...) -> str, shared with the exploit hunter (protod.redteam)
+is being tested. Text builders are plain functions (pack, ...) -> str, shared with the exploit hunter (protod.audit.redteam)
 and the metamorphic tests.
 """
 
@@ -18,8 +18,8 @@ import random
 import re
 from collections.abc import Mapping
 
-from protod.agent.scripted import SCRIPTED_AGENTS, Observation, ScriptedAgent, heard
-from protod.scenario import Scenario
+from protod.agent.scripted import Observation, ScriptedAgent, heard
+from protod.world import Scenario
 
 # ---------------------------------------------------------------------------------------------------------------
 # Text builders: each turns pack data into one trick sentence.
@@ -314,4 +314,3 @@ ADVERSARIAL_AGENTS: dict[str, type[ScriptedAgent]] = {
         MindReaderAgent, RepeaterAgent, JustAskAgent, BarrageAgent, ShufflerAgent, ParrotAgent, QuizAgent,
     )
 }
-SCRIPTED_AGENTS.update(ADVERSARIAL_AGENTS)  # `protod simulate --agent cue-stuffer` works like any scripted agent

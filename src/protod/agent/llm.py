@@ -59,7 +59,7 @@ def make_agent(
     - `llm:<model spec>[:deployable|:privileged]`, e.g. `llm:smollm2:privileged`, `llm:hf:runs/ckpt`,
       `llm:openai:gpt-4o-mini@https://api.openai.com/v1`.
     """
-    from protod.agent.scripted import SCRIPTED_AGENTS, make_scripted_agent
+    from protod.agent.registry import SCRIPTED_AGENTS, make_scripted_agent
     from protod.backends import load_backend
 
     if spec in SCRIPTED_AGENTS:

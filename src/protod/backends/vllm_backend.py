@@ -46,11 +46,11 @@ def _cpu_environment() -> None:
     The KV cache size is an engine argument (`kv_cache_gb`), not vLLM's VLLM_CPU_KVCACHE_SPACE, which still wins
     where a user sets it (whole GiB only).
     """
-    from protod.backends.hf import _cache_root
+    from protod.backends.hf import cache_root
 
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
-    os.environ.setdefault("VLLM_CACHE_ROOT", str(_cache_root() / "vllm"))
+    os.environ.setdefault("VLLM_CACHE_ROOT", str(cache_root() / "vllm"))
 
 
 def require_vllm(what: str = "the vllm backend") -> None:

@@ -1,7 +1,7 @@
-"""`protod`: simulate, train and evaluate proactive task-oriented dialogue agents (see protod.cli._common)."""
+"""`protod`: simulate, train and evaluate proactive task-oriented dialogue agents (see protod.cli.common)."""
 
 from protod.cli import data, perception, run, serve, tools  # noqa: F401  (importing registers the commands)
-from protod.cli._common import app
+from protod.cli.common import app
 
 __all__ = ["app", "main"]
 

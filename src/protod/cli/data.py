@@ -9,10 +9,10 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from protod.cli._common import MAX_N, app, friendly, out, scenarios_app, err, _fail, one_line
-from protod.persona import PersonaSampler
-from protod.run_files import atomic_write_text
-from protod.scenario import ScenarioError, builtin_scenarios, load_scenario, parse_scenario, read_pack_text
+from protod.cli.common import MAX_N, app, friendly, out, scenarios_app, err, fail, one_line
+from protod.user.persona import PersonaSampler
+from protod.store.files import atomic_write_text
+from protod.world import ScenarioError, builtin_scenarios, load_scenario, parse_scenario, read_pack_text
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -85,10 +85,10 @@ def scenarios_validate(file: Path = typer.Argument(..., help="A user-authored sc
     Beyond the schema: duplicate keys, unknown schema_version, non-finite or out-of-range numbers, empty cues, fact
     cues absent from their fact, facts that answer no concern, cues in the opening line, and sentences of the pack
     that the simulator would perceive as something else."""
-    from protod.pack_checks import perception_problems
+    from protod.audit.packs import perception_problems
 
     if not file.is_file():
-        _fail(f"{file}: no such file")
+        fail(f"{file}: no such file")
     try:
         pack = parse_scenario(read_pack_text(file), source=str(file))
         lint = perception_problems(pack)

@@ -12,8 +12,8 @@ import typer
 from rich.table import Table
 
 from protod.backends import SPEC_HELP, load_backend
-from protod.run_files import atomic_write_text
-from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, friendly, out
+from protod.store.files import atomic_write_text
+from protod.cli.common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, progress, app, friendly, out
 
 perception_app = typer.Typer(help="Measure (and train) how the simulated user hears natural speech: `eval`, `train`.")
 app.add_typer(perception_app, name="perception")
@@ -43,7 +43,7 @@ def perception_eval(
     """Score a simulator's perception on a labelled corpus: fact recall, hard negatives credited, false claims
     flagged, probe recall, honest lines punished, small talk misread; overall, per split, per kind and per pack.
     Prints a table against the natural-speech bars; --json keeps every line's perception."""
-    from protod.eval import perception as pe
+    from protod.audit import perception as pe
     from protod.user.simulator import make_simulator
 
     lines = pe.load_corpora(corpus)
@@ -61,7 +61,7 @@ def perception_eval(
     backend = load_backend(sim_model, timeout=timeout, max_retries=max_retries) if sim_model else None
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task(f"perception ({simulator})", total=sum(len(v) for v in by_pack.values()))
         for ref, pack_lines in by_pack.items():
             pack = pe.resolve_pack(ref, pack_dirs)
@@ -143,7 +143,7 @@ def perception_train(
     """Train the learned perceiver (MiniLM + LoRA cross-encoder) on the corpus's train packs, on CPU in minutes.
     Use it with `--simulator learned` after copying it over src/protod/user/models/perceiver, or score it first
     with `protod perception eval --simulator learned` (PROTOD_PERCEIVER=DIR points the simulator at it)."""
-    from protod.eval import perception as pe
+    from protod.audit import perception as pe
     from protod.user.learned_train import PerceiverTrainConfig, train_perceiver
 
     lines = pe.load_corpora(corpus)
@@ -159,7 +159,7 @@ def perception_train(
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
     cfg = PerceiverTrainConfig(seed=seed, epochs=epochs, lr=lr, frozen_layers=frozen_layers, frames=frames)
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task(f"training on {len(lines)} lines of {len(pack_of)} packs", total=None)
 
         def on_step(step: int, total: int, loss: float) -> None:

@@ -11,16 +11,17 @@ import typer
 from rich.table import Table
 
 from protod.agent.llm import make_agent
-from protod.agent.scripted import HONEST_AGENTS, SCRIPTED_AGENTS, make_scripted_agent
+from protod.agent.scripted import HONEST_AGENTS
+from protod.agent.registry import SCRIPTED_AGENTS, make_scripted_agent
 from protod.backends import SPEC_HELP, SamplingParams, load_backend
-from protod.cli._common import (
-    MAX_K, MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, _fmt, _print_metrics, _progress, app, err, friendly, on_interrupt, out,
+from protod.cli.common import (
+    MAX_K, MAX_N, ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, fmt, print_metrics, progress, app, err, friendly, on_interrupt, out,
     refuse_existing_runs,
 )
-from protod.persona import PersonaSampler
-from protod.rollout import make_episodes, simulate_to_dir
-from protod.run_files import atomic_write_json, run_lock
-from protod.scenario import builtin_scenarios, load_scenario
+from protod.user.persona import PersonaSampler
+from protod.run.rollout import make_episodes, simulate_to_dir
+from protod.store.files import atomic_write_json, run_lock
+from protod.world import builtin_scenarios, load_scenario
 
 
 @app.command()
@@ -66,17 +67,17 @@ def simulate(
     config = {"scenario": scenario, "agent": policy.name, "n": n, "seed": seed, "stratum": stratum, "view": view if agent.startswith("llm") else None,
               "sampling": params.to_dict() if agent.startswith("llm") else None, "simulator": simulator, "sim_model": sim_model,
               "batch_size": batch_size}
-    with run_lock(out_dir, "simulate"), _progress() as bar:
+    with run_lock(out_dir, "simulate"), progress() as bar:
         task = bar.add_task(f"{policy.name} on {pack.id}", total=n)
         if resume:
-            from protod.rollout import read_trajectories
+            from protod.run.rollout import read_trajectories
 
             bar.update(task, completed=min(len(read_trajectories(out_dir / "trajectories.jsonl", repair=True)), n))
         metrics = simulate_to_dir(
             pack, policy, episodes, out_dir, seed=seed, resume=resume, overwrite=overwrite, simulator=user_sim,
             batch_size=batch_size, config=config, on_done=lambda _t: bar.advance(task),
         )
-    _print_metrics(f"{policy.name} vs {user_sim.name} simulator on {pack.id} (n={metrics['n']}, seed={seed})", metrics)
+    print_metrics(f"{policy.name} vs {user_sim.name} simulator on {pack.id} (n={metrics['n']}, seed={seed})", metrics)
     out.print(f"Results: {out_dir / 'trajectories.jsonl'} and {out_dir / 'metrics.json'}")
 
 
@@ -117,7 +118,7 @@ def eval_command(
     user_model = load_backend(sim_model, device=device, **endpoint) if sim_model else None
     sims = {s: make_simulator(s, pack, user_model) for s in dict.fromkeys(simulators)}
     total = len(policies) * len(sims) * n * k
-    with run_lock(out_dir, "eval"), _progress() as bar:
+    with run_lock(out_dir, "eval"), progress() as bar:
         task = bar.add_task(f"eval on {pack.id}", total=total)
         report = evaluate(pack, policies, sims, n, k, seed, out_dir, batch_size=batch_size, resume=resume,
                           config={"scenario": scenario, "agents": list(policies), "simulators": list(sims), "sim_model": sim_model},
@@ -131,9 +132,9 @@ def eval_command(
     for r in report["results"]:
         table.add_row(
             r["agent"], r["simulator"], f"{r['acceptance']:.3f}", f"{r['ci_low']:.2f}-{r['ci_high']:.2f}",
-            _fmt(r["pass_at_k"].get("1")), _fmt(r["pass_at_k"].get(str(k))), _fmt(r["pass_hat_k"].get(str(k))),
-            _fmt(r["concern_discovery_rate"]), _fmt(r["concern_resolution_rate"]), _fmt(r["probing_rate"]),
-            _fmt(r["unsupported_claim_rate"]), _fmt(r["hangup_rate"]), str(r["error_count"]),
+            fmt(r["pass_at_k"].get("1")), fmt(r["pass_at_k"].get(str(k))), fmt(r["pass_hat_k"].get(str(k))),
+            fmt(r["concern_discovery_rate"]), fmt(r["concern_resolution_rate"]), fmt(r["probing_rate"]),
+            fmt(r["unsupported_claim_rate"]), fmt(r["hangup_rate"]), str(r["error_count"]),
         )
     out.print(table)
     for pair, tau in report.get("kendall_tau", {}).items():
@@ -185,7 +186,7 @@ def gap(
     deployable = make_agent("llm", model=model, view="deployable", params=params, device=device, **endpoint)
     privileged = make_agent("llm", model=model, view="privileged", params=params, device=device, **endpoint)
     total = 2 * n * max(k_values or [1])
-    with run_lock(out_dir, "gap"), _progress() as bar:
+    with run_lock(out_dir, "gap"), progress() as bar:
         task = bar.add_task(f"gap of {model}", total=total)
         result = proactivity_gap(pack, deployable, privileged, make_simulator("rule", pack), k_values, n, seed, out_dir,
                                  batch_size=batch_size, on_done=lambda _a: bar.advance(task), resume=resume,
@@ -195,7 +196,7 @@ def gap(
     table.add_column("deployable pass@k", justify="right")
     table.add_column("privileged pass@k", justify="right")
     for k in k_values:
-        table.add_row(str(k), _fmt(result["deployable_pass_at_k"][str(k)]), _fmt(result["privileged_pass_at_k"][str(k)]))
+        table.add_row(str(k), fmt(result["deployable_pass_at_k"][str(k)]), fmt(result["privileged_pass_at_k"][str(k)]))
     out.print(table)
     for view in ("deployable", "privileged"):
         low, high = result[f"{view}_acceptance_ci"]
@@ -220,13 +221,13 @@ def baselines(
     scenarios: list[str] = typer.Option([], "--scenario", "-s", help="Repeatable: a pack id or YAML path (default: every built-in pack). Prints the fidelity bands with pass/fail."),
 ) -> None:
     """Every scripted agent against the simulator on every built-in pack, side by side (no model, seconds)."""
-    from protod.pack_checks import adversary_bands, fidelity
+    from protod.audit.packs import adversary_bands, fidelity
 
     rows = []
     packs = list(dict.fromkeys(scenarios)) or builtin_scenarios()
     loaded = {pack_id: load_scenario(pack_id) for pack_id in packs}  # every pack checked before any run starts
     names = [name for name in SCRIPTED_AGENTS if adversarial or name in HONEST_AGENTS]
-    with _progress() as bar:
+    with progress() as bar:
         for pack_id in packs:
             pack = loaded[pack_id]
             episodes = make_episodes(PersonaSampler(pack, seed).sample(n))
@@ -242,8 +243,8 @@ def baselines(
         table.add_column(col, justify="right" if col not in ("scenario", "agent") else "left")
     for pack_id, name, m in rows:
         table.add_row(
-            pack_id, name, _fmt(m["acceptance_rate"]), _fmt(m["concern_discovery_rate"]), _fmt(m["concern_resolution_rate"]),
-            _fmt(m["probing_rate"]), _fmt(m["hangup_rate"]), _fmt(m["mean_turns"]),
+            pack_id, name, fmt(m["acceptance_rate"]), fmt(m["concern_discovery_rate"]), fmt(m["concern_resolution_rate"]),
+            fmt(m["probing_rate"]), fmt(m["hangup_rate"]), fmt(m["mean_turns"]),
         )
     out.print(table)
     for pack_id in packs:
@@ -279,7 +280,7 @@ def demo(
     """The paper's experiment in miniature on a CPU: a conservative starting policy and its proactivity gap; GRPO,
     SI-AVPO and ablations trained with equal budgets and several seeds; held-out evaluation (>= 96 users) against the
     training simulator and one it never saw; summary.json and report.html. Stages already finished in --out are reused."""
-    from protod.demo import DEFAULT, FULL, QUICK, SECOND_SIMULATORS, SMOLLM2, run_demo, timing_line, verdict_lines
+    from protod.eval.demo import DEFAULT, FULL, QUICK, SECOND_SIMULATORS, SMOLLM2, run_demo, timing_line, verdict_lines
 
     if model not in ("tiny", "smollm2"):
         raise ValueError(f"--model: expected tiny or smollm2, got {model!r}")
@@ -311,7 +312,7 @@ def demo(
 
 
 def results_table(summary: dict) -> Table:
-    from protod.demo import arm_table
+    from protod.eval.demo import arm_table
 
     gap = summary["gap"]
     ks = list(gap["deployable_pass_at_k"])
@@ -333,9 +334,9 @@ def results(
     readme: Optional[Path] = typer.Option(None, "--readme", help="Rewrite this file's generated results block (between the demo-results markers) instead of printing."),
 ) -> None:
     """The demo's results as Markdown, rendered from summary.json alone (README's Results section is this output)."""
-    from protod.demo import results_markdown, write_readme_block
-    from protod.records import Summary
-    from protod.run_files import read_model
+    from protod.eval.demo import results_markdown, write_readme_block
+    from protod.store.records import Summary
+    from protod.store.files import read_model
 
     if not summary_file.is_file():
         raise ValueError(f"{summary_file}: no such file (run `protod demo` first)")

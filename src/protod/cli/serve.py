@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from protod.cli._common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, app, err, friendly, out
+from protod.cli.common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, app, err, friendly, out
 
 
 @app.command()

@@ -13,12 +13,12 @@ import typer
 
 from protod.agent.llm import make_agent
 from protod.backends import SPEC_HELP, BackendError, SamplingParams
-from protod.cli._common import (
-    ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, _progress, app, err, friendly, on_interrupt, out, rank_errors_are_own,
+from protod.cli.common import (
+    ENDPOINT_DEFAULTS, MAX_SEARCH_USERS, RETRIES_HELP, TIMEOUT_HELP, progress, app, err, friendly, on_interrupt, out, rank_errors_are_own,
 )
-from protod.persona import PersonaSampler
-from protod.run_files import atomic_write_json, atomic_write_text, run_lock
-from protod.scenario import load_scenario
+from protod.user.persona import PersonaSampler
+from protod.store.files import atomic_write_json, atomic_write_text, run_lock
+from protod.world import load_scenario
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def _train(cfg: Any, out_dir: Path, ranks: Any, resume: bool, overwrite: bool, t
         trainer.train()
         distributed.finish(ranks)
         return
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task(f"{cfg.algo} on {cfg.scenario}", total=cfg.max_steps, completed=trainer.step)
 
         def show(record: dict[str, Any]) -> None:
@@ -162,7 +162,7 @@ def check_train_identity(out_dir: Path, cfg: Any) -> None:
     """`train --resume` continues the same run: the recorded config.yaml must match (max_steps may grow)."""
     import yaml
 
-    from protod.run_identity import IdentityMismatch, describe, first_difference
+    from protod.store.identity import IdentityMismatch, describe, first_difference
 
     recorded_path = out_dir / "config.yaml"
     if not recorded_path.is_file():
@@ -223,7 +223,7 @@ def chat(
     import random
 
     from protod.agent.views import Message, observe
-    from protod.rollout import SCHEMA_VERSION
+    from protod.run.rollout import SCHEMA_VERSION
     from protod.user.simulator import make_simulator
 
     if role not in ("agent", "user"):
@@ -411,10 +411,10 @@ def redteam(
 ) -> None:
     """Hunt for exploits of the user simulator: an evolutionary search over turns built from the pack's own data
     (facts, questions, cue words, negations, wrong numbers, injections, flattery) that maximises acceptance."""
-    from protod.redteam import describe, hunt
+    from protod.audit.redteam import describe, hunt
 
     pack = load_scenario(scenario)
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task(f"hunting on {pack.id}", total=None)
         result = hunt(pack, budget_s=budget_s, seed=seed, personas=personas, holdout=holdout, top=top, max_evals=max_evals,
                       on_progress=lambda n, best: bar.update(task, description=f"{n} strategies tried, best fitness {best:.3f}"))
@@ -452,8 +452,8 @@ def consistency(
 ) -> None:
     """Check that users stayed true to the dialogue: no line citing an unstated fact, contradicting the persona's
     traits, or voicing a concern the persona does not hold. Exit code 1 when anything is found."""
-    from protod.rollout import read_trajectories
-    from protod.user.consistency import check_trajectory, count
+    from protod.run.rollout import read_trajectories
+    from protod.audit.consistency import check_trajectory, count
 
     file = path / "trajectories.jsonl" if path.is_dir() else path
     if not file.is_file():

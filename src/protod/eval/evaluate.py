@@ -16,15 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from protod.eval.metrics import summarize, unsupported_claims
+from protod.run.metrics import summarize, unsupported_claims
 from protod.eval.passk import (
     CLUSTERED_CI, clustered_wilson_interval, effective_trials, kendall_tau, min_detectable_difference, pass_at_k, pass_hat_k,
 )
-from protod.persona import PersonaSampler
-from protod.provenance import run_record
-from protod.rollout import make_episodes, read_trajectories, simulate_to_dir
-from protod.run_files import atomic_write_json
-from protod.scenario import Scenario
+from protod.user.persona import PersonaSampler
+from protod.store.provenance import run_record
+from protod.run.rollout import make_episodes, read_trajectories, simulate_to_dir
+from protod.store.files import atomic_write_json
+from protod.world import Scenario
 from protod.user.perceive import normalise
 
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from protod.eval.evaluate import evaluate
 from protod.eval.report import gap_figure
-from protod.run_files import atomic_save, atomic_write_json
-from protod.scenario import Scenario
+from protod.store.files import atomic_save, atomic_write_json
+from protod.world import Scenario
 
 
 def _first_error(run_dir: Path) -> str:
-    from protod.rollout import read_trajectories
+    from protod.run.rollout import read_trajectories
 
     for rec in read_trajectories(run_dir / "trajectories.jsonl"):
         if rec.get("error"):

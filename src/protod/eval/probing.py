@@ -4,7 +4,7 @@ For each dialogue, the first concern the agent's turns were perceived to probe (
 first) is compared with
 
     primary   the user's own primary concern (the persona's first, the one its stratum names): hidden from the agent
-    prior     the concern an outside observer ranks first from the visible traits (protod.persona.prior_concerns)
+    prior     the concern an outside observer ranks first from the visible traits (protod.user.persona.prior_concerns)
     actual    any concern the user really holds
 
 A blind policy that learned only the prior matches `prior` and matches `primary` about as often as the prior itself
@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from protod.persona import prior_concerns
-from protod.scenario import Scenario
+from protod.user.persona import prior_concerns
+from protod.world import Scenario
 
 
 def first_probe(record: dict[str, Any]) -> str | None:

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from protod.eval.passk import CLUSTERED_CI, wilson_interval
-from protod.rollout import read_trajectories
+from protod.run.rollout import read_trajectories
 
 MAX_TRANSCRIPTS = 300
 
 
-def _plt():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -32,15 +33,16 @@ def _plt():
     return plt
 
 
-def _png(fig: Any) -> str:
+def png_img(fig: Any) -> str:
+    """`fig` as an HTML <img> holding its PNG inline (the report is one self-contained file); closes the figure."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    _plt().close(fig)
+    pyplot().close(fig)
     return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
 def gap_figure(gap: dict[str, Any]) -> Any:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     ks = [int(k) for k in gap["deployable_pass_at_k"]]
     ax.plot(ks, [gap["deployable_pass_at_k"][str(k)] for k in ks], "o-", label="deployable view pass@k")
@@ -67,7 +69,7 @@ def _legend_outside(ax: Any, size: int) -> None:
 
 
 def _passk_figure(results: list[dict[str, Any]]) -> Any:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     for r in results:
         ks = sorted(int(k) for k in r["pass_at_k"])
@@ -79,7 +81,7 @@ def _passk_figure(results: list[dict[str, Any]]) -> Any:
 
 
 def _difficulty_figure(rows: list[tuple[str, dict[str, float]]]) -> Any:
-    plt = _plt()
+    plt = pyplot()
     order = {"easy": 0, "medium": 1, "hard": 2}
     difficulties = sorted({d for _, by in rows for d in by}, key=lambda d: (order.get(d, 9), d))
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
@@ -95,7 +97,7 @@ def _difficulty_figure(rows: list[tuple[str, dict[str, float]]]) -> Any:
 
 
 def _training_figure(name: str, log: list[dict[str, Any]]) -> Any:
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.0))
     steps = [r["step"] for r in log]
     for key in ("loss", "pg_loss", "aopd_loss", "reward_mean"):
@@ -126,8 +128,8 @@ _REDO = "rerun the command that wrote it, or leave its directory out of the repo
 
 
 def collect(dirs: list[Path]) -> dict[str, Any]:
-    from protod.records import GapCurve, Metrics, ReportedEval
-    from protod.run_files import read_model
+    from protod.store.records import GapCurve, Metrics, ReportedEval
+    from protod.store.files import read_model
 
     found: dict[str, Any] = {"evals": [], "gaps": [], "simulations": [], "training": [], "transcripts": []}
     for root in dirs:
@@ -163,7 +165,8 @@ def _transcript(rec: dict[str, Any], run: str) -> dict[str, Any]:
     }
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
+    """An HTML table of escaped text cells."""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -205,7 +208,7 @@ def build_report(dirs: list[Path], lead: str = "") -> str:
         if m.get("by_difficulty"):
             diff_rows.append((f"{cfg.get('agent', where.name)}", {d: v["acceptance_rate"] for d, v in m["by_difficulty"].items()}))
     if rows:
-        sections.append("<h2>Results</h2>" + _table(
+        sections.append("<h2>Results</h2>" + html_table(
             ["run", "agent", "simulator", "dialogues", "acceptance", "95% CI by user", "pass@1", "concerns found", "resolved",
              "unsupported claims", "errors"], rows) + f"<p>95% CI by user: {html.escape(CLUSTERED_CI)} (a user's dialogues "
             "are not independent; a simulate run holds one dialogue per user)."
@@ -219,18 +222,18 @@ def build_report(dirs: list[Path], lead: str = "") -> str:
                    for r in eval_results for stratum, v in r["by_stratum"].items()]
     if strata_rows:
         sections.append("<details><summary>Acceptance by stratum (difficulty / primary concern)</summary>"
-                        + _table(["agent", "simulator", "stratum", "dialogues", "acceptance", "95% CI by user"], strata_rows) + "</details>")
+                        + html_table(["agent", "simulator", "stratum", "dialogues", "acceptance", "95% CI by user"], strata_rows) + "</details>")
     figures = []
     if eval_results:
-        figures.append(_png(_passk_figure(eval_results)))
+        figures.append(png_img(_passk_figure(eval_results)))
     if diff_rows:
-        figures.append(_png(_difficulty_figure(diff_rows)))
+        figures.append(png_img(_difficulty_figure(diff_rows)))
     for _, gap in found["gaps"]:
-        figures.append(_png(gap_figure(gap)))
+        figures.append(png_img(gap_figure(gap)))
     if figures:
         sections.append("<h2>Curves</h2><div class='figs'>" + "".join(figures) + "</div>")
     if found["training"]:
-        sections.append("<h2>Training</h2><div class='figs'>" + "".join(_png(_training_figure(w.name, log)) for w, log in found["training"]) + "</div>")
+        sections.append("<h2>Training</h2><div class='figs'>" + "".join(png_img(_training_figure(w.name, log)) for w, log in found["training"]) + "</div>")
     if found["transcripts"]:
         data = json.dumps(found["transcripts"]).replace("</", "<\\/")
         sections.append(

@@ -28,8 +28,8 @@ CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' d
 
 
 def create_app(out: Path, device: str | None = None) -> FastAPI:
-    from protod.agent.scripted import SCRIPTED_AGENTS
-    from protod.scenario import builtin_scenarios, load_scenario
+    from protod.agent.registry import SCRIPTED_AGENTS
+    from protod.world import builtin_scenarios, load_scenario
     from protod.user.simulator import SIMULATORS
 
     store = SessionStore(out)

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from protod.agent.views import Message, deployable_messages, observe, privileged_messages
-from protod.persona import Persona, PersonaSampler
-from protod.rollout import Trajectory, read_trajectories
-from protod.scenario import Scenario, load_scenario
+from protod.user.persona import Persona, PersonaSampler
+from protod.run.rollout import Trajectory, read_trajectories
+from protod.world import Scenario, load_scenario
 from protod.serve.store import SessionStore, append_line, write_atomic
 from protod.user.state import ConcernStatus, Decision, UserState
 
@@ -111,7 +111,7 @@ class Players:
     # -- building ------------------------------------------------------------------------------------------------
     def agent(self, spec: str) -> Any:
         from protod.agent.llm import make_agent
-        from protod.agent.scripted import SCRIPTED_AGENTS
+        from protod.agent.registry import SCRIPTED_AGENTS
         from protod.backends import SamplingParams
 
         spec = spec.strip()
@@ -285,7 +285,7 @@ def write_metrics(run_dir: Path) -> None:
     """metrics.json beside the trajectories, as `protod simulate` writes it, so report shows the people's runs."""
     import json
 
-    from protod.eval.metrics import summarize
+    from protod.run.metrics import summarize
 
     records = read_trajectories(run_dir / "trajectories.jsonl")
     write_atomic(run_dir / "metrics.json", json.dumps(summarize(records), indent=2) + "\n")

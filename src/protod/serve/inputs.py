@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from protod.user.sanitize import strip_injection
+from protod.text.sanitize import strip_injection
 
 # A spoken turn is a few hundred characters; this bounds a runaway paste, far above any real turn.
 MAX_TURN_CHARS = 2000

@@ -16,9 +16,10 @@ from typing import Any
 
 import torch
 
+from protod.backends.hf import load_any  # noqa: F401  (where it was; trainer and tests load checkpoints through here)
+from protod.store.records import CHECKPOINT_META
 from protod.train.config import TrainConfig
 
-CHECKPOINT_META = "protod_checkpoint.json"
 STATE_FILE = "trainer_state.pt"
 # save_pretrained's shard size: a model above it is written as model-0000k-of-0000n.safetensors + an index, which
 # `load_weights` reads back (tests lower it to exercise shards on a tiny model).
@@ -97,7 +98,7 @@ def load_policy(cfg: TrainConfig, out_dir: Path, dtype: str = "float32", fresh_b
 
 
 def _load_pack(scenario: str) -> Any:
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     return load_scenario(scenario)
 
@@ -106,7 +107,7 @@ def _save_base(model: Any, tokenizer: Any, base_dir: Path) -> None:
     """Written beside, then swapped in: a kill or a full disk never leaves a half-written base model."""
     import shutil
 
-    from protod.run_files import os_error_of, write_failed
+    from protod.store.files import os_error_of, write_failed
 
     partial = base_dir.with_name(base_dir.name + ".partial")
     try:
@@ -138,32 +139,6 @@ def _check_base(base_dir: Path, cfg: TrainConfig) -> None:
     if full != (cfg.tiny_vocab == "full"):
         raise ValueError(f"{base_dir}: holds a model over {saved.get('vocab_size')} tokens but the config asks for "
                          f"tiny_vocab={cfg.tiny_vocab}; pass --overwrite to start afresh")
-
-
-def load_any(path: str | Path) -> Any:
-    """A causal LM from a directory: a full model, or a protod LoRA checkpoint (base + adapter, merged)."""
-    from transformers import AutoModelForCausalLM
-
-    path = Path(path)
-    if not (path / "adapter_config.json").exists():
-        return AutoModelForCausalLM.from_pretrained(path, local_files_only=True)
-    meta_file = path / CHECKPOINT_META
-    if not meta_file.exists():
-        raise ValueError(f"{path}: a PEFT adapter without {CHECKPOINT_META}; protod cannot tell which base model it needs")
-    from protod.records import CheckpointMeta
-    from protod.run_files import read_model
-
-    base = read_model(meta_file, CheckpointMeta, "expected the metadata protod writes into a checkpoint").base.model_dump()
-    if base["kind"] == "smollm2":
-        from protod.backends.hf import smollm2_dir
-
-        base_path: Path = smollm2_dir()
-    else:
-        base_path = Path(base["path"])
-    from peft import PeftModel
-
-    model = AutoModelForCausalLM.from_pretrained(base_path, local_files_only=True)
-    return PeftModel.from_pretrained(model, path).merge_and_unload()
 
 
 def cast_parameters(model: Any, dtype: Any) -> Any:
@@ -337,8 +312,8 @@ def restore_state(trainer: Any, ckpt: Path, write_log: bool = True, load_optimiz
     step = state["step"]
     log = ckpt.parent / "train_log.jsonl"
     if write_log and log.exists():  # steps after the checkpoint will be redone: keep exactly one line per step
-        from protod.records import TrainLogLine
-        from protod.run_files import atomic_write_text, read_jsonl
+        from protod.store.records import TrainLogLine
+        from protod.store.files import atomic_write_text, read_jsonl
 
         records = read_jsonl(log, TrainLogLine, "delete the run's log and checkpoints, or pass --overwrite")
         lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -151,7 +151,7 @@ def engine_kv_gb(cfg: TrainConfig, hf_config: Any, device: Any, world: int) -> f
 
 
 def _turns(cfg: TrainConfig) -> int:
-    from protod.scenario import load_scenario
+    from protod.world import load_scenario
 
     try:
         return int(load_scenario(cfg.scenario).turn_budget)

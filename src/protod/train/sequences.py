@@ -17,9 +17,9 @@ from torch import Tensor
 
 from protod.agent.views import Message, deployable_messages, observe, privileged_messages
 from protod.backends.chat_tokens import ChatRenderer
-from protod.persona import prior_concerns
-from protod.rollout import Trajectory
-from protod.scenario import Scenario
+from protod.user.persona import prior_concerns
+from protod.run.rollout import Trajectory
+from protod.world import Scenario
 
 
 @dataclass

@@ -32,14 +32,14 @@ import torch
 import yaml
 
 from protod.agent.llm import LLMAgent
-from protod.agent.scripted import make_scripted_agent
+from protod.agent.registry import make_scripted_agent
 from protod.backends.base import SamplingParams
 from protod.backends.hf import HFBackend
-from protod.persona import PersonaSampler
-from protod.provenance import package_versions
-from protod.rollout import Trajectory, make_episodes, run_episodes
-from protod.run_files import atomic_write_json, atomic_write_text
-from protod.scenario import load_scenario
+from protod.user.persona import PersonaSampler
+from protod.store.provenance import package_versions
+from protod.run.rollout import Trajectory, make_episodes, run_episodes
+from protod.store.files import atomic_write_json, atomic_write_text
+from protod.world import load_scenario
 from protod.train import checkpoint, distributed, fsdp
 from protod.train.advantages import turn_advantages
 from protod.train.batching import agent_logits, micro_batches
@@ -523,7 +523,7 @@ class Trainer:
             try:
                 checkpoint.save(self, self.out, model_state, optimizer_state)
             except Exception as e:  # full disk, no permission: `latest` never takes this torn checkpoint
-                from protod.run_files import os_error_of, write_failed
+                from protod.store.files import os_error_of, write_failed
 
                 if (err := os_error_of(e)) is None:
                     raise

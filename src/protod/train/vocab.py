@@ -85,10 +85,10 @@ def pack_token_ids(pack: Any, tokenizer: Any, dialogues: int = 24, seed: int = 0
     """The token ids of one pack's world as a policy meets it: every string in the pack, and scripted dialogues on
     it (passive, prober, oracle) rendered through the chat template in both views -- prompts, agent lines and the
     simulated user's replies."""
-    from protod.agent.scripted import make_scripted_agent
+    from protod.agent.registry import make_scripted_agent
     from protod.backends.chat_tokens import ChatRenderer
-    from protod.persona import PersonaSampler
-    from protod.rollout import run_episodes
+    from protod.user.persona import PersonaSampler
+    from protod.run.rollout import run_episodes
     from protod.train.sequences import build_sequence
 
     ids: set[int] = set()

@@ -4,7 +4,7 @@ Lines are chosen with the dialogue's seeded RNG (diverse across seeds, reproduci
 are true to the dialogue: a line's `when` must match the persona's traits, and a line that cites facts is said only
 when the event carries them (a worry is thanked for the fact that resolved it, never for one the agent did not
 state). Lines are filled with the persona's own trait values only, so a user never contradicts what the agent can
-see about them. protod.user.consistency checks any transcript for the same properties.
+see about them. protod.audit.consistency checks any transcript for the same properties.
 
 The LLM expresser writes the reply with a model instead, steered by the same events (a resolution's directive
 names the fact that resolved it), and falls back to the templates (counted) when the model fails or says nothing.
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 from protod.backends.base import Backend, SamplingParams
-from protod.persona import Persona
-from protod.scenario import Scenario, UserLine
-from protod.user.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which,
+from protod.user.persona import Persona
+from protod.world import Scenario, UserLine
+from protod.text.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which,
                                   content_stems, has_verb, is_number, quantities, segments, speaks_for_offer,
                                   split_sentences, stem, tokenize)
 from protod.user.state import UserState

@@ -2,7 +2,7 @@
 
 Three layers, each with one job (DESIGN.md, "Fidelity requirements"):
 
-1. the *guard* reads the form of a turn with rules: injected text is cut (protod.user.sanitize), keyword lists,
+1. the *guard* reads the form of a turn with rules: injected text is cut (protod.text.sanitize), keyword lists,
    scrambled word order and repetition are nonsense, far too many cue words in one question is stuffing, more facts
    than `max_facts_per_turn` is a recital. It never judges meaning, so it stays out of the way of fluent speech
    (a verbless fragment such as "Any worries about the commission?" goes on to the model);
@@ -32,14 +32,14 @@ from typing import Any
 
 import numpy as np
 
-from protod.scenario import Scenario
-from protod.user.language import (
+from protod.world import Scenario
+from protod.text.language import (
     ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
     analyse, asks_consent, asks_for_time, asks_indirectly, calms, checks_about_user, claim_clauses, complements, content_stems, contradicts,
     denies_whole, derived, is_number, names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments,
     speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
 )
-from protod.user.sanitize import strip_injection
+from protod.text.sanitize import strip_injection
 from protod.user.state import Perception
 
 NEUTRAL, ENTAIL, CONTRADICT = 0, 1, 2

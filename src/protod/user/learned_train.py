@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from protod.run_files import atomic_write_text
-from protod.scenario import Scenario
+from protod.store.files import atomic_write_text
+from protod.world import Scenario
 from protod.user.augment import AFFIRMING, DISOWNING, framed, negate, renumber
 from protod.user.learned import (
     CONTRADICT, ENTAIL, NEUTRAL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds,
@@ -201,7 +201,7 @@ def train_perceiver(
     import torch
     from safetensors.torch import save_file
 
-    from protod.provenance import package_versions
+    from protod.store.provenance import package_versions
     from protod.user.semantic import SentenceEncoder
 
     cfg = cfg or PerceiverTrainConfig()

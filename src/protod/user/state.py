@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from protod.scenario import Dynamics
+from protod.world import Dynamics
 
 
 class ConcernStatus(str, Enum):

@@ -23,9 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from protod.backends import BackendError
-from protod.rollout import RunMismatch
-from protod.run_files import WriteFailed
-from protod.scenario import ScenarioError
+from protod.run.rollout import RunMismatch
+from protod.store.files import WriteFailed
+from protod.world import ScenarioError
 
 # Hugging Face's own bars ("Loading weights", "Writing model shards") would sit between protod's progress and its one
 # error line; protod loads local files only, so they say nothing a user needs. Set before transformers is imported.
@@ -102,7 +102,7 @@ def _rank_prefix() -> str | None:
 QUIET_RANK_DELAY_S = 3.0
 
 
-def _fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> None:
     prefix = _rank_prefix()
     if prefix is not None:
         err.print(Text.assemble(("error: ", "bold red"), one_line(prefix + message)), soft_wrap=True)
@@ -192,15 +192,15 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except ScenarioError as e:
-            _fail(str(e))
+            fail(str(e))
         except WriteFailed as e:  # a full disk or a missing permission mid-run: what was kept and how to go on
-            _fail(_write_failed_message(e))
+            fail(_write_failed_message(e))
         except (RunMismatch, BackendError, ValueError, yaml.YAMLError) as e:
-            _fail(str(e))
+            fail(str(e))
         except OSError as e:  # --out on a regular file, a read-only directory, a full disk ...
-            _fail(_os_message(e))
+            fail(_os_message(e))
         except RecursionError:
-            _fail("input nested too deeply to read")
+            fail("input nested too deeply to read")
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM: one line and the way back, never a traceback
             _interrupted()
         finally:
@@ -266,7 +266,7 @@ class _QuietOnError(Progress):
         super().__exit__(exc_type, exc, tb)
 
 
-def _progress() -> Progress:
+def progress() -> Progress:
     return _QuietOnError(
         TextColumn("{task.description}", markup=False, style="bold"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
@@ -280,19 +280,19 @@ _METRIC_ROWS = (
 )
 
 
-def _fmt(value: Any) -> str:
+def fmt(value: Any) -> str:
     if value is None:
         return "-"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
+def print_metrics(title: str, metrics: dict[str, Any]) -> None:
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, label in _METRIC_ROWS:
-        table.add_row(label, _fmt(metrics[key]))
-    table.add_row("mean turns", _fmt(metrics["mean_turns"]))
+        table.add_row(label, fmt(metrics[key]))
+    table.add_row("mean turns", fmt(metrics["mean_turns"]))
     table.add_row("errors", str(metrics["error_count"]))
     if metrics.get("sim_fallback_turns"):
         table.add_row("simulator fallbacks (turns)", str(metrics["sim_fallback_turns"]))
@@ -303,5 +303,5 @@ def _print_metrics(title: str, metrics: dict[str, Any]) -> None:
         by.add_column("n", justify="right")
         by.add_column("acceptance", justify="right")
         for k, v in metrics["by_difficulty"].items():
-            by.add_row(k, str(v["n"]), _fmt(v["acceptance_rate"]))
+            by.add_row(k, str(v["n"]), fmt(v["acceptance_rate"]))
         out.print(by)

@@ -1,0 +1,1 @@
+"""What a run writes and reads: atomic files, typed records, run identity and provenance."""
