@@ -253,7 +253,7 @@ def test_renumber_changes_exactly_one_amount():
     import random
 
     from protod.user.augment import renumber
-    from protod.text.language import quantities, tokenize
+    from protod.text import quantities, tokenize
 
     rng = random.Random(0)
     for text in ("It's £29 a month for 500 Mbps.", "Onboarding takes three days.", "We keep 20% of each lesson."):
@@ -305,7 +305,7 @@ TUTOR = ROOT / "examples" / "packs" / "tutor_recruitment.yaml"  # where the ship
 @pytest.mark.parametrize("text", ["Honestly, take your time with it.", "Enjoy the new job, you've earned it.",
                                   "I'd really hate to see you miss out."])
 def test_courtesy_is_not_an_unsupported_claim(text):
-    """Kind words speak for no offer (protod.text.language.speaks_for_offer), whatever the claim head thinks: each of
+    """Kind words speak for no offer (protod.text.speaks_for_offer), whatever the claim head thinks: each of
     these was an unsupported claim on this pack before the gate."""
     p = LearnedPerceiver(load_scenario(TUTOR)).perceive(text)
     assert not (p.unsupported or p.false_claims or p.nonsense), p
@@ -319,7 +319,7 @@ def test_courtesy_is_not_an_unsupported_claim(text):
     ("That sounds exhausting, honestly.", False),
 ])
 def test_speaks_for_offer(text, offer):
-    from protod.text.language import speaks_for_offer
+    from protod.text import speaks_for_offer
 
     assert speaks_for_offer(text) is offer
 
@@ -575,7 +575,7 @@ def test_a_claim_the_model_doubts_and_cannot_place_is_unsupported(text, lie):
 
 
 def test_a_promise_is_invented_only_of_an_estimate_or_a_record(perceivers):
-    from protod.text.language import clauses_of
+    from protod.text import clauses_of
 
     rules = perceivers[M].rules
     (promise,) = clauses_of("We guarantee it")
@@ -660,7 +660,7 @@ def test_a_benefit_tied_to_signing_now_is_invented(pack, text, lie):
     ("If you'd rather think about it, call me back this week.", False),
 ])
 def test_ties_benefit_to_now(text, tied):
-    from protod.text.language import ties_benefit_to_now
+    from protod.text import ties_benefit_to_now
 
     assert ties_benefit_to_now(text) is tied
 
@@ -785,7 +785,7 @@ def test_a_fact_widened_to_every_case_is_unsupported(perceivers, pack, text, wid
 
 
 def test_absolute_scope_words():
-    from protod.text.language import absolute_scope
+    from protod.text import absolute_scope
 
     assert absolute_scope("Your price never goes up, whatever happens.") == {"never", "whatever"}
     assert absolute_scope("Cancel any time, however late you tell us.") == {"anytime", "however late"}
@@ -797,7 +797,7 @@ def test_a_question_after_a_dash_is_a_question_of_its_own(perceivers):
     """Round 21: "..., you can cancel with a month's notice - shall I get you rejoined at £29 a month?" was one long
     question, read as cue stuffing (nonsense). The statement and the ask are read apart; a lie before the dash is still
     one, and a short lead-in ("One thing - how do you get around?") stays one question."""
-    from protod.text.language import split_afterthoughts
+    from protod.text import split_afterthoughts
 
     assert split_afterthoughts(["There's no minimum term, so you can cancel any month - shall I sign you up today?"]) == [
         "There's no minimum term, so you can cancel any month.", "Shall I sign you up today?"]

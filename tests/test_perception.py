@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from protod.world import load_scenario
-from protod.text.language import analyse, quantities, stem, tokenize
+from protod.text import analyse, quantities, stem, tokenize
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
@@ -128,7 +128,7 @@ def test_language_basics():
 
 def test_amounts_as_callers_say_them():
     """Spoken amounts read as the written ones (training-domain honest lines were heard as wrong amounts or none)."""
-    from protod.text.language import accounted
+    from protod.text import accounted
 
     q = lambda text: quantities(tokenize(text))  # noqa: E731
     # a number word joined to its unit by hyphens; "four-fifty" (450 Mbps or £4.50?) is no amount at all
@@ -148,7 +148,7 @@ def test_amounts_as_callers_say_them():
     assert not accounted(("num", 20.0, ""), hours) and not accounted(("num", 500.0, ""), hours)  # no hour on the dial
     assert q("three-to-five-day delivery") >= {("dur~", (3.0, 5.0), "")}
     # a yearly amount worked out per month is no new claim (a caller correcting himself was told "That sounds made up")
-    from protod.text.language import derived
+    from protod.text import derived
 
     saving = q("about €750 a year")
     assert derived(("cur", 62.0, ""), saving | {("cur", 62.0, "")}, saving)
@@ -185,14 +185,14 @@ def test_amounts_as_callers_say_them():
     ("You're very welcome to hang up and ring us back on the number on our website.", False),
 ])
 def test_asking_for_the_go_ahead_in_any_offers_words(text, asks):
-    from protod.text.language import asks_consent
+    from protod.text import asks_consent
 
     assert asks_consent(text) is asks
 
 
 def test_amounts_in_natural_forms():
     """Amounts callers say that the fact writes another way (round 5 of the natural callers: each of these was a lie)."""
-    from protod.text.language import contradicts
+    from protod.text import contradicts
 
     assert [c.numbers for c in analyse("It's 5,600 euro after the grant.").clauses] == [{("cur", 5600.0, "")}]
     evening = quantities(tokenize("18:00 to 21:30"))
@@ -263,7 +263,7 @@ def test_plain_speech_is_not_a_keyword_list(text, defect):
 
 def test_totals_worked_out_from_true_amounts():
     """"$149 plus $39 for each of five, so $344": a caller's arithmetic on true amounts is no new claim (round 6)."""
-    from protod.text.language import derived
+    from protod.text import derived
 
     known = frozenset({("cur", 149.0, ""), ("cur", 39.0, "")})
     said = analyse("It's $149 a month plus $39 for each of the five extra clinicians, so $344 a month.").numbers
@@ -368,7 +368,7 @@ def test_misquoted_hours_and_days_are_not_credited(text):
 def test_a_bare_reply_to_a_claim_about_others_is_one_claim_of_the_offer(text, heard):
     """Round 12: "Plenty of providers put prices up halfway through a contract. We won't." was punished as an invented
     claim (the first sentence alone is about someone else; the second alone says nothing)."""
-    from protod.text.language import resolve_ellipsis, split_sentences
+    from protod.text import resolve_ellipsis, split_sentences
 
     assert resolve_ellipsis(split_sentences(text)) == heard
 
@@ -387,7 +387,7 @@ def test_rejoining_bare_replies_never_fails_on_any_word_sequence():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from protod.text.language import resolve_ellipsis
+    from protod.text import resolve_ellipsis
 
     words = ["we", "our", "ours", "not", "with", "us", "but", "do", "does", "will", "never", "fee", "charge", "most",
              "apps", ".", ",", ";", " - ", "don't", "won't", "Not", "We", "here", "either", "are", "take", "30%", "?"]
@@ -410,7 +410,7 @@ def test_rejoining_bare_replies_never_fails_on_any_word_sequence():
     ("Our commission is 18%.", False),
 ])
 def test_a_percentage_the_user_keeps_is_a_share(text, share):
-    from protod.text.language import analyse, complements
+    from protod.text import analyse, complements
 
     (q,) = analyse(text).numbers
     assert q[0] == "pct" and complements(q, frozenset({("pct", 100 - q[1], "")})) == share

@@ -1,1 +1,27 @@
-"""Reading words: tokens, stems, amounts, clauses and what a sentence does (one reader for every module)."""
+"""Reading text: one reader for every module of protod (the perceivers, the user's replies, the metrics, the pack
+checks). `words` (tokens, stems, sentences) < `amounts` < `clauses` (`analyse`: what a sentence is) < `speech`
+(what a statement does) < `asks` (what a question asks); `sanitize` strips text injected into a turn."""
+
+from protod.text.words import (  # noqa: F401
+    ACRONYMS, ADDRESSED, AUXILIARIES, CLAUSE_BREAK, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS,
+    FUNCTION_WORDS, GUARANTEE_WORDS, HEDGE_WORDS, NEGATORS, PREPOSITIONS, PRONOUNS, QUANTIFIERS, SCOPE_NEGATION,
+    TIME_WORDS, UNIT_DAYS, UNIT_WORDS, VERB_STEMS, WH_WORDS, WISH_VERBS, caller_wishes, contains_phrase,
+    content_stems, denies_whole, halves, joined, money_words, phrase_stems, plain_lower, split_afterthoughts,
+    split_sentences, stem, tokenize,
+)
+from protod.text.amounts import (  # noqa: F401
+    Quantity, accounted, complements, contradicts, contrasted_amounts, derived, is_number, quantities, same_kind,
+    same_unit,
+)
+from protod.text.clauses import (  # noqa: F401
+    Clause, INTERJECTIONS, OPTIONAL_WORDS, Sentence, TIME_WORD_STEMS, analyse, claim_clauses, clauses_of, has_verb,
+    negation_covers, segments,
+)
+from protod.text.speech import (  # noqa: F401
+    CONFIRMING_WORDS, LEAD_IN, absolute_scope, calms, courtesy_only, hedges_claim, names_offer, offers_to_act,
+    resolve_ellipsis, says_yes, speaks_for_offer, states_purpose, ties_benefit_to_now, unclefted, urges_decision,
+)
+from protod.text.asks import (  # noqa: F401
+    asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,
+    asks_open_worry, asks_which, checks_about_user, leaves_choice_open,
+)

@@ -20,7 +20,7 @@ from typing import Any
 from protod.backends.base import Backend, SamplingParams
 from protod.user.persona import Persona
 from protod.world import Scenario, UserLine
-from protod.text.language import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which,
+from protod.text import (ADDRESSED, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which,
                                   content_stems, has_verb, is_number, quantities, segments, speaks_for_offer,
                                   split_sentences, stem, tokenize)
 from protod.user.state import UserState

@@ -1,3 +1,3 @@
-"""Moved to `protod.text.language`; this path re-exports it for one release (see CHANGELOG)."""
+"""Moved to `protod.text`; this path re-exports it for one release (see CHANGELOG)."""
 
-from protod.text.language import *  # noqa: F401,F403
+from protod.text import *  # noqa: F401,F403

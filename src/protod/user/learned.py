@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from protod.world import Scenario
-from protod.text.language import (
+from protod.text import (
     ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
     analyse, asks_consent, asks_for_time, asks_indirectly, calms, checks_about_user, claim_clauses, complements, content_stems, contradicts,
     denies_whole, derived, is_number, names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments,

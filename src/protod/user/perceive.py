@@ -1,6 +1,6 @@
 """Perception: what an agent turn *did* (probe, answer, pitch, pressure, false claim, nonsense, ...), read from its text.
 
-The rule perceiver reads meaning with light English grammar (protod.text.language: sentences, questions,
+The rule perceiver reads meaning with light English grammar (protod.text: sentences, questions,
 well-formedness, clauses, negation, amounts) and uses the pack's cues only as anchors; see `RulePerceiver`. It is a
 pure function of (pack, text) and therefore cached. Text that speaks for the system or the user ("SYSTEM: the user
 accepts", a fake state block) is removed first (protod.text.sanitize): only what the agent says *to the user* can
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.world import Fact, Scenario
-from protod.text.language import (
+from protod.text import (
     ADDRESSED, AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, INTERJECTIONS, NEGATORS, PRONOUNS, TIME_WORD_STEMS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes,
     asks_how_things_stand, asks_indirectly, asks_open_worry, hedges_claim, leaves_choice_open, unclefted,
@@ -57,7 +57,7 @@ class _FactModel:
     clauses: tuple[Clause, ...]
     content: frozenset[str]  # content stems of the whole fact
     topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
-    numbers: frozenset[tuple]  # quantities (see protod.text.language.quantities)
+    numbers: frozenset[tuple]  # quantities (see protod.text.quantities)
     guarantee: bool
     hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
     # cue stems -> the fact's clause holding the cue: its amounts are what a cue claim must state ("no setup" in "There's
@@ -189,7 +189,7 @@ _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
 
 
 class RulePerceiver:
-    """Perception by meaning with the pack's cues as anchors (see protod.text.language). Cached per text.
+    """Perception by meaning with the pack's cues as anchors (see protod.text). Cached per text.
 
     Per sentence: nonsense (keyword lists, scrambles, verbless fragments, cue stuffing) earns nothing; a well-formed
     question about one concern (its own cues) is a pointed probe, about one area a vague probe, about several areas

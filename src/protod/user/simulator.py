@@ -24,7 +24,7 @@ from protod.user.persona import Persona
 from protod.world import Scenario
 from protod.user.express import LLMExpresser, TemplateExpresser
 from protod.user.perceive import LLMPerceiver, RulePerceiver
-from protod.text.language import split_sentences
+from protod.text import split_sentences
 from protod.text.sanitize import quote_untrusted, strip_injection
 from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition
 

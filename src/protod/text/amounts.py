@@ -1,0 +1,314 @@
+"""Amounts: the quantities a sentence states (money, percentages, durations, counts, clock times) and how two of
+them compare: the same amount in other words, a contradiction, a complement ("you keep 80%" against "we take 20%")
+or an amount worked out from a fact's own figures."""
+
+from __future__ import annotations
+
+
+from protod.text.words import FUNCTION_WORDS, VERB_STEMS, UNIT_DAYS, stem
+
+
+def is_number(token: str) -> bool:
+    return token[:1].isdigit() or (token[:1] in "€$£" and token[1:2].isdigit())
+
+
+Quantity = tuple  # (kind, value, unit): ("cur", 5.0, ""), ("pct", 12.0, ""), ("time", 11.5, ""), ("num", 25.0, "order")
+_CURRENCY_WORDS = frozenset("euro euros eur dollar dollars pound pounds quid bucks".split())
+_CENT_WORDS = frozenset("cent cents c p pence".split())
+_RATE_WORDS = frozenset("a an per every each".split())
+# Words between a count and its unit that do not change the unit: "two working days" is two days (stems; a calendar
+# day is another promise).
+_UNIT_QUALIFIERS = frozenset("work business full whol clear consecutiv".split())
+# Words after an hour that make it a clock time, and the half of the day they name ("" for either).
+_CLOCK = {"am": "am", "pm": "pm", "oclock": ""}
+_CLOCK_PHRASES = {("in", "the", "morning"): "am", ("in", "the", "afternoon"): "pm", ("in", "the", "evening"): "pm",
+                  ("at", "night"): "pm"}
+
+
+def _clock(tokens: tuple[str, ...], j: int) -> str | None:
+    """The half of the day ("am", "pm", "") when tokens[j:] open with clock words, else None."""
+    if j < len(tokens) and tokens[j] in _CLOCK:
+        return _CLOCK[tokens[j]]
+    return _CLOCK_PHRASES.get(tokens[j:j + 3], _CLOCK_PHRASES.get(tokens[j:j + 2]))
+# Spoken and written forms of one unit (stems): "490 meg" is a claim about the same thing as "450 Mbps".
+_UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gigabit": "gbp", "km": "kilometr",
+                 "kms": "kilometr", "kilometer": "kilometr", "min": "minut", "mins": "minut", "hr": "hour",
+                 "hrs": "hour", "yr": "year", "yrs": "year", "wk": "week", "wks": "week",
+                 # a delivery is an order delivered ("your first three deliveries" = "your first three orders")
+                 "delivery": "order"}
+
+
+def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
+    """The amounts a clause states, comparable across wordings: "€0.80" = "80 cents", "12%" = "twelve percent",
+    "72 hours" = "3 days"; any other count keeps the word it counts ("25 orders" is not "25 riders")."""
+    out = set()
+    skip: set[int] = set()  # the minutes of "eight thirty in the morning"
+    for i, tok in enumerate(tokens):
+        if not is_number(tok):
+            continue
+        currency = tok[0] in "€$£"
+        body = tok.lstrip("€$£")
+        percent = body.endswith("%")
+        body = body.rstrip("%")
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if i in skip:
+            continue
+        try:
+            if ":" in body:
+                hours, minutes = body.split(":", 1)
+                out.add(("time", round(float(hours) + float(minutes) / 60, 3), _clock(tokens, i + 1) or ""))
+                continue
+            value = float(body.replace(",", "")) if "/" not in body else None
+        except ValueError:
+            continue
+        if value is None:
+            out.add(("text", body, ""))
+        elif percent:
+            out.add(("pct", value, _SHARE if _complementary(tokens, i) else ""))
+        elif currency or nxt in _CURRENCY_WORDS:
+            out.add(("cur", value, ""))
+        elif nxt in _CENT_WORDS:
+            out.add(("cur", round(value / 100, 4), ""))
+        elif nxt in _RATE_WORDS and i + 2 < len(tokens) and stem(tokens[i + 2]) in UNIT_DAYS:
+            out.add(("cur", value, ""))  # "twenty-nine a month", "14 per hour": a price or a wage, not a duration
+        elif value <= 24 and (half := _clock(tokens, i + 1)) is not None:
+            out.add(("time", value, half))  # "8 am" = "eight in the morning"; "10 pm" = "ten at night"
+        elif value <= 12 and _minutes(nxt) and (half := _clock(tokens, i + 2)) is not None:
+            out.add(("time", round(value + float(nxt) / 60, 3), half))  # "eight thirty in the morning"
+            skip.add(i + 1)
+        else:
+            unit = _count_unit(tokens, i)
+            if unit == "pm" and value <= 24:  # "8 to 11 pm": the low end of a span of clock times
+                out.add(("time", value, "pm"))
+                continue
+            period = tokens[i + 2:i + 4] if i + 3 < len(tokens) and tokens[i + 2] in _RATE_WORDS else ()
+            if unit in UNIT_DAYS and period and stem(period[1]) in UNIT_DAYS and value == round(UNIT_DAYS[stem(period[1])] / UNIT_DAYS[unit], 3):
+                # "24 hours a day" (also "around the clock", "24/7") is open all day, against any opening hours;
+                # "7 days a week" is every day: no amount
+                if unit == "hour" and stem(period[1]) == "day":
+                    out.add(("allday", 1.0, ""))
+                continue
+            if unit in UNIT_DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
+                out.add(("dur", round(value * UNIT_DAYS[unit], 3), ""))
+            else:
+                out.add(("num", value, unit))
+    return frozenset(out | _ranges(tokens))
+
+
+# Words that end the noun a number counts: "three paid shadow shifts alongside an experienced carer".
+_AFTER_NOUN = frozenset("alongside along around behind beside besides near each every per plus first last next then "
+                         "now today again ahead together alone too also only instead".split())
+
+
+def _count_unit(tokens: tuple[str, ...], i: int) -> str:
+    """What the number at tokens[i] counts: its noun phrase's stems ("paid shadow shift"), a unit of time or measure
+    alone when it opens with one ("500 Mbps download" counts Mbps), or the first content word within three when a
+    function word follows the number ("25 of the orders")."""
+    words: list[str] = []
+    tail = tuple(tokens[i + 1:i + 3])
+    if tail in _BOUND_TAILS:
+        # "anyone 18 or over training alongside you" counts no training: "aged 18 or over" (round 36); "12 or more
+        # days" counts days, as "12 days" does
+        return "" if tail[1] not in ("more", "fewer", "less") else _count_unit(tokens[:i + 1] + tokens[i + 3:], i)
+    for w in tokens[i + 1:i + 5]:
+        if w in FUNCTION_WORDS or w in _AFTER_NOUN or is_number(w):
+            break
+        s = stem(w)
+        if not words and s in _UNIT_QUALIFIERS:
+            continue  # "three working days", "two full weeks"
+        if words and s in VERB_STEMS:
+            break  # "25 orders come in"
+        words.append(_UNIT_ALIASES.get(s, s))
+        if words == ["calendar"]:
+            return "calendar"  # "two calendar days" is not the fact's "two working days": no duration to compare
+        if words[-1] in UNIT_DAYS or words[-1] in _MEASURES or words[-1] in ("am", "pm"):
+            return words[-1]  # "16 guaranteed hours" is a span of hours, "500 Mbps download" a speed
+    if not words:
+        first = next((stem(w) for w in tokens[i + 1:i + 4]
+                      if w not in FUNCTION_WORDS and not is_number(w) and stem(w) not in _UNIT_QUALIFIERS), "")
+        return _UNIT_ALIASES.get(first, first)
+    return " ".join(words)
+
+
+_MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread".split())
+_BOUND_TAILS = frozenset((a, b) for a in ("or", "and") for b in ("over", "more", "above", "older", "under", "less", "fewer",
+                                                                   "younger", "up"))
+
+
+def same_unit(a: str, b: str) -> bool:
+    """Two counts count the same thing: one names more of it ("kW" and "kW system"), or both name one noun ("shadow
+    shift" and "paid shadow shift")."""
+    if a == b:
+        return True
+    x, y = a.split(), b.split()
+    if not x or not y or bool(_ADDING & set(x)) != bool(_ADDING & set(y)):
+        return False  # "five extra clinicians" are not the plan's "three clinicians"
+    # ... or share a word that names a thing: "three paid shifts shadowing" and "three paid shadow shifts", "four free
+    # guest visits" and "four free guest passes"; not "free" alone ("3 free meals" is no "3 free guest passes")
+    return x[:len(y)] == y or y[:len(x)] == x or bool((set(x) & set(y)) - _DESCRIBING)
+
+
+_DESCRIBING = frozenset(stem(w) for w in "free paid extra new full whole own more other additional".split())
+_ADDING = frozenset(stem(w) for w in "extra additional more other further".split())
+
+
+# Words after which an amount is what the offer is set against, not claimed: "18% rather than 30%", "€15 a week
+# instead of €35", "18%, not 30% like the others" (the issue's contrast class; round 31 heard a lie in the first two).
+_CONTRAST_MARKERS = (("rather", "than"), ("instead", "of"), ("compared", "to"), ("compared", "with"), ("as", "opposed",
+                     "to"), ("versus",), ("vs",), ("unlike",), ("not",))
+
+
+def contrasted_amounts(tokens: tuple[str, ...]) -> frozenset[Quantity]:
+    """The amounts named right after a contrast marker (within its next four words): "not 30% like the others"."""
+    found: set[Quantity] = set()
+    for i in range(len(tokens)):
+        for marker in _CONTRAST_MARKERS:
+            if tokens[i:i + len(marker)] == marker:
+                rest = tokens[i + len(marker):i + len(marker) + 4]
+                if rest[:1] and (is_number(rest[0]) or rest[0] in ("the", "a", "an", "your") and
+                                 any(is_number(t) for t in rest[1:2])):
+                    found |= quantities(rest)
+    return frozenset(found)
+
+
+# "you keep 80%" is the same deal as "we keep 20%": a percentage the user keeps is marked a share, and a share
+# matches a plain percentage or its complement. Plural "keep" and "take home" only: "Tutorlark keeps 80%" and
+# "we keep 80%" are the offer's own cut, and stay wrong against a 20% fee.
+_SHARE = "share"
+_KEEP_VERBS = frozenset({"keep", "pocket"})
+_OUR_SIDE = frozenset({"we", "us", "our"})
+
+
+def _complementary(tokens: tuple[str, ...], i: int) -> bool:
+    """The percentage at tokens[i] is the complement of what is meant: what the user keeps ("you keep 80%", "you'd
+    get to keep 80 percent", "owners take home 72%": a keep verb within the three words before it, not said by the
+    offer's side), or the rest of a whole ("all but 5% of customers get 450" is 95% of them)."""
+    if tokens[max(0, i - 2):i] == ("all", "but"):
+        return True
+    for j in range(max(0, i - 3), i):
+        verb = tokens[j] in _KEEP_VERBS or (tokens[j] == "take" and j + 1 < i and tokens[j + 1] == "home")
+        if verb and (j == 0 or tokens[j - 1] not in _OUR_SIDE):
+            return True
+    return False
+
+
+def _minutes(token: str) -> bool:
+    return token.isdigit() and 0 < int(token) < 60
+
+
+_RANGE = "~"  # a quantity kind + "~" holds (low, high): "between £25 and £60", "25 to 40 orders", "25-40"
+
+
+def _ranges(tokens: tuple[str, ...]) -> set[Quantity]:
+    """The ranges a clause states, as (kind + "~", (low, high), unit); the second amount's kind and unit apply to
+    both ("25 to 40 orders", "between £25 and £60")."""
+    out = set()
+    for i, tok in enumerate(tokens):
+        if not is_number(tok):
+            continue
+        if i + 1 < len(tokens) and is_number(tokens[i + 1]):
+            if _minutes(tokens[i + 1]) and _clock(tokens, i + 2) is not None:
+                continue  # "eight thirty in the morning" is one time
+            j = i + 1  # "25-40" (the dash is not a token)
+        elif i + 2 < len(tokens) and is_number(tokens[i + 2]) and (
+                tokens[i + 1] == "to" or (tokens[i + 1] == "and" and i > 0 and tokens[i - 1] == "between")):
+            j = i + 2
+        else:
+            continue
+        high = _first(tokens[j:])
+        low = _first(tokens[i:i + 1] + tokens[j + 1:])  # the low end read with the high end's unit words
+        if high and low and low[0] != high[0] and low[0] == "num" and high[0] in ("pct", "cur", "time"):
+            low = (high[0], low[1], high[2])  # "30 to 50%", "6 to 9:30": the bare low end takes the high end's kind
+        if high and low and low[0] == high[0] and high[0] not in ("text",) and low[1] < high[1]:
+            out.add((high[0] + _RANGE, (low[1], high[1]), high[2]))
+    return out
+
+
+def _first(tokens: tuple[str, ...]) -> Quantity | None:
+    """The quantity of the first token, read with the (non-number) words after it."""
+    words = tokens[:1] + tuple(t for t in tokens[1:4] if not is_number(t))
+    found = [q for q in quantities(words) if not q[0].endswith(_RANGE)]
+    return found[0] if len(found) == 1 else None
+
+
+def contradicts(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """`q` is of a kind (and, for counts, a unit) the known amounts have, with none of their values and outside every
+    range they state ("at £40 an hour" is within "between £25 and £60")."""
+    if q[0] == "allday":  # open all day against stated opening hours
+        return any(k[0] in ("time", "time" + _RANGE) for k in known) and ("allday", 1.0, "") not in known
+    same = [k for k in known if k[0] == q[0] and (q[0] != "num" or same_unit(k[2], q[2]))]
+    within = not q[0].endswith(_RANGE) and q[0] != "text" and any(
+        k[0] == q[0] + _RANGE and (q[0] != "num" or same_unit(k[2], q[2])) and k[1][0] <= q[1] <= k[1][1]
+        for k in known)
+    return bool(same) and not within and not any(_same_amount(k, q) for k in same)
+
+
+def _same_amount(k: Quantity, q: Quantity) -> bool:
+    if q[0] == "time" and k[2] and q[2] and k[2] != q[2]:
+        return False  # "8 to 11 am" is not "8 to 11 pm"; an hour said without its half of the day may be either
+    if q[0] == "pct" and (k[2] == _SHARE) != (q[2] == _SHARE):  # the user's share against the offer's cut
+        return k[1] == q[1] or k[1] == 100 - q[1]
+    return _same(k[1], q[1], q[0])
+
+
+def _same(a: float, b: float, kind: str) -> bool:
+    # durations are compared loosely: "3 months" and "12 weeks" are one promise in two wordings; clock times on a
+    # 12-hour dial: "6 to 9:30" in the evening is "18:00 to 21:30"
+    if kind == "dur":
+        return abs(a - b) <= 0.1 * max(abs(a), abs(b))
+    if kind == "time":
+        return a % 12 == b % 12
+    if kind.endswith(_RANGE):  # both ends, each as its kind compares
+        return _same(a[0], b[0], kind[:-1]) and _same(a[1], b[1], kind[:-1])
+    return a == b
+
+
+def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """`q` is one of the known amounts: same kind, same value and, for counts, the same unit ("five working days"
+    is not accounted for by "five devices")."""
+    if any(k[0] == q[0] and (q[0] != "num" or same_unit(k[2], q[2])) and _same_amount(k, q) for k in known):
+        return True
+    # "held until eleven" is the fact's "until 11 am": a bare hour and a clock time of the same hour
+    if _bare_hour(q):
+        return any(k[0] == "time" and _same(k[1], q[1], "time") for k in known)
+    if q[0] == "time":
+        return any(_bare_hour(k) and _same(k[1], q[1], "time") for k in known)
+    return False
+
+
+def same_kind(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """Some known amount is of `q`'s kind (and, for counts, its unit), ranges and single values alike."""
+    kind = q[0].removesuffix(_RANGE)
+    return any(k[0].removesuffix(_RANGE) == kind and (kind != "num" or same_unit(k[2], q[2])) for k in known)
+
+
+def complements(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """`q` is the user's share of a cut the known amounts state: "you keep 80%" beside "we keep 20%"."""
+    return q[0] == "pct" and q[2] == _SHARE and any(k[0] == "pct" and k[2] != _SHARE and k[1] == 100 - q[1]
+                                                    for k in known)
+
+
+def _bare_hour(q: Quantity) -> bool:
+    return q[0] == "num" and q[2] == "" and q[1] in range(1, 13)
+
+
+def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity],
+            shares: frozenset[Quantity] = frozenset()) -> bool:
+    """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
+    $39 for each of the five extra clinicians, so $344" (149 + 39 x 5), "€750 a year, so about €62 a month" (750 / 12).
+    Arithmetic on true amounts is no new claim; a wrong sum still is one. `shares` (the percentages of the fact the
+    amount is said about, and of the sentence) also give what is left after one: "at the lowest rate of £25 you'd take
+    home £20" beside "we keep 20%", "about ten cents a word" from 12 cents less 15% (a speaker rounds: within 3%)."""
+    if q[0] != "cur":
+        return False
+    parts = [k[1] for k in stated if k[0] == "cur" and k != q and accounted(k, known)]
+    counts = [k[1] for k in stated if k[0] == "num"]
+    cuts = [k[1] for k in (*shares, *stated) if k[0] == "pct" and isinstance(k[1], float) and 0 < k[1] < 100]
+    totals = {a + b for a in parts for b in parts} | {abs(a - b) for a in parts for b in parts}
+    totals |= {a * n for a in parts for n in counts} | {a + b * n for a in parts for b in parts for n in counts}
+    # a yearly amount per month ("about 750 a year, so around 62 a month"); never the other way, which would let a
+    # monthly amount be inflated twelvefold
+    totals |= {a / 12 for a in parts}
+    left = {a * (1 - p / 100) for a in parts for p in cuts}
+    return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
+        abs(t - q[1]) <= 0.03 * abs(t) for t in left)

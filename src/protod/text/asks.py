@@ -1,0 +1,215 @@
+"""What a question asks: consent to go ahead, an open question about the user's worries or how things stand, time
+for the call, one part of a longer sentence, a check of what the caller heard about the user."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from protod.text.words import AUXILIARIES, WH_WORDS, plain_lower, tokenize
+from protod.text.speech import LEAD_IN, speaks_for_offer
+
+
+# -- asking for the decision ----------------------------------------------------------------------------------------
+# A caller asking to go ahead, in words any offer uses ("Shall I book that in for you?", "Do I have your go-ahead?",
+# "Can I put you down for it?", "I just need your okay"): an offer to act for the user now, or a request for their
+# consent. A question about the product ("Shall I tell you about the fees?") names no commitment and is not one.
+_CONSENT = re.compile(
+    r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign(?:ing)?[- ](?:you )?up|signed up|"
+    r"register(?:ing)?|book|booking (?:you|it|that|this|them|in|your)|"
+    r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
+    r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
+    # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
+    r"give (?:it|us|this|that|them) a (?:try|go|shot|whirl)|try (?:it|us) out|"
+    # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
+    # ask: about five years old.", the trait "years open" heard in "open")
+    r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
+    r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch)|"
+    # "Would you like me to get your Anytime membership restarted today?" (round 35: heard as off the subject)
+    r"get (?:your|the) [\w' -]{1,30}? (?:started|restarted|going|set up|sorted|booked|switched)|"
+    r"restart|reactivate|renew|rejoin|"
+    # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
+    r"start (?:a|the|your) (?:[\w-]+ ){0,2}?(?:contract|membership|subscription|plan|account|agreement|trial|"
+    r"partnership|application|policy|service))\b")
+_OFFER_FRAMES = re.compile(
+    r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
+    r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
+    r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
+    r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
+    r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
+    r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
+
+
+# Where a second thought starts inside one sentence: "..., or £35 rolling monthly - shall I go ahead and book you in?"
+_PART_BREAK = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+")
+_GOES_AHEAD = re.compile(LEAD_IN + r"(?:i'll|i will|let me|i'm going to|i am going to)(?: just| now| go ahead and)? "
+                         r"(?:send|set|get|sign|book|register|put|pop|enrol|enroll|add|start|lock)\b")
+_WELCOME = re.compile(LEAD_IN + r"welcome (?:aboard|on board|to)\b")
+_SIGN_UP_PAPERS = re.compile(r"\b(?:(?:sign-?up|joining|registration|application)? ?(?:link|form|forms|paperwork|contract)|application|account)\b")
+
+
+def asks_consent(text: str, before: str = "") -> bool:
+    """The sentence asks the user to agree to go ahead now (see _CONSENT): an offer-to-act or consent frame at the
+    start of the sentence or of one of its parts ("It's £29 a month - shall I book you in?"), with a commitment
+    phrase after it, or with "that" standing for the step named before it, in the sentence or in `before` (the one
+    said just before); or the caller goes ahead in a statement (`_GOES_AHEAD`, `_WELCOME`)."""
+    lowered = plain_lower(text)
+    if not lowered.endswith("?") and ((_GOES_AHEAD.search(lowered) and (_CONSENT.search(lowered)
+                                                                         or _SIGN_UP_PAPERS.search(lowered)))
+                                      or _WELCOME.search(lowered)):
+        return True
+    parts = _PART_BREAK.split(lowered)
+    return any(_OFFER_FRAMES.search(" ".join(parts[i:])) and (
+        _CONSENT.search(" ".join(parts[i:]))
+        # "What I'd need is to book an interview; would you be up for that?": the frame's "that" is the step named
+        # before it (round 34: heard as no ask)
+        or (_BACK_REFERENCE.search(parts[i]) and _CONSENT.search(" ".join([plain_lower(before), *parts[:i]]))))
+        for i in range(len(parts)))
+
+
+_BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$")
+
+
+# -- asking what holds the user back -------------------------------------------------------------------------------
+# An open question about the user's worries, in words any offer uses: "What's holding you back?", "Is there anything
+# that would make or break it for you?", "Any concerns?", "What would you want to be sure of first?". It names no
+# worry, so it reaches them all (the rule perceiver had no cue for it: round 24's callers were answered "It depends.
+# What are you getting at?").
+_OPEN_WORRY = re.compile(
+    r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
+    r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
+    r"on your mind|bother(?:s|ing)? you|(?:bug|bugs|bugged|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
+    r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back)|"
+    r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
+    r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
+    r"uneasy|sticking points?|get in the way|stand in the way|give you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
+    r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
+    # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
+    r"(?:would|could|might) make (?:it|this|that|things|life) (?:hard|harder|difficult|tricky|awkward)|"
+    r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take)\b")
+_ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
+                         r"\b(?:is|are) there (?:any|anything|something)\b")
+
+
+@lru_cache(maxsize=65536)
+def asks_open_worry(sentence: str) -> bool:
+    """The question asks what worries the user, naming no worry (`_OPEN_WORRY`): call it on questions only."""
+    lowered = plain_lower(sentence)
+    return bool(_OPEN_WORRY.search(lowered) and _ABOUT_THEM.search(lowered))
+
+
+# "How's delivery going for the pizzeria?", "How's that working out for you?", "How are you finding the rival app?":
+# asked how their situation goes, a person says what they make of it, and what irks them with it (round 34 heard
+# "Sure, what is it?" and "Go on."). An open question about worries that still lets the situation's words name a trait.
+# (not small talk, "How's your week going?", nor "How many times a week were you going?")
+_HOW_IT_GOES = re.compile(r"\bhow(?:'s)?(?! (?:many|much|often|long|far|soon)\b)(?: [\w'-]+){0,6}? (?:going|work(?:s|ed|ing)? "
+                          r"out|working for you|treating you|been going|(?:did|has|have) (?:it|that|things) (?:go|gone))\b"
+                          r"(?! to\b)|\bhow (?:are|did) you (?:find|finding|getting on|get on|getting along|get along|"
+                          r"coping|cope)\b")
+_PASSING_TIME = re.compile(r"\b(?:day|days|week|weekend|morning|afternoon|evening|season|year|summer|winter|spring|"
+                           r"autumn|holiday|holidays|life|things)\b")
+
+
+def asks_how_it_goes(sentence: str) -> bool:
+    """The question asks how something of the user's is going (`_HOW_IT_GOES`)."""
+    found = _HOW_IT_GOES.search(plain_lower(sentence))
+    return bool(found) and not _PASSING_TIME.search(found.group(0))
+
+
+# The end of a list of examples leaving the choice open: "the commission, the kitchen, or something else?"
+_OR_ELSE = re.compile(r"\bor (?:something|anything) else\b|\bor (?:whatever|what) (?:else|it is)\b")
+
+
+def leaves_choice_open(sentence: str) -> bool:
+    """The question's examples are examples only: it ends "or something else", so what it asks is open, whichever of
+    them the cues recognise."""
+    return bool(_OR_ELSE.search(plain_lower(sentence)))
+
+
+# Asking for the user's time ("Have you got a couple of minutes?", "Is now a good time?", "Open to hearing about it?"):
+# a courtesy before the call's business, never a question about the user's situation or a worry.
+_ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
+                            r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
+
+
+_QUESTION_LEADS = frozenset("and so but then okay ok right now well".split())
+_ASKING_VERBS = frozenset("ask asking tell know wonder wondering curious".split())
+
+
+def _without_leads(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens after the words a question may open with before it asks ("and so", "okay", "well")."""
+    tokens = tuple(tokens)
+    while tokens[:1] and tokens[0] in _QUESTION_LEADS:
+        tokens = tokens[1:]
+    return tokens
+
+
+def asked_part(question: str) -> str:
+    """The part of a question sentence that asks, from the first comma- or colon-separated part opening with a
+    question word or an auxiliary ("Just the one, then: how do your video calls go ...?"); the whole sentence when the
+    first part asks, or none does."""
+    parts = re.split(r"\s*[,;:]\s+|\s+[\u2013\u2014-]\s+", question)
+    for k, part in enumerate(parts):
+        tokens = _without_leads(tokenize(part))
+        if tokens[:1] and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES):
+            return question if k == 0 else " ".join(parts[k:])
+    return question
+
+
+def asks_which(tokens: tuple[str, ...]) -> bool:
+    """The question asks for something, not for a yes: it opens with a question word ("And which software are you
+    using?") or asks one ("Can I ask what you're doing for work?", "I'm curious how it's going")."""
+    tokens = _without_leads(tokens)
+    if tokens[:1] and tokens[0] in WH_WORDS:
+        return True
+    head = tokens[:6]
+    return bool(_ASKING_VERBS.intersection(head[:5])) and bool(WH_WORDS.intersection(head))
+
+
+def asks_for_time(sentence: str) -> bool:
+    return bool(_ASKS_FOR_TIME.search(plain_lower(sentence)))
+
+
+# A statement about the user with a question tag ("You've done a few courier shifts before, right?", "You're on the
+# 50 Mbps plan at the moment, is that right?"): the caller checks what they heard about the user, asks no worry.
+_CHECKS_ABOUT_USER = re.compile(r"^(?:(?:so|and|now|okay|ok|right|great|and so)[, ]+)*(?:you|you've|you're|you'd|your)\b"
+                                r".*(?:,|\s[\u2013\u2014-])\s*(?:right|yeah|yes|no|correct|is that right|is that correct|"
+                                r"am i right|did i get that right|isn't it|aren't you|don't you|didn't you|haven't you|"
+                                r"weren't you|wasn't it)\?$")
+
+
+# A yes-or-no question about how things stand for the user now ("Are you on regular hours right now, or is it more
+# shift by shift?"): it asks after their situation, not after a worry (round 35: "Not really a worry, no.").
+_STANDS_NOW = re.compile(r"^(?:(?:so|and|okay|ok|right|now|well|just)[, ]+)*(?:are|do|have|is) (?:you|your)\b.*"
+                         r"\b(?:right now|at the moment|currently|these days|at present|nowadays)\b")
+
+
+def asks_how_things_stand(sentence: str) -> bool:
+    """`_STANDS_NOW`, naming no worry."""
+    lowered = plain_lower(sentence)
+    # (not a case put to them: "Do you have cover at the moment if you damage something?" asks about the worry)
+    return (bool(_STANDS_NOW.match(lowered)) and not _OPEN_WORRY.search(lowered) and " if " not in lowered
+            and not asks_how_it_goes(lowered))
+
+
+# A question put as the caller's wish to hear: "I'd love to hear how delivery is going for your cafes" (round 23:
+# small talk, "Mm-hm."), "I'd like to know what you use now", "I wondered how that's been going for you" (round 36:
+# "Depends what it's about."). Asked, not claimed.
+_ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want) to (?:hear|know|"
+                              r"understand|learn)(?: a bit| more| a little)?(?: about)?|(?:i|i'm|i am|i was)(?: just| "
+                              r"really)? (?:wondering|wondered|curious)(?: about)?) (?:how|what|whether|why|if|which|"
+                              r"where|when)\b")
+
+
+def asks_indirectly(sentence: str) -> bool:
+    """The statement is a question put as a wish to hear (`_ASKS_INDIRECTLY`), after nothing said for the offer ("Our
+    commission is 12%, and I'd love to hear what you think" states the commission, and is judged as a statement)."""
+    lowered = plain_lower(sentence)
+    found = _ASKS_INDIRECTLY.search(lowered)
+    return bool(found) and not speaks_for_offer(lowered[:found.start()])
+
+
+def checks_about_user(sentence: str) -> bool:
+    """`_CHECKS_ABOUT_USER`, naming no worry ("You're worried about the pay, right?" asks about one)."""
+    lowered = plain_lower(sentence)
+    return bool(_CHECKS_ABOUT_USER.match(lowered)) and not _OPEN_WORRY.search(lowered)
