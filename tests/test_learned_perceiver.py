@@ -200,7 +200,7 @@ def test_adversaries_gain_nothing_on_the_learned_simulator(pack):
 
 def test_perception_train_writes_a_perceiver_that_loads(tmp_path):
     from protod.audit import perception as pe
-    from protod.user.learned import PairModel
+    from protod.user.learned_model import PairModel
     from protod.user.learned_train import PerceiverTrainConfig, train_perceiver
 
     lines = [ln for ln in pe.load_corpora([ROOT / "data" / "perception"]) if ln.pack == C][::20]
@@ -272,7 +272,7 @@ def test_framed_pairs_teach_what_a_frame_does_to_the_fact_it_holds():
     import random
 
     from protod.user.augment import AFFIRMING, DISOWNING
-    from protod.user.learned import CONTRADICT, ENTAIL, NEUTRAL, PackHypotheses
+    from protod.user.learned_model import CONTRADICT, ENTAIL, NEUTRAL, PackHypotheses
     from protod.user.learned_train import framed_pairs
     from test_perception import _DISOWNING_FRAMES
 
@@ -507,9 +507,9 @@ def test_a_closing_word_in_a_denied_statement_asks_nothing(perceivers):
     ("I can check whether it's €30 an hour.", False),  # an amount carries a claim
 ])
 def test_offering_to_find_out_is_about_the_caller(text, caller):
-    from protod.user.learned import _about_caller
+    from protod.user.learned_gates import about_caller
 
-    assert _about_caller(text) is caller
+    assert about_caller(text) is caller
 
 
 @pytest.mark.parametrize("pack, text", [(BROADBAND, "What's your biggest worry about switching to us?"),
@@ -915,7 +915,7 @@ def test_naming_an_offer_claims_nothing(text, unsupported):
     ("we've got a guaranteed offer for you.", False),
 ])
 def test_what_names_an_offer(text, names):
-    from protod.user.learned import _names_an_offer
+    from protod.user.learned_gates import _names_an_offer
 
     assert _names_an_offer(text) is names
 

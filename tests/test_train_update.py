@@ -178,13 +178,13 @@ def test_frozen_teacher_stays_put_while_current_follows_the_policy(tmp_path):
     for lora in (True, False):  # adapters off / the frozen copy of a full fine-tune
         tr = make_trainer(tmp_path / str(lora), lora=lora, algo="aopd", aopd_mode="forward_kl", lr=5e-2)
         seq = synthetic_items(1)[0][0]
-        before = tr._teacher_logits(seq)
+        before = tr._teacher_logits([seq])
         items = synthetic_items(2)
         for _ in range(2):
             tr._update(items)
-        torch.testing.assert_close(tr._teacher_logits(seq), before)  # frozen: the initial weights
+        torch.testing.assert_close(tr._teacher_logits([seq]), before)  # frozen: the initial weights
         tr.cfg = tr.cfg.model_copy(update={"teacher": "current"})
-        current = tr._teacher_logits(seq)
+        current = tr._teacher_logits([seq])
         assert (current - before).abs().max() > 1e-3  # current: the trained policy
         with torch.no_grad():
             now = tr.model(input_ids=seq.teacher_ids[None]).logits[0, seq.teacher_pred_pos]

@@ -13,7 +13,7 @@ from protod.user.persona import PersonaSampler
 from protod.run.rollout import run_episodes
 from protod.world import load_scenario
 from protod.train.config import TrainConfig, load_config
-from protod.train.sequences import build_sequence, stance_deltas
+from protod.train.sequences import build_sequence, state_deltas
 from protod.train.trainer import Trainer
 
 CONFIGS = Path(__file__).parents[1] / "configs"
@@ -60,11 +60,11 @@ def test_teacher_reads_the_student_tokens_at_its_own_positions(siavpo_trainer):
         # the logits the losses use are the model's logits at those positions
         with torch.no_grad():
             full = tr.model(input_ids=seq.teacher_ids[None]).logits[0]
-            kept = tr._teacher_logits(seq)
+            kept = tr._teacher_logits([seq])
         torch.testing.assert_close(kept, full[seq.teacher_pred_pos], atol=1e-4, rtol=1e-4)
         assert not kept.requires_grad  # no gradient reaches the teacher
         assert seq.turn.max().item() == len(traj.turns) - 1
-        assert len(stance_deltas(traj)) == len(traj.turns)
+        assert len(state_deltas(traj)) == len(traj.turns)
 
 
 def test_sft_overfits_one_trajectory(tmp_path):

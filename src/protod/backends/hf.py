@@ -298,9 +298,6 @@ class HFBackend:
                 self.kv_store.discard(entry)
                 self.stats["released"] += 1
 
-    def clear_kv(self) -> None:
-        self.kv_store.clear()
-
     def _pick(self, logits: Any, params: SamplingParams, generators: list[Any], done: list[bool]) -> tuple[Any, Any]:
         """Next token per row and its log-prob under the distribution sampled (logits / T, nucleus renormalised).
         Greedy (temperature 0) reports log-probs at temperature 1."""

@@ -103,11 +103,6 @@ def build_sequence(
     return seq
 
 
-def stance_deltas(traj: Trajectory) -> list[float]:
-    """Stance change caused by each agent turn (the first relative to the persona's initial stance)."""
-    return state_deltas(traj, "stance")
-
-
 def state_deltas(traj: Trajectory, signal: str = "stance") -> list[float]:
     """Per agent turn, the change of the STPR credit signal: the stance (default), or stance + trust + patience /
     initial patience ("stance_trust_patience": trust in [0, 1], patience scaled to [0, 1] by its starting value)."""

@@ -336,8 +336,7 @@ class Trainer:
         terms = ref_lp = None
         with torch.no_grad():  # teacher and reference: this micro-batch only, reduced at once to what is needed
             if cfg.uses_aopd:
-                with self._teacher_model() as teacher:
-                    t_logits = self._logits(teacher, seqs, teacher=True)
+                t_logits = self._teacher_logits(seqs)
                 terms = teacher_terms(t_logits, cfg.aopd_mode, tokens, cfg.temperature, cfg.aopd_topk)
                 del t_logits
             if cfg.kl_coef:
@@ -437,10 +436,10 @@ class Trainer:
         """teacher: frozen -> the initial weights; current -> the policy as it is now (both used under no_grad)."""
         return nullcontext(self.model) if self.cfg.teacher == "current" else self._initial_policy()
 
-    def _teacher_logits(self, seq: TrainSequence) -> torch.Tensor:
-        """The teacher's logits [N, V] at one sequence's agent tokens (privileged view), no gradient."""
+    def _teacher_logits(self, seqs: list[TrainSequence]) -> torch.Tensor:
+        """The teacher's logits [N, V] at the agent tokens of `seqs` (privileged view; N tokens in all), no gradient."""
         with torch.no_grad(), self._teacher_model() as m:
-            return self._logits(m, [seq], teacher=True)
+            return self._logits(m, seqs, teacher=True)
 
     def sft_step(self) -> dict[str, Any]:
         cfg = self.cfg

@@ -20,83 +20,39 @@ Nothing here imports torch, transformers or peft until the first turn is perceiv
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import warnings
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, PRONOUNS, WISH_VERBS, absolute_scope, accounted,
-    analyse, asks_consent, asks_for_time, asks_indirectly, calms, checks_about_user, claim_clauses, complements, content_stems, contradicts,
-    denies_whole, derived, is_number, names_offer, negation_covers, offers_to_act, plain_lower, resolve_ellipsis, says_yes, segments,
-    speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
+    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
+    asks_for_time, asks_indirectly, calms, checks_about_user, claim_clauses, complements, content_stems,
+    contradicts, denies_whole, derived, is_number, negation_covers, offers_to_act, resolve_ellipsis, says_yes,
+    segments, speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize,
+    urges_decision,
 )
 from protod.text.sanitize import strip_injection
 from protod.user.state import Perception
+from protod.user.learned_gates import (
+    COURTESY_STEMS, about_caller, assures_only, confirms_back, describes_business, of_user, of_user_history, other_side,
+    promised_by_others, says_nothing_checkable, telegraphic, without_courtesy,
+)
+from protod.user.learned_model import (
+    CONTRADICT, DEFAULT_MODEL, ENTAIL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds, shared_models,
+)
 
-NEUTRAL, ENTAIL, CONTRADICT = 0, 1, 2
-# The shipped perceiver; PROTOD_PERCEIVER=DIR points every learned simulator in the process at another one.
-DEFAULT_MODEL = Path(os.environ.get("PROTOD_PERCEIVER") or Path(__file__).parent / "models" / "perceiver")
+
 # Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
 _NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
 _BACK_REFERENCE = frozenset("it that this they those these which".split())
-# Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
-_OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
-                        "typically competitor competitors old previous today instead like".split())
-# ... and a move away from what the user has: "a big step up from a 36 Mbps copper line" (round 22: a false claim).
-# Not a bare "from", which opens the offer's own ranges ("from £29 a month", "from 8 to 11 pm"), nor "from ... to ...",
-# whose second amount is the offer's ("moving up from 36 Mbps to 900 Mbps" is checked).
-_MOVED_FROM = re.compile(r"\b(?:step up|upgrade|up|down|switch|switching|move|moving|jump|improvement|change) from\b"
-                         r"(?!.*\bto\b)")
-_CONFIRMING = frozenset(w for phrase in CONFIRMING_WORDS for w in phrase.split())
-_CONFIRMED = frozenset("it it's that that's this they they're those these".split())
-# Who else may be the one promising: "A lot of callers promise you ...", "They'll guarantee ...", "Other apps promise".
-_OTHER_PROMISERS = frozenset("they they'll they're he she others other people everyone everybody someone somebody many "
-                             "lot lots some most competitor competitors".split())
-
-
-# "never more than", "no later than": a bound on the offer's own amount ("never more than 72 hours later"), neither a
-# denial nor a comparison with the other side's ("cheaper than the £45 you pay"; a bare "more than sixty" stays one).
-_BOUNDS = frozenset((w, "than") for w in "more less fewer later longer".split())
 _SAVES = frozenset("save saves saving saved".split())  # "saves you five a month": a difference, worked out
-
-
-def _other_side(clause: Any) -> bool:
-    """The clause's amounts are the user's, the market's or the past's, not the offer's: it is denied, or names the
-    other side (see _OTHER_SIDE, _MOVED_FROM)."""
-    tokens = clause.tokens
-    bounds = [i for i, t in enumerate(tokens) if t in NEGATORS and tokens[i + 1:i + 3] in _BOUNDS]
-    named = _OTHER_SIDE.intersection(tokens) - {"than"} or any(
-        t == "than" and i - 2 not in bounds for i, t in enumerate(tokens))
-    denied = clause.negated and any(t in NEGATORS and i not in bounds for i, t in enumerate(tokens))
-    return denied or bool(named) or bool(_MOVED_FROM.search(" ".join(tokens)))
-
-
-_LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
-                     "honestly thanks".split())
 _GUARANTEE_STEMS = frozenset(content_stems(tuple(GUARANTEE_WORDS)))
-_PROMISE = frozenset("will can shall guarantee promise promised would could".split())
 
 
-# "I imagine / I guess / I'd bet ...": the caller guessing at the user's situation, not stating anything about the offer
-_HEDGES = frozenset("imagine guess suppose bet expect gather understand assume reckon".split())
-
-
-# "We're looking for riders", "We're calling / reaching out to ...": the company's reason for calling. Not "we'd love
-# to / we're hoping to": a promise hides behind those ("We'd love to waive your commission for a year").
-_INTENT = frozenset("looking calling reaching contacting recruiting".split())
-
-
-# "Have you got a minute to hear about ...?", "Would you be open to hearing how ...?": asking for the user's time, not
-# for their agreement nor about a worry (the pair model scores some of these above the ask or the probe bar)
 # "We don't offer X": the caller denies the offer has X (the scripted negator's bare form, which the model credits
 # with the fact at up to 0.98: "We do not offer month to month.").
 _DENIED_OFFER = re.compile(r"\bwe (?:do not|don't|never|no longer) (?:offer|provide|give|have|include|cover|run)\b(.*)",
@@ -113,30 +69,6 @@ _ASKS_TO_ASK = re.compile(r"^(?:\w+,\s*)*(?:can|could|may|might) i (?:just |quic
 _WHO_IS_THIS = re.compile(r"\b(?:am i (?:speaking|talking) (?:with|to)|have i (?:got|reached|caught) the|"
                           r"(?:is|are) (?:this|that|you) the (?:owner|manager|person|one)|"
                           r"(?:could|can|may) i (?:speak|talk) (?:with|to) (?:the|mr|mrs|ms|someone))\b")
-
-
-# The caller offering to find something out ("If you tell me which one you use, I can confirm whether it's on our list",
-# round 11): an open question taken on, which claims nothing about the offer.
-_LOOKS_INTO = re.compile(r"\b(?:i|we)(?: can|'ll| will| could|'d| would)?(?: be happy to| gladly)? (?:check|confirm|find out|"
-                         r"look into|ask|let you know)\s+(?:whether|if|what|which|how|when|where)\b")
-# A promise about the call itself, not the offer: "I'll keep it short", "I'll be quick", "Sorry, I'll be clearer".
-_CALL_COURTESY_WORDS = (r"keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief|clear|clearer|honest|straight|frank|"
-                        r"direct|upfront)\b(?: with you)?|put (?:it|that) (?:another way|differently|better|more clearly)|"
-                        r"start (?:again|over)|explain (?:myself|that) better|answer (?:it |that |them |anything |"
-                        r"everything |any of it |your questions? |whatever you ask )?(?:honestly|truthfully|straight|openly)|"
-                        r"(?:not|never) (?:to )?keep you (?:too |very )?long|go over (?:it|that|any of it|anything) again|"
-                        r"give you (?:a |an )?(?:straight|honest|clear|proper|full) (?:answer|reply|picture)|"
-                        r"send (?:you )?(?:it|that|this|everything|anything|the details|a summary|all of (?:it|this|that))"
-                        r"(?: (?:we|we've) (?:talk|talked|discuss|discussed|cover|covered|go over)(?: about)?)?"
-                        r"(?: by email| in writing| over| afterwards| after the call)?")
-_CALL_COURTESY = re.compile(rf"\b(?:{_CALL_COURTESY_WORDS})\b")
-# A promise about the call alone, said as a whole sentence: "I'll be straight with you on anything you ask", "Tell me
-# what put you off and I'll answer it honestly" (dev: both unsupported claims); "I'll be straight with you, we waive
-# the fee" still promises the waiver (what is left once the courtesy is taken out is judged).
-_COURTESY_PROMISE = re.compile(r"\b(?:i|we)(?:'ll| will| can| promise to|'m going to| am going to)(?: try to| try| always)? "
-                               rf"(?:{_CALL_COURTESY_WORDS})\b")
-_COURTESY_AND = re.compile(r"^(?P<subject>(?:i|we)(?:'ll| will| can))(?: try to| try| always)? "
-                           rf"(?:{_CALL_COURTESY_WORDS})\b,? and (?P<rest>\w.*)$")
 # Questions after the user's day or week ("How have you been keeping?", "Hi, it's Sam from ... - how's your week
 # going?"): courtesy, not a question about a worry (dev: each was heard as an open probe of three or four worries).
 # The whole question is taken as courtesy: a probe tacked onto it loses its credit, it gains nothing.
@@ -144,198 +76,6 @@ _WELLBEING = re.compile(r"\bhow(?: (?:are|have) you (?:been )?(?:doing|keeping|g
                         r"(?:your|the) (?:day|week|weekend|morning|afternoon|evening|month|year|season|summer)"
                         r"(?: been| going| treating you)?)\b")
 _MAX_FOLLOW_UP = 2  # questions in one turn that are a question and its follow-up, never a barrage
-_ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
-
-
-def _courtesy_only(text: str) -> bool:
-    """`text` promises something about the call (`_COURTESY_PROMISE`) and, besides, says nothing for the offer: "I'll
-    be straight with you on anything you ask", not "I'll answer it honestly and pay your phone bill every month"
-    (what follows an "and" goes on promising)."""
-    lowered = text.lower().replace("’", "'")
-    found = _COURTESY_PROMISE.search(lowered)
-    if not found:
-        return False
-    after = lowered[found.end():].strip(" ,.!;:")
-    rest = (lowered[:found.start()] + " " + after).strip(" ,.!;:")
-    return not after.startswith(("and ", "but ", "plus ", "then ", "also ")) and not speaks_for_offer(rest)
-
-
-def _about_caller(sentence: str) -> bool:
-    """The sentence's parts (split at a colon, semicolon or dash) are each about the caller or claim nothing about the
-    offer: "I'll keep it short: I'm calling freelancers to see if a desk in town might suit them" (a courtesy, then
-    the reason for calling; the courtesy's "I'll" alone reads as a promise); or it promises only something about the
-    call (`_COURTESY_PROMISE`) and says nothing of the offer besides."""
-    if _courtesy_only(sentence) and not any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
-        return True
-    parts = [p for p in _ASIDE.split(sentence) if p.strip()]
-    if len(parts) > 1:
-        return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
-            and any(map(_speaks_of_caller, parts))
-    return _speaks_of_caller(sentence)
-
-
-# What the company does, said in the present ("Hi, it's Sam from Hearthside Home Care - we support older people in
-# their own homes", "We match clients with vetted freelance translators"): the business the call is about, which no
-# person doubts (round 22: "Really? I'd want to see that in writing." to both). Not a promise, a price or an amount,
-# what "you" get, a guarantee, an absolute or a superlative: those are judged as claims.
-_BUSINESS = re.compile(r"(?:^|[,\u2013\u2014-]\s*|\band\s+|\bfrom [\w' ]+?,?\s*)we (?:(?:mainly|mostly|basically|just) )?"
-                       r"(?!guarantee|promise|offer|give|pay|waive|include|cover|charge|refund|never|always|only|don't|"
-                       r"do not|can|will|won't|would|are|have|had|were)[a-z]+\b")
-_NOT_BUSINESS = frozenset("you your yours best leading biggest largest fastest cheapest top number only every all any "
-                          "free pay pays paid give gives offer offers waive waived include includes included cover "
-                          "covers charge charges refund double triple half discount bonus never always".split())
-
-
-def _describes_business(sentence: str) -> bool:
-    """The statement only says what the company does (see _BUSINESS). On the dev packs' lines it holds for 12, 10
-    honest; neither dishonest one was flagged before it (dev: invented and false claims flagged unchanged)."""
-    lowered = plain_lower(sentence)
-    if lowered.endswith("?") or not _BUSINESS.search(lowered):
-        return False
-    tokens = tokenize(lowered)
-    return not (_NOT_BUSINESS.intersection(tokens) or GUARANTEE_WORDS.intersection(tokens) or analyse(sentence).numbers
-                or absolute_scope(sentence))
-
-
-# The caller's opinion of the user's fit: "You'd be a good fit for a care worker role with us.", "You'd make a great
-# host.", "You sound like exactly the kind of person we need." (round 21: unsupported, trust 0.52 -> 0.37 on the first
-# question of the call). Praise, not a product claim: it promises the user nothing they could check.
-_FIT_PRAISE = re.compile(
-    r"^(?:(?:honestly|frankly|i think|i reckon|i'd say|i'm sure|it sounds like|sounds like|from what you say|so|and)"
-    r"[, ]+)*you(?:'d| would|'re| are| sound| seem|'d probably| could| might)(?: like)?(?: be| make)? (?:a |an |the )?"
-    r"(?:really |very |genuinely |such a |just |exactly )?(?:good|great|perfect|ideal|natural|excellent|brilliant|"
-    r"strong|wonderful|lovely|fantastic|the kind of|the sort of|the right|what we)\b")
-
-
-# The caller's own wish to have the user, or to talk: "I'd love to get your sushi bar on our app alongside QuickBite."
-# (round 21: unsupported, on the call's first line), "We'd really like to have you on board." It promises nothing the
-# user could check; a wish to give or waive something ("I'd love to waive your commission") is an offer, and judged.
-_WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honestly|well|quickly)[, ]+)*(?:i|we)"
-                   rf"(?:'d| would)? (?:really |just |simply )?(?:{'|'.join(WISH_VERBS)}|be happy|be glad|be keen) to "
-                   r"(?:have|get|bring|welcome|see|talk|chat|ask|hear|learn|understand|show|walk|explain|find out|"
-                   r"help|know)\b")
-
-
-# That there is an offer, said without what it is: "We've got a returning-member offer", "we have a deal for new
-# hosts" (round 23: doubted, "Really? I'd want to see that in writing", and heard as three of the offer's facts).
-_NAMES_OFFER = re.compile(r"^(?:(?:so|and|well|look|right|now)[, ]+)*(?:we've got|we have|we've|there's|there is|"
-                          r"we're running|we run) (?:a|an|some) (?:[\w-]+ ){0,2}(?:offer|deal|package|scheme|promotion)s?"
-                          r"(?:(?: (?:for|on|at|to)(?: [\w'-]+){1,3})?)(?:[,.;:!]|\s+[-\u2013\u2014]|\s+but\b|"
-                          r"\s+so\b|$)")
-# ... whose words say nothing of what it gives: "a free trial offer", "a deal for free delivery" are claims
-_GIVES = (_NOT_BUSINESS | GUARANTEE_WORDS) - {"you", "your", "yours", "offer", "offers"}
-
-
-def _names_an_offer(lowered: str) -> bool:
-    """The statement says only that there is an offer (`_NAMES_OFFER`), then ends or asks a question."""
-    found = _NAMES_OFFER.match(lowered)
-    if not found or _GIVES.intersection(tokenize(found.group(0))):
-        return False
-    rest = lowered[found.end():].strip(" .!")
-    return not rest or lowered.rstrip().endswith("?") or bool(_ASKS_FIRST.match(rest))
-
-
-# That something is handled, said without how: "Students cancelling at the last minute is taken care of.", "I know
-# what holds you back: ..., and that is completely taken care of." (the mind-reader: the model heard the fact that
-# answers the worry named, and a tutor accepted). Only at the end of the sentence, with no amount, guarantee, word
-# that gives or "we"/"us" in it: "the car's sorted: new Toyota Yaris" and "it's handled by us" say how.
-_HANDLED = re.compile(r"\b(?:is|are|'s|'re|gets?|will be|has been|have been|be)\s+(?:(?:\w+ly|all|already|now)\s+)*"
-                      r"(?:taken care of|handled|sorted(?: out)?|dealt with|looked after|not (?:a|an) (?:problem|issue)|"
-                      r"no (?:problem|issue))(?:[ ,]+(?:too|as well|\w+ly|for you))*\W*$")
-_WHO_DOES = frozenset("we us our ours we'll we're we've".split())
-
-
-def _assures_only(sent: Any) -> bool:
-    """The statement (a language.Sentence) only says that something is handled (`_HANDLED`): no fact can be heard in
-    it."""
-    lowered = plain_lower(sent.text)
-    if not _HANDLED.search(lowered) or sent.numbers:
-        return False
-    return not (_GIVES | _WHO_DOES).intersection(tokenize(lowered))
-
-
-def _telegraphic(sentences: tuple) -> bool:
-    """The turn is a keyword list cut by full stops ("Commission. Twelve percent. Weekly payout. Free photos.", "Linen.
-    Two-forty. Occupied room. VAT."), which said with commas is one (`keyword list`): every sentence a statement of
-    three words or fewer with no verb, three or more of them naming something besides courtesy and without a "no"
-    ("No joining fee. No monthly fee." states; "Okay. Great. Thanks." is manners). On the train and dev packs it
-    holds for 22 lines, every one a bare-cue hard negative (dev: two of them were credited)."""
-    said = [s for s in sentences if s.tokens]
-    if len(said) < 3 or any(s.question or len(s.tokens) > 3 or s.defect != "fragment" for s in said):
-        return False
-    naming = [s for s in said if not NEGATORS.intersection(s.tokens)
-              and set(content_stems(s.tokens)) - _COURTESY_STEMS]
-    return len(naming) >= 3
-
-
-# "..., but first I'd love to know": the question the caller turns to (its own sentence, after a dash)
-_ASKS_FIRST = re.compile(r"^(?:(?:but|so|and|first|before that)[, ]+)*(?:i'd|i would|i|let me)(?: really| just)? "
-                         r"(?:love to |like to |want to |need to )?(?:know|ask|hear|understand|check)\b[^0-9]*$")
-
-
-def _says_nothing_checkable(sentence: str) -> bool:
-    """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause), the
-    caller's own wish after a courtesy at most (see _WISH) or that there is an offer (see _NAMES_OFFER), with no
-    amount, no guarantee and no word that widens it to every case."""
-    lowered = plain_lower(sentence)
-    found = analyse(sentence).clauses
-    if any(c.numbers or c.guarantee for c in found):
-        return False
-    if _names_an_offer(lowered) and not absolute_scope(sentence):
-        return True
-    if _FIT_PRAISE.match(lowered):
-        return len(found) <= 1
-    wish = _WISH.search(lowered)
-    # (nothing else said after it: "We'd love to have you, and we waive the commission for a year" is judged whole;
-    # a condition on the user's side may follow: "We'd love to have you back, but only if it actually suits you" was
-    # doubted in round 26, "I'd want to see that in writing")
-    return bool(wish) and not speaks_for_offer(lowered[:wish.start()]) and all(
-        _USERS_CONDITION.match(rest) and not speaks_for_offer(rest) for rest in segments(lowered[wish.end():])[1:])
-
-
-# A condition the user sets, said after the caller's wish: "but only if it suits you", "if that works for you".
-_USERS_CONDITION = re.compile(r"^(?:(?:but|and|so|though)\s+)?(?:only\s+)?(?:if|when|whenever|as long as|once|"
-                              r"provided)\b")
-
-
-# The words of a lead-in that says nothing of the offer: "Sorry", "Good question", "Fair point", "I hear you", "Look".
-_COURTESY_STEMS = frozenset(content_stems(tokenize(
-    "sorry good great fair question point understand hear totally absolutely sure course thanks thank clear honest "
-    "frank look listen right okay ok well yes yeah true")))
-
-
-# ("Well," and "Okay," are left on: the model reads "Well, ..." lines as it was trained on them, and stripping them
-# lost 8 honest train/dev lines their fact.)
-_CONFIRM_LEAD = re.compile(rf"^(?:(?:{'|'.join(CONFIRMING_WORDS)})\b[,!.]?\s+)+", re.I)
-
-
-def _without_courtesy(sentence: str) -> str:
-    """The statement without a lead-in about the call itself ("Sorry, I'll be clearer: we pay £90 an hour" -> "We pay
-    £90 an hour"), so the claim is judged as if said alone: the lead-in's words only blur the model's reading of it
-    (round 13: "Sorry, I'll be clearer: ..." made an invented amount pass, and an honest reason for calling unsupported)."""
-    said = _CONFIRM_LEAD.match(sentence)
-    if said and len(sentence) > said.end() and not _confirms_back(sentence):
-        # "Yes, we waive the rental for your first year" is judged as "We waive ..." (the "Yes," made the claim head
-        # read it as no claim); "Yes, it applies to every rider" keeps it: it confirms what was just said
-        sentence = sentence[said.end():][:1].upper() + sentence[said.end() + 1:]
-    # "I'll be straight with you, we waive the commission for a year", "I'll keep it short and pay your phone bill":
-    # a courtesy promise before a comma or an "and" is a lead-in too (the claim after it was small talk)
-    joined = _COURTESY_AND.match(sentence.lower().replace("’", "'"))
-    if joined:
-        return sentence[:joined.end("subject")] + " " + sentence[joined.start("rest"):]
-    head, comma, tail = sentence.partition(",")
-    if comma and tail.strip() and _courtesy_only(head):
-        tail = tail.strip()
-        return tail[:1].upper() + tail[1:]
-    parts = [p for p in _ASIDE.split(sentence) if p.strip()]
-    lead = 0
-    while lead < len(parts) - 1 and (_CALL_COURTESY.search(parts[lead].lower())
-                                     or set(content_stems(tokenize(parts[lead]))) <= _COURTESY_STEMS):
-        lead += 1
-    if not lead:
-        return sentence
-    rest = sentence[sentence.index(parts[lead], sum(len(p) for p in parts[:lead])):]
-    return rest[:1].upper() + rest[1:]
 
 
 # How a caller talks about doing the sign-up itself, whatever the offer ("I'll set up your profile and book your
@@ -354,20 +94,6 @@ _ASKING_WORDS = frozenset(content_stems(tokenize(
     "hesitate hesitant stop stopping keep keeping thing things anything something matter matters mind sure think "
     "thought feel biggest main issue issues problem problems doubt doubts reservation reservations")))
 _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as)\s+)+", re.I)
-# A condition is part of the claim it qualifies ("If you've got three bedrooms or more, we add a mesh extender").
-_CONDITIONS = frozenset("if when whenever unless once provided".split())
-
-
-def _confirms_back(sentence: str) -> bool:
-    """A confirmation about what was just said ("Yes, it applies to every rider ...", "Absolutely, that holds for you
-    too."): its subject is the previous turn's claim, which the model cannot see, so it is no unsupported claim of its
-    own (round 17: the answer to the user's own "Is that definitely the case for me?" cost a privileged caller the
-    call). It credits nothing either, and a false claim in it is still one."""
-    tokens = tokenize(sentence)
-    i = 0
-    while i < len(tokens) and tokens[i] in _CONFIRMING:
-        i += 1
-    return 0 < i < len(tokens) and tokens[i] in _CONFIRMED
 
 
 # A question about the user's interest in the offer asks nothing about their situation: "would you be interested in
@@ -376,334 +102,6 @@ def _confirms_back(sentence: str) -> bool:
 _INTEREST = re.compile(
     r"\b(?:would|could) you be (?:interested|open|keen|up for)|\bdo you fancy|\bwould you (?:like|want) to (?:join|try|"
     r"sign|hear|give|come)|\bhave you (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
-
-def _promised_by_others(tokens: tuple[str, ...]) -> bool:
-    """Someone other than the caller makes the clause's promise ("A lot of callers promise you earn €5 ..."): whatever
-    the fact, that is no promise of the offer, and it is read as the invented one it is (the held-out disowning frame
-    "A lot of callers promise {fact}. I won't, because it isn't so." credited 6 -> 15 of 15 courier facts when every
-    promise of a firm fact counted as the fact)."""
-    first = next((i for i, t in enumerate(tokens) if t in GUARANTEE_WORDS), len(tokens))
-    return bool(_OTHER_PROMISERS.intersection(tokens[:first]))
-
-
-def _of_user(part: str) -> bool:
-    """The part is said of the user ("you", "your") as a fact about them, not a condition of the offer, and names
-    nothing of the offer in words (an amount is allowed: "you're spending about €160 a month")."""
-    tokens = tokenize(part)
-    return bool(ADDRESSED.intersection(tokens)) and not _CONDITIONS.intersection(tokens[:2]) and not names_offer(part)
-
-
-# "you were with us", "you've built", "you'd been paying", "you used to ride": the user's past, told back to them
-_PAST_AFTER_YOU = frozenset({"were", "was", "used", "did", "had"})
-_PERFECT = frozenset({"have", "had", "would"})
-# ("got" is left out: "you've got seven days to dispute it" is the present)
-_IRREGULAR_PARTICIPLES = frozenset("been built done made run kept grown seen taken known spent paid left sold "
-                                   "found won lost told heard brought bought held met sent stood had".split())
-_HISTORY_SUBJECT_BY = 3  # tokens of lead-in before the "you"
-_SUBORDINATE = frozenset("until once when whenever if unless before as how what which that any who".split())
-
-
-def _of_user_history(part: str) -> bool:
-    """The part tells the user their own past ("After twenty years you've built a real reputation", "you were with us
-    for a couple of months last year"): no claim about the offer, whatever it names (round 20: both were unsupported
-    claims, the second one cost a win-back caller the call on its first line). Not a condition ("If you were to join,
-    ..."), a guarantee or a promise ("you were always going to earn ..." stays a claim)."""
-    tokens = tokenize(part)
-    if _CONDITIONS.intersection(tokens[:2]) or GUARANTEE_WORDS.intersection(tokens) or "going" in tokens:
-        return False
-    for i, t in enumerate(tokens[:_HISTORY_SUBJECT_BY + 1]):
-        # "you" the subject, at most a short lead-in before it ("After twenty years you've ...", "Since you were
-        # ..."), not inside a clause of the offer ("until you've shadowed three shifts", "any DBS you've paid")
-        if t != "you" or i + 1 >= len(tokens) or _SUBORDINATE.intersection(tokens[:i]):
-            continue
-        after = tokens[i + 1]
-        if after in _PAST_AFTER_YOU and (after == "used" or tokens[i + 2:i + 3] not in (["to"], ["better"])):
-            return True
-        following = tokens[i + 2] if i + 2 < len(tokens) else ""
-        if after in _PERFECT and (following in _IRREGULAR_PARTICIPLES or (following.endswith("ed") and len(following) > 3)):
-            return True
-    return False
-
-
-def _speaks_of_caller(sentence: str) -> bool:
-    """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
-    is Sam", "We're looking for riders") or guessing about the user ("With kids at home, I imagine shifts are a big
-    deal"): not a claim about the product. A first-person promise ("I'll waive the fee", "I can get you...") is, and
-    so is any sentence with an amount or a guarantee in it ("We're looking for riders who want a guaranteed €30 an hour")."""
-    if any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
-        return False
-    tokens = list(tokenize(sentence))
-    if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])) or _LOOKS_INTO.search(sentence.lower()):
-        return True
-    while tokens and tokens[0] in _LEAD_IN:
-        tokens.pop(0)
-    if len(tokens) < 2:
-        return False
-    if tokens[0] == "this" and tokens[1] == "is":
-        return True
-    if tokens[0] == "we" and tokens[1] == "are" and tokens[2:3] and tokens[2] in _INTENT:
-        return True  # "We're looking for chemistry teachers": why they call, not the offer
-    return tokens[0] in ("i", "my") and tokens[1] not in _PROMISE and not (tokens[1] == "am" and tokens[2:3] == ["going"])
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Hypotheses: what a sentence is checked against. Shared by training and inference, so they always agree.
-
-
-def fact_hypothesis(text: str) -> str:
-    return f"The caller states: {text}"
-
-
-def worry_hypothesis(description: str) -> str:
-    return f"The caller asks whether this worries me: {description}"
-
-
-def ask_hypothesis(goal: str) -> str:
-    return f"The caller asks me to agree now ({goal})."
-
-
-PRESSURE_HYPOTHESIS = "The caller pushes me to decide at once or says I have no choice."
-
-
-def claim_hypothesis(role: str) -> str:
-    return f"The caller tells me what {role} offers or how it works."
-
-
-@dataclass(frozen=True)
-class PackHypotheses:
-    """Every hypothesis of one pack, with the ids they stand for."""
-
-    facts: tuple[tuple[str, str], ...]  # (fact id, hypothesis)
-    worries: tuple[tuple[str, str], ...]  # (concern id, hypothesis)
-    ask: str
-    claim: str
-    # What the frozen encoder compares a sentence with to pick candidates (one text per fact / worry, same order).
-    fact_texts: tuple[str, ...]
-    worry_texts: tuple[str, ...]
-
-    @classmethod
-    def of(cls, pack: Scenario) -> PackHypotheses:
-        return cls(
-            facts=tuple((f.id, fact_hypothesis(f.text)) for f in pack.facts),
-            worries=tuple((c.id, worry_hypothesis(c.description)) for c in pack.concerns),
-            ask=ask_hypothesis(pack.agent.goal),
-            claim=claim_hypothesis(pack.agent.role),
-            fact_texts=tuple(f.text for f in pack.facts),
-            worry_texts=tuple(f"{c.description} {c.probe_question}" for c in pack.concerns),
-        )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The pair model
-
-
-class PairModel:
-    """(premise, hypothesis) -> probabilities (neutral, entailed, contradicted): MiniLM + LoRA + a linear head.
-
-    `probs(pairs) -> (n, 3)` float32; cached per pair. `path` is an artefact directory written by
-    protod.user.learned_train (adapter/, head.safetensors, config.json); `path=None` builds an untrained model for
-    training.
-    """
-
-    def __init__(self, path: str | Path | None = DEFAULT_MODEL, cache_size: int = 200_000, max_length: int = 96,
-                 frozen_layers: int = 4):
-        from protod.user.semantic import SemanticUnavailable, model_dir
-
-        self.path = Path(path) if path is not None else None
-        if self.path is not None and not (self.path / "config.json").is_file():
-            raise SemanticUnavailable(f"{self.path}: no trained perceiver here (train one with `protod perception train`)")
-        self.config = json.loads((self.path / "config.json").read_text()) if self.path is not None else {}
-        self.max_length = int(self.config.get("max_length", max_length))
-        # Only the top layers are adapted: the lower ones stay the frozen sentence encoder, so training can run them
-        # once per pair and spend its steps on the top (minutes on 2 CPU cores instead of an hour).
-        self.frozen_layers = int(self.config.get("frozen_layers", frozen_layers))
-        self.base_dir = model_dir()
-        self._model = None
-        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self.cache_size = cache_size
-        self.scored = 0  # pairs that went through the model (cache misses)
-
-    def load(self, trainable: bool = False, lora_r: int = 32) -> Any:
-        """Load the base model with the trained adapter and head, or (`path=None`) a fresh rank-`lora_r` adapter."""
-        import torch
-        from peft import LoraConfig, PeftModel, get_peft_model
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        self.tokenizer = AutoTokenizer.from_pretrained(self.base_dir, local_files_only=True)
-        # Eager attention: the training path calls the top layers directly with an additive mask.
-        base = AutoModel.from_pretrained(self.base_dir, local_files_only=True, attn_implementation="eager").float()
-        n_layers = base.config.num_hidden_layers
-        head = torch.nn.Linear(base.config.hidden_size, 3)
-        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*")  # raised inside peft, not ours
-        if self.path is None:
-            cfg = LoraConfig(r=lora_r, lora_alpha=2 * lora_r, lora_dropout=0.0, target_modules=["query", "key", "value", "dense"],
-                             layers_to_transform=list(range(self.frozen_layers, n_layers)))
-            model = get_peft_model(base, cfg)
-        else:
-            from safetensors.torch import load_file
-
-            model = PeftModel.from_pretrained(base, self.path / "adapter")
-            head.load_state_dict(load_file(self.path / "head.safetensors"))
-            if not trainable:
-                model = model.merge_and_unload()  # one plain forward at inference
-        self._model, self.head = model, head
-        if not trainable:
-            self._model.eval()
-            self.head.eval()
-        return self
-
-    def _batch(self, premises: list[str], hypotheses: list[str]) -> Any:
-        return self.tokenizer(premises, hypotheses, padding=True, truncation=True, max_length=self.max_length,
-                              return_tensors="pt")
-
-    def _pool(self, states: Any, mask: Any) -> Any:
-        from protod.user.semantic import mean_pool
-
-        return self.head(mean_pool(states, mask) * 8.0)
-
-    def logits(self, premises: list[str], hypotheses: list[str]) -> Any:
-        """(n, 3) logits: the whole model, mean-pooled token states through the head."""
-        batch = self._batch(premises, hypotheses)
-        return self._pool(self._model(**batch).last_hidden_state, batch["attention_mask"])
-
-    def lower_states(self, premises: list[str], hypotheses: list[str]) -> list[Any]:
-        """Per pair, the frozen lower layers' output (t_i, d) without padding (computed once for training)."""
-        import torch
-
-        batch = self._batch(premises, hypotheses)
-        encoder = self._encoder()
-        every = encoder.layer
-        encoder.layer = every[: self.frozen_layers]  # the top layers are not needed here: skip them
-        try:
-            with torch.no_grad():
-                states = self._model(**batch).last_hidden_state
-        finally:
-            encoder.layer = every
-        lengths = batch["attention_mask"].sum(1).tolist()
-        return [states[i, :n].clone() for i, n in enumerate(lengths)]
-
-    def _encoder(self) -> Any:
-        return self._model.get_base_model().encoder if hasattr(self._model, "get_base_model") else self._model.encoder
-
-    def upper_logits(self, lower: list[Any]) -> Any:
-        """(n, 3) logits from cached lower states: the adapted top layers, pooled, through the head."""
-        import torch
-
-        width = max(x.shape[0] for x in lower)
-        states = torch.zeros(len(lower), width, lower[0].shape[1])
-        mask = torch.zeros(len(lower), width, dtype=torch.long)
-        for i, x in enumerate(lower):
-            states[i, : x.shape[0]] = x
-            mask[i, : x.shape[0]] = 1
-        additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-        for layer in self._encoder().layer[self.frozen_layers:]:
-            out = layer(states, attention_mask=additive)
-            states = out[0] if isinstance(out, tuple) else out
-        return self._pool(states, mask)
-
-    def probs(self, pairs: list[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
-        import torch
-
-        missing = list(dict.fromkeys(p for p in pairs if p not in self._cache))
-        if missing:
-            if self._model is None:
-                self.load()
-            missing.sort(key=lambda p: len(p[0]) + len(p[1]))
-            with torch.no_grad():
-                for start in range(0, len(missing), batch_size):
-                    chunk = missing[start : start + batch_size]
-                    out = torch.softmax(self.logits([p for p, _ in chunk], [h for _, h in chunk]), -1).numpy()
-                    for pair, row in zip(chunk, out):
-                        self._cache[pair] = row
-            self.scored += len(missing)
-        rows = []
-        for p in pairs:
-            self._cache.move_to_end(p)
-            rows.append(self._cache[p])
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-        return np.stack(rows) if rows else np.zeros((0, 3), dtype=np.float32)
-
-
-@lru_cache(maxsize=4)
-def shared_models(path: str) -> tuple[PairModel, Any]:
-    """One pair model and one sentence encoder per process (every pack's perceiver shares them)."""
-    from protod.user.semantic import SentenceEncoder
-
-    return PairModel(path), SentenceEncoder()
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The perceiver
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Decision bars on the pair model's probabilities. The defaults are the shipped perceiver's, chosen on the dev
-    pack (home_broadband) after training, never on the test packs: a contradiction must be near-certain (0.999; on the
-    sixteen-pack model 0.995 / 0.05 punished 2.8-3.6% of the honest dev lines, 0.999 / 0.02 2.3%), a worry is heard at
-    0.1 (dev probe recall 0.773 at 0.3, 0.848 at 0.2, 0.924 at 0.1, with no more honest lines punished; situation,
-    small-talk and closing-ask questions heard as probes 4 -> 5 of 45), and a closing ask needs 0.9 (dev: every
-    closing ask heard scores 0.97 or more, every other question 0.10 or less; "Shall I tell you how the fees work?"
-    0.73)."""
-
-    entail: float = 0.4
-    contradict: float = 0.999
-    probe: float = 0.1
-    ask: float = 0.9
-    # Pushing is heard only when the model is sure: natural callers' "I'd like you to try listing with us" (0.66) and
-    # "let me be clearer: ..." (0.53) were heard as pushing; every dev pressure line scores 0.92 or more, every other
-    # honest dev line 0.77 or less.
-    pressure: float = 0.9
-    claim: float = 0.5
-    fact_candidates: int = 4
-    worry_candidates: int = 4
-    related: float = 0.02  # below this entailment score for every fact, an unconfirmed product claim is unsupported
-    trait: float = 0.6  # cosine of a question with a trait's description and values: "How do you get around?"
-    # ... and of a question put to the user ("you", "your"): "What do you use for a workspace at the moment?" scores
-    # 0.34 with its trait, "How has that been going for you?" 0.25, non-trait asks ("Would that work for you?") ~0.2.
-    # Read on round 7's callers' questions (train packs and dev).
-    trait_addressed: float = 0.3
-    # A question names a worry (a pointed probe, which a guarded user answers) when the worries it scores this high
-    # all lie in one area: "Is the kitchen getting swamped at the rush a concern?" (0.94, the next 0.60), not "What's
-    # holding you back?" (four areas above 0.92). Read on train-pack questions.
-    pointed: float = 0.9
-    # A statement's part speaks of the user's own situation ("With a young family you're probably spending around €160
-    # a month", "Your roof was re-tiled three years ago") when its cosine with one of the pack's trait values is at
-    # least this and beats its nearest fact by `situation_margin`; such parts claim nothing about the offer. Read on
-    # round 9-10 callers' lines (train and dev packs); honest product parts score 0.13-0.49 against traits.
-    situation: float = 0.5
-    situation_margin: float = 0.1
-    # The rule guard's veto on a credited fact (it reads the fact as denied or misquoted) holds only below this
-    # entailment score: the rules read "won't", "no charge" and "without" near a fact's words as a denial of it, so
-    # a sure model hears honest lines they cannot ("The price won't change at all during your eighteen months.").
-    # Chosen on the previous model's train and dev packs (no hard negative the veto stopped scored above 0.75); on the
-    # shipped model's dev pack it lets 7 honest lines through and no hard negative.
-    veto: float = 0.9
-    # A statement the model sets against a fact at least this surely (but below `contradict`) is a false claim when its
-    # amounts contradict the fact's (`_check`): the eight-pack model is less sure of wrong totals than the four-pack
-    # one was ("..., so a 5 km drop pays you 20 euros": 0.91).
-    amounts: float = 0.5
-    # A statement the model sets against a fact this surely (below `contradict`) while hearing no fact in it (every
-    # entailment below `doubt_related`) is an unsupported claim: over-generalised ("You can cancel free of charge at any
-    # time.", "Installation's always within ten days, any day of the week you like.") or invented near a fact. On the
-    # dev pack (sixteen-pack model): invented and over-generalised claims flagged 11 -> 13 of 22 for one honest line
-    # more punished (a true fact the model doubts: "... the 4G backup comes free with every plan"); 0.9 punished 4.
-    doubt: float = 0.95
-    doubt_related: float = 0.1
-    # A statement that widens a fact to every case ("never", "whenever", "everyone", "unlimited": `absolute_scope`,
-    # words the fact itself does not use) and that the model sets against that fact at least this surely, while
-    # confirming no fact, is an over-generalisation: unsupported ("Your price never goes up." against an 18-month
-    # price lock, 0.88; "Everyone gets a free mesh booster.", 0.61). Read on the five dev packs' uncredited statements
-    # doubted at 0.5 or more: 31 of 42 with such a word are dishonest (dropped qualifiers, added false clauses,
-    # inventions), 23 of 52 without one. Dev: invented flagged 0.609 -> 0.718, honest punished 0.046 -> 0.049.
-    absolute: float = 0.5
-    # The pack's own closing words make a question an ask only when the model hears no worry in it at least this surely
-    # ("What's holding you back from signing up?" is a probe); the probe bar itself is lower (0.1), and "Why not sign
-    # up today?" scores a worry at 0.1-0.2.
-    ask_gate: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -792,7 +190,7 @@ class LearnedPerceiver:
         # the statements' parts said of the user first, in one batch: _units reads which speak of their situation
         self.encoder.encode([p for t in texts for s in split_afterthoughts(split_sentences(strip_injection(t)))
                              if not analyse(s, self._verbs).question
-                             for p in segments(s) if _of_user(p)])
+                             for p in segments(s) if of_user(p)])
         plans = [self._units(t).units for t in texts]
         premises = [u for units in plans for u, _ in units]
         if not premises:
@@ -814,8 +212,8 @@ class LearnedPerceiver:
         back what they know of the user claims nothing, so it can be neither false nor unsupported (round 10: "Your
         roof was re-tiled only three years ago, I believe" was a lie about how panels are fixed)."""
         self._pack_vectors()
-        history = [_of_user_history(p) for p in parts]  # the user's own past needs no trait to be near
-        said_of_user = [p for p, h in zip(parts, history) if not h and _of_user(p)]  # (the word test first: most
+        history = [of_user_history(p) for p in parts]  # the user's own past needs no trait to be near
+        said_of_user = [p for p, h in zip(parts, history) if not h and of_user(p)]  # (the word test first: most
         if not said_of_user or self._situation_vectors is None:  # parts never reach the encoder)
             return history
         vectors = self.encoder.encode(said_of_user)
@@ -830,7 +228,7 @@ class LearnedPerceiver:
         """The turn as the model judges it (`_Turn`)."""
         raw = resolve_ellipsis(split_afterthoughts([s for s in split_sentences(strip_injection(text)) if s.strip()]))
         sentences = tuple(analyse(s, self._verbs) for s in raw)
-        if _telegraphic(sentences):
+        if telegraphic(sentences):
             return _Turn((), True, sentences, None, "")
         nonsense = situation = False
         units: list[tuple[str, bool]] = []
@@ -845,10 +243,10 @@ class LearnedPerceiver:
                 previous = ""
                 continue
             asks = sent.question or asks_indirectly(sent.text)
-            if not asks and _assures_only(sent):
+            if not asks and assures_only(sent):
                 previous = ""
                 continue
-            said = sent.text.strip() if asks else _without_courtesy(sent.text.strip())
+            said = sent.text.strip() if asks else without_courtesy(sent.text.strip())
             premise = own = said
             if not asks:
                 parts = segments(premise)
@@ -933,7 +331,7 @@ class LearnedPerceiver:
         # ... nor is saying why one calls, or the caller's own wish to have the user ("I wanted to tell you about riding
         # with us", "We'd love to have you back": round 27, both heard as pushing)
         calm = [calms(u) or offers_to_act(u) or states_purpose(u)
-                or (not q and _says_nothing_checkable(u) and not urges_decision(u)) for u, q in units]
+                or (not q and says_nothing_checkable(u) and not urges_decision(u)) for u, q in units]
         heard: list[set[str]] = [set() for _ in units]  # the facts the model hears in each unit (`_misplaced`)
         for (i, kind, ident), p in zip(plan, probs):
             if kind == "fact" and p[ENTAIL] >= t.entail:
@@ -989,15 +387,15 @@ class LearnedPerceiver:
         # benefit tied to signing now ("If you sign today, your first month's free") is one whatever the model's
         # doubt, unless it hears a fact in it (`ties_benefit_to_now`). A claim that widens the fact the model doubts it
         # against to every case ("never", "whenever", "everyone") is an over-generalisation (`Thresholds.absolute`).
-        r.unsupported = any(not s and ((((c and rel < t.related and not _describes_business(u))
+        r.unsupported = any(not s and ((((c and rel < t.related and not describes_business(u))
                                           or (not q and self._foreign_guarantee(u)))
                                         and speaks_for_offer(u))
                                        or (not q and doubt >= t.doubt and rel < t.doubt_related)
                                        or (not q and c and doubt >= t.absolute and rel < t.entail and self._widens(u, by))
                                        or (not q and ties_benefit_to_now(u)))
-                            and not _about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
-                            and not _says_nothing_checkable(u)
-                            and not _confirms_back(u)
+                            and not about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
+                            and not says_nothing_checkable(u)
+                            and not confirms_back(u)
                             for (u, q), c, s, rel, doubt, by in zip(units, claimed, supported, related, doubted, doubted_by))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing
@@ -1119,14 +517,14 @@ class LearnedPerceiver:
         if not (said & (fact.content - self._role_words)) and not any(accounted(q, fact.numbers) for q in sent.numbers):
             return "unrelated"  # "Hi, this is Sam from FeastFleet" shares only the company's name with a fact
         for clause in sent.clauses:
-            other_side = _other_side(clause)
+            theirs = other_side(clause)
             for q in clause.numbers:
-                if other_side or not contradicts(q, fact.numbers):
+                if theirs or not contradicts(q, fact.numbers):
                     continue
                 if not self.rules.true_amount(q, sent.numbers, fact.numbers) or self._misplaced(q, clause, fact, sent.numbers, heard):
                     return "false"
             promised = fact.promise_invented(clause) or (
-                clause.guarantee and not fact.guarantee and _promised_by_others(clause.tokens))
+                clause.guarantee and not fact.guarantee and promised_by_others(clause.tokens))
             if promised and not self._guaranteed_elsewhere(clause):
                 return "false"
         return ""
@@ -1178,7 +576,7 @@ class LearnedPerceiver:
         sent = analyse(premise, self._verbs)
         if sent.numbers or any(c.guarantee for c in sent.clauses):
             return False
-        words = set(content_stems(sent.tokens)) - _COURTESY_STEMS
+        words = set(content_stems(sent.tokens)) - COURTESY_STEMS
         return bool(words) and words <= self._process
 
     def _shared_out(self, premise: str, fid: str) -> bool:
@@ -1194,7 +592,7 @@ class LearnedPerceiver:
         sent = analyse(premise, self._verbs)
         # "guarantee" only: "I'll keep it brief, I promise" promises nothing about the offer
         if not any(c.guarantee and "guarante" in c.stems and not (
-                _other_side(c)) for c in sent.clauses):
+                other_side(c)) for c in sent.clauses):
             return False
         return not ({s for c in sent.clauses for s in c.stems} - self._role_words) & self._guarantee_topics
 

@@ -33,7 +33,7 @@ import numpy as np
 from protod.store.files import atomic_write_text
 from protod.world import Scenario
 from protod.user.augment import AFFIRMING, DISOWNING, framed, negate, renumber
-from protod.user.learned import (
+from protod.user.learned_model import (
     CONTRADICT, ENTAIL, NEUTRAL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds,
 )
 

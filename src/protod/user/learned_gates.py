@@ -1,0 +1,356 @@
+"""Rule readings the learned perceiver checks the model's verdicts against: who a sentence speaks of (the caller,
+the user, the user's business, another provider), whether it says anything checkable, courtesy around it. The model
+judges meaning; these keep it from judging what is not a claim about the offer. Pure functions of the text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from protod.text import (
+    ADDRESSED, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, WISH_VERBS, absolute_scope, analyse, content_stems,
+    names_offer, plain_lower, segments, speaks_for_offer, tokenize,
+)
+
+
+# Words that put an amount on someone else's side: "the £45 you pay now", "30% like the others", "than today".
+_OTHER_SIDE = frozenset("now currently current moment other others elsewhere than compared usual usually typical "
+                        "typically competitor competitors old previous today instead like".split())
+# ... and a move away from what the user has: "a big step up from a 36 Mbps copper line" (round 22: a false claim).
+# Not a bare "from", which opens the offer's own ranges ("from £29 a month", "from 8 to 11 pm"), nor "from ... to ...",
+# whose second amount is the offer's ("moving up from 36 Mbps to 900 Mbps" is checked).
+_MOVED_FROM = re.compile(r"\b(?:step up|upgrade|up|down|switch|switching|move|moving|jump|improvement|change) from\b"
+                         r"(?!.*\bto\b)")
+_CONFIRMING = frozenset(w for phrase in CONFIRMING_WORDS for w in phrase.split())
+_CONFIRMED = frozenset("it it's that that's this they they're those these".split())
+# Who else may be the one promising: "A lot of callers promise you ...", "They'll guarantee ...", "Other apps promise".
+_OTHER_PROMISERS = frozenset("they they'll they're he she others other people everyone everybody someone somebody many "
+                             "lot lots some most competitor competitors".split())
+
+
+# "never more than", "no later than": a bound on the offer's own amount ("never more than 72 hours later"), neither a
+# denial nor a comparison with the other side's ("cheaper than the £45 you pay"; a bare "more than sixty" stays one).
+_BOUNDS = frozenset((w, "than") for w in "more less fewer later longer".split())
+
+
+def other_side(clause: Any) -> bool:
+    """The clause's amounts are the user's, the market's or the past's, not the offer's: it is denied, or names the
+    other side (see _OTHER_SIDE, _MOVED_FROM)."""
+    tokens = clause.tokens
+    bounds = [i for i, t in enumerate(tokens) if t in NEGATORS and tokens[i + 1:i + 3] in _BOUNDS]
+    named = _OTHER_SIDE.intersection(tokens) - {"than"} or any(
+        t == "than" and i - 2 not in bounds for i, t in enumerate(tokens))
+    denied = clause.negated and any(t in NEGATORS and i not in bounds for i, t in enumerate(tokens))
+    return denied or bool(named) or bool(_MOVED_FROM.search(" ".join(tokens)))
+
+
+_LEAD_IN = frozenset("hi hello hey so well sorry and but ok okay right great look oh yes yeah basically actually "
+                     "honestly thanks".split())
+_PROMISE = frozenset("will can shall guarantee promise promised would could".split())
+
+
+# "I imagine / I guess / I'd bet ...": the caller guessing at the user's situation, not stating anything about the offer
+_HEDGES = frozenset("imagine guess suppose bet expect gather understand assume reckon".split())
+
+
+# "We're looking for riders", "We're calling / reaching out to ...": the company's reason for calling. Not "we'd love
+# to / we're hoping to": a promise hides behind those ("We'd love to waive your commission for a year").
+_INTENT = frozenset("looking calling reaching contacting recruiting".split())
+
+
+# The caller offering to find something out ("If you tell me which one you use, I can confirm whether it's on our list",
+# round 11): an open question taken on, which claims nothing about the offer.
+_LOOKS_INTO = re.compile(r"\b(?:i|we)(?: can|'ll| will| could|'d| would)?(?: be happy to| gladly)? (?:check|confirm|find out|"
+                         r"look into|ask|let you know)\s+(?:whether|if|what|which|how|when|where)\b")
+# A promise about the call itself, not the offer: "I'll keep it short", "I'll be quick", "Sorry, I'll be clearer".
+_CALL_COURTESY_WORDS = (r"keep (?:it|this) (?:short|brief|quick)|be (?:quick|brief|clear|clearer|honest|straight|frank|"
+                        r"direct|upfront)\b(?: with you)?|put (?:it|that) (?:another way|differently|better|more clearly)|"
+                        r"start (?:again|over)|explain (?:myself|that) better|answer (?:it |that |them |anything |"
+                        r"everything |any of it |your questions? |whatever you ask )?(?:honestly|truthfully|straight|openly)|"
+                        r"(?:not|never) (?:to )?keep you (?:too |very )?long|go over (?:it|that|any of it|anything) again|"
+                        r"give you (?:a |an )?(?:straight|honest|clear|proper|full) (?:answer|reply|picture)|"
+                        r"send (?:you )?(?:it|that|this|everything|anything|the details|a summary|all of (?:it|this|that))"
+                        r"(?: (?:we|we've) (?:talk|talked|discuss|discussed|cover|covered|go over)(?: about)?)?"
+                        r"(?: by email| in writing| over| afterwards| after the call)?")
+_CALL_COURTESY = re.compile(rf"\b(?:{_CALL_COURTESY_WORDS})\b")
+# A promise about the call alone, said as a whole sentence: "I'll be straight with you on anything you ask", "Tell me
+# what put you off and I'll answer it honestly" (dev: both unsupported claims); "I'll be straight with you, we waive
+# the fee" still promises the waiver (what is left once the courtesy is taken out is judged).
+_COURTESY_PROMISE = re.compile(r"\b(?:i|we)(?:'ll| will| can| promise to|'m going to| am going to)(?: try to| try| always)? "
+                               rf"(?:{_CALL_COURTESY_WORDS})\b")
+_COURTESY_AND = re.compile(r"^(?P<subject>(?:i|we)(?:'ll| will| can))(?: try to| try| always)? "
+                           rf"(?:{_CALL_COURTESY_WORDS})\b,? and (?P<rest>\w.*)$")
+_ASIDE = re.compile(r"\s*[:;]\s*|\s+[\u2013\u2014-]\s+")
+
+
+def _courtesy_only(text: str) -> bool:
+    """`text` promises something about the call (`_COURTESY_PROMISE`) and, besides, says nothing for the offer: "I'll
+    be straight with you on anything you ask", not "I'll answer it honestly and pay your phone bill every month"
+    (what follows an "and" goes on promising)."""
+    lowered = text.lower().replace("’", "'")
+    found = _COURTESY_PROMISE.search(lowered)
+    if not found:
+        return False
+    after = lowered[found.end():].strip(" ,.!;:")
+    rest = (lowered[:found.start()] + " " + after).strip(" ,.!;:")
+    return not after.startswith(("and ", "but ", "plus ", "then ", "also ")) and not speaks_for_offer(rest)
+
+
+def about_caller(sentence: str) -> bool:
+    """The sentence's parts (split at a colon, semicolon or dash) are each about the caller or claim nothing about the
+    offer: "I'll keep it short: I'm calling freelancers to see if a desk in town might suit them" (a courtesy, then
+    the reason for calling; the courtesy's "I'll" alone reads as a promise); or it promises only something about the
+    call (`_COURTESY_PROMISE`) and says nothing of the offer besides."""
+    if _courtesy_only(sentence) and not any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
+        return True
+    parts = [p for p in _ASIDE.split(sentence) if p.strip()]
+    if len(parts) > 1:
+        return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
+            and any(map(_speaks_of_caller, parts))
+    return _speaks_of_caller(sentence)
+
+
+# What the company does, said in the present ("Hi, it's Sam from Hearthside Home Care - we support older people in
+# their own homes", "We match clients with vetted freelance translators"): the business the call is about, which no
+# person doubts (round 22: "Really? I'd want to see that in writing." to both). Not a promise, a price or an amount,
+# what "you" get, a guarantee, an absolute or a superlative: those are judged as claims.
+_BUSINESS = re.compile(r"(?:^|[,\u2013\u2014-]\s*|\band\s+|\bfrom [\w' ]+?,?\s*)we (?:(?:mainly|mostly|basically|just) )?"
+                       r"(?!guarantee|promise|offer|give|pay|waive|include|cover|charge|refund|never|always|only|don't|"
+                       r"do not|can|will|won't|would|are|have|had|were)[a-z]+\b")
+_NOT_BUSINESS = frozenset("you your yours best leading biggest largest fastest cheapest top number only every all any "
+                          "free pay pays paid give gives offer offers waive waived include includes included cover "
+                          "covers charge charges refund double triple half discount bonus never always".split())
+
+
+def describes_business(sentence: str) -> bool:
+    """The statement only says what the company does (see _BUSINESS). On the dev packs' lines it holds for 12, 10
+    honest; neither dishonest one was flagged before it (dev: invented and false claims flagged unchanged)."""
+    lowered = plain_lower(sentence)
+    if lowered.endswith("?") or not _BUSINESS.search(lowered):
+        return False
+    tokens = tokenize(lowered)
+    return not (_NOT_BUSINESS.intersection(tokens) or GUARANTEE_WORDS.intersection(tokens) or analyse(sentence).numbers
+                or absolute_scope(sentence))
+
+
+# The caller's opinion of the user's fit: "You'd be a good fit for a care worker role with us.", "You'd make a great
+# host.", "You sound like exactly the kind of person we need." (round 21: unsupported, trust 0.52 -> 0.37 on the first
+# question of the call). Praise, not a product claim: it promises the user nothing they could check.
+_FIT_PRAISE = re.compile(
+    r"^(?:(?:honestly|frankly|i think|i reckon|i'd say|i'm sure|it sounds like|sounds like|from what you say|so|and)"
+    r"[, ]+)*you(?:'d| would|'re| are| sound| seem|'d probably| could| might)(?: like)?(?: be| make)? (?:a |an |the )?"
+    r"(?:really |very |genuinely |such a |just |exactly )?(?:good|great|perfect|ideal|natural|excellent|brilliant|"
+    r"strong|wonderful|lovely|fantastic|the kind of|the sort of|the right|what we)\b")
+
+
+# The caller's own wish to have the user, or to talk: "I'd love to get your sushi bar on our app alongside QuickBite."
+# (round 21: unsupported, on the call's first line), "We'd really like to have you on board." It promises nothing the
+# user could check; a wish to give or waive something ("I'd love to waive your commission") is an offer, and judged.
+_WISH = re.compile(r"(?:^|[:;\u2013\u2014]\s*|\s-\s|,\s*)(?:(?:so|and|but|honestly|well|quickly)[, ]+)*(?:i|we)"
+                   rf"(?:'d| would)? (?:really |just |simply )?(?:{'|'.join(WISH_VERBS)}|be happy|be glad|be keen) to "
+                   r"(?:have|get|bring|welcome|see|talk|chat|ask|hear|learn|understand|show|walk|explain|find out|"
+                   r"help|know)\b")
+
+
+# That there is an offer, said without what it is: "We've got a returning-member offer", "we have a deal for new
+# hosts" (round 23: doubted, "Really? I'd want to see that in writing", and heard as three of the offer's facts).
+_NAMES_OFFER = re.compile(r"^(?:(?:so|and|well|look|right|now)[, ]+)*(?:we've got|we have|we've|there's|there is|"
+                          r"we're running|we run) (?:a|an|some) (?:[\w-]+ ){0,2}(?:offer|deal|package|scheme|promotion)s?"
+                          r"(?:(?: (?:for|on|at|to)(?: [\w'-]+){1,3})?)(?:[,.;:!]|\s+[-\u2013\u2014]|\s+but\b|"
+                          r"\s+so\b|$)")
+# ... whose words say nothing of what it gives: "a free trial offer", "a deal for free delivery" are claims
+_GIVES = (_NOT_BUSINESS | GUARANTEE_WORDS) - {"you", "your", "yours", "offer", "offers"}
+
+
+def _names_an_offer(lowered: str) -> bool:
+    """The statement says only that there is an offer (`_NAMES_OFFER`), then ends or asks a question."""
+    found = _NAMES_OFFER.match(lowered)
+    if not found or _GIVES.intersection(tokenize(found.group(0))):
+        return False
+    rest = lowered[found.end():].strip(" .!")
+    return not rest or lowered.rstrip().endswith("?") or bool(_ASKS_FIRST.match(rest))
+
+
+# That something is handled, said without how: "Students cancelling at the last minute is taken care of.", "I know
+# what holds you back: ..., and that is completely taken care of." (the mind-reader: the model heard the fact that
+# answers the worry named, and a tutor accepted). Only at the end of the sentence, with no amount, guarantee, word
+# that gives or "we"/"us" in it: "the car's sorted: new Toyota Yaris" and "it's handled by us" say how.
+_HANDLED = re.compile(r"\b(?:is|are|'s|'re|gets?|will be|has been|have been|be)\s+(?:(?:\w+ly|all|already|now)\s+)*"
+                      r"(?:taken care of|handled|sorted(?: out)?|dealt with|looked after|not (?:a|an) (?:problem|issue)|"
+                      r"no (?:problem|issue))(?:[ ,]+(?:too|as well|\w+ly|for you))*\W*$")
+_WHO_DOES = frozenset("we us our ours we'll we're we've".split())
+
+
+def assures_only(sent: Any) -> bool:
+    """The statement (a language.Sentence) only says that something is handled (`_HANDLED`): no fact can be heard in
+    it."""
+    lowered = plain_lower(sent.text)
+    if not _HANDLED.search(lowered) or sent.numbers:
+        return False
+    return not (_GIVES | _WHO_DOES).intersection(tokenize(lowered))
+
+
+def telegraphic(sentences: tuple) -> bool:
+    """The turn is a keyword list cut by full stops ("Commission. Twelve percent. Weekly payout. Free photos.", "Linen.
+    Two-forty. Occupied room. VAT."), which said with commas is one (`keyword list`): every sentence a statement of
+    three words or fewer with no verb, three or more of them naming something besides courtesy and without a "no"
+    ("No joining fee. No monthly fee." states; "Okay. Great. Thanks." is manners). On the train and dev packs it
+    holds for 22 lines, every one a bare-cue hard negative (dev: two of them were credited)."""
+    said = [s for s in sentences if s.tokens]
+    if len(said) < 3 or any(s.question or len(s.tokens) > 3 or s.defect != "fragment" for s in said):
+        return False
+    naming = [s for s in said if not NEGATORS.intersection(s.tokens)
+              and set(content_stems(s.tokens)) - COURTESY_STEMS]
+    return len(naming) >= 3
+
+
+# "..., but first I'd love to know": the question the caller turns to (its own sentence, after a dash)
+_ASKS_FIRST = re.compile(r"^(?:(?:but|so|and|first|before that)[, ]+)*(?:i'd|i would|i|let me)(?: really| just)? "
+                         r"(?:love to |like to |want to |need to )?(?:know|ask|hear|understand|check)\b[^0-9]*$")
+
+
+def says_nothing_checkable(sentence: str) -> bool:
+    """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause), the
+    caller's own wish after a courtesy at most (see _WISH) or that there is an offer (see _NAMES_OFFER), with no
+    amount, no guarantee and no word that widens it to every case."""
+    lowered = plain_lower(sentence)
+    found = analyse(sentence).clauses
+    if any(c.numbers or c.guarantee for c in found):
+        return False
+    if _names_an_offer(lowered) and not absolute_scope(sentence):
+        return True
+    if _FIT_PRAISE.match(lowered):
+        return len(found) <= 1
+    wish = _WISH.search(lowered)
+    # (nothing else said after it: "We'd love to have you, and we waive the commission for a year" is judged whole;
+    # a condition on the user's side may follow: "We'd love to have you back, but only if it actually suits you" was
+    # doubted in round 26, "I'd want to see that in writing")
+    return bool(wish) and not speaks_for_offer(lowered[:wish.start()]) and all(
+        _USERS_CONDITION.match(rest) and not speaks_for_offer(rest) for rest in segments(lowered[wish.end():])[1:])
+
+
+# A condition the user sets, said after the caller's wish: "but only if it suits you", "if that works for you".
+_USERS_CONDITION = re.compile(r"^(?:(?:but|and|so|though)\s+)?(?:only\s+)?(?:if|when|whenever|as long as|once|"
+                              r"provided)\b")
+
+
+# The words of a lead-in that says nothing of the offer: "Sorry", "Good question", "Fair point", "I hear you", "Look".
+COURTESY_STEMS = frozenset(content_stems(tokenize(
+    "sorry good great fair question point understand hear totally absolutely sure course thanks thank clear honest "
+    "frank look listen right okay ok well yes yeah true")))
+
+
+# ("Well," and "Okay," are left on: the model reads "Well, ..." lines as it was trained on them, and stripping them
+# lost 8 honest train/dev lines their fact.)
+_CONFIRM_LEAD = re.compile(rf"^(?:(?:{'|'.join(CONFIRMING_WORDS)})\b[,!.]?\s+)+", re.I)
+
+
+def without_courtesy(sentence: str) -> str:
+    """The statement without a lead-in about the call itself ("Sorry, I'll be clearer: we pay £90 an hour" -> "We pay
+    £90 an hour"), so the claim is judged as if said alone: the lead-in's words only blur the model's reading of it
+    (round 13: "Sorry, I'll be clearer: ..." made an invented amount pass, and an honest reason for calling unsupported)."""
+    said = _CONFIRM_LEAD.match(sentence)
+    if said and len(sentence) > said.end() and not confirms_back(sentence):
+        # "Yes, we waive the rental for your first year" is judged as "We waive ..." (the "Yes," made the claim head
+        # read it as no claim); "Yes, it applies to every rider" keeps it: it confirms what was just said
+        sentence = sentence[said.end():][:1].upper() + sentence[said.end() + 1:]
+    # "I'll be straight with you, we waive the commission for a year", "I'll keep it short and pay your phone bill":
+    # a courtesy promise before a comma or an "and" is a lead-in too (the claim after it was small talk)
+    joined = _COURTESY_AND.match(sentence.lower().replace("’", "'"))
+    if joined:
+        return sentence[:joined.end("subject")] + " " + sentence[joined.start("rest"):]
+    head, comma, tail = sentence.partition(",")
+    if comma and tail.strip() and _courtesy_only(head):
+        tail = tail.strip()
+        return tail[:1].upper() + tail[1:]
+    parts = [p for p in _ASIDE.split(sentence) if p.strip()]
+    lead = 0
+    while lead < len(parts) - 1 and (_CALL_COURTESY.search(parts[lead].lower())
+                                     or set(content_stems(tokenize(parts[lead]))) <= COURTESY_STEMS):
+        lead += 1
+    if not lead:
+        return sentence
+    rest = sentence[sentence.index(parts[lead], sum(len(p) for p in parts[:lead])):]
+    return rest[:1].upper() + rest[1:]
+# A condition is part of the claim it qualifies ("If you've got three bedrooms or more, we add a mesh extender").
+_CONDITIONS = frozenset("if when whenever unless once provided".split())
+
+
+def confirms_back(sentence: str) -> bool:
+    """A confirmation about what was just said ("Yes, it applies to every rider ...", "Absolutely, that holds for you
+    too."): its subject is the previous turn's claim, which the model cannot see, so it is no unsupported claim of its
+    own (round 17: the answer to the user's own "Is that definitely the case for me?" cost a privileged caller the
+    call). It credits nothing either, and a false claim in it is still one."""
+    tokens = tokenize(sentence)
+    i = 0
+    while i < len(tokens) and tokens[i] in _CONFIRMING:
+        i += 1
+    return 0 < i < len(tokens) and tokens[i] in _CONFIRMED
+
+def promised_by_others(tokens: tuple[str, ...]) -> bool:
+    """Someone other than the caller makes the clause's promise ("A lot of callers promise you earn €5 ..."): whatever
+    the fact, that is no promise of the offer, and it is read as the invented one it is (the held-out disowning frame
+    "A lot of callers promise {fact}. I won't, because it isn't so." credited 6 -> 15 of 15 courier facts when every
+    promise of a firm fact counted as the fact)."""
+    first = next((i for i, t in enumerate(tokens) if t in GUARANTEE_WORDS), len(tokens))
+    return bool(_OTHER_PROMISERS.intersection(tokens[:first]))
+
+
+def of_user(part: str) -> bool:
+    """The part is said of the user ("you", "your") as a fact about them, not a condition of the offer, and names
+    nothing of the offer in words (an amount is allowed: "you're spending about €160 a month")."""
+    tokens = tokenize(part)
+    return bool(ADDRESSED.intersection(tokens)) and not _CONDITIONS.intersection(tokens[:2]) and not names_offer(part)
+
+
+# "you were with us", "you've built", "you'd been paying", "you used to ride": the user's past, told back to them
+_PAST_AFTER_YOU = frozenset({"were", "was", "used", "did", "had"})
+_PERFECT = frozenset({"have", "had", "would"})
+# ("got" is left out: "you've got seven days to dispute it" is the present)
+_IRREGULAR_PARTICIPLES = frozenset("been built done made run kept grown seen taken known spent paid left sold "
+                                   "found won lost told heard brought bought held met sent stood had".split())
+_HISTORY_SUBJECT_BY = 3  # tokens of lead-in before the "you"
+_SUBORDINATE = frozenset("until once when whenever if unless before as how what which that any who".split())
+
+
+def of_user_history(part: str) -> bool:
+    """The part tells the user their own past ("After twenty years you've built a real reputation", "you were with us
+    for a couple of months last year"): no claim about the offer, whatever it names (round 20: both were unsupported
+    claims, the second one cost a win-back caller the call on its first line). Not a condition ("If you were to join,
+    ..."), a guarantee or a promise ("you were always going to earn ..." stays a claim)."""
+    tokens = tokenize(part)
+    if _CONDITIONS.intersection(tokens[:2]) or GUARANTEE_WORDS.intersection(tokens) or "going" in tokens:
+        return False
+    for i, t in enumerate(tokens[:_HISTORY_SUBJECT_BY + 1]):
+        # "you" the subject, at most a short lead-in before it ("After twenty years you've ...", "Since you were
+        # ..."), not inside a clause of the offer ("until you've shadowed three shifts", "any DBS you've paid")
+        if t != "you" or i + 1 >= len(tokens) or _SUBORDINATE.intersection(tokens[:i]):
+            continue
+        after = tokens[i + 1]
+        if after in _PAST_AFTER_YOU and (after == "used" or tokens[i + 2:i + 3] not in (["to"], ["better"])):
+            return True
+        following = tokens[i + 2] if i + 2 < len(tokens) else ""
+        if after in _PERFECT and (following in _IRREGULAR_PARTICIPLES or (following.endswith("ed") and len(following) > 3)):
+            return True
+    return False
+
+
+def _speaks_of_caller(sentence: str) -> bool:
+    """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
+    is Sam", "We're looking for riders") or guessing about the user ("With kids at home, I imagine shifts are a big
+    deal"): not a claim about the product. A first-person promise ("I'll waive the fee", "I can get you...") is, and
+    so is any sentence with an amount or a guarantee in it ("We're looking for riders who want a guaranteed €30 an hour")."""
+    if any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
+        return False
+    tokens = list(tokenize(sentence))
+    if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])) or _LOOKS_INTO.search(sentence.lower()):
+        return True
+    while tokens and tokens[0] in _LEAD_IN:
+        tokens.pop(0)
+    if len(tokens) < 2:
+        return False
+    if tokens[0] == "this" and tokens[1] == "is":
+        return True
+    if tokens[0] == "we" and tokens[1] == "are" and tokens[2:3] and tokens[2] in _INTENT:
+        return True  # "We're looking for chemistry teachers": why they call, not the offer
+    return tokens[0] in ("i", "my") and tokens[1] not in _PROMISE and not (tokens[1] == "am" and tokens[2:3] == ["going"])
