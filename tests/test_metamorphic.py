@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from protod.agent.adversarial import lower_first, negated_fact, shuffle_words, wrong_numbers
 from protod.world import Concern, Scenario, builtin_scenarios, load_scenario
-from protod.user.perceive import RulePerceiver, normalise
+from protod.text import normalise
+from protod.user.perceive import RulePerceiver
 from protod.user.state import ConcernStatus, UserState, transition
 
 MEANING = "needs perception by meaning"

@@ -3,7 +3,8 @@
 import re
 
 from protod.world import UserLines
-from protod.user.perceive import RulePerceiver, normalise
+from protod.text import normalise
+from protod.user.perceive import RulePerceiver
 
 
 def test_pack_has_required_breadth(pack):

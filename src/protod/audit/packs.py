@@ -9,12 +9,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from protod.text import normalise
 from protod.world import Problem, Scenario, UserLines
 
 
 def perception_problems(pack: Scenario) -> list[Problem]:
     """Sentences of the pack that the rule perceiver reads as something else than intended (field path + why)."""
-    from protod.user.perceive import RulePerceiver, normalise
+    from protod.user.perceive import RulePerceiver
 
     perceive = RulePerceiver(pack).perceive
     problems: list[Problem] = []

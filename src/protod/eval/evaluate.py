@@ -25,7 +25,7 @@ from protod.store.provenance import run_record
 from protod.run.rollout import make_episodes, read_trajectories, simulate_to_dir
 from protod.store.files import atomic_write_json
 from protod.world import Scenario
-from protod.user.perceive import normalise
+from protod.text import normalise
 
 
 def cell_results(pack: Scenario, records: list[dict[str, Any]], k: int) -> dict[str, Any]:

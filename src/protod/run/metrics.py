@@ -5,19 +5,13 @@ Working on records rather than live objects means `report` and `eval` can recomp
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-DECISIONS = ("accept", "reject", "hang_up", "timeout")
+from protod.text import asserts_a_worry, normalise, split_sentences
 
-# An agent *asserting* what the user feels ("I know you worry about commission") rather than asking. Language-level,
-# so it lives here and not in a pack; the concern itself is identified by the pack's concern-specific cues.
-_ASSERTS_A_WORRY = re.compile(
-    r"\b(i know|i understand|i can tell|i bet|i'm sure|i am sure|you('re| are) (worried|concerned|afraid|nervous)|"
-    r"you (worry|fear)|your (worry|concern|fear)|you must be)\b", re.I)
-_SENTENCES = re.compile(r"[^.!?\n]+[.!?]?")
+DECISIONS = ("accept", "reject", "hang_up", "timeout")
 
 
 def unsupported_claims(record: dict[str, Any], concern_cues: dict[str, list[str]]) -> int:
@@ -26,14 +20,12 @@ def unsupported_claims(record: dict[str, Any], concern_cues: dict[str, list[str]
     concern_cues: concern id -> its own (normalised) probe cues, as in the pack. A sentence counts when it is a
     statement (not a question), claims to know the user's feelings, and names a concern still hidden before the turn.
     """
-    from protod.user.perceive import normalise
-
     before = {c["id"]: "hidden" for c in record["persona"]["concerns"]}
     before.update((record.get("persona", {}).get("initial_state") or {}).get("concerns", {}))
     count = 0
     for turn in record["turns"]:
-        for sentence in _SENTENCES.findall(turn["agent"]):
-            if sentence.strip().endswith("?") or not _ASSERTS_A_WORRY.search(sentence):
+        for sentence in split_sentences(turn["agent"]):
+            if sentence.strip().endswith("?") or not asserts_a_worry(sentence):
                 continue
             norm = normalise(sentence)
             if any(status == "hidden" and any(c in norm for c in concern_cues.get(cid, [])) for cid, status in before.items()):

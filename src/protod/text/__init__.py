@@ -6,7 +6,7 @@ from protod.text.words import (  # noqa: F401
     ACRONYMS, ADDRESSED, AUXILIARIES, CLAUSE_BREAK, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS,
     FUNCTION_WORDS, GUARANTEE_WORDS, HEDGE_WORDS, NEGATORS, PREPOSITIONS, PRONOUNS, QUANTIFIERS, SCOPE_NEGATION,
     TIME_WORDS, UNIT_DAYS, UNIT_WORDS, VERB_STEMS, WH_WORDS, WISH_VERBS, caller_wishes, contains_phrase,
-    content_stems, denies_whole, halves, joined, money_words, phrase_stems, plain_lower, split_afterthoughts,
+    content_stems, denies_whole, halves, joined, normalise, money_words, phrase_stems, plain_lower, split_afterthoughts,
     split_sentences, stem, tokenize,
 )
 from protod.text.amounts import (  # noqa: F401
@@ -18,7 +18,7 @@ from protod.text.clauses import (  # noqa: F401
     negation_covers, segments,
 )
 from protod.text.speech import (  # noqa: F401
-    CONFIRMING_WORDS, LEAD_IN, absolute_scope, calms, courtesy_only, hedges_claim, names_offer, offers_to_act,
+    CONFIRMING_WORDS, LEAD_IN, absolute_scope, asserts_a_worry, calms, courtesy_only, hedges_claim, names_offer, offers_to_act,
     resolve_ellipsis, says_yes, speaks_for_offer, states_purpose, ties_benefit_to_now, unclefted, urges_decision,
 )
 from protod.text.asks import (  # noqa: F401

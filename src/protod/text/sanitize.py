@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from protod.text.words import split_sentences
+
 # A user reads at most this much of one agent turn (a spoken turn is a few hundred characters; the cap only bounds
 # the cost of hostile or runaway output, and is far above any honest turn).
 MAX_TURN_CHARS = 4000
@@ -31,7 +33,6 @@ _ROLES = r"system|assistant|user|developer|simulator|tool|state|decision|human|a
 _ROLE_PREFIX = re.compile(
     rf"""^[\s>#*_\-"'`]*(?:{_ROLES})\b[\s*_"'`]*(?:\([^()\n]{{0,40}}\))?[\s*_]*:""", re.I
 )
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 _SPECIAL_TOKEN = re.compile(r"<\|[^|<>\n]{0,40}\|>")
 _TAG_OPEN = re.compile(r"<([A-Za-z][\w:-]{0,40})(?:\s[^<>\n]{0,200})?/?>|</[A-Za-z][\w:-]{0,40}\s*>")
 _INVISIBLE = dict.fromkeys(
@@ -105,7 +106,7 @@ def _cut_role_sentences(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         kept, speaking_for_others = [], False
-        for sentence in _SENTENCE_BREAK.split(line):
+        for sentence in split_sentences(line):
             if _ROLE_PREFIX.match(sentence):
                 speaking_for_others = True
                 continue

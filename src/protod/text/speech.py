@@ -308,3 +308,16 @@ def resolve_ellipsis(sentences: list[str]) -> list[str]:
         else:
             out.append(sentence)
     return out
+
+
+# An agent *asserting* what the user feels ("I know you worry about commission") rather than asking. Language-level,
+# so it lives here and not in a pack; the concern itself is identified by the pack's concern-specific cues (the
+# leakage metric, protod.run.metrics).
+_ASSERTS_A_WORRY = re.compile(
+    r"\b(i know|i understand|i can tell|i bet|i'm sure|i am sure|you('re| are) (worried|concerned|afraid|nervous)|"
+    r"you (worry|fear)|your (worry|concern|fear)|you must be)\b", re.I)
+
+
+def asserts_a_worry(sentence: str) -> bool:
+    """The sentence claims to know what the user feels ("I know you worry about ...", "your concern is ...")."""
+    return bool(_ASSERTS_A_WORRY.search(sentence))

@@ -364,3 +364,16 @@ def contains_phrase(stems: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 def plain_lower(text: str) -> str:
     """`text` lower-cased, with straight apostrophes and single spaces: what the phrase patterns below are read on."""
     return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+# Whole-word substring tests on raw text (a cue in a pack text, a cue in a sentence): padded lower-case words, a
+# possessive and a plural s dropped, so "fees" finds "fee" and "driver's licence" finds "driver licence".
+_WORD = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
+_WORD_POSSESSIVE = re.compile(r"'s\b")
+_WORD_PLURAL = re.compile(r"\b([a-z0-9%]{2,}[a-rt-z0-9%])s\b")  # fees -> fee, orders -> order; not "less", "bus"
+
+
+def normalise(text: str) -> str:
+    """' tok tok tok ' - padded, lower-cased words (plural s dropped) for whole-word substring tests."""
+    text = _WORD_POSSESSIVE.sub("", text.lower().replace("’", "'"))
+    return " " + _WORD_PLURAL.sub(r"\1", " ".join(_WORD.findall(text))) + " "

@@ -30,19 +30,10 @@ from protod.text import (
     courtesy_only, derived, is_number, joined, negation_covers, phrase_stems, resolve_ellipsis,
     same_kind, says_yes, split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
 )
+from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
 from protod.text.sanitize import strip_injection
 from protod.user.state import Perception
 
-_TOKEN = re.compile(r"[a-z0-9%]+(?:'[a-z]+)?")
-
-_POSSESSIVE = re.compile(r"'s\b")
-_PLURAL = re.compile(r"\b([a-z0-9%]{2,}[a-rt-z0-9%])s\b")  # fees -> fee, orders -> order; not "less", "bus"
-
-
-def normalise(text: str) -> str:
-    """' tok tok tok ' - padded, lower-cased words (plural s dropped) for whole-word substring tests."""
-    text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
-    return " " + _PLURAL.sub(r"\1", " ".join(_TOKEN.findall(text))) + " "
 
 
 _UNIT_STEMS = frozenset(stem(u) for u in UNIT_WORDS)

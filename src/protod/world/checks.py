@@ -12,6 +12,7 @@ import re
 import string
 from typing import Any
 
+from protod.text import normalise
 from protod.world.problems import NAME, SUPPORTED_SCHEMA_VERSIONS, Problem, as_list, items, short
 from protod.world.schema import UserLines
 
@@ -177,12 +178,6 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def _words(text: str) -> str:
-    """Lower-case words, space-padded, a plural s dropped: enough to tell whether a cue occurs in a text."""
-    words = re.findall(r"[a-z0-9%]+", text.lower())
-    return " " + " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words) + " "
-
-
 def _cue_lists(data: Any, path: str = "") -> list[tuple[str, list[Any]]]:
     """Every list under a key that ends in `cues`, wherever the schema puts it (it grows: stay generic)."""
     found: list[tuple[str, list[Any]]] = []
@@ -209,16 +204,16 @@ def authoring_problems(data: dict[str, Any]) -> list[Problem]:
     if isinstance(version, int) and version not in SUPPORTED_SCHEMA_VERSIONS:
         problems.append(Problem("schema_version", f"unknown schema_version {version}; this protod reads {list(SUPPORTED_SCHEMA_VERSIONS)}"))
     opening = data.get("agent", {}).get("opening") if isinstance(data.get("agent"), dict) else None
-    opening_words = _words(opening) if isinstance(opening, str) else None
+    opening_words = normalise(opening) if isinstance(opening, str) else None
     # Probe cues count only inside questions; every other cue counts anywhere.
-    opening_questions = _words(" ".join(re.findall(r"[^.!?]*\?", opening))) if isinstance(opening, str) else None
+    opening_questions = normalise(" ".join(re.findall(r"[^.!?]*\?", opening))) if isinstance(opening, str) else None
     for path, cues in _cue_lists(data):
         probing = path.startswith(("probe_areas", "concerns"))
         where = opening_questions if probing else opening_words
         for j, cue in enumerate(cues):
             if not isinstance(cue, str):
                 continue
-            words = _words(cue)
+            words = normalise(cue)
             if not words.strip():
                 problems.append(Problem(f"{path}.{j}", "empty cue (it would match every turn)"))
             elif where is not None and words in where:
@@ -227,7 +222,7 @@ def authoring_problems(data: dict[str, Any]) -> list[Problem]:
     for i, fact in items(data, "facts"):
         text = fact.get("text")
         for j, cue in enumerate(as_list(fact.get("cues"))):
-            if isinstance(text, str) and isinstance(cue, str) and _words(cue).strip() and _words(cue) not in _words(text):
+            if isinstance(text, str) and isinstance(cue, str) and normalise(cue).strip() and normalise(cue) not in normalise(text):
                 problems.append(Problem(f"facts.{i}.cues.{j}", f"cue {cue[:40]!r} does not occur in the fact's text"))
         if isinstance(fact.get("id"), str) and answered and fact["id"] not in answered:
             problems.append(Problem(f"facts.{i}.id", f"fact {fact['id']!r} answers no concern (name it in a concern's resolution_facts)"))
