@@ -18,7 +18,8 @@ from protod.backends.fake_server import FakeOpenAIServer
 from protod.backends.json_schema import fit_to_schema, schema_errors
 from protod.backends.openai_compat import OpenAIBackend, schema_request
 from protod.backends.vllm_backend import sampling_kwargs
-from protod.user.perceive import LLMPerceiver, RulePerceiver
+from protod.user.llm_perceive import LLMPerceiver
+from protod.user.perceive import RulePerceiver
 
 TURNS = ["What worries you most about joining?", "There is no joining fee.", "Sign up today, it is great!"]
 SCHEMA = {"type": "object", "properties": {"answer": {"type": "string", "enum": ["yes", "no"]},

@@ -447,3 +447,12 @@ def segments(sentence: str) -> tuple[str, ...]:
     """The parts of a sentence between its punctuation (, ; : dash) and its claim breaks (`claim_clauses`: "and we",
     "so", "but"), as said: "You're on a 70 Mbps deal at the moment and our plan is £29" -> two parts."""
     return tuple(q.strip(" ,;") for p in _SEGMENT.split(sentence) for q in _CLAIM_BREAK.split(p) if q.strip(" ,;"))
+
+
+def opens_condition(tokens: tuple[str, ...]) -> bool:
+    """A conditional clause denies nothing ("If you've never mentored anyone, our workshop is free", "If nobody books,
+    you owe nothing"); "if anything" and "if I'm honest" open a statement, which may deny ("If anything, the visit
+    is not free")."""
+    if tokens[:1] and tokens[0] in ("so", "and", "but", "or", "then"):  # "..., so if it doesn't suit you, ..."
+        tokens = tokens[1:]
+    return tokens[:1] in (("if",), ("unless",)) and tokens[1:2] not in (("anything",), ("i",)) and tokens[1:3] != ("you", "ask")

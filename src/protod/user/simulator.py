@@ -23,7 +23,8 @@ from protod.backends.structured import extract_json, generate_validated
 from protod.user.persona import Persona
 from protod.world import Scenario
 from protod.user.express import LLMExpresser, TemplateExpresser
-from protod.user.perceive import LLMPerceiver, RulePerceiver
+from protod.user.llm_perceive import LLMPerceiver
+from protod.user.perceive import RulePerceiver
 from protod.text import split_sentences
 from protod.text.sanitize import quote_untrusted, strip_injection
 from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition

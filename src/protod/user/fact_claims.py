@@ -1,0 +1,383 @@
+"""Facts in a statement, read by rule: how each pack fact is read (`FactModel`: its clauses, cues with their polarity,
+amounts, guarantee) and what a well-formed statement claims of them (`FactReader.claims`): stated, contradicted, or
+neither. The rule perceiver (protod.user.perceive) and the learned perceiver's amount checks both read facts here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+from protod.world import Fact, Scenario
+from protod.text import (
+    AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, NEGATORS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence, accounted,
+    clauses_of, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
+    phrase_stems, same_kind, stem, tokenize,
+)
+
+
+_UNIT_STEMS = frozenset(stem(u) for u in UNIT_WORDS)
+
+
+@dataclass(frozen=True, slots=True)
+class FactModel:
+    """A pack fact as the perceiver reads it: its clauses, cue phrases (with the polarity they carry), numbers."""
+
+    id: str
+    cues: tuple[tuple[tuple[str, ...], bool], ...]  # (cue stems, the cue's clause in the fact text is negated)
+    clauses: tuple[Clause, ...]
+    content: frozenset[str]  # content stems of the whole fact
+    topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
+    numbers: frozenset[tuple]  # quantities (see protod.text.quantities)
+    guarantee: bool
+    hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
+    # cue stems -> the fact's clause holding the cue: its amounts are what a cue claim must state ("no setup" in "There's
+    # no setup or delivery fee, and we stock you with three full sets" needs no "three": round 38's "There's no setup
+    # fee and no delivery fee." went unheard)
+    cue_homes: dict = field(default_factory=dict, compare=False)
+
+    def promise_invented(self, clause: Clause) -> bool:
+        """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
+        averaged 65% last year"); a promise of a firm fact ("We guarantee the price for the full eighteen months"
+        for "the price is fixed for your 18 months") is the fact in other words (dev: 3 of 9 honest lines punished).
+        The learned perceiver's test (the model decides whether the promise is this fact's); the rules keep every
+        promise of an unguaranteed fact invented, since they match a clause to a fact by shared words ("..., and
+        they're guaranteed to pass the exam" would be the firm "ends with the certification exam")."""
+        return clause.guarantee and not self.guarantee and self.hedged
+
+
+_UNTIL = frozenset(("until", "till", "til"))
+
+
+def _fact_model(fact: Fact) -> FactModel:
+    clauses = clauses_of(fact.text)
+    cues, cue_homes = [], {}
+    for cue in fact.cues:
+        stems = phrase_stems(cue)
+        home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
+        cues.append((stems, negation_covers(home, stems) if home else False))
+        if home is not None:
+            cue_homes[stems] = home
+    content = frozenset(s for c in clauses for s in c.stems)
+    numbers = frozenset(n for c in clauses for n in c.numbers)
+    return FactModel(
+        id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
+        topic=frozenset(s for s in content if s not in _UNIT_STEMS and not is_number(s)), numbers=numbers,
+        guarantee=any(c.guarantee for c in clauses), cue_homes=cue_homes,
+        hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
+                   for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
+    )
+
+
+# Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
+_PRIVATIVE = frozenset("waived waive waives without zero exempt excluded nothing".split())
+
+
+def _waives(clause: Clause) -> bool:
+    """The clause says "no ..." in positive words ("the fee is waived", "zero commission")."""
+    return any(t in _PRIVATIVE and t not in NEGATORS for t in clause.tokens)
+
+
+def _main_denies(tokens: tuple[str, ...]) -> bool:
+    """A condition said without its comma whose main clause holds the negation: "if we can get a stain out we don't
+    replace the item free" (the second subject comes before the negator)."""
+    neg = next((i for i, t in enumerate(tokens) if t in NEGATORS), None)
+    second = next((i for i in range(2, len(tokens)) if tokens[i] in _SUBJECT_WORDS), None)
+    return neg is not None and second is not None and second < neg
+
+
+_SUBJECT_WORDS = frozenset("we you they it there i".split())
+
+
+def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
+    """A claim about a fact that carries amounts must state one of them (a wrong one is caught as a false claim)."""
+    numbers = frozenset(q for q in numbers if q[0] != "allday")  # "monitored around the clock" is said without it
+    return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) for q in stated)
+
+
+_VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
+
+
+class FactReader:
+    """What one well-formed statement claims of the pack's facts (`claims`): the facts it states and the ones it
+    contradicts, judged per clause (a cue plus one more content word of the fact, or most of one of its clauses, with
+    the fact's own polarity and amounts), with a pack false-claim cue asserted (not denied) a false claim too. An
+    optional `semantic` index matches paraphrases the cues miss."""
+
+    def __init__(self, pack: Scenario, semantic: Any = None):
+        self.semantic = semantic
+        self._facts = [_fact_model(f) for f in pack.facts]
+        self._fact_model = {f.id: f for f in self._facts}
+        self._pack_numbers = frozenset().union(*(f.numbers for f in self._facts))  # an amount some fact states
+        self._facts_with: dict[str, list[int]] = {}  # content stem -> facts that contain it (candidate filter)
+        for i, f in enumerate(self._facts):
+            for w in f.content | {s for p, _ in f.cues for s in p}:
+                self._facts_with.setdefault(w, []).append(i)
+        # A false-claim cue with its own polarity: "no commission" is asserted by "there is no commission", denied by
+        # "it is not true that there is no commission".
+        self._false = [
+            (fc.contradicts, tuple((p, sum(1 for t in tokenize(c) if t in NEGATORS) % 2 == 1) for c in fc.cues for p in [phrase_stems(c)] if p))
+            for fc in pack.false_claims
+        ]
+
+    @property
+    def models(self) -> list[FactModel]:
+        """Every fact of the pack as the rules read it, in pack order."""
+        return self._facts
+
+    def fact_model(self, fact_id: str) -> FactModel:
+        """How the rules read one fact: its clauses, content, amounts and whether it guarantees anything."""
+        return self._fact_model[fact_id]
+
+    @property
+    def pack_numbers(self) -> frozenset:
+        """Every amount some fact of the pack states."""
+        return self._pack_numbers
+
+    def true_amount(self, q: tuple, said: frozenset, of_facts: frozenset = frozenset()) -> bool:
+        """An amount some fact states, or a total worked out from the true amounts said beside it (`said`), or what is
+        left of one after a percentage of the facts it is said about (`of_facts`: their amounts)."""
+        return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers, of_facts)
+
+    # -- statements -----------------------------------------------------------------------------------------------
+    def claims(self, sent: Sentence) -> tuple[list[str], list[str]]:
+        """(facts asserted, facts contradicted) by one well-formed statement: each clause's matches judged
+        (`_clause_matches`), a pack false-claim cue or an invented amount on a fact's topic found, then the sentence
+        judged whole (`_verdict`)."""
+        stated: list[str] = []
+        false: list[str] = []
+        sentence_words = {s for c in sent.clauses for s in c.stems}
+        negated_clauses: list[set[str]] = []  # content of negated clauses that matched no fact
+        loose: set = set()  # amounts of clauses that matched no fact
+        # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
+        # clause's alone ("...with no minimum hours, and the lunch peak guarantees €14 an hour": the hours are not
+        # the peak clause's).
+        clause_texts = [joined(c.token_stems) for c in sent.clauses]
+        for clause, clause_text in zip(sent.clauses, clause_texts):
+            words = set(clause.stems)
+            matches = self._clause_matches(sent, clause, clause_text, clause_texts, sentence_words)
+            known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
+            for fact, negated in matches:
+                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, sent.numbers, known_numbers)
+                               for q in clause.numbers) or (
+                    clause.guarantee and not fact.guarantee)
+                (false if negated or invented else stated).append(fact.id)
+            asserted, denied_false = self._false_cue_hits(clause)
+            false += asserted
+            if not matches and not denied_false and not clause.negated and (clause.numbers or clause.guarantee):
+                false += self._invented_on_topic(sent, clause)
+            if (not matches and clause.negated and not opens_condition(clause.tokens)
+                    and NEGATORS.intersection(clause.tokens)):
+                # ("Urgent work is optional: ..." says only that nothing is required, and denies no fact's topic)
+                negated_clauses.append(words)
+            if not matches:
+                loose |= clause.numbers
+        return self._verdict(sent, stated, false, negated_clauses, loose)
+
+    def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
+                        sentence_words: set[str]) -> list[tuple[FactModel, bool]]:
+        """(fact, negated) for every fact one clause speaks of: through a cue (strong), else through most of one of
+        the fact's clauses (weak, the best overlap only), or a denial of one."""
+        sentence_text = joined(sent.stems)
+        imperative = sent.tokens[0] in COMMON_VERBS
+        words = set(clause.stems)
+        strong: list[tuple[FactModel, bool]] = []  # (fact, negated) matched through one of its cues
+        weak: list[tuple[int, FactModel, bool]] = []  # matched through most of one of its clauses
+        denials: list[tuple[int, FactModel, bool]] = []  # a negated clause that shares a few words with a fact
+        agreeing = 0  # the most words any fact shares with the clause, same polarity
+        candidates = {i for w in words for i in self._facts_with.get(w, ())}
+        for fact in (self._facts[i] for i in sorted(candidates)):
+            # Through a cue: the cue plus one more content word of the fact ("rent an e-bike" alone asserts
+            # nothing; "rent an e-bike for €15 a week" does), and the fact's number where it has one.
+            # A cue may span a clause break ("lunch and dinner peaks"): found in the sentence, owned by a clause
+            # that holds part of it.
+            cue = next(((phrase, neg) for phrase, neg in fact.cues
+                        if joined(phrase) in clause_text
+                        or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
+                            and not any(joined(phrase) in t for t in clause_texts))), None)
+            home = fact.cue_homes.get(cue[0]) if cue is not None else None
+            if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(
+                    sent.numbers, home.numbers if home is not None else fact.numbers):
+                negated = negation_covers(clause, cue[0]) != cue[1]
+                if negated and not cue[1] and home is not None and home.negated:
+                    # The fact denies something else of its cue, and the caller denies the same: "Calls aren't
+                    # allowed on the silent floor" says the fact's "a silent floor where calls aren't allowed"
+                    # (the negation only reaches forward; round 38's cue reading called it a lie)
+                    others = (set(clause.stems) & set(home.stems)) - set(cue[0])
+                    negated = not (others and all(negation_covers(clause, {w}) == negation_covers(home, {w})
+                                                  for w in others)
+                                   and any(negation_covers(home, {w}) for w in others))
+                if negated and opens_condition(clause.tokens) and not _main_denies(clause.tokens):
+                    # a condition names a case, it claims nothing: "if a student doesn't turn up or cancels less
+                    # than 24 hours before, you're still paid" (round 27: a lie); the main clause is judged
+                    continue
+                if (not negated and not cue[1] and clause.negated and joined(cue[0]) in clause_text
+                        and not opens_condition(clause.tokens)):
+                    # The cue named before the negator, the fact's own words denied after it: "Travel time between
+                    # back-to-back visits isn't paid" (round 24: credited as the fact, which says it is paid).
+                    # Only words the fact says positively, in the clause that holds the cue.
+                    holder = max(fact.clauses, key=lambda fc: len(set(cue[0]) & set(fc.stems)))
+                    denied_ok = set().union(*(fc.stems for fc in fact.clauses if fc.negated))
+                    # ("free of the fee", "waived" say "no fee" in positive words: no denial in saying it so)
+                    negated = not holder.negated and not any(
+                        t.endswith("free") or t in _PRIVATIVE for t in holder.tokens) and negation_covers(
+                        clause, set(holder.stems) - set(cue[0]) - denied_ok)
+                strong.append((fact, negated))
+                continue
+            # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
+            best = max(fact.clauses, key=lambda fc: len(words & set(fc.stems)))
+            shared = words & set(best.stems)
+            overlap = len(shared)
+            # Polarity of what the two share: "you pick your own shifts" agrees with "you choose your own shifts
+            # with no minimum hours" (the negation there is about the hours).
+            # "waived" says "no" in positive words: "the fee's waived" agrees with "there is no fee", and "you
+            # don't pay the usual £40 to join" with "the usual £40 joining fee is waived" (round 31: a lie).
+            # Against a waiver only "can't waive" is a denial: a caller drops a fee in too many words to list.
+            denied, waived = negation_covers(clause, shared), _waives(clause)
+            if _waives(best):
+                flipped = denied and waived
+            else:
+                # word by word, most of what they share: "plus an extra Saturday run in summer" keeps the run of
+                # "we add a Saturday run at no extra charge" and denies nothing (round 32: a lie)
+                differ = sum((negation_covers(clause, {w}) != waived) != negation_covers(best, {w}) for w in shared)
+                flipped = 2 * differ > len(shared)
+            if not flipped:
+                agreeing = max(agreeing, overlap)
+            if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
+                weak.append((overlap, fact, flipped))
+            elif flipped and _UNTIL.intersection(clause.tokens) and any(accounted(q, fact.numbers)
+                                                                         for q in clause.numbers):
+                # "There won't be anyone on the front desk until eight" says when the fact's "staffed from 8 am"
+                # begins: it agrees (round 35: a lie)
+                agreeing = max(agreeing, overlap)
+            elif overlap >= 2 and flipped and overlap >= 0.5 * len(words) and any(
+                    not is_number(w) and w not in UNIT_WORDS for w in shared):
+                # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
+                # a change, not the fact's 18 months (round 32: a lie)
+                denials.append((overlap, fact, True))
+        # ... unless another fact says what the clause says: "We don't charge a setup fee" agrees with "There is no
+        # setup fee" and denies nothing of "if your provider charges you an exit fee, we credit it back".
+        weak += [d for d in denials if d[0] > agreeing]
+        top = max((o for o, _, _ in weak), default=0)
+        matches = strong or [(f, neg) for o, f, neg in weak if o == top]
+        if imperative or not (PRONOUNS | AUXILIARIES).intersection(sent.tokens):
+            # "Set your own menu prices." is a bare cue said as an order, and "6 am to 10 pm." or "shows live how
+            # busy." one said with no subject or verb of its own: a topic named, not a claim about the product
+            # (the bare-cue agent won 6% of gym leavers with cues that are most of a clause of their fact)
+            matches = [(f, neg) for f, neg in matches if not any(sentence_words <= set(p) for p, _ in f.cues)]
+        return matches
+
+    def _invented_on_topic(self, sent: Sentence, clause: Clause) -> list[str]:
+        """An invented amount or promise about a topic the pack has facts on, in a clause that matched no fact: "we
+        guarantee 50 orders a day", "our commission is 40%". Counts are everywhere, so they need two topic words in
+        common. The fact whose topic it names most, or nothing."""
+        words = set(clause.stems)
+
+        def topical(f: FactModel) -> bool:
+            shared = len(words & f.topic)
+            if clause.guarantee:
+                return shared >= 1
+            wrong = [q for q in clause.numbers
+                     if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers, f.numbers)]
+            return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
+
+        hits = [f for f in self._facts if topical(f)]
+        return [max(hits, key=lambda f: len(words & f.topic)).id] if hits else []
+
+    def _verdict(self, sent: Sentence, stated: list[str], false: list[str], negated_clauses: list[set[str]],
+                 loose: set) -> tuple[list[str], list[str]]:
+        """The sentence judged whole from its clauses' findings (see `claims`)."""
+        # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
+        # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
+        # ("Onboarding isn't fast, ... you build the menu page yourself").
+        if stated:
+            known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
+            denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
+            # ... and a price another fact states, lent to a stated fact: "... only real damage such as burns or tears is
+            # charged, at £25 an item" where the fact charges £8 an item (£25 is the same-day top-up's, a fact the
+            # sentence says nothing of; the inventor adversary's line)
+            denied += [f for f in stated if f not in denied and any(self._lent(q, f, stated, set(c.stems))
+                                                                    for c in sent.clauses for q in c.numbers)]
+            if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers, known) for q in sent.numbers):
+                false += denied or stated
+            elif not all(accounted(q, known) or (q in loose and self.true_amount(q, sent.numbers, known))
+                         or (self.true_amount(q, sent.numbers, known) and not same_kind(q, known))
+                         for q in sent.numbers):
+                stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
+                # (a true amount of the pack in a clause of its own voids nothing: "..., we've never been more than 85%
+                # full, ..." beside the booths and the fibre lines, round 29; nor one of a kind the stated facts give
+                # no amount of: "a one-month rolling plan at £35 a month with 500 Mbps speeds", where the fact says
+                # "the same speeds", round 29)
+        if false:
+            return [], list(dict.fromkeys(false))
+        if not stated and self.semantic is not None:
+            stated = self._semantic_facts(sent)
+        return list(dict.fromkeys(stated)), []
+
+    @staticmethod
+    def _denies(negated_words: set[str], fact: FactModel) -> bool:
+        """A negated clause denies a fact when it names a topic the fact asserts positively ("onboarding isn't fast");
+        "no vehicle" beside a fact that itself says "if you have no vehicle" denies nothing."""
+        # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"
+        # agrees with the fact's "there is no sign-up fee"; round 26's caller was called a liar)
+        shared = (negated_words & fact.topic) - _VERB_LIKE
+        # ... nor does one that says what a negated clause of the fact says ("the trip to your first visit isn't paid"
+        # beside "..., though the trip from home to your first visit and back from your last is not": round 24's
+        # caller was called a liar for the fact's own exception)
+        # ("Travel time between back-to-back visits isn't paid" says more of the fact's positive clause than of its
+        # exception, and denies it: round 24, credited as the fact)
+        negative = max((len(negated_words & set(fc.stems)) for fc in fact.clauses if fc.negated), default=0)
+        positive = max((len(negated_words & set(fc.stems)) for fc in fact.clauses if not fc.negated), default=0)
+        if negative >= 2 and negative >= positive:
+            return False
+        # ... nor one that denies more of its own than it shares: "your guests won't be getting thin towels from us"
+        # denies thin towels, not "our towels are 550 gsm" (round 28: the pack's own fact called a lie)
+        # ("You wouldn't be out of pocket between visits" denies a cost, not "we pay 45p a mile between visits": round
+        # 34, a lie)
+        own = negated_words - fact.topic - _VERB_LIKE
+        if own and len(own) >= len(shared):
+            return False
+        return any(shared & set(fc.stems) and not fc.negated for fc in fact.clauses)
+
+    def _semantic_facts(self, sent: Sentence) -> list[str]:
+        """A statement the cues missed, matched by meaning to at most one fact, with the same polarity and number
+        guards as the lexical path (an encoder scores "we don't offer X" and "X at a wrong price" as X)."""
+        fid = self.semantic.match_fact(sent.text)
+        if fid is None:
+            return []
+        fact = self._fact_model[fid]
+        negated = sum(c.negated for c in sent.clauses) % 2 != sum(c.negated for c in fact.clauses) % 2
+        wrong = any(not accounted(q, fact.numbers) for q in sent.numbers) or (
+            any(c.guarantee for c in sent.clauses) and not fact.guarantee)
+        return [] if negated or wrong or not _numbers_fit(sent.numbers, fact.numbers) else [fid]
+
+    def _lent(self, q: tuple, fact_id: str, stated: list[str], words: set[str]) -> bool:
+        """A price or share `q` that contradicts the stated fact `fact_id`, said in a clause (`words`) that names
+        something of that fact and nothing of the facts that do give `q`, none of them stated: another fact's amount
+        lent to this one."""
+        fact = self._fact_model[fact_id]
+        if q[0] not in ("cur", "pct") or not contradicts(q, fact.numbers) or accounted(q, fact.numbers):
+            return False
+        owners = [m for m in self._facts if m.id != fact_id and accounted(q, m.numbers)]
+        if not owners or any(m.id in stated for m in owners):
+            return False
+        words = {w for w in words if not is_number(w)} - _UNIT_STEMS
+        return bool(words & fact.topic) and not any(words & m.topic for m in owners)
+
+    def _false_cue_hits(self, clause: Clause) -> tuple[list[str], bool]:
+        """(facts a pack false-claim cue in the clause contradicts, whether some cue was denied instead): "we do not
+        offer guaranteed orders" is true, not a false claim. The first cue of each false claim found decides."""
+        asserted: list[str] = []
+        denied = False
+        for fid, cues in self._false:
+            hit = next((neg for phrase, neg in cues if contains_phrase(clause.token_stems, phrase)), None)
+            if hit is None:
+                continue
+            if clause.negated != hit:
+                denied = True
+            else:
+                asserted.append(fid)
+        return asserted, denied
+
+    def false_cues(self, sent: Sentence) -> list[str]:
+        return [fid for clause in sent.clauses for fid in self._false_cue_hits(clause)[0]]
