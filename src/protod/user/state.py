@@ -210,6 +210,34 @@ def _clip(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
 
 
+@dataclass
+class _Turn:
+    """What one turn is doing to the user, built up by the phases of `transition` (its scratch, never returned)."""
+
+    stance: float
+    trust: float
+    patience: int
+    refusals: int
+    statuses: dict[str, ConcernStatus]
+    told: set[str]
+    explained: set[str]
+    hinted: set[str]
+    doubted: int
+    events: list[tuple[str, ...]] = field(default_factory=list)
+    progress: bool = False
+    answered_any: bool = False
+    voiced_this_turn: bool = False
+    listened: str | None = None  # the open worry the caller asked the user to say more about this turn
+
+    def voice(self, cid: str, d: Dynamics, *why: str) -> None:
+        """The user says a worry they held back (`why`: the fact that made them say it, if any)."""
+        self.statuses[cid] = _VOICED
+        self.stance += d.voice_gain
+        self.trust += d.trust_gain
+        self.events.append(("voiced", cid, *why))
+        self.progress = True
+
+
 def transition(
     state: UserState,
     perception: Perception,
@@ -230,27 +258,47 @@ def transition(
         areas: concern id -> area; lets a follow-up on the same topic confirm a worry answered before it was voiced.
         resolution_facts: concern id -> the facts that answer it; lets a plain yes confirm such a worry.
     Returns the new state and the events that the reply should express, in order.
+
+    The turn is read in phases, in this order: what pushes the user away (`_offences`), the answers it gave
+    (`_answers`), the worries it asked about (`_questions`), what it left undone (`_neglect`), the decision (`_decide`).
     """
     if state.done:
         raise ValueError(f"dialogue already ended with {state.decision.value}")
     d = dynamics
-    stance, trust, patience, refusals = state.stance, state.trust, state.patience, state.refusals
-    statuses = dict(state.concerns)
-    waiting = [cid for cid, s in state.concerns if s is _VOICED]  # voiced earlier, not yet settled
-    told = set(state.told)
-    explained = set(state.explained)
-    hinted = set(state.hinted)
-    listened = None  # the open worry the caller asked the user to say more about this turn
-    events: list[tuple[str, ...]] = []
-    progress = False
+    w = _Turn(state.stance, state.trust, state.patience, state.refusals, dict(state.concerns), set(state.told),
+              set(state.explained), set(state.hinted), state.doubted)
+    # A turn that lies is not believed: nothing in it resolves or surfaces a worry (and the reply never thanks a
+    # caller for the fact in the same breath as calling them out).
+    believed = not (perception.false_claims or perception.unsupported)
+    _offences(w, state, perception, d)
+    _answers(w, state, perception, severity, d, areas, resolution_facts, believed)
+    _questions(w, perception, d, areas)
+    all_resolved = all(s is _RESOLVED for s in w.statuses.values())
+    _neglect(w, state, perception, d, believed, all_resolved)
+    decision = _decide(w, state, perception, d, turn_budget, all_resolved)
+    new_state = UserState(
+        stance=w.stance,
+        trust=w.trust,
+        patience=max(w.patience, 0),
+        concerns=tuple((cid, w.statuses[cid]) for cid, _ in state.concerns),
+        turn=state.turn + 1,
+        refusals=w.refusals,
+        decision=decision,
+        heard=state.heard | frozenset(perception.facts) if perception.facts else state.heard,
+        told=frozenset(c for c in w.told if w.statuses[c] is _VOICED),
+        explained=frozenset(w.explained),
+        hinted=frozenset(w.hinted),
+        doubted=w.doubted,
+    )
+    return Transition(new_state, tuple(w.events))
 
-    # Moves that push the user away come first: they colour how the rest of the turn is heard.
+
+def _offences(w: _Turn, state: UserState, perception: Perception, d: Dynamics) -> None:
+    """Moves that push the user away come first: they colour how the rest of the turn is heard."""
     if perception.false_claims:
-        stance -= d.false_claim_stance
-        trust -= d.false_claim_trust
-        events.append(("false_claim", *perception.false_claims))  # the facts contradicted: the reply says which part
-    doubted = state.doubted
-    answering_doubt = doubted and doubted == state.turn  # the user's last words were "Where does it say that?"
+        w.stance -= d.false_claim_stance
+        w.trust -= d.false_claim_trust
+        w.events.append(("false_claim", *perception.false_claims))  # the facts contradicted: the reply says which part
     if perception.unsupported and not perception.false_claims:
         # A promise no fact makes ("we waive the commission for a year") is an untruth the user cannot check on the
         # spot: it costs less than a plain contradiction, and it never pays. The first one in a call the user doubts
@@ -258,29 +306,29 @@ def transition(
         # cannot check, and round 21 lost two calls to one honest line the perceiver could not confirm. A second is a
         # pattern and costs in full. Nothing in a doubted turn is believed either way, so a first invention gains
         # nothing.
-        share = 1.0 if doubted else d.first_unsupported_share
-        stance -= d.unsupported_claim_stance * share
-        trust -= d.unsupported_claim_trust * share
-        events.append(("unsupported_claim",) if doubted else ("doubt",))
-        doubted = state.turn + 1
+        share = 1.0 if state.doubted else d.first_unsupported_share
+        w.stance -= d.unsupported_claim_stance * share
+        w.trust -= d.unsupported_claim_trust * share
+        w.events.append(("unsupported_claim",) if state.doubted else ("doubt",))
+        w.doubted = state.turn + 1
     if perception.pressure:
-        stance -= d.pressure_stance
-        trust -= d.pressure_trust
-        events.append(("pressure",))
+        w.stance -= d.pressure_stance
+        w.trust -= d.pressure_trust
+        w.events.append(("pressure",))
 
-    # Answers before questions. Only a concern the user has voiced can be resolved: an unprompted fact that touches
-    # a hidden concern makes the user voice it ("12%? The commission is exactly what worries me") - it helps less
-    # than being asked and then answered, and only the first time the fact is heard. A recital of many facts
-    # surfaces nothing, resolves nothing and costs trust: stuffing never pays.
-    voiced_this_turn = False
-    answered_any = settled_any = False
+
+def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[str, float], d: Dynamics,
+             areas: dict[str, str] | None, resolution_facts: dict[str, tuple[str, ...]] | None, believed: bool) -> None:
+    """Answers before questions. Only a concern the user has voiced can be resolved: an unprompted fact that touches
+    a hidden concern makes the user voice it ("12%? The commission is exactly what worries me") - it helps less
+    than being asked and then answered, and only the first time the fact is heard. A recital of many facts
+    surfaces nothing, resolves nothing and costs trust: stuffing never pays."""
+    waiting = [cid for cid, s in state.concerns if s is _VOICED]  # voiced earlier, not yet settled
+    settled_any = False
     if perception.recital:
-        trust -= d.recital_trust
-        events.append(("recital",))
+        w.trust -= d.recital_trust
+        w.events.append(("recital",))
     # Reading out the brochure answers nobody: the fitting fact is lost among the rest.
-    # A turn that lies is not believed: nothing in it resolves or surfaces a worry (and the reply never thanks a
-    # caller for the fact in the same breath as calling them out).
-    believed = not (perception.false_claims or perception.unsupported)
     answers = (*perception.addressed, *_follow_ups(state, perception.addressed, areas))
     if perception.repeats:
         # The line that touched a worry, said again word for word, does not settle it (the repeater zoo agent: one
@@ -288,212 +336,206 @@ def transition(
         answers = tuple((cid, fact) for cid, fact in answers if not (cid in state.told and fact in state.heard))
     answers += tuple(_confirmed(state, perception, resolution_facts))
     for cid, fact in () if perception.recital or not believed else answers:
-        status = statuses.get(cid)
+        status = w.statuses.get(cid)
         if status is _VOICED and cid in waiting:
-            statuses[cid] = _RESOLVED
-            stance += severity[cid]
-            trust += d.trust_gain
-            events.append(("resolved", cid, fact))
-            progress = answered_any = settled_any = True
-        elif status is _HIDDEN and not voiced_this_turn and fact not in state.heard:
+            w.statuses[cid] = _RESOLVED
+            w.stance += severity[cid]
+            w.trust += d.trust_gain
+            w.events.append(("resolved", cid, fact))
+            w.progress = w.answered_any = settled_any = True
+        elif status is _HIDDEN and not w.voiced_this_turn and fact not in state.heard:
             # The caller answered a worry before the user raised it: the user says it is their worry and wants it
             # confirmed ("Pick my own shifts? That's close to what bothers me ..."); the next answer settles it. Moving
             # on is not ignoring them: they were answered, once.
-            statuses[cid] = _VOICED
-            told.add(cid)
-            stance += d.voice_gain
-            trust += d.trust_gain
-            events.append(("voiced", cid, fact))
-            progress = answered_any = voiced_this_turn = True
+            w.told.add(cid)
+            w.voice(cid, d, fact)
+            w.answered_any = w.voiced_this_turn = True
     if settled_any:
         # A worry settled renews the user's patience: round 13's user hung up on a gentle question one turn after
         # "The pay isn't the problem then", on the patience earlier turns had used up. Only true answers settle a
         # worry, once each, so this pays a caller at most once per worry.
-        patience += d.resolve_patience
-    if perception.facts and not answered_any and believed:
-        events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
-    if believed and not answered_any and not perception.recital and not state.heard.issuperset(perception.facts):
+        w.patience += d.resolve_patience
+    if perception.facts and not w.answered_any and believed:
+        w.events.append(("acknowledge", *perception.facts))  # the reply shows which fact was heard
+    if believed and not w.answered_any and not perception.recital and not state.heard.issuperset(perception.facts):
         # Plain, checkable information earns a guarded user's trust a little (once a turn, new facts only, and not on
         # top of a worry settled): a caller who explains the offer can then ask what they could not ask a stranger.
         # With every worry answered and only trust lacking, it is the progress left to make (round 21's user, won
         # over but wary, hung up on a caller telling them the pay and hours).
-        if _short_of_trust(statuses, trust, d):
-            progress = True
-        trust += d.fact_trust_gain
+        if _short_of_trust(w.statuses, w.trust, d):
+            w.progress = True
+        w.trust += d.fact_trust_gain
     for trait in perception.asked_traits:
-        events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
+        w.events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
     if (perception.question and not (perception.probes or perception.asked_traits or perception.closing_ask
-                                      or perception.barrage or answered_any or perception.nonsense)):
+                                      or perception.barrage or w.answered_any or perception.nonsense)):
         # "Do you have a minute?": answered, not ignored (also beside a fact only acknowledged, which the reply may
         # have no words for: "..., we do online booking. Do you have a minute?" is answered "Sure, go on.")
-        events.append(("other_question",))
+        w.events.append(("other_question",))
 
+
+def _questions(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str, str] | None) -> None:
+    """The worries the turn asked about: a hidden one said when trust allows, else kept back or its part of the offer
+    named; one asked again is restated or called settled (`_asked_again`)."""
     if perception.barrage:
-        events.append(("barrage",))  # a volley of questions gets no real answer: probing must be targeted
-    elif perception.probes and not voiced_this_turn:
-        # A guarded user answers a vague question vaguely; a pointed one they answer once trust is minimal.
-        candidates = [
-            cid for cid in perception.probes
-            if statuses.get(cid) is _HIDDEN
-            and trust >= (d.voice_trust_min if cid in perception.pointed or cid in hinted else d.generic_voice_trust_min)
-        ]
-        if candidates:
-            cid = candidates[0]  # one concern a turn: people raise one worry at a time
-            statuses[cid] = _VOICED
-            stance += d.voice_gain
-            trust += d.trust_gain
-            events.append(("voiced", cid))
-            progress = True
-        elif any(statuses.get(cid) is _HIDDEN for cid in perception.probes):
-            top = next(cid for cid in perception.probes if statuses.get(cid) is _HIDDEN)
-            if trust >= d.voice_trust_min and perception.open_question and not perception.pointed:
-                # An open question ("What would hold you back?") to a user who trusts the caller enough for a pointed
-                # one but not enough to open up: they say which part of the offer it is about, and a question about
-                # that part is answered. Round 28's callers were told "tell me how it works first", explained, and
-                # were hung up on with the worry never said.
-                hinted.add(top)
-                events.append(("hinted", top))
-            else:
-                events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
+        w.events.append(("barrage",))  # a volley of questions gets no real answer: probing must be targeted
+        return
+    if not perception.probes or w.voiced_this_turn:
+        return
+    # A guarded user answers a vague question vaguely; a pointed one they answer once trust is minimal.
+    candidates = [
+        cid for cid in perception.probes
+        if w.statuses.get(cid) is _HIDDEN
+        and w.trust >= (d.voice_trust_min if cid in perception.pointed or cid in w.hinted else d.generic_voice_trust_min)
+    ]
+    if candidates:
+        w.voice(candidates[0], d)  # one concern a turn: people raise one worry at a time
+    elif any(w.statuses.get(cid) is _HIDDEN for cid in perception.probes):
+        top = next(cid for cid in perception.probes if w.statuses.get(cid) is _HIDDEN)
+        if w.trust >= d.voice_trust_min and perception.open_question and not perception.pointed:
+            # An open question ("What would hold you back?") to a user who trusts the caller enough for a pointed
+            # one but not enough to open up: they say which part of the offer it is about, and a question about
+            # that part is answered. Round 28's callers were told "tell me how it works first", explained, and
+            # were hung up on with the worry never said.
+            w.hinted.add(top)
+            w.events.append(("hinted", top))
         else:
-            # Asked again about a worry they hold, the user never denies it: one still open is restated (and is
-            # still left unanswered below, bar the first question asking to hear more), one already answered is said
-            # to be settled. Neither is progress.
-            waiting_probed = next((cid for cid in perception.probes if statuses.get(cid) is _VOICED), None)
-            settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
-            other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
-            names_other = other is not None and trust >= d.generic_voice_trust_min
-            if waiting_probed is not None:
-                events.append((_restate(waiting_probed, told), waiting_probed))
-                if waiting_probed not in explained:
-                    # "What made it hard to keep going - time, or not knowing what to do?" right after the worry: the
-                    # caller is listening, and the user says more (round 21 lost trust and patience for it). Once.
-                    explained.add(waiting_probed)
-                    listened = waiting_probed
-            elif not perception.pointed and other is None:
-                # An open question ("Anything else holding you back?") with no worry left unsaid: the one still open is
-                # brought up again, else there is nothing more ("That one's sorted" or "Not really a worry for me"
-                # answer a question about one worry: round 20 heard both after open questions).
-                still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
-                events.append((_restate(still, told), still) if still is not None
-                              else _nothing_else(statuses, trust, d))
-            elif settled is not None and (perception.pointed or (
-                    not names_other and len({(areas or {}).get(c) for c in perception.probes}) <= 1)):
-                # (nor, to an open question across several parts of the offer, while another worry is still unsaid:
-                # "Besides the data entry, anything else - cost, your software, your patients?" got "You've already
-                # answered that one for me.", round 36; the user keeps the other back or names it, below)
-                # (An open question, "What else would make you hesitate?", is not about the worry it happens to sound
-                # nearest: with another worry still unsaid, an open user says that one, not "we've covered that";
-                # round 15: three open questions in a row got "that one's sorted" while two worries were hidden.)
-                events.append(("settled", settled))
-            elif names_other:
-                # Asked about a worry they do not have, an open person names the one they do ("Not that so much.
-                # What worries me is ..."): saying "not a worry for me" while holding one misleads the caller.
-                statuses[other] = _VOICED
-                stance += d.voice_gain
-                trust += d.trust_gain
-                if perception.pointed:  # only a question that named a worry gets "not that": an open one is answered
-                    events.append(("not_that",))
-                events.append(("voiced", other))
-                progress = True
-            elif other is not None and not perception.pointed and len({(areas or {}).get(c)
-                                                                        for c in perception.probes}) > 1:
-                # An open question (it reaches worries of several areas) to a user who holds a worry but not the trust
-                # to say it: they keep it back, not "Not really a worry for me", which tells the caller there is none
-                # (round 21, to "What's the biggest headache with scheduling right now?"). Asked about one area they
-                # have no worry in ("Any worries about the costs?"), they say so. With trust enough for a pointed
-                # question, they name the part of the offer it is about (see above).
-                if trust >= d.voice_trust_min and perception.open_question:
-                    hinted.add(other)
-                    events.append(("hinted", other))
-                else:
-                    events.append(("guarded",))
-            elif (named_area := next((c for c, st in statuses.items() if c in hinted and st is _HIDDEN),
-                                     None)) is not None:
-                # Having said which part of the offer their worry is about, the user does not then call a question
-                # near it "not a worry" (round 35: "It's to do with hours, shifts and getting started", then "Not
-                # really a worry for me." to "is getting started the newness of it, or safety on the road?"): they
-                # say again where it lies.
-                events.append(("hinted", named_area))
-            else:
-                events.append(("no_concern",))
+            w.events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
+    else:
+        _asked_again(w, perception, d, areas)
 
+
+def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str, str] | None) -> None:
+    """Asked again about a worry they hold, the user never denies it: one still open is restated (and is still left
+    unanswered below, bar the first question asking to hear more), one already answered is said to be settled.
+    Neither is progress."""
+    statuses, told = w.statuses, w.told
+    waiting_probed = next((cid for cid in perception.probes if statuses.get(cid) is _VOICED), None)
+    settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
+    other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
+    names_other = other is not None and w.trust >= d.generic_voice_trust_min
+    if waiting_probed is not None:
+        w.events.append((_restate(waiting_probed, told), waiting_probed))
+        if waiting_probed not in w.explained:
+            # "What made it hard to keep going - time, or not knowing what to do?" right after the worry: the
+            # caller is listening, and the user says more (round 21 lost trust and patience for it). Once.
+            w.explained.add(waiting_probed)
+            w.listened = waiting_probed
+    elif not perception.pointed and other is None:
+        # An open question ("Anything else holding you back?") with no worry left unsaid: the one still open is
+        # brought up again, else there is nothing more ("That one's sorted" or "Not really a worry for me"
+        # answer a question about one worry: round 20 heard both after open questions).
+        still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
+        w.events.append((_restate(still, told), still) if still is not None
+                      else _nothing_else(statuses, w.trust, d))
+    elif settled is not None and (perception.pointed or (
+            not names_other and len({(areas or {}).get(c) for c in perception.probes}) <= 1)):
+        # (nor, to an open question across several parts of the offer, while another worry is still unsaid:
+        # "Besides the data entry, anything else - cost, your software, your patients?" got "You've already
+        # answered that one for me.", round 36; the user keeps the other back or names it, below)
+        # (An open question, "What else would make you hesitate?", is not about the worry it happens to sound
+        # nearest: with another worry still unsaid, an open user says that one, not "we've covered that";
+        # round 15: three open questions in a row got "that one's sorted" while two worries were hidden.)
+        w.events.append(("settled", settled))
+    elif names_other:
+        # Asked about a worry they do not have, an open person names the one they do ("Not that so much.
+        # What worries me is ..."): saying "not a worry for me" while holding one misleads the caller.
+        if perception.pointed:  # only a question that named a worry gets "not that": an open one is answered
+            w.events.append(("not_that",))
+        w.voice(other, d)
+    elif other is not None and not perception.pointed and len({(areas or {}).get(c)
+                                                                for c in perception.probes}) > 1:
+        # An open question (it reaches worries of several areas) to a user who holds a worry but not the trust
+        # to say it: they keep it back, not "Not really a worry for me", which tells the caller there is none
+        # (round 21, to "What's the biggest headache with scheduling right now?"). Asked about one area they
+        # have no worry in ("Any worries about the costs?"), they say so. With trust enough for a pointed
+        # question, they name the part of the offer it is about (see above).
+        if w.trust >= d.voice_trust_min and perception.open_question:
+            w.hinted.add(other)
+            w.events.append(("hinted", other))
+        else:
+            w.events.append(("guarded",))
+    elif (named_area := next((c for c, st in statuses.items() if c in w.hinted and st is _HIDDEN),
+                             None)) is not None:
+        # Having said which part of the offer their worry is about, the user does not then call a question
+        # near it "not a worry" (round 35: "It's to do with hours, shifts and getting started", then "Not
+        # really a worry for me." to "is getting started the newness of it, or safety on the road?"): they
+        # say again where it lies.
+        w.events.append(("hinted", named_area))
+    else:
+        w.events.append(("no_concern",))
+
+
+def _neglect(w: _Turn, state: UserState, perception: Perception, d: Dynamics, believed: bool,
+             all_resolved: bool) -> None:
+    """What the turn left undone or did instead of progress: a worry just raised left unanswered, a pitch, chit-chat,
+    nonsense; an idle turn costs patience, and a user with nothing left to object to says so."""
+    waiting = [cid for cid, s in state.concerns if s is _VOICED]
+    answering_doubt = state.doubted and state.doubted == state.turn  # the user's last words were "Where does it say that?"
     # A caller backing up the claim the user just doubted is answering them: round 22's caller offered the free trial
     # to "Where does it say that?" and was told "You didn't answer what I just asked you" and hung up on. Nor is the
     # doubted answer itself ignoring the worry: the user asks about it instead.
-    on_the_doubt = (answering_doubt and believed) or ("doubt",) in events
+    on_the_doubt = (answering_doubt and believed) or ("doubt",) in w.events
     ignored = [] if on_the_doubt else [cid for cid in waiting
-                                       if statuses[cid] is _VOICED and cid not in told and cid != listened]
+                                       if w.statuses[cid] is _VOICED and cid not in w.told and cid != w.listened]
     if ignored:
         # Moving on without answering what the user just raised: they feel unheard.
-        trust -= d.ignored_trust
-        patience -= d.ignored_patience
-        events.append(("ignored", ignored[0]))
+        w.trust -= d.ignored_trust
+        w.patience -= d.ignored_patience
+        w.events.append(("ignored", ignored[0]))
 
-    all_resolved = all(s is _RESOLVED for s in statuses.values())
-    if perception.pitch and not progress and not all_resolved:
-        events.append(("pitch",))  # a user with nothing left to object to hears the offer described, not a pitch
+    if perception.pitch and not w.progress and not all_resolved:
+        w.events.append(("pitch",))  # a user with nothing left to object to hears the offer described, not a pitch
     if perception.off_topic:
-        trust -= d.off_topic_trust
-        events.append(("off_topic",))
+        w.trust -= d.off_topic_trust
+        w.events.append(("off_topic",))
     elif perception.small_talk:
-        events.append(("small_talk",))  # "Congratulations on opening this year." is polite, and still not progress
+        w.events.append(("small_talk",))  # "Congratulations on opening this year." is polite, and still not progress
     if perception.nonsense:
         # Word salad, keyword lists, scrambled sentences: the user cannot follow and loses patience with the caller.
-        trust -= d.nonsense_trust
-        patience -= d.nonsense_patience
-        events.append(("nonsense",))
-    stance, trust = _clip(stance), _clip(trust)
+        w.trust -= d.nonsense_trust
+        w.patience -= d.nonsense_patience
+        w.events.append(("nonsense",))
+    w.stance, w.trust = _clip(w.stance), _clip(w.trust)
     # Every worry answered and won over: the user would say yes if asked. They wait for the ask instead of losing
     # patience with the caller (a call where everything is settled does not end in a hang-up), and say they are
     # ready when the turn gave them nothing to object to. Stalling still ends the call at the turn budget.
-    ready = all_resolved and stance >= d.accept_stance and trust >= d.accept_trust and not perception.closing_ask
-    if not progress and not ready:
-        patience -= d.idle_patience_cost
+    ready = all_resolved and w.stance >= d.accept_stance and w.trust >= d.accept_trust and not perception.closing_ask
+    if not w.progress and not ready:
+        w.patience -= d.idle_patience_cost
     if ready and believed and not perception.pressure:
-        events.append(("ready",))
+        w.events.append(("ready",))
 
+
+def _decide(w: _Turn, state: UserState, perception: Perception, d: Dynamics, turn_budget: int,
+            all_resolved: bool) -> Decision:
+    """The user's decision after the turn: accept or refuse an ask, hang up, time out, or go on."""
     decision = _CONTINUE
     if perception.closing_ask:
-        convinced = (all_resolved and stance >= d.accept_stance) or stance >= d.eager_stance
-        if convinced and trust >= d.accept_trust:
+        convinced = (all_resolved and w.stance >= d.accept_stance) or w.stance >= d.eager_stance
+        if convinced and w.trust >= d.accept_trust:
             decision = Decision.ACCEPT
         else:
-            refusals += 1
-            stance = _clip(stance - d.refused_ask_stance)
-            trust = _clip(trust - d.refused_ask_trust)
-            still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
-            if still is not None and not any(e[0] in ("restated", "confirm", "ignored") for e in events):
-                events.append((_restate(still, told), still))  # "Not yet: I still don't know about ..."
-            elif still is None and _short_of_trust(statuses, trust, d) and ("unsure",) not in events:
-                events.append(("unsure",))  # no worry left to name: what they lack is trust, and they say so
-            events.append(("refused_ask",))
-            if stance < d.reject_stance or refusals >= d.max_refusals:
+            w.refusals += 1
+            w.stance = _clip(w.stance - d.refused_ask_stance)
+            w.trust = _clip(w.trust - d.refused_ask_trust)
+            still = next((cid for cid, s in w.statuses.items() if s is _VOICED), None)
+            if still is not None and not any(e[0] in ("restated", "confirm", "ignored") for e in w.events):
+                w.events.append((_restate(still, w.told), still))  # "Not yet: I still don't know about ..."
+            elif still is None and _short_of_trust(w.statuses, w.trust, d) and ("unsure",) not in w.events:
+                w.events.append(("unsure",))  # no worry left to name: what they lack is trust, and they say so
+            w.events.append(("refused_ask",))
+            if w.stance < d.reject_stance or w.refusals >= d.max_refusals:
                 decision = Decision.REJECT
     turn = state.turn + 1
-    if decision is _CONTINUE and (patience <= 0 or trust <= d.hang_up_trust):
+    if decision is _CONTINUE and (w.patience <= 0 or w.trust <= d.hang_up_trust):
         decision = Decision.HANG_UP
     if decision is _CONTINUE and turn >= turn_budget:
         decision = Decision.TIMEOUT
     if decision is not _CONTINUE:
-        events.append((decision._value_,))
-    elif patience <= 1 < state.patience:
+        w.events.append((decision._value_,))
+    elif w.patience <= 1 < state.patience:
         # One more idle turn and they hang up: a person shows it first (round 15: "I don't have time for this. Bye."
         # came after a polite, accurate line with no sign of annoyance before it).
-        events.append(("impatient",))
-
-    new_state = UserState(
-        stance=stance,
-        trust=trust,
-        patience=max(patience, 0),
-        concerns=tuple((cid, statuses[cid]) for cid, _ in state.concerns),
-        turn=turn,
-        refusals=refusals,
-        decision=decision,
-        heard=state.heard | frozenset(perception.facts) if perception.facts else state.heard,
-        told=frozenset(c for c in told if statuses[c] is _VOICED),
-        explained=frozenset(explained),
-        hinted=frozenset(hinted),
-        doubted=doubted,
-    )
-    return Transition(new_state, tuple(events))
+        w.events.append(("impatient",))
+    return decision
