@@ -124,7 +124,7 @@ def test_a_policy_whose_weights_never_moved_is_the_starting_policy_again(tmp_pat
     import numpy as np
     from safetensors.numpy import save_file
 
-    from protod.eval.demo import policy_fingerprint
+    from protod.eval.demo_summary import policy_fingerprint
     from protod.train.checkpoint import STATE_FILE
 
     def ckpt(where: str, name: str, tensors: dict) -> None:
@@ -153,7 +153,7 @@ def test_demo_quick_end_to_end_and_readme_from_summary(tmp_path):
     from typer.testing import CliRunner
 
     from protod.cli import app
-    from protod.eval.demo import README_BEGIN, README_END, results_markdown
+    from protod.eval.demo_summary import README_BEGIN, README_END, results_markdown
 
     out = tmp_path / "demo"
     r = CliRunner().invoke(app, ["demo", "--quick", "--out", str(out)])
@@ -194,7 +194,7 @@ def test_demo_quick_end_to_end_and_readme_from_summary(tmp_path):
 
 def test_readme_results_block_is_the_committed_summary():
     """README's Results block is exactly what `protod results` renders from the committed summary."""
-    from protod.eval.demo import README_BEGIN, README_END, results_markdown
+    from protod.eval.demo_summary import README_BEGIN, README_END, results_markdown
 
     summary = json.loads((ROOT / "docs" / "demo-summary.json").read_text())
     readme = (ROOT / "README.md").read_text()
@@ -204,7 +204,7 @@ def test_readme_results_block_is_the_committed_summary():
 
 def test_the_demo_starts_from_the_documented_sft_config():
     """configs/tiny-conservative-sft.yaml is the demo's starting policy: the two must not drift apart."""
-    from protod.eval.demo import DEFAULT, sft_config
+    from protod.eval.demo_plan import DEFAULT, sft_config
     from protod.train.config import load_config
 
     documented = load_config(ROOT / "configs" / "tiny-conservative-sft.yaml").model_dump()
@@ -213,7 +213,7 @@ def test_the_demo_starts_from_the_documented_sft_config():
 
 
 def test_every_arm_is_a_valid_config_with_the_same_budget():
-    from protod.eval.demo import ARMS, FULL, rl_config
+    from protod.eval.demo_plan import ARMS, FULL, rl_config
 
     configs = [rl_config(arm, "hf:/start", FULL, 0) for arm in ARMS]
     assert len({(c.max_steps, c.personas_per_step, c.group_size, c.lr, c.max_new_tokens) for c in configs}) == 1
@@ -222,7 +222,7 @@ def test_every_arm_is_a_valid_config_with_the_same_budget():
 
 
 def test_the_smollm2_plan_trains_lora_from_the_embedded_model():
-    from protod.eval.demo import SMOLLM2, rl_config
+    from protod.eval.demo_plan import SMOLLM2, rl_config
 
     for arm in SMOLLM2.arms:
         cfg = rl_config(arm, "smollm2", SMOLLM2, 0)
@@ -300,7 +300,7 @@ def test_a_demo_directory_holds_one_plan(tmp_path):
     from typer.testing import CliRunner
 
     from protod.cli import app
-    from protod.eval.demo import DEFAULT
+    from protod.eval.demo_plan import DEFAULT
 
     out = tmp_path / "demo"
     out.mkdir()

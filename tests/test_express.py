@@ -12,7 +12,8 @@ from protod.user.persona import PersonaSampler
 from protod.store.provenance import pack_fingerprint
 from protod.run.rollout import run_episodes
 from protod.world import ScenarioError, UserLine, UserLines, parse_scenario
-from protod.user.express import LLMExpresser, TemplateExpresser
+from protod.user.express import TemplateExpresser
+from protod.user.llm_express import LLMExpresser
 from protod.user.state import Perception, transition
 
 MERCHANT = Path(__file__).parents[1] / "src/protod/scenarios/merchant_recruitment.yaml"
@@ -303,7 +304,7 @@ def test_two_parts_of_a_reply_never_open_with_the_same_word(pack):
     """Round 16: "Alright, if the food travels well, my name is safe. Alright, that sounds workable." A part is drawn
     among the lines that do not open as the part before it does, when the list has one (after a settled worry the
     ready line says only its question: round 17)."""
-    from protod.user.express import _last_question, _opener
+    from protod.user.compose import last_question as _last_question, reply_opener as _opener
 
     expresser = TemplateExpresser(pack)
     persona = PersonaSampler(pack, 0).sample(1)[0]
@@ -536,7 +537,7 @@ def test_round_35_a_line_about_the_offer_that_settles_nothing_is_noted_not_waved
 def test_round_37_a_value_written_in_the_third_person_is_said_in_the_first():
     """Round 37: "Yes, that's right: drives their own car." A value written of the user ("drives their own car", "dry
     walls as far as they know") is said as the user would say it; values already in their words are left alone."""
-    from protod.user.express import _spoken
+    from protod.user.compose import as_spoken as _spoken
 
     assert _spoken("drives their own car") == "I drive my own car"
     assert _spoken("runs the shop alone") == "I run the shop alone"

@@ -146,7 +146,8 @@ def demo_started(tmp_path_factory):
     stage is the gap. Read-only template: tests copy it. The stage's model is the quick plan's; it learns from two
     passive transcripts a step at a time (8 s of CPU, not 30: a demo reuses a stage by its last checkpoint's step,
     and what is tested here is the stages after it)."""
-    from protod.eval.demo import QUICK, sft_config, train_run
+    from protod.eval.demo import train_run
+    from protod.eval.demo_plan import QUICK, sft_config
     from protod.train.config import SFTSource
 
     out = tmp_path_factory.mktemp("demo") / "demo"
@@ -176,7 +177,7 @@ def test_a_full_disk_in_the_demo_gap_stage_names_the_file_and_how_to_resume(demo
 
 
 def test_a_full_disk_in_the_demo_eval_stage_names_the_file_and_how_to_resume(demo_started, tmp_path):
-    from protod.eval.demo import QUICK
+    from protod.eval.demo_plan import QUICK
 
     out = _copy(demo_started, tmp_path / "demo")
     # stages 2 and 3 as finished ones look (the eval stage is what is tested): a gap.json, and each arm's run holding
@@ -202,7 +203,7 @@ def test_a_full_disk_in_the_demo_eval_stage_names_the_file_and_how_to_resume(dem
 
 
 def test_a_full_disk_while_drawing_the_gap_figure_keeps_the_transcripts_and_resumes(demo_started, tmp_path):
-    from protod.eval.demo import QUICK
+    from protod.eval.demo_plan import QUICK
 
     out = tmp_path / "gap"
     args = ("gap", "--model", f"hf:{demo_started / 'start' / f'checkpoint-{QUICK.sft_steps}'}", "-n", 1, "--k", 1,

@@ -189,7 +189,7 @@ def test_a_killed_run_leaves_no_stale_lock(tmp_path):
 
 
 def _quick_plan() -> dict:
-    from protod.eval.demo import QUICK
+    from protod.eval.demo_plan import QUICK
 
     return json.loads(json.dumps(asdict(QUICK)))
 
@@ -504,7 +504,8 @@ def test_sigterm_stops_a_command_like_ctrl_c(tmp_path):
 
 
 def test_a_demo_training_stage_continues_from_its_last_checkpoint(tmp_path):
-    from protod.eval.demo import checkpoint_every, train_run
+    from protod.eval.demo import train_run
+    from protod.eval.demo_plan import checkpoint_every
     from protod.train.config import load_config
     from protod.train.trainer import Trainer
 

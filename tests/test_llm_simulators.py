@@ -15,7 +15,7 @@ from protod.run.metrics import summarize
 from protod.user.persona import PersonaSampler
 from protod.run.rollout import run_episodes
 from protod.user.perceive import RulePerceiver
-from protod.user.express import LLMExpresser
+from protod.user.llm_express import LLMExpresser
 from protod.user.simulator import CognitiveUserSimulator, make_simulator
 
 

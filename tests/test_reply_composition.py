@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from protod.user.persona import PersonaSampler
 from protod.world import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
 from protod.audit.consistency import _reply_findings, check_trajectory, said_lines
-from protod.user.express import _STANCE, TemplateExpresser, _echoable, compose
+from protod.user.compose import _STANCE, _echoable, compose
+from protod.user.express import TemplateExpresser
 from protod.user.state import Perception, UserState, transition
 
 ROOT = Path(__file__).parents[1]
@@ -366,7 +367,7 @@ def test_a_user_with_every_worry_answered_waits_for_the_ask_and_says_so():
 
 
 def test_ready_always_ends_the_reply_after_the_answer():
-    from protod.user.express import compose
+    from protod.user.compose import compose
 
     events = (("resolved", "a", "f"), ("voiced", "b"), ("acknowledge", "g"), ("answered", "vehicle"), ("ready",))
     kinds = [e[0] for e in compose(events)]
@@ -376,7 +377,7 @@ def test_ready_always_ends_the_reply_after_the_answer():
 
 def test_a_fact_is_acknowledged_before_the_worry_it_left_open():
     """Natural callers heard the worry first and the fact they had just stated echoed after it."""
-    from protod.user.express import compose
+    from protod.user.compose import compose
 
     assert [e[0] for e in compose((("voiced", "b"), ("acknowledge", "g")))] == ["acknowledge", "voiced"]
     assert [e[0] for e in compose((("answered", "vehicle"), ("acknowledge", "g")))] == ["acknowledge", "answered"]
@@ -457,7 +458,7 @@ def test_a_phrase_the_caller_took_back_is_not_said_back():
     refund is charged to us" got "Charged to us?". A phrase a negator or an undoing verb takes back, or one in the
     caller's "we", is not read back; the contrast's "not" ("daylight, not just direct sun") and "without a written
     warning" keep theirs."""
-    from protod.user.express import _heard_phrase, _undone
+    from protod.user.compose import _undone, heard_phrase as _heard_phrase
 
     assert _undone("£40 joining fee", "either way the ", " is waived.")
     assert _undone("£40 joining fee", "there's no ", " to pay")

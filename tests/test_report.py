@@ -131,7 +131,7 @@ def test_every_figure_is_legible_with_its_legend_off_the_data():
 
     import matplotlib.image
 
-    from protod.eval.demo import _curves_figure
+    from protod.eval.demo_summary import _curves_figure
     from protod.eval.report import _difficulty_figure, _passk_figure, png_img, _training_figure, gap_figure
 
     ks = {"1": 0.2, "2": 0.35, "4": 0.5}

@@ -280,7 +280,9 @@ def demo(
     """The paper's experiment in miniature on a CPU: a conservative starting policy and its proactivity gap; GRPO,
     SI-AVPO and ablations trained with equal budgets and several seeds; held-out evaluation (>= 96 users) against the
     training simulator and one it never saw; summary.json and report.html. Stages already finished in --out are reused."""
-    from protod.eval.demo import DEFAULT, FULL, QUICK, SECOND_SIMULATORS, SMOLLM2, run_demo, timing_line, verdict_lines
+    from protod.eval.demo import SECOND_SIMULATORS, run_demo
+    from protod.eval.demo_summary import timing_line, verdict_lines
+    from protod.eval.demo_plan import DEFAULT, FULL, QUICK, SMOLLM2
 
     if model not in ("tiny", "smollm2"):
         raise ValueError(f"--model: expected tiny or smollm2, got {model!r}")
@@ -312,7 +314,7 @@ def demo(
 
 
 def results_table(summary: dict) -> Table:
-    from protod.eval.demo import arm_table
+    from protod.eval.demo_summary import arm_table
 
     gap = summary["gap"]
     ks = list(gap["deployable_pass_at_k"])
@@ -334,7 +336,7 @@ def results(
     readme: Optional[Path] = typer.Option(None, "--readme", help="Rewrite this file's generated results block (between the demo-results markers) instead of printing."),
 ) -> None:
     """The demo's results as Markdown, rendered from summary.json alone (README's Results section is this output)."""
-    from protod.eval.demo import results_markdown, write_readme_block
+    from protod.eval.demo_summary import results_markdown, write_readme_block
     from protod.store.records import Summary
     from protod.store.files import read_model
 

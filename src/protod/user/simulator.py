@@ -22,7 +22,8 @@ from protod.backends.base import Backend, SamplingParams
 from protod.backends.structured import extract_json, generate_validated
 from protod.user.persona import Persona
 from protod.world import Scenario
-from protod.user.express import LLMExpresser, TemplateExpresser
+from protod.user.express import TemplateExpresser
+from protod.user.llm_express import LLMExpresser
 from protod.user.llm_perceive import LLMPerceiver
 from protod.user.perceive import RulePerceiver
 from protod.text import split_sentences
