@@ -118,7 +118,7 @@ def test_eval_cli_orders_the_scripted_agents(tmp_path):
         se = (x["ci_high"] - x["ci_low"]) / (2 * 1.959964)
         assert x["min_detectable_difference"] == pytest.approx(2.801585 * 2 ** 0.5 * se, abs=1e-3)
     assert "Noise floor" in r.output and "pass^3" in r.output
-    from protod.run.rollout import read_trajectories
+    from protod.run.trajectories import read_trajectories
 
     for x in report["results"]:  # the interval clusters each user's 3 dialogues, in the cell and in every stratum
         by_user: dict = {}

@@ -195,7 +195,8 @@ def test_extract_json_repairs_common_damage():
 
 def test_a_dialogue_the_endpoint_cannot_serve_is_written_as_an_error(tmp_path):
     from protod.world import load_scenario
-    from protod.run.rollout import simulate_to_dir, make_episodes
+    from protod.run.rollout import make_episodes
+    from protod.run.trajectories import simulate_to_dir
 
     pack = load_scenario("merchant_recruitment")
     personas = PersonaSampler(pack, 0).sample(12)

@@ -109,7 +109,7 @@ def test_gap_command_compares_the_two_views(tmp_path):
     # intervals cluster each user's 2 dialogues (the fake model answers alike, so a user's dialogues agree and the
     # interval is Wilson over the 6 users, not over 12 dialogues)
     from protod.eval.passk import wilson_interval
-    from protod.run.rollout import read_trajectories
+    from protod.run.trajectories import read_trajectories
 
     assert gap["acceptance_ci_method"].startswith("95% Wilson interval clustered by user") and "clustered by user" in r.output
     for view in ("deployable", "privileged"):

@@ -6,7 +6,8 @@ import pytest
 
 from protod.agent.registry import make_scripted_agent
 from protod.user.persona import PersonaSampler
-from protod.run.rollout import RunMismatch, Trajectory, make_episodes, read_trajectories, run_episodes, simulate_to_dir
+from protod.run.rollout import Trajectory, make_episodes, run_episodes
+from protod.run.trajectories import RunMismatch, read_trajectories, simulate_to_dir
 
 
 class Crash(Exception):

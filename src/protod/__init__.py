@@ -10,7 +10,8 @@ from protod.agent.registry import SCRIPTED_AGENTS, make_scripted_agent
 from protod.agent.views import Message, Observation, deployable_messages, observe, privileged_messages
 from protod.run.metrics import summarize
 from protod.user.persona import Persona, PersonaSampler
-from protod.run.rollout import Episode, Trajectory, make_episodes, run_episodes, simulate_to_dir
+from protod.run.rollout import Episode, Trajectory, make_episodes, run_episodes
+from protod.run.trajectories import simulate_to_dir
 from protod.world import Scenario, ScenarioError, builtin_scenarios, load_scenario
 from protod.user.simulator import CognitiveUserSimulator
 from protod.user.state import ConcernStatus, Decision, UserState

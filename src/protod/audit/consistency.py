@@ -209,7 +209,7 @@ def check_records(records: Iterable[dict[str, Any]], pack: Scenario | None = Non
 
 
 def check_file(path: Path, pack: Scenario | None = None) -> list[Finding]:
-    from protod.run.rollout import read_trajectories
+    from protod.run.trajectories import read_trajectories
 
     return check_records(read_trajectories(path), pack)
 

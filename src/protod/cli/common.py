@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from protod.backends import BackendError
-from protod.run.rollout import RunMismatch
+from protod.run.trajectories import RunMismatch
 from protod.store.files import WriteFailed
 from protod.world import ScenarioError
 

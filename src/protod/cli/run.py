@@ -19,7 +19,8 @@ from protod.cli.common import (
     refuse_existing_runs,
 )
 from protod.user.persona import PersonaSampler
-from protod.run.rollout import make_episodes, simulate_to_dir
+from protod.run.rollout import make_episodes
+from protod.run.trajectories import simulate_to_dir
 from protod.store.files import atomic_write_json, run_lock
 from protod.world import builtin_scenarios, load_scenario
 
@@ -70,7 +71,7 @@ def simulate(
     with run_lock(out_dir, "simulate"), progress() as bar:
         task = bar.add_task(f"{policy.name} on {pack.id}", total=n)
         if resume:
-            from protod.run.rollout import read_trajectories
+            from protod.run.trajectories import read_trajectories
 
             bar.update(task, completed=min(len(read_trajectories(out_dir / "trajectories.jsonl", repair=True)), n))
         metrics = simulate_to_dir(

@@ -64,7 +64,7 @@ def policy_fingerprint(out_dir: Path, name: str) -> str:
 
 
 def _records(cell: dict[str, Any]) -> list[dict[str, Any]]:
-    from protod.run.rollout import read_trajectories
+    from protod.run.trajectories import read_trajectories
 
     return read_trajectories(Path(cell["run_dir"]) / "trajectories.jsonl")
 

@@ -22,7 +22,8 @@ from protod.eval.passk import (
 )
 from protod.user.persona import PersonaSampler
 from protod.store.provenance import run_record
-from protod.run.rollout import make_episodes, read_trajectories, simulate_to_dir
+from protod.run.rollout import make_episodes
+from protod.run.trajectories import read_trajectories, simulate_to_dir
 from protod.store.files import atomic_write_json
 from protod.world import Scenario
 from protod.text import normalise

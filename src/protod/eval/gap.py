@@ -18,7 +18,7 @@ from protod.world import Scenario
 
 
 def _first_error(run_dir: Path) -> str:
-    from protod.run.rollout import read_trajectories
+    from protod.run.trajectories import read_trajectories
 
     for rec in read_trajectories(run_dir / "trajectories.jsonl"):
         if rec.get("error"):

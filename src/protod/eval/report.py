@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from protod.eval.passk import CLUSTERED_CI, wilson_interval
-from protod.run.rollout import read_trajectories
+from protod.run.trajectories import read_trajectories
 
 MAX_TRANSCRIPTS = 300
 

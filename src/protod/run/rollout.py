@@ -1,4 +1,4 @@
-"""The episode engine: many dialogues at once, turn-synchronous, written to JSONL as they finish.
+"""The episode engine: many dialogues at once, turn-synchronous.
 
 At every step the engine asks the agent for the next turn of *every* active dialogue in one call (a model backend
 batches them into one generate), then lets the simulator answer all of them. Finished dialogues make room for new
@@ -13,23 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
-import os
 import random
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from protod.agent.views import Agent, AgentReply, Message, observe
 from protod.user.persona import Persona
-from protod.store.files import atomic_write_json, write_failed, writing
 from protod.world import Scenario
 from protod.user.simulator import CognitiveUserSimulator, UserSimulator, UserTurn, UserTurnRequest
 from protod.user.state import UserState
+
 
 SCHEMA_VERSION = 1
 
@@ -147,6 +142,9 @@ def run_episodes(
 
     `on_done` is called once per dialogue, also in input order, as soon as it and all before it are finished
     (use it to append to a file: a crash loses only dialogues not yet delivered).
+
+    Up to `batch_size` dialogues run at once: each round, every live dialogue gets one agent turn (one batched
+    call) and one user turn (one batched simulator call); a finished one leaves and the next waiting one joins.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -155,27 +153,17 @@ def run_episodes(
     view = "privileged" if agent.privileged else "deployable"
     queue = deque(enumerate(specs))
     active: list[_Live] = []
-    finished: dict[int, Trajectory] = {}
-    delivered = 0
-    results: list[Trajectory] = []
-
+    delivery = _InOrder(on_done)
     release = getattr(agent, "release", None)  # a model agent may hold per-dialogue state (a KV cache)
 
     def finish(live: _Live, state: UserState | None, error: str | None = None) -> None:
-        nonlocal delivered
         if release is not None:
             release([observe(pack, live.episode.persona, live.history, agent.privileged)])
-        finished[live.index] = Trajectory(
+        delivery.add(live.index, Trajectory(
             episode_id=live.episode.id, persona=live.episode.persona, agent=agent.name, simulator=simulator.name,
             view=view, seed=seed, turns=live.turns, final_state=state,
             status="ok" if error is None else "error", error=error,
-        )
-        while delivered in finished:  # deliver in input order
-            traj = finished.pop(delivered)
-            results.append(traj)
-            if on_done is not None:
-                on_done(traj)
-            delivered += 1
+        ))
 
     with _fewer_gc_pauses():
         while queue or active:
@@ -186,241 +174,66 @@ def run_episodes(
                     agent_rng=random.Random(f"agent:{seed}:{ep.id}"),
                     user_rng=random.Random(f"user:{seed}:{ep.id}"),
                 ))
-            observations = [observe(pack, lv.episode.persona, lv.history, agent.privileged) for lv in active]
-            outputs = agent.act(observations, [lv.agent_rng for lv in active])
-            live: list[tuple[_Live, str, AgentReply | None]] = []  # scripted agents return plain strings: no wrapping
-            for lv, out in zip(active, outputs):
-                if isinstance(out, str):
-                    live.append((lv, out, None))
-                elif out.error is not None:  # reported, not dropped: the dialogue ends with status "error"
-                    finish(lv, None, error=f"agent turn {len(lv.turns) + 1}: {out.error}")
-                else:
-                    live.append((lv, out.text, out))
+            live = _agent_turns(pack, agent, active, finish)
             replies: list[UserTurn] = simulator.step_batch(
                 [UserTurnRequest(lv.episode.persona, lv.state, text, lv.user_rng, lv.history) for lv, text, _ in live]
             )
             still: list[_Live] = []
             for (lv, text, out), reply in zip(live, replies):
-                ids = tuple(out.token_ids) if out is not None and out.token_ids is not None else None
-                lv.state = reply.state
-                lv.history = lv.history + (Message("agent", text, ids), Message("user", reply.text))
-                record = {"turn": reply.state.turn, "agent": text, **reply.to_dict()}
-                if out is not None:
-                    if ids is not None:
-                        record["agent_tokens"] = {"ids": list(ids), "logprobs": out.logprobs}
-                    if out.meta:
-                        record["agent_meta"] = out.meta
-                lv.turns.append(record)
+                _record_turn(lv, text, out, reply)
                 if reply.state.done:
                     finish(lv, reply.state)
                 else:
                     still.append(lv)
             active = still
-    return results
+    return delivery.results
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# JSONL files
+class _InOrder:
+    """Finished dialogues handed on in input order: `on_done` as soon as one and all before it are finished."""
+
+    def __init__(self, on_done: Callable[[Trajectory], None] | None):
+        self.on_done = on_done
+        self.finished: dict[int, Trajectory] = {}
+        self.results: list[Trajectory] = []
+
+    def add(self, index: int, traj: Trajectory) -> None:
+        self.finished[index] = traj
+        while len(self.results) in self.finished:
+            ready = self.finished.pop(len(self.results))
+            self.results.append(ready)
+            if self.on_done is not None:
+                self.on_done(ready)
 
 
-class TrajectoryWriter:
-    """Appends one dialogue per line in one unbuffered write, so a crash loses nothing already written. A write that
-    fails (disk full, no permission) is cut back off the file, whose finished dialogues stay as they were, and is
-    raised as one WriteFailed naming the file."""
-
-    KEPT = "every dialogue finished before it is intact"
-
-    def __init__(self, path: Path):
-        self.path = path
-        with writing(path, self.KEPT):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = path.open("ab", buffering=0)
-
-    def __call__(self, traj: Trajectory) -> None:
-        line = memoryview((json.dumps(traj.to_dict(), ensure_ascii=False) + "\n").encode("utf-8"))
-        end = os.fstat(self._fh.fileno()).st_size
-        try:
-            while line:  # a raw write may take part of it (a file-size limit is reached mid-line)
-                line = line[self._fh.write(line):]
-        except OSError as e:
-            try:
-                os.ftruncate(self._fh.fileno(), end)  # no torn line left for a resume to repair
-            except OSError:
-                pass
-            raise write_failed(self.path, e, self.KEPT, resumable=True) from None
-
-    def close(self) -> None:
-        self._fh.close()
-
-    def __enter__(self) -> TrajectoryWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+def _agent_turns(pack: Scenario, agent: Agent, active: list[_Live],
+                 finish: Callable[..., None]) -> list[tuple[_Live, str, AgentReply | None]]:
+    """One agent turn for every live dialogue, in one batched call: (dialogue, text, the model's reply or None for a
+    scripted agent's plain string). A failed generation ends its dialogue with status "error" (reported, not
+    dropped) and is not in the list."""
+    observations = [observe(pack, lv.episode.persona, lv.history, agent.privileged) for lv in active]
+    outputs = agent.act(observations, [lv.agent_rng for lv in active])
+    live: list[tuple[_Live, str, AgentReply | None]] = []  # scripted agents return plain strings: no wrapping
+    for lv, out in zip(active, outputs):
+        if isinstance(out, str):
+            live.append((lv, out, None))
+        elif out.error is not None:
+            finish(lv, None, error=f"agent turn {len(lv.turns) + 1}: {out.error}")
+        else:
+            live.append((lv, out.text, out))
+    return live
 
 
-class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class _TurnRecord(_Loose):
-    agent: str
-    user: str
-    acts: list[str]
-    events: list[str]
-    state: dict[str, Any]
-
-
-class _ConcernRecord(_Loose):
-    id: str
-
-
-class _PersonaRecord(_Loose):
-    id: str
-    stratum: str
-    difficulty: str
-    traits: dict[str, str]
-    concerns: list[_ConcernRecord]
-    initial_state: dict[str, Any]
-
-
-class _TrajectoryRecord(_Loose):
-    """The fields readers of a trajectories file rely on (metrics, resume, report): checked once, at reading."""
-
-    schema_version: int
-    id: str
-    agent: str
-    simulator: str
-    seed: int
-    persona: _PersonaRecord
-    turns: list[_TurnRecord]
-    decision: str
-    status: str = "ok"
-    final_state: dict[str, Any] | None = None
-
-
-def record_problem(record: Any) -> str | None:
-    """Why `record` is not a usable trajectory record (one line: field and what is wrong), or None."""
-    if not isinstance(record, dict):
-        return f"expected a JSON object (one dialogue), got {type(record).__name__}"
-    try:
-        _TrajectoryRecord.model_validate(record)
-    except ValidationError as err:
-        e = err.errors()[0]
-        field = ".".join(str(x) for x in e["loc"]) or "<record>"
-        return f"{field}: {'required field is missing' if e['type'] == 'missing' else e['msg']}"
-    if record["schema_version"] != SCHEMA_VERSION:
-        return f"schema_version: {record['schema_version']!r}; this protod reads {SCHEMA_VERSION}"
-    return None
-
-
-def read_trajectories(path: Path, repair: bool = False) -> list[dict[str, Any]]:
-    """Read a trajectories file. A torn last line (a crash mid-write) is an error, or with `repair` is cut off.
-
-    A complete line that is not a trajectory record (`[]`, `null`, no `turns`) is always an error naming the line:
-    it was not written by a crash, so nothing may silently drop or rewrite it.
-    """
-    if not path.exists():
-        return []
-    raw = path.read_bytes()
-    records: list[dict[str, Any]] = []
-    offset = 0
-    for lineno, line in enumerate(raw.splitlines(keepends=True), start=1):
-        try:
-            if not line.endswith(b"\n"):
-                raise ValueError("line is not terminated")
-            records.append(json.loads(line))
-        except ValueError as err:
-            is_last = offset + len(line) == len(raw)
-            if repair and is_last:
-                with path.open("r+b") as fh:
-                    fh.truncate(offset)
-                break
-            raise ValueError(f"{path}:{lineno}: not a complete JSON trajectory ({err})") from None
-        except RecursionError:
-            raise ValueError(f"{path}:{lineno}: JSON nested too deeply") from None
-        offset += len(line)
-    for lineno, record in enumerate(records, start=1):
-        problem = record_problem(record)
-        if problem is not None:
-            raise ValueError(f"{path}:{lineno}: {problem}")
-    return records
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# A run directory: trajectories.jsonl + metrics.json, resumable
-
-
-from protod.store.identity import IdentityMismatch as RunMismatch  # noqa: E402  (one error type for every mismatch)
-
-
-def resume_point(path: Path, expected: list[Episode], agent: str, seed: int, simulator: str) -> int:
-    """How many of `expected` are already in `path` (in order). Repairs a torn last line; refuses a foreign file."""
-    records = read_trajectories(path, repair=True)
-    for i, rec in enumerate(records):
-        if i >= len(expected):
-            raise RunMismatch(f"{path} already holds {len(records)} dialogues, more than the {len(expected)} asked for")
-        found = (rec.get("id"), rec.get("agent"), rec.get("seed"), rec.get("simulator"))
-        want = (expected[i].id, agent, seed, simulator)
-        if found != want:
-            raise RunMismatch(
-                f"{path}:{i + 1}: holds dialogue {found[0]!r} (agent={found[1]}, seed={found[2]}, "
-                f"simulator={found[3]}) but this run expects {want[0]!r} (agent={agent}, seed={seed}, "
-                f"simulator={simulator}); use another --out"
-            )
-    return len(records)
-
-
-def simulate_to_dir(
-    pack: Scenario,
-    agent: Agent,
-    episodes: list[Episode],
-    out_dir: Path,
-    seed: int = 0,
-    resume: bool = False,
-    overwrite: bool = False,
-    simulator: UserSimulator | None = None,
-    batch_size: int = 64,
-    config: dict[str, Any] | None = None,
-    on_done: Callable[[Trajectory], None] | None = None,
-) -> dict[str, Any]:
-    """Run `episodes` into `out_dir`/trajectories.jsonl (appended, flushed per dialogue) and write metrics.json.
-
-    With `resume`, dialogues already in the file are kept and only the rest run; the file ends up identical to an
-    uninterrupted run. Returns the metrics dict.
-    """
-    # eval sits above rollout in the layering; this one helper composes both, so it imports eval lazily.
-    from protod.run.metrics import summarize
-    from protod.store.provenance import run_record
-
-    from protod.store.provenance import pack_fingerprint
-    from protod.store.identity import IDENTITY_FILE, check_identity, write_identity
-
-    simulator = simulator or CognitiveUserSimulator(pack)
-    path = out_dir / "trajectories.jsonl"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise RunMismatch(f"{out_dir}: exists and is not a directory; --out must be a directory")
-    if path.exists() and path.stat().st_size > 0 and not (resume or overwrite):
-        raise RunMismatch(f"{path} already exists; pass --resume to continue it or --overwrite to replace it")
-    # Who this run is: a resume must be the same run (pack content, agent, simulator, seed, settings).
-    identity = {"scenario": pack.id, "scenario_fingerprint": pack_fingerprint(pack), "agent": agent.name,
-                "simulator": simulator.name, "seed": seed, "episodes": len(episodes), "config": config or {}}
-    if resume:
-        check_identity(out_dir / IDENTITY_FILE, identity)
-    done = resume_point(path, episodes, agent.name, seed, simulator.name) if resume else 0
-    if overwrite and not resume and path.exists():
-        path.unlink()
-    write_identity(out_dir / IDENTITY_FILE, identity)
-    with TrajectoryWriter(path) as write:
-        def deliver(traj: Trajectory) -> None:
-            write(traj)
-            if on_done is not None:
-                on_done(traj)
-
-        run_episodes(pack, agent, episodes[done:], simulator=simulator, seed=seed, batch_size=batch_size, on_done=deliver)
-    records = read_trajectories(path)
-    metrics = summarize(records)
-    metrics["resumed_from"] = done
-    metrics["run"] = run_record(pack, config or {})
-    atomic_write_json(out_dir / "metrics.json", metrics, "the transcripts are intact", resumable=True)
-    return metrics
+def _record_turn(lv: _Live, text: str, out: AgentReply | None, reply: UserTurn) -> None:
+    """The turn's agent text (with its sampled token ids and log-probs, if a model said it) and the user's reply,
+    added to the dialogue's history and its record."""
+    ids = tuple(out.token_ids) if out is not None and out.token_ids is not None else None
+    lv.state = reply.state
+    lv.history = lv.history + (Message("agent", text, ids), Message("user", reply.text))
+    record = {"turn": reply.state.turn, "agent": text, **reply.to_dict()}
+    if out is not None:
+        if ids is not None:
+            record["agent_tokens"] = {"ids": list(ids), "logprobs": out.logprobs}
+        if out.meta:
+            record["agent_meta"] = out.meta
+    lv.turns.append(record)

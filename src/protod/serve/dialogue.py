@@ -21,7 +21,8 @@ from typing import Any
 
 from protod.agent.views import Message, deployable_messages, observe, privileged_messages
 from protod.user.persona import Persona, PersonaSampler
-from protod.run.rollout import Trajectory, read_trajectories
+from protod.run.rollout import Trajectory
+from protod.run.trajectories import read_trajectories
 from protod.world import Scenario, load_scenario
 from protod.serve.store import SessionStore, append_line, write_atomic
 from protod.user.state import ConcernStatus, Decision, UserState

@@ -10,6 +10,7 @@ import itertools
 import math
 import re
 import string
+from dataclasses import dataclass
 from typing import Any
 
 from protod.text import normalise
@@ -66,6 +67,23 @@ def _incompatible_problems(data: dict[str, Any], trait_values: dict[str, set[str
     return problems
 
 
+@dataclass(frozen=True)
+class _Known:
+    """The ids a pack declares, read from its raw data: what references may name."""
+
+    facts: set[str]
+    traits: set[str]
+    areas: set[str]
+    concerns: set[str]
+    trait_values: dict[str, set[str]]  # trait name -> its values
+
+    def unknown(self, ref: Any, known: set[str], path: str, what: str) -> list[Problem]:
+        """A problem when `ref` is a name `known` lacks (nothing when `known` is empty: that section has its own)."""
+        if isinstance(ref, str) and known and ref not in known:
+            return [Problem(path, f"unknown {what} {ref!r}; expected one of {sorted(known)}")]
+        return []
+
+
 def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
     """References between sections (a concern naming an unknown fact, ...), checked on the raw mapping.
 
@@ -83,98 +101,110 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
                     problems.append(Problem(f"{section}.{i}.{key}", f"duplicate {key} {value!r}"))
                 seen.add(value)
         ids[section] = seen
-    facts, traits, areas, concerns = ids["facts"], ids["traits"], ids["probe_areas"], ids["concerns"]
     trait_values = {
         t["name"]: set(t["values"]) for _, t in items(data, "traits")
         if isinstance(t.get("name"), str) and isinstance(t.get("values"), dict)
     }
-
-    def check(ref: Any, known: set[str], path: str, what: str) -> None:
-        if isinstance(ref, str) and known and ref not in known:
-            problems.append(Problem(path, f"unknown {what} {ref!r}; expected one of {sorted(known)}"))
-
-    for i, c in items(data, "concerns"):
-        check(c.get("area"), areas, f"concerns.{i}.area", "probe area")
-        for j, fact_id in enumerate(as_list(c.get("resolution_facts"))):
-            check(fact_id, facts, f"concerns.{i}.resolution_facts.{j}", "fact")
-    for i, corr in items(data, "correlations"):
-        check(corr.get("trait"), traits, f"correlations.{i}.trait", "trait")
-        values = trait_values.get(corr["trait"]) if isinstance(corr.get("trait"), str) else None
-        if values is not None and isinstance(corr.get("value"), str) and corr["value"] not in values:
-            problems.append(Problem(f"correlations.{i}.value", f"{corr.get('value')!r} is not a value of trait {corr.get('trait')!r}"))
-        check(corr.get("concern"), concerns, f"correlations.{i}.concern", "concern")
+    known = _Known(ids["facts"], ids["traits"], ids["probe_areas"], ids["concerns"], trait_values)
+    problems += _section_references(data, known)
     problems += _incompatible_problems(data, trait_values)
     for i, claim in items(data, "false_claims"):
-        check(claim.get("contradicts"), facts, f"false_claims.{i}.contradicts", "fact")
-    levels = data.get("difficulties")
-    for name, level in (levels.items() if isinstance(levels, dict) else []):
-        n = level.get("n_concerns") if isinstance(level, dict) else None
-        if isinstance(n, int) and concerns and n > len(concerns):
-            problems.append(Problem(f"difficulties.{name}.n_concerns", f"{n} exceeds the {len(concerns)} concerns in the pack"))
-        for key in ("stance", "trust"):
-            r = level.get(key) if isinstance(level, dict) else None
-            if isinstance(r, dict) and not all(isinstance(r.get(k), (int, float)) and 0 <= r[k] <= 1 for k in ("low", "high")):
-                problems.append(Problem(f"difficulties.{name}.{key}", "low and high must lie within [0, 1]"))
-
-    # User lines: placeholders name trait fields (users only ever speak about their own visible traits); `facts`
-    # name facts that can answer the line's own concern (any other would never be said); `when` names real traits
-    # and values; and every list keeps a neutral line, so a user always has something to say.
-    def check_lines(lines: Any, path: str, answering: list[Any] | None) -> None:
-        if not isinstance(lines, list):
-            return
-        neutral = False
-        for j, line in enumerate(lines):
-            spec = {"text": line} if isinstance(line, str) else line if isinstance(line, dict) else {}
-            text, cited, when = spec.get("text"), spec.get("facts") or [], spec.get("when") or {}
-            at = f"{path}.{j}" if isinstance(line, str) else f"{path}.{j}.text"
-            for name in _placeholders(text) if isinstance(text, str) else []:
-                if traits and name not in traits:
-                    problems.append(Problem(at, f"placeholder {{{name}}} is not a trait field"))
-            for k, fact_id in enumerate(cited if isinstance(cited, list) else []):
-                if answering is None:
-                    problems.append(Problem(f"{path}.{j}.facts", "only a concern's lines may cite facts"))
-                    break
-                check(fact_id, facts, f"{path}.{j}.facts.{k}", "fact")
-                if fact_id in facts and fact_id not in answering:
-                    problems.append(Problem(
-                        f"{path}.{j}.facts.{k}",
-                        f"fact {fact_id!r} does not answer this concern (its resolution_facts are {answering}), so the line would never be said",
-                    ))
-            if isinstance(cited, list) and len(cited) > 1 and answering is not None:
-                problems.append(Problem(
-                    f"{path}.{j}.facts",
-                    "a line may cite one fact: a worry is answered by one fact at a time, so a line citing several would never be said",
-                ))
-            for trait, values in when.items() if isinstance(when, dict) else []:
-                check(trait, traits, f"{path}.{j}.when.{trait}", "trait")
-                known = trait_values.get(trait)
-                if isinstance(values, list) and not values:
-                    problems.append(Problem(f"{path}.{j}.when.{trait}", "list at least one allowed value"))
-                for k, value in enumerate(values if isinstance(values, list) else []):
-                    if known is not None and value not in known:
-                        problems.append(Problem(
-                            f"{path}.{j}.when.{trait}.{k}", f"{value!r} is not a value of trait {trait!r}; expected one of {sorted(known)}"
-                        ))
-            neutral = neutral or (isinstance(text, str) and not cited and not when)
-        if lines and not neutral:
-            problems.append(Problem(path, "needs at least one neutral line (a plain string, no facts or when), so every user has something to say"))
-
+        problems += known.unknown(claim.get("contradicts"), known.facts, f"false_claims.{i}.contradicts", "fact")
+    problems += _difficulty_problems(data, known)
     for i, c in items(data, "concerns"):
         answering = c.get("resolution_facts") if isinstance(c.get("resolution_facts"), list) else []
-        check_lines(c.get("reveal_lines"), f"concerns.{i}.reveal_lines", answering)
-        check_lines(c.get("resolved_lines"), f"concerns.{i}.resolved_lines", answering)
+        problems += _line_problems(c.get("reveal_lines"), f"concerns.{i}.reveal_lines", answering, known)
+        problems += _line_problems(c.get("resolved_lines"), f"concerns.{i}.resolved_lines", answering, known)
     user_lines = data.get("user_lines")
     for field_name in UserLines.model_fields:
         if isinstance(user_lines, dict):
-            check_lines(user_lines.get(field_name), f"user_lines.{field_name}", None)
+            problems += _line_problems(user_lines.get(field_name), f"user_lines.{field_name}", None, known)
     # A trait's answers must name the trait's own value: an answer that never says it answers nothing.
     for i, t in items(data, "traits"):
-        check_lines(t.get("answers"), f"traits.{i}.answers", None)
+        problems += _line_problems(t.get("answers"), f"traits.{i}.answers", None, known)
         for j, line in enumerate(as_list(t.get("answers"))):
             text = line if isinstance(line, str) else line.get("text") if isinstance(line, dict) else None
             if isinstance(text, str) and isinstance(t.get("name"), str) and t["name"] not in _placeholders(text):
                 at = f"traits.{i}.answers.{j}" if isinstance(line, str) else f"traits.{i}.answers.{j}.text"
                 problems.append(Problem(at, f"an answer must say the value: put {{{t['name']}}} in it"))
+    return problems
+
+
+def _section_references(data: dict[str, Any], known: _Known) -> list[Problem]:
+    """Concerns name real areas and facts; correlations name real traits, values and concerns."""
+    problems: list[Problem] = []
+    for i, c in items(data, "concerns"):
+        problems += known.unknown(c.get("area"), known.areas, f"concerns.{i}.area", "probe area")
+        for j, fact_id in enumerate(as_list(c.get("resolution_facts"))):
+            problems += known.unknown(fact_id, known.facts, f"concerns.{i}.resolution_facts.{j}", "fact")
+    for i, corr in items(data, "correlations"):
+        problems += known.unknown(corr.get("trait"), known.traits, f"correlations.{i}.trait", "trait")
+        values = known.trait_values.get(corr["trait"]) if isinstance(corr.get("trait"), str) else None
+        if values is not None and isinstance(corr.get("value"), str) and corr["value"] not in values:
+            problems.append(Problem(f"correlations.{i}.value", f"{corr.get('value')!r} is not a value of trait {corr.get('trait')!r}"))
+        problems += known.unknown(corr.get("concern"), known.concerns, f"correlations.{i}.concern", "concern")
+    return problems
+
+
+def _difficulty_problems(data: dict[str, Any], known: _Known) -> list[Problem]:
+    """A difficulty draws no more concerns than the pack has, and its stance and trust ranges lie within [0, 1]."""
+    problems: list[Problem] = []
+    levels = data.get("difficulties")
+    for name, level in (levels.items() if isinstance(levels, dict) else []):
+        n = level.get("n_concerns") if isinstance(level, dict) else None
+        if isinstance(n, int) and known.concerns and n > len(known.concerns):
+            problems.append(Problem(f"difficulties.{name}.n_concerns", f"{n} exceeds the {len(known.concerns)} concerns in the pack"))
+        for key in ("stance", "trust"):
+            r = level.get(key) if isinstance(level, dict) else None
+            if isinstance(r, dict) and not all(isinstance(r.get(k), (int, float)) and 0 <= r[k] <= 1 for k in ("low", "high")):
+                problems.append(Problem(f"difficulties.{name}.{key}", "low and high must lie within [0, 1]"))
+    return problems
+
+
+def _line_problems(lines: Any, path: str, answering: list[Any] | None, known: _Known) -> list[Problem]:
+    """User lines: placeholders name trait fields (users only ever speak about their own visible traits); `facts`
+    name facts that can answer the line's own concern (any other would never be said; `answering` is None for lines
+    of no concern); `when` names real traits and values; and every list keeps a neutral line, so a user always has
+    something to say."""
+    problems: list[Problem] = []
+    if not isinstance(lines, list):
+        return problems
+    neutral = False
+    for j, line in enumerate(lines):
+        spec = {"text": line} if isinstance(line, str) else line if isinstance(line, dict) else {}
+        text, cited, when = spec.get("text"), spec.get("facts") or [], spec.get("when") or {}
+        at = f"{path}.{j}" if isinstance(line, str) else f"{path}.{j}.text"
+        for name in _placeholders(text) if isinstance(text, str) else []:
+            if known.traits and name not in known.traits:
+                problems.append(Problem(at, f"placeholder {{{name}}} is not a trait field"))
+        for k, fact_id in enumerate(cited if isinstance(cited, list) else []):
+            if answering is None:
+                problems.append(Problem(f"{path}.{j}.facts", "only a concern's lines may cite facts"))
+                break
+            problems += known.unknown(fact_id, known.facts, f"{path}.{j}.facts.{k}", "fact")
+            if fact_id in known.facts and fact_id not in answering:
+                problems.append(Problem(
+                    f"{path}.{j}.facts.{k}",
+                    f"fact {fact_id!r} does not answer this concern (its resolution_facts are {answering}), so the line would never be said",
+                ))
+        if isinstance(cited, list) and len(cited) > 1 and answering is not None:
+            problems.append(Problem(
+                f"{path}.{j}.facts",
+                "a line may cite one fact: a worry is answered by one fact at a time, so a line citing several would never be said",
+            ))
+        for trait, values in when.items() if isinstance(when, dict) else []:
+            problems += known.unknown(trait, known.traits, f"{path}.{j}.when.{trait}", "trait")
+            allowed = known.trait_values.get(trait)
+            if isinstance(values, list) and not values:
+                problems.append(Problem(f"{path}.{j}.when.{trait}", "list at least one allowed value"))
+            for k, value in enumerate(values if isinstance(values, list) else []):
+                if allowed is not None and value not in allowed:
+                    problems.append(Problem(
+                        f"{path}.{j}.when.{trait}.{k}", f"{value!r} is not a value of trait {trait!r}; expected one of {sorted(allowed)}"
+                    ))
+        neutral = neutral or (isinstance(text, str) and not cited and not when)
+    if lines and not neutral:
+        problems.append(Problem(path, "needs at least one neutral line (a plain string, no facts or when), so every user has something to say"))
     return problems
 
 
