@@ -59,7 +59,7 @@ def chat(
         # the fields of a rollout's record too, so that `consistency` and `report` read a chat like any transcript
         record = {"schema_version": SCHEMA_VERSION, "id": f"chat-{persona.id}", "scenario": pack.id, "mode": f"human-as-{role}",
                   "agent": caller_name, "view": "deployable",
-                  "simulator": "rule" if role == "agent" else "human", "seed": seed,
+                  "simulator": simulator if role == "agent" else "human", "seed": seed,
                   "persona": persona.to_dict(), "turns": turns, "decision": final.decision.value if final else "ended",
                   "n_turns": len(turns), "final_state": final.to_dict() if final else None, "status": "ok", "error": None}
         out_file.parent.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,9 @@ per-token function per mode, each named for what it optimises (p = softmax over 
                          gradient is, in expectation over y, the gradient of reverse_kl; its *value* is not a KL, so
                          the value logged for it is w (log p_S(y) - log p_T(y)), an estimate of reverse KL. y comes
                          from the behaviour policy mu (nucleus, another engine, weights one push old), not from p_S:
-                         w = sg(p_S(y) / mu(y)) (importance weight; capped at tis_cap when set) makes both unbiased
-                         wherever mu covers p_S. Left: a nucleus (top_p < 1) never samples the tokens outside it, so
+                         w = sg(p_S(y) / mu(y)) (importance weight) makes both unbiased wherever mu covers p_S; a
+                         cap on w (tis_cap, when set) bounds the variance at the price of a bias against the tokens mu
+                         samples less often than p_S would. Left: a nucleus (top_p < 1) never samples the tokens outside it, so
                          the expectation is the KL summed over the nucleus only - the bias is
                          -sum_{v outside} p_S(v) (log p_S(v) - log p_T(v)) (measured in tests/test_advantages_losses.py)
     generalized_jsd      beta KL(p_T || M) + (1 - beta) KL(p_S || M),  M = beta p_T + (1 - beta) p_S,  0 < beta < 1
