@@ -9,6 +9,8 @@ zoo's strategies and the prober's, and re-scores the best on held-out users.
 
 `is_honest` then says which winners are honest dialogues. A simulator worth optimising against is one where
 nothing dishonest beats the prober: `protod redteam` prints both, and tests/test_redteam.py holds the line.
+
+Over 400 lines: the strategy space of the dishonest caller and its search, which read together.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ explicit positions. Cached values belong to the weights that computed them: any 
 No constrained decoding: a `SamplingParams.json_schema` is not enforced here (every generation records
 `meta["schema_constrained"] = False`); LLM judges on this backend rely on protod.backends.structured's
 parse/repair/retry, and fall back to rules when that fails. Serve the model behind vLLM or llama.cpp to constrain it.
+
+Over 400 lines: one backend; generation with KV-cache reuse, the sampled tokens' log-probs and the loading of
+models and checkpoints are one object's state.
 """
 
 from __future__ import annotations

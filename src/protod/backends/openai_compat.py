@@ -19,6 +19,9 @@ Design notes (why it looks like this):
   top-level `json_schema` field of llama-server's native API), then none. A dialect the endpoint refuses (HTTP
   400/422, or any error naming the field) is not asked again by this backend. Each call records which dialect it got in `meta["schema_dialect"]`
   and `meta["schema_constrained"]`; the caller's parse/repair/retry stays the fallback for unconstrained replies.
+
+Over 400 lines: one backend; requests, retries with backoff, schema-constrained output and the one-line errors
+for each way an endpoint fails.
 """
 
 from __future__ import annotations

@@ -4,7 +4,11 @@ The rule perceiver must credit what an agent turn means, not which cue words it 
 matched each sentence is analysed here (`analyse`): question or statement; well-formed or not (a keyword list, a
 fragment without a verb, a scrambled word order or cue density far above natural speech is *nonsense*); clauses
 (split at , ; : and conjunctions), each with its stems, its numbers and its negation parity, so that "there is no
-joining fee" and "there is a joining fee" are told apart, and "40%, not the 12%" is two claims."""
+joining fee" and "there is a joining fee" are told apart, and "40%, not the 12%" is two claims.
+
+Over 400 lines: `analyse` and the clause readings it needs (negation scope, conditions, word order, the parts of
+a sentence) are one small grammar; split, each half would import the other.
+"""
 
 from __future__ import annotations
 

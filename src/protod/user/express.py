@@ -8,6 +8,9 @@ see about them. protod.audit.consistency checks any transcript for the same prop
 
 The LLM expresser writes the reply with a model instead, steered by the same events (a resolution's directive
 names the fact that resolved it), and falls back to the templates (counted) when the model fails or says nothing.
+
+Over 400 lines: the template voice and the reply frames it chooses among; the frames (data, each with the round
+that showed why) are most of the length.
 """
 
 from __future__ import annotations

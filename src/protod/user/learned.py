@@ -16,6 +16,9 @@ Three layers, each with one job (DESIGN.md, "Fidelity requirements"):
 3. the transition (protod.user.state), the same pure function every simulator uses.
 
 Nothing here imports torch, transformers or peft until the first turn is perceived.
+
+Over 400 lines: one class, the learned perceiver. `_read` applies the model's verdicts through the rule gates in
+an order that is itself the judgement (measured rule by rule in the comments), and reads best whole.
 """
 
 from __future__ import annotations

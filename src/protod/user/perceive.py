@@ -8,6 +8,9 @@ move the user.
 
 What a statement claims of the pack's facts is read by `protod.user.fact_claims`; the LLM perceiver (a judge model
 asked for the same acts as JSON, with the rules as its fallback) is `protod.user.llm_perceive`.
+
+Over 400 lines: one class, the rule perceiver; its probe reading and its turn reading share the pack's cue
+index and trait words (what a statement claims of the facts is protod.user.fact_claims).
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ stance move only on *real* persuasion progress:
 - it falls on pressure, false claims and declined closing asks.
 
 Every constant comes from the pack's `dynamics` section; none is written here.
+
+Over 400 lines: the transition and the types it reads and writes (UserState, Perception, Transition) in one
+place, so that the rule reads top to bottom, phase by phase, with every constant's meaning beside it.
 """
 
 from __future__ import annotations
