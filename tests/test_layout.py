@@ -154,3 +154,18 @@ def test_a_long_module_says_why_at_its_top():
             if "Over 400 lines:" not in doc:
                 long.append(f"{name}: {len(text.splitlines())} lines")
     assert long == []
+
+
+@pytest.mark.parametrize("old, name", [
+    ("protod.scenario", "load_scenario"), ("protod.persona", "PersonaSampler"), ("protod.pack_checks", "fidelity"),
+    ("protod.pack_checks", "authoring_problems"), ("protod.rollout", "run_episodes"), ("protod.rollout", "read_trajectories"),
+    ("protod.run_files", "atomic_write_json"), ("protod.records", "CheckpointMeta"), ("protod.run_identity", "check_identity"),
+    ("protod.provenance", "run_record"), ("protod.redteam", "hunt"), ("protod.demo", "summarise"), ("protod.demo", "DEFAULT"),
+    ("protod.jobs", "run_jobs"), ("protod.eval.metrics", "summarize"), ("protod.eval.perception", "load_corpora"),
+    ("protod.user.consistency", "check_file"), ("protod.user.language", "analyse"),
+    ("protod.user.sanitize", "strip_injection"), ("protod.user.perceive", "normalise"),
+])
+def test_old_import_paths_still_work_for_one_release(old, name):
+    import importlib
+
+    assert hasattr(importlib.import_module(old), name), f"{old}.{name} (CHANGELOG promises it for one release)"
