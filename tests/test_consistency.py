@@ -9,7 +9,9 @@ import pytest
 from protod.agent.registry import make_scripted_agent
 from protod.user.persona import PersonaSampler
 from protod.run.rollout import run_episodes
-from protod.audit.consistency import KINDS, LINE_KINDS, Finding, check_file, check_records, check_trajectory, count, said_lines
+from protod.audit.consistency import (
+    KINDS, LINE_KINDS, Finding, check_file, check_records, check_trajectory, count, said_lines,
+)
 from protod.user.express import TemplateExpresser
 from protod.user.simulator import CognitiveUserSimulator
 

@@ -1,6 +1,7 @@
-"""Audits of a pack beyond what every load checks (`protod.world.checks`): the simulator perceives the pack's own sentences as what they are meant to be (`perception_problems`,
-run by `protod scenarios validate`), and the scripted reference agents land in the fidelity bands (`fidelity`,
-printed by `protod baselines --scenario FILE`). All work on any pack: nothing here names a pack's wording.
+"""Audits of a pack beyond what every load checks (`protod.world.checks`): the simulator perceives the pack's own
+sentences as what they are meant to be (`perception_problems`, run by `protod scenarios validate`), and the scripted
+reference agents land in the fidelity bands (`fidelity`, printed by `protod baselines --scenario FILE`). All work on
+any pack: nothing here names a pack's wording.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from protod.text.clauses import (  # noqa: F401
     negation_covers, opens_condition, segments,
 )
 from protod.text.speech import (  # noqa: F401
-    CONFIRMING_WORDS, LEAD_IN, absolute_scope, asserts_a_worry, calms, courtesy_only, hedges_claim, names_offer, offers_to_act,
-    resolve_ellipsis, says_yes, speaks_for_offer, states_purpose, ties_benefit_to_now, unclefted, urges_decision,
+    CONFIRMING_WORDS, LEAD_IN, absolute_scope, asserts_a_worry, calms, courtesy_only, hedges_claim, names_offer,
+    offers_to_act, resolve_ellipsis, says_yes, speaks_for_offer, states_purpose, ties_benefit_to_now, unclefted, urges_decision,
 )
 from protod.text.asks import (  # noqa: F401
     asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,

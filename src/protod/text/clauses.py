@@ -16,7 +16,11 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from protod.text.words import AUXILIARIES, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS, FUNCTION_WORDS, GUARANTEE_WORDS, NEGATORS, PREPOSITIONS, PRONOUNS, QUANTIFIERS, VERB_STEMS, WH_WORDS, ACRONYMS, CLAUSE_BREAK, SCOPE_NEGATION, TIME_WORDS, halves, money_words, content_stems, denies_whole, stem, tokenize
+from protod.text.words import (
+    AUXILIARIES, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS, FUNCTION_WORDS, GUARANTEE_WORDS, NEGATORS,
+    PREPOSITIONS, PRONOUNS, QUANTIFIERS, VERB_STEMS, WH_WORDS, ACRONYMS, CLAUSE_BREAK, SCOPE_NEGATION, TIME_WORDS,
+    halves, money_words, content_stems, denies_whole, stem, tokenize,
+)
 from protod.text.amounts import Quantity, contrasted_amounts, is_number, quantities
 
 

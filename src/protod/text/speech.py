@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from protod.text.words import AUXILIARIES, COMMON_VERBS, GUARANTEE_WORDS, NEGATORS, VERB_STEMS, plain_lower, stem, tokenize
+from protod.text.words import (
+    AUXILIARIES, COMMON_VERBS, GUARANTEE_WORDS, NEGATORS, VERB_STEMS, plain_lower, stem, tokenize,
+)
 from protod.text.clauses import analyse
 
 

@@ -26,7 +26,10 @@ from protod.text import (
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.state import UserState
-from protod.user.compose import ACK_FRAME, ACK_LEAD, ASKS_WHAT, FILLER, SAYS_ASKED, SAYS_WHY, UNSEEN, compose, doubted_part, echoed, heard_phrase, last_question, reply_opener, said_count, as_spoken, upper_first
+from protod.user.compose import (
+    ACK_FRAME, ACK_LEAD, ASKS_WHAT, FILLER, SAYS_ASKED, SAYS_WHY, UNSEEN, compose, doubted_part, echoed, heard_phrase,
+    last_question, reply_opener, said_count, as_spoken, upper_first,
+)
 
 
 # Which user line a plain event uses; concern events use the concern's own lines.

@@ -3,7 +3,9 @@ beyond the schema (`checks`) and how problems are reported (`problems`). The lay
 runs or trains: it imports nothing of protod but `protod.world` itself."""
 
 from protod.world.checks import authoring_problems, cross_reference_problems
-from protod.world.load import BUILTIN_PACKAGE, MAX_PACK_BYTES, MAX_PACK_NODES, builtin_scenarios, load_scenario, parse_scenario, read_pack_text
+from protod.world.load import (
+    BUILTIN_PACKAGE, MAX_PACK_BYTES, MAX_PACK_NODES, builtin_scenarios, load_scenario, parse_scenario, read_pack_text,
+)
 from protod.world.problems import SUPPORTED_SCHEMA_VERSIONS, Problem, ScenarioError
 from protod.world.schema import (
     AgentLines, AgentSpec, Concern, Correlation, Difficulty, Dynamics, Fact, FalseClaim, Lexicon, ProbeArea, Range,
