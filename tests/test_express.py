@@ -544,3 +544,20 @@ def test_round_37_a_value_written_in_the_third_person_is_said_in_the_first():
     assert _spoken("dry walls as far as they know") == "dry walls as far as I know"
     for value in ("cautious and sceptical", "walls facing the sea wind", "cafés most days", "an old bicycle"):
         assert _spoken(value) == value
+
+
+def test_round_40_an_answer_the_worry_line_gives_is_not_said_twice():
+    """Round 40: "How do you get around at the moment?" to a user who had just said the fuel would eat their pay got
+    "A petrol scooter. Right now I'm getting around with a petrol scooter. Riding all day would mean costs I can't
+    cover.": the restated worry says the value, so the bare answer goes."""
+    root = Path(__file__).parents[1]
+    courier = parse_scenario((root / "src/protod/scenarios/courier_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(courier)
+    persona = next(p for p in PersonaSampler(courier, 0).sample(60) if p.traits["vehicle"] == "a petrol scooter")
+    said_value = "Right now I'm getting around with {vehicle}. Riding all day would mean costs I can't cover."
+    for seed in range(20):
+        reply = expresser.express((("answered", "vehicle"), ("restated", "vehicle_cost")), persona,
+                                  random.Random(seed), agent_text="Got it. How do you get around at the moment?")
+        assert reply.lower().count("a petrol scooter") <= 1, reply
+        if said_value.format(vehicle="a petrol scooter") not in reply:
+            assert "petrol scooter" in reply.lower(), reply  # a worry line without the value keeps the answer

@@ -922,5 +922,30 @@ def test_round_38_callers_lines_are_heard():
     assert cowork.perceive("Calls aren't allowed on the silent floor, so it really is quiet.").facts == ("phone_booths",)
     assert cowork.perceive("There's no silent floor.").false_claims
 
+def test_round_40_callers_lines_are_heard():
+    """Round 40 (session 29): a bare rate said of a fact's count is the count ("over sixty a week" beside "over 60
+    classes a week"), never made true by another fact's count; a question announced ("I wanted to ask how ...") asks;
+    "X-wise" is about X; a turn with a statement that speaks for the offer, unheard, is on the subject."""
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    assert gym.perceive("There are over sixty a week included, and you book them in the app.").facts == ("class_booking",)
+    assert not gym.perceive("You can now book classes in the app up to a week ahead, and there are over sixty a week "
+                            "included - only reformer Pilates is extra, at eight pounds.").false_claims
+    # a price said with its currency is still checked as one ("at sixty a week" alone may be the count, said per week:
+    # the fact is credited, which stating it earns anyway)
+    assert gym.perceive("Reformer Pilates is extra, at £60 a week.").false_claims
+    assert gym.perceive("Reformer Pilates is extra, at sixty pounds a week.").false_claims
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    assert not linen.perceive("Emergency top-ups are twenty-five pounds, and your first three a year are free.").facts
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    assert broadband.perceive("I wanted to ask how your internet has been working for you lately.").probes
+    assert broadband.perceive("I was going to ask whether the evenings are slow for you.").probes
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert tutor.perceive("Great. Could I ask what you're doing at the moment, work-wise?").asked_traits == ("current_role",)
+    heard = tutor.perceive("That's fair. We don't charge anything to join, and you set your own hours.")
+    assert heard.small_talk and not heard.off_topic
+    assert tutor.perceive("My cousin plays the violin in an orchestra.").off_topic  # chatter is still off it
+    assert tokenize("money-wise") == ("money",)
+
+
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

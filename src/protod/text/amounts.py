@@ -13,6 +13,7 @@ def is_number(token: str) -> bool:
 
 
 Quantity = tuple  # (kind, value, unit): ("cur", 5.0, ""), ("pct", 12.0, ""), ("time", 11.5, ""), ("num", 25.0, "order")
+RATE = "rate"  # the unit of a price said as "N a week" with no currency word: it may count things per week instead
 _CURRENCY_WORDS = frozenset("euro euros eur dollar dollars pound pounds quid bucks".split())
 _CENT_WORDS = frozenset("cent cents c p pence".split())
 _RATE_WORDS = frozenset("a an per every each".split())
@@ -70,7 +71,10 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
         elif nxt in _CENT_WORDS:
             out.add(("cur", round(value / 100, 4), ""))
         elif nxt in _RATE_WORDS and i + 2 < len(tokens) and stem(tokens[i + 2]) in UNIT_DAYS:
-            out.add(("cur", value, ""))  # "twenty-nine a month", "14 per hour": a price or a wage, not a duration
+            # "twenty-nine a month", "14 per hour": a price or a wage, not a duration; said without a currency word it
+            # may also count things per period ("over sixty a week" of "over 60 classes a week": round 40's caller
+            # was called a liar), so it is marked as a rate (`RATE`)
+            out.add(("cur", value, RATE))
         elif value <= 24 and (half := _clock(tokens, i + 1)) is not None:
             out.add(("time", value, half))  # "8 am" = "eight in the morning"; "10 pm" = "ten at night"
         elif value <= 12 and _minutes(nxt) and (half := _clock(tokens, i + 2)) is not None:
@@ -236,6 +240,8 @@ def contradicts(q: Quantity, known: frozenset[Quantity]) -> bool:
     range they state ("at £40 an hour" is within "between £25 and £60")."""
     if q[0] == "allday":  # open all day against stated opening hours
         return any(k[0] in ("time", "time" + _RANGE) for k in known) and ("allday", 1.0, "") not in known
+    if counted_per_period(q, known):
+        return False
     same = [k for k in known if k[0] == q[0] and (q[0] != "num" or same_unit(k[2], q[2]))]
     within = not q[0].endswith(_RANGE) and q[0] != "text" and any(
         k[0] == q[0] + _RANGE and (q[0] != "num" or same_unit(k[2], q[2])) and k[1][0] <= q[1] <= k[1][1]
@@ -274,6 +280,13 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     if q[0] == "time":
         return any(_bare_hour(k) and _same(k[1], q[1], "time") for k in known)
     return False
+
+
+def counted_per_period(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """A bare rate (`RATE`: "over sixty a week") that is one of the known counts said per period ("over 60 classes a
+    week"), not a price. Checked against the facts a statement is matched to, never the whole pack: "your first three
+    a year are free" is not made true by some other fact's three."""
+    return q[0] == "cur" and q[2] == RATE and any(k[0] == "num" and k[1] == q[1] for k in known)
 
 
 def same_kind(q: Quantity, known: frozenset[Quantity]) -> bool:

@@ -195,10 +195,12 @@ def asks_how_things_stand(sentence: str) -> bool:
 # A question put as the caller's wish to hear: "I'd love to hear how delivery is going for your cafes" (round 23:
 # small talk, "Mm-hm."), "I'd like to know what you use now", "I wondered how that's been going for you" (round 36:
 # "Depends what it's about."). Asked, not claimed.
-_ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want) to (?:hear|know|"
-                              r"understand|learn)(?: a bit| more| a little)?(?: about)?|(?:i|i'm|i am|i was)(?: just| "
-                              r"really)? (?:wondering|wondered|curious)(?: about)?) (?:how|what|whether|why|if|which|"
-                              r"where|when)\b")
+# ... and a question announced ("I wanted to ask how your internet has been", "I was going to ask whether ...":
+# round 40, heard as off the subject)
+_ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want|wanted|meant|hoped) to "
+                              r"(?:hear|know|understand|learn|ask(?: you)?|check|find out)(?: a bit| more| a little)?"
+                              r"(?: about)?|(?:i|i'm|i am|i was)(?: just| really)? (?:wondering|wondered|curious)(?: about)?"
+                              r"|i was (?:going|about) to ask(?: you)?) (?:how|what|whether|why|if|which|where|when)\b")
 
 
 def asks_indirectly(sentence: str) -> bool:

@@ -254,6 +254,9 @@ def tokenize(text: str) -> tuple[str, ...]:
         if tok in _NUMBER_WORDS and tok not in ("one",):  # "one" is mostly a pronoun
             out.append(str(_NUMBER_WORDS[tok]))
             continue
+        if len(parts) == 2 and parts[1] == "wise" and parts[0]:
+            out.append(parts[0])  # "work-wise", "money-wise": about work, about money (round 40: a question unheard)
+            continue
         out.append(tok)
     return _currency_symbols(_merge_hundreds(out))
 

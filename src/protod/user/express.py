@@ -300,6 +300,8 @@ class TemplateExpresser:
             # A fact acknowledged without the caller's words for it ("Okay, noted.") does not answer their question:
             # the question is answered instead ("..., we do online booking. Do you have a minute?" -> "Sure, go on.").
             composed = [("other_question",)]
+        answered_at: list[int] = []  # the parts answering a question about the user, and the values they say
+        answered_values: list[str] = []
         for at, event in enumerate(composed):
             kind = event[0]
             if kind == "answered":  # compose keeps one: every question about the user is answered there
@@ -312,7 +314,10 @@ class TemplateExpresser:
                     # nor, beside the rest of the reply, a value told before: "Is there a reason you've stayed away
                     # from delivery apps?" is not answered "Like I said, walk-ins and phone orders only." (round 34)
                     asked = [t for t in asked if str(persona.traits.get(t, "")).lower() not in said.lower()]
-                parts.extend(self.answer(asked, persona, rng, wary, said, agent_text))
+                answers = self.answer(asked, persona, rng, wary, said, agent_text)
+                answered_at = list(range(len(parts), len(parts) + len(answers)))
+                answered_values = [str(persona.traits.get(t, "")).lower() for t in asked]
+                parts.extend(answers)
                 continue
             if kind == "not_that":
                 questions = [tokenize(q) for q in split_sentences(agent_text) if q.rstrip().endswith("?")]
@@ -400,6 +405,13 @@ class TemplateExpresser:
                     frames = [f for f in ACK_FRAME if reply_opener(f) != reply_opener(text)] or list(ACK_FRAME)
                     text = upper_first(rng.choice(frames).format(heard=" and ".join(heard))) + " " + text
             parts.append(text)
+        if answered_at and answered_values and all(answered_values):
+            # ... nor an answer a later part of the reply gives in full: "How do you get around?" got "A petrol scooter.
+            # Right now I'm getting around with a petrol scooter. Riding all day would mean costs I can't cover." (round
+            # 40: the restated worry says the value)
+            rest = " ".join(x for k, x in enumerate(parts) if k not in answered_at).lower()
+            if all(v in rest for v in answered_values):
+                parts = [x for k, x in enumerate(parts) if k not in answered_at]
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
             parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng, (), said), persona))
         return " ".join(parts)

@@ -11,7 +11,7 @@ from typing import Any
 from protod.world import Fact, Scenario
 from protod.text import (
     AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, NEGATORS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence, accounted,
-    clauses_of, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
+    clauses_of, counted_per_period, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
     phrase_stems, same_kind, stem, tokenize,
 )
 
@@ -92,7 +92,8 @@ _SUBJECT_WORDS = frozenset("we you they it there i".split())
 def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
     """A claim about a fact that carries amounts must state one of them (a wrong one is caught as a false claim)."""
     numbers = frozenset(q for q in numbers if q[0] != "allday")  # "monitored around the clock" is said without it
-    return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) for q in stated)
+    return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) or counted_per_period(q, numbers)
+                              for q in stated)
 
 
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
@@ -300,7 +301,8 @@ class FactReader:
                                                                     for c in sent.clauses for q in c.numbers)]
             if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers, known) for q in sent.numbers):
                 false += denied or stated
-            elif not all(accounted(q, known) or (q in loose and self.true_amount(q, sent.numbers, known))
+            elif not all(accounted(q, known) or counted_per_period(q, known)
+                         or (q in loose and self.true_amount(q, sent.numbers, known))
                          or (self.true_amount(q, sent.numbers, known) and not same_kind(q, known))
                          for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact

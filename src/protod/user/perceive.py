@@ -25,7 +25,7 @@ from protod.text import (
     ADDRESSED, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence, analyse, asked_part,
     asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
-    content_stems, courtesy_only, joined, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
+    content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
     split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
@@ -162,7 +162,11 @@ class RulePerceiver:
         # round 34: "Go on.")
         parts = [tokens for part in _PARTS.split(question) for tokens in [tokenize(part)]
                  if not opens_condition(tokens) and not asks_for_time(part)]
-        said = {w for part in parts if ADDRESSED.intersection(part) for w in (*content_stems(part), *(_WH & set(part)))}
+        # (a short tail after a part that speaks to the user is still that part: "what are you doing at the moment,
+        # work-wise?", round 40)
+        to_user = [bool(ADDRESSED.intersection(part)) or (k > 0 and len(part) <= 2 and bool(ADDRESSED.intersection(parts[k - 1])))
+                   for k, part in enumerate(parts)]
+        said = {w for part, ok in zip(parts, to_user) if ok for w in (*content_stems(part), *(_WH & set(part)))}
         if not said:
             return []
         scores = sorted(((round(sum(weights.get(w, 0.0) for w in said), 6), name)
@@ -444,9 +448,12 @@ class RulePerceiver:
         # round 38's answer to "is that a promise?": "I'm not following you. What's this about?"): once one sentence
         # of the turn hedges, the rest of it is the hedge's explanation.
         spoken = [s for s in sentences if s.tokens]
+        # ... and a turn with a statement that speaks for the offer in words the rules could not place ("That's fair.
+        # We don't charge anything to join, and you set your own hours.", round 40: "I'm not following you"): about
+        # the offer, only unheard.
         small_talk = said_nothing and bool(spoken) and (
             all(courtesy_only(s.text) or self._on_topic(s) for s in spoken)
-            or any(hedges_claim(s.text) for s in spoken))
+            or any(hedges_claim(s.text) or (not s.question and names_offer(s.text)) for s in spoken))
         off_topic = said_nothing and not small_talk
         return Perception(
             probes=() if barrage else tuple(probes),
