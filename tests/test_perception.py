@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from protod.world import load_scenario
-from protod.text import analyse, quantities, stem, tokenize
+from protod.text import analyse, quantities, says_yes, stem, tokenize
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
@@ -945,6 +945,21 @@ def test_round_40_callers_lines_are_heard():
     assert heard.small_talk and not heard.off_topic
     assert tutor.perceive("My cousin plays the violin in an orchestra.").off_topic  # chatter is still off it
     assert tokenize("money-wise") == ("money",)
+    # "not ... until" with its own subject after it asserts what comes after (the fact: "... before leaving")
+    assert broadband.perceive("The engineer doesn't leave until your router's set up and up to five devices are "
+                              "connected.").facts == ("engineer_setup",)
+    # the question word a trait's description opens with is strong evidence: where, not when
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    assert cowork.perceive("I'm curious where you usually work from at the moment.").asked_traits == ("current_setup",)
+    assert cowork.perceive("When do you usually work?").asked_traits == ("work_hours",)
+    assert cowork.perceive("And where do you do that work - from home, cafés, somewhere else?").asked_traits == (
+        "current_setup",)
+    # a trait that sets how the user talks is not asked about ("That's right, brisk and busy.")
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    assert "communication_style" not in merchant.perceive(
+        "Hi, this is Sam from FeastFleet. I know you're busy so I'll be quick - have you ever thought about offering "
+        "delivery?").asked_traits
+    assert says_yes("Honestly, yes, black panels on black frames.") and not says_yes("Honestly, I'm not sure.")
 
 
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:

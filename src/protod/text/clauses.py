@@ -87,9 +87,10 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     if rest and all(t in _NECESSITY for t in rest):
         return bool(set(clause.token_stems) & set(stems))
     # nor past an "until" with its own subject: "Nobody goes in alone until they've done three paid shadow shifts"
-    # asserts the shifts (round 28: the rule perceiver called the pack's own fact a lie)
+    # asserts the shifts (round 28: the rule perceiver called the pack's own fact a lie); "the engineer doesn't leave
+    # until your router's set up" asserts the set-up (round 40: a lie)
     end = next((i for i in range(first + 1, len(clause.tokens) - 1) if clause.tokens[i] in ("until", "till")
-                and clause.tokens[i + 1] in _SUBJECTS | {"someone", "somebody", "everyone"}),
+                and clause.tokens[i + 1] in _SUBJECTS | DETERMINERS | {"someone", "somebody", "everyone", "everything"}),
                len(clause.tokens))
     # "without" denies its own noun phrase only: "Riders without a vehicle get the e-bike at €15 a week" asserts the
     # e-bike (round 31's pack lines: a lie)

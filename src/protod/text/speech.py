@@ -19,7 +19,9 @@ CONFIRMING_WORDS = ("yes", "yeah", "yep", "absolutely", "exactly", "definitely",
                     "of course")
 # A plain yes: the confirming words ("Yes, you really can.", "Absolutely.", "Of course it does.") or "That's right." (not
 # "Sure, ...", which as often only takes the floor: "Sure, let me explain").
-_YES = re.compile(r"^(?:" + "|".join(w for w in CONFIRMING_WORDS if w != "sure")
+# (after a word that only sets the tone: "Honestly, yes - black panels on black frames, ...", round 40: nonsense)
+_YES = re.compile(r"^(?:(?:honestly|well|oh|ah|so|and|genuinely|truly|really)[,!. ]+)?(?:"
+                  + "|".join(w for w in CONFIRMING_WORDS if w != "sure")
                   + r"|that's right|that is right|that's correct|it does|it will|you can|you will|they do)\b")
 
 

@@ -631,4 +631,4 @@ class LearnedPerceiver:
         sims = self.encoder.encode(questions) @ self._trait_vectors.T
         bars = [self.t.trait_addressed if ADDRESSED & set(tokenize(q)) else self.t.trait for q in questions]
         found = [self.pack.traits[int(row.argmax())].name for row, bar in zip(sims, bars) if row.max() >= bar]
-        return tuple(dict.fromkeys(named + found))
+        return tuple(dict.fromkeys(named + [t for t in found if t not in self.rules.manner_traits]))

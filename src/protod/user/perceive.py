@@ -139,10 +139,16 @@ class RulePerceiver:
         named = {tr.name: set(content_stems(tokenize(" ".join([tr.name.replace("_", " "), tr.description, *tr.values]))))
                  - vague | set(tokenize(tr.description)[:1]) & _WH for tr in pack.traits}
         shared = {w: sum(w in v for v in named.values()) for w in set().union(*named.values())}
-        # a word weighs less the more traits it names, and twice in the trait's own name ("tutored" -> experience)
-        self._trait_words = {tr.name: {w: (2 if w in content_stems(tokenize(tr.name.replace("_", " "))) else 1) / shared[w]
+        # a word weighs less the more traits it names, and twice in the trait's own name ("tutored" -> experience) or as
+        # the question word its description opens with ("I'm curious where you usually work from" asks where, not
+        # "when the person usually works": round 40)
+        self._trait_words = {tr.name: {w: (2 if w in content_stems(tokenize(tr.name.replace("_", " "))) or w in _WH
+                                           else 1) / shared[w]
                                        for w in named[tr.name] if shared[w] < len(named)} for tr in pack.traits}
         self._description_stems = {tr.name: frozenset(stem(t) for t in tokenize(tr.description)) for tr in pack.traits}
+        # A trait that sets how the user talks (`voice`) is their manner, not something they are asked about: "I know
+        # you're busy, so I'll be quick" got "That's right, brisk and busy." (round 40)
+        self.manner_traits = frozenset(tr.name for tr in pack.traits if tr.voice)
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
     def asked_traits(self, question: str) -> list[str]:
@@ -164,13 +170,13 @@ class RulePerceiver:
                  if not opens_condition(tokens) and not asks_for_time(part)]
         # (a short tail after a part that speaks to the user is still that part: "what are you doing at the moment,
         # work-wise?", round 40)
-        to_user = [bool(ADDRESSED.intersection(part)) or (k > 0 and len(part) <= 2 and bool(ADDRESSED.intersection(parts[k - 1])))
+        to_user = [bool(ADDRESSED.intersection(part)) or (k > 0 and len(part) == 1 and bool(ADDRESSED.intersection(parts[k - 1])))
                    for k, part in enumerate(parts)]
         said = {w for part, ok in zip(parts, to_user) if ok for w in (*content_stems(part), *(_WH & set(part)))}
         if not said:
             return []
         scores = sorted(((round(sum(weights.get(w, 0.0) for w in said), 6), name)
-                         for name, weights in self._trait_words.items()), reverse=True)
+                         for name, weights in self._trait_words.items() if name not in self.manner_traits), reverse=True)
         if not scores or scores[0][0] == 0:
             return []
         tied = [name for score, name in scores if score == scores[0][0]]
