@@ -561,3 +561,20 @@ def test_round_40_an_answer_the_worry_line_gives_is_not_said_twice():
         assert reply.lower().count("a petrol scooter") <= 1, reply
         if said_value.format(vehicle="a petrol scooter") not in reply:
             assert "petrol scooter" in reply.lower(), reply  # a worry line without the value keeps the answer
+
+
+def test_round_40_a_worry_touched_by_what_was_just_said_asks_whether_it_holds():
+    """Round 40: "we tell your old provider and handle the changeover ..." got "Honestly, it's the faff. Ringing the
+    old lot to cancel, ..." as if nothing had answered it. A worry the caller's fact touched, said in the user's own
+    words, ends by asking whether what the caller said holds."""
+    from protod.user.express import _TOUCHED_ASKS
+
+    root = Path(__file__).parents[1]
+    broadband = parse_scenario((root / "examples/packs/home_broadband.yaml").read_text())
+    expresser = TemplateExpresser(broadband)
+    persona = PersonaSampler(broadband, 0).sample(1)[0]
+    concern = next(c for c in broadband.concerns if c.id == "setup_hassle")
+    for seed in range(10):
+        reply = expresser.express((("voiced", concern.id, "handled_switch"),), persona, random.Random(seed),
+                                  agent_text="The switch is painless: we sort the changeover for you.")
+        assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS), reply

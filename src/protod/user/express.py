@@ -379,14 +379,18 @@ class TemplateExpresser:
                     # the case for me?" (round 22) doubts what it just accepted: without the words of the fact that
                     # touched it, the second worry waits (it is voiced, and an open question brings it back).
                     continue
+                asks = [a for a in _TOUCHED_ASKS if a not in said] or list(_TOUCHED_ASKS)  # not the same ask twice
                 if heard:
                     # a frame not yet said in this call (round 17: the same one twice, word for word)
                     frames = [f for f in _TOUCHED_FRAMES if f.split("? ", 1)[1] not in said] or list(_TOUCHED_FRAMES)
-                    asks = [a for a in _TOUCHED_ASKS if a not in said] or list(_TOUCHED_ASKS)  # not the same ask twice
                     text = upper_first(rng.choice(frames).format(heard=heard)) + " " + rng.choice(asks)
-                # else the worry in the user's words: "That's partly what I wanted to ask about. And that would hold
-                # for me too?" names nothing the caller can tell they said (round 23, to "what would be your biggest
-                # hesitation?")
+                elif any(not x.rstrip().endswith("?") for x in split_sentences(agent_text)):
+                    # else the worry in the user's words: "That's partly what I wanted to ask about. And that would
+                    # hold for me too?" names nothing the caller can tell they said (round 23, to "what would be your
+                    # biggest hesitation?"); after a statement, then whether what the caller just told them holds, not
+                    # the worry alone as if nothing had answered it (round 40: "Honestly, it's the faff. Ringing the
+                    # old lot to cancel, ..." right after "we tell your old provider and handle the changeover")
+                    text = text + " " + rng.choice(asks)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
                 text += " " + self.render(worry, persona)
