@@ -18,7 +18,7 @@ from protod.text.clauses import (  # noqa: F401
     negation_covers, opens_condition, segments,
 )
 from protod.text.speech import (  # noqa: F401
-    CONFIRMING_WORDS, LEAD_IN, absolute_scope, asserts_a_worry, calms, courtesy_only, hedges_claim, names_offer,
+    CONFIRMING_WORDS, LEAD_IN, absolute_scope, asserts_a_worry, calms, courtesy_only, hedges_claim, introduces_company, names_offer,
     offers_to_act, resolve_ellipsis, says_yes, speaks_for_offer, states_purpose, ties_benefit_to_now, unclefted, urges_decision,
 )
 from protod.text.asks import (  # noqa: F401

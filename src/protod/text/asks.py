@@ -24,12 +24,13 @@ _CONSENT = re.compile(
     # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
     # ask: about five years old.", the trait "years open" heard in "open")
     r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
-    r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch)|"
+    r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch)(?:ing)?|"
     # "Would you like me to get your Anytime membership restarted today?" (round 35: heard as off the subject)
     r"get (?:your|the) [\w' -]{1,30}? (?:started|restarted|going|set up|sorted|booked|switched)|"
     r"restart|reactivate|renew|rejoin|"
     # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
-    r"start (?:a|the|your) (?:[\w-]+ ){0,2}?(?:contract|membership|subscription|plan|account|agreement|trial|"
+    # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
+    r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"

@@ -117,7 +117,10 @@ _CALM = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going 
                    r"(?:a |an |any )?(?:decision|answer|commitment|decide|commit|sign|yes)\w*|"
                    r"(?:no need|(?:don't|do not|won't|will not) (?:have|need) to|needn't) (?:to )?(?:\w+ )?"
                    r"(?:decide|commit|answer|sign|say yes|agree|make (?:a|any) decision)\w*|nothing to decide|"
-                   r"no obligation|no commitment)"
+                   r"no obligation|no commitment|"
+                   # inviting the user's doubt is no push: "I'd rather you tell me than take my word for it" (round 40)
+                   r"(?:don't|do not|no need to|shouldn't|needn't) (?:just )?take my word|(?:i'd|i would) rather you "
+                   r"(?:tell|ask|check|say)|(?:see|check|judge) (?:it )?for yourself)"
                    r"(?:(?: anything)?(?: right)? (?:now|today|tonight|this minute|on this call|on the call|yet))?\b")
 _DEADLINE = re.compile(r"\b(?:today|tonight|now|before|by|deadline|only|last|ends?|expires?|until|but|however|should|"
                        r"must|need to|have to|got to)\b")
@@ -325,3 +328,20 @@ _ASSERTS_A_WORRY = re.compile(
 def asserts_a_worry(sentence: str) -> bool:
     """The sentence claims to know what the user feels ("I know you worry about ...", "your concern is ...")."""
     return bool(_ASSERTS_A_WORRY.search(sentence))
+
+
+# A caller saying what the company is ("we're a food delivery app", "we're a home-care agency for elderly people"): an
+# introduction, which a person does not doubt, unless it carries a claim (an amount, a denial, a guarantee, "free",
+# "the cheapest"): "we're a no-commission platform" is judged as a claim. (round 40: the learned perceiver doubted
+# "we're a home-care agency for elderly people, and we're looking for care workers")
+_INTRODUCES = re.compile(r"\bwe(?:'re| are) (?:a|an|the) ")
+_CLAIMING = re.compile(r"\b(?:free|only|cheapest|best|biggest|largest|leading|fastest|number one|first|no\.? ?1|zero|"
+                       r"unlimited|no-\w+|\w+-free)\b")
+
+
+def introduces_company(sentence: str) -> bool:
+    """The statement says what the company is and claims nothing more (see `_INTRODUCES`)."""
+    lowered = plain_lower(sentence)
+    if not _INTRODUCES.search(lowered) or _CLAIMING.search(lowered) or analyse(sentence).numbers:
+        return False
+    return not (NEGATORS | GUARANTEE_WORDS).intersection(tokenize(sentence))

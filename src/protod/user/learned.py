@@ -33,7 +33,7 @@ import numpy as np
 from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
-    asks_for_time, asks_indirectly, calms, checks_about_user, claim_clauses, complements, content_stems,
+    asks_for_time, asks_indirectly, calms, introduces_company, checks_about_user, claim_clauses, complements, content_stems,
     contradicts, denies_whole, derived, is_number, negation_covers, offers_to_act, resolve_ellipsis, says_yes,
     segments, speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize,
     urges_decision,
@@ -333,8 +333,10 @@ class LearnedPerceiver:
         # you right now on this call")
         # ... nor is saying why one calls, or the caller's own wish to have the user ("I wanted to tell you about riding
         # with us", "We'd love to have you back": round 27, both heard as pushing)
-        calm = [calms(u) or offers_to_act(u) or states_purpose(u)
-                or (not q and says_nothing_checkable(u) and not urges_decision(u)) for u, q in units]
+        # ... nor asking for the user's time, or to hear about them ("I'd love to hear a bit about what you're doing at
+        # the moment.", round 40: pushing)
+        calm = [calms(u) or offers_to_act(u) or states_purpose(u) or asks_time[i] or asks_indirectly(u)
+                or (not q and says_nothing_checkable(u) and not urges_decision(u)) for i, (u, q) in enumerate(units)]
         heard: list[set[str]] = [set() for _ in units]  # the facts the model hears in each unit (`_misplaced`)
         for (i, kind, ident), p in zip(plan, probs):
             if kind == "fact" and p[ENTAIL] >= t.entail:
@@ -397,6 +399,7 @@ class LearnedPerceiver:
                                        or (not q and c and doubt >= t.absolute and rel < t.entail and self._widens(u, by))
                                        or (not q and ties_benefit_to_now(u)))
                             and not about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
+                            and not introduces_company(u)
                             and not says_nothing_checkable(u)
                             and not confirms_back(u)
                             for (u, q), c, s, rel, doubt, by in zip(units, claimed, supported, related, doubted, doubted_by))
