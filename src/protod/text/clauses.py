@@ -122,7 +122,12 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     # 30: "It's a rolling monthly membership" was called a lie for it)
     end = next((i for i in range(first + 1, end) if clause.tokens[i] in ("beyond", "except", "besides")
                 or clause.tokens[i:i + 2] in (("apart", "from"), ("other", "than"))), end)
-    return bool(set(clause.token_stems[first + 1:end]) & set(stems))
+    covered = [i for i in range(first + 1, end) if clause.token_stems[i] in stems]
+    # "not every" / "not all" denies that it is every one, not the thing: "you're not building every lesson from
+    # scratch" beside "over 3,000 ready-made lesson plans" (round 41: the pack's own fact called a lie)
+    if covered and any(t in ("every", "all") for t in clause.tokens[first + 1:covered[0]]):
+        return False
+    return bool(covered)
 
 
 # "between £25 and £60" is one range, not two clauses: read as "between £25 to £60" before splitting.
