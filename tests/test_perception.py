@@ -960,6 +960,10 @@ def test_round_40_callers_lines_are_heard():
         "Hi, this is Sam from FeastFleet. I know you're busy so I'll be quick - have you ever thought about offering "
         "delivery?").asked_traits
     assert says_yes("Honestly, yes, black panels on black frames.") and not says_yes("Honestly, I'm not sure.")
+    # round 41: a phrase after a denied list's last item is the list's ("no joining, monthly or tablet fees on top")
+    assert not merchant.perceive("You'd be on our Starter plan at 12% for the first six months, with no joining, "
+                                 "monthly or tablet fees on top.").false_claims
+    assert merchant.perceive("There are monthly and tablet fees on top.").false_claims  # asserted, they are a lie
     # round 41: "not every" denies that it is every one, not the thing
     assert tutor.perceive("You get free access to over 3,000 ready-made lesson plans and practice papers, so you're "
                           "not building every lesson from scratch.").facts == ("lesson_library",)

@@ -198,8 +198,11 @@ def _negated_lists(pieces: list[str]) -> list[str]:
         head = tokenize(out[-1]) if out else ()
         end, rest = (re.split(r"(?=\s*(?:;|\s[\u2013\u2014-]\s))", piece, maxsplit=1) + [""])[:2]  # the list ends there
         tail = tokenize(end)
-        if (head and out[-1].rstrip().endswith(",") and NEGATORS.intersection(head[-2:]) and tail and len(tail) <= 6
-                and _COORD.intersection(tail) and not has_verb(tail, frozenset()) and not PREPOSITIONS.intersection(tail)):
+        # (a phrase after the list's last item is the list's: "no joining, monthly or tablet fees on top", round 41)
+        last_item = max((i for i, t in enumerate(tail) if t in _COORD), default=len(tail))
+        if (head and out[-1].rstrip().endswith(",") and NEGATORS.intersection(head[-2:]) and tail and len(tail) <= 8
+                and _COORD.intersection(tail) and not has_verb(tail, frozenset())
+                and not PREPOSITIONS.intersection(tail[:last_item + 2]) and not DETERMINERS.intersection(tail[:last_item])):
             out[-1] = out[-1].rstrip().rstrip(",") + " & " + re.sub(r"\s+and\s+", " & ", end) + rest
         else:
             out.append(piece)
