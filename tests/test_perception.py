@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from protod.world import load_scenario
-from protod.text import analyse, quantities, says_yes, stem, tokenize
+from protod.text import analyse, introduces_company, quantities, says_yes, stem, tokenize
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
@@ -964,6 +964,12 @@ def test_round_40_callers_lines_are_heard():
     assert not merchant.perceive("You'd be on our Starter plan at 12% for the first six months, with no joining, "
                                  "monthly or tablet fees on top.").false_claims
     assert merchant.perceive("There are monthly and tablet fees on top.").false_claims  # asserted, they are a lie
+    # a caller saying what the company is claims nothing to doubt; what it does, said after "that" or "with", is a claim
+    assert introduces_company("Hi, this is Jo - we're a home-care agency for elderly people, and we're looking for carers.")
+    for claim in ("We're a service that pays riders daily.", "We're an app with daily payouts.",
+                  "We're a no-commission platform.", "We're the cheapest app in town.", "We're a platform that charges 12%.",
+                  "We're the most trusted delivery app."):
+        assert not introduces_company(claim), claim
     # round 41: "not every" denies that it is every one, not the thing
     assert tutor.perceive("You get free access to over 3,000 ready-made lesson plans and practice papers, so you're "
                           "not building every lesson from scratch.").facts == ("lesson_library",)

@@ -335,13 +335,20 @@ def asserts_a_worry(sentence: str) -> bool:
 # "the cheapest"): "we're a no-commission platform" is judged as a claim. (round 40: the learned perceiver doubted
 # "we're a home-care agency for elderly people, and we're looking for care workers")
 _INTRODUCES = re.compile(r"\bwe(?:'re| are) (?:a|an|the) ")
-_CLAIMING = re.compile(r"\b(?:free|only|cheapest|best|biggest|largest|leading|fastest|number one|first|no\.? ?1|zero|"
+_CLAIMING = re.compile(r"\b(?:free|only|cheapest|best|biggest|largest|leading|fastest|most|top|number one|first|no\.? ?1|zero|"
                        r"unlimited|no-\w+|\w+-free)\b")
+
+
+# ... and a noun phrase only: what follows "that", "with" or "offering" is a claim about what it does ("we're a service
+# that pays riders daily" is judged)
+_DESCRIBES_MORE = frozenset("that which who whose where with offering giving paying providing including".split())
 
 
 def introduces_company(sentence: str) -> bool:
     """The statement says what the company is and claims nothing more (see `_INTRODUCES`)."""
     lowered = plain_lower(sentence)
-    if not _INTRODUCES.search(lowered) or _CLAIMING.search(lowered) or analyse(sentence).numbers:
+    found = _INTRODUCES.search(lowered)
+    if not found or _CLAIMING.search(lowered) or analyse(sentence).numbers:
         return False
-    return not (NEGATORS | GUARANTEE_WORDS).intersection(tokenize(sentence))
+    said = tokenize(lowered[found.end():].split(",")[0])
+    return not (NEGATORS | GUARANTEE_WORDS).intersection(tokenize(sentence)) and not _DESCRIBES_MORE.intersection(said)
