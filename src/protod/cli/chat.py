@@ -50,7 +50,8 @@ def chat(
         return
     persona = PersonaSampler(pack, seed).sample(1, stratum=stratum)[0]
     if role == "agent":
-        (final, turns), caller_name = _call_as_agent(pack, persona, simulator, seed, blind, privileged), "human"
+        final, turns = _call_as_agent(pack, persona, simulator, seed, blind, privileged)
+        caller_name = "human"
     else:
         final, turns, caller_name = _call_as_user(pack, persona, agent, model, seed)
     out.print("The persona was: " + "; ".join(f"{k}={v}" for k, v in persona.traits.items()) + " | hidden concerns: "

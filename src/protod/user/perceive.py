@@ -170,8 +170,9 @@ class RulePerceiver:
                  if not opens_condition(tokens) and not asks_for_time(part)]
         # (a short tail after a part that speaks to the user is still that part: "what are you doing at the moment,
         # work-wise?", round 40)
-        to_user = [bool(ADDRESSED.intersection(part)) or (k > 0 and len(part) == 1 and bool(ADDRESSED.intersection(parts[k - 1])))
-                   for k, part in enumerate(parts)]
+        addressed = [bool(ADDRESSED.intersection(part)) for part in parts]
+        to_user = [here or (k > 0 and len(part) == 1 and addressed[k - 1])
+                   for k, (part, here) in enumerate(zip(parts, addressed))]
         said = {w for part, ok in zip(parts, to_user) if ok for w in (*content_stems(part), *(_WH & set(part)))}
         if not said:
             return []
