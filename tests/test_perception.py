@@ -975,5 +975,31 @@ def test_round_40_callers_lines_are_heard():
                           "not building every lesson from scratch.").facts == ("lesson_library",)
 
 
+
+def test_round_42_callers_lines_are_heard():
+    """Round 42 (session 30): "not needed before you start" denies a prerequisite, not a fact that provides the thing
+    later (a fact that requires it, or orders the steps, is still denied); "won't cost you a penny" is "costs nothing";
+    a denied list of modifiers is each item denied; "Is that the kind of thing you'd want to know about?" after
+    examples asks what worries the user."""
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    heard = care.perceive("You don't need any certificates before you start - we pay you for the induction and fund "
+                          "the care certificate.")
+    assert heard.facts == ("paid_training",) and not heard.false_claims
+    assert care.perceive("You don't need a Care Certificate.").false_claims  # no "before": a denial of the fact
+    assert care.perceive("You don't need to do shadow shifts before you visit anyone on your own.").false_claims
+    bookkeeping = RulePerceiver(load_scenario(ROOT / "data/perception/packs/bookkeeping_software.yaml"))
+    assert bookkeeping.perceive("It won't cost you a penny for the first 30 days.").facts == ("free_trial",)
+    assert tokenize("it won't cost you anything") == tokenize("it will cost you nothing")
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    assert merchant.perceive("There are no joining, monthly or tablet fees.").facts == ("no_fees",)
+    assert merchant.perceive("We charge joining, monthly and tablet fees.").false_claims
+    assert merchant.perceive("There are no joining or monthly fees, but there is a tablet fee.").false_claims
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    assert broadband.perceive("A lot of people ask about installation charges or being tied in. Is that the kind of "
+                              "thing you'd want to know about?").probes
+    # a gerund subject may end on a particle: "Getting your records in is free" is English
+    assert analyse("Getting your old records in is free.").well_formed
+
+
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)

@@ -87,7 +87,10 @@ _OPEN_WORRY = re.compile(
     r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
     r"(?:would|could|might) make (?:it|this|that|things|life) (?:hard|harder|difficult|tricky|awkward)|"
-    r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take)\b")
+    r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take|"
+    # after examples of what others ask: "Is that the kind of thing you'd want to know about?", "Does any of that
+    # sound familiar?" (round 41: a plain question, no worry asked)
+    r"(?:want|need) to know about|(?:want|need) answers? (?:on|to|about)|sounds? familiar)\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
                          r"\b(?:is|are) there (?:any|anything|something)\b")
 

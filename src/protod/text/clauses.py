@@ -335,7 +335,8 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # ... nor "aged 18 or over can come", where the particle closes a range
         if a in PREPOSITIONS and a not in _SUBORDINATORS and b in _BAD_AFTER_PREP and not (
                 b in _FINITE_AUX and (_stranded(tokens, a) or (a in _ADVERB_PARTICLES and (
-                    (a, b) == tokens[-2:] or _closes_range(tokens, a))))):
+                    (a, b) == tokens[-2:] or _closes_range(tokens, a) or tokens[0].endswith("ing"))))):
+            # ("Getting your records in is free": the particle closes a gerund subject)
             return True
         if a in _COORD and b in _COORD:
             return True

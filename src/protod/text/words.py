@@ -101,6 +101,8 @@ _CONTRACTIONS = [
     (re.compile(r"\b(?:no|not) (?:more|longer) than\b"), "at most"), (re.compile(r"\b(?:no|not) (?:less|fewer) than\b"), "at least"),
     (re.compile(r"\bmidnight\b"), "12 am"), (re.compile(r"\b(?:noon|midday)\b"), "12 pm"), (re.compile(r"\bo'clock\b"), "oclock"),
     (re.compile(r"\ba?round the clock\b|\b24/7\b|\b24-7\b|\btwenty-four[- ]seven\b"), "24 hours a day"),
+    # "It won't cost you a penny" says what "it costs you nothing" says, without a negation a denial could catch.
+    (re.compile(r"\bnot cost (you |them )?(?:anything|a thing|a penny|a cent|a pound|a dime)\b"), r"cost \1nothing"),
     (re.compile(r"\bno later than\b"), "by"), (re.compile(r"\bnot (?:very |that |too )?far\b"), "close"),
 ]
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")

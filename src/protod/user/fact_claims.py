@@ -10,7 +10,7 @@ from typing import Any
 
 from protod.world import Fact, Scenario
 from protod.text import (
-    AUXILIARIES, COMMON_VERBS, HEDGE_WORDS, NEGATORS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence, accounted,
+    AUXILIARIES, COMMON_VERBS, DETERMINERS, HEDGE_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence, accounted,
     clauses_of, counted_per_period, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
     phrase_stems, same_kind, stem, tokenize,
 )
@@ -35,6 +35,7 @@ class FactModel:
     # no setup or delivery fee, and we stock you with three full sets" needs no "three": round 38's "There's no setup
     # fee and no delivery fee." went unheard)
     cue_homes: dict = field(default_factory=dict, compare=False)
+    requires: bool = False  # the fact states a requirement or an order ("you need a DBS check", "before you visit ...")
 
     def promise_invented(self, clause: Clause) -> bool:
         """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
@@ -47,6 +48,28 @@ class FactModel:
 
 
 _UNTIL = frozenset(("until", "till", "til"))
+
+# "need", "required", "must", "have to": a requirement; "before you start", "upfront", "already": a prerequisite.
+_REQUIRE = frozenset("need needs needed require requires required must necessary mandatory compulsory".split())
+_BEFORE = frozenset("before beforehand upfront advance already yet first".split())
+_ORDER = frozenset("before beforehand upfront advance prior".split())  # a fact that orders steps requires the first
+_STARTING = frozenset("start starting begin beginning apply applying join joining".split())
+
+
+def _requires(tokens: tuple[str, ...]) -> bool:
+    return bool(_REQUIRE.intersection(tokens)) or any(
+        t in ("have", "has") and nxt == "to" for t, nxt in zip(tokens, tokens[1:]))
+
+
+def denies_prerequisite(clause: Clause) -> bool:
+    """The clause says something is not needed before the user starts ("You don't need any certificates before you
+    start", "no experience required to apply"): it denies a prerequisite, not a fact that provides the thing later
+    ("we fund your Care Certificate, which you finish within your first 12 weeks"; round 41: a lie). Only a fact
+    that itself states a requirement or an order of steps ("before you visit anyone on your own, you do three shadow
+    shifts") is denied by it."""
+    toks = clause.tokens
+    return clause.negated and _requires(toks) and (
+        bool(_BEFORE.intersection(toks)) or any(t == "to" and nxt in _STARTING for t, nxt in zip(toks, toks[1:])))
 
 
 def _fact_model(fact: Fact) -> FactModel:
@@ -66,6 +89,7 @@ def _fact_model(fact: Fact) -> FactModel:
         guarantee=any(c.guarantee for c in clauses), cue_homes=cue_homes,
         hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
                    for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
+        requires=any(_requires(c.tokens) or _ORDER.intersection(c.tokens) for c in clauses),
     )
 
 
@@ -87,6 +111,25 @@ def _main_denies(tokens: tuple[str, ...]) -> bool:
 
 
 _SUBJECT_WORDS = frozenset("we you they it there i".split())
+_LIST_OPENERS = DETERMINERS | QUANTIFIERS  # "no", "any", "our": what a list of modifiers follows
+
+
+def _distributed(stems: tuple[str, ...]) -> str:
+    """A list of one-word modifiers sharing a head, spelt out: "no join monthly or tablet fee" -> " no join fee no
+    monthly fee no tablet fee " (round 41: "There are no joining, monthly or tablet fees." was unheard, its cues being
+    "no joining fee", "no monthly fee", ...). "" when the clause holds no such list."""
+    for k, t in enumerate(stems):
+        if t not in ("or", "and") or k + 2 >= len(stems) or k + 3 < len(stems) and stems[k + 3] in ("or", "and"):
+            continue
+        start = k - 1
+        while start >= 0 and stems[start] not in _LIST_OPENERS and k - start <= 4:
+            start -= 1
+        if start < 0 or stems[start] not in _LIST_OPENERS or start == k - 1:
+            continue
+        opener, head = stems[start], stems[k + 2]
+        items = [*stems[start + 1:k], stems[k + 1]]
+        return " " + " ".join(f"{opener} {item} {head}" for item in items) + " "
+    return ""
 
 
 def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
@@ -148,12 +191,12 @@ class FactReader:
         stated: list[str] = []
         false: list[str] = []
         sentence_words = {s for c in sent.clauses for s in c.stems}
-        negated_clauses: list[set[str]] = []  # content of negated clauses that matched no fact
+        negated_clauses: list[Clause] = []  # negated clauses that matched no fact
         loose: set = set()  # amounts of clauses that matched no fact
         # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
         # clause's alone ("...with no minimum hours, and the lunch peak guarantees €14 an hour": the hours are not
         # the peak clause's).
-        clause_texts = [joined(c.token_stems) for c in sent.clauses]
+        clause_texts = [joined(c.token_stems) + _distributed(c.token_stems) for c in sent.clauses]
         for clause, clause_text in zip(sent.clauses, clause_texts):
             words = set(clause.stems)
             matches = self._clause_matches(sent, clause, clause_text, clause_texts, sentence_words)
@@ -170,7 +213,7 @@ class FactReader:
             if (not matches and clause.negated and not opens_condition(clause.tokens)
                     and NEGATORS.intersection(clause.tokens)):
                 # ("Urgent work is optional: ..." says only that nothing is required, and denies no fact's topic)
-                negated_clauses.append(words)
+                negated_clauses.append(clause)
             if not matches:
                 loose |= clause.numbers
         return self._verdict(sent, stated, false, negated_clauses, loose)
@@ -261,6 +304,8 @@ class FactReader:
         weak += [d for d in denials if d[0] > agreeing]
         top = max((o for o, _, _ in weak), default=0)
         matches = strong or [(f, neg) for o, f, neg in weak if o == top]
+        if denies_prerequisite(clause):  # not needed before you start: no denial of a fact that requires nothing
+            matches = [(f, neg) for f, neg in matches if f.requires or not neg]
         if imperative or not (PRONOUNS | AUXILIARIES).intersection(sent.tokens):
             # "Set your own menu prices." is a bare cue said as an order, and "6 am to 10 pm." or "shows live how
             # busy." one said with no subject or verb of its own: a topic named, not a claim about the product
@@ -293,7 +338,7 @@ class FactReader:
         # ("Onboarding isn't fast, ... you build the menu page yourself").
         if stated:
             known = frozenset().union(*(self._fact_model[f].numbers for f in stated))
-            denied = [f for f in stated if any(self._denies(w, self._fact_model[f]) for w in negated_clauses)]
+            denied = [f for f in stated if any(self._denies(c, self._fact_model[f]) for c in negated_clauses)]
             # ... and a price another fact states, lent to a stated fact: "... only real damage such as burns or tears is
             # charged, at £25 an item" where the fact charges £8 an item (£25 is the same-day top-up's, a fact the
             # sentence says nothing of; the inventor adversary's line)
@@ -317,9 +362,13 @@ class FactReader:
         return list(dict.fromkeys(stated)), []
 
     @staticmethod
-    def _denies(negated_words: set[str], fact: FactModel) -> bool:
+    def _denies(clause: Clause, fact: FactModel) -> bool:
         """A negated clause denies a fact when it names a topic the fact asserts positively ("onboarding isn't fast");
-        "no vehicle" beside a fact that itself says "if you have no vehicle" denies nothing."""
+        "no vehicle" beside a fact that itself says "if you have no vehicle" denies nothing, nor does "you don't need
+        it before you start" a fact that requires nothing (`denies_prerequisite`)."""
+        if denies_prerequisite(clause) and not fact.requires:
+            return False
+        negated_words = set(clause.stems)
         # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"
         # agrees with the fact's "there is no sign-up fee"; round 26's caller was called a liar)
         shared = (negated_words & fact.topic) - _VERB_LIKE
