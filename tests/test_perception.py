@@ -997,6 +997,10 @@ def test_round_42_callers_lines_are_heard():
     broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
     assert broadband.perceive("A lot of people ask about installation charges or being tied in. Is that the kind of "
                               "thing you'd want to know about?").probes
+    # a check-in asks how things are going: "I'm just calling to see how you've been getting on" is on the subject
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    heard = gym.perceive("Hi, it's Sam from the gym - I'm just calling to see how you've been getting on since you left.")
+    assert heard.question and not heard.off_topic
     # a gerund subject may end on a particle: "Getting your records in is free" is English
     assert analyse("Getting your old records in is free.").well_formed
 

@@ -204,7 +204,11 @@ def asks_how_things_stand(sentence: str) -> bool:
 _ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want|wanted|meant|hoped) to "
                               r"(?:hear|know|understand|learn|ask(?: you)?|check|find out)(?: a bit| more| a little)?"
                               r"(?: about)?|(?:i|i'm|i am|i was)(?: just| really)? (?:wondering|wondered|curious)(?: about)?"
-                              r"|i was (?:going|about) to ask(?: you)?) (?:how|what|whether|why|if|which|where|when)\b")
+                              r"|i was (?:going|about) to ask(?: you)?"
+                              # "I'm just calling to see how you've been getting on" (round 41: off the subject)
+                              r"|(?:i'm|i am|i was|i'd|i)(?: just| only| really)? (?:calling|ringing|phoning|wanted|want|"
+                              r"hoped|hoping|checking in|here)(?: in)? to (?:see|check|find out|hear)) "
+                              r"(?:how|what|whether|why|if|which|where|when)\b")
 
 
 def asks_indirectly(sentence: str) -> bool:
