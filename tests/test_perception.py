@@ -1001,6 +1001,20 @@ def test_round_42_callers_lines_are_heard():
     gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
     heard = gym.perceive("Hi, it's Sam from the gym - I'm just calling to see how you've been getting on since you left.")
     assert heard.question and not heard.off_topic
+    # "at no cost" denies a cost, not what comes before it ("every rider", beside the rider support line)
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    heard = courier.perceive("Yes, it's included for every rider at no cost, and after a crash our support line calls "
+                             "you back within 2 minutes, day or night.")
+    assert heard.facts == ("support_line",) and not heard.false_claims
+    # a guaranteed fact said in fewer words, its amount left out, is not an invented promise; one that names what no
+    # guaranteed fact says still is
+    assert not courier.perceive("That's the main of it: quick start, guaranteed pay at the peaks, and insurance that "
+                                "has you covered.").false_claims
+    assert courier.perceive("You get guaranteed pay all day.").false_claims
+    # a count said without its noun is the matched fact's count ("three or more [bedrooms]"), not another's
+    assert broadband.perceive("Homes with three or more get a free mesh booster alongside our Wi-Fi 6 router, so the "
+                              "signal reaches every room.").facts == ("wifi_router",)
+    assert not broadband.perceive("Homes with five or more get a free mesh booster.").facts
     # a gerund subject may end on a particle: "Getting your records in is free" is English
     assert analyse("Getting your old records in is free.").well_formed
 

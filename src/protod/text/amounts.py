@@ -104,6 +104,9 @@ _AFTER_NOUN = frozenset("alongside along around behind beside besides near each 
                          "now today again ahead together alone too also only instead".split())
 
 
+_ELIDED_NOUN_NEXT = frozenset("get gets got also can will would are is have has pay pays".split())
+
+
 def _count_unit(tokens: tuple[str, ...], i: int) -> str:
     """What the number at tokens[i] counts: its noun phrase's stems ("paid shadow shift"), a unit of time or measure
     alone when it opens with one ("500 Mbps download" counts Mbps), or the first content word within three when a
@@ -113,7 +116,10 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
     if tail in _BOUND_TAILS:
         # "anyone 18 or over training alongside you" counts no training: "aged 18 or over" (round 36); "12 or more
         # days" counts days, as "12 days" does
-        return "" if tail[1] not in ("more", "fewer", "less") else _count_unit(tokens[:i + 1] + tokens[i + 3:], i)
+        # ("homes with three or more get a booster" leaves its noun out: no unit)
+        if tail[1] not in ("more", "fewer", "less") or tokens[i + 3:i + 4] and tokens[i + 3] in _ELIDED_NOUN_NEXT:
+            return ""
+        return _count_unit(tokens[:i + 1] + tokens[i + 3:], i)
     for w in tokens[i + 1:i + 5]:
         if w in FUNCTION_WORDS or w in _AFTER_NOUN or is_number(w):
             break
@@ -280,6 +286,13 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
     if q[0] == "time":
         return any(_bare_hour(k) and _same(k[1], q[1], "time") for k in known)
     return False
+
+
+def count_without_noun(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """A count said without its noun ("homes with three or more get a booster") that is one of the known counts: checked
+    against the facts a clause is matched to, never the whole pack ("the full 500" is no count of a fact it is not
+    about)."""
+    return q[0] == "num" and not q[2] and any(k[0] == "num" and _same_amount(k, q) for k in known)
 
 
 def counted_per_period(q: Quantity, known: frozenset[Quantity]) -> bool:

@@ -4,6 +4,7 @@ neither. The rule perceiver (protod.user.perceive) and the learned perceiver's a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from typing import Any
 from protod.world import Fact, Scenario
 from protod.text import (
     AUXILIARIES, COMMON_VERBS, DETERMINERS, HEDGE_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence, accounted,
-    clauses_of, counted_per_period, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
+    clauses_of, count_without_noun, counted_per_period, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
     phrase_stems, same_kind, stem, tokenize,
 )
 
@@ -111,6 +112,8 @@ def _main_denies(tokens: tuple[str, ...]) -> bool:
 
 
 _SUBJECT_WORDS = frozenset("we you they it there i".split())
+_GUARANTEE_STEMS = frozenset(stem(w) for w in "guarantee guaranteed guarantees promise promised always".split())
+_AT_NO_COST = re.compile(r"\b(?:at|for) no (?:extra |additional )?(?:cost|charge)(?: to you)?$")
 _LIST_OPENERS = DETERMINERS | QUANTIFIERS  # "no", "any", "our": what a list of modifiers follows
 
 
@@ -136,6 +139,7 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
     """A claim about a fact that carries amounts must state one of them (a wrong one is caught as a false claim)."""
     numbers = frozenset(q for q in numbers if q[0] != "allday")  # "monitored around the clock" is said without it
     return not numbers or any(accounted(q, numbers) or contradicts(q, numbers) or counted_per_period(q, numbers)
+                              or count_without_noun(q, numbers)
                               for q in stated)
 
 
@@ -327,6 +331,11 @@ class FactReader:
                      if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers, f.numbers)]
             return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
 
+        said = words - _VERB_LIKE - _GUARANTEE_STEMS
+        if clause.guarantee and not clause.numbers and said and any(f.guarantee and said <= f.content for f in self._facts):
+            # "guaranteed pay at the peaks" says the guaranteed fact in fewer words, amount left out (round 42: made
+            # up); "guaranteed pay all day" names what no guaranteed fact says, and stays invented
+            return []
         hits = [f for f in self._facts if topical(f)]
         return [max(hits, key=lambda f: len(words & f.topic)).id] if hits else []
 
@@ -346,7 +355,7 @@ class FactReader:
                                                                     for c in sent.clauses for q in c.numbers)]
             if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers, known) for q in sent.numbers):
                 false += denied or stated
-            elif not all(accounted(q, known) or counted_per_period(q, known)
+            elif not all(accounted(q, known) or counted_per_period(q, known) or count_without_noun(q, known)
                          or (q in loose and self.true_amount(q, sent.numbers, known))
                          or (self.true_amount(q, sent.numbers, known) and not same_kind(q, known))
                          for q in sent.numbers):
@@ -386,6 +395,10 @@ class FactReader:
         # ("You wouldn't be out of pocket between visits" denies a cost, not "we pay 45p a mile between visits": round
         # 34, a lie)
         own = negated_words - fact.topic - _VERB_LIKE
+        # ... nor one whose negation comes after what it shares with the fact: "it's included for every rider at no
+        # cost" denies a cost, not the rider support line (round 42: the support line called a lie)
+        if shared and _AT_NO_COST.search(" ".join(clause.tokens)) and not negation_covers(clause, shared):
+            return False
         if own and len(own) >= len(shared):
             return False
         return any(shared & set(fc.stems) and not fc.negated for fc in fact.clauses)
