@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from protod.user.persona import PersonaSampler
 from protod.world import ScenarioError, builtin_scenarios, load_scenario, parse_scenario
 from protod.audit.consistency import _reply_findings, check_trajectory, said_lines
-from protod.user.compose import _STANCE, _echoable, compose
+from protod.user.compose import _STANCE, _echoable, compose, heard_phrase
 from protod.user.express import TemplateExpresser
 from protod.user.state import Perception, UserState, transition
 
@@ -405,12 +405,15 @@ def test_a_touched_worry_frame_is_not_said_twice_in_a_call():
     pack = load_scenario("courier_recruitment")
     persona = PersonaSampler(pack, 0).sample(1)[0]
     expresser = TemplateExpresser(pack)
-    touched = [(c.id, c.resolution_facts[0]) for c in pack.concerns if c.resolution_facts][:4]
+    # the caller's words for the fact, a cue that names the worry: echoed in the frame
+    touched = [(c.id, fid, cue) for c in pack.concerns for fid in c.resolution_facts[:1]
+               for cue in pack.fact_by_id[fid].cues[:1] if heard_phrase(pack, fid, f"There's {cue}.", about=c.id)][:4]
+    assert len(touched) >= 3
     for seed in range(20):
         history: list = []
         frames = []
-        for cid, fid in touched:
-            said = f"There's {pack.fact_by_id[fid].cues[0]}."  # the caller's words for the fact: echoed in the frame
+        for cid, fid, cue in touched:
+            said = f"There's {cue}."
             reply = expresser.express((("voiced", cid, fid),), persona, random.Random(seed), None, tuple(history), said)
             history.append(Message(role="user", text=reply))
             assert "? " in reply, reply
@@ -612,3 +615,21 @@ def test_a_hint_names_the_part_of_the_offer_and_a_second_says_it_was_said():
     assert area in again and "said" in again.lower(), again
     # never beside a yes, nor contradicted by a complaint in the same reply
     assert compose((("hinted", cid), ("accept",))) == [("accept",)]
+
+
+def test_a_touched_worry_is_said_back_by_a_phrase_that_names_it():
+    """Round 42: "80 bikes? Now that's something I'd been wondering about." to a worry about a safe place for the bike
+    and a shower, and "Aged 18 or over? That's the bit I care about" to one about training alone: the phrase said back
+    names the worry (a cue without a number first), or none is, and the worry is said in the user's words."""
+    cowork = load_scenario(str(Path(__file__).parents[1] / "examples/packs/coworking_membership.yaml"))
+    said = ("Nice, then you'd be well looked after: there's secure indoor storage for 80 bikes, and members get free "
+            "showers, towels and a personal locker.")
+    assert heard_phrase(cowork, "bike_storage", said) == "80 bikes"  # an acknowledgement may say the count back
+    assert heard_phrase(cowork, "bike_storage", said, about="cycling_in") == "free showers"
+    gym = load_scenario(str(Path(__file__).parents[1] / "data/perception/packs/gym_membership_winback.yaml"))
+    said = "Anytime members get four free guest passes a year for someone aged 18 or over to come along with you."
+    assert heard_phrase(gym, "guest_passes", said, about="training_alone") == ""
+    persona = PersonaSampler(gym, 0).sample(1)[0]
+    reply = TemplateExpresser(gym).express((("voiced", "training_alone", "guest_passes"),), persona, random.Random(0),
+                                           None, (), said)
+    assert "18 or over?" not in reply and reply.rstrip().endswith("?"), reply

@@ -167,7 +167,7 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
 _MAX_ECHO_WORDS = 4
 
 
-def heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
+def heard_phrase(pack: Scenario, fact_id: str, agent_text: str, about: str = "") -> str:
     """How the user echoes a fact: the first of its cues in the caller's own words that a person would say back, else
     "". Never the pack's words for a fact the caller put otherwise: echoing "all-black panels" to "we fit solar panels"
     puts words in the caller's mouth (and shows a misheard fact as if it had been said). Only a short naming phrase is
@@ -175,6 +175,14 @@ def heard_phrase(pack: Scenario, fact_id: str, agent_text: str) -> str:
     read out (round 20: "Imports your patient list, okay.", "Connects up to five? That's close to what's been on my
     mind.")."""
     cues = pack.fact_by_id[fact_id].cues if fact_id in pack.fact_by_id else ()
+    if about:
+        # said back as what the user cares about: a cue naming the worry, not "80 bikes?" to a worry about the bike's
+        # safety nor "Aged 18 or over?" to one about training alone (round 42)
+        concern = pack.concern_by_id.get(about)
+        words = set(content_stems(tokenize(" ".join((concern.description, *concern.probe_cues))))) if concern else set()
+        # (a cue without a number first: "80 bikes?" sounds as if the count were the worry)
+        cues = sorted((c for c in cues if words & set(content_stems(tokenize(c)))),
+                      key=lambda c: any(ch.isdigit() for ch in c))
     lowered = agent_text.lower()
     for cue in cues:
         at = lowered.find(cue.lower())

@@ -373,7 +373,7 @@ class TemplateExpresser:
                 # fact acknowledged before it (round 27: "Okay, three working days. Before anything else, I'd want
                 # that confirmed. If it's awkward to get to, ..." was answered "Yes, the three free days are confirmed")
             if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
-                heard = heard_phrase(pack, event[2], agent_text)
+                heard = heard_phrase(pack, event[2], agent_text, about=event[1])
                 if not heard and settled_now:
                     # "I can fit that in around my hours. That's close to what's been on my mind. Is that definitely
                     # the case for me?" (round 22) doubts what it just accepted: without the words of the fact that
