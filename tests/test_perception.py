@@ -1015,6 +1015,21 @@ def test_round_42_callers_lines_are_heard():
     assert broadband.perceive("Homes with three or more get a free mesh booster alongside our Wi-Fi 6 router, so the "
                               "signal reaches every room.").facts == ("wifi_router",)
     assert not broadband.perceive("Homes with five or more get a free mesh booster.").facts
+    # round 43: prices said as people type them ("13 pounds 20 an hour", "14 70 at weekends", "14.70 weekends");
+    # "Fair enough, let's talk straight money." is speech; "Let's get you started." asks to go ahead
+    heard = care.perceive("It's 13 pounds 20 an hour on weekdays and 14 70 at weekends, travel between back-to-back "
+                          "visits is paid at that rate, and if you use your car you get 45p a mile between visits on top.")
+    assert set(heard.facts) == {"hourly_pay", "travel_time", "mileage"} and not heard.false_claims
+    assert care.perceive("The base is 13.20 an hour weekdays, 14.70 weekends.").facts == ("hourly_pay",)
+    assert care.perceive("It's 13 pounds 20 an hour on weekdays and 15 70 at weekends.").false_claims
+    assert tokenize("it costs £5 for 2 10 minute calls") == ("it", "costs", "£5", "for", "2", "10", "minute", "calls")
+    assert tokenize("it takes 2.50 hours") == ("it", "takes", "2.50", "hours")
+    assert analyse("Fair enough, let's talk straight money.").well_formed
+    assert merchant.perceive("Come on, let's just sign you up now.").closing_ask
+    # a denial that names its first item whole, the others repeating its noun, denies them all
+    assert merchant.perceive("There's no joining fee, monthly fee or tablet fee; you only pay a commission on orders "
+                             "that are actually delivered.").facts == ("no_fees",)
+    assert merchant.perceive("There's no joining fee, but monthly and tablet fees apply.").false_claims
     # a gerund subject may end on a particle: "Getting your records in is free" is English
     assert analyse("Getting your old records in is free.").well_formed
 

@@ -34,6 +34,8 @@ _CONSENT = re.compile(
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
+    # ("Let's get you signed up", "Come on, let's just book you in": round 43, small talk)
+    r"^(?:(?:so|okay|ok|great|right|well|then|and|come on|brilliant|lovely|perfect)[, ]+)*(?:let's|let us)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
     r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"

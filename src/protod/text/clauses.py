@@ -200,7 +200,11 @@ def _negated_lists(pieces: list[str]) -> list[str]:
         tail = tokenize(end)
         # (a phrase after the list's last item is the list's: "no joining, monthly or tablet fees on top", round 41)
         last_item = max((i for i, t in enumerate(tail) if t in _COORD), default=len(tail))
-        if (head and out[-1].rstrip().endswith(",") and NEGATORS.intersection(head[-2:]) and tail and len(tail) <= 8
+        # (the denial may name its first item whole when the others repeat its noun: "there's no joining fee, monthly
+        # fee or tablet fee", round 43; not "never liable for damage, vandalism or theft at the locker")
+        denied = NEGATORS.intersection(head[-2:]) or (
+            NEGATORS.intersection(head[-4:-2]) and head[-1] in tail and not has_verb(head[-3:], frozenset()))
+        if (head and out[-1].rstrip().endswith(",") and denied and tail and len(tail) <= 8
                 and _COORD.intersection(tail) and not has_verb(tail, frozenset())
                 and not PREPOSITIONS.intersection(tail[:last_item + 2]) and not DETERMINERS.intersection(tail[:last_item])):
             out[-1] = out[-1].rstrip().rstrip(",") + " & " + re.sub(r"\s+and\s+", " & ", end) + rest
@@ -363,6 +367,9 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
     return False
 
 
+# ... said in two words: "Fair enough, ...", "Of course, ...", "No problem, ..." (round 43: "Fair enough, let's talk
+# straight money." was a keyword list)
+_COURTESY_WORDS = frozenset("enough of course no problem worries then thing".split())
 INTERJECTIONS = frozenset("exactly absolutely great right okay ok yes yeah sure lovely perfect brilliant true indeed "
                            "fair definitely totally quite".split())
 # Words a fronted time or place phrase opens with ("right now", "at the moment", "these days", "in your case"): not a
@@ -428,7 +435,8 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
     if len(tokens) >= 4:
         # (after an interjection segment: "Exactly, less clutter behind the counter." agrees, it lists nothing)
         lead = _SEGMENT.split(sentence, 1)
-        if len(lead) == 2 and tokenize(lead[0]) and all(t in INTERJECTIONS for t in tokenize(lead[0])):
+        if len(lead) == 2 and tokenize(lead[0]) and all(t in INTERJECTIONS or t in _COURTESY_WORDS
+                                                          for t in tokenize(lead[0])):
             words = [t for t in tokenize(lead[1]) if not is_number(t)] or words
         function_share = sum(1 for t in words if t in FUNCTION_WORDS) / max(1, len(words))
         # Few function words make a keyword list ("Commission 12%, weekly payout, no lock-in") unless a main clause

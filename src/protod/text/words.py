@@ -93,7 +93,8 @@ _CONTRACTIONS = [
                 r"done|gone|had|got|heard|given|taken|known|made|thought|found|left|sent|met|spoken|written|"
                 r"(?!(?:need|proceed|succeed|exceed|feed|speed|heed|bleed|breed)\b)[a-z]+ed)\b)"), " had"),
     (re.compile(r"'d\b"), " would"),
-    (re.compile(r"\b(it|there|that|what|here|who|how|where|he|she)'s\b"), r"\1 is"), (re.compile(r"'s\b"), ""),
+    (re.compile(r"\b(it|there|that|what|here|who|how|where|he|she)'s\b"), r"\1 is"), (re.compile(r"\blet's\b"), "let us"),
+    (re.compile(r"'s\b"), ""),
     (re.compile(r"\bper ?cent\b|\bpercent\b"), "%"),
     # "say no to any change" turns it down; it denies nothing (round 32: the pack's own fact called a lie)
     (re.compile(r"\b(?:say|says|said|saying) no to\b"), "decline"),
@@ -117,13 +118,19 @@ _TENS_WORD = r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
 _TEN_TO_99 = rf"(?:{_TENS_WORD}(?:-{_UNITS_WORD})?|{_TEENS_WORD})"
 _UPTO99 = rf"(?:{_TEN_TO_99}|{_UNITS_WORD})"
 _MONEY_UNIT = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "dollar": "$", "dollars": "$"}
-_UNIT_AND_SUB = re.compile(rf"\b({_UPTO99}|\d+)\s+(pounds?|quid|euros?|dollars?)\s+(?:and\s+)?({_UPTO99})"
+_UNIT_AND_SUB = re.compile(rf"\b({_UPTO99}|\d+)\s+(pounds?|quid|euros?|dollars?)\s+(?:and\s+)?({_UPTO99}|\d\d)"
                            rf"(?:\s+(?:pence|p|cents?))?\b(?!\s+(?!(?:a|an|per|every|each|plus|for|and|or|on|in|at|"
                            rf"to|with|vat|including|inc|before|after))[a-z]+s\b)", re.I)
-_BARE_PRICE = re.compile(rf"\b({_TEN_TO_99})\s+({_TEN_TO_99})\b(?!-)", re.I)
+_BARE_PRICE = re.compile(rf"(?<![.,:/])\b({_TEN_TO_99}|[1-9]\d?)\s+({_TEN_TO_99}|[1-9]\d)\b(?!-|%|[.,:/]\d)", re.I)
+# "14.70 weekends": two decimal places are pence or cents, unless a measure follows ("2.50 hours", "1.25 kg")
+_AFTER_DIGIT_PRICE = re.compile(r"\s*(?:[,.;:!?)]|$)|\s+(?:a|an|per|at|on|for|each|plus|and|or|in|every|a|weekdays?|"
+                                 r"weekends?|vat|inc|including|excluding|before|after)\b", re.I)
+_DECIMAL_PRICE = re.compile(r"(?<![€$£\d.])\b(\d{1,4}\.\d\d)\b(?![.\d%]|\s*(?:[a-z]*bps|kg|km|kw|kwh|g|gb|mb|mi|m|cm|"
+                            r"l|ml|miles?|metres?|meters?|litres?|liters?|hours?|hrs?|minutes?|mins?|seconds?|days?|"
+                            r"weeks?|months?|years?|percent|per cent|stars?|points?|x)\b)", re.I)
 # A cheap first look, on lower-case text (tokenize's hot path): most sentences have no currency and no number word
 # from ten up, and then nothing in them can be a price in words.
-_PRICE_HINT = re.compile(rf"[€$£]|\b(?:pound|quid|euro|dollar|{_TEENS_WORD}|{_TENS_WORD})")
+_PRICE_HINT = re.compile(rf"[€$£]|\b(?:pound|quid|euro|dollar|{_TEENS_WORD}|{_TENS_WORD})|\d\s+\d|\d\.\d\d")
 _HAS_MONEY = re.compile(r"[€$£]|\b(?:pounds?|quid|euros?|dollars?)\b", re.I)
 _RATE_AFTER = re.compile(r"\s+(?:a|an|per)\s+(?:hour|night|day|week|month|shift|session|class|visit|lesson)\b", re.I)
 
@@ -137,16 +144,23 @@ def money_words(text: str) -> str:
     def unit_and_sub(m: re.Match) -> str:
         whole = m.group(1)
         value = int(whole) if whole.isdigit() else _words_value(whole)
-        sub = _words_value(m.group(3))
+        sub = int(m.group(3)) if m.group(3).isdigit() else _words_value(m.group(3))
         return f"{_MONEY_UNIT[m.group(2).lower()]}{value}.{sub:02d}" if 0 < sub < 100 else m.group(0)
 
     def bare(m: re.Match) -> str:
         if not (money or _RATE_AFTER.match(m.string, m.end())):
             return m.group(0)
-        return f"£{_words_value(m.group(1))}.{_words_value(m.group(2)):02d}"
+        whole, sub = (int(g) if g.isdigit() else _words_value(g) for g in m.groups())
+        if m.group(1).isdigit() != m.group(2).isdigit():
+            return m.group(0)  # "2 thirty" is no price
+        if m.group(1).isdigit() and not _AFTER_DIGIT_PRICE.match(m.string, m.end()):
+            return m.group(0)  # "2 10-minute calls", "3 40 seat rooms": a count of things
+        # ("14 70 at weekends", said after "13 pounds 20 an hour", is £14.70)
+        return f"£{whole}.{sub:02d}"
 
     if not _PRICE_HINT.search(text.lower()):
         return text
+    text = _DECIMAL_PRICE.sub(r"£\1", text)
     money = bool(_HAS_MONEY.search(text))
     if money:  # a whole and its subunits need the currency word between them
         text = _UNIT_AND_SUB.sub(unit_and_sub, text)
