@@ -1030,6 +1030,16 @@ def test_round_42_callers_lines_are_heard():
     assert merchant.perceive("There's no joining fee, monthly fee or tablet fee; you only pay a commission on orders "
                              "that are actually delivered.").facts == ("no_fees",)
     assert merchant.perceive("There's no joining fee, but monthly and tablet fees apply.").false_claims
+    # a price said without its subunit ("you'd keep 10.2" for "10.2 cents"); "a second linguist" asks for no time;
+    # "I wanted to quickly hear what ..." asks
+    translator = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
+    assert "platform_fee" in translator.perceive("We keep a flat 15% per job, nothing else, and you set your own rate, "
+                                                 "from 8 cents a word up; at 12 cents, for example, you'd keep 10.2.").facts
+    assert not translator.perceive("At 12 cents a word you'd keep 11.2 after our 15% fee.").facts
+    assert "unfair_review" in translator.perceive("Have you had trouble before with reviewers, say a second linguist "
+                                                  "making preferential edits that counted against you?").probes
+    assert courier.perceive("You'd shown some interest in rider work, so I wanted to quickly hear what you're looking "
+                            "for at the moment.").question
     # a gerund subject may end on a particle: "Getting your records in is free" is English
     assert analyse("Getting your old records in is free.").well_formed
 

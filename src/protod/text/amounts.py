@@ -289,10 +289,13 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
 
 
 def count_without_noun(q: Quantity, known: frozenset[Quantity]) -> bool:
-    """A count said without its noun ("homes with three or more get a booster") that is one of the known counts: checked
+    """A count said without its noun ("homes with three or more get a booster") that is one of the known amounts: checked
     against the facts a clause is matched to, never the whole pack ("the full 500" is no count of a fact it is not
     about)."""
-    return q[0] == "num" and not q[2] and any(k[0] == "num" and _same_amount(k, q) for k in known)
+    # ... or a price said without its currency or its subunit ("at 12 cents you'd keep 10.2" for "10.2 cents")
+    return q[0] == "num" and not q[2] and any(
+        (k[0] == "num" and _same_amount(k, q)) or (k[0] == "cur" and q[1] in (k[1], round(k[1] * 100, 3)))
+        for k in known)
 
 
 def counted_per_period(q: Quantity, known: frozenset[Quantity]) -> bool:

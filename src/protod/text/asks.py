@@ -134,7 +134,9 @@ def leaves_choice_open(sentence: str) -> bool:
 
 # Asking for the user's time ("Have you got a couple of minutes?", "Is now a good time?", "Open to hearing about it?"):
 # a courtesy before the call's business, never a question about the user's situation or a worry.
-_ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?|mins?)\b"
+# ("a second linguist", "a second site" count, they ask for no time: round 43)
+_ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?(?!\s+(?!(?:to|for|of|now|"
+                            r"please|just|right|and|or|here|with|do|have|are|is|can|so|then|if|while|before)\b)[a-z]{3,})|mins?)\b"
                             r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
 
 
@@ -204,6 +206,7 @@ def asks_how_things_stand(sentence: str) -> bool:
 # ... and a question announced ("I wanted to ask how your internet has been", "I was going to ask whether ...":
 # round 40, heard as off the subject)
 _ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want|wanted|meant|hoped) to "
+                              r"(?:quickly |briefly |just |first )?"
                               r"(?:hear|know|understand|learn|ask(?: you)?|check|find out)(?: a bit| more| a little)?"
                               r"(?: about)?|(?:i|i'm|i am|i was)(?: just| really)? (?:wondering|wondered|curious)(?: about)?"
                               r"|i was (?:going|about) to ask(?: you)?"
