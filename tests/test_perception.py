@@ -1046,3 +1046,25 @@ def test_round_42_callers_lines_are_heard():
 
 def pack_area(perceiver: RulePerceiver, concern_id: str) -> str:
     return next(c.area for c in perceiver.pack.concerns if c.id == concern_id)
+
+
+def test_round_44_questions_ask_the_trait_they_ask():
+    """Rounds 42-44: a question heard as asking a trait it does not ask gets a profile line for an answer ("Normal
+    office hours." to "When you need to see clients, where do you meet them?"). A question word opening a subordinate
+    clause asks nothing; a question for a quantity asks no trait described by another question, nor the reverse; a
+    particle names a trait only with its verb."""
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    assert "work_hours" not in cowork.perceive("When you need to see clients in person, where do you usually meet "
+                                               "them?").asked_traits
+    assert "work_hours" not in cowork.perceive("How do you get on when you need to meet a client, is there somewhere "
+                                               "decent to take them?").asked_traits
+    assert cowork.perceive("When do you usually work?").asked_traits == ("work_hours",)
+    assert cowork.perceive("I'm curious where you usually work from at the moment.").asked_traits == ("current_setup",)
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    assert not merchant.perceive("Roughly how many delivery orders are you seeing a day now?").asked_traits
+    assert not merchant.perceive("What do you run at the counter now?").asked_traits
+    assert merchant.perceive("How many locations do you run?").asked_traits == ("store_count",)
+    assert merchant.perceive("How do you take orders at the moment?").asked_traits == ("current_channel",)
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert not courier.perceive("I'm wondering how it would have to fit around classes.").asked_traits
+    assert courier.perceive("How do you get around?").asked_traits == ("vehicle",)

@@ -22,7 +22,7 @@ from typing import Any
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence, analyse, asked_part,
+    ADDRESSED, AUXILIARIES, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence, analyse, asked_part,
     asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
@@ -41,6 +41,47 @@ def _phrases(cues: list[str]) -> tuple[tuple[str, ...], ...]:
 def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
     text = joined(stems)
     return any(joined(p) in text for p in phrases)
+
+
+_EMBEDDING = frozenset("curious wonder wondering wondered ask asking asked know tell sure idea about".split())
+
+
+def _asking_wh(tokens) -> set[str]:
+    """The question words (`_WH`) that ask: opening the part ("Where do you work?"), inverted before an auxiliary, or
+    after a word that embeds a question ("I'm curious where you usually work from"); not one that opens a subordinate
+    clause ("When you need to see clients, where do you meet them?" asks where, not when: round 44 heard "Normal
+    office hours.")."""
+    out = set()
+    for i, t in enumerate(tokens):
+        if t in _WH:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if nxt in AUXILIARIES or (i > 0 and tokens[i - 1] in _EMBEDDING) or (i == 0 and nxt not in _SUBJECT_PRONOUNS):
+                out.add(t)
+    return out
+
+
+_SUBJECT_PRONOUNS = frozenset("i you we they he she it there".split())
+_PARTICLES = frozenset("around about up out off over along through away back down".split())
+_MOVING = frozenset("get gets getting got go goes going went move moving travel travelling traveling".split())
+
+
+def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t for i, t in enumerate(tokens) if t not in _PARTICLES or (i and tokens[i - 1] in _MOVING))
+_QUANTITY = frozenset("many much long often old far big".split())
+
+
+def _measure(tokens, opening: bool = False) -> str | None:
+    """"how many" (and "how much", "how long", ...) where the words ask for a quantity, "how" / "what" / ... for
+    another question word, None for none (a description that opens with no question word: no constraint). With
+    `opening`, only the first word counts (a description's "How many locations the owner runs")."""
+    toks = list(tokens)
+    for i, t in enumerate(toks[:1] if opening else toks):
+        if t == "how":
+            nxt = toks[i + 1] if i + 1 < len(toks) else ""
+            return f"how {nxt}" if nxt in _QUANTITY else "other"
+        if t in ("what", "which", "where", "who", "when", "whether"):
+            return "other"
+    return None
 
 
 _PARTS = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+|\s+(?:and|but|so)\s+")
@@ -146,6 +187,9 @@ class RulePerceiver:
                                            else 1) / shared[w]
                                        for w in named[tr.name] if shared[w] < len(named)} for tr in pack.traits}
         self._description_stems = {tr.name: frozenset(stem(t) for t in tokenize(tr.description)) for tr in pack.traits}
+
+        # the question a trait's description opens with, where it asks for a quantity or is asked for one (`_measure`)
+        self._measure_of = {tr.name: _measure(tokenize(tr.description)[:2], opening=True) for tr in pack.traits}
         # A trait that sets how the user talks (`voice`) is their manner, not something they are asked about: "I know
         # you're busy, so I'll be quick" got "That's right, brisk and busy." (round 40)
         self.manner_traits = frozenset(tr.name for tr in pack.traits if tr.voice)
@@ -173,11 +217,21 @@ class RulePerceiver:
         addressed = [bool(ADDRESSED.intersection(part)) for part in parts]
         to_user = [here or (k > 0 and len(part) == 1 and addressed[k - 1])
                    for k, (part, here) in enumerate(zip(parts, addressed))]
-        said = {w for part, ok in zip(parts, to_user) if ok for w in (*content_stems(part), *(_WH & set(part)))}
+        # (a particle names a trait only with its verb: "how do you get around?" asks how the candidate gets around,
+        # "how would it fit around classes?" does not; round 44: "Well, only a bus pass, as it happens.")
+        said = {w for part, ok in zip(parts, to_user) if ok
+                for w in (*content_stems(_loose_particles_out(part)), *_asking_wh(part))}
         if not said:
             return []
+        # A question for a quantity ("how many delivery orders ...?") asks no trait described by another question
+        # ("How the restaurant takes orders today"), nor another question one described by a quantity ("What do you
+        # run at the counter?" is not "How many locations the owner runs"): round 42, "The rival app QuickBite." and
+        # "A single location, since you ask."
+        asked_measure = _measure([t for part, ok in zip(parts, to_user) if ok for t in part])
         scores = sorted(((round(sum(weights.get(w, 0.0) for w in said), 6), name)
-                         for name, weights in self._trait_words.items() if name not in self.manner_traits), reverse=True)
+                         for name, weights in self._trait_words.items() if name not in self.manner_traits
+                         and (asked_measure is None or self._measure_of[name] is None
+                              or asked_measure == self._measure_of[name])), reverse=True)
         if not scores or scores[0][0] == 0:
             return []
         tied = [name for score, name in scores if score == scores[0][0]]
