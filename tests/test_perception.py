@@ -1068,3 +1068,8 @@ def test_round_44_questions_ask_the_trait_they_ask():
     courier = RulePerceiver(load_scenario("courier_recruitment"))
     assert not courier.perceive("I'm wondering how it would have to fit around classes.").asked_traits
     assert courier.perceive("How do you get around?").asked_traits == ("vehicle",)
+    # a clock time said without am/pm before "at weekends" is a time, not a count of weekends
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    assert gym.perceive("All our clubs are open 6 am to 10 pm on weekdays and 8 to 8 at weekends.").facts == (
+        "opening_hours",)
+    assert not gym.perceive("All our clubs are open 6 am to 10 pm on weekdays and 9 to 5 at weekends.").facts

@@ -134,12 +134,15 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
         if words[-1] in UNIT_DAYS or words[-1] in _MEASURES or words[-1] in ("am", "pm"):
             return words[-1]  # "16 guaranteed hours" is a span of hours, "500 Mbps download" a speed
     if not words:
+        if tokens[i + 1:i + 2] and tokens[i + 1] in _PLACE_WORDS:
+            return ""  # "8 to 8 at weekends" counts no weekends (round 44: a clock time heard as a count)
         first = next((stem(w) for w in tokens[i + 1:i + 4]
                       if w not in FUNCTION_WORDS and not is_number(w) and stem(w) not in _UNIT_QUALIFIERS), "")
         return _UNIT_ALIASES.get(first, first)
     return " ".join(words)
 
 
+_PLACE_WORDS = frozenset("at on in during by from until till".split())
 _MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread".split())
 _BOUND_TAILS = frozenset((a, b) for a in ("or", "and") for b in ("over", "more", "above", "older", "under", "less", "fewer",
                                                                    "younger", "up"))
