@@ -258,13 +258,13 @@ def test_an_open_question_with_nothing_unsaid_gets_nothing_more_not_one_worry_se
     state = transition(state, Perception(facts=(fact,), addressed=((first, fact),)), severity, d, 40).state
     unheld = next(c.id for c in pack.concerns if c.id not in (first, second))
     for probes in ((first,), (unheld,)):
-        open_question = Perception(probes=probes, question=True)  # heard nearest one worry, naming none of it
+        open_question = Perception(probes=probes, question=True, open_question=True)  # heard nearest one worry, naming none of it
         events = transition(state, open_question, severity, d, 40).events
         assert ("restated", second) in events or ("confirm", second) in events, events  # the one still open
     fact = pack.concern_by_id[second].resolution_facts[0]
     state = transition(state, Perception(facts=(fact,), addressed=((second, fact),)), severity, d, 40).state
     for probes in ((first,), (unheld,)):
-        step = transition(state, Perception(probes=probes, question=True), severity, d, 40)
+        step = transition(state, Perception(probes=probes, question=True, open_question=True), severity, d, 40)
         assert not {("settled", first), ("no_concern",)} & set(step.events), step.events
         reply = TemplateExpresser(pack).express(step.events, persona, random.Random(0), step.state)
         said = {str(x) for x in pack.user_lines.covered} | {str(x) for x in pack.user_lines.ready_again}

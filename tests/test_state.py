@@ -257,8 +257,8 @@ def test_a_user_won_over_but_wary_says_so_and_plain_facts_are_the_way_on():
     ask a bare no, and the caller telling the pay was an idle turn that ended the call. Now the user says what is
     missing, and a new fact is progress (one a turn, never a recital or a lie)."""
     wary = state(stance=0.8, trust=D.accept_trust - 0.1, patience=2, fees=R, volume=R)
-    assert ("unsure",) in step(wary, probes=("fees",), question=True).events
-    assert ("covered",) in step(state(stance=0.8, trust=0.8, fees=R, volume=R), probes=("fees",), question=True).events
+    assert ("unsure",) in step(wary, probes=("fees",), question=True, open_question=True).events
+    assert ("covered",) in step(state(stance=0.8, trust=0.8, fees=R, volume=R), probes=("fees",), question=True, open_question=True).events
     refused = step(wary, closing_ask=True)
     assert ("unsure",) in refused.events and ("refused_ask",) in refused.events
     told = step(wary, facts=("pay",))
@@ -368,3 +368,11 @@ def test_an_open_question_across_several_parts_is_not_answered_settled_while_a_w
     assert not any(e[0] == "settled" for e in wide.events) and ("guarded",) in wide.events
     narrow = transition(wary, Perception(probes=("fees",), question=True), SEV, D, 12, areas)
     assert ("settled", "fees") in narrow.events
+
+
+def test_a_question_about_one_part_of_the_offer_is_not_anything_else():
+    """Round 44: "Are you still in a contract?" (a vague question about one part of the offer) to a user whose worries
+    are all answered got "Nothing else, I don't think.": it is not a worry for them; "Anything else?" is nothing else."""
+    settled = state(stance=0.8, trust=0.8, fees=R, volume=R)
+    assert ("no_concern",) in step(settled, probes=("lock_in",), question=True).events
+    assert ("covered",) in step(settled, probes=("lock_in",), question=True, open_question=True).events

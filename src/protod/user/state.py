@@ -424,7 +424,10 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
             # caller is listening, and the user says more (round 21 lost trust and patience for it). Once.
             w.explained.add(waiting_probed)
             w.listened = waiting_probed
-    elif not perception.pointed and other is None:
+    elif not perception.pointed and other is None and (perception.open_question or _VOICED in statuses.values()):
+        # (a question about one part of the offer the user has no worry in, "are you still in a contract?", with
+        # nothing left open, is not "anything else?": round 44 heard "Nothing else, I don't think."; it is "not a
+        # worry", below)
         # An open question ("Anything else holding you back?") with no worry left unsaid: the one still open is
         # brought up again, else there is nothing more ("That one's sorted" or "Not really a worry for me"
         # answer a question about one worry: round 20 heard both after open questions).
