@@ -217,7 +217,9 @@ def test_a_fact_that_settles_nothing_is_echoed_back(name):
         else:  # a verb phrase or the caller's "your ..." is not read back: "Imports your patient list, okay."
             assert fact.cues[-1] not in reply, reply
         paraphrased = expresser.express((("acknowledge", fact.id),), persona, random.Random(0), agent_text=fact.text)
-        heard = next((c for c in fact.cues if c.lower() in fact.text.lower() and _echoable(c)), None)
+        # (the caller's phrase said first: round 44)
+        heard = min(((fact.text.lower().find(c.lower()), c) for c in fact.cues
+                     if c.lower() in fact.text.lower() and _echoable(c)), default=(0, None))[1]
         if heard is not None:
             assert heard.lower() in paraphrased.lower(), paraphrased
     assert echoed >= len(pack.facts) // 2  # most facts have a short naming cue to say back
@@ -633,3 +635,11 @@ def test_a_touched_worry_is_said_back_by_a_phrase_that_names_it():
     reply = TemplateExpresser(gym).express((("voiced", "training_alone", "guest_passes"),), persona, random.Random(0),
                                            None, (), said)
     assert "18 or over?" not in reply and reply.rstrip().endswith("?"), reply
+
+
+def test_the_phrase_said_back_is_the_one_said_first():
+    """Round 44: "as a single location you'd be on 12% for the first six months before the standard 18%" got "So, no
+    joining fee and 18%.": the caller's phrase said first is the one said back."""
+    pack = load_scenario("merchant_recruitment")
+    said = "As a single location you'd be on 12% for the first six months before the standard 18%."
+    assert heard_phrase(pack, "commission_rate", said) == "12%"

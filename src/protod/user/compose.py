@@ -184,9 +184,11 @@ def heard_phrase(pack: Scenario, fact_id: str, agent_text: str, about: str = "")
         cues = sorted((c for c in cues if words & set(content_stems(tokenize(c)))),
                       key=lambda c: any(ch.isdigit() for ch in c))
     lowered = agent_text.lower()
-    for cue in cues:
-        at = lowered.find(cue.lower())
-        if at >= 0 and _echoable(cue) and not _undone(cue, lowered[:at], lowered[at + len(cue):]):
+    # the one said first: "12% for the first six months before the standard 18%" is heard as 12% (round 44: "So, no
+    # joining fee and 18%.")
+    found = sorted((at, k, cue) for k, cue in enumerate(cues) if (at := lowered.find(cue.lower())) >= 0)
+    for at, _, cue in found if not about else sorted(found, key=lambda f: f[1]):
+        if _echoable(cue) and not _undone(cue, lowered[:at], lowered[at + len(cue):]):
             return agent_text[at: at + len(cue)]
     return ""
 
