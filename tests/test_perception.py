@@ -1073,3 +1073,22 @@ def test_round_44_questions_ask_the_trait_they_ask():
     assert gym.perceive("All our clubs are open 6 am to 10 pm on weekdays and 8 to 8 at weekends.").facts == (
         "opening_hours",)
     assert not gym.perceive("All our clubs are open 6 am to 10 pm on weekdays and 9 to 5 at weekends.").facts
+    # round 45: the user's own situation told back with its amount claims nothing of the product ("With a bill over
+    # €250 a month" got "That sounds made up."); the same amount said of the product is still read
+    retrofit = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_insulation_retrofit.yaml"))
+    for line in ("With a gas bill of about £120 a month, the savings add up quickly.",
+                 "You mentioned your gas bill is about £180 a month."):
+        heard = retrofit.perceive(line)
+        assert not heard.false_claims and not heard.off_topic, line
+    assert retrofit.perceive("Our insulation costs £120 a month.").false_claims
+    # "between 8 and 11" is the fact's "from 8 to 11 pm"; "six times the most your deal gives" is a comparison
+    assert broadband_perceiver().perceive("95% of our customers get at least 450 Mbps in the evening peak between 8 "
+                                          "and 11.").facts == ("peak_speed",)
+    assert not broadband_perceiver().perceive("95% of our customers get at least 450 Mbps in the evening peak between "
+                                              "6 and 9.").facts
+    assert broadband_perceiver().perceive("Almost all our customers still get over 450 Mbps in the evenings, which is "
+                                          "more than six times what your current deal gives you.").facts == ("peak_speed",)
+
+
+def broadband_perceiver() -> RulePerceiver:
+    return RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))

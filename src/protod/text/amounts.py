@@ -94,8 +94,8 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
                 continue
             if unit in UNIT_DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
                 out.add(("dur", round(value * UNIT_DAYS[unit], 3), ""))
-            else:
-                out.add(("num", value, unit))
+            elif not (unit.split()[:1] == ["tim"] and tokens[i + 2:i + 3] and tokens[i + 2] in _COMPARING):
+                out.add(("num", value, unit))  # (not "six times the most your deal gives": a comparison, round 45)
     return frozenset(out | _ranges(tokens))
 
 
@@ -142,6 +142,7 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
     return " ".join(words)
 
 
+_COMPARING = frozenset("more less the as faster slower bigger smaller cheaper dearer higher lower better what over".split())
 _PLACE_WORDS = frozenset("at on in during by from until till".split())
 _MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread".split())
 _BOUND_TAILS = frozenset((a, b) for a in ("or", "and") for b in ("over", "more", "above", "older", "under", "less", "fewer",
@@ -288,6 +289,9 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
         return any(k[0] == "time" and _same(k[1], q[1], "time") for k in known)
     if q[0] == "time":
         return any(_bare_hour(k) and _same(k[1], q[1], "time") for k in known)
+    if q[0] == "num" + _RANGE and not q[2] and all(_bare_hour(("num", v, "")) for v in q[1]):
+        # "between 8 and 11" is the fact's "from 8 to 11 pm" (round 45: the evening-peak fact went unheard)
+        return any(k[0] == "time" + _RANGE and all(_same(a, b, "time") for a, b in zip(k[1], q[1])) for k in known)
     return False
 
 

@@ -5,7 +5,7 @@ neither. The rule perceiver (protod.user.perceive) and the learned perceiver's a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -13,7 +13,7 @@ from protod.world import Fact, Scenario
 from protod.text import (
     AUXILIARIES, COMMON_VERBS, DETERMINERS, HEDGE_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence, accounted,
     clauses_of, count_without_noun, counted_per_period, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
-    phrase_stems, same_kind, stem, tokenize,
+    content_stems, phrase_stems, same_kind, stem, tokenize,
 )
 
 
@@ -167,6 +167,23 @@ class FactReader:
             (fc.contradicts, tuple((p, sum(1 for t in tokenize(c) if t in NEGATORS) % 2 == 1) for c in fc.cues for p in [phrase_stems(c)] if p))
             for fc in pack.false_claims
         ]
+        # The user's own situation, as the pack's trait values give it with an amount ("a gas bill of about £120 a
+        # month", "over €250 a month on electricity"): (its amounts, the words that name what they measure)
+        self._situations = []
+        for tr in pack.traits:
+            about = set(content_stems(tokenize(f"{tr.name.replace('_', ' ')} {tr.description}")))
+            for value in tr.values:
+                clause = clauses_of(value)
+                amounts = frozenset(q for c in clause for q in c.numbers)
+                words = {w for c in clause for w in c.stems} | about
+                if amounts:
+                    self._situations.append((amounts, frozenset(w for w in words if w not in _UNIT_STEMS
+                                                                and not is_number(w)) - _VERB_LIKE))
+
+    def tells_back(self, clause: Clause) -> bool:
+        """The clause gives the user's own situation back, amounts and all ("with a gas bill of about £120 a month")."""
+        return bool(clause.numbers) and not clause.negated and any(
+            clause.numbers <= amounts and words & set(clause.stems) for amounts, words in self._situations)
 
     @property
     def models(self) -> list[FactModel]:
@@ -192,6 +209,13 @@ class FactReader:
         """(facts asserted, facts contradicted) by one well-formed statement: each clause's matches judged
         (`_clause_matches`), a pack false-claim cue or an invented amount on a fact's topic found, then the sentence
         judged whole (`_verdict`)."""
+        # A clause that tells the user's own situation back ("With a gas bill of about £120 a month, ...") claims
+        # nothing of the product: its amounts are theirs (round 45: "'With a bill over €250 a month'? That sounds
+        # made up."). An amount of the situation said of the product ("our plan costs £120 a month") is still read.
+        told_back = [c for c in sent.clauses if self.tells_back(c)]
+        if told_back:
+            kept = tuple(c for c in sent.clauses if c not in told_back)
+            sent = replace(sent, clauses=kept, numbers=frozenset(q for c in kept for q in c.numbers))
         stated: list[str] = []
         false: list[str] = []
         sentence_words = {s for c in sent.clauses for s in c.stems}

@@ -512,8 +512,11 @@ class RulePerceiver:
         # ... and a turn with a statement that speaks for the offer in words the rules could not place ("That's fair.
         # We don't charge anything to join, and you set your own hours.", round 40: "I'm not following you"): about
         # the offer, only unheard.
+        # ... and one telling the user's own situation back ("You mentioned your gas bill is about £180 a month.",
+        # round 45)
         small_talk = said_nothing and bool(spoken) and (
-            all(courtesy_only(s.text) or self._on_topic(s) for s in spoken)
+            all(courtesy_only(s.text) or self._on_topic(s) or any(self.facts.tells_back(c) for c in s.clauses)
+                for s in spoken)
             or any(hedges_claim(s.text) or (not s.question and names_offer(s.text)) for s in spoken))
         off_topic = said_nothing and not small_talk
         return Perception(
