@@ -143,7 +143,7 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
 
 
 _COMPARING = frozenset("more less the as faster slower bigger smaller cheaper dearer higher lower better what over".split())
-_PLACE_WORDS = frozenset("at on in during by from until till".split())
+_PLACE_WORDS = frozenset("at on in during".split())
 _MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread".split())
 _BOUND_TAILS = frozenset((a, b) for a in ("or", "and") for b in ("over", "more", "above", "older", "under", "less", "fewer",
                                                                    "younger", "up"))
