@@ -1092,3 +1092,20 @@ def test_round_44_questions_ask_the_trait_they_ask():
 
 def broadband_perceiver() -> RulePerceiver:
     return RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+
+
+def test_round_45_callers_lines_are_heard():
+    """Round 45: another fact's amount said with its own words ("on top of the 80 cents a kilometre delivery pay")
+    voids no statement; a question rich in the pack's words is not stuffing for its function words; "I was mainly
+    wondering what ..." asks."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert courier.perceive("Scooter riders also get a fuel allowance of 10 cents per kilometre on top of the 80 cents "
+                            "a kilometre delivery pay, which helps cover the petrol.").facts == ("fuel_allowance",)
+    assert not courier.perceive("Scooter riders also get a fuel allowance of 80 cents per kilometre.").facts
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    heard = linen.perceive("With fourteen rooms and a full house in summer, I imagine turnaround is what keeps you up "
+                           "at night - have you ever been caught short of clean sets before guests arrive?")
+    assert heard.probes and not heard.nonsense
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    heard = gym.perceive("I was mainly wondering what you're doing for exercise now, and what made you stop coming in.")
+    assert heard.question and not heard.off_topic

@@ -208,7 +208,8 @@ def asks_how_things_stand(sentence: str) -> bool:
 _ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)? (?:love|like|want|wanted|meant|hoped) to "
                               r"(?:quickly |briefly |just |first )?"
                               r"(?:hear|know|understand|learn|ask(?: you)?|check|find out)(?: a bit| more| a little)?"
-                              r"(?: about)?|(?:i|i'm|i am|i was)(?: just| really)? (?:wondering|wondered|curious)(?: about)?"
+                              r"(?: about)?|(?:i|i'm|i am|i was)(?: just| really| mainly| mostly| only| also| actually)? "
+                              r"(?:wondering|wondered|curious)(?: about)?"
                               r"|i was (?:going|about) to ask(?: you)?"
                               # "I'm just calling to see how you've been getting on" (round 41: off the subject)
                               r"|(?:i'm|i am|i was|i'd|i)(?: just| only| really)? (?:calling|ringing|phoning|wanted|want|"

@@ -381,6 +381,7 @@ class FactReader:
                 false += denied or stated
             elif not all(accounted(q, known) or counted_per_period(q, known) or count_without_noun(q, known)
                          or (q in loose and self.true_amount(q, sent.numbers, known))
+                         or self._named_with_its_fact(q, sent, stated)
                          or (self.true_amount(q, sent.numbers, known) and not same_kind(q, known))
                          for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
@@ -438,6 +439,14 @@ class FactReader:
         wrong = any(not accounted(q, fact.numbers) for q in sent.numbers) or (
             any(c.guarantee for c in sent.clauses) and not fact.guarantee)
         return [] if negated or wrong or not _numbers_fit(sent.numbers, fact.numbers) else [fid]
+
+    def _named_with_its_fact(self, q: tuple, sent: Sentence, stated: list[str]) -> bool:
+        """`q` is another fact's amount said with words of that fact no stated fact has: "a fuel allowance of 10 cents
+        per kilometre on top of the 80 cents a kilometre delivery pay" names the delivery pay's own 80 cents (round 45:
+        the fuel allowance unheard)."""
+        words = {w for c in sent.clauses for w in c.stems if not is_number(w)} - _UNIT_STEMS
+        words -= set().union(*(self._fact_model[f].topic for f in stated))
+        return any(words & m.topic for m in self._facts if m.id not in stated and accounted(q, m.numbers))
 
     def _lent(self, q: tuple, fact_id: str, stated: list[str], words: set[str]) -> bool:
         """A price or share `q` that contradicts the stated fact `fact_id`, said in a clause (`words`) that names

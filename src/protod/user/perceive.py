@@ -22,7 +22,7 @@ from typing import Any
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence, analyse, asked_part,
+    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence, analyse, asked_part,
     asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
@@ -283,7 +283,9 @@ class RulePerceiver:
                 area_hits[aid] = area_hits.get(aid, 0) + 1
         # Words naming the user's own situation (any pack trait's values: "on a cable bundle with TV") are the caller
         # listening, not a checklist of cues.
-        cue_tokens = {s for s in stems if s in self._cue_stems and s not in self._trait_stems}
+        # (content words only: "and", "in", "you", "up" of cue phrases are in every question; round 45's "With fourteen
+        # rooms and a full house in summer, ... have you ever been caught short of clean sets?" was stuffing)
+        cue_tokens = {s for s in stems if s in self._cue_stems and s not in self._trait_stems and s not in FUNCTION_WORDS}
         if len(own) >= 4 or len(cue_tokens) >= 10:
             return [], set(), "stuffed"  # "commission, fees, payouts, rent, margins: worried?" is a checklist, not a question
         # "What's holding you back?", "Things like hours, pay or travel - anything that would make or break it for
