@@ -1,97 +1,24 @@
-"""Facts in a statement, read by rule: how each pack fact is read (`FactModel`: its clauses, cues with their polarity,
-amounts, guarantee) and what a well-formed statement claims of them (`FactReader.claims`): stated, contradicted, or
-neither. The rule perceiver (protod.user.perceive) and the learned perceiver's amount checks both read facts here."""
+"""Facts in a statement, read by rule: what a well-formed statement claims of the pack's facts (`FactReader.claims`):
+stated, contradicted, or neither, each fact read as protod.user.fact_model reads it. The rule perceiver
+(protod.user.perceive) and the learned perceiver's amount checks both read facts here."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 
-from protod.world import Fact, Scenario
+from protod.world import Scenario
 from protod.text import (
-    AUXILIARIES, COMMON_VERBS, DETERMINERS, HEDGE_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence, accounted,
-    clauses_of, count_without_noun, counted_per_period, contains_phrase, contradicts, derived, is_number, joined, negation_covers, opens_condition,
-    content_stems, phrase_stems, same_kind, stem, tokenize,
+    AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
+    accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
+    is_number, joined, negation_covers, opens_condition, phrase_stems, same_kind, stem, tokenize,
 )
-
-
-_UNIT_STEMS = frozenset(stem(u) for u in UNIT_WORDS)
-
-
-@dataclass(frozen=True, slots=True)
-class FactModel:
-    """A pack fact as the perceiver reads it: its clauses, cue phrases (with the polarity they carry), numbers."""
-
-    id: str
-    cues: tuple[tuple[tuple[str, ...], bool], ...]  # (cue stems, the cue's clause in the fact text is negated)
-    clauses: tuple[Clause, ...]
-    content: frozenset[str]  # content stems of the whole fact
-    topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
-    numbers: frozenset[tuple]  # quantities (see protod.text.quantities)
-    guarantee: bool
-    hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
-    # cue stems -> the fact's clause holding the cue: its amounts are what a cue claim must state ("no setup" in "There's
-    # no setup or delivery fee, and we stock you with three full sets" needs no "three": round 38's "There's no setup
-    # fee and no delivery fee." went unheard)
-    cue_homes: dict = field(default_factory=dict, compare=False)
-    requires: bool = False  # the fact states a requirement or an order ("you need a DBS check", "before you visit ...")
-
-    def promise_invented(self, clause: Clause) -> bool:
-        """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
-        averaged 65% last year"); a promise of a firm fact ("We guarantee the price for the full eighteen months"
-        for "the price is fixed for your 18 months") is the fact in other words (dev: 3 of 9 honest lines punished).
-        The learned perceiver's test (the model decides whether the promise is this fact's); the rules keep every
-        promise of an unguaranteed fact invented, since they match a clause to a fact by shared words ("..., and
-        they're guaranteed to pass the exam" would be the firm "ends with the certification exam")."""
-        return clause.guarantee and not self.guarantee and self.hedged
+from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
 
 
 _UNTIL = frozenset(("until", "till", "til"))
-
-# "need", "required", "must", "have to": a requirement; "before you start", "upfront", "already": a prerequisite.
-_REQUIRE = frozenset("need needs needed require requires required must necessary mandatory compulsory".split())
-_BEFORE = frozenset("before beforehand upfront advance already yet first".split())
-_ORDER = frozenset("before beforehand upfront advance prior".split())  # a fact that orders steps requires the first
-_STARTING = frozenset("start starting begin beginning apply applying join joining".split())
-
-
-def _requires(tokens: tuple[str, ...]) -> bool:
-    return bool(_REQUIRE.intersection(tokens)) or any(
-        t in ("have", "has") and nxt == "to" for t, nxt in zip(tokens, tokens[1:]))
-
-
-def denies_prerequisite(clause: Clause) -> bool:
-    """The clause says something is not needed before the user starts ("You don't need any certificates before you
-    start", "no experience required to apply"): it denies a prerequisite, not a fact that provides the thing later
-    ("we fund your Care Certificate, which you finish within your first 12 weeks"; round 41: a lie). Only a fact
-    that itself states a requirement or an order of steps ("before you visit anyone on your own, you do three shadow
-    shifts") is denied by it."""
-    toks = clause.tokens
-    return clause.negated and _requires(toks) and (
-        bool(_BEFORE.intersection(toks)) or any(t == "to" and nxt in _STARTING for t, nxt in zip(toks, toks[1:])))
-
-
-def _fact_model(fact: Fact) -> FactModel:
-    clauses = clauses_of(fact.text)
-    cues, cue_homes = [], {}
-    for cue in fact.cues:
-        stems = phrase_stems(cue)
-        home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
-        cues.append((stems, negation_covers(home, stems) if home else False))
-        if home is not None:
-            cue_homes[stems] = home
-    content = frozenset(s for c in clauses for s in c.stems)
-    numbers = frozenset(n for c in clauses for n in c.numbers)
-    return FactModel(
-        id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
-        topic=frozenset(s for s in content if s not in _UNIT_STEMS and not is_number(s)), numbers=numbers,
-        guarantee=any(c.guarantee for c in clauses), cue_homes=cue_homes,
-        hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
-                   for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
-        requires=any(_requires(c.tokens) or _ORDER.intersection(c.tokens) for c in clauses),
-    )
 
 
 # Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
@@ -154,7 +81,7 @@ class FactReader:
 
     def __init__(self, pack: Scenario, semantic: Any = None):
         self.semantic = semantic
-        self._facts = [_fact_model(f) for f in pack.facts]
+        self._facts = [read_fact(f) for f in pack.facts]
         self._fact_model = {f.id: f for f in self._facts}
         self._pack_numbers = frozenset().union(*(f.numbers for f in self._facts))  # an amount some fact states
         self._facts_with: dict[str, list[int]] = {}  # content stem -> facts that contain it (candidate filter)
@@ -177,7 +104,7 @@ class FactReader:
                 amounts = frozenset(q for c in clause for q in c.numbers)
                 words = {w for c in clause for w in c.stems} | about
                 if amounts:
-                    self._situations.append((amounts, frozenset(w for w in words if w not in _UNIT_STEMS
+                    self._situations.append((amounts, frozenset(w for w in words if w not in UNIT_STEMS
                                                                 and not is_number(w)) - _VERB_LIKE))
 
     def tells_back(self, clause: Clause) -> bool:
@@ -226,7 +153,6 @@ class FactReader:
         # the peak clause's).
         clause_texts = [joined(c.token_stems) + _distributed(c.token_stems) for c in sent.clauses]
         for clause, clause_text in zip(sent.clauses, clause_texts):
-            words = set(clause.stems)
             matches = self._clause_matches(sent, clause, clause_text, clause_texts, sentence_words)
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
@@ -444,7 +370,7 @@ class FactReader:
         """`q` is another fact's amount said with words of that fact no stated fact has: "a fuel allowance of 10 cents
         per kilometre on top of the 80 cents a kilometre delivery pay" names the delivery pay's own 80 cents (round 45:
         the fuel allowance unheard)."""
-        words = {w for c in sent.clauses for w in c.stems if not is_number(w)} - _UNIT_STEMS
+        words = {w for c in sent.clauses for w in c.stems if not is_number(w)} - UNIT_STEMS
         words -= set().union(*(self._fact_model[f].topic for f in stated))
         return any(words & m.topic for m in self._facts if m.id not in stated and accounted(q, m.numbers))
 
@@ -458,7 +384,7 @@ class FactReader:
         owners = [m for m in self._facts if m.id != fact_id and accounted(q, m.numbers)]
         if not owners or any(m.id in stated for m in owners):
             return False
-        words = {w for w in words if not is_number(w)} - _UNIT_STEMS
+        words = {w for w in words if not is_number(w)} - UNIT_STEMS
         return bool(words & fact.topic) and not any(words & m.topic for m in owners)
 
     def _false_cue_hits(self, clause: Clause) -> tuple[list[str], bool]:

@@ -1,0 +1,90 @@
+"""How the rules read one pack fact (`FactModel`, `read_fact`): its clauses, its cues with the polarity they carry, its
+amounts, and whether it guarantees, estimates or requires something. What a statement claims of these is read in
+protod.user.fact_claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from protod.world import Fact
+from protod.text import (
+    HEDGE_WORDS, UNIT_WORDS, Clause, clauses_of, contains_phrase, is_number, negation_covers, phrase_stems, stem,
+)
+
+
+UNIT_STEMS = frozenset(stem(u) for u in UNIT_WORDS)
+
+
+@dataclass(frozen=True, slots=True)
+class FactModel:
+    """A pack fact as the perceiver reads it: its clauses, cue phrases (with the polarity they carry), numbers."""
+
+    id: str
+    cues: tuple[tuple[tuple[str, ...], bool], ...]  # (cue stems, the cue's clause in the fact text is negated)
+    clauses: tuple[Clause, ...]
+    content: frozenset[str]  # content stems of the whole fact
+    topic: frozenset[str]  # content stems that name a topic (no numbers, no units)
+    numbers: frozenset[tuple]  # quantities (see protod.text.quantities)
+    guarantee: bool
+    hedged: bool  # an estimate or a record (HEDGE_WORDS): a promise of it is an invented guarantee
+    # cue stems -> the fact's clause holding the cue: its amounts are what a cue claim must state ("no setup" in "There's
+    # no setup or delivery fee, and we stock you with three full sets" needs no "three": round 38's "There's no setup
+    # fee and no delivery fee." went unheard)
+    cue_homes: dict = field(default_factory=dict, compare=False)
+    requires: bool = False  # the fact states a requirement or an order ("you need a DBS check", "before you visit ...")
+
+    def promise_invented(self, clause: Clause) -> bool:
+        """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
+        averaged 65% last year"); a promise of a firm fact ("We guarantee the price for the full eighteen months"
+        for "the price is fixed for your 18 months") is the fact in other words (dev: 3 of 9 honest lines punished).
+        The learned perceiver's test (the model decides whether the promise is this fact's); the rules keep every
+        promise of an unguaranteed fact invented, since they match a clause to a fact by shared words ("..., and
+        they're guaranteed to pass the exam" would be the firm "ends with the certification exam")."""
+        return clause.guarantee and not self.guarantee and self.hedged
+
+
+
+# "need", "required", "must", "have to": a requirement; "before you start", "upfront", "already": a prerequisite.
+_REQUIRE = frozenset("need needs needed require requires required must necessary mandatory compulsory".split())
+_BEFORE = frozenset("before beforehand upfront advance already yet first".split())
+_ORDER = frozenset("before beforehand upfront advance prior".split())  # a fact that orders steps requires the first
+_STARTING = frozenset("start starting begin beginning apply applying join joining".split())
+
+
+def _requires(tokens: tuple[str, ...]) -> bool:
+    return bool(_REQUIRE.intersection(tokens)) or any(
+        t in ("have", "has") and nxt == "to" for t, nxt in zip(tokens, tokens[1:]))
+
+
+def denies_prerequisite(clause: Clause) -> bool:
+    """The clause says something is not needed before the user starts ("You don't need any certificates before you
+    start", "no experience required to apply"): it denies a prerequisite, not a fact that provides the thing later
+    ("we fund your Care Certificate, which you finish within your first 12 weeks"; round 41: a lie). Only a fact
+    that itself states a requirement or an order of steps ("before you visit anyone on your own, you do three shadow
+    shifts") is denied by it."""
+    toks = clause.tokens
+    return clause.negated and _requires(toks) and (
+        bool(_BEFORE.intersection(toks)) or any(t == "to" and nxt in _STARTING for t, nxt in zip(toks, toks[1:])))
+
+
+def read_fact(fact: Fact) -> FactModel:
+    """How the rules read one pack fact: its clauses, cues (with the polarity of the clause that holds each), amounts,
+    whether it guarantees, estimates or requires."""
+    clauses = clauses_of(fact.text)
+    cues, cue_homes = [], {}
+    for cue in fact.cues:
+        stems = phrase_stems(cue)
+        home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
+        cues.append((stems, negation_covers(home, stems) if home else False))
+        if home is not None:
+            cue_homes[stems] = home
+    content = frozenset(s for c in clauses for s in c.stems)
+    numbers = frozenset(n for c in clauses for n in c.numbers)
+    return FactModel(
+        id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
+        topic=frozenset(s for s in content if s not in UNIT_STEMS and not is_number(s)), numbers=numbers,
+        guarantee=any(c.guarantee for c in clauses), cue_homes=cue_homes,
+        hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
+                   for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
+        requires=any(_requires(c.tokens) or _ORDER.intersection(c.tokens) for c in clauses),
+    )
