@@ -1024,6 +1024,7 @@ def test_round_42_callers_lines_are_heard():
     assert care.perceive("It's 13 pounds 20 an hour on weekdays and 15 70 at weekends.").false_claims
     assert tokenize("it costs £5 for 2 10 minute calls") == ("it", "costs", "£5", "for", "2", "10", "minute", "calls")
     assert tokenize("it takes 2.50 hours") == ("it", "takes", "2.50", "hours")
+    assert tokenize("uptime has been 99.95 percent") == ("uptime", "has", "been", "99.95%")
     assert analyse("Fair enough, let's talk straight money.").well_formed
     assert merchant.perceive("Come on, let's just sign you up now.").closing_ask
     # a denial that names its first item whole, the others repeating its noun, denies them all

@@ -125,7 +125,7 @@ _BARE_PRICE = re.compile(rf"(?<![.,:/])\b({_TEN_TO_99}|[1-9]\d?)\s+({_TEN_TO_99}
 # "14.70 weekends": two decimal places are pence or cents, unless a measure follows ("2.50 hours", "1.25 kg")
 _AFTER_DIGIT_PRICE = re.compile(r"\s*(?:[,.;:!?)]|$)|\s+(?:a|an|per|at|on|for|each|plus|and|or|in|every|a|weekdays?|"
                                  r"weekends?|vat|inc|including|excluding|before|after)\b", re.I)
-_DECIMAL_PRICE = re.compile(r"(?<![€$£\d.])\b(\d{1,4}\.\d\d)\b(?![.\d%]|\s*(?:[a-z]*bps|kg|km|kw|kwh|g|gb|mb|mi|m|cm|"
+_DECIMAL_PRICE = re.compile(r"(?<![€$£\d.])\b(\d{1,4}\.\d\d)\b(?![.\d%]|\s*%|\s*(?:[a-z]*bps|kg|km|kw|kwh|g|gb|mb|mi|m|cm|"
                             r"l|ml|miles?|metres?|meters?|litres?|liters?|hours?|hrs?|minutes?|mins?|seconds?|days?|"
                             r"weeks?|months?|years?|percent|per cent|stars?|points?|x)\b)", re.I)
 # A cheap first look, on lower-case text (tokenize's hot path): most sentences have no currency and no number word

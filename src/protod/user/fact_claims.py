@@ -109,7 +109,9 @@ class FactReader:
 
     def tells_back(self, clause: Clause) -> bool:
         """The clause gives the user's own situation back, amounts and all ("with a gas bill of about £120 a month")."""
-        return bool(clause.numbers) and not clause.negated and any(
+        # (not an amount a fact states as well: "a clinic with three clinicians like yours" is the plan's three)
+        return bool(clause.numbers) and not clause.negated and not any(
+            accounted(q, self._pack_numbers) for q in clause.numbers) and any(
             clause.numbers <= amounts and words & set(clause.stems) for amounts, words in self._situations)
 
     @property
