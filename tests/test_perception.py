@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from protod.world import load_scenario
-from protod.text import analyse, introduces_company, quantities, says_yes, stem, tokenize
+from protod.text import analyse, introduces_company, quantities, says_yes, segments, stem, tokenize
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
@@ -1025,6 +1025,8 @@ def test_round_42_callers_lines_are_heard():
     assert tokenize("it costs £5 for 2 10 minute calls") == ("it", "costs", "£5", "for", "2", "10", "minute", "calls")
     assert tokenize("it takes 2.50 hours") == ("it", "takes", "2.50", "hours")
     assert tokenize("uptime has been 99.95 percent") == ("uptime", "has", "been", "99.95%")
+    assert segments("and a 4 kW system produces about 3,600 kWh a year, so it pays.") == (
+        "and a 4 kW system produces about 3,600 kWh a year", "so it pays.")  # a doubted part quotes the whole number
     assert analyse("Fair enough, let's talk straight money.").well_formed
     assert merchant.perceive("Come on, let's just sign you up now.").closing_ask
     # a denial that names its first item whole, the others repeating its noun, denies them all

@@ -391,7 +391,8 @@ def _fronted_subject(tokens: tuple[str, ...]) -> bool:
     return False
 
 
-_SEGMENT = re.compile(r"\s*[,;:\u2013\u2014]\s*|\s+-\s+")
+# (never inside a number: "3,600 kWh", "9:30")
+_SEGMENT = re.compile(r"\s*(?:(?<!\d)[,:]|[,:](?!\d)|[;\u2013\u2014])\s*|\s+-\s+")
 _WORD_CASE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
