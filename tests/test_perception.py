@@ -1105,6 +1105,8 @@ def test_round_45_callers_lines_are_heard():
     assert courier.perceive("Scooter riders also get a fuel allowance of 10 cents per kilometre on top of the 80 cents "
                             "a kilometre delivery pay, which helps cover the petrol.").facts == ("fuel_allowance",)
     assert not courier.perceive("Scooter riders also get a fuel allowance of 80 cents per kilometre.").facts
+    assert not courier.perceive("Scooter riders get a fuel allowance of 80 cents a kilometre, like the delivery "
+                                "pay.").facts  # the pay's amount lent to the allowance is no statement of it
     linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
     heard = linen.perceive("With fourteen rooms and a full house in summer, I imagine turnaround is what keeps you up "
                            "at night - have you ever been caught short of clean sets before guests arrive?")

@@ -108,7 +108,7 @@ _CONTRACTIONS = [
 ]
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
 
-# Prices said the way people say them: "two pounds forty" is £2.40, "thirteen pounds and twenty pence" £13.20, and
+# Prices said (or typed) the way people say them: "two pounds forty" is £2.40, "13 pounds 20" £13.20, and
 # with money already in the sentence (or a rate after it) "fourteen seventy an hour" is £14.70, not 14 and 70 (a range
 # or two counts: dev lines heard as false claims). Only from ten up: "two ninety-five" may be £2.95 or £295, and "the
 # off-peak one twenty-one quid" has a pronoun "one". Hyphenated "four-fifty" stays whole (450 Mbps or £4.50).
@@ -122,9 +122,11 @@ _UNIT_AND_SUB = re.compile(rf"\b({_UPTO99}|\d+)\s+(pounds?|quid|euros?|dollars?)
                            rf"(?:\s+(?:pence|p|cents?))?\b(?!\s+(?!(?:a|an|per|every|each|plus|for|and|or|on|in|at|"
                            rf"to|with|vat|including|inc|before|after))[a-z]+s\b)", re.I)
 _BARE_PRICE = re.compile(rf"(?<![.,:/])\b({_TEN_TO_99}|[1-9]\d?)\s+({_TEN_TO_99}|[1-9]\d)\b(?!-|%|[.,:/]\d)", re.I)
-# "14.70 weekends": two decimal places are pence or cents, unless a measure follows ("2.50 hours", "1.25 kg")
-_AFTER_DIGIT_PRICE = re.compile(r"\s*(?:[,.;:!?)]|$)|\s+(?:a|an|per|at|on|for|each|plus|and|or|in|every|a|weekdays?|"
+# What may follow a price typed as two numbers ("14 70 at weekends"): a pause, or a word that is no noun being counted
+# ("2 10-minute calls", "3 40 seat rooms" count things)
+_AFTER_DIGIT_PRICE = re.compile(r"\s*(?:[,.;:!?)]|$)|\s+(?:a|an|per|at|on|for|each|plus|and|or|in|every|weekdays?|"
                                  r"weekends?|vat|inc|including|excluding|before|after)\b", re.I)
+# "14.70 weekends": two decimal places are pence or cents, unless a share or a measure follows ("99.95 %", "2.50 hours")
 _DECIMAL_PRICE = re.compile(r"(?<![€$£\d.])\b(\d{1,4}\.\d\d)\b(?![.\d%]|\s*%|\s*(?:[a-z]*bps|kg|km|kw|kwh|g|gb|mb|mi|m|cm|"
                             r"l|ml|miles?|metres?|meters?|litres?|liters?|hours?|hrs?|minutes?|mins?|seconds?|days?|"
                             r"weeks?|months?|years?|percent|per cent|stars?|points?|x)\b)", re.I)

@@ -372,6 +372,11 @@ class FactReader:
         """`q` is another fact's amount said with words of that fact no stated fact has: "a fuel allowance of 10 cents
         per kilometre on top of the 80 cents a kilometre delivery pay" names the delivery pay's own 80 cents (round 45:
         the fuel allowance unheard)."""
+        # (only beside the stated facts' own amounts: "a fuel allowance of 80 cents, like the delivery pay" lends the
+        # pay's amount to the allowance, and is no statement of it)
+        if not all(not self._fact_model[f].numbers or any(accounted(x, self._fact_model[f].numbers) for x in sent.numbers)
+                   for f in stated):
+            return False
         words = {w for c in sent.clauses for w in c.stems if not is_number(w)} - UNIT_STEMS
         words -= set().union(*(self._fact_model[f].topic for f in stated))
         return any(words & m.topic for m in self._facts if m.id not in stated and accounted(q, m.numbers))

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Sequence
 
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence, analyse, asked_part,
-    asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
+    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence,
+    analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
     split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
@@ -46,7 +46,7 @@ def _has_any(stems: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bo
 _EMBEDDING = frozenset("curious wonder wondering wondered ask asking asked know tell sure idea about".split())
 
 
-def _asking_wh(tokens) -> set[str]:
+def _asking_wh(tokens: tuple[str, ...]) -> set[str]:
     """The question words (`_WH`) that ask: opening the part ("Where do you work?"), inverted before an auxiliary, or
     after a word that embeds a question ("I'm curious where you usually work from"); not one that opens a subordinate
     clause ("When you need to see clients, where do you meet them?" asks where, not when: round 44 heard "Normal
@@ -67,10 +67,12 @@ _MOVING = frozenset("get gets getting got go goes going went move moving travel 
 
 def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t for i, t in enumerate(tokens) if t not in _PARTICLES or (i and tokens[i - 1] in _MOVING))
+
+
 _QUANTITY = frozenset("many much long often old far big".split())
 
 
-def _measure(tokens, opening: bool = False) -> str | None:
+def _measure(tokens: Sequence[str], opening: bool = False) -> str | None:
     """"how many" (and "how much", "how long", ...) where the words ask for a quantity, "how" / "what" / ... for
     another question word, None for none (a description that opens with no question word: no constraint). With
     `opening`, only the first word counts (a description's "How many locations the owner runs")."""
@@ -187,7 +189,6 @@ class RulePerceiver:
                                            else 1) / shared[w]
                                        for w in named[tr.name] if shared[w] < len(named)} for tr in pack.traits}
         self._description_stems = {tr.name: frozenset(stem(t) for t in tokenize(tr.description)) for tr in pack.traits}
-
         # the question a trait's description opens with, where it asks for a quantity or is asked for one (`_measure`)
         self._measure_of = {tr.name: _measure(tokenize(tr.description)[:2], opening=True) for tr in pack.traits}
         # A trait that sets how the user talks (`voice`) is their manner, not something they are asked about: "I know
