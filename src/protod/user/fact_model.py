@@ -43,7 +43,6 @@ class FactModel:
         return clause.guarantee and not self.guarantee and self.hedged
 
 
-
 # "need", "required", "must", "have to": a requirement; "before you start", "upfront", "already": a prerequisite.
 _REQUIRE = frozenset("need needs needed require requires required must necessary mandatory compulsory".split())
 _BEFORE = frozenset("before beforehand upfront advance already yet first".split())

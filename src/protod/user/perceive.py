@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, UNIT_WORDS, Clause, Sentence,
+    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
@@ -31,6 +31,7 @@ from protod.text import (
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
 from protod.text.sanitize import strip_injection
 from protod.user.fact_claims import FactModel, FactReader
+from protod.user.fact_model import UNIT_STEMS
 from protod.user.state import Perception
 
 
@@ -177,7 +178,7 @@ class RulePerceiver:
         # moment", round 28)
         # (nor the bookkeeping words of a trait's name: "How does that compare, once you count your time?" is not about
         # "room_count", round 38)
-        vague = _LIGHT_VERBS | {stem(w) for w in UNIT_WORDS} | TIME_WORD_STEMS | _NAME_ONLY
+        vague = _LIGHT_VERBS | UNIT_STEMS | TIME_WORD_STEMS | _NAME_ONLY
         # (and the question word a description opens with: "Where the person works today" is asked "where do you work?")
         named = {tr.name: set(content_stems(tokenize(" ".join([tr.name.replace("_", " "), tr.description, *tr.values]))))
                  - vague | set(tokenize(tr.description)[:1]) & _WH for tr in pack.traits}
