@@ -1097,6 +1097,25 @@ def broadband_perceiver() -> RulePerceiver:
     return RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
 
 
+def test_a_question_for_a_view_asks_no_fact_of_the_users_situation():
+    """Round 46: "how you'd feel about riding around town in the evenings" got "Well, evenings and weekends, as it
+    happens." and "what did you think of the carers' visits" got "Well, no car and uses buses, as it happens.": a
+    question for the user's view asks only a trait that is itself a view; questions about the user's own situation
+    still ask their trait."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert not courier.perceive("Can I ask how you'd feel about riding around town in the evenings?").asked_traits
+    assert courier.perceive("Could you ride in the evenings?").asked_traits == ("availability",)
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    assert "transport" not in care.perceive("What did you think of the carers' visits to your mum?").asked_traits
+    assert "transport" not in care.perceive("What are your thoughts on home visits?").asked_traits
+    assert care.perceive("How would you get between visits?").asked_traits == ("transport",)
+    # the one trait that is a view ("How the person feels about doing care work") is still asked by one
+    assert care.perceive("How do you feel about doing care work?").asked_traits == ("confidence",)
+    # "have you ever thought about" asks about the user's own plans, not a view
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert tutor.perceive("Have you ever thought about tutoring, or done any before?").asked_traits
+
+
 def test_round_45_callers_lines_are_heard():
     """Round 45: another fact's amount said with its own words ("on top of the 80 cents a kilometre delivery pay")
     voids no statement; a question rich in the pack's words is not stuffing for its function words; "I was mainly

@@ -72,6 +72,16 @@ def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
 
 _QUANTITY = frozenset("many much long often old far big".split())
 
+# A question for the user's view of something ("how would you feel about riding in the evenings?", "what did you
+# think of the carers' visits?") asks their opinion, not a fact of their situation;
+# it asks only a trait that is itself a view ("How the person feels about doing care work"). Round 46: "Well, evenings
+# and weekends, as it happens." and "Well, no car and uses buses, as it happens." ("Have you ever thought about
+# tutoring?" and "How have you found the tutoring?" still ask about the user's own situation.)
+_ATTITUDE = re.compile(r"\b(?:feel|feels|felt|feeling)\s+(?:about|when|if|with|towards?)\b"
+                       r"|\bwhat\s+(?:do|did|would|does)\s+(?:you|they)\s+(?:\w+\s+)?(?:think|make)\s+(?:of|about)\b"
+                       r"|\b(?:views?|opinions?|thoughts)\s+(?:on|of|about)\b")
+_VIEW_STEMS = frozenset(stem(w) for w in "feel feels think thinks view views sees opinion attitude".split())
+
 
 def _measure(tokens: Sequence[str], opening: bool = False) -> str | None:
     """"how many" (and "how much", "how long", ...) where the words ask for a quantity, "how" / "what" / ... for
@@ -192,6 +202,9 @@ class RulePerceiver:
         self._description_stems = {tr.name: frozenset(stem(t) for t in tokenize(tr.description)) for tr in pack.traits}
         # the question a trait's description opens with, where it asks for a quantity or is asked for one (`_measure`)
         self._measure_of = {tr.name: _measure(tokenize(tr.description)[:2], opening=True) for tr in pack.traits}
+        # the traits that are the user's view of something (see `_ATTITUDE`)
+        self._view_traits = frozenset(tr.name for tr in pack.traits
+                                      if _VIEW_STEMS & {stem(t) for t in tokenize(tr.description)})
         # A trait that sets how the user talks (`voice`) is their manner, not something they are asked about: "I know
         # you're busy, so I'll be quick" got "That's right, brisk and busy." (round 40)
         self.manner_traits = frozenset(tr.name for tr in pack.traits if tr.voice)
@@ -221,16 +234,20 @@ class RulePerceiver:
                    for k, (part, here) in enumerate(zip(parts, addressed))]
         # (a particle names a trait only with its verb: "how do you get around?" asks how the candidate gets around,
         # "how would it fit around classes?" does not; round 44: "Well, only a bus pass, as it happens.")
-        said = {w for part, ok in zip(parts, to_user) if ok
-                for w in (*content_stems(_loose_particles_out(part)), *_asking_wh(part))}
-        if not said:
+        said, said_of_views = set(), set()
+        for part, ok in zip(parts, to_user):
+            if ok:
+                words = {*content_stems(_loose_particles_out(part)), *_asking_wh(part)}
+                (said_of_views if _ATTITUDE.search(" ".join(part)) else said).update(words)
+        if not said and not said_of_views:
             return []
         # A question for a quantity ("how many delivery orders ...?") asks no trait described by another question
         # ("How the restaurant takes orders today"), nor another question one described by a quantity ("What do you
         # run at the counter?" is not "How many locations the owner runs"): round 42, "The rival app QuickBite." and
         # "A single location, since you ask."
         asked_measure = _measure([t for part, ok in zip(parts, to_user) if ok for t in part])
-        scores = sorted(((round(sum(weights.get(w, 0.0) for w in said), 6), name)
+        scores = sorted(((round(sum(weights.get(w, 0.0) for w in (
+                             said | said_of_views if name in self._view_traits else said)), 6), name)
                          for name, weights in self._trait_words.items() if name not in self.manner_traits
                          and (asked_measure is None or self._measure_of[name] is None
                               or asked_measure == self._measure_of[name])), reverse=True)
