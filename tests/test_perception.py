@@ -1116,6 +1116,33 @@ def test_a_question_for_a_view_asks_no_fact_of_the_users_situation():
     assert tutor.perceive("Have you ever thought about tutoring, or done any before?").asked_traits
 
 
+def test_an_amount_of_a_supposed_case_is_not_a_claim():
+    """Round 46: "..., so if one's rammed at six you can check and pick a quieter one" cost the whole sentence its two
+    facts (the six read as a count of checks, then as an amount no fact holds). An amount of the user's supposed case
+    ("if you can only come at 6 pm") claims nothing, unless it is of a kind the stated facts give or it belongs to
+    the main clause said without its comma."""
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    heard = gym.perceive("Our app now shows live how busy each club is, and with Anytime you can use any of our 14 "
+                         "clubs, so if one's rammed at six you can check and pick a quieter one.")
+    assert set(heard.facts) == {"busy_gauge", "all_clubs"} and not heard.false_claims
+    assert gym.perceive("If you can only come at 6 pm, the Anytime membership lets you train at any of our 14 "
+                        "clubs.").facts == ("all_clubs",)
+    # a time said of the off-peak times is still theirs to check
+    assert gym.perceive("If you come at 6 pm, Off-Peak is £21 a month.").false_claims == ("off_peak",)
+    # "not stuck with one club" denies a limit, not the fact
+    assert gym.perceive("With Anytime you're not stuck with one club; you can use any of the fourteen we've got "
+                        "across the region.").facts == ("all_clubs",)
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    assert care.perceive("If you did forty miles between clients in a week, that's eighteen pounds mileage on top, "
+                         "at 45p a mile.").facts == ("mileage",)
+    assert care.perceive("If you did forty miles between clients in a week, that's thirty pounds mileage on top, "
+                         "at 45p a mile.").false_claims == ("mileage",)
+    # the main clause said without its comma claims: its amount is checked
+    charity = RulePerceiver(load_scenario(ROOT / "data/perception/packs/charity_regular_giving.yaml"))
+    assert not charity.perceive("A fiver a month reaches a new person about every five months, and if you're a UK "
+                                "taxpayer that fiver becomes eight pounds.").facts
+
+
 def test_round_45_callers_lines_are_heard():
     """Round 45: another fact's amount said with its own words ("on top of the 80 cents a kilometre delivery pay")
     voids no statement; a question rich in the pack's words is not stuffing for its function words; "I was mainly

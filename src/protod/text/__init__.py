@@ -4,7 +4,7 @@ checks). `words` (tokens, stems, sentences) < `amounts` < `clauses` (`analyse`: 
 
 from protod.text.words import (  # noqa: F401
     ACRONYMS, ADDRESSED, AUXILIARIES, CLAUSE_BREAK, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS,
-    FUNCTION_WORDS, GUARANTEE_WORDS, HEDGE_WORDS, NEGATORS, PREPOSITIONS, PRONOUNS, QUANTIFIERS, SCOPE_NEGATION,
+    FUNCTION_WORDS, GUARANTEE_WORDS, HEDGE_WORDS, NEGATORS, PREPOSITIONS, PRONOUNS, QUANTIFIERS, SCOPE_NEGATION, SUBJECT_PRONOUNS,
     TIME_WORDS, UNIT_DAYS, UNIT_WORDS, VERB_STEMS, WH_WORDS, WISH_VERBS, caller_wishes, contains_phrase,
     content_stems, denies_whole, halves, joined, normalise, money_words, phrase_stems, plain_lower, split_afterthoughts,
     split_sentences, stem, tokenize,

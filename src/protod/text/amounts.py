@@ -5,7 +5,7 @@ or an amount worked out from a fact's own figures."""
 from __future__ import annotations
 
 
-from protod.text.words import FUNCTION_WORDS, VERB_STEMS, UNIT_DAYS, stem
+from protod.text.words import FUNCTION_WORDS, SUBJECT_PRONOUNS, VERB_STEMS, UNIT_DAYS, stem
 
 
 def is_number(token: str) -> bool:
@@ -136,6 +136,8 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
     if not words:
         if tokens[i + 1:i + 2] and tokens[i + 1] in _PLACE_WORDS:
             return ""  # "8 to 8 at weekends" counts no weekends (round 44: a clock time heard as a count)
+        if tokens[i + 1:i + 2] and tokens[i + 1] in SUBJECT_PRONOUNS:
+            return ""  # "if it's rammed at six you can check" counts no checks: a new clause starts (round 46)
         first = next((stem(w) for w in tokens[i + 1:i + 4]
                       if w not in FUNCTION_WORDS and not is_number(w) and stem(w) not in _UNIT_QUALIFIERS), "")
         return _UNIT_ALIASES.get(first, first)

@@ -19,7 +19,7 @@ from functools import lru_cache
 from protod.text.words import (
     AUXILIARIES, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS, FUNCTION_WORDS, GUARANTEE_WORDS, NEGATORS,
     PREPOSITIONS, PRONOUNS, QUANTIFIERS, VERB_STEMS, WH_WORDS, ACRONYMS, CLAUSE_BREAK, SCOPE_NEGATION, TIME_WORDS,
-    halves, money_words, content_stems, denies_whole, stem, tokenize,
+    halves, money_words, content_stems, denies_whole, stem, tokenize, SUBJECT_PRONOUNS
 )
 from protod.text.amounts import Quantity, contrasted_amounts, is_number, quantities
 
@@ -148,7 +148,7 @@ _TRAILING_CONDITION = re.compile(r"^(.+?\S)\s+((?:if|unless)\s+\S.*)$", re.I)
 
 
 _CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once)\s+\S", re.I)
-_SUBJECTS = frozenset(("i", "you", "we", "they", "he", "she", "it"))  # subject pronouns
+_SUBJECTS = SUBJECT_PRONOUNS
 _NECESSITY = frozenset("required needed necessary compulsory mandatory obligatory expected obliged forced "
                        "requirement condition".split())
 # Words that say "not required" in one word: "Joining a promotion is entirely optional" is the fact "you never have to

@@ -17,6 +17,8 @@ PREPOSITIONS = frozenset("of to in on for with at by from into per over under af
                          "than onto across against between without upon via inside outside beyond until".split())
 # The words that address the listener: what is said "of you" is said of the user.
 ADDRESSED = frozenset({"you", "your", "yours", "yourself"})
+# The pronouns that open a clause as its subject ("... at 6 you can check": a new clause, not the number's noun)
+SUBJECT_PRONOUNS = frozenset("i you we they he she it".split())
 PRONOUNS = frozenset("i you we they he she it there me us them him one someone anyone everyone nobody".split())
 AUXILIARIES = frozenset("is are was were be been being am do does did have has had can could will would shall "
                         "should may might must".split())

@@ -11,9 +11,9 @@ from typing import Any
 
 from protod.world import Scenario
 from protod.text import (
-    AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
+    AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, SUBJECT_PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
     accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
-    is_number, joined, negation_covers, opens_condition, phrase_stems, same_kind, stem, tokenize,
+    is_number, joined, negation_covers, opens_condition, phrase_stems, quantities, same_kind, stem, tokenize,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
 
@@ -38,7 +38,18 @@ def _main_denies(tokens: tuple[str, ...]) -> bool:
     return neg is not None and second is not None and second < neg
 
 
-_SUBJECT_WORDS = frozenset("we you they it there i".split())
+_SUBJECT_WORDS = SUBJECT_PRONOUNS | {"there"}
+_MAIN_SUBJECT = _SUBJECT_WORDS | {"that", "this", "these", "those", "the"}
+
+
+def _supposed_amounts(clause: Clause) -> frozenset:
+    """The amounts of a condition clause's own case, not of a main clause said without its comma: "if you refer a
+    friend you get another four" and "if you're a taxpayer that fiver becomes eight" suppose nothing; their amounts
+    are claims (a second subject, or a word that opens one, starts the main clause)."""
+    tokens = clause.tokens[1:] if clause.tokens[:1] and clause.tokens[0] in ("so", "and", "but", "or", "then") else clause.tokens
+    second = next((i for i in range(2, len(tokens)) if tokens[i] in _MAIN_SUBJECT), len(tokens))
+    own = {(q[0], q[1]) for q in quantities(tokens[:second])}
+    return frozenset(q for q in clause.numbers if (q[0], q[1]) in own)
 _GUARANTEE_STEMS = frozenset(stem(w) for w in "guarantee guaranteed guarantees promise promised always".split())
 _AT_NO_COST = re.compile(r"\b(?:at|for) no (?:extra |additional )?(?:cost|charge)(?: to you)?$")
 _LIST_OPENERS = DETERMINERS | QUANTIFIERS  # "no", "any", "our": what a list of modifiers follows
@@ -70,6 +81,8 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
                               for q in stated)
 
 
+_LIMITING = frozenset("stuck tied limited restricted confined bound trapped".split())
+_ONE = frozenset("one single".split())
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
 
 
@@ -150,6 +163,7 @@ class FactReader:
         sentence_words = {s for c in sent.clauses for s in c.stems}
         negated_clauses: list[Clause] = []  # negated clauses that matched no fact
         loose: set = set()  # amounts of clauses that matched no fact
+        supposed: set = set()  # ... of those that open a condition ("if you can only come at 6 pm, ...")
         # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
         # clause's alone ("...with no minimum hours, and the lunch peak guarantees €14 an hour": the hours are not
         # the peak clause's).
@@ -172,7 +186,9 @@ class FactReader:
                 negated_clauses.append(clause)
             if not matches:
                 loose |= clause.numbers
-        return self._verdict(sent, stated, false, negated_clauses, loose)
+                if opens_condition(clause.tokens):
+                    supposed |= _supposed_amounts(clause)
+        return self._verdict(sent, stated, false, negated_clauses, loose, supposed)
 
     def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
                         sentence_words: set[str]) -> list[tuple[FactModel, bool]]:
@@ -292,7 +308,7 @@ class FactReader:
         return [max(hits, key=lambda f: len(words & f.topic)).id] if hits else []
 
     def _verdict(self, sent: Sentence, stated: list[str], false: list[str], negated_clauses: list[set[str]],
-                 loose: set) -> tuple[list[str], list[str]]:
+                 loose: set, supposed: set = frozenset()) -> tuple[list[str], list[str]]:
         """The sentence judged whole from its clauses' findings (see `claims`)."""
         # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
         # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
@@ -311,12 +327,15 @@ class FactReader:
                          or (q in loose and self.true_amount(q, sent.numbers, known))
                          or self._named_with_its_fact(q, sent, stated)
                          or (self.true_amount(q, sent.numbers, known) and not same_kind(q, known))
+                         or (q in supposed and not same_kind(q, known))
                          for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
                 # (a true amount of the pack in a clause of its own voids nothing: "..., we've never been more than 85%
                 # full, ..." beside the booths and the fibre lines, round 29; nor one of a kind the stated facts give
                 # no amount of: "a one-month rolling plan at £35 a month with 500 Mbps speeds", where the fact says
-                # "the same speeds", round 29)
+                # "the same speeds", round 29; nor an amount of a supposed case of the user's, of a kind the stated
+                # facts give none of: "If you can only come at 6 pm, you can train at any of our 14 clubs", round 46 --
+                # "If you come at 6 pm, you pay the off-peak rate" still voids the off-peak times)
         if false:
             return [], list(dict.fromkeys(false))
         if not stated and self.semantic is not None:
@@ -329,6 +348,10 @@ class FactReader:
         "no vehicle" beside a fact that itself says "if you have no vehicle" denies nothing, nor does "you don't need
         it before you start" a fact that requires nothing (`denies_prerequisite`)."""
         if denies_prerequisite(clause) and not fact.requires:
+            return False
+        # ("you're not stuck with one club" denies a limit to one, and so agrees with "any of our 14 clubs": a lie in
+        # round 46's dev scoring once its "fourteen" was read)
+        if _LIMITING & set(clause.tokens) and _ONE & set(clause.tokens):
             return False
         negated_words = set(clause.stems)
         # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"

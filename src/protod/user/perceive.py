@@ -26,7 +26,7 @@ from protod.text import (
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
-    split_afterthoughts, split_sentences, states_purpose, stem, tokenize, urges_decision,
+    split_afterthoughts, split_sentences, SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
 from protod.text.sanitize import strip_injection
@@ -61,7 +61,7 @@ def _asking_wh(tokens: tuple[str, ...]) -> set[str]:
     return out
 
 
-_SUBJECT_PRONOUNS = frozenset("i you we they he she it there".split())
+_SUBJECT_PRONOUNS = SUBJECT_PRONOUNS | {"there"}
 _PARTICLES = frozenset("around about up out off over along through away back down".split())
 _MOVING = frozenset("get gets getting got go goes going went move moving travel travelling traveling".split())
 
