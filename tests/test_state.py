@@ -370,6 +370,20 @@ def test_an_open_question_across_several_parts_is_not_answered_settled_while_a_w
     assert ("settled", "fees") in narrow.events
 
 
+def test_a_question_right_after_a_worry_asks_more_about_it():
+    """Round 46: "What was the worst of it for you when it was heaving?" right after the user said the gym was always
+    packed got "That doesn't really answer my worry.": a question naming nothing else asks more about the worry
+    just said. Once: the next such question leaves it unanswered."""
+    voiced = state(fees=V)
+    first = step(voiced, question=True)
+    assert ("restated", "fees") in first.events and not any(e[0] == "ignored" for e in first.events)
+    assert first.state.trust >= voiced.trust
+    again = step(first.state, question=True)
+    assert ("ignored", "fees") in again.events and again.state.trust < first.state.trust
+    # with no worry waiting it is a question like any other
+    assert ("other_question",) in step(state(), question=True).events
+
+
 def test_a_question_about_one_part_of_the_offer_is_not_anything_else():
     """Round 44: "Are you still in a contract?" (a vague question about one part of the offer) to a user whose worries
     are all answered got "Nothing else, I don't think.": it is not a worry for them; "Anything else?" is nothing else."""

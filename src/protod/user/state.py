@@ -374,7 +374,17 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
                                       or perception.barrage or w.answered_any or perception.nonsense)):
         # "Do you have a minute?": answered, not ignored (also beside a fact only acknowledged, which the reply may
         # have no words for: "..., we do online booking. Do you have a minute?" is answered "Sure, go on.")
-        w.events.append(("other_question",))
+        # Right after a worry is said, a question naming nothing else asks more about it ("What was the worst of it
+        # for you when it was heaving?", round 46 heard "That doesn't really answer my worry."): the user says more,
+        # once, as to a question that names it (`_asked_again`).
+        said = next((cid for cid, s in w.statuses.items() if s is _VOICED and cid not in w.told
+                     and cid not in w.explained), None)
+        if said is not None and not perception.facts:
+            w.events.append((_restate(said, w.told), said))
+            w.explained.add(said)
+            w.listened = said
+        else:
+            w.events.append(("other_question",))
 
 
 def _questions(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str, str] | None) -> None:
