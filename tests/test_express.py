@@ -396,6 +396,10 @@ def test_a_value_is_confirmed_by_the_questions_words_and_never_said_twice_in_a_r
     assert not line.lower().startswith(("yes", "that's right")), line
     (line,) = expresser.answer(["experience"], rival, random.Random(0), False, "", "Have you ridden for another app?")
     assert line.lower().startswith(("yes", "that's right")), line
+    # round 46: a wish to hear what or how asks for the value, as a question with a question word does
+    asked = "First I'd like to hear what your experience with the other app was like, good and bad."
+    (line,) = expresser.answer(["experience"], rival, random.Random(0), False, "", asked)
+    assert not line.lower().startswith(("yes", "that's right")) and "rival app" in line, line
     broadband = load_scenario(str(Path(__file__).parents[1] / "examples/packs/home_broadband.yaml"))
     value = "just off a twelve-month promo deal"
     person = next(p for p in PersonaSampler(broadband, 0).sample(800)

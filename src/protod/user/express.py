@@ -22,7 +22,8 @@ from typing import Any
 from protod.user.persona import Persona
 from protod.world import Scenario, UserLine
 from protod.text import (
-    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, accounted, asked_part, asks_which, content_stems, is_number, quantities,
+    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, asked_part, asks_indirectly, asks_which, content_stems,
+    is_number, quantities,
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.state import UserState
@@ -254,6 +255,12 @@ class TemplateExpresser:
             # that's right: working for a few agencies.")
             questions = [tokenize(asked_part(q)) for q in split_sentences(asked) if q.rstrip().endswith("?")]
             yes_no = [q for q in questions if not asks_which(q)]
+            if not questions:
+                # ... and a question put as a wish to hear asks for the value when it asks what or how ("first I'd
+                # like to hear what your experience with the other app was like": round 46, "Yes, that's right:
+                # I've ridden for a rival app.")
+                questions = [tokenize(asked_part(q)) for q in split_sentences(asked) if asks_indirectly(q)]
+                yes_no = [q for q in questions if not WH_WORDS & set(q)]
             questioned = {w for q in yes_no for w in content_stems(q)}
             if not questions:
                 questioned = named
