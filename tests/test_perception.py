@@ -228,10 +228,13 @@ def test_prices_said_in_words(text, amounts):
 @pytest.mark.parametrize("text, amounts", [
     ("For a year and a half, the price is frozen.", {("dur", 547.5, "")}),  # one span, though the clause splits at "and"
     ("It's an hour and a half a night, twice a week.", {("dur", 0.062, "")}),
-    # Not read (tried in session 23, withdrawn on dev's counts): a span said with "a", "an" or "one" ("within a
-    # week" against "five working days", "under an hour" against "45 minutes" and "a working week" became lies: 18
-    # more honest lines punished to catch 7).
-    ("You can cancel with one calendar month's notice.", set()),
+    # Not read (tried in session 23, withdrawn on dev's counts): a span said with "a" or "an" ("within a week"
+    # against "five working days", "under an hour" against "45 minutes" and "a working week" became lies: 18 more
+    # honest lines punished to catch 7). Read since session 31: "one" and a unit, and "a" or "an" and a unit of
+    # notice (train: 3 more wrong notice periods flagged, no honest line punished once the user's past is theirs).
+    ("Most people are set up within a week.", set()),
+    ("You can cancel with one calendar month's notice.", {("dur", 30, "")}),
+    ("Just give us a week's notice.", {("dur", 7, "")}),
     # A unit of time after another word is read since session 27 (withdrawn in session 23: "for the four summer
     # months" contradicts a fact's "24 hours before any delivery", the amounts of a fact being compared by kind, not
     # by what each measures; on session 27's dev packs it stopped calling nine honest "16 guaranteed hours" lines lies
@@ -1141,6 +1144,28 @@ def test_an_amount_of_a_supposed_case_is_not_a_claim():
     charity = RulePerceiver(load_scenario(ROOT / "data/perception/packs/charity_regular_giving.yaml"))
     assert not charity.perceive("A fiver a month reaches a new person about every five months, and if you're a UK "
                                 "taxpayer that fiver becomes eight pounds.").facts
+
+
+def test_round_47_reasons_notice_periods_and_the_users_past():
+    """Round 47: "since you don't have a vehicle you can rent an e-bike ... for €15 a week" (a reason without its comma)
+    was read as denying the rental; "one calendar month's notice" had no amount, so "two weeks' notice" went unnoticed;
+    the user's own past ("since you were only with us two months last time") is not a claim about the offer."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    heard = courier.perceive("It's all online and takes about three days from applying to your first paid delivery, and "
+                             "since you don't have a vehicle you can rent an e-bike through our partner for €15 a week.")
+    assert set(heard.facts) == {"onboarding_3days", "ebike_subsidy"} and not heard.false_claims
+    # a reason is still a claim of its own
+    assert courier.perceive("Since there's no accident insurance you ride at your own risk.").false_claims == (
+        "accident_insurance",)
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    assert gym.perceive("To cancel you just give two weeks' notice.").false_claims == ("cancellation_notice",)
+    assert gym.perceive("There's no minimum term, and you can cancel with a calendar month's notice.").facts == (
+        "cancellation_notice",)
+    assert gym.perceive("Since you were only with us two months last time, it's worth knowing there's no fixed term "
+                        "now; a calendar month's notice and you can go.").facts == ("cancellation_notice",)
+    # "£29 a month" stays a price, "once a month" nothing
+    assert gym.perceive("As a returning member, Anytime is £29 a month, held for your first 12 months.").facts == (
+        "monthly_price",)
 
 
 def test_round_45_callers_lines_are_heard():

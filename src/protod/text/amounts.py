@@ -45,6 +45,9 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
     out = set()
     skip: set[int] = set()  # the minutes of "eight thirty in the morning"
     for i, tok in enumerate(tokens):
+        if tok in _ONE_WORDS and (span := _one_span(tokens, i)):
+            out.add(("dur", span, ""))  # "one calendar month's notice" is a month, against "two weeks' notice"
+            continue
         if not is_number(tok):
             continue
         currency = tok[0] in "€$£"
@@ -105,6 +108,26 @@ _AFTER_NOUN = frozenset("alongside along around behind beside besides near each 
 
 
 _ELIDED_NOUN_NEXT = frozenset("get gets got also can will would are is have has pay pays".split())
+
+
+_ONE_WORDS = frozenset(("one", "a", "an"))
+
+
+def _one_span(tokens: tuple[str, ...], i: int) -> float | None:
+    """The days of "one month", "one calendar month", "one full week", "(give) a month's notice" at tokens[i] ("one"
+    is otherwise a word: "any
+    one club", "the one nearest you"); not "one day" ("one day you'll ..."), nor the period of a rate ("one session
+    a month" counts sessions). A calendar day is left alone: it is not a working day."""
+    j = i + 1
+    while j < len(tokens) and (tokens[j] == "calendar" or stem(tokens[j]) in _UNIT_QUALIFIERS):
+        j += 1
+    unit = stem(tokens[j]) if j < len(tokens) else ""
+    if unit not in UNIT_DAYS or unit == "day" or (i and tokens[i - 1] in ("any", "the", "every", "each", "no")):
+        return None
+    if tokens[i] != "one" and tokens[j + 1:j + 2] != ("notice",):
+        return None  # "a month" is a span only as a notice ("a calendar month's notice"): "£29 a month", "16 hours in a
+        # week", "within a working week" are rates and a count of working days
+    return round(UNIT_DAYS[unit], 3)
 
 
 def _count_unit(tokens: tuple[str, ...], i: int) -> str:

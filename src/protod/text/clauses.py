@@ -138,7 +138,7 @@ _BETWEEN = re.compile(r"\b(between [€$£]?\d[\d.,:]*\s?%?) and (?=[€$£]?\d)
 # you can rent an e-bike" is "if you have no vehicle" + "you can rent an e-bike" (the condition's "no" does not deny
 # the rental; round 16, where the rule perceiver called the pack's own fact false).
 _UNMARKED_CONDITION = re.compile(
-    r"^((?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once)\b.+?)\s+((?:you|we|they|it|there)(?:'ll|'re|'s| will| can| could| would|"
+    r"^((?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once|since|because|as|now that|seeing as|given that)\b.+?)\s+((?:you|we|they|it|there)(?:'ll|'re|'s| will| can| could| would|"
     r" still| get| are| is| do| don't| won't| pay| keep)\b.*)$", re.I)
 
 
@@ -147,7 +147,10 @@ _UNMARKED_CONDITION = re.compile(
 _TRAILING_CONDITION = re.compile(r"^(.+?\S)\s+((?:if|unless)\s+\S.*)$", re.I)
 
 
-_CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once)\s+\S", re.I)
+# (a reason said without its comma ends there too: "since you don't have a vehicle you can rent an e-bike", round 47;
+# unlike a condition it is still a claim of its own: "since we don't pay weekly, ..." denies the weekly payout)
+_CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once|since|because|as|now that|"
+                               r"seeing as|given that)\s+\S", re.I)
 _SUBJECTS = SUBJECT_PRONOUNS
 _NECESSITY = frozenset("required needed necessary compulsory mandatory obligatory expected obliged forced "
                        "requirement condition".split())

@@ -39,6 +39,10 @@ def _main_denies(tokens: tuple[str, ...]) -> bool:
 
 
 _SUBJECT_WORDS = SUBJECT_PRONOUNS | {"there"}
+# "you were", "you had", "you paid": the user's own past, told back (not what the offer did: "we paid you", nor what
+# was done to them: "the plan you were quoted online is $103 a month" is the offer's price, the inventor's line)
+_USERS_PAST = re.compile(r"\byou (?:only |just |already |once )?(?:(?:were|was)(?! \w+(?:ed|en|wn)\b| told| sent| paid| sold| "
+                         r"given)|had|did|used|paid|spent|stayed|left|joined|came|went|lost|tried|saw|said|told)\b")
 _MAIN_SUBJECT = _SUBJECT_WORDS | {"that", "this", "these", "those", "the"}
 
 
@@ -122,6 +126,10 @@ class FactReader:
 
     def tells_back(self, clause: Clause) -> bool:
         """The clause gives the user's own situation back, amounts and all ("with a gas bill of about £120 a month")."""
+        # ... or the user's own past ("since you were only with us two months last time", round 47's dev check: a lie
+        # once the fact's "a calendar month's notice" had an amount to compare with)
+        if clause.numbers and _USERS_PAST.search(" ".join(clause.tokens)) and not opens_condition(clause.tokens):
+            return True
         # (not an amount a fact states as well: "a clinic with three clinicians like yours" is the plan's three)
         return bool(clause.numbers) and not clause.negated and not any(
             accounted(q, self._pack_numbers) for q in clause.numbers) and any(
