@@ -1168,6 +1168,20 @@ def test_round_47_reasons_notice_periods_and_the_users_past():
         "monthly_price",)
 
 
+def test_a_question_for_a_worry_asks_no_fact_of_the_users_situation():
+    """Round 47: "has anything else about delivery apps bothered you, like how ratings or refunds get handled?" got
+    "Yes, that's right: the rival app QuickBite." and "what would be the biggest obstacle for you in taking on some
+    tutoring?" got "As I said, I've never tutored before.": both ask what worries the user."""
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    heard = merchant.perceive("Apart from the money, has anything else about delivery apps bothered you, like how "
+                              "ratings or refunds get handled when a courier messes up?")
+    assert not heard.asked_traits and heard.probes
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    heard = tutor.perceive("With a full teaching load, what would be the biggest obstacle for you in taking on some "
+                           "tutoring?")
+    assert not heard.asked_traits and heard.open_question
+
+
 def test_round_45_callers_lines_are_heard():
     """Round 45: another fact's amount said with its own words ("on top of the 80 cents a kilometre delivery pay")
     voids no statement; a question rich in the pack's words is not stuffing for its function words; "I was mainly

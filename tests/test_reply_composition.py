@@ -643,3 +643,21 @@ def test_the_phrase_said_back_is_the_one_said_first():
     pack = load_scenario("merchant_recruitment")
     said = "As a single location you'd be on 12% for the first six months before the standard 18%."
     assert heard_phrase(pack, "commission_rate", said) == "12%"
+
+
+def test_a_worry_restated_with_every_line_said_is_not_said_word_for_word_again():
+    """Round 47: "What made it hard to keep going?" right after "I'd pay and then not go. That's what happened last
+    time." got the same two sentences again: with every line of the worry said, the user says where it lies."""
+    from protod.agent.views import Message
+
+    pack = load_scenario(str(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    concern = pack.concern_by_id["wont_go"]
+    history = tuple(Message("user", expresser.render(line, persona)) for line in concern.reveal_lines)
+    state = UserState(0.4, 0.6, 5, (("wont_go", __import__("protod.user.state", fromlist=["x"]).ConcernStatus.VOICED),),
+                      turn=4)
+    for seed in range(20):
+        reply = expresser.express((("restated", "wont_go"),), persona, random.Random(seed), state, history, "")
+        assert reply and not any(m.text in reply for m in history), reply
+        assert pack.area_by_id[concern.area].description in reply, reply

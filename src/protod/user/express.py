@@ -103,7 +103,8 @@ _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
 # (not "..., if you must know": round 35 heard it as the user offered the hint)
 _HINTS = ("It's to do with {area}, mostly. I'd rather not go into it yet.",
-          "Let's say it's about {area}. I'll leave it there for now.",
+          "Honestly, {area}, mostly. I'll leave it there for now.",  # (not "Let's say it's about ...": heard as
+          # refusing the question asked, round 47)
           "Mostly {area}, if I'm honest. I don't want to get into it more than that yet.")
 _HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's to do with {area}.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
@@ -367,6 +368,11 @@ class TemplateExpresser:
                              (lambda x: reply_opener(last_question(str(x)))) if asked_only else None,
                              agent_text if kind == "resolved" and agent_text else None)
             text = self.render(line, persona)
+            if kind == "restated" and said and text in said:
+                # Every line of the worry said already: not the same words again ("I'd pay and then not go. That's
+                # what happened last time." twice running, round 47), but where it lies.
+                area = pack.area_by_id[pack.concern_by_id[event[1]].area].description
+                text = upper_first(rng.choice(_HINTS_AGAIN).format(area=area))
             if asked_only:
                 text = last_question(text)
             if kind in ("false_claim", "unsupported_claim", "doubt") and agent_text:
