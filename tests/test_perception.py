@@ -1182,6 +1182,19 @@ def test_a_question_for_a_worry_asks_no_fact_of_the_users_situation():
     assert not heard.asked_traits and heard.open_question
 
 
+def test_round_47_closing_after_a_go_ahead_and_questions_for_times():
+    """Round 47: "If you're happy with it, I can get your sign-up started now" got "Hard to say, really. Why do you
+    ask?" (a condition before the proposal, a closing phrase with a hyphen); "What sort of hours would you be looking
+    for?" asked no trait (it asks when)."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert courier.perceive("If you're happy with it, I can get your sign-up started now.").closing_ask
+    assert not courier.perceive("If you're not sure, I won't sign you up today.").closing_ask
+    assert not courier.perceive("The sign-up is free.").closing_ask
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    assert care.perceive("What sort of hours would you be looking for?").asked_traits == ("availability",)
+    assert care.perceive("Which days suit you?").asked_traits == ("availability",)
+
+
 def test_round_45_callers_lines_are_heard():
     """Round 45: another fact's amount said with its own words ("on top of the 80 cents a kilometre delivery pay")
     voids no statement; a question rich in the pack's words is not stuffing for its function words; "I was mainly

@@ -58,7 +58,12 @@ def _asking_wh(tokens: tuple[str, ...]) -> set[str]:
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             if nxt in AUXILIARIES or (i > 0 and tokens[i - 1] in _EMBEDDING) or (i == 0 and nxt not in _SUBJECT_PRONOUNS):
                 out.add(t)
+        elif t in ("what", "which") and _TIMES.intersection(tokens[i + 1:i + 4]):
+            out.add("when")  # "What sort of hours would you be looking for?" asks when (round 47: not answered)
     return out
+
+
+_TIMES = frozenset("hours days times evenings shifts".split())
 
 
 _SUBJECT_PRONOUNS = SUBJECT_PRONOUNS | {"there"}
@@ -396,16 +401,25 @@ class RulePerceiver:
             return False  # "I'm calling to see whether you'd fancy coming back to us" says why they call
         # The proposing clause itself opens as a proposal, or is the sentence's first: "I should be precise: the fee
         # waiver applies if you rejoin within 12 months" proposes nothing (round 25: a refused ask).
-        proposed = any(self._proposes(c) and (c.tokens[0] in _ASK_OPENERS or k == 0) for k, c in enumerate(sent.clauses))
-        return (proposed and sent.tokens[0] in _ASK_OPENERS) or asks_consent(sent.text)
+        # (after a condition of the user's go-ahead: "If you're happy with it, I can get your sign-up started now",
+        # round 47: "Hard to say, really. Why do you ask?")
+        clauses = sent.clauses
+        while len(clauses) > 1 and opens_condition(clauses[0].tokens):
+            clauses = clauses[1:]
+        first = clauses[0].tokens[0] if clauses and clauses[0].tokens else ""
+        proposed = any(self._proposes(c) and (c.tokens[0] in _ASK_OPENERS or k == 0) for k, c in enumerate(clauses))
+        return (proposed and first in _ASK_OPENERS) or asks_consent(sent.text)
 
     def _proposes(self, clause: Clause) -> bool:
         """The clause's closing words come before any negation: "I'll sign you up now, no fee to pay" proposes; "I
         won't sign you up without your say-so" does not (two negators, but the first denies the signing up)."""
-        for k, token in enumerate(clause.tokens):
+        # (a closing phrase written with a hyphen is the phrase: "I can get your sign-up started now", round 47)
+        tokens = [t for token in clause.tokens for t in (token.split("-") if "-" in token.strip("-") else (token,))]
+        stems = tuple(stem(t) for t in tokens)
+        for k, token in enumerate(tokens):
             if token in NEGATORS:
                 return False
-            if any(clause.token_stems[k : k + len(p)] == p for p in self._closing):
+            if any(stems[k : k + len(p)] == p for p in self._closing):
                 return True
         return False
 
