@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from protod.world import UserLines
 from protod.text import normalise
 from protod.user.perceive import RulePerceiver
@@ -85,3 +87,41 @@ def test_trait_values_are_distinct_phrases(pack):
             others = [o for o in values if o != v]
             assert not any(re.search(rf"\b{re.escape(v)}\b", o) for o in others), (field.name, v)
             assert not any(re.search(rf"\b{re.escape(v)}\b", line, re.I) for line in all_lines), (field.name, v)
+
+
+def test_every_example_pack_passes_validate():
+    """`protod scenarios validate` on each example pack finds nothing: coworking's false claim "never more than half
+    full" was read as "at most half full" and its cue never matched (found in session 31); a correlation of 0 rules a
+    concern out for a trait value and keeps the pack valid."""
+    from pathlib import Path
+
+    from protod.audit.packs import perception_problems
+    from protod.world import load_scenario
+
+    for path in sorted((Path(__file__).parents[1] / "examples/packs").glob("*.yaml")):
+        assert perception_problems(load_scenario(path)) == [], path
+
+
+def test_a_correlation_of_zero_rules_the_pair_out(tmp_path):
+    """coworking_membership: nobody working normal office hours fears the doors being locked at six (round 38 heard
+    "Normal office hours. My hours are all over the place."); a pack ruling out every value of a trait is an error."""
+    from pathlib import Path
+
+    import yaml
+
+    from protod.user.persona import PersonaSampler
+    from protod.world import ScenarioError, load_scenario
+
+    path = Path(__file__).parents[1] / "examples/packs/coworking_membership.yaml"
+    pack = load_scenario(path)
+    people = PersonaSampler(pack, 0).sample(600)
+    assert not [p for p in people if p.traits["work_hours"] == "normal office hours"
+                and any(c.id == "odd_hours" for c in p.concerns)]
+    assert any(any(c.id == "odd_hours" for c in p.concerns) for p in people)
+    data = yaml.safe_load(path.read_text())
+    data["correlations"] += [{"trait": "work_hours", "value": v, "concern": "odd_hours", "weight": 0}
+                             for v in next(t for t in data["traits"] if t["name"] == "work_hours")["values"]]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="rules out every value of trait 'work_hours'"):
+        load_scenario(bad)

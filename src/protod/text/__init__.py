@@ -15,7 +15,7 @@ from protod.text.amounts import (  # noqa: F401
 )
 from protod.text.clauses import (  # noqa: F401
     Clause, INTERJECTIONS, OPTIONAL_WORDS, Sentence, TIME_WORD_STEMS, analyse, claim_clauses, clauses_of, has_verb,
-    negation_covers, opens_condition, segments,
+    negation_covers, opens_condition, plain_bounds, segments,
 )
 from protod.text.speech import (  # noqa: F401
     CONFIRMING_WORDS, LEAD_IN, absolute_scope, asserts_a_worry, calms, courtesy_only, hedges_claim, introduces_company, names_offer,

@@ -244,13 +244,14 @@ _LOWER_BOUND = re.compile(r"\b(?:(?:can(?:'t|not)|cannot|won't|will not|doesn't|
                           r"(?:less|fewer|lower|shorter|under)\s+than\b", re.I)
 
 
-def _bounds(text: str) -> str:
+def plain_bounds(text: str) -> str:
+    """A bound said with a negation in plain words: "never more than 80" -> "at most 80" (`_UPPER_BOUND`)."""
     return _LOWER_BOUND.sub("at least", _UPPER_BOUND.sub("at most", text))
 
 
 def clauses_of(text: str) -> tuple[Clause, ...]:
     # prices in words first, read in the whole sentence: "thirteen pounds twenty, and weekends go up to fourteen seventy"
-    text = _BETWEEN.sub(r"\1 to ", money_words(halves(_bounds(text.replace("’", "'")))))
+    text = _BETWEEN.sub(r"\1 to ", money_words(halves(plain_bounds(text.replace("’", "'")))))
     flipped = denies_whole(text)
     if flipped:
         text = SCOPE_NEGATION.sub(" ", text)

@@ -13,7 +13,7 @@ from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, SUBJECT_PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
     accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
-    is_number, joined, negation_covers, opens_condition, phrase_stems, quantities, same_kind, stem, tokenize,
+    is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, quantities, same_kind, stem, tokenize,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
 
@@ -108,7 +108,9 @@ class FactReader:
         # A false-claim cue with its own polarity: "no commission" is asserted by "there is no commission", denied by
         # "it is not true that there is no commission".
         self._false = [
-            (fc.contradicts, tuple((p, sum(1 for t in tokenize(c) if t in NEGATORS) % 2 == 1) for c in fc.cues for p in [phrase_stems(c)] if p))
+            # (read as a clause is: "never more than half full" is heard "at most half full")
+            (fc.contradicts, tuple((p, sum(1 for t in tokenize(c) if t in NEGATORS) % 2 == 1)
+                                   for c in map(plain_bounds, fc.cues) for p in [phrase_stems(c)] if p))
             for fc in pack.false_claims
         ]
         # The user's own situation, as the pack's trait values give it with an amount ("a gas bill of about £120 a

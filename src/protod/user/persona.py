@@ -147,10 +147,11 @@ class PersonaSampler:
                 if corr.trait == field.name and corr.concern == primary:
                     if corr.value in weights:
                         weights[corr.value] *= corr.weight
-            traits[field.name] = _weighted_choice(rng, weights)
+            # (a value a correlation of 0 rules out for this concern is never drawn; the pack check keeps one open)
+            traits[field.name] = _weighted_choice(rng, {v: w for v, w in weights.items() if w > 0} or weights)
 
         concern_ids = [primary]
-        others = {cid: w for cid, w in concern_weights(pack, traits).items() if cid != primary}
+        others = {cid: w for cid, w in concern_weights(pack, traits).items() if cid != primary and w > 0}
         while len(concern_ids) < level.n_concerns and others:
             pick = _weighted_choice(rng, others)
             concern_ids.append(pick)

@@ -67,6 +67,17 @@ def _incompatible_problems(data: dict[str, Any], trait_values: dict[str, set[str
     return problems
 
 
+def _ruled_out_problems(data: dict[str, Any], trait_values: dict[str, set[str]]) -> list[Problem]:
+    """A correlation of 0 rules a trait value out for a concern: every concern keeps some value of every trait."""
+    zero: dict[tuple[str, str], set[str]] = {}
+    for _, corr in items(data, "correlations"):
+        if corr.get("weight") == 0 and corr.get("trait") in trait_values:
+            zero.setdefault((corr.get("trait"), corr.get("concern")), set()).add(corr.get("value"))
+    return [Problem("correlations", f"concern {concern!r} rules out every value of trait {trait!r} (weight 0); "
+                                    "keep one open") for (trait, concern), values in zero.items()
+            if not trait_values[trait] - values]
+
+
 @dataclass(frozen=True)
 class _Known:
     """The ids a pack declares, read from its raw data: what references may name."""
@@ -108,6 +119,7 @@ def cross_reference_problems(data: dict[str, Any]) -> list[Problem]:
     known = _Known(ids["facts"], ids["traits"], ids["probe_areas"], ids["concerns"], trait_values)
     problems += _section_references(data, known)
     problems += _incompatible_problems(data, trait_values)
+    problems += _ruled_out_problems(data, trait_values)
     for i, claim in items(data, "false_claims"):
         problems += known.unknown(claim.get("contradicts"), known.facts, f"false_claims.{i}.contradicts", "fact")
     problems += _difficulty_problems(data, known)

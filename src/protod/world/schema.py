@@ -163,7 +163,9 @@ class Correlation(_Strict):
     trait: str
     value: str
     concern: str
-    weight: float = Field(gt=0, description="Multiplier on the concern's weight for users with trait == value.")
+    weight: float = Field(ge=0, description="Multiplier on the concern's weight for users with trait == value; 0 rules "
+                                            "the pair out (no user working normal office hours fears the doors being "
+                                            "locked at six).")
 
 
 class FalseClaim(_Strict):
