@@ -1190,6 +1190,9 @@ def test_round_47_closing_after_a_go_ahead_and_questions_for_times():
     assert courier.perceive("If you're happy with it, I can get your sign-up started now.").closing_ask
     assert not courier.perceive("If you're not sure, I won't sign you up today.").closing_ask
     assert not courier.perceive("The sign-up is free.").closing_ask
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    assert gym.perceive("Shall I put you back on Anytime today?").closing_ask  # (round 48: "I'm ready when you are.")
+    assert not gym.perceive("Shall I put you on hold for a second?").closing_ask
     care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
     assert care.perceive("What sort of hours would you be looking for?").asked_traits == ("availability",)
     assert care.perceive("Which days suit you?").asked_traits == ("availability",)

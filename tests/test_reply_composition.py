@@ -661,3 +661,12 @@ def test_a_worry_restated_with_every_line_said_is_not_said_word_for_word_again()
         reply = expresser.express((("restated", "wont_go"),), persona, random.Random(seed), state, history, "")
         assert reply and not any(m.text in reply for m in history), reply
         assert pack.area_by_id[concern.area].description in reply, reply
+
+
+def test_a_user_ringing_off_does_not_ask_to_have_a_worry_made_sure_of():
+    """Round 48: "..., do I just stop getting offers? Before anything else, I'd want that confirmed. I have to go. Bye.":
+    hanging up, the user says the worry as the reason they go, and asks for nothing."""
+    for terminal in ("hang_up", "reject", "timeout"):
+        kept = compose((("confirm", "forced_volume"), (terminal,)))
+        assert ("confirm", "forced_volume") not in kept and ("restated", "forced_volume") in kept, kept
+    assert ("confirm", "forced_volume") in compose((("confirm", "forced_volume"),))

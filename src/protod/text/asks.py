@@ -17,7 +17,7 @@ from protod.text.speech import LEAD_IN, speaks_for_offer
 _CONSENT = re.compile(
     r"\b(go[- ]ahead|your (?:okay|ok|consent|yes|agreement|signature)|sign(?:ing)?[- ](?:you )?up|signed up|"
     r"register(?:ing)?|book|booking (?:you|it|that|this|them|in|your)|"
-    r"put you down|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
+    r"put you down|put you (?:back )?on (?:the |our |a |an )?(?!hold\b)[\w-]+|sign you (?:back )?up|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
     r"give (?:it|us|this|that|them) a (?:try|go|shot|whirl)|try (?:it|us) out|"

@@ -87,6 +87,9 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             # nor asks to hear more, or says what the worry is about, as it rings off: "Let's say it's about the
             # price. I'll leave it there for now. No. Please don't ring again." (round 32)
             body = [e for e in body if e[0] not in ("guarded", "hinted")]
+            # nor asks to have a worry made sure of: "..., do I just stop getting offers? Before anything else, I'd
+            # want that confirmed. I have to go. Bye." (round 48): the worry is said as the reason they go
+            body = [("restated", *e[1:]) if e[0] == "confirm" else e for e in body]
     if any(e[0] == "unsure" for e in body):
         # "Tell me a bit more" asks the caller to go on: never beside a complaint, a warning or a goodbye, which say
         # the opposite (round 21: "I don't know much about you lot yet. Tell me a bit more. I haven't got time for
