@@ -92,8 +92,8 @@ _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.",
 # (nor "Does that go for me as well?" and the like: rounds 35-36 asked why it would not, when it plainly does for all)
 # (nor "Is that a promise, or just how it usually goes?" / "Is that in writing?": round 38's honest "it's an average,
 # not a guarantee" answered a question the user had no way to hear answered)
-_TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it works?", "You're sure about that?",
-                 "Honestly? That's how it works?")
+# (nor "Honestly? That's how it works?": three callers in rounds 47-48 heard a machine)
+_TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it works?", "You're sure about that?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
                    "still not certain.", "Before anything else, I'd want that confirmed.")
