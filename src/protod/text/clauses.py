@@ -487,3 +487,34 @@ def opens_condition(tokens: tuple[str, ...]) -> bool:
     if tokens[:1] and tokens[0] in ("so", "and", "but", "or", "then"):  # "..., so if it doesn't suit you, ..."
         tokens = tokens[1:]
     return tokens[:1] in (("if",), ("unless",)) and tokens[1:2] not in (("anything",), ("i",)) and tokens[1:3] != ("you", "ask")
+
+
+def main_clause_denies(tokens: tuple[str, ...]) -> bool:
+    """A condition said without its comma whose main clause holds the negation: "if we can get a stain out we don't
+    replace the item free" (the second subject comes before the negator)."""
+    neg = next((i for i, t in enumerate(tokens) if t in NEGATORS), None)
+    second = next((i for i in range(2, len(tokens)) if tokens[i] in _MAIN_SUBJECTS), None)
+    return neg is not None and second is not None and second < neg
+
+
+_MAIN_SUBJECTS = SUBJECT_PRONOUNS | {"there"}
+# The words that open a main clause after a condition said without its comma (see `supposed_amounts`)
+_MAIN_OPENERS = _MAIN_SUBJECTS | {"that", "this", "these", "those", "the"}
+
+
+def supposed_amounts(clause: Clause) -> frozenset:
+    """The amounts of a condition clause's own case, not of a main clause said without its comma: "if you refer a
+    friend you get another four" and "if you're a taxpayer that fiver becomes eight" suppose nothing; their amounts
+    are claims (a second subject, or a word that opens one, starts the main clause)."""
+    tokens = clause.tokens[1:] if clause.tokens[:1] and clause.tokens[0] in ("so", "and", "but", "or", "then") else clause.tokens
+    second = next((i for i in range(2, len(tokens)) if tokens[i] in _MAIN_OPENERS), len(tokens))
+    own = {(q[0], q[1]) for q in quantities(tokens[:second])}
+    return frozenset(q for q in clause.numbers if (q[0], q[1]) in own)
+
+
+_LIMITING = frozenset("stuck tied limited restricted confined bound trapped".split())
+
+
+def denies_a_limit(clause: Clause) -> bool:
+    """"You're not stuck with one club" denies a limit to one, and so agrees with "any of our 14 clubs"."""
+    return bool(_LIMITING.intersection(clause.tokens)) and bool({"one", "single"}.intersection(clause.tokens))

@@ -352,3 +352,14 @@ def introduces_company(sentence: str) -> bool:
         return False
     said = tokenize(lowered[found.end():].split(",")[0])
     return not (NEGATORS | GUARANTEE_WORDS).intersection(tokenize(sentence)) and not _DESCRIBES_MORE.intersection(said)
+
+
+# "you were", "you had", "you paid": the user's own past, told back (not what the offer did: "we paid you", nor what
+# was done to them: "the plan you were quoted online is $103 a month" is the offer's price, the inventor's line)
+_USERS_PAST = re.compile(r"\byou (?:only |just |already |once )?(?:(?:were|was)(?! \w+(?:ed|en|wn)\b| told| sent| paid| sold| "
+                         r"given)|had|did|used|paid|spent|stayed|left|joined|came|went|lost|tried|saw|said|told)\b")
+
+
+def tells_users_past(text: str) -> bool:
+    """The words tell the user's own past back ("since you were only with us two months", "you said you pay $25")."""
+    return bool(_USERS_PAST.search(plain_lower(text)))

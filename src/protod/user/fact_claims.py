@@ -8,12 +8,12 @@ import re
 from dataclasses import replace
 from typing import Any
 
-
 from protod.world import Scenario
 from protod.text import (
-    AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, SUBJECT_PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
+    AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
     accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
-    is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, quantities, same_kind, stem, tokenize,
+    is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem, supposed_amounts,
+    tells_users_past, tokenize, denies_a_limit, main_clause_denies,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
 
@@ -30,30 +30,6 @@ def _waives(clause: Clause) -> bool:
     return any(t in _PRIVATIVE and t not in NEGATORS for t in clause.tokens)
 
 
-def _main_denies(tokens: tuple[str, ...]) -> bool:
-    """A condition said without its comma whose main clause holds the negation: "if we can get a stain out we don't
-    replace the item free" (the second subject comes before the negator)."""
-    neg = next((i for i, t in enumerate(tokens) if t in NEGATORS), None)
-    second = next((i for i in range(2, len(tokens)) if tokens[i] in _SUBJECT_WORDS), None)
-    return neg is not None and second is not None and second < neg
-
-
-_SUBJECT_WORDS = SUBJECT_PRONOUNS | {"there"}
-# "you were", "you had", "you paid": the user's own past, told back (not what the offer did: "we paid you", nor what
-# was done to them: "the plan you were quoted online is $103 a month" is the offer's price, the inventor's line)
-_USERS_PAST = re.compile(r"\byou (?:only |just |already |once )?(?:(?:were|was)(?! \w+(?:ed|en|wn)\b| told| sent| paid| sold| "
-                         r"given)|had|did|used|paid|spent|stayed|left|joined|came|went|lost|tried|saw|said|told)\b")
-_MAIN_SUBJECT = _SUBJECT_WORDS | {"that", "this", "these", "those", "the"}
-
-
-def _supposed_amounts(clause: Clause) -> frozenset:
-    """The amounts of a condition clause's own case, not of a main clause said without its comma: "if you refer a
-    friend you get another four" and "if you're a taxpayer that fiver becomes eight" suppose nothing; their amounts
-    are claims (a second subject, or a word that opens one, starts the main clause)."""
-    tokens = clause.tokens[1:] if clause.tokens[:1] and clause.tokens[0] in ("so", "and", "but", "or", "then") else clause.tokens
-    second = next((i for i in range(2, len(tokens)) if tokens[i] in _MAIN_SUBJECT), len(tokens))
-    own = {(q[0], q[1]) for q in quantities(tokens[:second])}
-    return frozenset(q for q in clause.numbers if (q[0], q[1]) in own)
 _GUARANTEE_STEMS = frozenset(stem(w) for w in "guarantee guaranteed guarantees promise promised always".split())
 _AT_NO_COST = re.compile(r"\b(?:at|for) no (?:extra |additional )?(?:cost|charge)(?: to you)?$")
 _LIST_OPENERS = DETERMINERS | QUANTIFIERS  # "no", "any", "our": what a list of modifiers follows
@@ -85,8 +61,6 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
                               for q in stated)
 
 
-_LIMITING = frozenset("stuck tied limited restricted confined bound trapped".split())
-_ONE = frozenset("one single".split())
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
 
 
@@ -130,7 +104,7 @@ class FactReader:
         """The clause gives the user's own situation back, amounts and all ("with a gas bill of about £120 a month")."""
         # ... or the user's own past ("since you were only with us two months last time", round 47's dev check: a lie
         # once the fact's "a calendar month's notice" had an amount to compare with)
-        if clause.numbers and _USERS_PAST.search(" ".join(clause.tokens)) and not opens_condition(clause.tokens):
+        if clause.numbers and tells_users_past(" ".join(clause.tokens)) and not opens_condition(clause.tokens):
             return True
         # (not an amount a fact states as well: "a clinic with three clinicians like yours" is the plan's three)
         return bool(clause.numbers) and not clause.negated and not any(
@@ -197,7 +171,7 @@ class FactReader:
             if not matches:
                 loose |= clause.numbers
                 if opens_condition(clause.tokens):
-                    supposed |= _supposed_amounts(clause)
+                    supposed |= supposed_amounts(clause)
         return self._verdict(sent, stated, false, negated_clauses, loose, supposed)
 
     def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
@@ -233,7 +207,7 @@ class FactReader:
                     negated = not (others and all(negation_covers(clause, {w}) == negation_covers(home, {w})
                                                   for w in others)
                                    and any(negation_covers(home, {w}) for w in others))
-                if negated and opens_condition(clause.tokens) and not _main_denies(clause.tokens):
+                if negated and opens_condition(clause.tokens) and not main_clause_denies(clause.tokens):
                     # a condition names a case, it claims nothing: "if a student doesn't turn up or cancels less
                     # than 24 hours before, you're still paid" (round 27: a lie); the main clause is judged
                     continue
@@ -361,7 +335,7 @@ class FactReader:
             return False
         # ("you're not stuck with one club" denies a limit to one, and so agrees with "any of our 14 clubs": a lie in
         # round 46's dev scoring once its "fourteen" was read)
-        if _LIMITING & set(clause.tokens) and _ONE & set(clause.tokens):
+        if denies_a_limit(clause):
             return False
         negated_words = set(clause.stems)
         # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"
