@@ -115,9 +115,8 @@ _ONE_WORDS = frozenset(("one", "a", "an"))
 
 def _one_span(tokens: tuple[str, ...], i: int) -> float | None:
     """The days of "one month", "one calendar month", "one full week", "(give) a month's notice" at tokens[i] ("one"
-    is otherwise a word: "any
-    one club", "the one nearest you"); not "one day" ("one day you'll ..."), nor the period of a rate ("one session
-    a month" counts sessions). A calendar day is left alone: it is not a working day."""
+    is otherwise a word: "any one club", "the one nearest you"); not "one day" ("one day you'll ..."), nor the period
+    of a rate ("one session a month" counts sessions). A calendar day is left alone: it is not a working day."""
     j = i + 1
     while j < len(tokens) and (tokens[j] == "calendar" or stem(tokens[j]) in _UNIT_QUALIFIERS):
         j += 1

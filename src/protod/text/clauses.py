@@ -19,7 +19,7 @@ from functools import lru_cache
 from protod.text.words import (
     AUXILIARIES, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS, FUNCTION_WORDS, GUARANTEE_WORDS, NEGATORS,
     PREPOSITIONS, PRONOUNS, QUANTIFIERS, VERB_STEMS, WH_WORDS, ACRONYMS, CLAUSE_BREAK, SCOPE_NEGATION, TIME_WORDS,
-    halves, money_words, content_stems, denies_whole, stem, tokenize, SUBJECT_PRONOUNS
+    SUBJECT_PRONOUNS, halves, money_words, content_stems, denies_whole, stem, tokenize,
 )
 from protod.text.amounts import Quantity, contrasted_amounts, is_number, quantities
 
@@ -148,7 +148,8 @@ _TRAILING_CONDITION = re.compile(r"^(.+?\S)\s+((?:if|unless)\s+\S.*)$", re.I)
 
 
 # (a reason said without its comma ends there too: "since you don't have a vehicle you can rent an e-bike", round 47;
-# unlike a condition it is still a claim of its own: "since we don't pay weekly, ..." denies the weekly payout)
+# unlike a condition it is still a claim of its own: "since there's no accident insurance you ride at your own risk"
+# denies the insurance)
 _CONDITION_OPENER = re.compile(r"^(?:(?:so|and|but|or|then)\s+)?(?:if|when|whenever|unless|once|since|because|as|now that|"
                                r"seeing as|given that)\s+\S", re.I)
 _SUBJECTS = SUBJECT_PRONOUNS

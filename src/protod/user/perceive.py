@@ -51,7 +51,7 @@ def _asking_wh(tokens: tuple[str, ...]) -> set[str]:
     """The question words (`_WH`) that ask: opening the part ("Where do you work?"), inverted before an auxiliary, or
     after a word that embeds a question ("I'm curious where you usually work from"); not one that opens a subordinate
     clause ("When you need to see clients, where do you meet them?" asks where, not when: round 44 heard "Normal
-    office hours.")."""
+    office hours."); "what hours", "which days" ask when."""
     out = set()
     for i, t in enumerate(tokens):
         if t in _WH:
@@ -78,10 +78,10 @@ def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
 _QUANTITY = frozenset("many much long often old far big".split())
 
 # A question for the user's view of something ("how would you feel about riding in the evenings?", "what did you
-# think of the carers' visits?") asks their opinion, not a fact of their situation;
-# it asks only a trait that is itself a view ("How the person feels about doing care work"). Round 46: "Well, evenings
-# and weekends, as it happens." and "Well, no car and uses buses, as it happens." ("Have you ever thought about
-# tutoring?" and "How have you found the tutoring?" still ask about the user's own situation.)
+# think of the carers' visits?") asks their opinion, not a fact of their situation: it asks only a trait that is
+# itself a view ("How the person feels about doing care work"). Round 46: "Well, evenings and weekends, as it
+# happens." and "Well, no car and uses buses, as it happens." ("Have you ever thought about tutoring?" and "How have
+# you found the tutoring?" still ask about the user's own situation.)
 _ATTITUDE = re.compile(r"\b(?:feel|feels|felt|feeling)\s+(?:about|when|if|with|towards?)\b"
                        r"|\bwhat\s+(?:do|did|would|does)\s+(?:you|they)\s+(?:\w+\s+)?(?:think|make)\s+(?:of|about)\b"
                        r"|\b(?:views?|opinions?|thoughts)\s+(?:on|of|about)\b")
