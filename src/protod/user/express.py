@@ -332,7 +332,7 @@ class TemplateExpresser:
                 parts.append(rng.choice(_NOT_THAT_OPEN if questions and asks_which(questions[-1]) else _NOT_THAT))
                 continue
             if kind == "hinted":
-                area = pack.area_by_id[pack.concern_by_id[event[1]].area].description
+                area = pack.area_of(event[1]).description
                 frames = _HINTS_AGAIN if area in said else _HINTS
                 parts.append(upper_first(rng.choice(frames).format(area=area)))
                 continue
@@ -371,7 +371,7 @@ class TemplateExpresser:
             if kind == "restated" and said and text in said:
                 # Every line of the worry said already: not the same words again ("I'd pay and then not go. That's
                 # what happened last time." twice running, round 47), but where it lies.
-                area = pack.area_by_id[pack.concern_by_id[event[1]].area].description
+                area = pack.area_of(event[1]).description
                 text = upper_first(rng.choice(_HINTS_AGAIN).format(area=area))
             if asked_only:
                 text = last_question(text)

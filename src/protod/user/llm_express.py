@@ -59,7 +59,7 @@ class LLMExpresser:
             heard = " ".join(pack.fact_by_id[f].text for f in event[1:] if f in pack.fact_by_id)
             return DIRECTIVES["acknowledge"] + (f" Show that you heard what they told you: {heard}" if heard else "")
         if event[0] == "hinted":
-            return DIRECTIVES["hinted"].format(area=pack.area_by_id[pack.concern_by_id[event[1]].area].description)
+            return DIRECTIVES["hinted"].format(area=pack.area_of(event[1]).description)
         if event[0] == "false_claim":  # ("false_claim", fact ids contradicted...)
             return DIRECTIVES["false_claim"]
         concern = pack.concern_by_id[event[1]].description if len(event) > 1 else ""

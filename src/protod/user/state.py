@@ -380,9 +380,7 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
         said = next((cid for cid, s in w.statuses.items() if s is _VOICED and cid not in w.told
                      and cid not in w.explained), None)
         if said is not None and not perception.facts:
-            w.events.append((_restate(said, w.told), said))
-            w.explained.add(said)
-            w.listened = said
+            _says_more(w, said)
         else:
             w.events.append(("other_question",))
 
@@ -418,6 +416,16 @@ def _questions(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str, s
         _asked_again(w, perception, d, areas)
 
 
+def _says_more(w: _Turn, cid: str) -> None:
+    """Asked after a worry they said, the user says it again; the first time, the caller is listening and the worry
+    is not left unanswered this turn ("What made it hard to keep going - time, or not knowing what to do?" right after
+    the worry: round 21 lost trust and patience for it). Once."""
+    w.events.append((_restate(cid, w.told), cid))
+    if cid not in w.explained:
+        w.explained.add(cid)
+        w.listened = cid
+
+
 def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str, str] | None) -> None:
     """Asked again about a worry they hold, the user never denies it: one still open is restated (and is still left
     unanswered below, bar the first question asking to hear more), one already answered is said to be settled.
@@ -428,12 +436,7 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
     other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
     names_other = other is not None and w.trust >= d.generic_voice_trust_min
     if waiting_probed is not None:
-        w.events.append((_restate(waiting_probed, told), waiting_probed))
-        if waiting_probed not in w.explained:
-            # "What made it hard to keep going - time, or not knowing what to do?" right after the worry: the
-            # caller is listening, and the user says more (round 21 lost trust and patience for it). Once.
-            w.explained.add(waiting_probed)
-            w.listened = waiting_probed
+        _says_more(w, waiting_probed)
     elif not perception.pointed and other is None and (perception.open_question or _VOICED in statuses.values()):
         # (a question about one part of the offer the user has no worry in, "are you still in a contract?", with
         # nothing left open, is not "anything else?": round 44 heard "Nothing else, I don't think."; it is "not a

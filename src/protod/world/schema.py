@@ -396,6 +396,10 @@ class Scenario(_Strict):
     def area_by_id(self) -> dict[str, ProbeArea]:
         return {a.id: a for a in self.probe_areas}
 
+    def area_of(self, concern_id: str) -> ProbeArea:
+        """The probe area a concern belongs to (its description says what part of the offer the worry is about)."""
+        return self.area_by_id[self.concern_by_id[concern_id].area]
+
     @cached_property
     def answers(self) -> dict[str, list[str]]:
         """Fact id -> ids of the concerns it resolves (the inverse of each concern's `resolution_facts`)."""
