@@ -292,6 +292,53 @@ def test_framed_pairs_teach_what_a_frame_does_to_the_fact_it_holds():
     assert not set(DISOWNING) & set(_DISOWNING_FRAMES) and not set(AFFIRMING) & set(_DISOWNING_FRAMES)
 
 
+@pytest.mark.parametrize("text, twin", [
+    ("Your prices are frozen for the first 18 months.", "Your prices are frozen for good."),
+    ("You can pause for up to six months.", "You can pause for as long as you like."),
+    ("We pay for the upgrade work up to £40,000.", "We pay for the upgrade work with no limit."),
+    ("The check usually comes back within two weeks.", "The check always comes back within two weeks."),
+    ("Last year 91% of it was reprocessed.", "Last year all of it was reprocessed."),
+    ("We collect Monday to Saturday.", "We collect every day."),
+    ("There is no setup fee.", None),  # no limit to lift: no twin, rather than one that is still true
+    ("If you need help, call us.", None),
+])
+def test_lift_limit_over_generalises_one_limit(text, twin):
+    import random
+
+    from protod.user.augment import lift_limit
+
+    assert lift_limit(text, random.Random(0)) == twin
+
+
+def test_hard_pairs_teach_added_clauses_both_ways():
+    """Every twin is a claim; an added invented promise or another fact's denial contradicts the fact it rides on, a
+    second true fact added is stated with it (so the model cannot learn "a clause added = a lie"); the corpus's
+    hard-negative lines can be repeated, and nothing of this is on unless asked (the shipped recipe records it)."""
+    import random
+
+    from protod.audit.perception import CorpusLine
+    from protod.user.learned_model import CONTRADICT, ENTAIL, PackHypotheses
+    from protod.user.learned_train import PerceiverTrainConfig, hard_pairs
+
+    pack = load_scenario(C)
+    h = PackHypotheses.of(pack)
+    hyp = dict(h.facts)
+    invented = CorpusLine(pack="courier_recruitment", text="We also pay your phone bill every month.",
+                          kind="neg_invented_promise", facts=[], not_facts=[], false_claim=True, probes=[],
+                          closing_ask=False, honest=False)
+    pairs = hard_pairs([invented], pack, h, random.Random(0))
+    lines = {line for line, _, _ in pairs}
+    assert all((line, h.claim, ENTAIL) in pairs for line in lines)
+    added = [(line, hy) for line, hy, label in pairs if label == CONTRADICT and "phone bill" in line]
+    assert added and all(line.endswith("and we also pay your phone bill every month.") for line, _ in added)
+    one_sentence = [f for f in pack.facts if ". " not in f.text.strip()]
+    for f in one_sentence:
+        mine = [(line, label) for line, hy, label in pairs if hy == hyp[f.id] and line.startswith(f.text.rstrip(".")[:20])]
+        assert any(label == ENTAIL and ", and " in line for line, label in mine), f.id  # a true fact added: stated
+        assert any(label == CONTRADICT for _, label in mine), f.id
+    assert not PerceiverTrainConfig().hard_twins and PerceiverTrainConfig().negatives_repeat == 1
+
+
 def test_an_invented_clause_taints_the_turn(perceivers):
     """A known gap until the eight-pack model: the invented clause was heard as small talk and the true one credited."""
     p = perceivers[M].perceive("Payouts land every Monday, and we also cover your rent for the first year.")

@@ -139,6 +139,8 @@ def perception_train(
     lr: float = typer.Option(5e-4, "--lr", min=1e-6, max=1.0),
     frozen_layers: int = typer.Option(0, "--frozen-layers", min=0, max=5, help="MiniLM layers kept frozen (0 = adapt all six, the shipped recipe; more frozen layers train faster and hear less)."),
     frames: bool = typer.Option(True, "--frames/--no-frames", help="Also train on each fact put inside frames that disown it (contradicted) or still assert it (stated); on for the shipped perceiver."),
+    hard_twins: bool = typer.Option(False, "--hard-twins/--no-hard-twins", help="Also train on twins of each fact with a limit lifted or a false clause added (contradicted) and with a second true fact added (stated)."),
+    negatives_repeat: int = typer.Option(1, "--negatives-repeat", min=1, max=10, help="Train on each hard-negative line (wrong number, dropped qualifier, added false clause, invented promise, claim in a question) this many times."),
 ) -> None:
     """Train the learned perceiver (MiniLM + LoRA cross-encoder) on the corpus's train packs, on CPU in minutes.
     Use it with `--simulator learned` after copying it over src/protod/user/models/perceiver, or score it first
@@ -158,7 +160,8 @@ def perception_train(
         pe.check_labels(ln, pack_of[ln.pack], where=f"{ln.pack}: ")
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
-    cfg = PerceiverTrainConfig(seed=seed, epochs=epochs, lr=lr, frozen_layers=frozen_layers, frames=frames)
+    cfg = PerceiverTrainConfig(seed=seed, epochs=epochs, lr=lr, frozen_layers=frozen_layers, frames=frames,
+                                hard_twins=hard_twins, negatives_repeat=negatives_repeat)
     with progress() as bar:
         task = bar.add_task(f"training on {len(lines)} lines of {len(pack_of)} packs", total=None)
 

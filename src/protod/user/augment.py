@@ -101,3 +101,42 @@ def framed(text: str, frame: str) -> str:
     """`text` (one sentence) put into `frame` at {b}, as a clause: first letter lowered, closing stop dropped."""
     body = text.strip().rstrip(".!")
     return frame.format(b=body[:1].lower() + body[1:])
+
+
+# Over-generalisations: a limit in a true line lifted ("frozen for the first 18 months" -> "frozen for good", "usually
+# within two weeks" -> "always within two weeks"), the dropped qualifier the corpus's hard negatives hold. Generic
+# English only; a rule that would lift no limit ("if you need help, call us" -> "call us") is left out on purpose,
+# since a twin that is still true would teach the model to doubt honest lines.
+_NUM = r"(?:\d+(?:[.,]\d+)*|" + "|".join(_WORDS) + r"|a|an|one)"
+_SPAN = r"(?:hours?|days?|weeks?|months?|years?|lessons?|sessions?|orders?|jobs?|shifts?|visits?)"
+_LIFTS = [
+    (rf"\b(?:for|during|in|within|over) (?:the |your )?first {_NUM}(?: full| working| calendar)? {_SPAN}(?: back)?\b", "for good"),
+    (rf"\bfor (?:up to )?{_NUM}(?: full| calendar)? {_SPAN}\b", "for as long as you like"),
+    (rf"(?<!for )\bup to [£€$]?{_NUM}(?:%| ?{_SPAN}| \w+)?", "with no limit"),
+    (r"\b(?:usually|normally|typically|generally|mostly|often|in most cases)\b", "always"),
+    (r"\b(?:most|many|some) of\b", "all of"),
+    (r"\b\d+(?:\.\d+)?% of (it|them|the \w+)\b", r"all of \1"),
+    (r"\b(?:on weekdays|Monday to (?:Friday|Saturday)|Mon(?:day)?-(?:Fri|Sat)\w*)\b", "every day"),
+    (r"\b(?:before|after|until|from) \d{1,2}(?::\d\d)? ?(?:am|pm|a\.m\.|p\.m\.)", "at any hour"),
+    (r"\bin (?:the )?(?:city centre|town centre|central \w+)\b", "everywhere"),
+    (r"\b(?:a maximum of|at most|no more than)\b", "well over"),
+]
+_LIFTS = [(re.compile(p, re.I), r) for p, r in _LIFTS]
+
+
+def lift_limit(text: str, rng: random.Random) -> str | None:
+    """`text` with one of its limits lifted (a random one of those it has), or None when it states no limit."""
+    found = [(pattern, repl) for pattern, repl in _LIFTS if pattern.search(text)]
+    if not found:
+        return None
+    pattern, repl = rng.choice(found)
+    out = pattern.sub(repl, text, count=1)
+    return _keep_case(text, out) if out != text else None
+
+
+def joined(first: str, second: str) -> str:
+    """Two one-sentence claims said as one ("It's £29 a month, and we'll waive the first month."), the way a caller
+    adds a clause to a true line."""
+    a = first.strip().rstrip(".!")
+    b = second.strip().rstrip(".!")
+    return f"{a}, and {b[:1].lower() + b[1:]}."

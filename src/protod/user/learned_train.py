@@ -32,7 +32,7 @@ import numpy as np
 
 from protod.store.files import atomic_write_text
 from protod.world import Scenario
-from protod.user.augment import AFFIRMING, DISOWNING, framed, negate, renumber
+from protod.user.augment import AFFIRMING, DISOWNING, framed, joined, lift_limit, negate, renumber
 from protod.user.learned_model import (
     CONTRADICT, ENTAIL, NEUTRAL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds,
 )
@@ -68,6 +68,12 @@ class PerceiverTrainConfig:
     # still asserts it (entailed): see framed_pairs. The eight-pack model credited 80-100% of facts recited inside
     # disowning frames it never saw.
     frames: bool = True
+    # Twins of true lines that teach the hard negatives the model credited (see hard_pairs): a limit lifted, an
+    # invented promise or another fact's denial added as a clause, and two true facts joined (still stated).
+    hard_twins: bool = False
+    # Each hard-negative corpus line's pairs this many times (1: once, like every other line): they are about a
+    # tenth of the lines and the kind the model credits.
+    negatives_repeat: int = 1
     # Batches are drawn from pools of this many batches sorted by length, so a batch pads to pairs of about its own
     # length rather than to the longest of 32 random ones (0: plain shuffled batches, as before session 17).
     length_pool: int = 50
@@ -112,6 +118,7 @@ def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, 
         worry_index = {cid: j for j, (cid, _) in enumerate(h.worries)}
         for i, ln in enumerate(pack_lines):
             text = ln.text
+            start = len(pairs)
             nearest = [int(j) for j in np.argsort(-fact_sims[i], kind="stable")[: cfg.fact_candidates]]
             named = [fact_index[f] for f in (*ln.facts, *ln.not_facts)]
             for j in dict.fromkeys(nearest + named):
@@ -134,11 +141,56 @@ def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, 
                 pairs.append((text, h.claim, ENTAIL if ln.kind in _CLAIM_KINDS else NEUTRAL))
             pairs.append((text, h.ask, ENTAIL if ln.closing_ask is True else NEUTRAL))
             pairs.append((text, PRESSURE_HYPOTHESIS, ENTAIL if ln.kind == "pressure" else NEUTRAL))
+            if ln.kind in _REPEATED_KINDS:
+                pairs += pairs[start:] * (cfg.negatives_repeat - 1)
         if cfg.augment:
             pairs += minimal_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:{ref}"))
+        if cfg.hard_twins:
+            pairs += hard_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:hard:{ref}"))
         if cfg.frames:
             pairs += framed_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:frames:{ref}"))
     return pairs
+
+
+# The hard negatives a model credits: said as fluently as a true line, false in one part.
+_REPEATED_KINDS = frozenset({"neg_wrong_number", "neg_dropped_qualifier", "neg_added_false_clause",
+                             "neg_invented_promise", "neg_claim_in_question"})
+
+
+def hard_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: random.Random) -> list[tuple[str, str, int]]:
+    """Twins of each one-sentence fact text and honest close line (protod.user.augment): with a limit lifted
+    (contradicts the fact); with one added false clause, either one of the pack's invented promises (contradicts the
+    fact: the corpus labels an added false clause so) or another fact's denial (contradicts both); and with another
+    fact's true text added (states both, so an added clause alone is no sign of a lie). Each twin is a product claim.
+    Sources are the facts and close lines only: twins of every paraphrase made contradictions an eighth of all pairs
+    (from a fortieth), the lean that sank `augment`."""
+    hyp = dict(h.facts)
+    sources = [(f.text, f.id) for f in pack.facts]
+    sources += [(ln.text, ln.facts[0]) for ln in lines
+                if ln.kind == "fact_close" and ln.honest and len(ln.facts) == 1 and not ln.not_facts]
+    invented = [ln.text for ln in lines if ln.kind == "neg_invented_promise" and ". " not in ln.text.strip()]
+    one_sentence = {f.id: f.text for f in pack.facts if ". " not in f.text.strip()}
+    out: list[tuple[str, str, int]] = []
+    for text, fid in sources:
+        if ". " in text.strip() or "?" in text:
+            continue
+        lifted = lift_limit(text, rng)
+        if lifted:
+            out += [(lifted, hyp[fid], CONTRADICT), (lifted, h.claim, ENTAIL)]
+        others = [g for g in one_sentence if g != fid]
+        other = rng.choice(others) if others else None
+        denial = negate(one_sentence[other]) if other else None
+        if invented and (not denial or rng.random() < 0.5):  # one added false clause per source, of either kind
+            line = joined(text, rng.choice(invented))
+            out += [(line, hyp[fid], CONTRADICT), (line, h.claim, ENTAIL)]
+        elif denial:
+            line = joined(text, denial)
+            out += [(line, hyp[fid], CONTRADICT), (line, hyp[other], CONTRADICT), (line, h.claim, ENTAIL)]
+        if others:
+            second = rng.choice(others)
+            line = joined(text, one_sentence[second])
+            out += [(line, hyp[fid], ENTAIL), (line, hyp[second], ENTAIL), (line, h.claim, ENTAIL)]
+    return out
 
 
 def framed_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: random.Random) -> list[tuple[str, str, int]]:
