@@ -281,8 +281,10 @@ def _rate(name: str, fn, outcome) -> tuple[float, int]:
 PAID_TODAY: set[str] = set()
 # Dropping the verbs often leaves a telegraphic sentence that still says the fact ("Every rider free accident insurance
 # from log-on to log-off ..."), and nouns that are also verbs ("orders", "pay") keep it looking well-formed. Such a
-# turn never earns more than the honest one (tested above), so "usually nothing" is a majority here, not 90%.
-USUALLY = {"drop verbs": 0.6}
+# turn never earns more than the honest one (tested above), so "usually nothing" is a majority here, not 90%. Since
+# session 32 a verbless statement that states a fact in its own content is heard ("No joining fee, no deposit."), and
+# some verb-dropped turns are such statements: 0.64 -> 0.59 of 339.
+USUALLY = {"drop verbs": 0.55}
 
 
 @pytest.mark.parametrize("name", _marked(DESTROYING, PAID_TODAY))

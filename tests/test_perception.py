@@ -1215,3 +1215,42 @@ def test_round_45_callers_lines_are_heard():
     gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
     heard = gym.perceive("I was mainly wondering what you're doing for exercise now, and what made you stop coming in.")
     assert heard.question and not heard.off_topic
+
+
+def test_a_verbless_statement_of_a_fact_is_heard_and_a_list_of_cues_is_not():
+    """Round 60: "165 a month, no contract beyond the 30 days' notice." (an honest answer to "You're sure?") was
+    nonsense and cost the caller patience. A fragment that states a fact in its own content is heard; cues listed
+    with commas or run together still earn nothing and are still nonsense."""
+    cowork = RulePerceiver(load_scenario(ROOT / "examples" / "packs" / "coworking_membership.yaml"))
+    for honest, fact in (("No joining fee, no deposit.", "no_upfront_fees"),
+                         ("165 a month, no contract beyond the 30 days' notice.", "rolling_month")):
+        p = cowork.perceive(honest)
+        assert fact in p.facts and not p.nonsense and not p.false_claims, honest
+    for salad in ("Month to month, 30 days' notice, no penalty, three working days.",
+                  "Flex, £165, coffee included.", "No minimum term, thirty days, no exit fee."):
+        p = cowork.perceive(salad)
+        assert not p.facts and p.nonsense, salad
+    courier = RulePerceiver(load_scenario(C))
+    p = courier.perceive("Commission, fifteen percent, no monthly fee.")
+    assert not p.facts
+
+
+def test_a_question_that_sets_a_worry_aside_asks_about_the_rest():
+    """Round 60: "So if it's not the cost, what would make you hesitate?" probed the cost again ("That one's
+    sorted"); it is an open question about anything else. A condition that names the worry still asks about it."""
+    cowork = RulePerceiver(load_scenario(ROOT / "examples" / "packs" / "coworking_membership.yaml"))
+    for aside in ("So if it's not the cost, what would make you hesitate?",
+                  "Apart from the price, is there anything else holding you back?"):
+        p = cowork.perceive(aside)
+        assert p.open_question and not p.barrage and not p.nonsense, aside
+    p = cowork.perceive("If it's the price, what would you need to see?")
+    assert p.probes[:1] == ("cost_vs_cafes",) and not p.open_question
+
+
+def test_no_after_a_determiner_opens_a_compound_and_is_not_scrambled():
+    """Round 60: "Yes, I'm sure about the no minimum term, one month's notice and you're out." was word salad."""
+    gym = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))
+    p = gym.perceive("Yes, I'm sure about the no minimum term, one month's notice and you're out.")
+    assert not p.nonsense and p.facts
+    assert analyse("We offer the no joining fee plan.").well_formed
+    assert not analyse("The no is fee.").well_formed and not analyse("We charge the no.").well_formed

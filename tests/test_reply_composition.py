@@ -617,6 +617,15 @@ def test_a_hint_names_the_part_of_the_offer_and_a_second_says_it_was_said():
     assert area in again and "said" in again.lower(), again
     # never beside a yes, nor contradicted by a complaint in the same reply
     assert compose((("hinted", cid), ("accept",))) == [("accept",)]
+    # nor declining to say the worry while the same reply says it (round 60: "I'm not ready to go into that part yet.
+    # That doesn't really answer my worry. Every class I wanted had a waiting list.")
+    for kind in ("guarded", "hinted"):
+        for worry in ("ignored", "voiced", "restated"):
+            kept = [e[0] for e in compose(((kind, cid), (worry, cid)))]
+            assert kind not in kept and worry in kept, (kind, worry, kept)
+    # and a hint says the part of the offer without refusing in the same breath
+    from protod.user.express import _HINTS
+    assert not any("rather" in h or "leave it" in h or "get into it" in h for h in _HINTS)
 
 
 def test_a_touched_worry_is_said_back_by_a_phrase_that_names_it():

@@ -334,9 +334,11 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
 
     Word pairs are read within one comma-separated segment: "compared with the bundle you're on, we're cheaper"
     joins "on" and "we" only across the comma."""
-    pairs = [p for seg in (segments or (tokens,)) for p in zip(seg, seg[1:])]
-    for a, b in pairs:
-        if a in DETERMINERS and (b in _BAD_AFTER_DET or b in NEGATORS):
+    pairs = [p for seg in (segments or (tokens,)) for p in zip(seg, seg[1:], (*seg[2:], ""))]
+    for a, b, c in pairs:
+        # (but "no" opens a compound modifier: "I'm sure about the no minimum term", "a no-quibble refund": round 60)
+        if a in DETERMINERS and (b in _BAD_AFTER_DET or (b in NEGATORS and not (
+                b == "no" and c and c not in FUNCTION_WORDS and c not in DETERMINERS))):
             return True
         # "for are", "of we" are not English; "before they go" (a subordinator) and "the plan you're on is" (a
         # stranded preposition before the verb) are.

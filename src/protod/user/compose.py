@@ -125,6 +125,9 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             continue  # "It arrives a mess ... Sorry, what does that have to do with my restaurant?" (round 25)
         if kind == "ignored" and kinds & {"restated", "confirm"}:
             continue
+        if kind in ("guarded", "hinted") and kinds & (_WORRY | {"ignored"}):
+            continue  # "I'm not ready to go into that part yet. That doesn't really answer my worry. Every class I
+            # wanted had a waiting list." (round 60): declines to say the worry it says
         if kind == "voiced" and len(e) > 2 and "ignored" in kinds:
             continue  # "Temple Meads? That's the sort of thing I wanted to ask about. ... That doesn't answer my worry
             # at all." (round 27): the worry skipped comes first; the one touched is asked about when it comes up

@@ -102,10 +102,11 @@ _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # their worry is about (the area's description: "the monthly bill, prices and charges"), and no more.
 _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
 # (not "..., if you must know": round 35 heard it as the user offered the hint)
-_HINTS = ("It's to do with {area}, mostly. I'd rather not go into it yet.",
-          "Honestly, {area}, mostly. I'll leave it there for now.",  # (not "Let's say it's about ...": heard as
-          # refusing the question asked, round 47)
-          "Mostly {area}, if I'm honest. I don't want to get into it more than that yet.")
+# (not "Let's say it's about ...": heard as refusing the question asked, round 47)
+# (nor "..., mostly. I'd rather not go into it yet.": it says what it declines to say, round 60's callers, twice: "the
+# hours, the crowds and the classes, mostly. I'd rather not go into it yet." The vagueness is the reserve.)
+_HINTS = ("It's to do with {area}, mostly.", "Mostly {area}, if I'm honest.",
+          "Honestly, it's {area} I'd want to be sure about.")
 _HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's to do with {area}.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")

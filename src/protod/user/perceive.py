@@ -24,7 +24,7 @@ from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, FUNCTION_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
-    hedges_claim, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
+    hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
     split_afterthoughts, split_sentences, SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
 )
@@ -147,6 +147,24 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
 # Words and marks that join the things a question asks about: "the pay, the hours or the travel?". A question without
 # any asks about one thing, whatever else it names on the way.
 _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
+
+
+# A lead that sets a worry aside before the question: what it names is not what is asked.
+_SETS_ASIDE = re.compile(r"^\W*(?:(?:so|and|but|okay|ok|well|right|now)\W+)?(?:if (?:it'?s not|it is not|that'?s not|that is not|it isn'?t|"
+                         r"that isn'?t)\b|if not\b|apart from\b|other than\b|"
+                         r"besides\b|aside from\b|(?:setting|leaving|putting) aside\b)", re.I)
+
+
+def _lists_words(text: str) -> bool:
+    """A part of the verbless sentence (between commas) is words without grammar: "Commission, fifteen percent, no
+    monthly fee.", "Occupancy 65%, June to August 90%." list cues, where "No joining fee, no deposit." and "165 a
+    month, no contract beyond the 30 days' notice." say something (a determiner or a preposition in every part)."""
+    parts = [tokens for part in re.split(r"[,;:]", text) if (tokens := tokenize(part))]
+    # ... and a part that opens on a content word ("hours €17 an hour 100% of every tip.": cues run together) where
+    # spoken fragments open on a number, a determiner, a negator or a preposition ("Thirty minutes minimum for every
+    # visit.", "No contract beyond ...")
+    return any(len(content_stems(tokens)) == len(tokens) or (content_stems(tokens[:1]) and not is_number(tokens[0]))
+               for tokens in parts)
 
 
 class RulePerceiver:
@@ -286,9 +304,11 @@ class RulePerceiver:
         asked = asked_part(sent.text)
         asked_stems = content_stems(tokenize(asked)) if asked != sent.text else ()
         spans = _cue_spans(asked_stems, self._cue_index) if asked_stems else []
-        if spans:
+        if spans or (asked_stems and _SETS_ASIDE.match(sent.text)):
             # "I gather you're on video calls a lot, how do you manage those in cafés?" asks the part after the comma
             # (round 31: a barrage, the calls counted as a second thing asked)
+            # ... and "So if it's not the cost, what would make you hesitate?" asks about anything but the cost, even
+            # when the asking part names nothing (round 60: "That one's sorted", the cost probed again)
             stems = asked_stems
         else:
             asked = sent.text
@@ -480,6 +500,21 @@ class RulePerceiver:
                 # So is one that takes the pressure off ("No rush at all.", though "rush" may be a cue of the pack).
                 # ... and one that agrees before it ("Exactly, less clutter behind the counter.", round 25), or
                 # apologises ("Sorry, fair enough.", round 30: nonsense, "fair" being a cue of the pack)
+                stated: list[str] = []
+                if sent.defect in ("fragment", "no verb") and not sent.question and not _lists_words(sent.text):
+                    # A verbless statement that states a fact in the fact's own content ("No joining fee, no
+                    # deposit.", "165 a month, no contract beyond the 30 days' notice.": round 60, nonsense) is how
+                    # people say facts aloud: heard as the fact it states. A bare cue ("Weekly payouts!") states no
+                    # fact (a cue needs another word of its fact) and stays what it was; so does a fragment the
+                    # reader finds false in part: its guards read clauses, and a verbless "Sixteen hours a week
+                    # minimum, guaranteed, after your induction." is no clause to call a lie (dev: three honest lines).
+                    # Nor a list ("Commission, fifteen percent, no monthly fee.": `_lists_words`).
+                    stated, false = self.facts.claims(sent)
+                    if false:
+                        stated = []
+                    facts += [f for f in stated if f not in facts]
+                if stated:
+                    continue
                 if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems)
                                                                  and not courtesy_only(sent.text)
                                                                  and not says_yes(sent.text)
