@@ -554,6 +554,12 @@ def test_round_37_a_value_written_in_the_third_person_is_said_in_the_first():
     assert _spoken("dry walls as far as they know") == "dry walls as far as I know"
     for value in ("cautious and sceptical", "walls facing the sea wind", "cafés most days", "an old bicycle"):
         assert _spoken(value) == value
+    # Round 60: "Recently lost a big agency client." and "Still in contract with nine months left." were said bare
+    assert _spoken("recently lost a big agency client") == "I've recently lost a big agency client"
+    assert _spoken("still in contract with nine months left") == "I'm still in contract with nine months left"
+    assert _spoken("just stopped going") == "I've just stopped going"
+    for value in ("only on weekends", "just the one pet", "only a bus pass"):
+        assert _spoken(value) == value
 
 
 def test_round_40_an_answer_the_worry_line_gives_is_not_said_twice():

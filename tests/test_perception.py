@@ -1254,3 +1254,21 @@ def test_no_after_a_determiner_opens_a_compound_and_is_not_scrambled():
     assert not p.nonsense and p.facts
     assert analyse("We offer the no joining fee plan.").well_formed
     assert not analyse("The no is fee.").well_formed and not analyse("We charge the no.").well_formed
+
+
+def test_round_61_do_you_want_to_asks_to_close_and_a_light_verb_denies_nothing():
+    """Round 61: "do you want to start using CareSlot at the studio?" (three turns of a ready user lost) and "So, do you
+    want to give it a go?" asked nothing; "... and no lessons get booked" called the lesson library a lie (the two
+    share "get"). "Do you want to know more about the pay?" still asks about the pay, and a plain denial of the
+    library is still a lie."""
+    courier = RulePerceiver(load_scenario(C))
+    for ask in ("Do you want to start using FeastFleet?", "So, do you want to give it a go?",
+                "Would you want to start using the app for a couple of evenings a week?"):
+        assert courier.perceive(ask).closing_ask, ask
+    p = courier.perceive("Do you want to know more about the pay?")
+    assert not p.closing_ask and p.probes
+    tutor = RulePerceiver(load_scenario(ROOT / "examples" / "packs" / "tutor_recruitment.yaml"))
+    p = tutor.perceive("When report season hits, you just block off that week in the calendar and no lessons get booked.")
+    assert not p.false_claims, p
+    for lie in ("You don't get any lesson plans.", "There are no lesson plans."):
+        assert tutor.perceive(lie).false_claims == ("lesson_library",), lie

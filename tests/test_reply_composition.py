@@ -623,6 +623,9 @@ def test_a_hint_names_the_part_of_the_offer_and_a_second_says_it_was_said():
         for worry in ("ignored", "voiced", "restated"):
             kept = [e[0] for e in compose(((kind, cid), (worry, cid)))]
             assert kind not in kept and worry in kept, (kind, worry, kept)
+    # nor answering a question and refusing to talk in the same breath (round 61: "Well, the rival app ZipSlot, as it
+    # happens. I'd rather not get into that with someone I've only just met.")
+    assert [e[0] for e in compose((("answered", "x"), ("guarded",)))] == ["answered"]
     # and a hint says the part of the offer without refusing in the same breath
     from protod.user.express import _HINTS
     assert not any("rather" in h or "leave it" in h or "get into it" in h for h in _HINTS)

@@ -30,6 +30,7 @@ _CONSENT = re.compile(
     r"restart|reactivate|renew|rejoin|"
     # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
     # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
+    r"start(?:ing)? using\b|"
     r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
@@ -39,6 +40,8 @@ _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
     r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
+    # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask)
+    r"(?:do|would) you (?:want|fancy)(?: to)?|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 

@@ -125,6 +125,9 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
             continue  # "It arrives a mess ... Sorry, what does that have to do with my restaurant?" (round 25)
         if kind == "ignored" and kinds & {"restated", "confirm"}:
             continue
+        if kind == "guarded" and "answered" in kinds:
+            continue  # "Well, the rival app ZipSlot, as it happens. I'd rather not get into that with someone I've
+            # only just met." (round 61) refuses what it has just answered
         if kind in ("guarded", "hinted") and kinds & (_WORRY | {"ignored"}):
             continue  # "I'm not ready to go into that part yet. That doesn't really answer my worry. Every class I
             # wanted had a waiting list." (round 60): declines to say the worry it says
@@ -273,7 +276,12 @@ ASKS_WHAT = re.compile(r"\bwhat(?:'s| is)? (?:it|this)\b|\bwhat it's about\b", r
 
 # Trait values written as the rest of "I've ..." or "I'm ..." ("tutored on a rival site", "working for a few
 # agencies") are said with it: "Since you ask: tutored on a rival site." read as a profile field (rounds 31-33).
-_PARTICIPLES = frozenset("done ridden driven been had taught run seen made got given kept worked never always".split())
+_PARTICIPLES = frozenset("done ridden driven been had taught run seen made got given kept worked never always lost left "
+                         "quit won".split())
+# An adverb before the verb or the place ("recently lost a big agency client", "still in contract with nine months
+# left": said bare in round 60, "Recently lost a big agency client.")
+_LEADING_ADVERBS = frozenset("recently just only already still".split())
+_PLACE_WORDS = frozenset("in on at with between out under".split())
 _NOT_VERBS_ING = frozenset("nothing something anything everything morning evening building spring thing string "
                            "ceiling during".split())
 
@@ -305,7 +313,12 @@ def as_spoken(value: str) -> str:
     """A trait value as the user says it: "I've ..." before a past participle, "I'm ..." before an -ing verb, and in
     the first person (`_first_person`)."""
     value = _first_person(value)
-    first = value.split(" ", 1)[0].lower()
+    words = value.lower().split()
+    first = words[0] if words else ""
+    if first in _LEADING_ADVERBS and len(words) > 1:
+        if words[0] == "still" and words[1] in _PLACE_WORDS:  # (not "only on weekends": a time, not where I am)
+            return "I'm " + value
+        first = words[1]
     if first in _PARTICIPLES or (first.endswith("ed") and len(first) > 4 and first not in ("need", "speed")):
         return "I've " + value
     if first.endswith("ing") and len(first) > 5 and first not in _NOT_VERBS_ING:

@@ -105,8 +105,9 @@ _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
 # (not "Let's say it's about ...": heard as refusing the question asked, round 47)
 # (nor "..., mostly. I'd rather not go into it yet.": it says what it declines to say, round 60's callers, twice: "the
 # hours, the crowds and the classes, mostly. I'd rather not go into it yet." The vagueness is the reserve.)
-_HINTS = ("It's to do with {area}, mostly.", "Mostly {area}, if I'm honest.",
-          "Honestly, it's {area} I'd want to be sure about.")
+# (nor "Honestly, it's {area} I'd want to be sure about.": an area said as a clause broke it, round 61's "it's the
+# patients, and whether they turn up I'd want to be sure about")
+_HINTS = ("It's to do with {area}, mostly.", "Mostly {area}, if I'm honest.", "It's more about {area}, really.")
 _HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's to do with {area}.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")

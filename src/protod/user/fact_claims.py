@@ -62,6 +62,10 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
 
 
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
+# Verbs that say nothing of a topic ("no lessons get booked" and "you get lesson plans" share only the lessons);
+# VERB_STEMS is too wide for this ("plan", "book", "pay" are topics too).
+_LIGHT_VERBS = frozenset(stem(w) for w in "get gets got gotten getting have has had having make makes made do does did "
+                         "done take takes took give gives gave go goes went come comes came put keep keeps kept".split())
 
 
 class FactReader:
@@ -250,10 +254,11 @@ class FactReader:
                 # "There won't be anyone on the front desk until eight" says when the fact's "staffed from 8 am"
                 # begins: it agrees (round 35: a lie)
                 agreeing = max(agreeing, overlap)
-            elif overlap >= 2 and flipped and overlap >= 0.5 * len(words) and any(
+            elif len(shared - _LIGHT_VERBS) >= 2 and flipped and overlap >= 0.5 * len(words) and any(
                     not is_number(w) and w not in UNIT_WORDS for w in shared):
                 # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
-                # a change, not the fact's 18 months (round 32: a lie)
+                # a change, not the fact's 18 months (round 32: a lie); "no lessons get booked" shares only
+                # "lessons" with "you get free access to ... lesson plans" ("get" says nothing: round 61, a lie)
                 denials.append((overlap, fact, True))
         # ... unless another fact says what the clause says: "We don't charge a setup fee" agrees with "There is no
         # setup fee" and denies nothing of "if your provider charges you an exit fee, we credit it back".
