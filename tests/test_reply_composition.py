@@ -673,6 +673,11 @@ def test_a_worry_restated_with_every_line_said_is_not_said_word_for_word_again()
         reply = expresser.express((("restated", "wont_go"),), persona, random.Random(seed), state, history, "")
         assert reply and not any(m.text in reply for m in history), reply
         assert pack.area_by_id[concern.area].description in reply, reply
+        # ... nor when the caller skipped it (round 61: "That doesn't really answer my worry. It was always packed
+        # after work. I'm not paying to stand in a queue." twice in three turns)
+        reply = expresser.express((("ignored", "wont_go"),), persona, random.Random(seed), state, history, "")
+        assert reply and not any(m.text in reply for m in history), reply
+        assert pack.area_by_id[concern.area].description in reply, reply
 
 
 def test_a_user_ringing_off_does_not_ask_to_have_a_worry_made_sure_of():

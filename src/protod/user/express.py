@@ -407,8 +407,13 @@ class TemplateExpresser:
                     # old lot to cancel, ..." right after "we tell your old provider and handle the changeover")
                     text = text + " " + rng.choice(asks)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
-                worry = self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said)
-                text += " " + self.render(worry, persona)
+                worry = self.render(self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said),
+                                    persona)
+                if said and worry in said:
+                    # every line of it said: where it lies, not the same words again (round 61: "That doesn't really
+                    # answer my worry. It was always packed after work. ..." twice in three turns)
+                    worry = upper_first(rng.choice(_HINTS_AGAIN).format(area=pack.area_of(event[1]).description))
+                text += " " + worry
             if kind == "acknowledge":
                 # not a phrase said back before in this call (round 23: "No minimum workload, right." and two turns
                 # later "Right, no minimum workload. Right. Good to know.")
