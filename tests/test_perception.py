@@ -1272,3 +1272,20 @@ def test_round_61_do_you_want_to_asks_to_close_and_a_light_verb_denies_nothing()
     assert not p.false_claims, p
     for lie in ("You don't get any lesson plans.", "There are no lesson plans."):
         assert tutor.perceive(lie).false_claims == ("lesson_library",), lie
+
+
+def test_round_62_a_guarantee_said_of_a_guaranteed_fact_and_a_yes_no_question_naming_the_users_things():
+    """Round 62: "the part I can guarantee is the floor, at least 16 paid hours a week after induction" and "But it is
+    our guarantee" (the pack guarantees the 16 hours) were called lies and lost the call; a guarantee of what no fact
+    guarantees still is one. "Would those days suit your inn?" asks nothing about what kind of property it is."""
+    care = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    p = care.perceive("I'll be honest with you: the part I can guarantee is the floor, at least 16 paid hours a week "
+                      "after induction, and the three-week rota.")
+    assert "min_hours" in p.facts and not p.false_claims
+    assert not care.perceive("But it is our guarantee, and you can hold us to it at interview.").false_claims
+    assert care.perceive("The part I can guarantee is full-time hours.").false_claims
+    courier = RulePerceiver(load_scenario(C))
+    assert courier.perceive("You get paid every week, guaranteed.").false_claims
+    hotel = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "hotel_linen_service.yaml"))
+    assert "hotel_type" not in hotel.perceive("Would those days suit your inn?").asked_traits
+    assert hotel.perceive("Is your place a country inn?").asked_traits == ("hotel_type",)

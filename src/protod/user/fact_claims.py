@@ -150,6 +150,7 @@ class FactReader:
         false: list[str] = []
         sentence_words = {s for c in sent.clauses for s in c.stems}
         negated_clauses: list[Clause] = []  # negated clauses that matched no fact
+        vouched: list[str] = []  # facts a guarantee without an amount is said of, in a clause that matched none
         loose: set = set()  # amounts of clauses that matched no fact
         supposed: set = set()  # ... of those that open a condition ("if you can only come at 6 pm, ...")
         # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
@@ -167,7 +168,11 @@ class FactReader:
             asserted, denied_false = self._false_cue_hits(clause)
             false += asserted
             if not matches and not denied_false and not clause.negated and (clause.numbers or clause.guarantee):
-                false += self._invented_on_topic(sent, clause)
+                invented = self._invented_on_topic(sent, clause)
+                if clause.numbers:
+                    false += invented
+                else:
+                    vouched += invented
             if (not matches and clause.negated and not opens_condition(clause.tokens)
                     and NEGATORS.intersection(clause.tokens)):
                 # ("Urgent work is optional: ..." says only that nothing is required, and denies no fact's topic)
@@ -176,6 +181,10 @@ class FactReader:
                 loose |= clause.numbers
                 if opens_condition(clause.tokens):
                     supposed |= supposed_amounts(clause)
+        # A guarantee said of what another clause states, where that fact is a guarantee: "The part I can guarantee is
+        # the floor, at least 16 paid hours a week after induction" (round 62: a lie, and the call lost)
+        if not any(self._fact_model[f].guarantee for f in stated if f not in false):
+            false += vouched
         return self._verdict(sent, stated, false, negated_clauses, loose, supposed)
 
     def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
@@ -289,7 +298,10 @@ class FactReader:
             return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
 
         said = words - _VERB_LIKE - _GUARANTEE_STEMS
-        if clause.guarantee and not clause.numbers and said and any(f.guarantee and said <= f.content for f in self._facts):
+        # (nor "it is our guarantee", naming nothing, in a pack with a guarantee: it points back, round 62: a lie)
+        pointing = not said and bool({"it", "that", "this"} & set(clause.tokens))  # not a bare "guaranteed."
+        if clause.guarantee and not clause.numbers and (said or pointing) and any(
+                f.guarantee and said <= f.content for f in self._facts):
             # "guaranteed pay at the peaks" says the guaranteed fact in fewer words, amount left out (round 42: made
             # up); "guaranteed pay all day" names what no guaranteed fact says, and stays invented
             return []

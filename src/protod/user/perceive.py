@@ -155,6 +155,19 @@ _SETS_ASIDE = re.compile(r"^\W*(?:(?:so|and|but|okay|ok|well|right|now)\W+)?(?:i
                          r"besides\b|aside from\b|(?:setting|leaving|putting) aside\b)", re.I)
 
 
+def _owned(tokens: tuple[str, ...]) -> set[str]:
+    """The content words of "your ..." phrases: up to three content words after "your"."""
+    out: set[str] = set()
+    for i, t in enumerate(tokens):
+        if t == "your":
+            for w in tokens[i + 1:i + 4]:
+                stems = content_stems((w,))
+                if not stems:
+                    break
+                out.update(stems)
+    return out
+
+
 def _lists_words(text: str) -> bool:
     """A part of the verbless sentence (between commas) is words without grammar: "Commission, fifteen percent, no
     monthly fee.", "Occupancy 65%, June to August 90%." list cues, where "No joining fee, no deposit." and "165 a
@@ -261,6 +274,12 @@ class RulePerceiver:
         for part, ok in zip(parts, to_user):
             if ok:
                 words = {*content_stems(_loose_particles_out(part)), *_asking_wh(part)}
+                if part[:1] and part[0] in AUXILIARIES:
+                    # A yes-or-no question names the user's things as what it asks about, not what it asks: "Would
+                    # those days suit your inn?", "Does your current supplier ever turn up at awkward times?" (round
+                    # 62: "Yes, that's right: a country inn with a restaurant."; "Another linen hire company, since
+                    # you ask."); "Is your restaurant a pizzeria?" still asks with "pizzeria"
+                    words -= _owned(part)
                 (said_of_views if _ATTITUDE.search(" ".join(part)) else said).update(words)
         if not said and not said_of_views:
             return []
