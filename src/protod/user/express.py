@@ -64,7 +64,8 @@ _GENERIC = {
 # A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 # (and mostly plain: "since you ask" to every question is a tic, round 34)
-_ANSWER_OPEN = ("{value}.", "{value}, since you ask.", "Well, {value}, as it happens.")
+# (nor "..., since you ask.": rounds 60-62's callers heard it as a tic in every other call, often where nothing was asked)
+_ANSWER_OPEN = ("{value}.", "Well, {value}.", "{value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 # ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21
 # got "An old stone cottage with thick walls, since you ask." one turn after the user had said so).
