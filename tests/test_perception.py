@@ -1223,7 +1223,8 @@ def test_a_verbless_statement_of_a_fact_is_heard_and_a_list_of_cues_is_not():
     with commas or run together still earn nothing and are still nonsense."""
     cowork = RulePerceiver(load_scenario(ROOT / "examples" / "packs" / "coworking_membership.yaml"))
     for honest, fact in (("No joining fee, no deposit.", "no_upfront_fees"),
-                         ("165 a month, no contract beyond the 30 days' notice.", "rolling_month")):
+                         ("165 a month, no contract beyond the 30 days' notice.", "rolling_month"),
+                         ("No joining fee, no deposit, month to month with 30 days notice.", "rolling_month")):
         p = cowork.perceive(honest)
         assert fact in p.facts and not p.nonsense and not p.false_claims, honest
     for salad in ("Month to month, 30 days' notice, no penalty, three working days.",
@@ -1267,6 +1268,10 @@ def test_round_61_do_you_want_to_asks_to_close_and_a_light_verb_denies_nothing()
         assert courier.perceive(ask).closing_ask, ask
     p = courier.perceive("Do you want to know more about the pay?")
     assert not p.closing_ask and p.probes
+    # round 63: "Shall I set up your Anytime membership now?", "would you like to switch to our Fibre 500 plan today?"
+    for ask in ("Shall I set up your membership now?", "Would you like to switch to our plan today?"):
+        assert courier.perceive(ask).closing_ask, ask
+    assert not courier.perceive("How long does it take to set up the app?").closing_ask
     tutor = RulePerceiver(load_scenario(ROOT / "examples" / "packs" / "tutor_recruitment.yaml"))
     p = tutor.perceive("When report season hits, you just block off that week in the calendar and no lessons get booked.")
     assert not p.false_claims, p

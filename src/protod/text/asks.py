@@ -31,6 +31,10 @@ _CONSENT = re.compile(
     # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
     # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
     r"start(?:ing)? using\b|"
+    # ("Shall I set up your Anytime membership now?": round 63, no ask, and the budget trait answered)
+    r"set(?:ting)? up (?:your|the|a|an)\b|"
+    # ("would you like to switch to our Fibre 500 plan today?": round 63, a profile field said and a hang-up)
+    r"switch(?:ing)? (?:over )?to (?:our|us|the|a|an)\b|"
     r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(

@@ -173,11 +173,13 @@ def _lists_words(text: str) -> bool:
     monthly fee.", "Occupancy 65%, June to August 90%." list cues, where "No joining fee, no deposit." and "165 a
     month, no contract beyond the 30 days' notice." say something (a determiner or a preposition in every part)."""
     parts = [tokens for part in re.split(r"[,;:]", text) if (tokens := tokenize(part))]
-    # ... and a part that opens on a content word ("hours €17 an hour 100% of every tip.": cues run together) where
+    # ... and one that opens on a content word ("hours €17 an hour 100% of every tip.": cues run together) where
     # spoken fragments open on a number, a determiner, a negator or a preposition ("Thirty minutes minimum for every
-    # visit.", "No contract beyond ...")
-    return any(len(content_stems(tokens)) == len(tokens) or (content_stems(tokens[:1]) and not is_number(tokens[0]))
-               for tokens in parts)
+    # visit.", "No contract beyond ..."); only the first part: later ones continue a list ("No joining fee, no
+    # deposit, month to month with 30 days' notice.", round 63: nonsense, and the call lost)
+    first = parts[0] if parts else ()
+    return bool(first and content_stems(first[:1]) and not is_number(first[0])) or any(
+        len(content_stems(tokens)) == len(tokens) for tokens in parts)
 
 
 class RulePerceiver:
