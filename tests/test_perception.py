@@ -1293,4 +1293,8 @@ def test_round_62_a_guarantee_said_of_a_guaranteed_fact_and_a_yes_no_question_na
     assert courier.perceive("You get paid every week, guaranteed.").false_claims
     hotel = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "hotel_linen_service.yaml"))
     assert "hotel_type" not in hotel.perceive("Would those days suit your inn?").asked_traits
+    # round 64: "Yes, that's right: a team of five housekeepers." to a question naming "your team" in passing
+    assert not hotel.perceive("Anything about the deliveries themselves, days or times, that would be a problem for "
+                              "your team?").asked_traits
+    assert hotel.perceive("Who does your rooms at the moment?").asked_traits == ("housekeeping",)
     assert hotel.perceive("Is your place a country inn?").asked_traits == ("hotel_type",)

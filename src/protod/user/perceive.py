@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
+    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, WH_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
@@ -276,11 +276,13 @@ class RulePerceiver:
         for part, ok in zip(parts, to_user):
             if ok:
                 words = {*content_stems(_loose_particles_out(part)), *_asking_wh(part)}
-                if part[:1] and part[0] in AUXILIARIES:
-                    # A yes-or-no question names the user's things as what it asks about, not what it asks: "Would
-                    # those days suit your inn?", "Does your current supplier ever turn up at awkward times?" (round
-                    # 62: "Yes, that's right: a country inn with a restaurant."; "Another linen hire company, since
-                    # you ask."); "Is your restaurant a pizzeria?" still asks with "pizzeria"
+                if part[:1] and part[0] not in WH_WORDS:
+                    # A question that does not ask what or which names the user's things as what it asks about, not
+                    # what it asks: "Would those days suit your inn?", "Does your current supplier ever turn up at
+                    # awkward times?" (round 62: "Yes, that's right: a country inn with a restaurant."; "Another
+                    # linen hire company, since you ask."), "Anything ... that would be a problem for your team?"
+                    # (round 64: "Yes, that's right: a team of five housekeepers."); "Is your restaurant a
+                    # pizzeria?" still asks with "pizzeria", and "What software does your practice use?" asks
                     words -= _owned(part)
                 (said_of_views if _ATTITUDE.search(" ".join(part)) else said).update(words)
         if not said and not said_of_views:
