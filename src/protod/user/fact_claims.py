@@ -1,6 +1,9 @@
 """Facts in a statement, read by rule: what a well-formed statement claims of the pack's facts (`FactReader.claims`):
 stated, contradicted, or neither, each fact read as protod.user.fact_model reads it. The rule perceiver
-(protod.user.perceive) and the learned perceiver's amount checks both read facts here."""
+(protod.user.perceive) and the learned perceiver's amount checks both read facts here.
+
+Over 400 lines: one class, whose readings (a cue, most of a clause, a denial, an invented amount or guarantee) are
+weighed against each other in `claims` and `_verdict`; the grammar they use lives in protod.text."""
 
 from __future__ import annotations
 

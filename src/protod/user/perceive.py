@@ -150,9 +150,9 @@ _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
 
 
 # A lead that sets a worry aside before the question: what it names is not what is asked.
-_SETS_ASIDE = re.compile(r"^\W*(?:(?:so|and|but|okay|ok|well|right|now)\W+)?(?:if (?:it'?s not|it is not|that'?s not|that is not|it isn'?t|"
-                         r"that isn'?t)\b|if not\b|apart from\b|other than\b|"
-                         r"besides\b|aside from\b|(?:setting|leaving|putting) aside\b)", re.I)
+_SETS_ASIDE = re.compile(r"^\W*(?:(?:so|and|but|okay|ok|well|right|now)\W+)?"
+                         r"(?:if (?:it'?s not|it is not|that'?s not|that is not|it isn'?t|that isn'?t)\b|if not\b|"
+                         r"apart from\b|other than\b|besides\b|aside from\b|(?:setting|leaving|putting) aside\b)", re.I)
 
 
 def _owned(tokens: tuple[str, ...]) -> set[str]:
