@@ -1264,7 +1264,7 @@ def test_round_61_do_you_want_to_asks_to_close_and_a_light_verb_denies_nothing()
     library is still a lie."""
     courier = RulePerceiver(load_scenario(C))
     for ask in ("Do you want to start using FeastFleet?", "So, do you want to give it a go?",
-                "Would you want to start using the app for a couple of evenings a week?"):
+                "Would you fancy giving it a go this week?"):
         assert courier.perceive(ask).closing_ask, ask
     p = courier.perceive("Do you want to know more about the pay?")
     assert not p.closing_ask and p.probes

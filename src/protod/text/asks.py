@@ -44,8 +44,9 @@ _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
     r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
-    # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask)
-    r"(?:do|would) you (?:want|fancy)(?: to)?|"
+    # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask;
+    # not "would you want to": "Would you want to try it out properly before paying anything?" asks about a worry)
+    r"do you (?:want|fancy)(?: to)?|would you fancy|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 
