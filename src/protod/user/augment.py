@@ -134,7 +134,7 @@ def lift_limit(text: str, rng: random.Random) -> str | None:
     return _keep_case(text, out) if out != text else None
 
 
-def joined(first: str, second: str) -> str:
+def with_clause(first: str, second: str) -> str:
     """Two one-sentence claims said as one ("It's £29 a month, and we'll waive the first month."), the way a caller
     adds a clause to a true line."""
     a = first.strip().rstrip(".!")

@@ -32,7 +32,7 @@ import numpy as np
 
 from protod.store.files import atomic_write_text
 from protod.world import Scenario
-from protod.user.augment import AFFIRMING, DISOWNING, framed, joined, lift_limit, negate, renumber
+from protod.user.augment import AFFIRMING, DISOWNING, framed, lift_limit, negate, renumber, with_clause
 from protod.user.learned_model import (
     CONTRADICT, ENTAIL, NEUTRAL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds,
 )
@@ -152,6 +152,15 @@ def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, 
     return pairs
 
 
+def _one_sentence_sources(lines: Sequence[Any], pack: Scenario) -> list[tuple[str, str]]:
+    """(text, fact id) of each fact text and honest single-fact close line that is one statement: a frame or an added
+    clause holds one sentence, and a second one would stay outside it."""
+    sources = [(f.text, f.id) for f in pack.facts]
+    sources += [(ln.text, ln.facts[0]) for ln in lines
+                if ln.kind == "fact_close" and ln.honest and len(ln.facts) == 1 and not ln.not_facts]
+    return [(text, fid) for text, fid in sources if ". " not in text.strip() and "?" not in text]
+
+
 # The hard negatives a model credits: said as fluently as a true line, false in one part.
 _REPEATED_KINDS = frozenset({"neg_wrong_number", "neg_dropped_qualifier", "neg_added_false_clause",
                              "neg_invented_promise", "neg_claim_in_question"})
@@ -165,15 +174,10 @@ def hard_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: ran
     Sources are the facts and close lines only: twins of every paraphrase made contradictions an eighth of all pairs
     (from a fortieth), the lean that sank `augment`."""
     hyp = dict(h.facts)
-    sources = [(f.text, f.id) for f in pack.facts]
-    sources += [(ln.text, ln.facts[0]) for ln in lines
-                if ln.kind == "fact_close" and ln.honest and len(ln.facts) == 1 and not ln.not_facts]
     invented = [ln.text for ln in lines if ln.kind == "neg_invented_promise" and ". " not in ln.text.strip()]
     one_sentence = {f.id: f.text for f in pack.facts if ". " not in f.text.strip()}
     out: list[tuple[str, str, int]] = []
-    for text, fid in sources:
-        if ". " in text.strip() or "?" in text:
-            continue
+    for text, fid in _one_sentence_sources(lines, pack):
         lifted = lift_limit(text, rng)
         if lifted:
             out += [(lifted, hyp[fid], CONTRADICT), (lifted, h.claim, ENTAIL)]
@@ -181,14 +185,14 @@ def hard_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: ran
         other = rng.choice(others) if others else None
         denial = negate(one_sentence[other]) if other else None
         if invented and (not denial or rng.random() < 0.5):  # one added false clause per source, of either kind
-            line = joined(text, rng.choice(invented))
+            line = with_clause(text, rng.choice(invented))
             out += [(line, hyp[fid], CONTRADICT), (line, h.claim, ENTAIL)]
         elif denial:
-            line = joined(text, denial)
+            line = with_clause(text, denial)
             out += [(line, hyp[fid], CONTRADICT), (line, hyp[other], CONTRADICT), (line, h.claim, ENTAIL)]
         if others:
             second = rng.choice(others)
-            line = joined(text, one_sentence[second])
+            line = with_clause(text, one_sentence[second])
             out += [(line, hyp[fid], ENTAIL), (line, hyp[second], ENTAIL), (line, h.claim, ENTAIL)]
     return out
 
@@ -198,13 +202,8 @@ def framed_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: r
     and once in a random AFFIRMING one (states it). Each framed line is also a claim about the product, and neutral to
     one other fact (so a frame's words alone are no contradiction of whatever fact is near)."""
     hyp = dict(h.facts)
-    sources = [(f.text, f.id) for f in pack.facts]
-    sources += [(ln.text, ln.facts[0]) for ln in lines
-                if ln.kind == "fact_close" and ln.honest and len(ln.facts) == 1 and not ln.not_facts]
     out: list[tuple[str, str, int]] = []
-    for text, fid in sources:
-        if ". " in text.strip() or "?" in text:  # a frame holds one clause; a second sentence would stay outside it
-            continue
+    for text, fid in _one_sentence_sources(lines, pack):
         others = [f for f in hyp if f != fid]
         for frames, label in ((DISOWNING, CONTRADICT), (AFFIRMING, ENTAIL)):
             line = framed(text, rng.choice(frames))
