@@ -214,6 +214,42 @@ def test_perception_train_writes_a_perceiver_that_loads(tmp_path):
                                  encoder=LearnedPerceiver(load_scenario(C)).encoder)
     assert perceiver.perceive("Hello there, do you have a minute?") is not None
 
+    # A fine-tune starts from that artefact (not a fresh adapter), names it by its weights, keeps no path of this
+    # machine, and writes weights of its own.
+    from protod.user.learned_train import weights_hash
+
+    child = train_perceiver(lines, {C: load_scenario(C)}, tmp_path / "q", PerceiverTrainConfig(
+        epochs=0.5, batch_size=16, hard_twins=True, replay=0.5, init_from=str(tmp_path / "p")))
+    assert child["parent"]["weights_hash"] == weights_hash(tmp_path / "p") != weights_hash(tmp_path / "q")
+    assert child["parent"]["data_hash"] == record["data_hash"] and child["train_config"]["init_from"] == "parent"
+    assert str(tmp_path) not in (tmp_path / "q" / "config.json").read_text()
+    assert PairModel(tmp_path / "q").load().probs([("Hello.", "The caller asks me to sign up.")]).shape == (1, 3)
+
+
+def test_replay_keeps_every_hard_negative_and_a_share_of_the_rest():
+    """`replay` thins the ordinary lines' pairs (seeded) and never the hard negatives' or the twins'; at 1 the pairs
+    are exactly the full recipe's."""
+    from protod.audit import perception as pe
+    from protod.user.learned_train import _REPEATED_KINDS, PerceiverTrainConfig, build_pairs
+    from protod.user.semantic import SentenceEncoder
+
+    lines = [ln for ln in pe.load_corpora([ROOT / "data" / "perception"]) if ln.pack == C]
+    packs, encoder = {C: load_scenario(C)}, SentenceEncoder()
+    full = build_pairs(lines, packs, encoder, PerceiverTrainConfig(hard_twins=True))
+    assert build_pairs(lines, packs, encoder, PerceiverTrainConfig(hard_twins=True, replay=1.0)) == full
+    thin = build_pairs(lines, packs, encoder, PerceiverTrainConfig(hard_twins=True, replay=0.2))
+    assert thin == build_pairs(lines, packs, encoder, PerceiverTrainConfig(hard_twins=True, replay=0.2))
+    assert 0.1 * len(full) < len(thin) < 0.6 * len(full)
+    negatives = {ln.text for ln in lines if ln.kind in _REPEATED_KINDS}
+    assert negatives and negatives <= {premise for premise, _, _ in thin}
+    import random
+
+    from protod.user.learned_model import PackHypotheses
+    from protod.user.learned_train import hard_pairs
+
+    twins = hard_pairs(lines, packs[C], PackHypotheses.of(packs[C]), random.Random(f"0:hard:{C}"))
+    assert twins and set(twins) <= set(thin)
+
 
 @pytest.mark.parametrize("text, twin", [
     ("Every plan includes a free router.", "Every plan includes a paid router."),

@@ -144,3 +144,25 @@ def test_perception_eval_end_to_end_on_the_rule_simulator(tmp_path):
     assert r.exit_code == 2 and "--split 'holiday'" in r.output
     r = runner.invoke(app, ["perception", "eval", "--corpus", str(CORPUS), "--simulator", "prompted"])
     assert r.exit_code == 2  # needs a model; and it has no perception of its own to score
+
+
+def test_perception_sweep_scores_each_threshold_setting_and_refuses_the_test_split(tmp_path):
+    """`protod perception sweep`: one row per setting of the grid, on a small dev corpus; a stricter entailment bar
+    hears no more facts; the test split and unknown thresholds are one-line errors."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    lines = [ln for ln in pe.load_corpus(CORPUS / "home_broadband.jsonl") if ln.kind in ("fact_close", "fact_paraphrase")][:12]
+    (corpus / "home_broadband.jsonl").write_text("".join(json.dumps(ln.model_dump()) + "\n" for ln in lines))
+    (corpus / "splits.json").write_text(json.dumps({"dev": ["home_broadband"], "test": ["clinic_booking"]}))
+    out = tmp_path / "sweep.json"
+    r = runner.invoke(app, ["perception", "sweep", "--corpus", str(corpus), "--grid", "entail=0.3,0.99",
+                            "--json", str(out)])
+    assert r.exit_code == 0, r.output
+    settings = json.loads(out.read_text())["settings"]
+    assert [s["thresholds"] for s in settings] == [{"entail": 0.3}, {"entail": 0.99}]
+    loose, strict = (s["values"]["fact_recall"] for s in settings)
+    assert loose >= strict and loose > 0
+    r = runner.invoke(app, ["perception", "sweep", "--corpus", str(corpus), "--grid", "entail=0.3", "--split", "test"])
+    assert r.exit_code == 2 and "the test packs are scored once" in r.output
+    r = runner.invoke(app, ["perception", "sweep", "--corpus", str(corpus), "--grid", "ential=0.3"])
+    assert r.exit_code == 2 and "expected NAME=V1,V2" in r.output and "entail" in r.output

@@ -302,3 +302,60 @@ def load_splits(corpus_paths: Sequence[str | Path]) -> dict[str, str]:
             except (json.JSONDecodeError, AttributeError, TypeError):
                 raise CorpusError(f"{candidate}: expected {{\"train\": [pack ids], \"test\": [pack ids]}}") from None
     return {}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Choosing the learned perceiver's thresholds
+
+
+def parse_grid(specs: Sequence[str]) -> dict[str, list[float]]:
+    """["entail=0.3,0.4", "probe=0.1"] -> {"entail": [0.3, 0.4], "probe": [0.1]}: threshold names of
+    protod.user.learned_model.Thresholds, each with the values to try."""
+    from dataclasses import fields
+
+    from protod.user.learned_model import Thresholds
+
+    known = {f.name: f.type for f in fields(Thresholds)}
+    grid: dict[str, list[float]] = {}
+    for spec in specs:
+        name, sep, values = spec.partition("=")
+        name = name.strip()
+        if not sep or name not in known:
+            raise ValueError(f"--grid {spec!r}: expected NAME=V1,V2,... with NAME one of {', '.join(sorted(known))}")
+        try:
+            cast = int if known[name] in (int, "int") else float
+            grid[name] = [cast(v) for v in values.split(",") if v.strip()]
+        except ValueError:
+            raise ValueError(f"--grid {spec!r}: the values of {name} must be numbers separated by commas") from None
+        if not grid[name]:
+            raise ValueError(f"--grid {spec!r}: no values given for {name}")
+    return grid
+
+
+def sweep_thresholds(by_pack: dict[str, tuple[Scenario, list[CorpusLine]]], model: Any, encoder: Any, base: Any,
+                     grid: dict[str, list[float]], on_setting: Any = None) -> list[dict[str, Any]]:
+    """Bar values of the learned perceiver at every setting of `grid` (the product of its values; `base`: the
+    Thresholds the rest keep). The pair model caches every pair it scores, so the first setting costs a full
+    evaluation and each further one only the perceiver's reading of cached scores. Returns
+    [{"thresholds": {name: value}, "values": bar values, "meets": ...}] in grid order."""
+    import itertools
+    from dataclasses import replace
+
+    from protod.user.learned import LearnedPerceiver
+
+    names = list(grid)
+    out: list[dict[str, Any]] = []
+    for combo in itertools.product(*grid.values()):
+        setting = dict(zip(names, combo))
+        thresholds = replace(base, **setting)
+        rows: list[dict[str, Any]] = []
+        for pack, lines in by_pack.values():
+            perceiver = LearnedPerceiver(pack, model, encoder, thresholds=thresholds)
+            perceptions, _ = perceive_texts(perceiver, [ln.text for ln in lines])
+            rows += [{"line": ln.model_dump(), "score": score(ln, p, pack)} for ln, p in zip(lines, perceptions)]
+        summary = summarise(rows)
+        values = bar_values(summary["overall"], summary["by_kind"])
+        out.append({"thresholds": setting, "values": values, "meets": meets(values)})
+        if on_setting is not None:
+            on_setting(out[-1])
+    return out

@@ -15,7 +15,7 @@ from protod.backends import SPEC_HELP, load_backend
 from protod.store.files import atomic_write_text
 from protod.cli.common import ENDPOINT_DEFAULTS, RETRIES_HELP, TIMEOUT_HELP, progress, app, friendly, out
 
-perception_app = typer.Typer(help="Measure (and train) how the simulated user hears natural speech: `eval`, `train`.")
+perception_app = typer.Typer(help="Measure (and train) how the simulated user hears natural speech: `eval`, `sweep`, `train`.")
 app.add_typer(perception_app, name="perception")
 
 DEFAULT_CORPUS = Path("data/perception")
@@ -127,6 +127,73 @@ def perception_eval(
         out.print(f"Per-line perceptions and summary: {json_out}")
 
 
+# Column headings of the sweep table (seven bars side by side).
+_SHORT = {"fact_recall": "facts", "fact_recall[fact_paraphrase]": "paraphrases", "probe_recall": "probes",
+          "honest_punished": "honest punished", "hard_negative_credited": "hard neg. credited",
+          "false_claim_flagged[invented]": "invented flagged", "distractor_misread": "small talk"}
+
+
+@perception_app.command("sweep")
+@friendly
+def perception_sweep(
+    grid: list[str] = typer.Option(..., "--grid", "-g", help="NAME=V1,V2,... for a threshold of the learned perceiver (repeatable; every combination is tried), e.g. --grid entail=0.3,0.4,0.5 --grid probe=0.1,0.2."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A trained perceiver directory (default: the shipped one, or PROTOD_PERCEIVER)."),
+    corpus: list[Path] = typer.Option([DEFAULT_CORPUS], "--corpus", "-c", help="Corpus JSONL file(s) or directories (repeatable)."),
+    packs: list[Path] = typer.Option([], "--packs", help="Directory of pack YAML files named <id>.yaml (default: examples/packs and data/perception/packs of this checkout)."),
+    split: str = typer.Option("dev", "--split", help="The packs to choose on: dev (default) or train. The test split is refused: thresholds chosen on it would make its scores no test."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write every setting's bar values here (JSON)."),
+) -> None:
+    """Choose the learned perceiver's thresholds: score it on the dev packs at every combination of the --grid values
+    (the rest stay the model's own) and print the bars side by side. The first setting costs a full evaluation
+    (minutes on 2 cores); each further one takes seconds, because every pair's scores are cached."""
+    from protod.audit import perception as pe
+    from protod.user.learned_model import DEFAULT_MODEL, Thresholds, shared_models
+
+    if split == "test":
+        raise ValueError("--split test: thresholds are chosen on dev (or train); the test packs are scored once, after every choice")
+    settings = pe.parse_grid(grid)
+    model_dir = model or DEFAULT_MODEL
+    if not (Path(model_dir) / "config.json").is_file():
+        raise ValueError(f"--model {model_dir}: no trained perceiver here (expected config.json, head.safetensors and adapter/)")
+    lines = pe.load_corpora(corpus)
+    splits = pe.load_splits(corpus)
+    if split not in set(splits.values()):
+        raise ValueError(f"--split {split!r}: the corpus's splits.json names {sorted(set(splits.values())) or 'no split'}")
+    pack_dirs = packs or pe.default_pack_dirs()
+    by_pack: dict[str, tuple] = {}
+    for ln in lines:
+        if splits.get(ln.pack) == split:
+            if ln.pack not in by_pack:
+                by_pack[ln.pack] = (pe.resolve_pack(ln.pack, pack_dirs), [])
+            pe.check_labels(ln, by_pack[ln.pack][0], where=f"{ln.pack}: ")
+            by_pack[ln.pack][1].append(ln)
+    pair_model, encoder = shared_models(str(model_dir))
+    own = pair_model.config.get("thresholds", {})
+    base = Thresholds(**{k: v for k, v in own.items() if k in Thresholds.__dataclass_fields__})
+    total = 1
+    for values in settings.values():
+        total *= len(values)
+    started = time.perf_counter()
+    with progress() as bar:
+        task = bar.add_task(f"{total} threshold settings on {sum(len(v[1]) for v in by_pack.values())} {split} lines", total=total)
+        results = pe.sweep_thresholds(by_pack, pair_model, encoder, base, settings, on_setting=lambda _: bar.advance(task))
+    table = Table(title=f"Learned perceiver on the {split} packs, {total} settings ({time.perf_counter() - started:.0f} s)")
+    for name in settings:
+        table.add_column(name)
+    for metric, (direction, bar_value) in pe.BARS.items():
+        table.add_column(f"{_SHORT[metric]} {'>=' if direction == 'min' else '<='}{bar_value}")
+    for r in results:
+        cells = [f"{v:.3f}" + ("" if ok is None else (" ok" if ok else "")) if v is not None else "-"
+                 for v, ok in ((r["values"].get(m), r["meets"][m]) for m in pe.BARS)]
+        table.add_row(*(f"{r['thresholds'][n]:g}" for n in settings), *cells)
+    out.print(table)
+    out.print(f"Unswept thresholds stay the model's own ({model_dir}/config.json).")
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps({"model_config": pair_model.config.get("train_config"), "split": split,
+                                                "base_thresholds": own, "settings": results}, indent=1))
+        out.print(f"Settings and bar values: {json_out}")
+
+
 @perception_app.command("train")
 @friendly
 def perception_train(
@@ -141,6 +208,8 @@ def perception_train(
     frames: bool = typer.Option(True, "--frames/--no-frames", help="Also train on each fact put inside frames that disown it (contradicted) or still assert it (stated); on for the shipped perceiver."),
     hard_twins: bool = typer.Option(False, "--hard-twins/--no-hard-twins", help="Also train on twins of each fact with a limit lifted or a false clause added (contradicted) and with a second true fact added (stated)."),
     negatives_repeat: int = typer.Option(1, "--negatives-repeat", min=1, max=10, help="Train on each hard-negative line (wrong number, dropped qualifier, added false clause, invented promise, claim in a question) this many times."),
+    init_from: Optional[Path] = typer.Option(None, "--init-from", help="Fine-tune: start from this trained perceiver (a directory with config.json, e.g. src/protod/user/models/perceiver) instead of a fresh adapter; its thresholds are kept and its weights' hash is recorded."),
+    replay: float = typer.Option(1.0, "--replay", min=0.01, max=1.0, help="Share of the ordinary pairs kept (seeded); hard-negative lines and --hard-twins pairs are always kept. Below 1 for a short fine-tune that spends its steps on the negatives."),
 ) -> None:
     """Train the learned perceiver (MiniLM + LoRA cross-encoder) on the corpus's train packs, on CPU in minutes.
     Use it with `--simulator learned` after copying it over src/protod/user/models/perceiver, or score it first
@@ -160,8 +229,14 @@ def perception_train(
         pe.check_labels(ln, pack_of[ln.pack], where=f"{ln.pack}: ")
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"{out_dir}: exists and is not a directory; --out must be a directory")
+    extra: dict = {}
+    if init_from is not None:
+        if not (init_from / "config.json").is_file() or not (init_from / "head.safetensors").is_file():
+            raise ValueError(f"--init-from {init_from}: no trained perceiver here (expected config.json, head.safetensors and adapter/)")
+        # a fine-tune keeps the thresholds chosen for its parent until they are re-chosen on dev
+        extra = {"init_from": str(init_from), "thresholds": json.loads((init_from / "config.json").read_text())["thresholds"]}
     cfg = PerceiverTrainConfig(seed=seed, epochs=epochs, lr=lr, frozen_layers=frozen_layers, frames=frames,
-                                hard_twins=hard_twins, negatives_repeat=negatives_repeat)
+                                hard_twins=hard_twins, negatives_repeat=negatives_repeat, replay=replay, **extra)
     with progress() as bar:
         task = bar.add_task(f"training on {len(lines)} lines of {len(pack_of)} packs", total=None)
 

@@ -121,7 +121,8 @@ class PairModel:
         else:
             from safetensors.torch import load_file
 
-            model = PeftModel.from_pretrained(base, self.path / "adapter")
+            # trainable: fine-tuning starts from this artefact (protod perception train --init-from)
+            model = PeftModel.from_pretrained(base, self.path / "adapter", is_trainable=trainable)
             head.load_state_dict(load_file(self.path / "head.safetensors"))
             if not trainable:
                 model = model.merge_and_unload()  # one plain forward at inference

