@@ -1248,6 +1248,17 @@ def test_a_question_that_sets_a_worry_aside_asks_about_the_rest():
     assert p.probes[:1] == ("cost_vs_cafes",) and not p.open_question
 
 
+def test_asking_what_the_user_would_need_from_it_is_an_open_question():
+    """Round 65: "can I ask what you'd need from a new care job for it to be worth a move?" was no question about
+    worries, and its "job" asked after the current one ("Well, I'm working in a care home now.")."""
+    courier = RulePerceiver(load_scenario(C))
+    for text in ("Can I ask what you'd need from a new courier job for it to be worth a switch?",
+                 "What would you want from a job like this?", "What do you need from us?"):
+        p = courier.perceive(text)
+        assert p.open_question and not p.asked_traits and not p.barrage and not p.nonsense, text
+    assert courier.perceive("What are you doing for work at the moment?").asked_traits == ("experience",)
+
+
 def test_no_after_a_determiner_opens_a_compound_and_is_not_scrambled():
     """Round 60: "Yes, I'm sure about the no minimum term, one month's notice and you're out." was word salad."""
     gym = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))

@@ -289,6 +289,23 @@ def test_small_talk_is_answered_for_how_far_the_call_is(name):
     assert asked <= {str(x) for x in pack.user_lines.other_question_later}
 
 
+@pytest.mark.parametrize("opening, told", [
+    ("We do online bookings for small shops. Is now an okay moment for a quick chat?", True),
+    ("Hi, this is Sam from Tutorly. We're looking for maths tutors. Do you have a few minutes to chat?", True),
+    ("I'm calling to see whether you'd like to hear about our courier jobs - got a minute?", True),
+    ("Hi, is this Dana? Have you got a minute?", False),
+])
+def test_an_opening_that_says_what_the_call_is_about_is_not_asked_what_it_is(opening, told):
+    """Round 65: "We do online booking and reminders for small clinics ... is now an okay moment?" got "Okay, what's
+    it about?" (three calls of four): a first turn that speaks for the offer has said what it is about."""
+    pack = _pack("courier_recruitment")
+    expresser = TemplateExpresser(pack)
+    persona = _people("courier_recruitment")[0]
+    replies = {expresser.express((("other_question",),), persona, random.Random(s), agent_text=opening) for s in range(30)}
+    asks = {r for r in replies if "what" in r.lower()}
+    assert (not asks) if told else asks, replies
+
+
 def test_mid_call_small_talk_is_not_the_opening():
     pack = load_scenario("courier_recruitment")
     assert not {str(x) for x in pack.user_lines.small_talk} & {str(x) for x in pack.user_lines.small_talk_later}

@@ -93,6 +93,9 @@ _OPEN_WORRY = re.compile(
     r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
+    # what they would need from it: "can I ask what you'd need from a new care job for it to be worth a move?" (round
+    # 65: not heard as a question about worries, and its "job" asked after the current one)
+    r"what (?:else )?(?:(?:would|do|will|might) you|you'd|you) (?:need|want|look for|expect|be looking for) (?:from|in|out of)\b|"
     r"uneasy|sticking points?|get in the way|stand in the way|give you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
     r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)

@@ -23,7 +23,7 @@ from protod.user.persona import Persona
 from protod.world import Scenario, UserLine
 from protod.text import (
     NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, asked_part, asks_indirectly, asks_which, content_stems,
-    is_number, quantities,
+    is_number, names_offer, quantities,
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.state import UserState
@@ -349,9 +349,11 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
-            elif kind == "other_question" and SAYS_WHY.search(agent_text):
+            elif kind == "other_question" and (SAYS_WHY.search(agent_text)
+                                               or any(names_offer(x) for x in split_sentences(agent_text))):
                 lines = self._told_why  # "... calling to see whether you'd come back - got a minute?" "Okay, what's it
-                # about?" (round 23, twice)
+                # about?" (round 23, twice); nor after "We do online booking and reminders for small clinics." or
+                # "We're looking for maths tutors." (round 65, three calls of four)
             elif kind == "ignored" and "?" not in next((m.text for m in reversed(history) if m.role == "user"), "?"):
                 lines = self._stated_ignored
             elif kind == "ready" and waiting:
