@@ -594,3 +594,14 @@ def test_round_40_a_worry_touched_by_what_was_just_said_asks_whether_it_holds():
         reply = expresser.express((("voiced", concern.id, "handled_switch"),), persona, random.Random(seed),
                                   agent_text="The switch is painless: we sort the changeover for you.")
         assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS), reply
+
+
+def test_a_trait_value_that_opens_a_line_opens_a_sentence():
+    """Round 65: "{specialism} needs research. ..." was said "legal contracts needs research. ..."."""
+    from protod.user.express import TemplateExpresser
+    from protod.world import load_scenario
+
+    pack = load_scenario(Path(__file__).parents[1] / "data" / "perception" / "packs" / "pet_insurance.yaml")
+    persona = next(p for p in PersonaSampler(pack, 3).sample(60) if p.traits.get("pet") == "a Labrador puppy")
+    text = TemplateExpresser(pack).render("{pet} gets into everything.", persona)
+    assert text == "A Labrador puppy gets into everything."

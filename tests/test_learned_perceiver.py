@@ -394,6 +394,26 @@ def test_courtesy_is_not_an_unsupported_claim(text):
     assert not (p.unsupported or p.false_claims or p.nonsense), p
 
 
+def test_a_signpost_and_a_summary_of_true_facts_invent_nothing():
+    """Round 65 (gym, dev): "Two things might help there." (its "two" counts the caller's points) and a closing summary
+    "So to sum up: ..., no joining fee, no minimum term, and a free PT session ..." were invented claims; a signpost
+    that carries a claim, and an invented promise after a label, are still judged."""
+    gym = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))
+    for text in ("Two things might help there.", "There are a couple of things that might help.", "Here's what might help.",
+                 "So to sum up: Off-Peak at 21 pounds a month, no joining fee, no minimum term, and a free PT session "
+                 "to get you started with a plan."):
+        p = gym.perceive(text)
+        assert not (p.unsupported or p.false_claims or p.nonsense), (text, p)
+    merchant = LearnedPerceiver(load_scenario(M))
+    # (a label before a colon is read apart: "Two things:" had lifted the invented claim's nearness to a fact just over
+    # `Thresholds.related`, and it passed as small talk)
+    for lie in ("Two things: we waive the commission for a year and we cover your rent.",
+                "Here's the deal: we waive the commission for a year and we cover your rent."):
+        p = merchant.perceive(lie)
+        assert p.unsupported or p.false_claims, (lie, p)
+    assert "commission_rate" in merchant.perceive("Commission: 18% per delivered order.").facts  # a label of the facts
+
+
 @pytest.mark.parametrize("text, offer", [
     ("We'll waive your first two months.", True), ("Every member gets a locker with their name on it.", True),
     ("You'll earn at least £900 a month.", True), ("There's a free parking space for you as well.", True),
@@ -536,6 +556,20 @@ def test_one_fact_over_the_recital_bar_is_a_mishearing_not_a_recital():
     assert not p.recital and 0 < len(p.facts) <= pack.dynamics.max_facts_per_turn, p
     brochure = perceiver.perceive(" ".join(f.text for f in pack.facts))
     assert brochure.recital
+    # Two over, in as few sentences as the bar, is still read as the surest four (round 65: a three-sentence answer
+    # to one worry heard as six facts); every fact crammed into three sentences is a recital, or stuffing.
+    most = pack.dynamics.max_facts_per_turn
+    texts = [f.text.rstrip(".") for f in pack.facts]
+    third = -(-len(texts) // 3)
+    crammed = perceiver.perceive(". ".join(", and ".join(texts[i : i + third]) for i in range(0, len(texts), third)) + ".")
+    assert len(texts) > most + 2 and (crammed.recital or crammed.nonsense), crammed
+    broadband = load_scenario(ROOT / "examples" / "packs" / "home_broadband.yaml")
+    answer = LearnedPerceiver(broadband).perceive(
+        "That's a fair worry after being stung. With us there's no setup fee and no activation charge, and the Wi-Fi 6 "
+        "router is included free, so the monthly price is all you ever pay. Our Fibre 500 plan is 29 pounds a month on "
+        "an 18-month contract, and that 29 is fixed for the whole 18 months - no mid-contract rises and no intro offer "
+        "that runs out.")
+    assert not answer.recital and {"no_upfront", "price_lock"} <= set(answer.facts), answer
 
 
 @pytest.mark.parametrize("text, fact", [

@@ -147,7 +147,9 @@ class TemplateExpresser:
         return None
 
     def render(self, line: str, persona: Persona) -> str:
-        return line.format_map(persona.traits)
+        # a trait value that opens the line opens a sentence ("{specialism} needs research." said "legal contracts
+        # needs research.", round 65)
+        return upper_first(line.format_map(persona.traits))
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
              said: str = "", after: str = "", opens: Callable[[Any], str] | None = None,

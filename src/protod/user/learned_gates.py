@@ -209,11 +209,23 @@ _ASKS_FIRST = re.compile(r"^(?:(?:but|so|and|first|before that)[, ]+)*(?:i'd|i w
                          r"(?:love to |like to |want to |need to )?(?:know|ask|hear|understand|check)\b[^0-9]*$")
 
 
+# A signpost to what the caller is about to say: "Two things might help there.", "There are a couple of things that
+# might help.", "Here's what might help." (round 65: invented claims; its "two" counts the caller's points).
+_SIGNPOST = re.compile(r"^(?:(?:so|well|okay|ok|right|now|and|actually)[, ]+)*(?:(?:there (?:are|is|'s)|i've got|i have|"
+                       r"here (?:are|is)|here's|let me (?:give you|tell you|mention)) )?(?:just )?(?:one|two|three|a couple of|"
+                       r"a few|some) (?:things?|points?|ideas?|options?|ways?|bits?)(?: (?:that|which))?(?: (?:might|could|may|"
+                       r"should|would|will|can)(?: really| also)? (?:help|be worth (?:knowing|mentioning)))?"
+                       r"(?: (?:here|there|with that|on that|with this))?[.!:]*$|^(?:(?:so|well|okay|right)[, ]+)?here'?s "
+                       r"what (?:might|could|may|would|will) help(?: (?:here|there))?[.!:]*$")
+
+
 def says_nothing_checkable(sentence: str) -> bool:
     """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause), the
-    caller's own wish after a courtesy at most (see _WISH) or that there is an offer (see _NAMES_OFFER), with no
-    amount, no guarantee and no word that widens it to every case."""
+    caller's own wish after a courtesy at most (see _WISH), that there is an offer (see _NAMES_OFFER) or a signpost
+    to what follows (see _SIGNPOST), with no amount, no guarantee and no word that widens it to every case."""
     lowered = plain_lower(sentence)
+    if _SIGNPOST.match(lowered.strip()):
+        return True
     found = analyse(sentence).clauses
     if any(c.numbers or c.guarantee for c in found):
         return False

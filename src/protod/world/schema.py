@@ -256,11 +256,12 @@ class UserLines(_Strict):
         description="Reply to an open question (\"Anything else holding you back?\") when every worry the user had is answered: "
                     "not \"that one's sorted\", which answers a question about one worry.")
     unsure: list[UserLine] = _default_lines(
-        "Nothing in particular. I just don't feel I know enough about you yet.",
+        "Nothing in particular. I just don't feel sure enough about it yet.",
         "It's not one thing. I'd want to hear a bit more about how it all works first.",
-        "Honestly, I don't know much about you lot yet. Tell me a bit more.",
+        "Honestly, I'm not quite there yet. Tell me a bit more.",
         description="Said when every worry is answered but the user does not trust the caller enough to agree yet (to an open "
-                    "question, or declining the ask): what is left is to tell them plainly how the offer works.")
+                    "question, or declining the ask): what is left is to tell them plainly how the offer works. (Not "
+                    "\"I don't know much about you lot yet\": a lapsed member of three years said it, round 65.)")
     doubt: list[UserLine] = _default_lines(
         "Hang on, is that actually written down somewhere?",
         "Really? I'd want to see that in writing.",
