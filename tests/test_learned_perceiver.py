@@ -412,6 +412,13 @@ def test_a_signpost_and_a_summary_of_true_facts_invent_nothing():
         p = merchant.perceive(lie)
         assert p.unsupported or p.false_claims, (lie, p)
     assert "commission_rate" in merchant.perceive("Commission: 18% per delivered order.").facts  # a label of the facts
+    # Round 66: the caller's wish with the plain use of the service after it promises nothing; with a gift, it does.
+    p = merchant.perceive("We'd love to have your bakery on FeastFleet so students and staff nearby can order your "
+                          "food for delivery.")
+    assert not (p.unsupported or p.false_claims), p
+    for lie in ("We'd love to have you so customers can order from you free of charge.",
+                "We'd love to have you on board so you can earn double what you make now."):
+        assert merchant.perceive(lie).unsupported, lie
 
 
 @pytest.mark.parametrize("text, offer", [

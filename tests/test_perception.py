@@ -1248,6 +1248,16 @@ def test_a_question_that_sets_a_worry_aside_asks_about_the_rest():
     assert p.probes[:1] == ("cost_vs_cafes",) and not p.open_question
 
 
+def test_a_count_worked_out_from_the_users_own_is_no_wrong_number():
+    """Round 66: "With fourteen bedrooms, three sets per room would be 42 sets." (14 x 3) was a wrong number; a wrong
+    product, or the total said without its factors, still is one."""
+    hotel = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "hotel_linen_service.yaml"))
+    p = hotel.perceive("With fourteen bedrooms, three sets per room would be 42 sets.")
+    assert not p.false_claims and not p.nonsense, p
+    for lie in ("With fourteen bedrooms, three sets per room would be 50 sets.", "We stock you with 42 sets."):
+        assert hotel.perceive(lie).false_claims == ("starting_stock",), lie
+
+
 def test_asking_what_the_user_would_need_from_it_is_an_open_question():
     """Round 65: "can I ask what you'd need from a new care job for it to be worth a move?" was no question about
     worries, and its "job" asked after the current one ("Well, I'm working in a care home now.")."""

@@ -704,3 +704,14 @@ def test_a_user_ringing_off_does_not_ask_to_have_a_worry_made_sure_of():
         kept = compose((("confirm", "forced_volume"), (terminal,)))
         assert ("confirm", "forced_volume") not in kept and ("restated", "forced_volume") in kept, kept
     assert ("confirm", "forced_volume") in compose((("confirm", "forced_volume"),))
+
+
+def test_a_reply_opens_on_each_filler_once():
+    """Round 66: "Well, school hours only. You've already answered that one for me. Well, I'm ready when you are."."""
+    from protod.user.express import _once_each_opener
+
+    assert _once_each_opener(["Well, school hours only.", "Good.", "Well, I'm ready when you are."]) == [
+        "Well, school hours only.", "Good.", "I'm ready when you are."]
+    assert _once_each_opener(["Okay.", "Okay, go on."]) == ["Okay.", "Go on."]
+    assert _once_each_opener(["Okay.", "Okay."]) == ["Okay."]
+    assert _once_each_opener(["Wellington is far.", "Well, fine."]) == ["Wellington is far.", "Well, fine."]

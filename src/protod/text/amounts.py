@@ -359,6 +359,12 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     Arithmetic on true amounts is no new claim; a wrong sum still is one. `shares` (the percentages of the fact the
     amount is said about, and of the sentence) also give what is left after one: "at the lowest rate of £25 you'd take
     home £20" beside "we keep 20%", "about ten cents a word" from 12 cents less 15% (a speaker rounds: within 3%)."""
+    if q[0] == "num" and q[2]:
+        # a count worked out per unit: "with fourteen bedrooms, three sets per room would be 42 sets" (14 x 3; round
+        # 66 heard a wrong number): a true count of the same unit times another count said beside it
+        per = [k[1] for k in stated if k[0] == "num" and k != q and same_unit(k[2], q[2]) and accounted(k, known)]
+        times = [k[1] for k in stated if k[0] == "num" and k != q and not same_unit(k[2], q[2])]
+        return any(abs(a * n - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for a in per for n in times)
     if q[0] != "cur":
         return False
     parts = [k[1] for k in stated if k[0] == "cur" and k != q and accounted(k, known)]

@@ -16,6 +16,7 @@ that showed why) are most of the length.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -443,7 +444,29 @@ class TemplateExpresser:
                 parts = [x for k, x in enumerate(parts) if k not in answered_at]
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
             parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng, (), said), persona))
-        return " ".join(parts)
+        return " ".join(_once_each_opener(parts))
+
+
+# Words a spoken part opens on that a person says once a reply ("Well, school hours only. ... Well, I'm ready when you
+# are.", round 66)
+_OPENERS = frozenset("well okay ok right alright so look honestly fine".split())
+
+
+def _once_each_opener(parts: list[str]) -> list[str]:
+    """The parts with an opener word ("Well, ...") a part before already opened on left off the later part."""
+    used: set[str] = set()
+    out: list[str] = []
+    for text in parts:
+        found = re.match(r"(\w+)[,.!]?(?:\s+|$)", text)
+        word = found.group(1).lower() if found else ""
+        if word in _OPENERS and word in used:
+            text = upper_first(text[found.end():])
+            if not text:
+                continue  # "Okay." said already
+        elif word in _OPENERS:
+            used.add(word)
+        out.append(text)
+    return out or parts
 
 
 # ---------------------------------------------------------------------------------------------------------------

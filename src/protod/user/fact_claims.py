@@ -146,6 +146,9 @@ class FactReader:
         # nothing of the product: its amounts are theirs (round 45: "'With a bill over €250 a month'? That sounds
         # made up."). An amount of the situation said of the product ("our plan costs £120 a month") is still read.
         told_back = [c for c in sent.clauses if self.tells_back(c)]
+        # ... though its counts may still enter a worked example ("With fourteen bedrooms, three sets per room would be
+        # 42 sets", round 66): arithmetic is checked on every amount said
+        spoken = sent.numbers
         if told_back:
             kept = tuple(c for c in sent.clauses if c not in told_back)
             sent = replace(sent, clauses=kept, numbers=frozenset(q for c in kept for q in c.numbers))
@@ -164,7 +167,7 @@ class FactReader:
             matches = self._clause_matches(sent, clause, clause_text, clause_texts, sentence_words)
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
-                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, sent.numbers, known_numbers)
+                invented = any(contradicts(q, known_numbers) and not self.true_amount(q, spoken, known_numbers)
                                for q in clause.numbers) or (
                     clause.guarantee and not fact.guarantee)
                 (false if negated or invented else stated).append(fact.id)
@@ -188,7 +191,7 @@ class FactReader:
         # the floor, at least 16 paid hours a week after induction" (round 62: a lie, and the call lost)
         if not any(self._fact_model[f].guarantee for f in stated if f not in false):
             false += vouched
-        return self._verdict(sent, stated, false, negated_clauses, loose, supposed)
+        return self._verdict(sent, stated, false, negated_clauses, loose, supposed, spoken)
 
     def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
                         sentence_words: set[str]) -> list[tuple[FactModel, bool]]:
@@ -312,8 +315,10 @@ class FactReader:
         return [max(hits, key=lambda f: len(words & f.topic)).id] if hits else []
 
     def _verdict(self, sent: Sentence, stated: list[str], false: list[str], negated_clauses: list[set[str]],
-                 loose: set, supposed: set = frozenset()) -> tuple[list[str], list[str]]:
-        """The sentence judged whole from its clauses' findings (see `claims`)."""
+                 loose: set, supposed: set = frozenset(), spoken: frozenset | None = None) -> tuple[list[str], list[str]]:
+        """The sentence judged whole from its clauses' findings (see `claims`); `spoken`: every amount said, the
+        user's own included (default: the sentence's)."""
+        spoken = sent.numbers if spoken is None else spoken
         # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
         # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
         # ("Onboarding isn't fast, ... you build the menu page yourself").
@@ -325,12 +330,12 @@ class FactReader:
             # sentence says nothing of; the inventor adversary's line)
             denied += [f for f in stated if f not in denied and any(self._lent(q, f, stated, set(c.stems))
                                                                     for c in sent.clauses for q in c.numbers)]
-            if denied or any(contradicts(q, known) and not self.true_amount(q, sent.numbers, known) for q in sent.numbers):
+            if denied or any(contradicts(q, known) and not self.true_amount(q, spoken, known) for q in sent.numbers):
                 false += denied or stated
             elif not all(accounted(q, known) or counted_per_period(q, known) or count_without_noun(q, known)
-                         or (q in loose and self.true_amount(q, sent.numbers, known))
+                         or (q in loose and self.true_amount(q, spoken, known))
                          or self._named_with_its_fact(q, sent, stated)
-                         or (self.true_amount(q, sent.numbers, known) and not same_kind(q, known))
+                         or (self.true_amount(q, spoken, known) and not same_kind(q, known))
                          or (q in supposed and not same_kind(q, known))
                          for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact

@@ -237,8 +237,23 @@ def says_nothing_checkable(sentence: str) -> bool:
     # (nothing else said after it: "We'd love to have you, and we waive the commission for a year" is judged whole;
     # a condition on the user's side may follow: "We'd love to have you back, but only if it actually suits you" was
     # doubted in round 26, "I'd want to see that in writing")
-    return bool(wish) and not speaks_for_offer(lowered[:wish.start()]) and all(
-        _USERS_CONDITION.match(rest) and not speaks_for_offer(rest) for rest in segments(lowered[wish.end():])[1:])
+    # ... or the plain use of the service it is for: "We'd love to have your bakery on FeastFleet so students and staff
+    # nearby can order your food for delivery." (round 66: invented; "so ... can" with nothing given, no amount)
+    if not wish:
+        return False
+    after = lowered[wish.end():]
+    purpose = _SO_THAT.search(after)
+    words = tokenize(after)
+    if purpose and not (_GIVES_WORDS.intersection(words) or GUARANTEE_WORDS.intersection(words)
+                        or analyse(after).numbers or absolute_scope(after)):
+        return not speaks_for_offer(lowered[:wish.start()])
+    return not speaks_for_offer(lowered[:wish.start()]) and all(
+        _USERS_CONDITION.match(rest) and not speaks_for_offer(rest) for rest in segments(after)[1:])
+
+
+# A purpose after the wish ("... so students nearby can order your food"), and words that would make it a promise.
+_SO_THAT = re.compile(r"\bso(?: that)? [\w' ]{1,40}?\b(?:can|could)\b")
+_GIVES_WORDS = _NOT_BUSINESS - frozenset("you your yours".split())
 
 
 # A condition the user sets, said after the caller's wish: "but only if it suits you", "if that works for you".
