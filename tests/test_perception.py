@@ -1258,6 +1258,22 @@ def test_a_count_worked_out_from_the_users_own_is_no_wrong_number():
         assert hotel.perceive(lie).false_claims == ("starting_stock",), lie
 
 
+def test_a_disclaimer_and_a_condition_after_a_denial_are_not_lies():
+    """Round 67 (gym): "I can not promise a class will never be full, but there are over 60 classes a week included."
+    read as an invented guarantee (its two negators cancel by count), and "There's no joining fee if you rejoin within
+    12 months of cancelling." as a denial of the rejoining (the "no" reached into the condition). The fee denied where
+    the fact states it, and a guarantee said, are still read."""
+    gym = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))
+    for text, fact in (("I can not promise a class will never be full, but there are over 60 classes a week included.",
+                        "class_booking"),
+                       ("There's no joining fee if you rejoin within 12 months of cancelling.", "no_joining_fee")):
+        p = gym.perceive(text)
+        assert fact in p.facts and not p.false_claims, (text, p)
+    courier = RulePerceiver(load_scenario(C))
+    assert courier.perceive("There is no accident insurance if you ride at night.").false_claims
+    assert not courier.perceive("I can't promise you'll be busy every night.").false_claims
+
+
 def test_asking_what_the_user_would_need_from_it_is_an_open_question():
     """Round 65: "can I ask what you'd need from a new care job for it to be worth a move?" was no question about
     worries, and its "job" asked after the current one ("Well, I'm working in a care home now.")."""

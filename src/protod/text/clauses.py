@@ -57,8 +57,10 @@ def _clause(text: str) -> Clause | None:
         stems=content_stems(tokens),
         numbers=quantities(tokens) - contrasted_amounts(tokens),
         negated=negators % 2 == 1,
-        # "I can't promise you a number" is the opposite of a guarantee
-        guarantee=any(t in GUARANTEE_WORDS for t in tokens) and negators % 2 == 0,
+        # "I can't promise you a number" is the opposite of a guarantee, and so is "I can not promise a class will
+        # never be full", whose two negators cancel out by count (round 67: an invented guarantee, a lie)
+        guarantee=negators % 2 == 0 and any(t in GUARANTEE_WORDS and not (NEGATORS | OPTIONAL_WORDS).intersection(
+            tokens[max(0, i - 3):i]) for i, t in enumerate(tokens)),
     )
 
 
@@ -92,6 +94,10 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     end = next((i for i in range(first + 1, len(clause.tokens) - 1) if clause.tokens[i] in ("until", "till")
                 and clause.tokens[i + 1] in _SUBJECTS | DETERMINERS | {"someone", "somebody", "everyone", "everything"}),
                len(clause.tokens))
+    # nor into a condition after it: "There's no joining fee if you rejoin within 12 months of cancelling" denies the
+    # fee, not the rejoining (round 67: the pack's own fact called a lie)
+    end = next((i for i in range(first + 1, end - 1) if clause.tokens[i] in ("if", "provided", "providing")
+                and clause.tokens[i + 1] in _SUBJECTS), end)
     # "without" denies its own noun phrase only: "Riders without a vehicle get the e-bike at €15 a week" asserts the
     # e-bike (round 31's pack lines: a lie)
     if clause.tokens[first] == "without":
