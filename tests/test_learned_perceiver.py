@@ -394,6 +394,15 @@ def test_courtesy_is_not_an_unsupported_claim(text):
     assert not (p.unsupported or p.false_claims or p.nonsense), p
 
 
+def test_saying_what_the_caller_would_like_is_an_ask_not_a_push():
+    """Round 67: the user asked "What is it you actually need from me?" and "I'd like you to sign up as a FeastFleet
+    rider." was pushing (the user hung up). With a deadline it still pushes."""
+    courier = LearnedPerceiver(load_scenario(C))
+    p = courier.perceive("I'd like you to sign up as a FeastFleet rider.")
+    assert not p.pressure and p.closing_ask, p
+    assert courier.perceive("We'd love you to join us, and you need to decide now.").pressure
+
+
 def test_a_signpost_and_a_summary_of_true_facts_invent_nothing():
     """Round 65 (gym, dev): "Two things might help there." (its "two" counts the caller's points) and a closing summary
     "So to sum up: ..., no joining fee, no minimum term, and a free PT session ..." were invented claims; a signpost

@@ -99,6 +99,9 @@ _ASKING_WORDS = frozenset(content_stems(tokenize(
 # A label before a colon ("Quick summary:", "Two things:", "Here's the deal:"): said before a claim, it nudged the
 # model's reading of "we cover your rent" just above `Thresholds.related`, and the invented claim passed as small talk.
 _LABEL = re.compile(r"^\s*([^:;,.!?]{1,30}):\s+(?=\S)")
+# The caller's ask said as a wish: "I'd like you to sign up", "we'd love you to join us".
+_WISH_ASK = re.compile(r"^(?:(?:simple|so|well|honestly|basically|look|right|okay|ok)\W+)*(?:i|we)(?:'d| would) "
+                       r"(?:really )?(?:like|love) (?:for )?you to\b")
 _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as)\s+)+", re.I)
 
 
@@ -350,8 +353,12 @@ class LearnedPerceiver:
         # with us", "We'd love to have you back": round 27, both heard as pushing)
         # ... nor asking for the user's time, or to hear about them ("I'd love to hear a bit about what you're doing at
         # the moment.", round 40: pushing)
+        # ... nor saying plainly what the caller would like the user to do ("Simple: I'd like you to sign up as a
+        # rider.", round 67: pushing, and the user had just asked "What is it you actually need from me?"); it is an
+        # ask, and pushes only with a deadline
         calm = [calms(u) or offers_to_act(u) or states_purpose(u) or asks_time[i] or asks_indirectly(u)
-                or (not q and says_nothing_checkable(u) and not urges_decision(u)) for i, (u, q) in enumerate(units)]
+                or (not q and (says_nothing_checkable(u) or _WISH_ASK.match(lowered[i])) and not urges_decision(u))
+                for i, (u, q) in enumerate(units)]
         heard: list[set[str]] = [set() for _ in units]  # the facts the model hears in each unit (`_misplaced`)
         for (i, kind, ident), p in zip(plan, probs):
             if kind == "fact" and p[ENTAIL] >= t.entail:
