@@ -293,6 +293,9 @@ def test_small_talk_is_answered_for_how_far_the_call_is(name):
     ("We do online bookings for small shops. Is now an okay moment for a quick chat?", True),
     ("Hi, this is Sam from Tutorly. We're looking for maths tutors. Do you have a few minutes to chat?", True),
     ("I'm calling to see whether you'd like to hear about our courier jobs - got a minute?", True),
+    ("Good morning, this is Alex from Minster Linen Services, the commercial laundry in York. Am I speaking with the "
+     "owner?", True),  # round 67
+    ("Hi, this is Sam from FeastFleet. Am I speaking with the owner?", False),
     ("Hi, is this Dana? Have you got a minute?", False),
 ])
 def test_an_opening_that_says_what_the_call_is_about_is_not_asked_what_it_is(opening, told):

@@ -352,7 +352,7 @@ class TemplateExpresser:
                 lines = pack.user_lines.small_talk_later  # mid-call courtesy does not ask what the call is about
             elif kind == "other_question" and not opening:
                 lines = pack.user_lines.other_question_later  # "Go on." answers "Got a minute?", not "When suits you?"
-            elif kind == "other_question" and (SAYS_WHY.search(agent_text)
+            elif kind == "other_question" and (SAYS_WHY.search(agent_text) or _NAMED_WITH_WHAT.search(agent_text)
                                                or any(names_offer(x) for x in split_sentences(agent_text))):
                 lines = self._told_why  # "... calling to see whether you'd come back - got a minute?" "Okay, what's it
                 # about?" (round 23, twice); nor after "We do online booking and reminders for small clinics." or
@@ -445,6 +445,11 @@ class TemplateExpresser:
         if not parts:  # a turn with nothing the user can react to ("Do you have a minute?")
             parts.append(self.render(self.pick(pack.user_lines.acknowledge, persona, rng, (), said), persona))
         return " ".join(_once_each_opener(parts))
+
+
+# A company named with what it is: "Sam from Minster Linen Services, the commercial laundry in York", "a partner
+# manager at FeastFleet, the food delivery platform" (round 67: "Sure, what is it?" twice)
+_NAMED_WITH_WHAT = re.compile(r"\b(?:from|at|with) [A-Z][\w'&-]*(?: [A-Z][\w'&-]*)*, (?:the|a|an) [a-z]")
 
 
 # Words a spoken part opens on that a person says once a reply ("Well, school hours only. ... Well, I'm ready when you
