@@ -4,6 +4,7 @@ perceiver."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -170,9 +171,7 @@ def perception_sweep(
     pair_model, encoder = shared_models(str(model_dir))
     own = pair_model.config.get("thresholds", {})
     base = Thresholds(**{k: v for k, v in own.items() if k in Thresholds.__dataclass_fields__})
-    total = 1
-    for values in settings.values():
-        total *= len(values)
+    total = math.prod(len(values) for values in settings.values())
     started = time.perf_counter()
     with progress() as bar:
         task = bar.add_task(f"{total} threshold settings on {sum(len(v[1]) for v in by_pack.values())} {split} lines", total=total)

@@ -244,7 +244,7 @@ class TemplateExpresser:
             if persona.traits.get(name) is None or field is None:
                 continue
             if field.answers:
-                out.append(upper_first(self.render(self.pick(field.answers, persona, rng, (), said), persona)))
+                out.append(self.render(self.pick(field.answers, persona, rng, (), said), persona))
             else:
                 plain.append(persona.traits[name])
                 marks_of.append((self._marks(field, persona.traits[name]),
@@ -455,6 +455,7 @@ _NAMED_WITH_WHAT = re.compile(r"\b(?:from|at|with) [A-Z][\w'&-]*(?: [A-Z][\w'&-]
 # Words a spoken part opens on that a person says once a reply ("Well, school hours only. ... Well, I'm ready when you
 # are.", round 66)
 _OPENERS = frozenset("well okay ok right alright so look honestly fine".split())
+_OPENER = re.compile(r"(\w+)[,.!]?(?:\s+|$)")
 
 
 def _once_each_opener(parts: list[str]) -> list[str]:
@@ -462,7 +463,7 @@ def _once_each_opener(parts: list[str]) -> list[str]:
     used: set[str] = set()
     out: list[str] = []
     for text in parts:
-        found = re.match(r"(\w+)[,.!]?(?:\s+|$)", text)
+        found = _OPENER.match(text)
         word = found.group(1).lower() if found else ""
         if word in _OPENERS and word in used:
             text = upper_first(text[found.end():])

@@ -315,10 +315,9 @@ class FactReader:
         return [max(hits, key=lambda f: len(words & f.topic)).id] if hits else []
 
     def _verdict(self, sent: Sentence, stated: list[str], false: list[str], negated_clauses: list[set[str]],
-                 loose: set, supposed: set = frozenset(), spoken: frozenset | None = None) -> tuple[list[str], list[str]]:
+                 loose: set, supposed: set, spoken: frozenset) -> tuple[list[str], list[str]]:
         """The sentence judged whole from its clauses' findings (see `claims`); `spoken`: every amount said, the
-        user's own included (default: the sentence's)."""
-        spoken = sent.numbers if spoken is None else spoken
+        user's own included."""
         # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
         # states nothing. So does a number no stated fact accounts for, or a clause that denies what another asserts
         # ("Onboarding isn't fast, ... you build the menu page yourself").
