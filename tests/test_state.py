@@ -390,3 +390,20 @@ def test_a_question_about_one_part_of_the_offer_is_not_anything_else():
     settled = state(stance=0.8, trust=0.8, fees=R, volume=R)
     assert ("no_concern",) in step(settled, probes=("lock_in",), question=True).events
     assert ("covered",) in step(settled, probes=("lock_in",), question=True, open_question=True).events
+
+
+def test_the_ask_right_after_what_do_you_need_from_me_answers_the_user():
+    """Round 67: the user said "Look, I haven't got long. What is it you actually need from me?" and hung up on the
+    plain ask that answered it. The ask right after the warning costs what a refused ask costs, not the last of the
+    user's patience; the same ask a turn later, pushed, or without the warning, is an idle turn as before."""
+    warned = step(state(patience=2), small_talk=True)  # an idle turn: patience 2 -> 1, and the user says so
+    assert ("impatient",) in warned.events and warned.state.warned == 1 and warned.state.patience == 1
+    ask = step(warned.state, closing_ask=True, question=True)
+    assert ("refused_ask",) in ask.events and ask.state.decision is Decision.CONTINUE and ask.state.patience == 1
+    assert ask.state.stance < warned.state.stance  # refused, as any ask
+    assert step(ask.state, closing_ask=True, question=True).state.decision is not Decision.CONTINUE  # once only
+    pushed = step(warned.state, closing_ask=True, question=True, pressure=True)
+    assert pushed.state.decision is not Decision.CONTINUE
+    unwarned = step(state(patience=1), closing_ask=True, question=True)
+    assert unwarned.state.decision is Decision.HANG_UP
+    assert UserState.from_dict(ask.state.to_dict()).warned == 1  # the warning is part of the state it records

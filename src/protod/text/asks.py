@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from protod.text.words import AUXILIARIES, WH_WORDS, plain_lower, tokenize
+from protod.text.words import AUXILIARIES, PRONOUNS, WH_WORDS, plain_lower, tokenize
+from protod.text.clauses import analyse
 from protod.text.speech import LEAD_IN, speaks_for_offer
 
 
@@ -103,7 +104,14 @@ _OPEN_WORRY = re.compile(
     r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take|"
     # after examples of what others ask: "Is that the kind of thing you'd want to know about?", "Does any of that
     # sound familiar?" (round 41: a plain question, no worry asked)
-    r"(?:want|need) to know about|(?:want|need) answers? (?:on|to|about)|sounds? familiar)\b")
+    r"(?:want|need) to know about|(?:want|need) answers? (?:on|to|about)|sounds? familiar|"
+    # what is left between the user and a yes: "What would you need to feel ready?", "What's the one thing that still
+    # doesn't sit right?", "What would make you more comfortable?", "Is there anything else you'd want to know before
+    # giving us a go?" (round 66: heard as no question about worries, and the user, asked it twice, hung up)
+    r"what (?:else )?(?:would|do|will|might) you need (?:to (?:feel|be|see|hear|happen)|before|in order)|"
+    r"(?:anything|something) (?:else )?(?:that )?(?:you'd|you would|you might|you) (?:want|need|like) to (?:know|ask|check)|"
+    r"(?:doesn't|does not|don't|do not|isn't|is not|wouldn't|would not) sit (?:right|well)|"
+    r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier))\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
                          r"\b(?:is|are) there (?:any|anything|something)\b")
 
@@ -240,3 +248,26 @@ def checks_about_user(sentence: str) -> bool:
     """`_CHECKS_ABOUT_USER`, naming no worry ("You're worried about the pay, right?" asks about one)."""
     lowered = plain_lower(sentence)
     return bool(_CHECKS_ABOUT_USER.match(lowered)) and not _OPEN_WORRY.search(lowered)
+
+
+# -- examples after a question --------------------------------------------------------------------------------------
+_MAX_EXAMPLE_WORDS = 6
+
+
+def join_examples(sentences: list[str]) -> list[str]:
+    """The sentences with a short question of bare words put after a question joined to it: its examples ("When did
+    you usually train? Evenings after work, weekends?" is one question, round 67: the second half was word salad and the
+    turn nonsense). Bare words: no subject, no question word or auxiliary of their own, not a well-formed sentence;
+    after a well-formed question ("Forked carrots? Knobbly celeriac? Same money ..." asks nothing to give examples of)."""
+    out: list[str] = []
+    for sentence in sentences:
+        tokens = tokenize(sentence)
+        if (out and out[-1].rstrip().endswith("?") and analyse(out[-1]).well_formed and sentence.rstrip().endswith("?")
+                and 0 < len(tokens) <= _MAX_EXAMPLE_WORDS and tokens[0] not in WH_WORDS | AUXILIARIES
+                and not PRONOUNS.intersection(tokens) and not analyse(sentence).well_formed):
+            said = sentence.strip()
+            said = said[:1].lower() + said[1:] if said[1:2].islower() else said
+            out[-1] = f"{out[-1].rstrip()[:-1].rstrip()}, {said}"
+        else:
+            out.append(sentence)
+    return out

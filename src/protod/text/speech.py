@@ -168,10 +168,24 @@ _COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no pro
                        r"sharing that|telling me|all that))?(?: so far| today)?[.!]*$")
 
 
+# The caller saying why they ask, for the user's sake ("Only because I want it to be right for you.", "Just making
+# sure I've covered what matters to you.", "I ask because I want to make sure it fits you."; rounds 66-67: off the
+# subject, and trust lost to it). The whole sentence, so nothing rides on it.
+_FOR_THEIR_SAKE = re.compile(
+    r"^(?:(?:only|just|simply|mainly|well|oh|honestly)[, ]+)*(?:(?:i ask|i'm asking|i am asking|i asked) )?(?:because )?"
+    r"(?:(?:i|we) (?:just |really |only )?(?:want|wanted|'d like|would like|'m trying|am trying) "
+    r"(?:(?:it|this|that|things|everything) to (?:be right|work(?: out)?|fit|suit)|to get (?:it|this|that) right|"
+    r"to make sure (?:it|this|that|everything)(?:'s| is| would be| will be)? (?:right|works?|fits?|suits?))|"
+    r"(?:making|to make) sure (?:i've|i have|we've|we have) (?:covered|answered|got) (?:what|everything|all)[\w' ]{0,30})"
+    r"(?: (?:for )?you(?:r \w+)?)?[.!]*$")
+
+
 @lru_cache(maxsize=65536)
 def courtesy_only(sentence: str) -> bool:
-    """The sentence only thanks, apologises, takes the pressure off or signs off (`_COURTESY`, `calms`)."""
-    return bool(_COURTESY.match(plain_lower(sentence))) or calms(sentence)
+    """The sentence only thanks, apologises, takes the pressure off, signs off or says the caller asks for the user's
+    sake (`_COURTESY`, `calms`, `_FOR_THEIR_SAKE`)."""
+    lowered = plain_lower(sentence)
+    return bool(_COURTESY.match(lowered) or _FOR_THEIR_SAKE.match(lowered)) or calms(sentence)
 
 
 @lru_cache(maxsize=65536)

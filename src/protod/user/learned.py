@@ -34,7 +34,7 @@ from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
     asks_for_time, asks_indirectly, calms, introduces_company, checks_about_user, claim_clauses, complements, content_stems,
-    contradicts, denies_whole, derived, is_number, negation_covers, offers_to_act, resolve_ellipsis, says_yes,
+    contradicts, denies_whole, derived, is_number, join_examples, negation_covers, offers_to_act, resolve_ellipsis, says_yes,
     segments, speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize,
     urges_decision,
 )
@@ -198,7 +198,8 @@ class LearnedPerceiver:
         """Score the pairs of many turns in one batch (the simulator calls this once per step of many dialogues)."""
         texts = list(dict.fromkeys(texts))
         # the statements' parts said of the user first, in one batch: _units reads which speak of their situation
-        self.encoder.encode([p for t in texts for s in split_afterthoughts(split_sentences(strip_injection(t)))
+        self.encoder.encode([p for t in texts
+                             for s in join_examples(split_afterthoughts(split_sentences(strip_injection(t))))
                              if not analyse(s, self._verbs).question
                              for p in segments(s) if of_user(p)])
         plans = [self._units(t).units for t in texts]
@@ -247,7 +248,8 @@ class LearnedPerceiver:
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> _Turn:
         """The turn as the model judges it (`_Turn`)."""
-        raw = resolve_ellipsis(split_afterthoughts([s for s in split_sentences(strip_injection(text)) if s.strip()]))
+        raw = resolve_ellipsis(join_examples(split_afterthoughts([s for s in split_sentences(strip_injection(text))
+                                                                  if s.strip()])))
         sentences = tuple(analyse(s, self._verbs) for s in raw)
         if telegraphic(sentences):
             return _Turn((), True, sentences, None, "")
@@ -414,6 +416,8 @@ class LearnedPerceiver:
         # benefit tied to signing now ("If you sign today, your first month's free") is one whatever the model's
         # doubt, unless it hears a fact in it (`ties_benefit_to_now`). A claim that widens the fact the model doubts it
         # against to every case ("never", "whenever", "everyone") is an over-generalisation (`Thresholds.absolute`).
+        # (Not one that widens the fact it is nearest without that doubt: dev, four invented lines flagged and five
+        # honest ones punished, "Whatever rate we agree today doesn't move for a full year." among them; session 34.)
         r.unsupported = any(not s and ((((c and rel < t.related and not describes_business(u))
                                           or (not q and self._foreign_guarantee(u)))
                                         and speaks_for_offer(u))

@@ -26,7 +26,7 @@ from protod.text import (
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
-    split_afterthoughts, split_sentences, SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
+    join_examples, split_afterthoughts, split_sentences, SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
 from protod.text.sanitize import strip_injection
@@ -501,7 +501,7 @@ class RulePerceiver:
         # (a question put as a wish to hear, "I wondered how that's been going for you.", is asked: round 36)
         sentences = [analyse(unclefted(s.rstrip(" .!") + "?" if asks_indirectly(s) and not s.rstrip().endswith("?")
                                        else s), self._verbs)
-                     for s in resolve_ellipsis(split_afterthoughts(split_sentences(strip_injection(text))))]
+                     for s in resolve_ellipsis(join_examples(split_afterthoughts(split_sentences(strip_injection(text)))))]
         probes: list[str] = []
         pointed: set[str] = set()
         areas: set[str] = set()

@@ -67,6 +67,9 @@ class UserState:
     # Worries whose area the user has named to an open question they did not trust the caller enough to answer in full
     # ("It's to do with the monthly bill, if you must know."): a question about that area is now as good as a pointed one.
     hinted: frozenset[str] = frozenset()
+    # The turn the user said they were running out of patience ("What is it you actually need from me?"; 0: not yet).
+    # Asking for the decision right after it answers them: it is not a wasted turn.
+    warned: int = 0
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -92,6 +95,7 @@ class UserState:
             "explained": sorted(self.explained),
             "doubted": self.doubted,
             "hinted": sorted(self.hinted),
+            "warned": self.warned,
         }
 
     @classmethod
@@ -109,6 +113,7 @@ class UserState:
             explained=frozenset(data.get("explained", ())),
             doubted=int(data.get("doubted", 0)),
             hinted=frozenset(data.get("hinted", ())),
+            warned=int(data.get("warned", 0)),
         )
 
 
@@ -292,6 +297,7 @@ def transition(
         explained=frozenset(w.explained),
         hinted=frozenset(w.hinted),
         doubted=w.doubted,
+        warned=state.turn + 1 if ("impatient",) in w.events else state.warned,
     )
     return Transition(new_state, tuple(w.events))
 
@@ -520,7 +526,11 @@ def _neglect(w: _Turn, state: UserState, perception: Perception, d: Dynamics, be
     # patience with the caller (a call where everything is settled does not end in a hang-up), and say they are
     # ready when the turn gave them nothing to object to. Stalling still ends the call at the turn budget.
     ready = all_resolved and w.stance >= d.accept_stance and w.trust >= d.accept_trust and not perception.closing_ask
-    if not w.progress and not ready:
+    # The user asked what the caller wants ("What is it you actually need from me?"): the ask, made plainly, answers
+    # them (round 67: a user who asked that hung up on "I'd like you to sign up as a rider. Shall I get you started
+    # today?"). Refused, it still costs what any refused ask costs.
+    asked_for = perception.closing_ask and not perception.pressure and 0 < state.warned == state.turn
+    if not w.progress and not ready and not asked_for:
         w.patience -= d.idle_patience_cost
     if ready and believed and not perception.pressure:
         w.events.append(("ready",))
