@@ -12,6 +12,7 @@ from protod.agent.adversarial import ADVERSARIAL_AGENTS
 from protod.agent.registry import make_scripted_agent
 from protod.user.persona import PersonaSampler
 from protod.run.rollout import run_episodes
+from protod.text import calms
 from protod.world import load_scenario
 from protod.user.learned import DEFAULT_MODEL, LearnedPerceiver
 from protod.user.perceive import RulePerceiver
@@ -552,6 +553,32 @@ def test_the_users_situation_as_the_facts_condition_keeps_the_fact():
     gym = LearnedPerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
     p = gym.perceive("And since you cancelled less than a year ago, the £40 joining fee is waived.")
     assert p.facts == ("no_joining_fee",) and not p.false_claims, p
+
+
+def test_saying_one_wanted_to_ask_and_promising_brevity_push_nothing():
+    """Round 68: "I won't keep you long - I just wanted to ask how you're getting on with your current broadband?" was a
+    closing ask on the call's first line ("Not so fast. I still have my doubts."), and "I completely understand not
+    wanting to be stuck." was pushing ("I don't like being hurried on the phone."). A deadline still pushes."""
+    broadband = LearnedPerceiver(load_scenario(str(BROADBAND)))
+    p = broadband.perceive("I just wanted to ask how you're getting on with your current broadband?")
+    assert p.question and not p.closing_ask, p
+    for text in ("I won't keep you long.", "I completely understand not wanting to be stuck."):
+        for perceiver in (broadband, RulePerceiver(load_scenario(str(BROADBAND)))):
+            p = perceiver.perceive(text)
+            assert not (p.pressure or p.closing_ask or p.nonsense), (text, p)
+    assert not calms("I understand, but you need to sign today.")
+    assert broadband.perceive("I just wanted to ask: shall I sign you up today?").closing_ask
+
+
+def test_a_part_in_a_facts_own_words_is_the_offer_not_the_users_situation():
+    """Round 67: "As a returning member the Anytime membership is 29 pounds a month, held for your first 12 months."
+    was an unsupported claim: "held for your first 12 months" was cut off as the user's own situation, and what was
+    left lost its "As" too ("A returning member the Anytime membership is ..."). With the comma it was the fact."""
+    gym = LearnedPerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    for text in ("As a returning member the Anytime membership is 29 pounds a month, held for your first 12 months.",
+                 "As a returning member, the Anytime membership is 29 pounds a month, held for your first 12 months."):
+        p = gym.perceive(text)
+        assert p.facts == ("monthly_price",) and not (p.unsupported or p.false_claims), (text, p)
 
 
 @pytest.mark.xfail(strict=True, reason="known open: the sixteen-pack model hears this as a worry (slow_start 0.56); dev "

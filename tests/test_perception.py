@@ -1322,6 +1322,9 @@ def test_bare_examples_after_a_question_belong_to_it():
     assert join_examples(["We pay weekly.", "Evenings, weekends?"]) == ["We pay weekly.", "Evenings, weekends?"]
     assert join_examples(["Any worries?", "Is it the fees?"]) == ["Any worries?", "Is it the fees?"]
     assert join_examples(["Forked carrots?", "Knobbly celeriac?"]) == ["Forked carrots?", "Knobbly celeriac?"]
+    # round 68: "Good. What else? Cost, commitment, anything like that?" got "I'm not following you."
+    assert join_examples(["What else?", "Cost, commitment, anything like that?"]) == [
+        "What else, cost, commitment, anything like that?"]
     gym = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))
     p = gym.perceive("Can I ask, when you did come in, when did you usually train? Evenings after work, weekends?")
     assert not p.nonsense and p.asked_traits

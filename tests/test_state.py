@@ -370,6 +370,16 @@ def test_an_open_question_across_several_parts_is_not_answered_settled_while_a_w
     assert ("settled", "fees") in narrow.events
 
 
+def test_a_wide_question_reaching_the_settled_worry_is_answered_settled_when_nothing_is_left_unsaid():
+    """Round 68: the user's one worry (being tied in) settled, "Is the worry mostly about being tied in if the service
+    turns out poor, or is there something else on your mind?" (four worries of three areas) got "Not really a worry
+    for me.", a denial of the worry they had raised. With nothing left unsaid it is settled."""
+    areas = {"fees": "money", "volume": "orders", "lock_in": "contract"}
+    done = state(trust=0.6, fees=R, volume=R)
+    wide = transition(done, Perception(probes=("fees", "lock_in", "volume"), question=True), SEV, D, 12, areas)
+    assert ("settled", "fees") in wide.events and ("no_concern",) not in wide.events
+
+
 def test_a_question_right_after_a_worry_asks_more_about_it():
     """Round 46: "What was the worst of it for you when it was heaving?" right after the user said the gym was always
     packed got "That doesn't really answer my worry.": a question naming nothing else asks more about the worry

@@ -252,17 +252,21 @@ def checks_about_user(sentence: str) -> bool:
 
 # -- examples after a question --------------------------------------------------------------------------------------
 _MAX_EXAMPLE_WORDS = 6
+_ANY = frozenset({"any", "anything"})  # "Any worries? Cost, hours?", "What else? Cost, commitment, anything like that?"
 
 
 def join_examples(sentences: list[str]) -> list[str]:
     """The sentences with a short question of bare words put after a question joined to it: its examples ("When did
     you usually train? Evenings after work, weekends?" is one question, round 67: the second half was word salad and the
     turn nonsense). Bare words: no subject, no question word or auxiliary of their own, not a well-formed sentence;
-    after a well-formed question ("Forked carrots? Knobbly celeriac? Same money ..." asks nothing to give examples of)."""
+    after a well-formed question, or a short one that asks ("What else?", "Any worries?"): "Forked carrots? Knobbly
+    celeriac? Same money ..." asks nothing to give examples of."""
     out: list[str] = []
     for sentence in sentences:
         tokens = tokenize(sentence)
-        if (out and out[-1].rstrip().endswith("?") and analyse(out[-1]).well_formed and sentence.rstrip().endswith("?")
+        asked = tokenize(out[-1]) if out else ()
+        if (out and out[-1].rstrip().endswith("?") and (analyse(out[-1]).well_formed or asked[:1] and (
+                asked[0] in WH_WORDS or asked[0] in _ANY)) and sentence.rstrip().endswith("?")
                 and 0 < len(tokens) <= _MAX_EXAMPLE_WORDS and tokens[0] not in WH_WORDS | AUXILIARIES
                 and not PRONOUNS.intersection(tokens) and not analyse(sentence).well_formed):
             said = sentence.strip()

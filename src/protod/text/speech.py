@@ -118,6 +118,12 @@ _CALM = re.compile(r"\b(?:take your time|no rush|no hurry|no pressure|not going 
                    r"(?:no need|(?:don't|do not|won't|will not) (?:have|need) to|needn't) (?:to )?(?:\w+ )?"
                    r"(?:decide|commit|answer|sign|say yes|agree|make (?:a|any) decision)\w*|nothing to decide|"
                    r"no obligation|no commitment|"
+                   # round 68: "I won't keep you long" and "I completely understand not wanting to be stuck" were heard as
+                   # pushing (the user: "I don't like being hurried on the phone")
+                   r"(?:won't|will not|wouldn't|don't want to|not going to) keep you (?:too |very )?long|"
+                   r"(?:i'll|i will) (?:keep (?:it|this)|be) (?:brief|quick|short)|"
+                   r"(?:i|we) (?:completely |totally |fully |really |absolutely |can |do )?(?:understand|appreciate|get that|"
+                   r"hear you)|"
                    # inviting the user's doubt is no push: "I'd rather you tell me than take my word for it" (round 40)
                    r"(?:don't|do not|no need to|shouldn't|needn't) (?:just )?take my word|(?:i'd|i would) rather you "
                    r"(?:tell|ask|check|say)|(?:see|check|judge) (?:it )?for yourself)"

@@ -62,8 +62,11 @@ _DENIED_OFFER = re.compile(r"\bwe (?:do not|don't|never|no longer) (?:offer|prov
                            re.I)
 # Asking leave to ask ("Could I ask how you're finding your internet?", "Mind if I ask ..."): a question is coming,
 # not the ask for a decision (round 25: "Not so fast. I still have my doubts." to a call's first line).
+# ... or saying one wanted to ask ("I just wanted to ask how you're getting on with your current broadband?", round 68:
+# "Not so fast. I still have my doubts." to the call's first line)
 _ASKS_TO_ASK = re.compile(r"^(?:\w+,\s*)*(?:can|could|may|might) i (?:just |quickly )?ask\b|\bmind if i ask\b|"
-                          r"\bif i (?:may|might|can|could) ask\b")
+                          r"\bif i (?:may|might|can|could) ask\b|"
+                          r"\b(?:i|we) (?:just |only |really )?(?:wanted|want|'d like|would like|was hoping|were hoping) to ask\b")
 
 
 # Asking who picked up ("Have I got the owner of the sushi bar?", "Am I speaking with the owner of the noodle shop?"):
@@ -102,7 +105,8 @@ _LABEL = re.compile(r"^\s*([^:;,.!?]{1,30}):\s+(?=\S)")
 # The caller's ask said as a wish: "I'd like you to sign up", "we'd love you to join us".
 _WISH_ASK = re.compile(r"^(?:(?:simple|so|well|honestly|basically|look|right|okay|ok)\W+)*(?:i|we)(?:'d| would) "
                        r"(?:really )?(?:like|love) (?:for )?you to\b")
-_LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as)\s+)+", re.I)
+# ("as" before a determiner is no link: "As a returning member the Anytime membership is ..." keeps it, round 67)
+_LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as(?!\s+(?:a|an|the|your|our)\b))\s+)+", re.I)
 
 
 # A question about the user's interest in the offer asks nothing about their situation: "would you be interested in
@@ -162,6 +166,7 @@ class LearnedPerceiver:
         self._situation_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
         self._fact_stems = frozenset(content_stems(tokenize(" ".join(f.text for f in pack.facts))))
+        self._each_fact_stems = [frozenset(content_stems(tokenize(f.text))) for f in pack.facts]
         self._process = _PROCESS_STEMS | self._role_words | frozenset(content_stems(tokenize(
             f"{pack.agent.goal} {' '.join(pack.lexicon.closing_cues)}")))
         # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere. This
@@ -224,7 +229,9 @@ class LearnedPerceiver:
         roof was re-tiled only three years ago, I believe" was a lie about how panels are fixed)."""
         self._pack_vectors()
         history = [of_user_history(p) for p in parts]  # the user's own past needs no trait to be near
-        said_of_user = [p for p, h in zip(parts, history) if not h and of_user(p)]  # (the word test first: most
+        # A part in one fact's own words speaks of the offer, "your" or not: "..., held for your first 12 months." is
+        # the price's term, not the user's tenure (round 67: cut off, the price alone was an unsupported claim).
+        said_of_user = [p for p, h in zip(parts, history) if not h and of_user(p) and not self._in_fact_words(p)]  # (the word test first: most
         if not said_of_user or self._situation_vectors is None:  # parts never reach the encoder)
             return history
         vectors = self.encoder.encode(said_of_user)
@@ -233,6 +240,11 @@ class LearnedPerceiver:
         near = {p for p, tr, f in zip(said_of_user, trait, fact)
                 if tr >= self.t.situation and tr >= f + self.t.situation_margin}
         return [h or p in near for p, h in zip(parts, history)]
+
+    def _in_fact_words(self, part: str) -> bool:
+        """Every content word of `part` (two at least) is a word of one fact of the pack."""
+        words = frozenset(content_stems(tokenize(part)))
+        return len(words) >= 2 and any(words <= f for f in self._each_fact_stems)
 
     def _unlabelled(self, statement: str) -> str:
         """The statement without a label of at most four words before a colon that names nothing the facts name

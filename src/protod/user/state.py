@@ -453,11 +453,14 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         still = next((cid for cid, s in statuses.items() if s is _VOICED), None)
         w.events.append((_restate(still, told), still) if still is not None
                       else _nothing_else(statuses, w.trust, d))
-    elif settled is not None and (perception.pointed or (
+    elif settled is not None and (perception.pointed or other is None or (
             not names_other and len({(areas or {}).get(c) for c in perception.probes}) <= 1)):
         # (nor, to an open question across several parts of the offer, while another worry is still unsaid:
         # "Besides the data entry, anything else - cost, your software, your patients?" got "You've already
         # answered that one for me.", round 36; the user keeps the other back or names it, below)
+        # (with no worry left unsaid, a question across several parts of the offer that reaches the settled one is
+        # answered so: round 68's user, asked "Is the worry mostly about being tied in ..., or is there something
+        # else?", said "Not really a worry for me." of the worry they had raised and seen settled)
         # (An open question, "What else would make you hesitate?", is not about the worry it happens to sound
         # nearest: with another worry still unsaid, an open user says that one, not "we've covered that";
         # round 15: three open questions in a row got "that one's sorted" while two worries were hidden.)
