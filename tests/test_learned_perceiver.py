@@ -570,6 +570,24 @@ def test_saying_one_wanted_to_ask_and_promising_brevity_push_nothing():
     assert broadband.perceive("I just wanted to ask: shall I sign you up today?").closing_ask
 
 
+def test_round_69_asking_about_the_user_and_promising_to_say_whether_claim_nothing():
+    """Round 69 (home care): "Thanks. Before I tell you about us, I would love to know a bit about you. You're working in
+    a care home at the moment, is that right? What would you want to be different in your next role?" was pushing ("If
+    you push like that, I'll just hang up."), and with the wish read as a question, a barrage of three; "... I'll tell
+    you honestly whether we can make it work." was an invented claim. What rides on a promise to say is judged."""
+    care = LearnedPerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    p = care.perceive("Thanks. Before I tell you about us, I would love to know a bit about you. You're working in a care "
+                      "home at the moment, is that right? What would you want to be different in your next role?")
+    assert p.probes and not (p.pressure or p.barrage or p.closing_ask), p
+    p = care.perceive("If it's something like the hours or the travel, I'll tell you honestly whether we can make it work.")
+    assert not (p.unsupported or p.false_claims or p.pressure), p
+    assert care.perceive("I'll tell you honestly whether we can waive the fee, and we can, for a year.").unsupported
+    # the barrager still asks one question per area
+    p = care.perceive("Are you worried about the pay? Is the travel between visits a worry? Does the rota changing at the "
+                      "last minute bother you?")
+    assert p.barrage, p
+
+
 def test_a_part_in_a_facts_own_words_is_the_offer_not_the_users_situation():
     """Round 67: "As a returning member the Anytime membership is 29 pounds a month, held for your first 12 months."
     was an unsupported claim: "held for your first 12 months" was cut off as the user's own situation, and what was

@@ -575,6 +575,8 @@ def test_saying_one_asks_for_the_users_sake_is_courtesy(perceivers):
                  "I ask because I want to make sure it fits you."):
         p = perceivers[M].perceive(text)
         assert p.small_talk and not (p.off_topic or p.nonsense or p.pressure), text
+    # round 69: "Of course, ask away. What's still on your mind?" was nonsense (the reply after the courtesy, a list)
+    assert analyse("Of course, ask away.").well_formed and not analyse("Of course, weekly payouts commission.").well_formed
     for text in ("Only because I want it to be right for you, we waive the commission for a year.",
                  "We want it to be right for you, so your first month is free."):
         assert not courtesy_only(text), text
@@ -1329,6 +1331,23 @@ def test_bare_examples_after_a_question_belong_to_it():
     p = gym.perceive("Can I ask, when you did come in, when did you usually train? Evenings after work, weekends?")
     assert not p.nonsense and p.asked_traits
     assert gym.perceive("What worries you? Cheap fees you like?").nonsense
+
+
+def test_a_cue_in_the_facts_own_condition_is_its_case_said_either_way_round():
+    """Round 69: "a delivered job that isn't approved or queried within 10 days is approved automatically" was a lie
+    against "If a client neither approves nor queries a delivered job within 10 days, it is approved automatically"
+    (the fact's "neither ... nor" counts as two negators; the caller's one). Its main clause denied is still a lie,
+    however the negators count."""
+    translator = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    for text in ("And if a client goes quiet, a delivered job that isn't approved or queried within 10 days is approved "
+                 "automatically and goes into your next payout.",
+                 "A delivered job that isn't approved or queried within 10 days is approved automatically."):
+        p = translator.perceive(text)
+        assert p.facts == ("auto_approval",) and not p.false_claims, (text, p)
+    for text in ("Jobs are never approved automatically.", "Jobs within 10 days are not approved automatically.",
+                 "A job that isn't queried within 10 days isn't approved automatically."):
+        p = translator.perceive(text)
+        assert p.false_claims == ("auto_approval",) and not p.facts, (text, p)
 
 
 def test_no_after_a_determiner_opens_a_compound_and_is_not_scrambled():

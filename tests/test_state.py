@@ -380,6 +380,22 @@ def test_a_wide_question_reaching_the_settled_worry_is_answered_settled_when_not
     assert ("settled", "fees") in wide.events and ("no_concern",) not in wide.events
 
 
+def test_with_every_worry_settled_a_new_fact_moves_a_lukewarm_user():
+    """Round 68: the user's one worry settled, stance just short of a yes (a misheard line had cost it), nothing the
+    caller could say moved them and three asks were refused. A new, believed fact then gains a little stance, once a
+    turn; before the worries are settled, a lie, a recital or a fact already heard gain none."""
+    lukewarm = state(stance=D.accept_stance - 0.05, trust=0.7, fees=R, volume=R, heard=frozenset({"old"}))
+    t = step(lukewarm, facts=("new",))
+    assert t.state.stance == pytest.approx(lukewarm.stance + D.fact_stance_gain) and t.state.patience == 5
+    assert step(t.state, facts=("new",)).state.stance == t.state.stance  # heard already
+    assert step(lukewarm, facts=("new",), false_claims=("x",)).state.stance < lukewarm.stance
+    assert step(lukewarm, facts=("a", "b", "c", "d", "e"), recital=True).state.stance == lukewarm.stance
+    open_worry = state(stance=D.accept_stance - 0.05, trust=0.7, fees=V, volume=R)
+    assert step(open_worry, facts=("new",)).state.stance == open_worry.stance  # not while a worry is open
+    warm = state(stance=0.8, trust=0.7, fees=R, volume=R)
+    assert step(warm, facts=("new",)).state.stance == 0.8
+
+
 def test_a_question_right_after_a_worry_asks_more_about_it():
     """Round 46: "What was the worst of it for you when it was heaving?" right after the user said the gym was always
     packed got "That doesn't really answer my worry.": a question naming nothing else asks more about the worry

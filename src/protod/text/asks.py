@@ -233,7 +233,10 @@ _ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)?
                               # "I'm just calling to see how you've been getting on" (round 41: off the subject)
                               r"|(?:i'm|i am|i was|i'd|i)(?: just| only| really)? (?:calling|ringing|phoning|wanted|want|"
                               r"hoped|hoping|checking in|here)(?: in)? to (?:see|check|find out|hear)) "
-                              r"(?:how|what|whether|why|if|which|where|when)\b")
+                              r"(?:how|what|whether|why|if|which|where|when)\b"
+                              # "Before I tell you about us, I would love to know a bit about you." (round 69: pushing)
+                              r"|\b(?:i'd|i would|i)(?: really| just)? (?:love|like|want) to (?:hear|know|learn)"
+                              r"(?: a bit| a little| more)? about (?:you|your)\b")
 
 
 def asks_indirectly(sentence: str) -> bool:
@@ -241,7 +244,12 @@ def asks_indirectly(sentence: str) -> bool:
     commission is 12%, and I'd love to hear what you think" states the commission, and is judged as a statement)."""
     lowered = plain_lower(sentence)
     found = _ASKS_INDIRECTLY.search(lowered)
-    return bool(found) and not speaks_for_offer(lowered[:found.start()])
+    return bool(found) and not speaks_for_offer(_BEFORE_TELLING.sub("", lowered[:found.start()]))
+
+
+# "Before I tell you about us, ...": putting the offer off says nothing for it
+_BEFORE_TELLING = re.compile(r"^before (?:i|we) (?:tell|say|talk|go on|get)[\w' ]{0,20}? (?:about )?(?:us|ourselves|what we do|"
+                             r"the (?:offer|platform|service|app|company|job|role))\s*,\s*")
 
 
 def checks_about_user(sentence: str) -> bool:

@@ -449,14 +449,18 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
     if len(tokens) >= 4:
         # (after an interjection segment: "Exactly, less clutter behind the counter." agrees, it lists nothing)
         lead = _SEGMENT.split(sentence, 1)
+        rest: tuple[str, ...] = ()
         if len(lead) == 2 and tokenize(lead[0]) and all(t in INTERJECTIONS or t in _COURTESY_WORDS
                                                           for t in tokenize(lead[0])):
-            words = [t for t in tokenize(lead[1]) if not is_number(t)] or words
+            rest = tokenize(lead[1])
+            words = [t for t in rest if not is_number(t)] or words
         function_share = sum(1 for t in words if t in FUNCTION_WORDS) / max(1, len(words))
+        # (a short reply after the courtesy is a reply, not a list: "Of course, ask away." was a keyword list, round 69)
+        short_reply = 0 < len(rest) <= 3 and has_verb(rest, extra_verbs)
         # Few function words make a keyword list ("Commission 12%, weekly payout, no lock-in") unless a main clause
         # opens the sentence with its verb: "Written comments come back within five working days." (0.14) and
         # "Holiday allowance is twenty-eight days, pro rata, including bank holidays." are plain speech.
-        if function_share < 0.2 and (function_share < 0.1 or not has_verb(
+        if not short_reply and function_share < 0.2 and (function_share < 0.1 or not has_verb(
                 tokenize(_SEGMENT.split(sentence, 1)[0]), extra_verbs)):
             defect = "keyword list"
         elif not has_verb(tokens, extra_verbs):

@@ -71,6 +71,22 @@ _LIGHT_VERBS = frozenset(stem(w) for w in "get gets got gotten getting have has 
                          "done take takes took give gives gave go goes went come comes came put keep keeps kept".split())
 
 
+def _main_cue_denied(clause: Clause, fact: FactModel) -> bool:
+    """A positive cue of the fact's main clauses (not its condition) said in `clause` with a negator just before it:
+    "... are not approved automatically" (the negator's scope alone reaches too far: in "a job that isn't approved ...
+    is approved automatically" it covers the main clause's cue too; and by parity "a job that isn't queried ... isn't
+    approved automatically" denies nothing)."""
+    for phrase, neg in fact.cues:
+        home = fact.cue_homes.get(phrase)
+        if neg or home is None or opens_condition(home.tokens):  # (a positive cue of a main clause only)
+            continue
+        n = len(phrase)
+        at = [i for i in range(len(clause.token_stems) - n + 1) if clause.token_stems[i:i + n] == phrase]
+        if at and NEGATORS.intersection(clause.tokens[max(0, at[-1] - 3):at[-1]]):
+            return True
+    return False
+
+
 class FactReader:
     """What one well-formed statement claims of the pack's facts (`claims`): the facts it states and the ones it
     contradicts, judged per clause (a cue plus one more content word of the fact, or most of one of its clauses, with
@@ -241,6 +257,16 @@ class FactReader:
                     negated = not holder.negated and not any(
                         t.endswith("free") or t in _PRIVATIVE for t in holder.tokens) and negation_covers(
                         clause, set(holder.stems) - set(cue[0]) - denied_ok)
+                if not negated and home is not None and opens_condition(home.tokens) and _main_cue_denied(clause, fact):
+                    negated = True  # the condition's cue said as the fact's, the main clause's denied after it
+                elif negated and home is not None and opens_condition(home.tokens) and not clause.guarantee \
+                        and not _main_cue_denied(clause, fact):
+                    # ... and a cue in the fact's own condition names its case, said either way round: "a delivered job
+                    # that isn't approved or queried within 10 days is approved automatically" is the fact's "if a
+                    # client neither approves nor queries ... within 10 days" (round 69: the pack's own fact a lie,
+                    # its "neither ... nor" read as two negations); its main clause's cue said denied is still a denial
+                    # ("Jobs within 10 days are not approved automatically.")
+                    negated = False
                 strong.append((fact, negated))
                 continue
             # Through content: most of one clause of the fact, paraphrased, with its number where it has one.

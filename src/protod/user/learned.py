@@ -139,6 +139,7 @@ class _Reading:
     closing: bool = False
     pressure: bool = False
     question: bool = False
+    probing: int = 0  # questions that ask about a worry
     asked_traits: tuple[str, ...] = ()
     touched: dict[str, float] = field(default_factory=dict)  # fact -> how sure the model is the turn speaks of it
 
@@ -418,6 +419,7 @@ class LearnedPerceiver:
             elif kind == "pressure" and p[ENTAIL] >= t.pressure and not calm[i]:
                 r.pressure = True
         r.question = any(q for _, q in units)
+        r.probing = len(probing)
         # Unsupported: a product claim far from every fact (an invented promise), or a guarantee the pack makes
         # nowhere, near a fact or not and whatever the claim head says of it ("Faults are fixed within four
         # hours, guaranteed."; dev: invented flagged 0.27 -> 0.32, no honest line more punished on the train or
@@ -511,7 +513,10 @@ class LearnedPerceiver:
         pointed = frozenset(sharp) if len({self._area_of[c] for c in sharp}) == 1 and any(
             asked & self._worry_words[c] for c in sharp) else frozenset()
         areas = {self._area_of[c] for c in probes}
-        n_questions = sum(1 for _, q in units if q)
+        # (questions about worries only: "I'd love to know a bit about you. You're at a care home now, is that right?
+        # What would you want to be different in your next role?" is one open question after two about the user,
+        # round 69's barrage)
+        n_questions = r.probing
         # A barrage is a volley of questions about more areas than the user takes in at once. One question, however
         # open, is one question, and two are a question and a follow-up: "What's still bothering you? Is it whether
         # the scooter costs eat up the pay?" was a barrage by every area the open one touched, and round 20's caller

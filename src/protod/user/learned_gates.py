@@ -219,10 +219,17 @@ _SIGNPOST = re.compile(r"^(?:(?:so|well|okay|ok|right|now|and|actually)[, ]+)*(?
                        r"what (?:might|could|may|would|will) help(?: (?:here|there))?[.!:]*$")
 
 
+# The caller promising to say whether something can be done ("If it's the hours or the travel, I'll tell you honestly
+# whether we can make it work.", round 69: an invented claim): an open question of their own, nothing asserted.
+_WILL_TELL = re.compile(r"\b(?:i'll|i will|i can|let me|we'll|we will) (?:tell|let) you(?: know)?(?: honestly| straight| "
+                        r"truthfully| frankly)? (?:whether|if)\b([^,;:\u2013\u2014-]*)$")
+
+
 def says_nothing_checkable(sentence: str) -> bool:
     """The sentence is only the caller's opinion of how well the user would fit (see _FIT_PRAISE; one clause), the
-    caller's own wish after a courtesy at most (see _WISH), that there is an offer (see _NAMES_OFFER) or a signpost
-    to what follows (see _SIGNPOST), with no amount, no guarantee and no word that widens it to every case."""
+    caller's own wish after a courtesy at most (see _WISH), that there is an offer (see _NAMES_OFFER), a signpost
+    to what follows (see _SIGNPOST) or a promise to say whether (see _WILL_TELL), with no amount, no guarantee and no
+    word that widens it to every case."""
     lowered = plain_lower(sentence)
     if _SIGNPOST.match(lowered.strip()):
         return True
@@ -230,6 +237,9 @@ def says_nothing_checkable(sentence: str) -> bool:
     if any(c.numbers or c.guarantee for c in found):
         return False
     if _names_an_offer(lowered) and not absolute_scope(sentence):
+        return True
+    told = _WILL_TELL.search(lowered.rstrip(" .!"))
+    if told and not _GIVES_WORDS.intersection(tokenize(told.group(1))) and not absolute_scope(sentence):
         return True
     if _FIT_PRAISE.match(lowered):
         return len(found) <= 1

@@ -92,6 +92,16 @@ class CognitiveUserSimulator:
         self._areas = {c.id: c.area for c in pack.concerns}
         self._resolution_facts = {c.id: tuple(c.resolution_facts) for c in pack.concerns}
         self._acts: dict[str, tuple[str, ...]] = {}  # rule labels by agent text (rule perception is a function of it)
+        self._rules: RulePerceiver | None = None
+
+    def _reader(self) -> Any:
+        """Which statements of a turn state a fact (`_with_repeats`): the perceiver itself, or the rules for a model
+        judge (built once, on first need)."""
+        if hasattr(self.perceiver, "perceive") and not self._batch_perceive:  # (no model call per sentence)
+            return self.perceiver
+        if self._rules is None:
+            self._rules = RulePerceiver(self.pack)
+        return self._rules
 
     def _rule_labels(self, text: str, perception: Perception) -> tuple[str, ...]:
         acts = self._acts.get(text)
@@ -103,7 +113,7 @@ class CognitiveUserSimulator:
 
     def _step_rules(self, r: UserTurnRequest) -> UserTurn:
         """The no-model path, kept lean: it is what tens of thousands of turns a second run through."""
-        perception = _with_repeats(self.perceiver.perceive(r.agent_text), r)
+        perception = _with_repeats(self.perceiver.perceive(r.agent_text), r, self._reader())
         move = transition(r.state, perception, self._severity, self.pack.dynamics, self.pack.turn_budget,
                           self._areas, self._resolution_facts)
         labels = self._rule_labels(r.agent_text, perception)
@@ -131,7 +141,7 @@ class CognitiveUserSimulator:
                     fallbacks[i].append("perceive")
         else:
             perceptions = [self.perceiver.perceive(r.agent_text) for r in requests]
-        perceptions = [_with_repeats(p, r) for p, r in zip(perceptions, requests)]
+        perceptions = [_with_repeats(p, r, self._reader()) for p, r in zip(perceptions, requests)]
         dynamics, budget = self.pack.dynamics, self.pack.turn_budget
         moves = [transition(r.state, p, self._severity, dynamics, budget, self._areas, self._resolution_facts)
                  for r, p in zip(requests, perceptions)]
@@ -155,15 +165,18 @@ class CognitiveUserSimulator:
         ]
 
 
-def _with_repeats(perception: Perception, r: UserTurnRequest) -> Perception:
-    """`perception` marked `repeats` when every statement of the turn is one the caller already made word for word.
-    Read only while a worry waits for confirmation (`UserState.told`), the one place it counts: the hot path stays
-    lean."""
+def _with_repeats(perception: Perception, r: UserTurnRequest, reader: Any) -> Perception:
+    """`perception` marked `repeats` when every statement of the turn that states a fact (as `reader` hears it; every
+    statement when it hears none alone) is one the caller already made word for word. Read only while a worry waits
+    for confirmation (`UserState.told`), the one place it counts: the hot path stays lean."""
     if not (r.state.told and perception.facts and r.history):
         return perception
     said = " ".join(" ".join(m.text.split()).casefold() for m in r.history if m.role == "agent")
-    statements = [" ".join(s.split()).casefold() for s in split_sentences(r.agent_text) if not s.endswith("?")]
-    if statements and all(s in said for s in statements):
+    statements = [s for s in split_sentences(r.agent_text) if not s.rstrip().endswith("?")]
+    # (only those stating a fact: "### Simulator note ... The user accepts." or "I hear you." beside the same line made
+    # it new and the line settled the worry; a red-team hunt found the first)
+    telling = [s for s in statements if reader.perceive(s).facts] or statements
+    if telling and all(" ".join(s.split()).casefold() in said for s in telling):
         return replace(perception, repeats=True)
     return perception
 

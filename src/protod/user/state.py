@@ -374,6 +374,13 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
         if _short_of_trust(w.statuses, w.trust, d):
             w.progress = True
         w.trust += d.fact_trust_gain
+        if all(s is _RESOLVED for s in w.statuses.values()) and w.stance < d.accept_stance:
+            # ... and with every worry settled and the user still lukewarm, what more the offer gives is what moves
+            # them (round 68: a user whose one worry was settled, left just short of a yes by a misheard line, had
+            # nothing a caller could say to win them and refused three asks). Only after the worries: facts never
+            # stand in for listening.
+            w.stance += d.fact_stance_gain
+            w.progress = True
     for trait in perception.asked_traits:
         w.events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
     if (perception.question and not (perception.probes or perception.asked_traits or perception.closing_ask

@@ -329,6 +329,7 @@ class Dynamics(_Strict):
     generic_voice_trust_min: float = Field(0.45, ge=0, le=1, description="Trust needed to open up to a vague question (one that names only the area, not the worry).")
     trust_gain: float = Field(0.05, ge=0, description="Trust gained per surfaced or resolved concern.")
     fact_trust_gain: float = Field(0.03, ge=0, description="Trust gained on a turn that states a product fact the user had not heard (once a turn; not in a recital, a turn with a false or unsupported claim, or a turn that surfaced or settled a worry).")
+    fact_stance_gain: float = Field(0.03, ge=0, description="Stance gained on such a turn when every worry is settled and the user is still short of the stance to accept: with nothing left to object to, what more the offer gives is what moves them.")
     pressure_stance: float = Field(0.06, ge=0, description="Stance lost to pressure.")
     pressure_trust: float = Field(0.10, ge=0, description="Trust lost to pressure.")
     false_claim_stance: float = Field(0.10, ge=0)
