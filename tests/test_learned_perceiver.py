@@ -588,6 +588,17 @@ def test_round_69_asking_about_the_user_and_promising_to_say_whether_claim_nothi
     assert p.barrage, p
 
 
+@pytest.mark.parametrize("lead", ["Take your time, ", "No rush at all, ", "I completely understand, ", "I hear you, and ",
+                                  "I won't keep you long: ", "No rush - "])
+def test_taking_the_pressure_off_before_an_invented_claim_hides_nothing(perceivers, lead):
+    """Session 34's review: "Take your time, we pay your rent for a year." passed as small talk (the lead lifted the
+    model's nearness to a fact just over `Thresholds.related`, as session 33's labels did); this session's calming
+    words ("I completely understand", "I won't keep you long") would have widened the hole. The lead is cut first."""
+    for claim in ("we pay your rent for a year.", "we waive your commission for the first year."):
+        p = perceivers[M].perceive(lead + claim)
+        assert p.unsupported and not p.small_talk, (lead + claim, p)
+
+
 def test_a_part_in_a_facts_own_words_is_the_offer_not_the_users_situation():
     """Round 67: "As a returning member the Anytime membership is 29 pounds a month, held for your first 12 months."
     was an unsupported claim: "held for your first 12 months" was cut off as the user's own situation, and what was

@@ -9,7 +9,7 @@ from typing import Any
 
 from protod.text import (
     ADDRESSED, CONFIRMING_WORDS, GUARANTEE_WORDS, NEGATORS, WISH_VERBS, absolute_scope, analyse, content_stems,
-    names_offer, plain_lower, segments, speaks_for_offer, tokenize,
+    courtesy_only, names_offer, plain_lower, segments, speaks_for_offer, tokenize,
 )
 
 
@@ -297,12 +297,18 @@ def without_courtesy(sentence: str) -> str:
     if joined:
         return sentence[:joined.end("subject")] + " " + sentence[joined.start("rest"):]
     head, comma, tail = sentence.partition(",")
-    if comma and tail.strip() and _courtesy_only(head):
+    # ... and so is courtesy or taking the pressure off before a comma ("Take your time, we pay your rent for a year.",
+    # "I completely understand, we waive your commission ...": the lead lifted the model's nearness to a fact just over
+    # `Thresholds.related`, and the invented claim passed as small talk; session 34's review)
+    # (only before a claim for the offer: "No pressure at all, I just wanted to catch up." keeps its calm, and "I don't
+    # want to push, but these roles don't stay open long." its push, for the pressure head)
+    if comma and tail.strip() and (_courtesy_only(head) or (courtesy_only(head) and speaks_for_offer(tail))):
         tail = tail.strip()
         return tail[:1].upper() + tail[1:]
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
     lead = 0
     while lead < len(parts) - 1 and (_CALL_COURTESY.search(parts[lead].lower())
+                                     or (courtesy_only(parts[lead]) and speaks_for_offer(" ".join(parts[lead + 1:])))
                                      or set(content_stems(tokenize(parts[lead]))) <= COURTESY_STEMS):
         lead += 1
     if not lead:
