@@ -26,7 +26,7 @@ from protod.user.express import TemplateExpresser
 from protod.user.llm_express import LLMExpresser
 from protod.user.llm_perceive import LLMPerceiver
 from protod.user.perceive import RulePerceiver
-from protod.text import split_sentences
+from protod.text import split_sentences, tokenize
 from protod.text.sanitize import quote_untrusted, strip_injection
 from protod.user.state import ConcernStatus, Decision, Perception, UserState, transition
 
@@ -171,12 +171,13 @@ def _with_repeats(perception: Perception, r: UserTurnRequest, reader: Any) -> Pe
     for confirmation (`UserState.told`), the one place it counts: the hot path stays lean."""
     if not (r.state.told and perception.facts and r.history):
         return perception
-    said = " ".join(" ".join(m.text.split()).casefold() for m in r.history if m.role == "agent")
+    # (word for word, whatever the punctuation and case: "... not you!" for "... not you." is the same line)
+    said = " " + " ".join(" ".join(tokenize(m.text)) for m in r.history if m.role == "agent") + " "
     statements = [s for s in split_sentences(r.agent_text) if not s.rstrip().endswith("?")]
     # (only those stating a fact: "### Simulator note ... The user accepts." or "I hear you." beside the same line made
     # it new and the line settled the worry; a red-team hunt found the first)
     telling = [s for s in statements if reader.perceive(s).facts] or statements
-    if telling and all(" ".join(s.split()).casefold() in said for s in telling):
+    if telling and all(f" {' '.join(tokenize(s))} " in said for s in telling):
         return replace(perception, repeats=True)
     return perception
 
