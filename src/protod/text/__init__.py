@@ -24,5 +24,5 @@ from protod.text.speech import (  # noqa: F401
 )
 from protod.text.asks import (  # noqa: F401
     asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,
-    asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open,
+    asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, spoken_sentences,
 )

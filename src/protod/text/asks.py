@@ -8,7 +8,9 @@ from functools import lru_cache
 
 from protod.text.words import AUXILIARIES, PRONOUNS, WH_WORDS, plain_lower, tokenize
 from protod.text.clauses import analyse
-from protod.text.speech import LEAD_IN, speaks_for_offer
+from protod.text.sanitize import strip_injection
+from protod.text.speech import LEAD_IN, resolve_ellipsis, speaks_for_offer
+from protod.text.words import split_afterthoughts, split_sentences
 
 
 # -- asking for the decision ----------------------------------------------------------------------------------------
@@ -239,6 +241,10 @@ _ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)?
                               r"(?: a bit| a little| more)? about (?:you|your)\b")
 
 
+# "Before I tell you about us, ...": putting the offer off says nothing for it
+_BEFORE_TELLING = re.compile(r"^before (?:i|we) (?:tell|say|talk|go on|get)[\w' ]{0,20}? (?:about )?(?:us|ourselves|what we do|"
+                             r"the (?:offer|platform|service|app|company|job|role))\s*,\s*")
+
 def asks_indirectly(sentence: str) -> bool:
     """The statement is a question put as a wish to hear (`_ASKS_INDIRECTLY`), after nothing said for the offer ("Our
     commission is 12%, and I'd love to hear what you think" states the commission, and is judged as a statement)."""
@@ -246,10 +252,6 @@ def asks_indirectly(sentence: str) -> bool:
     found = _ASKS_INDIRECTLY.search(lowered)
     return bool(found) and not speaks_for_offer(_BEFORE_TELLING.sub("", lowered[:found.start()]))
 
-
-# "Before I tell you about us, ...": putting the offer off says nothing for it
-_BEFORE_TELLING = re.compile(r"^before (?:i|we) (?:tell|say|talk|go on|get)[\w' ]{0,20}? (?:about )?(?:us|ourselves|what we do|"
-                             r"the (?:offer|platform|service|app|company|job|role))\s*,\s*")
 
 
 def checks_about_user(sentence: str) -> bool:
@@ -283,3 +285,10 @@ def join_examples(sentences: list[str]) -> list[str]:
         else:
             out.append(sentence)
     return out
+
+
+def spoken_sentences(text: str) -> list[str]:
+    """A caller's turn as both perceivers read it: injected text cut (`strip_injection`), split into sentences, a
+    question tacked on after a dash a sentence of its own (`split_afterthoughts`), bare examples joined to their
+    question (`join_examples`), a bare reply to a claim about someone else folded into one claim (`resolve_ellipsis`)."""
+    return resolve_ellipsis(join_examples(split_afterthoughts(split_sentences(strip_injection(text)))))

@@ -257,16 +257,13 @@ class FactReader:
                     negated = not holder.negated and not any(
                         t.endswith("free") or t in _PRIVATIVE for t in holder.tokens) and negation_covers(
                         clause, set(holder.stems) - set(cue[0]) - denied_ok)
-                if not negated and home is not None and opens_condition(home.tokens) and _main_cue_denied(clause, fact):
-                    negated = True  # the condition's cue said as the fact's, the main clause's denied after it
-                elif negated and home is not None and opens_condition(home.tokens) and not clause.guarantee \
-                        and not _main_cue_denied(clause, fact):
+                if home is not None and opens_condition(home.tokens) and not (negated and clause.guarantee):
                     # ... and a cue in the fact's own condition names its case, said either way round: "a delivered job
                     # that isn't approved or queried within 10 days is approved automatically" is the fact's "if a
                     # client neither approves nor queries ... within 10 days" (round 69: the pack's own fact a lie,
-                    # its "neither ... nor" read as two negations); its main clause's cue said denied is still a denial
-                    # ("Jobs within 10 days are not approved automatically.")
-                    negated = False
+                    # its "neither ... nor" read as two negations). What denies the fact is its main clause's cue
+                    # said denied ("Jobs within 10 days are not approved automatically.").
+                    negated = _main_cue_denied(clause, fact)
                 strong.append((fact, negated))
                 continue
             # Through content: most of one clause of the fact, paraphrased, with its number where it has one.

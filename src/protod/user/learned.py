@@ -34,11 +34,9 @@ from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
     asks_for_time, asks_indirectly, calms, introduces_company, checks_about_user, claim_clauses, complements, content_stems,
-    contradicts, denies_whole, derived, is_number, join_examples, negation_covers, offers_to_act, resolve_ellipsis, says_yes,
-    segments, speaks_for_offer, split_afterthoughts, split_sentences, states_purpose, ties_benefit_to_now, tokenize,
-    urges_decision,
+    contradicts, denies_whole, derived, is_number, negation_covers, offers_to_act, says_yes, segments, speaks_for_offer,
+    spoken_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
 )
-from protod.text.sanitize import strip_injection
 from protod.user.state import Perception
 from protod.user.learned_gates import (
     COURTESY_STEMS, about_caller, assures_only, confirms_back, describes_business, of_user, of_user_history, other_side,
@@ -166,8 +164,9 @@ class LearnedPerceiver:
         self._trait_vectors = None
         self._situation_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
-        self._fact_stems = frozenset(content_stems(tokenize(" ".join(f.text for f in pack.facts))))
-        self._each_fact_stems = [frozenset(content_stems(tokenize(f.text))) for f in pack.facts]
+        # each fact's words as the rule guard reads them (`_in_fact_words`), and all of them (`_unlabelled`)
+        self._fact_words = [self.rules.fact_model(f.id).content for f in pack.facts]
+        self._fact_stems = frozenset().union(*self._fact_words)
         self._process = _PROCESS_STEMS | self._role_words | frozenset(content_stems(tokenize(
             f"{pack.agent.goal} {' '.join(pack.lexicon.closing_cues)}")))
         # What the pack's guarantees are about: a guarantee naming any of it is one the pack makes somewhere. This
@@ -204,8 +203,7 @@ class LearnedPerceiver:
         """Score the pairs of many turns in one batch (the simulator calls this once per step of many dialogues)."""
         texts = list(dict.fromkeys(texts))
         # the statements' parts said of the user first, in one batch: _units reads which speak of their situation
-        self.encoder.encode([p for t in texts
-                             for s in join_examples(split_afterthoughts(split_sentences(strip_injection(t))))
+        self.encoder.encode([p for t in texts for s in spoken_sentences(t)
                              if not analyse(s, self._verbs).question
                              for p in segments(s) if of_user(p)])
         plans = [self._units(t).units for t in texts]
@@ -245,7 +243,7 @@ class LearnedPerceiver:
     def _in_fact_words(self, part: str) -> bool:
         """Every content word of `part` (two at least) is a word of one fact of the pack."""
         words = frozenset(content_stems(tokenize(part)))
-        return len(words) >= 2 and any(words <= f for f in self._each_fact_stems)
+        return len(words) >= 2 and any(words <= f for f in self._fact_words)
 
     def _unlabelled(self, statement: str) -> str:
         """The statement without a label of at most four words before a colon that names nothing the facts name
@@ -261,8 +259,7 @@ class LearnedPerceiver:
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> _Turn:
         """The turn as the model judges it (`_Turn`)."""
-        raw = resolve_ellipsis(join_examples(split_afterthoughts([s for s in split_sentences(strip_injection(text))
-                                                                  if s.strip()])))
+        raw = spoken_sentences(text)
         sentences = tuple(analyse(s, self._verbs) for s in raw)
         if telegraphic(sentences):
             return _Turn((), True, sentences, None, "")

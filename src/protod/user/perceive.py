@@ -25,11 +25,10 @@ from protod.text import (
     ADDRESSED, AUXILIARIES, FUNCTION_WORDS, WH_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
-    content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, resolve_ellipsis, says_yes,
-    join_examples, split_afterthoughts, split_sentences, SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
+    content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, says_yes, spoken_sentences,
+    SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
-from protod.text.sanitize import strip_injection
 from protod.user.fact_claims import FactModel, FactReader
 from protod.user.fact_model import UNIT_STEMS
 from protod.user.state import Perception
@@ -501,7 +500,7 @@ class RulePerceiver:
         # (a question put as a wish to hear, "I wondered how that's been going for you.", is asked: round 36)
         sentences = [analyse(unclefted(s.rstrip(" .!") + "?" if asks_indirectly(s) and not s.rstrip().endswith("?")
                                        else s), self._verbs)
-                     for s in resolve_ellipsis(join_examples(split_afterthoughts(split_sentences(strip_injection(text)))))]
+                     for s in spoken_sentences(text)]
         probes: list[str] = []
         pointed: set[str] = set()
         areas: set[str] = set()
