@@ -605,3 +605,48 @@ def test_a_trait_value_that_opens_a_line_opens_a_sentence():
     persona = next(p for p in PersonaSampler(pack, 3).sample(60) if p.traits.get("pet") == "a Labrador puppy")
     text = TemplateExpresser(pack).render("{pet} gets into everything.", persona)
     assert text == "A Labrador puppy gets into everything."
+
+
+def test_round_70_a_value_the_caller_told_is_confirmed_not_echoed():
+    """Round 70: "I saw you've worked in a care home before. Have you a couple of minutes? I'd love to hear whether you'd
+    ever think about going back into care work." got "I've worked in a care home before." (the caller's words back). A
+    value the caller's own statement told is confirmed; one it did not tell is still said as news."""
+    root = Path(__file__).parents[1]
+    care = parse_scenario((root / "data/perception/packs/home_care_caregivers.yaml").read_text())
+    expresser = TemplateExpresser(care)
+    persona = next(p for p in PersonaSampler(care, 0).sample(300)
+                   if p.traits["care_background"] == "worked in a care home before")
+    told = ("I saw you've worked in a care home before. Have you a couple of minutes? I'd love to hear whether you'd "
+            "ever think about going back into care work.")
+    said = expresser.answer(["care_background"], persona, random.Random(0), False, "", told)
+    assert said[0].startswith(("Yes", "That's right")), said
+    said = expresser.answer(["care_background"], persona, random.Random(0), False, "",
+                            "Have you a couple of minutes? I'd love to hear what care work you've done.")
+    assert not said[0].startswith(("Yes", "That's right")), said
+
+
+def test_round_70_a_second_worry_of_a_settled_part_is_not_said_as_the_first_again():
+    """Round 70: "Okay, if the evenings are covered, that's my main gripe sorted." and then, of the other worry of the
+    same part, "Like I said, it's about how fast and reliable it is.": it reads as the settled worry back. The hint says
+    it is another side of that part."""
+    from types import SimpleNamespace
+
+    from protod.user.state import ConcernStatus, UserState
+
+    root = Path(__file__).parents[1]
+    broadband = parse_scenario((root / "examples/packs/home_broadband.yaml").read_text())
+    expresser = TemplateExpresser(broadband)
+    persona = PersonaSampler(broadband, 0).sample(1)[0]
+    area = broadband.area_of("wfh_reliability")
+    assert broadband.concern_by_id["evening_slowdown"].area == area.id
+    history = (SimpleNamespace(role="user", text=f"It's to do with {area.description}, mostly."),)
+    after = UserState(0.8, 0.4, 2, (("wfh_reliability", ConcernStatus.HIDDEN),
+                                    ("evening_slowdown", ConcernStatus.RESOLVED)), turn=10)
+    reply = expresser.express((("hinted", "wfh_reliability"),), persona, random.Random(0), state=after,
+                              history=history, agent_text="What's the part you're not convinced about yet?")
+    assert "side of it" in reply and not reply.startswith(("Like I said", "As I said")), reply
+    before = UserState(0.8, 0.4, 2, (("wfh_reliability", ConcernStatus.HIDDEN),
+                                     ("evening_slowdown", ConcernStatus.HIDDEN)), turn=10)
+    reply = expresser.express((("hinted", "wfh_reliability"),), persona, random.Random(0), state=before,
+                              history=history, agent_text="What's the part you're not convinced about yet?")
+    assert reply.startswith(("Like I said", "As I said")), reply

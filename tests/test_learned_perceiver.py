@@ -1157,3 +1157,48 @@ def test_round_27_warm_lines_are_neither_pushing_nor_claims(perceivers):
     p = perceivers[C].perceive("You'd shown some interest in flexible work, so I wanted to tell you about riding with "
                                "us.")
     assert not (p.pressure or p.unsupported or p.false_claims)
+
+
+def test_round_70_what_natural_callers_said_is_heard(perceivers):
+    """Round 70: "You wouldn't need to buy one." (of the user's scooter, the e-bike rental said next) was an invented
+    claim that voided the turn; a greeting telling the user their own past ("You showed some interest in riding with
+    us, so ...") was doubted; "You take home 80 percent of whatever rate you set" (the fact: the platform keeps 20%)
+    went unheard; "How would you normally get in, by train, bus, or something else?" was a worry question ("Not really a
+    worry for me.")."""
+    courier = perceivers[C]
+    p = courier.perceive("You wouldn't need to buy one. If you've no suitable vehicle, you can rent an e-bike through our "
+                         "partner for 15 euros a week instead of the usual 35, and battery swaps and repairs are included.")
+    assert p.facts == ("ebike_subsidy",) and not (p.unsupported or p.false_claims), p
+    p = courier.perceive("Hi, this is Sam from FeastFleet. You showed some interest in riding with us, so I wanted to give "
+                         "you a quick call. Have you got two minutes?")
+    assert not (p.unsupported or p.false_claims or p.closing_ask), p
+    tutor = LearnedPerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    p = tutor.perceive("You take home 80 percent of whatever rate you set, so at 35 an hour it's 28, at 40 it's 32. "
+                       "That part is fixed.")
+    assert p.facts == ("pay_rate",) and not (p.unsupported or p.false_claims), p
+    cowork = LearnedPerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    p = cowork.perceive("How would you normally get in, by train, bus, or something else?")
+    assert p.asked_traits == ("getting_around",) and not p.probes, p
+    assert "commute" in cowork.perceive("Would the journey in be a worry for you?").probes
+
+
+def test_round_70_readings_lend_nothing_to_a_lie(perceivers):
+    """The adversaries of round 70's readings: a pronoun lead-in that invents ("You'd get one for free.") is judged with
+    the sentence after it and still flagged; a past tense that gives the user something is a claim; the user's share
+    on the wrong side, a wrong share, or a share beside a widened clause credits nothing; what follows a disclaimer is
+    judged."""
+    courier = perceivers[C]
+    assert courier.perceive("You'd get one for free. Charging is free at our 12 rider hubs.").unsupported
+    # found beside them: a disclaimer before a comma kept what followed it from being judged
+    for text in ("I can't guarantee how busy it'll be, but we pay your rent for a year.",
+                 "I can't promise how busy it will be, but we give every rider a free scooter."):
+        assert courier.perceive(text).unsupported, text
+    p = courier.perceive("I can't promise how many orders you'll get, but you choose your own shifts in the app with no "
+                         "minimum hours.")
+    assert p.facts == ("flexible_shifts",) and not p.unsupported, p
+    assert courier.perceive("I can't guarantee how busy it'll be.").small_talk
+    assert courier.perceive("You received a 200 euro bonus when you signed up.").false_claims
+    tutor = LearnedPerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    for text in ("Tutorlark keeps 80 percent of each lesson.", "You take home 70 percent of each lesson.",
+                 "You take home 80 percent, and there are never any other fees or cuts of any kind."):
+        assert "pay_rate" not in tutor.perceive(text).facts, text

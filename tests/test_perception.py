@@ -1400,3 +1400,27 @@ def test_round_62_a_guarantee_said_of_a_guaranteed_fact_and_a_yes_no_question_na
                               "your team?").asked_traits
     assert hotel.perceive("Who does your rooms at the moment?").asked_traits == ("housekeeping",)
     assert hotel.perceive("Is your place a country inn?").asked_traits == ("hotel_type",)
+
+
+def test_round_70_a_goodbye_and_what_would_need_to_be_true_are_heard():
+    """Round 70: "No problem at all. Thanks for your time today, and I hope the evenings get better for you either way.
+    Goodbye." got "I'm not following you. What's this about?"; "What would need to be true for you to feel ready?" was
+    a plain question ("It depends. What are you getting at?") and "What would have to happen for you to feel comfortable
+    signing up?" a closing ask, as was a question with examples set inside it. A goodbye beside an ask still asks."""
+    broadband = RulePerceiver(load_scenario(str(ROOT / "examples" / "packs" / "home_broadband.yaml")))
+    for text in ("No problem at all. Thanks for your time today, and I hope the evenings get better for you either way. "
+                 "Goodbye.", "Goodbye.", "Okay, bye for now.", "Have a good evening.", "No worries at all."):
+        p = broadband.perceive(text)
+        assert p.small_talk and not p.off_topic, (text, p)
+    assert broadband.perceive("Take care, and shall I switch you over today?").closing_ask
+    translator = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    for text in ("No pressure. What would need to be true for you to feel ready?",
+                 "What would have to happen for you to feel comfortable signing up?"):
+        p = translator.perceive(text)
+        assert p.probes and not p.closing_ask, (text, p)
+    # ... and examples set inside a question ("Is there anything else, like ..., that you'd want to know ...?") were a
+    # closing ask
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    p = merchant.perceive("Is there anything else, like how and when you'd get paid, that you'd want to know before "
+                          "signing up?")
+    assert "slow_payouts" in p.probes and not p.closing_ask, p

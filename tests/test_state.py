@@ -433,3 +433,54 @@ def test_the_ask_right_after_what_do_you_need_from_me_answers_the_user():
     unwarned = step(state(patience=1), closing_ask=True, question=True)
     assert unwarned.state.decision is Decision.HANG_UP
     assert UserState.from_dict(ask.state.to_dict()).warned == 1  # the warning is part of the state it records
+
+
+def test_telling_a_guarded_user_how_it_works_is_what_they_asked_for():
+    """Round 70: the user kept their worry back ("I'd want to hear how it all works before I go into that."), was told how
+    it works, and lost patience for it ("Look, I haven't got long."). New facts right after that reply are no wasted
+    turn; a second turn of facts, or facts with nothing asked, still are."""
+    wary = state(trust=min(D.voice_trust_min, D.generic_voice_trust_min) - 0.05, patience=4)
+    kept = step(wary, probes=("fees", "volume"), question=True, open_question=True)
+    assert ("guarded",) in kept.events and kept.state.guarded == 1
+    told = step(kept.state, facts=("hours",))
+    assert told.state.patience == kept.state.patience and told.state.trust > kept.state.trust
+    assert step(told.state, facts=("bonus",)).state.patience == told.state.patience - D.idle_patience_cost
+    assert step(wary, facts=("hours",)).state.patience == wary.patience - D.idle_patience_cost
+    assert step(kept.state, facts=("hours",), false_claims=("x",)).state.patience < kept.state.patience  # not a lie
+    assert UserState.from_dict(told.state.to_dict()).guarded == 1
+
+
+def test_a_fact_heard_before_answers_the_part_the_user_pointed_at():
+    """Round 70: the 4G backup was told while another worry was being voiced (one a turn), then told again after the
+    user said "it's about how fast and reliable it is": only "noted", and the worry could never come out. Once the user
+    has named its part, the fact counts as answering it; without the hint it is still heard only once."""
+    heard = state(heard=frozenset({"no_fees"}))
+    again = step(heard, facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert again.state.status("fees") is H
+    pointed = step(state(heard=frozenset({"no_fees"}), hinted=frozenset({"fees"})), facts=("no_fees",),
+                   addressed=(("fees", "no_fees"),))
+    assert pointed.state.status("fees") is V and "fees" in pointed.state.told
+
+
+def test_a_fact_for_another_worry_settles_no_told_worry_of_its_area():
+    """Round 70: "pay goes into your bank every Friday" (the late-payment worry's fact) settled the told take-home-pay
+    worry of the same area ("The pay isn't the problem then."), and the late-payment worry came back two turns later.
+    A fact that answers another open worry of the user's is that worry's answer; another fact of the area still
+    follows up."""
+    areas = {"fees": "money", "volume": "money"}
+    told = state(fees=V, told=frozenset({"fees"}))
+    t = transition(told, Perception(facts=("weekly",), addressed=(("volume", "weekly"),)), SEV, D, 12, areas=areas)
+    assert t.state.status("fees") is V and t.state.status("volume") is V
+    t = transition(told, Perception(facts=("rate",), addressed=(("pay_level", "rate"),)), SEV, D, 12, areas={
+        **areas, "pay_level": "money"})
+    assert t.state.status("fees") is R
+
+
+def test_a_question_grazing_a_settled_worry_is_nothing_else():
+    """Round 70: "... anything else that would hold you back from switching? The quality of the towels, or the hassle of
+    changing over?" was answered "That one's sorted" of the price the user had seen settled (the model heard the price
+    faintly, fourth). With nothing left unsaid it is nothing else; a question about the settled worry first is still
+    "settled"."""
+    settled = state(stance=0.8, trust=0.8, fees=R, volume=R)
+    assert ("covered",) in step(settled, probes=("lock_in", "fees"), question=True).events
+    assert ("settled", "fees") in step(settled, probes=("fees", "lock_in"), question=True).events

@@ -113,16 +113,27 @@ _OPEN_WORRY = re.compile(
     r"what (?:else )?(?:would|do|will|might) you need (?:to (?:feel|be|see|hear|happen)|before|in order)|"
     r"(?:anything|something) (?:else )?(?:that )?(?:you'd|you would|you might|you) (?:want|need|like) to (?:know|ask|check)|"
     r"(?:doesn't|does not|don't|do not|isn't|is not|wouldn't|would not) sit (?:right|well)|"
+    # "What would need to be true for you to feel ready?", "What would have to happen for you to feel comfortable
+    # signing up?" (round 70: a plain question, and the second a closing ask)
+    r"what (?:(?:would|will|might) (?:need to|have to)|needs? to|has to) (?:be true|happen|change|be in place)|"
+    r"for you to (?:feel |be )(?:more |a bit more )?(?:comfortable|confident|ready|happy|at ease|sure)|"
     r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier))\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
                          r"\b(?:is|are) there (?:any|anything|something)\b")
 
 
+# Examples set inside a question between commas ("Is there anything else, like how and when you'd get paid, that
+# you'd want to know before signing up?", round 70: a closing ask): the question is read without them.
+_ASIDE = re.compile(r",\s*(?:like|such as|for example|for instance|say|e\.g\.)\s[^,?]{1,60},\s*")
+
+
 @lru_cache(maxsize=65536)
 def asks_open_worry(sentence: str) -> bool:
-    """The question asks what worries the user, naming no worry (`_OPEN_WORRY`): call it on questions only."""
+    """The question asks what worries the user, naming no worry (`_OPEN_WORRY`; examples set between commas aside):
+    call it on questions only."""
     lowered = plain_lower(sentence)
-    return bool(_OPEN_WORRY.search(lowered) and _ABOUT_THEM.search(lowered))
+    bare = _ASIDE.sub(" ", lowered)
+    return bool((_OPEN_WORRY.search(lowered) or _OPEN_WORRY.search(bare)) and _ABOUT_THEM.search(lowered))
 
 
 # "How's delivery going for the pizzeria?", "How's that working out for you?", "How are you finding the rival app?":

@@ -161,14 +161,17 @@ def calms(sentence: str) -> bool:
     return bool(_CALM.search(lowered)) and not _DEADLINE.search(_CALM.sub(" ", lowered))
 
 
-# Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you."): courtesy that says
+# Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you.", "Goodbye."): courtesy that says
 # nothing for or about the offer (round 25's user answered the first "I'm not following. What's this about?").
 _COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|"
                        r"sorry|alright|all right|no worries|absolutely|well|that's (?:completely |totally |perfectly )?"
                        r"(?:fine|okay|ok|fair|understandable))(?:[,!. ]+|\s+[\u2013\u2014-]\s+))*(?:(?:many )?thanks|thank you|cheers|"
                        r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
                        r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you|"
-                       r"fair enough|understood|got it|i understand|(?:that )?makes sense)"
+                       r"fair enough|understood|got it|i understand|(?:that )?makes sense|"
+                       # ... and a goodbye (round 70: "Goodbye." ending a call was "I'm not following you")
+                       r"(?:no problem|not a problem|no worries)(?: at all)?|(?:good)?bye(?: (?:now|for now))?|"
+                       r"take care|all the best|have a (?:good|great|lovely|nice) (?:day|evening|afternoon|weekend|one))"
                        r"(?: (?:so much|very much|again|anyway))?(?: for (?:your time|listening|talking|taking my call|"
                        r"the chat|your patience|that|letting me know|being honest|hearing me out|explaining|"
                        r"sharing that|telling me|all that))?(?: so far| today)?[.!]*$")

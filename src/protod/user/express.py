@@ -111,6 +111,10 @@ _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
 # patients, and whether they turn up I'd want to be sure about")
 _HINTS = ("It's to do with {area}, mostly.", "Mostly {area}, if I'm honest.", "It's more about {area}, really.")
 _HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's to do with {area}.")
+# ... when a worry about that part was settled already: another side of it, not the same one said again (round 70:
+# "Like I said, it's about how fast and reliable it is." after "that's my main gripe sorted")
+_HINTS_OTHER = ("That part's sorted. It's still {area}, just a different side of it.",
+                "It's still {area}, but a different side of it.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
 # ... and to a question asking how or what, which no "No" answers ("How is your connection holding up?" got "No,
@@ -285,6 +289,13 @@ class TemplateExpresser:
             denies = all(NEGATORS & set(tokenize(v)) for v in plain)
             answered_no = known and bool(yes_no) and denies and not asked_negated
             known = known and all(bool(NEGATORS & set(tokenize(v))) <= asked_negated for v in plain)
+            # ... and a value the caller's own statement told ("I saw you've worked in a care home before. ... I'd love
+            # to hear whether you'd ever go back into care work." was answered "I've worked in a care home before.",
+            # round 70: an echo, not an answer) is confirmed, unless a question asks how or what of it ("You've been at
+            # this a long time with agencies, so I'm curious: how is that working for you?")
+            told = bool(marks_of) and len(yes_no) == len(questions) and all(
+                full and full <= set(content_stems(tokenize(asked))) for _, full in marks_of)
+            known = known or (told and not denies)
             frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
             if answered_no:
                 frames = _ANSWER_NO
@@ -340,6 +351,10 @@ class TemplateExpresser:
             if kind == "hinted":
                 area = pack.area_of(event[1]).description
                 frames = _HINTS_AGAIN if area in said else _HINTS
+                same_part = [c.id for c in pack.concerns if c.area == pack.concern_by_id[event[1]].area]
+                if area in said and state is not None and any(
+                        status == "resolved" and cid != event[1] and cid in same_part for cid, status in state.concerns):
+                    frames = _HINTS_OTHER  # not the worry of that part already settled: another one of it
                 parts.append(upper_first(rng.choice(frames).format(area=area)))
                 continue
             if kind == "resolved":  # ("resolved", concern id, fact id)

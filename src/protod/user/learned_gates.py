@@ -282,6 +282,11 @@ COURTESY_STEMS = frozenset(content_stems(tokenize(
 _CONFIRM_LEAD = re.compile(rf"^(?:(?:{'|'.join(CONFIRMING_WORDS)})\b[,!.]?\s+)+", re.I)
 
 
+_DISCLAIMER_LEAD = re.compile(r"^(?:(?:look|honestly|now|and|but|so|well)[, ]+)*(?:i|we) (?:can't|cannot|won't|will not|"
+                              r"couldn't|wouldn't|don't|do not) (?:promise|guarantee|pretend|claim)\b[^,;:]{0,60}[,;:]\s*"
+                              r"(?:(?:but|though|although|and|still)\b\s*)?")
+
+
 def without_courtesy(sentence: str) -> str:
     """The statement without a lead-in about the call itself ("Sorry, I'll be clearer: we pay £90 an hour" -> "We pay
     £90 an hour"), so the claim is judged as if said alone: the lead-in's words only blur the model's reading of it
@@ -304,6 +309,12 @@ def without_courtesy(sentence: str) -> str:
     # want to push, but these roles don't stay open long." its push, for the pressure head)
     if comma and tail.strip() and (_courtesy_only(head) or (courtesy_only(head) and speaks_for_offer(tail))):
         tail = tail.strip()
+        return tail[:1].upper() + tail[1:]
+    # ... and a disclaimer before a comma ("I can't guarantee how busy it'll be, but we pay your rent for a year."): it
+    # kept the whole sentence from being an unsupported claim (`_disclaims`); what follows it is judged alone
+    hedged = _DISCLAIMER_LEAD.match(sentence.lower().replace("’", "'"))
+    if hedged and speaks_for_offer(sentence[hedged.end():]):
+        tail = sentence[hedged.end():].strip()
         return tail[:1].upper() + tail[1:]
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
     lead = 0
@@ -352,6 +363,10 @@ _PERFECT = frozenset({"have", "had", "would"})
 # ("got" is left out: "you've got seven days to dispute it" is the present)
 _IRREGULAR_PARTICIPLES = frozenset("been built done made run kept grown seen taken known spent paid left sold "
                                    "found won lost told heard brought bought held met sent stood had".split())
+_PLAIN_PAST = frozenset("gave came got left took went sent rang saw met".split())
+# (not what the user said on this call, "You said your knee's been playing up; ...": a sentence built on it is judged
+# whole, as before, and the rest alone was heard as a second fact on the dev packs)
+_SAYING = frozenset("mentioned asked explained noted described reported suggested".split())
 _HISTORY_SUBJECT_BY = 3  # tokens of lead-in before the "you"
 _SUBORDINATE = frozenset("until once when whenever if unless before as how what which that any who".split())
 
@@ -371,6 +386,14 @@ def of_user_history(part: str) -> bool:
             continue
         after = tokens[i + 1]
         if after in _PAST_AFTER_YOU and (after == "used" or tokens[i + 2:i + 3] not in (["to"], ["better"])):
+            return True
+        # ... or a plain past ("You showed some interest in riding with us", "you signed up on our site last spring":
+        # round 70's greeting was doubted, "Really? I'd want to see that in writing.")
+        # Not one giving the user something ("You received a 200 euro bonus when you signed up", "you got a free
+        # bike"): that is a claim about the offer in the past tense.
+        if ((after.endswith("ed") and not after.endswith("eed") and len(after) > 4 and after not in _SAYING)
+                or after in _PLAIN_PAST) \
+                and not _GIVES_WORDS.intersection(tokens) and not analyse(part).numbers:
             return True
         following = tokens[i + 2] if i + 2 < len(tokens) else ""
         if after in _PERFECT and (following in _IRREGULAR_PARTICIPLES or (following.endswith("ed") and len(following) > 3)):
@@ -397,3 +420,16 @@ def _speaks_of_caller(sentence: str) -> bool:
     if tokens[0] == "we" and tokens[1] == "are" and tokens[2:3] and tokens[2] in _INTENT:
         return True  # "We're looking for chemistry teachers": why they call, not the offer
     return tokens[0] in ("i", "my") and tokens[1] not in _PROMISE and not (tokens[1] == "am" and tokens[2:3] == ["going"])
+
+
+_POINTERS = frozenset("one ones it them that those".split())
+
+
+def points_ahead(sent: Any) -> bool:
+    """A short statement (eight words at most, no amount, no guarantee, nothing widened to every case) that ends on a
+    pronoun standing for something it does not name: "You wouldn't need to buy one." (said of the user's scooter),
+    "We can sort that.". Alone it is neither true nor false; the sentence after it says what it means, so the model
+    judges the two together. Nothing is credited for it that the next sentence does not state."""
+    tokens = sent.tokens
+    return (not sent.question and 2 <= len(tokens) <= 8 and tokens[-1] in _POINTERS and not sent.numbers
+            and not any(c.guarantee for c in sent.clauses) and not absolute_scope(sent.text))

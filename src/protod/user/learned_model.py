@@ -244,6 +244,13 @@ class Thresholds:
     # 0.34 with its trait, "How has that been going for you?" 0.25, non-trait asks ("Would that work for you?") ~0.2.
     # Read on round 7's callers' questions (train packs and dev).
     trait_addressed: float = 0.3
+    # A question heard asking about no worry at least this surely, about one of the user's traits (by words or by
+    # meaning, above) and in none of the worry's words, asks about their situation, not a worry: "How would you
+    # normally get in, by train, bus, or something else?" (the commute worry 0.22; round 70). An open question about
+    # worries stays one. On the dev packs' questions: 0.25 hears 3 situation questions more as such and loses no
+    # probe; 0.3 loses one ("... have you still got time left on your deal ...?", 0.28); without the worry-word
+    # condition 0.3 lost 10 probes.
+    situation_probe: float = 0.25
     # A question names a worry (a pointed probe, which a guarded user answers) when the worries it scores this high
     # all lie in one area: "Is the kitchen getting swamped at the rush a concern?" (0.94, the next 0.60), not "What's
     # holding you back?" (four areas above 0.92). Read on train-pack questions.

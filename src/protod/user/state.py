@@ -70,6 +70,9 @@ class UserState:
     # The turn the user said they were running out of patience ("What is it you actually need from me?"; 0: not yet).
     # Asking for the decision right after it answers them: it is not a wasted turn.
     warned: int = 0
+    # The turn the user kept a worry back and asked to hear how the offer works first ("I'd want to hear how it all
+    # works before I go into that."; 0: not yet). Telling them, next turn, is doing what they asked: not a wasted turn.
+    guarded: int = 0
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -96,6 +99,7 @@ class UserState:
             "doubted": self.doubted,
             "hinted": sorted(self.hinted),
             "warned": self.warned,
+            "guarded": self.guarded,
         }
 
     @classmethod
@@ -114,6 +118,7 @@ class UserState:
             doubted=int(data.get("doubted", 0)),
             hinted=frozenset(data.get("hinted", ())),
             warned=int(data.get("warned", 0)),
+            guarded=int(data.get("guarded", 0)),
         )
 
 
@@ -210,7 +215,13 @@ def _follow_ups(state: UserState, addressed: tuple[tuple[str, str], ...],
     if not areas:
         return []
     told = [cid for cid, _ in state.concerns if cid in state.told]
-    found = ((cid, next((f for c, f in addressed if areas.get(c) == areas.get(cid)), None)) for cid in told)
+    # Not a fact that answers another of the user's open worries: "pay goes into your bank every Friday" is about
+    # being paid on time, and settled "what would I actually take home per hour?" beside it (round 70: "The pay isn't
+    # the problem then.", and the worry about being paid late came back two turns later).
+    open_ = {cid for cid, s in state.concerns if s is not _RESOLVED}
+    found = ((cid, next((f for c, f in addressed if areas.get(c) == areas.get(cid)
+                         and not any(f == g and c2 != cid for c2, g in addressed if c2 in open_)), None))
+             for cid in told)
     return [(cid, fact) for cid, fact in found if fact is not None]
 
 
@@ -298,6 +309,7 @@ def transition(
         hinted=frozenset(w.hinted),
         doubted=w.doubted,
         warned=state.turn + 1 if ("impatient",) in w.events else state.warned,
+        guarded=state.turn + 1 if ("guarded",) in w.events else state.guarded,
     )
     return Transition(new_state, tuple(w.events))
 
@@ -352,10 +364,13 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
             w.trust += d.trust_gain
             w.events.append(("resolved", cid, fact))
             w.progress = w.answered_any = settled_any = True
-        elif status is _HIDDEN and not w.voiced_this_turn and fact not in state.heard:
+        elif status is _HIDDEN and not w.voiced_this_turn and (fact not in state.heard or cid in state.hinted):
             # The caller answered a worry before the user raised it: the user says it is their worry and wants it
             # confirmed ("Pick my own shifts? That's close to what bothers me ..."); the next answer settles it. Moving
             # on is not ignoring them: they were answered, once.
+            # A fact heard before counts again once the user has pointed at its part of the offer (round 70: the 4G
+            # backup, told while another worry was being said, then told again after "it's about how fast and
+            # reliable it is", was only "noted", and the worry could not come out).
             w.told.add(cid)
             w.voice(cid, d, fact)
             w.answered_any = w.voiced_this_turn = True
@@ -371,7 +386,9 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
         # top of a worry settled): a caller who explains the offer can then ask what they could not ask a stranger.
         # With every worry answered and only trust lacking, it is the progress left to make (round 21's user, won
         # over but wary, hung up on a caller telling them the pay and hours).
-        if _short_of_trust(w.statuses, w.trust, d):
+        # So is telling a user who kept their worry back how the offer works, as they asked (round 70: "I'd want to
+        # hear how it all works before I go into that.", told it, and then "Look, I haven't got long.").
+        if _short_of_trust(w.statuses, w.trust, d) or 0 < state.guarded == state.turn:
             w.progress = True
         w.trust += d.fact_trust_gain
         if all(s is _RESOLVED for s in w.statuses.values()) and w.stance < d.accept_stance:
@@ -471,7 +488,11 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         # (An open question, "What else would make you hesitate?", is not about the worry it happens to sound
         # nearest: with another worry still unsaid, an open user says that one, not "we've covered that";
         # round 15: three open questions in a row got "that one's sorted" while two worries were hidden.)
-        w.events.append(("settled", settled))
+        # (nor, with nothing left unsaid, a question about other parts that only grazes it: "anything else that
+        # would hold you back? The quality of the towels, or the hassle of changing over?" got "That one's sorted"
+        # of the price, round 70; nothing else holds them back)
+        grazes = other is None and not perception.pointed and perception.probes[0] != settled
+        w.events.append(_nothing_else(statuses, w.trust, d) if grazes else ("settled", settled))
     elif names_other:
         # Asked about a worry they do not have, an open person names the one they do ("Not that so much.
         # What worries me is ..."): saying "not a worry for me" while holding one misleads the caller.
