@@ -583,7 +583,7 @@ def test_round_40_a_worry_touched_by_what_was_just_said_asks_whether_it_holds():
     """Round 40: "we tell your old provider and handle the changeover ..." got "Honestly, it's the faff. Ringing the
     old lot to cancel, ..." as if nothing had answered it. A worry the caller's fact touched, said in the user's own
     words, ends by asking whether what the caller said holds."""
-    from protod.user.express import _TOUCHED_ASKS
+    from protod.user.express import _TOUCHED_ASKS_AFTER
 
     root = Path(__file__).parents[1]
     broadband = parse_scenario((root / "examples/packs/home_broadband.yaml").read_text())
@@ -593,7 +593,9 @@ def test_round_40_a_worry_touched_by_what_was_just_said_asks_whether_it_holds():
     for seed in range(10):
         reply = expresser.express((("voiced", concern.id, "handled_switch"),), persona, random.Random(seed),
                                   agent_text="The switch is painless: we sort the changeover for you.")
-        assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS), reply
+        # ... naming what the caller said (round 70: "You're sure about that?" after the user's own words asked the
+        # caller to vouch for the user's claim)
+        assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply
 
 
 def test_a_trait_value_that_opens_a_line_opens_a_sentence():
@@ -650,3 +652,19 @@ def test_round_70_a_second_worry_of_a_settled_part_is_not_said_as_the_first_agai
     reply = expresser.express((("hinted", "wfh_reliability"),), persona, random.Random(0), state=before,
                               history=history, agent_text="What's the part you're not convinced about yet?")
     assert reply.startswith(("Like I said", "As I said")), reply
+
+
+def test_round_71_saying_no_for_want_of_trust_says_so():
+    """Round 71: with every worry settled and only trust short, the user's last word was "No. Riding isn't for me. Please
+    don't call again." The no names the caller, not the offer; any other no keeps the pack's lines."""
+    from protod.user.express import _REJECT_UNSURE
+
+    root = Path(__file__).parents[1]
+    courier = parse_scenario((root / "src/protod/scenarios/courier_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(courier)
+    persona = PersonaSampler(courier, 0).sample(1)[0]
+    for seed in range(6):
+        reply = expresser.express((("unsure",), ("refused_ask",), ("reject",)), persona, random.Random(seed))
+        assert reply in _REJECT_UNSURE, reply
+        reply = expresser.express((("refused_ask",), ("reject",)), persona, random.Random(seed))
+        assert reply in [line.text for line in courier.user_lines.reject], reply

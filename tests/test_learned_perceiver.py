@@ -1202,3 +1202,21 @@ def test_round_70_readings_lend_nothing_to_a_lie(perceivers):
     for text in ("Tutorlark keeps 80 percent of each lesson.", "You take home 70 percent of each lesson.",
                  "You take home 80 percent, and there are never any other fees or cuts of any kind."):
         assert "pay_rate" not in tutor.perceive(text).facts, text
+
+
+def test_round_71_a_fact_restated_whole_is_heard_whatever_the_models_doubt(perceivers):
+    """Round 71: "New riders also get a 150 euro bonus after their first 50 deliveries within 30 days." was doubted (the
+    model set it against the fact it restates at 0.97) and the user, "I'd want to see that in writing", never trusted
+    the caller again. Every amount of the fact, every word but its verbs, one clause, and the rules hearing it: stated.
+    A dropped qualifier, an added amount or a denial is not restated; "Do you have access to a laptop?" (a faint worry
+    question that names a trait) is answered from the persona."""
+    courier = perceivers[C]
+    p = courier.perceive("New riders also get a 150 euro bonus after their first 50 deliveries within 30 days.")
+    assert p.facts == ("welcome_bonus",) and not p.unsupported, p
+    for text in ("New riders get a 150 euro bonus after their first 50 deliveries within 30 days, and another 150 every "
+                 "month after.", "Every rider gets a 150 euro bonus after their first 50 deliveries within 30 days.",
+                 "New riders don't get a 150 euro bonus after their first 50 deliveries within 30 days.",
+                 "New riders get a 150 euro bonus after their first 50 deliveries."):
+        assert "welcome_bonus" not in courier.perceive(text).facts, text
+    tutor = LearnedPerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert "home_setup" in tutor.perceive("Do you have access to a laptop?").asked_traits

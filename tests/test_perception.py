@@ -1424,3 +1424,25 @@ def test_round_70_a_goodbye_and_what_would_need_to_be_true_are_heard():
     p = merchant.perceive("Is there anything else, like how and when you'd get paid, that you'd want to know before "
                           "signing up?")
     assert "slow_payouts" in p.probes and not p.closing_ask, p
+
+
+def test_round_71_signposts_denials_and_open_questions_are_speech():
+    """Round 71: "Two things might help though: we're a four-minute walk from Temple Meads ..." was heard as nothing (the
+    caller's "two things" read as an amount the fact does not state); "No fixed hours at all." (to "If you need fixed
+    hours, it won't work.") was nonsense; "Can I ask what's still not sitting right for you?" and "Was there anything
+    about the last site you tutored on that you wouldn't want to go through again?" asked about no worry. A wrong count
+    of the offer's own things is still checked."""
+    cowork = RulePerceiver(load_scenario(str(ROOT / "examples" / "packs" / "coworking_membership.yaml")))
+    p = cowork.perceive("Two things might help though: we're a four-minute walk from Temple Meads and 14 bus routes stop "
+                        "within 200 metres.")
+    assert p.facts == ("station_walk",), p
+    assert "station_walk" not in cowork.perceive("We're a four-minute walk from Temple Meads and 40 bus routes stop "
+                                                 "within 200 metres.").facts
+    tutor = RulePerceiver(load_scenario(str(ROOT / "examples" / "packs" / "tutor_recruitment.yaml")))
+    p = tutor.perceive("No fixed hours at all.")
+    assert not p.nonsense and not p.false_claims, p
+    assert tutor.perceive("Zero commission!").nonsense  # a cue-bearing exclamation is still no speech
+    for text in ("Can I ask what's still not sitting right for you?",
+                 "Was there anything about the last site you tutored on that you wouldn't want to go through again?"):
+        p = tutor.perceive(text)
+        assert p.open_question and len(p.probes) > 3, (text, p)

@@ -484,3 +484,25 @@ def test_a_question_grazing_a_settled_worry_is_nothing_else():
     settled = state(stance=0.8, trust=0.8, fees=R, volume=R)
     assert ("covered",) in step(settled, probes=("lock_in", "fees"), question=True).events
     assert ("settled", "fees") in step(settled, probes=("fees", "lock_in"), question=True).events
+
+
+def test_a_second_worry_answered_in_the_same_breath_is_not_lost():
+    """Round 71: "... paid into your bank every Friday ... no contract term and no exclusivity ..." voiced the pay worry
+    (one worry a turn) and used up the exclusivity answer: the worry could never come out, and the user refused with
+    nothing left to say. The second worry's part is now as good as named: an open question draws it out, and the fact
+    said again answers it."""
+    t = step(state(), facts=("no_fees", "forecast"), addressed=(("fees", "no_fees"), ("volume", "forecast")))
+    assert t.state.status("fees") is V and t.state.status("volume") is H and "volume" in t.state.hinted
+    again = step(t.state, facts=("forecast",), addressed=(("volume", "forecast"),))
+    assert again.state.status("volume") is V
+
+
+def test_asking_about_the_users_situation_right_after_their_worry_is_listening():
+    """Round 71: "What sort of times would you realistically be able to train, with your work as it is?" right after "I
+    could never get there at a time that suited me." was the worry ignored ("That doesn't really answer my worry.").
+    Once; a second question in a row leaves the worry unanswered."""
+    said = step(state(), probes=("fees",), pointed=frozenset({"fees"})).state
+    asked = step(said, question=True, asked_traits=("work_pattern",))
+    assert not any(e[0] == "ignored" for e in asked.events) and asked.state.trust == said.trust
+    again = step(asked.state, question=True, asked_traits=("work_pattern",))
+    assert ("ignored", "fees") in again.events

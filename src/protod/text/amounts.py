@@ -95,11 +95,18 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
                 if unit == "hour" and stem(period[1]) == "day":
                     out.add(("allday", 1.0, ""))
                 continue
+            if value <= 5 and _DISCOURSE_COUNTS.intersection(tokens[i + 1:i + 3]):
+                continue  # "Two things might help: ...": the caller counts their own points, the offer nothing
             if unit in UNIT_DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
                 out.add(("dur", round(value * UNIT_DAYS[unit], 3), ""))
             elif not (unit.split()[:1] == ["tim"] and tokens[i + 2:i + 3] and tokens[i + 2] in _COMPARING):
                 out.add(("num", value, unit))  # (not "six times the most your deal gives": a comparison, round 45)
     return frozenset(out | _ranges(tokens))
+
+
+# What a caller counts of their own talk ("Two things might help though: ...", round 71: the fact after it unheard).
+# (a few, said as a plural: "a 200-point check" counts the offer's)
+_DISCOURSE_COUNTS = frozenset({"things", "points", "reasons", "ideas", "questions"})
 
 
 # Words that end the noun a number counts: "three paid shadow shifts alongside an experienced carer".

@@ -112,7 +112,10 @@ _OPEN_WORRY = re.compile(
     # giving us a go?" (round 66: heard as no question about worries, and the user, asked it twice, hung up)
     r"what (?:else )?(?:would|do|will|might) you need (?:to (?:feel|be|see|hear|happen)|before|in order)|"
     r"(?:anything|something) (?:else )?(?:that )?(?:you'd|you would|you might|you) (?:want|need|like) to (?:know|ask|check)|"
-    r"(?:doesn't|does not|don't|do not|isn't|is not|wouldn't|would not) sit (?:right|well)|"
+    r"(?:doesn't|does not|don't|do not|isn't|is not|wouldn't|would not|not) sit(?:ting)? (?:right|well)|"
+    # "anything about the last site ... that you wouldn't want to go through again?" (round 71: asked the user's
+    # experience)
+    r"(?:wouldn't|would not|don't|do not|never) want to (?:go through|deal with|face|repeat|put up with)|"
     # "What would need to be true for you to feel ready?", "What would have to happen for you to feel comfortable
     # signing up?" (round 70: a plain question, and the second a closing ask)
     r"what (?:(?:would|will|might) (?:need to|have to)|needs? to|has to) (?:be true|happen|change|be in place)|"

@@ -161,8 +161,9 @@ def calms(sentence: str) -> bool:
     return bool(_CALM.search(lowered)) and not _DEADLINE.search(_CALM.sub(" ", lowered))
 
 
-# Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you.", "Goodbye."): courtesy that says
-# nothing for or about the offer (round 25's user answered the first "I'm not following. What's this about?").
+# Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you.", "Goodbye."):
+# courtesy that says nothing for or about the offer (round 25's user answered the first "I'm not following. What's this
+# about?").
 _COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no problem|of course|great|lovely|perfect|"
                        r"sorry|alright|all right|no worries|absolutely|well|that's (?:completely |totally |perfectly )?"
                        r"(?:fine|okay|ok|fair|understandable))(?:[,!. ]+|\s+[\u2013\u2014-]\s+))*(?:(?:many )?thanks|thank you|cheers|"

@@ -96,6 +96,10 @@ _TOUCHED_FRAMES = ("{heard}? That's partly what I wanted to ask about.",
 # not a guarantee" answered a question the user had no way to hear answered)
 # (nor "Honestly? That's how it works?": three callers in rounds 47-48 heard a machine)
 _TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it works?", "You're sure about that?")
+# ... and after the worry in the user's own words, with no words of the fact to point at: what the caller said, named
+# as such ("We're in rural County Mayo. It rains nine days out of ten here. ... You're sure about that?" asked the
+# caller to vouch for the user's own claim, round 70)
+_TOUCHED_ASKS_AFTER = ("Does what you just said really cover that?", "And what you told me really covers that, does it?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
                    "still not certain.", "Before anything else, I'd want that confirmed.")
@@ -103,6 +107,10 @@ _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked an open question they do not trust the caller enough to answer in full, a user names the part of the offer
 # their worry is about (the area's description: "the monthly bill, prices and charges"), and no more.
 _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
+# Saying no with every worry settled and only trust lacking: the reason is the caller, not the offer (round 71: "No.
+# Riding isn't for me. Please don't call again." right after "Three days? That's quicker than I expected.")
+_REJECT_UNSURE = ("It all sounds fine on paper, but I don't know you well enough to sign up. It's a no for now.",
+                  "I've nothing left to ask, I just don't feel sure enough about you lot. I'll say no for now.")
 # (not "..., if you must know": round 35 heard it as the user offered the hint)
 # (not "Let's say it's about ...": heard as refusing the question asked, round 47)
 # (nor "..., mostly. I'd rather not go into it yet.": it says what it declines to say, round 60's callers, twice: "the
@@ -142,6 +150,7 @@ class TemplateExpresser:
         # a line about the offer that settles nothing and tells nothing new mid-call: noted, not waved off as small
         # talk ("Mm-hm. Anyway, where were we?" to "that's what the three free days are for", round 35)
         self._noted = [UserLine(text) for text in _NOTED]
+        self._reject_unsure = [UserLine(text) for text in _REJECT_UNSURE]
 
     def voice(self, persona: Persona) -> str | None:
         """How this persona talks ("brief", "chatty"), from the pack's trait `voice`s; None: no preference."""
@@ -380,6 +389,8 @@ class TemplateExpresser:
                 lines = pack.user_lines.ready_again  # nothing was answered this turn: not "that answers it for me"
             elif kind == "guarded" and state is not None and any(s.value != "hidden" for _, s in state.concerns):
                 lines = pack.user_lines.guarded_later  # they have opened up already: not "someone I've only just met"
+            elif kind == "reject" and any(e[0] == "unsure" for e in events):
+                lines = self._reject_unsure  # every worry settled, only trust short: not "Riding isn't for me."
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
             facts = event[2:] if kind == "resolved" else ()
@@ -426,7 +437,8 @@ class TemplateExpresser:
                     # biggest hesitation?"); after a statement, then whether what the caller just told them holds, not
                     # the worry alone as if nothing had answered it (round 40: "Honestly, it's the faff. Ringing the
                     # old lot to cancel, ..." right after "we tell your old provider and handle the changeover")
-                    text = text + " " + rng.choice(asks)
+                    after = [a for a in _TOUCHED_ASKS_AFTER if a not in said] or list(_TOUCHED_ASKS_AFTER)
+                    text = text + " " + rng.choice(after)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.render(self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said),
                                     persona)

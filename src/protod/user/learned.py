@@ -32,10 +32,11 @@ import numpy as np
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, absolute_scope, accounted, analyse, asks_consent,
-    asks_for_time, asks_open_worry, asks_indirectly, calms, introduces_company, checks_about_user, claim_clauses, complements, content_stems,
-    contradicts, denies_whole, derived, is_number, negation_covers, offers_to_act, says_yes, segments, speaks_for_offer,
-    spoken_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
+    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, analyse,
+    asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses, complements,
+    content_stems, contradicts, denies_whole, derived, introduces_company, is_number, negation_covers, offers_to_act,
+    says_yes, segments, speaks_for_offer, spoken_sentences, states_purpose, ties_benefit_to_now, tokenize,
+    urges_decision,
 )
 from protod.user.state import Perception
 from protod.user.learned_gates import (
@@ -403,13 +404,19 @@ class LearnedPerceiver:
                     supported[i] = True
                 elif (p[CONTRADICT] >= t.amounts and p[CONTRADICT] > p[ENTAIL] and not units[i][1]
                       and self._shared_out(premise, ident) and not self._names_only(units[i][0], ident)
-                      and not any(self._widens(c, ident) for c in self._clauses(premise)
-                                  if not self._shared_out(c, ident))  # (nothing beside it widened: "..., and never any other fees")
+                      # (nothing beside it widened: "..., and never any other fees")
+                      and not any(self._widens(c, ident) for c in self._clauses(premise) if not self._shared_out(c, ident))
                       and self._check(units[i][0], ident, frozenset(heard[i])) == ""):
                     # The user's share of the fact's cut ("You take home 80 percent of whatever rate you set" for
                     # "... keeps 20% of each lesson fee"): the model reads the complement as another number, the rules
                     # did the subtraction and nothing else clashes: stated (round 70: unheard, and the user's worry
                     # about take-home pay was left open).
+                    r.facts[ident] = max(r.facts.get(ident, 0.0), float(p[CONTRADICT]))
+                    supported[i] = True
+                elif p[CONTRADICT] > p[ENTAIL] and not units[i][1] and self._restates(units[i][0], ident):
+                    # Every amount of the fact said, nothing else, in one clause the rules read as the fact: the
+                    # model's doubt is its own error ("New riders also get a 150 euro bonus after their first 50
+                    # deliveries within 30 days.", 0.97 against the fact it restates; round 71's user doubted it).
                     r.facts[ident] = max(r.facts.get(ident, 0.0), float(p[CONTRADICT]))
                     supported[i] = True
                 elif p[ENTAIL] >= t.entail and not units[i][1] and not self._names_only(units[i][0], ident):
@@ -469,6 +476,12 @@ class LearnedPerceiver:
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing
                                                  and not asks_time[i] and not _INTEREST.search(u)])
+            # A question heard faintly as a worry that names a trait in its words asks that too: "Do you have access
+            # to a laptop?" (the tech worry at 0.24) is answered from the persona, and the worry's reading follows
+            # (round 71: "No, that part doesn't really bother me." to a tutor with only a tablet).
+            faint = [trait for i in sorted(probing) if units[i][1] and max(worries[i].values()) < t.situation_probe
+                     for trait in self.rules.asked_traits(units[i][0])]
+            r.asked_traits = tuple(dict.fromkeys((*r.asked_traits, *faint)))
         if r.facts:
             # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
             # true that ...", "Some say ..., but not with us") is not heard as stated, unless the model is sure of it
@@ -653,6 +666,23 @@ class LearnedPerceiver:
             return False
         words = set(content_stems(sent.tokens)) - COURTESY_STEMS
         return bool(words) and words <= self._process
+
+    def _restates(self, premise: str, fid: str) -> bool:
+        """The premise is the fact in other words, by the rules: one clause, every amount of the fact said and none
+        besides, nothing widened, and the rule reader hears the fact in it (denials and misquotes it hears too)."""
+        fact = self.rules.fact_model(fid)
+        sent = analyse(premise, self._verbs)
+        said = sent.numbers
+        if not fact.numbers or self._clauses(premise) or self._widens(premise, fid) or len(said) > len(fact.numbers):
+            return False
+        if not (all(accounted(q, said) for q in fact.numbers) and all(accounted(q, fact.numbers) for q in said)):
+            return False
+        # ... and every word of the fact but its verbs, so no qualifier is dropped ("Every rider gets ..." for "New
+        # riders get ...")
+        if (fact.content - VERB_STEMS) - set(content_stems(sent.tokens)):
+            return False
+        heard = self.rules.perceive(premise)
+        return fid in heard.facts and not heard.false_claims
 
     def _shared_out(self, premise: str, fid: str) -> bool:
         """The premise gives the user's share of the fact's cut ("you keep 80%" for "we keep 20% of each lesson"):

@@ -282,9 +282,9 @@ COURTESY_STEMS = frozenset(content_stems(tokenize(
 _CONFIRM_LEAD = re.compile(rf"^(?:(?:{'|'.join(CONFIRMING_WORDS)})\b[,!.]?\s+)+", re.I)
 
 
-_DISCLAIMER_LEAD = re.compile(r"^(?:(?:look|honestly|now|and|but|so|well)[, ]+)*(?:i|we) (?:can't|cannot|won't|will not|"
-                              r"couldn't|wouldn't|don't|do not) (?:promise|guarantee|pretend|claim)\b[^,;:]{0,60}[,;:]\s*"
-                              r"(?:(?:but|though|although|and|still)\b\s*)?")
+_DISCLAIMER_LEAD = re.compile(r"^(?:(?:look|honestly|now|and|but|so|well)[, ]+)*(?:i|we) "
+                              r"(?:can't|cannot|won't|will not|couldn't|wouldn't|don't|do not) "
+                              r"(?:promise|guarantee|pretend|claim)\b[^,;:]{0,60}[,;:]\s*(?:(?:but|though|although|and|still)\b\s*)?")
 
 
 def without_courtesy(sentence: str) -> str:

@@ -181,6 +181,10 @@ def _lists_words(text: str) -> bool:
         len(content_stems(tokens)) == len(tokens) for tokens in parts)
 
 
+# A verbless statement opening on one of these denies something ("No fixed hours at all.", "Not a penny.").
+_DENIALS = frozenset("no not never zero none".split())
+
+
 class RulePerceiver:
     """Perception by meaning with the pack's cues as anchors (see protod.text). Cached per text.
 
@@ -537,10 +541,13 @@ class RulePerceiver:
                     facts += [f for f in stated if f not in facts]
                 if stated:
                     continue
+                # ... nor is a verbless denial ("No fixed hours at all." to "If you need fixed hours, it won't work.",
+                # round 71: nonsense): it answers in the user's words; unheard as a fact, it earns nothing
                 if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems)
                                                                  and not courtesy_only(sent.text)
                                                                  and not says_yes(sent.text)
-                                                                 and sent.tokens[0] not in INTERJECTIONS):
+                                                                 and sent.tokens[0] not in INTERJECTIONS
+                                                                 and (sent.question or sent.tokens[0] not in _DENIALS)):
                     nonsense = True
                 if not sent.question:
                     false_claims += [f for f in self.facts.false_cues(sent) if f not in false_claims]

@@ -374,6 +374,11 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
             w.told.add(cid)
             w.voice(cid, d, fact)
             w.answered_any = w.voiced_this_turn = True
+        elif status is _HIDDEN and fact not in state.heard:
+            # ... and a second worry answered in the same breath, while the first is said (one a turn), is not lost:
+            # its part of the offer is now as good as named (round 71: "no contract term and no exclusivity" beside
+            # the weekly pay, and the exclusivity worry could never come out after it)
+            w.hinted.add(cid)
     if settled_any:
         # A worry settled renews the user's patience: round 13's user hung up on a gentle question one turn after
         # "The pay isn't the problem then", on the patience earlier turns had used up. Only true answers settle a
@@ -400,6 +405,15 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
             w.progress = True
     for trait in perception.asked_traits:
         w.events.append(("answered", trait))  # "How do you get around?" gets a plain answer from the persona
+    if perception.asked_traits and not perception.facts and not w.answered_any:
+        # Asked about their situation right after saying a worry ("What sort of times would you realistically be able
+        # to train, with your work as it is?" after "I could never get there at a time that suited me.", round 71:
+        # "That doesn't really answer my worry."), the caller is listening, once, as with a question about the worry
+        # itself (`_says_more`); the answer is the reply.
+        said = next((cid for cid in waiting if cid not in state.told and cid not in w.explained), None)
+        if said is not None:
+            w.explained.add(said)
+            w.listened = said
     if (perception.question and not (perception.probes or perception.asked_traits or perception.closing_ask
                                       or perception.barrage or w.answered_any or perception.nonsense)):
         # "Do you have a minute?": answered, not ignored (also beside a fact only acknowledged, which the reply may
