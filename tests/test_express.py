@@ -668,3 +668,21 @@ def test_round_71_saying_no_for_want_of_trust_says_so():
         assert reply in _REJECT_UNSURE, reply
         reply = expresser.express((("refused_ask",), ("reject",)), persona, random.Random(seed))
         assert reply in [line.text for line in courier.user_lines.reject], reply
+
+
+def test_round_72_a_value_the_caller_stated_is_not_told_back_to_another_question():
+    """Round 72: "I know you already work with a few agencies and another platform. What would a new platform have to
+    get right for you to bother with it?" got "I'm still on another platform, as it happens." The caller said it and
+    asked something else: the value is not said back."""
+    root = Path(__file__).parents[1]
+    translator = parse_scenario((root / "data/perception/packs/translator_marketplace.yaml").read_text())
+    expresser = TemplateExpresser(translator)
+    persona = next(p for p in PersonaSampler(translator, 0).sample(300)
+                   if p.traits["past_platforms"] == "still on another platform")
+    said = expresser.answer(["past_platforms"], persona, random.Random(0), False, "",
+                            "I know you already work with a few agencies and another platform. What would a new "
+                            "platform have to get right for you to bother with it?")
+    assert said == [], said
+    said = expresser.answer(["past_platforms"], persona, random.Random(0), False, "",
+                            "Have you worked through translation platforms before?")
+    assert said and "platform" in said[0], said

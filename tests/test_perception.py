@@ -1446,3 +1446,27 @@ def test_round_71_signposts_denials_and_open_questions_are_speech():
                  "Was there anything about the last site you tutored on that you wouldn't want to go through again?"):
         p = tutor.perceive(text)
         assert p.open_question and len(p.probes) > 3, (text, p)
+
+
+def test_round_72_an_answer_that_names_its_neighbours_is_no_recital():
+    """Round 72 (rule): a four-sentence answer to "I'm waiting on a van" named five facts (stock, van days, the summer
+    run, turnaround, top-up) and was a recital, so the worry "was not answered"; "With eight rooms you'd hold 24 full
+    sets." (three sets a room, worked out) was a lie; "I understand you've got a new e-bike, which is a great start."
+    was sales talk. A real recital, a wrong total and sales talk stay what they were."""
+    hotel = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "hotel_linen_service.yaml"))
+    p = hotel.perceive("From day one we stock you with three full sets per room: one on the bed, one on the shelf, one in "
+                       "the wash. The van comes Monday, Wednesday and Friday before 10 am, plus Saturdays June to "
+                       "September, and anything collected is back within 72 hours at most. If you ever do run short, "
+                       "ring before 11 am and we bring a same-day top-up for a flat £25.")
+    assert not p.recital and {"turnaround", "emergency_top_up"} <= set(p.facts), p
+    recital = " ".join(f.text for f in hotel.pack.facts)
+    assert hotel.perceive(recital).recital
+    assert not hotel.perceive("With eight rooms you'd hold 24 full sets.").false_claims
+    assert hotel.perceive("With eight rooms you'd hold 30 full sets.").false_claims
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert not courier.perceive("I understand you've got a new e-bike, which is a great start.").pitch
+    assert courier.perceive("We are the best delivery app in the city.").pitch
+    p = courier.perceive("Is there anything that gives you pause about it?")
+    assert p.open_question and len(p.probes) > 3, p
+    translator = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    assert translator.perceive("What would a new platform have to get right for you to bother with it?").probes

@@ -506,3 +506,17 @@ def test_asking_about_the_users_situation_right_after_their_worry_is_listening()
     assert not any(e[0] == "ignored" for e in asked.events) and asked.state.trust == said.trust
     again = step(asked.state, question=True, asked_traits=("work_pattern",))
     assert ("ignored", "fees") in again.events
+
+
+def test_a_question_naming_a_worry_of_the_same_part_is_not_denied():
+    """Round 72: "... for example what it costs you to get started?" (a worry the user does not hold) got "That's not
+    really it. Every one of these jobs wants money upfront for equipment.": the worry they do hold is of the same part
+    of the offer. They say it, without "not that"; of another part, "not that" still comes first."""
+    areas = {"fees": "money", "volume": "demand", "deposit": "money"}
+    s = state(trust=0.9)
+    same = transition(s, Perception(probes=("deposit",), pointed=frozenset({"deposit"}), question=True), SEV, D, 12,
+                      areas=areas)
+    assert ("not_that",) not in same.events and same.state.status("fees") is V
+    other = transition(state(trust=0.9, fees=R), Perception(probes=("deposit",), pointed=frozenset({"deposit"}),
+                                                            question=True), SEV, D, 12, areas=areas)
+    assert ("not_that",) in other.events and other.state.status("volume") is V

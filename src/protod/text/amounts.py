@@ -370,6 +370,9 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         # a count worked out per unit: "with fourteen bedrooms, three sets per room would be 42 sets" (14 x 3; round
         # 66 heard a wrong number): a true count of the same unit times another count said beside it
         per = [k[1] for k in stated if k[0] == "num" and k != q and same_unit(k[2], q[2]) and accounted(k, known)]
+        # ... or the fact's own count per unit, unsaid: "With eight rooms you'd hold 24 full sets." for "three full
+        # sets per room" (round 72: a lie, "That's not what your website says")
+        per += [k[1] for k in known if k[0] == "num" and same_unit(k[2], q[2])]
         times = [k[1] for k in stated if k[0] == "num" and k != q and not same_unit(k[2], q[2])]
         return any(abs(a * n - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for a in per for n in times)
     if q[0] != "cur":

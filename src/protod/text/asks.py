@@ -99,7 +99,7 @@ _OPEN_WORRY = re.compile(
     # what they would need from it: "can I ask what you'd need from a new care job for it to be worth a move?" (round
     # 65: not heard as a question about worries, and its "job" asked after the current one)
     r"what (?:else )?(?:(?:would|do|will|might) you|you'd|you) (?:need|want|look for|expect|be looking for) (?:from|in|out of)\b|"
-    r"uneasy|sticking points?|get in the way|stand in the way|give you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
+    r"uneasy|sticking points?|get in the way|stand in the way|giv(?:e|es|ing) you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
     r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
     r"(?:would|could|might) make (?:it|this|that|things|life) (?:hard|harder|difficult|tricky|awkward)|"
@@ -116,6 +116,8 @@ _OPEN_WORRY = re.compile(
     # "anything about the last site ... that you wouldn't want to go through again?" (round 71: asked the user's
     # experience)
     r"(?:wouldn't|would not|don't|do not|never) want to (?:go through|deal with|face|repeat|put up with)|"
+    # "What would a new platform have to get right for you to bother with it?" (round 72: asked the user's platform)
+    r"(?:have|need|needs|has) to get right|"
     # "What would need to be true for you to feel ready?", "What would have to happen for you to feel comfortable
     # signing up?" (round 70: a plain question, and the second a closing ask)
     r"what (?:(?:would|will|might) (?:need to|have to)|needs? to|has to) (?:be true|happen|change|be in place)|"

@@ -305,6 +305,15 @@ class TemplateExpresser:
             told = bool(marks_of) and len(yes_no) == len(questions) and all(
                 full and full <= set(content_stems(tokenize(asked))) for _, full in marks_of)
             known = known or (told and not denies)
+            # A value the caller's statements already said, beside a question that asks what or how of something else
+            # ("I know you already work with a few agencies and another platform. What would a new platform have to get
+            # right for you to bother with it?" got "I'm still on another platform, as it happens.", round 72): the
+            # caller knows it and did not ask it; the rest of the reply answers the question.
+            stated = {w for x in split_sentences(asked) if not x.rstrip().endswith("?")
+                      for w in content_stems(tokenize(x))}
+            if questions and len(yes_no) < len(questions) and all(
+                    (marks and marks <= stated) or (full and full <= stated) for marks, full in marks_of):
+                return out
             frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
             if answered_no:
                 frames = _ANSWER_NO

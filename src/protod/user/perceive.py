@@ -181,6 +181,18 @@ def _lists_words(text: str) -> bool:
         len(content_stems(tokens)) == len(tokens) for tokens in parts)
 
 
+_APPRAISED = frozenset("start news idea thing move step sign one".split())
+_INTENSIFIERS = frozenset("really such so very quite".split())
+
+
+def _appraises(tokens: tuple[str, ...]) -> bool:
+    """The clause only appraises what came before: "which is a great start", "that's great" (not "it's a win-win")."""
+    return (len(tokens) <= 6 and tokens[:1] in (("which",), ("that",), ("this",))
+            and tokens[1:2] in (("is",), ("was",), ("sounds",), ("seems",))
+            # (one word of praise, the rest small words)
+            and sum(1 for t in tokens[2:] if not (t in FUNCTION_WORDS or t in _APPRAISED or t in _INTENSIFIERS)) <= 1)
+
+
 # A verbless statement opening on one of these denies something ("No fixed hours at all.", "Not a penny.").
 _DENIALS = frozenset("no not never zero none".split())
 
@@ -475,6 +487,12 @@ class RulePerceiver:
         website." to a one-line introduction)."""
         if not _has_any(sent.stems, self._pitch):
             return False
+        # A word of praise for what the user just said or has ("I understand you've got a new e-bike, which is a great
+        # start.", "Congratulations on your new e-bike, that's great.": round 72, "Everyone who calls says that."):
+        # a clause that only appraises what came before is no sales talk.
+        praise = [c for c in sent.clauses if _appraises(c.tokens)]
+        if praise and not any(_has_any(c.stems, self._pitch) for c in sent.clauses if c not in praise):
+            return False
         own = set(caller_wishes(sent.tokens))
         if sent.tokens[0] in INTERJECTIONS | _APPROVING and (len(sent.tokens) == 1 or _INTERJECTED.match(sent.text)):
             own.add(0)  # "Great. Are you still tied in?", "Perfect, thanks": the caller's reply, not sales talk (round 27)
@@ -595,6 +613,16 @@ class RulePerceiver:
                 facts += [f for f in stated if f not in facts]
                 false_claims += [f for f in false if f not in false_claims]
         facts = [f for f in facts if f not in false_claims]
+        most = self._max_facts
+        if most < len(facts) <= most + 2 and sum(1 for x in sentences if x.tokens and not x.question) <= most:
+            # One or two over the recital bar in a few sentences is an answer that names its neighbours, not a
+            # brochure ("... three full sets per room ... the van comes Monday, Wednesday and Friday ... plus
+            # Saturdays June to September, ... back within 72 hours ... a same-day top-up for a flat £25.", round 72:
+            # a recital, and the worry it answered "not answered"): the facts of its main topic are heard, up to the
+            # bar (the learned perceiver keeps its surest). A recital reads out more, or in more sentences.
+            area_of = {f: {self.pack.area_of(c).id for c in self.pack.answers.get(f, ())} for f in facts}
+            weight = {f: max((sum(1 for g in facts if a in area_of[g]) for a in area_of[f]), default=0) for f in facts}
+            facts = sorted(facts, key=lambda f: -weight[f])[:most]
         barrage = barrage or len(areas) > self._max_areas
         probes.sort(key=lambda c: (c not in pointed, self._severity_rank[c]))
         addressed = tuple((cid, fid) for fid in facts for cid in self.pack.answers.get(fid, ()))

@@ -510,7 +510,10 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
     elif names_other:
         # Asked about a worry they do not have, an open person names the one they do ("Not that so much.
         # What worries me is ..."): saying "not a worry for me" while holding one misleads the caller.
-        if perception.pointed:  # only a question that named a worry gets "not that": an open one is answered
+        # (nor one that named a worry of the same part of the offer: "... for example what it costs you to get
+        # started?" got "That's not really it. Every one of these jobs wants money upfront for equipment.", round 72)
+        near = {(areas or {}).get(c) for c in perception.pointed} & {(areas or {}).get(other)} - {None}
+        if perception.pointed and not near:  # only a question that named a worry gets "not that": an open one is answered
             w.events.append(("not_that",))
         w.voice(other, d)
     elif other is not None and not perception.pointed and len({(areas or {}).get(c)
