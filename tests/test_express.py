@@ -686,3 +686,22 @@ def test_round_72_a_value_the_caller_stated_is_not_told_back_to_another_question
     said = expresser.answer(["past_platforms"], persona, random.Random(0), False, "",
                             "Have you worked through translation platforms before?")
     assert said and "platform" in said[0], said
+
+
+def test_round_72_kept_back_right_after_being_told_does_not_ask_to_be_told():
+    """Round 72: after a full outline of the plan, "Right, Fibre 500. I don't know you well enough to go into that yet.
+    Tell me how it works first." A user who keeps their worry back in the turn they were told how it works says so
+    without asking for it again; asked cold, they still ask to hear how it works."""
+    from protod.user.express import _GUARDED_TOLD
+
+    root = Path(__file__).parents[1]
+    broadband = parse_scenario((root / "examples/packs/home_broadband.yaml").read_text())
+    expresser = TemplateExpresser(broadband)
+    persona = PersonaSampler(broadband, 0).sample(1)[0]
+    fact = broadband.facts[0]
+    for seed in range(6):
+        reply = expresser.express((("acknowledge", fact.id), ("guarded",)), persona, random.Random(seed),
+                                  agent_text=fact.text + " What's on your mind?")
+        assert any(reply.endswith(line) for line in _GUARDED_TOLD), reply
+        reply = expresser.express((("guarded",),), persona, random.Random(seed), agent_text="What's on your mind?")
+        assert reply in [line.text for line in broadband.user_lines.guarded], reply

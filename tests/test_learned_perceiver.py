@@ -1220,3 +1220,13 @@ def test_round_71_a_fact_restated_whole_is_heard_whatever_the_models_doubt(perce
         assert "welcome_bonus" not in courier.perceive(text).facts, text
     tutor = LearnedPerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
     assert "home_setup" in tutor.perceive("Do you have access to a laptop?").asked_traits
+
+
+def test_round_72_a_hedge_and_a_signpost_claim_nothing(perceivers):
+    """Round 72: "I won't pretend commission is free, it isn't." and "What I can say is two things." were invented
+    claims ("Hang on, is that actually written down somewhere?"). A claim riding after the hedge is still judged."""
+    merchant = perceivers[M]
+    for text in ("I won't pretend commission is free, it isn't.", "What I can say is two things."):
+        p = merchant.perceive(text)
+        assert not (p.unsupported or p.false_claims), (text, p)
+    assert merchant.perceive("I won't pretend it's perfect, but we waive your commission for a year.").unsupported

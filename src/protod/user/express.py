@@ -107,6 +107,10 @@ _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked an open question they do not trust the caller enough to answer in full, a user names the part of the offer
 # their worry is about (the area's description: "the monthly bill, prices and charges"), and no more.
 _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
+# Keeping a worry back right after being told how the offer works: not asking to be told it first (round 72: "Right,
+# Fibre 500. I don't know you well enough to go into that yet. Tell me how it works first.")
+_GUARDED_TOLD = ("That helps a bit, but I'm not ready to go into my side of it yet.",
+                 "Okay. I'd still rather not say what's bothering me just yet.")
 # Saying no with every worry settled and only trust lacking: the reason is the caller, not the offer (round 71: "No.
 # Riding isn't for me. Please don't call again." right after "Three days? That's quicker than I expected.")
 _REJECT_UNSURE = ("It all sounds fine on paper, but I don't know you well enough to sign up. It's a no for now.",
@@ -151,6 +155,7 @@ class TemplateExpresser:
         # talk ("Mm-hm. Anyway, where were we?" to "that's what the three free days are for", round 35)
         self._noted = [UserLine(text) for text in _NOTED]
         self._reject_unsure = [UserLine(text) for text in _REJECT_UNSURE]
+        self._guarded_told = [UserLine(text) for text in _GUARDED_TOLD]
 
     def voice(self, persona: Persona) -> str | None:
         """How this persona talks ("brief", "chatty"), from the pack's trait `voice`s; None: no preference."""
@@ -167,7 +172,7 @@ class TemplateExpresser:
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
              said: str = "", after: str = "", opens: Callable[[Any], str] | None = None,
-             heard_in: str | None = None) -> UserLine:
+             heard_in: str | None = None, values_told: tuple[str, ...] = ()) -> UserLine:
         """One line of `lines` that this persona may say when the event carries `facts`, drawn with `rng`; a line
         not yet in `said` (what the user said earlier in the call) when there is one, and one that does not open with
         the word `after` (the part just before it in this reply) opens with ("Alright, ... Alright, ..."); `opens`
@@ -204,6 +209,12 @@ class TemplateExpresser:
             eligible = [line for line, n in zip(eligible, unsaid) if n == min(unsaid)]
         if said and len(eligible) > 1:
             fresh = [line for line in eligible if self.render(line, persona) not in said]
+            if fresh:
+                eligible = fresh
+        if values_told and len(eligible) > 1:
+            # not a trait value the caller has said to them, told back as news ("I'm a freelance software developer.
+            # Some months ..." after "I understand you freelance as a software developer", round 72)
+            fresh = [line for line in eligible if not any(v in self.render(line, persona).lower() for v in values_told)]
             if fresh:
                 eligible = fresh
         if after and len(eligible) > 1:
@@ -331,6 +342,9 @@ class TemplateExpresser:
         heard in. Without them the reply is that of a first turn."""
         pack = self.pack
         said = " ".join(m.text for m in history if m.role == "user") if history else ""
+        caller = set(content_stems(tokenize(" ".join([*(m.text for m in history if m.role == "agent"), agent_text]))))
+        values_told = tuple(str(v).lower() for v in persona.traits.values()
+                            if isinstance(v, str) and (stems := set(content_stems(tokenize(v)))) and stems <= caller)
         opening = state is None or state.turn <= 1
         wary = state is not None and state.trust < pack.dynamics.voice_trust_min
         parts: list[str] = []
@@ -398,6 +412,8 @@ class TemplateExpresser:
                 lines = pack.user_lines.ready_again  # nothing was answered this turn: not "that answers it for me"
             elif kind == "guarded" and state is not None and any(s.value != "hidden" for _, s in state.concerns):
                 lines = pack.user_lines.guarded_later  # they have opened up already: not "someone I've only just met"
+            elif kind == "guarded" and any(e[0] == "acknowledge" for e in events):
+                lines = self._guarded_told  # just told how it works: not "Tell me how it works first" (round 72)
             elif kind == "reject" and any(e[0] == "unsure" for e in events):
                 lines = self._reject_unsure  # every worry settled, only trust short: not "Riding isn't for me."
             else:
@@ -409,7 +425,8 @@ class TemplateExpresser:
             asked_only = kind == "ready" and settled_now
             line = self.pick(lines, persona, rng, facts, said, parts[-1] if parts else "",
                              (lambda x: reply_opener(last_question(str(x)))) if asked_only else None,
-                             agent_text if kind == "resolved" and agent_text else None)
+                             agent_text if kind == "resolved" and agent_text else None,
+                             values_told if kind in ("voiced", "restated", "confirm") else ())
             text = self.render(line, persona)
             if kind == "restated" and said and text in said:
                 # Every line of the worry said already: not the same words again ("I'd pay and then not go. That's

@@ -707,12 +707,13 @@ class LearnedPerceiver:
         return bool(fact_id) and bool(absolute_scope(premise) - absolute_scope(self.pack.fact_by_id[fact_id].text))
 
     def _disclaims(self, premise: str) -> bool:
-        """The caller declines to promise ("I can't guarantee how busy it'll be", "There's no guarantee of ..."):
-        a guarantee negated, with no amount beside it to carry a claim."""
+        """The caller declines to promise ("I can't guarantee how busy it'll be", "There's no guarantee of ...", "I
+        won't pretend ..."): a guarantee negated, with no amount beside it to carry a claim."""
         sent = analyse(premise, self._verbs)
         tokens = sent.tokens
-        return not sent.numbers and any(t in GUARANTEE_WORDS and NEGATORS.intersection(tokens[max(0, i - 2):i])
-                                        for i, t in enumerate(tokens))
+        # ("I won't pretend commission is free, it isn't.": round 72, an invented claim)
+        return not sent.numbers and any((t in GUARANTEE_WORDS or t == "pretend") and NEGATORS.intersection(
+            tokens[max(0, i - 2):i]) for i, t in enumerate(tokens))
 
     def _guaranteed_elsewhere(self, clause: Any) -> bool:
         """Another fact guarantees what this clause names ("... and the lunch peak guarantees €14 an hour" beside a

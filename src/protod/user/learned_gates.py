@@ -216,7 +216,10 @@ _SIGNPOST = re.compile(r"^(?:(?:so|well|okay|ok|right|now|and|actually)[, ]+)*(?
                        r"a few|some) (?:things?|points?|ideas?|options?|ways?|bits?)(?: (?:that|which))?(?: (?:might|could|may|"
                        r"should|would|will|can)(?: really| also)? (?:help|be worth (?:knowing|mentioning)))?"
                        r"(?: (?:here|there|with that|on that|with this))?[.!:]*$|^(?:(?:so|well|okay|right)[, ]+)?here'?s "
-                       r"what (?:might|could|may|would|will) help(?: (?:here|there))?[.!:]*$")
+                       r"what (?:might|could|may|would|will) help(?: (?:here|there))?[.!:]*$|"
+                       # "What I can say is two things." (round 72: an invented claim)
+                       r"^(?:(?:so|well|okay|right|but)[, ]+)?what i (?:can|would|will|'d|want to) (?:say|tell you|offer)"
+                       r"(?: you)? is (?:this|one|two|three|a couple of|a few)(?: things?| points?)?[.!:]*$")
 
 
 # The caller promising to say whether something can be done ("If it's the hours or the travel, I'll tell you honestly
