@@ -613,11 +613,8 @@ def test_round_70_a_value_the_caller_told_is_confirmed_not_echoed():
     """Round 70: "I saw you've worked in a care home before. Have you a couple of minutes? I'd love to hear whether you'd
     ever think about going back into care work." got "I've worked in a care home before." (the caller's words back). A
     value the caller's own statement told is confirmed; one it did not tell is still said as news."""
-    root = Path(__file__).parents[1]
-    care = parse_scenario((root / "data/perception/packs/home_care_caregivers.yaml").read_text())
-    expresser = TemplateExpresser(care)
-    persona = next(p for p in PersonaSampler(care, 0).sample(300)
-                   if p.traits["care_background"] == "worked in a care home before")
+    expresser, persona = _expresser_for("data/perception/packs/home_care_caregivers.yaml", "care_background",
+                                        "worked in a care home before")
     told = ("I saw you've worked in a care home before. Have you a couple of minutes? I'd love to hear whether you'd "
             "ever think about going back into care work.")
     said = expresser.answer(["care_background"], persona, random.Random(0), False, "", told)
@@ -674,11 +671,8 @@ def test_round_72_a_value_the_caller_stated_is_not_told_back_to_another_question
     """Round 72: "I know you already work with a few agencies and another platform. What would a new platform have to
     get right for you to bother with it?" got "I'm still on another platform, as it happens." The caller said it and
     asked something else: the value is not said back."""
-    root = Path(__file__).parents[1]
-    translator = parse_scenario((root / "data/perception/packs/translator_marketplace.yaml").read_text())
-    expresser = TemplateExpresser(translator)
-    persona = next(p for p in PersonaSampler(translator, 0).sample(300)
-                   if p.traits["past_platforms"] == "still on another platform")
+    expresser, persona = _expresser_for("data/perception/packs/translator_marketplace.yaml", "past_platforms",
+                                        "still on another platform")
     said = expresser.answer(["past_platforms"], persona, random.Random(0), False, "",
                             "I know you already work with a few agencies and another platform. What would a new "
                             "platform have to get right for you to bother with it?")
@@ -705,3 +699,10 @@ def test_round_72_kept_back_right_after_being_told_does_not_ask_to_be_told():
         assert any(reply.endswith(line) for line in _GUARDED_TOLD), reply
         reply = expresser.express((("guarded",),), persona, random.Random(seed), agent_text="What's on your mind?")
         assert reply in [line.text for line in broadband.user_lines.guarded], reply
+
+
+def _expresser_for(pack: str, trait: str, value: str):
+    """The pack's template expresser and a persona of it whose `trait` is `value` (`pack`: a path under the repo)."""
+    scenario = parse_scenario((Path(__file__).parents[1] / pack).read_text())
+    persona = next(p for p in PersonaSampler(scenario, 0).sample(300) if p.traits[trait] == value)
+    return TemplateExpresser(scenario), persona

@@ -426,7 +426,7 @@ class TemplateExpresser:
             line = self.pick(lines, persona, rng, facts, said, parts[-1] if parts else "",
                              (lambda x: reply_opener(last_question(str(x)))) if asked_only else None,
                              agent_text if kind == "resolved" and agent_text else None,
-                             values_told if kind in ("voiced", "restated", "confirm") else ())
+                             values_told=values_told if kind in ("voiced", "restated", "confirm") else ())
             text = self.render(line, persona)
             if kind == "restated" and said and text in said:
                 # Every line of the worry said already: not the same words again ("I'd pay and then not go. That's
