@@ -1213,6 +1213,8 @@ def test_round_71_a_fact_restated_whole_is_heard_whatever_the_models_doubt(perce
     courier = perceivers[C]
     p = courier.perceive("New riders also get a 150 euro bonus after their first 50 deliveries within 30 days.")
     assert p.facts == ("welcome_bonus",) and not p.unsupported, p
+    assert not courier._restates("New riders get a 150 euro bonus after their first 50 deliveries within 30 days plus a "
+                                 "free scooter.", "welcome_bonus")  # (the model credits this one itself: not yet closed)
     for text in ("New riders get a 150 euro bonus after their first 50 deliveries within 30 days, and another 150 every "
                  "month after.", "Every rider gets a 150 euro bonus after their first 50 deliveries within 30 days.",
                  "New riders don't get a 150 euro bonus after their first 50 deliveries within 30 days.",

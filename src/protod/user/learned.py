@@ -51,6 +51,8 @@ from protod.user.learned_model import (
 # Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
 _NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
 _BACK_REFERENCE = frozenset("it that this they those these which".split())
+_GIVING = frozenset("free pay pays paid give gives given waive waived include includes included cover covers refund "
+                    "refunded bonus double triple cash extra".split())
 _SAVES = frozenset("save saves saving saved".split())  # "saves you five a month": a difference, worked out
 _GUARANTEE_STEMS = frozenset(content_stems(tuple(GUARANTEE_WORDS)))
 
@@ -680,6 +682,10 @@ class LearnedPerceiver:
         # ... and every word of the fact but its verbs, so no qualifier is dropped ("Every rider gets ..." for "New
         # riders get ...")
         if (fact.content - VERB_STEMS) - set(content_stems(sent.tokens)):
+            return False
+        # ... and nothing given besides ("..., plus a free scooter", "..., paid in cash": a clause without a verb
+        # of its own is no clause to check)
+        if _GIVING.intersection(sent.tokens) - set(tokenize(self.pack.fact_by_id[fid].text)):
             return False
         heard = self.rules.perceive(premise)
         return fid in heard.facts and not heard.false_claims
