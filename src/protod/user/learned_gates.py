@@ -1,6 +1,10 @@
 """Rule readings the learned perceiver checks the model's verdicts against: who a sentence speaks of (the caller,
 the user, the user's business, another provider), whether it says anything checkable, courtesy around it. The model
-judges meaning; these keep it from judging what is not a claim about the offer. Pure functions of the text."""
+judges meaning; these keep it from judging what is not a claim about the offer. Pure functions of the text.
+
+Over 400 lines: a flat set of small gates, each one pure function with the patterns it reads (most of the length is
+those patterns and the callers' lines that taught them); split by theme, one judgement's exceptions (who speaks, of
+what) would be spread over several modules the perceiver reads together."""
 
 from __future__ import annotations
 
