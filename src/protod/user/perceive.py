@@ -560,12 +560,14 @@ class RulePerceiver:
                 if stated:
                     continue
                 # ... nor is a verbless denial ("No fixed hours at all." to "If you need fixed hours, it won't work.",
-                # round 71: nonsense): it answers in the user's words; unheard as a fact, it earns nothing
+                # round 71: nonsense): it answers in the user's words; unheard as a fact, it earns nothing (a list
+                # that opens on "No" is still a list: "No minimum term, thirty days, no exit fee.")
                 if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems)
                                                                  and not courtesy_only(sent.text)
                                                                  and not says_yes(sent.text)
                                                                  and sent.tokens[0] not in INTERJECTIONS
-                                                                 and (sent.question or sent.tokens[0] not in _DENIALS)):
+                                                                 and (sent.question or sent.tokens[0] not in _DENIALS
+                                                                      or _lists_words(sent.text))):
                     nonsense = True
                 if not sent.question:
                     false_claims += [f for f in self.facts.false_cues(sent) if f not in false_claims]
