@@ -99,6 +99,7 @@ _TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it wo
 # ... and after the worry in the user's own words, with no words of the fact to point at: what the caller said, named
 # as such ("We're in rural County Mayo. It rains nine days out of ten here. ... You're sure about that?" asked the
 # caller to vouch for the user's own claim, round 70)
+_WORRY_SAID = frozenset({"voiced", "restated", "confirm"})  # events whose reply says the worry in the user's words
 _TOUCHED_ASKS_AFTER = ("Does what you just said really cover that?", "And what you told me really covers that, does it?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
@@ -342,9 +343,11 @@ class TemplateExpresser:
         heard in. Without them the reply is that of a first turn."""
         pack = self.pack
         said = " ".join(m.text for m in history if m.role == "user") if history else ""
-        caller = set(content_stems(tokenize(" ".join([*(m.text for m in history if m.role == "agent"), agent_text]))))
-        values_told = tuple(str(v).lower() for v in persona.traits.values()
-                            if isinstance(v, str) and (stems := set(content_stems(tokenize(v)))) and stems <= caller)
+        values_told: tuple[str, ...] = ()
+        if any(e[0] in _WORRY_SAID for e in events):  # (only a worry's lines carry profile values: not every reply)
+            caller = set(content_stems(tokenize(" ".join([*(m.text for m in history if m.role == "agent"), agent_text]))))
+            values_told = tuple(str(v).lower() for v in persona.traits.values()
+                                if isinstance(v, str) and (stems := set(content_stems(tokenize(v)))) and stems <= caller)
         opening = state is None or state.turn <= 1
         wary = state is not None and state.trust < pack.dynamics.voice_trust_min
         parts: list[str] = []
@@ -391,7 +394,7 @@ class TemplateExpresser:
                 continue
             if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
-            elif kind in ("voiced", "restated", "confirm"):  # ("voiced", concern id[, fact id that touched it])
+            elif kind in _WORRY_SAID:  # ("voiced", concern id[, fact id that touched it])
                 lines = pack.concern_by_id[event[1]].reveal_lines
             elif kind == "small_talk" and not opening and any(speaks_for_offer(x) for x in split_sentences(agent_text)):
                 lines = self._noted
@@ -426,7 +429,7 @@ class TemplateExpresser:
             line = self.pick(lines, persona, rng, facts, said, parts[-1] if parts else "",
                              (lambda x: reply_opener(last_question(str(x)))) if asked_only else None,
                              agent_text if kind == "resolved" and agent_text else None,
-                             values_told=values_told if kind in ("voiced", "restated", "confirm") else ())
+                             values_told=values_told if kind in _WORRY_SAID else ())
             text = self.render(line, persona)
             if kind == "restated" and said and text in said:
                 # Every line of the worry said already: not the same words again ("I'd pay and then not go. That's

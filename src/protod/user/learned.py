@@ -437,6 +437,7 @@ class LearnedPerceiver:
                 r.closing = True
             elif kind == "pressure" and p[ENTAIL] >= t.pressure and not calm[i]:
                 r.pressure = True
+        faint: set[int] = set()  # questions heard asking about a worry, but only faintly (below `situation_probe`)
         for i, found in enumerate(worries):
             # A question about the user's own situation that the model hears only faintly as a worry ("How would you
             # normally get in, by train, bus, or something else?": the commute worry at 0.22) asks about the
@@ -444,10 +445,12 @@ class LearnedPerceiver:
             # A question that names a word of the worry it is heard asking about stays a probe ("Do our opening hours
             # work with your shifts?").
             asked = frozenset(content_stems(tokenize(units[i][0])))
-            if found and (max(found.values()) >= t.situation_probe or asks_open_worry(units[i][0])
-                          or any(asked & self._worry_words[c] for c in found)
+            weak = bool(found) and max(found.values()) < t.situation_probe
+            if found and (not weak or asks_open_worry(units[i][0]) or any(asked & self._worry_words[c] for c in found)
                           or not self._asked_traits([units[i][0]])):
                 probing.add(i)
+                if weak:
+                    faint.add(i)
                 for cid, v in found.items():
                     r.probe_scores[cid] = max(r.probe_scores.get(cid, 0.0), v)
         r.question = any(q for _, q in units)
@@ -481,9 +484,8 @@ class LearnedPerceiver:
             # A question heard faintly as a worry that names a trait in its words asks that too: "Do you have access
             # to a laptop?" (the tech worry at 0.24) is answered from the persona, and the worry's reading follows
             # (round 71: "No, that part doesn't really bother me." to a tutor with only a tablet).
-            faint = [trait for i in sorted(probing) if units[i][1] and max(worries[i].values()) < t.situation_probe
-                     for trait in self.rules.asked_traits(units[i][0])]
-            r.asked_traits = tuple(dict.fromkeys((*r.asked_traits, *faint)))
+            named = [trait for i in sorted(faint) if units[i][1] for trait in self.rules.asked_traits(units[i][0])]
+            r.asked_traits = tuple(dict.fromkeys((*r.asked_traits, *named)))
         if r.facts:
             # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
             # true that ...", "Some say ..., but not with us") is not heard as stated, unless the model is sure of it
