@@ -560,6 +560,17 @@ def test_round_37_a_value_written_in_the_third_person_is_said_in_the_first():
     assert _spoken("just stopped going") == "I've just stopped going"
     for value in ("only on weekends", "just the one pet", "only a bus pass"):
         assert _spoken(value) == value
+    # Round 74: "I've packed in summer and quiet in winter." A participle that says how the user (or their place) is,
+    # a time gone by, a span of years, and -ing words that name things, each said as a person says them
+    assert _spoken("packed in summer and quiet in winter") == "We're packed in summer and quiet in winter"
+    assert _spoken("guarded and sceptical") == "I'm guarded and sceptical"
+    assert _spoken("retired and on a pension") == "I'm retired and on a pension"
+    assert _spoken("opened last year") == "I opened last year"
+    assert _spoken("cleaning for about three years") == "I've been cleaning for about three years"
+    assert _spoken("cleaning for a handful of private regulars") == "I'm cleaning for a handful of private regulars"
+    assert _spoken("worked in a care home before") == "I've worked in a care home before"
+    for value in ("swimming and cardio", "wedding fairs and Instagram", "marketing copy"):
+        assert _spoken(value) == value
 
 
 def test_round_40_an_answer_the_worry_line_gives_is_not_said_twice():
@@ -622,6 +633,11 @@ def test_round_70_a_value_the_caller_told_is_confirmed_not_echoed():
     said = expresser.answer(["care_background"], persona, random.Random(0), False, "",
                             "Have you a couple of minutes? I'd love to hear what care work you've done.")
     assert not said[0].startswith(("Yes", "That's right")), said
+    # Round 74: told with an adverb for the value's adjective ("you recently graduated" for "a recent maths graduate")
+    expresser, persona = _expresser_for("examples/packs/tutor_recruitment.yaml", "current_role", "a recent maths graduate")
+    said = expresser.answer(["current_role"], persona, random.Random(0), False, "",
+                            "I saw you recently graduated in maths. Have you got a couple of minutes?")
+    assert said[0].startswith(("Yes", "That's right")), said
 
 
 def test_round_70_a_second_worry_of_a_settled_part_is_not_said_as_the_first_again():
@@ -665,6 +681,14 @@ def test_round_71_saying_no_for_want_of_trust_says_so():
         assert reply in _REJECT_UNSURE, reply
         reply = expresser.express((("refused_ask",), ("reject",)), persona, random.Random(seed))
         assert reply in [line.text for line in courier.user_lines.reject], reply
+    # Round 74: declining the ask (not yet a no) is not "Nothing in particular", which answers an open question; an
+    # open question still gets the pack's lines
+    from protod.user.express import _UNSURE_ASKED
+    for seed in range(6):
+        reply = expresser.express((("unsure",), ("refused_ask",)), persona, random.Random(seed))
+        assert reply in _UNSURE_ASKED, reply
+        reply = expresser.express((("unsure",),), persona, random.Random(seed))
+        assert reply in [line.text for line in courier.user_lines.unsure], reply
 
 
 def test_round_72_a_value_the_caller_stated_is_not_told_back_to_another_question():

@@ -1232,3 +1232,16 @@ def test_round_72_a_hedge_and_a_signpost_claim_nothing(perceivers):
         p = merchant.perceive(text)
         assert not (p.unsupported or p.false_claims), (text, p)
     assert merchant.perceive("I won't pretend it's perfect, but we waive your commission for a year.").unsupported
+
+
+def test_round_74_a_share_worked_out_in_words_is_no_lie():
+    """Dev lines read in session 36: "So on a twelve-cent rate, you pocket ten point two cents after our share." and
+    "At twelve cents you'd net about ten cents a word." were false claims: "ten point two" was read as 10 and 2, and the
+    rounded take-home was checked as an amount lent from another fact without the fact's own cut. A wrong take-home is
+    still a lie."""
+    translator = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    for text in ("On a twelve-cent rate you'd take home ten point two cents a word after our fee.",
+                 "At twelve cents a word you'd clear roughly ten cents once our cut comes off."):
+        p = translator.perceive(text)
+        assert "platform_fee" in p.facts and not (p.false_claims or p.unsupported), (text, p)
+    assert translator.perceive("At twelve cents a word you'd clear roughly eleven cents once our cut comes off.").false_claims

@@ -1470,3 +1470,15 @@ def test_round_72_an_answer_that_names_its_neighbours_is_no_recital():
     assert p.open_question and len(p.probes) > 3, p
     translator = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
     assert translator.perceive("What would a new platform have to get right for you to bother with it?").probes
+
+
+def test_round_74_the_user_paying_nothing_for_what_a_fact_supplies_denies_nothing():
+    """Round 74 (rule): "There's no setup or delivery fee, and you don't buy any stock." was a lie against "..., and we
+    stock you with three full sets per room": the user buying none of what the offer supplies agrees with it. Saying
+    the user pays nothing for what a fact charges for is still never credited as that fact."""
+    hotel = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "hotel_linen_service.yaml"))
+    for text in ("There's no setup or delivery fee, and you don't buy any stock.",
+                 "You don't buy any linen; we stock you with three full sets per room."):
+        p = hotel.perceive(text)
+        assert "starting_stock" in p.facts and not p.false_claims, (text, p)
+    assert "emergency_top_up" not in hotel.perceive("You don't pay anything for the emergency top-up run.").facts

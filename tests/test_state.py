@@ -462,6 +462,27 @@ def test_a_fact_heard_before_answers_the_part_the_user_pointed_at():
     assert pointed.state.status("fees") is V and "fees" in pointed.state.told
 
 
+def test_a_worry_whose_part_the_user_named_is_settled_by_its_fact():
+    """Round 74: "It's more about the monthly price and the cost of coming back, really.", then the off-peak price got
+    "Off-Peak membership? That's the sort of thing I wanted to ask about. You're sure about that?" A user who named the
+    part of the offer their worry is about is answered by the fitting fact, as if they had said the worry in full; a
+    part taken as named because its answer was heard beside another worry's (nothing said by the user) still only
+    voices it, and a turn that lies settles nothing."""
+    areas = {"fees": "money", "volume": "orders"}
+    wary = state(trust=(D.voice_trust_min + D.generic_voice_trust_min) / 2)
+    hinted = transition(wary, Perception(probes=("fees", "volume"), question=True, open_question=True), SEV, D, 12, areas)
+    assert ("hinted", "fees") in hinted.events and hinted.state.named == {"fees"}
+    assert UserState.from_dict(hinted.state.to_dict()) == hinted.state
+    answered = step(hinted.state, facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert answered.state.status("fees") is R and ("resolved", "fees", "no_fees") in answered.events
+    assert answered.state.stance == pytest.approx(hinted.state.stance + SEV["fees"])
+    lied = step(hinted.state, facts=("no_fees",), addressed=(("fees", "no_fees"),), false_claims=("rate",))
+    assert lied.state.status("fees") is H
+    silent = step(state(heard=frozenset({"no_fees"}), hinted=frozenset({"fees"})), facts=("no_fees",),
+                  addressed=(("fees", "no_fees"),))
+    assert silent.state.status("fees") is V
+
+
 def test_a_fact_for_another_worry_settles_no_told_worry_of_its_area():
     """Round 70: "pay goes into your bank every Friday" (the late-payment worry's fact) settled the told take-home-pay
     worry of the same area ("The pay isn't the problem then."), and the late-payment worry came back two turns later.

@@ -271,6 +271,11 @@ def tokenize(text: str) -> tuple[str, ...]:
         if len(parts) > 1 and parts[0] in _NUMBER_WORDS:
             out += _hyphenated(tok, parts)
             continue
+        if tok in _NUMBER_WORDS and _NUMBER_WORDS[tok] < 10 and len(out) > 1 and out[-1] == "point" \
+                and (out[-2].isdigit() or out[-2] == "one"):
+            out.pop()  # "ten point two cents" is 10.2 cents, not 10 and 2 (a worked share called a lie)
+            out[-1] = ("1" if out[-1] == "one" else out[-1]) + "." + str(_NUMBER_WORDS[tok])
+            continue
         if tok in _NUMBER_WORDS and tok not in ("one",):  # "one" is mostly a pronoun
             out.append(str(_NUMBER_WORDS[tok]))
             continue

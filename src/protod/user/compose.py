@@ -283,7 +283,17 @@ _PARTICIPLES = frozenset("done ridden driven been had taught run seen made got g
 _LEADING_ADVERBS = frozenset("recently just only already still".split())
 _PLACE_WORDS = frozenset("in on at with between out under".split())
 _NOT_VERBS_ING = frozenset("nothing something anything everything morning evening building spring thing string "
-                           "ceiling during".split())
+                           "ceiling during wedding marketing".split())
+# Participles that say how the user is, not what they have done: "I'm guarded and sceptical", "We're packed in summer"
+# (round 74 heard "I've packed in summer and quiet in winter."); a participle joined by "and" to a word that is no
+# verb is one too ("retired and on a pension")
+_STATES = frozenset("guarded relaxed retired self-employed insured worried booked packed married divorced based "
+                    "settled stuck tired stretched swamped crowded closed qualified".split())
+_BUSINESS_STATES = frozenset("packed booked crowded swamped closed".split())  # said of the place: "We're packed ..."
+# A time gone by makes a past: "I opened last year", not "I've opened last year"
+_PAST_TIME = re.compile(r"\b(?:last (?:year|month|week|summer|winter|spring|autumn)|ago|yesterday|in (?:19|20)\d\d)\b")
+# An ongoing activity over a span: "I've been cleaning for about three years", not "I'm cleaning for about three years"
+_SPAN = re.compile(r"\b(?:for|about|over|nearly|almost|around) (?:\w+ )?(?:years?|months?|decades?)\b")
 
 
 _THEIR = {"their": "my", "them": "me", "they": "I", "they're": "I'm", "themselves": "myself", "theirs": "mine"}
@@ -310,8 +320,9 @@ _OBJECT_OPENERS = frozenset("their the a an my his her its alone from on in with
 
 
 def as_spoken(value: str) -> str:
-    """A trait value as the user says it: "I've ..." before a past participle, "I'm ..." before an -ing verb, and in
-    the first person (`_first_person`)."""
+    """A trait value as the user says it: "I've ..." before a past participle ("I ..." with a time gone by, "I'm ..."
+    or "We're ..." before one that says how they are), "I'm ..." before an -ing verb ("I've been ..." over a span of
+    years), and in the first person (`_first_person`)."""
     value = _first_person(value)
     words = value.lower().split()
     first = words[0] if words else ""
@@ -319,10 +330,19 @@ def as_spoken(value: str) -> str:
         if words[0] == "still" and words[1] in _PLACE_WORDS:  # (not "only on weekends": a time, not where I am)
             return "I'm " + value
         first = words[1]
-    if first in _PARTICIPLES or (first.endswith("ed") and len(first) > 4 and first not in ("need", "speed")):
+    after = words[words.index(first) + 1:] if first in words else []
+    participle = first in _PARTICIPLES or (first.endswith("ed") and len(first) > 4 and first not in ("need", "speed"))
+    if participle and _PAST_TIME.search(value.lower()) and words[0] != "never":
+        return "I " + value
+    if first in _STATES or (participle and after[:1] == ["and"] and len(after) > 1 and not after[1].endswith("ed")
+                            and after[1] not in _PARTICIPLES):
+        return ("We're " if first in _BUSINESS_STATES else "I'm ") + value
+    if participle:
         return "I've " + value
     if first.endswith("ing") and len(first) > 5 and first not in _NOT_VERBS_ING:
-        return "I'm " + value
+        if after[:1] == ["and"]:
+            return value  # "swimming and cardio": things they do, not what they are doing
+        return ("I've been " if _SPAN.search(value.lower()) else "I'm ") + value
     return value
 
 

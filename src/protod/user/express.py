@@ -66,6 +66,12 @@ _GENERIC = {
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 # (and mostly plain: "since you ask" to every question is a tic, round 34)
 # (nor "..., since you ask.": rounds 60-62's callers heard it as a tic in every other call, often where nothing was asked)
+def _plain_stems(text: str) -> set[str]:
+    """Content stems with an adverb's -ly dropped: "you recently graduated" tells "a recent maths graduate" (round 74:
+    "A recent maths graduate, as it happens." to the caller who had just said so)."""
+    return {w[:-2] if len(w) > 5 and w.endswith("ly") else w for w in content_stems(tokenize(text))}
+
+
 _ANSWER_OPEN = ("{value}.", "Well, {value}.", "{value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 # ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21
@@ -116,6 +122,11 @@ _GUARDED_TOLD = ("That helps a bit, but I'm not ready to go into my side of it y
 # Riding isn't for me. Please don't call again." right after "Three days? That's quicker than I expected.")
 _REJECT_UNSURE = ("It all sounds fine on paper, but I don't know you well enough to sign up. It's a no for now.",
                   "I've nothing left to ask, I just don't feel sure enough about you lot. I'll say no for now.")
+# ... and declining the ask, not yet a no: not "Nothing in particular", which answers a question nobody asked (round 74:
+# "Shall we get you started ...?" got "30 days' notice, okay. Nothing in particular. I just don't feel sure ...")
+_UNSURE_ASKED = ("Not just yet. I don't feel sure enough about it.",
+                 "Not yet, honestly. I'd want to hear a bit more about how it all works first.",
+                 "I'm not quite there yet. Tell me a bit more.")
 # (not "..., if you must know": round 35 heard it as the user offered the hint)
 # (not "Let's say it's about ...": heard as refusing the question asked, round 47)
 # (nor "..., mostly. I'd rather not go into it yet.": it says what it declines to say, round 60's callers, twice: "the
@@ -156,6 +167,7 @@ class TemplateExpresser:
         # talk ("Mm-hm. Anyway, where were we?" to "that's what the three free days are for", round 35)
         self._noted = [UserLine(text) for text in _NOTED]
         self._reject_unsure = [UserLine(text) for text in _REJECT_UNSURE]
+        self._unsure_asked = [UserLine(text) for text in _UNSURE_ASKED]
         self._guarded_told = [UserLine(text) for text in _GUARDED_TOLD]
 
     def voice(self, persona: Persona) -> str | None:
@@ -273,7 +285,7 @@ class TemplateExpresser:
             else:
                 plain.append(persona.traits[name])
                 marks_of.append((self._marks(field, persona.traits[name]),
-                                 set(content_stems(tokenize(persona.traits[name])))))
+                                 _plain_stems(persona.traits[name])))
         if plain:
             spoken = [as_spoken(v) for v in plain]
             value = spoken[0] if len(spoken) == 1 else ", ".join(spoken[:-1]) + " and " + spoken[-1]
@@ -315,14 +327,13 @@ class TemplateExpresser:
             # round 70: an echo, not an answer) is confirmed, unless a question asks how or what of it ("You've been at
             # this a long time with agencies, so I'm curious: how is that working for you?")
             told = bool(marks_of) and len(yes_no) == len(questions) and all(
-                full and full <= set(content_stems(tokenize(asked))) for _, full in marks_of)
+                full and full <= _plain_stems(asked) for _, full in marks_of)
             known = known or (told and not denies)
             # A value the caller's statements already said, beside a question that asks what or how of something else
             # ("I know you already work with a few agencies and another platform. What would a new platform have to get
             # right for you to bother with it?" got "I'm still on another platform, as it happens.", round 72): the
             # caller knows it and did not ask it; the rest of the reply answers the question.
-            stated = {w for x in split_sentences(asked) if not x.rstrip().endswith("?")
-                      for w in content_stems(tokenize(x))}
+            stated = {w for x in split_sentences(asked) if not x.rstrip().endswith("?") for w in _plain_stems(x)}
             if questions and len(yes_no) < len(questions) and all(
                     (marks and marks <= stated) or (full and full <= stated) for marks, full in marks_of):
                 return out
@@ -417,6 +428,8 @@ class TemplateExpresser:
                 lines = pack.user_lines.guarded_later  # they have opened up already: not "someone I've only just met"
             elif kind == "guarded" and any(e[0] == "acknowledge" for e in events):
                 lines = self._guarded_told  # just told how it works: not "Tell me how it works first" (round 72)
+            elif kind == "unsure" and any(e[0] == "refused_ask" for e in events):
+                lines = self._unsure_asked
             elif kind == "reject" and any(e[0] == "unsure" for e in events):
                 lines = self._reject_unsure  # every worry settled, only trust short: not "Riding isn't for me."
             else:

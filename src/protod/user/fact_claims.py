@@ -34,6 +34,9 @@ def _waives(clause: Clause) -> bool:
 
 
 _GUARANTEE_STEMS = frozenset(stem(w) for w in "guarantee guaranteed guarantees promise promised always".split())
+# Verbs of the user paying: "you don't buy any stock" says the user pays nothing for it
+_BUYING = frozenset(stem(w) for w in "buy bought purchase pay paid spend".split())
+_PRICED = frozenset(stem(w) for w in "charge charged fee cost price rent hire pay paid deposit".split())
 _AT_NO_COST = re.compile(r"\b(?:at|for) no (?:extra |additional )?(?:cost|charge)(?: to you)?$")
 _LIST_OPENERS = DETERMINERS | QUANTIFIERS  # "no", "any", "our": what a list of modifiers follows
 
@@ -402,6 +405,14 @@ class FactReader:
         # ("You wouldn't be out of pocket between visits" denies a cost, not "we pay 45p a mile between visits": round
         # 34, a lie)
         own = negated_words - fact.topic - _VERB_LIKE
+        # ... nor one that says the user pays nothing for what the fact supplies: "you don't buy any stock" beside "we
+        # stock you with three full sets per room" (round 74: the pack's own fact called a lie); it still denies a fact
+        # that charges for it ("you don't pay for the e-bike" beside "the e-bike is €15 a week")
+        if _BUYING & negated_words and "you" in clause.tokens[:next((i for i, t in enumerate(clause.tokens)
+                                                                    if t in NEGATORS), 0)] and not any(
+                shared & set(fc.stems) and not fc.negated and (_PRICED & set(fc.stems) or any(q[0] == "cur" for q in fc.numbers))
+                for fc in fact.clauses):
+            return False
         # ... nor one whose negation comes after what it shares with the fact: "it's included for every rider at no
         # cost" denies a cost, not the rider support line (round 42: the support line called a lie)
         if shared and _AT_NO_COST.search(" ".join(clause.tokens)) and not negation_covers(clause, shared):

@@ -628,7 +628,7 @@ class LearnedPerceiver:
         sentence (`heard`; None: not known) and the clause's words are more this fact's than any of theirs. A total
         worked out from the amounts said, a saving, and a clause naming nothing but the amount keep the benefit of the
         doubt."""
-        if heard is None or derived(q, said, self.rules.pack_numbers) or _SAVES.intersection(clause.tokens):
+        if heard is None or derived(q, said, self.rules.pack_numbers, fact.numbers) or _SAVES.intersection(clause.tokens):
             return False
         owners = [m for m in map(self.rules.fact_model, (f.id for f in self.pack.facts))
                   if m.id != fact.id and accounted(q, m.numbers)]

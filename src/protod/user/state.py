@@ -67,6 +67,10 @@ class UserState:
     # Worries whose area the user has named to an open question they did not trust the caller enough to answer in full
     # ("It's to do with the monthly bill, if you must know."): a question about that area is now as good as a pointed one.
     hinted: frozenset[str] = frozenset()
+    # ... of which those the user said so of themselves (not a second worry's part taken as named because its answer was
+    # heard in the same breath as another's): the fitting fact settles it outright, as it would the worry said in full
+    # (round 74: "It's more about the monthly price", then the off-peak price got "You're sure about that?").
+    named: frozenset[str] = frozenset()
     # The turn the user said they were running out of patience ("What is it you actually need from me?"; 0: not yet).
     # Asking for the decision right after it answers them: it is not a wasted turn.
     warned: int = 0
@@ -98,6 +102,7 @@ class UserState:
             "explained": sorted(self.explained),
             "doubted": self.doubted,
             "hinted": sorted(self.hinted),
+            "named": sorted(self.named),
             "warned": self.warned,
             "guarded": self.guarded,
         }
@@ -117,6 +122,7 @@ class UserState:
             explained=frozenset(data.get("explained", ())),
             doubted=int(data.get("doubted", 0)),
             hinted=frozenset(data.get("hinted", ())),
+            named=frozenset(data.get("named", ())),
             warned=int(data.get("warned", 0)),
             guarded=int(data.get("guarded", 0)),
         )
@@ -242,6 +248,7 @@ class _Turn:
     explained: set[str]
     hinted: set[str]
     doubted: int
+    named: set[str] = field(default_factory=set)
     events: list[tuple[str, ...]] = field(default_factory=list)
     progress: bool = False
     answered_any: bool = False
@@ -285,7 +292,7 @@ def transition(
         raise ValueError(f"dialogue already ended with {state.decision.value}")
     d = dynamics
     w = _Turn(state.stance, state.trust, state.patience, state.refusals, dict(state.concerns), set(state.told),
-              set(state.explained), set(state.hinted), state.doubted)
+              set(state.explained), set(state.hinted), state.doubted, set(state.named))
     # A turn that lies is not believed: nothing in it resolves or surfaces a worry (and the reply never thanks a
     # caller for the fact in the same breath as calling them out).
     believed = not (perception.false_claims or perception.unsupported)
@@ -307,6 +314,7 @@ def transition(
         told=frozenset(c for c in w.told if w.statuses[c] is _VOICED),
         explained=frozenset(w.explained),
         hinted=frozenset(w.hinted),
+        named=frozenset(w.named),
         doubted=w.doubted,
         warned=state.turn + 1 if ("impatient",) in w.events else state.warned,
         guarded=state.turn + 1 if ("guarded",) in w.events else state.guarded,
@@ -340,7 +348,8 @@ def _offences(w: _Turn, state: UserState, perception: Perception, d: Dynamics) -
 
 def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[str, float], d: Dynamics,
              areas: dict[str, str] | None, resolution_facts: dict[str, tuple[str, ...]] | None, believed: bool) -> None:
-    """Answers before questions. Only a concern the user has voiced can be resolved: an unprompted fact that touches
+    """Answers before questions. Only a concern the user has voiced, or whose part of the offer they named
+    (`named`), can be resolved: an unprompted fact that touches
     a hidden concern makes the user voice it ("12%? The commission is exactly what worries me") - it helps less
     than being asked and then answered, and only the first time the fact is heard. A recital of many facts
     surfaces nothing, resolves nothing and costs trust: stuffing never pays."""
@@ -358,7 +367,7 @@ def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[
     answers += tuple(_confirmed(state, perception, resolution_facts))
     for cid, fact in () if perception.recital or not believed else answers:
         status = w.statuses.get(cid)
-        if status is _VOICED and cid in waiting:
+        if status is _VOICED and cid in waiting or status is _HIDDEN and cid in state.named:
             w.statuses[cid] = _RESOLVED
             w.stance += severity[cid]
             w.trust += d.trust_gain
@@ -453,6 +462,7 @@ def _questions(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str, s
             # that part is answered. Round 28's callers were told "tell me how it works first", explained, and
             # were hung up on with the worry never said.
             w.hinted.add(top)
+            w.named.add(top)
             w.events.append(("hinted", top))
         else:
             w.events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
@@ -525,6 +535,7 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         # question, they name the part of the offer it is about (see above).
         if w.trust >= d.voice_trust_min and perception.open_question:
             w.hinted.add(other)
+            w.named.add(other)
             w.events.append(("hinted", other))
         else:
             w.events.append(("guarded",))
@@ -534,6 +545,7 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         # near it "not a worry" (round 35: "It's to do with hours, shifts and getting started", then "Not
         # really a worry for me." to "is getting started the newness of it, or safety on the road?"): they
         # say again where it lies.
+        w.named.add(named_area)
         w.events.append(("hinted", named_area))
     else:
         w.events.append(("no_concern",))
