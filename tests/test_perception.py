@@ -1482,3 +1482,18 @@ def test_round_74_the_user_paying_nothing_for_what_a_fact_supplies_denies_nothin
         p = hotel.perceive(text)
         assert "starting_stock" in p.facts and not p.false_claims, (text, p)
     assert "emergency_top_up" not in hotel.perceive("You don't pay anything for the emergency top-up run.").facts
+
+
+def test_round_74_a_word_said_often_in_a_long_summary_is_no_stutter():
+    """Round 74: "Here's how it works in short: a paid five-day induction, at least three paid shadow shifts ..., the
+    Care Certificate paid for by us, and then at least 16 paid hours a week ..." was nonsense ("paid" four times); the
+    user said "what's that got to do with the care job?" and refused. A word said over and over is still no speech."""
+    from protod.text import analyse
+
+    summary = ("Here's how it works in short: a paid five-day induction, at least three paid shadow shifts before you go "
+               "anywhere alone, the Care Certificate paid for by us, and then at least 16 paid hours a week on the days "
+               "you choose.")
+    assert analyse(summary).well_formed
+    care = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    assert {"paid_training", "shadow_shifts"} <= set(care.perceive(summary).facts)
+    assert care.perceive("We pay, pay, pay and pay you for training, shifts and hours.").nonsense

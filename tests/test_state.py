@@ -481,6 +481,12 @@ def test_a_worry_whose_part_the_user_named_is_settled_by_its_fact():
     silent = step(state(heard=frozenset({"no_fees"}), hinted=frozenset({"fees"})), facts=("no_fees",),
                   addressed=(("fees", "no_fees"),))
     assert silent.state.status("fees") is V
+    # ... every worry of the part they named: "It's more about the tools and the entry test" names both
+    same = {"fees": "money", "volume": "money"}
+    both = transition(wary, Perception(probes=("fees", "volume"), question=True, open_question=True), SEV, D, 12, same)
+    assert both.state.named == {"fees", "volume"} and both.state.hinted == {"fees"}
+    answered = step(both.state, facts=("forecast",), addressed=(("volume", "forecast"),))
+    assert answered.state.status("volume") is R and answered.state.status("fees") is H
 
 
 def test_a_fact_for_another_worry_settles_no_told_worry_of_its_area():

@@ -468,7 +468,9 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
         elif _scrambled(tokens, question, tuple(tokenize(part) for part in _SEGMENT.split(sentence))) \
                 or _broken_casing(sentence):
             defect = "scrambled"
-        elif max(tokens.count(t) for t in set(words) - FUNCTION_WORDS or {""}) > 3:
+        # (a word said four times in a long summary is no stutter: "a paid induction, paid shadow shifts, ... paid
+        # hours" was nonsense, round 74; more than one word in eight is)
+        elif (most := max(tokens.count(t) for t in set(words) - FUNCTION_WORDS or {""})) > 3 and most * 8 > len(words):
             defect = "repetition"
     elif tokens and not has_verb(tokens, extra_verbs):
         defect = "fragment"  # "rent an e-bike", "12%?": too short to assert or ask anything about a worry

@@ -161,6 +161,20 @@ def calms(sentence: str) -> bool:
     return bool(_CALM.search(lowered)) and not _DEADLINE.search(_CALM.sub(" ", lowered))
 
 
+_CALM_FILLER = frozenset(("that", "fine", "okay", "ok", "alright", "all", "right", "at", "there", "really", "honestly",
+                          "absolutely", "totally", "completely", "is", "it", "no", "worries", "problem"))
+
+
+def only_calms(sentence: str) -> bool:
+    """The sentence only takes the pressure off ("That's fine, there's no rush.", "No pressure at all."): nothing of the
+    offer is said besides (round 74: "there's no rush" was an invented claim, "Come off it, no care agency does
+    that"). "No obligation, and we waive your commission for a year." says more."""
+    lowered = plain_lower(sentence)
+    if not calms(sentence):
+        return False
+    return not set(tokenize(_CALM.sub(" ", lowered))) - _CALM_FILLER
+
+
 # Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you.", "Goodbye."):
 # courtesy that says nothing for or about the offer (round 25's user answered the first "I'm not following. What's this
 # about?").
@@ -248,8 +262,13 @@ _ABSOLUTE = re.compile(r"\b(?:never|always|ever|forever|whenever|wherever|whatev
 @lru_cache(maxsize=65536)
 def absolute_scope(text: str) -> frozenset[str]:
     """The scope-widening words of `text` (`_ABSOLUTE`), lower-cased, "any time" spelt "anytime"."""
-    lowered = plain_lower(text)
+    lowered = _IF_EVER.sub("if you", plain_lower(text))
     return frozenset(m.group(0).replace("any time", "anytime") for m in _ABSOLUTE.finditer(lowered))
+
+
+# "if you ever want it" supposes a case of the user's; it widens nothing (round 74: "Our browser tool is just an optional
+# extra, free if you ever want it." was an over-generalised claim)
+_IF_EVER = re.compile(r"\b(?:if|should|in case) you ever\b")
 
 
 # -- elliptical replies ---------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from protod.text import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, analyse,
     asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses, complements,
     content_stems, contradicts, denies_whole, derived, introduces_company, is_number, negation_covers, offers_to_act,
-    says_yes, segments, speaks_for_offer, spoken_sentences, states_purpose, ties_benefit_to_now, tokenize,
+    only_calms, says_yes, segments, speaks_for_offer, spoken_sentences, states_purpose, ties_benefit_to_now, tokenize,
     urges_decision,
 )
 from protod.user.state import Perception
@@ -476,7 +476,7 @@ class LearnedPerceiver:
                             and not about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
                             and not introduces_company(u)
                             and not says_nothing_checkable(u)
-                            and not confirms_back(u)
+                            and not confirms_back(u) and not only_calms(u)
                             for (u, q), c, s, rel, doubt, by in zip(units, claimed, supported, related, doubted, doubted_by))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing

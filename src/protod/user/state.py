@@ -255,6 +255,14 @@ class _Turn:
     voiced_this_turn: bool = False
     listened: str | None = None  # the open worry the caller asked the user to say more about this turn
 
+    def name_part(self, cid: str, areas: dict[str, str] | None) -> None:
+        """The user said which part of the offer a worry is about (its area's words): every worry of theirs in that
+        part is now named (round 74: "It's more about the tools and the entry test", then the tools answered, got
+        "You did touch on it, but I'd want to be sure first")."""
+        part = (areas or {}).get(cid)
+        self.named |= {c for c, s in self.statuses.items() if c == cid or (part is not None and s is _HIDDEN
+                                                                         and (areas or {}).get(c) == part)}
+
     def voice(self, cid: str, d: Dynamics, *why: str) -> None:
         """The user says a worry they held back (`why`: the fact that made them say it, if any)."""
         self.statuses[cid] = _VOICED
@@ -462,7 +470,7 @@ def _questions(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str, s
             # that part is answered. Round 28's callers were told "tell me how it works first", explained, and
             # were hung up on with the worry never said.
             w.hinted.add(top)
-            w.named.add(top)
+            w.name_part(top, areas)
             w.events.append(("hinted", top))
         else:
             w.events.append(("guarded",))  # a worry they hold, but they do not trust the caller with it yet
@@ -535,7 +543,7 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         # question, they name the part of the offer it is about (see above).
         if w.trust >= d.voice_trust_min and perception.open_question:
             w.hinted.add(other)
-            w.named.add(other)
+            w.name_part(other, areas)
             w.events.append(("hinted", other))
         else:
             w.events.append(("guarded",))
@@ -545,7 +553,7 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         # near it "not a worry" (round 35: "It's to do with hours, shifts and getting started", then "Not
         # really a worry for me." to "is getting started the newness of it, or safety on the road?"): they
         # say again where it lies.
-        w.named.add(named_area)
+        w.name_part(named_area, areas)
         w.events.append(("hinted", named_area))
     else:
         w.events.append(("no_concern",))
