@@ -1245,3 +1245,19 @@ def test_round_74_a_share_worked_out_in_words_is_no_lie():
         p = translator.perceive(text)
         assert "platform_fee" in p.facts and not (p.false_claims or p.unsupported), (text, p)
     assert translator.perceive("At twelve cents a word you'd clear roughly eleven cents once our cut comes off.").false_claims
+
+
+def test_round_75_a_conclusion_from_the_fact_before_and_a_calming_word_claim_nothing():
+    """Rounds 74-75 (learned): "So the training comes with the job." after the paid induction, and "That's fine, there's
+    no rush.", were invented claims ("Come off it, no care agency does that."); "Our browser tool is just an optional
+    extra, free if you ever want it." was an over-generalisation. A conclusion that adds, or widens, is judged as
+    before."""
+    care = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    p = care.perceive("You'd do a five-day induction, paid at your hourly rate, and we fund your Care Certificate, which "
+                      "you complete within your first 12 weeks. So the training comes with the job.")
+    assert "paid_training" in p.facts and not p.unsupported, p
+    assert not care.perceive("That's fine, there's no rush.").unsupported
+    p = care.perceive("You'd do a five-day induction, paid at your hourly rate. So we waive your council tax.")
+    assert p.unsupported, p
+    translator = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    assert not translator.perceive("Our browser tool is just an optional extra, free if you ever want it.").unsupported

@@ -1497,3 +1497,20 @@ def test_round_74_a_word_said_often_in_a_long_summary_is_no_stutter():
     care = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
     assert {"paid_training", "shadow_shifts"} <= set(care.perceive(summary).facts)
     assert care.perceive("We pay, pay, pay and pay you for training, shifts and hours.").nonsense
+
+
+def test_round_75_the_users_situation_said_back_and_an_open_questions_examples_claim_and_ask_nothing():
+    """Round 75 (rule): "I believe you work without a CAT tool." was a lie ("That sounds made up"), though it is the
+    user's own situation; "Is there anything else that would give you pause, money-wise or in how you'd have to work day
+    to day?" was answered "Well, I'm working for a few agencies." What the caller knows of the user claims nothing (what
+    the user would get still does); the examples of an open question ask no trait (a question of its own after it
+    does)."""
+    translator = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    p = translator.perceive("I believe you work without a CAT tool.")
+    assert not p.false_claims and not p.facts, p
+    assert "cat_tool" in translator.perceive("I believe you get a free licence for our browser CAT tool.").facts
+    p = translator.perceive("Is there anything else that would give you pause, money-wise or in how you'd have to work "
+                            "day to day?")
+    assert p.probes and not p.asked_traits, p
+    assert translator.perceive("What's holding you back, and what do you do for work?").asked_traits == ("current_work",)
+    assert not translator.perceive("Does that work for you?").asked_traits

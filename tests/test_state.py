@@ -547,3 +547,18 @@ def test_a_question_naming_a_worry_of_the_same_part_is_not_denied():
     other = transition(state(trust=0.9, fees=R), Perception(probes=("deposit",), pointed=frozenset({"deposit"}),
                                                             question=True), SEV, D, 12, areas=areas)
     assert ("not_that",) in other.events and other.state.status("volume") is V
+
+
+def test_a_question_about_the_part_of_a_worry_just_said_asks_more_about_it():
+    """Round 75: right after "I'd wander round not knowing what to do", "was there anything you'd want to be doing if you
+    knew where to start?" (heard as another worry of the same part) got "Not that so much ... That doesn't really answer
+    my worry." With no worry of theirs unsaid in that part, the user says more of the one they said; with one unsaid
+    there, that one is still voiced."""
+    areas = {"fees": "money", "volume": "orders", "rate": "money"}
+    said = state(fees=V)
+    t = transition(said, Perception(probes=("rate",), pointed=frozenset({"rate"}), question=True), SEV, D, 12, areas)
+    assert ("restated", "fees") in t.events and ("not_that",) not in t.events and t.state.status("volume") is H
+    assert not any(e[0] == "ignored" for e in t.events), t.events
+    hidden_there = transition(state(fees=V), Perception(probes=("volume",), pointed=frozenset({"volume"}),
+                                                       question=True), SEV, D, 12, areas)
+    assert ("voiced", "volume") in hidden_there.events

@@ -403,6 +403,22 @@ _USERS_PAST = re.compile(r"\byou (?:only |just |already |once )?(?:(?:were|was)(
                          r"given)|had|did|used|paid|spent|stayed|left|joined|came|went|lost|tried|saw|said|told)\b")
 
 
+# "I believe you work without a CAT tool", "I gather you're still with the other app": what the caller knows of the
+# user's situation, said back; a sentence that says nothing of "we" or "our" claims nothing of the offer (round 75:
+# "That sounds made up", of the user's own situation)
+_REPORTS_USER = re.compile(r"^(?:(?:so|and|well|now|also|oh|okay|right)\W+)*i (?:believe|understand|gather|hear|heard|"
+                           r"see|saw|noticed|know|read|think|was told|am told|'m told|remember)(?: that)? you\b"
+                           # (not what the user would get: "I believe you get a free laptop" is a claim)
+                           r"(?!'ll|'d| (?:will|would|can|could|get|gets|receive|earn|keep|save|pay|qualify|won't)\b)")
+_WE_WORDS = re.compile(r"\b(?:we|our|ours|us|we're|we've|we'll|we'd)\b")
+
+
+def reports_user(text: str) -> bool:
+    """The sentence only says back what the caller knows of the user ("I believe you work without a CAT tool")."""
+    lowered = plain_lower(text)
+    return bool(_REPORTS_USER.match(lowered)) and not _WE_WORDS.search(lowered)
+
+
 def tells_users_past(text: str) -> bool:
     """The words tell the user's own past back ("since you were only with us two months", "you said you pay $25")."""
     return bool(_USERS_PAST.search(plain_lower(text)))

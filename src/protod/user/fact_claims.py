@@ -16,7 +16,7 @@ from protod.text import (
     AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
     accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
     is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem, supposed_amounts,
-    tells_users_past, tokenize, denies_a_limit, main_clause_denies,
+    tells_users_past, tokenize, denies_a_limit, main_clause_denies, reports_user,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
 
@@ -164,6 +164,8 @@ class FactReader:
         # A clause that tells the user's own situation back ("With a gas bill of about £120 a month, ...") claims
         # nothing of the product: its amounts are theirs (round 45: "'With a bill over €250 a month'? That sounds
         # made up."). An amount of the situation said of the product ("our plan costs £120 a month") is still read.
+        if reports_user(sent.text):
+            return [], []  # ("I believe you work without a CAT tool": the user's situation, said back; round 75)
         told_back = [c for c in sent.clauses if self.tells_back(c)]
         # ... though its counts may still enter a worked example ("With fourteen bedrooms, three sets per room would be
         # 42 sets", round 66): arithmetic is checked on every amount said

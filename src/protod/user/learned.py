@@ -32,7 +32,7 @@ import numpy as np
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, analyse,
+    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, analyse, plain_lower,
     asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses, complements,
     content_stems, contradicts, denies_whole, derived, introduces_company, is_number, negation_covers, offers_to_act,
     only_calms, says_yes, segments, speaks_for_offer, spoken_sentences, states_purpose, ties_benefit_to_now, tokenize,
@@ -88,6 +88,13 @@ _MAX_FOLLOW_UP = 2  # questions in one turn that are a question and its follow-u
 # How a caller talks about doing the sign-up itself, whatever the offer ("I'll set up your profile and book your
 # interview", "the next step is just a yes from you"): no product term among them, so a sentence made of these (and
 # the pack's own words for the role, the goal and the ask) promises nothing about the offer.
+# A conclusion the caller draws ("So ...", "That means ..."), what it may judge the case by ("fine", "covered"), and the
+# words that add something to what was said
+_CONCLUSION = re.compile(r"^(?:so|that means|which means|in other words|that way)\b")
+_VERDICT_STEMS = frozenset(content_stems(tokenize(
+    "fine okay ok covered sorted fit fits suit suits work works easy simple good great absolutely totally completely "
+    "problem issue worry difference")))
+_ADDING = re.compile(r"\b(?:also|too|plus|as well|extra|additionally|on top|besides|even)\b")
 _PROCESS_STEMS = frozenset(content_stems(tokenize(
     "set setup sets up start started starting get getting go going ahead sign signing signed account profile link "
     "links form forms details email emails text send sending sent book booking booked interview interviews "
@@ -167,6 +174,7 @@ class LearnedPerceiver:
         self._trait_vectors = None
         self._situation_vectors = None
         self._role_words = frozenset(content_stems(tokenize(f"{pack.agent.role} {pack.agent.opening}")))
+        self._trait_stems = frozenset(content_stems(tokenize(" ".join(v for t in pack.traits for v in t.values))))
         # each fact's words as the rule guard reads them (`_in_fact_words`), and all of them (`_unlabelled`)
         self._fact_words = [self.rules.fact_model(f.id).content for f in pack.facts]
         self._fact_stems = frozenset().union(*self._fact_words)
@@ -242,6 +250,20 @@ class LearnedPerceiver:
         near = {p for p, tr, f in zip(said_of_user, trait, fact)
                 if tr >= self.t.situation and tr >= f + self.t.situation_margin}
         return [h or p in near for p, h in zip(parts, history)]
+
+    def _concludes(self, premise: str, before: str) -> bool:
+        """The statement draws the caller's conclusion from the one before it, in its words and the user's: "So the
+        evenings and weekends are absolutely fine." after how shifts are chosen (round 75: doubted, "Hang on, is that
+        actually written down somewhere?"). No amount, no guarantee, nothing widened and nothing added ("So you also
+        get free insurance" names what the sentence before did not)."""
+        lowered = plain_lower(premise)
+        if not _CONCLUSION.match(lowered) or _ADDING.search(lowered) or absolute_scope(premise):
+            return False
+        sent = analyse(premise, self._verbs)
+        if sent.numbers or any(c.guarantee for c in sent.clauses):
+            return False
+        words = set(content_stems(sent.tokens)) - VERB_STEMS - COURTESY_STEMS - _VERDICT_STEMS - self._role_words
+        return words <= set(content_stems(tokenize(before))) | self._trait_stems
 
     def _in_fact_words(self, part: str) -> bool:
         """Every content word of `part` (two at least) is a word of one fact of the pack."""
@@ -477,7 +499,9 @@ class LearnedPerceiver:
                             and not introduces_company(u)
                             and not says_nothing_checkable(u)
                             and not confirms_back(u) and not only_calms(u)
-                            for (u, q), c, s, rel, doubt, by in zip(units, claimed, supported, related, doubted, doubted_by))
+                            and not (i and not units[i - 1][1] and self._concludes(u, units[i - 1][0]))
+                            for i, ((u, q), c, s, rel, doubt, by) in enumerate(
+                                zip(units, claimed, supported, related, doubted, doubted_by)))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing
                                                  and not asks_time[i] and not _INTEREST.search(u)])

@@ -80,6 +80,14 @@ def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
 _SAID_BEFORE = frozenset(("that", "this", "it"))
 
 
+def _asks_anew(tokens: tuple[str, ...]) -> bool:
+    """A part of a question that is a question of its own ("..., and what do you do for work?"), not examples of the
+    part before it ("..., money-wise or in how you'd have to work day to day?")."""
+    while tokens and tokens[0] in ("and", "but", "so", "also", "then", "or"):
+        tokens = tokens[1:]
+    return bool(tokens) and tokens[0] in WH_WORDS | AUXILIARIES
+
+
 _QUANTITY = frozenset("many much long often old far big".split())
 
 # A question for the user's view of something ("how would you feel about riding in the evenings?", "what did you
@@ -608,8 +616,16 @@ class RulePerceiver:
                     # whatever "food court" says)
                     # ("How's your broadband working out for you?" asks what they make of it, not how they work: round
                     # 35 heard "I'm working from home full-time.")
-                    about = ", ".join(part for part in _PARTS.split(asked_part(sent.text))
-                                      if not (asks_open_worry(part) or asks_how_it_goes(part)))
+                    # (nor what follows the open part as its examples: "Is there anything else that would give you
+                    # pause, money-wise or in how you'd have to work day to day?" asks nothing about their work, round
+                    # 75: "Well, I'm working for a few agencies."; a question of its own after it still asks)
+                    kept, opened = [], False
+                    for part in _PARTS.split(asked_part(sent.text)):
+                        if asks_open_worry(part) or asks_how_it_goes(part):
+                            opened = True
+                        elif not opened or _asks_anew(tokenize(part)):
+                            kept.append(part)
+                    about = ", ".join(kept)
                     traits += [t for t in self.asked_traits(about) if t not in traits]
                 pointed |= sharp
                 if verdict != "open":  # an open question names no area: it counts towards no barrage

@@ -494,6 +494,14 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
     Neither is progress."""
     statuses, told = w.statuses, w.told
     waiting_probed = next((cid for cid in perception.probes if statuses.get(cid) is _VOICED), None)
+    if waiting_probed is None and areas and perception.probes:
+        # ... or about the part of the offer of a worry they just said, with none of theirs unsaid there: "When you did
+        # come in, was there anything you'd want to be doing if you knew where to start?" right after "I'd wander
+        # round not knowing what to do" asks more about it (round 75: "Not that so much ... That doesn't really answer
+        # my worry.")
+        part = areas.get(perception.probes[0])
+        if not any(s is _HIDDEN and areas.get(c) == part for c, s in statuses.items()):
+            waiting_probed = next((c for c, s in statuses.items() if s is _VOICED and areas.get(c) == part), None)
     settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
     other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
     names_other = other is not None and w.trust >= d.generic_voice_trust_min
