@@ -730,3 +730,19 @@ def _expresser_for(pack: str, trait: str, value: str):
     scenario = parse_scenario((Path(__file__).parents[1] / pack).read_text())
     persona = next(p for p in PersonaSampler(scenario, 0).sample(300) if p.traits[trait] == value)
     return TemplateExpresser(scenario), persona
+
+
+def test_round_76_one_thing_is_said_back_before_the_rest_of_the_reply():
+    """Round 76: "Five-day induction and experienced carer, right. Agencies promise loads of hours ..." read as a keyword
+    echo. Before a worry, the user says back one thing they heard, not a list; alone, the acknowledgement may name two."""
+    root = Path(__file__).parents[1]
+    courier = parse_scenario((root / "src/protod/scenarios/courier_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(courier)
+    persona = PersonaSampler(courier, 0).sample(1)[0]
+    told = ("Before your first shift you take a free road safety course with an experienced buddy, and every rider has "
+            "free accident insurance covering lost income.")
+    for seed in range(8):
+        reply = expresser.express((("acknowledge", "safety_course", "accident_insurance"), ("voiced", "gear_cost")),
+                                  persona, random.Random(seed), agent_text=told)
+        first = reply.split(".")[0].lower()
+        assert " and " not in first, reply

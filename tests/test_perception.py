@@ -1514,3 +1514,15 @@ def test_round_75_the_users_situation_said_back_and_an_open_questions_examples_c
     assert p.probes and not p.asked_traits, p
     assert translator.perceive("What's holding you back, and what do you do for work?").asked_traits == ("current_work",)
     assert not translator.perceive("Does that work for you?").asked_traits
+
+
+def test_round_76_setting_a_time_for_the_step_just_offered_is_the_ask():
+    """Round 76: "I can book you an interview now and start your application with you on this call. Shall we find a time
+    that works around your evening job?" was no ask, and the user, who had asked how to get started, said "So, shall we
+    get on with it?". Setting a time for the step the caller just offered asks for the go-ahead; a time for anything
+    else does not."""
+    care = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    assert care.perceive("I can book you an interview now and start your application with you on this call. Shall we "
+                         "find a time that works around your evening job?").closing_ask
+    assert not care.perceive("Shall we find a time that works around your evening job?").closing_ask
+    assert not care.perceive("We have a lot of carers in your area. Shall we find a time to talk again?").closing_ask

@@ -499,7 +499,9 @@ class TemplateExpresser:
                 if not heard and (parts or at < len(composed) - 1):
                     continue  # "Good to know, I suppose." adds nothing beside a worry or a complaint, and contradicts one
                 if heard and at < len(composed) - 1:
-                    text = upper_first(rng.choice(ACK_LEAD).format(heard=" and ".join(heard)))
+                    # one thing said back before the rest, not a list ("Five-day induction and experienced carer,
+                    # right. Agencies promise ...", round 76: a keyword echo)
+                    text = upper_first(rng.choice(ACK_LEAD).format(heard=heard[0]))
                 elif heard:
                     frames = [f for f in ACK_FRAME if reply_opener(f) != reply_opener(text)] or list(ACK_FRAME)
                     text = upper_first(rng.choice(frames).format(heard=" and ".join(heard))) + " " + text

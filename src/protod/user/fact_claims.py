@@ -164,9 +164,12 @@ class FactReader:
         # A clause that tells the user's own situation back ("With a gas bill of about £120 a month, ...") claims
         # nothing of the product: its amounts are theirs (round 45: "'With a bill over €250 a month'? That sounds
         # made up."). An amount of the situation said of the product ("our plan costs £120 a month") is still read.
-        if reports_user(sent.text):
-            return [], []  # ("I believe you work without a CAT tool": the user's situation, said back; round 75)
         told_back = [c for c in sent.clauses if self.tells_back(c)]
+        # ... and so does one that says back what the caller knows of the user ("I believe you work without a CAT
+        # tool": round 75, "That sounds made up"); what follows it is still read ("I know you're used to cash on the
+        # day, so you'll want to know it's paid every Friday")
+        if sent.clauses and sent.clauses[0] not in told_back and reports_user(" ".join(sent.clauses[0].tokens)):
+            told_back.append(sent.clauses[0])
         # ... though its counts may still enter a worked example ("With fourteen bedrooms, three sets per room would be
         # 42 sets", round 66): arithmetic is checked on every amount said
         spoken = sent.numbers
