@@ -1509,6 +1509,10 @@ def test_round_75_the_users_situation_said_back_and_an_open_questions_examples_c
     p = translator.perceive("I believe you work without a CAT tool.")
     assert not p.false_claims and not p.facts, p
     assert "cat_tool" in translator.perceive("I believe you get a free licence for our browser CAT tool.").facts
+    cleaning = RulePerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_cleaning_marketplace.yaml"))
+    p = cleaning.perceive("I gather you like being paid in cash, so it helps that payment lands every Friday for the week "
+                          "before.")
+    assert "friday_payout" in p.facts, p  # what follows the report is still read
     p = translator.perceive("Is there anything else that would give you pause, money-wise or in how you'd have to work "
                             "day to day?")
     assert p.probes and not p.asked_traits, p
