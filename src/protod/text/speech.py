@@ -169,10 +169,7 @@ def only_calms(sentence: str) -> bool:
     """The sentence only takes the pressure off ("That's fine, there's no rush.", "No pressure at all."): nothing of the
     offer is said besides (round 74: "there's no rush" was an invented claim, "Come off it, no care agency does
     that"). "No obligation, and we waive your commission for a year." says more."""
-    lowered = plain_lower(sentence)
-    if not calms(sentence):
-        return False
-    return not set(tokenize(_CALM.sub(" ", lowered))) - _CALM_FILLER
+    return calms(sentence) and not set(tokenize(_CALM.sub(" ", plain_lower(sentence)))) - _CALM_FILLER
 
 
 # Thanks and sign-offs ("Understood, thanks for your time.", "Okay, sorry to have bothered you.", "Goodbye."):
@@ -403,9 +400,6 @@ _USERS_PAST = re.compile(r"\byou (?:only |just |already |once )?(?:(?:were|was)(
                          r"given)|had|did|used|paid|spent|stayed|left|joined|came|went|lost|tried|saw|said|told)\b")
 
 
-# "I believe you work without a CAT tool", "I gather you're still with the other app": what the caller knows of the
-# user's situation, said back; a sentence that says nothing of "we" or "our" claims nothing of the offer (round 75:
-# "That sounds made up", of the user's own situation)
 _REPORTS_USER = re.compile(r"^(?:(?:so|and|well|now|also|oh|okay|right)\W+)*i (?:believe|understand|gather|hear|heard|"
                            r"see|saw|noticed|know|read|think|was told|am told|'m told|remember)(?: that)? you\b"
                            # (not what the user would get: "I believe you get a free laptop" is a claim)
@@ -414,7 +408,8 @@ _WE_WORDS = re.compile(r"\b(?:we|our|ours|us|we're|we've|we'll|we'd)\b")
 
 
 def reports_user(text: str) -> bool:
-    """The sentence only says back what the caller knows of the user ("I believe you work without a CAT tool")."""
+    """The words say back what the caller knows of the user's situation ("I believe you work without a CAT tool", "I
+    gather you're still with the other app"), naming nothing of "we" or "our" (round 75: "That sounds made up")."""
     lowered = plain_lower(text)
     return bool(_REPORTS_USER.match(lowered)) and not _WE_WORDS.search(lowered)
 
