@@ -72,8 +72,10 @@ def asks_consent(text: str, before: str = "") -> bool:
                                                                          or _SIGN_UP_PAPERS.search(lowered)))
                                       or _WELCOME.search(lowered)):
         return True
-    if _SCHEDULES.search(lowered) and before and _OFFER_FRAMES.search(plain_lower(before)) is None \
-            and _CONSENT.search(plain_lower(before)) and _OFFERS_STEP.search(plain_lower(before)):
+    # (a time set for the step the sentence before offered to take, in a statement: "I can book you an interview now.")
+    said_before = plain_lower(before)
+    if _SCHEDULES.search(lowered) and said_before and not _OFFER_FRAMES.search(said_before) \
+            and _CONSENT.search(said_before) and _OFFERS_STEP.search(said_before):
         return True
     parts = _PART_BREAK.split(lowered)
     return any(_OFFER_FRAMES.search(" ".join(parts[i:])) and (
@@ -86,9 +88,11 @@ def asks_consent(text: str, before: str = "") -> bool:
 
 # "Shall we find a time that works around your evening job?" right after "I can book you an interview now": the
 # question sets the step just offered for a day (round 76: "So, shall we get on with it?" to the caller's ask)
-_SCHEDULES = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall we|can we|could we|should we|let's) "
+_SCHEDULES = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*"
+                        r"(?:shall we|can we|could we|should we|let's) "
                         r"(?:find|pick|choose|set|fix|agree(?: on)?|sort(?: out)?) (?:a|the) (?:time|day|date|slot)\b")
-_OFFERS_STEP = re.compile(r"\b(?:i|we) (?:can|could|will|'ll|would|'d) (?:\w+ )?(?:book|register|sign|start|set|put|get)\b")
+_OFFERS_STEP = re.compile(r"\b(?:i|we) (?:can|could|will|'ll|would|'d) (?:\w+ )?"
+                          r"(?:book|register|sign|start|set|put|get)\b")
 _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$")
 
 

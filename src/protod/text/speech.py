@@ -263,8 +263,8 @@ def absolute_scope(text: str) -> frozenset[str]:
     return frozenset(m.group(0).replace("any time", "anytime") for m in _ABSOLUTE.finditer(lowered))
 
 
-# "if you ever want it" supposes a case of the user's; it widens nothing (round 74: "Our browser tool is just an optional
-# extra, free if you ever want it." was an over-generalised claim)
+# "if you ever want it" supposes a case of the user's; it widens nothing (round 74: "Our browser tool is just an
+# optional extra, free if you ever want it." was an over-generalised claim)
 _IF_EVER = re.compile(r"\b(?:if|should|in case) you ever\b")
 
 

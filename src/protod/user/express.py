@@ -62,16 +62,18 @@ _GENERIC = {
     "ready": "ready",
     "impatient": "impatient",
 }
-# A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
-# value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
-# (and mostly plain: "since you ask" to every question is a tic, round 34)
-# (nor "..., since you ask.": rounds 60-62's callers heard it as a tic in every other call, often where nothing was asked)
+
+
 def _plain_stems(text: str) -> set[str]:
     """Content stems with an adverb's -ly dropped: "you recently graduated" tells "a recent maths graduate" (round 74:
     "A recent maths graduate, as it happens." to the caller who had just said so)."""
     return {w[:-2] if len(w) > 5 and w.endswith("ly") else w for w in content_stems(tokenize(text))}
 
 
+# A question about the user, answered by a pack without its own `answers`: a sentence built on the value alone (any
+# value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
+# (and mostly plain: "since you ask" to every question is a tic, round 34)
+# (nor "..., since you ask.": rounds 60-62's callers heard it as a tic in every other call, often where nothing was asked)
 _ANSWER_OPEN = ("{value}.", "Well, {value}.", "{value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 # ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21

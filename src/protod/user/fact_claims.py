@@ -413,10 +413,10 @@ class FactReader:
         # ... nor one that says the user pays nothing for what the fact supplies: "you don't buy any stock" beside "we
         # stock you with three full sets per room" (round 74: the pack's own fact called a lie); it still denies a fact
         # that charges for it ("you don't pay for the e-bike" beside "the e-bike is €15 a week")
-        if _BUYING & negated_words and "you" in clause.tokens[:next((i for i, t in enumerate(clause.tokens)
-                                                                    if t in NEGATORS), 0)] and not any(
-                shared & set(fc.stems) and not fc.negated and (_PRICED & set(fc.stems) or any(q[0] == "cur" for q in fc.numbers))
-                for fc in fact.clauses):
+        negator_at = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), 0)
+        if _BUYING & negated_words and "you" in clause.tokens[:negator_at] and not any(
+                shared & set(fc.stems) and not fc.negated
+                and (_PRICED & set(fc.stems) or any(q[0] == "cur" for q in fc.numbers)) for fc in fact.clauses):
             return False
         # ... nor one whose negation comes after what it shares with the fact: "it's included for every rider at no
         # cost" denies a cost, not the rider support line (round 42: the support line called a lie)

@@ -32,11 +32,11 @@ import numpy as np
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, analyse, plain_lower,
-    asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses, complements,
-    content_stems, contradicts, denies_whole, derived, introduces_company, is_number, negation_covers, offers_to_act,
-    only_calms, says_yes, segments, speaks_for_offer, spoken_sentences, states_purpose, ties_benefit_to_now, tokenize,
-    urges_decision,
+    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, analyse,
+    plain_lower, asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses,
+    complements, content_stems, contradicts, denies_whole, derived, introduces_company, is_number, negation_covers,
+    offers_to_act, only_calms, says_yes, segments, speaks_for_offer, spoken_sentences, states_purpose,
+    ties_benefit_to_now, tokenize, urges_decision,
 )
 from protod.user.state import Perception
 from protod.user.learned_gates import (
@@ -85,9 +85,6 @@ _WELLBEING = re.compile(r"\bhow(?: (?:are|have) you (?:been )?(?:doing|keeping|g
 _MAX_FOLLOW_UP = 2  # questions in one turn that are a question and its follow-up, never a barrage
 
 
-# How a caller talks about doing the sign-up itself, whatever the offer ("I'll set up your profile and book your
-# interview", "the next step is just a yes from you"): no product term among them, so a sentence made of these (and
-# the pack's own words for the role, the goal and the ask) promises nothing about the offer.
 # A conclusion the caller draws ("So ...", "That means ..."), what it may judge the case by ("fine", "covered"), and the
 # words that add something to what was said
 _CONCLUSION = re.compile(r"^(?:so|that means|which means|in other words|that way)\b")
@@ -95,6 +92,9 @@ _VERDICT_STEMS = frozenset(content_stems(tokenize(
     "fine okay ok covered sorted fit fits suit suits work works easy simple good great absolutely totally completely "
     "problem issue worry difference")))
 _ADDING = re.compile(r"\b(?:also|too|plus|as well|extra|additionally|on top|besides|even)\b")
+# How a caller talks about doing the sign-up itself, whatever the offer ("I'll set up your profile and book your
+# interview", "the next step is just a yes from you"): no product term among them, so a sentence made of these (and
+# the pack's own words for the role, the goal and the ask) promises nothing about the offer.
 _PROCESS_STEMS = frozenset(content_stems(tokenize(
     "set setup sets up start started starting get getting go going ahead sign signing signed account profile link "
     "links form forms details email emails text send sending sent book booking booked interview interviews "
@@ -652,7 +652,8 @@ class LearnedPerceiver:
         sentence (`heard`; None: not known) and the clause's words are more this fact's than any of theirs. A total
         worked out from the amounts said, a saving, and a clause naming nothing but the amount keep the benefit of the
         doubt."""
-        if heard is None or derived(q, said, self.rules.pack_numbers, fact.numbers) or _SAVES.intersection(clause.tokens):
+        if heard is None or derived(q, said, self.rules.pack_numbers, fact.numbers) \
+                or _SAVES.intersection(clause.tokens):
             return False
         owners = [m for m in map(self.rules.fact_model, (f.id for f in self.pack.facts))
                   if m.id != fact.id and accounted(q, m.numbers)]
