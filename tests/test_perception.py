@@ -1530,3 +1530,11 @@ def test_round_76_setting_a_time_for_the_step_just_offered_is_the_ask():
                          "find a time that works around your evening job?").closing_ask
     assert not care.perceive("Shall we find a time that works around your evening job?").closing_ask
     assert not care.perceive("We have a lot of carers in your area. Shall we find a time to talk again?").closing_ask
+
+
+def test_round_77_completely_fair_is_courtesy():
+    """Round 77: "Completely fair." opening an honest answer made the turn nonsense ("fair" is a cue of the pack)."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert not courier.perceive("Completely fair.").nonsense
+    p = courier.perceive("Completely fair. You earn 5 euros per delivery plus 80 cents per kilometre.")
+    assert not p.nonsense and "pay_rates" in p.facts, p

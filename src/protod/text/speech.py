@@ -181,6 +181,8 @@ _COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no pro
                        r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
                        r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you|"
                        r"fair enough|understood|got it|i understand|(?:that )?makes sense|"
+                       # ("Completely fair." opening an answer was nonsense, round 77: "fair" is a cue of the pack)
+                       r"(?:completely|totally|perfectly|entirely|very|quite) (?:fair|understandable|reasonable)|"
                        # ... and a goodbye (round 70: "Goodbye." ending a call was "I'm not following you")
                        r"(?:no problem|not a problem|no worries)(?: at all)?|(?:good)?bye(?: (?:now|for now))?|"
                        r"take care|all the best|have a (?:good|great|lovely|nice) (?:day|evening|afternoon|weekend|one))"
@@ -263,8 +265,7 @@ def absolute_scope(text: str) -> frozenset[str]:
     return frozenset(m.group(0).replace("any time", "anytime") for m in _ABSOLUTE.finditer(lowered))
 
 
-# "if you ever want it" supposes a case of the user's; it widens nothing (round 74: "Our browser tool is just an
-# optional extra, free if you ever want it." was an over-generalised claim)
+# "free if you ever want it" supposes a case of the user's: it widens nothing (round 74: an over-generalised claim)
 _IF_EVER = re.compile(r"\b(?:if|should|in case) you ever\b")
 
 
