@@ -405,14 +405,12 @@ _REPORTS_USER = re.compile(r"^(?:(?:so|and|well|now|also|oh|okay|right)\W+)*i (?
                            r"see|saw|noticed|know|read|think|was told|am told|'m told|remember)(?: that)? you\b"
                            # (not what the user would get: "I believe you get a free laptop" is a claim)
                            r"(?!'ll|'d| (?:will|would|can|could|get|gets|receive|earn|keep|save|pay|qualify|won't)\b)")
-_WE_WORDS = re.compile(r"\b(?:we|our|ours|us|we're|we've|we'll|we'd)\b")
-
 
 def reports_user(text: str) -> bool:
     """The words say back what the caller knows of the user's situation ("I believe you work without a CAT tool", "I
-    gather you're still with the other app"), naming nothing of "we" or "our" (round 75: "That sounds made up")."""
-    lowered = plain_lower(text)
-    return bool(_REPORTS_USER.match(lowered)) and not _WE_WORDS.search(lowered)
+    gather you're still with the other app"), naming nothing of the offer (`names_offer`; round 75: "That sounds made
+    up")."""
+    return bool(_REPORTS_USER.match(plain_lower(text))) and not names_offer(text)
 
 
 def tells_users_past(text: str) -> bool:

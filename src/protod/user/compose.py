@@ -325,12 +325,13 @@ def as_spoken(value: str) -> str:
     years), and in the first person (`_first_person`)."""
     value = _first_person(value)
     words = value.lower().split()
+    at = 0
     first = words[0] if words else ""
     if first in _LEADING_ADVERBS and len(words) > 1:
         if words[0] == "still" and words[1] in _PLACE_WORDS:  # (not "only on weekends": a time, not where I am)
             return "I'm " + value
-        first = words[1]
-    after = words[words.index(first) + 1:] if first in words else []
+        at, first = 1, words[1]
+    after = words[at + 1:]
     participle = first in _PARTICIPLES or (first.endswith("ed") and len(first) > 4 and first not in ("need", "speed"))
     if participle and _PAST_TIME.search(value.lower()) and words[0] != "never":
         return "I " + value

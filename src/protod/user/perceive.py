@@ -70,14 +70,14 @@ _PARTICLES = frozenset("around about up out off over along through away back dow
 _MOVING = frozenset("get gets getting got go goes going went move moving travel travelling traveling".split())
 
 
+_SAID_BEFORE = frozenset(("that", "this", "it"))
+
+
 def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
     # ... and the verb of what the caller said ("Does that work for you?" asks whether the offer suits, not what the
     # user does for work: round 74, "Well, in-house with freelance work on the side.")
     return tuple(t for i, t in enumerate(tokens) if (t not in _PARTICLES or (i and tokens[i - 1] in _MOVING))
                  and not (i > 1 and tokens[i - 1] in _SAID_BEFORE and tokens[i - 2] in AUXILIARIES))
-
-
-_SAID_BEFORE = frozenset(("that", "this", "it"))
 
 
 def _asks_anew(tokens: tuple[str, ...]) -> bool:
