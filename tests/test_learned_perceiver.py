@@ -1261,3 +1261,21 @@ def test_round_75_a_conclusion_from_the_fact_before_and_a_calming_word_claim_not
     assert p.unsupported, p
     translator = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
     assert not translator.perceive("Our browser tool is just an optional extra, free if you ever want it.").unsupported
+
+
+def test_round_78_an_addition_said_with_also_and_a_time_inside_the_hours():
+    """Round 77 (learned): "So you also get a company car." after a true sentence passed as small talk ("you also get"
+    spoke for no offer); "If, say, you're off by 9 pm on a weekday, ..." was a lie about the opening hours (9 pm is
+    inside 6 am to 10 pm). Round 78: "..., so I thought I would give you a quick call." was pushing."""
+    care = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    assert care.perceive("You'd do a five-day induction, paid at your hourly rate. So you also get a company car."
+                         ).unsupported
+    gym = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))
+    p = gym.perceive("If, say, you're off by 9 pm on a weekday, you could still get a good hour in before we close "
+                     "at 10.")
+    assert not (p.false_claims or p.unsupported), p
+    assert gym.perceive("We close at 9 pm on weekdays.").false_claims
+    courier = LearnedPerceiver(load_scenario("courier_recruitment"))
+    assert not courier.perceive("Hi, this is Sam from FeastFleet, the food delivery platform. You showed some interest "
+                                "in delivery work a while back, so I thought I would give you a quick call. Have you "
+                                "got two minutes?").pressure

@@ -1538,3 +1538,54 @@ def test_round_77_completely_fair_is_courtesy():
     assert not courier.perceive("Completely fair.").nonsense
     p = courier.perceive("Completely fair. You earn 5 euros per delivery plus 80 cents per kilometre.")
     assert not p.nonsense and "pay_rates" in p.facts, p
+
+
+def test_round_78_a_clock_time_inside_the_facts_hours_is_no_misquote():
+    """Round 77: "If, say, you're off by 9 pm on a weekday, you could still get a good hour in before we close at 10."
+    was a lie about the off-peak times (the user's supposed case read as the fact, its 9 pm against 4 pm and 8 pm). A
+    condition about the user speaks of a fact only through a cue, and a time inside the hours a fact gives ("6 am to
+    10 pm", "after 8 pm") is no misquote; a time said as an end of the hours still is."""
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    for honest in ("If, say, you're off by 9 pm on a weekday, you could still get a good hour in before we close "
+                   "at 10.",
+                   "If you finish work at 9 pm on a weekday, you still have an hour before we close at 10 pm."):
+        assert not gym.perceive(honest).false_claims, honest
+    assert gym.perceive("The clubs are open at 9 pm on weekdays.").facts == ("opening_hours",)
+    for lie in ("We close at 9 pm on weekdays.", "The clubs are open until 9 pm on weekdays.",
+                "You can come in at 7 pm on a weekday with Off-Peak.",
+                "If you come at 6 pm, Off-Peak is £21 a month."):
+        assert gym.perceive(lie).false_claims, lie
+
+
+def test_clock_spans_read_the_hours_a_fact_bounds():
+    """Known answers, on the 24-hour dial; a low end without its half keeps below the high end."""
+    from protod.text import clock_spans, in_span
+
+    def spans(text):
+        return sorted(clock_spans(tokenize(text)))
+    assert spans("open 6 am to 10 pm on weekdays and 8 am to 8 pm at weekends") == [(6.0, 22.0), (8.0, 20.0)]
+    assert spans("weekdays before 4 pm and after 8 pm") == [(0.0, 16.0), (20.0, 24.0)]
+    assert spans("the lunch peak from 11:30 to 2 pm") == [(11.5, 14.0)]
+    assert spans("between 11 am and 2 pm") == [(11.0, 14.0)]
+    assert spans("from 7 am until 9 pm") == [(7.0, 21.0)]
+    assert spans("8 to 11 pm") == [(20.0, 23.0)]
+    assert spans("25 to 40 orders a week") == []
+    hours = frozenset({(6.0, 22.0)})
+    assert in_span(("time", 9.0, "pm"), tokenize("you can train at 9 pm"), hours)
+    assert not in_span(("time", 9.0, "pm"), tokenize("we close at 9 pm"), hours)
+    assert not in_span(("time", 11.0, "pm"), tokenize("you can train at 11 pm"), hours)
+    assert not in_span(("num", 9.0, "order"), tokenize("9 orders"), hours)
+
+
+def test_round_78_announcing_a_call_is_no_push_and_an_adverb_keeps_an_offer_pair():
+    """Round 78: "..., so I thought I would give you a quick call." was heard as pushing (the user: "If you push like
+    that, the answer is going to be no."); "So you also get a company car." spoke for no offer (round 77: an invention
+    after a true sentence passed as small talk)."""
+    from protod.text import names_offer, states_purpose, urges_decision
+    assert states_purpose("You showed some interest in delivery work a while back, so I thought I would give you a "
+                          "quick call.")
+    assert not urges_decision("Can I ask you a quick question?")
+    assert urges_decision("Decide quickly.") and urges_decision("Be quick, sign today.")
+    assert not states_purpose("I thought I would give you a quick call, and you need to sign today.")
+    assert names_offer("So you also get a company car.") and names_offer("You even get a car.")
+    assert not names_offer("You also said you were busy.")

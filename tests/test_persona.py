@@ -74,6 +74,12 @@ def test_incompatible_trait_values_are_never_drawn_together():
     assert set(plans) == {"a mobile data plan with a monthly cap"}
     bare = PersonaSampler(pack.model_copy(update={"incompatible": []}), 3).sample(400)
     assert any(all(p.traits[t] == v for t, v in pair.items()) for p in bare for pair in pack.incompatible)
+    # tutor_recruitment: a retired head of science teaches no phonics (round 78 heard one say "I teach primary reading
+    # and phonics")
+    tutor = load_scenario(str(Path(__file__).parents[1] / "examples" / "packs" / "tutor_recruitment.yaml"))
+    people = PersonaSampler(tutor, 3).sample(400)
+    assert not any(p.traits["current_role"] == "a retired head of science"
+                   and p.traits["subject"] == "primary reading and phonics" for p in people)
 
 
 def test_a_temperament_moves_where_the_user_starts_and_nothing_else():

@@ -187,3 +187,24 @@ def test_answering_before_asking_is_not_punished_and_listening_is_what_wins(pack
     # right after the user's "What is it you actually need from me?" stopped costing the last of their patience; the
     # informer asks every third turn and sometimes lands there)
     assert rate["informer"] < 0.6 * rate["prober"], rate
+
+
+def test_a_misspoken_price_put_right_is_taken_and_said_so():
+    """Round 78: the caller garbled the price, was called out, then gave it right; the user should say they take the
+    correction and trust the caller a little more for it."""
+    from protod.agent.views import Message
+    from protod.user.express import _CORRECTED
+    from protod.world import load_scenario
+    from pathlib import Path
+    gym = load_scenario(str(Path(__file__).parents[1] / "data" / "perception" / "packs" / "gym_membership_winback.yaml"))
+    sim = CognitiveUserSimulator(gym)
+    persona = PersonaSampler(gym, 0).sample(1)[0]
+    lie = "Coming back, Anytime is £35 a month."
+    first = sim.step(persona, persona.initial_state, lie, random.Random(0))
+    assert "false_claim" in {e[0] for e in first.events}, first.events
+    right = "Sorry, I misspoke: coming back, you'd pay £29 a month for Anytime."
+    second = sim.step(persona, first.state, right, random.Random(0),
+                      history=(Message("agent", lie), Message("user", first.text)))
+    assert any(e[0] == "corrected" for e in second.events), second.events
+    assert any(line in second.text for line in _CORRECTED), second.text
+    assert second.state.trust > first.state.trust + gym.dynamics.correction_trust - 1e-9

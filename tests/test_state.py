@@ -562,3 +562,26 @@ def test_a_question_about_the_part_of_a_worry_just_said_asks_more_about_it():
     hidden_there = transition(state(fees=V), Perception(probes=("volume",), pointed=frozenset({"volume"}),
                                                        question=True), SEV, D, 12, areas)
     assert ("voiced", "volume") in hidden_there.events
+
+
+def test_a_slip_put_right_wins_back_some_trust_once_and_a_lie_put_right_still_costs():
+    """Round 78: a caller misspoke the price, was called out, apologised and gave it right, and the user stayed at the
+    trust the slip left them ("I don't know you well enough") three asks later. Stating truly a fact the user called
+    them out on wins back `correction_trust`, once per fact; lying then correcting never beats saying it right once."""
+    start = state()
+    lie = step(start, false_claims=("price",))
+    assert "price" in lie.state.contested
+    assert lie.state.trust == pytest.approx(0.6 - D.false_claim_trust)
+    fixed = step(lie.state, facts=("price",))
+    assert ("corrected", "price") in fixed.events and "price" not in fixed.state.contested
+    assert fixed.state.trust == pytest.approx(0.6 - D.false_claim_trust + D.correction_trust + D.fact_trust_gain)
+    again = step(fixed.state, facts=("price",))  # once per fact
+    assert not any(e[0] == "corrected" for e in again.events) and again.state.trust == pytest.approx(fixed.state.trust)
+    honest = step(start, facts=("price",))
+    assert honest.state.trust > fixed.state.trust and honest.state.stance > fixed.state.stance
+    # the fact said again beside a lie is not believed, and puts nothing right
+    both = step(lie.state, facts=("price",), false_claims=("other",))
+    assert not any(e[0] == "corrected" for e in both.events) and "price" in both.state.contested
+    assert UserState.from_dict(fixed.state.to_dict()).contested == fixed.state.contested == frozenset()
+    assert UserState.from_dict(lie.state.to_dict()).contested == frozenset({"price"})
+    assert UserState.from_dict({k: v for k, v in lie.state.to_dict().items() if k != "contested"}).contested == frozenset()

@@ -11,7 +11,7 @@ from protod.text.words import (  # noqa: F401
 )
 from protod.text.amounts import (  # noqa: F401
     RATE, Quantity, accounted, complements, contradicts, contrasted_amounts, count_without_noun, counted_per_period,
-    derived, is_number, quantities, same_kind, same_unit,
+    clock_spans, derived, in_span, is_number, quantities, same_kind, same_unit,
 )
 from protod.text.clauses import (  # noqa: F401
     Clause, INTERJECTIONS, OPTIONAL_WORDS, Sentence, TIME_WORD_STEMS, analyse, claim_clauses, clauses_of, has_verb,

@@ -256,9 +256,13 @@ def plain_bounds(text: str) -> str:
     return _LOWER_BOUND.sub("at least", _UPPER_BOUND.sub("at most", text))
 
 
+_SUPPOSE_ASIDE = re.compile(r"\b(if|when|unless),? (?:say|let's say|for example|for instance),\s*", re.IGNORECASE)
+
+
 def clauses_of(text: str) -> tuple[Clause, ...]:
     # prices in words first, read in the whole sentence: "thirteen pounds twenty, and weekends go up to fourteen seventy"
     text = _BETWEEN.sub(r"\1 to ", money_words(halves(plain_bounds(text.replace("’", "'")))))
+    text = _SUPPOSE_ASIDE.sub(r"\1 ", text)  # "if, say, you're off by 9 pm": one condition, not three clauses
     flipped = denies_whole(text)
     if flipped:
         text = SCOPE_NEGATION.sub(" ", text)

@@ -16,7 +16,7 @@ from protod.text import (
 # the worry settled or voiced, then the answer to their question, then the rest.
 _MAX_PARTS = 3
 _priority = {
-    "false_claim": 0, "unsupported_claim": 0, "doubt": 0, "pressure": 1, "resolved": 2,
+    "false_claim": 0, "unsupported_claim": 0, "doubt": 0, "pressure": 1, "corrected": 1, "resolved": 2,
     "not_that": 3, "voiced": 3, "restated": 3, "confirm": 3, "settled": 3, "covered": 3, "unsure": 3,
     # (a question about the user is answered in the order asked, before the worry a later part of it drew out:
     # round 34 heard "My worry is the commission. ... I'm working for a few agencies, since you ask.")
@@ -25,7 +25,7 @@ _priority = {
 }
 # What a part says about the caller: +1 pleased, -1 displeased; the rest is information. One reply takes one side.
 _STANCE = {
-    "resolved": 1, "accept": 1, "ready": 1,
+    "resolved": 1, "accept": 1, "ready": 1, "corrected": 1,
     "false_claim": -1, "unsupported_claim": -1, "doubt": -1, "pressure": -1, "ignored": -1, "pitch": -1, "recital": -1,
     "off_topic": -1, "nonsense": -1, "barrage": -1, "reject": -1, "hang_up": -1,
 }
@@ -250,7 +250,9 @@ _CALLERS = frozenset("we us our ours".split())  # the caller's side: "Charged to
 
 def _echoable(phrase: str) -> bool:
     tokens = tokenize(phrase)
-    return 0 < len(tokens) <= _MAX_ECHO_WORDS and not (ADDRESSED | _CALLERS).intersection(tokens) \
+    # (one bare word said back is a keyword, not a thing heard: "Right, insulated.", "Right, encrypted.", round 78)
+    named = len(tokens) > 1 or any(ch.isdigit() for ch in phrase)
+    return named and len(tokens) <= _MAX_ECHO_WORDS and not (ADDRESSED | _CALLERS).intersection(tokens) \
         and not has_verb(tokens, frozenset())
 
 

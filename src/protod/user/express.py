@@ -143,6 +143,8 @@ _HINTS_OTHER = ("That part's sorted. It's still {area}, just a different side of
                 "It's still {area}, but a different side of it.")
 # Asked about a worry they do not hold, an open user turns to the one they do (the worry follows)
 _NOT_THAT = ("Not that so much, honestly.", "That's not really it.", "No, that part's fine.")
+# The caller put right what the user called them out on (a misspoken figure): taken, said plainly
+_CORRECTED = ("Okay, that makes more sense.", "Right, that's more like it.", "Okay, thanks for putting that straight.")
 # ... and to a question asking how or what, which no "No" answers ("How is your connection holding up?" got "No,
 # that part's fine.", round 31)
 _NOT_THAT_OPEN = ("Not that so much, honestly.", "That part's fine, actually.", "That bit's okay, really.")
@@ -392,6 +394,9 @@ class TemplateExpresser:
                 answered_values = [str(persona.traits.get(t, "")).lower() for t in asked]
                 parts.extend(answers)
                 continue
+            if kind == "corrected":
+                parts.append(rng.choice(_CORRECTED))
+                continue
             if kind == "not_that":
                 questions = [tokenize(q) for q in split_sentences(agent_text) if q.rstrip().endswith("?")]
                 parts.append(rng.choice(_NOT_THAT_OPEN if questions and asks_which(questions[-1]) else _NOT_THAT))
@@ -568,6 +573,7 @@ DIRECTIVES = {
     "doubt": "Say you doubt the promise they just made and ask where that is written down.",
     "off_topic": "Ask what this has to do with you.",
     "acknowledge": "Acknowledge briefly.",
+    "corrected": "Say the caller has now put right what you called them out on earlier, and you accept it.",
     "not_that": "Say that what they asked about is not really what worries you.",
     "restated": "Remind the caller of the worry you already told them, which they still have not answered: {concern}.",
     "confirm": "Say the caller touched on this worry of yours but you want it confirmed before anything else: {concern}.",

@@ -15,7 +15,8 @@ from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
     accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
-    is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem, supposed_amounts,
+    in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
+    supposed_amounts,
     tells_users_past, tokenize, denies_a_limit, main_clause_denies, reports_user,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
@@ -190,9 +191,10 @@ class FactReader:
         for clause, clause_text in zip(sent.clauses, clause_texts):
             matches = self._clause_matches(sent, clause, clause_text, clause_texts, sentence_words)
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
+            spans = frozenset().union(*(f.spans for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
                 invented = any(contradicts(q, known_numbers) and not self.true_amount(q, spoken, known_numbers)
-                               for q in clause.numbers) or (
+                               and not in_span(q, clause.tokens, spans) for q in clause.numbers) or (
                     clause.guarantee and not fact.guarantee)
                 (false if negated or invented else stated).append(fact.id)
             asserted, denied_false = self._false_cue_hits(clause)
@@ -331,7 +333,8 @@ class FactReader:
             if clause.guarantee:
                 return shared >= 1
             wrong = [q for q in clause.numbers
-                     if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers, f.numbers)]
+                     if contradicts(q, f.numbers) and not self.true_amount(q, sent.numbers, f.numbers)
+                     and not in_span(q, clause.tokens, f.spans)]
             return bool(wrong) and shared >= (1 if any(q[0] in ("pct", "cur") for q in wrong) else 2)
 
         said = words - _VERB_LIKE - _GUARANTEE_STEMS
@@ -360,9 +363,13 @@ class FactReader:
             # sentence says nothing of; the inventor adversary's line)
             denied += [f for f in stated if f not in denied and any(self._lent(q, f, stated, set(c.stems))
                                                                     for c in sent.clauses for q in c.numbers)]
-            if denied or any(contradicts(q, known) and not self.true_amount(q, spoken, known) for q in sent.numbers):
+            spans = frozenset().union(*(self._fact_model[f].spans for f in stated))
+            inside = {q for c in sent.clauses for q in c.numbers if in_span(q, c.tokens, spans)}  # "train at 9 pm"
+            if denied or any(contradicts(q, known) and not self.true_amount(q, spoken, known) and q not in inside
+                             for q in sent.numbers):
                 false += denied or stated
-            elif not all(accounted(q, known) or counted_per_period(q, known) or count_without_noun(q, known)
+            elif not all(q in inside or accounted(q, known) or counted_per_period(q, known)
+                         or count_without_noun(q, known)
                          or (q in loose and self.true_amount(q, spoken, known))
                          or self._named_with_its_fact(q, sent, stated)
                          or (self.true_amount(q, spoken, known) and not same_kind(q, known))

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from protod.world import Fact
 from protod.text import (
-    HEDGE_WORDS, UNIT_WORDS, Clause, clauses_of, contains_phrase, is_number, negation_covers, phrase_stems, stem,
+    HEDGE_WORDS, UNIT_WORDS, Clause, clauses_of, clock_spans, contains_phrase, is_number, negation_covers, phrase_stems,
+    stem, tokenize,
 )
 
 
@@ -32,6 +33,7 @@ class FactModel:
     # fee and no delivery fee." went unheard)
     cue_homes: dict = field(default_factory=dict, compare=False)
     requires: bool = False  # the fact states a requirement or an order ("you need a DBS check", "before you visit ...")
+    spans: frozenset = frozenset()  # the spans of the day its clock times bound (`protod.text.clock_spans`)
 
     def promise_invented(self, clause: Clause) -> bool:
         """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
@@ -86,4 +88,5 @@ def read_fact(fact: Fact) -> FactModel:
         hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
                    for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
         requires=any(_requires(c.tokens) or _ORDER.intersection(c.tokens) for c in clauses),
+        spans=clock_spans(tokenize(fact.text)),
     )

@@ -71,6 +71,10 @@ class UserState:
     # heard in the same breath as another's): the fitting fact settles it outright, as it would the worry said in full
     # (round 74: "It's more about the monthly price", then the off-peak price got "You're sure about that?").
     named: frozenset[str] = frozenset()
+    # Facts the user called the caller out on and has not yet heard put right: stating one truly later wins back some
+    # of the trust the slip cost (round 78: a caller who misspoke the price, apologised and gave it right was still
+    # "I don't know you well enough" three asks later).
+    contested: frozenset[str] = frozenset()
     # The turn the user said they were running out of patience ("What is it you actually need from me?"; 0: not yet).
     # Asking for the decision right after it answers them: it is not a wasted turn.
     warned: int = 0
@@ -103,6 +107,7 @@ class UserState:
             "doubted": self.doubted,
             "hinted": sorted(self.hinted),
             "named": sorted(self.named),
+            "contested": sorted(self.contested),
             "warned": self.warned,
             "guarded": self.guarded,
         }
@@ -123,6 +128,7 @@ class UserState:
             doubted=int(data.get("doubted", 0)),
             hinted=frozenset(data.get("hinted", ())),
             named=frozenset(data.get("named", ())),
+            contested=frozenset(data.get("contested", ())),
             warned=int(data.get("warned", 0)),
             guarded=int(data.get("guarded", 0)),
         )
@@ -305,6 +311,7 @@ def transition(
     # caller for the fact in the same breath as calling them out).
     believed = not (perception.false_claims or perception.unsupported)
     _offences(w, state, perception, d)
+    corrected = _corrections(w, state, perception, d, believed)
     _answers(w, state, perception, severity, d, areas, resolution_facts, believed)
     _questions(w, perception, d, areas)
     all_resolved = all(s is _RESOLVED for s in w.statuses.values())
@@ -323,6 +330,7 @@ def transition(
         explained=frozenset(w.explained),
         hinted=frozenset(w.hinted),
         named=frozenset(w.named),
+        contested=(state.contested - corrected) | frozenset(perception.false_claims),
         doubted=w.doubted,
         warned=state.turn + 1 if ("impatient",) in w.events else state.warned,
         guarded=state.turn + 1 if ("guarded",) in w.events else state.guarded,
@@ -352,6 +360,17 @@ def _offences(w: _Turn, state: UserState, perception: Perception, d: Dynamics) -
         w.stance -= d.pressure_stance
         w.trust -= d.pressure_trust
         w.events.append(("pressure",))
+
+
+def _corrections(w: _Turn, state: UserState, perception: Perception, d: Dynamics, believed: bool) -> frozenset[str]:
+    """A fact the user called the caller out on, now stated and believed: the slip is put right and some of the trust
+    it cost comes back, once per fact and never all of it (a lie put right still costs). Returns the facts put right."""
+    corrected = frozenset(perception.facts) & state.contested if believed else frozenset()
+    if corrected:
+        w.trust += min(d.correction_trust, d.false_claim_trust)
+        w.progress = True  # (putting a slip right is worth the user's time)
+        w.events.append(("corrected", *sorted(corrected)))
+    return corrected
 
 
 def _answers(w: _Turn, state: UserState, perception: Perception, severity: dict[str, float], d: Dynamics,

@@ -334,6 +334,7 @@ class Dynamics(_Strict):
     pressure_trust: float = Field(0.10, ge=0, description="Trust lost to pressure.")
     false_claim_stance: float = Field(0.10, ge=0)
     false_claim_trust: float = Field(0.25, ge=0)
+    correction_trust: float = Field(0.12, ge=0, description="Trust won back when the caller states, and is believed, a fact they were called out on earlier in the call (a misspoken figure put right), once per fact; never more than false_claim_trust, so a lie put right still costs.")
     unsupported_claim_stance: float = Field(0.06, ge=0, description="Stance lost to a product claim no fact supports (learned perception).")
     unsupported_claim_trust: float = Field(0.15, ge=0, description="Trust lost to a product claim no fact supports.")
     first_unsupported_share: float = Field(0.35, ge=0, le=1, description="Share of the two costs above that the first unsupported claim of a call costs: the user doubts it and asks where it is written; every later one costs in full.")
