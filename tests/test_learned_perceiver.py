@@ -1279,3 +1279,35 @@ def test_round_78_an_addition_said_with_also_and_a_time_inside_the_hours():
     assert not courier.perceive("Hi, this is Sam from FeastFleet, the food delivery platform. You showed some interest "
                                 "in delivery work a while back, so I thought I would give you a quick call. Have you "
                                 "got two minutes?").pressure
+
+
+def test_round_79_vouching_a_consequence_a_signpost_and_a_neighbours_fact():
+    """Round 79 (learned, home care): "But it's genuinely how we work, and you'll see it in the interview.", "So you'd
+    have time to actually sit with someone, ..." after the visit-length fact, and "Just to be clear, I haven't told you
+    about travel yet, I'll come to that." were invented claims, and "It is, it's our policy on every visit, and you'd
+    see it on your rota too." was heard as the mileage fact. Rounds 77-78: a fact heard beside the one a sentence
+    states, with none of its own words, was credited ("We also tell your current provider ..." as the exit-fee
+    credit); "I wondered if you'd ever thought about tutoring online" asked about the tech worry."""
+    from protod.user.learned_gates import vouches
+    assert vouches("But it's genuinely how we work, and you'll see it in the interview.")
+    assert not vouches("It's our policy to pay for your petrol.")
+    assert not vouches("That's how we work, and you get a free car.")
+    care = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    p = care.perceive("It is, it's our policy on every visit, and you'd see it on your rota too.")
+    assert not (p.facts or p.unsupported or p.false_claims), p
+    p = care.perceive("Every visit is booked for at least 30 minutes; we simply don't do 15-minute calls. So you'd "
+                      "have time to actually sit with someone, not just tick boxes and run.")
+    assert p.facts == ("visit_length",) and not p.unsupported, p
+    assert care.perceive("You'd do a five-day induction, paid at your hourly rate. So you also get a company car."
+                         ).unsupported
+    assert not care.perceive("Just to be clear, I haven't told you about travel yet, I'll come to that.").unsupported
+    assert care.perceive("You'd do a five-day induction, paid at your hourly rate.").facts == ("paid_training",)
+    broadband = LearnedPerceiver(load_scenario(BROADBAND))
+    assert broadband.perceive("We also tell your current provider and arrange the changeover for you.").facts == (
+        "handled_switch",)
+    assert "switch_credit" in broadband.perceive("We tell your current provider for you, and if they charge you an "
+                                                 "early exit fee we credit it back, up to £150.").facts
+    tutor = LearnedPerceiver(load_scenario(TUTOR))
+    p = tutor.perceive("I understand you've done some private tutoring, and I wondered if you'd ever thought about "
+                       "tutoring online. Have you got a couple of minutes?")
+    assert not p.probes, p

@@ -1589,3 +1589,8 @@ def test_round_78_announcing_a_call_is_no_push_and_an_adverb_keeps_an_offer_pair
     assert not states_purpose("I thought I would give you a quick call, and you need to sign today.")
     assert names_offer("So you also get a company car.") and names_offer("You even get a car.")
     assert not names_offer("You also said you were busy.")
+    # round 79: "What would help you feel sure? Is it something about us as a company, or the numbers, or something
+    # else?" was heard as a question about one worry ("No, that part doesn't really bother me.")
+    assert RulePerceiver(load_scenario("courier_recruitment")).perceive(
+        "What would help you feel sure? Is it something about us as a company, or the numbers, or something else?"
+    ).open_question

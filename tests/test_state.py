@@ -585,3 +585,15 @@ def test_a_slip_put_right_wins_back_some_trust_once_and_a_lie_put_right_still_co
     assert UserState.from_dict(fixed.state.to_dict()).contested == fixed.state.contested == frozenset()
     assert UserState.from_dict(lie.state.to_dict()).contested == frozenset({"price"})
     assert UserState.from_dict({k: v for k, v in lie.state.to_dict().items() if k != "contested"}).contested == frozenset()
+
+
+def test_an_open_question_heard_near_one_part_is_never_answered_not_a_worry():
+    """Round 79: "what would a new role need to look like for you to consider it?" was heard (learned) as asking about
+    pay alone, and the user, who held another worry, said "No, that part doesn't really bother me." Asked openly,
+    they keep it back or say which part it is about; asked about one part (not openly), they say it is no worry."""
+    guarded = state(trust=D.generic_voice_trust_min - 0.05)
+    t = step(guarded, probes=("pay",), question=True, open_question=True)
+    assert not any(e[0] == "no_concern" for e in t.events) and ("hinted", "fees") in t.events, t.events
+    shy = state(trust=D.voice_trust_min - 0.05)
+    assert ("guarded",) in step(shy, probes=("pay",), question=True, open_question=True).events
+    assert ("no_concern",) in step(guarded, probes=("pay",), question=True).events

@@ -17,6 +17,8 @@ worries the person), whether it asks to close, and whether it is honest speech t
   are labelled not to be.
 - distractor_misread: small talk heard as anything but small talk (a fact, a probe, a claim, nonsense, a closing
   ask, pressure).
+- fact_overcredited: of the facts credited on honest lines that state facts, those the line does not state (a
+  neighbour of the fact said, heard too: a worry it would settle that the caller never answered). No bar; reported.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ KINDS = (
     "human",
 )
 METRICS = ("fact_recall", "hard_negative_credited", "false_claim_flagged", "probe_recall", "honest_punished",
-           "distractor_misread")
+           "distractor_misread", "fact_overcredited")
 # The bars of issue 20 on the test domains: (metric, "max" | "min", value).
 BARS = {
     "fact_recall": ("min", 0.90),
@@ -179,6 +181,8 @@ def score(line: CorpusLine, p: Perception, pack: Scenario) -> dict[str, Any]:
     flagged = bool(p.false_claims) or bool(getattr(p, "unsupported", False))
     if line.honest and line.facts:
         out["fact_recall"] = (sum(f in credited for f in line.facts), len(line.facts))
+        if credited:
+            out["fact_overcredited"] = (len(credited - set(line.facts)), len(credited))
     if line.not_facts:
         out["hard_negative_credited"] = (sum(f in credited for f in line.not_facts), len(line.not_facts))
     if line.false_claim is True:

@@ -134,7 +134,10 @@ _OPEN_WORRY = re.compile(
     # signing up?" (round 70: a plain question, and the second a closing ask)
     r"what (?:(?:would|will|might) (?:need to|have to)|needs? to|has to) (?:be true|happen|change|be in place)|"
     r"for you to (?:feel |be )(?:more |a bit more )?(?:comfortable|confident|ready|happy|at ease|sure)|"
-    r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier))\b")
+    # "what would a new role need to look like for you to consider it?" (round 79: heard as the pay worry)
+    r"(?:need|have) to (?:look like|offer you|be like) for you to (?:consider|think about|take|look at|go for)|"
+    r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier|sure|"
+    r"surer|certain))\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
                          r"\b(?:is|are) there (?:any|anything|something)\b")
 

@@ -41,6 +41,7 @@ from protod.text import (
 from protod.user.state import Perception
 from protod.user.learned_gates import (
     COURTESY_STEMS, about_caller, assures_only, confirms_back, describes_business, of_user, of_user_history, other_side,
+    vouches,
     points_ahead, promised_by_others, says_nothing_checkable, telegraphic, without_courtesy,
 )
 from protod.user.learned_model import (
@@ -91,6 +92,12 @@ _CONCLUSION = re.compile(r"^(?:so|that means|which means|in other words|that way
 _VERDICT_STEMS = frozenset(content_stems(tokenize(
     "fine okay ok covered sorted fit fits suit suits work works easy simple good great absolutely totally completely "
     "problem issue worry difference")))
+# What the user could then do, said as the conclusion: "So you'd have time to sit with someone", "so you won't have to
+# chase anyone", "so you can plan childcare ahead" (an activity of theirs; "you'd have a company car" is no such thing)
+_CONSEQUENCE = re.compile(r"^(?:so|which means|that means|meaning)[, ]+(?:that )?you"
+                          r"(?:'d| would|'ll| will| can| could)?(?: actually| still| really| always)? "
+                          r"(?:have (?:the )?time to|be able to|won't have to|will not have to|wouldn't have to|"
+                          r"would not have to|don't have to|do not have to)\b")
 _ADDING = re.compile(r"\b(?:also|too|plus|as well|extra|additionally|on top|besides|even)\b")
 # How a caller talks about doing the sign-up itself, whatever the offer ("I'll set up your profile and book your
 # interview", "the next step is just a yes from you"): no product term among them, so a sentence made of these (and
@@ -122,7 +129,8 @@ _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as
 # situation question in the corpus has this frame (35 lines do, all closing asks or mixed).
 _INTEREST = re.compile(
     r"\b(?:would|could) you be (?:interested|open|keen|up for)|\bdo you fancy|\bwould you (?:like|want) to (?:join|try|"
-    r"sign|hear|give|come)|\bhave you (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
+    r"sign|hear|give|come)|"
+    r"\b(?:have you|you'd|you had|you have|you've) (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -262,6 +270,8 @@ class LearnedPerceiver:
         sent = analyse(premise, self._verbs)
         if sent.numbers or any(c.guarantee for c in sent.clauses):
             return False
+        if _CONSEQUENCE.match(lowered) and not _GIVING.intersection(sent.tokens):
+            return True  # what the user could then do ("So you'd have time to actually sit with someone", round 79)
         words = set(content_stems(sent.tokens)) - VERB_STEMS - COURTESY_STEMS - _VERDICT_STEMS - self._role_words
         return words <= set(content_stems(tokenize(before))) | self._trait_stems
 
@@ -383,6 +393,10 @@ class LearnedPerceiver:
         asks_time = [bool(asks_for_time(low) or (q and _WELLBEING.search(low)))
                      for low, (_, q) in zip(lowered, units)]
         asks_who = [bool(q and _WHO_IS_THIS.search(low)) for low, (_, q) in zip(lowered, units)]  # (still answered)
+        # "I wondered if you'd ever thought about tutoring online": whether they would consider the offer, no worry
+        # asked (round 79: the tech worry at 0.62, "No, that part doesn't really bother me." to the opener)
+        interest = [bool(q and _INTEREST.search(low)) for low, (_, q) in zip(lowered, units)]
+        vouching = [not q and vouches(u) for u, q in units]  # "It's genuinely how we work": nothing new said
         # "You've done a few courier shifts before, right?": checking what the caller heard, no worry asked (round 28)
         checks = [bool(q and checks_about_user(u)) for u, q in units]
         # taking the pressure off, or offering to do it for the user: what the pressure head heard in them is not
@@ -403,6 +417,7 @@ class LearnedPerceiver:
         for (i, kind, ident), p in zip(plan, probs):
             if kind == "fact" and p[ENTAIL] >= t.entail:
                 heard[i].add(ident)
+        credited: list[dict[str, float]] = [{} for _ in units]  # the facts credited to each unit, and how surely
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
             contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
                             and self._shares(premise, ident) and not self._worked_out(premise, ident, said)
@@ -412,6 +427,8 @@ class LearnedPerceiver:
                 # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
                 if contradicted:
                     r.false_claims.append(ident)
+            elif kind == "fact" and vouching[i]:
+                continue
             elif kind == "fact":
                 related[i] = max(related[i], float(p[ENTAIL]))
                 r.touched[ident] = max(r.touched.get(ident, 0.0), float(p[ENTAIL] + p[CONTRADICT]))
@@ -448,9 +465,9 @@ class LearnedPerceiver:
                     if verdict == "false":
                         r.false_claims.append(ident)
                     elif verdict == "":
-                        r.facts[ident] = max(r.facts.get(ident, 0.0), float(p[ENTAIL]))
+                        credited[i][ident] = float(p[ENTAIL])
                     supported[i] = verdict != "unrelated" or supported[i]
-            elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i] and not checks[i]:
+            elif kind == "worry" and p[ENTAIL] >= t.probe and not asks_time[i] and not checks[i] and not interest[i]:
                 worries[i][ident] = max(worries[i].get(ident, 0.0), float(p[ENTAIL]))
             elif kind == "claim":
                 claimed[i] = p[ENTAIL] >= t.claim
@@ -459,6 +476,13 @@ class LearnedPerceiver:
                 r.closing = True
             elif kind == "pressure" and p[ENTAIL] >= t.pressure and not calm[i]:
                 r.pressure = True
+        for i, found in enumerate(credited):
+            # the fact a one-clause unit states most surely, and any other with words of its own (`_beside`); each
+            # clause of a longer one may state a fact of its own
+            surest = max(found, key=found.get, default="") if not self._clauses(units[i][0]) else ""
+            for ident, v in found.items():
+                if not self._beside(units[i][0], ident, surest):
+                    r.facts[ident] = max(r.facts.get(ident, 0.0), v)
         faint: set[int] = set()  # questions heard asking about a worry, but only faintly (below `situation_probe`)
         for i, found in enumerate(worries):
             # A question about the user's own situation that the model hears only faintly as a worry ("How would you
@@ -498,7 +522,7 @@ class LearnedPerceiver:
                             and not about_caller(u) and not self._disclaims(u) and not self._process_talk(u)
                             and not introduces_company(u)
                             and not says_nothing_checkable(u)
-                            and not confirms_back(u) and not only_calms(u)
+                            and not confirms_back(u) and not only_calms(u) and not vouching[i]
                             and not (i and not units[i - 1][1] and self._concludes(u, units[i - 1][0]))
                             for i, ((u, q), c, s, rel, doubt, by) in enumerate(
                                 zip(units, claimed, supported, related, doubted, doubted_by)))
@@ -613,6 +637,22 @@ class LearnedPerceiver:
             return False
         said = set(content_stems(tokens))
         return bool(said) and any(said <= set(cue) for cue, _ in self.rules.fact_model(fid).cues)
+
+    def _beside(self, premise: str, fid: str, surest: str) -> bool:
+        """A fact heard beside the one the premise states most surely, where the premise names that one in words or
+        amounts of its own and this one in none: the model's echo of a neighbour ("We also tell your current provider
+        and arrange the changeover" is the handled switch, not the exit-fee credit that also names the provider; round
+        78). When the surest is not named either, the model's order is no guide and both stand."""
+        if not surest or surest == fid:
+            return False
+        sent = analyse(premise, self._verbs)
+        said = {st for c in sent.clauses for st in c.stems}
+
+        def named(one: str, other: str) -> bool:  # the topic words of its cues (what names it), or its amounts
+            fact, beside = self.rules.fact_model(one), self.rules.fact_model(other)
+            own = ({st for cue, _ in fact.cues for st in cue} & fact.topic) - beside.topic - self._role_words
+            return bool(own & said) or any(accounted(q, fact.numbers) for q in sent.numbers)
+        return not named(fid, surest) and named(surest, fid)
 
     def _shares(self, premise: str, fid: str) -> bool:
         """The premise names something of the fact beyond the caller's name and company (a word or an amount): a

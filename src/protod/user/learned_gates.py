@@ -348,6 +348,30 @@ def confirms_back(sentence: str) -> bool:
         i += 1
     return 0 < i < len(tokens) and tokens[i] in _CONFIRMED
 
+# The caller vouching for what they said before ("It's genuinely how we work, and you'll see it in the interview.", "It
+# is, it's our policy on every visit"; round 79: both doubted, and the second credited the mileage): no claim of its
+# own, nothing to credit.
+_VOUCH = re.compile(r"^(?:(?:but|and|so|yes|yeah|honestly|really|it is|it does|it will|absolutely|definitely)[, ]+)*"
+                    r"(?:it's|it is|that's|that is|this is) (?:genuinely |really |honestly |just |simply |actually |"
+                    r"absolutely |definitely )?(?:how we (?:work|do (?:it|things)|operate|run (?:it|things))|"
+                    r"our (?:policy|standard|practice|rule)(?: on every [\w-]+| for everyone| across the board)?|"
+                    r"true|right|the case|real|in (?:writing|the contract|our terms|the terms))\b")
+_EVIDENCE = re.compile(r"^(?:and |so )?(?:you'll|you will|you'd|you would|you can|i can|i'll|we can|we'll) "
+                       r"(?:see|find|read|check|show you|send you)(?: it| that| this| them)?"
+                       r"(?: (?:in|on|at) (?:the|your|our) [\w-]+(?: [\w-]+)?)?(?: too| as well| yourself)?$")
+
+
+def vouches(sentence: str) -> bool:
+    """The sentence only vouches for what the caller said before (`_VOUCH`), and says where the user will see it at
+    most (`_EVIDENCE`): no amount, guarantee or widening word of its own."""
+    lowered = plain_lower(sentence).strip(" .!")
+    found = _VOUCH.match(lowered)
+    if not found or absolute_scope(sentence) or any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
+        return False
+    rest = lowered[found.end():].strip(" ,;")
+    return not rest or bool(_EVIDENCE.match(rest))
+
+
 def promised_by_others(tokens: tuple[str, ...]) -> bool:
     """Someone other than the caller makes the clause's promise ("A lot of callers promise you earn €5 ..."): whatever
     the fact, that is no promise of the offer, and it is read as the invented one it is (the held-out disowning frame
@@ -408,6 +432,9 @@ def of_user_history(part: str) -> bool:
     return False
 
 
+_TO_BE_CLEAR = re.compile(r"^\s*(?:just )?to be (?:clear|honest|fair|straight|frank)[,:]?\s*", re.I)
+
+
 def _speaks_of_caller(sentence: str) -> bool:
     """The caller speaking about themselves ("Hi, I'm Sam from FeastFleet", "I'm just calling because...", "This
     is Sam", "We're looking for riders") or guessing about the user ("With kids at home, I imagine shifts are a big
@@ -415,7 +442,8 @@ def _speaks_of_caller(sentence: str) -> bool:
     so is any sentence with an amount or a guarantee in it ("We're looking for riders who want a guaranteed €30 an hour")."""
     if any(c.numbers or c.guarantee for c in analyse(sentence).clauses):
         return False
-    tokens = list(tokenize(sentence))
+    # ("Just to be clear, I haven't told you about travel yet", round 79: an invented claim)
+    tokens = list(tokenize(_TO_BE_CLEAR.sub("", sentence)))
     if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])) or _LOOKS_INTO.search(sentence.lower()):
         return True
     while tokens and tokens[0] in _LEAD_IN:

@@ -561,12 +561,14 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         if perception.pointed and not near:  # only a question that named a worry gets "not that": an open one is answered
             w.events.append(("not_that",))
         w.voice(other, d)
-    elif other is not None and not perception.pointed and len({(areas or {}).get(c)
-                                                                for c in perception.probes}) > 1:
+    elif other is not None and not perception.pointed and (perception.open_question or len(
+            {(areas or {}).get(c) for c in perception.probes}) > 1):
         # An open question (it reaches worries of several areas) to a user who holds a worry but not the trust
         # to say it: they keep it back, not "Not really a worry for me", which tells the caller there is none
         # (round 21, to "What's the biggest headache with scheduling right now?"). Asked about one area they
-        # have no worry in ("Any worries about the costs?"), they say so. With trust enough for a pointed
+        # have no worry in ("Any worries about the costs?"), they say so; asked openly, however near one part the
+        # question is heard ("what would a new role need to look like for you to consider it?", round 79: "No, that
+        # part doesn't really bother me."), they do not. With trust enough for a pointed
         # question, they name the part of the offer it is about (see above).
         if w.trust >= d.voice_trust_min and perception.open_question:
             w.hinted.add(other)
