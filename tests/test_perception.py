@@ -1594,3 +1594,17 @@ def test_round_78_announcing_a_call_is_no_push_and_an_adverb_keeps_an_offer_pair
     assert RulePerceiver(load_scenario("courier_recruitment")).perceive(
         "What would help you feel sure? Is it something about us as a company, or the numbers, or something else?"
     ).open_question
+
+
+def test_round_80_a_gerund_after_a_comma_and_what_would_make_it_worth_it():
+    """Round 80 (rule, gym): "That's great, running outside is hard to beat." was scrambled ("outside is" read without
+    the gerund that opens its segment) and the user, out of patience, hung up; "what would make coming back worth it?"
+    asked about no worry."""
+    assert analyse("That's great, running outside is hard to beat.").well_formed
+    assert not analyse("That's great, outside is are the best.").well_formed
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    p = gym.perceive("That's great, running outside is hard to beat. A lot of runners use classes alongside it for "
+                     "strength and mobility. When would you ideally want to train, if you did come back?")
+    assert not p.nonsense and p.question, p
+    assert gym.perceive("No pressure at all, but I'm curious what changed for you, and what would make coming back "
+                        "worth it?").open_question

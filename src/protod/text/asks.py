@@ -134,6 +134,9 @@ _OPEN_WORRY = re.compile(
     # signing up?" (round 70: a plain question, and the second a closing ask)
     r"what (?:(?:would|will|might) (?:need to|have to)|needs? to|has to) (?:be true|happen|change|be in place)|"
     r"for you to (?:feel |be )(?:more |a bit more )?(?:comfortable|confident|ready|happy|at ease|sure)|"
+    # "what would make coming back worth it?" (round 80: a plain question, and the user said nothing)
+    r"(?:would|could|might) make (?:it|this|that|coming back|[\w' -]{1,25}?) worth (?:it|your while|the effort|a try|"
+    r"a go)|"
     # "what would a new role need to look like for you to consider it?" (round 79: heard as the pay worry)
     r"(?:need|have) to (?:look like|offer you|be like) for you to (?:consider|think about|take|look at|go for)|"
     r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier|sure|"

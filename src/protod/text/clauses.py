@@ -344,8 +344,10 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
 
     Word pairs are read within one comma-separated segment: "compared with the bundle you're on, we're cheaper"
     joins "on" and "we" only across the comma."""
-    pairs = [p for seg in (segments or (tokens,)) for p in zip(seg, seg[1:], (*seg[2:], ""))]
-    for a, b, c in pairs:
+    # (each pair with its segment's first word: "That's great, running outside is hard to beat" opens its second
+    # segment on a gerund subject, round 80: scrambled)
+    pairs = [(*p, seg[0]) for seg in (segments or (tokens,)) if seg for p in zip(seg, seg[1:], (*seg[2:], ""))]
+    for a, b, c, opener in pairs:
         # (but "no" opens a compound modifier: "I'm sure about the no minimum term", "a no-quibble refund": round 60)
         if a in DETERMINERS and (b in _BAD_AFTER_DET or (b in NEGATORS and not (
                 b == "no" and c and c not in FUNCTION_WORDS and c not in DETERMINERS))):
@@ -356,7 +358,8 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
         # ... nor "aged 18 or over can come", where the particle closes a range
         if a in PREPOSITIONS and a not in _SUBORDINATORS and b in _BAD_AFTER_PREP and not (
                 b in _FINITE_AUX and (_stranded(tokens, a) or (a in _ADVERB_PARTICLES and (
-                    (a, b) == tokens[-2:] or _closes_range(tokens, a) or tokens[0].endswith("ing"))))):
+                    (a, b) == tokens[-2:] or _closes_range(tokens, a) or tokens[0].endswith("ing")
+                    or opener.endswith("ing"))))):
             # ("Getting your records in is free": the particle closes a gerund subject)
             return True
         if a in _COORD and b in _COORD:
