@@ -1,6 +1,7 @@
 """Reading text: one reader for every module of protod (the perceivers, the user's replies, the metrics, the pack
-checks). `words` (tokens, stems, sentences) < `amounts` < `clauses` (`analyse`: what a sentence is) < `speech`
-(what a statement does) < `asks` (what a question asks); `sanitize` strips text injected into a turn."""
+checks). `words` (tokens, stems, sentences) < `amounts` (and `clock`, the spans of the day) < `clauses` (`analyse`:
+what a sentence is) < `speech` (what a statement does) and `ellipsis` < `asks` (what a question asks); `sanitize`
+strips text injected into a turn."""
 
 from protod.text.words import (  # noqa: F401
     ACRONYMS, ADDRESSED, AUXILIARIES, CLAUSE_BREAK, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS,
@@ -11,17 +12,19 @@ from protod.text.words import (  # noqa: F401
 )
 from protod.text.amounts import (  # noqa: F401
     RATE, Quantity, accounted, complements, contradicts, contrasted_amounts, count_without_noun, counted_per_period,
-    clock_spans, derived, in_span, is_number, quantities, same_kind, same_unit,
+    derived, is_number, quantities, same_kind, same_unit,
 )
+from protod.text.clock import clock_spans, in_span  # noqa: F401
 from protod.text.clauses import (  # noqa: F401
     Clause, INTERJECTIONS, OPTIONAL_WORDS, Sentence, TIME_WORD_STEMS, analyse, claim_clauses, clauses_of, has_verb,
     denies_a_limit, main_clause_denies, negation_covers, opens_condition, plain_bounds, segments, supposed_amounts,
 )
 from protod.text.speech import (  # noqa: F401
     CONFIRMING_WORDS, LEAD_IN, absolute_scope, asserts_a_worry, calms, courtesy_only, hedges_claim, introduces_company, names_offer,
-    offers_to_act, resolve_ellipsis, says_yes, speaks_for_offer, states_purpose, tells_users_past, ties_benefit_to_now, unclefted,
+    offers_to_act, says_yes, speaks_for_offer, states_purpose, tells_users_past, ties_benefit_to_now, unclefted,
     urges_decision, only_calms, reports_user,
 )
+from protod.text.ellipsis import resolve_ellipsis  # noqa: F401
 from protod.text.asks import (  # noqa: F401
     asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,
     asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, spoken_sentences,

@@ -9,7 +9,8 @@ from functools import lru_cache
 from protod.text.words import AUXILIARIES, PRONOUNS, WH_WORDS, plain_lower, tokenize
 from protod.text.clauses import analyse
 from protod.text.sanitize import strip_injection
-from protod.text.speech import LEAD_IN, resolve_ellipsis, speaks_for_offer
+from protod.text.ellipsis import resolve_ellipsis
+from protod.text.speech import LEAD_IN, speaks_for_offer
 from protod.text.words import split_afterthoughts, split_sentences
 
 

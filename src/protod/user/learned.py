@@ -737,22 +737,20 @@ class LearnedPerceiver:
         return bool(words) and words <= self._process
 
     def _restates(self, premise: str, fid: str) -> bool:
-        """The premise is the fact in other words, by the rules: no more clauses than the fact has, every amount of the
-        fact said and none besides, nothing widened, and the rule reader hears the fact in it (denials and misquotes it
-        hears too)."""
+        """The premise is the fact in other words, by the rules: one clause, every amount of the fact said and none
+        besides, nothing widened, and the rule reader hears the fact in it (denials and misquotes it hears too)."""
         fact = self.rules.fact_model(fid)
         sent = analyse(premise, self._verbs)
         said = sent.numbers
-        # (a fact of two clauses said in two: "Your old broadband stays on until the new line is live, so you're
-        # offline for less than half an hour", round 78: 0.975 against the fact it restates)
-        if (not fact.numbers or len(self._clauses(premise)) > max(1, len(fact.clauses)) or self._widens(premise, fid)
-                or len(said) > len(fact.numbers)):
+        # (one clause: a fact recited inside a frame that disowns it, "They'll tell you ..., and it isn't accurate",
+        # is two, and is not the fact)
+        if not fact.numbers or self._clauses(premise) or self._widens(premise, fid) or len(said) > len(fact.numbers):
             return False
         if not (all(accounted(q, said) for q in fact.numbers) and all(accounted(q, fact.numbers) for q in said)):
             return False
         # ... and every word of the fact but its verbs, so no qualifier is dropped ("Every rider gets ..." for "New
         # riders get ...")
-        if (fact.topic - VERB_STEMS) - set(content_stems(sent.tokens)):  # (the amounts are checked above)
+        if (fact.content - VERB_STEMS) - set(content_stems(sent.tokens)):
             return False
         # ... and nothing given besides ("..., plus a free scooter", "..., paid in cash": a clause without a verb
         # of its own is no clause to check)
