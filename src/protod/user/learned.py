@@ -41,8 +41,7 @@ from protod.text import (
 from protod.user.state import Perception
 from protod.user.learned_gates import (
     COURTESY_STEMS, about_caller, assures_only, confirms_back, describes_business, of_user, of_user_history, other_side,
-    vouches,
-    points_ahead, promised_by_others, says_nothing_checkable, telegraphic, without_courtesy,
+    points_ahead, promised_by_others, says_nothing_checkable, telegraphic, vouches, without_courtesy,
 )
 from protod.user.learned_model import (
     CONTRADICT, DEFAULT_MODEL, ENTAIL, PRESSURE_HYPOTHESIS, PackHypotheses, PairModel, Thresholds, shared_models,
@@ -93,7 +92,8 @@ _VERDICT_STEMS = frozenset(content_stems(tokenize(
     "fine okay ok covered sorted fit fits suit suits work works easy simple good great absolutely totally completely "
     "problem issue worry difference")))
 # What the user could then do, said as the conclusion: "So you'd have time to sit with someone", "so you won't have to
-# chase anyone", "so you can plan childcare ahead" (an activity of theirs; "you'd have a company car" is no such thing)
+# chase anyone", "so you'll be able to plan ahead" (an activity of theirs; "you'd have a company car" is no such thing,
+# nor a bare "so you can ...")
 _CONSEQUENCE = re.compile(r"^(?:so|which means|that means|meaning)[, ]+(?:that )?you"
                           r"(?:'d| would|'ll| will| can| could)?(?: actually| still| really| always)? "
                           r"(?:have (?:the )?time to|be able to|won't have to|will not have to|wouldn't have to|"
