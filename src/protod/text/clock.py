@@ -33,13 +33,11 @@ def clock_spans(tokens: tuple[str, ...]) -> frozenset[tuple[float, float]]:
         joiners = _SPAN_JOINERS if i and tokens[i - 1] == "between" else _SPAN_JOINERS - {"and"}
         if nxt and nxt[0] - i <= 4 and joiners.intersection(tokens[i + 1:nxt[0]]):
             hi = _hours24(nxt[1])[-1]
-            lows = [h for h in _hours24(q if q[2] else (q[0], q[1], "")) if h < hi]
+            lows = [h for h in _hours24(q) if h < hi]
             spans.add((max(lows), hi) if lows else (_hours24(q)[0], 24.0))
             paired |= {n, n + 1}
-        elif n not in paired and i and _SPAN_OPENERS.get(tokens[i - 1]) == "upto":
-            spans.add((0.0, _hours24(q)[-1]))
-        elif n not in paired and i and _SPAN_OPENERS.get(tokens[i - 1]) == "from":
-            spans.add((_hours24(q)[0], 24.0))
+        elif n not in paired and i and (opener := _SPAN_OPENERS.get(tokens[i - 1])):
+            spans.add((0.0, _hours24(q)[-1]) if opener == "upto" else (_hours24(q)[0], 24.0))
     return frozenset(spans)
 
 

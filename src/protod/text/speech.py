@@ -43,7 +43,7 @@ _OFFER_PAIRS = frozenset({("you", "will"), ("you", "would"), ("i", "can"), ("i",
                           ("you", "gets"), ("there", "is"), ("there", "are")})
 # An adverb between the two words of a pair keeps it ("So you also get a company car.": round 77's invention passed as
 # small talk after a true sentence).
-_BETWEEN = frozenset("also even still always actually really just".split())
+_ADVERB_GAP = frozenset("also even still always actually really just".split())
 
 
 @lru_cache(maxsize=65536)
@@ -58,7 +58,7 @@ def speaks_for_offer(sentence: str) -> bool:
 @lru_cache(maxsize=65536)
 def names_offer(sentence: str) -> bool:
     """`speaks_for_offer` in words alone, amounts left out: "you're spending about €160 a month" names no offer."""
-    tokens = [t for t in tokenize(sentence) if t not in _BETWEEN]
+    tokens = [t for t in tokenize(sentence) if t not in _ADVERB_GAP]
     return bool(_OFFER_WORDS.intersection(tokens)) or any(p in _OFFER_PAIRS for p in zip(tokens, tokens[1:]))
 
 

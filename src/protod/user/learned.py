@@ -528,7 +528,7 @@ class LearnedPerceiver:
                                 zip(units, claimed, supported, related, doubted, doubted_by)))
         if not r.closing:
             r.asked_traits = self._asked_traits([u for i, (u, q) in enumerate(units) if q and i not in probing
-                                                 and not asks_time[i] and not _INTEREST.search(u)])
+                                                 and not asks_time[i] and not interest[i]])
             # A question heard faintly as a worry that names a trait in its words asks that too: "Do you have access
             # to a laptop?" (the tech worry at 0.24) is answered from the persona, and the worry's reading follows
             # (round 71: "No, that part doesn't really bother me." to a tutor with only a tablet).
