@@ -746,3 +746,23 @@ def test_round_76_one_thing_is_said_back_before_the_rest_of_the_reply():
                                   persona, random.Random(seed), agent_text=told)
         first = reply.split(".")[0].lower()
         assert " and " not in first, reply
+
+
+def test_round_81_a_worry_left_unanswered_beside_one_just_drawn_out_is_not_called_unanswered():
+    """Round 81 (coworking): asked "what would worry you most about it?", the user voiced the Wi-Fi and then said
+    "That doesn't answer my worry at all." of the commute they had named before: the caller had answered nothing to
+    be told so. Beside a worry just voiced, the skipped one is brought back as still standing."""
+    from protod.agent.views import Message
+
+    pack = parse_scenario((Path(__file__).parents[1] / "examples/packs/coworking_membership.yaml").read_text())
+    expresser = TemplateExpresser(pack)
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    first, second = pack.concerns[0].id, pack.concerns[1].id
+    history = (Message("user", "I'm not keen to start a commute again."),)
+    events = (("voiced", second), ("ignored", first))
+    replies = {expresser.express(events, persona, random.Random(seed), history=history) for seed in range(20)}
+    stock = [str(line) for line in pack.user_lines.ignored]
+    assert not any(line in reply for reply in replies for line in stock), replies
+    alone = {expresser.express((("ignored", first),), persona, random.Random(seed), history=history)
+             for seed in range(20)}
+    assert any(line in reply for reply in alone for line in stock), alone

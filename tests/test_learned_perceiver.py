@@ -1311,3 +1311,25 @@ def test_round_79_vouching_a_consequence_a_signpost_and_a_neighbours_fact():
     p = tutor.perceive("I understand you've done some private tutoring, and I wondered if you'd ever thought about "
                        "tutoring online. Have you got a couple of minutes?")
     assert not p.probes, p
+
+
+def test_round_81_a_sincerity_lead_in_changes_no_reading_and_an_opener_asks_no_worry():
+    """A word vouching for the caller before a claim ("Honestly, ...", "To be honest, ...") let 0.72 -> 0.52 of the dev
+    inventions pass: the cheapest adversary there is. The claim is judged as if said without it. Round 81: "I wanted to
+    see if you'd be open to picking up some shifts with us" asked about the schedule worry ("No, that part doesn't
+    really bother me." to the opener)."""
+    broadband = LearnedPerceiver(load_scenario(BROADBAND))
+    care = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    for perceiver, line in ((broadband, "we'll waive your first two months' bills."),
+                            (broadband, "the plan is £29 a month, fixed for 18 months."),
+                            (care, "we'll give you a company car after your first month."),
+                            (care, "you'll get every Christmas Day off, guaranteed.")):
+        plain = perceiver.perceive(line[0].upper() + line[1:])
+        for lead in ("Honestly, ", "To be honest, ", "Look, honestly, ", "I'll be honest with you: "):
+            led = perceiver.perceive(lead + line)
+            assert (led.facts, led.unsupported, led.false_claims) == (
+                plain.facts, plain.unsupported, plain.false_claims), (lead + line, led, plain)
+    courier = LearnedPerceiver(load_scenario("courier_recruitment"))
+    p = courier.perceive("I understand you've ridden for another app before, so I wanted to see if you'd be open to "
+                         "picking up some shifts with us. Have you got a couple of minutes?")
+    assert p.question and not p.probes, p

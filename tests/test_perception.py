@@ -1608,3 +1608,39 @@ def test_round_80_a_gerund_after_a_comma_and_what_would_make_it_worth_it():
     assert not p.nonsense and p.question, p
     assert gym.perceive("No pressure at all, but I'm curious what changed for you, and what would make coming back "
                         "worth it?").open_question
+
+
+def test_round_81_a_limit_denied_a_fragment_acknowledged_and_questions_asked_indirectly():
+    """Round 81 (rule). A gym leaver hung up on "you aren't tied to your old club: you can train at any of our 14
+    clubs" (a lie: "aren't tied" denied the all-clubs fact); "Good question, especially with legal contracts." was
+    nonsense; "..., and I wanted to see if you've got a few minutes ...?" asked the care background it told ("A former
+    healthcare assistant."); "what would make you think twice about ...?" asked no worry; "I gather you've just come
+    off a promo deal, so I wondered how your broadband is treating you" asked about the price ("Not that so much")."""
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    p = gym.perceive("With the Anytime membership you aren't tied to your old club: you can train at any of our 14 "
+                     "clubs across the region, so you could use whichever one is nearest your new place.")
+    assert p.facts == ("all_clubs",) and not p.false_claims, p
+    # adversaries: still denials of the fact
+    for lie in ("The Anytime membership doesn't let you train at any of our 14 clubs.",
+                "With the Anytime membership you aren't limited to any of our 14 clubs."):
+        assert gym.perceive(lie).false_claims == ("all_clubs",), lie
+    translator = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
+    for fine in ("Good question, especially with legal contracts.",
+                 "That's a fair point, particularly when the clients are law firms."):
+        assert not translator.perceive(fine).nonsense, fine
+    for salad in ("Good question, legal contracts NDA portal.", "Great question, especially encrypted portal NDA deleted.",
+                  "Good question, especially encrypted portal NDA deleted ninety days one NDA every client."):
+        assert translator.perceive(salad).nonsense, salad
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    p = care.perceive("You'd shown some interest in care work, and I wanted to see if you've got a few minutes to chat "
+                      "about a paid care worker role with us?")
+    assert p.question and not p.asked_traits and not p.probes, p
+    p = care.perceive("What are you doing at the moment, and what would make you think twice about coming back into "
+                      "home care?")
+    assert p.open_question and "low_pay" in p.probes, p
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    p = broadband.perceive("I gather you might have just come off a promo deal with your current provider, so I "
+                           "wondered how your broadband is treating you at the moment.")
+    assert p.open_question and not p.pointed, p
+    # ... where "it" points back at what the sentence named
+    assert broadband.perceive("You mentioned the evening slowdown, so how is it going?").pointed == {"evening_slowdown"}

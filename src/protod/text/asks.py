@@ -112,6 +112,8 @@ _OPEN_WORRY = re.compile(
     # what they would need from it: "can I ask what you'd need from a new care job for it to be worth a move?" (round
     # 65: not heard as a question about worries, and its "job" asked after the current one)
     r"what (?:else )?(?:(?:would|do|will|might) you|you'd|you) (?:need|want|look for|expect|be looking for) (?:from|in|out of)\b|"
+    # ("what would make you think twice about coming back into home care?", round 81: heard as asking the background)
+    r"think(?:ing)? twice|second thoughts|reluctan\w*|"
     r"uneasy|sticking points?|get in the way|stand in the way|giv(?:e|es|ing) you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
     r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
@@ -197,6 +199,7 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
 
 
 _QUESTION_LEADS = frozenset("and so but then okay ok right now well".split())
+_LEADS = re.compile(r"^(?:(?:and|so|but|then|okay|ok|right|now|well)[, ]+)+")
 _ASKING_VERBS = frozenset("ask asking tell know wonder wondering curious".split())
 
 
@@ -215,7 +218,10 @@ def asked_part(question: str) -> str:
     parts = re.split(r"\s*[,;:]\s+|\s+[\u2013\u2014-]\s+", question)
     for k, part in enumerate(parts):
         tokens = _without_leads(tokenize(part))
-        if tokens[:1] and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES):
+        # (or asking it indirectly: "You'd shown some interest in care work, and I wanted to see if you've got a few
+        # minutes ...?" asks nothing about the care background it tells; round 81: "A former healthcare assistant.")
+        if tokens[:1] and (tokens[0] in WH_WORDS or tokens[0] in AUXILIARIES
+                           or (k and _ASKS_INDIRECTLY.match(_LEADS.sub("", plain_lower(part))))):
             return question if k == 0 else " ".join(parts[k:])
     return question
 

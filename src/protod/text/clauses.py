@@ -537,6 +537,13 @@ def supposed_amounts(clause: Clause) -> frozenset:
 _LIMITING = frozenset("stuck tied limited restricted confined bound trapped".split())
 
 
+# What a limit holds the user to: one thing, or the one they have now ("tied to your old club": round 81's gym caller
+# was called a liar for "any of our 14 clubs" said after it)
+_THE_ONE = frozenset("one single old current usual home nearest local previous existing original".split())
+
+
 def denies_a_limit(clause: Clause) -> bool:
-    """"You're not stuck with one club" denies a limit to one, and so agrees with "any of our 14 clubs"."""
-    return bool(_LIMITING.intersection(clause.tokens)) and bool({"one", "single"}.intersection(clause.tokens))
+    """"You're not stuck with one club" and "you aren't tied to your old club" deny a limit to the one, and so agree
+    with "any of our 14 clubs"."""
+    at = next((i for i, t in enumerate(clause.tokens) if t in _LIMITING), None)
+    return at is not None and bool(_THE_ONE.intersection(clause.tokens[at + 1:at + 5]))

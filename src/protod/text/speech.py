@@ -218,6 +218,27 @@ def courtesy_only(sentence: str) -> bool:
     return bool(_COURTESY.match(lowered) or _FOR_THEIR_SAKE.match(lowered)) or calms(sentence)
 
 
+# An acknowledgement with the reason it is apt ("Good question, especially with legal contracts.", "Fair enough,
+# particularly in winter."): verbless, so read as a fragment, and round 81's translator heard it as nonsense because
+# "legal" is a word of the pack. Only the rule reader's nonsense check uses it: it earns nothing either way.
+_ACK_HEAD = re.compile(r"^(?:(?:oh|ah|okay|ok|right|well|yes|yeah)[, ]+)*(?:(?:that's|that is|it's|what) )?(?:a )?"
+                       r"(?:really |very )?(?:good|great|fair|excellent|important|reasonable|valid) (?:question|point)|"
+                       r"^(?:(?:oh|ah|okay|ok|right|well|yes|yeah)[, ]+)*(?:fair enough|(?:that )?makes (?:total |perfect )?sense|"
+                       r"(?:totally |completely |very )?understandable|i (?:understand|hear you|get (?:it|that)))")
+_ACK_TAIL = re.compile(r"^\s*[,\u2013\u2014-]+\s*(?:(?:especially|particularly|above all|even more so)\s+(?:with|for|in|on|at|when|if|since|as|"
+                       r"after|now|because|where|given)|given|what with)"
+                       r"(?:\s+[^\s.!?\d]+){1,7}[.!]*$")
+
+
+@lru_cache(maxsize=65536)
+def acknowledges(sentence: str) -> bool:
+    """The sentence only acknowledges what the user said, perhaps with why it is apt ("Good question, especially with
+    legal contracts."); no amount rides on it."""
+    lowered = plain_lower(sentence)
+    head = _ACK_HEAD.match(lowered)
+    return bool(head) and (not lowered[head.end():].strip(" .!") or bool(_ACK_TAIL.match(lowered[head.end():])))
+
+
 @lru_cache(maxsize=65536)
 def urges_decision(sentence: str) -> bool:
     """The sentence urges the user to decide or act now (`_URGES`, `_COMMAND`) and does not take that back

@@ -122,6 +122,11 @@ _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
 # Fibre 500. I don't know you well enough to go into that yet. Tell me how it works first.")
 _GUARDED_TOLD = ("That helps a bit, but I'm not ready to go into my side of it yet.",
                  "Okay. I'd still rather not say what's bothering me just yet.")
+# A worry left unanswered, said beside another the caller has just drawn out with a question: the caller answered
+# nothing to be told it does not answer (round 81: "Shared Wi-Fi is always a mess. ... That doesn't answer my worry at
+# all. If it's awkward to get to, ..." to "what would worry you most about it?")
+_IGNORED_BESIDE = ("And there's still what I said before.", "That, and what I mentioned earlier.",
+                   "And the other thing still stands.")
 # Saying no with every worry settled and only trust lacking: the reason is the caller, not the offer (round 71: "No.
 # Riding isn't for me. Please don't call again." right after "Three days? That's quicker than I expected.")
 _REJECT_UNSURE = ("It all sounds fine on paper, but I don't know you well enough to sign up. It's a no for now.",
@@ -175,6 +180,7 @@ class TemplateExpresser:
         self._reject_unsure = [UserLine(text) for text in _REJECT_UNSURE]
         self._unsure_asked = [UserLine(text) for text in _UNSURE_ASKED]
         self._guarded_told = [UserLine(text) for text in _GUARDED_TOLD]
+        self._ignored_beside = [UserLine(text) for text in _IGNORED_BESIDE]
 
     def voice(self, persona: Persona) -> str | None:
         """How this persona talks ("brief", "chatty"), from the pack's trait `voice`s; None: no preference."""
@@ -427,6 +433,8 @@ class TemplateExpresser:
                 lines = self._told_why  # "... calling to see whether you'd come back - got a minute?" "Okay, what's it
                 # about?" (round 23, twice); nor after "We do online booking and reminders for small clinics." or
                 # "We're looking for maths tutors." (round 65, three calls of four)
+            elif kind == "ignored" and any(e[0] == "voiced" for e in events):
+                lines = self._ignored_beside
             elif kind == "ignored" and "?" not in next((m.text for m in reversed(history) if m.role == "user"), "?"):
                 lines = self._stated_ignored
             elif kind == "ready" and waiting:

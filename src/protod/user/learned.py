@@ -126,10 +126,11 @@ _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as
 
 # A question about the user's interest in the offer asks nothing about their situation: "would you be interested in
 # earning some money delivering with us?" got "Since you ask: never done delivery work." (round 21). No labelled
-# situation question in the corpus has this frame (35 lines do, all closing asks or mixed).
+# situation question in the corpus has this frame (35 lines do, all closing asks or mixed). Nor does "I wanted to see
+# if you'd be open to picking up some shifts" (round 81: "No, that part doesn't really bother me." to the opener).
 _INTEREST = re.compile(
-    r"\b(?:would|could) you be (?:interested|open|keen|up for)|\bdo you fancy|\bwould you (?:like|want) to (?:join|try|"
-    r"sign|hear|give|come)|"
+    r"\b(?:(?:would|could|might) you|you(?:'d| would| might))(?: ever)? be (?:interested|open|keen|up for)|"
+    r"\bdo you fancy|\bwould you (?:like|want) to (?:join|try|sign|hear|give|come)|"
     r"\b(?:have you|you'd|you had|you have|you've) (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
 
 

@@ -294,10 +294,24 @@ _DISCLAIMER_LEAD = re.compile(r"^(?:(?:look|honestly|now|and|but|so|well)[, ]+)*
                               r"(?:promise|guarantee|pretend|claim)\b[^,;:]{0,60}[,;:]\s*(?:(?:but|though|although|and|still)\b\s*)?")
 
 
+# Words that vouch for the speaker's sincerity before a claim ("Honestly, you'll get a free massage every month", "To be
+# honest, I'll give you a free company car"): they say nothing of the offer, and the model read a claim after them as
+# no claim (dev: "Honestly, " before each invented promise let 0.72 -> 0.52 of them pass; "To be honest, " cost 0.04 of
+# fact recall). The claim is judged as if said without them.
+_SINCERITY_LEAD = re.compile(
+    r"^(?:(?:honestly|frankly|truthfully|candidly|genuinely|seriously|actually|in fact|look|listen|"
+    r"to be (?:honest|frank|fair|clear|straight|truthful)(?: with you)?|in all honesty|(?:and )?the truth is|"
+    r"truth be told|i(?:'ll| will) be (?:honest|straight|frank|upfront)(?: with you)?|i promise(?: you)?|trust me|"
+    r"believe me|i swear|hand on heart|just so you know|for what it's worth)\s*[,:!.\u2013\u2014-]+\s*)+", re.I)
+
+
 def without_courtesy(sentence: str) -> str:
     """The statement without a lead-in about the call itself ("Sorry, I'll be clearer: we pay £90 an hour" -> "We pay
     £90 an hour"), so the claim is judged as if said alone: the lead-in's words only blur the model's reading of it
     (round 13: "Sorry, I'll be clearer: ..." made an invented amount pass, and an honest reason for calling unsupported)."""
+    sincere = _SINCERITY_LEAD.match(sentence.replace("’", "'"))
+    if sincere and len(sentence.split()) - len(sincere.group().split()) >= 3:
+        sentence = sentence[sincere.end():][:1].upper() + sentence[sincere.end() + 1:]
     said = _CONFIRM_LEAD.match(sentence)
     if said and len(sentence) > said.end() and not confirms_back(sentence):
         # "Yes, we waive the rental for your first year" is judged as "We waive ..." (the "Yes," made the claim head

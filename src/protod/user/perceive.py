@@ -25,7 +25,7 @@ from protod.text import (
     ADDRESSED, AUXILIARIES, FUNCTION_WORDS, WH_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
-    content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, says_yes, spoken_sentences,
+    acknowledges, content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, says_yes, spoken_sentences,
     SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
@@ -211,6 +211,10 @@ def _appraises(tokens: tuple[str, ...]) -> bool:
 _DENIALS = frozenset("no not never zero none".split())
 
 
+# Words that point back at what the sentence said before its question ("..., so how is it going?")
+_BACK_REFERENCE = frozenset("it that this those these them they".split())
+
+
 class RulePerceiver:
     """Perception by meaning with the pack's cues as anchors (see protod.text). Cached per text.
 
@@ -356,11 +360,15 @@ class RulePerceiver:
         asked = asked_part(sent.text)
         asked_stems = content_stems(tokenize(asked)) if asked != sent.text else ()
         spans = _cue_spans(asked_stems, self._cue_index) if asked_stems else []
-        if spans or (asked_stems and _SETS_ASIDE.match(sent.text)):
+        if spans or (asked_stems and (_SETS_ASIDE.match(sent.text) or (
+                asks_how_it_goes(asked) and not _BACK_REFERENCE.intersection(tokenize(asked))))):
             # "I gather you're on video calls a lot, how do you manage those in cafés?" asks the part after the comma
             # (round 31: a barrage, the calls counted as a second thing asked)
             # ... and "So if it's not the cost, what would make you hesitate?" asks about anything but the cost, even
-            # when the asking part names nothing (round 60: "That one's sorted", the cost probed again)
+            # when the asking part names nothing (round 60: "That one's sorted", the cost probed again); so does "I
+            # gather you've just come off a promo deal, so I wondered how your broadband is treating you" ask how it
+            # goes, not about the promo's price (round 81: "Not that so much, honestly."), where "You mentioned the
+            # evening slowdown, so how is it going?" asks about what "it" refers back to
             stems = asked_stems
         else:
             asked = sent.text
@@ -576,12 +584,13 @@ class RulePerceiver:
                 # ... nor is a verbless denial ("No fixed hours at all." to "If you need fixed hours, it won't work.",
                 # round 71: nonsense): it answers in the user's words; unheard as a fact, it earns nothing (a list
                 # that opens on "No" is still a list: "No minimum term, thirty days, no exit fee.")
-                if sent.defect not in ("fragment", "no verb") or (self._touches_pack(stems)
-                                                                 and not courtesy_only(sent.text)
-                                                                 and not says_yes(sent.text)
-                                                                 and sent.tokens[0] not in INTERJECTIONS
-                                                                 and (sent.question or sent.tokens[0] not in _DENIALS
-                                                                      or _lists_words(sent.text))):
+                # (nor an acknowledgement with why it is apt, which the reader may take for a keyword list: "Good
+                # question, especially with legal contracts.", round 81)
+                if not acknowledges(sent.text) and (
+                        sent.defect not in ("fragment", "no verb")
+                        or (self._touches_pack(stems) and not courtesy_only(sent.text) and not says_yes(sent.text)
+                            and sent.tokens[0] not in INTERJECTIONS
+                            and (sent.question or sent.tokens[0] not in _DENIALS or _lists_words(sent.text)))):
                     nonsense = True
                 if not sent.question:
                     false_claims += [f for f in self.facts.false_cues(sent) if f not in false_claims]
