@@ -1333,3 +1333,22 @@ def test_round_81_a_sincerity_lead_in_changes_no_reading_and_an_opener_asks_no_w
     p = courier.perceive("I understand you've ridden for another app before, so I wanted to see if you'd be open to "
                          "picking up some shifts with us. Have you got a couple of minutes?")
     assert p.question and not p.probes, p
+
+
+def test_round_82_a_signpost_and_the_next_step_claim_nothing():
+    """Round 82 (learned): "What I can tell you is how the platform works, and I'd rather hear from you first." after
+    the caller took back a claim was an invented claim ("That sounds made up."), and so was "Next step is a short
+    interview, and we'd start your application today." Both say what comes next, nothing of the offer; a guarantee or
+    an amount said after them still claims."""
+    translator = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    assert not translator.perceive("What I can tell you is how the platform works, and I'd rather hear from you "
+                                   "first.").unsupported
+    assert translator.perceive("What I can tell you is how fast we pay: every day, guaranteed.").unsupported
+    care = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    assert not care.perceive("Next step is a short interview, and we'd start your application today.").unsupported
+    assert care.perceive("Next step is a short interview, and we'd pay you 500 pounds today.").unsupported
+    hotel = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "hotel_linen_service.yaml"))
+    p = hotel.perceive("Our price is 2.40 pounds per occupied room per night plus VAT. With 20 rooms full, that's 48 "
+                       "pounds a night.")
+    assert p.facts == ("room_price",) and not (p.false_claims or p.unsupported), p
+    assert hotel.perceive("With 20 rooms full, that's 60 pounds a night.").false_claims == ("room_price",)

@@ -1644,3 +1644,34 @@ def test_round_81_a_limit_denied_a_fragment_acknowledged_and_questions_asked_ind
     assert p.open_question and not p.pointed, p
     # ... where "it" points back at what the sentence named
     assert broadband.perceive("You mentioned the evening slowdown, so how is it going?").pointed == {"evening_slowdown"}
+
+
+def test_round_82_a_question_pointing_back_and_a_worked_total():
+    """Round 82 (rule). "Some people starting out feel a bit uneasy in busy traffic, and I'd rather know if that's on
+    your mind than guess. Is it?" asked nothing, and the user denied the worry it named; "..., so with your eight
+    clinicians that's $344 a month" (149 + 39 x (8 - 3)) was a lie. Worked totals, checked on the dev hotel pack: true
+    arithmetic on the fact's own price is the fact, wrong arithmetic still a lie."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    for asked in ("Just that some people starting out feel a bit uneasy in busy traffic, and I'd rather know if that's "
+                  "on your mind than guess. Is it?",
+                  "Some people starting out feel a bit uneasy in busy traffic. Is that on your mind?"):
+        assert "traffic_nerves" in courier.perceive(asked).probes, asked
+    # a question about the fact just stated asks about no worry
+    p = courier.perceive("You get 5 euros per delivery plus 80 cents per kilometre. Does that work for you?")
+    assert p.facts == ("pay_rates",) and not p.probes, p
+    assert courier.perceive("You get 5 euros for every delivery plus 80 cents per kilometre, so a 3 kilometre delivery "
+                            "pays 7.40 euros.").facts == ("pay_rates",)
+    hotel = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    for true in ("Our price is 2.40 pounds per occupied room per night plus VAT, so with your 20 rooms full that's 48 "
+                 "pounds a night.",
+                 "Our price is 2.40 pounds per occupied room per night plus VAT. With 20 rooms full, that's 48 pounds a "
+                 "night."):
+        p = hotel.perceive(true)
+        assert p.facts == ("room_price",) and not p.false_claims, (true, p)
+    for lie in ("Our price is 2.40 pounds per occupied room per night plus VAT, so with your 20 rooms full that's 60 "
+                "pounds a night.", "With 20 rooms full, that's 60 pounds a night."):
+        assert hotel.perceive(lie).false_claims == ("room_price",), lie
+    from protod.text.amounts import derived
+    said = frozenset({("cur", 149.0, ""), ("cur", 39.0, ""), ("num", 3.0, "clinician"), ("num", 8.0, "clinician")})
+    assert derived(("cur", 344.0, ""), said, frozenset({("cur", 149.0, ""), ("cur", 39.0, "")}))
+    assert not derived(("cur", 380.0, ""), said, frozenset({("cur", 149.0, ""), ("cur", 39.0, "")}))

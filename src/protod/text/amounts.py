@@ -362,9 +362,10 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
             shares: frozenset[Quantity] = frozenset()) -> bool:
     """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
     $39 for each of the five extra clinicians, so $344" (149 + 39 x 5), "€750 a year, so about €62 a month" (750 / 12).
-    Arithmetic on true amounts is no new claim; a wrong sum still is one. `shares` (the percentages of the fact the
-    amount is said about, and of the sentence) also give what is left after one: "at the lowest rate of £25 you'd take
-    home £20" beside "we keep 20%", "about ten cents a word" from 12 cents less 15% (a speaker rounds: within 3%)."""
+    Arithmetic on true amounts is no new claim; a wrong sum still is one. `shares` (the amounts of the fact the amount
+    is said about: its percentages, and of the sentence, give what is left after one: "at the lowest rate of £25 you'd
+    take home £20" beside "we keep 20%", "about ten cents a word" from 12 cents less 15%, a speaker rounds: within
+    3%; its prices times a count said give a total)."""
     if q[0] == "num" and q[2]:
         # a count worked out per unit: "with fourteen bedrooms, three sets per room would be 42 sets" (14 x 3; round
         # 66 heard a wrong number): a true count of the same unit times another count said beside it
@@ -381,6 +382,12 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     cuts = [k[1] for k in (*shares, *stated) if k[0] == "pct" and isinstance(k[1], float) and 0 < k[1] < 100]
     totals = {a + b for a in parts for b in parts} | {abs(a - b) for a in parts for b in parts}
     totals |= {a * n for a in parts for n in counts} | {a + b * n for a in parts for b in parts for n in counts}
+    # ... the extra units beyond those a price includes: "$149 a month for up to three clinicians plus $39 for each
+    # additional one, so with your eight clinicians that's $344" (149 + 39 x (8 - 3); round 82: a lie)
+    totals |= {a + b * (n - m) for a in parts for b in parts for n in counts for m in counts if n > m}
+    # ... and the fact's own unit price times a count said, in a sentence of its own: "With 20 rooms full, that's £48
+    # a night." after "£2.40 per occupied room" (dev: a lie)
+    totals |= {a * n for a in (k[1] for k in shares if k[0] == "cur") for n in counts}
     # a yearly amount per month ("about 750 a year, so around 62 a month"); never the other way, which would let a
     # monthly amount be inflated twelvefold
     totals |= {a / 12 for a in parts}

@@ -273,6 +273,8 @@ _ASKS_INDIRECTLY = re.compile(r"\b(?:(?:i'd|i would|i)(?: really| just| simply)?
                               r"(?: about)?|(?:i|i'm|i am|i was)(?: just| really| mainly| mostly| only| also| actually)? "
                               r"(?:wondering|wondered|curious)(?: about)?"
                               r"|i was (?:going|about) to ask(?: you)?"
+                              # "I'd rather know if that's on your mind than guess." (round 82: small talk)
+                              r"|(?:i'd|i would) (?:much )?rather (?:know|hear|ask(?: you)?|check)"
                               # "I'm just calling to see how you've been getting on" (round 41: off the subject)
                               r"|(?:i'm|i am|i was|i'd|i)(?: just| only| really)? (?:calling|ringing|phoning|wanted|want|"
                               r"hoped|hoping|checking in|here)(?: in)? to (?:see|check|find out|hear)) "

@@ -368,7 +368,7 @@ class FactReader:
                              for q in sent.numbers):
                 false += denied or stated
             elif not all(q in inside or accounted(q, known) or counted_per_period(q, known)
-                         or count_without_noun(q, known)
+                         or count_without_noun(q, known) or self._multiplies(q, spoken, known)
                          or (q in loose and self.true_amount(q, spoken, known))
                          or self._named_with_its_fact(q, sent, stated)
                          or (self.true_amount(q, spoken, known) and not same_kind(q, known))
@@ -443,6 +443,15 @@ class FactReader:
         wrong = any(not accounted(q, fact.numbers) for q in sent.numbers) or (
             any(c.guarantee for c in sent.clauses) and not fact.guarantee)
         return [] if negated or wrong or not _numbers_fit(sent.numbers, fact.numbers) else [fid]
+
+    def _multiplies(self, q: tuple, spoken: frozenset, known: frozenset) -> bool:
+        """`q` is a count a worked total said beside it needs: "..., so with your 20 rooms full that's £48 a night"
+        (round 82: the fact unheard, its 20 rooms an amount no fact states)."""
+        if q[0] != "num":
+            return False
+        without = spoken - {q}
+        return any(k[0] == "cur" and not accounted(k, self._pack_numbers) and self.true_amount(k, spoken, known)
+                   and not self.true_amount(k, without, known) for k in spoken)
 
     def _named_with_its_fact(self, q: tuple, sent: Sentence, stated: list[str]) -> bool:
         """`q` is another fact's amount said with words of that fact no stated fact has: "a fuel allowance of 10 cents

@@ -109,8 +109,10 @@ def about_caller(sentence: str) -> bool:
         return True
     parts = [p for p in _ASIDE.split(sentence) if p.strip()]
     if len(parts) > 1:
-        return all(_speaks_of_caller(p) or _CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p) for p in parts) \
-            and any(map(_speaks_of_caller, parts))
+        # (a part not about the caller with an amount or a guarantee in it claims: "What I can tell you is how fast we
+        # pay: every day, guaranteed.")
+        return all(_speaks_of_caller(p) or ((_CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p)) and not any(
+            c.numbers or c.guarantee for c in analyse(p).clauses)) for p in parts) and any(map(_speaks_of_caller, parts))
     return _speaks_of_caller(sentence)
 
 
@@ -447,6 +449,12 @@ def of_user_history(part: str) -> bool:
 
 
 _TO_BE_CLEAR = re.compile(r"^\s*(?:just )?to be (?:clear|honest|fair|straight|frank)[,:]?\s*", re.I)
+# What the caller will go on to tell, named and not told ("What I can tell you is how the platform works, and I'd
+# rather hear from you first.": round 82, an invented claim after the caller took one back); "What I can tell you is
+# that we pay weekly" tells, and is judged
+_TELLS_WHAT = re.compile(r"^(?:\w+,\s*)?what (?:i|we) (?:can|could|will|'ll|want to|'d like to|would like to) "
+                         r"(?:tell|show|explain|say|walk you through|go through)(?: (?:to )?you)? (?:is|are) "
+                         r"(?:how|what|why|where|when|who|which)\b")
 
 
 def _speaks_of_caller(sentence: str) -> bool:
@@ -458,7 +466,8 @@ def _speaks_of_caller(sentence: str) -> bool:
         return False
     # ("Just to be clear, I haven't told you about travel yet", round 79: an invented claim)
     tokens = list(tokenize(_TO_BE_CLEAR.sub("", sentence)))
-    if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])) or _LOOKS_INTO.search(sentence.lower()):
+    if any(a == "i" and b in _HEDGES for a, b in zip(tokens, tokens[1:])) or _LOOKS_INTO.search(sentence.lower()) \
+            or _TELLS_WHAT.match(sentence.lower().replace("\u2019", "'")):
         return True
     while tokens and tokens[0] in _LEAD_IN:
         tokens.pop(0)

@@ -26,7 +26,7 @@ from protod.text import (
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     acknowledges, content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, says_yes, spoken_sentences,
-    SUBJECT_PRONOUNS, states_purpose, stem, tokenize, urges_decision,
+    SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
 from protod.user.fact_claims import FactModel, FactReader
@@ -528,6 +528,14 @@ class RulePerceiver:
         return [], {area} if area else set()
 
 
+    def _refers_back(self, sent: Sentence) -> bool:
+        """A short question whether what the sentence before it said is the user's worry ("Is it?", "Is that on your
+        mind?"): it points back, names no worry of its own, and asks nothing else ("Shall I do that?", "Has that
+        happened to you before?")."""
+        return len(sent.tokens) <= 10 and bool(_BACK_REFERENCE.intersection(sent.tokens)) \
+            and not {"i", "we"}.intersection(sent.tokens) and not _cue_spans(sent.stems, self._cue_index) \
+            and (asks_open_worry(sent.text) or not content_stems(sent.tokens))
+
     def _pushes(self, sent: Sentence) -> bool:
         """The sentence says a pressure cue and means it. A cue made only of time words ("right now", "today") says
         when, and pushes only in a sentence that urges a decision ("Sign up right now or you'll miss out"; not "Right
@@ -611,6 +619,16 @@ class RulePerceiver:
             if sent.question:
                 question = True
                 found, sharp, verdict = self._probe(sent)
+                if k and verdict in ("", "open") and not sharp and self._refers_back(sent) \
+                        and not sentences[k - 1].question and not speaks_for_offer(sentences[k - 1].text) \
+                        and not self.facts.claims(sentences[k - 1])[0]:
+                    # "Some people starting out feel uneasy in busy traffic. Is that on your mind?" asks about the
+                    # traffic (round 82: "Is it?" asked nothing, and the user denied the worry it named)
+                    joined = analyse(f"{sentences[k - 1].text.rstrip(' .!')}, {sent.text[:1].lower()}{sent.text[1:]}",
+                                     self._verbs)
+                    found_there, sharp_there, verdict_there = self._probe(joined)
+                    if found_there and verdict_there in ("", "open"):
+                        found, sharp, verdict = found_there, sharp_there, verdict_there
                 if verdict == "stuffed":
                     nonsense = True
                 barrage = barrage or verdict == "barrage"
