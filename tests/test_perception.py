@@ -1675,3 +1675,23 @@ def test_round_82_a_question_pointing_back_and_a_worked_total():
     said = frozenset({("cur", 149.0, ""), ("cur", 39.0, ""), ("num", 3.0, "clinician"), ("num", 8.0, "clinician")})
     assert derived(("cur", 344.0, ""), said, frozenset({("cur", 149.0, ""), ("cur", 39.0, "")}))
     assert not derived(("cur", 380.0, ""), said, frozenset({("cur", 149.0, ""), ("cur", 39.0, "")}))
+
+
+def test_round_83_worry_questions_in_other_words_ask_no_trait():
+    """Round 83 (rule): "What's kept you off delivery apps so far?" asked nothing ("Fine. Anything else?"); "What's been
+    your biggest frustration with platforms so far, ...?" asked after the past platforms ("Like I said, I'm still on
+    another platform."); "what would riding need to fit around for you, and ...?" asked after the city zone ("Well, in
+    the city centre."). "Do you have a bike or scooter, and ...?" still asks after the vehicle."""
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    p = merchant.perceive("What's kept you off delivery apps so far?")
+    assert p.open_question and not p.asked_traits, p
+    translator = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
+    p = translator.perceive("What's been your biggest frustration with platforms so far, pay, workload, or something "
+                            "else?")
+    assert p.open_question and not p.asked_traits, p
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    p = courier.perceive("Before I pitch anything: what would riding need to fit around for you, and what's the main "
+                         "thing that makes you hesitate?")
+    assert "schedule_conflict" in p.probes and not p.asked_traits, p
+    assert courier.perceive("Do you have a bike or scooter, and would the hours fit around your kids?"
+                            ).asked_traits == ("vehicle",)

@@ -106,7 +106,7 @@ _OPEN_WORRY = re.compile(
     r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
     r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
     r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
-    r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back)|"
+    r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
     # what they would need from it: "can I ask what you'd need from a new care job for it to be worth a move?" (round
@@ -114,6 +114,9 @@ _OPEN_WORRY = re.compile(
     r"what (?:else )?(?:(?:would|do|will|might) you|you'd|you) (?:need|want|look for|expect|be looking for) (?:from|in|out of)\b|"
     # ("what would make you think twice about coming back into home care?", round 81: heard as asking the background)
     r"think(?:ing)? twice|second thoughts|reluctan\w*|"
+    # "What's kept you off delivery apps so far?", "What's been your biggest frustration with platforms?" (round 83:
+    # "Fine. Anything else?" and "Like I said, I'm still on another platform.")
+    r"(?:biggest|main|worst) (?:frustration|gripe|complaint|issue|problem)s?|frustrations?\b|"
     r"uneasy|sticking points?|get in the way|stand in the way|giv(?:e|es|ing) you (?:any )?pause|make (?:it|this|that|things|[\w -]{1,25}?) work (?:out )?"
     r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)

@@ -24,6 +24,7 @@ from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, FUNCTION_WORDS, WH_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
+    asks_which,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     acknowledges, content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, says_yes, spoken_sentences,
     SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, tokenize, urges_decision,
@@ -646,10 +647,16 @@ class RulePerceiver:
                     # (nor what follows the open part as its examples: "Is there anything else that would give you
                     # pause, money-wise or in how you'd have to work day to day?" asks nothing about their work, round
                     # 75: "Well, I'm working for a few agencies."; a question of its own after it still asks)
+                    # (nor a part asking what, naming a worry of the pack: "what would riding need to fit around for
+                    # you" asks about the schedule worry, not the city zone, round 83: "Well, in the city centre.";
+                    # "Do you have a bike or scooter, and ...?" still asks about the vehicle)
                     kept, opened = [], False
                     for part in _PARTS.split(asked_part(sent.text)):
                         if asks_open_worry(part) or asks_how_it_goes(part):
                             opened = True
+                        elif asks_which(tokenize(part)) and any(kind == "concern" for _, (kind, _) in _cue_spans(
+                                content_stems(tokenize(part)), self._cue_index)):
+                            continue
                         elif not opened or _asks_anew(tokenize(part)):
                             kept.append(part)
                     about = ", ".join(kept)
