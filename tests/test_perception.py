@@ -1695,3 +1695,18 @@ def test_round_83_worry_questions_in_other_words_ask_no_trait():
     assert "schedule_conflict" in p.probes and not p.asked_traits, p
     assert courier.perceive("Do you have a bike or scooter, and would the hours fit around your kids?"
                             ).asked_traits == ("vehicle",)
+
+
+def test_round_84_a_charge_named_by_what_it_is_for_denies_the_charge_alone():
+    """Round 84 (rule, broadband): "No setup fee, no activation charge, no router charge, and installation is free
+    too." was a lie against "the router is included free" ("no router charge" read as no router), and the user, who
+    had just asked for it to be confirmed, refused the call. "No router" still denies the router."""
+    from protod.text import analyse, charge_for
+    assert charge_for(analyse("There is no router charge.").clauses[0])
+    assert not charge_for(analyse("There is no charge for the router.").clauses[0])
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    for true in ("Yes, definitely. No setup fee, no activation charge, no router charge, and installation is free too.",
+                 "No setup fee, no activation charge, no router charge."):
+        p = broadband.perceive(true)
+        assert p.facts == ("no_upfront",) and not p.false_claims, (true, p)
+    assert broadband.perceive("No setup fee, no activation charge, and no router.").false_claims == ("no_upfront",)

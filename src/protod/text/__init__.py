@@ -17,7 +17,8 @@ from protod.text.amounts import (  # noqa: F401
 from protod.text.clock import clock_spans, in_span  # noqa: F401
 from protod.text.clauses import (  # noqa: F401
     Clause, INTERJECTIONS, OPTIONAL_WORDS, Sentence, TIME_WORD_STEMS, analyse, claim_clauses, clauses_of, has_verb,
-    denies_a_limit, main_clause_denies, negation_covers, opens_condition, plain_bounds, segments, supposed_amounts,
+    charge_for, denies_a_limit, main_clause_denies, negation_covers, opens_condition, plain_bounds, segments,
+    supposed_amounts,
 )
 from protod.text.speech import (  # noqa: F401
     CONFIRMING_WORDS, LEAD_IN, absolute_scope, acknowledges, asserts_a_worry, calms, courtesy_only, hedges_claim,

@@ -71,6 +71,20 @@ _ADDED = frozenset(stem(w) for w in "extra additional hidden further".split())
 _CHARGE_NEGATORS = frozenset(("nothing", "none", "no", "not", "never"))
 
 
+def charge_for(clause: Clause) -> bool:
+    """The clause ends on a charge denied, named by what it is for: "no router charge", "no installation fee" (a noun
+    phrase after "no" that ends on a charge word). What it denies of a fact is the charge alone."""
+    if "no" not in clause.tokens:
+        return False
+    first = clause.tokens.index("no")
+    if any(t in NEGATORS for t in clause.tokens[:first]):
+        return False
+    end = next((i for i in range(first + 1, len(clause.tokens)) if clause.tokens[i] in PREPOSITIONS), len(clause.tokens))
+    named = clause.token_stems[first + 1:end]
+    return len(named) > 1 and end == len(clause.tokens) and named[-1] in _CHARGE_WORDS \
+        and not set(named[:-1]) & VERB_STEMS
+
+
 def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozenset[str]) -> bool:
     """The clause denies one of `stems`: it is negated and one of them comes after its first negator ("with no minimum
     hours" denies the hours, not the shifts chosen before it), or the whole clause is denied ("it is not true that")."""
@@ -124,6 +138,8 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
                                   and stem(following[0]) not in VERB_STEMS)) \
                 and "by" not in clause.tokens[first + 1:before_prep + 1]:
             end = before_prep
+        # ... and a charge named by what it is for denies the charge alone: "no router charge" beside "the router is
+        # included free" (round 84: the pack's own fact called a lie); "no setup fee" still denies a setup fee
     # nor past an exception: "joining costs you nothing beyond the monthly membership" asserts the membership (round
     # 30: "It's a rolling monthly membership" was called a lie for it)
     end = next((i for i in range(first + 1, end) if clause.tokens[i] in ("beyond", "except", "besides")

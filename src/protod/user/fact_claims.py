@@ -16,7 +16,7 @@ from protod.text import (
     AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
     accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
     in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
-    supposed_amounts, tells_users_past, tokenize, denies_a_limit, main_clause_denies, reports_user,
+    supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
 
@@ -399,6 +399,8 @@ class FactReader:
         if denies_a_limit(clause):
             return False
         negated_words = set(clause.stems)
+        if charge_for(clause):  # "no router charge" denies a charge, not the router (round 84: a lie)
+            negated_words = {clause.token_stems[-1]}
         # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"
         # agrees with the fact's "there is no sign-up fee"; round 26's caller was called a liar)
         shared = (negated_words & fact.topic) - _VERB_LIKE
