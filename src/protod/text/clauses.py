@@ -138,8 +138,6 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
                                   and stem(following[0]) not in VERB_STEMS)) \
                 and "by" not in clause.tokens[first + 1:before_prep + 1]:
             end = before_prep
-        # ... and a charge named by what it is for denies the charge alone: "no router charge" beside "the router is
-        # included free" (round 84: the pack's own fact called a lie); "no setup fee" still denies a setup fee
     # nor past an exception: "joining costs you nothing beyond the monthly membership" asserts the membership (round
     # 30: "It's a rolling monthly membership" was called a lie for it)
     end = next((i for i in range(first + 1, end) if clause.tokens[i] in ("beyond", "except", "besides")
