@@ -202,7 +202,7 @@ _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:min
 
 
 _QUESTION_LEADS = frozenset("and so but then okay ok right now well".split())
-_LEADS = re.compile(r"^(?:(?:and|so|but|then|okay|ok|right|now|well)[, ]+)+")
+_LEADS = re.compile(r"^(?:(?:%s)[, ]+)+" % "|".join(sorted(_QUESTION_LEADS)))  # the same words, on text
 _ASKING_VERBS = frozenset("ask asking tell know wonder wondering curious".split())
 
 

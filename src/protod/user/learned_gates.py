@@ -111,8 +111,9 @@ def about_caller(sentence: str) -> bool:
     if len(parts) > 1:
         # (a part not about the caller with an amount or a guarantee in it claims: "What I can tell you is how fast we
         # pay: every day, guaranteed.")
-        return all(_speaks_of_caller(p) or ((_CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p)) and not any(
-            c.numbers or c.guarantee for c in analyse(p).clauses)) for p in parts) and any(map(_speaks_of_caller, parts))
+        caller = [_speaks_of_caller(p) for p in parts]
+        return any(caller) and all(ok or ((_CALL_COURTESY.search(p.lower()) or not speaks_for_offer(p)) and not any(
+            c.numbers or c.guarantee for c in analyse(p).clauses)) for p, ok in zip(parts, caller))
     return _speaks_of_caller(sentence)
 
 

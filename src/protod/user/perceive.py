@@ -652,12 +652,13 @@ class RulePerceiver:
                     # "Do you have a bike or scooter, and ...?" still asks about the vehicle)
                     kept, opened = [], False
                     for part in _PARTS.split(asked_part(sent.text)):
+                        tokens = tokenize(part)
                         if asks_open_worry(part) or asks_how_it_goes(part):
                             opened = True
-                        elif asks_which(tokenize(part)) and any(kind == "concern" for _, (kind, _) in _cue_spans(
-                                content_stems(tokenize(part)), self._cue_index)):
+                        elif asks_which(tokens) and any(kind == "concern" for _, (kind, _) in _cue_spans(
+                                content_stems(tokens), self._cue_index)):
                             continue
-                        elif not opened or _asks_anew(tokenize(part)):
+                        elif not opened or _asks_anew(tokens):
                             kept.append(part)
                     about = ", ".join(kept)
                     traits += [t for t in self.asked_traits(about) if t not in traits]
