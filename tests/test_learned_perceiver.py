@@ -1352,3 +1352,42 @@ def test_round_82_a_signpost_and_the_next_step_claim_nothing():
                        "pounds a night.")
     assert p.facts == ("room_price",) and not (p.false_claims or p.unsupported), p
     assert hotel.perceive("With 20 rooms full, that's 60 pounds a night.").false_claims == ("room_price",)
+
+
+def test_round_85_amounts_in_words_a_pointing_otherwise_an_acknowledgement_and_questions_inside_statements():
+    """Round 85 (learned). "between 25 and 60 pounds, ..., so a 35-pound lesson pays you 28" was heard as nothing (the
+    model reads "60 pounds" against the fact's "£60" as a contradiction; the user said "That doesn't answer my worry at
+    all." and hung up); "Otherwise we give you a free one." after the till integration, and "That makes sense, with a
+    crew of two.", were invented claims; the two halves of "... what you're doing for work at the moment, and what sort
+    of hours would suit you?" went unanswered; "..., and I wondered how you're finding your current broadband these
+    days." was no question. Wrong amounts in words stay lies."""
+    from protod.text import currency_signs, split_indirect_question
+    assert currency_signs("between 25 and 60 pounds, so a 35-pound lesson pays 28, or 149 dollars") == \
+        "between £25 and £60, so a £35 lesson pays 28, or $149"
+    assert split_indirect_question("We've just built our network on your street, and I wondered how you're finding "
+                                   "your broadband.") == ("We've just built our network on your street.",
+                                                          "I wondered how you're finding your broadband.")
+    assert split_indirect_question("I wondered how you're finding your broadband.") is None
+    tutor = LearnedPerceiver(load_scenario(ROOT / "examples" / "packs" / "tutor_recruitment.yaml"))
+    p = tutor.perceive("You set your own hourly rate between 25 and 60 pounds, and we keep 20%, so a 35-pound lesson "
+                       "pays you 28.")
+    assert p.facts == ("pay_rate",) and not (p.false_claims or p.unsupported), p
+    for lie in ("You set your own hourly rate between 25 and 90 pounds, and we keep 20%.",
+                "You set your own hourly rate between 25 and 60 pounds, and we keep 10%."):
+        assert tutor.perceive(lie).false_claims == ("pay_rate",), lie
+    merchant = LearnedPerceiver(load_scenario(M))
+    p = merchant.perceive("And orders can come straight into your till if you use Square, Toast or Lightspeed. "
+                          "Otherwise we give you a free one.")
+    assert "pos_integration" in p.facts and not p.unsupported, p
+    assert merchant.perceive("Otherwise we give you a free one.").unsupported  # nothing to point back at
+    p = merchant.perceive("That makes sense, with a crew of two. Is it the lunch and dinner rush you're worried about?")
+    assert "kitchen_overload" in p.probes and not p.unsupported, p
+    care = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    p = care.perceive("Can I ask what you're doing for work at the moment, and what sort of hours would suit you?")
+    assert set(p.asked_traits) >= {"current_job", "availability"}, p
+    assert not care.perceive("Is the pay the thing holding you back, and would the travel between visits worry "
+                             "you?").asked_traits
+    broadband = LearnedPerceiver(load_scenario(ROOT / "examples" / "packs" / "home_broadband.yaml"))
+    p = broadband.perceive("I'm calling because we've just built our fibre network on your street, and I wondered how "
+                           "you're finding your current broadband these days.")
+    assert p.question and p.probes, p

@@ -1710,3 +1710,26 @@ def test_round_84_a_charge_named_by_what_it_is_for_denies_the_charge_alone():
         p = broadband.perceive(true)
         assert p.facts == ("no_upfront",) and not p.false_claims, (true, p)
     assert broadband.perceive("No setup fee, no activation charge, and no router.").false_claims == ("no_upfront",)
+
+
+def test_round_85_a_negation_inside_an_opening_relative_clause_denies_nothing_of_the_main_clause():
+    """Round 85 (rule): "Anything you don't use goes out to the grid and you're credited ..." was a lie against the
+    pack's own export fact (its "don't" read as denying the grid), and the user hung up. A negation inside a relative
+    clause that opens the sentence ("anything you don't use", "any room that isn't occupied") is not the main clause's;
+    a cleft ("what you don't get is a long contract") and a main clause's own negator still deny."""
+    negated = {t: [c.negated for c in analyse(t).clauses] for t in (
+        "Anything you don't use goes out to the grid.", "Any power you never use is paid at 18 cents.",
+        "Any room that isn't occupied costs you nothing.", "What you don't get is a long contract.",
+        "Anything you don't use isn't paid for.", "Every day you don't ride you lose money.")}
+    assert negated == {"Anything you don't use goes out to the grid.": [False],
+                       "Any power you never use is paid at 18 cents.": [False],
+                       "Any room that isn't occupied costs you nothing.": [True],
+                       "What you don't get is a long contract.": [True],
+                       "Anything you don't use isn't paid for.": [True],
+                       "Every day you don't ride you lose money.": [True]}, negated
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    p = linen.perceive("Whatever we don't get to on Monday comes back clean on the next run, never more than 72 hours "
+                       "later.")
+    assert p.facts == ("turnaround",) and not p.false_claims, p
+    p = linen.perceive("Whatever we don't get to on Monday doesn't come back for a week.")
+    assert p.false_claims == ("turnaround",), p

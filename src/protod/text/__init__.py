@@ -7,7 +7,7 @@ from protod.text.words import (  # noqa: F401
     ACRONYMS, ADDRESSED, AUXILIARIES, CLAUSE_BREAK, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS,
     FUNCTION_WORDS, GUARANTEE_WORDS, HEDGE_WORDS, NEGATORS, PREPOSITIONS, PRONOUNS, QUANTIFIERS, SCOPE_NEGATION, SUBJECT_PRONOUNS,
     TIME_WORDS, UNIT_DAYS, UNIT_WORDS, VERB_STEMS, WH_WORDS, WISH_VERBS, caller_wishes, contains_phrase,
-    content_stems, denies_whole, halves, joined, normalise, money_words, phrase_stems, plain_lower, split_afterthoughts,
+    content_stems, currency_signs, denies_whole, halves, joined, normalise, money_words, phrase_stems, plain_lower, split_afterthoughts,
     split_sentences, stem, tokenize,
 )
 from protod.text.amounts import (  # noqa: F401
@@ -28,5 +28,6 @@ from protod.text.speech import (  # noqa: F401
 from protod.text.ellipsis import resolve_ellipsis  # noqa: F401
 from protod.text.asks import (  # noqa: F401
     asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,
-    asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, spoken_sentences,
+    asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, split_indirect_question,
+    spoken_sentences,
 )

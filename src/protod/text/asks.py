@@ -300,6 +300,24 @@ def asks_indirectly(sentence: str) -> bool:
 
 
 
+_BREAK_BEFORE = re.compile(r"(?:[,;:\u2013\u2014]|\s-)\s*(?:(?:and|so|but)\s+)?$")
+
+
+def split_indirect_question(sentence: str) -> tuple[str, str] | None:
+    """A statement with a question put as a wish to hear after a clause break, as (statement, question): "I'm calling
+    because we've just built our network on your street, and I wondered how you're finding your broadband these days"
+    (round 85: the whole was judged a statement, its question unheard). None when there is none, or it opens the
+    sentence."""
+    text = " ".join(sentence.replace("\u2019", "'").split())
+    found = _ASKS_INDIRECTLY.search(text.lower())
+    if not found or not found.start():
+        return None
+    head = _BREAK_BEFORE.search(text[:found.start()])
+    if not head or not head.start():
+        return None
+    return text[:head.start()].rstrip() + ".", text[found.start()].upper() + text[found.start() + 1:]
+
+
 def checks_about_user(sentence: str) -> bool:
     """`_CHECKS_ABOUT_USER`, naming no worry ("You're worried about the pay, right?" asks about one)."""
     lowered = plain_lower(sentence)

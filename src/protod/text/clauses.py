@@ -46,11 +46,41 @@ class Sentence:
     numbers: frozenset[Quantity]  # every amount the sentence states (the union of its clauses')
 
 
+_RELATIVE_HEADS = frozenset("anything everything whatever whichever what".split())
+_NOUN_HEADS = frozenset("any all every the".split())
+_RELATIVE_PRONOUNS = frozenset("that which who".split())
+_BE = frozenset("is are was were be".split())
+_NEGATED_AUX = frozenset("do does did can will would is are was were".split())
+
+
+def _is_verb(token: str) -> bool:
+    return token in AUXILIARIES or stem(token) in VERB_STEMS or (token.endswith("es") and stem(token[:-2]) in VERB_STEMS)
+
+
+def _relative_negation(tokens: tuple[str, ...]) -> int:
+    """How many negators (0 or 1) sit in a relative clause that opens the clause and that a main verb follows:
+    "Anything you don't use goes out to the grid", "any power you never use is paid at 18 cents", "any room that isn't
+    occupied costs you nothing" assert what goes, is paid and costs (round 85: the pack's own fact called a lie).
+    Tokens: a head ("anything", "what", or "any"/"the" and a noun), a subject or relative pronoun, a negated word, then
+    the main verb within five words, no new subject between."""
+    at = next((i for i in range(1, min(4, len(tokens))) if tokens[i] in SUBJECT_PRONOUNS
+               or (tokens[i] in _RELATIVE_PRONOUNS and tokens[0] in _NOUN_HEADS)), None)
+    if at is None or not (tokens[0] in _RELATIVE_HEADS and at == 1 or tokens[0] in _NOUN_HEADS and at > 1 and not any(
+            _is_verb(t) or t in PREPOSITIONS or t in NEGATORS for t in tokens[1:at])):
+        return 0
+    neg = at + 1 + int(tokens[at + 1:at + 2] != () and tokens[at + 1] in _NEGATED_AUX)
+    if tokens[neg:neg + 1] not in (("not",), ("never",)):
+        return 0
+    main = next((t for t in tokens[neg + 2:neg + 7] if _is_verb(t) or t in SUBJECT_PRONOUNS), None)
+    # (a cleft keeps its negation: "what you don't get is a long contract" says there is none)
+    return int(main is not None and main not in SUBJECT_PRONOUNS and not (tokens[0] == "what" and main in _BE))
+
+
 def _clause(text: str) -> Clause | None:
     tokens = tokenize(text)
     if not tokens:
         return None
-    negators = sum(1 for t in tokens if t in NEGATORS or t in OPTIONAL_WORDS)
+    negators = sum(1 for t in tokens if t in NEGATORS or t in OPTIONAL_WORDS) - _relative_negation(tokens)
     return Clause(
         tokens=tokens,
         token_stems=tuple(stem(t) for t in tokens),

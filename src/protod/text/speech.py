@@ -226,7 +226,11 @@ _ACK_HEAD = re.compile(r"^(?:(?:oh|ah|okay|ok|right|well|yes|yeah)[, ]+)*(?:(?:t
                        r"^(?:(?:oh|ah|okay|ok|right|well|yes|yeah)[, ]+)*(?:fair enough|(?:that )?makes (?:total |perfect )?sense|"
                        r"(?:totally |completely |very )?understandable|i (?:understand|hear you|get (?:it|that)))")
 _ACK_TAIL = re.compile(r"^\s*[,\u2013\u2014-]+\s*(?:(?:especially|particularly|above all|even more so)\s+(?:with|for|in|on|at|when|if|since|as|"
-                       r"after|now|because|where|given)|given|what with)"
+                       r"after|now|because|where|given)|given|what with|"
+                       # (or plainly "with"/"for" and words of the user's, none of the offer: "That makes sense, with
+                       # a crew of two." was an invented claim, round 85)
+                       r"(?:with|for)(?!(?:\s+[^\s.!?]+)*?\s+(?:we|our|us|free|no|zero|nothing|never|always|"
+                       r"guaranteed?|every|all)\b))"
                        r"(?:\s+[^\s.!?\d]+){1,7}[.!]*$")
 
 

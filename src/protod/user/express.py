@@ -142,7 +142,9 @@ _UNSURE_ASKED = ("Not just yet. I don't feel sure enough about it.",
 # hours, the crowds and the classes, mostly. I'd rather not go into it yet." The vagueness is the reserve.)
 # (nor "Honestly, it's {area} I'd want to be sure about.": an area said as a clause broke it, round 61's "it's the
 # patients, and whether they turn up I'd want to be sure about")
-_HINTS = ("It's to do with {area}, mostly.", "Mostly {area}, if I'm honest.", "It's more about {area}, really.")
+# (nor "It's more about {area}, really." / "It's to do with {area}, mostly.": to "How's delivery going for you?" they
+# point at nothing said before, round 85: "More about than what?")
+_HINTS = ("The main thing for me is {area}.", "Mostly {area}, if I'm honest.", "What I'd think about is {area}.")
 _HINTS_AGAIN = ("Like I said, it's about {area}.", "As I said, it's to do with {area}.")
 # ... when a worry about that part was settled already: another side of it, not the same one said again (round 70:
 # "Like I said, it's about how fast and reliable it is." after "that's my main gripe sorted")

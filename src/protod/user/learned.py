@@ -32,11 +32,11 @@ import numpy as np
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, analyse,
-    plain_lower, asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses,
-    complements, content_stems, contradicts, denies_whole, derived, in_span, introduces_company, is_number,
-    negation_covers, offers_to_act, only_calms, says_yes, segments, speaks_for_offer, spoken_sentences, states_purpose,
-    ties_benefit_to_now, tokenize, urges_decision,
+    ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, acknowledges,
+    analyse, asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses,
+    complements, content_stems, contradicts, currency_signs, denies_whole, derived, in_span, introduces_company,
+    is_number, negation_covers, offers_to_act, only_calms, plain_lower, says_yes, segments, speaks_for_offer,
+    split_indirect_question, spoken_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
 )
 from protod.user.state import Perception
 from protod.user.learned_gates import (
@@ -50,7 +50,8 @@ from protod.user.learned_model import (
 
 # Guard defects that make a sentence nonsense; "no verb" and "fragment" are natural speech and go to the model.
 _NONSENSE_DEFECTS = frozenset({"keyword list", "scrambled", "repetition"})
-_BACK_REFERENCE = frozenset("it that this they those these which".split())
+# ("Otherwise we give you a free one." after "orders can come straight into your till": round 85, an invented claim)
+_BACK_REFERENCE = frozenset("it that this they those these which otherwise instead alternatively".split())
 _GIVING = frozenset("free pay pays paid give gives given waive waived include includes included cover covers refund "
                     "refunded bonus double triple cash extra".split())
 _SAVES = frozenset("save saves saving saved".split())  # "saves you five a month": a difference, worked out
@@ -123,6 +124,10 @@ _WISH_ASK = re.compile(r"^(?:(?:simple|so|well|honestly|basically|look|right|oka
 # ("as" before a determiner is no link: "As a returning member the Anytime membership is ..." keeps it, round 67)
 _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as(?!\s+(?:a|an|the|your|our)\b))\s+)+", re.I)
 
+# A second question joined to the first: "Can I ask what you're doing for work at the moment, and what sort of hours
+# would suit you?"
+_SECOND_QUESTION = re.compile(r",\s+(?:and|or)\s+(?=(?:what|how|which|where|when|who|whether|is|are|do|does|did|can|"
+                              r"could|would|will|have|has)\b)", re.I)
 
 # A question about the user's interest in the offer asks nothing about their situation: "would you be interested in
 # earning some money delivering with us?" got "Since you ask: never done delivery work." (round 21). No labelled
@@ -200,6 +205,7 @@ class LearnedPerceiver:
         # What each worry is about, in the pack's own words for it (not how anyone asks about worries)
         self._worry_words = {c.id: frozenset(content_stems(tokenize(f"{c.description} {c.probe_question}")))
                              - self._role_words - _ASKING_WORDS for c in pack.concerns}
+        self._any_worry_word = frozenset().union(*self._worry_words.values())
         self._area_of = {c.id: c.area for c in pack.concerns}
         self._verbs = frozenset(getattr(pack.lexicon, "verbs", None) or ())
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
@@ -295,7 +301,9 @@ class LearnedPerceiver:
     @lru_cache(maxsize=65536)
     def _units(self, text: str) -> _Turn:
         """The turn as the model judges it (`_Turn`)."""
-        raw = spoken_sentences(text)
+        # (a statement with a question put as a wish after it is judged as the two it is: "I'm calling because ...,
+        # and I wondered how you're finding your broadband these days")
+        raw = [part for s in spoken_sentences(text) for part in (split_indirect_question(s) or (s,))]
         sentences = tuple(analyse(s, self._verbs) for s in raw)
         if telegraphic(sentences):
             return _Turn((), True, sentences, None, "")
@@ -312,7 +320,8 @@ class LearnedPerceiver:
                 previous = ""
                 continue
             asks = sent.question or asks_indirectly(sent.text)
-            if not asks and assures_only(sent):
+            # (nor one that only acknowledges what the user said: "That makes sense, with a crew of two.", round 85)
+            if not asks and (assures_only(sent) or acknowledges(sent.text)):
                 previous = ""
                 continue
             said = sent.text.strip() if asks else self._unlabelled(without_courtesy(sent.text.strip()))
@@ -347,6 +356,8 @@ class LearnedPerceiver:
         plan: list[tuple[int, str, str]] = []
         if not units:
             return pairs, plan
+        # the model reads amounts as the facts write them ("25 pounds" as "£25"; the gates keep the words said)
+        units = tuple((currency_signs(u), q) for u, q in units)
         clauses = [(i, c) for i, (u, q) in enumerate(units) if not q for c in self._clauses(u)]
         fact_sims, worry_sims = self._candidates([u for u, _ in units] + [c for _, c in clauses])
         for i, (premise, is_question) in enumerate(units):
@@ -534,7 +545,15 @@ class LearnedPerceiver:
             # to a laptop?" (the tech worry at 0.24) is answered from the persona, and the worry's reading follows
             # (round 71: "No, that part doesn't really bother me." to a tutor with only a tablet).
             named = [trait for i in sorted(faint) if units[i][1] for trait in self.rules.asked_traits(units[i][0])]
-            r.asked_traits = tuple(dict.fromkeys((*r.asked_traits, *named)))
+            # A question of two heard as a worry asks about the user's situation in a part that names no worry: "Can I
+            # ask what you're doing for work at the moment, and what sort of hours would suit you?", "So who do you have
+            # your broadband with, and how's it been?" (round 85: each answered with a worry alone, the job and the
+            # provider unsaid). A part naming a trait in its words asks it either way.
+            parts = [part for i in sorted(probing) if units[i][1] and not asks_time[i] and not interest[i]
+                     for part in (_SECOND_QUESTION.split(units[i][0]) if _SECOND_QUESTION.search(units[i][0]) else ())]
+            parts = [part for part in parts if not asks_open_worry(part) and (self.rules.asked_traits(part) or not (
+                frozenset(content_stems(tokenize(part))) & self._any_worry_word))]
+            r.asked_traits = tuple(dict.fromkeys((*r.asked_traits, *named, *(self._asked_traits(parts) if parts else ()))))
         if r.facts:
             # The rule guard vetoes credit (it never accuses): a fact the rules read as denied or misquoted ("It is not
             # true that ...", "Some say ..., but not with us") is not heard as stated, unless the model is sure of it
@@ -616,8 +635,10 @@ class LearnedPerceiver:
         # Speech that does none of the above is courtesy or chit-chat: no progress, but no offence (a person says
         # "thanks" to "congratulations on opening this year"); only a turn with nothing left after the guard is empty.
         said_nothing = not (probes or facts or false_claims or unsupported or pitch or pressure or closing or question or nonsense)
-        off_topic = said_nothing and not units
-        small_talk = said_nothing and bool(units)
+        # (an acknowledgement is judged by no model, but it is courtesy: "Fair enough.", "That makes sense.")
+        courteous = bool(units) or any(acknowledges(s.text) for s in sentences if s.tokens)
+        off_topic = said_nothing and not courteous
+        small_talk = said_nothing and courteous
         return Perception(
             probes=() if barrage else tuple(probes), pointed=frozenset() if barrage else pointed, barrage=barrage,
             facts=tuple(facts), addressed=addressed, recital=len(facts) > pack.dynamics.max_facts_per_turn,
