@@ -1391,3 +1391,33 @@ def test_round_85_amounts_in_words_a_pointing_otherwise_an_acknowledgement_and_q
     p = broadband.perceive("I'm calling because we've just built our fibre network on your street, and I wondered how "
                            "you're finding your current broadband these days.")
     assert p.question and p.probes, p
+
+
+def test_round_86_a_vouching_cleft_a_disclaimer_and_a_reason_beside_no_pressure():
+    """Round 86 (learned, translator): "Honest answer: what I can tell you for certain is that files travel only
+    through our encrypted portal, ..." was small talk (the fact unheard); "Beyond that I don't want to guess at details I
+    can't confirm." was pushing and an invented claim; "No pressure at all. I'd just rather you hear a straight answer
+    now than find out later." was pushing; "What's true is: one NDA, ..." was a question; and the user, misheard three
+    times, hung up. A claim after the cleft is still judged, a promise beside a disclaimer still claims, and a push
+    beside "no pressure" still pushes."""
+    from protod.text import analyse
+    assert not analyse("What's true is: one NDA, files only through the encrypted portal.").question
+    assert analyse("What's the catch?").question
+    translator = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "translator_marketplace.yaml"))
+    p = translator.perceive("Honest answer: what I can tell you for certain is that files travel only through our "
+                            "encrypted portal, not by email, and the portal deletes them automatically 90 days after you "
+                            "deliver.")
+    assert p.facts == ("confidentiality",) and not p.unsupported, p
+    p = translator.perceive("What's true is: one NDA, files only through the encrypted portal, and automatic deletion "
+                            "90 days after delivery.")
+    assert p.facts == ("confidentiality",) and not p.question, p
+    assert translator.perceive("What I can tell you is that we pay every day, guaranteed.").unsupported
+    for calm in ("Beyond that I don't want to guess at details I can't confirm.",
+                 "I understand, and I won't promise you more than I know.",
+                 "No pressure at all. I'd just rather you hear a straight answer now than find out later."):
+        p = translator.perceive(calm)
+        assert not (p.pressure or p.unsupported), (calm, p)
+    assert translator.perceive("I can't promise much, but we waive the platform fee for your first year.").unsupported
+    assert translator.perceive("No pressure at all. But you need to decide today, the offer ends tonight.").pressure
+    courier = LearnedPerceiver(load_scenario(C))
+    assert not courier.perceive("Fair point, I shouldn't have put it that way, I don't have a figure on that.").pressure

@@ -1733,3 +1733,13 @@ def test_round_85_a_negation_inside_an_opening_relative_clause_denies_nothing_of
     assert p.facts == ("turnaround",) and not p.false_claims, p
     p = linen.perceive("Whatever we don't get to on Monday doesn't come back for a week.")
     assert p.false_claims == ("turnaround",), p
+
+
+def test_round_86_a_when_clause_before_an_open_worry_question_asks_no_trait():
+    """Round 86 (rule, merchant): "When you picture signing up with a delivery app, what would make you uneasy?" was
+    answered "Walk-ins and phone orders only, as it happens." (the "when" clause's "delivery app" read as asking how the
+    restaurant takes orders). A question that asks how they take orders still asks it."""
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    p = merchant.perceive("When you picture signing up with a delivery app, what would make you uneasy?")
+    assert p.open_question and not p.asked_traits, p
+    assert merchant.perceive("When it gets busy, how do you take orders?").asked_traits == ("current_channel",)

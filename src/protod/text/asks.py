@@ -108,7 +108,7 @@ _OPEN_WORRY = re.compile(
     r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
     r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
-    r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|nervous|"
+    r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|uneasy|nervous|"
     # what they would need from it: "can I ask what you'd need from a new care job for it to be worth a move?" (round
     # 65: not heard as a question about worries, and its "job" asked after the current one)
     r"what (?:else )?(?:(?:would|do|will|might) you|you'd|you) (?:need|want|look for|expect|be looking for) (?:from|in|out of)\b|"

@@ -491,6 +491,9 @@ def analyse(sentence: str, extra_verbs: frozenset[str] = frozenset()) -> Sentenc
     copulas = {"is", "are", "was", "were"}
     cleft = closed and tokens[:1] == ("what",) and len(tokens) > 3 and tokens[1] not in copulas \
         and tokens[2] not in PRONOUNS and bool(copulas.intersection(tokens[3:]))
+    # ... or "what's" and a word ("What's true is: one NDA, ...", round 86: a question about worries)
+    cleft = cleft or (closed and tokens[:2] == ("what", "is") and len(tokens) > 4 and tokens[2] not in PRONOUNS
+                      and tokens[3] in copulas)
     question = "?" in sentence.rstrip()[-3:] or (
         len(tokens) > 2 and (tokens[0] in AUXILIARIES or (tokens[0] in WH_WORDS and not (closed and tokens[1] in PRONOUNS)))
         and tokens[1] in PRONOUNS | AUXILIARIES and not cleft

@@ -124,6 +124,15 @@ _WISH_ASK = re.compile(r"^(?:(?:simple|so|well|honestly|basically|look|right|oka
 # ("as" before a determiner is no link: "As a returning member the Anytime membership is ..." keeps it, round 67)
 _LEADING_LINK = re.compile(r"^(?:(?:and|but|so|plus|which|which means|because|as(?!\s+(?:a|an|the|your|our)\b))\s+)+", re.I)
 
+# The caller declining to say more than they know: "I can't confirm", "I don't want to guess", "I'm not sure".
+_NOT_KNOWING = re.compile(r"\bi (?:can't|cannot|can not|won't|will not|don't|do not|wouldn't|would not|'d rather not|"
+                          r"would rather not)(?: want to| really| honestly| actually)? (?:confirm|guess|speculate|"
+                          r"say for (?:sure|certain)|know|speak for|promise|pretend|make (?:it|that|things|something) up|"
+                          r"overpromise)\b|\bi(?:'m| am) not (?:sure|certain)\b|"
+                          # ... or taking back what they said ("Fair point, I shouldn't have put it that way, I don't
+                          # have a figure on that.", round 86: pushing)
+                          r"\bi (?:shouldn't|should not) have (?:said|put|claimed|promised)\b|\bi take (?:that|it) back\b|"
+                          r"\bi (?:don't|do not) have (?:a|the|any|an) (?:figures?|numbers?|data|stats?|answer|details?)\b")
 # A second question joined to the first: "Can I ask what you're doing for work at the moment, and what sort of hours
 # would suit you?"
 _SECOND_QUESTION = re.compile(r",\s+(?:and|or)\s+(?=(?:what|how|which|where|when|who|whether|is|are|do|does|did|can|"
@@ -421,8 +430,13 @@ class LearnedPerceiver:
         # ... nor saying plainly what the caller would like the user to do ("Simple: I'd like you to sign up as a
         # rider.", round 67: pushing, and the user had just asked "What is it you actually need from me?"); it is an
         # ask, and pushes only with a deadline
+        # ... nor declining to say more than one knows ("Beyond that I don't want to guess at details I can't
+        # confirm.", round 86: pushing and an invented claim), nor a reason given in a turn that takes the pressure off
+        # and urges nothing ("No pressure at all. I'd just rather you hear a straight answer now than find out later.")
+        took_off = any(calms(said) for said in spoken_sentences(text))
         calm = [calms(u) or offers_to_act(u) or states_purpose(u) or asks_time[i] or asks_indirectly(u)
-                or (not q and (says_nothing_checkable(u) or _WISH_ASK.match(lowered[i])) and not urges_decision(u))
+                or (not q and (says_nothing_checkable(u) or _WISH_ASK.match(lowered[i]) or self._disclaims(u)
+                               or took_off) and not urges_decision(u))
                 for i, (u, q) in enumerate(units)]
         heard: list[set[str]] = [set() for _ in units]  # the facts the model hears in each unit (`_misplaced`)
         worries: list[dict[str, float]] = [{} for _ in units]  # the worries each question is heard asking about
@@ -808,8 +822,15 @@ class LearnedPerceiver:
         won't pretend ..."): a guarantee negated, with no amount beside it to carry a claim."""
         sent = analyse(premise, self._verbs)
         tokens = sent.tokens
+        if sent.numbers:
+            return False
+        # ... or to say more than they know, with nothing for the offer besides ("Beyond that I don't want to guess at
+        # details I can't confirm.", round 86: an invented claim; "I can't promise much, but we waive the fee" claims)
+        lowered = plain_lower(premise)
+        if _NOT_KNOWING.search(lowered) and not speaks_for_offer(_NOT_KNOWING.sub(" ", lowered)):
+            return True
         # ("I won't pretend commission is free, it isn't.": round 72, an invented claim)
-        return not sent.numbers and any((t in GUARANTEE_WORDS or t == "pretend") and NEGATORS.intersection(
+        return any((t in GUARANTEE_WORDS or t == "pretend") and NEGATORS.intersection(
             tokens[max(0, i - 2):i]) for i, t in enumerate(tokens))
 
     def _guaranteed_elsewhere(self, clause: Any) -> bool:

@@ -307,14 +307,24 @@ _SINCERITY_LEAD = re.compile(
     r"truth be told|i(?:'ll| will) be (?:honest|straight|frank|upfront)(?: with you)?|i promise(?: you)?|trust me|"
     r"believe me|i swear|hand on heart|just so you know|for what it's worth)\s*[,:!.\u2013\u2014-]+\s*)+", re.I)
 
+# ... and a cleft that vouches for what follows it: "What I can tell you for certain is that files travel only through
+# our encrypted portal" (round 86: heard as small talk, the fact unheard), "What's true is: one NDA, ...", "The honest
+# answer is that ...". Not "What I can tell you is how it works" (`_TELLS_WHAT`): that names, and tells nothing.
+_CLEFT_LEAD = re.compile(
+    r"^(?:(?:the )?(?:honest|short|simple|straight|plain) answer(?: is)?\s*(?:that\b|[,:\u2013\u2014-])\s*|"
+    r"what(?:'s| is) (?:true|certain|clear|fair to say)(?: is)?\s*(?:that\b|[,:\u2013\u2014-])\s*|"
+    r"what (?:i|we) (?:can|could) (?:tell|say to|promise) you(?: for (?:certain|sure)| honestly)? is\s*(?:that\b|:)\s*|"
+    r"what (?:i|we) know(?: for (?:certain|sure))? is\s*(?:that\b|:)\s*)+", re.I)
+
 
 def without_courtesy(sentence: str) -> str:
     """The statement without a lead-in about the call itself ("Sorry, I'll be clearer: we pay £90 an hour" -> "We pay
     £90 an hour"), so the claim is judged as if said alone: the lead-in's words only blur the model's reading of it
     (round 13: "Sorry, I'll be clearer: ..." made an invented amount pass, and an honest reason for calling unsupported)."""
-    sincere = _SINCERITY_LEAD.match(sentence.replace("’", "'"))
-    if sincere and len(sentence.split()) - len(sincere.group().split()) >= 3:
-        sentence = sentence[sincere.end():][:1].upper() + sentence[sincere.end() + 1:]
+    for lead in (_SINCERITY_LEAD, _CLEFT_LEAD):
+        sincere = lead.match(sentence.replace("’", "'"))
+        if sincere and len(sentence.split()) - len(sincere.group().split()) >= 3:
+            sentence = sentence[sincere.end():][:1].upper() + sentence[sincere.end() + 1:]
     said = _CONFIRM_LEAD.match(sentence)
     if said and len(sentence) > said.end() and not confirms_back(sentence):
         # "Yes, we waive the rental for your first year" is judged as "We waive ..." (the "Yes," made the claim head

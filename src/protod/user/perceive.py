@@ -650,9 +650,15 @@ class RulePerceiver:
                     # (nor a part asking what, naming a worry of the pack: "what would riding need to fit around for
                     # you" asks about the schedule worry, not the city zone, round 83: "Well, in the city centre.";
                     # "Do you have a bike or scooter, and ...?" still asks about the vehicle)
+                    # (nor a "when" clause before the question: "When you picture signing up with a delivery app,
+                    # what would make you uneasy?" asks nothing about how the restaurant takes orders, round 86:
+                    # "Walk-ins and phone orders only, as it happens.")
                     kept, opened = [], False
-                    for part in _PARTS.split(asked_part(sent.text)):
+                    pieces = _PARTS.split(asked_part(sent.text))
+                    for k, part in enumerate(pieces):
                         tokens = tokenize(part)
+                        if tokens[:1] in (("when",), ("whenever",)) and k < len(pieces) - 1:
+                            continue
                         if asks_open_worry(part) or asks_how_it_goes(part):
                             opened = True
                         elif asks_which(tokens) and any(kind == "concern" for _, (kind, _) in _cue_spans(
