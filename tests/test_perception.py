@@ -1743,3 +1743,20 @@ def test_round_86_a_when_clause_before_an_open_worry_question_asks_no_trait():
     p = merchant.perceive("When you picture signing up with a delivery app, what would make you uneasy?")
     assert p.open_question and not p.asked_traits, p
     assert merchant.perceive("When it gets busy, how do you take orders?").asked_traits == ("current_channel",)
+
+
+def test_round_87_options_after_an_open_question_and_the_words_that_ask_name_no_worry():
+    """Round 87 (rule). "..., what would matter most to you ...? Is it the money, fitting it around the family, safety,
+    something else?" was a barrage ("Whoa, one question at a time."): options closed by "something else" are examples
+    of the open question. "What made you step away from the gym in the end?" was pointed at the injury worry by its
+    "away" ("That part's fine, actually."): the words asking about worries name none. Three questions are still a
+    barrage, and "Are you worried about being away with an injury?" still points."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    p = courier.perceive("Before I tell you about it, what would matter most to you if you were going to ride a few "
+                         "hours a week? Is it the money, fitting it around the family, safety, something else?")
+    assert p.open_question and not p.barrage, p
+    assert courier.perceive("What worries you? Is the pay too low? Are the hours bad? Is the traffic scary?").barrage
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    p = gym.perceive("What made you step away from the gym in the end?")
+    assert p.open_question and not p.pointed, p
+    assert gym.perceive("Are you worried about being away with an injury?").pointed == {"life_interruption"}

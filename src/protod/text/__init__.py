@@ -28,6 +28,6 @@ from protod.text.speech import (  # noqa: F401
 from protod.text.ellipsis import resolve_ellipsis  # noqa: F401
 from protod.text.asks import (  # noqa: F401
     asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,
-    asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, split_indirect_question,
-    spoken_sentences,
+    asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, open_worry_words,
+    split_indirect_question, spoken_sentences,
 )

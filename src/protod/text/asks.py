@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from protod.text.words import AUXILIARIES, PRONOUNS, WH_WORDS, plain_lower, tokenize
+from protod.text.words import AUXILIARIES, PRONOUNS, WH_WORDS, content_stems, plain_lower, tokenize
 from protod.text.clauses import analyse
 from protod.text.sanitize import strip_injection
 from protod.text.ellipsis import resolve_ellipsis
@@ -106,7 +106,7 @@ _OPEN_WORRY = re.compile(
     r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
     r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
     r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
-    r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"
+    r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|step away|step back|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|uneasy|nervous|"
     # what they would need from it: "can I ask what you'd need from a new care job for it to be worth a move?" (round
@@ -163,6 +163,14 @@ def asks_open_worry(sentence: str) -> bool:
     lowered = plain_lower(sentence)
     bare = _ASIDE.sub(" ", lowered)
     return bool((_OPEN_WORRY.search(lowered) or _OPEN_WORRY.search(bare)) and _ABOUT_THEM.search(lowered))
+
+
+def open_worry_words(sentence: str) -> frozenset[str]:
+    """The content stems of the words that ask about worries (`_OPEN_WORRY`): "What made you step away from the gym?"
+    -> {made, step, away}. A worry's cue among them names nothing (round 87: "away", a cue of the injury worry, made it
+    a question pointed at that worry)."""
+    return frozenset(w for found in _OPEN_WORRY.finditer(plain_lower(sentence))
+                     for w in content_stems(tokenize(found.group())))
 
 
 # "How's delivery going for the pizzeria?", "How's that working out for you?", "How are you finding the rival app?":
@@ -329,6 +337,12 @@ _MAX_EXAMPLE_WORDS = 6
 _ANY = frozenset({"any", "anything"})  # "Any worries? Cost, hours?", "What else? Cost, commitment, anything like that?"
 
 
+# ... and options offered after it, closed by "something else": "What would matter most to you? Is it the money,
+# fitting it around the family, safety, something else?" is one open question (round 87: "Whoa, one question at a time.")
+_OPTIONS = re.compile(r"^(?:and |so )?(?:is|was|would) (?:it|that|this)\b[^?]*(?:,|\bor\b)[^?]*\b(?:something|anything) "
+                      r"else(?: entirely)?\s*\?$")
+
+
 def join_examples(sentences: list[str]) -> list[str]:
     """The sentences with a short question of bare words put after a question joined to it: its examples ("When did
     you usually train? Evenings after work, weekends?" is one question, round 67: the second half was word salad and the
@@ -342,7 +356,9 @@ def join_examples(sentences: list[str]) -> list[str]:
         if (out and out[-1].rstrip().endswith("?") and (analyse(out[-1]).well_formed or asked[:1] and (
                 asked[0] in WH_WORDS or asked[0] in _ANY)) and sentence.rstrip().endswith("?")
                 and 0 < len(tokens) <= _MAX_EXAMPLE_WORDS and tokens[0] not in WH_WORDS | AUXILIARIES
-                and not PRONOUNS.intersection(tokens) and not analyse(sentence).well_formed):
+                and not PRONOUNS.intersection(tokens) and not analyse(sentence).well_formed) or (
+                out and out[-1].rstrip().endswith("?") and tokenize(asked_part(out[-1]))[:1] in {(w,) for w in WH_WORDS}
+                and _OPTIONS.match(plain_lower(sentence))):
             said = sentence.strip()
             said = said[:1].lower() + said[1:] if said[1:2].islower() else said
             out[-1] = f"{out[-1].rstrip()[:-1].rstrip()}, {said}"

@@ -26,7 +26,8 @@ from protod.text import (
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     asks_which,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
-    acknowledges, content_stems, courtesy_only, joined, names_offer, opens_condition, phrase_stems, says_yes, spoken_sentences,
+    acknowledges, content_stems, courtesy_only, joined, names_offer, open_worry_words, opens_condition, phrase_stems, says_yes,
+    spoken_sentences,
     SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
@@ -357,9 +358,12 @@ class RulePerceiver:
         barrage (an open question listing them asks about every worry). Far more cue words than natural speech
         carries is stuffing.
         """
-        stems = sent.stems
+        # (the words asking about worries name none: "What made you step away from the gym?" is open, though "away"
+        # is a cue of the injury worry)
+        asking = open_worry_words(sent.text)
+        stems = tuple(s for s in sent.stems if s not in asking) if asking else sent.stems
         asked = asked_part(sent.text)
-        asked_stems = content_stems(tokenize(asked)) if asked != sent.text else ()
+        asked_stems = tuple(s for s in content_stems(tokenize(asked)) if s not in asking) if asked != sent.text else ()
         spans = _cue_spans(asked_stems, self._cue_index) if asked_stems else []
         if spans or (asked_stems and (_SETS_ASIDE.match(sent.text) or (
                 asks_how_it_goes(asked) and not _BACK_REFERENCE.intersection(tokenize(asked))))):
