@@ -1421,3 +1421,14 @@ def test_round_86_a_vouching_cleft_a_disclaimer_and_a_reason_beside_no_pressure(
     assert translator.perceive("No pressure at all. But you need to decide today, the offer ends tonight.").pressure
     courier = LearnedPerceiver(load_scenario(C))
     assert not courier.perceive("Fair point, I shouldn't have put it that way, I don't have a figure on that.").pressure
+
+
+def test_round_87_an_offer_to_do_the_sign_up_on_the_call_claims_nothing():
+    """Round 87 (learned, home care): "I can set it up while we're on the phone." after the pack's own DBS and uniform
+    facts was an invented claim, the turn's facts were lost with it and the user said "Come off it, no care agency does
+    that." An amount promised beside it still claims."""
+    care = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "home_care_caregivers.yaml"))
+    p = care.perceive("We pay for your 38 pound enhanced DBS check, as long as you stay with us past your first three "
+                      "months. Would you like to book an interview now? I can set it up while we're on the phone.")
+    assert p.facts == ("dbs_check",) and not p.unsupported, p
+    assert care.perceive("I can set it up while we're on the phone, and we'll pay you a 200 pound bonus.").unsupported

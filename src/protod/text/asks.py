@@ -166,10 +166,10 @@ def asks_open_worry(sentence: str) -> bool:
 
 
 def open_worry_words(sentence: str) -> frozenset[str]:
-    """The content stems of the words that ask about worries (`_OPEN_WORRY`): "What made you step away from the gym?"
-    -> {made, step, away}. A worry's cue among them names nothing (round 87: "away", a cue of the injury worry, made it
-    a question pointed at that worry)."""
-    return frozenset(w for found in _OPEN_WORRY.finditer(plain_lower(sentence))
+    """The content stems of the words that ask the user about worries (`_OPEN_WORRY`, said to "you"): "What made you
+    step away from the gym?" -> {made, step, away}. A worry's cue among them names nothing (round 87: "away", a cue of
+    the injury worry, made it a question pointed at that worry); "the catch" still names the hidden-cost one."""
+    return frozenset(w for found in _OPEN_WORRY.finditer(plain_lower(sentence)) if "you" in tokenize(found.group())
                      for w in content_stems(tokenize(found.group())))
 
 

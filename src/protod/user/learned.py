@@ -109,7 +109,8 @@ _PROCESS_STEMS = frozenset(content_stems(tokenize(
     "appointment appointments call calls visit application apply applying register registering registration "
     "paperwork onboard onboarding next step steps today now tomorrow week quick quickly simple simply just say yes "
     "first then take it from here through everything need needs want would like happy once ready done minute minutes "
-    "whether check confirm short brief informal chat")))  # ("Next step is a short interview", round 82: invented)
+    "whether check confirm short brief informal chat phone line while")))  # ("Next step is a short interview", round
+# 82: invented; "I can set it up while we're on the phone.", round 87: invented, and the turn's facts lost with it)
 # How people ask about worries at all, whatever the worry: no question names a worry by these words alone.
 _ASKING_WORDS = frozenset(content_stems(tokenize(
     "worry worried worries worrying concern concerns concerned bother bothers put putting off hold holding held back "
