@@ -7,12 +7,12 @@ from protod.text.words import (  # noqa: F401
     ACRONYMS, ADDRESSED, AUXILIARIES, CLAUSE_BREAK, COMMON_VERBS, CONJUNCTIONS, DETERMINERS, FILLERS,
     FUNCTION_WORDS, GUARANTEE_WORDS, HEDGE_WORDS, NEGATORS, PREPOSITIONS, PRONOUNS, QUANTIFIERS, SCOPE_NEGATION, SUBJECT_PRONOUNS,
     TIME_WORDS, UNIT_DAYS, UNIT_WORDS, VERB_STEMS, WH_WORDS, WISH_VERBS, caller_wishes, contains_phrase,
-    content_stems, currency_signs, denies_whole, halves, joined, normalise, money_words, phrase_stems, plain_lower, split_afterthoughts,
+    content_stems, denies_whole, halves, joined, normalise, money_words, phrase_stems, plain_lower, split_afterthoughts,
     split_sentences, stem, tokenize,
 )
 from protod.text.amounts import (  # noqa: F401
     RATE, Quantity, accounted, complements, contradicts, contrasted_amounts, count_without_noun, counted_per_period,
-    derived, is_number, quantities, same_kind, same_unit,
+    currency_signs, derived, is_number, quantities, same_kind, same_unit,
 )
 from protod.text.clock import clock_spans, in_span  # noqa: F401
 from protod.text.clauses import (  # noqa: F401

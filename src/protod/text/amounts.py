@@ -4,6 +4,8 @@ or an amount worked out from a fact's own figures."""
 
 from __future__ import annotations
 
+import re
+
 from protod.text.words import FUNCTION_WORDS, SUBJECT_PRONOUNS, VERB_STEMS, UNIT_DAYS, stem
 
 
@@ -394,3 +396,24 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     left = {a * (1 - p / 100) for a in parts for p in cuts}
     return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)
+
+
+# Amounts with the currency said as a word, written as the packs' facts write them: "between 25 and 60 pounds" ->
+# "between £25 and £60", "a 35-pound lesson" -> "a £35 lesson", "149 dollars" -> "$149". Callers who cannot type a
+# currency sign say it (round 85: "between 25 and 60 pounds, ..." was read by the learned model as contradicting the
+# fact's "between £25 and £60").
+_SIGN_RANGE = re.compile(r"(?<![\w.,£$€])(\d+(?:[.,]\d+)?)(\s+(?:to|and|or)\s+|\s*-\s*)(\d+(?:[.,]\d+)?)[\s-]+"
+                         r"(pounds?|quid|euros?|dollars?|bucks)\b", re.I)
+_SIGN_ONE = re.compile(r"(?<![\w.,£$€])(\d+(?:[.,]\d+)?)[\s-]+(pounds?|quid|euros?|dollars?|bucks)\b", re.I)
+_SIGN_WORD = re.compile(r"\b(?:pounds?|quid|euros?|dollars?|bucks)\b", re.I)
+_SIGN = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "dollar": "$", "dollars": "$",
+         "bucks": "$"}
+
+
+def currency_signs(text: str) -> str:
+    """`text` with each digit amount whose currency is a word written with its sign (`_SIGN_RANGE`, `_SIGN_ONE`)."""
+    if not _SIGN_WORD.search(text):
+        return text
+    text = _SIGN_RANGE.sub(lambda m: f"{_SIGN[m.group(4).lower()]}{m.group(1)}{m.group(2)}{_SIGN[m.group(4).lower()]}"
+                                     f"{m.group(3)}", text)
+    return _SIGN_ONE.sub(lambda m: f"{_SIGN[m.group(2).lower()]}{m.group(1)}", text)

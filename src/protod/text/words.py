@@ -405,26 +405,6 @@ _WORD_POSSESSIVE = re.compile(r"'s\b")
 _WORD_PLURAL = re.compile(r"\b([a-z0-9%]{2,}[a-rt-z0-9%])s\b")  # fees -> fee, orders -> order; not "less", "bus"
 
 
-# Amounts with the currency said as a word, written as the packs' facts write them: "between 25 and 60 pounds" ->
-# "between £25 and £60", "a 35-pound lesson" -> "a £35 lesson", "149 dollars" -> "$149". Callers who cannot type a
-# currency sign say it (round 85: "between 25 and 60 pounds, ..." was read by the learned model as contradicting the
-# fact's "between £25 and £60").
-_SIGN_RANGE = re.compile(r"(?<![\w.,£$€])(\d+(?:[.,]\d+)?)(\s+(?:to|and|or)\s+|\s*-\s*)(\d+(?:[.,]\d+)?)[\s-]+"
-                         r"(pounds?|quid|euros?|dollars?|bucks)\b", re.I)
-_SIGN_ONE = re.compile(r"(?<![\w.,£$€])(\d+(?:[.,]\d+)?)[\s-]+(pounds?|quid|euros?|dollars?|bucks)\b", re.I)
-_SIGN = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "dollar": "$", "dollars": "$",
-         "bucks": "$"}
-
-
-def currency_signs(text: str) -> str:
-    """`text` with each digit amount whose currency is a word written with its sign (`_SIGN_RANGE`, `_SIGN_ONE`)."""
-    if not _HAS_MONEY.search(text) and "bucks" not in text.lower():
-        return text
-    text = _SIGN_RANGE.sub(lambda m: f"{_SIGN[m.group(4).lower()]}{m.group(1)}{m.group(2)}{_SIGN[m.group(4).lower()]}"
-                                     f"{m.group(3)}", text)
-    return _SIGN_ONE.sub(lambda m: f"{_SIGN[m.group(2).lower()]}{m.group(1)}", text)
-
-
 def normalise(text: str) -> str:
     """' tok tok tok ' - padded, lower-cased words (plural s dropped) for whole-word substring tests."""
     text = _WORD_POSSESSIVE.sub("", text.lower().replace("’", "'"))
