@@ -1760,3 +1760,15 @@ def test_round_87_options_after_an_open_question_and_the_words_that_ask_name_no_
     p = gym.perceive("What made you step away from the gym in the end?")
     assert p.open_question and not p.pointed, p
     assert gym.perceive("Are you worried about being away with an injury?").pointed == {"life_interruption"}
+
+
+def test_round_88_without_paying_says_free():
+    """Round 88 (rule, coworking): "So your co-founders could work alongside you without paying for day passes." was a
+    lie against "You can try the space free for three working days before you pay anything" (its "without" read as
+    denying the trial), and the user hung up. "Without paying" says "free"; "can't ... without paying" still denies."""
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    assert not cowork.perceive("So your co-founders could work alongside you without paying for day passes."
+                               ).false_claims
+    p = cowork.perceive("You can try the space without paying anything for three working days.")
+    assert p.facts == ("free_trial",) and not p.false_claims, p
+    assert cowork.perceive("You can't try the space without paying.").false_claims == ("free_trial",)

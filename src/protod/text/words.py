@@ -107,6 +107,8 @@ _CONTRACTIONS = [
     # "It won't cost you a penny" says what "it costs you nothing" says, without a negation a denial could catch.
     (re.compile(r"\bnot cost (you |them )?(?:anything|a thing|a penny|a cent|a pound|a dime)\b"), r"cost \1nothing"),
     (re.compile(r"\bno later than\b"), "by"), (re.compile(r"\bnot (?:very |that |too )?far\b"), "close"),
+    # ... and "without paying anything" says "free" (round 88: "without paying for day passes" denied the free trial)
+    (re.compile(r"\bwithout (?:paying|having to pay|being charged)(?: (?:anything|a thing|a penny|a cent|a pound))?"), "free"),
 ]
 _TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
 
