@@ -1432,3 +1432,15 @@ def test_round_87_an_offer_to_do_the_sign_up_on_the_call_claims_nothing():
                       "months. Would you like to book an interview now? I can set it up while we're on the phone.")
     assert p.facts == ("dbs_check",) and not p.unsupported, p
     assert care.perceive("I can set it up while we're on the phone, and we'll pay you a 200 pound bonus.").unsupported
+
+
+def test_round_88_asking_whether_it_is_a_good_moment_is_no_closing_ask():
+    """Round 88 (learned, merchant): "Have I caught you at an okay moment?" as the call's first question was a closing
+    ask, and the owner said no to the call ("No. It's not for us."). Asking for the sign-up at a good moment still
+    asks."""
+    merchant = LearnedPerceiver(load_scenario(M))
+    p = merchant.perceive("Hi, this is Sam, a partner manager at FeastFleet, the food-delivery app. Have I caught you at "
+                          "an okay moment? I'd love two minutes to see whether delivery with us could make sense for "
+                          "your diner.")
+    assert not p.closing_ask, p
+    assert merchant.perceive("Is now a convenient moment to sign you up?").closing_ask

@@ -206,7 +206,11 @@ def leaves_choice_open(sentence: str) -> bool:
 # ("a second linguist", "a second site" count, they ask for no time: round 43)
 _ASKS_FOR_TIME = re.compile(r"\b(?:a|one|two|few|couple of|quick|spare)\s+(?:minutes?|moments?|seconds?(?!\s+(?!(?:to|for|of|now|"
                             r"please|just|right|and|or|here|with|do|have|are|is|can|so|then|if|while|before)\b)[a-z]{3,})|mins?)\b"
-                            r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b")
+                            r"|\bquick (?:chat|word)\b|\bbad time\b|\bgood time\b|\bopen to hearing\b"
+                            # "Have I caught you at an okay moment?" (round 88: a closing ask, and the owner said no
+                            # to the call's first line)
+                            r"|\b(?:caught|catch|reached|got) you at an? (?:\w+ )?(?:time|moment)\b"
+                            r"|\b(?:okay|ok|good|bad|convenient|busy|inconvenient) (?:time|moment)\b")
 
 
 _QUESTION_LEADS = frozenset("and so but then okay ok right now well".split())
