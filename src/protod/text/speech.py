@@ -230,7 +230,8 @@ _ACK_TAIL = re.compile(r"^\s*[,\u2013\u2014-]+\s*(?:(?:especially|particularly|a
                        # (or plainly "with"/"for" and words of the user's, none of the offer: "That makes sense, with
                        # a crew of two." was an invented claim, round 85)
                        r"(?:with|for)(?!(?:\s+[^\s.!?]+)*?\s+(?:we|our|us|free|no|zero|nothing|never|always|"
-                       r"guaranteed?|every|all)\b))"
+                       r"guaranteed?|every|all|pounds?|quid|euros?|dollars?|cents?|pence|percent|waived?|discount\w*|"
+                       r"bonus\w*|refund\w*)\b))"
                        r"(?:\s+[^\s.!?\d]+){1,7}[.!]*$")
 
 
