@@ -362,7 +362,7 @@ def join_examples(sentences: list[str]) -> list[str]:
                 and 0 < len(tokens) <= _MAX_EXAMPLE_WORDS and tokens[0] not in WH_WORDS | AUXILIARIES
                 and not PRONOUNS.intersection(tokens) and not analyse(sentence).well_formed) or (
                 out and out[-1].rstrip().endswith("?") and _OPTIONS.match(plain_lower(sentence))
-                and tokenize(asked_part(out[-1]))[:1] and tokenize(asked_part(out[-1]))[0] in WH_WORDS):
+                and (opener := tokenize(asked_part(out[-1]))[:1]) and opener[0] in WH_WORDS):
             said = sentence.strip()
             said = said[:1].lower() + said[1:] if said[1:2].islower() else said
             out[-1] = f"{out[-1].rstrip()[:-1].rstrip()}, {said}"
