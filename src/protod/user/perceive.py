@@ -661,7 +661,9 @@ class RulePerceiver:
                     pieces = _PARTS.split(asked_part(sent.text))
                     for k, part in enumerate(pieces):
                         tokens = tokenize(part)
-                        if tokens[:1] in (("when",), ("whenever",)) and k < len(pieces) - 1:
+                        # ("when did you usually train?" asks; "when you picture ..." sets the scene)
+                        if tokens[:1] in (("when",), ("whenever",)) and tokens[1:2] and tokens[1] in SUBJECT_PRONOUNS \
+                                and k < len(pieces) - 1:
                             continue
                         if asks_open_worry(part) or asks_how_it_goes(part):
                             opened = True
