@@ -1363,7 +1363,7 @@ def test_round_85_amounts_in_words_a_pointing_otherwise_an_acknowledgement_and_q
     days." was no question. Wrong amounts in words stay lies."""
     from protod.text import currency_signs, split_indirect_question
     assert currency_signs("between 25 and 60 pounds, so a 35-pound lesson pays 28, or 149 dollars") == \
-        "between £25 and £60, so a £35 lesson pays 28, or $149"
+        "between £25 and £60, so a £35 lesson pays 28, or 149 dollars"  # (a lone amount stays: see currency_signs)
     assert split_indirect_question("We've just built our network on your street, and I wondered how you're finding "
                                    "your broadband.") == ("We've just built our network on your street.",
                                                           "I wondered how you're finding your broadband.")

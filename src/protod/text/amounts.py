@@ -398,13 +398,14 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)
 
 
-# Amounts with the currency said as a word, written as the packs' facts write them: "between 25 and 60 pounds" ->
-# "between £25 and £60", "a 35-pound lesson" -> "a £35 lesson", "149 dollars" -> "$149". Callers who cannot type a
-# currency sign say it (round 85: "between 25 and 60 pounds, ..." was read by the learned model as contradicting the
-# fact's "between £25 and £60").
+# A range or an amount used as an adjective with the currency said as a word, written as the packs' facts write them:
+# "between 25 and 60 pounds" -> "between £25 and £60", "a 35-pound lesson" -> "a £35 lesson". Callers who cannot type
+# a currency sign say it (round 85: "between 25 and 60 pounds, ..." was read by the learned model as contradicting the
+# fact's "between £25 and £60"). Not a lone "150 euro": written "€150" it made the model credit "Every rider gets a
+# 150 euro bonus ..." as the new riders' bonus (the round-71 test).
 _SIGN_RANGE = re.compile(r"(?<![\w.,£$€])(\d+(?:[.,]\d+)?)(\s+(?:to|and|or)\s+|\s*-\s*)(\d+(?:[.,]\d+)?)[\s-]+"
                          r"(pounds?|quid|euros?|dollars?|bucks)\b", re.I)
-_SIGN_ONE = re.compile(r"(?<![\w.,£$€])(\d+(?:[.,]\d+)?)[\s-]+(pounds?|quid|euros?|dollars?|bucks)\b", re.I)
+_SIGN_ONE = re.compile(r"(?<![\w.,£$€])(\d+(?:[.,]\d+)?)-(pounds?|euros?|dollars?)\b", re.I)
 _SIGN_WORD = re.compile(r"\b(?:pounds?|quid|euros?|dollars?|bucks)\b", re.I)
 _SIGN = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "dollar": "$", "dollars": "$",
          "bucks": "$"}
