@@ -220,7 +220,9 @@ def courtesy_only(sentence: str) -> bool:
 
 # An acknowledgement with the reason it is apt ("Good question, especially with legal contracts.", "Fair enough,
 # particularly in winter."): verbless, so read as a fragment, and round 81's translator heard it as nonsense because
-# "legal" is a word of the pack. Only the rule reader's nonsense check uses it: it earns nothing either way.
+# "legal" is a word of the pack. The rule reader's nonsense check uses it, and the learned reader drops such a
+# sentence before the model (round 85: "That makes sense, with a crew of two." was an invented claim); it earns
+# nothing either way.
 _ACK_HEAD = re.compile(r"^(?:(?:oh|ah|okay|ok|right|well|yes|yeah)[, ]+)*(?:(?:that's|that is|it's|what) )?(?:a )?"
                        r"(?:really |very )?(?:good|great|fair|excellent|important|reasonable|valid) (?:question|point)|"
                        r"^(?:(?:oh|ah|okay|ok|right|well|yes|yeah)[, ]+)*(?:fair enough|(?:that )?makes (?:total |perfect )?sense|"

@@ -565,7 +565,7 @@ class LearnedPerceiver:
             # your broadband with, and how's it been?" (round 85: each answered with a worry alone, the job and the
             # provider unsaid). A part naming a trait in its words asks it either way.
             parts = [part for i in sorted(probing) if units[i][1] and not asks_time[i] and not interest[i]
-                     for part in (_SECOND_QUESTION.split(units[i][0]) if _SECOND_QUESTION.search(units[i][0]) else ())]
+                     for pieces in [_SECOND_QUESTION.split(units[i][0])] if len(pieces) > 1 for part in pieces]
             parts = [part for part in parts if not asks_open_worry(part) and (self.rules.asked_traits(part) or not (
                 frozenset(content_stems(tokenize(part))) & self._any_worry_word))]
             r.asked_traits = tuple(dict.fromkeys((*r.asked_traits, *named, *(self._asked_traits(parts) if parts else ()))))
