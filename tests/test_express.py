@@ -766,3 +766,23 @@ def test_round_81_a_worry_left_unanswered_beside_one_just_drawn_out_is_not_calle
     alone = {expresser.express((("ignored", first),), persona, random.Random(seed), history=history)
              for seed in range(20)}
     assert any(line in reply for reply in alone for line in stock), alone
+
+
+def test_round_89_a_worry_touched_by_what_was_just_said_drops_its_own_question():
+    """Round 89 (broadband): right after "the £29 is fixed for the full 18 months", the user said "Every cheap deal I've
+    had doubled the moment the promo ended. What happens to your price after a year? Does what you just said really
+    cover that?", asking what the caller had just answered. The worry's own question goes; its statement and the ask
+    whether what was said covers it stay."""
+    from protod.user.express import _TOUCHED_ASKS_AFTER
+
+    root = Path(__file__).parents[1]
+    broadband = parse_scenario((root / "examples/packs/home_broadband.yaml").read_text())
+    expresser = TemplateExpresser(broadband)
+    persona = PersonaSampler(broadband, 0).sample(1)[0]
+    replies = {expresser.express((("voiced", "price_rise", "price_lock"),), persona, random.Random(seed),
+                                 agent_text="And the £29 is fixed for the full 18 months, no mid-contract rises.")
+               for seed in range(30)}
+    assert any("doubled the moment the promo ended" in r for r in replies), replies
+    for reply in replies:
+        assert "What happens to your price after a year?" not in reply, reply
+        assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply

@@ -1444,3 +1444,23 @@ def test_round_88_asking_whether_it_is_a_good_moment_is_no_closing_ask():
                           "your diner.")
     assert not p.closing_ask, p
     assert merchant.perceive("Is now a convenient moment to sign you up?").closing_ask
+
+
+def test_round_89_courtesy_is_no_nonsense_a_past_sign_up_is_no_ask_and_an_ultimatum_pushes():
+    """Round 89 (learned). "Of course, fair enough." opening a turn made it nonsense (a keyword list to the guard);
+    "You'd signed up for info about working spaces, is now an okay moment for a quick chat?" was a closing ask on the
+    call's first line and the user said no to the call; "Sign up today or lose your place." did not push."""
+    broadband = LearnedPerceiver(load_scenario(ROOT / "examples" / "packs" / "home_broadband.yaml"))
+    p = broadband.perceive("Of course, fair enough. Our Fibre 500 plan is £29 a month on an 18-month contract.")
+    assert "plan_price" in p.facts and not p.nonsense, p
+    p = broadband.perceive("Of course, fair enough.")
+    assert p.small_talk and not p.nonsense and not p.off_topic, p
+    assert broadband.perceive("Thanks, fibre cheap fast router.").nonsense
+    cowork = LearnedPerceiver(load_scenario(ROOT / "examples" / "packs" / "coworking_membership.yaml"))
+    p = cowork.perceive("Hi, it's Alex from Quayside Commons, the coworking space near Temple Meads. You'd signed up "
+                        "for info about working spaces, is now an okay moment for a quick chat?")
+    assert not p.closing_ask, p
+    assert cowork.perceive("You'd signed up for info, so would you like to sign up for a membership today?").closing_ask
+    merchant = LearnedPerceiver(load_scenario(M))
+    assert merchant.perceive("Sign up today or lose your place.").pressure
+    assert not merchant.perceive("You can start today or next week, whichever suits you.").pressure

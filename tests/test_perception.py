@@ -1772,3 +1772,49 @@ def test_round_88_without_paying_says_free():
     p = cowork.perceive("You can try the space without paying anything for three working days.")
     assert p.facts == ("free_trial",) and not p.false_claims, p
     assert cowork.perceive("You can't try the space without paying.").false_claims == ("free_trial",)
+
+
+def test_round_89_courtesy_a_24_hour_line_a_past_sign_up_consent_asks_examples_and_ultimatums():
+    """Round 89 (rule). "Of course, fair enough." was nonsense (read as a keyword list); "the 24-hour support line"
+    was a lie against a line that "answers around the clock"; "You'd signed up for info about working spaces, is now an
+    okay moment for a quick chat?" was a closing ask on the call's first line, and the user said no to the call;
+    "Shall I get your Corolla listed?" and "So you're happy for me to list your Corolla today?" were no asks (the
+    second was answered "That's right, a 2016 Toyota Corolla"); "..., like training with someone rather than on your
+    own?" after an open question asked how the user trains ("Swimming and cardio."). And an ultimatum in any words
+    pushes ("Sign up today or lose your place." was heard as off the subject)."""
+    from protod.text import threatens_loss
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    for line in ("Of course, fair enough.", "Of course."):
+        p = broadband.perceive(line)
+        assert p.small_talk and not p.nonsense, (line, p)
+    assert broadband.perceive("Fibre, fast, cheap, of course.").nonsense
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    p = courier.perceive("Every rider has free accident insurance from log-on to log-off that covers medical costs and "
+                         "up to 12 weeks of lost income, and if you do crash, the 24-hour support line has an operator "
+                         "call you back within 2 minutes.")
+    assert set(p.facts) == {"accident_insurance", "support_line"} and not p.false_claims, p
+    assert courier.perceive("After a crash an operator calls you back within 20 minutes.").false_claims
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    p = cowork.perceive("Hi, it's Alex from Quayside Commons, the coworking space near Temple Meads. You'd signed up "
+                        "for info about working spaces, is now an okay moment for a quick chat?")
+    assert p.question and not p.closing_ask, p
+    assert cowork.perceive("You signed up for a tour last month, shall I sign you up for a membership now?").closing_ask
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_sharing_host.yaml"))
+    for ask in ("Shall I get your Corolla listed?", "So you're happy for me to list your Corolla on Borrowa today?"):
+        p = cars.perceive(ask)
+        assert p.closing_ask and not p.asked_traits, (ask, p)
+    assert not cars.perceive("Can I list the benefits for you?").closing_ask
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    p = gym.perceive("Is there anything else that would make it easier, like training with someone rather than on your "
+                     "own?")
+    assert p.probes and not p.asked_traits, p
+    assert gym.perceive("How do you like to train, like classes or weights?").asked_traits == ("training_style",)
+    assert courier.perceive("Do you have something to ride, like a bike or a scooter?").asked_traits == ("vehicle",)
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    for push in ("Sign up today or lose your place.", "If you don't decide this week, the spot goes to someone else.",
+                 "Join by Friday, otherwise the Starter rate is gone."):
+        assert merchant.perceive(push).pressure, push
+    for calm in ("You can start today or next week, whichever suits.", "Order by Tuesday noon or you miss that "
+                 "week's collection.", "Ring before 11 or the top-up comes the next day.",
+                 "Sign up today or tomorrow, and you lose nothing."):
+        assert not threatens_loss(calm), calm

@@ -23,11 +23,11 @@ from protod.text.clauses import (  # noqa: F401
 from protod.text.speech import (  # noqa: F401
     CONFIRMING_WORDS, LEAD_IN, absolute_scope, acknowledges, asserts_a_worry, calms, courtesy_only, hedges_claim,
     introduces_company, names_offer, offers_to_act, says_yes, speaks_for_offer, states_purpose, tells_users_past,
-    ties_benefit_to_now, unclefted, urges_decision, only_calms, reports_user,
+    threatens_loss, ties_benefit_to_now, unclefted, urges_decision, only_calms, reports_user,
 )
 from protod.text.ellipsis import resolve_ellipsis  # noqa: F401
 from protod.text.asks import (  # noqa: F401
     asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,
     asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, open_worry_words,
-    split_indirect_question, spoken_sentences,
+    split_indirect_question, spoken_sentences, without_users_past,
 )

@@ -30,7 +30,10 @@ _CONSENT = re.compile(
     r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
     r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch)(?:ing)?|"
     # "Would you like me to get your Anytime membership restarted today?" (round 35: heard as off the subject)
-    r"get (?:your|the) [\w' -]{1,30}? (?:started|restarted|going|set up|sorted|booked|switched)|"
+    r"get (?:your|the) [\w' -]{1,30}? (?:started|restarted|going|set up|sorted|booked|switched|listed|registered|"
+    r"signed up|enrolled)|"
+    # ("So you're happy for me to list your Corolla on Borrowa today?": round 89, a check of the user's car)
+    r"list(?:ing)? (?:you|your|it|that)\b(?! (?:options|choices|benefits|questions))|"
     r"restart|reactivate|renew|rejoin|"
     # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
     # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
@@ -46,7 +49,8 @@ _OFFER_FRAMES = re.compile(
     # ("Let's get you signed up", "Come on, let's just book you in": round 43, small talk)
     r"^(?:(?:so|okay|ok|great|right|well|then|and|come on|brilliant|lovely|perfect)[, ]+)*(?:let's|let us)\b|"
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:do i have|would you like (?:me|us) to|would you like to|"
-    r"are you (?:happy|ready|okay|ok) (?:for me )?to|is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
+    r"(?:are you|you're|you are) (?:happy|ready|okay|ok) (?:for (?:me|us) )?to|"
+    r"is it (?:okay|ok|alright|all right) (?:if|to)|want me to|"
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
     # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask;
     # not "would you want to": "Would you want to try it out properly before paying anything?" asks about a worry)
@@ -61,6 +65,21 @@ _GOES_AHEAD = re.compile(LEAD_IN + r"(?:i'll|i will|let me|i'm going to|i am goi
                          r"(?:send|set|get|sign|book|register|put|pop|enrol|enroll|add|start|lock)\b")
 _WELCOME = re.compile(LEAD_IN + r"welcome (?:aboard|on board|to)\b")
 _SIGN_UP_PAPERS = re.compile(r"\b(?:(?:sign-?up|joining|registration|application)? ?(?:link|form|forms|paperwork|contract)|application|account)\b")
+
+
+# The user's own sign-up or enquiry, told back inside a question that asks something else ("You'd signed up for info
+# about working spaces, is now an okay moment for a quick chat?": round 89, a closing ask on the call's first line)
+_USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*"
+                              r"(?:i (?:see|know|gather|believe|understand|think) )?(?:that )?you(?:'d| had|'ve| have)? "
+                              r"(?:already |just |recently |once |kindly )?"
+                              r"(?:signed|registered|enquired|inquired|booked|joined|subscribed|applied|requested|"
+                              r"asked|downloaded|filled|left (?:your|us|a)|got in touch)\b")
+
+
+def without_users_past(question: str) -> str:
+    """The question without its parts that tell the user's own past step back (`_USERS_PAST_STEP`): what it asks."""
+    parts = _PART_BREAK.split(question)
+    return ", ".join(p for p in parts if not _USERS_PAST_STEP.match(plain_lower(p)))
 
 
 def asks_consent(text: str, before: str = "") -> bool:

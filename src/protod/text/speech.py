@@ -188,6 +188,8 @@ _COURTESY = re.compile(r"^(?:(?:okay|ok|right|understood|sure|fair enough|no pro
                        r"sorry(?: to (?:have )?(?:bother(?:ed)?|disturb(?:ed)?|trouble(?:d)?) you)?|"
                        r"(?:it was )?(?:nice|lovely|good|great) (?:to )?(?:speak|talk|chat)(?:ing)? (?:to|with) you|"
                        r"fair enough|understood|got it|i understand|(?:that )?makes sense|"
+                       # ("Of course, fair enough." opening an answer was nonsense, round 89)
+                       r"of course|certainly|"
                        # ("Completely fair." opening an answer was nonsense, round 77: "fair" is a cue of the pack)
                        r"(?:completely|totally|perfectly|entirely|very|quite) (?:fair|understandable|reasonable)|"
                        # ... and a goodbye (round 70: "Goodbye." ending a call was "I'm not following you")
@@ -254,6 +256,29 @@ def urges_decision(sentence: str) -> bool:
     return bool(_URGES.search(lowered) or _COMMAND.search(lowered)) and not calms(sentence)
 
 
+# An ultimatum: a deadline and what the user loses after it ("Sign up today or lose your place.", "If you don't
+# decide this week, the spot goes to someone else."). It pushes in any pack's words, with no cue of the pack.
+# (a day, not an hour: "Ring before 11 or the top-up comes the next day" is how the service runs)
+_DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|midnight|the weekend|tomorrow|tonight|today)"
+_CUTOFF = (r"(?:today|tonight|now|this (?:week|month|evening)|tomorrow|(?:by|before) (?:the end of (?:the )?)?"
+             r"(?:" + _DAYS + r"|week|month))")
+_LOSS = (r"(?:lose|losing|miss|missing|forfeit|be gone|is gone|it's gone|gone|go(?:es)? to (?:someone|somebody|another|"
+         r"the next)|(?:someone|somebody) else(?: will|'ll)? (?:get|take|have|grab)s?|expires?|disappears?|lapses?|"
+         r"(?:get|be|is) (?:taken|given away|released)|give (?:it|your \w+) (?:to|away)|offer (?:it|your \w+) to)")
+_ULTIMATUM = re.compile(r"\b" + _CUTOFF + r"\b[^.?!]{0,25}?,?\s*\b(?:or|otherwise|or else)\s+(?:[\w']+\s+){0,4}?"
+                        + _LOSS + r"\b|"
+                        r"\bif you (?:don't|do not|haven't|have not|can't|cannot|won't)\b[^.?!]{0,30}?\b" + _CUTOFF +
+                        r"\b[^.?!]{0,40}?\b" + _LOSS + r"\b")
+
+
+@lru_cache(maxsize=65536)
+def threatens_loss(sentence: str) -> bool:
+    """The sentence sets a deadline for saying yes and says what the user loses after it (`_ULTIMATUM`). A deadline
+    for a step of the service is how it runs: "Order by Tuesday or you miss that week's collection"."""
+    lowered = plain_lower(sentence)
+    return bool(_ULTIMATUM.search(lowered) and _DECIDES.search(lowered)) and not calms(sentence)
+
+
 @lru_cache(maxsize=65536)
 def offers_to_act(sentence: str) -> bool:
     """The caller offers to do something for the user (`_OFFERS`) and does not urge them besides."""
@@ -271,6 +296,9 @@ _NOW = r"(?:today|tonight|now|this week|this month|before (?:friday|monday|the e
 _IF_NOW = re.compile(r"\b(?:if|when|once|as long as|provided)\s+you(?:'re|'ve| are| have)?\s+(?:\w+\s+){0,2}?" + _COMMIT +
                      r"\w*\b[^.?!]{0,30}?\b" + _NOW + r"\b")
 _DO_NOW = re.compile(r"^(?:\w+,\s*)?" + _COMMIT + r"\w*\b[^.?!,]{0,20}?\b" + _NOW + r"\b\s*(?:,|and\b)")
+
+
+_DECIDES = re.compile(r"\b(?:" + _COMMIT + r"|decide|decision|make up your mind|answer)\w*\b")
 
 
 @lru_cache(maxsize=65536)

@@ -103,7 +103,13 @@ _CONTRACTIONS = [
     # Bounds and litotes are no denials: "no more than four minutes on foot", "not far from the station".
     (re.compile(r"\b(?:no|not) (?:more|longer) than\b"), "at most"), (re.compile(r"\b(?:no|not) (?:less|fewer) than\b"), "at least"),
     (re.compile(r"\bmidnight\b"), "12 am"), (re.compile(r"\b(?:noon|midday)\b"), "12 pm"), (re.compile(r"\bo'clock\b"), "oclock"),
-    (re.compile(r"\ba?round the clock\b|\b24/7\b|\b24-7\b|\btwenty-four[- ]seven\b"), "24 hours a day"),
+    (re.compile(r"\ba?round the clock\b|\b24/7\b|\b24-7\b|\btwenty-four[- ]seven\b|"
+                r"\b(?:24|twenty-four) hours,? (?:every|each) day\b"), "24 hours a day"),
+    # ... and so does a 24-hour service ("the 24-hour support line" for one that "answers around the clock", round 89:
+    # a lie); not a 24-hour notice, window or turnaround, which is a span of time
+    (re.compile(r"\b(?:24|twenty-four)[- ]hour\b(?=(?: [a-z-]+){0,2}? (?:support|help|helpline|hotline|line|service|"
+                r"desk|team|cover|assistance|monitoring|security|access|care|emergency|phone|concierge|staff)\b)"),
+     "24 hours a day"),
     # "It won't cost you a penny" says what "it costs you nothing" says, without a negation a denial could catch.
     (re.compile(r"\bnot cost (you |them )?(?:anything|a thing|a penny|a cent|a pound|a dime)\b"), r"cost \1nothing"),
     (re.compile(r"\bno later than\b"), "by"), (re.compile(r"\bnot (?:very |that |too )?far\b"), "close"),

@@ -110,7 +110,10 @@ _TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it wo
 _WORRY_SAID = frozenset({"voiced", "restated", "confirm"})  # events whose reply says the worry in the user's words
 _TOUCHED_ASKS_AFTER = ("Does what you just said really cover that?", "And what you told me really covers that, does it?",
                        # (two were said three times in one call and heard as a machine: round 80)
-                       "So would that actually take care of it?", "Is that really the whole answer to it?")
+                       # (not "So would that actually take care of it?" nor "Is that really the whole answer to it?":
+                       # round 89's callers heard them ask after a fix no one had offered)
+                       "So would what you just said actually take care of that?",
+                       "Are you saying that won't happen with you?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
                    "still not certain.", "Before anything else, I'd want that confirmed.")
@@ -499,7 +502,11 @@ class TemplateExpresser:
                     # the worry alone as if nothing had answered it (round 40: "Honestly, it's the faff. Ringing the
                     # old lot to cancel, ..." right after "we tell your old provider and handle the changeover")
                     after = [a for a in _TOUCHED_ASKS_AFTER if a not in said] or list(_TOUCHED_ASKS_AFTER)
-                    text = text + " " + rng.choice(after)
+                    # (the worry's own question goes: the caller has just answered it, round 89: "Every cheap deal
+                    # I've had doubled ... What happens to your price after a year? Does what you just said really
+                    # cover that?" right after "the £29 is fixed for the full 18 months")
+                    told = [x for x in split_sentences(text) if not x.rstrip().endswith("?")]
+                    text = " ".join(told or [text]) + " " + rng.choice(after)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.render(self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said),
                                     persona)

@@ -34,9 +34,11 @@ from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, acknowledges,
     analyse, asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses,
-    complements, content_stems, contradicts, currency_signs, denies_whole, derived, in_span, introduces_company,
-    is_number, negation_covers, offers_to_act, only_calms, plain_lower, says_yes, segments, speaks_for_offer,
-    split_indirect_question, spoken_sentences, states_purpose, ties_benefit_to_now, tokenize, urges_decision,
+    complements, content_stems, contradicts, courtesy_only, currency_signs, denies_whole, derived, in_span,
+    introduces_company, is_number, negation_covers, offers_to_act, only_calms, plain_lower, says_yes, segments,
+    speaks_for_offer,
+    split_indirect_question, spoken_sentences, states_purpose, threatens_loss, ties_benefit_to_now, tokenize,
+    urges_decision,
 )
 from protod.user.state import Perception
 from protod.user.learned_gates import (
@@ -325,6 +327,9 @@ class LearnedPerceiver:
         for k, sent in enumerate(sentences):
             if not sent.tokens:
                 continue
+            if not sent.question and courtesy_only(sent.text):
+                previous = ""  # ("Of course, fair enough." read as a keyword list: nonsense, round 89)
+                continue
             if sent.defect in _NONSENSE_DEFECTS or (sent.question and self.rules.stuffed(sent)):
                 nonsense = True
                 previous = ""
@@ -501,8 +506,8 @@ class LearnedPerceiver:
             elif kind == "ask" and p[ENTAIL] >= t.ask and not asks_time[i] and not asks_who[i] \
                     and not _ASKS_TO_ASK.search(lowered[i]):
                 r.closing = True
-            elif kind == "pressure" and p[ENTAIL] >= t.pressure and not calm[i]:
-                r.pressure = True
+            elif kind == "pressure" and ((p[ENTAIL] >= t.pressure and not calm[i]) or threatens_loss(units[i][0])):
+                r.pressure = True  # (an ultimatum pushes whatever the head heard: "Sign up today or lose your place.")
         for i, found in enumerate(credited):
             # the fact a one-clause unit states most surely, and any other with words of its own (`_beside`); each
             # clause of a longer one may state a fact of its own
@@ -651,7 +656,8 @@ class LearnedPerceiver:
         # "thanks" to "congratulations on opening this year"); only a turn with nothing left after the guard is empty.
         said_nothing = not (probes or facts or false_claims or unsupported or pitch or pressure or closing or question or nonsense)
         # (an acknowledgement is judged by no model, but it is courtesy: "Fair enough.", "That makes sense.")
-        courteous = bool(units) or any(acknowledges(s.text) for s in sentences if s.tokens)
+        courteous = bool(units) or any(acknowledges(s.text) or (not s.question and courtesy_only(s.text))
+                                       for s in sentences if s.tokens)
         off_topic = said_nothing and not courteous
         small_talk = said_nothing and courteous
         return Perception(

@@ -27,8 +27,8 @@ from protod.text import (
     asks_which,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     acknowledges, content_stems, courtesy_only, joined, names_offer, open_worry_words, opens_condition, phrase_stems, says_yes,
-    spoken_sentences,
-    SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, tokenize, urges_decision,
+    spoken_sentences, without_users_past,
+    SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, threatens_loss, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
 from protod.user.fact_claims import FactModel, FactReader
@@ -73,6 +73,10 @@ _MOVING = frozenset("get gets getting got go goes going went move moving travel 
 
 
 _SAID_BEFORE = frozenset(("that", "this", "it"))
+
+
+# How examples after a question begin: ", like ...", ", such as ...", ", for example ...".
+_EXAMPLE_LEADS = frozenset({("like",), ("such", "as"), ("for", "example"), ("for", "instance"), ("say",)})
 
 
 def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -303,6 +307,12 @@ class RulePerceiver:
         # (a short tail after a part that speaks to the user is still that part: "what are you doing at the moment,
         # work-wise?", round 40)
         addressed = [bool(ADDRESSED.intersection(part)) for part in parts]
+        # (examples after a question speak to the user only as the question does: "Is there anything else that would
+        # make it easier, like training with someone rather than on your own?" names what might help, round 89:
+        # "Swimming and cardio."; "Do you have something to ride, like a bike?" still asks what they ride)
+        for k in range(1, len(parts)):
+            if _EXAMPLE_LEADS & {parts[k][:1], parts[k][:2]}:
+                addressed[k] = addressed[k - 1]
         to_user = [here or (k > 0 and len(part) == 1 and addressed[k - 1])
                    for k, (part, here) in enumerate(zip(parts, addressed))]
         # (a particle names a trait only with its verb: "how do you get around?" asks how the candidate gets around,
@@ -481,6 +491,9 @@ class RulePerceiver:
         # A statement's closing words in a denied clause propose nothing: "... and you shouldn't sign up" (round 11, a
         # caller promising to say if the product does not fit); a question's still do ("Why not sign up today?").
         if sent.question:
+            asked = without_users_past(sent.text)  # ("You'd signed up for info, is now a good time?" asks for time)
+            if asked != sent.text:
+                return bool(asked) and self.asks_to_close(analyse(asked, self._verbs), before)
             return _has_any(sent.stems, self._closing) or asks_consent(sent.text, before)
         if states_purpose(sent.text):
             return False  # "I'm calling to see whether you'd fancy coming back to us" says why they call
@@ -546,6 +559,8 @@ class RulePerceiver:
         when, and pushes only in a sentence that urges a decision ("Sign up right now or you'll miss out"; not "Right
         now you take phone orders, right?" or "I can set it up with you right now": round 24); no cue pushes in a
         sentence that takes the pressure off ("I'm not asking for a decision right now")."""
+        if threatens_loss(sent.text):
+            return True  # an ultimatum, in any words ("Sign up today or lose your place.")
         hits = [p for p in self._pressure if contains_phrase(sent.stems, p)]
         if not hits or calms(sent.text):
             return False
@@ -599,7 +614,8 @@ class RulePerceiver:
                 # that opens on "No" is still a list: "No minimum term, thirty days, no exit fee.")
                 # (nor an acknowledgement with why it is apt, which the reader may take for a keyword list: "Good
                 # question, especially with legal contracts.", round 81)
-                if not acknowledges(sent.text) and (
+                # (nor courtesy the reader takes for a keyword list: "Of course, fair enough.", round 89)
+                if not acknowledges(sent.text) and not courtesy_only(sent.text) and (
                         sent.defect not in ("fragment", "no verb")
                         or (self._touches_pack(stems) and not courtesy_only(sent.text) and not says_yes(sent.text)
                             and sent.tokens[0] not in INTERJECTIONS
