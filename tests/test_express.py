@@ -786,3 +786,23 @@ def test_round_89_a_worry_touched_by_what_was_just_said_drops_its_own_question()
     for reply in replies:
         assert "What happens to your price after a year?" not in reply, reply
         assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply
+
+
+def test_round_90_a_part_of_the_offer_is_said_in_the_users_voice_and_a_why_question_is_not_answered_with_its_value():
+    """Round 90: "Mostly the price and what the person pays before knowing it works, if I'm honest." (an area described
+    of "the person"), and "What's got you wanting to pick Italian back up?" answered "Italian, as it happens."."""
+    from protod.user.compose import area_as_said
+
+    assert area_as_said("the price and what the person pays before knowing it works") == \
+        "the price and what I pay before knowing it works"
+    assert area_as_said("the premium, the deductible and what the owner still pays") == \
+        "the premium, the deductible and what I still pay"
+    assert area_as_said("finding the right person and keeping them") == "finding the right person and keeping them"
+    root = Path(__file__).parents[1]
+    school = parse_scenario((root / "data/perception/packs/adult_language_school.yaml").read_text())
+    expresser = TemplateExpresser(school)
+    persona = PersonaSampler(school, 515).sample(1)[0]
+    assert persona.traits["language"] == "Italian"
+    asked = "What's got you wanting to pick Italian back up?"
+    assert expresser.answer(["language"], persona, random.Random(0), False, "", asked) == []
+    assert expresser.answer(["language"], persona, random.Random(0), False, "", "Which language is it?")

@@ -1464,3 +1464,25 @@ def test_round_89_courtesy_is_no_nonsense_a_past_sign_up_is_no_ask_and_an_ultima
     merchant = LearnedPerceiver(load_scenario(M))
     assert merchant.perceive("Sign up today or lose your place.").pressure
     assert not merchant.perceive("You can start today or next week, whichever suits you.").pressure
+
+
+def test_round_90_what_i_can_say_vouches_a_count_without_its_noun_and_a_time_inside_a_day_long_opening():
+    """Round 90 (learned). "What I can say is it costs you nothing: ..." was an invented claim (the cleft read as part of
+    the claim); "Groups are capped at 10, usually 6 to 8" a lie against "capped at 10 students"; "the space itself is
+    yours at midnight or on a Sunday" a lie against key-card access 24 hours a day (midnight against the desk's 8 to
+    6). Wrong amounts stay lies."""
+    ev = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "ev_charger_workplace.yaml"))
+    p = ev.perceive("What I can say is it costs you nothing: no install cost, no electricity on your bill, all servicing "
+                    "and insurance on us, and you pick the 12-plus public hours so the bays fit around your busy "
+                    "mornings.")
+    assert not p.unsupported and not p.false_claims and p.facts, p
+    assert ev.perceive("What I can say is we pay you 20p for every kWh.").false_claims == ("revenue_share",)
+    school = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "adult_language_school.yaml"))
+    p = school.perceive("Groups are capped at 10, usually 6 to 8, so you get real attention.")
+    assert p.facts == ("class_size",) and not p.false_claims, p
+    assert school.perceive("Groups are capped at 12, usually 6 to 8.").false_claims == ("class_size",)
+    cowork = LearnedPerceiver(load_scenario(ROOT / "examples" / "packs" / "coworking_membership.yaml"))
+    p = cowork.perceive("Only the front desk is staffed 8 till 6 on weekdays; the space itself is yours at midnight or "
+                        "on a Sunday.")
+    assert not p.false_claims, p
+    assert cowork.perceive("The front desk is staffed until 9 pm.").false_claims == ("access_24_7",)

@@ -1818,3 +1818,39 @@ def test_round_89_courtesy_a_24_hour_line_a_past_sign_up_consent_asks_examples_a
                  "week's collection.", "Ring before 11 or the top-up comes the next day.",
                  "Sign up today or tomorrow, and you lose nothing."):
         assert not threatens_loss(calm), calm
+
+
+def test_round_90_a_firm_fact_promised_a_count_without_its_noun_praise_of_the_users_things_and_agreement_asks():
+    """Round 90 (rule). "Honestly, what I can promise is the shadowing: at least three paid shifts with an experienced
+    carer, ..." was a lie (a promise of a fact that is no guarantee), and the trust it cost lost the call; a firm fact
+    promised in its own amounts is the fact. "Groups are capped at 10, usually 6 to 8" was a lie against "capped at 10
+    students" (a count said without its noun). "I've heard great things about your noodles" was sales talk ("Sounds
+    like a brochure." to the call's first line). "So shall we agree that you'll sign the supply agreement ...?" and
+    "will you sign the supply agreement with us today?" were questions about the lock-in, not asks."""
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    for true in ("Honestly, what I can promise is the shadowing: at least three paid shifts with an experienced carer, "
+                 "and you don't visit alone until you've done them.",
+                 "I can promise you at least three paid shadow shifts with an experienced carer."):
+        p = care.perceive(true)
+        assert p.facts == ("shadow_shifts",) and not p.false_claims, (true, p)
+    for lie in ("What I can promise is the shadowing: at least five paid shifts with an experienced carer.",
+                "I promise you at least five paid shadow shifts with an experienced carer.",
+                "I promise the shadowing is great, and you do at least three paid shadow shifts."):
+        assert care.perceive(lie).false_claims == ("shadow_shifts",), lie
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    assert merchant.perceive("I can promise you 25 to 40 orders a day by your third month.").false_claims  # an estimate
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    p = school.perceive("Groups are capped at 10, usually 6 to 8, so you get real attention.")
+    assert p.facts == ("class_size",) and not p.false_claims, p
+    assert school.perceive("Groups are capped at 12.").false_claims == ("class_size",)
+    p = merchant.perceive("I've heard great things about your noodles and wanted to see if you'd ever thought about "
+                          "offering delivery - have you got a minute?")
+    assert not p.pitch, p
+    for pitch in ("Your sales would get a great boost with us.", "Your customers love the best apps, like ours.",
+                  "Your reviews are amazing, and FeastFleet is the best app in town."):
+        assert merchant.perceive(pitch).pitch, pitch
+    farm = RulePerceiver(load_scenario(ROOT / "data/perception/packs/farm_veg_box_supplier.yaml"))
+    for ask in ("So shall we agree that you'll sign the supply agreement and send your first crop list this week?",
+                "Then let's do it - will you sign the supply agreement with us today?"):
+        assert farm.perceive(ask).closing_ask, ask
+    assert not farm.perceive("Will you be around on Tuesday?").closing_ask

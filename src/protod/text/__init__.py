@@ -23,7 +23,7 @@ from protod.text.clauses import (  # noqa: F401
 from protod.text.speech import (  # noqa: F401
     CONFIRMING_WORDS, LEAD_IN, absolute_scope, acknowledges, asserts_a_worry, calms, courtesy_only, hedges_claim,
     introduces_company, names_offer, offers_to_act, says_yes, speaks_for_offer, states_purpose, tells_users_past,
-    threatens_loss, ties_benefit_to_now, unclefted, urges_decision, only_calms, reports_user,
+    polite_only, threatens_loss, ties_benefit_to_now, unclefted, urges_decision, only_calms, reports_user,
 )
 from protod.text.ellipsis import resolve_ellipsis  # noqa: F401
 from protod.text.asks import (  # noqa: F401

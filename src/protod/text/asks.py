@@ -35,6 +35,10 @@ _CONSENT = re.compile(
     # ("So you're happy for me to list your Corolla on Borrowa today?": round 89, a check of the user's car)
     r"list(?:ing)? (?:you|your|it|that)\b(?! (?:options|choices|benefits|questions))|"
     r"restart|reactivate|renew|rejoin|"
+    # ("So shall we agree that you'll sign the supply agreement ...?", "will you sign the supply agreement with us
+    # today?": round 90, questions about the lock-in)
+    r"sign(?:ing)? (?:the|our|your|a|an|this|that) (?:[\w-]+ ){0,2}?(?:agreement|contract|forms?|papers|paperwork|"
+    r"application|mandate|terms)|"
     # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
     # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
     r"start(?:ing)? using\b|"
@@ -54,7 +58,7 @@ _OFFER_FRAMES = re.compile(
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
     # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask;
     # not "would you want to": "Would you want to try it out properly before paying anything?" asks about a worry)
-    r"do you (?:want|fancy)(?: to)?|would you fancy|"
+    r"do you (?:want|fancy)(?: to)?|would you fancy|will you|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 

@@ -38,6 +38,10 @@ def clock_spans(tokens: tuple[str, ...]) -> frozenset[tuple[float, float]]:
             paired |= {n, n + 1}
         elif n not in paired and i and (opener := _SPAN_OPENERS.get(tokens[i - 1])):
             spans.add((0.0, _hours24(q)[-1]) if opener == "upto" else (_hours24(q)[0], 24.0))
+    # ... and a text open "24 hours a day" (also "around the clock", "24/7") bounds the whole day: "the space is yours
+    # at midnight" is inside it (round 90: a lie against key-card access around the clock)
+    if any(tokens[i:i + 4] == ("24", "hours", "a", "day") for i in range(len(tokens))):
+        spans.add((0.0, 24.0))
     return frozenset(spans)
 
 

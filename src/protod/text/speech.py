@@ -216,8 +216,16 @@ _FOR_THEIR_SAKE = re.compile(
 def courtesy_only(sentence: str) -> bool:
     """The sentence only thanks, apologises, takes the pressure off, signs off or says the caller asks for the user's
     sake (`_COURTESY`, `calms`, `_FOR_THEIR_SAKE`)."""
+    return polite_only(sentence) or calms(sentence)
+
+
+@lru_cache(maxsize=65536)
+def polite_only(sentence: str) -> bool:
+    """The whole sentence is courtesy words (`_COURTESY`, `_FOR_THEIR_SAKE`): "Of course, fair enough.", "Thanks so
+    much." Unlike `courtesy_only`, nothing that takes the pressure off, which may say more ("There's no commitment
+    period, and ...")."""
     lowered = plain_lower(sentence)
-    return bool(_COURTESY.match(lowered) or _FOR_THEIR_SAKE.match(lowered)) or calms(sentence)
+    return bool(_COURTESY.match(lowered) or _FOR_THEIR_SAKE.match(lowered))
 
 
 # An acknowledgement with the reason it is apt ("Good question, especially with legal contracts.", "Fair enough,

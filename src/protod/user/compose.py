@@ -76,7 +76,10 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
       unless the user `asked_next_step` already: they then say "nothing else" and invite the ask instead.
     """
     body = [e for e in events if e[0] not in _TERMINAL and e[0] != "refused_ask"]
-    body.sort(key=lambda e: _priority.get(e[0], 9))
+    # (a worry the caller's fact touched waits for the answer to the caller's own question about the user: round 89
+    # heard "... So would what you just said actually take care of that? Yes, that's right: walk-ins and phone orders
+    # only.", its ask put before the answer)
+    body.sort(key=lambda e: (_priority.get(e[0], 9), e[0] == "voiced" and len(e) > 2))
     terminal = next((e for e in events if e[0] in _TERMINAL), None)
     decision = [e for e in events if e[0] == "refused_ask"][:1]
     if terminal is not None:
@@ -316,6 +319,24 @@ def _first_person(value: str) -> str:
         base = "have" if first == "has" else first[:-2] if first.endswith(_ES_VERBS) else first[:-1]
         said = ["I", base, *said[1:]]
     return " ".join(said)
+
+
+# A part of the offer described of "the person" (or the owner, the user), as the user says it: "the price and what the
+# person pays before knowing it works" -> "... what I pay ..." (round 89: "Mostly the price and what the person pays
+# before knowing it works, if I'm honest.")
+_OF_THE_USER = re.compile(r"\bthe (?:person|owner|user|customer|member)(?:'s\b|\b(?: (still|also|already))? (\w+))")
+
+
+def area_as_said(description: str) -> str:
+    """An area's description in the user's own voice (`_OF_THE_USER`)."""
+    def said(m: re.Match) -> str:
+        if m.group(0).endswith("'s"):
+            return "my"
+        adverb, verb = m.group(1), m.group(2)
+        if verb.endswith("s") and not verb.endswith("ss") and stem(verb) in VERB_STEMS:
+            verb = verb[:-2] if verb.endswith(_ES_VERBS) else verb[:-1]
+        return " ".join(w for w in ("I", adverb, verb) if w)
+    return _OF_THE_USER.sub(said, description)
 
 
 _OBJECT_OPENERS = frozenset("their the a an my his her its alone from on in with".split())

@@ -24,13 +24,13 @@ from protod.user.persona import Persona
 from protod.world import Scenario, UserLine
 from protod.text import (
     NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, asked_part, asks_indirectly, asks_which, content_stems,
-    is_number, names_offer, quantities,
+    is_number, names_offer, plain_lower, quantities,
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.state import UserState
 from protod.user.compose import (
     ACK_FRAME, ACK_LEAD, ASKS_WHAT, FILLER, SAYS_ASKED, SAYS_WHY, UNSEEN, compose, doubted_part, echoed, heard_phrase,
-    last_question, reply_opener, said_count, as_spoken, upper_first,
+    area_as_said, last_question, reply_opener, said_count, as_spoken, upper_first,
 )
 
 
@@ -74,6 +74,8 @@ def _plain_stems(text: str) -> set[str]:
 # value phrase fits: "a university student", "in my thirties", "only a bus pass"). A wary user answers curtly.
 # (and mostly plain: "since you ask" to every question is a tic, round 34)
 # (nor "..., since you ask.": rounds 60-62's callers heard it as a tic in every other call, often where nothing was asked)
+_ASKS_WHY = re.compile(r"^(?:(?:so|and|okay|ok|right|well)[, ]+)*(?:why|how come|what(?:'s| has| have| is)? "
+                       r"(?:got|made|makes|brought|brings|drawn|drew|led|leads|prompted|pushed|put|attracted) you)\b")
 _ANSWER_OPEN = ("{value}.", "Well, {value}.", "{value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 # ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21
@@ -354,6 +356,13 @@ class TemplateExpresser:
             if questions and len(yes_no) < len(questions) and all(
                     (marks and marks <= stated) or (full and full <= stated) for marks, full in marks_of):
                 return out
+            # ... nor a question asking why of a value it names ("What's got you wanting to pick Italian back up?":
+            # round 90's "Italian, as it happens.")
+            why = [q for x in split_sentences(asked) if x.rstrip().endswith("?")
+                   for q in [asked_part(x)] if _ASKS_WHY.match(plain_lower(q))]
+            in_why = {w for q in why for w in _plain_stems(q)}
+            if why and all((marks and marks <= in_why) or (full and full <= in_why) for marks, full in marks_of):
+                return out
             frames = (_CONFIRM_WARY if wary else _CONFIRM_OPEN) if known else _ANSWER_WARY if wary else _ANSWER_OPEN
             if answered_no:
                 frames = _ANSWER_NO
@@ -415,7 +424,7 @@ class TemplateExpresser:
                 parts.append(rng.choice(_NOT_THAT_OPEN if questions and asks_which(questions[-1]) else _NOT_THAT))
                 continue
             if kind == "hinted":
-                area = pack.area_of(event[1]).description
+                area = area_as_said(pack.area_of(event[1]).description)
                 frames = _HINTS_AGAIN if area in said else _HINTS
                 same_part = [c.id for c in pack.concerns if c.area == pack.concern_by_id[event[1]].area]
                 if area in said and state is not None and any(
@@ -469,7 +478,7 @@ class TemplateExpresser:
             if kind == "restated" and said and text in said:
                 # Every line of the worry said already: not the same words again ("I'd pay and then not go. That's
                 # what happened last time." twice running, round 47), but where it lies.
-                area = pack.area_of(event[1]).description
+                area = area_as_said(pack.area_of(event[1]).description)
                 text = upper_first(rng.choice(_HINTS_AGAIN).format(area=area))
             if asked_only:
                 text = last_question(text)
@@ -513,7 +522,8 @@ class TemplateExpresser:
                 if said and worry in said:
                     # every line of it said: where it lies, not the same words again (round 61: "That doesn't really
                     # answer my worry. It was always packed after work. ..." twice in three turns)
-                    worry = upper_first(rng.choice(_HINTS_AGAIN).format(area=pack.area_of(event[1]).description))
+                    worry = upper_first(rng.choice(_HINTS_AGAIN).format(
+                        area=area_as_said(pack.area_of(event[1]).description)))
                 text += " " + worry
             if kind == "acknowledge":
                 # not a phrase said back before in this call (round 23: "No minimum workload, right." and two turns

@@ -180,7 +180,7 @@ class FactReader:
         false: list[str] = []
         sentence_words = {s for c in sent.clauses for s in c.stems}
         negated_clauses: list[Clause] = []  # negated clauses that matched no fact
-        vouched: list[str] = []  # facts a guarantee without an amount is said of, in a clause that matched none
+        vouched: list = []  # (fact, clause): a guarantee without an amount, in a clause that matched no fact
         loose: set = set()  # amounts of clauses that matched no fact
         supposed: set = set()  # ... of those that open a condition ("if you can only come at 6 pm, ...")
         # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
@@ -192,9 +192,12 @@ class FactReader:
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             spans = frozenset().union(*(f.spans for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
+                # (a count said without its noun is the fact's count: "Groups are capped at 10" for "capped at 10
+                # students", where the fact's "between 6 and 8" has no noun either; round 89: a lie)
                 invented = any(contradicts(q, known_numbers) and not self.true_amount(q, spoken, known_numbers)
-                               and not in_span(q, clause.tokens, spans) for q in clause.numbers) or (
-                    clause.guarantee and not fact.guarantee)
+                               and not in_span(q, clause.tokens, spans) and not count_without_noun(q, known_numbers)
+                               for q in clause.numbers) or (
+                    clause.guarantee and not fact.guarantee and not self._firm_promise(sent, clause, fact))
                 (false if negated or invented else stated).append(fact.id)
             asserted, denied_false = self._false_cue_hits(clause)
             false += asserted
@@ -203,7 +206,7 @@ class FactReader:
                 if clause.numbers:
                     false += invented
                 else:
-                    vouched += invented
+                    vouched += [(f, clause) for f in invented]
             if (not matches and clause.negated and not opens_condition(clause.tokens)
                     and NEGATORS.intersection(clause.tokens)):
                 # ("Urgent work is optional: ..." says only that nothing is required, and denies no fact's topic)
@@ -214,8 +217,11 @@ class FactReader:
                     supposed |= supposed_amounts(clause)
         # A guarantee said of what another clause states, where that fact is a guarantee: "The part I can guarantee is
         # the floor, at least 16 paid hours a week after induction" (round 62: a lie, and the call lost)
+        # ... or where the fact is firm and said beside it in its own amounts ("What I can promise is the shadowing:
+        # at least three paid shifts with an experienced carer", round 89)
         if not any(self._fact_model[f].guarantee for f in stated if f not in false):
-            false += vouched
+            false += [f for f, c in vouched
+                      if not (f in stated and self._firm_promise(sent, c, self._fact_model[f]))]
         return self._verdict(sent, stated, false, negated_clauses, loose, supposed, spoken)
 
     def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
@@ -321,6 +327,18 @@ class FactReader:
             matches = [(f, neg) for f, neg in matches if not any(sentence_words <= set(p) for p, _ in f.cues)]
         return matches
 
+    @staticmethod
+    def _firm_promise(sent: Sentence, clause: Clause, fact: FactModel) -> bool:
+        """A promise of a firm fact in its own words and amounts: "I can promise you at least three paid shadow shifts
+        with an experienced carer", "What I can promise is the shadowing: at least three paid shifts ..." (round 89:
+        a lie, and the trust it cost lost the call). The fact estimates nothing (not `hedged`), the promising clause
+        names nothing the fact does not, and the sentence says amounts, every one the fact's. A promise naming
+        something else ("they're guaranteed to pass the exam") or with no amount to pin it to stays invented."""
+        named = set(clause.stems) - _VERB_LIKE - _GUARANTEE_STEMS - {q for q in clause.tokens if is_number(q)}
+        return (not fact.hedged and bool(sent.numbers) and named <= fact.content
+                and all(accounted(q, fact.numbers) or (q[0], q[1]) in {(f[0], f[1]) for f in fact.numbers}
+                        for q in sent.numbers))  # ("three paid shifts" for "three paid shadow shifts")
+
     def _invented_on_topic(self, sent: Sentence, clause: Clause) -> list[str]:
         """An invented amount or promise about a topic the pack has facts on, in a clause that matched no fact: "we
         guarantee 50 orders a day", "our commission is 40%". Counts are everywhere, so they need two topic words in
@@ -365,7 +383,7 @@ class FactReader:
             spans = frozenset().union(*(self._fact_model[f].spans for f in stated))
             inside = {q for c in sent.clauses for q in c.numbers if in_span(q, c.tokens, spans)}  # "train at 9 pm"
             if denied or any(contradicts(q, known) and not self.true_amount(q, spoken, known) and q not in inside
-                             for q in sent.numbers):
+                             and not count_without_noun(q, known) for q in sent.numbers):
                 false += denied or stated
             elif not all(q in inside or accounted(q, known) or counted_per_period(q, known)
                          or count_without_noun(q, known) or self._multiplies(q, spoken, known)

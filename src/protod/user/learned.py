@@ -34,11 +34,10 @@ from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, acknowledges,
     analyse, asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses,
-    complements, content_stems, contradicts, courtesy_only, currency_signs, denies_whole, derived, in_span,
-    introduces_company, is_number, negation_covers, offers_to_act, only_calms, plain_lower, says_yes, segments,
-    speaks_for_offer,
-    split_indirect_question, spoken_sentences, states_purpose, threatens_loss, ties_benefit_to_now, tokenize,
-    urges_decision,
+    complements, content_stems, contradicts, count_without_noun, currency_signs, denies_whole, derived,
+    in_span, introduces_company, is_number, negation_covers, offers_to_act, only_calms, plain_lower, polite_only,
+    says_yes, segments, speaks_for_offer, split_indirect_question, spoken_sentences, states_purpose, threatens_loss,
+    ties_benefit_to_now, tokenize, urges_decision,
 )
 from protod.user.state import Perception
 from protod.user.learned_gates import (
@@ -327,7 +326,7 @@ class LearnedPerceiver:
         for k, sent in enumerate(sentences):
             if not sent.tokens:
                 continue
-            if not sent.question and courtesy_only(sent.text):
+            if not sent.question and polite_only(sent.text):
                 previous = ""  # ("Of course, fair enough." read as a keyword list: nonsense, round 89)
                 continue
             if sent.defect in _NONSENSE_DEFECTS or (sent.question and self.rules.stuffed(sent)):
@@ -656,7 +655,7 @@ class LearnedPerceiver:
         # "thanks" to "congratulations on opening this year"); only a turn with nothing left after the guard is empty.
         said_nothing = not (probes or facts or false_claims or unsupported or pitch or pressure or closing or question or nonsense)
         # (an acknowledgement is judged by no model, but it is courtesy: "Fair enough.", "That makes sense.")
-        courteous = bool(units) or any(acknowledges(s.text) or (not s.question and courtesy_only(s.text))
+        courteous = bool(units) or any(acknowledges(s.text) or (not s.question and polite_only(s.text))
                                        for s in sentences if s.tokens)
         off_topic = said_nothing and not courteous
         small_talk = said_nothing and courteous
@@ -718,7 +717,8 @@ class LearnedPerceiver:
         for clause in sent.clauses:
             theirs = other_side(clause)
             for q in clause.numbers:
-                if theirs or not contradicts(q, fact.numbers) or in_span(q, clause.tokens, fact.spans):
+                if theirs or not contradicts(q, fact.numbers) or in_span(q, clause.tokens, fact.spans) \
+                        or count_without_noun(q, fact.numbers):  # ("capped at 10" for "capped at 10 students")
                     continue
                 if not self.rules.true_amount(q, sent.numbers, fact.numbers) or self._misplaced(q, clause, fact, sent.numbers, heard):
                     return "false"

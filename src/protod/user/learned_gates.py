@@ -313,7 +313,9 @@ _SINCERITY_LEAD = re.compile(
 _CLEFT_LEAD = re.compile(
     r"^(?:(?:the )?(?:honest|short|simple|straight|plain) answer(?: is)?\s*(?:that\b|[,:\u2013\u2014-])\s*|"
     r"what(?:'s| is) (?:true|certain|clear|fair to say)(?: is)?\s*(?:that\b|[,:\u2013\u2014-])\s*|"
-    r"what (?:i|we) (?:can|could) (?:tell|say to|promise) you(?: for (?:certain|sure)| honestly)? is\s*(?:that\b|:)\s*|"
+    # ("What I can say is it costs you nothing: ...", round 90: an invented claim, and the user doubted the turn)
+    r"what (?:i|we) (?:can|could) (?:tell you|say(?: to you)?|promise(?: you)?)(?: for (?:certain|sure)| honestly)? "
+    r"is\s*(?:that\b|:)?\s*|"
     r"what (?:i|we) know(?: for (?:certain|sure))? is\s*(?:that\b|:)\s*)+", re.I)
 
 

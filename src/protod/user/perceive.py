@@ -26,7 +26,8 @@ from protod.text import (
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     asks_which,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
-    acknowledges, content_stems, courtesy_only, joined, names_offer, open_worry_words, opens_condition, phrase_stems, says_yes,
+    acknowledges, content_stems, courtesy_only, joined, names_offer, open_worry_words, opens_condition, phrase_stems,
+    polite_only, says_yes,
     spoken_sentences, without_users_past,
     SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, threatens_loss, tokenize, urges_decision,
 )
@@ -211,6 +212,20 @@ def _appraises(tokens: tuple[str, ...]) -> bool:
             and tokens[1:2] in (("is",), ("was",), ("sounds",), ("seems",))
             # (one word of praise, the rest small words)
             and sum(1 for t in tokens[2:] if not (t in FUNCTION_WORDS or t in _APPRAISED or t in _INTENSIFIERS)) <= 1)
+
+
+# Praise of what the user has, as it is: "I've heard great things about your noodles", "your reviews are amazing",
+# "I love your menu" (round 89: "Sounds like a brochure." to the call's first line). Not what the offer would do for
+# it ("It's a great opportunity for someone with your experience", "a real investment in your shop").
+_PRAISES_USERS = re.compile(r"\bthings (?:about|of) your\b|^(?:and )?your (?:[\w-]+ ){1,3}(?:is|are|was|were|look|looks|"
+                            r"sound|sounds|seem|seems)(?: really| so| very| just| absolutely)? [\w-]+$|"
+                            r"\b(?:i|we) (?:really )?(?:love|loved|like|liked) your\b")
+_WE = frozenset("we our us ours".split())
+
+
+def _praises_users(tokens: tuple[str, ...]) -> bool:
+    """The clause praises what the user has (`_PRAISES_USERS`)."""
+    return bool(_PRAISES_USERS.search(" ".join(tokens)))
 
 
 # A verbless statement opening on one of these denies something ("No fixed hours at all.", "Not a penny.").
@@ -530,7 +545,8 @@ class RulePerceiver:
         # A word of praise for what the user just said or has ("I understand you've got a new e-bike, which is a great
         # start.", "Congratulations on your new e-bike, that's great.": round 72, "Everyone who calls says that."):
         # a clause that only appraises what came before is no sales talk.
-        praise = [c for c in sent.clauses if _appraises(c.tokens)]
+        praise = [c for c in sent.clauses if _appraises(c.tokens)
+                  or (_praises_users(c.tokens) and not _WE.intersection(sent.tokens))]
         if praise and not any(_has_any(c.stems, self._pitch) for c in sent.clauses if c not in praise):
             return False
         own = set(caller_wishes(sent.tokens))
@@ -615,7 +631,7 @@ class RulePerceiver:
                 # (nor an acknowledgement with why it is apt, which the reader may take for a keyword list: "Good
                 # question, especially with legal contracts.", round 81)
                 # (nor courtesy the reader takes for a keyword list: "Of course, fair enough.", round 89)
-                if not acknowledges(sent.text) and not courtesy_only(sent.text) and (
+                if not acknowledges(sent.text) and not polite_only(sent.text) and (
                         sent.defect not in ("fragment", "no verb")
                         or (self._touches_pack(stems) and not courtesy_only(sent.text) and not says_yes(sent.text)
                             and sent.tokens[0] not in INTERJECTIONS
