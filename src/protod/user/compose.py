@@ -79,7 +79,12 @@ def compose(events: tuple[tuple[str, ...], ...], asked_next_step: bool = False) 
     # (a worry the caller's fact touched waits for the answer to the caller's own question about the user: round 89
     # heard "... So would what you just said actually take care of that? Yes, that's right: walk-ins and phone orders
     # only.", its ask put before the answer)
-    body.sort(key=lambda e: (_priority.get(e[0], 9), e[0] == "voiced" and len(e) > 2))
+    body.sort(key=lambda e: _priority.get(e[0], 9))
+    answer = next((e for e in body if e[0] == "answered"), None)
+    touched = next((e for e in body if e[0] == "voiced" and len(e) > 2), None)
+    if answer is not None and touched is not None and body.index(touched) < body.index(answer):
+        body.remove(answer)
+        body.insert(body.index(touched), answer)
     terminal = next((e for e in events if e[0] in _TERMINAL), None)
     decision = [e for e in events if e[0] == "refused_ask"][:1]
     if terminal is not None:

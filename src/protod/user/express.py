@@ -563,6 +563,7 @@ _NAMED_WITH_WHAT = re.compile(r"\b(?:from|at|with) [A-Z][\w'&-]*(?: [A-Z][\w'&-]
 # are.", round 66)
 _OPENERS = frozenset("well okay ok right alright so look honestly fine".split())
 _OPENER = re.compile(r"(\w+)[,.!]?(?:\s+|$)")
+_CLOSER = re.compile(r",\s*(\w+)[.!]$")
 
 
 def _once_each_opener(parts: list[str]) -> list[str]:
@@ -578,6 +579,10 @@ def _once_each_opener(parts: list[str]) -> list[str]:
                 continue  # "Okay." said already
         elif word in _OPENERS:
             used.add(word)
+        # ... or closed on ("Flex membership, okay. Okay. I'd still rather not say ...", round 90)
+        closing = _CLOSER.search(text)
+        if closing and closing.group(1).lower() in _OPENERS:
+            used.add(closing.group(1).lower())
         out.append(text)
     return out or parts
 
