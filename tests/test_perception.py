@@ -1854,3 +1854,33 @@ def test_round_90_a_firm_fact_promised_a_count_without_its_noun_praise_of_the_us
                 "Then let's do it - will you sign the supply agreement with us today?"):
         assert farm.perceive(ask).closing_ask, ask
     assert not farm.perceive("Will you be around on Tuesday?").closing_ask
+
+
+def test_round_91_the_go_ahead_in_a_tender_s_words_whether_it_would_suit_and_an_offer_beside_an_open_question():
+    """Round 91 (rule). A school business manager who kept saying yes ran out of turns: "Could we agree to award
+    Brightplate the contract ...?", "So shall I put Brightplate down for the September start ...?", "you're agreeing to
+    switch your school meals to Brightplate ...?", "Shall I send the contract over today ...?" were heard as questions
+    about the lock-in. "I wanted to see whether a monitored alarm might help you feel safer." probed three worries on
+    the call's first line and asked who holds a key ("Well, nobody local to hold a key."). "Is there anything else on
+    your mind, or would you like me to book an initial home visit ...?" asked about the user's home ("A three-bed house
+    we own, as it happens.")."""
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/school_meal_catering.yaml"))
+    for ask in ("Could we agree to award Brightplate the contract from September, subject to your governors' sign-off?",
+                "So shall I put Brightplate down for the September start, subject to the governors signing it off, and "
+                "send the paperwork over today?",
+                "Yes, let's. Do you agree to award Brightplate the kitchen contract from September?",
+                "Then can I confirm it: you're agreeing to switch your school meals to Brightplate from September?",
+                "Brilliant, thank you. Shall I send the contract over today so you can take it to the governors?"):
+        assert school.perceive(ask).closing_ask, ask
+    for question in ("Do you agree that the food matters most?", "Is it the contract length that worries you?"):
+        assert not school.perceive(question).closing_ask, question
+    alarm = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_security_monitoring.yaml"))
+    p = alarm.perceive("You'd been in touch after a bit of a scare at home, so I wanted to see whether a monitored alarm "
+                       "might help you feel safer. Have you got a couple of minutes?")
+    assert p.question and not p.probes and not p.asked_traits, p
+    assert alarm.perceive("Would you worry about pets setting the alarm off?").pointed == {"pet_triggers"}
+    foster = RulePerceiver(load_scenario(ROOT / "data/perception/packs/foster_carer_recruitment.yaml"))
+    p = foster.perceive("Is there anything else on your mind, or would you like me to book an initial home visit so you "
+                        "can talk it all through with us in person, with no commitment?")
+    assert p.open_question and not p.asked_traits, p
+    assert foster.perceive("Do you have a spare room at home?").asked_traits == ("home",)

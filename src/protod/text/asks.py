@@ -39,6 +39,14 @@ _CONSENT = re.compile(
     # today?": round 90, questions about the lock-in)
     r"sign(?:ing)? (?:the|our|your|a|an|this|that) (?:[\w-]+ ){0,2}?(?:agreement|contract|forms?|papers|paperwork|"
     r"application|mandate|terms)|"
+    # ("Could we agree to award Brightplate the contract from September ...?", "Shall I put Brightplate down for the
+    # September start ...?", "Shall I send the contract over today ...?", "you're agreeing to switch your school meals
+    # to Brightplate ...?": round 91, no ask heard in six closing lines)
+    r"award(?:ing)? (?:[\w-]+ ){0,2}?(?:the|a|your|our) (?:[\w-]+ )?(?:contract|tender|business|account)|"
+    r"put (?:[\w-]+ ){1,2}down for|"
+    r"send (?:you |over )?(?:the|our|your) (?:[\w-]+ )?(?:contract|agreement|paperwork|forms?|sign-?up (?:link|form))|"
+    r"agree(?:ing)? to (?:award|switch|sign|go ahead|start|join|move|take|book|list|rejoin|use)\b|"
+    r"switch(?:ing)? (?:your|the) (?:[\w-]+ ){1,3}?(?:over )?to\b|"
     # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
     # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
     r"start(?:ing)? using\b|"
@@ -58,7 +66,7 @@ _OFFER_FRAMES = re.compile(
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
     # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask;
     # not "would you want to": "Would you want to try it out properly before paying anything?" asks about a worry)
-    r"do you (?:want|fancy)(?: to)?|would you fancy|will you|"
+    r"do you (?:want|fancy)(?: to)?|would you fancy|will you|do you agree|(?:are you|you're|you are) agreeing|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 
@@ -78,6 +86,19 @@ _USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*"
                               r"(?:already |just |recently |once |kindly )?"
                               r"(?:signed|registered|enquired|inquired|booked|joined|subscribed|applied|requested|"
                               r"asked|downloaded|filled|left (?:your|us|a)|got in touch)\b")
+
+
+# Whether the offer would suit the user, asked as a wish to know ("I wanted to see whether a monitored alarm might help
+# you feel safer", "if our service could work for you"): it names no worry and asks nothing of their situation (round
+# 91: three worries probed on the call's first line, and "Well, nobody local to hold a key.")
+_SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,5}?(?:might|could|would|will|can) (?:really )?(?:help you|"
+                        r"suit you|work (?:well )?for you|be (?:right|a good fit|good|useful|worth it) for you|"
+                        r"make (?:sense|life easier) for you)\b")
+
+
+def asks_if_it_suits(sentence: str) -> bool:
+    """The question asks whether the offer would suit the user (`_SUITS_YOU`), naming nothing of theirs."""
+    return bool(_SUITS_YOU.search(plain_lower(sentence)))
 
 
 def without_users_past(question: str) -> str:

@@ -33,7 +33,8 @@ import numpy as np
 from protod.world import Scenario
 from protod.text import (
     ADDRESSED, AUXILIARIES, GUARANTEE_WORDS, NEGATORS, PRONOUNS, VERB_STEMS, absolute_scope, accounted, acknowledges,
-    analyse, asks_consent, asks_for_time, asks_indirectly, asks_open_worry, calms, checks_about_user, claim_clauses,
+    analyse, asks_consent, asks_for_time, asks_if_it_suits, asks_indirectly, asks_open_worry, calms, checks_about_user,
+    claim_clauses,
     complements, content_stems, contradicts, count_without_noun, currency_signs, denies_whole, derived,
     in_span, introduces_company, is_number, negation_covers, offers_to_act, only_calms, plain_lower, polite_only,
     says_yes, segments, speaks_for_offer, split_indirect_question, spoken_sentences, states_purpose, threatens_loss,
@@ -421,7 +422,7 @@ class LearnedPerceiver:
         asks_who = [bool(q and _WHO_IS_THIS.search(low)) for low, (_, q) in zip(lowered, units)]  # (still answered)
         # "I wondered if you'd ever thought about tutoring online": whether they would consider the offer, no worry
         # asked (round 79: the tech worry at 0.62, "No, that part doesn't really bother me." to the opener)
-        interest = [bool(q and _INTEREST.search(low)) for low, (_, q) in zip(lowered, units)]
+        interest = [bool(q and (_INTEREST.search(low) or asks_if_it_suits(low))) for low, (_, q) in zip(lowered, units)]
         vouching = [not q and vouches(u) for u, q in units]  # "It's genuinely how we work": nothing new said
         # "You've done a few courier shifts before, right?": checking what the caller heard, no worry asked (round 28)
         checks = [bool(q and checks_about_user(u)) for u, q in units]

@@ -28,7 +28,7 @@ from protod.text import (
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     acknowledges, content_stems, courtesy_only, joined, names_offer, open_worry_words, opens_condition, phrase_stems,
     polite_only, says_yes,
-    spoken_sentences, without_users_past,
+    spoken_sentences, without_users_past, asks_if_it_suits,
     SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, threatens_loss, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
@@ -317,8 +317,11 @@ class RulePerceiver:
         # user's care background (round 30: "Well, no formal care experience, as it happens."); nor asking for time,
         # though the rest of the sentence may ask ("Have you got a minute, and can I ask what you're doing for work?",
         # round 34: "Go on.")
+        # ... nor an offer to go ahead beside the question ("Is there anything else on your mind, or would you like me
+        # to book an initial home visit ...?" asks nothing about their home: round 91, "A three-bed house we own")
         parts = [tokens for part in _PARTS.split(question) for tokens in [tokenize(part)]
-                 if not opens_condition(tokens) and not asks_for_time(part)]
+                 if not opens_condition(tokens) and not asks_for_time(part) and not asks_if_it_suits(part)
+                 and not asks_consent(re.sub(r"^\s*or\s+", "", part))]
         # (a short tail after a part that speaks to the user is still that part: "what are you doing at the moment,
         # work-wise?", round 40)
         addressed = [bool(ADDRESSED.intersection(part)) for part in parts]
@@ -646,7 +649,7 @@ class RulePerceiver:
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
                 continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
             if sent.question and (asks_for_time(sent.text) or checks_about_user(sent.text)
-                                  or asks_how_things_stand(sent.text)):
+                                  or asks_how_things_stand(sent.text) or asks_if_it_suits(sent.text)):
                 # "Have you got a couple of minutes to chat about riding with us?" asks for time, and "You've done a few
                 # courier shifts before, right?" checks what the caller heard about the user: neither asks about a
                 # worry (round 28: "That's fine for me, honestly. Not my issue." and a barrage)
