@@ -35,8 +35,7 @@ _CONSENT = re.compile(
     # ("So you're happy for me to list your Corolla on Borrowa today?": round 89, a check of the user's car)
     r"list(?:ing)? (?:you|your|it|that)\b(?! (?:options|choices|benefits|questions))|"
     r"restart|reactivate|renew|rejoin|"
-    # ("So shall we agree that you'll sign the supply agreement ...?", "will you sign the supply agreement with us
-    # today?": round 90, questions about the lock-in)
+    # ("So shall we agree that you'll sign the supply agreement ...?": round 90, a question about the lock-in)
     r"sign(?:ing)? (?:the|our|your|a|an|this|that) (?:[\w-]+ ){0,2}?(?:agreement|contract|forms?|papers|paperwork|"
     r"application|mandate|terms)|"
     # ("Could we agree to award Brightplate the contract from September ...?", "Shall I put Brightplate down for the
@@ -88,9 +87,8 @@ _USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*"
                               r"asked|downloaded|filled|left (?:your|us|a)|got in touch)\b")
 
 
-# Whether the offer would suit the user, asked as a wish to know ("I wanted to see whether a monitored alarm might help
-# you feel safer", "if our service could work for you"): it names no worry and asks nothing of their situation (round
-# 91: three worries probed on the call's first line, and "Well, nobody local to hold a key.")
+# Whether the offer would suit the user ("I wanted to see whether a monitored alarm might help you feel safer"): no
+# worry, nothing of their situation (round 91: three worries probed, and "Well, nobody local to hold a key.")
 _SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,5}?(?:might|could|would|will|can) (?:really )?(?:help you|"
                         r"suit you|work (?:well )?for you|be (?:right|a good fit|good|useful|worth it) for you|"
                         r"make (?:sense|life easier) for you)\b")
