@@ -269,7 +269,7 @@ def urges_decision(sentence: str) -> bool:
 # (a day, not an hour: "Ring before 11 or the top-up comes the next day" is how the service runs)
 _DAYS = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|midnight|the weekend|tomorrow|tonight|today)"
 _CUTOFF = (r"(?:today|tonight|now|this (?:week|month|evening)|tomorrow|(?:by|before) (?:the end of (?:the )?)?"
-             r"(?:" + _DAYS + r"|week|month))")
+           r"(?:" + _DAYS + r"|week|month))")
 _LOSS = (r"(?:lose|losing|miss|missing|forfeit|be gone|is gone|it's gone|gone|go(?:es)? to (?:someone|somebody|another|"
          r"the next)|(?:someone|somebody) else(?: will|'ll)? (?:get|take|have|grab)s?|expires?|disappears?|lapses?|"
          r"(?:get|be|is) (?:taken|given away|released)|give (?:it|your \w+) (?:to|away)|offer (?:it|your \w+) to)")

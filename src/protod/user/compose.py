@@ -327,7 +327,7 @@ def _first_person(value: str) -> str:
 
 
 # A part of the offer described of "the person" (or the owner, the user), as the user says it: "the price and what the
-# person pays before knowing it works" -> "... what I pay ..." (round 89: "Mostly the price and what the person pays
+# person pays before knowing it works" -> "... what I pay ..." (round 90: "Mostly the price and what the person pays
 # before knowing it works, if I'm honest.")
 _OF_THE_USER = re.compile(r"\bthe (?:person|owner|user|customer|member)(?:'s\b|\b(?: (still|also|already))? (\w+))")
 

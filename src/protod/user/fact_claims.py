@@ -193,7 +193,7 @@ class FactReader:
             spans = frozenset().union(*(f.spans for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
                 # (a count said without its noun is the fact's count: "Groups are capped at 10" for "capped at 10
-                # students", where the fact's "between 6 and 8" has no noun either; round 89: a lie)
+                # students", where the fact's "between 6 and 8" has no noun either; round 90: a lie)
                 invented = any(contradicts(q, known_numbers) and not self.true_amount(q, spoken, known_numbers)
                                and not in_span(q, clause.tokens, spans) and not count_without_noun(q, known_numbers)
                                for q in clause.numbers) or (
@@ -218,7 +218,7 @@ class FactReader:
         # A guarantee said of what another clause states, where that fact is a guarantee: "The part I can guarantee is
         # the floor, at least 16 paid hours a week after induction" (round 62: a lie, and the call lost)
         # ... or where the fact is firm and said beside it in its own amounts ("What I can promise is the shadowing:
-        # at least three paid shifts with an experienced carer", round 89)
+        # at least three paid shifts with an experienced carer", round 90)
         if not any(self._fact_model[f].guarantee for f in stated if f not in false):
             false += [f for f, c in vouched
                       if not (f in stated and self._firm_promise(sent, c, self._fact_model[f]))]
@@ -330,7 +330,7 @@ class FactReader:
     @staticmethod
     def _firm_promise(sent: Sentence, clause: Clause, fact: FactModel) -> bool:
         """A promise of a firm fact in its own words and amounts: "I can promise you at least three paid shadow shifts
-        with an experienced carer", "What I can promise is the shadowing: at least three paid shifts ..." (round 89:
+        with an experienced carer", "What I can promise is the shadowing: at least three paid shifts ..." (round 90:
         a lie, and the trust it cost lost the call). The fact estimates nothing (not `hedged`), the promising clause
         names nothing the fact does not, and the sentence says amounts, every one the fact's. A promise naming
         something else ("they're guaranteed to pass the exam") or with no amount to pin it to stays invented."""

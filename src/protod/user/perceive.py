@@ -215,7 +215,7 @@ def _appraises(tokens: tuple[str, ...]) -> bool:
 
 
 # Praise of what the user has, as it is: "I've heard great things about your noodles", "your reviews are amazing",
-# "I love your menu" (round 89: "Sounds like a brochure." to the call's first line). Not what the offer would do for
+# "I love your menu" (round 90: "Sounds like a brochure." to the call's first line). Not what the offer would do for
 # it ("It's a great opportunity for someone with your experience", "a real investment in your shop").
 _PRAISES_USERS = re.compile(r"\bthings (?:about|of) your\b|^(?:and )?your (?:[\w-]+ ){1,3}(?:is|are|was|were|look|looks|"
                             r"sound|sounds|seem|seems)(?: really| so| very| just| absolutely)? [\w-]+$|"
