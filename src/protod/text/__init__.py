@@ -29,5 +29,5 @@ from protod.text.ellipsis import resolve_ellipsis  # noqa: F401
 from protod.text.asks import (  # noqa: F401
     asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly,
     asks_open_worry, asks_which, checks_about_user, join_examples, leaves_choice_open, open_worry_words,
-    split_indirect_question, spoken_sentences, without_users_past, asks_if_it_suits,
+    split_indirect_question, spoken_sentences, without_users_past, asks_if_it_suits, EXAMPLE_LEADS,
 )

@@ -80,12 +80,10 @@ _SIGN_UP_PAPERS = re.compile(r"\b(?:(?:sign-?up|joining|registration|application
 
 # The user's own sign-up or enquiry, told back inside a question that asks something else ("You'd signed up for info
 # about working spaces, is now an okay moment for a quick chat?": round 89, a closing ask on the call's first line)
-_USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*"
-                              r"(?:i (?:see|know|gather|believe|understand|think) )?(?:that )?you(?:'d| had|'ve| have)? "
-                              r"(?:already |just |recently |once |kindly )?"
-                              r"(?:signed|registered|enquired|inquired|booked|joined|subscribed|applied|requested|"
-                              r"asked|downloaded|filled|left (?:your|us|a)|got in touch)\b")
-
+_USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*(?:i (?:see|know|gather|believe|"
+                              r"understand|think) )?(?:that )?you(?:'d| had|'ve| have)? (?:already |just |recently |"
+                              r"once |kindly )?(?:signed|registered|enquired|inquired|booked|joined|subscribed|applied|"
+                              r"requested|asked|downloaded|filled|left (?:your|us|a)|got in touch)\b")
 
 # Whether the offer would suit the user ("I wanted to see whether a monitored alarm might help you feel safer"): no
 # worry, nothing of their situation (round 91: three worries probed, and "Well, nobody local to hold a key.")
@@ -193,9 +191,11 @@ _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what
                          r"\b(?:is|are) there (?:any|anything|something)\b")
 
 
-# Examples set inside a question between commas ("Is there anything else, like how and when you'd get paid, that
-# you'd want to know before signing up?", round 70: a closing ask): the question is read without them.
-_ASIDE = re.compile(r",\s*(?:like|such as|for example|for instance|say|e\.g\.)\s[^,?]{1,60},\s*")
+# Examples set inside a question between commas ("Is there anything else, like how and when you'd get paid, that you'd
+# want to know ...?", round 70: a closing ask) are read aside; the words also open examples after one (`EXAMPLE_LEADS`).
+_EXAMPLE_WORDS = ("like", "such as", "for example", "for instance", "say")
+_ASIDE = re.compile(r",\s*(?:" + "|".join(_EXAMPLE_WORDS) + r"|e\.g\.)\s[^,?]{1,60},\s*")
+EXAMPLE_LEADS = frozenset(tuple(w.split()) for w in _EXAMPLE_WORDS)
 
 
 @lru_cache(maxsize=65536)

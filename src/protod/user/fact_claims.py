@@ -335,9 +335,10 @@ class FactReader:
         names nothing the fact does not, and the sentence says amounts, every one the fact's. A promise naming
         something else ("they're guaranteed to pass the exam") or with no amount to pin it to stays invented."""
         named = set(clause.stems) - _VERB_LIKE - _GUARANTEE_STEMS - {q for q in clause.tokens if is_number(q)}
-        return (not fact.hedged and bool(sent.numbers) and named <= fact.content
-                and all(accounted(q, fact.numbers) or (q[0], q[1]) in {(f[0], f[1]) for f in fact.numbers}
-                        for q in sent.numbers))  # ("three paid shifts" for "three paid shadow shifts")
+        if fact.hedged or not sent.numbers or not named <= fact.content:
+            return False
+        values = {(f[0], f[1]) for f in fact.numbers}  # ("three paid shifts" for "three paid shadow shifts")
+        return all(accounted(q, fact.numbers) or (q[0], q[1]) in values for q in sent.numbers)
 
     def _invented_on_topic(self, sent: Sentence, clause: Clause) -> list[str]:
         """An invented amount or promise about a topic the pack has facts on, in a clause that matched no fact: "we

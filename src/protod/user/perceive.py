@@ -28,7 +28,7 @@ from protod.text import (
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
     acknowledges, content_stems, courtesy_only, joined, names_offer, open_worry_words, opens_condition, phrase_stems,
     polite_only, says_yes,
-    spoken_sentences, without_users_past, asks_if_it_suits,
+    spoken_sentences, without_users_past, asks_if_it_suits, EXAMPLE_LEADS,
     SUBJECT_PRONOUNS, speaks_for_offer, states_purpose, stem, threatens_loss, tokenize, urges_decision,
 )
 from protod.text import normalise  # noqa: F401  (moved to protod.text; this path re-exports it one release)
@@ -74,10 +74,6 @@ _MOVING = frozenset("get gets getting got go goes going went move moving travel 
 
 
 _SAID_BEFORE = frozenset(("that", "this", "it"))
-
-
-# How examples after a question begin: ", like ...", ", such as ...", ", for example ...".
-_EXAMPLE_LEADS = frozenset({("like",), ("such", "as"), ("for", "example"), ("for", "instance"), ("say",)})
 
 
 def _loose_particles_out(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -329,7 +325,7 @@ class RulePerceiver:
         # make it easier, like training with someone rather than on your own?" names what might help, round 89:
         # "Swimming and cardio."; "Do you have something to ride, like a bike?" still asks what they ride)
         for k in range(1, len(parts)):
-            if _EXAMPLE_LEADS & {parts[k][:1], parts[k][:2]}:
+            if EXAMPLE_LEADS & {parts[k][:1], parts[k][:2]}:
                 addressed[k] = addressed[k - 1]
         to_user = [here or (k > 0 and len(part) == 1 and addressed[k - 1])
                    for k, (part, here) in enumerate(zip(parts, addressed))]
