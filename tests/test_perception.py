@@ -1884,3 +1884,61 @@ def test_round_91_the_go_ahead_in_a_tender_s_words_whether_it_would_suit_and_an_
                         "can talk it all through with us in person, with no commitment?")
     assert p.open_question and not p.asked_traits, p
     assert foster.perceive("Do you have a spare room at home?").asked_traits == ("home",)
+
+
+def test_round_92_relative_and_run_on_negations_all_day_doors_other_charges_payback_times_and_profile_asks():
+    """Round 92 (rule), each a true line called a lie or an ask unheard. Beer: "Anything untapped comes back to us for
+    full credit" (the fact's "any cask that you haven't tapped within six weeks can go back for a full credit" read as
+    denying the credit). Cleaning: "if you turn up and can't get in, you're paid in full" (the fact's "can't get in
+    you are paid in full" read as one denied clause); "..., you pay nothing else, no joining fee, ..." denied the 15%
+    booking fee; "So would you like to create your Tidyhive cleaner profile now?" and "I'm asking if you'd be willing to
+    create a cleaner profile" asked nothing. Coworking: "your card opens the door at 5 am or midnight", "so at 5 or 6 am
+    you just tap in", "no staff needed" beside 24-hour access. Insulation: a payback time worked out from the prices and
+    the yearly saving said. Bins: "140, 240 and 360-litre" gives each size its unit."""
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    for line in ("With your first order, yes: anything left untapped after six weeks comes back to us for full credit, "
+                 "so you wouldn't be out of pocket.",
+                 "Anything from your first order you haven't tapped in six weeks can come back for full credit."):
+        assert beer.perceive(line).facts == ("sale_or_return",), line
+    for lie in ("Anything you haven't tapped within three months can come back for a full credit.",
+                "Casks you have tapped can go back for a full credit."):
+        assert "sale_or_return" not in beer.perceive(lie).facts, lie
+    clean = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_cleaning_marketplace.yaml"))
+    p = clean.perceive("With us, if a client cancels with less than 24 hours' notice you still get half the booking, "
+                       "and if you turn up and can't get in, you're paid in full.")
+    assert p.facts == ("cancellation_pay",) and not p.false_claims, p
+    assert "cancellation_pay" not in clean.perceive("If you turn up and can't get in, you're not paid in full.").facts
+    p = clean.perceive("In short: you keep 85% of your rate, so £15.30 at £18 an hour; you pay nothing else, no joining "
+                       "fee, no uniform, products supplied by the client and £5 million insurance free.")
+    assert "booking_fee" in p.facts and not p.false_claims, p
+    assert clean.perceive("There's no booking fee.").false_claims
+    for ask in ("So would you like to create your Tidyhive cleaner profile now?",
+                "Simply that: I'm asking if you'd be willing to create a cleaner profile on Tidyhive today."):
+        assert clean.perceive(ask).closing_ask, ask
+    for question in ("Can I make a note of your profile?", "I'm asking if you'd be around on Tuesday."):
+        assert not clean.perceive(question).closing_ask, question
+    cowork = RulePerceiver(load_scenario(ROOT / "examples/packs/coworking_membership.yaml"))
+    for line in ("The front desk is only staffed 8 to 6 on weekdays, but your card opens the door at 5 am or midnight, "
+                 "weekends included.",
+                 "Your key card works 24 hours a day, 7 days a week, so at 5 or 6 am you just tap in, no staff needed."):
+        p = cowork.perceive(line)
+        assert p.facts == ("access_24_7",) and not p.false_claims, (line, p)
+    for lie in ("The front desk is staffed until 9 pm.", "There are no staff at the front desk."):
+        assert cowork.perceive(lie).false_claims == ("access_24_7",), lie
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    assert gym.perceive("There's no minimum term, and you don't need to give any notice at all.").false_claims
+    insulation = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_insulation_retrofit.yaml"))
+    p = insulation.perceive("For a typical three-bed the loft is £480 and the cavity walls £1,150, so about £1,630 "
+                            "together, and at roughly £390 a year saved that pays back in a little over four years; "
+                            "the surveyor confirms the exact price for your house and it holds for 60 days.")
+    assert set(p.facts) == {"bill_saving", "loft_price"} and not p.false_claims, p
+    assert insulation.perceive("The loft is £480 and it holds for 60 days, and at £390 a year saved that pays back "
+                               "in three years.").false_claims
+    assert insulation.perceive("No deposit needed.").false_claims == ("staged_payment",)
+    assert quantities(tokenize("Bins come in 140, 240 and 360-litre sizes")) >= {("num", 140.0, "litr"),
+                                                                                  ("num", 240.0, "litr")}
+    assert quantities(tokenize("at 5 or 6 am")) == {("time", 5.0, "am"), ("time", 6.0, "am")}
+    assert ("time", 8.5, "am") in quantities(tokenize("eight thirty in the morning"))
+    bins = RulePerceiver(load_scenario(ROOT / "data/perception/packs/office_recycling.yaml"))
+    assert not bins.perceive("We do smaller 140-litre bins.").false_claims
+    assert bins.perceive("We do 500-litre bins.").false_claims

@@ -1,6 +1,9 @@
 """Amounts: the quantities a sentence states (money, percentages, durations, counts, clock times) and how two of
 them compare: the same amount in other words, a contradiction, a complement ("you keep 80%" against "we take 20%")
-or an amount worked out from a fact's own figures."""
+or an amount worked out from a fact's own figures.
+
+Over 400 lines: reading an amount and comparing two are one set of units and kinds; split, each half would need the
+other's private tables."""
 
 from __future__ import annotations
 
@@ -84,6 +87,8 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
         elif value <= 12 and _minutes(nxt) and (half := _clock(tokens, i + 2)) is not None:
             out.add(("time", round(value + float(nxt) / 60, 3), half))  # "eight thirty in the morning"
             skip.add(i + 1)
+        elif value <= 12 and (j := _listed_next(tokens, i)) and (half := _clock(tokens, j + 1)) is not None:
+            out.add(("time", value, half))  # "at 5 or 6 am"
         else:
             unit = _count_unit(tokens, i)
             if unit == "pm" and value <= 24:  # "8 to 11 pm": the low end of a span of clock times
@@ -137,11 +142,22 @@ def _one_span(tokens: tuple[str, ...], i: int) -> float | None:
     return round(UNIT_DAYS[unit], 3)
 
 
+def _listed_next(tokens: tuple[str, ...], i: int) -> int:
+    """The index of the bare number after the one at tokens[i] in a list ("140, 240 and 360-litre", "5 or 6 am"), or 0."""
+    j = i + 1 if tokens[i + 1:i + 2] and is_number(tokens[i + 1]) else (
+        i + 2 if tokens[i + 1:i + 2] in (("and",), ("or",)) and tokens[i + 2:i + 3] and is_number(tokens[i + 2]) else 0)
+    return j if j and tokens[j][0] not in "€$£" and not tokens[j].endswith("%") else 0
+
+
 def _count_unit(tokens: tuple[str, ...], i: int) -> str:
     """What the number at tokens[i] counts: its noun phrase's stems ("paid shadow shift"), a unit of time or measure
     alone when it opens with one ("500 Mbps download" counts Mbps), or the first content word within three when a
     function word follows the number ("25 of the orders")."""
     words: list[str] = []
+    # a number in a list counts what the list's last one counts: "140, 240 and 360-litre" (the comma is no token, so
+    # "25-40 orders" reads alike; round 91: "We do smaller 140-litre bins." was a lie)
+    if nxt := _listed_next(tokens, i):
+        return _count_unit(tokens, nxt)
     tail = tuple(tokens[i + 1:i + 3])
     if tail in _BOUND_TAILS:
         # "anyone 18 or over training alongside you" counts no training: "aged 18 or over" (round 36); "12 or more
@@ -377,6 +393,13 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         per += [k[1] for k in known if k[0] == "num" and same_unit(k[2], q[2])]
         times = [k[1] for k in stated if k[0] == "num" and k != q and not same_unit(k[2], q[2])]
         return any(abs(a * n - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for a in per for n in times)
+    if q[0] == "dur":
+        # a payback time: the true prices said (or their sum) over a yearly amount said beside them, "£480 and £1,150,
+        # so about £1,630 together, and at roughly £390 a year saved that pays back in a little over four years"
+        # (round 92: a lie); a speaker rounds, so within 10%
+        money = [k[1] for k in stated if k[0] == "cur" and accounted(k, known)]
+        money += [a + b for i, a in enumerate(money) for b in money[i + 1:]]
+        return q[1] >= 365 and any(0 < b < a and abs(a / b * 365 - q[1]) <= 0.1 * q[1] for a in money for b in money)
     if q[0] != "cur":
         return False
     parts = [k[1] for k in stated if k[0] == "cur" and k != q and accounted(k, known)]

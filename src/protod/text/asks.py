@@ -1,5 +1,7 @@
 """What a question asks: consent to go ahead, an open question about the user's worries or how things stand, time
-for the call, one part of a longer sentence, a check of what the caller heard about the user."""
+for the call, one part of a longer sentence, a check of what the caller heard about the user.
+
+Over 400 lines: the go-ahead phrases are one long list read whole, and the readings share the part splitting."""
 
 from __future__ import annotations
 
@@ -53,6 +55,8 @@ _CONSENT = re.compile(
     r"set(?:ting)? up (?:your|the|a|an)\b|"
     # ("would you like to switch to our Fibre 500 plan today?": round 63, a profile field said and a hang-up)
     r"switch(?:ing)? (?:over )?to (?:our|us|the|a|an)\b|"
+    # ("So would you like to create your Tidyhive cleaner profile now?": round 92, a question about nothing)
+    r"(?:creat|open|mak)(?:e|es|ing) (?:your|a|an|the) (?:(?!of\b)[\w-]+ ){0,3}?(?:profile|account|listing)|"
     r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
@@ -65,7 +69,7 @@ _OFFER_FRAMES = re.compile(
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
     # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask;
     # not "would you want to": "Would you want to try it out properly before paying anything?" asks about a worry)
-    r"do you (?:want|fancy)(?: to)?|would you fancy|will you|do you agree|(?:are you|you're|you are) agreeing|"
+    r"do you (?:want|fancy)(?: to)?|would you fancy|i'm (?:just )?asking (?:if|whether) you(?:'d| would| will)|will you|do you agree|(?:are you|you're|you are) agreeing|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 

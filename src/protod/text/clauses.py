@@ -46,6 +46,9 @@ class Sentence:
     numbers: frozenset[Quantity]  # every amount the sentence states (the union of its clauses')
 
 
+# (words a verb phrase ends on before a run-on clause: "can't get in you are paid"; not "until after they've booked",
+# nor a noun's relative clause, "the days they're on campus")
+_RUN_ON_ENDS = frozenset("in out up on off it them there here back down away through".split())
 _RELATIVE_HEADS = frozenset("anything everything whatever whichever what".split())
 _NOUN_HEADS = frozenset("any all every the".split())
 _RELATIVE_PRONOUNS = frozenset("that which who".split())
@@ -94,11 +97,13 @@ def _clause(text: str) -> Clause | None:
     )
 
 
-_CHARGE_WORDS = frozenset(stem(w) for w in "charge charges fee fees cost costs payment payments penalty interest deposit "
+CHARGE_WORDS = frozenset(stem(w) for w in "charge charges fee fees cost costs payment payments penalty interest deposit "
                            "bill".split())
 _CHARGING = frozenset(stem(w) for w in "charge take add bill".split())  # verbs that impose a charge
 _ADDED = frozenset(stem(w) for w in "extra additional hidden further".split())
 _CHARGE_NEGATORS = frozenset(("nothing", "none", "no", "not", "never"))
+_RELATIVE_HEADS = frozenset(("anything", "whatever", "everything", "something"))
+_MAIN_VERB_OPENERS = frozenset("can could will would may might must should shall".split())
 
 
 def charge_for(clause: Clause) -> bool:
@@ -111,7 +116,7 @@ def charge_for(clause: Clause) -> bool:
         return False
     end = next((i for i in range(first + 1, len(clause.tokens)) if clause.tokens[i] in PREPOSITIONS), len(clause.tokens))
     named = clause.token_stems[first + 1:end]
-    return len(named) > 1 and end == len(clause.tokens) and named[-1] in _CHARGE_WORDS \
+    return len(named) > 1 and end == len(clause.tokens) and named[-1] in CHARGE_WORDS \
         and not set(named[:-1]) & VERB_STEMS
 
 
@@ -142,6 +147,16 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     # fee, not the rejoining (round 67: the pack's own fact called a lie)
     end = next((i for i in range(first + 1, end - 1) if clause.tokens[i] in ("if", "provided", "providing")
                 and clause.tokens[i + 1] in _SUBJECTS), end)
+    # nor out of a relative clause into the main verb after it: "any cask that you haven't tapped within six weeks can
+    # go back for a full credit" asserts the credit (round 92: "Anything untapped comes back for full credit" a lie)
+    # (also with the pronoun left out: "anything from your first order you haven't tapped in six weeks can come back")
+    if _RELATIVE_PRONOUNS.intersection(clause.tokens[max(0, first - 4):first]) or _RELATIVE_HEADS.intersection(
+            clause.tokens[:first]):
+        end = next((i for i in range(first + 2, end) if clause.tokens[i] in _MAIN_VERB_OPENERS), end)
+    # ... nor into a clause run on without a comma: "if you arrive and can't get in you are paid in full" pays in full
+    # (round 92: "you're paid in full" a lie); a verb's object clause stays denied ("we can't promise you will ...")
+    end = next((i for i in range(first + 2, end - 1) if clause.tokens[i] in _SUBJECTS
+                and clause.tokens[i + 1] in AUXILIARIES and clause.tokens[i - 1] in _RUN_ON_ENDS), end)
     # "without" denies its own noun phrase only: "Riders without a vehicle get the e-bike at €15 a week" asserts the
     # e-bike (round 31's pack lines: a lie)
     if clause.tokens[first] == "without":
@@ -161,9 +176,9 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
         if between[:1] and between[0] in _ADDED:
             between = between[1:]  # "no extra charge for that Saturday run"
         charged = clause.tokens[first] in ("nothing", "none") or (
-            clause.tokens[first] == "no" and between[:1] and between[0] in _CHARGE_WORDS) or (
+            clause.tokens[first] == "no" and between[:1] and between[0] in CHARGE_WORDS) or (
             clause.tokens[first] in ("not", "never") and between[:1] and between[0] in _CHARGING
-            and not set(between[1:]) - _CHARGE_WORDS - FUNCTION_WORDS)
+            and not set(between[1:]) - CHARGE_WORDS - FUNCTION_WORDS)
         if charged and (first or (following and following[0] not in AUXILIARIES
                                   and stem(following[0]) not in VERB_STEMS)) \
                 and "by" not in clause.tokens[first + 1:before_prep + 1]:

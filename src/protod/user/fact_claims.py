@@ -13,12 +13,12 @@ from typing import Any
 
 from protod.world import Scenario
 from protod.text import (
-    AUXILIARIES, COMMON_VERBS, DETERMINERS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS, VERB_STEMS, Clause, Sentence,
-    accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
+    AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
+    VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
     in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
-from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact
+from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact, says_unneeded
 
 
 _UNTIL = frozenset(("until", "till", "til"))
@@ -39,6 +39,18 @@ _BUYING = frozenset(stem(w) for w in "buy bought purchase pay paid spend".split(
 _PRICED = frozenset(stem(w) for w in "charge charged fee cost price rent hire pay paid deposit".split())
 _AT_NO_COST = re.compile(r"\b(?:at|for) no (?:extra |additional )?(?:cost|charge)(?: to you)?$")
 _LIST_OPENERS = DETERMINERS | QUANTIFIERS  # "no", "any", "our": what a list of modifiers follows
+
+
+def _charge_named_otherwise(clause: Clause, fact: FactModel) -> bool:
+    """The clause denies a charge by a name the fact gives none of its own of that charge: "there's no joining fee"
+    beside "Tidyhive keeps a 15% booking fee" (round 92: a lie); "there's no booking fee" still denies it."""
+    at = next((i for i in range(len(clause.token_stems) - 1, 0, -1) if clause.token_stems[i] in CHARGE_WORDS), None)
+    if at is None or clause.tokens[at - 1] in FUNCTION_WORDS or clause.tokens[at - 1] in NEGATORS:
+        return False
+    named = {fc.token_stems[i - 1] for fc in fact.clauses for i in range(1, len(fc.token_stems))
+             if fc.token_stems[i] == clause.token_stems[at] and fc.tokens[i - 1] not in FUNCTION_WORDS
+             and not is_number(fc.tokens[i - 1])}
+    return bool(named) and clause.token_stems[at - 1] not in named
 
 
 def _distributed(stems: tuple[str, ...]) -> str:
@@ -67,6 +79,7 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
                               for q in stated)
 
 
+_USER = frozenset(("you", "your"))
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
 # Verbs that say nothing of a topic ("no lessons get booked" and "you get lesson plans" share only the lessons);
 # VERB_STEMS is too wide for this ("plan", "book", "pay" are topics too).
@@ -391,6 +404,7 @@ class FactReader:
                          or (q in loose and self.true_amount(q, spoken, known))
                          or self._named_with_its_fact(q, sent, stated)
                          or (self.true_amount(q, spoken, known) and not same_kind(q, known))
+                         or (q[0] == "dur" and derived(q, spoken, self._pack_numbers))  # a payback time worked out
                          or (q in supposed and not same_kind(q, known))
                          for q in sent.numbers):
                 stated = []  # an amount no stated fact holds ("... but only 48 hours in advance"): not the fact
@@ -418,6 +432,15 @@ class FactReader:
         if denies_a_limit(clause):
             return False
         negated_words = set(clause.stems)
+        if _charge_named_otherwise(clause, fact):
+            return False
+        # "no staff needed" says the user needs nobody, not that the fact's staffed desk is gone (round 92: a lie
+        # beside "the front desk is staffed from 8 am"); a charge not needed ("no deposit needed") still denies it,
+        # and so does anything of a fact that asks something of the user ("you don't need to give any notice" beside
+        # "you can leave with 30 days' notice", "you don't need to be home" beside "you can stay in while we work")
+        if says_unneeded(clause) and not fact.requires and not CHARGE_WORDS & negated_words and not any(
+                _USER.intersection(fc.tokens) for fc in fact.clauses):
+            return False
         if charge_for(clause):  # "no router charge" denies a charge, not the router (round 84: a lie)
             negated_words = {clause.token_stems[-1]}
         # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"

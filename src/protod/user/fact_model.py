@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from protod.world import Fact
 from protod.text import (
     HEDGE_WORDS, UNIT_WORDS, Clause, clauses_of, clock_spans, contains_phrase, is_number, negation_covers, phrase_stems,
-    stem, tokenize,
+    quantities, stem, tokenize,
 )
 
 
@@ -57,6 +57,11 @@ def _requires(tokens: tuple[str, ...]) -> bool:
         t in ("have", "has") and nxt == "to" for t, nxt in zip(tokens, tokens[1:]))
 
 
+def says_unneeded(clause: Clause) -> bool:
+    """The clause says something is not needed: "no staff needed", "you don't need to book"."""
+    return clause.negated and _requires(clause.tokens)
+
+
 def denies_prerequisite(clause: Clause) -> bool:
     """The clause says something is not needed before the user starts ("You don't need any certificates before you
     start", "no experience required to apply"): it denies a prerequisite, not a fact that provides the thing later
@@ -81,6 +86,9 @@ def read_fact(fact: Fact) -> FactModel:
             cue_homes[stems] = home
     content = frozenset(s for c in clauses for s in c.stems)
     numbers = frozenset(n for c in clauses for n in c.numbers)
+    # a list split into clauses leaves its first sizes bare: "140, 240 and 360-litre" counts litres throughout
+    numbers |= {q for q in quantities(tokenize(fact.text))
+                if q[0] == "num" and q[2] and ("num", q[1], "") in numbers}
     return FactModel(
         id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
         topic=frozenset(s for s in content if s not in UNIT_STEMS and not is_number(s)), numbers=numbers,
