@@ -135,3 +135,19 @@ def test_chat_privileged_briefing_names_the_hidden_worries_and_blind_alone_does_
     assert all(" ".join(w.split()) in shown for w in worries), shown
     hidden = " ".join(runner.invoke(app, [*base, "--session", str(tmp_path / "b.json")]).output.split())
     assert not any(w in hidden for w in worries) and "privileged view" not in hidden
+
+
+def test_a_declined_ask_on_the_calls_first_line_does_not_end_the_call_unless_pushed():
+    """Round 92: "..., and I wanted to ask whether you'd consider taking on an apprentice joiner through us?" on the
+    first line got "Thanks, but we'll pass." and the call was over; most calls open that way, and a person says no to
+    it and hears the caller out. A second declined ask at low stance still rejects, and so does a pushed first ask."""
+    pack = load_scenario("courier_recruitment")
+    state = _user(pack, 5).initial_state
+    state = state.__class__(**{**{f: getattr(state, f) for f in state.__slots__}, "stance": 0.13})
+    ask = Perception(closing_ask=True)
+    first = transition(state, ask, _severity(pack), pack.dynamics, 12)
+    assert ("refused_ask",) in first.events and not first.state.done, first
+    second = transition(first.state, ask, _severity(pack), pack.dynamics, 12)
+    assert second.state.decision.value == "reject", second
+    pushed = transition(state, Perception(closing_ask=True, pressure=True), _severity(pack), pack.dynamics, 12)
+    assert pushed.state.decision.value == "reject", pushed

@@ -1942,3 +1942,26 @@ def test_round_92_relative_and_run_on_negations_all_day_doors_other_charges_payb
     bins = RulePerceiver(load_scenario(ROOT / "data/perception/packs/office_recycling.yaml"))
     assert not bins.perceive("We do smaller 140-litre bins.").false_claims
     assert bins.perceive("We do 500-litre bins.").false_claims
+
+
+def test_round_92_open_questions_said_naturally_and_a_word_of_approval_after_the_users_answer():
+    """Round 92 (rule): "What would you want to be sure of before saying yes?" asked about past experiences ("before"
+    is their cue: "That's fine for us, honestly. Not my issue."); "Is it mainly the cost and payback that's holding you
+    back, or is it things like the time off work or the mess?" was a barrage and the user hung up; "is anything about
+    it bugging you?" asked nothing; "A student bar, great." was sales talk ("The last rep said exactly the same")."""
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    for question in ("If you were to try a delivery app, what would be the one thing you'd most want to be sure of "
+                     "before saying yes?", "What would you want to be sure of before saying yes?"):
+        assert merchant.perceive(question).open_question, question
+    assert merchant.perceive("Did anything go wrong before?").probes == ("past_bad_experience",)
+    insulation = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_insulation_retrofit.yaml"))
+    p = insulation.perceive("Is it mainly the cost and payback that's holding you back, or is it things like the time "
+                            "off work or the mess?")
+    assert p.open_question and not p.barrage, p
+    assert not insulation.perceive("What about the cost, the time off work or the mess?").open_question
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    assert broadband.perceive("What are you on at the moment, and is anything about it bugging you?").open_question
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    assert not beer.perceive("A student bar, great.").pitch
+    for pitch in ("Our beer is the best, great.", "Our award-winning beer, perfect."):
+        assert beer.perceive(pitch).pitch, pitch

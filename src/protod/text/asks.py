@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from protod.text.words import AUXILIARIES, PRONOUNS, WH_WORDS, content_stems, plain_lower, tokenize
+from protod.text.words import AUXILIARIES, PRONOUNS, WH_WORDS, content_stems, plain_lower, stem, tokenize
 from protod.text.clauses import analyse
 from protod.text.sanitize import strip_injection
 from protod.text.ellipsis import resolve_ellipsis
@@ -149,7 +149,7 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|w
 _OPEN_WORRY = re.compile(
     r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
     r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
-    r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
+    r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|bugging|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
     r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|step away|step back|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|uneasy|nervous|"
@@ -215,8 +215,17 @@ def open_worry_words(sentence: str) -> frozenset[str]:
     """The content stems of the words that ask the user about worries (`_OPEN_WORRY`, said to "you"): "What made you
     step away from the gym?" -> {made, step, away}. A worry's cue among them names nothing (round 87: "away", a cue of
     the injury worry, made it a question pointed at that worry); "the catch" still names the hidden-cost one."""
-    return frozenset(w for found in _OPEN_WORRY.finditer(plain_lower(sentence)) if "you" in tokenize(found.group())
-                     for w in content_stems(tokenize(found.group())))
+    lowered = plain_lower(sentence)
+    words = frozenset(w for found in _OPEN_WORRY.finditer(lowered) if "you" in tokenize(found.group())
+                      for w in content_stems(tokenize(found.group())))
+    # ... and "before saying yes" says when, not what ("before" is a cue of past experiences: round 92)
+    if words or _OPEN_WORRY.search(lowered):
+        words |= {stem(w) for found in _BEFORE_DECIDING.finditer(lowered) for w in tokenize(found.group())}
+    return words
+
+
+_BEFORE_DECIDING = re.compile(r"\b(?:before|until) (?:you )?(?:say(?:ing)? yes|sign(?:ing)? up|commit(?:ting)?|"
+                              r"go(?:ing)? ahead|decid(?:e|ing)|agree(?:ing)?|join(?:ing)?)\b")
 
 
 # "How's delivery going for the pizzeria?", "How's that working out for you?", "How are you finding the rival app?":

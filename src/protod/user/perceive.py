@@ -452,8 +452,10 @@ class RulePerceiver:
                 area_hits = {first: top}
         if len(own) == 3:
             # "What about getting paid, or having to change your menu prices or run discounts?" offers three worries
-            # to choose from: too many at once, but a question (round 23: nonsense, and the user hung up)
-            return [], set(), "barrage"
+            # to choose from: too many at once, but a question (round 23: nonsense, and the user hung up); asking what
+            # holds them back, the three are examples ("Is it mainly the cost and payback that's holding you back, or
+            # things like the time off work or the mess?", round 92: a barrage), as a bare open question would be
+            return everything if open_question else ([], set(), "barrage")
         if own:
             areas = {area for _, area in own}
         else:
@@ -544,8 +546,11 @@ class RulePerceiver:
         # A word of praise for what the user just said or has ("I understand you've got a new e-bike, which is a great
         # start.", "Congratulations on your new e-bike, that's great.": round 72, "Everyone who calls says that."):
         # a clause that only appraises what came before is no sales talk.
+        # (also a word of approval after the user's answer said back: "A student bar, great.", round 92)
         praise = [c for c in sent.clauses if _appraises(c.tokens)
-                  or (_praises_users(c.tokens) and not _WE.intersection(sent.tokens))]
+                  or (_praises_users(c.tokens) and not _WE.intersection(sent.tokens))
+                  or (c is sent.clauses[-1] and len(sent.clauses) > 1 and len(c.tokens) == 1
+                      and c.tokens[0] in INTERJECTIONS | _APPROVING)]
         if praise and not any(_has_any(c.stems, self._pitch) for c in sent.clauses if c not in praise):
             return False
         own = set(caller_wishes(sent.tokens))

@@ -651,7 +651,10 @@ def _decide(w: _Turn, state: UserState, perception: Perception, d: Dynamics, tur
             elif still is None and _short_of_trust(w.statuses, w.trust, d) and ("unsure",) not in w.events:
                 w.events.append(("unsure",))  # no worry left to name: what they lack is trust, and they say so
             w.events.append(("refused_ask",))
-            if w.stance < d.reject_stance or w.refusals >= d.max_refusals:
+            # (the call's first line asking "would you consider ...?" is how most calls open: the user says no to it
+            # and hears the caller out, unless pushed; round 92: "Thanks, but we'll pass." and the call was over)
+            opening = state.turn == 0 and not perception.pressure
+            if (w.stance < d.reject_stance and not opening) or w.refusals >= d.max_refusals:
                 decision = Decision.REJECT
     turn = state.turn + 1
     if decision is _CONTINUE and (w.patience <= 0 or w.trust <= d.hang_up_trust):
