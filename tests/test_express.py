@@ -820,3 +820,16 @@ def test_round_90_a_word_that_closed_one_part_does_not_open_the_next():
         ["Well, school hours only.", "I'm ready when you are."]
     assert _once_each_opener(["Flex membership, noted.", "Okay. What else?"]) == \
         ["Flex membership, noted.", "Okay. What else?"]
+
+
+def test_a_trait_value_after_a_possessive_drops_its_article():
+    """Round 92: "My {own_car} costs me a fortune ..." said "My an old dual-control car that's paid off costs me a
+    fortune"; the value keeps its article elsewhere."""
+    from protod.world import load_scenario
+
+    pack = load_scenario(Path(__file__).parents[1] / "data/perception/packs/driving_instructor_franchise.yaml")
+    persona = PersonaSampler(pack, 0).sample(1)[0]
+    persona.traits["own_car"] = "an old dual-control car that's paid off"
+    said = TemplateExpresser(pack).render("My {own_car} costs me a fortune. I drive {own_car}.", persona)
+    assert said == "My old dual-control car that's paid off costs me a fortune. I drive an old dual-control car " \
+                   "that's paid off.", said

@@ -1965,3 +1965,50 @@ def test_round_92_open_questions_said_naturally_and_a_word_of_approval_after_the
     assert not beer.perceive("A student bar, great.").pitch
     for pitch in ("Our beer is the best, great.", "Our award-winning beer, perfect."):
         assert beer.perceive(pitch).pitch, pitch
+
+
+def test_round_93_codes_purpose_denied_lists_participle_cues_open_questions_and_asks():
+    """Round 93 (rule). Language school: "Shall I enroll you on the A1 evening course?" was nonsense (the level "A1" read
+    as a capitalised article), and "which is a great place to start" of the user's level was sales talk. Lockers: "We're
+    looking for shops to host a locker, ..." was the ask itself. Bins: "no bin rental, service charge or fuel surcharge"
+    asserted the last two; "trusting that the collections actually happen" was sales talk ("trusted"); "Anything that
+    makes you wary about an evening class, like the format, the group, or the cost?" asked about the class times.
+    Merchant: an open question after a told-back statement asked about the statement's orders. Broadband: "with four of
+    you" voided the mesh booster. Cleaning and beer: "Shall we set your profile up now?", "Shall we put a first order
+    together, ...?" asked nothing."""
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    for ask in ("Shall I enrol you on the A1 evening course?",
+                "So the next step is enrolling you on the A1 group with the first £120 instalment."):
+        p = school.perceive(ask)
+        assert p.closing_ask and not p.nonsense, (ask, p)
+    p = school.perceive("You came out as a complete beginner, A1, which is a great place to start.")
+    assert not p.pitch and not p.nonsense, p
+    assert school.perceive("Our teachers are native speakers, which is a great way to learn.").pitch
+    assert school.perceive("riding you What the money side").nonsense
+    p = school.perceive("Anything that makes you wary about an evening class, like the format, the group, or the cost?")
+    assert p.open_question, p
+    assert school.perceive("Anything that worries you about the evening times?").pointed == {"schedule_clash"}
+    lockers = RulePerceiver(load_scenario(ROOT / "data/perception/packs/parcel_locker_host.yaml"))
+    p = lockers.perceive("We're looking for shops to host a locker, and we pay the host $180 a month in rent.")
+    assert not p.closing_ask and p.facts == ("monthly_rent",), p
+    assert lockers.perceive("We're looking for you to host a locker today.").closing_ask
+    bins = RulePerceiver(load_scenario(ROOT / "data/perception/packs/office_recycling.yaml"))
+    p = bins.perceive("For comparison, our 240-litre general waste bin is €9.50 a lift and mixed recycling €4.50 a lift, "
+                      "VAT included, with no bin rental, service charge or fuel surcharge.")
+    assert "no_extra_charges" in p.facts and not p.false_claims, p
+    assert bins.perceive("There's no bin rental, but a service charge and fuel surcharge apply.").false_claims
+    assert not bins.perceive("Or is it trusting that the collections actually happen?").pitch
+    assert bins.perceive("We're a trusted local firm.").pitch
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    assert merchant.perceive("Right now you do walk-ins and phone orders, so I'd love to know: if you've ever thought "
+                             "about delivery apps, what's put you off so far?").open_question
+    assert merchant.perceive("Is it the commission, or what's put you off?").pointed == {"commission_too_high"}
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    assert broadband.perceive("You'd get a free Wi-Fi 6 router, and homes with three or more bedrooms also get a free "
+                              "mesh booster so the signal reaches every room, which with four of you I'd expect you "
+                              "qualify for.").facts == ("wifi_router",)
+    clean = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_cleaning_marketplace.yaml"))
+    assert clean.perceive("Shall we set your profile up now?").closing_ask
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    assert beer.perceive("Shall we put a first order together, say two pins of our golden ale, or a pin and a keg of "
+                         "lager?").closing_ask

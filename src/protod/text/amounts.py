@@ -103,6 +103,8 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
                 continue
             if value <= 5 and _DISCOURSE_COUNTS.intersection(tokens[i + 1:i + 3]):
                 continue  # "Two things might help: ...": the caller counts their own points, the offer nothing
+            if tokens[i + 1:i + 3] == ("of", "you"):
+                continue  # "with four of you" counts the user's household (round 93: the mesh booster unheard)
             if unit in UNIT_DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
                 out.add(("dur", round(value * UNIT_DAYS[unit], 3), ""))
             elif not (unit.split()[:1] == ["tim"] and tokens[i + 2:i + 3] and tokens[i + 2] in _COMPARING):

@@ -57,6 +57,9 @@ _CONSENT = re.compile(
     r"switch(?:ing)? (?:over )?to (?:our|us|the|a|an)\b|"
     # ("So would you like to create your Tidyhive cleaner profile now?": round 92, a question about nothing)
     r"(?:creat|open|mak)(?:e|es|ing) (?:your|a|an|the) (?:(?!of\b)[\w-]+ ){0,3}?(?:profile|account|listing)|"
+    # ("Shall we set your profile up now?", "Shall we put a first order together, ...?": round 93, no ask heard)
+    r"set(?:ting)? (?:your|the|a|an) (?:[\w-]+ ){0,2}?(?:profile|account|membership|listing) up|"
+    r"(?:put(?:ting)?|plac(?:e|ing)) (?:a|an|your|the) (?:first |trial |initial |starter )?order\b(?! (?:of|for) (?:the|your) (?:day|menu))|"
     r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
@@ -190,7 +193,9 @@ _OPEN_WORRY = re.compile(
     # "what would a new role need to look like for you to consider it?" (round 79: heard as the pay worry)
     r"(?:need|have) to (?:look like|offer you|be like) for you to (?:consider|think about|take|look at|go for)|"
     r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier|sure|"
-    r"surer|certain))\b")
+    r"surer|certain)|(?:not|n't) (?:sit|sits|sitting) (?:right|well)|"
+    r"(?:makes?|making|made) you (?:wary|cautious|anxious|apprehensive)|"
+    r"need to (?:have|offer|do) for (?:it|this|that) to be worth)\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
                          r"\b(?:is|are) there (?:any|anything|something)\b")
 

@@ -273,8 +273,14 @@ def _negated_lists(pieces: list[str]) -> list[str]:
         # fee or tablet fee", round 43; not "never liable for damage, vandalism or theft at the locker")
         denied = NEGATORS.intersection(head[-2:]) or (
             NEGATORS.intersection(head[-4:-2]) and head[-1] in tail and not has_verb(head[-3:], frozenset()))
+        # ... or "no" and a short noun phrase, the others named whole: "no bin rental, service charge or fuel
+        # surcharge" (round 93: "service charge or fuel surcharge" read as asserted, a lie)
+        after_no = head[len(head) - 1 - head[::-1].index("no") + 1:] if "no" in head[-4:] else ()
+        denied = denied or (0 < len(after_no) <= 3 and not PREPOSITIONS.intersection(after_no)
+                            and not has_verb(after_no, frozenset()) and not NEGATORS.intersection(tail))
         if (head and out[-1].rstrip().endswith(",") and denied and tail and len(tail) <= 8
-                and _COORD.intersection(tail) and not has_verb(tail, frozenset())
+                and _COORD.intersection(tail) and not has_verb(tuple(t for t in tail if stem(t) not in CHARGE_WORDS),
+                                                               frozenset())  # ("service charge" names no verb)
                 and not PREPOSITIONS.intersection(tail[:last_item + 2]) and not DETERMINERS.intersection(tail[:last_item])):
             out[-1] = out[-1].rstrip().rstrip(",") + " & " + re.sub(r"\s+and\s+", " & ", end) + rest
         else:
@@ -472,7 +478,7 @@ def _fronted_subject(tokens: tuple[str, ...]) -> bool:
 
 # (never inside a number: "3,600 kWh", "9:30")
 _SEGMENT = re.compile(r"\s*(?:(?<!\d)[,:]|[,:](?!\d)|[;\u2013\u2014])\s*|\s+-\s+")
-_WORD_CASE = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_WORD_CASE = re.compile(r"(?<![\w'-])[A-Za-z][A-Za-z'-]*(?![\w'-])")  # (not "A" of the level "A1": round 92)
 
 
 def _broken_casing(sentence: str) -> bool:

@@ -100,7 +100,10 @@ _PURPOSE = re.compile(r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestl
                       # "..., so I thought I would give you a quick call" (round 78: heard as pushing on the opener)
                       r"\b(?:i|we) (?:thought|figured) (?:i|we)(?:'d| would| should| might| could) (?:give you a "
                       r"(?:quick |little )?(?:call|ring|bell|buzz)|call|ring|phone|reach out|get in touch|check in)\b|"
-                      r"\b(?:that's|which is) why (?:i'm|i am|we're|we are) (?:calling|ringing|phoning)\b")
+                      r"\b(?:that's|which is) why (?:i'm|i am|we're|we are) (?:calling|ringing|phoning)\b|"
+                      # "We're looking for shops to host a locker, ..." (round 93: heard as the ask, and refused)
+                      r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly)[, ]+)*(?:i|we)(?:'m| am|'re| are) "
+                      r"(?:currently |just |now )?(?:looking for|recruiting|searching for|hoping to find) (?!you\b)")
 
 
 def states_purpose(sentence: str) -> bool:

@@ -116,7 +116,8 @@ _CONTRACTIONS = [
     # ... and "without paying anything" says "free" (round 88: "without paying for day passes" denied the free trial)
     (re.compile(r"\bwithout (?:paying|having to pay|being charged)(?: (?:anything|a thing|a penny|a cent|a pound))?"), "free"),
 ]
-_TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|[a-z]+(?:-[a-z]+)*|%")
+# (a code of letters and digits is one word: "the A1 evening course" is no article and a count, round 92: nonsense)
+_TOKEN = re.compile(r"[€$£]?\d+(?:[.,:/]\d+)*\s?%?|(?<![\w-])[a-z]{1,2}\d{1,3}(?![\w.,]\d)\b|[a-z]+(?:-[a-z]+)*|%")
 
 # Prices said (or typed) the way people say them: "two pounds forty" is £2.40, "13 pounds 20" £13.20, and
 # with money already in the sentence (or a rate after it) "fourteen seventy an hour" is £14.70, not 14 and 70 (a range

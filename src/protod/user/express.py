@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 import re
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -164,6 +165,19 @@ _CORRECTED = ("Okay, that makes more sense.", "Right, that's more like it.", "Ok
 _NOT_THAT_OPEN = ("Not that so much, honestly.", "That part's fine, actually.", "That bit's okay, really.")
 
 
+_OWNED_SLOT = re.compile(r"\b((?:[Mm]y|[Yy]our|[Oo]ur|[Hh]is|[Hh]er|[Tt]heir) )\{(\w+)\}")
+_ARTICLE = re.compile(r"^(?:a|an|the) ", re.I)
+
+
+class _OwnedFormatter(string.Formatter):
+    """Formats a line's trait slots; `!o` drops the value's article ("my {car}" -> "my old car")."""
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        if conversion == "o":
+            return _ARTICLE.sub("", str(value))
+        return super().convert_field(value, conversion)
+
+
 class TemplateExpresser:
     def __init__(self, pack: Scenario):
         self.pack = pack
@@ -199,8 +213,10 @@ class TemplateExpresser:
 
     def render(self, line: str, persona: Persona) -> str:
         # a trait value that opens the line opens a sentence ("{specialism} needs research." said "legal contracts
-        # needs research.", round 65)
-        return upper_first(line.format_map(persona.traits))
+        # needs research.", round 65); after a possessive it drops its article ("My {own_car} costs me a fortune"
+        # said "My an old dual-control car ...", round 92)
+        line = _OWNED_SLOT.sub(lambda m: m.group(1) + "{" + m.group(2) + "!o}", line)
+        return upper_first(_OwnedFormatter().vformat(line, (), persona.traits))
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
              said: str = "", after: str = "", opens: Callable[[Any], str] | None = None,

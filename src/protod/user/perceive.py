@@ -162,6 +162,8 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
 
 # Words and marks that join the things a question asks about: "the pay, the hours or the travel?". A question without
 # any asks about one thing, whatever else it names on the way.
+_EXAMPLES_AFTER = re.compile(r",\s*(?:like|such as|for example|for instance|e\.g\.|say)\s")
+_LIST_ITEM_BREAK = re.compile(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+")
 _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
 
 
@@ -198,13 +200,14 @@ def _lists_words(text: str) -> bool:
         len(content_stems(tokens)) == len(tokens) for tokens in parts)
 
 
-_APPRAISED = frozenset("start news idea thing move step sign one".split())
+# (and "which is a great place to start" of the user's level, round 92)
+_APPRAISED = frozenset("start news idea thing move step sign one place way point position choice".split())
 _INTENSIFIERS = frozenset("really such so very quite".split())
 
 
 def _appraises(tokens: tuple[str, ...]) -> bool:
     """The clause only appraises what came before: "which is a great start", "that's great" (not "it's a win-win")."""
-    return (len(tokens) <= 6 and tokens[:1] in (("which",), ("that",), ("this",))
+    return (len(tokens) <= 8 and tokens[:1] in (("which",), ("that",), ("this",))
             and tokens[1:2] in (("is",), ("was",), ("sounds",), ("seems",))
             # (one word of praise, the rest small words)
             and sum(1 for t in tokens[2:] if not (t in FUNCTION_WORDS or t in _APPRAISED or t in _INTENSIFIERS)) <= 1)
@@ -263,6 +266,10 @@ class RulePerceiver:
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
         lex = pack.lexicon
         self._pitch = _phrases(lex.pitch_cues)
+        # a one-word cue that is a participle ("trusted") is sales talk only as said: "trusting that the collections
+        # happen" is the user's worry (round 93: "Everyone who rings me says that.")
+        self._pitch_participles = {stem(c.lower()): c.lower() for c in lex.pitch_cues
+                                   if " " not in c and c.lower().endswith("ed")}
         self._pressure = _phrases(lex.pressure_cues)
         self._closing = _phrases(lex.closing_cues)
         self._verbs = frozenset(getattr(lex, "verbs", None) or ())
@@ -399,6 +406,11 @@ class RulePerceiver:
             # goes, not about the promo's price (round 81: "Not that so much, honestly."), where "You mentioned the
             # evening slowdown, so how is it going?" asks about what "it" refers back to
             stems = asked_stems
+        elif asked != sent.text and asks_open_worry(asked) and sent.tokens[0] not in AUXILIARIES | WH_WORDS \
+                and tokenize(asked)[:1] and tokenize(asked)[0] in WH_WORDS:
+            # an open question after a statement names nothing the statement does: "Right now you do walk-ins and phone
+            # orders, so I'd love to know: ... what's put you off so far?" (round 93: asked about order volume)
+            return list(self._by_severity), set(), "open"
         else:
             asked = sent.text
             spans = _cue_spans(stems, self._cue_index)  # longest cue wins: "extra orders" is volume, not "extra" fees
@@ -427,6 +439,14 @@ class RulePerceiver:
         # named it is the question about that area it was.
         open_question = asks_open_worry(sent.text) or asks_how_it_goes(asked)
         everything = list(self._by_severity), set(), "open"
+        # ("Anything that makes you wary about an evening class, like the format, the group, or the cost?": a list of
+        # examples, of more than one area, makes it open; round 93, the class times asked alone. One or two examples
+        # of the worry named are that worry: "Would surprise extras, like setup or equipment costs, be a concern?")
+        listed = _EXAMPLES_AFTER.search(asked)
+        if open_question and listed and len({area for _, area in own} | set(area_hits)) > 1 and len(
+                [i for i in _LIST_ITEM_BREAK.split(asked[listed.end():]) if tokenize(i)[:1]
+                 and tokenize(i)[0] not in AUXILIARIES]) >= 3:  # (not "..., be a concern for you?")
+            return everything
         if open_question and (not owners or leaves_choice_open(asked)):
             # ("What would worry you most, the commission, the kitchen, or something else?" is open, round 34)
             return everything
@@ -542,6 +562,10 @@ class RulePerceiver:
         "I'd love two minutes of your time", "We'd love to have you" are courtesy (round 21: "That reads like your
         website." to a one-line introduction)."""
         if not _has_any(sent.stems, self._pitch):
+            return False
+        text = joined(sent.stems)
+        if all(len(p) == 1 and self._pitch_participles.get(p[0]) not in (None, *sent.tokens)
+               for p in self._pitch if joined(p) in text):
             return False
         # A word of praise for what the user just said or has ("I understand you've got a new e-bike, which is a great
         # start.", "Congratulations on your new e-bike, that's great.": round 72, "Everyone who calls says that."):
