@@ -833,3 +833,23 @@ def test_a_trait_value_after_a_possessive_drops_its_article():
     said = TemplateExpresser(pack).render("My {own_car} costs me a fortune. I drive {own_car}.", persona)
     assert said == "My old dual-control car that's paid off costs me a fortune. I drive an old dual-control car " \
                    "that's paid off.", said
+
+
+def test_a_worry_settled_by_a_fact_said_turns_earlier_says_which():
+    """Round 94: asked "Is there anything else about the gym itself that bothered you last time, like how busy it got
+    ...?", a user whose worry was answered a turn before said only "Alright, that sounds better than the scrum I
+    remember.", as if the question had said it. The fact said earlier is named; said this turn, it is not."""
+    from types import SimpleNamespace
+
+    merchant = parse_scenario((Path(__file__).parents[1] / "src/protod/scenarios/merchant_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(merchant)
+    persona = PersonaSampler(merchant, 0).sample(1)[0]
+    history = (SimpleNamespace(role="agent", text="New restaurants on the Starter plan pay 12% for six months."),
+               SimpleNamespace(role="user", text="Okay."))
+    event = (("resolved", "commission_too_high", "commission_rate"),)
+    reply = expresser.express(event, persona, random.Random(0), history=history,
+                              agent_text="Is there anything else that worried you, like the commission?")
+    assert reply.startswith("You did mention 12%."), reply
+    reply = expresser.express(event, persona, random.Random(0), history=history,
+                              agent_text="It's 12% on the Starter plan for six months.")
+    assert "You did mention" not in reply, reply

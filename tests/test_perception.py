@@ -2012,3 +2012,24 @@ def test_round_93_codes_purpose_denied_lists_participle_cues_open_questions_and_
     beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
     assert beer.perceive("Shall we put a first order together, say two pins of our golden ale, or a pin and a keg of "
                          "lager?").closing_ask
+
+
+def test_round_94_an_area_among_examples_the_offers_own_work_and_whether_they_would_like_to_hear():
+    """Round 94 (rule): "Is there anything else that would give you pause, say about the length of the agreement or how
+    things work day to day?" asked about the day-to-day worries only ("Not that so much, honestly." before the ten-year
+    worry); "Would riding with us fit around your night shifts?" asked where the rider lives ("ride" is in that
+    trait's description); "I wondered if you'd like to hear how it could earn you some money?" probed the earnings
+    worry on the call's first line."""
+    ev = RulePerceiver(load_scenario(ROOT / "data/perception/packs/ev_charger_workplace.yaml"))
+    p = ev.perceive("Is there anything else that would give you pause, say about the length of the agreement or how "
+                    "things work day to day?")
+    assert "long_tie_in" in p.probes, p
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    p = courier.perceive("Would riding with us fit around your night shifts?")
+    assert not p.asked_traits and "schedule_conflict" in p.probes, p
+    assert courier.perceive("Where do you ride at the moment?").asked_traits == ("city_zone",)
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_sharing_host.yaml"))
+    p = cars.perceive("I hear your Mazda doesn't get driven much these days, and I wondered if you'd like to hear how it "
+                      "could earn you some money?")
+    assert p.question and not p.probes, p
+    assert cars.perceive("Would earning some money from it matter to you?").probes

@@ -96,7 +96,10 @@ _USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*(?:i (?:s
 # worry, nothing of their situation (round 91: three worries probed, and "Well, nobody local to hold a key.")
 _SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,5}?(?:might|could|would|will|can) (?:really )?(?:help you|"
                         r"suit you|work (?:well )?for you|be (?:right|a good fit|good|useful|worth it) for you|"
-                        r"make (?:sense|life easier) for you)\b")
+                        r"make (?:sense|life easier) for you)\b|"
+                        # ("..., and I wondered if you'd like to hear how it could earn you some money?", round 94: the
+                        # earnings worry probed, and "Not that so much, honestly.")
+                        r"\b(?:whether|if) you(?:'d| would) (?:like|want|care|be interested) to hear\b")
 
 
 def asks_if_it_suits(sentence: str) -> bool:

@@ -504,6 +504,13 @@ class TemplateExpresser:
                 part = doubted_part(pack, event[1:], agent_text)
                 if part:
                     text = f'"{part}"? {text}'
+            if kind == "resolved" and len(event) > 2 and agent_text and not heard_phrase(pack, event[2], agent_text):
+                # settled by what the caller said in an earlier turn: they say which ("Alright, that sounds better
+                # than the scrum I remember." to a question that said nothing of it, round 94)
+                earlier = next((h for m in reversed(history) if m.role == "agent"
+                                for h in [heard_phrase(pack, event[2], m.text)] if h), "")
+                if earlier:
+                    text = f"You did mention {earlier}. {text}"
             if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
                 text = text + " " + rng.choice(_CONFIRM_FRAMES)  # after the worry: "that" is the worry, not the
                 # fact acknowledged before it (round 27: "Okay, three working days. Before anything else, I'd want

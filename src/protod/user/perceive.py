@@ -164,6 +164,7 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
 # any asks about one thing, whatever else it names on the way.
 _EXAMPLES_AFTER = re.compile(r",\s*(?:like|such as|for example|for instance|e\.g\.|say)\s")
 _LIST_ITEM_BREAK = re.compile(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+")
+_WITH_US = frozenset((("with", "us"), ("for", "us")))
 _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
 
 
@@ -342,6 +343,9 @@ class RulePerceiver:
         for part, ok in zip(parts, to_user):
             if ok:
                 words = {*content_stems(_loose_particles_out(part)), *_asking_wh(part)}
+                # (the offer's own work names nothing of the user's: "Would riding with us fit around your night
+                # shifts?" asked where the rider lives, "ride" being in that trait's description; round 94)
+                words -= {stem(part[i]) for i in range(len(part) - 2) if part[i + 1:i + 3] in _WITH_US}
                 if part[:1] and part[0] not in WH_WORDS:
                     # A question that does not ask what or which names the user's things as what it asks about, not
                     # what it asks: "Would those days suit your inn?", "Does your current supplier ever turn up at
@@ -478,6 +482,10 @@ class RulePerceiver:
             return everything if open_question else ([], set(), "barrage")
         if own:
             areas = {area for _, area in own}
+            if listed and re.search(r"\s(?:or|and)\s", asked[listed.end():]):
+                # an area named beside a worry is asked about too: "..., say about the length of the agreement or how
+                # things work day to day?" (round 94: "Not that so much, honestly." before the tie-in worry)
+                areas |= set(area_hits)
         else:
             top = max(area_hits.values(), default=0)
             areas = {aid for aid, n in area_hits.items() if n == top}  # "customers and sales ... numbers": demand
