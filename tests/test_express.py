@@ -849,7 +849,7 @@ def test_a_worry_settled_by_a_fact_said_turns_earlier_says_which():
     event = (("resolved", "commission_too_high", "commission_rate"),)
     reply = expresser.express(event, persona, random.Random(0), history=history,
                               agent_text="Is there anything else that worried you, like the commission?")
-    assert reply.startswith("You did mention 12%."), reply
+    assert reply.startswith("12%, you said."), reply
     reply = expresser.express(event, persona, random.Random(0), history=history,
                               agent_text="It's 12% on the Starter plan for six months.")
-    assert "You did mention" not in reply, reply
+    assert "you said." not in reply, reply

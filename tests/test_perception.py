@@ -2033,3 +2033,38 @@ def test_round_94_an_area_among_examples_the_offers_own_work_and_whether_they_wo
                       "could earn you some money?")
     assert p.question and not p.probes, p
     assert cars.perceive("Would earning some money from it matter to you?").probes
+
+
+def test_round_95_dotted_clock_times_denied_verb_lists_relative_clauses_each_period_and_asks():
+    """Round 95 (rule). Food bank: "Our morning shifts run 9.30 to 12.30" was two prices and a lie (a price range with a
+    rate, "2.30 to 3.45 a week", stays money); "the warehouse, which needs no DBS check" denied the desk's DBS check
+    and the call was refused. Charity: "We never share your details either." was a lie against "We never sell, swap or
+    share your details" (the fact's "swap or share" read as asserted). Courier: "each Tuesday" is "every Tuesday".
+    Beer, food bank, charity: "So you're agreeing to a first order of two kegs ...?", "Would you like to give the
+    induction a go?", "... whether you'd consider a small monthly gift ... How would you feel about that?" asked
+    nothing."""
+    assert tokenize("Our morning shifts run 9.30 to 12.30, so") [:7] == ("our", "morning", "shifts", "run", "9:30", "to",
+                                                                        "12:30")
+    assert ("time", 5.5, "pm") in quantities(tokenize("from 5.30pm to 8.30pm"))
+    assert ("cur", 2.3, "") in quantities(tokenize("the fee is 2.30 to 3.45 a week"))
+    food = RulePerceiver(load_scenario(ROOT / "data/perception/packs/food_bank_volunteering.yaml"))
+    assert not food.perceive("That fits well. Our morning shifts run 9.30 to 12.30, so you'd be done by lunchtime."
+                             ).false_claims
+    assert food.perceive("Our morning shifts run 10.30 to 1.30.").false_claims
+    assert food.perceive("You could start with sorting and packing in the warehouse, which needs no DBS check."
+                         ).facts == ("dbs_paid",)
+    assert food.perceive("You could start on the front desk, which needs no DBS check.").false_claims == ("dbs_paid",)
+    assert food.perceive("Would you like to give the induction a go?").closing_ask
+    charity = RulePerceiver(load_scenario(ROOT / "data/perception/packs/charity_regular_giving.yaml"))
+    assert not charity.perceive("We never share your details either.").false_claims
+    assert charity.perceive("We share your details with other charities.").false_claims
+    assert charity.perceive("I'm calling to ask whether you'd consider a small monthly gift by direct debit. How would "
+                            "you feel about that?").closing_ask
+    assert not charity.perceive("Would you consider the fees fair?").closing_ask
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert courier.perceive("Each Tuesday you're paid for the week before.").facts == ("weekly_payout",)
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    assert beer.perceive("So you're agreeing to a first order of two kegs of Fellgate, one lager and one pale, on sale or "
+                         "return?").closing_ask
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert not tutor.perceive("How do you feel about signing a contract with a tutoring platform?").closing_ask

@@ -26,7 +26,7 @@ _CONSENT = re.compile(
     r"put you down|put you (?:back )?on (?:the |our |a |an )?(?!hold\b)[\w-]+|sign you (?:back )?up|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
-    r"give (?:it|us|this|that|them) a (?:try|go|shot|whirl)|try (?:it|us) out|"
+    r"give (?:it|us|this|that|them|(?:the|our|a) [\w-]+) a (?:try|go|shot|whirl)|try (?:it|us) out|"
     # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
     # ask: about five years old.", the trait "years open" heard in "open")
     r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
@@ -47,6 +47,11 @@ _CONSENT = re.compile(
     r"put (?:[\w-]+ ){1,2}down for|"
     r"send (?:you |over )?(?:the|our|your) (?:[\w-]+ )?(?:contract|agreement|paperwork|forms?|sign-?up (?:link|form))|"
     r"agree(?:ing)? to (?:award|switch|sign|go ahead|start|join|move|take|book|list|rejoin|use)\b|"
+    # ("So you're agreeing to a first order of two kegs ...?", "Would you like to give the induction a go?", "...
+    # whether you'd consider a small monthly gift by direct debit. How would you feel about that?": round 95)
+    r"consider(?:ing)? (?:a|an|our|taking|joining|signing|becoming|giving|setting up|starting|hosting|listing|"
+    r"switching|trying)\b|"
+    r"agree(?:ing)? to (?:a|an|the|your|our) (?:[\w-]+ ){0,2}?(?:order|contract|agreement|membership|plan|trial)\b|"
     r"switch(?:ing)? (?:your|the) (?:[\w-]+ ){1,3}?(?:over )?to\b|"
     # "would you be happy to start a contract with us?" (round 38: heard as a question about the contract)
     # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
@@ -72,7 +77,7 @@ _OFFER_FRAMES = re.compile(
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
     # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask;
     # not "would you want to": "Would you want to try it out properly before paying anything?" asks about a worry)
-    r"do you (?:want|fancy)(?: to)?|would you fancy|i'm (?:just )?asking (?:if|whether) you(?:'d| would| will)|will you|do you agree|(?:are you|you're|you are) agreeing|"
+    r"do you (?:want|fancy)(?: to)?|would you fancy|how (?:would|do) you feel about (?=(?:that|this|it)\b)|would you (?:ever )?consider|i'm (?:just )?asking (?:if|whether) you(?:'d| would| will)|will you|do you agree|(?:are you|you're|you are) agreeing|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 
@@ -232,8 +237,10 @@ def open_worry_words(sentence: str) -> frozenset[str]:
     return words
 
 
-_BEFORE_DECIDING = re.compile(r"\b(?:before|until) (?:you )?(?:say(?:ing)? yes|sign(?:ing)? up|commit(?:ting)?|"
-                              r"go(?:ing)? ahead|decid(?:e|ing)|agree(?:ing)?|join(?:ing)?)\b")
+_BEFORE_DECIDING = re.compile(r"\b(?:before|until|about) (?:you )?(?:say(?:ing)? yes|sign(?:ing)? up|commit(?:ting)?|"
+                              r"go(?:ing)? ahead|decid(?:e|ing)|agree(?:ing)?|join(?:ing)?)\b"
+                              # ("your biggest hesitation about signing up for a term?", round 94: the lock-in asked)
+                              r"(?: (?:for|to) (?:a|the|this) (?:term|course|membership|plan)\b)?")
 
 
 # "How's delivery going for the pizzeria?", "How's that working out for you?", "How are you finding the rival app?":

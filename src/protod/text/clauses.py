@@ -278,10 +278,15 @@ def _negated_lists(pieces: list[str]) -> list[str]:
         after_no = head[len(head) - 1 - head[::-1].index("no") + 1:] if "no" in head[-4:] else ()
         denied = denied or (0 < len(after_no) <= 3 and not PREPOSITIONS.intersection(after_no)
                             and not has_verb(after_no, frozenset()) and not NEGATORS.intersection(tail))
-        if (head and out[-1].rstrip().endswith(",") and denied and tail and len(tail) <= 8
+        # ... and a list of denied verbs: "We never sell, swap or share your details" (round 95: "We never share your
+        # details either." a lie against the fact's "swap or share your details" read as asserted)
+        verbs = (len(head) >= 2 and head[-2] in NEGATORS and _is_verb(head[-1]) and tail[:1] and _is_verb(tail[0])
+                 and bool({"or", "nor"}.intersection(tail[1:3])) and tail[2:4] and any(_is_verb(t) for t in tail[2:4]))
+        if head and out[-1].rstrip().endswith(",") and (verbs or (
+                denied and tail and len(tail) <= 8
                 and _COORD.intersection(tail) and not has_verb(tuple(t for t in tail if stem(t) not in CHARGE_WORDS),
                                                                frozenset())  # ("service charge" names no verb)
-                and not PREPOSITIONS.intersection(tail[:last_item + 2]) and not DETERMINERS.intersection(tail[:last_item])):
+                and not PREPOSITIONS.intersection(tail[:last_item + 2]) and not DETERMINERS.intersection(tail[:last_item]))):
             out[-1] = out[-1].rstrip().rstrip(",") + " & " + re.sub(r"\s+and\s+", " & ", end) + rest
         else:
             out.append(piece)

@@ -2,7 +2,9 @@
 expanded and numbers normalised ("don't" -> "do not", "twelve percent" -> "12%"), stems, and sentences split.
 
 The function-word lists are English grammar, not domain language: domain words live in the pack (a pack may add
-verbs the built-in list lacks: `lexicon.verbs`). Everything here is a pure function of the text, cached."""
+verbs the built-in list lacks: `lexicon.verbs`). Everything here is a pure function of the text, cached.
+
+Over 400 lines: tokenising needs the number, money and clock readings before any word is split, so they live here."""
 
 from __future__ import annotations
 
@@ -143,6 +145,13 @@ _DECIMAL_PRICE = re.compile(r"(?<![€$£\d.])\b(\d{1,4}\.\d\d)\b(?![.\d%]|\s*%|
                             r"weeks?|months?|years?|percent|per cent|stars?|points?|x)\b)", re.I)
 # A cheap first look, on lower-case text (tokenize's hot path): most sentences have no currency and no number word
 # from ten up, and then nothing in them can be a price in words.
+# A clock time written with a dot ("shifts run 9.30 to 12.30", "from 5.30pm"), not a price (round 95: "'Our morning
+# shifts run 9.30 to 12.30'? I don't believe that."): a quarter hour after "at", "from", "until", in a range or before
+# am/pm, with no currency sign.
+_CLOCK_DOT = r"(?:1?\d|2[0-3])\.(?:00|15|30|45)(?!\d|[.,]\d)"
+_DOTTED_CLOCK = re.compile(rf"(?<![€$£\d.]){_CLOCK_DOT}(?:\s*(?:to|until|till|-|–)\s*{_CLOCK_DOT}(?!\s+(?:a|an|per|each)\s)"
+                           rf"|(?=\s*[ap]\.?m\b))|"
+                           rf"\b(?:at|from|until|till)\s+{_CLOCK_DOT}", re.I)
 _PRICE_HINT = re.compile(rf"[€$£]|\b(?:pound|quid|euro|dollar|{_TEENS_WORD}|{_TENS_WORD})|\d\s+\d|\d\.\d\d")
 _HAS_MONEY = re.compile(r"[€$£]|\b(?:pounds?|quid|euros?|dollars?)\b", re.I)
 _RATE_AFTER = re.compile(r"\s+(?:a|an|per)\s+(?:hour|night|day|week|month|shift|session|class|visit|lesson)\b", re.I)
@@ -173,6 +182,7 @@ def money_words(text: str) -> str:
 
     if not _PRICE_HINT.search(text.lower()):
         return text
+    text = _DOTTED_CLOCK.sub(lambda m: m.group(0).replace(".", ":"), text)
     text = _DECIMAL_PRICE.sub(r"£\1", text)
     money = bool(_HAS_MONEY.search(text))
     if money:  # a whole and its subunits need the currency word between them
@@ -292,7 +302,13 @@ def tokenize(text: str) -> tuple[str, ...]:
             out.append(parts[0])  # "work-wise", "money-wise": about work, about money (round 40: a question unheard)
             continue
         out.append(tok)
+    # "each Tuesday" is "every Tuesday" (round 95: weekly pay unheard)
+    out = ["every" if t == "each" and nxt in _EVERY_PERIOD else t for t, nxt in zip(out, [*out[1:], ""])]
     return _currency_symbols(_merge_hundreds(out))
+
+
+_EVERY_PERIOD = frozenset("monday tuesday wednesday thursday friday saturday sunday day week month year fortnight morning "
+                          "evening night weekend quarter".split())
 
 
 _SYMBOL_OF = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "eur": "€", "dollar": "$",

@@ -510,7 +510,7 @@ class TemplateExpresser:
                 earlier = next((h for m in reversed(history) if m.role == "agent"
                                 for h in [heard_phrase(pack, event[2], m.text)] if h), "")
                 if earlier:
-                    text = f"You did mention {earlier}. {text}"
+                    text = f"{upper_first(earlier)}, you said. {text}"  # (a cue is a phrase: "other 12p", round 95)
             if kind == "confirm":  # answered before they raised it: they heard it, and want it made sure
                 text = text + " " + rng.choice(_CONFIRM_FRAMES)  # after the worry: "that" is the worry, not the
                 # fact acknowledged before it (round 27: "Okay, three working days. Before anything else, I'd want

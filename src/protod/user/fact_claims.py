@@ -244,6 +244,10 @@ class FactReader:
         sentence_text = joined(sent.stems)
         imperative = sent.tokens[0] in COMMON_VERBS
         words = set(clause.stems)
+        at = sent.clauses.index(clause)
+        # a relative clause is said of the clause before it: "sorting and packing in the warehouse, which needs no DBS
+        # check" is the fact's "warehouse sorting needs no check" (round 95: a lie against the desk's DBS check)
+        antecedent = set(sent.clauses[at - 1].stems) if at and clause.tokens[:1] in (("which",), ("who",)) else set()
         strong: list[tuple[FactModel, bool]] = []  # (fact, negated) matched through one of its cues
         weak: list[tuple[int, FactModel, bool]] = []  # matched through most of one of its clauses
         denials: list[tuple[int, FactModel, bool]] = []  # a negated clause that shares a few words with a fact
@@ -270,6 +274,11 @@ class FactReader:
                     negated = not (others and all(negation_covers(clause, {w}) == negation_covers(home, {w})
                                                   for w in others)
                                    and any(negation_covers(home, {w}) for w in others))
+                if negated and antecedent and any(
+                        fc.negated and len((words | antecedent) & set(fc.stems)) >= 3 for fc in fact.clauses):
+                    # ... or says it of what the fact's own denial is about: "the warehouse, which needs no DBS check"
+                    # beside "warehouse sorting needs no check" (round 95)
+                    negated = False
                 if negated and opens_condition(clause.tokens) and not main_clause_denies(clause.tokens):
                     # a condition names a case, it claims nothing: "if a student doesn't turn up or cancels less
                     # than 24 hours before, you're still paid" (round 27: a lie); the main clause is judged
@@ -295,8 +304,8 @@ class FactReader:
                 strong.append((fact, negated))
                 continue
             # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
-            best = max(fact.clauses, key=lambda fc: len(words & set(fc.stems)))
-            shared = words & set(best.stems)
+            best = max(fact.clauses, key=lambda fc: len((words | antecedent) & set(fc.stems)))
+            shared = (words | antecedent) & set(best.stems)
             overlap = len(shared)
             # Polarity of what the two share: "you pick your own shifts" agrees with "you choose your own shifts
             # with no minimum hours" (the negation there is about the hours).
