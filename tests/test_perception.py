@@ -2068,3 +2068,23 @@ def test_round_95_dotted_clock_times_denied_verb_lists_relative_clauses_each_per
                          "return?").closing_ask
     tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
     assert not tutor.perceive("How do you feel about signing a contract with a tutoring platform?").closing_ask
+
+
+def test_round_96_a_later_them_is_the_first_clauses_thing_and_more_go_ahead_words():
+    """Round 96 (rule). Translator: "Urgent jobs are entirely optional." and "you're never obliged to take urgent jobs"
+    were lies against "Jobs marked urgent ... pay 25% more per word, and you are never obliged to take them", and the
+    user hung up. Charity, wedding venue: "Shall we set up £5 a month, ...?", "would you be happy to list the estate
+    with Gleann Weddings today?" asked nothing (a trait was answered instead). Merchant: "What would you most want to
+    know before considering it?" asked about nothing ("No, that part doesn't really bother me.")."""
+    translator = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
+    assert translator.perceive("You're never obliged to take urgent jobs.").facts == ("rush_premium",)
+    assert not translator.perceive("Urgent jobs are entirely optional.").false_claims
+    assert translator.perceive("You have to take urgent jobs.").false_claims == ("rush_premium",)
+    charity = RulePerceiver(load_scenario(ROOT / "data/perception/packs/charity_regular_giving.yaml"))
+    assert charity.perceive("Shall we set up £5 a month, or would you prefer a different amount?").closing_ask
+    venue = RulePerceiver(load_scenario(ROOT / "data/perception/packs/wedding_venue_listing.yaml"))
+    p = venue.perceive("Exactly. So with the first year free and no tie-in, would you be happy to list the estate with "
+                       "Gleann Weddings today?")
+    assert p.closing_ask and not p.asked_traits, p
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    assert merchant.perceive("What would you most want to know before considering it?").open_question

@@ -36,6 +36,7 @@ _CONSENT = re.compile(
     r"signed up|enrolled)|"
     # ("So you're happy for me to list your Corolla on Borrowa today?": round 89, a check of the user's car)
     r"list(?:ing)? (?:you|your|it|that)\b(?! (?:options|choices|benefits|questions))|"
+    r"list(?:ing)? (?:the|this) (?:[\w-]+ ){1,2}?(?:with|on) (?!(?:the|a) (?:phone|call)\b)|"  # (round 96: "list the estate with")
     r"restart|reactivate|renew|rejoin|"
     # ("So shall we agree that you'll sign the supply agreement ...?": round 90, a question about the lock-in)
     r"sign(?:ing)? (?:the|our|your|a|an|this|that) (?:[\w-]+ ){0,2}?(?:agreement|contract|forms?|papers|paperwork|"
@@ -57,14 +58,15 @@ _CONSENT = re.compile(
     # ("Would you be open to starting the 60-day free trial?": round 40, heard as a question about no-shows)
     r"start(?:ing)? using\b|"
     # ("Shall I set up your Anytime membership now?": round 63, no ask, and the budget trait answered)
-    r"set(?:ting)? up (?:your|the|a|an)\b|"
+    r"set(?:ting)? up (?:your|the|a|an)\b|set(?:ting)? up [£$€]\d|"  # ("Shall we set up £5 a month, ...?", round 96)
     # ("would you like to switch to our Fibre 500 plan today?": round 63, a profile field said and a hang-up)
     r"switch(?:ing)? (?:over )?to (?:our|us|the|a|an)\b|"
     # ("So would you like to create your Tidyhive cleaner profile now?": round 92, a question about nothing)
     r"(?:creat|open|mak)(?:e|es|ing) (?:your|a|an|the) (?:(?!of\b)[\w-]+ ){0,3}?(?:profile|account|listing)|"
     # ("Shall we set your profile up now?", "Shall we put a first order together, ...?": round 93, no ask heard)
     r"set(?:ting)? (?:your|the|a|an) (?:[\w-]+ ){0,2}?(?:profile|account|membership|listing) up|"
-    r"(?:put(?:ting)?|plac(?:e|ing)) (?:a|an|your|the) (?:first |trial |initial |starter )?order\b(?! (?:of|for) (?:the|your) (?:day|menu))|"
+    r"(?:put(?:ting)?|plac(?:e|ing)) (?:a|an|your|the) (?:first |trial |initial |starter )?order\b"
+    r"(?! (?:of|for) (?:the|your) (?:day|menu))|"
     r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
@@ -77,7 +79,9 @@ _OFFER_FRAMES = re.compile(
     r"shall we|ready to|happy to go|i (?:just )?need your|why not|(?:would|will|could|can) you let (?:me|us)|"
     # ("So, do you want to give it a go?", "do you want to start using CareSlot at the studio?": round 61, no ask;
     # not "would you want to": "Would you want to try it out properly before paying anything?" asks about a worry)
-    r"do you (?:want|fancy)(?: to)?|would you fancy|how (?:would|do) you feel about (?=(?:that|this|it)\b)|would you (?:ever )?consider|i'm (?:just )?asking (?:if|whether) you(?:'d| would| will)|will you|do you agree|(?:are you|you're|you are) agreeing|"
+    r"do you (?:want|fancy)(?: to)?|would you fancy|will you|do you agree|(?:are you|you're|you are) agreeing|"
+    r"how (?:would|do) you feel about (?=(?:that|this|it)\b)|would you (?:ever )?consider|"
+    r"i'm (?:just )?asking (?:if|whether) you(?:'d| would| will)|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
 
@@ -163,7 +167,8 @@ _OPEN_WORRY = re.compile(
     r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|bugging|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
     r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|step away|step back|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
-    r"what (?:else )?(?:would|do|will|might) you (?:need|want|like) to (?:know|hear|see)|be sure of|unsure|uneasy|nervous|"
+    r"what (?:else )?(?:would|do|will|might) you (?:most |really |first )?(?:need|want|like) to (?:know|hear|see)|"
+    r"be sure of|unsure|uneasy|nervous|"
     # what they would need from it: "can I ask what you'd need from a new care job for it to be worth a move?" (round
     # 65: not heard as a question about worries, and its "job" asked after the current one)
     r"what (?:else )?(?:(?:would|do|will|might) you|you'd|you) (?:need|want|look for|expect|be looking for) (?:from|in|out of)\b|"
@@ -238,7 +243,7 @@ def open_worry_words(sentence: str) -> frozenset[str]:
 
 
 _BEFORE_DECIDING = re.compile(r"\b(?:before|until|about) (?:you )?(?:say(?:ing)? yes|sign(?:ing)? up|commit(?:ting)?|"
-                              r"go(?:ing)? ahead|decid(?:e|ing)|agree(?:ing)?|join(?:ing)?)\b"
+                              r"go(?:ing)? ahead|decid(?:e|ing)|agree(?:ing)?|join(?:ing)?|consider(?:ing)? it)\b"
                               # ("your biggest hesitation about signing up for a term?", round 94: the lock-in asked)
                               r"(?: (?:for|to) (?:a|the|this) (?:term|course|membership|plan)\b)?")
 

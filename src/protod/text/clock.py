@@ -53,5 +53,6 @@ def in_span(q: Quantity, tokens: tuple[str, ...], spans: frozenset[tuple[float, 
 
 
 # (a key card that "opens the door at 5 am" names no opening time: round 92, a lie against access around the clock)
-_SPAN_END = re.compile(r"\b(?:clos\w*|shut\w*|opens(?! (?:the|your) doors?\b)|opening|(?:we|they|it) (?:open|start|finish|end)s?|"
+_SPAN_END = re.compile(r"\b(?:clos\w*|shut\w*|opens(?! (?:the|your) doors?\b)|opening|"
+                       r"(?:we|they|it) (?:open|start|finish|end)s?|"
                        r"until|till|til|to|from|between|before|after)\b")

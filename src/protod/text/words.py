@@ -149,8 +149,8 @@ _DECIMAL_PRICE = re.compile(r"(?<![€$£\d.])\b(\d{1,4}\.\d\d)\b(?![.\d%]|\s*%|
 # shifts run 9.30 to 12.30'? I don't believe that."): a quarter hour after "at", "from", "until", in a range or before
 # am/pm, with no currency sign.
 _CLOCK_DOT = r"(?:1?\d|2[0-3])\.(?:00|15|30|45)(?!\d|[.,]\d)"
-_DOTTED_CLOCK = re.compile(rf"(?<![€$£\d.]){_CLOCK_DOT}(?:\s*(?:to|until|till|-|–)\s*{_CLOCK_DOT}(?!\s+(?:a|an|per|each)\s)"
-                           rf"|(?=\s*[ap]\.?m\b))|"
+_DOTTED_CLOCK = re.compile(rf"(?<![€$£\d.]){_CLOCK_DOT}(?:\s*(?:to|until|till|-|–)\s*{_CLOCK_DOT}"
+                           rf"(?!\s+(?:a|an|per|each)\s)|(?=\s*[ap]\.?m\b))|"
                            rf"\b(?:at|from|until|till)\s+{_CLOCK_DOT}", re.I)
 _PRICE_HINT = re.compile(rf"[€$£]|\b(?:pound|quid|euro|dollar|{_TEENS_WORD}|{_TENS_WORD})|\d\s+\d|\d\.\d\d")
 _HAS_MONEY = re.compile(r"[€$£]|\b(?:pounds?|quid|euros?|dollars?)\b", re.I)

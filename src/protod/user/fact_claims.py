@@ -14,7 +14,8 @@ from typing import Any
 from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
-    VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period, contains_phrase, contradicts, derived,
+    VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
+    contains_phrase, contradicts, derived,
     in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
@@ -304,7 +305,10 @@ class FactReader:
                 strong.append((fact, negated))
                 continue
             # Through content: most of one clause of the fact, paraphrased, with its number where it has one.
-            best = max(fact.clauses, key=lambda fc: len((words | antecedent) & set(fc.stems)))
+            # (of two clauses sharing as much, the one said the same way round: "Urgent jobs are entirely optional" is
+            # the fact's "never obliged to take them", not its "jobs marked urgent ... pay 25% more"; round 96)
+            best = max(fact.clauses, key=lambda fc: (len(both := (words | antecedent) & set(fc.stems)),
+                                                     negation_covers(clause, both) == negation_covers(fc, both)))
             shared = (words | antecedent) & set(best.stems)
             overlap = len(shared)
             # Polarity of what the two share: "you pick your own shifts" agrees with "you choose your own shifts

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from protod.world import Fact
 from protod.text import (
     HEDGE_WORDS, UNIT_WORDS, Clause, clauses_of, clock_spans, contains_phrase, is_number, negation_covers, phrase_stems,
-    quantities, stem, tokenize,
+    has_verb, quantities, stem, tokenize,
 )
 
 
@@ -73,10 +73,26 @@ def denies_prerequisite(clause: Clause) -> bool:
         bool(_BEFORE.intersection(toks)) or any(t == "to" and nxt in _STARTING for t, nxt in zip(toks, toks[1:])))
 
 
+def _them_resolved(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
+    """The fact's clauses with a later "them" read as the thing its first clause names: "Jobs marked urgent ... pay 25%
+    more per word, and you are never obliged to take them" says "never obliged to take jobs marked urgent" (round 96:
+    "Urgent jobs are entirely optional." a lie, the clause sharing no word with it)."""
+    first = clauses[0].tokens if clauses else ()
+    subject = first[:next((i for i, t in enumerate(first) if i and has_verb(first[i:i + 1], frozenset())), len(first))]
+    if not subject or not any("them" in c.tokens for c in clauses[1:]):
+        return clauses
+    out = [clauses[0]]
+    for c in clauses[1:]:
+        if c.tokens[-1:] == ("them",):
+            c = next(iter(clauses_of(" ".join((*c.tokens[:-1], *first)))), c)
+        out.append(c)
+    return tuple(out)
+
+
 def read_fact(fact: Fact) -> FactModel:
     """How the rules read one pack fact: its clauses, cues (with the polarity of the clause that holds each), amounts,
     whether it guarantees, estimates or requires."""
-    clauses = clauses_of(fact.text)
+    clauses = _them_resolved(clauses_of(fact.text))
     cues, cue_homes = [], {}
     for cue in fact.cues:
         stems = phrase_stems(cue)
