@@ -804,8 +804,9 @@ def test_round_90_a_part_of_the_offer_is_said_in_the_users_voice_and_a_why_quest
     expresser = TemplateExpresser(school)
     persona = PersonaSampler(school, 515).sample(1)[0]
     assert persona.traits["language"] == "Italian"
-    asked = "What's got you wanting to pick Italian back up?"
-    assert expresser.answer(["language"], persona, random.Random(0), False, "", asked) == []
+    for asked in ("What's got you wanting to pick Italian back up?",
+                  "What's making you want to get your Italian going again?"):  # (round 97)
+        assert expresser.answer(["language"], persona, random.Random(0), False, "", asked) == [], asked
     assert expresser.answer(["language"], persona, random.Random(0), False, "", "Which language is it?")
 
 
@@ -853,3 +854,11 @@ def test_a_worry_settled_by_a_fact_said_turns_earlier_says_which():
     reply = expresser.express(event, persona, random.Random(0), history=history,
                               agent_text="It's 12% on the Starter plan for six months.")
     assert "you said." not in reply, reply
+
+
+def test_a_value_that_does_nothing_is_no_denial():
+    """Round 97: "Is there a spare line you could put it on, ...?" got "No, a spare line doing nothing."."""
+    from protod.user.express import _denying
+
+    assert not _denying("a spare line doing nothing")
+    assert _denying("never tutored before") and _denying("no car of their own") and _denying("nothing yet")

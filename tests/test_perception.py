@@ -2088,3 +2088,38 @@ def test_round_96_a_later_them_is_the_first_clauses_thing_and_more_go_ahead_word
     assert p.closing_ask and not p.asked_traits, p
     merchant = RulePerceiver(load_scenario("merchant_recruitment"))
     assert merchant.perceive("What would you most want to know before considering it?").open_question
+
+
+def test_round_97_one_in_n_shares_divided_prices_reasons_after_a_denial_and_the_amounts_own_noun():
+    """Round 97 (rule). Lockers: "450 collections a month, and roughly one in five of those people buys something in
+    the shop, so that's around 90 purchases a month" was voided ("one in five" a count of five people); "with no staff
+    time since couriers load it" denied the couriers' loading; "the $180 rent plus 30 cents a parcel" voided the parcel
+    bonus (its "on top of the rent" shared the word). Language school: "£360 for 12 weeks, which is 24 classes, so about
+    £15 a class" was a lie and the call was lost; "three payments of £120" are the instalments. Beer: "shall we do a
+    first order of two containers ...?" was a barrage. Venue: "guaranteed" said after an estimate is an invention."""
+    assert ("pct", 20.0, "") in quantities(tokenize("roughly one in five of those people buys something"))
+    lockers = RulePerceiver(load_scenario(ROOT / "data/perception/packs/parcel_locker_host.yaml"))
+    assert lockers.perceive("What I can tell you is that host shops like yours average about 450 collections a month, "
+                            "and roughly one in five of those people buys something in the shop, so that's around 90 "
+                            "purchases a month, on top of the rent.").facts == ("footfall_figures",)
+    assert lockers.perceive("Host shops average about 450 collections a month and one in three buys something."
+                            ).false_claims == ("footfall_figures",)
+    p = lockers.perceive("And even if nobody bought a thing, you'd still get the $180 rent plus 30 cents a parcel, with "
+                         "no staff time since couriers load it and customers open it with a code.")
+    assert set(p.facts) == {"parcel_bonus", "hands_off"} and not p.false_claims, p
+    assert lockers.perceive("There's no courier loading because your staff do it.").false_claims == ("hands_off",)
+    assert lockers.perceive("You'd still get the $200 rent plus 30 cents a parcel.").false_claims
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    p = school.perceive("The term is £360 for 12 weeks, which is 24 classes of 90 minutes with a qualified teacher in a "
+                        "small group, so about £15 a class, and all books and online materials are included.")
+    assert "course_fee" in p.facts and not p.false_claims, p
+    assert school.perceive("The term is £360 for 12 weeks, which is 24 classes, so about £20 a class.").false_claims
+    assert school.perceive("You can pay in three instalments of £120.").facts == ("instalments",)
+    assert school.perceive("You can pay in four payments of £90.").false_claims == ("instalments",)
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    p = beer.perceive("Then shall we do a first order of two containers on sale or return, say one keg of our pale for "
+                      "that spare line and a pin of our golden ale, with 30 days to pay and no deposit?")
+    assert p.closing_ask and not p.barrage, p
+    venue = RulePerceiver(load_scenario(ROOT / "data/perception/packs/wedding_venue_listing.yaml"))
+    assert venue.perceive("One in eight enquiries will book with you, guaranteed.").false_claims == ("enquiry_numbers",)
+    assert venue.perceive("About one in eight enquiries books.").facts == ("enquiry_numbers",)

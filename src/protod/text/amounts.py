@@ -40,7 +40,9 @@ _UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gig
                  "kms": "kilometr", "kilometer": "kilometr", "min": "minut", "mins": "minut", "hr": "hour",
                  "hrs": "hour", "yr": "year", "yrs": "year", "wk": "week", "wks": "week",
                  # a delivery is an order delivered ("your first three deliveries" = "your first three orders")
-                 "delivery": "order"}
+                 "delivery": "order",
+                 # an instalment is a payment ("three payments of £120" = "three monthly instalments of £120")
+                 "instalment": "payment", "installment": "payment"}
 
 
 def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
@@ -103,6 +105,9 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
                 continue
             if value <= 5 and _DISCOURSE_COUNTS.intersection(tokens[i + 1:i + 3]):
                 continue  # "Two things might help: ...": the caller counts their own points, the offer nothing
+            if i >= 2 and tokens[i - 1] == "in" and tokens[i - 2] in ("one", "1") and value > 1:
+                out.add(("pct", round(100 / value, 3), ""))  # "one in five" buys something: 20% (round 97)
+                continue
             if tokens[i + 1:i + 3] == ("of", "you"):
                 continue  # "with four of you" counts the user's household (round 93: the mesh booster unheard)
             if unit in UNIT_DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
@@ -394,7 +399,12 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         # sets per room" (round 72: a lie, "That's not what your website says")
         per += [k[1] for k in known if k[0] == "num" and same_unit(k[2], q[2])]
         times = [k[1] for k in stated if k[0] == "num" and k != q and not same_unit(k[2], q[2])]
-        return any(abs(a * n - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for a in per for n in times)
+        # ... or a share of a true count: "450 collections a month, and one in five buys something, so that's around 90
+        # purchases a month" (round 97: a lie)
+        whole = [k[1] for k in stated if k[0] == "num" and k != q and accounted(k, known)]
+        shares = [k[1] for k in (*stated, *known) if k[0] == "pct" and isinstance(k[1], float)]
+        return any(abs(a * n - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for a in per for n in times) or any(
+            abs(a * p / 100 - q[1]) <= 0.02 * max(abs(q[1]), 1.0) for a in whole for p in shares)
     if q[0] == "dur":
         # a payback time: the true prices said (or their sum) over a yearly amount said beside them, "£480 and £1,150,
         # so about £1,630 together, and at roughly £390 a year saved that pays back in a little over four years"
@@ -418,6 +428,9 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     # a yearly amount per month ("about 750 a year, so around 62 a month"); never the other way, which would let a
     # monthly amount be inflated twelvefold
     totals |= {a / 12 for a in parts}
+    # ... and a true price over a count said beside it: "£360 for 12 weeks, which is 24 classes, so about £15 a class"
+    # (round 97: a lie, and the call lost)
+    totals |= {a / n for a in parts for n in counts if n > 1}
     left = {a * (1 - p / 100) for a in parts for p in cuts}
     return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)

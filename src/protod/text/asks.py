@@ -65,7 +65,7 @@ _CONSENT = re.compile(
     r"(?:creat|open|mak)(?:e|es|ing) (?:your|a|an|the) (?:(?!of\b)[\w-]+ ){0,3}?(?:profile|account|listing)|"
     # ("Shall we set your profile up now?", "Shall we put a first order together, ...?": round 93, no ask heard)
     r"set(?:ting)? (?:your|the|a|an) (?:[\w-]+ ){0,2}?(?:profile|account|membership|listing) up|"
-    r"(?:put(?:ting)?|plac(?:e|ing)) (?:a|an|your|the) (?:first |trial |initial |starter )?order\b"
+    r"(?:put(?:ting)?|plac(?:e|ing)|do(?:ing)?) (?:a|an|your|the) (?:first |trial |initial |starter )?order\b"
     r"(?! (?:of|for) (?:the|your) (?:day|menu))|"
     r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
@@ -105,7 +105,7 @@ _USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*(?:i (?:s
 # worry, nothing of their situation (round 91: three worries probed, and "Well, nobody local to hold a key.")
 _SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,5}?(?:might|could|would|will|can) (?:really )?(?:help you|"
                         r"suit you|work (?:well )?for you|be (?:right|a good fit|good|useful|worth it) for you|"
-                        r"make (?:sense|life easier) for you)\b|"
+                        r"make (?:sense|life easier) for you|interest you|appeal to you)\b|"
                         # ("..., and I wondered if you'd like to hear how it could earn you some money?", round 94: the
                         # earnings worry probed, and "Not that so much, honestly.")
                         r"\b(?:whether|if) you(?:'d| would) (?:like|want|care|be interested) to hear\b")
@@ -162,7 +162,7 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|w
 # worry, so it reaches them all (the rule perceiver had no cue for it: round 24's callers were answered "It depends.
 # What are you getting at?").
 _OPEN_WORRY = re.compile(
-    r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|hold(?:s|ing)? you back|put(?:s|ting)? you off|hesita\w*|"
+    r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|(?:hold(?:s|ing)?|held) you back|put(?:s|ting)? you off|hesita\w*|"
     r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
     r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|bugging|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
     r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|step away|step back|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"

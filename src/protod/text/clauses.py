@@ -153,6 +153,9 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     if _RELATIVE_PRONOUNS.intersection(clause.tokens[max(0, first - 4):first]) or _RELATIVE_HEADS.intersection(
             clause.tokens[:first]):
         end = next((i for i in range(first + 2, end) if clause.tokens[i] in _MAIN_VERB_OPENERS), end)
+    # ... nor past a reason given after it: "no staff time since couriers load it" asserts the couriers' loading (round
+    # 97: a lie against "couriers load the locker")
+    end = next((i for i in range(first + 2, end) if clause.tokens[i] in ("since", "because", "whereas")), end)
     # ... nor into a clause run on without a comma: "if you arrive and can't get in you are paid in full" pays in full
     # (round 92: "you're paid in full" a lie); a verb's object clause stays denied ("we can't promise you will ...")
     end = next((i for i in range(first + 2, end - 1) if clause.tokens[i] in _SUBJECTS

@@ -76,7 +76,15 @@ def _plain_stems(text: str) -> set[str]:
 # (and mostly plain: "since you ask" to every question is a tic, round 34)
 # (nor "..., since you ask.": rounds 60-62's callers heard it as a tic in every other call, often where nothing was asked)
 _ASKS_WHY = re.compile(r"^(?:(?:so|and|okay|ok|right|well)[, ]+)*(?:why|how come|what(?:'s| has| have| is)? "
-                       r"(?:got|made|makes|brought|brings|drawn|drew|led|leads|prompted|pushed|put|attracted) you)\b")
+                       r"(?:got|made|makes|making|brought|brings|bringing|drawn|drew|led|leads|prompted|pushed|put|"
+                       r"attracted) you)\b")  # ("What's making you want to get your Italian going again?", round 97)
+def _denying(value: str) -> bool:
+    """The trait value denies something ("never tutored before", "no car"); "a spare line doing nothing" has a line
+    (round 97: "No, a spare line doing nothing." to "Is there a spare line you could put it on?")."""
+    tokens = tokenize(value)
+    return bool((NEGATORS - {"nothing"}) & set(tokens)) or tokens[:1] == ("nothing",)
+
+
 _ANSWER_OPEN = ("{value}.", "Well, {value}.", "{value}, as it happens.")
 _ANSWER_WARY = ("{value}, if you must know.", "{value}. Why do you ask?")
 # ... and a value the user has already told this caller is said as such ("How many bedrooms is the cottage?" in round 21
@@ -354,9 +362,9 @@ class TemplateExpresser:
             # A yes-or-no question asked without a negator that names a value which denies ("Have you done any delivery
             # work?" to "never done delivery work") is answered no (round 32: "Yes, that's right: never done ...").
             asked_negated = bool(NEGATORS & {t for q in (yes_no or questions) for t in q})
-            denies = all(NEGATORS & set(tokenize(v)) for v in plain)
+            denies = all(_denying(v) for v in plain)
             answered_no = known and bool(yes_no) and denies and not asked_negated
-            known = known and all(bool(NEGATORS & set(tokenize(v))) <= asked_negated for v in plain)
+            known = known and all(_denying(v) <= asked_negated for v in plain)
             # ... and a value the caller's own statement told ("I saw you've worked in a care home before. ... I'd love
             # to hear whether you'd ever go back into care work." was answered "I've worked in a care home before.",
             # round 70: an echo, not an answer) is confirmed, unless a question asks how or what of it ("You've been at

@@ -14,7 +14,7 @@ from typing import Any
 from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
-    VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
+    VERB_STEMS, Clause, Sentence, accounted, clauses_of, first_quantity, content_stems, count_without_noun, counted_per_period,
     contains_phrase, contradicts, derived,
     in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
@@ -81,6 +81,7 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
 
 
 _USER = frozenset(("you", "your"))
+_REASONS = frozenset(("since", "because", "whereas"))
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
 # Verbs that say nothing of a topic ("no lessons get booked" and "you get lesson plans" share only the lessons);
 # VERB_STEMS is too wide for this ("plan", "book", "pay" are topics too).
@@ -236,6 +237,10 @@ class FactReader:
         if not any(self._fact_model[f].guarantee for f in stated if f not in false):
             false += [f for f, c in vouched
                       if not (f in stated and self._firm_promise(sent, c, self._fact_model[f]))]
+        # ... and "guaranteed" said after an estimate: "One in eight enquiries will book with you, guaranteed." (the
+        # fact's "about one in eight" is an average)
+        if any(c.guarantee and len(c.tokens) <= 2 and not c.numbers for c in sent.clauses):
+            false += [f for f in stated if self._fact_model[f].hedged and not self._fact_model[f].guarantee]
         return self._verdict(sent, stated, false, negated_clauses, loose, supposed, spoken)
 
     def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
@@ -445,6 +450,11 @@ class FactReader:
         if denies_a_limit(clause):
             return False
         negated_words = set(clause.stems)
+        # (not a reason given after the denial: "with no staff time since couriers load it", round 97)
+        cut = next((i for i, t in enumerate(clause.tokens) if t in _REASONS and NEGATORS.intersection(clause.tokens[:i])),
+                   None)
+        if cut is not None:
+            negated_words = {s for s in clause.token_stems[:cut] if s in negated_words}
         if _charge_named_otherwise(clause, fact):
             return False
         # "no staff needed" says the user needs nobody, not that the fact's staffed desk is gone (round 92: a lie
@@ -521,6 +531,10 @@ class FactReader:
             return False
         words = {w for c in sent.clauses for w in c.stems if not is_number(w)} - UNIT_STEMS
         words -= set().union(*(self._fact_model[f].topic for f in stated))
+        # ... or the amount's own noun, said right after it: "the $180 rent plus 30 cents a parcel" names the rent's
+        # $180, though the parcel fact says "on top of the rent" (round 97: the parcel bonus unheard)
+        words |= {stem(c.tokens[i + 1]) for c in sent.clauses for i in range(len(c.tokens) - 1)
+                  if is_number(c.tokens[i]) and first_quantity(c.tokens[i:]) == q}
         return any(words & m.topic for m in self._facts if m.id not in stated and accounted(q, m.numbers))
 
     def _lent(self, q: tuple, fact_id: str, stated: list[str], words: set[str]) -> bool:
