@@ -151,3 +151,23 @@ def test_a_declined_ask_on_the_calls_first_line_does_not_end_the_call_unless_pus
     assert second.state.decision.value == "reject", second
     pushed = transition(state, Perception(closing_ask=True, pressure=True), _severity(pack), pack.dynamics, 12)
     assert pushed.state.decision.value == "reject", pushed
+
+
+def test_a_question_pointed_at_one_worry_is_not_answered_as_another_settled_before():
+    """Round 98: "Is there anything else that would stop you switching, say space for bins on a pedestrian street, or
+    timing?" pointed at the bins worry got "We've covered that, and I'm fine with it now." of the contract worry the
+    caller had settled a turn before; a user with another worry names it instead."""
+    pack = load_scenario("merchant_recruitment")
+    persona = _user(pack, 0)
+    first, second = (c.id for c in pack.concerns[:2])
+    statuses = {first: ConcernStatus.RESOLVED, second: ConcernStatus.HIDDEN}
+    state = persona.initial_state.__class__(**{**{f: getattr(persona.initial_state, f)
+                                                  for f in persona.initial_state.__slots__},
+                                               "concerns": tuple(statuses.items()), "trust": 0.9})
+    third = next(c.id for c in pack.concerns if c.id not in statuses)
+    move = transition(state, Perception(probes=(first, third), pointed=frozenset({third}), question=True),
+                      _severity(pack), pack.dynamics, 12)
+    assert not any(e[0] == "settled" for e in move.events), move.events
+    move = transition(state, Perception(probes=(first,), pointed=frozenset({first}), question=True),
+                      _severity(pack), pack.dynamics, 12)
+    assert ("settled", first) in move.events, move.events

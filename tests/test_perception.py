@@ -1963,7 +1963,7 @@ def test_round_92_open_questions_said_naturally_and_a_word_of_approval_after_the
     assert broadband.perceive("What are you on at the moment, and is anything about it bugging you?").open_question
     beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
     assert not beer.perceive("A student bar, great.").pitch
-    for pitch in ("Our beer is the best, great.", "Our award-winning beer, perfect."):
+    for pitch in ("Our beer is the best, great.", "Our award-winning beer, perfect.", "Our app, great."):
         assert beer.perceive(pitch).pitch, pitch
 
 
@@ -2123,3 +2123,31 @@ def test_round_97_one_in_n_shares_divided_prices_reasons_after_a_denial_and_the_
     venue = RulePerceiver(load_scenario(ROOT / "data/perception/packs/wedding_venue_listing.yaml"))
     assert venue.perceive("One in eight enquiries will book with you, guaranteed.").false_claims == ("enquiry_numbers",)
     assert venue.perceive("About one in eight enquiries books.").facts == ("enquiry_numbers",)
+
+
+def test_round_98_articles_across_a_cue_a_bare_count_of_another_fact_any_amount_options_and_a_value_said_back():
+    """Round 98 (rule). Language school: "The £360 covers all the course books and the online materials" went unheard
+    (the cue "course books and online materials" split by "the"), and "..., so that's 24 classes of 90 minutes in
+    groups of at most 10, about £15 a class" voided the fee (the class-size fact's 10 said without "students"); the user
+    hung up. "Ah, English literature, sorry, my mistake." was nonsense. Merchant: "What's the part you're still unsure
+    about, is it the cost, how it fits your kitchen, or something else?" asked the team size. Any amount said of a fact
+    that bounds it is over-generalised ("however small your balance", dev)."""
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    p = school.perceive("The £360 covers all the course books and the online materials, and the instalments have no "
+                        "interest or admin fee either.")
+    assert set(p.facts) == {"course_fee", "instalments"}, p
+    p = school.perceive("It's £360 for a 12-week term, with all the books and online materials included, so that's 24 "
+                        "classes of 90 minutes in groups of at most 10, about £15 a class.")
+    assert "course_fee" in p.facts and not p.false_claims, p
+    assert "course_fee" not in school.perceive("It's £360 for a 12-week term, so that's 24 classes of 90 minutes in "
+                                               "groups of at most 14.").facts
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert not tutor.perceive("Ah, English literature, sorry, my mistake.").nonsense
+    assert tutor.perceive("Fees cheap English literature.").nonsense
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    p = merchant.perceive("What's the part you're still unsure about, is it the cost, how it fits your kitchen, or "
+                          "something else?")
+    assert p.open_question and not p.asked_traits, p
+    translator = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
+    assert translator.perceive("Payouts go out on the 1st and 15th.").facts == ("payout_schedule",)
+    assert translator.perceive("Every payout goes out on the 1st and 15th, however small your balance.").false_claims

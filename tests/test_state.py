@@ -191,7 +191,9 @@ def test_user_accepts_only_when_asked_and_convinced():
 
 def test_reject_hang_up_and_timeout():
     assert step(state(refusals=D.max_refusals - 1), closing_ask=True).state.decision is Decision.REJECT
-    assert step(state(stance=0.1), closing_ask=True).state.decision is Decision.REJECT
+    assert step(state(stance=0.1, turn=1), closing_ask=True).state.decision is Decision.REJECT
+    # (on the call's first line a declined ask ends nothing unless pushed: test_natural_user)
+    assert step(state(stance=0.1), closing_ask=True, pressure=True).state.decision is Decision.REJECT
     assert step(state(patience=1), pitch=True).state.decision is Decision.HANG_UP
     assert step(state(trust=0.12), off_topic=True).state.decision is Decision.HANG_UP
     t = transition(state(turn=11), Perception(probes=("fees",), pointed=frozenset({"fees"})), SEV, D, 12)

@@ -353,6 +353,9 @@ def has_verb(tokens: tuple[str, ...], extra_verbs: frozenset[str]) -> bool:
         after_noun_marker = i > 0 and tokens[i - 1] in _NOUN_MARKERS  # "few orders", "your earnings": nouns
         if (t in COMMON_VERBS or t in extra_verbs) and not after_noun_marker:
             return True
+        # ("Every payout goes out on the 1st", round 98: no verb, "goes" being no stem of a listed verb)
+        if t.endswith("es") and t[:-2] in COMMON_VERBS and not after_noun_marker:
+            return True
         if stem(t) in VERB_STEMS and not after_noun_marker:
             # "charges", "answers" are verbs; "delivered order", "guaranteed income" may be adjectives: a participle
             # counts only after an auxiliary or a subject ("are removed", "we delivered").

@@ -81,6 +81,9 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
 
 
 _USER = frozenset(("you", "your"))
+_ANY_AMOUNT = re.compile(r"\b(?:however|no matter how) (?:small|much|little|low|high|big|large|many|few)\b|"
+                         r"\bany amount\b")
+_ARTICLE = re.compile(r" (?:the|a|an)(?= )")
 _REASONS = frozenset(("since", "because", "whereas"))
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
 # Verbs that say nothing of a topic ("no lessons get booked" and "you get lesson plans" share only the lessons);
@@ -237,6 +240,11 @@ class FactReader:
         if not any(self._fact_model[f].guarantee for f in stated if f not in false):
             false += [f for f, c in vouched
                       if not (f in stated and self._firm_promise(sent, c, self._fact_model[f]))]
+        # ... and an amount the fact bounds, said to be any: "Every payout goes out on the 1st and 15th, however small
+        # your balance." beside "once your balance reaches $50" (dev: credited), "We'll refund whatever exit fee your
+        # collector charges, however much it is." beside "up to €150"
+        if stated and _ANY_AMOUNT.search(sent.text.lower()):
+            false += [f for f in stated if self._fact_model[f].numbers]
         # ... and "guaranteed" said after an estimate: "One in eight enquiries will book with you, guaranteed." (the
         # fact's "about one in eight" is an average)
         if any(c.guarantee and len(c.tokens) <= 2 and not c.numbers for c in sent.clauses):
@@ -248,6 +256,7 @@ class FactReader:
         """(fact, negated) for every fact one clause speaks of: through a cue (strong), else through most of one of
         the fact's clauses (weak, the best overlap only), or a denial of one."""
         sentence_text = joined(sent.stems)
+        bare_sentence = _ARTICLE.sub("", sentence_text)
         imperative = sent.tokens[0] in COMMON_VERBS
         words = set(clause.stems)
         at = sent.clauses.index(clause)
@@ -264,9 +273,12 @@ class FactReader:
             # nothing; "rent an e-bike for €15 a week" does), and the fact's number where it has one.
             # A cue may span a clause break ("lunch and dinner peaks"): found in the sentence, owned by a clause
             # that holds part of it.
+            # (across the break, an article added is no other phrase: "the course books and the online materials"
+            # says "course books and online materials", round 98)
             cue = next(((phrase, neg) for phrase, neg in fact.cues
                         if joined(phrase) in clause_text
-                        or (joined(phrase) in sentence_text and set(phrase) & set(clause.token_stems)
+                        or ((joined(phrase) in sentence_text or _ARTICLE.sub("", joined(phrase)) in bare_sentence)
+                            and set(phrase) & set(clause.token_stems)
                             and not any(joined(phrase) in t for t in clause_texts))), None)
             home = fact.cue_homes.get(cue[0]) if cue is not None else None
             if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(
@@ -535,7 +547,9 @@ class FactReader:
         # $180, though the parcel fact says "on top of the rent" (round 97: the parcel bonus unheard)
         words |= {stem(c.tokens[i + 1]) for c in sent.clauses for i in range(len(c.tokens) - 1)
                   if is_number(c.tokens[i]) and first_quantity(c.tokens[i:]) == q}
-        return any(words & m.topic for m in self._facts if m.id not in stated and accounted(q, m.numbers))
+        # (a count said without its noun counts what that fact counts: "in groups of at most 10", round 98)
+        return any(words & m.topic for m in self._facts if m.id not in stated
+                   and (accounted(q, m.numbers) or count_without_noun(q, m.numbers)))
 
     def _lent(self, q: tuple, fact_id: str, stated: list[str], words: set[str]) -> bool:
         """A price or share `q` that contradicts the stated fact `fact_id`, said in a clause (`words`) that names

@@ -164,6 +164,7 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
 # any asks about one thing, whatever else it names on the way.
 _EXAMPLES_AFTER = re.compile(r",\s*(?:like|such as|for example|for instance|e\.g\.|say)\s")
 _LIST_ITEM_BREAK = re.compile(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+")
+_APOLOGY_WORDS = frozenset("ah oh sorry my mistake bad apologies apology pardon".split())
 _WITH_US = frozenset((("with", "us"), ("for", "us")))
 _COORDINATED = re.compile(r",|/|\b(?:or|and|nor|plus|either)\b")
 
@@ -411,7 +412,8 @@ class RulePerceiver:
             # evening slowdown, so how is it going?" asks about what "it" refers back to
             stems = asked_stems
         elif asked != sent.text and asks_open_worry(asked) and sent.tokens[0] not in AUXILIARIES | WH_WORDS \
-                and tokenize(asked)[:1] and tokenize(asked)[0] in WH_WORDS:
+                and not opens_condition(sent.tokens) and tokenize(asked)[:1] and tokenize(asked)[0] in WH_WORDS:
+            # (not after a condition naming the worry: "If it's the price, what would you need to see?" asks of it)
             # an open question after a statement names nothing the statement does: "Right now you do walk-ins and phone
             # orders, so I'd love to know: ... what's put you off so far?" (round 93: asked about order volume)
             return list(self._by_severity), set(), "open"
@@ -565,6 +567,12 @@ class RulePerceiver:
                 return True
         return False
 
+    def _echoes_a_value(self, sent: Sentence) -> bool:
+        """The sentence is one of the user's trait values said back, with interjections and apologies only ("Ah,
+        English literature, sorry, my mistake.")."""
+        words = set(sent.tokens) - INTERJECTIONS - _APOLOGY_WORDS - FUNCTION_WORDS
+        return bool(words) and any(words <= set(tokenize(str(v))) for tr in self.pack.traits for v in tr.values)
+
     def pitches(self, sent: Sentence) -> bool:
         """The sentence uses the pack's sales-talk words ("best", "leading", ...), other than for the caller's own wish:
         "I'd love two minutes of your time", "We'd love to have you" are courtesy (round 21: "That reads like your
@@ -582,7 +590,7 @@ class RulePerceiver:
         praise = [c for c in sent.clauses if _appraises(c.tokens)
                   or (_praises_users(c.tokens) and not _WE.intersection(sent.tokens))
                   or (c is sent.clauses[-1] and len(sent.clauses) > 1 and len(c.tokens) == 1
-                      and c.tokens[0] in INTERJECTIONS | _APPROVING)]
+                      and c.tokens[0] in INTERJECTIONS | _APPROVING and not _WE.intersection(sent.tokens))]
         if praise and not any(_has_any(c.stems, self._pitch) for c in sent.clauses if c not in praise):
             return False
         own = set(caller_wishes(sent.tokens))
@@ -667,7 +675,9 @@ class RulePerceiver:
                 # (nor an acknowledgement with why it is apt, which the reader may take for a keyword list: "Good
                 # question, especially with legal contracts.", round 81)
                 # (nor courtesy the reader takes for a keyword list: "Of course, fair enough.", round 89)
-                if not acknowledges(sent.text) and not polite_only(sent.text) and (
+                # (nor the user's own answer said back with a correction: "Ah, English literature, sorry, my
+                # mistake.", round 98)
+                if not acknowledges(sent.text) and not polite_only(sent.text) and not self._echoes_a_value(sent) and (
                         sent.defect not in ("fragment", "no verb")
                         or (self._touches_pack(stems) and not courtesy_only(sent.text) and not says_yes(sent.text)
                             and sent.tokens[0] not in INTERJECTIONS
@@ -740,7 +750,9 @@ class RulePerceiver:
                             continue
                         elif not opened or _asks_anew(tokens):
                             kept.append(part)
-                    about = ", ".join(kept)
+                    # (nor options ending "or something else": "..., is it the cost, how it fits your kitchen, or
+                    # something else?" asks nothing about the kitchen team, round 98: "A team of about ten.")
+                    about = "" if leaves_choice_open(sent.text) else ", ".join(kept)
                     traits += [t for t in self.asked_traits(about) if t not in traits]
                 pointed |= sharp
                 if verdict != "open":  # an open question names no area: it counts towards no barrage

@@ -521,7 +521,9 @@ def _asked_again(w: _Turn, perception: Perception, d: Dynamics, areas: dict[str,
         part = areas.get(perception.probes[0])
         if not any(s is _HIDDEN and areas.get(c) == part for c, s in statuses.items()):
             waiting_probed = next((c for c, s in statuses.items() if s is _VOICED and areas.get(c) == part), None)
-    settled = next((cid for cid in perception.probes if statuses.get(cid) is _RESOLVED), None)
+    # (a question pointed at one worry is about that one: "anything else that would stop you switching, say space for
+    # bins ...?" pointed at the bins got "We've covered that" of the contract settled before, round 98)
+    settled = next((cid for cid in (perception.pointed or perception.probes) if statuses.get(cid) is _RESOLVED), None)
     other = next((cid for cid, s in statuses.items() if s is _HIDDEN), None)
     names_other = other is not None and w.trust >= d.generic_voice_trust_min
     if waiting_probed is not None:
