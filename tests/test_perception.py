@@ -2151,3 +2151,35 @@ def test_round_98_articles_across_a_cue_a_bare_count_of_another_fact_any_amount_
     translator = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
     assert translator.perceive("Payouts go out on the 1st and 15th.").facts == ("payout_schedule",)
     assert translator.perceive("Every payout goes out on the 1st and 15th, however small your balance.").false_claims
+
+
+def test_round_99_with_no_a_risk_denied_a_gallon_staff_are_employees_a_share_of_two_prices_and_a_condition_s_denial():
+    """Round 99 (rule). Bins: "if there's really no room you can use our tagged sacks instead" was a lie (the fact's
+    "premises with no room for bins can use our tagged sacks" read as denying the sacks). Beer: "No gamble on the first
+    order: it's sale or return, ..." denied the first order; "two firkins at £112 each" contradicted the
+    "9-gallon firkin". Apprenticeships: "with under 25 staff there's no training fee" voided the facts (staff are not
+    employees to the reader); "so if it isn't working either side can end it with a week's notice" denied the trial.
+    Insulation: "on typical prices of £480 and £1,150 your share would be around £410" beside 75% was a lie."""
+    bins = RulePerceiver(load_scenario(ROOT / "data/perception/packs/office_recycling.yaml"))
+    p = bins.perceive("Bins come in a smaller 140-litre size, and if there's really no room you can use our tagged sacks "
+                      "instead, at €3.80 a sack collected from your door.")
+    assert p.facts == ("bin_sizes",) and not p.false_claims, p
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    p = beer.perceive("No gamble on the first order: it's sale or return, so any cask you haven't tapped within six "
+                      "weeks goes back for full credit, and you get 30 days' credit with no deposit on the casks.")
+    assert set(p.facts) == {"sale_or_return", "credit_terms"}, p
+    assert not beer.perceive("Just say yes to a first order of two firkins at £112 each before VAT delivered."
+                             ).false_claims
+    assert beer.perceive("A 12-gallon firkin is £112.").false_claims == ("cask_keg_prices",)
+    jobs = RulePerceiver(load_scenario(ROOT / "data/perception/packs/employer_apprenticeships.yaml"))
+    p = jobs.perceive("With fewer than 50 employees you'd get a provincial hiring grant covering half the apprentice's "
+                      "wages for the first 12 months, up to $9,000, paid to you every three months, and with under 25 "
+                      "staff there's no training fee at all.")
+    assert set(p.facts) == {"wage_grant", "training_fee"}, p
+    assert jobs.perceive("And the first eight weeks are a trial, so if it isn't working either side can end it with a "
+                         "week's notice.").facts == ("trial_period",)
+    home = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_insulation_retrofit.yaml"))
+    assert home.perceive("The Warm Homes grant pays up to 75% of the cost, capped at £1,500, so on typical prices of "
+                         "£480 and £1,150 your share would be around £410.").facts == ("grant_eligibility",)
+    assert home.perceive("The grant pays up to 75% of the cost, so on £480 and £1,150 your share would be around £600."
+                         ).false_claims

@@ -42,7 +42,9 @@ _UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gig
                  # a delivery is an order delivered ("your first three deliveries" = "your first three orders")
                  "delivery": "order",
                  # an instalment is a payment ("three payments of £120" = "three monthly instalments of £120")
-                 "instalment": "payment", "installment": "payment"}
+                 "instalment": "payment", "installment": "payment",
+                 # staff are employees ("with under 25 staff" = "fewer than 25 employees", round 99)
+                 "staff": "employe"}
 
 
 def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
@@ -199,7 +201,7 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
 
 _COMPARING = frozenset("more less the as faster slower bigger smaller cheaper dearer higher lower better what over".split())
 _PLACE_WORDS = frozenset("at on in during".split())
-_MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread".split())
+_MEASURES = frozenset("mbp gbp kilometr mile kw kwh gsm kg litr metr percent thread gallon pint tonn gram".split())
 _BOUND_TAILS = frozenset((a, b) for a in ("or", "and") for b in ("over", "more", "above", "older", "under", "less", "fewer",
                                                                    "younger", "up"))
 
@@ -431,7 +433,10 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     # ... and a true price over a count said beside it: "£360 for 12 weeks, which is 24 classes, so about £15 a class"
     # (round 97: a lie, and the call lost)
     totals |= {a / n for a in parts for n in counts if n > 1}
-    left = {a * (1 - p / 100) for a in parts for p in cuts}
+    # (of one price or of two said together: "75% of the cost ... on typical prices of £480 and £1,150 your share would
+    # be around £410", round 99: a lie)
+    bases = parts + [a + b for i, a in enumerate(parts) for b in parts[i + 1:]]
+    left = {a * (1 - p / 100) for a in bases for p in cuts}
     return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)
 

@@ -102,7 +102,6 @@ CHARGE_WORDS = frozenset(stem(w) for w in "charge charges fee fees cost costs pa
 _CHARGING = frozenset(stem(w) for w in "charge take add bill".split())  # verbs that impose a charge
 _ADDED = frozenset(stem(w) for w in "extra additional hidden further".split())
 _CHARGE_NEGATORS = frozenset(("nothing", "none", "no", "not", "never"))
-_RELATIVE_HEADS = frozenset(("anything", "whatever", "everything", "something"))
 _MAIN_VERB_OPENERS = frozenset("can could will would may might must should shall".split())
 
 
@@ -162,7 +161,8 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
                 and clause.tokens[i + 1] in AUXILIARIES and clause.tokens[i - 1] in _RUN_ON_ENDS), end)
     # "without" denies its own noun phrase only: "Riders without a vehicle get the e-bike at €15 a week" asserts the
     # e-bike (round 31's pack lines: a lie)
-    if clause.tokens[first] == "without":
+    # (and "with no": "premises with no room for bins can use our tagged sacks" asserts the sacks, round 99)
+    if clause.tokens[first] == "without" or (clause.tokens[first] == "no" and clause.tokens[first - 1:first] == ("with",)):
         end = next((i for i in range(first + 2, end) if clause.tokens[i] in AUXILIARIES
                     or clause.token_stems[i] in VERB_STEMS), end)
     # A charge denied denies no more than the charge, not what a preposition adds: "the quiet weeks cost you nothing
@@ -593,6 +593,8 @@ def opens_condition(tokens: tuple[str, ...]) -> bool:
 def main_clause_denies(tokens: tuple[str, ...]) -> bool:
     """A condition said without its comma whose main clause holds the negation: "if we can get a stain out we don't
     replace the item free" (the second subject comes before the negator)."""
+    if tokens[:1] and tokens[0] in ("so", "and", "but", "or", "then"):  # ("so if it isn't working, ...": round 99)
+        tokens = tokens[1:]
     neg = next((i for i, t in enumerate(tokens) if t in NEGATORS), None)
     second = next((i for i in range(2, len(tokens)) if tokens[i] in _MAIN_SUBJECTS), None)
     return neg is not None and second is not None and second < neg

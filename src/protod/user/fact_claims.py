@@ -83,6 +83,9 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
 _USER = frozenset(("you", "your"))
 _ANY_AMOUNT = re.compile(r"\b(?:however|no matter how) (?:small|much|little|low|high|big|large|many|few)\b|"
                          r"\bany amount\b")
+# "No gamble on the first order" denies a risk, not the first order (round 99: a lie against "Your first order is on
+# sale or return")
+_RISK_DENIED = re.compile(r"\bno (?:gamble|risk|catch|worries|worry|hassle|problems?|stress|surprises?)\b")
 _ARTICLE = re.compile(r" (?:the|a|an)(?= )")
 _REASONS = frozenset(("since", "because", "whereas"))
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
@@ -207,6 +210,11 @@ class FactReader:
         clause_texts = [joined(c.token_stems) + _distributed(c.token_stems) for c in sent.clauses]
         for clause, clause_text in zip(sent.clauses, clause_texts):
             matches = self._clause_matches(sent, clause, clause_text, clause_texts, sentence_words)
+            if len(matches) > 1 and clause.numbers:
+                # a clause that names two facts, its amounts one's and against the other's, states the one: "about one
+                # in eight turns into a confirmed booking" is the enquiry figures, not the 8% commission on bookings
+                fits = [(f, n) for f, n in matches if not any(contradicts(q, f.numbers) for q in clause.numbers)]
+                matches = fits or matches
             known_numbers = frozenset().union(*(f.numbers for f, _ in matches)) if matches else frozenset()
             spans = frozenset().union(*(f.spans for f, _ in matches)) if matches else frozenset()
             for fact, negated in matches:
@@ -341,6 +349,11 @@ class FactReader:
                 # "we add a Saturday run at no extra charge" and denies nothing (round 32: a lie)
                 differ = sum((negation_covers(clause, {w}) != waived) != negation_covers(best, {w}) for w in shared)
                 flipped = 2 * differ > len(shared)
+                if flipped and opens_condition(clause.tokens) and not main_clause_denies(clause.tokens) \
+                        and not best.negated:
+                    # a denial inside the condition names a case: "so if it isn't working either side can end it with a
+                    # week's notice" (round 99: a lie against the trial period)
+                    flipped = False
             if not flipped:
                 agreeing = max(agreeing, overlap)
             if overlap >= 3 and overlap >= 0.5 * len(set(best.stems)) and _numbers_fit(sent.numbers, best.numbers):
@@ -350,7 +363,8 @@ class FactReader:
                 # "There won't be anyone on the front desk until eight" says when the fact's "staffed from 8 am"
                 # begins: it agrees (round 35: a lie)
                 agreeing = max(agreeing, overlap)
-            elif len(shared - _LIGHT_VERBS) >= 2 and flipped and overlap >= 0.5 * len(words) and any(
+            elif len(shared - _LIGHT_VERBS) >= 2 and flipped and overlap >= 0.5 * len(words) and not _RISK_DENIED.search(
+                    " ".join(clause.tokens)) and any(
                     not is_number(w) and w not in UNIT_WORDS for w in shared):
                 # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
                 # a change, not the fact's 18 months (round 32: a lie); "no lessons get booked" shares only
