@@ -2183,3 +2183,11 @@ def test_round_99_with_no_a_risk_denied_a_gallon_staff_are_employees_a_share_of_
                          "£480 and £1,150 your share would be around £410.").facts == ("grant_eligibility",)
     assert home.perceive("The grant pays up to 75% of the cost, so on £480 and £1,150 your share would be around £600."
                          ).false_claims
+    # (and "nothing at all on enquiries or viewings that don't turn into a booking" stays a denial of charges: its
+    # relative clause's "don't" undid it, and "nothing on enquiries or viewings" was a lie that ended the call)
+    venue = RulePerceiver(load_scenario(ROOT / "data/perception/packs/wedding_venue_listing.yaml"))
+    p = venue.perceive("Listing is free for the first twelve months, then €35 a month, and we only take an 8% commission "
+                       "on the hire fee of bookings that actually confirm, nothing on enquiries or viewings.")
+    assert set(p.facts) == {"listing_fee", "booking_commission"} and not p.false_claims, p
+    assert venue.perceive("Country houses and barn venues like yours average 14 to 22 enquiries a month on Gleann, and "
+                          "about one in eight turns into a confirmed booking.").facts == ("enquiry_numbers",)

@@ -84,6 +84,11 @@ def _clause(text: str) -> Clause | None:
     if not tokens:
         return None
     negators = sum(1 for t in tokens if t in NEGATORS or t in OPTIONAL_WORDS) - _relative_negation(tokens)
+    # a relative clause's own negator after a denial does not undo it: "nothing at all on enquiries or viewings that
+    # don't turn into a booking" charges nothing (round 99: "nothing on enquiries or viewings" a lie)
+    rel = next((i for i, t in enumerate(tokens) if t in _RELATIVE_PRONOUNS and NEGATORS.intersection(tokens[:i])), None)
+    if rel is not None:
+        negators -= sum(1 for t in tokens[rel + 1:] if t in NEGATORS)
     return Clause(
         tokens=tokens,
         token_stems=tuple(stem(t) for t in tokens),
