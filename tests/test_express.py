@@ -862,3 +862,13 @@ def test_a_value_that_does_nothing_is_no_denial():
 
     assert not _denying("a spare line doing nothing")
     assert _denying("never tutored before") and _denying("no car of their own") and _denying("nothing yet")
+
+
+def test_a_first_line_ask_declined_is_not_declined_still():
+    """Round 100: "Would you be open to taking on an apprentice at the workshop?" on the call's first line got "Not so
+    fast. I've still got doubts." with nothing said yet to doubt."""
+    merchant = parse_scenario((Path(__file__).parents[1] / "src/protod/scenarios/merchant_recruitment.yaml").read_text())
+    expresser = TemplateExpresser(merchant)
+    persona = PersonaSampler(merchant, 0).sample(1)[0]
+    replies = {expresser.express((("refused_ask",),), persona, random.Random(seed)) for seed in range(20)}
+    assert replies and not any("still" in r for r in replies), replies

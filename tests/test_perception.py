@@ -2191,3 +2191,16 @@ def test_round_99_with_no_a_risk_denied_a_gallon_staff_are_employees_a_share_of_
     assert set(p.facts) == {"listing_fee", "booking_commission"} and not p.false_claims, p
     assert venue.perceive("Country houses and barn venues like yours average 14 to 22 enquiries a month on Gleann, and "
                           "about one in eight turns into a confirmed booking.").facts == ("enquiry_numbers",)
+
+
+def test_round_100_putting_down_confirming_and_placing_that_order():
+    """Round 100 (rule): "Shall I put down, say, two pins of our golden ale for Friday's drop?", "So that's two pins ...
+    on Friday's delivery, ..., shall I confirm that?" and "Are you happy to place that first order now?" asked nothing
+    (a publican who said yes three times ran on); a check of the user's situation is still no ask."""
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    for ask in ("Shall I put down, say, two pins of our golden ale for Friday's drop?",
+                "Brilliant, I'm happy too. So that's two pins of the golden ale on Friday's delivery, sale or return, 30 "
+                "days' credit on the invoice, shall I confirm that?",
+                "Are you happy to place that first order now?"):
+        assert beer.perceive(ask).closing_ask, ask
+    assert not beer.perceive("Can I confirm that you're tied to a pub company?").closing_ask

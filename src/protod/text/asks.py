@@ -45,7 +45,8 @@ _CONSENT = re.compile(
     # September start ...?", "Shall I send the contract over today ...?", "you're agreeing to switch your school meals
     # to Brightplate ...?": round 91, no ask heard in six closing lines)
     r"award(?:ing)? (?:[\w-]+ ){0,2}?(?:the|a|your|our) (?:[\w-]+ )?(?:contract|tender|business|account)|"
-    r"put (?:[\w-]+ ){1,2}down for|"
+    r"put (?:[\w-]+ ){1,2}down for|put down\b|confirm (?:that|it|this|the order|your order)(?=[?.!]*$)|"
+    # ("Shall I put down, say, two pins ...?", "... shall I confirm that?": round 100, heard as no ask)
     r"send (?:you |over )?(?:the|our|your) (?:[\w-]+ )?(?:contract|agreement|paperwork|forms?|sign-?up (?:link|form))|"
     r"agree(?:ing)? to (?:award|switch|sign|go ahead|start|join|move|take|book|list|rejoin|use)\b|"
     # ("So you're agreeing to a first order of two kegs ...?", "Would you like to give the induction a go?", "...
@@ -65,7 +66,7 @@ _CONSENT = re.compile(
     r"(?:creat|open|mak)(?:e|es|ing) (?:your|a|an|the) (?:(?!of\b)[\w-]+ ){0,3}?(?:profile|account|listing)|"
     # ("Shall we set your profile up now?", "Shall we put a first order together, ...?": round 93, no ask heard)
     r"set(?:ting)? (?:your|the|a|an) (?:[\w-]+ ){0,2}?(?:profile|account|membership|listing) up|"
-    r"(?:put(?:ting)?|plac(?:e|ing)|do(?:ing)?) (?:a|an|your|the) (?:first |trial |initial |starter )?order\b"
+    r"(?:put(?:ting)?|plac(?:e|ing)|do(?:ing)?) (?:a|an|your|the|that) (?:first |trial |initial |starter )?order\b"
     r"(?! (?:of|for) (?:the|your) (?:day|menu))|"
     r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")

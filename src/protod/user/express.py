@@ -489,6 +489,10 @@ class TemplateExpresser:
                 lines = self._reject_unsure  # every worry settled, only trust short: not "Riding isn't for me."
             else:
                 lines = getattr(pack.user_lines, _GENERIC[kind])
+            if kind == "refused_ask" and opening:
+                # (nothing has been said yet to doubt "still": "Not so fast. I've still got doubts." to the call's
+                # first line, round 100)
+                lines = [x for x in lines if not re.search(r"\bstill\b", str(x), re.I)] or lines
             facts = event[2:] if kind == "resolved" else ()
             # The resolved line has just said they are satisfied: only the ready line's question about the next step
             # follows (round 17: "Alright, that sounds fair on the gear. Good, that's what I needed to hear. Where
