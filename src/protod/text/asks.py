@@ -36,7 +36,8 @@ _CONSENT = re.compile(
     r"signed up|enrolled)|"
     # ("So you're happy for me to list your Corolla on Borrowa today?": round 89, a check of the user's car)
     r"list(?:ing)? (?:you|your|it|that)\b(?! (?:options|choices|benefits|questions))|"
-    r"list(?:ing)? (?:the|this) (?:[\w-]+ ){1,2}?(?:with|on) (?!(?:the|a) (?:phone|call)\b)|"  # (round 96: "list the estate with")
+    # (round 96: "would you be happy to list the estate with Gleann Weddings today?")
+    r"list(?:ing)? (?:the|this) (?:[\w-]+ ){1,2}?(?:with|on) (?!(?:the|a) (?:phone|call)\b)|"
     r"restart|reactivate|renew|rejoin|"
     # ("So shall we agree that you'll sign the supply agreement ...?": round 90, a question about the lock-in)
     r"sign(?:ing)? (?:the|our|your|a|an|this|that) (?:[\w-]+ ){0,2}?(?:agreement|contract|forms?|papers|paperwork|"

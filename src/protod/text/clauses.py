@@ -167,7 +167,8 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
     # "without" denies its own noun phrase only: "Riders without a vehicle get the e-bike at €15 a week" asserts the
     # e-bike (round 31's pack lines: a lie)
     # (and "with no": "premises with no room for bins can use our tagged sacks" asserts the sacks, round 99)
-    if clause.tokens[first] == "without" or (clause.tokens[first] == "no" and clause.tokens[first - 1:first] == ("with",)):
+    if clause.tokens[first] == "without" or (
+            clause.tokens[first] == "no" and clause.tokens[first - 1:first] == ("with",)):
         end = next((i for i in range(first + 2, end) if clause.tokens[i] in AUXILIARIES
                     or clause.token_stems[i] in VERB_STEMS), end)
     # A charge denied denies no more than the charge, not what a preposition adds: "the quiet weeks cost you nothing

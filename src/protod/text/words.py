@@ -307,8 +307,8 @@ def tokenize(text: str) -> tuple[str, ...]:
     return _currency_symbols(_merge_hundreds(out))
 
 
-_EVERY_PERIOD = frozenset("monday tuesday wednesday thursday friday saturday sunday day week month year fortnight morning "
-                          "evening night weekend quarter".split())
+_EVERY_PERIOD = frozenset("monday tuesday wednesday thursday friday saturday sunday day week month year fortnight "
+                          "morning evening night weekend quarter".split())
 
 
 _SYMBOL_OF = {"pound": "£", "pounds": "£", "quid": "£", "euro": "€", "euros": "€", "eur": "€", "dollar": "$",

@@ -14,8 +14,8 @@ from typing import Any
 from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
-    VERB_STEMS, Clause, Sentence, accounted, clauses_of, first_quantity, content_stems, count_without_noun, counted_per_period,
-    contains_phrase, contradicts, derived,
+    VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
+    contains_phrase, contradicts, derived, first_quantity,
     in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
@@ -363,8 +363,8 @@ class FactReader:
                 # "There won't be anyone on the front desk until eight" says when the fact's "staffed from 8 am"
                 # begins: it agrees (round 35: a lie)
                 agreeing = max(agreeing, overlap)
-            elif len(shared - _LIGHT_VERBS) >= 2 and flipped and overlap >= 0.5 * len(words) and not _RISK_DENIED.search(
-                    " ".join(clause.tokens)) and any(
+            elif len(shared - _LIGHT_VERBS) >= 2 and flipped and overlap >= 0.5 * len(words) \
+                    and not _RISK_DENIED.search(" ".join(clause.tokens)) and any(
                     not is_number(w) and w not in UNIT_WORDS for w in shared):
                 # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
                 # a change, not the fact's 18 months (round 32: a lie); "no lessons get booked" shares only

@@ -78,8 +78,9 @@ def _them_resolved(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
     more per word, and you are never obliged to take them" says "never obliged to take jobs marked urgent" (round 96:
     "Urgent jobs are entirely optional." a lie, the clause sharing no word with it)."""
     first = clauses[0].tokens if clauses else ()
-    subject = first[:next((i for i, t in enumerate(first) if i and has_verb(first[i:i + 1], frozenset())), len(first))]
-    if not subject or not any("them" in c.tokens for c in clauses[1:]):
+    # (only a first clause that is the thing alone, its verb in the next clause: "We supply new cars and replace them"
+    # names no thing "them" could be replaced by)
+    if not first or has_verb(first, frozenset()) or not any("them" in c.tokens for c in clauses[1:]):
         return clauses
     out = [clauses[0]]
     for c in clauses[1:]:

@@ -413,9 +413,9 @@ class RulePerceiver:
             stems = asked_stems
         elif asked != sent.text and asks_open_worry(asked) and sent.tokens[0] not in AUXILIARIES | WH_WORDS \
                 and not opens_condition(sent.tokens) and tokenize(asked)[:1] and tokenize(asked)[0] in WH_WORDS:
-            # (not after a condition naming the worry: "If it's the price, what would you need to see?" asks of it)
             # an open question after a statement names nothing the statement does: "Right now you do walk-ins and phone
-            # orders, so I'd love to know: ... what's put you off so far?" (round 93: asked about order volume)
+            # orders, so I'd love to know: ... what's put you off so far?" (round 93: asked about order volume); not
+            # after a condition naming the worry ("If it's the price, what would you need to see?" asks of it)
             return list(self._by_severity), set(), "open"
         else:
             asked = sent.text
