@@ -2204,3 +2204,23 @@ def test_round_100_putting_down_confirming_and_placing_that_order():
                 "Are you happy to place that first order now?"):
         assert beer.perceive(ask).closing_ask, ask
     assert not beer.perceive("Can I confirm that you're tied to a pub company?").closing_ask
+
+
+def test_round_101_kilos_a_sum_one_need_not_pay_at_once_and_a_contrast_tag():
+    """Round 101 (rule). Food bank: "Nobody lifts more than 10 kilos on their own, ..." went unheard twice ("10 kg" is
+    the fact's; the user: "Nothing over ten kilos on my own? I can manage that." only when the caller said "kg").
+    Language school: "you don't have to pay the £360 in one go; you can split it into three monthly instalments of
+    £120 ..." and "online is its own group at the same times, not the classroom group" were lies; the user hung up."""
+    food = RulePerceiver(load_scenario(ROOT / "data/perception/packs/food_bank_volunteering.yaml"))
+    assert food.perceive("Nobody lifts more than 10 kilos on their own, heavy crates go on trolleys, and there are always "
+                         "seated jobs like date-checking.").facts == ("light_lifting",)
+    assert "light_lifting" not in food.perceive("Nobody lifts more than 20 kilos on their own.").facts
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    p = school.perceive("On the money, you don't have to pay the £360 in one go; you can split it into three monthly "
+                        "instalments of £120 with no interest or admin fee, as long as the first is paid before the "
+                        "course starts.")
+    assert p.facts == ("instalments",) and not p.false_claims, p
+    assert school.perceive("You pay £360 in instalments of £90.").false_claims == ("instalments",)
+    assert school.perceive("You can't pay in instalments.").false_claims == ("instalments",)
+    p = school.perceive("One correction first: online is its own group at the same times, not the classroom group.")
+    assert p.facts == ("online_option",) and not p.false_claims, p

@@ -44,7 +44,9 @@ _UNIT_ALIASES = {"meg": "mbp", "megabit": "mbp", "mb": "mbp", "gig": "gbp", "gig
                  # an instalment is a payment ("three payments of £120" = "three monthly instalments of £120")
                  "instalment": "payment", "installment": "payment",
                  # staff are employees ("with under 25 staff" = "fewer than 25 employees", round 99)
-                 "staff": "employe"}
+                 "staff": "employe",
+                 # ("more than 10 kilos" = "more than 10 kg", round 101)
+                 "kilo": "kg", "kilogram": "kg", "kilogramm": "kg"}
 
 
 def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:

@@ -15,7 +15,7 @@ from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
-    contains_phrase, contradicts, derived, first_quantity,
+    contains_phrase, contradicts, derived, first_quantity, has_verb,
     in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
@@ -88,6 +88,7 @@ _ANY_AMOUNT = re.compile(r"\b(?:however|no matter how) (?:small|much|little|low|
 _RISK_DENIED = re.compile(r"\bno (?:gamble|risk|catch|worries|worry|hassle|problems?|stress|surprises?)\b")
 _ARTICLE = re.compile(r" (?:the|a|an)(?= )")
 _REASONS = frozenset(("since", "because", "whereas"))
+_LUMP_SUM = re.compile(r"\b(?:in one go|all at once|at once|in one lump|in a lump sum|up ?front|in full)\b")
 _VERB_LIKE = VERB_STEMS | frozenset(("got", "gotten", "doing", "done", "made"))
 # Verbs that say nothing of a topic ("no lessons get booked" and "you get lesson plans" share only the lessons);
 # VERB_STEMS is too wide for this ("plan", "book", "pay" are topics too).
@@ -436,8 +437,10 @@ class FactReader:
             # ... and a price another fact states, lent to a stated fact: "... only real damage such as burns or tears is
             # charged, at £25 an item" where the fact charges £8 an item (£25 is the same-day top-up's, a fact the
             # sentence says nothing of; the inventor adversary's line)
+            # (not the whole sum one need not pay at once: "you don't have to pay the £360 in one go", round 101)
             denied += [f for f in stated if f not in denied and any(self._lent(q, f, stated, set(c.stems))
-                                                                    for c in sent.clauses for q in c.numbers)]
+                                                                    for c in sent.clauses for q in c.numbers
+                                                                    if not _LUMP_SUM.search(" ".join(c.tokens)))]
             spans = frozenset().union(*(self._fact_model[f].spans for f in stated))
             inside = {q for c in sent.clauses for q in c.numbers if in_span(q, c.tokens, spans)}  # "train at 9 pm"
             if denied or any(contradicts(q, known) and not self.true_amount(q, spoken, known) and q not in inside
@@ -482,6 +485,11 @@ class FactReader:
         if cut is not None:
             negated_words = {s for s in clause.token_stems[:cut] if s in negated_words}
         if _charge_named_otherwise(clause, fact):
+            return False
+        # "you don't have to pay the £360 in one go" says the user may pay in parts, and "..., not the classroom group"
+        # only sets one thing against another: neither denies a fact (round 101: both lies, and the call lost)
+        if (says_unneeded(clause) and _LUMP_SUM.search(" ".join(clause.tokens))) or (
+                clause.tokens[:1] == ("not",) and not has_verb(clause.tokens, frozenset())):
             return False
         # "no staff needed" says the user needs nobody, not that the fact's staffed desk is gone (round 92: a lie
         # beside "the front desk is staffed from 8 am"); a charge not needed ("no deposit needed") still denies it,
