@@ -387,6 +387,11 @@ def _bare_hour(q: Quantity) -> bool:
     return q[0] == "num" and q[2] == "" and q[1] in range(1, 13)
 
 
+def _with_pair_sums(values: list[float]) -> list[float]:
+    """`values` and the sum of each two of them ("£480 and £1,150, so about £1,630 together")."""
+    return values + [a + b for i, a in enumerate(values) for b in values[i + 1:]]
+
+
 def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity],
             shares: frozenset[Quantity] = frozenset()) -> bool:
     """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
@@ -413,8 +418,7 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         # a payback time: the true prices said (or their sum) over a yearly amount said beside them, "£480 and £1,150,
         # so about £1,630 together, and at roughly £390 a year saved that pays back in a little over four years"
         # (round 92: a lie); a speaker rounds, so within 10%
-        money = [k[1] for k in stated if k[0] == "cur" and accounted(k, known)]
-        money += [a + b for i, a in enumerate(money) for b in money[i + 1:]]
+        money = _with_pair_sums([k[1] for k in stated if k[0] == "cur" and accounted(k, known)])
         return q[1] >= 365 and any(0 < b < a and abs(a / b * 365 - q[1]) <= 0.1 * q[1] for a in money for b in money)
     if q[0] != "cur":
         return False
@@ -437,8 +441,7 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     totals |= {a / n for a in parts for n in counts if n > 1}
     # (of one price or of two said together: "75% of the cost ... on typical prices of £480 and £1,150 your share would
     # be around £410", round 99: a lie)
-    bases = parts + [a + b for i, a in enumerate(parts) for b in parts[i + 1:]]
-    left = {a * (1 - p / 100) for a in bases for p in cuts}
+    left = {a * (1 - p / 100) for a in _with_pair_sums(parts) for p in cuts}
     return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)
 

@@ -236,10 +236,10 @@ def open_worry_words(sentence: str) -> frozenset[str]:
     step away from the gym?" -> {made, step, away}. A worry's cue among them names nothing (round 87: "away", a cue of
     the injury worry, made it a question pointed at that worry); "the catch" still names the hidden-cost one."""
     lowered = plain_lower(sentence)
-    words = frozenset(w for found in _OPEN_WORRY.finditer(lowered) if "you" in tokenize(found.group())
-                      for w in content_stems(tokenize(found.group())))
+    asking = [found.group() for found in _OPEN_WORRY.finditer(lowered)]
+    words = frozenset(w for found in asking if "you" in tokenize(found) for w in content_stems(tokenize(found)))
     # ... and "before saying yes" says when, not what ("before" is a cue of past experiences: round 92)
-    if words or _OPEN_WORRY.search(lowered):
+    if asking:
         words |= {stem(w) for found in _BEFORE_DECIDING.finditer(lowered) for w in tokenize(found.group())}
     return words
 

@@ -186,6 +186,9 @@ class _OwnedFormatter(string.Formatter):
         return super().convert_field(value, conversion)
 
 
+_OWNED_FORMATTER = _OwnedFormatter()
+
+
 class TemplateExpresser:
     def __init__(self, pack: Scenario):
         self.pack = pack
@@ -224,7 +227,7 @@ class TemplateExpresser:
         # needs research.", round 65); after a possessive it drops its article ("My {own_car} costs me a fortune"
         # said "My an old dual-control car ...", round 92)
         line = _OWNED_SLOT.sub(lambda m: m.group(1) + "{" + m.group(2) + "!o}", line)
-        return upper_first(_OwnedFormatter().vformat(line, (), persona.traits))
+        return upper_first(_OWNED_FORMATTER.vformat(line, (), persona.traits))
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),
              said: str = "", after: str = "", opens: Callable[[Any], str] | None = None,

@@ -69,7 +69,7 @@ def denies_prerequisite(clause: Clause) -> bool:
     that itself states a requirement or an order of steps ("before you visit anyone on your own, you do three shadow
     shifts") is denied by it."""
     toks = clause.tokens
-    return clause.negated and _requires(toks) and (
+    return says_unneeded(clause) and (
         bool(_BEFORE.intersection(toks)) or any(t == "to" and nxt in _STARTING for t, nxt in zip(toks, toks[1:])))
 
 

@@ -162,7 +162,7 @@ def _cue_owners(stems: tuple[str, ...], index: tuple) -> list[tuple[str, str]]:
 
 # Words and marks that join the things a question asks about: "the pay, the hours or the travel?". A question without
 # any asks about one thing, whatever else it names on the way.
-_EXAMPLES_AFTER = re.compile(r",\s*(?:like|such as|for example|for instance|e\.g\.|say)\s")
+_EXAMPLES_AFTER = re.compile(r",\s*(?:" + "|".join(" ".join(w) for w in sorted(EXAMPLE_LEADS)) + r"|e\.g\.)\s")
 _LIST_ITEM_BREAK = re.compile(r",\s*(?:or\s+|and\s+)?|\s+(?:or|and)\s+")
 _APOLOGY_WORDS = frozenset("ah oh sorry my mistake bad apologies apology pardon".split())
 _WITH_US = frozenset((("with", "us"), ("for", "us")))
@@ -261,6 +261,7 @@ class RulePerceiver:
             key=lambda item: -len(item[0]),
         ))
         self._trait_stems = frozenset(s for tr in pack.traits for v in tr.values for s in content_stems(tokenize(str(v))))
+        self._value_words = tuple(frozenset(tokenize(str(v))) for tr in pack.traits for v in tr.values)
         self._cue_stems = frozenset(s for _, _, ph in self._own for p in ph for s in p) | frozenset(
             s for _, ph in self._areas for p in ph for s in p)
         self._concerns_in = {a.id: [c.id for c in pack.concerns if c.area == a.id] for a in pack.probe_areas}
@@ -571,7 +572,7 @@ class RulePerceiver:
         """The sentence is one of the user's trait values said back, with interjections and apologies only ("Ah,
         English literature, sorry, my mistake.")."""
         words = set(sent.tokens) - INTERJECTIONS - _APOLOGY_WORDS - FUNCTION_WORDS
-        return bool(words) and any(words <= set(tokenize(str(v))) for tr in self.pack.traits for v in tr.values)
+        return bool(words) and any(words <= value for value in self._value_words)
 
     def pitches(self, sent: Sentence) -> bool:
         """The sentence uses the pack's sales-talk words ("best", "leading", ...), other than for the caller's own wish:
