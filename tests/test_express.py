@@ -872,3 +872,53 @@ def test_a_first_line_ask_declined_is_not_declined_still():
     persona = PersonaSampler(merchant, 0).sample(1)[0]
     replies = {expresser.express((("refused_ask",),), persona, random.Random(seed)) for seed in range(20)}
     assert replies and not any("still" in r for r in replies), replies
+
+
+def test_round_102_an_accept_after_the_step_was_named_asks_nothing_more():
+    """Round 102 (veg boxes): "Will you sign the agreement and send me that crop list?" was answered "Fine, count me in.
+    What do you need from me?". The caller named the step (the pack's closing words), so the user only agrees; asked
+    with no step named ("Shall we go ahead?"), the question may stay."""
+    root = Path(__file__).parents[1]
+    farm = parse_scenario((root / "data/perception/packs/farm_veg_box_supplier.yaml").read_text())
+    expresser = TemplateExpresser(farm)
+    persona = PersonaSampler(farm, 0).sample(1)[0]
+    named = {expresser.express((("accept",),), persona, random.Random(seed),
+                               agent_text="Will you sign the agreement and send me that crop list?") for seed in range(30)}
+    assert not any("?" in reply for reply in named), named
+    bare = {expresser.express((("accept",),), persona, random.Random(seed), agent_text="Shall we go ahead?")
+            for seed in range(30)}
+    assert any("?" in reply for reply in bare), bare
+
+
+def test_round_102_the_step_an_ask_points_back_to_may_be_named_earlier_in_the_turn():
+    """Round 102: "Simple: you sign the supply agreement and send me a first crop list ... The minimum is 50 kg per crop
+    per collection. Shall we do that today?" was heard as no ask ("So, shall we get on with it?"), and so was "Are you
+    happy to sign and send that list?"."""
+    from protod.user.perceive import RulePerceiver
+
+    root = Path(__file__).parents[1]
+    farm = RulePerceiver(parse_scenario((root / "data/perception/packs/farm_veg_box_supplier.yaml").read_text()))
+    assert farm.perceive("Simple: you sign the supply agreement and send me a first crop list of what you'll have "
+                         "coming. The minimum is 50 kg per crop per collection. Shall we do that today?").closing_ask
+    assert farm.perceive("Are you happy to sign and send that list?").closing_ask
+    assert not farm.perceive("The minimum is 50 kg per crop per collection. Shall we talk about that today?").closing_ask
+
+
+def test_round_103_an_area_is_said_in_the_users_voice_by_the_packs_own_noun_for_them():
+    """Round 103 (cleaning): "Mostly what the cleaner earns, what she pays out, and when the money arrives, if I'm
+    honest." The pack's trait descriptions name the user "the cleaner"; said as the subject of a verb, or with "'s",
+    the noun is the user. Not an object ("what the scheme costs the company"), nor a modifier ("the car park")."""
+    from protod.user.compose import area_as_said, user_noun
+
+    root = Path(__file__).parents[1]
+    cleaning = parse_scenario((root / "data/perception/packs/home_cleaning_marketplace.yaml").read_text())
+    noun = user_noun([t.description for t in cleaning.traits])
+    assert noun == "cleaner"
+    assert area_as_said("what the cleaner earns, what she pays out, and when the money arrives", noun) == \
+        "what I earn, what I pay out, and when the money arrives"
+    assert area_as_said("what the scheme costs the company and what the company could be left owing", "company") == \
+        "what the scheme costs the company and what I could be left owing"
+    assert area_as_said("contract length, getting out, and control over the car park", "car") == \
+        "contract length, getting out, and control over the car park"
+    assert area_as_said("how the venue is shown and talked about online", "venue") == \
+        "how my venue is shown and talked about online"

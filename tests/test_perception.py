@@ -1219,6 +1219,9 @@ def test_round_45_callers_lines_are_heard():
     courier = RulePerceiver(load_scenario("courier_recruitment"))
     assert courier.perceive("Scooter riders also get a fuel allowance of 10 cents per kilometre on top of the 80 cents "
                             "a kilometre delivery pay, which helps cover the petrol.").facts == ("fuel_allowance",)
+    # (and "per kilometre", as "a kilometre" is since round 102)
+    assert not courier.perceive("Scooter riders get a fuel allowance of 80 cents per kilometre, like the delivery "
+                                "pay.").facts
     assert not courier.perceive("Scooter riders also get a fuel allowance of 80 cents per kilometre.").facts
     assert not courier.perceive("Scooter riders get a fuel allowance of 80 cents a kilometre, like the delivery "
                                 "pay.").facts  # the pay's amount lent to the allowance is no statement of it
@@ -2224,3 +2227,105 @@ def test_round_101_kilos_a_sum_one_need_not_pay_at_once_and_a_contrast_tag():
     assert school.perceive("You can't pay in instalments.").false_claims == ("instalments",)
     p = school.perceive("One correction first: online is its own group at the same times, not the classroom group.")
     assert p.facts == ("online_option",) and not p.false_claims, p
+
+
+def test_round_102_a_case_denied_an_order_said_with_until_a_cost_the_firm_pays_and_rather_than():
+    """Round 102 (rule). Language school: "..., so you won't be stuck at the wrong level" denies only the case the fact's
+    condition supposes ("if the level feels wrong ... we move you"); the user called the fact a lie and hung up.
+    Wedding venues: "nothing goes live until you've approved every photo" is the fact's "you approve every photo before
+    it goes live" (a lie, twice). EV chargers: "no install cost" says "VoltBay pays the full cost of installing" from the
+    owner's side (a lie). Fostering: "a condition like diabetes doesn't rule anyone out" agrees with "judged case by
+    case rather than ruling any condition out" (a lie; the user hung up)."""
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    p = school.perceive("Placement results are valid for six months, and even so, if B2 feels too easy or too hard in "
+                        "your first two weeks, we'll move you to the right group free of charge, so you won't be stuck "
+                        "at the wrong level.")
+    assert p.facts == ("level_change",) and not p.false_claims, p
+    assert school.perceive("We won't move you to another group if the level feels wrong.").false_claims == (
+        "level_change",)
+    pets = RulePerceiver(load_scenario(ROOT / "data/perception/packs/pet_insurance.yaml"))
+    assert pets.perceive("You can't cancel during the first year.").false_claims == ("cancel_anytime",)
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_buying_service.yaml"))
+    assert cars.perceive("We can't buy cars with finance on them; you'd need to clear it first.").false_claims == (
+        "outstanding_finance",)
+    venue = RulePerceiver(load_scenario(ROOT / "data/perception/packs/wedding_venue_listing.yaml"))
+    for line in ("A professional photographer comes out within three weeks of signing to shoot the house and grounds "
+                 "at no cost, and nothing goes live until you've approved every photo.",
+                 "Yes, you can: the photographer's visit is free, and not a single photo of the house goes on your "
+                 "listing until you've approved it."):
+        p = venue.perceive(line)
+        assert p.facts == ("photo_visit",) and not p.false_claims, (line, p)
+    assert venue.perceive("You don't approve the photos before they go live.").false_claims == ("photo_visit",)
+    cleaning = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_cleaning_marketplace.yaml"))
+    assert cleaning.perceive("The client won't see your rate until after they've booked.").false_claims == ("own_rate",)
+    ev = RulePerceiver(load_scenario(ROOT / "data/perception/packs/ev_charger_workplace.yaml"))
+    for line in ("Every penny of it is clear profit: no install cost, no electricity on your bill, no servicing.",
+                 "You won't pay for the installation."):
+        assert not ev.perceive(line).false_claims, line
+    for line in ("We don't pay the cost of installing the chargers.", "VoltBay doesn't pay the installation cost."):
+        assert ev.perceive(line).false_claims == ("free_install",), line
+    # ("Couples pay their booking deposit through Gleann ...": the couples pay, not the firm)
+    assert not venue.perceive("The deposit doesn't sit in our business account; it's held in a client account "
+                              "ring-fenced from it.").false_claims
+    foster = RulePerceiver(load_scenario(ROOT / "data/perception/packs/foster_carer_recruitment.yaml"))
+    p = foster.perceive("And in case it's a worry, there's no upper age limit, and the GP medical is looked at case by "
+                        "case, so a condition like diabetes doesn't rule anyone out on its own.")
+    assert p.facts == ("age_health",) and not p.false_claims, p
+
+
+def test_round_102_a_cue_of_two_things_inside_a_longer_list():
+    """A cue "Monday, Wednesday and Friday" is said in "Monday, Wednesday, Friday, before ten" (dev: unheard), never
+    in a keyword list ("Monday Wednesday Friday, ten am, van.")."""
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    assert linen.perceive("Your drop days would be Monday, Wednesday, Friday, before ten.").facts == ("pickup_days",)
+    assert not linen.perceive("Monday Wednesday Friday, ten am, van.").facts
+
+
+def test_round_102_a_cue_said_with_other_small_words_and_any_size():
+    """EV chargers: "it's 8p on every kWh sold, paid quarterly" says the cue "8p for every kWh" (round 102: unheard twice,
+    and the owner's worry about the income stayed open until they hung up); "8p on only some kWh" does not say it.
+    "Any bin, whatever the size, is €9.50 a lift." widens a price the fact
+    gives for one size."""
+    ev = RulePerceiver(load_scenario(ROOT / "data/perception/packs/ev_charger_workplace.yaml"))
+    assert ev.perceive("On earnings, it's 8p on every kWh sold, paid quarterly.").facts == ("revenue_share",)
+    assert "revenue_share" not in ev.perceive("It's 9p on every kWh sold, paid quarterly.").facts
+    assert "revenue_share" not in ev.perceive("It's 8p on only some kWh sold, paid quarterly.").facts
+    bins = RulePerceiver(load_scenario(ROOT / "data/perception/packs/office_recycling.yaml"))
+    assert bins.perceive("Any bin, whatever the size, is €9.50 a lift.").false_claims == ("lift_prices",)
+
+
+def test_round_102_what_they_did_not_like_about_one_they_had_is_an_open_question():
+    """Round 102 (tutoring): "You've tutored on another site before; what did you like or not like about it?" asked no
+    worry ("Fine. Anything else?"); "Would you not like to sign up today?" stays an ask."""
+    tutor = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    for line in ("You've tutored on another site before; what did you like or not like about it?",
+                 "What didn't you like about the other site?"):
+        assert tutor.perceive(line).open_question, line
+    assert tutor.perceive("Would you not like to sign up today?").closing_ask
+
+
+def test_round_102_whether_the_offer_might_give_peace_of_mind_asks_no_trait():
+    """Round 102 (home security): "... so I wanted to see whether a monitored alarm might give you some peace of mind."
+    was answered "Family living nearby." ("alarm" is in the description of who lives near enough to go round)."""
+    alarm = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_security_monitoring.yaml"))
+    p = alarm.perceive("You'd been in touch after the break-in scare on your street, so I wanted to see whether a "
+                       "monitored alarm might give you some peace of mind. Have you got a couple of minutes?")
+    assert not p.asked_traits, p
+    assert alarm.perceive("Have you got family or neighbours nearby?").asked_traits == ("nearby_help",)
+
+
+def test_round_103_a_span_counted_without_its_unit_and_no_one_held_to_a_term():
+    """Round 103 (EV chargers, deployable): "The agreement is 10 years, but after the first 3 you can end it with 6
+    months' notice and no exit fee, ..." and "After year three you can end it any time ..." were heard as nothing (the
+    bare 3 voided the sentence), "You skipped right past my question" twice; then "you'd never need to run the full ten"
+    was a lie against "The agreement runs for 10 years" and the owner hung up."""
+    ev = RulePerceiver(load_scenario(ROOT / "data/perception/packs/ev_charger_workplace.yaml"))
+    p = ev.perceive("The agreement is 10 years, but after the first 3 you can end it with 6 months' notice and no exit "
+                    "fee, and we take the chargers out and resurface the bays free.")
+    assert p.facts == ("contract_length", "exit_terms") and not p.false_claims, p
+    assert ev.perceive("After year three you can end it any time with 6 months' notice, no exit fee, and we remove the "
+                       "chargers and resurface the bays at our cost.").facts == ("exit_terms",)
+    p = ev.perceive("With eight years on the lease, you'd never need to run the full ten: from year three onward you can "
+                    "give 6 months' notice and walk away free.")
+    assert p.facts == ("exit_terms",) and not p.false_claims, p
+    assert ev.perceive("The agreement doesn't run for 10 years.").false_claims == ("contract_length",)

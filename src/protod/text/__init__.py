@@ -17,7 +17,7 @@ from protod.text.amounts import (  # noqa: F401
 from protod.text.clock import clock_spans, in_span  # noqa: F401
 from protod.text.clauses import (  # noqa: F401
     CHARGE_WORDS, Clause, INTERJECTIONS, OPTIONAL_WORDS, Sentence, TIME_WORD_STEMS, analyse, claim_clauses, clauses_of,
-    has_verb, charge_for, denies_a_limit, main_clause_denies, negation_covers, opens_condition, plain_bounds, segments,
+    has_verb, charge_for, condition_span, denies_a_limit, main_clause_denies, negation_covers, opens_condition, plain_bounds, segments,
     supposed_amounts,
 )
 from protod.text.speech import (  # noqa: F401

@@ -114,6 +114,8 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
                 continue
             if tokens[i + 1:i + 3] == ("of", "you"):
                 continue  # "with four of you" counts the user's household (round 93: the mesh booster unheard)
+            if unit in ("onward", "onwards"):
+                unit = ""  # "from year 3 onward" counts nothing (round 103: a count of "onward" voided the sentence)
             if unit in UNIT_DAYS:  # "72 hours" = "3 days", "two weeks" = "14 days"
                 out.add(("dur", round(value * UNIT_DAYS[unit], 3), ""))
             elif not (unit.split()[:1] == ["tim"] and tokens[i + 2:i + 3] and tokens[i + 2] in _COMPARING):
@@ -359,8 +361,11 @@ def count_without_noun(q: Quantity, known: frozenset[Quantity]) -> bool:
     against the facts a clause is matched to, never the whole pack ("the full 500" is no count of a fact it is not
     about)."""
     # ... or a price said without its currency or its subunit ("at 12 cents you'd keep 10.2" for "10.2 cents")
+    # ... or a span's count, its unit said earlier ("The agreement is 10 years, but after the first 3 you can end it",
+    # round 103: the sentence's facts voided)
     return q[0] == "num" and not q[2] and any(
         (k[0] == "num" and _same_amount(k, q)) or (k[0] == "cur" and q[1] in (k[1], round(k[1] * 100, 3)))
+        or (k[0] == "dur" and any(round(q[1] * UNIT_DAYS[u], 3) == k[1] for u in ("week", "month", "year")))
         for k in known)
 
 

@@ -30,7 +30,7 @@ _CONSENT = re.compile(
     # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
     # ask: about five years old.", the trait "years open" heard in "open")
     r"giving (?:it|us|this|that|them) a (?:try|go|shot|whirl)|trying (?:it|us) out|"
-    r"(?:willing|ready|keen|open) to (?:start|begin|try|join|sign|switch)(?:ing)?|"
+    r"(?:willing|ready|keen|open|happy) to (?:start|begin|try|join|sign|switch)(?:ing)?|"
     # "Would you like me to get your Anytime membership restarted today?" (round 35: heard as off the subject)
     r"get (?:your|the) [\w' -]{1,30}? (?:started|restarted|going|set up|sorted|booked|switched|listed|registered|"
     r"signed up|enrolled)|"
@@ -107,7 +107,10 @@ _USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*(?:i (?:s
 # worry, nothing of their situation (round 91: three worries probed, and "Well, nobody local to hold a key.")
 _SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,5}?(?:might|could|would|will|can) (?:really )?(?:help you|"
                         r"suit you|work (?:well )?for you|be (?:right|a good fit|good|useful|worth it) for you|"
-                        r"make (?:sense|life easier) for you|interest you|appeal to you)\b|"
+                        r"make (?:sense|life easier) for you|interest you|appeal to you|"
+                        # ("... whether a monitored alarm might give you some peace of mind", round 102: asked who
+                        # lives nearby, "alarm" being in that trait's description)
+                        r"give you (?:some |a bit of |more |real )?(?:peace of mind|reassurance|confidence))\b|"
                         # ("..., and I wondered if you'd like to hear how it could earn you some money?", round 94: the
                         # earnings worry probed, and "Not that so much, honestly.")
                         r"\b(?:whether|if) you(?:'d| would) (?:like|want|care|be interested) to hear\b")
@@ -210,6 +213,9 @@ _OPEN_WORRY = re.compile(
     r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier|sure|"
     r"surer|certain)|(?:not|n't) (?:sit|sits|sitting) (?:right|well)|"
     r"(?:makes?|making|made) you (?:wary|cautious|anxious|apprehensive)|"
+    # what they disliked about one they had ("You've tutored on another site; what did you like or not like about it?",
+    # "What didn't you like about the other app?": round 102, "Fine. Anything else?")
+    r"(?:didn't|did not) you (?:like|enjoy)|(?:not|n't) (?:like|enjoy) about|dislik(?:e|ed) about|"
     r"need to (?:have|offer|do) for (?:it|this|that) to be worth)\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
                          r"\b(?:is|are) there (?:any|anything|something)\b")

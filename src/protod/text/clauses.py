@@ -336,12 +336,16 @@ def plain_bounds(text: str) -> str:
 
 
 _SUPPOSE_ASIDE = re.compile(r"\b(if|when|unless),? (?:say|let's say|for example|for instance),\s*", re.IGNORECASE)
+# "X rather than Y" denies Y: read as "X, not Y" ("judged case by case rather than ruling any condition out" agrees with
+# "a condition doesn't rule anyone out"; round 102: a lie)
+_RATHER_THAN = re.compile(r",?\s+(?:rather than|instead of)\s+", re.IGNORECASE)
 
 
 def clauses_of(text: str) -> tuple[Clause, ...]:
     # prices in words first, read in the whole sentence: "thirteen pounds twenty, and weekends go up to fourteen seventy"
     text = _BETWEEN.sub(r"\1 to ", money_words(halves(plain_bounds(text.replace("’", "'")))))
     text = _SUPPOSE_ASIDE.sub(r"\1 ", text)  # "if, say, you're off by 9 pm": one condition, not three clauses
+    text = _RATHER_THAN.sub(", not ", text)
     flipped = denies_whole(text)
     if flipped:
         text = SCOPE_NEGATION.sub(" ", text)
@@ -607,6 +611,18 @@ def main_clause_denies(tokens: tuple[str, ...]) -> bool:
 
 
 _MAIN_SUBJECTS = SUBJECT_PRONOUNS | {"there"}
+
+
+def condition_span(clause: Clause) -> tuple[int, int]:
+    """Where the case a condition clause supposes lies in its tokens, before its main clause: "and if the level feels
+    wrong in the first two weeks we move you ..." -> the span of "the level ... weeks"; (0, 0) for a clause that opens
+    no condition. Denying the case ("so you won't be stuck at the wrong level") denies nothing the clause promises."""
+    if not opens_condition(clause.tokens):
+        return 0, 0
+    start = 2 if clause.tokens[0] in ("so", "and", "but", "or", "then") else 1
+    second = next((i for i in range(start + 1, len(clause.tokens)) if clause.tokens[i] in _MAIN_SUBJECTS),
+                  len(clause.tokens))
+    return start, second
 # The words that open a main clause after a condition said without its comma (see `supposed_amounts`)
 _MAIN_OPENERS = _MAIN_SUBJECTS | {"that", "this", "these", "those", "the"}
 

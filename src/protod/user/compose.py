@@ -332,8 +332,9 @@ def _first_person(value: str) -> str:
 _OF_THE_USER = re.compile(r"\bthe (?:person|owner|user|customer|member)(?:'s\b|\b(?: (still|also|already))? (\w+))")
 
 
-def area_as_said(description: str) -> str:
-    """An area's description in the user's own voice (`_OF_THE_USER`)."""
+def area_as_said(description: str, user_noun: str = "") -> str:
+    """An area's description in the user's own voice (`_OF_THE_USER`; also the pack's own noun for the user and "she"
+    or "he" after it: "what the cleaner earns, what she pays out" -> "what I earn, what I pay out", round 103)."""
     def said(m: re.Match) -> str:
         if m.group(0).endswith("'s"):
             return "my"
@@ -341,7 +342,42 @@ def area_as_said(description: str) -> str:
         if verb.endswith("s") and not verb.endswith("ss") and stem(verb) in VERB_STEMS:
             verb = verb[:-2] if verb.endswith(_ES_VERBS) else verb[:-1]
         return " ".join(w for w in ("I", adverb, verb) if w)
-    return _OF_THE_USER.sub(said, description)
+    text = _OF_THE_USER.sub(said, description)
+    if user_noun and user_noun not in _USER_NOUNS:
+        # the pack's noun as the subject of a verb ("what the cleaner earns", "what the school might have to
+        # subsidise") or with "'s" ("the instructor's own pupils"); not an object ("what the scheme costs the
+        # company") nor a noun's modifier ("the car park")
+        own = re.compile(rf"\b(?:(?<=what )|(?<=whether )|(?<=if )|(?<=how )|(?<=and )|^)the {re.escape(user_noun)}"
+                         rf"(?:'s\b|\b(?: (still|also|already))? (\w+))")
+        text = own.sub(lambda m: (f"my {m.group(0)[4:]}" if m.group(2) in ("is", "was", "has")  # ("how my venue is")
+                                  else said(m) if m.group(0).endswith("'s") or _verb_after(m.group(2))
+                                  else m.group(0)), text)
+    if text != description:  # the user named as such: a later "she" or "he" is the user too
+        text = _THIRD_PERSON.sub(said, text)
+        text = re.sub(r"\b(?:her|his)\b(?= \w)", "my", text)
+    return text
+
+
+_USER_NOUNS = frozenset("person owner user customer member".split())
+_MODALS = frozenset("can could might may must will would should has is was".split())
+
+
+def _verb_after(word: str | None) -> bool:
+    """`word` is a verb said of a subject: a modal or auxiliary, or a known verb in its third-person form."""
+    return bool(word) and (word in _MODALS or (word.endswith("s") and not word.endswith("ss")
+                                                and stem(word) in VERB_STEMS))
+_THIRD_PERSON = re.compile(r"\b(?:she|he)(?:'s\b|\b(?: (still|also|already))? (\w+))")
+
+
+def user_noun(descriptions: list[str]) -> str:
+    """The noun a pack's trait descriptions name the user by ("How long the cleaner has been cleaning homes", "Where the
+    cleaner lives" -> "cleaner"), when two or more of them do; else ""."""
+    counts: dict[str, int] = {}
+    for text in descriptions:
+        for noun in set(re.findall(r"\bthe ([a-z]+)\b", text.lower())):
+            counts[noun] = counts.get(noun, 0) + 1
+    best = max(counts, key=lambda n: (counts[n], n), default="")
+    return best if counts.get(best, 0) >= 2 else ""
 
 
 _OBJECT_OPENERS = frozenset("their the a an my his her its alone from on in with".split())

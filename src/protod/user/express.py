@@ -31,7 +31,7 @@ from protod.text import (
 from protod.user.state import UserState
 from protod.user.compose import (
     ACK_FRAME, ACK_LEAD, ASKS_WHAT, FILLER, SAYS_ASKED, SAYS_WHY, UNSEEN, compose, doubted_part, echoed, heard_phrase,
-    area_as_said, last_question, reply_opener, said_count, as_spoken, upper_first,
+    area_as_said, last_question, reply_opener, said_count, as_spoken, upper_first, user_noun,
 )
 
 
@@ -198,6 +198,7 @@ class TemplateExpresser:
         self._eligible: dict[tuple, list[UserLine]] = {}
         self._words_of: dict[tuple[str, ...], frozenset[str]] = {}
         self._voiced = [field for field in pack.traits if field.voice]  # traits whose values say how the user talks
+        self._user_noun = user_noun([field.description for field in pack.traits])  # ("the cleaner": area_as_said)
         # the first-turn answers that do not ask what the call is about, for a caller who said it (never empty: the
         # full list when every line asks)
         lines = pack.user_lines.other_question
@@ -300,6 +301,11 @@ class TemplateExpresser:
             texts = " ".join(self.pack.fact_by_id[f].text for f in fact_ids if f in self.pack.fact_by_id)
             words = self._words_of[fact_ids] = frozenset(w for w in content_stems(tokenize(texts)) if not is_number(w))
         return words
+
+    def _names_step(self, agent_text: str) -> bool:
+        """The caller's turn names the step they ask for in the pack's closing words ("sign the agreement")."""
+        lowered = f" {plain_lower(agent_text)} "
+        return any(f" {cue.lower()}" in lowered for cue in self.pack.lexicon.closing_cues)
 
     def _asked_next_step(self, persona: Persona, said: str) -> bool:
         """The user has already asked this caller what the next step is (a `ready` line, or its question)."""
@@ -451,7 +457,7 @@ class TemplateExpresser:
                 parts.append(rng.choice(_NOT_THAT_OPEN if questions and asks_which(questions[-1]) else _NOT_THAT))
                 continue
             if kind == "hinted":
-                area = area_as_said(pack.area_of(event[1]).description)
+                area = area_as_said(pack.area_of(event[1]).description, self._user_noun)
                 frames = _HINTS_AGAIN if area in said else _HINTS
                 same_part = [c.id for c in pack.concerns if c.area == pack.concern_by_id[event[1]].area]
                 if area in said and state is not None and any(
@@ -509,10 +515,15 @@ class TemplateExpresser:
             if kind == "restated" and said and text in said:
                 # Every line of the worry said already: not the same words again ("I'd pay and then not go. That's
                 # what happened last time." twice running, round 47), but where it lies.
-                area = area_as_said(pack.area_of(event[1]).description)
+                area = area_as_said(pack.area_of(event[1]).description, self._user_noun)
                 text = upper_first(rng.choice(_HINTS_AGAIN).format(area=area))
             if asked_only:
                 text = last_question(text)
+            if kind == "accept" and (self._asked_next_step(persona, said) or self._names_step(agent_text)):
+                # The caller has said what the next step is: "Fine, count me in." without "What do you need from me?"
+                # (round 102: asked right after "Will you sign the agreement and send me that crop list?")
+                told = [x for x in split_sentences(text) if not x.rstrip().endswith("?")]
+                text = " ".join(told) or text
             if kind in ("false_claim", "unsupported_claim", "doubt") and agent_text:
                 # which of the caller's words are doubted: round 26's callers could not tell ("which part sounds
                 # wrong to you?" got "Not much to tell, honestly. Go on.")
@@ -561,7 +572,7 @@ class TemplateExpresser:
                     # every line of it said: where it lies, not the same words again (round 61: "That doesn't really
                     # answer my worry. It was always packed after work. ..." twice in three turns)
                     worry = upper_first(rng.choice(_HINTS_AGAIN).format(
-                        area=area_as_said(pack.area_of(event[1]).description)))
+                        area=area_as_said(pack.area_of(event[1]).description, self._user_noun)))
                 text += " " + worry
             if kind == "acknowledge":
                 # not a phrase said back before in this call (round 23: "No minimum workload, right." and two turns

@@ -17,13 +17,14 @@ from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
     contains_phrase, contradicts, derived, first_quantity, has_verb,
-    in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
+    condition_span, in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact, says_unneeded
 
 
 _UNTIL = frozenset(("until", "till", "til"))
+_ORDERED = frozenset(("before", "after", "once"))  # a fact that orders two events ("you approve ... before it goes live")
 
 
 # Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
@@ -55,6 +56,105 @@ def _charge_named_otherwise(clause: Clause, fact: FactModel) -> bool:
     return bool(named) and clause.token_stems[at - 1] not in named
 
 
+def _denies_case_only(clause: Clause, fact: FactModel, best: Clause, differ: set[str]) -> bool:
+    """What `clause` says the other way round from the fact's clause `best` is only the case a condition of the fact
+    supposes, said of the user: "so you won't be stuck at the wrong level" beside "if the level feels wrong in the first
+    two weeks we move you to another group" says the promise works (round 102: a lie). Not a word the fact also says
+    outside its cases ("You can't cancel during the first year" beside "you can cancel any time, and if you cancel in
+    the first 30 days ..."), nor what the caller says the firm does ("We can't buy cars with finance on them")."""
+    start, end = condition_span(best)
+    if not differ <= set(best.token_stems[start:end]) or _FIRM_SUBJECT.intersection(clause.tokens[:3]):
+        return False
+    elsewhere = set()
+    for fc in fact.clauses:
+        start, end = condition_span(fc)
+        elsewhere.update(fc.token_stems[:start], fc.token_stems[end:])
+    return not differ & elsewhere
+
+
+_FIRM_SUBJECT = frozenset(("we", "us", "our"))
+
+
+def _until_orders_as(clause: Clause, fact_clause: Clause) -> bool:
+    """ "not B until A" in `clause` is the fact clause's "A before B" (or "B after A", "B once A") said the other way
+    round: "not a single photo goes on your listing until you've approved it" beside "you approve every photo before it
+    goes live" (round 102: a lie). What follows "until" must be the fact's first event: "The client won't see your
+    rate until after they've booked" beside "clients see your rate before they book" still denies it."""
+    at = next((i for i, t in enumerate(clause.tokens) if t in _UNTIL), None)
+    order = next((i for i, t in enumerate(fact_clause.tokens) if t in _ORDERED), None)
+    if at is None or order is None or fact_clause.negated or not clause.negated:
+        return False
+    content = set(clause.stems) | set(fact_clause.stems)
+    said_first = {w for w in clause.token_stems[at + 1:] if w in content}
+    early = {w for w in fact_clause.token_stems[:order] if w in content}
+    late = {w for w in fact_clause.token_stems[order + 1:] if w in content}
+    if fact_clause.tokens[order] != "before":
+        early, late = late, early
+    return bool(said_first & early) and not said_first & (late - early)
+
+
+_PAYING = frozenset(stem(w) for w in "pay pays cover covers fund funds".split())
+_PARTIAL = frozenset("half part partly some share most towards toward".split())
+
+
+def _firm_pays(clause: Clause, firm: frozenset[str]) -> bool:
+    """The clause says the firm (`firm`: "we" and its names) pays a cost in full: "VoltBay pays the full cost of
+    installing the chargers", "we cover the cost of your DBS check"; not "you pay" or "couples pay", nor "we cover half
+    the cost" or a share in percent."""
+    return (any(w in _PAYING and i and (clause.tokens[i - 1] in firm or clause.tokens[i - 2:i - 1] == ("our",))
+                for i, w in enumerate(clause.token_stems))
+            and bool(CHARGE_WORDS.intersection(clause.token_stems)) and not _PARTIAL.intersection(clause.tokens)
+            and not any(q[0] == "pct" for q in clause.numbers))
+
+
+def _spares_user(clause: Clause, denied: set[str]) -> bool:
+    """What `clause` denies is the user's cost: a charge named without a verb of paying ("no install cost", "nothing to
+    pay"), or the user's own paying ("you won't pay a penny for it"); not the firm's ("we don't pay for it")."""
+    if not denied & _PAYING:
+        return bool(denied & CHARGE_WORDS) or "nothing" in clause.tokens
+    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), len(clause.tokens))
+    return "you" in clause.tokens[:first]
+
+
+# Small words a cue may be said with others of in their place: "8p on every kWh" says "8p for every kWh" (round 102:
+# unheard twice). Not words that bound or order ("before", "up to", "at least"), nor negators.
+_LOOSE = frozenset("for on per a an the of each every in into".split())
+
+
+@lru_cache(maxsize=4096)
+def _skeleton(phrase: tuple[str, ...]) -> tuple[str, ...]:
+    """The cue's other words, when it has two or more of them and some small word to drop (else ())."""
+    words = tuple(w for w in phrase if w not in _LOOSE)
+    return words if len(words) >= 2 and len(words) < len(phrase) else ()
+
+
+def _loosely_said(phrase: tuple[str, ...], stems: tuple[str, ...]) -> bool:
+    """The cue's other words said in order in `stems` with at most two small words (`_LOOSE`) between each pair."""
+    skeleton = _skeleton(phrase)
+    if not skeleton:
+        return False
+    for start in (i for i, w in enumerate(stems) if w == skeleton[0]):
+        at, k = start, 1
+        while k < len(skeleton):
+            nxt = at + 1
+            while nxt < len(stems) and nxt - at <= 2 and stems[nxt] in _LOOSE:
+                nxt += 1
+            if nxt >= len(stems) or stems[nxt] != skeleton[k]:
+                break
+            at, k = nxt, k + 1
+        if k == len(skeleton):
+            return True
+    return False
+
+
+def _named_before_negator(clause: Clause, phrase: tuple[str, ...]) -> bool:
+    """`phrase` is said in `clause` before its first negator: "Travel time ... isn't paid", not "nothing goes live until
+    you've approved every photo" (the phrase after "until" is asserted; round 102: a lie against "you approve every
+    photo before it goes live")."""
+    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), len(clause.tokens))
+    return joined(phrase) in joined(clause.token_stems[:first])
+
+
 def _distributed(stems: tuple[str, ...]) -> str:
     """A list of one-word modifiers sharing a head, spelt out: "no join monthly or tablet fee" -> " no join fee no
     monthly fee no tablet fee " (round 41: "There are no joining, monthly or tablet fees." was unheard, its cues being
@@ -81,9 +181,9 @@ def _numbers_fit(stated: frozenset[tuple], numbers: frozenset[tuple]) -> bool:
                               for q in stated)
 
 
-_USER = frozenset(("you", "your"))
 _ANY_AMOUNT = re.compile(r"\b(?:however|no matter how) (?:small|much|little|low|high|big|large|many|few)\b|"
-                         r"\bany amount\b")
+                         r"\bany amount\b|\bwhatever (?:the |its |their )?(?:size|amount|weight|volume|distance)\b|"
+                         r"\bof any (?:size|amount|weight|volume|distance)\b")
 # "No gamble on the first order" denies a risk, not the first order (round 99: a lie against "Your first order is on
 # sale or return")
 _RISK_DENIED = re.compile(r"\bno (?:gamble|risk|catch|worries|worry|hassle|problems?|stress|surprises?)\b")
@@ -130,6 +230,8 @@ class FactReader:
         self._facts = [read_fact(f) for f in pack.facts]
         self._fact_model = {f.id: f for f in self._facts}
         self._pack_numbers = frozenset().union(*(f.numbers for f in self._facts))  # an amount some fact states
+        # who "we" are: the names the role gives the firm ("a site partnerships rep at VoltBay, a UK ...")
+        self._firm = frozenset({"we"} | {w.lower() for w in re.findall(r"\b[A-Z][a-z]+[A-Z]?\w*", pack.agent.role)})
         self._facts_with: dict[str, list[int]] = {}  # content stem -> facts that contain it (candidate filter)
         for i, f in enumerate(self._facts):
             for w in f.content | {s for p, _ in f.cues for s in p}:
@@ -274,6 +376,8 @@ class FactReader:
         sentence_text = joined(sent.stems)
         bare_sentence = _without_articles(sentence_text)
         imperative = sent.tokens[0] in COMMON_VERBS
+        verbed = any((t in PRONOUNS or t in AUXILIARIES) and not (t == "am" and i and is_number(sent.tokens[i - 1]))
+                     for i, t in enumerate(sent.tokens))  # ("ten am" is a time)
         words = set(clause.stems)
         at = sent.clauses.index(clause)
         # a relative clause is said of the clause before it: "sorting and packing in the warehouse, which needs no DBS
@@ -291,14 +395,15 @@ class FactReader:
             # that holds part of it.
             # (across the break, an article added is no other phrase: "the course books and the online materials"
             # says "course books and online materials", round 98)
-            cue = next(((phrase, neg) for phrase, neg in fact.cues
-                        if joined(phrase) in clause_text
+            cue = next(((phrase, neg) for phrase, neg in fact.cues if (verbed or phrase not in fact.listed) and (
+                        joined(phrase) in clause_text or _loosely_said(phrase, clause.token_stems)
                         or ((joined(phrase) in sentence_text or _without_articles(joined(phrase)) in bare_sentence)
                             and set(phrase) & set(clause.token_stems)
-                            and not any(joined(phrase) in t for t in clause_texts))), None)
+                            and not any(joined(phrase) in t for t in clause_texts)))), None)
             home = fact.cue_homes.get(cue[0]) if cue is not None else None
             if cue is not None and (sentence_words & fact.content) - set(cue[0]) and _numbers_fit(
-                    sent.numbers, home.numbers if home is not None else fact.numbers):
+                    sent.numbers, home.numbers if home is not None else fact.numbers) \
+                    and not self._lent_to_other(clause, fact, cue[0]):
                 negated = negation_covers(clause, cue[0]) != cue[1]
                 if negated and not cue[1] and home is not None and home.negated:
                     # The fact denies something else of its cue, and the caller denies the same: "Calls aren't
@@ -318,7 +423,7 @@ class FactReader:
                     # than 24 hours before, you're still paid" (round 27: a lie); the main clause is judged
                     continue
                 if (not negated and not cue[1] and clause.negated and joined(cue[0]) in clause_text
-                        and not opens_condition(clause.tokens)):
+                        and not opens_condition(clause.tokens) and _named_before_negator(clause, cue[0])):
                     # The cue named before the negator, the fact's own words denied after it: "Travel time between
                     # back-to-back visits isn't paid" (round 24: credited as the fact, which says it is paid).
                     # Only words the fact says positively, in the clause that holds the cue.
@@ -352,11 +457,20 @@ class FactReader:
             denied, waived = negation_covers(clause, shared), _waives(clause)
             if _waives(best):
                 flipped = denied and waived
+            elif _firm_pays(best, self._firm) and not negation_covers(best, shared):
+                # "no install cost", "you won't pay for the install" say the fact's "VoltBay pays the full cost of
+                # installing" from the user's side (round 102: a lie); "we don't pay for the install" denies it
+                differ = {w for w in shared if negation_covers(clause, {w})}
+                flipped = bool(differ) and not _spares_user(clause, differ)
             else:
                 # word by word, most of what they share: "plus an extra Saturday run in summer" keeps the run of
                 # "we add a Saturday run at no extra charge" and denies nothing (round 32: a lie)
-                differ = sum((negation_covers(clause, {w}) != waived) != negation_covers(best, {w}) for w in shared)
-                flipped = 2 * differ > len(shared)
+                differ = {w for w in shared if (negation_covers(clause, {w}) != waived) != negation_covers(best, {w})}
+                flipped = 2 * len(differ) > len(shared)
+                if flipped and _until_orders_as(clause, best):
+                    flipped = False
+                if flipped and _denies_case_only(clause, fact, best, differ):
+                    continue
                 if flipped and opens_condition(clause.tokens) and not main_clause_denies(clause.tokens) \
                         and not best.negated:
                     # a denial inside the condition names a case: "so if it isn't working either side can end it with a
@@ -373,7 +487,10 @@ class FactReader:
                 agreeing = max(agreeing, overlap)
             elif len(shared - _LIGHT_VERBS) >= 2 and flipped and overlap >= 0.5 * len(words) \
                     and not _RISK_DENIED.search(" ".join(clause.tokens)) and any(
-                    not is_number(w) and w not in UNIT_WORDS for w in shared):
+                    not is_number(w) and w not in UNIT_WORDS for w in shared) \
+                    and not (says_unneeded(clause) and not fact.requires):
+                # ("you'd never need to run the full ten" says no one is held to the term: no denial of a fact that
+                # asks nothing, "The agreement runs for 10 years"; round 103: a lie, and the owner hung up)
                 # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
                 # a change, not the fact's 18 months (round 32: a lie); "no lessons get booked" shares only
                 # "lessons" with "you get free access to ... lesson plans" ("get" says nothing: round 61, a lie)
@@ -391,6 +508,16 @@ class FactReader:
             # (the bare-cue agent won 6% of gym leavers with cues that are most of a clause of their fact)
             matches = [(f, neg) for f, neg in matches if not any(sentence_words <= set(p) for p, _ in f.cues)]
         return matches
+
+    def _lent_to_other(self, clause: Clause, fact: FactModel, cue: tuple[str, ...]) -> bool:
+        """The clause is about another fact, the cue's amount lent to it: "Scooter riders get a fuel allowance of 80
+        cents a kilometre, like the delivery pay." names the allowance (two words or more of its topic the cued fact
+        lacks, two more than the cued fact's own beside the cue), not the pay (round 102, once "a kilometre" said "per
+        kilometre")."""
+        said = set(clause.stems) - set(cue)
+        own = len(said & fact.topic)
+        return any(len((said & other.topic) - fact.topic) >= own + 2 for other in self._facts
+                   if other is not fact)
 
     @staticmethod
     def _firm_promise(sent: Sentence, clause: Clause, fact: FactModel) -> bool:
@@ -502,8 +629,10 @@ class FactReader:
         # beside "the front desk is staffed from 8 am"); a charge not needed ("no deposit needed") still denies it,
         # and so does anything of a fact that asks something of the user ("you don't need to give any notice" beside
         # "you can leave with 30 days' notice", "you don't need to be home" beside "you can stay in while we work")
+        # (the user as the one who does something, not "collected from your door": "you wouldn't need bins at all"
+        # beside "premises with no room for bins can use our tagged sacks ... collected from your door", round 103)
         if says_unneeded(clause) and not fact.requires and not CHARGE_WORDS & negated_words and not any(
-                _USER.intersection(fc.tokens) for fc in fact.clauses):
+                "you" in fc.tokens for fc in fact.clauses):
             return False
         if charge_for(clause):  # "no router charge" denies a charge, not the router (round 84: a lie)
             negated_words = {clause.token_stems[-1]}

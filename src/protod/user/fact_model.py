@@ -34,6 +34,8 @@ class FactModel:
     cue_homes: dict = field(default_factory=dict, compare=False)
     requires: bool = False  # the fact states a requirement or an order ("you need a DBS check", "before you visit ...")
     spans: frozenset = frozenset()  # the spans of the day its clock times bound (`protod.text.clock_spans`)
+    listed: frozenset = frozenset()  # cues of two things said inside a longer list (`_listed`): only in a sentence
+    # with a subject or verb ("Monday Wednesday Friday, ten am, van." is a keyword list)
 
     def promise_invented(self, clause: Clause) -> bool:
         """The clause promises what this fact only estimates or records ("guaranteed 65% occupancy" for "similar lets
@@ -90,17 +92,30 @@ def _them_resolved(clauses: tuple[Clause, ...]) -> tuple[Clause, ...]:
     return tuple(out)
 
 
+def _listed(stems: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Other ways a cue of two things joined by "and" is said: the other way round, or inside a longer list whose
+    commas the stems drop ("the recording, notes and catch-up sessions" says "recording and notes"; round 102)."""
+    if stems.count("and") != 1 or stems[0] == "and" or stems[-1] == "and":
+        return ()
+    at = stems.index("and")
+    first, second = stems[:at], stems[at + 1:]
+    return (second + ("and",) + first, first + second)
+
+
 def read_fact(fact: Fact) -> FactModel:
     """How the rules read one pack fact: its clauses, cues (with the polarity of the clause that holds each), amounts,
     whether it guarantees, estimates or requires."""
     clauses = _them_resolved(clauses_of(fact.text))
-    cues, cue_homes = [], {}
+    cues, cue_homes, listed = [], {}, set()
     for cue in fact.cues:
         stems = phrase_stems(cue)
         home = next((c for c in clauses if contains_phrase(c.token_stems, stems)), None)
-        cues.append((stems, negation_covers(home, stems) if home else False))
-        if home is not None:
-            cue_homes[stems] = home
+        for said in (stems, *_listed(stems)):
+            if said != stems and "and" not in said:
+                listed.add(said)
+            cues.append((said, negation_covers(home, stems) if home else False))
+            if home is not None:
+                cue_homes[said] = home
     content = frozenset(s for c in clauses for s in c.stems)
     numbers = frozenset(n for c in clauses for n in c.numbers)
     # a list split into clauses leaves its first sizes bare: "140, 240 and 360-litre" counts litres throughout
@@ -109,7 +124,7 @@ def read_fact(fact: Fact) -> FactModel:
     return FactModel(
         id=fact.id, cues=tuple(cues), clauses=clauses, content=content,
         topic=frozenset(s for s in content if s not in UNIT_STEMS and not is_number(s)), numbers=numbers,
-        guarantee=any(c.guarantee for c in clauses), cue_homes=cue_homes,
+        guarantee=any(c.guarantee for c in clauses), cue_homes=cue_homes, listed=frozenset(listed),
         hedged=any(t in HEDGE_WORDS or (t.endswith("%") and nxt == "of")  # "95% of our customers get ..."
                    for c in clauses for t, nxt in zip(c.tokens, (*c.tokens[1:], ""))),
         requires=any(_requires(c.tokens) or _ORDER.intersection(c.tokens) for c in clauses),

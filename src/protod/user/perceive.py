@@ -237,6 +237,11 @@ _DENIALS = frozenset("no not never zero none".split())
 _BACK_REFERENCE = frozenset("it that this those these them they".split())
 
 
+# Words that name no thing of the user's ("Would that be something you'd consider?" is not "the odd donation when
+# something's on the news", round 103)
+_INDEFINITE_STEMS = frozenset(stem(w) for w in "something anything everything nothing someone anyone".split())
+
+
 class RulePerceiver:
     """Perception by meaning with the pack's cues as anchors (see protod.text). Cached per text.
 
@@ -344,7 +349,7 @@ class RulePerceiver:
         said, said_of_views = set(), set()
         for part, ok in zip(parts, to_user):
             if ok:
-                words = {*content_stems(_loose_particles_out(part)), *_asking_wh(part)}
+                words = {*content_stems(_loose_particles_out(part)), *_asking_wh(part)} - _INDEFINITE_STEMS
                 # (the offer's own work names nothing of the user's: "Would riding with us fit around your night
                 # shifts?" asked where the rider lives, "ride" being in that trait's description; round 94)
                 words -= {stem(part[i]) for i in range(len(part) - 2) if part[i + 1:i + 3] in _WITH_US}
@@ -687,7 +692,9 @@ class RulePerceiver:
                 if not sent.question:
                     false_claims += [f for f in self.facts.false_cues(sent) if f not in false_claims]
                 continue
-            if self.asks_to_close(sent, sentences[k - 1].text if k else "") \
+            # (the step "that" stands for may be named any sentence earlier in the turn: "Simple: you sign the supply
+            # agreement and send me a crop list. The minimum is 50 kg per crop. Shall we do that today?", round 102)
+            if self.asks_to_close(sent, " ".join(s.text for s in sentences[:k])) \
                     and not (sent.question and asks_open_worry(sent.text)):
                 # ("What's holding you back from signing up?" asks what worries the user, not for their yes)
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
