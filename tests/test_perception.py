@@ -2329,3 +2329,58 @@ def test_round_103_a_span_counted_without_its_unit_and_no_one_held_to_a_term():
                     "give 6 months' notice and walk away free.")
     assert p.facts == ("exit_terms",) and not p.false_claims, p
     assert ev.perceive("The agreement doesn't run for 10 years.").false_claims == ("contract_length",)
+
+
+def test_round_103_a_count_of_measured_things_and_an_order_suggested():
+    """Round 103 (brewery): "You could start small with two 4.5-gallon pins at £62 each before VAT." was a lie (the
+    "two" read as the low end of a range of gallons) and the landlord, short of trust after it, said no. A count of what
+    a stated fact sells, in an order the caller suggests, is no claim; a wrong size still is one."""
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    for line in ("You could start small with two 4.5-gallon pins at £62 each before VAT.",
+                 "You could start small with two pins at £62 each before VAT."):
+        p = beer.perceive(line)
+        assert p.facts == ("pins_for_quiet",) and not p.false_claims, (line, p)
+    assert beer.perceive("You could start small with two 5-gallon pins at £62 each before VAT.").false_claims == (
+        "pins_for_quiet",)
+    assert not beer.perceive("Pins come in 2 sizes at £62.").facts
+
+
+def test_round_104_phrasal_verbs_offer_words_in_an_open_question_and_worked_figures():
+    """Round 104. Home security: "..., so your cats won't set it off" denied "while the alarm is set" (a lie, "Now I
+    don't trust this"). Wedding venues: "what would worry you most about listing on a booking site like ours?" asked
+    only about bookings ("booking site" is the offer's own description), "That's fine for us, honestly." Car sharing:
+    "How much do you use your car these days?" asked which car. Gym: "the 60-plus weekly classes" counted "plus" and
+    voided the guest passes said beside it ("That doesn't really answer my worry", then a hang-up). Brewery: "£96 ...
+    roughly £1.80 a pint" was a lie, and "any line our beer runs through is done ..." word salad (a hang-up)."""
+    alarm = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_security_monitoring.yaml"))
+    p = alarm.perceive("And the motion sensors ignore pets up to 25 kilos, so your cats won't set it off.")
+    assert p.facts == ("pet_sensors",) and not p.false_claims, p
+    venue = RulePerceiver(load_scenario(ROOT / "data/perception/packs/wedding_venue_listing.yaml"))
+    assert venue.perceive("Can I ask what would worry you most about listing on a booking site like ours?").open_question
+    assert set(venue.perceive("Are you worried about getting enough bookings?").probes) == {"few_enquiries",
+                                                                                           "double_booking"}
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_sharing_host.yaml"))
+    assert "car" not in cars.perceive("How much do you use your car these days?").asked_traits
+    assert cars.perceive("What car would you list?").asked_traits == ("car",)
+    gym = RulePerceiver(load_scenario(ROOT / "data/perception/packs/gym_membership_winback.yaml"))
+    p = gym.perceive("Anytime members get 4 free guest passes a year, so your partner can come and train alongside you "
+                     "a few times; and the 60-plus weekly classes are included.")
+    assert "guest_passes" in p.facts and not p.false_claims, p
+    assert gym.perceive("The 90-plus weekly classes are included.").false_claims == ("class_booking",)
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    p = beer.perceive("A 30-litre keg is £96, roughly £1.80 a pint.")
+    assert p.facts == ("cask_keg_prices",) and not p.false_claims, p
+    assert beer.perceive("A 30-litre keg is £96, roughly £1.20 a pint.").false_claims == ("cask_keg_prices",)
+    p = beer.perceive("To be clear, the cleaning on any line our beer runs through is done by our technician every "
+                      "four weeks, free, so that's not a job for your staff on that line.")
+    assert p.facts == ("line_cleaning",) and not p.nonsense, p
+    assert beer.perceive("Line our the cleaning through is.").nonsense
+
+
+def test_round_104_a_question_after_the_users_situation_asks_what_the_pack_says_of_them_first():
+    """Round 104 (courier): "What's your situation at the moment, and how many hours a week would you be thinking of?"
+    was answered "Not really a worry for me."."""
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert courier.perceive("What's your situation at the moment?").asked_traits == ("current_job",)
+    assert courier.perceive("Great. What's your situation at the moment, and how many hours a week would you be "
+                            "thinking of?").asked_traits == ("current_job",)

@@ -599,3 +599,15 @@ def test_an_open_question_heard_near_one_part_is_never_answered_not_a_worry():
     shy = state(trust=D.voice_trust_min - 0.05)
     assert ("guarded",) in step(shy, probes=("pay",), question=True, open_question=True).events
     assert ("no_concern",) in step(guarded, probes=("pay",), question=True).events
+
+
+def test_round_104_a_yes_settles_a_worry_only_right_after_the_user_asked_to_be_sure():
+    """Round 104: "Exactly, and with your experience ... Shall I book you in?" settled a worry the user had asked about
+    four turns before ("Between back-to-back visits, you said. ... Okay, go ahead"). A yes answers the question the user
+    just asked, not one the talk has moved on from."""
+    facts = {"fees": ("no_fees",), "volume": ("busy",)}
+    touched = step(state(), facts=("no_fees",), addressed=(("fees", "no_fees"),))
+    assert touched.state.asked_sure == touched.state.turn
+    later = step(touched.state, probes=("volume",), pointed=frozenset({"volume"}), question=True)
+    assert transition(later.state, Perception(confirms=True), SEV, D, 12, None, facts).state.status("fees") is V
+    assert UserState.from_dict(touched.state.to_dict()) == touched.state

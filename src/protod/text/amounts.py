@@ -171,6 +171,9 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
     # "25-40 orders" reads alike; round 91: "We do smaller 140-litre bins." was a lie)
     if nxt := _listed_next(tokens, i):
         return _count_unit(tokens, nxt)
+    if tokens[i + 1:i + 2] == ("plus",) and tokens[i + 2:i + 3] and not is_number(tokens[i + 2]) \
+            and tokens[i + 2] not in FUNCTION_WORDS:
+        return _count_unit(tokens[:i + 1] + tokens[i + 2:], i)  # "the 60-plus weekly classes" (round 104: "plus")
     tail = tuple(tokens[i + 1:i + 3])
     if tail in _BOUND_TAILS:
         # "anyone 18 or over training alongside you" counts no training: "aged 18 or over" (round 36); "12 or more
@@ -449,6 +452,17 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     left = {a * (1 - p / 100) for a in _with_pair_sums(parts) for p in cuts}
     return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)
+
+
+_PINTS = {"litr": 1.76, "gallon": 8.0, "pint": 1.0}  # imperial pints in each measure
+
+
+def per_pint(q: Quantity, one_fact: frozenset[Quantity]) -> bool:
+    """`q` is one fact's price of a measured volume (`one_fact`: its amounts) worked out per pint: "£96 for a 30-litre
+    keg ... roughly £1.80 a pint" (round 104: a lie). A speaker rounds: within 4%."""
+    volumes = [k[1] * _PINTS[k[2]] for k in one_fact if k[0] == "num" and k[2] in _PINTS]
+    return q[0] == "cur" and any(abs(a / v - q[1]) <= 0.04 * a / v for a in (k[1] for k in one_fact if k[0] == "cur")
+                                 for v in volumes if v > 1)
 
 
 # A range or an amount used as an adjective with the currency said as a word, written as the packs' facts write them:

@@ -338,6 +338,10 @@ def plain_bounds(text: str) -> str:
 _SUPPOSE_ASIDE = re.compile(r"\b(if|when|unless),? (?:say|let's say|for example|for instance),\s*", re.IGNORECASE)
 # "X rather than Y" denies Y: read as "X, not Y" ("judged case by case rather than ruling any condition out" agrees with
 # "a condition doesn't rule anyone out"; round 102: a lie)
+# "two 4.5-gallon pins" counts pins of 4.5 gallons, no range from 2 to 4.5 (round 103: a lie against "4.5-gallon pins
+# at £62"): read as "two pins of 4.5-gallon"
+_COUNT_OF_MEASURED = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve) (\d+(?:\.\d+)?)-([a-z]+) "
+                                r"([a-z]+)\b", re.IGNORECASE)
 _RATHER_THAN = re.compile(r",?\s+(?:rather than|instead of)\s+", re.IGNORECASE)
 
 
@@ -346,6 +350,7 @@ def clauses_of(text: str) -> tuple[Clause, ...]:
     text = _BETWEEN.sub(r"\1 to ", money_words(halves(plain_bounds(text.replace("’", "'")))))
     text = _SUPPOSE_ASIDE.sub(r"\1 ", text)  # "if, say, you're off by 9 pm": one condition, not three clauses
     text = _RATHER_THAN.sub(", not ", text)
+    text = _COUNT_OF_MEASURED.sub(r"\1 \4 of \2-\3", text)
     flipped = denies_whole(text)
     if flipped:
         text = SCOPE_NEGATION.sub(" ", text)
@@ -409,6 +414,7 @@ def claim_clauses(sentence: str) -> tuple[str, ...]:
     return tuple(p for p in parts if len(p.split()) >= 3)
 
 
+_POSSESSIVES = frozenset("our your their my his her its".split())
 _ADVERB_PARTICLES = frozenset("between in on out over around inside outside through along".split())
 
 
@@ -416,7 +422,9 @@ def _stranded(tokens: tuple[str, ...], prep: str) -> bool:
     """A preposition that ends a relative clause: "(the plan) you're on is", "(the app) you rode for was", "(the only
     class) you'd pay extra for is"."""
     i = tokens.index(prep)
-    return i >= 2 and any(t in PRONOUNS for t in tokens[max(0, i - 4):i])
+    # (or a subject with a possessive: "(any line) our beer runs through is", round 104: scrambled)
+    return i >= 2 and any(t in PRONOUNS or (t in _POSSESSIVES and k + 2 < i)
+                          for k, t in enumerate(tokens[max(0, i - 4):i], start=max(0, i - 4)))
 
 
 def _closes_range(tokens: tuple[str, ...], particle: str) -> bool:

@@ -16,7 +16,7 @@ from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
-    contains_phrase, contradicts, derived, first_quantity, has_verb,
+    contains_phrase, contradicts, derived, first_quantity, has_verb, per_pint,
     condition_span, in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
@@ -24,7 +24,8 @@ from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, r
 
 
 _UNTIL = frozenset(("until", "till", "til"))
-_ORDERED = frozenset(("before", "after", "once"))  # a fact that orders two events ("you approve ... before it goes live")
+_ORDERED = frozenset(("before", "after", "once"))
+_ORDERING = frozenset(stem(w) for w in "start starting order ordering try trying begin".split())  # an order suggested  # a fact that orders two events ("you approve ... before it goes live")
 
 
 # Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
@@ -145,6 +146,18 @@ def _loosely_said(phrase: tuple[str, ...], stems: tuple[str, ...]) -> bool:
         if k == len(skeleton):
             return True
     return False
+
+
+_OBLIGED = re.compile(r"\b(?:need|needs|have|has|required|obliged) to\b")  # an obligation to act, not a thing needed
+_PARTICLES = frozenset("off up out down away back over".split())
+
+
+def _phrasal(clause: Clause) -> set[str]:
+    """The verbs the clause says with a particle, its object between or not: "set it off", "turn down"."""
+    toks, stems = clause.tokens, clause.token_stems
+    return {stems[i] for i in range(len(toks) - 1) if toks[i] not in FUNCTION_WORDS and (
+        toks[i + 1] in _PARTICLES or (toks[i + 1] in ("it", "them", "him", "her", "that") and toks[i + 2:i + 3]
+                                      and toks[i + 2] in _PARTICLES))}
 
 
 def _named_before_negator(clause: Clause, phrase: tuple[str, ...]) -> bool:
@@ -285,7 +298,8 @@ class FactReader:
     def true_amount(self, q: tuple, said: frozenset, of_facts: frozenset = frozenset()) -> bool:
         """An amount some fact states, or a total worked out from the true amounts said beside it (`said`), or what is
         left of one after a percentage of the facts it is said about (`of_facts`: their amounts)."""
-        return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers, of_facts)
+        return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers, of_facts) or any(
+            per_pint(q, f.numbers) for f in self._facts)
 
     # -- statements -----------------------------------------------------------------------------------------------
     def claims(self, sent: Sentence) -> tuple[list[str], list[str]]:
@@ -488,7 +502,7 @@ class FactReader:
             elif len(shared - _LIGHT_VERBS) >= 2 and flipped and overlap >= 0.5 * len(words) \
                     and not _RISK_DENIED.search(" ".join(clause.tokens)) and any(
                     not is_number(w) and w not in UNIT_WORDS for w in shared) \
-                    and not (says_unneeded(clause) and not fact.requires):
+                    and not (says_unneeded(clause) and _OBLIGED.search(" ".join(clause.tokens)) and not fact.requires):
                 # ("you'd never need to run the full ten" says no one is held to the term: no denial of a fact that
                 # asks nothing, "The agreement runs for 10 years"; round 103: a lie, and the owner hung up)
                 # "there is no accident insurance": a denied fact; "the price won't change for 18 months" denies
@@ -583,7 +597,7 @@ class FactReader:
             elif not all(q in inside or accounted(q, known) or counted_per_period(q, known)
                          or count_without_noun(q, known) or self._multiplies(q, spoken, known)
                          or (q in loose and self.true_amount(q, spoken, known))
-                         or self._named_with_its_fact(q, sent, stated)
+                         or self._named_with_its_fact(q, sent, stated) or self._ordered(q, sent, stated)
                          or (self.true_amount(q, spoken, known) and not same_kind(q, known))
                          or (q[0] == "dur" and derived(q, spoken, self._pack_numbers))  # a payback time worked out
                          or (q in supposed and not same_kind(q, known))
@@ -636,6 +650,10 @@ class FactReader:
             return False
         if charge_for(clause):  # "no router charge" denies a charge, not the router (round 84: a lie)
             negated_words = {clause.token_stems[-1]}
+        # (a verb with its particle is another verb: "your cats won't set it off" denies no "while the alarm is set",
+        # round 104: a lie)
+        phrasal = _phrasal(clause) - set().union(*(_phrasal(fc) for fc in fact.clauses))
+        negated_words = negated_words - phrasal
         # (a verb alone shares no topic: "there's nothing to pay to join" beside "you only pay the platform's share"
         # agrees with the fact's "there is no sign-up fee"; round 26's caller was called a liar)
         shared = (negated_words & fact.topic) - _VERB_LIKE
@@ -652,7 +670,7 @@ class FactReader:
         # denies thin towels, not "our towels are 550 gsm" (round 28: the pack's own fact called a lie)
         # ("You wouldn't be out of pocket between visits" denies a cost, not "we pay 45p a mile between visits": round
         # 34, a lie)
-        own = negated_words - fact.topic - _VERB_LIKE
+        own = (negated_words - fact.topic - _VERB_LIKE) | (phrasal & set(clause.stems))
         # ... nor one that says the user pays nothing for what the fact supplies: "you don't buy any stock" beside "we
         # stock you with three full sets per room" (round 74: the pack's own fact called a lie); it still denies a fact
         # that charges for it ("you don't pay for the e-bike" beside "the e-bike is €15 a week")
@@ -708,6 +726,20 @@ class FactReader:
         # (a count said without its noun counts what that fact counts: "in groups of at most 10", round 98)
         return any(words & m.topic for m in self._facts if m.id not in stated
                    and (accounted(q, m.numbers) or count_without_noun(q, m.numbers)))
+
+    def _ordered(self, q: tuple, sent: Sentence, stated: list[str]) -> bool:
+        """`q` counts what a stated fact sells, for an order the caller suggests ("You could start small with two pins
+        at £62 each", round 103): no claim, when no stated fact counts that thing itself."""
+        if q[0] != "num" or not q[2]:
+            return False
+        for c in sent.clauses:
+            at = next((i for i, t in enumerate(c.tokens) if is_number(t) and first_quantity(c.tokens[i:]) == q), None)
+            if at is not None and _ORDERING.intersection(c.token_stems[max(0, at - 4):at]):
+                noun = q[2].split()[-1]
+                return any(noun in self._fact_model[f].topic and not any(k[0] == "num" and k[2] == q[2]
+                                                                        for k in self._fact_model[f].numbers)
+                           for f in stated)
+        return False
 
     def _lent(self, q: tuple, fact_id: str, stated: list[str], words: set[str]) -> bool:
         """A price or share `q` that contradicts the stated fact `fact_id`, said in a clause (`words`) that names

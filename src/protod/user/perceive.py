@@ -237,6 +237,9 @@ _DENIALS = frozenset("no not never zero none".split())
 _BACK_REFERENCE = frozenset("it that this those these them they".split())
 
 
+# A question after the user's situation in general
+_SITUATION = re.compile(r"\b(?:what(?:'s| is) your (?:situation|set-?up|position|story)|tell me (?:a (?:bit|little) )?"
+                        r"about (?:yourself|your situation|where you are)|what(?:'s| is) your (?:current )?situation)\b")
 # Words that name no thing of the user's ("Would that be something you'd consider?" is not "the odd donation when
 # something's on the news", round 103)
 _INDEFINITE_STEMS = frozenset(stem(w) for w in "something anything everything nothing someone anyone".split())
@@ -270,6 +273,14 @@ class RulePerceiver:
         self._cue_stems = frozenset(s for _, _, ph in self._own for p in ph for s in p) | frozenset(
             s for _, ph in self._areas for p in ph for s in p)
         self._concerns_in = {a.id: [c.id for c in pack.concerns if c.area == a.id] for a in pack.probe_areas}
+        # One-word area cues that are words of the offer's own description ("booking" of "an online wedding-venue
+        # booking site"): an open question about the offer ("what would worry you most about listing on a booking
+        # site like ours?") asks about no area by them (round 104: two worries probed, "That's fine for us").
+        # (said as in the description, beside the word next to it there: "booking site", not "enough bookings")
+        role = content_stems(tokenize(pack.agent.role))
+        self._offer_pairs = frozenset(zip(role, role[1:]))
+        self._offer_area_cues = frozenset(p[0] for _, ph in self._areas for p in ph if len(p) == 1 and p[0] in role) \
+            - frozenset(s for _, _, ph in self._own for p in ph for s in p)
         self._area_of = {c.id: c.area for c in pack.concerns}
         self._severity_rank = {c.id: (-c.severity, i) for i, c in enumerate(pack.concerns)}
         lex = pack.lexicon
@@ -324,6 +335,10 @@ class RulePerceiver:
         # so I wanted to check in, what made you decide to leave?" asks nothing about how long (round 34: "A member for
         # three years, since you ask.")
         question = asked_part(question)
+        if _SITUATION.search(question.lower()):
+            # "What's your situation at the moment?" asks what the pack says of the user first (round 104: "Not really
+            # a worry for me.")
+            return [t.name for t in self.pack.traits if t.name not in self.manner_traits][:1]
         # Nor a condition: "If you were ever to move into home care, what would worry you?" asks nothing about the
         # user's care background (round 30: "Well, no formal care experience, as it happens."); nor asking for time,
         # though the rest of the sentence may ask ("Have you got a minute, and can I ask what you're doing for work?",
@@ -353,7 +368,9 @@ class RulePerceiver:
                 # (the offer's own work names nothing of the user's: "Would riding with us fit around your night
                 # shifts?" asked where the rider lives, "ride" being in that trait's description; round 94)
                 words -= {stem(part[i]) for i in range(len(part) - 2) if part[i + 1:i + 3] in _WITH_US}
-                if part[:1] and part[0] not in WH_WORDS:
+                # ... nor does one asking how much or how often of the user's thing ("How much do you use your car
+                # these days?" asks the use, not which car: round 104, "A 2016 Toyota Corolla hatch.")
+                if part[:1] and (part[0] not in WH_WORDS or part[:2] in (("how", "much"), ("how", "often"))):
                     # A question that does not ask what or which names the user's things as what it asks about, not
                     # what it asks: "Would those days suit your inn?", "Does your current supplier ever turn up at
                     # awkward times?" (round 62: "Yes, that's right: a country inn with a restaurant."; "Another
@@ -404,6 +421,10 @@ class RulePerceiver:
         # is a cue of the injury worry)
         asking = open_worry_words(sent.text)
         stems = tuple(s for s in sent.stems if s not in asking) if asking else sent.stems
+        if self._offer_area_cues and asks_open_worry(sent.text):
+            pairs = set(zip(stems, stems[1:]))
+            stems = tuple(s for s in stems if s not in self._offer_area_cues
+                          or not any(p in self._offer_pairs and s in p for p in pairs))
         asked = asked_part(sent.text)
         asked_stems = tuple(s for s in content_stems(tokenize(asked)) if s not in asking) if asked != sent.text else ()
         spans = _cue_spans(asked_stems, self._cue_index) if asked_stems else []

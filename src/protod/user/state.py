@@ -81,6 +81,10 @@ class UserState:
     # The turn the user kept a worry back and asked to hear how the offer works first ("I'd want to hear how it all
     # works before I go into that."; 0: not yet). Telling them, next turn, is doing what they asked: not a wasted turn.
     guarded: int = 0
+    # The turn the user asked whether what the caller had told them holds for them ("And that's definitely how it
+    # works?"; 0: not yet). A yes on the next turn settles it; an "Exactly" later, after the talk has moved on, does
+    # not (round 104: "Exactly, ..." before a closing ask settled a worry voiced four turns earlier).
+    asked_sure: int = 0
 
     def status(self, concern_id: str) -> ConcernStatus | None:
         for cid, status in self.concerns:
@@ -110,6 +114,7 @@ class UserState:
             "contested": sorted(self.contested),
             "warned": self.warned,
             "guarded": self.guarded,
+            "asked_sure": self.asked_sure,
         }
 
     @classmethod
@@ -131,6 +136,7 @@ class UserState:
             contested=frozenset(data.get("contested", ())),
             warned=int(data.get("warned", 0)),
             guarded=int(data.get("guarded", 0)),
+            asked_sure=int(data.get("asked_sure", 0)),
         )
 
 
@@ -201,7 +207,7 @@ def _confirmed(state: UserState, perception: Perception,
     holds for them ("Can I really count on that?") and the caller says it does ("Yes, you really can."; round 21 heard
     that as small talk and settled the worry two turns later, on an unrelated fact). The fact is the one heard that
     answers it."""
-    if not (perception.confirms and resolution_facts):
+    if not (perception.confirms and resolution_facts) or not 0 < state.asked_sure == state.turn:
         return []
     return [(cid, fact) for cid, _ in state.concerns if cid in state.told
             for fact in [next((f for f in resolution_facts.get(cid, ()) if f in state.heard), None)] if fact]
@@ -334,6 +340,8 @@ def transition(
         doubted=w.doubted,
         warned=state.turn + 1 if ("impatient",) in w.events else state.warned,
         guarded=state.turn + 1 if ("guarded",) in w.events else state.guarded,
+        asked_sure=state.turn + 1 if any((e[0] == "voiced" and len(e) > 2) or e[0] == "confirm" for e in w.events)
+        else state.asked_sure,
     )
     return Transition(new_state, tuple(w.events))
 
