@@ -2384,3 +2384,45 @@ def test_round_104_a_question_after_the_users_situation_asks_what_the_pack_says_
     assert courier.perceive("What's your situation at the moment?").asked_traits == ("current_job",)
     assert courier.perceive("Great. What's your situation at the moment, and how many hours a week would you be "
                             "thinking of?").asked_traits == ("current_job",)
+
+
+def test_round_105_wary_of_and_a_count_before_a_modal():
+    """Round 105. Office recycling: "what would you be wary of with a new collector?" was answered with the current
+    collector. Cycle to work: "Anyone from 18 can join, ..." counted "join" and voided the sentence; the user's worry
+    stayed open for four turns and they hung up."""
+    bins = RulePerceiver(load_scenario(ROOT / "data/perception/packs/office_recycling.yaml"))
+    p = bins.perceive("I'd like to see if switching could work for you, but first, what would you be wary of with a new "
+                      "collector?")
+    assert p.open_question and not p.asked_traits, p
+    assert bins.perceive("Who collects your waste at the moment, and is there anything that worries you about "
+                         "switching?").asked_traits == ("current_collector",)
+    bikes = RulePerceiver(load_scenario(ROOT / "data/perception/packs/cycle_to_work_employer.yaml"))
+    p = bikes.perceive("Anyone from 18 can join, packages start at £300, and our portal checks the deductions keep each "
+                       "person's pay at or above the National Minimum Wage, so lower-paid staff aren't pushed under it.")
+    assert p.facts == ("eligibility",) and not p.false_claims, p
+    assert bikes.perceive("Anyone from 16 can join, and our portal checks the deductions keep each person's pay at or "
+                          "above the National Minimum Wage.").false_claims == ("eligibility",)
+
+
+def test_round_106_a_clock_range_after_from_a_worked_share_and_a_bound_denied():
+    """Round 106. Food bank: "we run evening shifts from 5.30 to 8.30" read "8.30" as a price (a lie). Cycle to work:
+    "..., so £15 on a £500 bike" after "3% of its original price" was a lie, and so was "nobody goes below minimum wage"
+    beside "at or above the National Minimum Wage"; the HR manager hung up. An amount bounded the other way round from
+    the fact, said plainly, is a false claim ("Our visits are under thirty minutes." was credited as "at least 30")."""
+    food = RulePerceiver(load_scenario(ROOT / "data/perception/packs/food_bank_volunteering.yaml"))
+    assert not food.perceive("We're looking for a few more regular volunteers, and we run evening shifts from 5.30 to "
+                             "8.30, which tend to suit people who work.").false_claims
+    bikes = RulePerceiver(load_scenario(ROOT / "data/perception/packs/cycle_to_work_employer.yaml"))
+    p = bikes.perceive("At the end they can own the bike for a one-off fee of just 3% of its original price, so £15 on a "
+                       "£500 bike.")
+    assert p.facts == ("hire_term",) and not p.false_claims, p
+    assert bikes.perceive("At the end they can own the bike for a one-off fee of just 3% of its original price, so £50 "
+                          "on a £500 bike.").false_claims
+    for line in ("Nobody goes below minimum wage, and you never owe us if someone leaves.",
+                 "Well, the system makes sure nobody's take-home falls under the National Minimum Wage once the "
+                 "deduction's made."):
+        assert not bikes.perceive(line).false_claims, line
+    assert bikes.perceive("Nobody stays above the National Minimum Wage.").false_claims == ("eligibility",)
+    care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
+    assert care.perceive("Our visits are never under thirty minutes.").facts == ("visit_length",)
+    assert care.perceive("Our visits are under thirty minutes.").false_claims == ("visit_length",)

@@ -133,6 +133,7 @@ _AFTER_NOUN = frozenset("alongside along around behind beside besides near each 
                          "now today again ahead together alone too also only instead".split())
 
 
+_MODAL_NEXT = frozenset("can could will would may might must should shall".split())
 _ELIDED_NOUN_NEXT = frozenset("get gets got also can will would are is have has pay pays".split())
 
 
@@ -196,6 +197,8 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
         if words[-1] in UNIT_DAYS or words[-1] in _MEASURES or words[-1] in ("am", "pm"):
             return words[-1]  # "16 guaranteed hours" is a span of hours, "500 Mbps download" a speed
     if not words:
+        if tokens[i + 1:i + 2] and tokens[i + 1] in _MODAL_NEXT:
+            return ""  # "anyone from 18 can join" counts no joins: the noun is left out (round 105: the sentence voided)
         if tokens[i + 1:i + 2] and tokens[i + 1] in _PLACE_WORDS:
             return ""  # "8 to 8 at weekends" counts no weekends (round 44: a clock time heard as a count)
         if tokens[i + 1:i + 2] and tokens[i + 1] in SUBJECT_PRONOUNS:

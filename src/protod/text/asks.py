@@ -111,6 +111,7 @@ _SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,5}?(?:might|could|woul
                         # ("... whether a monitored alarm might give you some peace of mind", round 102: asked who
                         # lives nearby, "alarm" being in that trait's description)
                         r"give you (?:some |a bit of |more |real )?(?:peace of mind|reassurance|confidence))\b|"
+
                         # ("..., and I wondered if you'd like to hear how it could earn you some money?", round 94: the
                         # earnings worry probed, and "Not that so much, honestly.")
                         r"\b(?:whether|if) you(?:'d| would) (?:like|want|care|be interested) to hear\b")
@@ -213,6 +214,8 @@ _OPEN_WORRY = re.compile(
     r"(?:make|help) you (?:feel )?(?:more |a bit more |any more )?(?:comfortable|confident|ready|at ease|easier|sure|"
     r"surer|certain)|(?:not|n't) (?:sit|sits|sitting) (?:right|well)|"
     r"(?:makes?|making|made) you (?:wary|cautious|anxious|apprehensive)|"
+    # ("what would you be wary of with a new collector?", round 105: answered with the current collector)
+    r"(?:be|feel|are|were|is) (?:most |a bit |at all |particularly )?(?:wary|cautious|careful) (?:of|about)|"
     # what they disliked about one they had ("You've tutored on another site; what did you like or not like about it?",
     # "What didn't you like about the other app?": round 102, "Fine. Anything else?")
     r"(?:didn't|did not) you (?:like|enjoy)|(?:not|n't) (?:like|enjoy) about|dislik(?:e|ed) about|"

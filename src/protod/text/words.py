@@ -151,7 +151,8 @@ _DECIMAL_PRICE = re.compile(r"(?<![€$£\d.])\b(\d{1,4}\.\d\d)\b(?![.\d%]|\s*%|
 _CLOCK_DOT = r"(?:1?\d|2[0-3])\.(?:00|15|30|45)(?!\d|[.,]\d)"
 _DOTTED_CLOCK = re.compile(rf"(?<![€$£\d.]){_CLOCK_DOT}(?:\s*(?:to|until|till|-|–)\s*{_CLOCK_DOT}"
                            rf"(?!\s+(?:a|an|per|each)\s)|(?=\s*[ap]\.?m\b))|"
-                           rf"\b(?:at|from|until|till)\s+{_CLOCK_DOT}", re.I)
+                           rf"\b(?:at|from|until|till)\s+{_CLOCK_DOT}(?:\s*(?:to|until|till|-|–)\s*{_CLOCK_DOT}"
+                           rf"(?!\s+(?:a|an|per|each)\s))?", re.I)  # ("from 5.30 to 8.30": both, round 106)
 _PRICE_HINT = re.compile(rf"[€$£]|\b(?:pound|quid|euro|dollar|{_TEENS_WORD}|{_TENS_WORD})|\d\s+\d|\d\.\d\d")
 _HAS_MONEY = re.compile(r"[€$£]|\b(?:pounds?|quid|euros?|dollars?)\b", re.I)
 _RATE_AFTER = re.compile(r"\s+(?:a|an|per)\s+(?:hour|night|day|week|month|shift|session|class|visit|lesson)\b", re.I)

@@ -160,6 +160,49 @@ def _phrasal(clause: Clause) -> set[str]:
                                       and toks[i + 2] in _PARTICLES))}
 
 
+_BELOW = frozenset("below under less fewer lower beneath".split())
+_ABOVE = frozenset("above over more higher least beyond".split())
+
+
+def _bound_denied(clause: Clause, fact_clause: Clause) -> bool:
+    """The clause denies one bound where the fact states the other: "nobody goes below minimum wage" beside "at or
+    above the National Minimum Wage", "nobody pays over £50" beside "up to £50" ("not below" is "at or above")."""
+    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), None)
+    if first is None or fact_clause.negated:
+        return False
+    said = set(clause.tokens[first + 1:first + 4])
+    bound = set(fact_clause.tokens)
+    return bool((said & _BELOW and bound & _ABOVE) or (said & _ABOVE and bound & (_BELOW | {"up", "most"})))
+
+
+def _bound_side(clause: Clause) -> str:
+    """Which way the clause bounds its amount: "below" ("under 30 minutes", "up to £150", "at most", "or less"), "above"
+    ("at least 30 minutes", "over 18", "or more"), or "" (none, or both)."""
+    sides = set()
+    toks = clause.tokens
+    for i, t in enumerate(toks):
+        if not is_number(t):
+            continue
+        if {"before", "ahead", "earlier", "advance"} & set(toks[i + 1:i + 5]):
+            continue  # ("no later than ten working days before" is at least ten days before: the sense turns round)
+        before, after = set(toks[max(0, i - 2):i]), tuple(toks[i + 1:i + 3])
+        if before & {"under", "below", "less", "fewer", "most"} or toks[max(0, i - 2):i] == ("up", "to") \
+                or after in (("or", "less"), ("or", "fewer"), ("or", "under")):
+            sides.add("below")
+        if before & {"over", "above", "least", "more", "minimum"} or after in (("or", "more"), ("or", "over")):
+            sides.add("above")
+    return sides.pop() if len(sides) == 1 else ""
+
+
+def _bounds_clash(clause: Clause, fact_clause: Clause) -> bool:
+    """The clause bounds an amount the fact bounds the other way, said plainly: "Our visits are under thirty minutes"
+    beside "at least 30 minutes" (dev: credited as the fact)."""
+    if clause.negated or fact_clause.negated or not clause.numbers & fact_clause.numbers:
+        return False
+    said, fact = _bound_side(clause), _bound_side(fact_clause)
+    return bool(said and fact and said != fact)
+
+
 def _named_before_negator(clause: Clause, phrase: tuple[str, ...]) -> bool:
     """`phrase` is said in `clause` before its first negator: "Travel time ... isn't paid", not "nothing goes live until
     you've approved every photo" (the phrase after "until" is asserted; round 102: a lie against "you approve every
@@ -327,6 +370,7 @@ class FactReader:
         negated_clauses: list[Clause] = []  # negated clauses that matched no fact
         vouched: list = []  # (fact, clause): a guarantee without an amount, in a clause that matched no fact
         loose: set = set()  # amounts of clauses that matched no fact
+        worked: set = set()  # amounts of a worked example of a true share (`_works_out_share`)
         supposed: set = set()  # ... of those that open a condition ("if you can only come at 6 pm, ...")
         # A cue split by a clause break is owned by the clauses holding its parts; one whole inside a clause is that
         # clause's alone ("...with no minimum hours, and the lunch peak guarantees €14 an hour": the hours are not
@@ -351,6 +395,11 @@ class FactReader:
                 (false if negated or invented else stated).append(fact.id)
             asserted, denied_false = self._false_cue_hits(clause)
             false += asserted
+            if not matches and self._works_out_share(clause, spoken):
+                # "..., so £15 on a £500 bike" after "3% of its original price": a worked example of a true share,
+                # its base the caller's own example (round 106: a lie, and the call lost)
+                worked |= clause.numbers
+                continue
             if not matches and not denied_false and not clause.negated and (clause.numbers or clause.guarantee):
                 invented = self._invented_on_topic(sent, clause)
                 if clause.numbers:
@@ -381,7 +430,7 @@ class FactReader:
         # fact's "about one in eight" is an average)
         if any(c.guarantee and len(c.tokens) <= 2 and not c.numbers for c in sent.clauses):
             false += [f for f in stated if self._fact_model[f].hedged and not self._fact_model[f].guarantee]
-        return self._verdict(sent, stated, false, negated_clauses, loose, supposed, spoken)
+        return self._verdict(sent, stated, false, negated_clauses, loose, supposed | worked, spoken, frozenset(worked))
 
     def _clause_matches(self, sent: Sentence, clause: Clause, clause_text: str, clause_texts: list[str],
                         sentence_words: set[str]) -> list[tuple[FactModel, bool]]:
@@ -432,6 +481,12 @@ class FactReader:
                     # ... or says it of what the fact's own denial is about: "the warehouse, which needs no DBS check"
                     # beside "warehouse sorting needs no check" (round 95)
                     negated = False
+                if not negated and home is not None and _bounds_clash(clause, home):
+                    negated = True
+                if negated and home is not None and _bound_denied(clause, home):
+                    # "nobody goes below minimum wage" is the fact's "at or above the National Minimum Wage": the
+                    # negation and the opposite bound cancel (round 106: a lie, and the call lost)
+                    negated = False
                 if negated and opens_condition(clause.tokens) and not main_clause_denies(clause.tokens):
                     # a condition names a case, it claims nothing: "if a student doesn't turn up or cancels less
                     # than 24 hours before, you're still paid" (round 27: a lie); the main clause is judged
@@ -481,8 +536,10 @@ class FactReader:
                 # "we add a Saturday run at no extra charge" and denies nothing (round 32: a lie)
                 differ = {w for w in shared if (negation_covers(clause, {w}) != waived) != negation_covers(best, {w})}
                 flipped = 2 * len(differ) > len(shared)
-                if flipped and _until_orders_as(clause, best):
+                if flipped and (_until_orders_as(clause, best) or _bound_denied(clause, best)):
                     flipped = False
+                elif not flipped and _bounds_clash(clause, best):
+                    flipped = True
                 if flipped and _denies_case_only(clause, fact, best, differ):
                     continue
                 if flipped and opens_condition(clause.tokens) and not main_clause_denies(clause.tokens) \
@@ -573,7 +630,8 @@ class FactReader:
         return [max(hits, key=lambda f: len(words & f.topic)).id] if hits else []
 
     def _verdict(self, sent: Sentence, stated: list[str], false: list[str], negated_clauses: list[set[str]],
-                 loose: set, supposed: set, spoken: frozenset) -> tuple[list[str], list[str]]:
+                 loose: set, supposed: set, spoken: frozenset,
+                 worked: frozenset = frozenset()) -> tuple[list[str], list[str]]:
         """The sentence judged whole from its clauses' findings (see `claims`); `spoken`: every amount said, the
         user's own included."""
         # One untruth taints the sentence: "You set your own prices, but every partner must offer a 30% discount"
@@ -588,13 +646,14 @@ class FactReader:
             # (not the whole sum one need not pay at once: "you don't have to pay the £360 in one go", round 101)
             denied += [f for f in stated if f not in denied and any(self._lent(q, f, stated, set(c.stems))
                                                                     for c in sent.clauses for q in c.numbers
-                                                                    if not _LUMP_SUM.search(" ".join(c.tokens)))]
+                                                                    if q not in worked
+                                                                    and not _LUMP_SUM.search(" ".join(c.tokens)))]
             spans = frozenset().union(*(self._fact_model[f].spans for f in stated))
             inside = {q for c in sent.clauses for q in c.numbers if in_span(q, c.tokens, spans)}  # "train at 9 pm"
             if denied or any(contradicts(q, known) and not self.true_amount(q, spoken, known) and q not in inside
-                             and not count_without_noun(q, known) for q in sent.numbers):
+                             and q not in worked and not count_without_noun(q, known) for q in sent.numbers):
                 false += denied or stated
-            elif not all(q in inside or accounted(q, known) or counted_per_period(q, known)
+            elif not all(q in inside or q in worked or accounted(q, known) or counted_per_period(q, known)
                          or count_without_noun(q, known) or self._multiplies(q, spoken, known)
                          or (q in loose and self.true_amount(q, spoken, known))
                          or self._named_with_its_fact(q, sent, stated) or self._ordered(q, sent, stated)
@@ -726,6 +785,14 @@ class FactReader:
         # (a count said without its noun counts what that fact counts: "in groups of at most 10", round 98)
         return any(words & m.topic for m in self._facts if m.id not in stated
                    and (accounted(q, m.numbers) or count_without_noun(q, m.numbers)))
+
+    def _works_out_share(self, clause: Clause, spoken: frozenset) -> bool:
+        """The clause works a true percentage said in the sentence out on an amount of its own: "so £15 on a £500 bike"
+        after "3% of its original price" (15 = 3% of 500, within 2%). The base is the caller's example, no claim."""
+        shares = [k[1] for k in spoken if k[0] == "pct" and isinstance(k[1], float) and accounted(k, self._pack_numbers)]
+        money = [k[1] for k in clause.numbers if k[0] == "cur"]
+        return len(money) == len(clause.numbers) >= 2 and any(
+            abs(a * p / 100 - b) <= 0.02 * b for a in money for b in money if b < a for p in shares)
 
     def _ordered(self, q: tuple, sent: Sentence, stated: list[str]) -> bool:
         """`q` counts what a stated fact sells, for an order the caller suggests ("You could start small with two pins

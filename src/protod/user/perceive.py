@@ -345,8 +345,11 @@ class RulePerceiver:
         # round 34: "Go on.")
         # ... nor an offer to go ahead beside the question ("Is there anything else on your mind, or would you like me
         # to book an initial home visit ...?" asks nothing about their home: round 91, "A three-bed house we own")
+        # ... nor a part asking what would worry them ("what would you be wary of with a new collector?", round 105:
+        # "Well, one of the big national collectors.")
         parts = [tokens for part in _PARTS.split(question) for tokens in [tokenize(part)]
                  if not opens_condition(tokens) and not asks_for_time(part) and not asks_if_it_suits(part)
+                 and not asks_open_worry(part)
                  and not asks_consent(re.sub(r"^\s*or\s+", "", part))]
         # (a short tail after a part that speaks to the user is still that part: "what are you doing at the moment,
         # work-wise?", round 40)
@@ -721,7 +724,9 @@ class RulePerceiver:
                 closing = True  # "Shall we sign you up so customers can order?" is an ask, not a probe
                 continue  # ("It costs nothing to sign up" mentions signing up; it asks nothing)
             if sent.question and (asks_for_time(sent.text) or checks_about_user(sent.text)
-                                  or asks_how_things_stand(sent.text) or asks_if_it_suits(sent.text)):
+                                  or asks_how_things_stand(sent.text) or asks_if_it_suits(asked_part(sent.text))):
+                # (whether it suits them in the part asked: "I'd like to see if switching could work for you, but
+                # first, what would you be wary of ...?" asks about worries, round 105)
                 # "Have you got a couple of minutes to chat about riding with us?" asks for time, and "You've done a few
                 # courier shifts before, right?" checks what the caller heard about the user: neither asks about a
                 # worry (round 28: "That's fine for me, honestly. Not my issue." and a barrage)
