@@ -2426,3 +2426,26 @@ def test_round_106_a_clock_range_after_from_a_worked_share_and_a_bound_denied():
     care = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_care_caregivers.yaml"))
     assert care.perceive("Our visits are never under thirty minutes.").facts == ("visit_length",)
     assert care.perceive("Our visits are under thirty minutes.").false_claims == ("visit_length",)
+
+
+def test_round_107_two_denials_a_users_own_not_paying_and_a_share_left():
+    """Round 107. Cycle to work (deployable): "..., and it costs the company nothing, no setup or monthly fee." joined
+    the two denials into one and called the pack's own fact a lie; "The company isn't paying for the bikes, ... you save
+    about £150 ..." denied the saving; the HR manager hung up. Insulation: "the grant pays 75% here, so your share would
+    be about £408" (of the loft's £480 and the walls' £1,150) and "your outlay would be around £408 rather than £1,630"
+    were lies; the homeowner hung up. A wrong share is still one."""
+    bikes = RulePerceiver(load_scenario(ROOT / "data/perception/packs/cycle_to_work_employer.yaml"))
+    assert not bikes.perceive("In short, your staff get a bike and safety kit through salary sacrifice and save 28 to 42% "
+                              "on it, and it costs the company nothing, no setup or monthly fee.").false_claims
+    p = bikes.perceive("The company isn't paying for the bikes, your staff are, through their gross pay, and you save "
+                       "about £150 in employer's NI on a £1,000 bike.")
+    assert p.facts == ("employer_ni",) and not p.false_claims, p
+    home = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_insulation_retrofit.yaml"))
+    p = home.perceive("You'd likely qualify for the Warm Homes grant, which pays 75% here, so your share would be about "
+                      "£408 if it's approved.")
+    assert p.facts == ("grant_eligibility",) and not p.false_claims, p
+    assert not home.perceive("With the grant your outlay would be around £408 rather than £1,630.").false_claims
+    assert home.perceive("You'd likely qualify for the Warm Homes grant, which pays 75% here, so your share would be "
+                         "about £300 if it's approved.").false_claims == ("grant_eligibility",)
+    cleaning = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_cleaning_marketplace.yaml"))
+    assert cleaning.perceive("At eighteen an hour you'd take home seventeen pounds after our fee.").false_claims

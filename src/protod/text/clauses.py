@@ -291,7 +291,9 @@ def _negated_lists(pieces: list[str]) -> list[str]:
         # details either." a lie against the fact's "swap or share your details" read as asserted)
         verbs = (len(head) >= 2 and head[-2] in NEGATORS and _is_verb(head[-1]) and tail[:1] and _is_verb(tail[0])
                  and bool({"or", "nor"}.intersection(tail[1:3])) and tail[2:4] and any(_is_verb(t) for t in tail[2:4]))
-        if head and out[-1].rstrip().endswith(",") and (verbs or (
+        # (not a piece with its own negator: "it costs the company nothing, no setup or monthly fee" is two denials,
+        # round 107: joined, their negators cancelled and the pack's own fact a lie)
+        if head and out[-1].rstrip().endswith(",") and tail[:1] and tail[0] not in NEGATORS and (verbs or (
                 denied and tail and len(tail) <= 8
                 and _COORD.intersection(tail) and not has_verb(tuple(t for t in tail if stem(t) not in CHARGE_WORDS),
                                                                frozenset())  # ("service charge" names no verb)

@@ -40,6 +40,7 @@ def _waives(clause: Clause) -> bool:
 _GUARANTEE_STEMS = frozenset(stem(w) for w in "guarantee guaranteed guarantees promise promised always".split())
 # Verbs of the user paying: "you don't buy any stock" says the user pays nothing for it
 _BUYING = frozenset(stem(w) for w in "buy bought purchase pay paid spend".split())
+_SAVING = frozenset(stem(w) for w in "save saves saving saved".split())
 _PRICED = frozenset(stem(w) for w in "charge charged fee cost price rent hire pay paid deposit".split())
 _AT_NO_COST = re.compile(r"\b(?:at|for) no (?:extra |additional )?(?:cost|charge)(?: to you)?$")
 _LIST_OPENERS = DETERMINERS | QUANTIFIERS  # "no", "any", "our": what a list of modifiers follows
@@ -342,7 +343,21 @@ class FactReader:
         """An amount some fact states, or a total worked out from the true amounts said beside it (`said`), or what is
         left of one after a percentage of the facts it is said about (`of_facts`: their amounts)."""
         return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers, of_facts) or any(
-            per_pint(q, f.numbers) for f in self._facts)
+            per_pint(q, f.numbers) for f in self._facts) or self._share_left(q, said, of_facts)
+
+    def _share_left(self, q: tuple, said: frozenset, of_facts: frozenset) -> bool:
+        """`q` is what is left of a price after a percentage of the facts it is said about: of the price said beside it
+        ("your outlay would be around £408 rather than £1,630"), or, with none said, of the pack's prices, one or two
+        together ("the grant pays 75% ..., so your share would be about £408" of the loft's £480 and the walls' £1,150;
+        round 107: a lie, and the homeowner hung up; round 91 the same). Within 1%: a speaker rounds, a wrong sum
+        stays one ("At eighteen an hour you'd take home seventeen pounds" after a 15% fee)."""
+        cuts = [k[1] for k in of_facts if k[0] == "pct" and isinstance(k[1], float) and 0 < k[1] < 100]
+        if q[0] != "cur" or not cuts:
+            return False
+        others = [k[1] for k in said if k[0] == "cur" and k != q and isinstance(k[1], float)]
+        prices = sorted(set(others) or {k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)})
+        bases = set(prices) | {a + b for i, a in enumerate(prices) for b in prices[i + 1:]}
+        return any(abs(b * (1 - p / 100) - q[1]) <= 0.01 * q[1] for b in bases for p in cuts)
 
     # -- statements -----------------------------------------------------------------------------------------------
     def claims(self, sent: Sentence) -> tuple[list[str], list[str]]:
@@ -734,8 +749,12 @@ class FactReader:
         # stock you with three full sets per room" (round 74: the pack's own fact called a lie); it still denies a fact
         # that charges for it ("you don't pay for the e-bike" beside "the e-bike is €15 a week")
         negator_at = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), 0)
-        if _BUYING & negated_words and "you" in clause.tokens[:negator_at] and not any(
-                shared & set(fc.stems) and not fc.negated
+        # (also said of what the fact calls the user's own, "the company isn't paying for the bikes" beside "Your company
+        # saves 15% ...", and a fact's sum that is a saving charges nothing; round 107: a lie)
+        users_own = {fc.tokens[i + 1] for fc in fact.clauses for i in range(len(fc.tokens) - 1) if fc.tokens[i] == "your"}
+        if _BUYING & negated_words and ("you" in clause.tokens[:negator_at]
+                                        or users_own.intersection(clause.tokens[:negator_at])) and not any(
+                shared & set(fc.stems) and not fc.negated and not _SAVING & set(fc.stems)
                 and (_PRICED & set(fc.stems) or any(q[0] == "cur" for q in fc.numbers)) for fc in fact.clauses):
             return False
         # ... nor one whose negation comes after what it shares with the fact: "it's included for every rider at no
