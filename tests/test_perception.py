@@ -2449,3 +2449,24 @@ def test_round_107_two_denials_a_users_own_not_paying_and_a_share_left():
                          "about £300 if it's approved.").false_claims == ("grant_eligibility",)
     cleaning = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_cleaning_marketplace.yaml"))
     assert cleaning.perceive("At eighteen an hour you'd take home seventeen pounds after our fee.").false_claims
+
+
+def test_round_108_a_clock_range_sharing_its_half_a_disclaimer_and_two_prices_said_as_their_sum():
+    """Round 108. Food bank (deployable): "..., and there are evening ones from 5.30 to 8.30pm; ..." voided the shift
+    times (the bare 5.30 and the range were no amounts of the fact), and the worry about time stayed open until the user
+    hung up. Insulation: "... so roughly four years to cover £1,630; ..., so I can't give you an exact figure for your
+    house, ..." was a lie twice over (the sum of two prices, and a disclaimer read as a denial); the homeowner hung up."""
+    food = RulePerceiver(load_scenario(ROOT / "data/perception/packs/food_bank_volunteering.yaml"))
+    p = food.perceive("Shifts are three hours, and there are evening ones from 5.30 to 8.30pm; the minimum is just one "
+                      "shift a fortnight for three months, and you pick your own shifts on the online rota.")
+    assert {"shift_times", "min_commitment"} <= set(p.facts) and not p.false_claims, p
+    for lie in ("Evening shifts run from 6.30 to 8.30pm.", "Evening shifts run from 5.30 to 9.30pm."):
+        assert food.perceive(lie).false_claims == ("shift_times",), lie
+    home = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_insulation_retrofit.yaml"))
+    p = home.perceive("Our figure is that loft and cavity together cut bills by about £390 a year for a typical "
+                      "gas-heated semi at today's prices, so roughly four years to cover £1,630; you're on storage "
+                      "heaters, so I can't give you an exact figure for your house, but the heat you keep in is the same "
+                      "either way.")
+    assert p.facts == ("bill_saving",) and not p.false_claims, p
+    assert home.perceive("Loft and cavity together cost £1,700.").false_claims
+    assert home.perceive("The loft doesn't cut bills by £390 a year.").false_claims == ("bill_saving",)

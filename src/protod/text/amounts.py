@@ -70,7 +70,16 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
         try:
             if ":" in body:
                 hours, minutes = body.split(":", 1)
-                out.add(("time", round(float(hours) + float(minutes) / 60, 3), _clock(tokens, i + 1) or ""))
+                value = round(float(hours) + float(minutes) / 60, 3)
+                half = _clock(tokens, i + 1) or ""
+                if not half and tokens[i + 1:i + 2] in (("to",), ("until",), ("till",)) and tokens[i + 2:i + 3] \
+                        and ":" in tokens[i + 2]:
+                    # the low end of a range shares the high end's half of the day: "from 5.30 to 8.30pm" (round 108:
+                    # the bare 5.30 voided the shift times); not "11.30 to 1.30 pm", which crosses noon
+                    high_h, high_m = tokens[i + 2].split(":", 1)
+                    if high_h.isdigit() and high_m.isdigit() and value < int(high_h) + int(high_m) / 60:
+                        half = _clock(tokens, i + 3) or ""
+                out.add(("time", value, half))
                 continue
             value = float(body.replace(",", "")) if "/" not in body else None
         except ValueError:
@@ -356,6 +365,8 @@ def accounted(q: Quantity, known: frozenset[Quantity]) -> bool:
         return any(k[0] == "time" and _same(k[1], q[1], "time") for k in known)
     if q[0] == "time":
         return any(_bare_hour(k) and _same(k[1], q[1], "time") for k in known)
+    if q[0] == "time" + _RANGE and all(accounted(("time", v, q[2]), known) for v in q[1]):
+        return True  # "from 5.30 to 8.30pm": both ends the fact's times (round 108: the range voided the shift times)
     if q[0] == "num" + _RANGE and not q[2] and all(_bare_hour(("num", v, "")) for v in q[1]):
         # "between 8 and 11" is the fact's "from 8 to 11 pm" (round 45: the evening-peak fact went unheard)
         return any(k[0] == "time" + _RANGE and all(_same(a, b, "time") for a, b in zip(k[1], q[1])) for k in known)
@@ -430,6 +441,11 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         # so about £1,630 together, and at roughly £390 a year saved that pays back in a little over four years"
         # (round 92: a lie); a speaker rounds, so within 10%
         money = _with_pair_sums([k[1] for k in stated if k[0] == "cur" and accounted(k, known)])
+        # (or two of the pack's prices together, said as their sum: "roughly four years to cover £1,630" of the loft's
+        # £480 and the walls' £1,150; round 108: a lie)
+        pack = [k[1] for k in known if k[0] == "cur" and isinstance(k[1], float)]
+        sums = {a + b for i, a in enumerate(pack) for b in pack[i + 1:]}
+        money += [k[1] for k in stated if k[0] == "cur" and any(abs(k[1] - t) <= 0.01 for t in sums)]
         return q[1] >= 365 and any(0 < b < a and abs(a / b * 365 - q[1]) <= 0.1 * q[1] for a in money for b in money)
     if q[0] != "cur":
         return False

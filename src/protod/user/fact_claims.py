@@ -149,6 +149,9 @@ def _loosely_said(phrase: tuple[str, ...], stems: tuple[str, ...]) -> bool:
     return False
 
 
+_TOGETHER = re.compile(r"\b(?:together|both|total|combined|altogether|in all|all in)\b")
+_DISCLAIMS = re.compile(r"\bi (?:can not|cannot|can't|could not|won't|will not|do not|don't) (?:\w+ )?"
+                        r"(?:give|promise|guarantee|quote|say|tell|put a|name)\b")
 _OBLIGED = re.compile(r"\b(?:need|needs|have|has|required|obliged) to\b")  # an obligation to act, not a thing needed
 _PARTICLES = frozenset("off up out down away back over".split())
 
@@ -344,6 +347,12 @@ class FactReader:
         left of one after a percentage of the facts it is said about (`of_facts`: their amounts)."""
         return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers, of_facts) or any(
             per_pint(q, f.numbers) for f in self._facts) or self._share_left(q, said, of_facts)
+
+    def pack_sum(self, q: tuple) -> bool:
+        """`q` is two of the pack's prices together, to the penny ("£1,630" of the loft's £480 and the walls' £1,150).
+        Only where the sentence says it sums (`_TOGETHER`): a bare sum of two small prices is any amount at all."""
+        prices = sorted({k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)})
+        return q[0] == "cur" and any(abs(a + b - q[1]) < 0.005 for i, a in enumerate(prices) for b in prices[i + 1:])
 
     def _share_left(self, q: tuple, said: frozenset, of_facts: frozenset) -> bool:
         """`q` is what is left of a price after a percentage of the facts it is said about: of the price said beside it
@@ -665,6 +674,10 @@ class FactReader:
                                                                     and not _LUMP_SUM.search(" ".join(c.tokens)))]
             spans = frozenset().union(*(self._fact_model[f].spans for f in stated))
             inside = {q for c in sent.clauses for q in c.numbers if in_span(q, c.tokens, spans)}  # "train at 9 pm"
+            # ("loft and cavity together ..., so roughly four years to cover £1,630": two prices said as their sum,
+            # round 108: a lie)
+            summed = {q for q in sent.numbers if _TOGETHER.search(sent.text.lower()) and self.pack_sum(q)}
+            worked = worked | summed
             if denied or any(contradicts(q, known) and not self.true_amount(q, spoken, known) and q not in inside
                              and q not in worked and not count_without_noun(q, known) for q in sent.numbers):
                 false += denied or stated
@@ -699,6 +712,10 @@ class FactReader:
         # ("you're not stuck with one club" denies a limit to one, and so agrees with "any of our 14 clubs": a lie in
         # round 46's dev scoring once its "fourteen" was read)
         if denies_a_limit(clause):
+            return False
+        # ... nor the caller declining to say more than they know: "so I can't give you an exact figure for your house"
+        # (round 108: a lie against the saving the caller had just given for a typical home)
+        if _DISCLAIMS.search(" ".join(clause.tokens)):
             return False
         negated_words = set(clause.stems)
         # (not a reason given after the denial: "with no staff time since couriers load it", round 97)
