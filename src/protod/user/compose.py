@@ -352,9 +352,8 @@ def area_as_said(description: str, user_noun: str = "") -> str:
         text = own.sub(lambda m: (f"my {m.group(0)[4:]}" if m.group(2) in ("is", "was", "has")  # ("how my venue is")
                                   else said(m) if m.group(0).endswith("'s") or _verb_after(m.group(2))
                                   else m.group(0)), text)
-    if text != description:  # the user named as such: a later "she" or "he" is the user too
-        text = _THIRD_PERSON.sub(said, text)
-        text = re.sub(r"\b(?:her|his)\b(?= \w)", "my", text)
+    if text != description:  # the user named as such: a later "she" or "he" before a verb is the user too
+        text = _THIRD_PERSON.sub(lambda m: said(m) if _verb_after(m.group(2)) else m.group(0), text)
     return text
 
 
@@ -366,7 +365,9 @@ def _verb_after(word: str | None) -> bool:
     """`word` is a verb said of a subject: a modal or auxiliary, or a known verb in its third-person form."""
     return bool(word) and (word in _MODALS or (word.endswith("s") and not word.endswith("ss")
                                                 and stem(word) in VERB_STEMS))
-_THIRD_PERSON = re.compile(r"\b(?:she|he)(?:'s\b|\b(?: (still|also|already))? (\w+))")
+
+
+_THIRD_PERSON = re.compile(r"\b(?:she|he)\b(?: (still|also|already))? (\w+)")
 
 
 def user_noun(descriptions: list[str]) -> str:
