@@ -207,7 +207,7 @@ def _count_unit(tokens: tuple[str, ...], i: int) -> str:
             return words[-1]  # "16 guaranteed hours" is a span of hours, "500 Mbps download" a speed
     if not words:
         if tokens[i + 1:i + 2] and tokens[i + 1] in _MODAL_NEXT:
-            return ""  # "anyone from 18 can join" counts no joins: the noun is left out (round 105: the sentence voided)
+            return ""  # "anyone from 18 can join" counts no joins: the noun is left out (round 105: voided)
         if tokens[i + 1:i + 2] and tokens[i + 1] in _PLACE_WORDS:
             return ""  # "8 to 8 at weekends" counts no weekends (round 44: a clock time heard as a count)
         if tokens[i + 1:i + 2] and tokens[i + 1] in SUBJECT_PRONOUNS:

@@ -342,8 +342,8 @@ _SUPPOSE_ASIDE = re.compile(r"\b(if|when|unless),? (?:say|let's say|for example|
 # "a condition doesn't rule anyone out"; round 102: a lie)
 # "two 4.5-gallon pins" counts pins of 4.5 gallons, no range from 2 to 4.5 (round 103: a lie against "4.5-gallon pins
 # at £62"): read as "two pins of 4.5-gallon"
-_COUNT_OF_MEASURED = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve) (\d+(?:\.\d+)?)-([a-z]+) "
-                                r"([a-z]+)\b", re.IGNORECASE)
+_COUNT_OF_MEASURED = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve) "
+                                r"(\d+(?:\.\d+)?)-([a-z]+) ([a-z]+)\b", re.IGNORECASE)
 _RATHER_THAN = re.compile(r",?\s+(?:rather than|instead of)\s+", re.IGNORECASE)
 
 

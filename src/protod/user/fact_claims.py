@@ -17,15 +17,16 @@ from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
     contains_phrase, contradicts, derived, first_quantity, has_verb, per_pint,
-    condition_span, in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind, stem,
+    condition_span, in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind,
+    stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
 )
 from protod.user.fact_model import UNIT_STEMS, FactModel, denies_prerequisite, read_fact, says_unneeded
 
 
 _UNTIL = frozenset(("until", "till", "til"))
-_ORDERED = frozenset(("before", "after", "once"))
-_ORDERING = frozenset(stem(w) for w in "start starting order ordering try trying begin".split())  # an order suggested  # a fact that orders two events ("you approve ... before it goes live")
+_ORDERED = frozenset(("before", "after", "once"))  # a fact that orders two events ("you approve ... before it goes")
+_ORDERING = frozenset(stem(w) for w in "start starting order ordering try trying begin".split())  # an order suggested
 
 
 # Words that say "no ..." in a positive clause ("free of the franchise fee", "the fee is waived").
@@ -180,8 +181,8 @@ def _bound_denied(clause: Clause, fact_clause: Clause) -> bool:
 
 
 def _bound_side(clause: Clause) -> str:
-    """Which way the clause bounds its amount: "below" ("under 30 minutes", "up to £150", "at most", "or less"), "above"
-    ("at least 30 minutes", "over 18", "or more"), or "" (none, or both)."""
+    """Which way the clause bounds its amount: "below" ("under 30 minutes", "up to £150", "at most", "or less"),
+    "above" ("at least 30 minutes", "over 18", "or more"), or "" (none, or both)."""
     sides = set()
     toks = clause.tokens
     for i, t in enumerate(toks):
@@ -349,17 +350,17 @@ class FactReader:
             per_pint(q, f.numbers) for f in self._facts) or self._share_left(q, said, of_facts)
 
     def pack_sum(self, q: tuple) -> bool:
-        """`q` is two of the pack's prices together, to the penny ("£1,630" of the loft's £480 and the walls' £1,150).
-        Only where the sentence says it sums (`_TOGETHER`): a bare sum of two small prices is any amount at all."""
+        """`q` is two of the pack's prices together, to the penny ("£1,630" of the loft's £480 and the walls'
+        £1,150). Only where the sentence says it sums (`_TOGETHER`): a bare sum of two small prices is any amount."""
         prices = sorted({k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)})
         return q[0] == "cur" and any(abs(a + b - q[1]) < 0.005 for i, a in enumerate(prices) for b in prices[i + 1:])
 
     def _share_left(self, q: tuple, said: frozenset, of_facts: frozenset) -> bool:
         """`q` is what is left of a price after a percentage of the facts it is said about: of the price said beside it
         ("your outlay would be around £408 rather than £1,630"), or, with none said, of the pack's prices, one or two
-        together ("the grant pays 75% ..., so your share would be about £408" of the loft's £480 and the walls' £1,150;
-        round 107: a lie, and the homeowner hung up; round 91 the same). Within 1%: a speaker rounds, a wrong sum
-        stays one ("At eighteen an hour you'd take home seventeen pounds" after a 15% fee)."""
+        together ("the grant pays 75% ..., so your share would be about £408" of the loft's £480 and the walls'
+        £1,150; round 107: a lie, and the homeowner hung up; round 91 the same). Within 1%: a speaker rounds, a wrong
+        sum stays one ("At eighteen an hour you'd take home seventeen pounds" after a 15% fee)."""
         cuts = [k[1] for k in of_facts if k[0] == "pct" and isinstance(k[1], float) and 0 < k[1] < 100]
         if q[0] != "cur" or not cuts:
             return False
@@ -766,9 +767,10 @@ class FactReader:
         # stock you with three full sets per room" (round 74: the pack's own fact called a lie); it still denies a fact
         # that charges for it ("you don't pay for the e-bike" beside "the e-bike is €15 a week")
         negator_at = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), 0)
-        # (also said of what the fact calls the user's own, "the company isn't paying for the bikes" beside "Your company
-        # saves 15% ...", and a fact's sum that is a saving charges nothing; round 107: a lie)
-        users_own = {fc.tokens[i + 1] for fc in fact.clauses for i in range(len(fc.tokens) - 1) if fc.tokens[i] == "your"}
+        # (also said of what the fact calls the user's own, "the company isn't paying for the bikes" beside "Your
+        # company saves 15% ...", and a fact's sum that is a saving charges nothing; round 107: a lie)
+        users_own = {fc.tokens[i + 1] for fc in fact.clauses for i in range(len(fc.tokens) - 1)
+                     if fc.tokens[i] == "your"}
         if _BUYING & negated_words and ("you" in clause.tokens[:negator_at]
                                         or users_own.intersection(clause.tokens[:negator_at])) and not any(
                 shared & set(fc.stems) and not fc.negated and not _SAVING & set(fc.stems)
@@ -823,9 +825,10 @@ class FactReader:
                    and (accounted(q, m.numbers) or count_without_noun(q, m.numbers)))
 
     def _works_out_share(self, clause: Clause, spoken: frozenset) -> bool:
-        """The clause works a true percentage said in the sentence out on an amount of its own: "so £15 on a £500 bike"
-        after "3% of its original price" (15 = 3% of 500, within 2%). The base is the caller's example, no claim."""
-        shares = [k[1] for k in spoken if k[0] == "pct" and isinstance(k[1], float) and accounted(k, self._pack_numbers)]
+        """The clause works a true percentage said in the sentence out on an amount of its own: "so £15 on a £500
+        bike" after "3% of its original price" (15 = 3% of 500, within 2%). The base is the caller's example."""
+        shares = [k[1] for k in spoken
+                  if k[0] == "pct" and isinstance(k[1], float) and accounted(k, self._pack_numbers)]
         money = [k[1] for k in clause.numbers if k[0] == "cur"]
         return len(money) == len(clause.numbers) >= 2 and any(
             abs(a * p / 100 - b) <= 0.02 * b for a in money for b in money if b < a for p in shares)

@@ -238,8 +238,9 @@ _BACK_REFERENCE = frozenset("it that this those these them they".split())
 
 
 # A question after the user's situation in general
-_SITUATION = re.compile(r"\b(?:what(?:'s| is) your (?:situation|set-?up|position|story)|tell me (?:a (?:bit|little) )?"
-                        r"about (?:yourself|your situation|where you are)|what(?:'s| is) your (?:current )?situation)\b")
+_SITUATION = re.compile(r"\b(?:what(?:'s| is) your (?:situation|set-?up|position|story)|"
+                        r"tell me (?:a (?:bit|little) )?about (?:yourself|your situation|where you are)|"
+                        r"what(?:'s| is) your (?:current )?situation)\b")
 # Words that name no thing of the user's ("Would that be something you'd consider?" is not "the odd donation when
 # something's on the news", round 103)
 _INDEFINITE_STEMS = frozenset(stem(w) for w in "something anything everything nothing someone anyone".split())
