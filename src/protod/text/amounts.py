@@ -409,7 +409,7 @@ def _bare_hour(q: Quantity) -> bool:
     return q[0] == "num" and q[2] == "" and q[1] in range(1, 13)
 
 
-def _with_pair_sums(values: list[float]) -> list[float]:
+def with_pair_sums(values: list[float]) -> list[float]:
     """`values` and the sum of each two of them ("£480 and £1,150, so about £1,630 together")."""
     return values + [a + b for i, a in enumerate(values) for b in values[i + 1:]]
 
@@ -440,11 +440,11 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         # a payback time: the true prices said (or their sum) over a yearly amount said beside them, "£480 and £1,150,
         # so about £1,630 together, and at roughly £390 a year saved that pays back in a little over four years"
         # (round 92: a lie); a speaker rounds, so within 10%
-        money = _with_pair_sums([k[1] for k in stated if k[0] == "cur" and accounted(k, known)])
+        money = with_pair_sums([k[1] for k in stated if k[0] == "cur" and accounted(k, known)])
         # (or two of the pack's prices together, said as their sum: "roughly four years to cover £1,630" of the loft's
         # £480 and the walls' £1,150; round 108: a lie)
         pack = [k[1] for k in known if k[0] == "cur" and isinstance(k[1], float)]
-        sums = {a + b for i, a in enumerate(pack) for b in pack[i + 1:]}
+        sums = with_pair_sums(pack)[len(pack):]
         money += [k[1] for k in stated if k[0] == "cur" and any(abs(k[1] - t) <= 0.01 for t in sums)]
         return q[1] >= 365 and any(0 < b < a and abs(a / b * 365 - q[1]) <= 0.1 * q[1] for a in money for b in money)
     if q[0] != "cur":
@@ -468,7 +468,7 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
     totals |= {a / n for a in parts for n in counts if n > 1}
     # (of one price or of two said together: "75% of the cost ... on typical prices of £480 and £1,150 your share would
     # be around £410", round 99: a lie)
-    left = {a * (1 - p / 100) for a in _with_pair_sums(parts) for p in cuts}
+    left = {a * (1 - p / 100) for a in with_pair_sums(parts) for p in cuts}
     return any(abs(t - q[1]) <= 0.01 * max(abs(q[1]), 1.0) for t in totals) or any(
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)
 

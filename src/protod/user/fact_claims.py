@@ -16,7 +16,7 @@ from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
-    contains_phrase, contradicts, derived, first_quantity, has_verb, per_pint,
+    contains_phrase, contradicts, derived, first_quantity, has_verb, per_pint, with_pair_sums,
     condition_span, in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind,
     stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
@@ -57,6 +57,11 @@ def _charge_named_otherwise(clause: Clause, fact: FactModel) -> bool:
              if fc.token_stems[i] == clause.token_stems[at] and fc.tokens[i - 1] not in FUNCTION_WORDS
              and not is_number(fc.tokens[i - 1])}
     return bool(named) and clause.token_stems[at - 1] not in named
+
+
+def _negator_at(tokens: tuple[str, ...], default: int | None = None) -> int | None:
+    """The index of the first negator in `tokens`, else `default`."""
+    return next((i for i, t in enumerate(tokens) if t in NEGATORS), default)
 
 
 def _denies_case_only(clause: Clause, fact: FactModel, best: Clause, differ: set[str]) -> bool:
@@ -115,7 +120,7 @@ def _spares_user(clause: Clause, denied: set[str]) -> bool:
     pay"), or the user's own paying ("you won't pay a penny for it"); not the firm's ("we don't pay for it")."""
     if not denied & _PAYING:
         return bool(denied & CHARGE_WORDS) or "nothing" in clause.tokens
-    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), len(clause.tokens))
+    first = _negator_at(clause.tokens, len(clause.tokens))
     return "you" in clause.tokens[:first]
 
 
@@ -172,7 +177,7 @@ _ABOVE = frozenset("above over more higher least beyond".split())
 def _bound_denied(clause: Clause, fact_clause: Clause) -> bool:
     """The clause denies one bound where the fact states the other: "nobody goes below minimum wage" beside "at or
     above the National Minimum Wage", "nobody pays over £50" beside "up to £50" ("not below" is "at or above")."""
-    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), None)
+    first = _negator_at(clause.tokens)
     if first is None or fact_clause.negated:
         return False
     said = set(clause.tokens[first + 1:first + 4])
@@ -212,7 +217,7 @@ def _named_before_negator(clause: Clause, phrase: tuple[str, ...]) -> bool:
     """`phrase` is said in `clause` before its first negator: "Travel time ... isn't paid", not "nothing goes live until
     you've approved every photo" (the phrase after "until" is asserted; round 102: a lie against "you approve every
     photo before it goes live")."""
-    first = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), len(clause.tokens))
+    first = _negator_at(clause.tokens, len(clause.tokens))
     return joined(phrase) in joined(clause.token_stems[:first])
 
 
@@ -291,6 +296,10 @@ class FactReader:
         self._facts = [read_fact(f) for f in pack.facts]
         self._fact_model = {f.id: f for f in self._facts}
         self._pack_numbers = frozenset().union(*(f.numbers for f in self._facts))  # an amount some fact states
+        # the pack's prices and each two of them together, once (`pack_sum`, `_share_left`)
+        prices = sorted({k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)})
+        self._price_bases = frozenset(with_pair_sums(prices))
+        self._price_pairs = tuple(with_pair_sums(prices)[len(prices):])
         # who "we" are: the names the role gives the firm ("a site partnerships rep at VoltBay, a UK ...")
         self._firm = frozenset({"we"} | {w.lower() for w in re.findall(r"\b[A-Z][a-z]+[A-Z]?\w*", pack.agent.role)})
         self._facts_with: dict[str, list[int]] = {}  # content stem -> facts that contain it (candidate filter)
@@ -352,8 +361,7 @@ class FactReader:
     def pack_sum(self, q: tuple) -> bool:
         """`q` is two of the pack's prices together, to the penny ("£1,630" of the loft's £480 and the walls'
         £1,150). Only where the sentence says it sums (`_TOGETHER`): a bare sum of two small prices is any amount."""
-        prices = sorted({k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)})
-        return q[0] == "cur" and any(abs(a + b - q[1]) < 0.005 for i, a in enumerate(prices) for b in prices[i + 1:])
+        return q[0] == "cur" and any(abs(t - q[1]) < 0.005 for t in self._price_pairs)
 
     def _share_left(self, q: tuple, said: frozenset, of_facts: frozenset) -> bool:
         """`q` is what is left of a price after a percentage of the facts it is said about: of the price said beside it
@@ -364,9 +372,8 @@ class FactReader:
         cuts = [k[1] for k in of_facts if k[0] == "pct" and isinstance(k[1], float) and 0 < k[1] < 100]
         if q[0] != "cur" or not cuts:
             return False
-        others = [k[1] for k in said if k[0] == "cur" and k != q and isinstance(k[1], float)]
-        prices = sorted(set(others) or {k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)})
-        bases = set(prices) | {a + b for i, a in enumerate(prices) for b in prices[i + 1:]}
+        others = sorted({k[1] for k in said if k[0] == "cur" and k != q and isinstance(k[1], float)})
+        bases = with_pair_sums(others) if others else self._price_bases
         return any(abs(b * (1 - p / 100) - q[1]) <= 0.01 * q[1] for b in bases for p in cuts)
 
     # -- statements -----------------------------------------------------------------------------------------------
@@ -766,7 +773,7 @@ class FactReader:
         # ... nor one that says the user pays nothing for what the fact supplies: "you don't buy any stock" beside "we
         # stock you with three full sets per room" (round 74: the pack's own fact called a lie); it still denies a fact
         # that charges for it ("you don't pay for the e-bike" beside "the e-bike is €15 a week")
-        negator_at = next((i for i, t in enumerate(clause.tokens) if t in NEGATORS), 0)
+        negator_at = _negator_at(clause.tokens, 0)
         # (also said of what the fact calls the user's own, "the company isn't paying for the bikes" beside "Your
         # company saves 15% ...", and a fact's sum that is a saving charges nothing; round 107: a lie)
         users_own = {fc.tokens[i + 1] for fc in fact.clauses for i in range(len(fc.tokens) - 1)
