@@ -2470,3 +2470,77 @@ def test_round_108_a_clock_range_sharing_its_half_a_disclaimer_and_two_prices_sa
     assert p.facts == ("bill_saving",) and not p.false_claims, p
     assert home.perceive("Loft and cavity together cost £1,700.").false_claims
     assert home.perceive("The loft doesn't cut bills by £390 a year.").false_claims == ("bill_saving",)
+
+
+def test_round_109_openers_a_deferred_ask_a_value_as_subject_and_why_in_other_words():
+    """Round 109. "I'm calling family-run places near the university about joining us as a partner restaurant." and
+    "I'll be brief: we're looking for shops ... to host a locker, ..." were heard as the ask on the call's first line
+    ("No, not today. I'm not convinced."); "I'd like to get you registered, but first, what's your experience been
+    with platforms like this?" too. "What are you hoping to get out of Spanish?" got "Spanish, as it happens."."""
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    opener = "I'm calling family-run places near the university about joining us as a partner restaurant."
+    assert not merchant.perceive(opener).closing_ask
+    assert merchant.perceive("Shall I sign you up today?").closing_ask
+    locker = RulePerceiver(load_scenario(ROOT / "data/perception/packs/parcel_locker_host.yaml"))
+    p = locker.perceive("I'll be brief: we're looking for shops on busy main streets to host a locker, and we pay $180 "
+                        "a month in site rent for it.")
+    assert not p.closing_ask and p.facts == ("monthly_rent",), p
+    words = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
+    p = words.perceive("I'd like to get you registered, but first, what's your experience been with platforms like "
+                       "this?")
+    assert not p.closing_ask and p.asked_traits == ("past_platforms",), p
+    assert words.perceive("I'd like to get you registered today.").closing_ask
+    # (a deferral that leads on to the ask itself still asks)
+    assert words.perceive("Before anything else, thanks. But first, can I register you today?").closing_ask
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    for why in ("What are you hoping to get out of Spanish?", "What made you want to learn Spanish?",
+                "Why did you take the test?"):
+        assert school.perceive(why).asked_traits == ("motivation",), why
+    assert school.perceive("What language did you take the test in?").asked_traits == ("language",)
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_buying_service.yaml"))
+    assert cars.perceive("What's got you thinking about selling?").asked_traits == ("reason",)
+
+
+def test_round_109_open_questions_anything_else_one_of_those_and_who_you_are_with():
+    """Round 109. "Is there anything else about joining that bothers you?" was read as pointing back at the sentence
+    before ("You've already answered that one for me."); "What's the one thing that would still need to be true for
+    you to say yes?" and "Have you had a chance to think it over?" asked nothing; "..., do you have access to one?"
+    (a laptop, named before) asked no trait; "who you're with at the moment" asked about the household; "Is that
+    something you'd be open to?" after the monthly gift was named was no ask ("Hard to say, really. Why do you ask?")."""
+    words = RulePerceiver(load_scenario(ROOT / "data/perception/packs/translator_marketplace.yaml"))
+    p = words.perceive("Yes, exactly, a reviewer's preferences can't just quietly dock your score. Is there anything "
+                       "else about joining that bothers you?")
+    assert p.open_question and len(p.probes) == len(words.pack.concerns), p
+    assert words.perceive("Yes, exactly, a reviewer's preferences can't just quietly dock your score. Is that "
+                          "something that bothers you?").pointed == {"unfair_review"}
+    garage = RulePerceiver(load_scenario(ROOT / "data/perception/packs/employer_apprenticeships.yaml"))
+    assert garage.perceive("That's fair. What's the one thing that would still need to be true for you to say "
+                           "yes?").open_question
+    pets = RulePerceiver(load_scenario(ROOT / "data/perception/packs/pet_insurance.yaml"))
+    assert pets.perceive("Have you had a chance to think it over?").open_question
+    assert not pets.perceive("Would you like some time to think it over?").open_question  # an offer of time
+    tutors = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    p = tutors.perceive("One thing to check: the classroom needs a laptop with a webcam and broadband, do you have "
+                        "access to one?")
+    assert p.asked_traits == ("home_setup",), p
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    p = broadband.perceive("Can I ask who you're with at the moment, and how you find the connection day to day?")
+    assert p.asked_traits == ("current_provider",), p
+    assert broadband.perceive("Who do you live with?").asked_traits == ("household",)
+    charity = RulePerceiver(load_scenario(ROOT / "data/perception/packs/charity_regular_giving.yaml"))
+    assert charity.perceive("We're asking past donors whether they'd consider a small monthly gift by direct debit. Is "
+                            "that something you'd be open to?").closing_ask
+    assert not charity.perceive("Is that something you'd be open to?").closing_ask  # no step named before it
+
+
+def test_round_109_one_week_says_which_week_unless_it_measures():
+    """Round 109. "..., so you could send just potatoes one week." read "one week" as a length of time no fact
+    states, and the minimum-volume fact that answered the grower's worry went unheard (the grower hung up)."""
+    farm = RulePerceiver(load_scenario(ROOT / "data/perception/packs/farm_veg_box_supplier.yaml"))
+    p = farm.perceive("Our minimum is only 50 kilos per crop per collection, and there's no minimum number of crops, so "
+                      "you could send just potatoes one week.")
+    assert p.facts == ("minimum_volume",) and not p.false_claims, p
+    for span, days in (("payment comes one week after collection", 7), ("the trial lasts one month", 30),
+                       ("One month free for new members", 30), ("you get one month free", 30)):
+        assert quantities(tokenize(span)) == {("dur", days, "")}, span
+    assert not quantities(tokenize("you could send just potatoes one week"))

@@ -162,7 +162,20 @@ def _one_span(tokens: tuple[str, ...], i: int) -> float | None:
     if tokens[i] != "one" and tokens[j + 1:j + 2] != ("notice",):
         return None  # "a month" is a span only as a notice ("a calendar month's notice"): "£29 a month", "16 hours in a
         # week", "within a working week" are rates and a count of working days
+    if i and tokens[i - 1] not in _SPAN_TAKERS and not _SPAN_AFTER.intersection(tokens[j + 1:j + 2]) \
+            and stem(tokens[i - 1]) not in _SPAN_VERBS:
+        return None  # "you could send just potatoes one week" says which week, not how long (round 109: voided)
     return round(UNIT_DAYS[unit], 3)
+
+
+# Words before "one week" that make it a length of time ("for one week", "takes one month"); after any other word it
+# says which week ("send just potatoes one week, carrots the next"), unless a word after it measures from it ("one
+# week after delivery", "one month's notice")
+_SPAN_TAKERS = frozenset("for in within after over about around roughly only just under than least to of is are be "
+                         "was were 's by first last full whole extra another per".split())
+_SPAN_VERBS = frozenset(stem(w) for w in "take takes took last lasts run runs spend spends give gives get gets "
+                        "free cost costs pay pays notice wait waits".split())
+_SPAN_AFTER = frozenset("after before later ahead from notice 's".split())
 
 
 def _listed_next(tokens: tuple[str, ...], i: int) -> int:

@@ -85,7 +85,11 @@ _OFFER_FRAMES = re.compile(
     r"how (?:would|do) you feel about (?=(?:that|this|it)\b)|would you (?:ever )?consider|"
     r"i'm (?:just )?asking (?:if|whether) you(?:'d| would| will)|"
     r"(?:does|would) (?:that|this|it) sound like something you(?:'d| would) (?:like|want|be willing) to|"
-    r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?)\b")
+    r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?|"
+    # ("Is that something you'd be open to?" after the monthly gift was named: round 109, "Hard to say, really. Why
+    # do you ask?")
+    r"(?:is|would|could) (?:that|this|it) (?:be )?something (?:that )?you(?:'d| would| might| could)? (?:be )?"
+    r"(?:open to|consider|interested in|up for|keen on|willing to))\b")
 
 
 # Where a second thought starts inside one sentence: "..., or £35 rolling monthly - shall I go ahead and book you in?"
@@ -159,7 +163,8 @@ _SCHEDULES = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*"
                         r"(?:find|pick|choose|set|fix|agree(?: on)?|sort(?: out)?) (?:a|the) (?:time|day|date|slot)\b")
 _OFFERS_STEP = re.compile(r"\b(?:i|we) (?:can|could|will|'ll|would|'d) (?:\w+ )?"
                           r"(?:book|register|sign|start|set|put|get)\b")
-_BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$")
+_BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$|"
+                             r"^(?:is|would|could) (?:that|this|it) (?:be )?something\b")
 
 
 # -- asking what holds the user back -------------------------------------------------------------------------------
@@ -205,6 +210,9 @@ _OPEN_WORRY = re.compile(
     # "What would need to be true for you to feel ready?", "What would have to happen for you to feel comfortable
     # signing up?" (round 70: a plain question, and the second a closing ask)
     r"what (?:(?:would|will|might) (?:need to|have to)|needs? to|has to) (?:be true|happen|change|be in place)|"
+    # ... said of one thing ("What's the one thing that would still need to be true for you to say yes?", round 109:
+    # "It depends. What are you getting at?")
+    r"(?:would|will|might|that|to) (?:still |really |first )?(?:need|have) to (?:be true|happen|change|be in place)|"
     r"for you to (?:feel |be )(?:more |a bit more )?(?:comfortable|confident|ready|happy|at ease|sure)|"
     # "what would make coming back worth it?" (round 80: a plain question, and the user said nothing)
     r"(?:would|could|might) make (?:it|this|that|coming back|[\w' -]{1,25}?) worth (?:it|your while|the effort|a try|"
@@ -219,7 +227,10 @@ _OPEN_WORRY = re.compile(
     # what they disliked about one they had ("You've tutored on another site; what did you like or not like about it?",
     # "What didn't you like about the other app?": round 102, "Fine. Anything else?")
     r"(?:didn't|did not) you (?:like|enjoy)|(?:not|n't) (?:like|enjoy) about|dislik(?:e|ed) about|"
-    r"need to (?:have|offer|do) for (?:it|this|that) to be worth)\b")
+    r"need to (?:have|offer|do) for (?:it|this|that) to be worth|"
+    # where they got to with it ("Have you had a chance to think it over?", round 109: "Depends what it's about.")
+    r"(?:have|had|did) you (?:had|got|get|found|find) (?:a |the )?(?:chance|time|moment) to (?:think|look|mull|read|"
+    r"go over|consider)|(?:have|had) you (?:thought|been thinking) (?:it|that|things) over)\b")
 _ABOUT_THEM = re.compile(r"\b(?:you|your|yours|yourself)\b|^(?:any|anything|what|something)\b|"
                          r"\b(?:is|are) there (?:any|anything|something)\b")
 

@@ -87,22 +87,31 @@ def hedges_claim(sentence: str) -> bool:
     return disclaimed or bool({"average", "typical", "usually", "typically", "generally"}.intersection(tokens))
 
 
+# Words a caller opens a sentence on before saying why they call ("Hi, ...", "I'll be brief: we're looking for shops
+# to host a locker": round 109, heard as the ask on the call's first line)
+_OPENERS = (r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly|i'll be (?:brief|quick)|i will be (?:brief|quick)|"
+            r"(?:i'll|i will) keep (?:it|this) (?:short|brief|quick))[,:;. ]+)*")
 # The caller saying why they call ("I wanted to tell you about riding with us", "I'm calling to talk to you about the
 # rider scheme"): the call's business announced, no push (round 27: the learned perceiver heard pressure).
-_PURPOSE = re.compile(r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly)[, ]+)*(?:i|we)(?:'m| am|'re| are)? "
+_PURPOSE = re.compile(_OPENERS + r"(?:i|we)(?:'m| am|'re| are)? "
                       r"(?:just |only |really )?(?:wanted|want|was hoping|were hoping|calling|ringing|phoning|reaching out|"
                       r"'d like|would like|'d love|would love) to (?:tell|talk to|chat to|chat with|talk with|speak to|"
                       r"speak with|let) you (?:about|know about|a bit about|a little about)\b|"
                       # "I'm calling to see whether you'd fancy coming back to us" (round 33: heard as the ask itself)
-                      r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly)[, ]+)*(?:i|we)(?:'m| am|'re| are) "
+                      + _OPENERS + r"(?:i|we)(?:'m| am|'re| are) "
                       r"(?:just |only |really )?(?:calling|ringing|phoning|reaching out|getting in touch) "
                       r"(?:to (?:see|ask|find out|check) (?:whether|if)|because|about)\b|"
+                      # ... whoever else is called besides ("I'm calling family-run places near the university about
+                      # joining us": round 109, heard as the ask on the call's first line)
+                      + _OPENERS + r"(?:i|we)(?:'m| am|'re| are) "
+                      r"(?:just |only |really )?(?:calling|ringing|phoning|contacting|reaching out to|getting in touch "
+                      r"with) (?:[\w'-]+ ){1,8}?about\b|"
                       # "..., so I thought I would give you a quick call" (round 78: heard as pushing on the opener)
                       r"\b(?:i|we) (?:thought|figured) (?:i|we)(?:'d| would| should| might| could) (?:give you a "
                       r"(?:quick |little )?(?:call|ring|bell|buzz)|call|ring|phone|reach out|get in touch|check in)\b|"
                       r"\b(?:that's|which is) why (?:i'm|i am|we're|we are) (?:calling|ringing|phoning)\b|"
                       # "We're looking for shops to host a locker, ..." (round 93: heard as the ask, and refused)
-                      r"^(?:(?:hi|hello|so|and|well|right|look|basically|honestly)[, ]+)*(?:i|we)(?:'m| am|'re| are) "
+                      + _OPENERS + r"(?:i|we)(?:'m| am|'re| are) "
                       r"(?:currently |just |now )?(?:looking for|recruiting|searching for|hoping to find) (?!you\b)")
 
 

@@ -119,11 +119,13 @@ _TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it wo
 # as such ("We're in rural County Mayo. It rains nine days out of ten here. ... You're sure about that?" asked the
 # caller to vouch for the user's own claim, round 70)
 _WORRY_SAID = frozenset({"voiced", "restated", "confirm"})  # events whose reply says the worry in the user's words
-_TOUCHED_ASKS_AFTER = ("Does what you just said really cover that?", "And what you told me really covers that, does it?",
+_TOUCHED_ASKS_AFTER = ("So you're saying that's taken care of?", "Is that what you meant just now?",
                        # (two were said three times in one call and heard as a machine: round 80)
                        # (not "So would that actually take care of it?" nor "Is that really the whole answer to it?":
                        # round 89's callers heard them ask after a fix no one had offered)
-                       "So would what you just said actually take care of that?",
+                       # (nor "Does what you just said really cover that?": five callers in rounds 108-109 heard the
+                       # user doubt an answer that plainly covered it)
+                       "And you're telling me that's covered?",
                        "Are you saying that won't happen with you?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "

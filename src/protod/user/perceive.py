@@ -62,6 +62,8 @@ def _asking_wh(tokens: tuple[str, ...]) -> set[str]:
                 out.add(t)
         elif t in ("what", "which") and _TIMES.intersection(tokens[i + 1:i + 4]):
             out.add("when")  # "What sort of hours would you be looking for?" asks when (round 47: not answered)
+    if _ASKS_WHY.search(" ".join(tokens)):
+        out.add("why")
     return out
 
 
@@ -118,9 +120,23 @@ def _measure(tokens: Sequence[str], opening: bool = False) -> str | None:
     return None
 
 
+# "Who are you with at the moment?" asks which firm serves them (round 109: "Well, a family with two teenagers.")
+_WHO_WITH = re.compile(r"\bwho (?:are you|you are|is it you are) (?:currently |now |still )?with\b")
+_SUPPLIER = frozenset(stem(w) for w in "provider supplier company firm insurer".split())
+_ONE_OF_THOSE = re.compile(r"\b(?:a|an|any|one|ones|them|it)\W*$|\b(?:have|got|own|use|access to|run|drive|keep) "
+                           r"(?:one|ones|them|it)\b")
+_DEFERS_ASK = re.compile(r"\b(?:but|though|although)[,\s]+(?:first|before (?:that|we do(?: that)?|i do(?: that)?|"
+                         r"we get (?:to|into) (?:that|it)|anything else))\b[\s,:;\u2013\u2014-]*", re.I)
 _PARTS = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+|\s+(?:and|but|so)\s+")
 _NAME_ONLY = frozenset(stem(w) for w in "count type style status level size kind".split())
-_WH = frozenset(("where", "when", "who"))  # (how and what open most descriptions)
+_WH = frozenset(("where", "when", "who", "why"))  # (how and what open most descriptions)
+# Asking why in other words ("What made you want to learn it?", "What are you hoping to get out of it?", "What's got
+# you thinking about selling?"): asks the trait a "Why ..." description names (round 108: "It depends. What are you
+# getting at?")
+_ASKS_WHY = re.compile(r"\bwhat(?:'s| is| has| had)? (?:made|makes|got|gets|brought|brings|drew|draws|led|leads|prompted)"
+                       r" (?:you|them)\b|\bwhat(?:'s| is| was) (?:the|your) (?:main |real |big )?(?:reason|goal|aim)\b|"
+                       r"\b(?:hoping|hope|want|wanting|looking|expecting) to get out of\b|"
+                       r"\bwhat (?:are|were|would) you (?:hoping|wanting) (?:for|from)\b")
 # Verbs that say little of what a question is about ("have you got", "do you make", "how's it going")
 _LIGHT_VERBS = frozenset(stem(v) for v in "get got gotten have had do doing done make made take took go going went come "
                          "give put let keep see say find think know want like need feel look".split())
@@ -271,6 +287,9 @@ class RulePerceiver:
         ))
         self._trait_stems = frozenset(s for tr in pack.traits for v in tr.values for s in content_stems(tokenize(str(v))))
         self._value_words = tuple(frozenset(tokenize(str(v))) for tr in pack.traits for v in tr.values)
+        # each trait's values by their content words (`asked_traits`: a value a what-question names is its subject)
+        self._value_stems = tuple(frozenset(content_stems(tokenize(str(v)))) - {""} for tr in pack.traits
+                                  for v in tr.values)
         self._cue_stems = frozenset(s for _, _, ph in self._own for p in ph for s in p) | frozenset(
             s for _, ph in self._areas for p in ph for s in p)
         self._concerns_in = {a.id: [c.id for c in pack.concerns if c.area == a.id] for a in pack.probe_areas}
@@ -325,17 +344,18 @@ class RulePerceiver:
         self.manner_traits = frozenset(tr.name for tr in pack.traits if tr.voice)
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
-    def asked_traits(self, question: str) -> list[str]:
+    def asked_traits(self, question: str, sentence: str = "") -> list[str]:
         """The trait a question about the user asks after: the one it shares most words with ("Have you got access to
         a laptop?" -> home_setup). Round 24: such questions went unanswered under the rule perceiver. The learned
         perceiver asks it first too: word evidence names the trait where sentence embeddings blur it ("Are you keeping
-        active, doing anything at home?" is nearer "working from home" than "home workouts" by MiniLM, round 26)."""
+        active, doing anything at home?" is nearer "working from home" than "home workouts" by MiniLM, round 26).
+        `sentence`: the whole sentence `question` was taken from, where it was (what its "one" stands for)."""
         # Only the parts that speak to the user: "We're looking for riders in the city centre, and I wondered if
         # you'd thought about deliveries?" asks nothing about where they live (round 25: "Yes, in the city centre").
         # A statement before the question in one sentence tells, it does not ask: "You were with us for three years,
         # so I wanted to check in, what made you decide to leave?" asks nothing about how long (round 34: "A member for
         # three years, since you ask.")
-        question = asked_part(question)
+        full, question = sentence or question, asked_part(question)
         if _SITUATION.search(question.lower()):
             # "What's your situation at the moment?" asks what the pack says of the user first (round 104: "Not really
             # a worry for me.")
@@ -372,6 +392,12 @@ class RulePerceiver:
                 # (the offer's own work names nothing of the user's: "Would riding with us fit around your night
                 # shifts?" asked where the rider lives, "ride" being in that trait's description; round 94)
                 words -= {stem(part[i]) for i in range(len(part) - 2) if part[i + 1:i + 3] in _WITH_US}
+                # ... nor does a whole value a what, why or how question names: it is what the question is about
+                # ("What are you hoping to get out of Spanish?" asks why they learn it, not which language: round
+                # 108, "Spanish, as it happens."); a value guessed after the question ("What kind of place is it,
+                # a pizzeria?") is a part of its own and still asks
+                if part[:1] and part[0] in WH_WORDS and part[0] != "which":
+                    words -= {w for value in self._value_stems if value and value <= words for w in value}
                 # ... nor does one asking how much or how often of the user's thing ("How much do you use your car
                 # these days?" asks the use, not which car: round 104, "A 2016 Toyota Corolla hatch.")
                 if part[:1] and (part[0] not in WH_WORDS or part[:2] in (("how", "much"), ("how", "often"))):
@@ -382,7 +408,14 @@ class RulePerceiver:
                     # (round 64: "Yes, that's right: a team of five housekeepers."); "Is your restaurant a
                     # pizzeria?" still asks with "pizzeria", and "What software does your practice use?" asks
                     words -= _owned(part)
+                if _WHO_WITH.search(" ".join(part)):
+                    words |= _SUPPLIER  # "who are you with at the moment?" asks their supplier, not their household
                 (said_of_views if _ATTITUDE.search(" ".join(part)) else said).update(words)
+        if full != question and _ONE_OF_THOSE.search(question.lower()):
+            # ... but a question that asks after "one" of what the statement before it named asks about that thing,
+            # by the words the user's own values use ("the classroom needs a laptop with a webcam, do you have access
+            # to one?" asks what computer they have: round 109, "No, that part doesn't really bother me.")
+            said |= (set(content_stems(tokenize(full))) - set(content_stems(tokenize(question)))) & self._trait_stems
         if not said and not said_of_views:
             return []
         # A question for a quantity ("how many delivery orders ...?") asks no trait described by another question
@@ -565,6 +598,12 @@ class RulePerceiver:
         or asks for the go-ahead in words any offer uses ("Shall I book that in for you?", "Do I have your okay?"); a
         question may point back at the step named in `before`, the sentence said just before ("... book an interview
         today; would you be up for that?")."""
+        # A step put off till later proposes nothing now: "I'd like to get you registered, but first, what's your
+        # experience been with platforms like this?" asks what comes after "but first" (round 109: a refused ask)
+        deferred = _DEFERS_ASK.search(sent.text)
+        if deferred:
+            rest = sent.text[deferred.end():].strip()
+            return bool(rest) and self.asks_to_close(analyse(rest, self._verbs), before)
         # A statement's closing words in a denied clause propose nothing: "... and you shouldn't sign up" (round 11, a
         # caller promising to say if the product does not fit); a question's still do ("Why not sign up today?").
         if sent.question:
@@ -640,8 +679,9 @@ class RulePerceiver:
     def _refers_back(self, sent: Sentence) -> bool:
         """A short question whether what the sentence before it said is the user's worry ("Is it?", "Is that on your
         mind?"): it points back, names no worry of its own, and asks nothing else ("Shall I do that?", "Has that
-        happened to you before?")."""
-        return len(sent.tokens) <= 10 and bool(_BACK_REFERENCE.intersection(sent.tokens)) \
+        happened to you before?"). Not one that asks about anything else ("Is there anything else about joining that
+        bothers you?": round 109, "You've already answered that one for me.")."""
+        return len(sent.tokens) <= 10 and bool(_BACK_REFERENCE.intersection(sent.tokens)) and "else" not in sent.tokens \
             and not {"i", "we"}.intersection(sent.tokens) and not _cue_spans(sent.stems, self._cue_index) \
             and (asks_open_worry(sent.text) or not content_stems(sent.tokens))
 
@@ -788,7 +828,7 @@ class RulePerceiver:
                     # (nor options ending "or something else": "..., is it the cost, how it fits your kitchen, or
                     # something else?" asks nothing about the kitchen team, round 98: "A team of about ten.")
                     about = "" if leaves_choice_open(sent.text) else ", ".join(kept)
-                    traits += [t for t in self.asked_traits(about) if t not in traits]
+                    traits += [t for t in self.asked_traits(about, sent.text) if t not in traits]
                 pointed |= sharp
                 if verdict != "open":  # an open question names no area: it counts towards no barrage
                     areas |= {self._area_of[c] for c in found}
