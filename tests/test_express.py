@@ -922,3 +922,25 @@ def test_round_103_an_area_is_said_in_the_users_voice_by_the_packs_own_noun_for_
         "contract length, getting out, and control over the car park"
     assert area_as_said("how the venue is shown and talked about online", "venue") == \
         "how my venue is shown and talked about online"
+
+
+def test_round_110_a_worry_the_caller_just_asked_about_is_voiced_beside_another_settled():
+    """Round 110 (language school): "Yes, definitely, 10 is the hard cap. And ... you get a certificate stating your
+    CEFR level. Would something official like that be useful for you?" got only the class size settled ("Capped at 10
+    students, you said. ..."): the worry the certificate touched waited, and the caller's question went unanswered.
+    Asked about, it is voiced beside the settled one; after a statement alone it still waits (round 22)."""
+    from protod.user.express import _TOUCHED_ASKS_AFTER
+
+    root = Path(__file__).parents[1]
+    school = parse_scenario((root / "data/perception/packs/adult_language_school.yaml").read_text())
+    expresser = TemplateExpresser(school)
+    persona = PersonaSampler(school, 0).sample(1)[0]
+    events = (("voiced", "proof_of_level", "certificate"), ("resolved", "big_class", "class_size"))
+    asked = ("Yes, definitely, 10 is the hard cap. And if you attend at least 80% of classes and pass the end-of-term "
+             "assessment, you get a certificate stating your CEFR level. Would something official like that be useful "
+             "for you?")
+    for seed in range(20):
+        reply = expresser.express(events, persona, random.Random(seed), agent_text=asked)
+        assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply
+        told = expresser.express(events, persona, random.Random(seed), agent_text=asked.rsplit(" Would", 1)[0])
+        assert not any(told.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), told

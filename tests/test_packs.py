@@ -95,11 +95,34 @@ def test_every_example_pack_passes_validate():
     concern out for a trait value and keeps the pack valid."""
     from pathlib import Path
 
-    from protod.audit.packs import perception_problems
+    from protod.audit.packs import perception_problems, persona_clashes
     from protod.world import load_scenario
 
     for path in sorted((Path(__file__).parents[1] / "examples/packs").glob("*.yaml")):
         assert perception_problems(load_scenario(path)) == [], path
+        assert persona_clashes(load_scenario(path)) == [], path
+
+
+def test_validate_names_trait_values_one_person_could_not_both_have(tmp_path):
+    """Round 110: a food-bank volunteer was "a retired nurse" "in my twenties", a foster carer "living on my own" in
+    "a three-bed house we own". `scenarios validate` names such pairs until the pack declares them `incompatible`;
+    values that only sound alike ("worried about going in alone" beside "a partner who works shifts", "someone
+    living alone" beside "family living nearby") are no clash."""
+    from pathlib import Path
+
+    from protod.audit.packs import persona_clashes
+    from protod.world import load_scenario, parse_scenario
+
+    food = Path(__file__).parents[1] / "data/perception/packs/food_bank_volunteering.yaml"
+    text = food.read_text()
+    assert persona_clashes(load_scenario(food)) == []
+    stripped = re.sub(r"\n# One person could not be both[^\n]*\nincompatible:\n(?:  - [^\n]*\n)+", "\n", text)
+    assert stripped != text
+    found = [p.message for p in persona_clashes(parse_scenario(stripped, source="x.yaml"))]
+    assert any("'a retired nurse'" in m and "'in my twenties'" in m for m in found), found
+    assert any("'a working parent'" in m and "'sixteen'" in m for m in found), found
+    care = load_scenario(Path(__file__).parents[1] / "data/perception/packs/home_care_caregivers.yaml")
+    assert persona_clashes(care) == []  # "worried about going in alone" beside "a partner who works shifts"
 
 
 def test_a_correlation_of_zero_rules_the_pair_out(tmp_path):

@@ -2544,3 +2544,21 @@ def test_round_109_one_week_says_which_week_unless_it_measures():
                        ("One month free for new members", 30), ("you get one month free", 30)):
         assert quantities(tokenize(span)) == {("dur", days, "")}, span
     assert not quantities(tokenize("you could send just potatoes one week"))
+
+
+def test_round_110_a_start_date_asks_to_go_ahead_and_stopping_you_trying_it_names_no_worry():
+    """Round 110. "Would you like to pick a start date now?" and, after "The next step is simply to agree to join and
+    pick a start date, and we'll get your new Yaris ready for that day.", "Would the start of next month suit you?"
+    were heard as no ask ("So, shall we get on with it?"); "Is there anything else that would stop you trying it,
+    ...?" asked about the trial ("try it"), which was settled ("We've covered that, and I'm fine with it now.")."""
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/driving_instructor_franchise.yaml"))
+    assert school.perceive("Would you like to pick a start date now?").closing_ask
+    assert school.perceive("The next step is simply to agree to join and pick a start date, and we'll get your new "
+                           "Yaris ready for that day. Would the start of next month suit you?").closing_ask
+    assert not school.perceive("Would the start of next month suit you?").closing_ask  # no step named before it
+    assert not school.perceive("The car is a Toyota Yaris. Would Monday suit you for a chat?").closing_ask
+    books = RulePerceiver(load_scenario(ROOT / "data/perception/packs/bookkeeping_software.yaml"))
+    p = books.perceive("Great. Is there anything else that would stop you trying it, like getting all those notebook "
+                       "entries into a new system?")
+    assert p.open_question and not p.pointed, p
+    assert books.perceive("Would you want to try it before paying?").pointed == {"try_first"}

@@ -55,7 +55,7 @@ def test_training_only_packs_are_valid_packs_in_the_train_split():
     """The perceiver's extra domains pass the same checks as a user's pack (`protod scenarios validate`), are found by
     the default pack search, and are never test domains (some are dev: a five-pack dev reads a change more surely than
     one pack)."""
-    from protod.audit.packs import perception_problems
+    from protod.audit.packs import perception_problems, persona_clashes
 
     splits = pe.load_splits([CORPUS])
     found = sorted(TRAIN_PACKS.glob("*.yaml"))
@@ -64,6 +64,7 @@ def test_training_only_packs_are_valid_packs_in_the_train_split():
     for path in found:
         pack = load_scenario(path)
         assert perception_problems(pack) == [], path
+        assert persona_clashes(pack) == [], path
         assert splits[pack.id] in ("train", "dev"), pack.id
 
 

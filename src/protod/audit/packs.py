@@ -114,3 +114,46 @@ def fidelity(acceptance: dict[str, float]) -> list[tuple[str, bool]]:
         except KeyError:
             continue
     return out
+
+
+# Marks of a life stage or a household in a trait value's words, and the pairs that cannot both be one person's (round
+# 110's callers met "a retired nurse" "in my twenties", a user "living on my own" in "a three-bed house we own", a
+# "working parent" aged "sixteen"). Plain English, no pack's wording; a pack says which draws cannot meet in
+# `incompatible`, and this names the pairs it may have missed.
+_MARKS = {
+    "young": re.compile(r"\b(?:sixteen|seventeen|eighteen|nineteen|sixth-form|school-leaver|in (?:my|their|his|her) "
+                        r"(?:early |late )?(?:teens|twenties))\b"),
+    "old": re.compile(r"\b(?:retired|retiree|pensioner|in (?:my|their|his|her) (?:early |late )?(?:sixties|seventies|"
+                      r"eighties))\b|\bgrand(?:children|kids)\b"),
+    "under age": re.compile(r"\b(?:sixteen|seventeen|sixth-form)\b"),
+    "grown": re.compile(r"\bin (?:my|their|his|her) (?:early |late )?(?:twenties|thirties|forties|fifties|sixties|"
+                        r"seventies|eighties)\b"),
+    "parent": re.compile(r"\b(?:parent|parents|mum|mom|dad|my kids|my children)\b"),
+    "retired": re.compile(r"\b(?:retired|retiree|pensioner)\b"),
+    "in work": re.compile(r"\b(?:office hours|full-time (?:job|hours|work)|after work|from work|shift work|a job)\b"),
+    # (living alone, not going in alone; and others under the same roof, not "family living nearby")
+    "alone": re.compile(r"\bliv(?:e|es|ing) (?:on (?:my|their|his|her) own|alone|by (?:my|them|him|her)self)\b"),
+    "with others": re.compile(r"\b(?:we|our|us|couple|partner|wife|husband|flatmates?|housemates?|my kids|"
+                              r"my children)\b"),
+}
+_CLASHES = (("young", "old"), ("under age", "parent"), ("under age", "grown"), ("retired", "in work"),
+            ("alone", "with others"))
+
+
+def persona_clashes(pack: Scenario) -> list[Problem]:
+    """Pairs of trait values (of two traits) that one person could not both have by their words (`_MARKS`), left
+    drawable together: a user "in my twenties" who is "a retired nurse". Declare them in `incompatible`."""
+    declared = {frozenset(pair.items()) for pair in pack.incompatible}
+    marked = [(i, field.name, value, {m for m, pattern in _MARKS.items() if pattern.search(value.lower())})
+              for i, field in enumerate(pack.traits) for value in field.values]
+    problems = []
+    for k, (i, name, value, marks) in enumerate(marked):
+        for j, other, other_value, other_marks in marked[k + 1:]:
+            if other == name or frozenset({(name, value), (other, other_value)}) in declared:
+                continue
+            clash = next((f"{a} / {b}" for a, b in _CLASHES
+                          if (a in marks and b in other_marks) or (b in marks and a in other_marks)), None)
+            if clash:
+                problems.append(Problem(f"traits.{i}.values", f"{name}={value!r} and {other}={other_value!r} can be "
+                                        f"drawn together but read as one person {clash}: add them to `incompatible`"))
+    return problems

@@ -83,15 +83,16 @@ def scenarios_validate(file: Path = typer.Argument(..., help="A user-authored sc
     """Check a pack and report every problem with its field path and line (exit 2 if any).
 
     Beyond the schema: duplicate keys, unknown schema_version, non-finite or out-of-range numbers, empty cues, fact
-    cues absent from their fact, facts that answer no concern, cues in the opening line, and sentences of the pack
-    that the simulator would perceive as something else."""
-    from protod.audit.packs import perception_problems
+    cues absent from their fact, facts that answer no concern, cues in the opening line, sentences of the pack that
+    the simulator would perceive as something else, and trait values one person could not both have ("retired",
+    "in my twenties") left drawable together."""
+    from protod.audit.packs import perception_problems, persona_clashes
 
     if not file.is_file():
         fail(f"{file}: no such file")
     try:
         pack = parse_scenario(read_pack_text(file), source=str(file))
-        lint = perception_problems(pack)
+        lint = perception_problems(pack) + persona_clashes(pack)
         if lint:
             raise ScenarioError(str(file), lint)
     except ScenarioError as e:

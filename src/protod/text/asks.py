@@ -25,6 +25,8 @@ _CONSENT = re.compile(
     r"register(?:ing)?|book|booking (?:you|it|that|this|them|in|your)|"
     r"put you down|put you (?:back )?on (?:the |our |a |an )?(?!hold\b)[\w-]+|sign you (?:back )?up|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
+    # ("Would you like to pick a start date now?": round 109, no ask heard)
+    r"(?:pick|choose|set|fix|book|agree|settle on|lock in) (?:a|your|the) (?:start(?:ing)?|go-live|first) (?:date|day)|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
     r"give (?:it|us|this|that|them|(?:the|our|a) [\w-]+) a (?:try|go|shot|whirl)|try (?:it|us) out|"
     # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
@@ -160,9 +162,14 @@ def asks_consent(text: str, before: str = "") -> bool:
 # question sets the step just offered for a day (round 76: "So, shall we get on with it?" to the caller's ask)
 _SCHEDULES = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*"
                         r"(?:shall we|can we|could we|should we|let's) "
-                        r"(?:find|pick|choose|set|fix|agree(?: on)?|sort(?: out)?) (?:a|the) (?:time|day|date|slot)\b")
-_OFFERS_STEP = re.compile(r"\b(?:i|we) (?:can|could|will|'ll|would|'d) (?:\w+ )?"
-                          r"(?:book|register|sign|start|set|put|get)\b")
+                        r"(?:find|pick|choose|set|fix|agree(?: on)?|sort(?: out)?) (?:a|the) (?:time|day|date|slot)\b|"
+                        # ("Would the start of next month suit you?" after the step was named: round 109)
+                        r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:would|will|does|could) (?:the )?"
+                        r"(?:start of |end of |beginning of )?(?:next|this|monday|tuesday|wednesday|thursday|friday|"
+                        r"saturday|sunday|tomorrow|the first|the \d+(?:st|nd|rd|th)?)\b[\w' ]{0,25}? (?:suit|work for) "
+                        r"you\b")
+_OFFERS_STEP = re.compile(r"\b(?:i|we)(?: can| could| will|'ll| would|'d) (?:\w+ )?"
+                          r"(?:book|register|sign|start|set|put|get)\b|\bnext step (?:is|would be)\b")
 _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$|"
                              r"^(?:is|would|could) (?:that|this|it) (?:be )?something\b")
 
@@ -175,7 +182,7 @@ _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|w
 _OPEN_WORRY = re.compile(
     r"\b(?:worr(?:y|ies|ied|ying)|concern(?:s|ed)?|(?:hold(?:s|ing)?|held) you back|put(?:s|ting)? you off|hesita\w*|"
     r"make or break|deal[- ]?breakers?|matters? (?:most|to you)|important to you|reservations?|doubts?|"
-    r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|bugging|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you|why did you (?:quit|leave|stop|cancel)|"
+    r"on your mind|bother(?:s|ed|ing)? you|obstacles?|hurdles?|biggest (?:challenge|headache)s?|(?:bug|bugs|bugged|bugging|annoy\w*|frustrat\w*|irritat\w*) you|(?:stop|stops|stopped|stopping) you(?: from)?(?: (?:giving|trying|using|taking|joining|signing) (?:it|this|that|us|up|on)\b(?: a (?:go|try))?)?|why did you (?:quit|leave|stop|cancel)|"
     r"made you (?:decide to |want to )?(?:quit|leave|stop|cancel|give up|walk away|step away|step back|drop)|(?:not |un)convinced|(?:keep|keeps|keeping|kept) you (?:from|back|off|away)|"
     r"(?:wasn't|weren't|isn't|didn't|doesn't) (?:work|working|right|great)|went wrong|put you off|"
     r"what (?:else )?(?:would|do|will|might) you (?:most |really |first )?(?:need|want|like) to (?:know|hear|see)|"

@@ -119,12 +119,13 @@ _TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it wo
 # as such ("We're in rural County Mayo. It rains nine days out of ten here. ... You're sure about that?" asked the
 # caller to vouch for the user's own claim, round 70)
 _WORRY_SAID = frozenset({"voiced", "restated", "confirm"})  # events whose reply says the worry in the user's words
-_TOUCHED_ASKS_AFTER = ("So you're saying that's taken care of?", "Is that what you meant just now?",
+_TOUCHED_ASKS_AFTER = ("So you're saying that's taken care of?", "So that wouldn't be a problem with you?",
                        # (two were said three times in one call and heard as a machine: round 80)
                        # (not "So would that actually take care of it?" nor "Is that really the whole answer to it?":
                        # round 89's callers heard them ask after a fix no one had offered)
                        # (nor "Does what you just said really cover that?": five callers in rounds 108-109 heard the
-                       # user doubt an answer that plainly covered it)
+                       # user doubt an answer that plainly covered it; nor "Is that what you meant just now?", after
+                       # "My week doesn't work like that." in round 110)
                        "And you're telling me that's covered?",
                        "Are you saying that won't happen with you?")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
@@ -545,10 +546,13 @@ class TemplateExpresser:
                 # that confirmed. If it's awkward to get to, ..." was answered "Yes, the three free days are confirmed")
             if kind == "voiced" and len(event) > 2:  # touched by the fact just said: wants it confirmed
                 heard = heard_phrase(pack, event[2], agent_text, about=event[1])
-                if not heard and settled_now:
+                if not heard and settled_now and not agent_text.rstrip().endswith("?"):
                     # "I can fit that in around my hours. That's close to what's been on my mind. Is that definitely
                     # the case for me?" (round 22) doubts what it just accepted: without the words of the fact that
-                    # touched it, the second worry waits (it is voiced, and an open question brings it back).
+                    # touched it, the second worry waits (it is voiced, and an open question brings it back)...
+                    # unless the caller has just asked about it ("... you get a certificate stating your CEFR level.
+                    # Would something official like that be useful for you?" got only the class size settled, round
+                    # 110: the question went unanswered)
                     continue
                 asks = [a for a in _TOUCHED_ASKS if a not in said] or list(_TOUCHED_ASKS)  # not the same ask twice
                 if heard:

@@ -120,6 +120,8 @@ def _measure(tokens: Sequence[str], opening: bool = False) -> str | None:
     return None
 
 
+_NOW = re.compile(r"\b(?:at the moment|currently|right now|these days|nowadays|at present|now|today)\b")
+_NOW_STEMS = frozenset(stem(w) for w in "now today current currently".split())
 # "Who are you with at the moment?" asks which firm serves them (round 109: "Well, a family with two teenagers.")
 _WHO_WITH = re.compile(r"\bwho (?:are you|you are|is it you are) (?:currently |now |still )?with\b")
 _SUPPLIER = frozenset(stem(w) for w in "provider supplier company firm insurer".split())
@@ -436,6 +438,10 @@ class RulePerceiver:
             # the one whose description the question echoes ("What the person does for work now"), else none is
             # guessed ("Who do you live with?": a living, or living alone).
             asked = set(stem(t) for part in parts for t in part)
+            # (in the description's own words for now: "Are you working at the moment?" asks "what the person does
+            # for work now", not "when the person could work": round 108, not answered)
+            if _NOW.search(" ".join(t for part in parts for t in part)):
+                asked |= _NOW_STEMS
             echo = {name: len(asked & self._description_stems[name]) for name in tied}
             best = max(echo.values())
             tied = [name for name in tied if echo[name] == best]

@@ -285,10 +285,11 @@ class UserLines(_Strict):
         "I'm happy to go ahead if you are.",
         "Well, I'm ready when you are.",
         "So, shall we get on with it?",
-        "Honestly, I think I've heard enough to say yes.",
+        "Honestly, if you asked me now, I'd say yes.",
         "Go on then, what do you need from me?",
         description="`ready` once the user has already asked what the next step is: they invite the ask rather than ask "
-                    "again (round 20: \"What would I need to do?\" twice, the steps told in between).")
+                    "again (round 20: \"What would I need to do?\" twice, the steps told in between; not \"I think I've "
+                    "heard enough to say yes\", which callers took for the yes itself: round 108).")
 
 
 class AgentLines(_Strict):
