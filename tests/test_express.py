@@ -944,3 +944,35 @@ def test_round_110_a_worry_the_caller_just_asked_about_is_voiced_beside_another_
         assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply
         told = expresser.express(events, persona, random.Random(seed), agent_text=asked.rsplit(" Would", 1)[0])
         assert not any(told.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), told
+
+
+def test_round_111_a_settled_worry_is_not_said_back_as_what_the_caller_would_not_promise():
+    """Round 111 (broadband): "I won't promise it reaches every corner of a two-bed, but ..." got "Okay, if the signal
+    reaches every room, that's sorted.": a line saying what the caller has just said they will not promise gives way
+    to a plain one. And on the call's first turn a worry touched by who the caller says they are is said without
+    "And you're telling me that's covered?"."""
+    from protod.user.express import _SETTLED_PLAIN, _TOUCHED_ASKS_AFTER
+    from protod.user.state import ConcernStatus, UserState
+
+    root = Path(__file__).parents[1]
+    broadband = parse_scenario((root / "examples/packs/home_broadband.yaml").read_text())
+    expresser = TemplateExpresser(broadband)
+    persona = PersonaSampler(broadband, 0).sample(1)[0]
+    events = (("resolved", "wifi_coverage", "wifi_router"),)
+    said = ("You'd get a free Wi-Fi 6 router, and the engineer sets it up. I won't promise it reaches every corner of a "
+            "two-bed, but if you're not happy you can cancel free within 30 days of going live.")
+    for seed in range(20):
+        reply = expresser.express(events, persona, random.Random(seed), agent_text=said)
+        assert "reaches every room" not in reply, reply
+    replies = {expresser.express(events, persona, random.Random(seed), agent_text=said.split(" I won't")[0])
+               for seed in range(30)}
+    assert any("reaches every room" in r for r in replies) and not replies & set(_SETTLED_PLAIN), replies
+    charity = parse_scenario((root / "data/perception/packs/charity_regular_giving.yaml").read_text())
+    expresser = TemplateExpresser(charity)
+    persona = PersonaSampler(charity, 0).sample(1)[0]
+    first = UserState(stance=0.3, trust=0.4, patience=5, concerns=(("scam_call", ConcernStatus.VOICED),), turn=1)
+    for seed in range(10):
+        reply = expresser.express((("voiced", "scam_call", "verify_call"),), persona, random.Random(seed), state=first,
+                                  agent_text="Hello, this is Sam from the supporter care team at the Kindwater "
+                                             "Foundation. Have you got a minute?")
+        assert not any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply

@@ -2562,3 +2562,66 @@ def test_round_110_a_start_date_asks_to_go_ahead_and_stopping_you_trying_it_name
                        "entries into a new system?")
     assert p.open_question and not p.pointed, p
     assert books.perceive("Would you want to try it before paying?").pointed == {"try_first"}
+
+
+def test_round_111_fees_the_fact_denies_too_a_cost_to_nobody_forcing_and_a_time_that_suits():
+    """Round 111. "..., with no sign-up or monthly fees." beside "our 28% fee is the only cost, with no sign-up or
+    monthly charge" was a lie, and so was "..., so volunteering shouldn't cost you anything." beside a DBS check the
+    food bank pays for, and "if you'd go for warehouse sorting there's no DBS check at all" beside "warehouse sorting
+    needs no check"; "Nobody's forcing your private clients onto it" (round 110) denied the cleaner's own clients;
+    "at £20 you'd take home £17" after "we keep 15%" was a lie; "what would make volunteering hard for you?" asked
+    nothing; "Would the first Monday of next month work?" probed three worries."""
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_sharing_host.yaml"))
+    p = cars.perceive("You choose which days the car is available, and you keep 72% of every booking, with no sign-up "
+                      "or monthly fees.")
+    assert set(p.facts) == {"choose_days", "owner_share"} and not p.false_claims, p
+    for lie in ("You keep 72% of every booking, with no fee at all.", "You keep 72% of every booking, and there's no "
+                "28% fee."):
+        assert cars.perceive(lie).false_claims == ("owner_share",), lie
+    food = RulePerceiver(load_scenario(ROOT / "data/perception/packs/food_bank_volunteering.yaml"))
+    p = food.perceive("And if you'd go for warehouse sorting there's no DBS check at all, and where one is needed we "
+                      "pay for it, so volunteering shouldn't cost you anything.")
+    assert p.facts == ("dbs_paid",) and not p.false_claims, p
+    for lie in ("Front-desk volunteers don't need a DBS check.", "Van volunteers don't need a DBS check."):
+        assert food.perceive(lie).false_claims == ("dbs_paid",), lie
+    assert food.perceive("Before I go on, what would make volunteering hard for you right now?").open_question
+    holiday = RulePerceiver(load_scenario(ROOT / "data/perception/packs/holiday_rental_hosting.yaml"))
+    p = holiday.perceive("Changeovers cost you nothing, because guests always pay the cleaning fee.")
+    assert not p.facts, p  # (£45 a time: a cost the user passes on, not none)
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    assert not courier.perceive("Riders without a vehicle get the partner's e-bike, and it doesn't cost you "
+                                "anything.").facts
+    cleaning = RulePerceiver(load_scenario(ROOT / "data/perception/packs/home_cleaning_marketplace.yaml"))
+    p = cleaning.perceive("Nobody's forcing your private clients onto it either, you keep them exactly as they are.")
+    assert not p.false_claims, p
+    assert not cleaning.perceive("We force your private clients onto the app.").facts
+    assert cleaning.perceive("We don't let you keep private clients off the app.").false_claims == ("own_clients",)
+    p = cleaning.perceive("You set your own rate anywhere from £14 to £24 an hour, and we keep 15% on jobs we find you, "
+                          "so at £20 you'd take home £17, the same as your cash now.")
+    assert set(p.facts) == {"own_rate", "booking_fee"} and not p.false_claims, p
+    assert not cleaning.perceive("We keep 15% on jobs we find you, so at £20 you'd take home £18.").facts
+    merchant = RulePerceiver(load_scenario("merchant_recruitment"))
+    assert not merchant.perceive("We don't dictate your menu prices and we never push you into discounts.").false_claims
+    assert merchant.perceive("We push new stores to the top of the search results in their area for a full thirty "
+                             "days.").facts == ("new_store_boost",)
+    franchise = RulePerceiver(load_scenario(ROOT / "data/perception/packs/driving_instructor_franchise.yaml"))
+    p = franchise.perceive("Would the first Monday of next month work?")
+    assert p.question and not p.probes, p
+    assert franchise.perceive("Shall we book you a start date - would the first Monday of next month work?").closing_ask
+    assert franchise.perceive("Would the franchise fee work for you?").pointed == {"fee_cost"}
+
+
+def test_round_111_a_sentence_asking_for_time_asks_no_trait_by_what_it_tells():
+    """Round 111: "You'd registered some interest in fostering a while back, and I wanted to see if you've got a couple
+    of minutes to chat about it?" got "In good health."; "You supported us in the past, and I just wanted to say thank
+    you and ask a quick question, if you have a minute?" got "A retired teacher."."""
+    foster = RulePerceiver(load_scenario(ROOT / "data/perception/packs/foster_carer_recruitment.yaml"))
+    p = foster.perceive("You'd registered some interest in fostering a while back, and I wanted to see if you've got a "
+                        "couple of minutes to chat about it?")
+    assert p.question and not p.asked_traits, p
+    charity = RulePerceiver(load_scenario(ROOT / "data/perception/packs/charity_regular_giving.yaml"))
+    p = charity.perceive("You supported us in the past, and I just wanted to say thank you and ask a quick question, if "
+                         "you have a minute?")
+    assert not p.asked_traits, p
+    assert charity.perceive("Have you got a minute, and can I ask what you do for a living?").asked_traits == (
+        "occupation",)

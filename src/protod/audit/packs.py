@@ -122,7 +122,8 @@ def fidelity(acceptance: dict[str, float]) -> list[tuple[str, bool]]:
 # `incompatible`, and this names the pairs it may have missed.
 _MARKS = {
     "young": re.compile(r"\b(?:sixteen|seventeen|eighteen|nineteen|sixth-form|school-leaver|in (?:my|their|his|her) "
-                        r"(?:early |late )?(?:teens|twenties))\b"),
+                        r"(?:early |late )?(?:teens|twenties)|recent (?:[\w-]+ )?graduate)\b"),
+    "young children": re.compile(r"\b(?:young (?:family|kids|children)|toddlers?|a baby|kids at primary|primary-age)\b"),
     "old": re.compile(r"\b(?:retired|retiree|pensioner|in (?:my|their|his|her) (?:early |late )?(?:sixties|seventies|"
                       r"eighties))\b|\bgrand(?:children|kids)\b"),
     "under age": re.compile(r"\b(?:sixteen|seventeen|sixth-form)\b"),
@@ -136,7 +137,7 @@ _MARKS = {
     "with others": re.compile(r"\b(?:we|our|us|couple|partner|wife|husband|flatmates?|housemates?|my kids|"
                               r"my children)\b"),
 }
-_CLASHES = (("young", "old"), ("under age", "parent"), ("under age", "grown"), ("retired", "in work"),
+_CLASHES = (("young", "old"), ("old", "young children"), ("under age", "parent"), ("under age", "grown"), ("retired", "in work"),
             ("alone", "with others"))
 
 

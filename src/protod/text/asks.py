@@ -199,6 +199,8 @@ _OPEN_WORRY = re.compile(
     r"(?:for you|around (?:your|you))|(?:any|no) (?:problems?|issues?|trouble)|"
     # "is there anything else that would make this hard to take on?" (round 27: a barrage when examples followed)
     r"(?:would|could|might) make (?:it|this|that|things|life) (?:hard|harder|difficult|tricky|awkward)|"
+    # ("what would make volunteering hard for you right now?", round 111: "Okay, 90-minute induction. Right, I see.")
+    r"(?:would|could|might) make [\w-]+(?: [\w-]+)? (?:hard|harder|difficult|tricky|awkward) for you|"
     r"(?:the|a|any) (?:catch|snag)|what (?:would|could) (?:it )?take|"
     # after examples of what others ask: "Is that the kind of thing you'd want to know about?", "Does any of that
     # sound familiar?" (round 41: a plain question, no worry asked)
@@ -356,7 +358,18 @@ def asks_which(tokens: tuple[str, ...]) -> bool:
 
 
 def asks_for_time(sentence: str) -> bool:
-    return bool(_ASKS_FOR_TIME.search(plain_lower(sentence)))
+    """The caller asks for a minute of the user's time, or whether a day or time would suit (`_WHEN_SUITS`)."""
+    lowered = plain_lower(sentence)
+    return bool(_ASKS_FOR_TIME.search(lowered) or _WHEN_SUITS.search(lowered))
+
+
+# "Would the first Monday of next month work?", "Does Thursday at ten suit you?": when, not what worries them (round
+# 111: three worries probed, "No, nothing else springs to mind.")
+_WHEN_SUITS = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:would|will|does|could|is) (?:the )?"
+                         r"(?:start of |end of |beginning of |first |second |last )?(?:next|this|monday|tuesday|wednesday|"
+                         r"thursday|friday|saturday|sunday|tomorrow|today|the first|the \d+(?:st|nd|rd|th)?|"
+                         r"\d+(?:st|nd|rd|th)|morning|afternoon|evening)\b[\w' ]{0,25}? (?:suit|work|be (?:okay|ok|good|"
+                         r"convenient))(?: for)?(?: you)?\b")
 
 
 # A statement about the user with a question tag ("You've done a few courier shifts before, right?", "You're on the

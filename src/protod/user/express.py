@@ -24,8 +24,8 @@ from typing import Any
 from protod.user.persona import Persona
 from protod.world import Scenario, UserLine
 from protod.text import (
-    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, asked_part, asks_indirectly, asks_which, content_stems,
-    is_number, names_offer, plain_lower, quantities,
+    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, analyse, asked_part, asks_indirectly, asks_which,
+    content_stems, is_number, names_offer, negation_covers, plain_lower, quantities,
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.state import UserState
@@ -134,6 +134,16 @@ _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I hea
 _MAX_ECHOED = 2  # facts echoed back in one acknowledgement
 # Asked an open question they do not trust the caller enough to answer in full, a user names the part of the offer
 # their worry is about (the area's description: "the monthly bill, prices and charges"), and no more.
+# A worry settled, said plainly where every line of the pack's says what the caller would not promise
+_SETTLED_PLAIN = ("Okay, that covers it for me.", "Right, that deals with that, then.", "Fair enough, that answers it.")
+
+
+def _denied_stems(text: str) -> set[str]:
+    """The content stems the caller's turn denies ("I won't promise it reaches every corner" -> reach, corner)."""
+    return {w for x in split_sentences(text) for c in analyse(x).clauses if c.negated
+            for w in c.stems if negation_covers(c, {w})}
+
+
 _NOTED = ("Okay.", "Right, okay.", "Mm, I see.", "Okay, I hear you.")
 # Keeping a worry back right after being told how the offer works: not asking to be told it first (round 72: "Right,
 # Fibre 500. I don't know you well enough to go into that yet. Tell me how it works first.")
@@ -213,6 +223,7 @@ class TemplateExpresser:
         # a line about the offer that settles nothing and tells nothing new mid-call: noted, not waved off as small
         # talk ("Mm-hm. Anyway, where were we?" to "that's what the three free days are for", round 35)
         self._noted = [UserLine(text) for text in _NOTED]
+        self._settled_plain = [UserLine(text) for text in _SETTLED_PLAIN]
         self._reject_unsure = [UserLine(text) for text in _REJECT_UNSURE]
         self._unsure_asked = [UserLine(text) for text in _UNSURE_ASKED]
         self._guarded_told = [UserLine(text) for text in _GUARDED_TOLD]
@@ -470,6 +481,13 @@ class TemplateExpresser:
                 continue
             if kind == "resolved":  # ("resolved", concern id, fact id)
                 lines = pack.concern_by_id[event[1]].resolved_lines
+                # not what the caller has just said they will not promise: "I won't promise it reaches every corner
+                # of a two-bed" got "Okay, if the signal reaches every room, that's sorted." (round 111)
+                denied = _denied_stems(agent_text)
+                if denied:
+                    kept = [line for line in lines if NEGATORS.intersection(tokenize(line.text))
+                            or not denied.intersection(content_stems(tokenize(line.text)))]
+                    lines = kept if any(line.neutral for line in kept) else kept + self._settled_plain
             elif kind in _WORRY_SAID:  # ("voiced", concern id[, fact id that touched it])
                 lines = pack.concern_by_id[event[1]].reveal_lines
             elif kind == "small_talk" and not opening and any(speaks_for_offer(x) for x in split_sentences(agent_text)):
@@ -559,7 +577,10 @@ class TemplateExpresser:
                     # a frame not yet said in this call (round 17: the same one twice, word for word)
                     frames = [f for f in _TOUCHED_FRAMES if f.split("? ", 1)[1] not in said] or list(_TOUCHED_FRAMES)
                     text = upper_first(rng.choice(frames).format(heard=heard)) + " " + rng.choice(asks)
-                elif any(not x.rstrip().endswith("?") for x in split_sentences(agent_text)):
+                elif not (state is not None and state.turn <= 1) and any(
+                        not x.rstrip().endswith("?") for x in split_sentences(agent_text)):
+                    # (not on the call's first turn, where what touched it was the caller saying who they are: "How
+                    # do I know this isn't one of those fraud calls? And you're telling me that's covered?", round 111)
                     # else the worry in the user's words: "That's partly what I wanted to ask about. And that would
                     # hold for me too?" names nothing the caller can tell they said (round 23, to "what would be your
                     # biggest hesitation?"); after a statement, then whether what the caller just told them holds, not

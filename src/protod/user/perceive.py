@@ -125,8 +125,8 @@ _NOW_STEMS = frozenset(stem(w) for w in "now today current currently".split())
 # "Who are you with at the moment?" asks which firm serves them (round 109: "Well, a family with two teenagers.")
 _WHO_WITH = re.compile(r"\bwho (?:are you|you are|is it you are) (?:currently |now |still )?with\b")
 _SUPPLIER = frozenset(stem(w) for w in "provider supplier company firm insurer".split())
-_ONE_OF_THOSE = re.compile(r"\b(?:a|an|any|one|ones|them|it)\W*$|\b(?:have|got|own|use|access to|run|drive|keep) "
-                           r"(?:one|ones|them|it)\b")
+_ONE_OF_THOSE = re.compile(r"\b(?:have|has|got|own|use|access to|run|drive|keep)(?: [\w']+){0,2}? (?:one|ones|any|them|"
+                           r"it)\b")
 _DEFERS_ASK = re.compile(r"\b(?:but|though|although)[,\s]+(?:first|before (?:that|we do(?: that)?|i do(?: that)?|"
                          r"we get (?:to|into) (?:that|it)|anything else))\b[\s,:;\u2013\u2014-]*", re.I)
 _PARTS = re.compile(r"\s*[,;:]\s*|\s+[\u2013\u2014-]\s+|\s+(?:and|but|so)\s+")
@@ -370,8 +370,12 @@ class RulePerceiver:
         # to book an initial home visit ...?" asks nothing about their home: round 91, "A three-bed house we own")
         # ... nor a part asking what would worry them ("what would you be wary of with a new collector?", round 105:
         # "Well, one of the big national collectors.")
+        # ... nor, in a sentence that only asks for time, a part that tells ("You supported us in the past, and I just
+        # wanted to say thank you and ask a quick question, if you have a minute?": round 111, "A retired teacher.")
+        telling = question == full and asks_for_time(question)
         parts = [tokens for part in _PARTS.split(question) for tokens in [tokenize(part)]
                  if not opens_condition(tokens) and not asks_for_time(part) and not asks_if_it_suits(part)
+                 and not (telling and tokens[:1] and tokens[0] in SUBJECT_PRONOUNS)
                  and not asks_open_worry(part)
                  and not asks_consent(re.sub(r"^\s*or\s+", "", part))]
         # (a short tail after a part that speaks to the user is still that part: "what are you doing at the moment,
@@ -413,7 +417,7 @@ class RulePerceiver:
                 if _WHO_WITH.search(" ".join(part)):
                     words |= _SUPPLIER  # "who are you with at the moment?" asks their supplier, not their household
                 (said_of_views if _ATTITUDE.search(" ".join(part)) else said).update(words)
-        if full != question and _ONE_OF_THOSE.search(question.lower()):
+        if full != question and parts and _ONE_OF_THOSE.search(" ".join(parts[-1])):
             # ... but a question that asks after "one" of what the statement before it named asks about that thing,
             # by the words the user's own values use ("the classroom needs a laptop with a webcam, do you have access
             # to one?" asks what computer they have: round 109, "No, that part doesn't really bother me.")
