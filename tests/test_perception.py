@@ -2625,3 +2625,29 @@ def test_round_111_a_sentence_asking_for_time_asks_no_trait_by_what_it_tells():
     assert not p.asked_traits, p
     assert charity.perceive("Have you got a minute, and can I ask what you do for a living?").asked_traits == (
         "occupation",)
+
+
+def test_round_112_a_fortnight_a_false_claims_words_within_a_facts_bound_and_putting_forward():
+    """Round 112. "The minimum is just one three-hour shift every two weeks for three months, ..." voided the sentence
+    ("a fortnight" was no amount; "Sorry, what's that got to do with the food bank?"); "The first 30 days are
+    completely free ...; after that the Solo plan is $18 a month, ..." was a lie by the pack's false claim "completely
+    free" (the owner hung up); "could we agree that you'll put Brightplate forward for the contract ...?" was no ask;
+    "is there anything about it you'd change if you could?" asked about one part only."""
+    assert quantities(tokenize("one shift a fortnight")) == {("dur", 14, "")}
+    food = RulePerceiver(load_scenario(ROOT / "data/perception/packs/food_bank_volunteering.yaml"))
+    p = food.perceive("The minimum is just one three-hour shift every two weeks for three months, you pick your own "
+                      "shifts on the online rota, can drop one with 48 hours' notice, and can pause for up to eight "
+                      "weeks without losing your place.")
+    assert "flexible_rota" in p.facts and not p.false_claims and not p.off_topic, p
+    assert food.perceive("The minimum is one shift every three weeks.").false_claims == ("min_commitment",)
+    books = RulePerceiver(load_scenario(ROOT / "data/perception/packs/bookkeeping_software.yaml"))
+    p = books.perceive("The first 30 days are completely free and we don't ask for a card until you decide to keep it; "
+                       "after that the Solo plan is $18 a month, or $180 a year, and there's no contract.")
+    assert set(p.facts) == {"free_trial", "solo_price"} and not p.false_claims, p
+    for lie in ("It's completely free.", "The Solo plan is completely free.", "The first 60 days are completely free."):
+        assert "solo_price" in books.perceive(lie).false_claims, lie
+    assert books.perceive("How's that going for you, and is there anything about it you'd change if you could?"
+                          ).open_question
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/school_meal_catering.yaml"))
+    assert school.perceive("Could we agree that you'll put Brightplate forward for the contract from September, "
+                           "subject to your governors signing it off?").closing_ask

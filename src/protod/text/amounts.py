@@ -55,6 +55,11 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
     out = set()
     skip: set[int] = set()  # the minutes of "eight thirty in the morning"
     for i, tok in enumerate(tokens):
+        if tok in _EACH and tokens[i + 1:i + 2] == ("fortnight",):
+            # "one shift a fortnight" is "one shift every two weeks" (round 112: the minimum commitment unheard, and the
+            # volunteer asked what that had to do with the food bank)
+            out.add(("dur", 14, ""))
+            continue
         if tok in _ONE_WORDS and (span := _one_span(tokens, i)):
             out.add(("dur", span, ""))  # "one calendar month's notice" is a month, against "two weeks' notice"
             continue
@@ -147,6 +152,7 @@ _ELIDED_NOUN_NEXT = frozenset("get gets got also can will would are is have has 
 
 
 _ONE_WORDS = frozenset(("one", "a", "an"))
+_EACH = frozenset(("a", "every", "per", "each", "once"))
 
 
 def _one_span(tokens: tuple[str, ...], i: int) -> float | None:

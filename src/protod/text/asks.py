@@ -25,6 +25,8 @@ _CONSENT = re.compile(
     r"register(?:ing)?|book|booking (?:you|it|that|this|them|in|your)|"
     r"put you down|put you (?:back )?on (?:the |our |a |an )?(?!hold\b)[\w-]+|sign you (?:back )?up|enrol|enroll|set (?:you|that|it|everything) up|get (?:you|that|it) (?:started|going|booked|set up)|"
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
+    # ("could we agree that you'll put Brightplate forward for the contract from September ...?": round 112, no ask)
+    r"put (?:[\w-]+ ){1,2}?forward (?:for|to)\b|agree that you(?:'ll| will)\b|"
     # ("Would you like to pick a start date now?": round 109, no ask heard)
     r"(?:pick|choose|set|fix|book|agree|settle on|lock in) (?:a|your|the) (?:start(?:ing)?|go-live|first) (?:date|day)|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
@@ -237,6 +239,10 @@ _OPEN_WORRY = re.compile(
     # "What didn't you like about the other app?": round 102, "Fine. Anything else?")
     r"(?:didn't|did not) you (?:like|enjoy)|(?:not|n't) (?:like|enjoy) about|dislik(?:e|ed) about|"
     r"need to (?:have|offer|do) for (?:it|this|that) to be worth|"
+    # what they would change of how it goes ("How's that going for you, and is there anything about it you'd change
+    # if you could?", round 112: "No, that part doesn't really bother me.")
+    r"(?:anything|something|what) (?:about (?:it|that|this) )?(?:you'd|you would|would you|you might) (?:like to )?"
+    r"(?:change|improve|do differently|fix)|"
     # where they got to with it ("Have you had a chance to think it over?", round 109: "Depends what it's about.")
     r"(?:have|had|did) you (?:had|got|get|found|find) (?:a |the )?(?:chance|time|moment) to (?:think|look|mull|read|"
     r"go over|consider)|(?:have|had) you (?:thought|been thinking) (?:it|that|things) over)\b")

@@ -432,6 +432,12 @@ class FactReader:
                     clause.guarantee and not fact.guarantee and not self._firm_promise(sent, clause, fact))
                 (false if negated or invented else stated).append(fact.id)
             asserted, denied_false = self._false_cue_hits(clause)
+            if clause.numbers and any(not negated and fact.id not in false and all(
+                    accounted(q, fact.numbers) for q in clause.numbers) for fact, negated in matches):
+                # a false claim's words said of another fact, within that fact's own bound: "The first 30 days are
+                # completely free" is the trial, not the pack's "completely free" forever (round 112: a lie, and the
+                # owner hung up); "It's completely free" still is one
+                asserted = [f for f in asserted if any(f == fact.id for fact, _ in matches)]
             false += asserted
             if not matches and self._works_out_share(clause, spoken):
                 # "..., so £15 on a £500 bike" after "3% of its original price": a worked example of a true share,
