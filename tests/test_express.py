@@ -976,3 +976,23 @@ def test_round_111_a_settled_worry_is_not_said_back_as_what_the_caller_would_not
                                   agent_text="Hello, this is Sam from the supporter care team at the Kindwater "
                                              "Foundation. Have you got a minute?")
         assert not any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply
+
+
+def test_round_113_a_user_who_lives_alone_says_i_not_we():
+    """Round 112 (home security): a user "living alone" said "We're on a tight monthly budget." and "That's fine for
+    us."; the pack's lines are said in the singular by such a user, and as written by everyone else."""
+    from protod.user.express import _singular
+
+    assert _singular("We're on a tight monthly budget.") == "I'm on a tight monthly budget."
+    assert _singular("That's fine for us. Our house was burgled, and we were away.") == \
+        "That's fine for me. My house was burgled, and I was away."
+    for line in ("Mm-hm. Anyway, where were we?", "So, shall we get on with it?"):  # the caller and the user
+        assert _singular(line) == line
+    root = Path(__file__).parents[1]
+    alarm = parse_scenario((root / "data/perception/packs/home_security_monitoring.yaml").read_text())
+    expresser = TemplateExpresser(alarm)
+    people = PersonaSampler(alarm, 3).sample(40)
+    alone = next(p for p in people if p.traits["household"] == "someone living alone")
+    other = next(p for p in people if p.traits["household"] != "someone living alone")
+    assert expresser.render("That's fine for us.", alone) == "That's fine for me."
+    assert expresser.render("That's fine for us.", other) == "That's fine for us."

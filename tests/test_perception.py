@@ -2651,3 +2651,25 @@ def test_round_112_a_fortnight_a_false_claims_words_within_a_facts_bound_and_put
     school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/school_meal_catering.yaml"))
     assert school.perceive("Could we agree that you'll put Brightplate forward for the contract from September, "
                            "subject to your governors signing it off?").closing_ask
+
+
+def test_round_113_no_charge_opening_a_clause_a_noun_after_the_and_an_order_put_through():
+    """Round 113. "..., there's no sign-up fee, no monthly subscription and nothing to pay for the classroom software."
+    was a lie: the pack's own "no charge for the classroom software", its "no" opening the clause, denied the software
+    ("charge" is also a verb); "Shall we get your sign-up started so you can see it all from the inside?" was word
+    salad ("the inside"); "..., shall I put that through?" after an order was no ask; "What's drawing you to Italian,
+    is it for travel?" asked nothing."""
+    tutors = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    for line in ("There's no charge for the classroom software.", "And on getting started, there's no sign-up fee, no "
+                 "monthly subscription and nothing to pay for the classroom software."):
+        p = tutors.perceive(line)
+        assert p.facts == ("no_joining_fee",) and not p.false_claims, (line, p)
+    assert not tutors.perceive("You pay for the classroom software.").facts
+    p = tutors.perceive("Shall we get your sign-up started so you can see it all from the inside?")
+    assert p.closing_ask and not p.nonsense, p
+    assert tutors.perceive("The inside the is great.").nonsense
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    assert beer.perceive("How about a firkin of the golden ale at £112 and one other cask or keg of your choice, before "
+                         "VAT and delivered on our next Tuesday or Friday run, shall I put that through?").closing_ask
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    assert school.perceive("What's drawing you to Italian, is it for travel?").asked_traits == ("motivation",)

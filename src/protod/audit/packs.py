@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from protod.text import normalise
+from protod.user.persona import LIVES_ALONE
 from protod.world import Problem, Scenario, UserLines
 
 
@@ -133,7 +134,7 @@ _MARKS = {
     "retired": re.compile(r"\b(?:retired|retiree|pensioner)\b"),
     "in work": re.compile(r"\b(?:office hours|full-time (?:job|hours|work)|after work|from work|shift work|a job)\b"),
     # (living alone, not going in alone; and others under the same roof, not "family living nearby")
-    "alone": re.compile(r"\bliv(?:e|es|ing) (?:on (?:my|their|his|her) own|alone|by (?:my|them|him|her)self)\b"),
+    "alone": LIVES_ALONE,
     "with others": re.compile(r"\b(?:we|our|us|couple|partner|wife|husband|flatmates?|housemates?|my kids|"
                               r"my children)\b"),
 }

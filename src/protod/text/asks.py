@@ -27,6 +27,8 @@ _CONSENT = re.compile(
     r"get started|proceed|count you in|do it|lock (?:it|that) in|start (?:your|you)\b|"
     # ("could we agree that you'll put Brightplate forward for the contract from September ...?": round 112, no ask)
     r"put (?:[\w-]+ ){1,2}?forward (?:for|to)\b|agree that you(?:'ll| will)\b|"
+    # ("How about a firkin of the golden ale ..., shall I put that through?": round 112, no ask)
+    r"put (?:that|it|this|them|the order|your order|that order) through\b|"
     # ("Would you like to pick a start date now?": round 109, no ask heard)
     r"(?:pick|choose|set|fix|book|agree|settle on|lock in) (?:a|your|the) (?:start(?:ing)?|go-live|first) (?:date|day)|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)

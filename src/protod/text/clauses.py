@@ -188,8 +188,10 @@ def negation_covers(clause: Clause, stems: tuple[str, ...] | set[str] | frozense
             clause.tokens[first] == "no" and between[:1] and between[0] in CHARGE_WORDS) or (
             clause.tokens[first] in ("not", "never") and between[:1] and between[0] in _CHARGING
             and not set(between[1:]) - CHARGE_WORDS - FUNCTION_WORDS)
-        if charged and (first or (following and following[0] not in AUXILIARIES
-                                  and stem(following[0]) not in VERB_STEMS)) \
+        # ("no charge for the classroom software" opening a clause is the noun, though "charge" is a verb too: the
+        # pack's own fact was a lie, round 113)
+        if charged and (first or clause.tokens[first] == "no" or (following and following[0] not in AUXILIARIES
+                                                                  and stem(following[0]) not in VERB_STEMS)) \
                 and "by" not in clause.tokens[first + 1:before_prep + 1]:
             end = before_prep
     # nor past an exception: "joining costs you nothing beyond the monthly membership" asserts the membership (round
@@ -391,7 +393,10 @@ _ELIDED_OPENERS = frozenset("want need got fancy happy ready keen interested fre
                             "thinking looking planning hoping tried heard seen ever".split())
 _COORD = frozenset(("and", "or", "but"))
 _STRICT_CONJ = frozenset("and or but because if although though whereas unless".split())
-_BAD_AFTER_DET = AUXILIARIES | PREPOSITIONS | _STRICT_CONJ | DETERMINERS | WH_WORDS | frozenset("i we they he she".split())
+# (not a preposition that is also a noun: "from the inside", "on the outside", "at the top", round 113: "Shall we get
+# your sign-up started so you can see it all from the inside?" was word salad)
+_BAD_AFTER_DET = (AUXILIARIES | PREPOSITIONS | _STRICT_CONJ | DETERMINERS | WH_WORDS | frozenset("i we they he she".split())) \
+    - frozenset("inside outside top bottom back front middle past round underside".split())
 _FINITE_AUX = AUXILIARIES - {"be", "been", "being", "have"}
 _BAD_AFTER_PREP = _FINITE_AUX | frozenset("i we they he she".split())
 

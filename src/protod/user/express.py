@@ -21,7 +21,7 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-from protod.user.persona import Persona
+from protod.user.persona import Persona, lives_alone
 from protod.world import Scenario, UserLine
 from protod.text import (
     NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, analyse, asked_part, asks_indirectly, asks_which,
@@ -201,6 +201,23 @@ class _OwnedFormatter(string.Formatter):
 
 _OWNED_FORMATTER = _OwnedFormatter()
 
+# "we" said as "I" by a user who lives alone ("That's fine for us." -> "That's fine for me."); not the "we" of the
+# caller and the user ("Anyway, where were we?", "shall we get on with it?", "let's")
+_WE = re.compile(r"\b(we're|we've|we'd|we'll|we are|we were|we|us|ours|our|ourselves)\b", re.I)
+_AS_I = {"we're": "I'm", "we've": "I've", "we'd": "I'd", "we'll": "I'll", "we are": "I am", "we were": "I was",
+         "we": "I", "us": "me", "ours": "mine", "our": "my", "ourselves": "myself"}
+_WITH_THE_CALLER = frozenset("where what how shall should can could do did are were will would let".split())
+
+
+def _singular(line: str) -> str:
+    def swap(m: re.Match) -> str:
+        before = re.findall(r"[\w']+", line[:m.start()])
+        if before and before[-1].lower() in _WITH_THE_CALLER:
+            return m.group(0)
+        word = _AS_I[m.group(1).lower()]
+        return word[0].upper() + word[1:] if m.group(1)[0].isupper() else word
+    return _WE.sub(swap, line)
+
 
 class TemplateExpresser:
     def __init__(self, pack: Scenario):
@@ -242,6 +259,8 @@ class TemplateExpresser:
         # needs research.", round 65); after a possessive it drops its article ("My {own_car} costs me a fortune"
         # said "My an old dual-control car ...", round 92)
         line = _OWNED_SLOT.sub(lambda m: m.group(1) + "{" + m.group(2) + "!o}", line)
+        if lives_alone(persona):
+            line = _singular(line)
         return upper_first(_OWNED_FORMATTER.vformat(line, (), persona.traits))
 
     def pick(self, lines: list[UserLine], persona: Persona, rng: random.Random, facts: tuple[str, ...] = (),

@@ -135,7 +135,8 @@ _WH = frozenset(("where", "when", "who", "why"))  # (how and what open most desc
 # Asking why in other words ("What made you want to learn it?", "What are you hoping to get out of it?", "What's got
 # you thinking about selling?"): asks the trait a "Why ..." description names (round 108: "It depends. What are you
 # getting at?")
-_ASKS_WHY = re.compile(r"\bwhat(?:'s| is| has| had)? (?:made|makes|got|gets|brought|brings|drew|draws|led|leads|prompted)"
+_ASKS_WHY = re.compile(r"\bwhat(?:'s| is| has| had)? (?:made|makes|got|gets|brought|brings|drew|draws|drawing|led|leads|"
+                       r"prompted|attracts|attracted|attracting)"
                        r" (?:you|them)\b|\bwhat(?:'s| is| was) (?:the|your) (?:main |real |big )?(?:reason|goal|aim)\b|"
                        r"\b(?:hoping|hope|want|wanting|looking|expecting) to get out of\b|"
                        r"\bwhat (?:are|were|would) you (?:hoping|wanting) (?:for|from)\b")

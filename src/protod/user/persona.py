@@ -10,6 +10,7 @@ Persona i of a seed depends only on (pack, seed, i): a resumed or extended run d
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +66,15 @@ class Persona:
             concerns=tuple(HiddenConcern(c["id"], float(c["severity"])) for c in data["concerns"]),
             initial_state=UserState.from_dict(data["initial_state"]),
         )
+
+
+# A trait value that says the user lives alone ("someone living alone", "living on my own"): such a user says "I", not
+# "we", in the pack's lines (round 112: "We're on a tight monthly budget." from a user who lives alone)
+LIVES_ALONE = re.compile(r"\bliv(?:e|es|ing) (?:on (?:my|their|his|her) own|alone|by (?:my|them|him|her)self)\b")
+
+
+def lives_alone(persona: Persona) -> bool:
+    return any(isinstance(v, str) and LIVES_ALONE.search(v.lower()) for v in persona.traits.values())
 
 
 def concern_weights(pack: Scenario, traits: dict[str, str]) -> dict[str, float]:
