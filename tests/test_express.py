@@ -996,3 +996,23 @@ def test_round_113_a_user_who_lives_alone_says_i_not_we():
     other = next(p for p in people if p.traits["household"] != "someone living alone")
     assert expresser.render("That's fine for us.", alone) == "That's fine for me."
     assert expresser.render("That's fine for us.", other) == "That's fine for us."
+
+
+def test_round_114_a_worry_said_only_as_questions_is_named_by_its_part_when_touched():
+    """Round 114 (cycle to work): right after "... own the bike for a one-off fee of 3% of its original price", the
+    user asked "What happens after the year? Do staff have to hand it back? So you're saying that's taken care of?",
+    the questions the caller had just answered. A worry said only as questions is named by the part of the offer it is
+    about, then the ask."""
+    from protod.user.express import _TOUCHED_ASKS_AFTER
+
+    root = Path(__file__).parents[1]
+    bikes = parse_scenario((root / "data/perception/packs/cycle_to_work_employer.yaml").read_text())
+    expresser = TemplateExpresser(bikes)
+    persona = PersonaSampler(bikes, 0).sample(1)[0]
+    said = ("Deductions run for 12 months, and then the employee can own the bike for a one-off fee of 3% of its "
+            "original price. Is there anything you'd want to be sure of?")
+    for seed in range(20):
+        reply = expresser.express((("voiced", "end_of_hire", "hire_term"),), persona, random.Random(seed),
+                                  agent_text=said)
+        assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply
+        assert "Do staff have to hand it back?" not in reply, reply

@@ -2673,3 +2673,16 @@ def test_round_113_no_charge_opening_a_clause_a_noun_after_the_and_an_order_put_
                          "VAT and delivered on our next Tuesday or Friday run, shall I put that through?").closing_ask
     school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
     assert school.perceive("What's drawing you to Italian, is it for travel?").asked_traits == ("motivation",)
+
+
+def test_round_114_a_share_after_a_deductible_and_an_ask_with_its_price():
+    """Round 114 (pet insurance): "The deductible is $200 once per policy year, ..., and after that we pay 80%, so on a
+    $5,000 surgery bill we'd pay $3,840." was a lie ("That's not what your website said."), and "so shall I start the
+    $34 a month policy for you now?" no ask ("Not really a worry for me.")."""
+    pets = RulePerceiver(load_scenario(ROOT / "data/perception/packs/pet_insurance.yaml"))
+    p = pets.perceive("The deductible is $200 once per policy year, not per visit, and after that we pay 80%, so on a "
+                      "$5,000 surgery bill we'd pay $3,840.")
+    assert set(p.facts) == {"deductible", "reimbursement"} and not p.false_claims, p
+    assert pets.perceive("The deductible is $200 once per policy year, and after that we pay 80%, so on a $5,000 "
+                         "surgery bill we'd pay $4,500.").false_claims
+    assert pets.perceive("So shall I start the $34 a month policy for you now?").closing_ask

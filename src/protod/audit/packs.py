@@ -132,13 +132,15 @@ _MARKS = {
                         r"seventies|eighties)\b"),
     "parent": re.compile(r"\b(?:parent|parents|mum|mom|dad|my kids|my children)\b"),
     "retired": re.compile(r"\b(?:retired|retiree|pensioner)\b"),
-    "in work": re.compile(r"\b(?:office hours|full-time (?:job|hours|work)|after work|from work|shift work|a job)\b"),
+    "in work": re.compile(r"\b(?:office hours|full-time (?:job|hours|work)|after work|from work|shift work|a job|"
+                          r"working from home)\b"),
+    "working age": re.compile(r"\bin (?:my|their|his|her) (?:early |late )?(?:twenties|thirties|forties)\b"),
     # (living alone, not going in alone; and others under the same roof, not "family living nearby")
     "alone": LIVES_ALONE,
     "with others": re.compile(r"\b(?:we|our|us|couple|partner|wife|husband|flatmates?|housemates?|my kids|"
                               r"my children)\b"),
 }
-_CLASHES = (("young", "old"), ("old", "young children"), ("under age", "parent"), ("under age", "grown"), ("retired", "in work"),
+_CLASHES = (("young", "old"), ("old", "young children"), ("retired", "working age"), ("under age", "parent"), ("under age", "grown"), ("retired", "in work"),
             ("alone", "with others"))
 
 

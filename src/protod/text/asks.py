@@ -75,7 +75,7 @@ _CONSENT = re.compile(
     r"set(?:ting)? (?:your|the|a|an) (?:[\w-]+ ){0,2}?(?:profile|account|membership|listing) up|"
     r"(?:put(?:ting)?|plac(?:e|ing)|do(?:ing)?) (?:a|an|your|the|that) (?:first |trial |initial |starter )?order\b"
     r"(?! (?:of|for) (?:the|your) (?:day|menu))|"
-    r"start(?:ing)? (?:a|the|your) (?:[\w-]+ ){0,3}?(?:contract|membership|subscription|plan|account|agreement|trial|"
+    r"start(?:ing)? (?:a|the|your) (?:[\w$£€.,-]+ ){0,4}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"

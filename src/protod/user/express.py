@@ -128,6 +128,7 @@ _TOUCHED_ASKS_AFTER = ("So you're saying that's taken care of?", "So that wouldn
                        # "My week doesn't work like that." in round 110)
                        "And you're telling me that's covered?",
                        "Are you saying that won't happen with you?")
+_TOUCHED_AREA = ("That's actually what I was wondering about: {area}.", "That was on my mind, actually: {area}.")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "
                    "still not certain.", "Before anything else, I'd want that confirmed.")
@@ -610,7 +611,13 @@ class TemplateExpresser:
                     # I've had doubled ... What happens to your price after a year? Does what you just said really
                     # cover that?" right after "the £29 is fixed for the full 18 months")
                     told = [x for x in split_sentences(text) if not x.rstrip().endswith("?")]
-                    text = " ".join(told or [text]) + " " + rng.choice(after)
+                    if not told:
+                        # a worry said only as questions is the questions the caller has just answered: the part of
+                        # the offer it is about, then the ask ("What happens after the year? Do staff have to hand it
+                        # back? So you're saying that's taken care of?" right after the 3% ownership fee, round 114)
+                        told = [rng.choice(_TOUCHED_AREA).format(area=area_as_said(
+                            pack.area_of(event[1]).description, self._user_noun))]
+                    text = " ".join(told) + " " + rng.choice(after)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.render(self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said),
                                     persona)

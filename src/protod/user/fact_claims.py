@@ -870,9 +870,13 @@ class FactReader:
         shares = [k[1] for k in spoken
                   if k[0] == "pct" and isinstance(k[1], float) and accounted(k, self._pack_numbers)]
         money = [k[1] for k in clause.numbers if k[0] == "cur"]
+        # ... after a true amount taken off first: "we pay 80% after the $200 deductible, so on a $5,000 bill we'd pay
+        # $3,840" (round 114: a lie)
+        off = [0.0] + [k[1] for k in spoken if k[0] == "cur" and isinstance(k[1], float) and k not in clause.numbers
+                       and accounted(k, self._pack_numbers)]
         return len(money) == len(clause.numbers) >= 2 and any(
-            min(abs(a * p / 100 - b), abs(a * (1 - p / 100) - b)) <= 0.02 * b
-            for a in money for b in money if b < a for p in shares)
+            min(abs((a - d) * p / 100 - b), abs((a - d) * (1 - p / 100) - b)) <= 0.02 * b
+            for a in money for b in money if b < a for p in shares for d in off if d < a)
 
     def _ordered(self, q: tuple, sent: Sentence, stated: list[str]) -> bool:
         """`q` counts what a stated fact sells, for an order the caller suggests ("You could start small with two pins
