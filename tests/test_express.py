@@ -1016,3 +1016,14 @@ def test_round_114_a_worry_said_only_as_questions_is_named_by_its_part_when_touc
                                   agent_text=said)
         assert any(reply.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), reply
         assert "Do staff have to hand it back?" not in reply, reply
+
+
+def test_round_115_a_touched_worry_is_asked_about_so_that_yes_agrees():
+    """Round 115: "So that wouldn't be a problem with you?" was answered "No, you won't be without internet ...", a
+    plain answer that reads as no yes; the asks after a touched worry are put so that the caller's agreement is a yes."""
+    from protod.text import says_yes
+    from protod.user.express import _TOUCHED_ASKS, _TOUCHED_ASKS_AFTER
+
+    for ask in (*_TOUCHED_ASKS, *_TOUCHED_ASKS_AFTER):
+        assert not re.search(r"\b(?:won't|wouldn't|isn't|not|never)\b", ask), ask
+    assert says_yes("Yes, that's right.") and not says_yes("No, you won't be without internet for a week.")

@@ -2686,3 +2686,17 @@ def test_round_114_a_share_after_a_deductible_and_an_ask_with_its_price():
     assert pets.perceive("The deductible is $200 once per policy year, and after that we pay 80%, so on a $5,000 "
                          "surgery bill we'd pay $4,500.").false_claims
     assert pets.perceive("So shall I start the $34 a month policy for you now?").closing_ask
+
+
+def test_round_115_a_bound_in_other_words():
+    """Round 115 (broadband): "Your current line keeps working until ours is live, so the changeover is under 30
+    minutes" went unheard beside the cue "less than 30 minutes", and the home worker hung up. A bound said in other
+    words is the cue's; the wrong amount or the other bound is not."""
+    broadband = RulePerceiver(load_scenario(ROOT / "examples/packs/home_broadband.yaml"))
+    for line in ("Your current line keeps working until ours is live, so the changeover is under 30 minutes.",
+                 "You're offline for under 30 minutes on installation day."):
+        assert broadband.perceive(line).facts == ("no_downtime",), line
+    assert broadband.perceive("You're offline for under 90 minutes on installation day.").false_claims
+    assert not broadband.perceive("You're offline for more than 30 minutes on installation day.").facts
+    tutors = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
+    assert tutors.perceive("Every late cancellation, under 24 hours, is paid in full.").facts == ("cancellation_pay",)

@@ -162,16 +162,22 @@ def asks_consent(text: str, before: str = "") -> bool:
         for i in range(len(parts)))
 
 
+# "Would the first Monday of next month work?", "Does Thursday at ten suit you?": when, not what worries them (round
+# 111: three worries probed, "No, nothing else springs to mind.")
+_WHEN_SUITS = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:would|will|does|could|is) (?:the )?"
+                         r"(?:start of |end of |beginning of |first |second |last )?(?:next|this|monday|tuesday|wednesday|"
+                         r"thursday|friday|saturday|sunday|tomorrow|today|the first|the \d+(?:st|nd|rd|th)?|"
+                         r"\d+(?:st|nd|rd|th)|morning|afternoon|evening)\b[\w' ]{0,25}? (?:suit|work|be (?:okay|ok|good|"
+                         r"convenient))(?: for)?(?: you)?\b")
+
+
 # "Shall we find a time that works around your evening job?" right after "I can book you an interview now": the
 # question sets the step just offered for a day (round 76: "So, shall we get on with it?" to the caller's ask)
 _SCHEDULES = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*"
                         r"(?:shall we|can we|could we|should we|let's) "
                         r"(?:find|pick|choose|set|fix|agree(?: on)?|sort(?: out)?) (?:a|the) (?:time|day|date|slot)\b|"
                         # ("Would the start of next month suit you?" after the step was named: round 109)
-                        r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:would|will|does|could) (?:the )?"
-                        r"(?:start of |end of |beginning of )?(?:next|this|monday|tuesday|wednesday|thursday|friday|"
-                        r"saturday|sunday|tomorrow|the first|the \d+(?:st|nd|rd|th)?)\b[\w' ]{0,25}? (?:suit|work for) "
-                        r"you\b")
+                        + _WHEN_SUITS.pattern)
 _OFFERS_STEP = re.compile(r"\b(?:i|we)(?: can| could| will|'ll| would|'d) (?:\w+ )?"
                           r"(?:book|register|sign|start|set|put|get)\b|\bnext step (?:is|would be)\b")
 _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$|"
@@ -371,13 +377,6 @@ def asks_for_time(sentence: str) -> bool:
     return bool(_ASKS_FOR_TIME.search(lowered) or _WHEN_SUITS.search(lowered))
 
 
-# "Would the first Monday of next month work?", "Does Thursday at ten suit you?": when, not what worries them (round
-# 111: three worries probed, "No, nothing else springs to mind.")
-_WHEN_SUITS = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:would|will|does|could|is) (?:the )?"
-                         r"(?:start of |end of |beginning of |first |second |last )?(?:next|this|monday|tuesday|wednesday|"
-                         r"thursday|friday|saturday|sunday|tomorrow|today|the first|the \d+(?:st|nd|rd|th)?|"
-                         r"\d+(?:st|nd|rd|th)|morning|afternoon|evening)\b[\w' ]{0,25}? (?:suit|work|be (?:okay|ok|good|"
-                         r"convenient))(?: for)?(?: you)?\b")
 
 
 # A statement about the user with a question tag ("You've done a few courier shifts before, right?", "You're on the

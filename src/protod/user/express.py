@@ -119,15 +119,16 @@ _TOUCHED_ASKS = ("Can I really count on that?", "And that's definitely how it wo
 # as such ("We're in rural County Mayo. It rains nine days out of ten here. ... You're sure about that?" asked the
 # caller to vouch for the user's own claim, round 70)
 _WORRY_SAID = frozenset({"voiced", "restated", "confirm"})  # events whose reply says the worry in the user's words
-_TOUCHED_ASKS_AFTER = ("So you're saying that's taken care of?", "So that wouldn't be a problem with you?",
+_TOUCHED_ASKS_AFTER = ("So you're saying that's taken care of?", "So that's covered, is it?",
                        # (two were said three times in one call and heard as a machine: round 80)
                        # (not "So would that actually take care of it?" nor "Is that really the whole answer to it?":
                        # round 89's callers heard them ask after a fix no one had offered)
                        # (nor "Does what you just said really cover that?": five callers in rounds 108-109 heard the
                        # user doubt an answer that plainly covered it; nor "Is that what you meant just now?", after
-                       # "My week doesn't work like that." in round 110)
-                       "And you're telling me that's covered?",
-                       "Are you saying that won't happen with you?")
+                       # "My week doesn't work like that." in round 110; nor "So that wouldn't be a problem with
+                       # you?" and "Are you saying that won't happen with you?", whose plain answer "No, you won't be
+                       # without internet" is no yes, round 115)
+                       "And you're telling me that's covered?", "So that's sorted, then?")
 _TOUCHED_AREA = ("That's actually what I was wondering about: {area}.", "That was on my mind, actually: {area}.")
 # A worry the caller answered before it was voiced, brought up again: heard, not yet made sure of (said after the worry)
 _CONFIRM_FRAMES = ("You did touch on it, but I'd want to be sure first.", "I heard what you said about it, but I'm "

@@ -156,6 +156,35 @@ def _loosely_said(phrase: tuple[str, ...], stems: tuple[str, ...]) -> bool:
     return False
 
 
+# A bound in other words: "under 30 minutes" says "less than 30 minutes" (round 115: the no-downtime fact unheard,
+# and the home worker hung up)
+_BOUND_WORDS = {("less", "than"): "under", ("fewer", "than"): "under", ("below",): "under", ("more", "than"): "over",
+                ("above",): "over"}
+
+
+def _bounds_as_said(stems: tuple[str, ...]) -> tuple[str, ...]:
+    out, i = [], 0
+    while i < len(stems):
+        pair = tuple(stems[i:i + 2])
+        if pair in _BOUND_WORDS:
+            out.append(_BOUND_WORDS[pair])
+            i += 2
+        else:
+            out.append(_BOUND_WORDS.get(stems[i:i + 1], stems[i]))
+            i += 1
+    return tuple(out)
+
+
+def _bounded_alike(phrase: tuple[str, ...], stems: tuple[str, ...]) -> bool:
+    """The cue has a bound and is said with the same bound in other words ("under 30 minutes" for "less than 30
+    minutes")."""
+    cue = _bounds_as_said(phrase)
+    if cue == tuple(phrase) or not {"under", "over"} & set(cue):
+        return False
+    said = _bounds_as_said(stems)
+    return any(said[i:i + len(cue)] == cue for i in range(len(said) - len(cue) + 1))
+
+
 _TOGETHER = re.compile(r"\b(?:together|both|total|combined|altogether|in all|all in)\b")
 _DISCLAIMS = re.compile(r"\bi (?:can not|cannot|can't|could not|won't|will not|do not|don't) (?:\w+ )?"
                         r"(?:give|promise|guarantee|quote|say|tell|put a|name)\b")
@@ -504,6 +533,7 @@ class FactReader:
             # says "course books and online materials", round 98)
             cue = next(((phrase, neg) for phrase, neg in fact.cues if (verbed or phrase not in fact.listed) and (
                         joined(phrase) in clause_text or _loosely_said(phrase, clause.token_stems)
+                        or _bounded_alike(phrase, clause.token_stems)
                         or ((joined(phrase) in sentence_text or _without_articles(joined(phrase)) in bare_sentence)
                             and set(phrase) & set(clause.token_stems)
                             and not any(joined(phrase) in t for t in clause_texts)))), None)
