@@ -1010,7 +1010,7 @@ def test_round_114_a_worry_said_only_as_questions_is_named_by_its_part_when_touc
     expresser = TemplateExpresser(bikes)
     persona = PersonaSampler(bikes, 0).sample(1)[0]
     said = ("Deductions run for 12 months, and then the employee can own the bike for a one-off fee of 3% of its "
-            "original price. Is there anything you'd want to be sure of?")
+            "original price. Does that help?")
     for seed in range(20):
         reply = expresser.express((("voiced", "end_of_hire", "hire_term"),), persona, random.Random(seed),
                                   agent_text=said)
@@ -1027,3 +1027,27 @@ def test_round_115_a_touched_worry_is_asked_about_so_that_yes_agrees():
     for ask in (*_TOUCHED_ASKS, *_TOUCHED_ASKS_AFTER):
         assert not re.search(r"\b(?:won't|wouldn't|isn't|not|never)\b", ask), ask
     assert says_yes("Yes, that's right.") and not says_yes("No, you won't be without internet for a week.")
+
+
+def test_round_116_a_worry_touched_earlier_in_the_turn_is_the_answer_to_an_open_question():
+    """Round 116 (wedding venues): "... What would be your main worry about something like that?" got "These sites all
+    want a slice of every wedding. ... And you're telling me that's covered?": asked what worries them, the user says
+    the worry, without asking whether what the caller said before the question covers it."""
+    from protod.user.express import _TOUCHED_ASKS_AFTER
+
+    root = Path(__file__).parents[1]
+    bikes = parse_scenario((root / "data/perception/packs/cycle_to_work_employer.yaml").read_text())
+    expresser = TemplateExpresser(bikes)
+    persona = PersonaSampler(bikes, 0).sample(1)[0]
+    said = "The employee can own the bike for a one-off fee of 3% of its original price."
+    stated = 0
+    for seed in range(20):
+        asked = expresser.express((("voiced", "end_of_hire", "hire_term"),), persona, random.Random(seed),
+                                  agent_text=said + " What would be your main worry about something like that?")
+        told = expresser.express((("voiced", "end_of_hire", "hire_term"),), persona, random.Random(seed),
+                                 agent_text=said + " Does that help?")
+        assert any(told.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), told
+        if "final payment" in asked:  # the worry said as a statement (one said only as questions is named by its part)
+            stated += 1
+            assert not any(asked.endswith(ask) for ask in _TOUCHED_ASKS_AFTER), asked
+    assert stated

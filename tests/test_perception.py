@@ -2700,3 +2700,15 @@ def test_round_115_a_bound_in_other_words():
     assert not broadband.perceive("You're offline for more than 30 minutes on installation day.").facts
     tutors = RulePerceiver(load_scenario(ROOT / "examples/packs/tutor_recruitment.yaml"))
     assert tutors.perceive("Every late cancellation, under 24 hours, is paid in full.").facts == ("cancellation_pay",)
+
+
+def test_round_116_a_morning_range_ending_at_half_past_twelve():
+    """Round 116 (food bank): "Shifts are either 9.30 to 12.30 in the morning or 5.30 to 8.30 in the evening, Monday to
+    Saturday, ..." was a lie: "12.30 in the morning", the end of a range from 9.30, is half past noon."""
+    assert ("time", 12.5, "pm") in quantities(tokenize("9.30 to 12.30 in the morning"))
+    assert ("time", 0.5, "am") not in quantities(tokenize("9.30 to 12.30 in the morning"))
+    food = RulePerceiver(load_scenario(ROOT / "data/perception/packs/food_bank_volunteering.yaml"))
+    p = food.perceive("Shifts are either 9.30 to 12.30 in the morning or 5.30 to 8.30 in the evening, Monday to "
+                      "Saturday, and you can sort donations in the warehouse, help on the front desk, or drive the van.")
+    assert not p.false_claims, p
+    assert food.perceive("Morning shifts run 9.30 to 11.30 in the morning.").false_claims == ("shift_times",)

@@ -84,6 +84,9 @@ def quantities(tokens: tuple[str, ...]) -> frozenset[Quantity]:
                     high_h, high_m = tokens[i + 2].split(":", 1)
                     if high_h.isdigit() and high_m.isdigit() and value < int(high_h) + int(high_m) / 60:
                         half = _clock(tokens, i + 3) or ""
+                if 12 <= value < 13 and half == "am" and i >= 2 and tokens[i - 1] in ("to", "until", "till") \
+                        and ":" in tokens[i - 2]:
+                    half = "pm"  # "9.30 to 12.30 in the morning" ends at half past noon (round 116: a lie)
                 out.add(("time", value, half))
                 continue
             value = float(body.replace(",", "")) if "/" not in body else None

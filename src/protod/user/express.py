@@ -24,7 +24,7 @@ from typing import Any
 from protod.user.persona import Persona, lives_alone
 from protod.world import Scenario, UserLine
 from protod.text import (
-    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, analyse, asked_part, asks_indirectly, asks_which,
+    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, analyse, asked_part, asks_indirectly, asks_open_worry, asks_which,
     content_stems, is_number, names_offer, negation_covers, plain_lower, quantities,
     speaks_for_offer, split_sentences, tokenize,
 )
@@ -612,13 +612,20 @@ class TemplateExpresser:
                     # I've had doubled ... What happens to your price after a year? Does what you just said really
                     # cover that?" right after "the £29 is fixed for the full 18 months")
                     told = [x for x in split_sentences(text) if not x.rstrip().endswith("?")]
-                    if not told:
-                        # a worry said only as questions is the questions the caller has just answered: the part of
-                        # the offer it is about, then the ask ("What happens after the year? Do staff have to hand it
-                        # back? So you're saying that's taken care of?" right after the 3% ownership fee, round 114)
-                        told = [rng.choice(_TOUCHED_AREA).format(area=area_as_said(
-                            pack.area_of(event[1]).description, self._user_noun))]
-                    text = " ".join(told) + " " + rng.choice(after)
+                    if told and agent_text.rstrip().endswith("?") and asks_open_worry(split_sentences(agent_text)[-1]):
+                        # asked what worries them, the user says it, without asking whether what the caller said
+                        # before the question covers it ("These sites all want a slice of every wedding. ... And
+                        # you're telling me that's covered?" to "What would be your main worry ...?", round 116)
+                        text = " ".join(told)
+                    else:
+                        if not told:
+                            # a worry said only as questions is the questions the caller has just answered: the part
+                            # of the offer it is about, then the ask ("What happens after the year? Do staff have to
+                            # hand it back? So you're saying that's taken care of?" right after the 3% ownership fee,
+                            # round 114)
+                            told = [rng.choice(_TOUCHED_AREA).format(area=area_as_said(
+                                pack.area_of(event[1]).description, self._user_noun))]
+                        text = " ".join(told) + " " + rng.choice(after)
             if kind == "ignored":  # "You skipped my question." and the question again, so the caller knows which
                 worry = self.render(self.pick(pack.concern_by_id[event[1]].reveal_lines, persona, rng, (), said),
                                     persona)
