@@ -2712,3 +2712,23 @@ def test_round_116_a_morning_range_ending_at_half_past_twelve():
                       "Saturday, and you can sort donations in the warehouse, help on the front desk, or drive the van.")
     assert not p.false_claims, p
     assert food.perceive("Morning shifts run 9.30 to 11.30 in the morning.").false_claims == ("shift_times",)
+
+
+def test_round_117_asks_to_go_ahead_in_other_words():
+    """Round 117: "I'll put you down to start on the first Monday of next month and send the paperwork over today.
+    Does that work for you?" probed three worries ("No, that side of it doesn't bother me."); "Shall we pencil in a
+    start date ...?", "..., so I wanted to see whether you'd like to book a no-pressure initial home visit to talk it
+    through?" (answered "A two-bed house with no spare room.") and "Shall I put that in for you?" were no asks."""
+    franchise = RulePerceiver(load_scenario(ROOT / "data/perception/packs/driving_instructor_franchise.yaml"))
+    p = franchise.perceive("I'll put you down to start on the first Monday of next month and send the paperwork over "
+                           "today. Does that work for you?")
+    assert p.closing_ask and not p.probes, p
+    assert not franchise.perceive("Does that work for you?").closing_ask  # no step named before it
+    assert franchise.perceive("Shall we pencil in a start date for the first Monday of next month?").closing_ask
+    foster = RulePerceiver(load_scenario(ROOT / "data/perception/packs/foster_carer_recruitment.yaml"))
+    p = foster.perceive("You'd shown some interest in fostering, so I wanted to see whether you'd like to book a "
+                        "no-pressure initial home visit to talk it through?")
+    assert p.closing_ask and not p.asked_traits, p
+    assert not foster.perceive("I wondered if you'd like to hear more about fostering?").closing_ask
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    assert beer.perceive("Shall I put that in for you?").closing_ask

@@ -28,9 +28,10 @@ _CONSENT = re.compile(
     # ("could we agree that you'll put Brightplate forward for the contract from September ...?": round 112, no ask)
     r"put (?:[\w-]+ ){1,2}?forward (?:for|to)\b|agree that you(?:'ll| will)\b|"
     # ("How about a firkin of the golden ale ..., shall I put that through?": round 112, no ask)
-    r"put (?:that|it|this|them|the order|your order|that order) through\b|"
+    r"put (?:that|it|this|them|the order|your order|that order) (?:through|in)\b|"
     # ("Would you like to pick a start date now?": round 109, no ask heard)
-    r"(?:pick|choose|set|fix|book|agree|settle on|lock in) (?:a|your|the) (?:start(?:ing)?|go-live|first) (?:date|day)|"
+    r"(?:pick|choose|set|fix|book|agree|settle on|lock in|pencil in|put in) (?:a|your|the) (?:start(?:ing)?|go-live|first) "
+    r"(?:date|day)|"
     # "Would you like to give it a try?", "Why not give us a go?" (round 27: the rule perceiver heard no ask)
     r"give (?:it|us|this|that|them|(?:the|our|a) [\w-]+) a (?:try|go|shot|whirl)|try (?:it|us) out|"
     # "Would you be open to giving it a try?", "... something you'd be willing to start with?" (round 32: "Since you
@@ -95,7 +96,14 @@ _OFFER_FRAMES = re.compile(
     # ("Is that something you'd be open to?" after the monthly gift was named: round 109, "Hard to say, really. Why
     # do you ask?")
     r"(?:is|would|could) (?:that|this|it) (?:be )?something (?:that )?you(?:'d| would| might| could)? (?:be )?"
-    r"(?:open to|consider|interested in|up for|keen on|willing to))\b")
+    r"(?:open to|consider|interested in|up for|keen on|willing to)|"
+    # ("I'll put you down to start on the first Monday of next month ... Does that work for you?": round 117, three
+    # worries probed)
+    r"^(?:(?:so|and|well|then)[, ]+)*(?:does|would|will|could) (?:that|this|it) (?:work|suit)(?: for)?(?: you)?(?=[?.!]*$)"
+    r")\b|"
+    # ... and, anywhere, asking whether they would like to ("I wanted to see whether you'd like to book a no-pressure
+    # initial home visit?": round 117, a question about their home)
+    r"\b(?:whether|if) you(?:'d| would) like (?:me |us )?to\b")
 
 
 # Where a second thought starts inside one sentence: "..., or £35 rolling monthly - shall I go ahead and book you in?"
@@ -181,7 +189,8 @@ _SCHEDULES = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*"
 _OFFERS_STEP = re.compile(r"\b(?:i|we)(?: can| could| will|'ll| would|'d) (?:\w+ )?"
                           r"(?:book|register|sign|start|set|put|get)\b|\bnext step (?:is|would be)\b")
 _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$|"
-                             r"^(?:is|would|could) (?:that|this|it) (?:be )?something\b")
+                             r"^(?:is|would|could) (?:that|this|it) (?:be )?something\b|"
+                             r"^(?:(?:so|and|well|then)[, ]+)*(?:does|would|will|could) (?:that|this|it) (?:work|suit)\b")
 
 
 # -- asking what holds the user back -------------------------------------------------------------------------------
