@@ -2732,3 +2732,26 @@ def test_round_117_asks_to_go_ahead_in_other_words():
     assert not foster.perceive("I wondered if you'd like to hear more about fostering?").closing_ask
     beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
     assert beer.perceive("Shall I put that in for you?").closing_ask
+
+
+def test_round_118_a_no_anything_else_and_what_follows_from_a_fact():
+    """Round 118. "..., and if it's a no, they leave with no fee." was word salad ("a no"); "Anything else, maybe around
+    deliveries and timing?" too (a keyword list); "... count as fair wear and tear, so no deduction at all." was the
+    pack's false claim "no deductions at all", said of the fact whose own words are "so there is no deduction for
+    them" (the seller hung up); "Just a yes to switch your collections to us on tagged sacks, so nothing to store." was
+    word salad (round 117, the owner hung up)."""
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_buying_service.yaml"))
+    assert not cars.perceive("The inspector does the check and test drive with you, gives you the final figure, and if "
+                             "it's a no, they leave with no fee.").nonsense
+    p = cars.perceive("Dents smaller than a 10p coin and scratches under 25 mm count as fair wear and tear, so no "
+                      "deduction at all.")
+    assert p.facts == ("wear_tear",) and not p.false_claims, p
+    for lie in ("There are no deductions at all.", "The inspector checks the car, so no deductions at all."):
+        assert cars.perceive(lie).false_claims == ("deduction_list",), lie
+    linen = RulePerceiver(load_scenario(ROOT / "data/perception/packs/hotel_linen_service.yaml"))
+    p = linen.perceive("Glad that helps. Anything else, maybe around deliveries and timing?")
+    assert p.probes and not p.nonsense, p
+    bins = RulePerceiver(load_scenario(ROOT / "data/perception/packs/office_recycling.yaml"))
+    assert not bins.perceive("Just a yes to switch your collections to us on tagged sacks, so nothing to store.").nonsense
+    for salad in ("Tagged sacks, collections, fee, switch.", "Sacks to switch collections tagged fee the."):
+        assert bins.perceive(salad).nonsense, salad

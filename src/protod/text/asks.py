@@ -256,6 +256,9 @@ _OPEN_WORRY = re.compile(
     # "What didn't you like about the other app?": round 102, "Fine. Anything else?")
     r"(?:didn't|did not) you (?:like|enjoy)|(?:not|n't) (?:like|enjoy) about|dislik(?:e|ed) about|"
     r"need to (?:have|offer|do) for (?:it|this|that) to be worth|"
+    # anything else, said on its own before examples ("Anything else, maybe around deliveries and timing?", round 118:
+    # word salad, "I'm not following. What's this about?")
+    r"^(?:and |so |okay |ok |right )?anything else(?=\s*(?:,|\?|$| maybe| perhaps| like| such))|"
     # what they would change of how it goes ("How's that going for you, and is there anything about it you'd change
     # if you could?", round 112: "No, that part doesn't really bother me.")
     r"(?:anything|something|what) (?:about (?:it|that|this) )?(?:you'd|you would|would you|you might) (?:like to )?"

@@ -450,8 +450,9 @@ def _scrambled(tokens: tuple[str, ...], question: bool, segments: tuple[tuple[st
     pairs = [(*p, seg[0]) for seg in (segments or (tokens,)) if seg for p in zip(seg, seg[1:], (*seg[2:], ""))]
     for a, b, c, opener in pairs:
         # (but "no" opens a compound modifier: "I'm sure about the no minimum term", "a no-quibble refund": round 60)
+        # (nor "a no" ending its segment: "and if it's a no, they leave with no fee", round 118: word salad)
         if a in DETERMINERS and (b in _BAD_AFTER_DET or (b in NEGATORS and not (
-                b == "no" and c and c not in FUNCTION_WORDS and c not in DETERMINERS))):
+                b == "no" and ((c and c not in FUNCTION_WORDS and c not in DETERMINERS) or (not c and a == "a"))))):
             return True
         # "for are", "of we" are not English; "before they go" (a subordinator) and "the plan you're on is" (a
         # stranded preposition before the verb) are.

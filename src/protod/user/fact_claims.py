@@ -461,6 +461,12 @@ class FactReader:
                     clause.guarantee and not fact.guarantee and not self._firm_promise(sent, clause, fact))
                 (false if negated or invented else stated).append(fact.id)
             asserted, denied_false = self._false_cue_hits(clause)
+            if asserted and clause.tokens[:1] in (("so",), ("which",), ("meaning",)) and stated and set(
+                    clause.stems) <= set().union(*(self._fact_model[f].content for f in stated if f not in false)):
+                # what follows from a fact just stated, in that fact's own words: "Dents smaller than a 10p coin ...
+                # count as fair wear and tear, so no deduction at all" (the fact's "so there is no deduction for
+                # them"; round 118: the pack's false claim "no deductions at all", and the seller hung up)
+                asserted = []
             if clause.numbers and any(not negated and fact.id not in false and all(
                     accounted(q, fact.numbers) for q in clause.numbers) for fact, negated in matches):
                 # a false claim's words said of another fact, within that fact's own bound: "The first 30 days are

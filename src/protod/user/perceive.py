@@ -22,7 +22,8 @@ from typing import Any, Sequence
 
 from protod.world import Scenario
 from protod.text import (
-    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, WH_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, Clause, Sentence,
+    ADDRESSED, AUXILIARIES, FUNCTION_WORDS, WH_WORDS, INTERJECTIONS, NEGATORS, TIME_WORD_STEMS, VERB_STEMS, Clause,
+    Sentence,
     analyse, asked_part, asks_consent, asks_for_time, asks_how_it_goes, asks_how_things_stand, asks_indirectly, asks_open_worry,
     asks_which,
     hedges_claim, is_number, leaves_choice_open, unclefted, caller_wishes, calms, checks_about_user, contains_phrase,
@@ -122,6 +123,16 @@ def _measure(tokens: Sequence[str], opening: bool = False) -> str | None:
 
 _NOW = re.compile(r"\b(?:at the moment|currently|right now|these days|nowadays|at present|now|today)\b")
 _NOW_STEMS = frozenset(stem(w) for w in "now today current currently".split())
+def _infinitive(tokens: Sequence[str]) -> bool:
+    """A verb said after "to" ("a yes to switch your collections"): a verbless request, not a keyword list."""
+    return any(a == "to" and b not in FUNCTION_WORDS and not is_number(b)
+               and (stem(b) in VERB_STEMS or c in _OBJECT_OPENERS)
+               for a, b, c in zip(tokens, tokens[1:], (*tokens[2:], "")))
+
+
+_OBJECT_OPENERS = frozenset("your the a an our my their his her it them us you me this that".split())
+
+
 # "Who are you with at the moment?" asks which firm serves them (round 109: "Well, a family with two teenagers.")
 _WHO_WITH = re.compile(r"\bwho (?:are you|you are|is it you are) (?:currently |now |still )?with\b")
 _SUPPLIER = frozenset(stem(w) for w in "provider supplier company firm insurer".split())
@@ -728,8 +739,10 @@ class RulePerceiver:
             stems = sent.stems
             pitch = pitch or self.pitches(sent)
             pressure = pressure or self._pushes(sent)
-            if not sent.well_formed and not (sent.defect in ("fragment", "no verb") and sent.question
-                                             and asks_open_worry(sent.text)):  # "Any worries about the fees?" asks
+            # ("Any worries about the fees?" asks; so does "Anything else, maybe around deliveries and timing?", which
+            # reads as a keyword list: round 118, "I'm not following. What's this about?")
+            if not sent.well_formed and not (sent.defect in ("fragment", "no verb", "keyword list") and sent.question
+                                             and asks_open_worry(sent.text)):
                 # An interjection ("Great!", "Sure.") or a verbless courtesy ("Lovely to speak to you.", "No worries
                 # at all.") is harmless; a cue-bearing fragment or word salad is not speech. It earns nothing, but an
                 # untruth in it still counts against the caller ("Zero commission!").
@@ -759,7 +772,11 @@ class RulePerceiver:
                 # (nor courtesy the reader takes for a keyword list: "Of course, fair enough.", round 89)
                 # (nor the user's own answer said back with a correction: "Ah, English literature, sorry, my
                 # mistake.", round 98)
-                if not acknowledges(sent.text) and not polite_only(sent.text) and not self._echoes_a_value(sent) and (
+                # (nor a request said as a verb's infinitive: "Just a yes to switch your collections to us on tagged
+                # sacks, so nothing to store." asks for the decision, round 117: "Sorry, what has that got to do with
+                # my bins?", and the owner hung up)
+                if not acknowledges(sent.text) and not polite_only(sent.text) and not self._echoes_a_value(sent) \
+                        and not (sent.defect == "no verb" and not sent.question and _infinitive(sent.tokens)) and (
                         sent.defect not in ("fragment", "no verb")
                         or (self._touches_pack(stems) and not courtesy_only(sent.text) and not says_yes(sent.text)
                             and sent.tokens[0] not in INTERJECTIONS
