@@ -140,8 +140,8 @@ _MARKS = {
     "with others": re.compile(r"\b(?:we|our|us|couple|partner|wife|husband|flatmates?|housemates?|my kids|"
                               r"my children)\b"),
 }
-_CLASHES = (("young", "old"), ("old", "young children"), ("retired", "working age"), ("under age", "parent"), ("under age", "grown"), ("retired", "in work"),
-            ("alone", "with others"))
+_CLASHES = (("young", "old"), ("old", "young children"), ("retired", "working age"), ("under age", "parent"),
+            ("under age", "grown"), ("retired", "in work"), ("alone", "with others"))
 
 
 def persona_clashes(pack: Scenario) -> list[Problem]:

@@ -24,8 +24,8 @@ from typing import Any
 from protod.user.persona import Persona, lives_alone
 from protod.world import Scenario, UserLine
 from protod.text import (
-    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, analyse, asked_part, asks_indirectly, asks_open_worry, asks_which,
-    content_stems, is_number, names_offer, negation_covers, plain_lower, quantities,
+    NEGATORS, TIME_WORD_STEMS, VERB_STEMS, WH_WORDS, accounted, analyse, asked_part, asks_indirectly, asks_open_worry,
+    asks_which, content_stems, is_number, names_offer, negation_covers, plain_lower, quantities,
     speaks_for_offer, split_sentences, tokenize,
 )
 from protod.user.state import UserState

@@ -162,6 +162,7 @@ _BOUND_WORDS = {("less", "than"): "under", ("fewer", "than"): "under", ("below",
                 ("above",): "over"}
 
 
+@lru_cache(maxsize=65536)
 def _bounds_as_said(stems: tuple[str, ...]) -> tuple[str, ...]:
     out, i = [], 0
     while i < len(stems):

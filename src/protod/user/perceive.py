@@ -121,8 +121,11 @@ def _measure(tokens: Sequence[str], opening: bool = False) -> str | None:
     return None
 
 
+# Words that say "now" (`asked_traits`: a description's own "now" is echoed by "at the moment", round 108)
 _NOW = re.compile(r"\b(?:at the moment|currently|right now|these days|nowadays|at present|now|today)\b")
 _NOW_STEMS = frozenset(stem(w) for w in "now today current currently".split())
+
+
 def _infinitive(tokens: Sequence[str]) -> bool:
     """A verb said after "to" ("a yes to switch your collections"): a verbless request, not a keyword list."""
     return any(a == "to" and b not in FUNCTION_WORDS and not is_number(b)
@@ -703,8 +706,8 @@ class RulePerceiver:
         mind?"): it points back, names no worry of its own, and asks nothing else ("Shall I do that?", "Has that
         happened to you before?"). Not one that asks about anything else ("Is there anything else about joining that
         bothers you?": round 109, "You've already answered that one for me.")."""
-        return len(sent.tokens) <= 10 and bool(_BACK_REFERENCE.intersection(sent.tokens)) and "else" not in sent.tokens \
-            and not {"i", "we"}.intersection(sent.tokens) and not _cue_spans(sent.stems, self._cue_index) \
+        return len(sent.tokens) <= 10 and bool(_BACK_REFERENCE.intersection(sent.tokens)) \
+            and "else" not in sent.tokens and not {"i", "we"}.intersection(sent.tokens) and not _cue_spans(sent.stems, self._cue_index) \
             and (asks_open_worry(sent.text) or not content_stems(sent.tokens))
 
     def _pushes(self, sent: Sentence) -> bool:
