@@ -2755,3 +2755,14 @@ def test_round_118_a_no_anything_else_and_what_follows_from_a_fact():
     assert not bins.perceive("Just a yes to switch your collections to us on tagged sacks, so nothing to store.").nonsense
     for salad in ("Tagged sacks, collections, fee, switch.", "Sacks to switch collections tagged fee the."):
         assert bins.perceive(salad).nonsense, salad
+
+
+def test_round_119_closing_words_with_the_firms_name_inside():
+    """Round 119 (parcel lockers): "So just to confirm, you're agreeing to host a PostNest locker at your shop?" and
+    "will you host a PostNest locker at your shop?" were no asks (the pack's "host a locker" with the firm's name
+    inside); the user said "Well, I'm ready when you are." three times."""
+    lockers = RulePerceiver(load_scenario(ROOT / "data/perception/packs/parcel_locker_host.yaml"))
+    for ask in ("So just to confirm, you're agreeing to host a PostNest locker at your shop?",
+                "Then I'm asking: will you host a PostNest locker at your shop?"):
+        assert lockers.perceive(ask).closing_ask, ask
+    assert not lockers.perceive("Will you tell me about your shop?").closing_ask

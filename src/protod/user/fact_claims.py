@@ -338,6 +338,7 @@ class FactReader:
         self._price_pairs = tuple(with_pair_sums(prices)[len(prices):])
         # who "we" are: the names the role gives the firm ("a site partnerships rep at VoltBay, a UK ...")
         self._firm = frozenset({"we"} | {w.lower() for w in re.findall(r"\b[A-Z][a-z]+[A-Z]?\w*", pack.agent.role)})
+        self.firm_names = self._firm - {"we"}  # the firm's own names (the role's capitalised words)
         self._facts_with: dict[str, list[int]] = {}  # content stem -> facts that contain it (candidate filter)
         for i, f in enumerate(self._facts):
             for w in f.content | {s for p, _ in f.cues for s in p}:

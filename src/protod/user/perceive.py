@@ -359,6 +359,8 @@ class RulePerceiver:
         # A trait that sets how the user talks (`voice`) is their manner, not something they are asked about: "I know
         # you're busy, so I'll be quick" got "That's right, brisk and busy." (round 40)
         self.manner_traits = frozenset(tr.name for tr in pack.traits if tr.voice)
+        # the firm's own names (the role's capitalised words), which a caller may put inside the pack's closing words
+        self._brand = frozenset(stem(w) for w in self.facts.firm_names)
         self.perceive = lru_cache(maxsize=cache_size)(self._perceive)
 
     def asked_traits(self, question: str, sentence: str = "") -> list[str]:
@@ -635,7 +637,11 @@ class RulePerceiver:
             asked = without_users_past(sent.text)  # ("You'd signed up for info, is now a good time?" asks for time)
             if asked != sent.text:
                 return bool(asked) and self.asks_to_close(analyse(asked, self._verbs), before)
-            return _has_any(sent.stems, self._closing) or asks_consent(sent.text, before)
+            # (the pack's closing words with the firm's name inside: "will you host a PostNest locker at your shop?"
+            # is "host a locker", round 119: asked three times before it was heard)
+            unbranded = tuple(s for s in sent.stems if s not in self._brand)
+            return _has_any(sent.stems, self._closing) or _has_any(unbranded, self._closing) \
+                or asks_consent(sent.text, before)
         if states_purpose(sent.text):
             return False  # "I'm calling to see whether you'd fancy coming back to us" says why they call
         # The proposing clause itself opens as a proposal, or is the sentence's first: "I should be precise: the fee
