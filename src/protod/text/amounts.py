@@ -8,6 +8,7 @@ other's private tables."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from protod.text.words import FUNCTION_WORDS, SUBJECT_PRONOUNS, VERB_STEMS, UNIT_DAYS, stem
 
@@ -436,6 +437,13 @@ def with_pair_sums(values: list[float]) -> list[float]:
     return values + [a + b for i, a in enumerate(values) for b in values[i + 1:]]
 
 
+@lru_cache(maxsize=256)
+def price_pair_sums(known: frozenset[Quantity]) -> tuple[float, ...]:
+    """The sum of each two of the prices in `known` (a pack's amounts: computed once per pack)."""
+    prices = sorted({k[1] for k in known if k[0] == "cur" and isinstance(k[1], float)})
+    return tuple(with_pair_sums(prices)[len(prices):])
+
+
 def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity],
             shares: frozenset[Quantity] = frozenset()) -> bool:
     """`q` is a sum or total worked out from the sentence's own true money amounts and counts: "$149 a month plus
@@ -465,9 +473,7 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         money = with_pair_sums([k[1] for k in stated if k[0] == "cur" and accounted(k, known)])
         # (or two of the pack's prices together, said as their sum: "roughly four years to cover £1,630" of the loft's
         # £480 and the walls' £1,150; round 108: a lie)
-        pack = [k[1] for k in known if k[0] == "cur" and isinstance(k[1], float)]
-        sums = with_pair_sums(pack)[len(pack):]
-        money += [k[1] for k in stated if k[0] == "cur" and any(abs(k[1] - t) <= 0.01 for t in sums)]
+        money += [k[1] for k in stated if k[0] == "cur" and any(abs(k[1] - t) <= 0.01 for t in price_pair_sums(known))]
         return q[1] >= 365 and any(0 < b < a and abs(a / b * 365 - q[1]) <= 0.1 * q[1] for a in money for b in money)
     if q[0] != "cur":
         return False

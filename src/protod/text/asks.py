@@ -78,6 +78,10 @@ _CONSENT = re.compile(
     r"(?! (?:of|for) (?:the|your) (?:day|menu))|"
     r"start(?:ing)? (?:a|the|your) (?:[\w$£€.,-]+ ){0,4}?(?:contract|membership|subscription|plan|account|agreement|trial|"
     r"partnership|application|policy|service))\b")
+# A question whose "that" is the step named before it, shared by the consent frames and their back-references ("Is
+# that something you'd be open to?", "Does that work for you?")
+_THAT_SOMETHING = r"(?:is|would|could) (?:that|this|it) (?:be )?something"
+_THAT_WORKS = r"^(?:(?:so|and|well|then)[, ]+)*(?:does|would|will|could) (?:that|this|it) (?:work|suit)"
 _OFFER_FRAMES = re.compile(
     r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*(?:shall|should|can|could|may) (?:i|we)\b|"
     # ("Let's get you signed up", "Come on, let's just book you in": round 43, small talk)
@@ -95,11 +99,11 @@ _OFFER_FRAMES = re.compile(
     r"(?:would|are) you (?:be )?(?:open|willing|up for|happy|interested|keen)(?: to| in)?|"
     # ("Is that something you'd be open to?" after the monthly gift was named: round 109, "Hard to say, really. Why
     # do you ask?")
-    r"(?:is|would|could) (?:that|this|it) (?:be )?something (?:that )?you(?:'d| would| might| could)? (?:be )?"
+    + _THAT_SOMETHING + r" (?:that )?you(?:'d| would| might| could)? (?:be )?"
     r"(?:open to|consider|interested in|up for|keen on|willing to)|"
     # ("I'll put you down to start on the first Monday of next month ... Does that work for you?": round 117, three
     # worries probed)
-    r"^(?:(?:so|and|well|then)[, ]+)*(?:does|would|will|could) (?:that|this|it) (?:work|suit)(?: for)?(?: you)?(?=[?.!]*$)"
+    + _THAT_WORKS + r"(?: for)?(?: you)?(?=[?.!]*$)"
     r")\b|"
     # ... and, anywhere, asking whether they would like to ("I wanted to see whether you'd like to book a no-pressure
     # initial home visit?": round 117, a question about their home)
@@ -189,8 +193,7 @@ _SCHEDULES = re.compile(r"^(?:(?:so|okay|ok|great|right|well|then|and)[, ]+)*"
 _OFFERS_STEP = re.compile(r"\b(?:i|we)(?: can| could| will|'ll| would|'d) (?:\w+ )?"
                           r"(?:book|register|sign|start|set|put|get)\b|\bnext step (?:is|would be)\b")
 _BACK_REFERENCE = re.compile(r"\b(?:that|this|it)(?: (?:today|now|then|for you|with us))?[?.!]*$|"
-                             r"^(?:is|would|could) (?:that|this|it) (?:be )?something\b|"
-                             r"^(?:(?:so|and|well|then)[, ]+)*(?:does|would|will|could) (?:that|this|it) (?:work|suit)\b")
+                             r"^" + _THAT_SOMETHING + r"\b|" + _THAT_WORKS + r"\b")
 
 
 # -- asking what holds the user back -------------------------------------------------------------------------------

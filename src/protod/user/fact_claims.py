@@ -16,7 +16,7 @@ from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
-    contains_phrase, contradicts, derived, first_quantity, has_verb, per_pint, with_pair_sums,
+    contains_phrase, contradicts, derived, first_quantity, has_verb, per_pint, price_pair_sums, with_pair_sums,
     condition_span, in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind,
     stem,
     supposed_amounts, tells_users_past, tokenize, charge_for, denies_a_limit, main_clause_denies, reports_user,
@@ -333,9 +333,9 @@ class FactReader:
         self._fact_model = {f.id: f for f in self._facts}
         self._pack_numbers = frozenset().union(*(f.numbers for f in self._facts))  # an amount some fact states
         # the pack's prices and each two of them together, once (`pack_sum`, `_share_left`)
-        prices = sorted({k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)})
-        self._price_bases = frozenset(with_pair_sums(prices))
-        self._price_pairs = tuple(with_pair_sums(prices)[len(prices):])
+        self._price_pairs = price_pair_sums(self._pack_numbers)
+        self._price_bases = frozenset(k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)) \
+            | frozenset(self._price_pairs)
         # who "we" are: the names the role gives the firm ("a site partnerships rep at VoltBay, a UK ...")
         self._firm = frozenset({"we"} | {w.lower() for w in re.findall(r"\b[A-Z][a-z]+[A-Z]?\w*", pack.agent.role)})
         self.firm_names = self._firm - {"we"}  # the firm's own names (the role's capitalised words)
