@@ -1486,3 +1486,47 @@ def test_round_90_what_i_can_say_vouches_a_count_without_its_noun_and_a_time_ins
                         "on a Sunday.")
     assert not p.false_claims, p
     assert cowork.perceive("The front desk is staffed until 9 pm.").false_claims == ("access_24_7",)
+
+
+def test_round_120_a_neighbour_fact_in_a_longer_sentence_an_interest_question_and_worry_examples():
+    """Round 120 (learned, natural callers). "The chargers run on their own separate supply and meter, billed to
+    VoltBay, so none of that electricity ever shows up on your bill." also credited the driver-app fact (its charger
+    named, nothing of its own), and the user later took their staff worry as settled by it; "I wondered if you'd ever
+    thought about it" asked about the tax worry; "whether riding with us around your uni timetable might suit you"
+    asked where the rider lives ("Near the university campus, as it happens."); the examples of an open question about
+    worries asked a trait ("Yes, that's right: an in-house kitchen team.")."""
+    packs = ROOT / "data" / "perception" / "packs"
+    ev = LearnedPerceiver(load_scenario(packs / "ev_charger_workplace.yaml"))
+    p = ev.perceive("The chargers run on their own separate supply and meter, billed to VoltBay, so none of that "
+                    "electricity ever shows up on your bill.")
+    assert p.facts == ("separate_meter",), p
+    # a second fact named in words of its own is still heard beside the first
+    p = ev.perceive("The chargers run on their own separate meter billed to us, and drivers pay in the app or by "
+                    "contactless card, so your staff never handle payments.")
+    assert {"separate_meter", "driver_app"} <= set(p.facts), p
+    tutors = LearnedPerceiver(load_scenario(ROOT / "examples" / "packs" / "tutor_recruitment.yaml"))
+    p = tutors.perceive("I'm calling from Tutorlark, the online tutoring platform, because we're looking for qualified "
+                        "teachers to tutor GCSE maths online, and I wondered if you'd ever thought about it.")
+    assert not p.probes, p
+    courier = LearnedPerceiver(load_scenario(C))
+    p = courier.perceive("You'd shown some interest in flexible work, so I wanted to see whether riding with us around "
+                         "your uni timetable might suit you.")
+    assert not p.asked_traits and not p.closing_ask, p
+    school = LearnedPerceiver(load_scenario(packs / "school_meal_catering.yaml"))
+    p = school.perceive("Is there anything else you'd worry about, say the cost to the school, or what happens to your "
+                        "kitchen team?")
+    assert p.probes and not p.asked_traits, p
+    assert school.perceive("And who runs your kitchen at the moment?").asked_traits, "a trait question still asks"
+
+
+def test_round_120_also_and_too_are_no_signs_of_a_lie():
+    """Round 120 (pet insurance): "The $34 a month is also locked for your first year." was an invented claim (the model
+    learned "also" and a closing "too" from added false clauses: 0.99 contradicted). Said with either, a fact is the
+    fact; a false amount or a dropped condition is still no fact."""
+    pet = LearnedPerceiver(load_scenario(ROOT / "data" / "perception" / "packs" / "pet_insurance.yaml"))
+    for line in ("The $34 a month is also locked for your first year.",
+                 "And the $34 a month is locked for your first year too."):
+        p = pet.perceive(line)
+        assert p.facts == ("monthly_premium",) and not p.unsupported and not p.false_claims, (line, p)
+    assert pet.perceive("The $34 a month is also locked for your first three years.").facts == ()
+    assert "cancel_anytime" not in pet.perceive("We also refund every premium if you cancel at any time, too.").facts

@@ -2766,3 +2766,20 @@ def test_round_119_closing_words_with_the_firms_name_inside():
                 "Then I'm asking: will you host a PostNest locker at your shop?"):
         assert lockers.perceive(ask).closing_ask, ask
     assert not lockers.perceive("Will you tell me about your shop?").closing_ask
+
+
+def test_round_120_closing_words_told_before_asking_for_time_say_why_one_calls():
+    """Round 120 (apprenticeships): "I'll be quick, I know you're busy: I'm calling about taking on an apprentice at
+    your workshop, have you got two minutes?" was a closing ask ("No, not today. I'm not convinced." to the first line):
+    the pack's closing words were told, and the part asked asks for time. Asked for in the part asked, they still ask."""
+    apprentices = RulePerceiver(load_scenario(ROOT / "data/perception/packs/employer_apprenticeships.yaml"))
+    opener = ("I'll be quick, I know you're busy: I'm calling about taking on an apprentice at your workshop, have you "
+              "got two minutes?")
+    assert not apprentices.perceive(opener).closing_ask
+    for ask in ("Can we get you taking on an apprentice this September, if you have a minute?",
+                "Shall we get you set up to take on an apprentice?"):
+        assert apprentices.perceive(ask).closing_ask, ask
+    courier = RulePerceiver(load_scenario("courier_recruitment"))
+    p = courier.perceive("You'd shown some interest in flexible work, so I wanted to see whether riding with us around "
+                         "your uni timetable might suit you.")
+    assert p.question and not p.asked_traits and not p.closing_ask, p

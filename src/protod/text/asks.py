@@ -127,7 +127,7 @@ _USERS_PAST_STEP = re.compile(r"^(?:(?:so|and|well|now|hi|hello)[, ]+)*(?:i (?:s
 
 # Whether the offer would suit the user ("I wanted to see whether a monitored alarm might help you feel safer"): no
 # worry, nothing of their situation (round 91: three worries probed, and "Well, nobody local to hold a key.")
-_SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,5}?(?:might|could|would|will|can) (?:really )?(?:help you|"
+_SUITS_YOU = re.compile(r"\b(?:whether|if) (?:[\w'-]+ ){0,8}?(?:might|could|would|will|can) (?:really )?(?:help you|"
                         r"suit you|work (?:well )?for you|be (?:right|a good fit|good|useful|worth it) for you|"
                         r"make (?:sense|life easier) for you|interest you|appeal to you|"
                         # ("... whether a monitored alarm might give you some peace of mind", round 102: asked who

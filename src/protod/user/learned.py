@@ -145,10 +145,13 @@ _SECOND_QUESTION = re.compile(r",\s+(?:and|or)\s+(?=(?:what|how|which|where|when
 # earning some money delivering with us?" got "Since you ask: never done delivery work." (round 21). No labelled
 # situation question in the corpus has this frame (35 lines do, all closing asks or mixed). Nor does "I wanted to see
 # if you'd be open to picking up some shifts" (round 81: "No, that part doesn't really bother me." to the opener).
+_ALSO = re.compile(r"(?<![\w'-])also\b,?\s*", re.I)
+_JOINS = re.compile(r"\b(?:and|plus|but|while|as well as)\b", re.I)
+_ADDITIVE = re.compile(rf"{_ALSO.pattern}|,?\s+too\b(?=\s*(?:[.!?;,]|$))", re.I)
 _INTEREST = re.compile(
     r"\b(?:(?:would|could|might) you|you(?:'d| would| might))(?: ever)? be (?:interested|open|keen|up for)|"
     r"\bdo you fancy|\bwould you (?:like|want) to (?:join|try|sign|hear|give|come)|"
-    r"\b(?:have you|you'd|you had|you have|you've) (?:ever )?(?:thought about|considered) \w+ing\b", re.I)
+    r"\b(?:have you|you'd|you had|you have|you've) (?:ever )?(?:thought about|considered) (?:\w+ing|it|that|this)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -371,8 +374,14 @@ class LearnedPerceiver:
         plan: list[tuple[int, str, str]] = []
         if not units:
             return pairs, plan
-        # the model reads amounts as the facts write them ("25 pounds" as "£25"; the gates keep the words said)
-        units = tuple((currency_signs(u), q) for u, q in units)
+        # the model reads amounts as the facts write them ("25 pounds" as "£25"; the gates keep the words said), and
+        # without an additive "also" or "too", which it learned from added false clauses ("..., and we also pay your
+        # fuel too") as signs of a lie: "The $34 a month is also locked for your first year." was 0.99 contradicted
+        # and 0.88 entailed without it (round 120: "Hang on, is that actually written down somewhere?"); of the 360
+        # first sentences of the packs' facts, 12 with "also" and 237 with "too" at the end were no longer entailed
+        # A "too" is kept in a statement that joins two things, where it often adds a false one to a true one ("..., and
+        # burns are free too": dev, four such lines credited without it, and four honest ones heard)
+        units = tuple((currency_signs((_ALSO if _JOINS.search(u) else _ADDITIVE).sub("", u)), q) for u, q in units)
         clauses = [(i, c) for i, (u, q) in enumerate(units) if not q for c in self._clauses(u)]
         fact_sims, worry_sims = self._candidates([u for u, _ in units] + [c for _, c in clauses])
         for i, (premise, is_question) in enumerate(units):
@@ -511,7 +520,7 @@ class LearnedPerceiver:
         for i, found in enumerate(credited):
             # the fact a one-clause unit states most surely, and any other with words of its own (`_beside`); each
             # clause of a longer one may state a fact of its own
-            surest = max(found, key=found.get, default="") if not self._clauses(units[i][0]) else ""
+            surest = max(found, key=found.get, default="")
             for ident, v in found.items():
                 if not self._beside(units[i][0], ident, surest):
                     r.facts[ident] = max(r.facts.get(ident, 0.0), v)
@@ -569,7 +578,11 @@ class LearnedPerceiver:
             # ask what you're doing for work at the moment, and what sort of hours would suit you?", "So who do you have
             # your broadband with, and how's it been?" (round 85: each answered with a worry alone, the job and the
             # provider unsaid). A part naming a trait in its words asks it either way.
+            # (not the examples of a question asking openly what worries them: "Is there anything else you'd worry
+            # about, say the cost to the school, or what happens to your kitchen team?" asks no trait, round 120:
+            # "Yes, that's right: an in-house kitchen team.")
             parts = [part for i in sorted(probing) if units[i][1] and not asks_time[i] and not interest[i]
+                     and not asks_open_worry(units[i][0])
                      for pieces in [_SECOND_QUESTION.split(units[i][0])] if len(pieces) > 1 for part in pieces]
             parts = [part for part in parts if not asks_open_worry(part) and (self.rules.asked_traits(part) or not (
                 frozenset(content_stems(tokenize(part))) & self._any_worry_word))]

@@ -637,6 +637,11 @@ class RulePerceiver:
             asked = without_users_past(sent.text)  # ("You'd signed up for info, is now a good time?" asks for time)
             if asked != sent.text:
                 return bool(asked) and self.asks_to_close(analyse(asked, self._verbs), before)
+            # The closing words told before a part that asks for time say why they call: "I'm calling about taking on
+            # an apprentice at your workshop, have you got two minutes?" (round 120: "No, not today.")
+            part = asked_part(sent.text)
+            if part != sent.text and asks_for_time(part):
+                return False
             # (the pack's closing words with the firm's name inside: "will you host a PostNest locker at your shop?"
             # is "host a locker", round 119: asked three times before it was heard)
             unbranded = tuple(s for s in sent.stems if s not in self._brand)
