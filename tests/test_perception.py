@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from protod.world import load_scenario
-from protod.text import analyse, courtesy_only, introduces_company, join_examples, quantities, says_yes, segments, stem, tokenize
+from protod.text import (
+    analyse, converted, courtesy_only, introduces_company, join_examples, quantities, says_yes, segments, stem, tokenize,
+)
 from protod.user.perceive import RulePerceiver
 
 M, C = "merchant_recruitment", "courier_recruitment"
@@ -2783,3 +2785,29 @@ def test_round_120_closing_words_told_before_asking_for_time_say_why_one_calls()
     p = courier.perceive("You'd shown some interest in flexible work, so I wanted to see whether riding with us around "
                          "your uni timetable might suit you.")
     assert p.question and not p.asked_traits and not p.closing_ask, p
+
+
+def test_round_121_a_measure_said_in_another_unit_is_the_facts_own():
+    """Round 121 (craft beer): "A £112 firkin is 72 pints, so roughly £1.56 a pint ..., and our cellar technician
+    cleans the lines ..." stated nothing (72 pints is no amount of the fact's "9-gallon firkin"), and the landlord hung
+    up on "That doesn't answer my worry at all". A measure converted to another unit of its kind is the fact's own; a
+    wrong conversion states nothing and a wrong price per pint is still a lie."""
+    beer = RulePerceiver(load_scenario(ROOT / "data/perception/packs/craft_beer_wholesale.yaml"))
+    p = beer.perceive("A £112 firkin is 72 pints, so roughly £1.56 a pint before VAT and delivered, and our cellar "
+                      "technician cleans the lines our beers run through every four weeks for free, which you won't "
+                      "pay for either.")
+    assert set(p.facts) == {"cask_keg_prices", "line_cleaning"} and not p.false_claims, p
+    assert beer.perceive("A £96 keg is 30 litres, about 53 pints.").facts == ("cask_keg_prices",)
+    assert beer.perceive("A £112 firkin is 90 pints.").facts == ()
+    assert beer.perceive("A £112 firkin is 72 pints, so roughly £1.20 a pint.").false_claims == ("cask_keg_prices",)
+    assert converted(("num", 8.0, "kilometr"), frozenset({("num", 5.0, "mil")}))
+    assert not converted(("num", 8.0, "kg"), frozenset({("num", 5.0, "mil")}))
+
+
+def test_round_121_what_is_not_convincing_you_asks_openly():
+    """Round 121 (car buying): "Can I ask what it is that's not convincing you?" after "I'm not convinced" was a plain
+    question ("It depends. What are you getting at?")."""
+    cars = RulePerceiver(load_scenario(ROOT / "data/perception/packs/car_buying_service.yaml"))
+    for text in ("Can I ask what it is that's not convincing you?", "What would convince you?"):
+        p = cars.perceive(text)
+        assert p.open_question and p.probes and not p.closing_ask, (text, p)

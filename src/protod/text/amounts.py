@@ -502,6 +502,22 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
 
 
 _PINTS = {"litr": 1.76, "gallon": 8.0, "pint": 1.0}  # imperial pints in each measure
+# Measures of one kind, each in that kind's base unit (litres, metres, grams)
+_UNIT_SIZES = {"litr": ("volume", 1.0), "gallon": ("volume", 4.546), "pint": ("volume", 0.568),
+               "ml": ("volume", 0.001),
+               "kilometr": ("length", 1000.0), "mil": ("length", 1609.3), "metr": ("length", 1.0),
+               "kg": ("mass", 1000.0), "g": ("mass", 1.0), "gram": ("mass", 1.0), "kilo": ("mass", 1000.0),
+               "tonn": ("mass", 1e6)}
+
+
+def converted(q: Quantity, known: frozenset[Quantity]) -> bool:
+    """`q` is a known measure said in another unit of its kind: "a £112 firkin is 72 pints" of the fact's "9-gallon
+    firkin" (round 121: the sentence stated nothing, and the landlord hung up). A speaker rounds: within 3%."""
+    if q[0] != "num" or q[2] not in _UNIT_SIZES:
+        return False
+    kind, size = _UNIT_SIZES[q[2]]
+    return any(k[0] == "num" and k[2] != q[2] and _UNIT_SIZES.get(k[2], ("",))[0] == kind
+               and abs(k[1] * _UNIT_SIZES[k[2]][1] / size - q[1]) <= 0.03 * q[1] for k in known)
 
 
 def per_pint(q: Quantity, one_fact: frozenset[Quantity]) -> bool:

@@ -16,6 +16,7 @@ from protod.world import Scenario
 from protod.text import (
     AUXILIARIES, CHARGE_WORDS, COMMON_VERBS, DETERMINERS, FUNCTION_WORDS, NEGATORS, QUANTIFIERS, PRONOUNS, UNIT_WORDS,
     VERB_STEMS, Clause, Sentence, accounted, clauses_of, content_stems, count_without_noun, counted_per_period,
+    converted,
     contains_phrase, contradicts, derived, first_quantity, has_verb, per_pint, price_pair_sums, with_pair_sums,
     condition_span, in_span, is_number, joined, negation_covers, opens_condition, phrase_stems, plain_bounds, same_kind,
     stem,
@@ -748,7 +749,7 @@ class FactReader:
                              and q not in worked and not count_without_noun(q, known) for q in sent.numbers):
                 false += denied or stated
             elif not all(q in inside or q in worked or accounted(q, known) or counted_per_period(q, known)
-                         or count_without_noun(q, known) or self._multiplies(q, spoken, known)
+                         or converted(q, known) or count_without_noun(q, known) or self._multiplies(q, spoken, known)
                          or (q in loose and self.true_amount(q, spoken, known))
                          or self._named_with_its_fact(q, sent, stated) or self._ordered(q, sent, stated)
                          or (self.true_amount(q, spoken, known) and not same_kind(q, known))
