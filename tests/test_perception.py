@@ -2811,3 +2811,17 @@ def test_round_121_what_is_not_convincing_you_asks_openly():
     for text in ("Can I ask what it is that's not convincing you?", "What would convince you?"):
         p = cars.perceive(text)
         assert p.open_question and p.probes and not p.closing_ask, (text, p)
+
+
+def test_round_121_sessions_a_weekly_frequency_and_a_term_add_up_to():
+    """Round 121 (language school): "It's £360 for a 12-week term, which covers 24 classes ..." stated nothing (24 is no
+    amount of a fact: "twice a week" and "a 12-week term" are) and "Works out at £15 a class" was a lie; the learner ran
+    out of patience and hung up. Sessions a weekly frequency and a span of weeks add up to, and a price per session,
+    are true; another count or price per class is not."""
+    school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
+    p = school.perceive("It's £360 for a 12-week term, which covers 24 classes of 90 minutes plus all the books and "
+                        "online materials.")
+    assert {"course_fee", "class_times"} <= set(p.facts) and not p.false_claims, p
+    assert not school.perceive("Works out at £15 a class with the books included.").false_claims
+    assert school.perceive("Works out at £12 a class with the books included.").false_claims == ("course_fee",)
+    assert "course_fee" not in school.perceive("It's £360 for a 12-week term, which covers 30 classes.").facts

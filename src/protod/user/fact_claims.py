@@ -322,6 +322,10 @@ def _main_cue_denied(clause: Clause, fact: FactModel) -> bool:
     return False
 
 
+_TIMES_A_WEEK = {"once": 1, "twice": 2, "three times": 3, "four times": 4, "five times": 5}
+_WEEKLY = re.compile(r"\b(once|twice|three times|four times|five times) (?:a|per|each|every) week\b", re.I)
+
+
 class FactReader:
     """What one well-formed statement claims of the pack's facts (`claims`): the facts it states and the ones it
     contradicts, judged per clause (a cue plus one more content word of the fact, or most of one of its clauses, with
@@ -337,6 +341,12 @@ class FactReader:
         self._price_pairs = price_pair_sums(self._pack_numbers)
         self._price_bases = frozenset(k[1] for k in self._pack_numbers if k[0] == "cur" and isinstance(k[1], float)) \
             | frozenset(self._price_pairs)
+        # How many sessions the pack's facts add up to: a weekly frequency one fact gives times a span of weeks
+        # another gives ("Classes run twice a week" and "a 12-week term" are 24 classes), so "24 classes" and "£15 a
+        # class" of "£360 for a 12-week term" are true (round 121: a lie, and the learner hung up)
+        weekly = [_TIMES_A_WEEK[m.group(1).lower()] for f in pack.facts for m in _WEEKLY.finditer(f.text)]
+        weeks = {k[1] / 7 for k in self._pack_numbers if k[0] == "dur" and k[1] >= 14 and k[1] % 7 == 0}
+        self._sessions = frozenset(f * w for f in weekly for w in weeks)
         # who "we" are: the names the role gives the firm ("a site partnerships rep at VoltBay, a UK ...")
         self._firm = frozenset({"we"} | {w.lower() for w in re.findall(r"\b[A-Z][a-z]+[A-Z]?\w*", pack.agent.role)})
         self.firm_names = self._firm - {"we"}  # the firm's own names (the role's capitalised words)
@@ -392,9 +402,16 @@ class FactReader:
 
     def true_amount(self, q: tuple, said: frozenset, of_facts: frozenset = frozenset()) -> bool:
         """An amount some fact states, or a total worked out from the true amounts said beside it (`said`), or what is
-        left of one after a percentage of the facts it is said about (`of_facts`: their amounts)."""
+        left of one after a percentage of the facts it is said about (`of_facts`: their amounts), or their price per
+        session (`_sessions`)."""
         return accounted(q, self._pack_numbers) or derived(q, said, self._pack_numbers, of_facts) or any(
-            per_pint(q, f.numbers) for f in self._facts) or self._share_left(q, said, of_facts)
+            per_pint(q, f.numbers) for f in self._facts) or self._share_left(q, said, of_facts) or (
+            q[0] == "cur" and any(abs(k[1] / n - q[1]) <= 0.02 * q[1] for k in of_facts if k[0] == "cur"
+                                  and isinstance(k[1], float) for n in self._sessions))
+
+    def sessions(self, q: tuple) -> bool:
+        """`q` counts the sessions the pack's facts add up to (`_sessions`): "24 classes"."""
+        return q[0] == "num" and any(abs(q[1] - n) < 0.01 for n in self._sessions)
 
     def pack_sum(self, q: tuple) -> bool:
         """`q` is two of the pack's prices together, to the penny ("£1,630" of the loft's £480 and the walls'
@@ -750,6 +767,7 @@ class FactReader:
                 false += denied or stated
             elif not all(q in inside or q in worked or accounted(q, known) or counted_per_period(q, known)
                          or converted(q, known) or count_without_noun(q, known) or self._multiplies(q, spoken, known)
+                         or self.sessions(q)
                          or (q in loose and self.true_amount(q, spoken, known))
                          or self._named_with_its_fact(q, sent, stated) or self._ordered(q, sent, stated)
                          or (self.true_amount(q, spoken, known) and not same_kind(q, known))
