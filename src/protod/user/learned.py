@@ -146,6 +146,7 @@ _SECOND_QUESTION = re.compile(r",\s+(?:and|or)\s+(?=(?:what|how|which|where|when
 # situation question in the corpus has this frame (35 lines do, all closing asks or mixed). Nor does "I wanted to see
 # if you'd be open to picking up some shifts" (round 81: "No, that part doesn't really bother me." to the opener).
 _ALSO = re.compile(r"(?<![\w'-])also\b,?\s*", re.I)
+_LEADING_AND = re.compile(r"^\s*(?:and|but|plus|so)\b,?\s*", re.I)  # ("And the $34 a month is ... too." joins nothing)
 _JOINS = re.compile(r"\b(?:and|plus|but|while|as well as)\b", re.I)
 _ADDITIVE = re.compile(rf"{_ALSO.pattern}|,?\s+too\b(?=\s*(?:[.!?;,]|$))", re.I)
 _INTEREST = re.compile(
@@ -368,20 +369,25 @@ class LearnedPerceiver:
         """The (premise, hypothesis) pairs a turn is judged on, and what each stands for: (unit, kind, id).
 
         Kinds: fact / worry / claim / ask / pressure for a whole unit; clause-fact for one clause of a statement
-        with several (`_clauses`), which can only find a contradiction."""
+        with several (`_clauses`), which can only find a contradiction; fact-said for a statement the model reads
+        without "also" or "too", as said (how near the facts and how doubtful it is)."""
         t = self.t
         pairs: list[tuple[str, str]] = []
         plan: list[tuple[int, str, str]] = []
         if not units:
             return pairs, plan
-        # the model reads amounts as the facts write them ("25 pounds" as "£25"; the gates keep the words said), and
-        # without an additive "also" or "too", which it learned from added false clauses ("..., and we also pay your
-        # fuel too") as signs of a lie: "The $34 a month is also locked for your first year." was 0.99 contradicted
-        # and 0.88 entailed without it (round 120: "Hang on, is that actually written down somewhere?"); of the 360
-        # first sentences of the packs' facts, 12 with "also" and 237 with "too" at the end were no longer entailed
-        # A "too" is kept in a statement that joins two things, where it often adds a false one to a true one ("..., and
-        # burns are free too": dev, four such lines credited without it, and four honest ones heard)
-        units = tuple((currency_signs((_ALSO if _JOINS.search(u) else _ADDITIVE).sub("", u)), q) for u, q in units)
+        # the model reads amounts as the facts write them ("25 pounds" as "£25"; the gates keep the words said)
+        said = tuple(currency_signs(u) for u, _ in units)
+        # ... and a statement against the facts without an additive "also" or "too", which it learned from added false
+        # clauses ("..., and we also pay your fuel too") as signs of a lie: "The $34 a month is also locked for your
+        # first year." was 0.99 contradicted and 0.88 entailed without it (round 120: "Hang on, is that actually
+        # written down somewhere?"); of the 360 first sentences of the packs' facts, 12 with "also" and 237 with "too"
+        # at the end were no longer entailed. A "too" is kept in a statement that joins two things, where it often adds
+        # a false one to a true one ("..., and burns are free too": dev, four such lines credited without it, and four
+        # honest ones heard). Whether it claims something of the offer is read as said ("So you also get a company car."
+        # adds a claim, round 77).
+        units = tuple((currency_signs((_ALSO if _JOINS.search(_LEADING_AND.sub("", u)) else _ADDITIVE).sub("", u)), q)
+                      for u, q in units)
         clauses = [(i, c) for i, (u, q) in enumerate(units) if not q for c in self._clauses(u)]
         fact_sims, worry_sims = self._candidates([u for u, _ in units] + [c for _, c in clauses])
         for i, (premise, is_question) in enumerate(units):
@@ -389,17 +395,22 @@ class LearnedPerceiver:
                 fid, hyp = self.h.facts[j]
                 pairs.append((premise, hyp))
                 plan.append((i, "fact", fid))
+                if said[i] != premise and not is_question:
+                    # ... though the doubt it raises as said still counts where no fact is heard in it ("So you also
+                    # get a company car.", round 77: an invented claim only the model's doubt caught)
+                    pairs.append((said[i], hyp))
+                    plan.append((i, "fact-said", fid))
             if is_question:
                 for j in np.argsort(-worry_sims[i], kind="stable")[: t.worry_candidates]:
                     cid, hyp = self.h.worries[j]
                     pairs.append((premise, hyp))
                     plan.append((i, "worry", cid))
             else:
-                pairs.append((premise, self.h.claim))
+                pairs.append((said[i], self.h.claim))
                 plan.append((i, "claim", ""))
-            pairs.append((premise, self.h.ask))
+            pairs.append((said[i], self.h.ask))
             plan.append((i, "ask", ""))
-            pairs.append((premise, PRESSURE_HYPOTHESIS))
+            pairs.append((said[i], PRESSURE_HYPOTHESIS))
             plan.append((i, "pressure", ""))
         for k, (i, clause) in enumerate(clauses):
             row = fact_sims[len(units) + k]
@@ -459,11 +470,19 @@ class LearnedPerceiver:
             if kind == "fact" and p[ENTAIL] >= t.entail:
                 heard[i].add(ident)
         credited: list[dict[str, float]] = [{} for _ in units]  # the facts credited to each unit, and how surely
+        twinned = {i for i, kind, _ in plan if kind == "fact-said"}  # units also scored as said (`_pairs`)
         for (i, kind, ident), (premise, _), p in zip(plan, pairs, probs):
             contradicted = (kind in ("fact", "clause-fact") and p[CONTRADICT] >= t.contradict and p[CONTRADICT] >= p[ENTAIL]
                             and self._shares(premise, ident) and not self._worked_out(premise, ident, said)
                             and not self._shared_out(premise, ident))
-            if kind == "clause-fact":
+            if kind == "fact-said":
+                # how near the facts a statement said with "also" or "too" is, and how surely it contradicts one, as
+                # said: whether it claims what no fact says is judged on its own words (`unsupported` below)
+                if not vouching[i]:
+                    related[i] = max(related[i], float(p[ENTAIL]))
+                    if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):
+                        doubted[i], doubted_by[i] = float(p[CONTRADICT]), ident
+            elif kind == "clause-fact":
                 # A clause can only find a contradiction; "unsupported" stays a judgement of the whole
                 # sentence (a clause such as "the food-delivery app" alone reads as an unbacked claim).
                 if contradicted:
@@ -471,10 +490,11 @@ class LearnedPerceiver:
             elif kind == "fact" and vouching[i]:
                 continue
             elif kind == "fact":
-                related[i] = max(related[i], float(p[ENTAIL]))
                 r.touched[ident] = max(r.touched.get(ident, 0.0), float(p[ENTAIL] + p[CONTRADICT]))
-                if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):  # (the rules only when it counts)
-                    doubted[i], doubted_by[i] = float(p[CONTRADICT]), ident
+                if i not in twinned:
+                    related[i] = max(related[i], float(p[ENTAIL]))
+                    if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):  # (the rules only when it counts)
+                        doubted[i], doubted_by[i] = float(p[CONTRADICT]), ident
                 if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                     r.false_claims.append(ident)
                     supported[i] = True  # judged against a fact: not "unsupported", it is false
