@@ -13,7 +13,8 @@ import pytest
 
 from protod.world import load_scenario
 from protod.text import (
-    analyse, converted, courtesy_only, introduces_company, join_examples, quantities, says_yes, segments, stem, tokenize,
+    analyse, converted, courtesy_only, introduces_company, join_examples, quantities, says_yes, segments, stem,
+    tokenize,
 )
 from protod.user.perceive import RulePerceiver
 
@@ -2772,8 +2773,9 @@ def test_round_119_closing_words_with_the_firms_name_inside():
 
 def test_round_120_closing_words_told_before_asking_for_time_say_why_one_calls():
     """Round 120 (apprenticeships): "I'll be quick, I know you're busy: I'm calling about taking on an apprentice at
-    your workshop, have you got two minutes?" was a closing ask ("No, not today. I'm not convinced." to the first line):
-    the pack's closing words were told, and the part asked asks for time. Asked for in the part asked, they still ask."""
+    your workshop, have you got two minutes?" was a closing ask ("No, not today. I'm not convinced." to the first
+    line): the pack's closing words were told, and the part asked asks for time. Asked for in the part asked, they
+    still ask."""
     apprentices = RulePerceiver(load_scenario(ROOT / "data/perception/packs/employer_apprenticeships.yaml"))
     opener = ("I'll be quick, I know you're busy: I'm calling about taking on an apprentice at your workshop, have you "
               "got two minutes?")
@@ -2814,9 +2816,9 @@ def test_round_121_what_is_not_convincing_you_asks_openly():
 
 
 def test_round_121_sessions_a_weekly_frequency_and_a_term_add_up_to():
-    """Round 121 (language school): "It's £360 for a 12-week term, which covers 24 classes ..." stated nothing (24 is no
-    amount of a fact: "twice a week" and "a 12-week term" are) and "Works out at £15 a class" was a lie; the learner ran
-    out of patience and hung up. Sessions a weekly frequency and a span of weeks add up to, and a price per session,
+    """Round 121 (language school): "It's £360 for a 12-week term, which covers 24 classes ..." stated nothing (24 is
+    no amount of a fact: "twice a week" and "a 12-week term" are) and "Works out at £15 a class" was a lie; the learner
+    ran out of patience and hung up. Sessions a weekly frequency and a span of weeks add up to, and a price per session,
     are true; another count or price per class is not."""
     school = RulePerceiver(load_scenario(ROOT / "data/perception/packs/adult_language_school.yaml"))
     p = school.perceive("It's £360 for a 12-week term, which covers 24 classes of 90 minutes plus all the books and "

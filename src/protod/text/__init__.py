@@ -11,9 +11,9 @@ from protod.text.words import (  # noqa: F401
     split_sentences, stem, tokenize,
 )
 from protod.text.amounts import (  # noqa: F401
-    RATE, Quantity, accounted, complements, contradicts, contrasted_amounts, count_without_noun, counted_per_period,
-    converted, currency_signs, derived, first_quantity, is_number, per_pint, price_pair_sums, quantities, same_kind, same_unit,
-    with_pair_sums,
+    RATE, Quantity, accounted, complements, contradicts, contrasted_amounts, converted, count_without_noun,
+    counted_per_period, currency_signs, derived, first_quantity, is_number, per_pint, price_pair_sums, quantities,
+    same_kind, same_unit, with_pair_sums,
 )
 from protod.text.clock import clock_spans, in_span  # noqa: F401
 from protod.text.clauses import (  # noqa: F401

@@ -141,18 +141,22 @@ _NOT_KNOWING = re.compile(r"\bi (?:can't|cannot|can not|won't|will not|don't|do 
 _SECOND_QUESTION = re.compile(r",\s+(?:and|or)\s+(?=(?:what|how|which|where|when|who|whether|is|are|do|does|did|can|"
                               r"could|would|will|have|has)\b)", re.I)
 
+# The additive words the model reads facts without (`LearnedPerceiver._pairs`): "also", and a closing "too" in a
+# statement that joins nothing (a leading "And" joins nothing: "And the $34 a month is locked for your first year too.")
+_ALSO = re.compile(r"(?<![\w'-])also\b,?\s*", re.I)
+_LEADING_AND = re.compile(r"^\s*(?:and|but|plus|so)\b,?\s*", re.I)
+_JOINS = re.compile(r"\b(?:and|plus|but|while|as well as)\b", re.I)
+_ADDITIVE = re.compile(rf"{_ALSO.pattern}|,?\s+too\b(?=\s*(?:[.!?;,]|$))", re.I)
+
 # A question about the user's interest in the offer asks nothing about their situation: "would you be interested in
 # earning some money delivering with us?" got "Since you ask: never done delivery work." (round 21). No labelled
 # situation question in the corpus has this frame (35 lines do, all closing asks or mixed). Nor does "I wanted to see
 # if you'd be open to picking up some shifts" (round 81: "No, that part doesn't really bother me." to the opener).
-_ALSO = re.compile(r"(?<![\w'-])also\b,?\s*", re.I)
-_LEADING_AND = re.compile(r"^\s*(?:and|but|plus|so)\b,?\s*", re.I)  # ("And the $34 a month is ... too." joins nothing)
-_JOINS = re.compile(r"\b(?:and|plus|but|while|as well as)\b", re.I)
-_ADDITIVE = re.compile(rf"{_ALSO.pattern}|,?\s+too\b(?=\s*(?:[.!?;,]|$))", re.I)
 _INTEREST = re.compile(
     r"\b(?:(?:would|could|might) you|you(?:'d| would| might))(?: ever)? be (?:interested|open|keen|up for)|"
     r"\bdo you fancy|\bwould you (?:like|want) to (?:join|try|sign|hear|give|come)|"
-    r"\b(?:have you|you'd|you had|you have|you've) (?:ever )?(?:thought about|considered) (?:\w+ing|it|that|this)\b", re.I)
+    r"\b(?:have you|you'd|you had|you have|you've) (?:ever )?(?:thought about|considered) (?:\w+ing|it|that|this)\b",
+    re.I)
 
 
 @dataclass(frozen=True)
@@ -491,9 +495,10 @@ class LearnedPerceiver:
                 continue
             elif kind == "fact":
                 r.touched[ident] = max(r.touched.get(ident, 0.0), float(p[ENTAIL] + p[CONTRADICT]))
-                if i not in twinned:
+                if i not in twinned:  # (a unit read without "also" is judged for these as said: "fact-said")
                     related[i] = max(related[i], float(p[ENTAIL]))
-                    if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):  # (the rules only when it counts)
+                    # (the rules only when it counts)
+                    if p[CONTRADICT] > doubted[i] and not self._shared_out(premise, ident):
                         doubted[i], doubted_by[i] = float(p[CONTRADICT]), ident
                 if contradicted and not units[i][1]:  # a question asserts nothing, so it contradicts nothing
                     r.false_claims.append(ident)
@@ -538,8 +543,10 @@ class LearnedPerceiver:
             elif kind == "pressure" and ((p[ENTAIL] >= t.pressure and not calm[i]) or threatens_loss(units[i][0])):
                 r.pressure = True  # (an ultimatum pushes whatever the head heard: "Sign up today or lose your place.")
         for i, found in enumerate(credited):
-            # the fact a one-clause unit states most surely, and any other with words of its own (`_beside`); each
-            # clause of a longer one may state a fact of its own
+            # the fact a unit states most surely, and any other with words or amounts of its own (`_beside`); in a
+            # unit of several clauses too (round 120: "The chargers run on their own separate supply and meter, ..."
+            # also stated the driver-app fact, and the user took their staff worry as settled; dev, facts credited
+            # that the line does not state 0.157 -> 0.113 for three lines' second fact)
             surest = max(found, key=found.get, default="")
             for ident, v in found.items():
                 if not self._beside(units[i][0], ident, surest):
