@@ -501,13 +501,13 @@ def derived(q: Quantity, stated: frozenset[Quantity], known: frozenset[Quantity]
         abs(t - q[1]) <= 0.03 * abs(t) for t in left)
 
 
-_PINTS = {"litr": 1.76, "gallon": 8.0, "pint": 1.0}  # imperial pints in each measure
-# Measures of one kind, each in that kind's base unit (litres, metres, grams)
-_UNIT_SIZES = {"litr": ("volume", 1.0), "gallon": ("volume", 4.546), "pint": ("volume", 0.568),
+# Measures of one kind, each in that kind's base unit (litres, metres, grams; imperial gallons and pints)
+_UNIT_SIZES = {"litr": ("volume", 1.0), "gallon": ("volume", 4.54609), "pint": ("volume", 0.56826),
                "ml": ("volume", 0.001),
                "kilometr": ("length", 1000.0), "mil": ("length", 1609.3), "metr": ("length", 1.0),
-               "kg": ("mass", 1000.0), "g": ("mass", 1.0), "gram": ("mass", 1.0), "kilo": ("mass", 1000.0),
-               "tonn": ("mass", 1e6)}
+               "kg": ("mass", 1000.0), "g": ("mass", 1.0), "gram": ("mass", 1.0), "tonn": ("mass", 1e6)}
+# imperial pints in each measure a price per pint is worked from (`per_pint`)
+_PINTS = {u: _UNIT_SIZES[u][1] / _UNIT_SIZES["pint"][1] for u in ("litr", "gallon", "pint")}
 
 
 def converted(q: Quantity, known: frozenset[Quantity]) -> bool:

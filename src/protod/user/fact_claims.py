@@ -323,7 +323,7 @@ def _main_cue_denied(clause: Clause, fact: FactModel) -> bool:
 
 
 _TIMES_A_WEEK = {"once": 1, "twice": 2, "three times": 3, "four times": 4, "five times": 5}
-_WEEKLY = re.compile(r"\b(once|twice|three times|four times|five times) (?:a|per|each|every) week\b", re.I)
+_WEEKLY = re.compile(rf"\b({'|'.join(_TIMES_A_WEEK)}) (?:a|per|each|every) week\b", re.I)
 
 
 class FactReader:
